@@ -1,0 +1,168 @@
+package actions
+
+import (
+	"fmt"
+	"math"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/aftermath-sre/aftermath/analyze/internal/calc"
+	"github.com/aftermath-sre/aftermath/store"
+)
+
+const day = 24 * time.Hour
+
+var now = time.Date(2025, 6, 20, 12, 0, 0, 0, time.UTC)
+
+func index(rs []store.Result) map[string]float64 {
+	out := map[string]float64{}
+	for _, r := range rs {
+		var b strings.Builder
+		b.WriteString(r.Metric)
+		for i, n := range r.LabelNames {
+			fmt.Fprintf(&b, "|%s=%s", n, r.LabelValues[i])
+		}
+		out[b.String()] = r.Value
+	}
+	return out
+}
+
+func item(key, prio string, created time.Time) store.ActionItem {
+	return store.ActionItem{Key: key, Priority: prio, Team: "payments", StatusCategory: store.CategoryNew, AssigneeID: "u1",
+		CreatedAt: created, UpdatedAt: created, LastActivityAt: created, DueDate: time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)}
+}
+
+func midnight(t time.Time) time.Time {
+	return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)
+}
+
+func TestOverdueAndStaleBoundaries(t *testing.T) {
+	stale := map[string]time.Duration{"P1": 7 * day, "P3": 30 * day, "P5": 90 * day}
+	dueToday := item("due-today", "P3", now.Add(-2*day))
+	dueToday.DueDate = midnight(now)
+	dueYesterday := item("due-yesterday", "P3", now.Add(-2*day))
+	dueYesterday.DueDate = midnight(now).Add(-day)
+	noDue := item("no-due", "P3", now.Add(-2*day))
+	noDue.DueDate = time.Time{}
+	closedLate := item("closed", "P3", now.Add(-20*day))
+	closedLate.DueDate, closedLate.StatusCategory, closedLate.ResolvedAt = midnight(now).Add(-10*day), store.CategoryDone, now.Add(-day)
+	p1Quiet := item("p1-quiet", "P1", now.Add(-30*day))
+	p1Quiet.LastActivityAt = now.Add(-8 * day)
+	p3Quiet := item("p3-quiet", "P3", now.Add(-30*day))
+	p3Quiet.LastActivityAt = now.Add(-8 * day)
+	oddQuiet := item("odd-quiet", "Urgent!", now.Add(-100*day))
+	oddQuiet.LastActivityAt = now.Add(-60 * day) // unknown priority: the longest threshold (90d) applies
+	unowned := item("unowned", "P2", now.Add(-day))
+	unowned.AssigneeID = ""
+	for _, tc := range []struct {
+		name      string
+		it        store.ActionItem
+		overdue   bool
+		overdueBy time.Duration
+		isStale   bool
+	}{
+		{"due today is not overdue yet", dueToday, false, 0, false},
+		{"due yesterday is overdue since midnight", dueYesterday, true, 12 * time.Hour, false},
+		{"no due date is never overdue", noDue, false, 0, false},
+		{"closed items are never overdue", closedLate, false, 0, false},
+		{"P1 is stale after 7 days", p1Quiet, false, 0, true},
+		{"P3 is not stale after 8 days", p3Quiet, false, 0, false},
+		{"unknown priority gets the longest threshold", oddQuiet, false, 0, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			d, ok := OverdueBy(&tc.it, now)
+			require.Equal(t, tc.overdue, ok)
+			require.Equal(t, tc.overdueBy, d)
+			_, s := StaleBy(&tc.it, now, stale)
+			require.Equal(t, tc.isStale, s)
+		})
+	}
+
+	items := []store.ActionItem{dueToday, dueYesterday, noDue, closedLate, p1Quiet, p3Quiet, oddQuiet, unowned}
+	rs, _ := Compute(Input{Items: items, Periods: calc.NewPeriods(now, time.UTC, 2), Options: Options{StaleAfter: stale, MaxItemSeries: 10}})
+	got := index(rs)
+	require.Equal(t, 1.0, got["action_items_overdue|priority=P3|team=payments"])
+	require.Equal(t, 1.0, got["action_items_without_due_date|priority=P3|team=payments"])
+	require.Equal(t, 1.0, got["action_items_unowned|priority=P2|team=payments"])
+	require.Equal(t, 1.0, got["action_items_stale|priority=P1|team=payments"])
+	require.NotContains(t, got, "action_items_stale|priority=P3|team=payments")
+	require.Equal(t, 1.0, got["action_items|state=closed|priority=P3|team=payments"])
+	require.Equal(t, 4.0, got["action_items|state=open|priority=P3|team=payments"])
+	require.Equal(t, 1.0, got["action_items|state=open|priority=unknown|team=payments"])
+	require.Equal(t, 43200.0, got["action_item_overdue_seconds|key=due-yesterday|team=payments|priority=P3"])
+	require.Equal(t, (8 * day).Seconds(), got["action_item_stale_seconds|key=p1-quiet|team=payments|priority=P1"])
+	require.Equal(t, (100 * day).Seconds(), got["action_item_oldest_open_age_seconds|priority=unknown|team=payments"])
+}
+
+func TestItemSeriesAreCappedWorstFirst(t *testing.T) {
+	var items []store.ActionItem
+	for i := 1; i <= 5; i++ {
+		a := item(fmt.Sprintf("ACT-%d", i), "P2", now.Add(-40*day))
+		a.DueDate = midnight(now).Add(-time.Duration(i) * day)
+		items = append(items, a)
+	}
+	for _, tc := range []struct {
+		cap  int
+		want []string
+	}{{0, nil}, {2, []string{"ACT-5", "ACT-4"}}, {10, []string{"ACT-5", "ACT-4", "ACT-3", "ACT-2", "ACT-1"}}} {
+		rs, _ := Compute(Input{Items: items, Periods: calc.NewPeriods(now, time.UTC, 1), Options: Options{MaxItemSeries: tc.cap}})
+		var keys []string
+		for _, r := range rs {
+			if r.Metric == "action_item_overdue_seconds" {
+				keys = append(keys, r.Label("key"))
+			}
+		}
+		require.Equal(t, tc.want, keys, "cap %d", tc.cap)
+		require.Equal(t, 5.0, index(rs)["action_items_overdue|priority=P2|team=payments"], "counts are never capped")
+	}
+}
+
+func TestTimeToCloseCountsOpenItems(t *testing.T) {
+	var items []store.ActionItem
+	for i, d := range []int{1, 2, 3} { // closed after 1, 2, 3 days
+		a := item(fmt.Sprintf("c%d", i), "P2", now.Add(-50*day))
+		a.StatusCategory, a.ResolvedAt = store.CategoryDone, a.CreatedAt.Add(time.Duration(d)*day)
+		items = append(items, a)
+	}
+	for i := 0; i < 3; i++ { // open for 10 days
+		items = append(items, item(fmt.Sprintf("o%d", i), "P2", now.Add(-10*day)))
+	}
+	rs, _ := Compute(Input{Items: items, Periods: calc.NewPeriods(now, time.UTC, 1), Options: Options{ClosureSLO: map[string]time.Duration{"P2": 2 * day}}})
+	got := index(rs)
+	// S(1d)=5/6, S(2d)=4/6, S(3d)=3/6: the median is 3 days; ignoring open items would give 2.
+	require.Equal(t, (3 * day).Seconds(), got["action_item_time_to_close_seconds|priority=P2|stat=km_p50"])
+	require.True(t, math.IsInf(got["action_item_time_to_close_seconds|priority=P2|stat=km_p90"], 1), "p90 is not reached while half are open")
+	// Within SLO (2 days): c0, c1 in; c2 late; open items are past the SLO too.
+	require.InDelta(t, 2.0/6.0, got["action_items_closed_within_slo_ratio|priority=P2|team="], 1e-12)
+}
+
+func TestClosedWithinSLOIgnoresUndecidedItems(t *testing.T) {
+	young := item("young", "P1", now.Add(-day)) // open, SLO not yet passed: undecided
+	fast := item("fast", "P1", now.Add(-30*day))
+	fast.StatusCategory, fast.ResolvedAt = store.CategoryDone, fast.CreatedAt.Add(day)
+	rs, _ := Compute(Input{Items: []store.ActionItem{young, fast}, Periods: calc.NewPeriods(now, time.UTC, 1), Options: Options{ClosureSLO: map[string]time.Duration{"P1": 14 * day}}})
+	require.Equal(t, 1.0, index(rs)["action_items_closed_within_slo_ratio|priority=P1|team="])
+}
+
+func TestPostmortemsWithoutActionItemsAndReopened(t *testing.T) {
+	pub := now.Add(-day)
+	pms := []store.Postmortem{
+		{Key: "PM-1", Severity: "SEV1", PublishedAt: pub},                                    // none
+		{Key: "PM-2", Severity: "SEV1", PublishedAt: pub},                                    // has ACT-1 (linked from the item)
+		{Key: "PM-3", Severity: "SEV2", PublishedAt: pub, ActionItemKeys: []string{"ACT-9"}}, // lists one
+		{Key: "PM-4", Severity: "SEV2"},                                                      // draft: not counted
+	}
+	a := item("ACT-1", "P3", now.Add(-5*day))
+	a.PostmortemKey, a.ReopenCount = "PM-2", 2
+	rs, items := Compute(Input{Items: []store.ActionItem{a}, Postmortems: pms, Periods: calc.NewPeriods(now, time.UTC, 1)})
+	got := index(rs)
+	require.Equal(t, 1.0, got["postmortems_without_action_items|severity=SEV1"])
+	require.Equal(t, 0.0, got["postmortems_without_action_items|severity=SEV2"])
+	require.Equal(t, 1.0, got["action_items_reopened|priority=P3|team=payments"])
+	require.Len(t, items, 1)
+	require.Equal(t, "oldest_open_action_item", items[0].Kind)
+	require.Equal(t, "ACT-1", items[0].Key)
+}

@@ -1,0 +1,146 @@
+package language
+
+import (
+	"regexp"
+	"strings"
+)
+
+// Action-item rules.
+const (
+	RuleVagueCareful     = "vague-be-careful"
+	RuleVagueImprove     = "vague-improve"
+	RuleVagueDocument    = "vague-document"
+	RuleVagueInvestigate = "vague-investigate"
+	RuleVagueHedge       = "vague-hedge"
+	RuleVagueAssure      = "vague-make-sure"
+	RuleUnowned          = "unowned"
+	RuleNoDueDate        = "no-due-date"
+)
+
+// IsVagueRule reports whether rule is about an action item's wording (as
+// opposed to its owner and due date).
+func IsVagueRule(rule string) bool {
+	switch rule {
+	case RuleVagueCareful, RuleVagueImprove, RuleVagueDocument, RuleVagueInvestigate, RuleVagueHedge, RuleVagueAssure:
+		return true
+	}
+	return false
+}
+
+// actionChecker holds compiled action-item rules; immutable once built.
+type actionChecker struct {
+	careful, improve, document, investigate, hedge, assure *regexp.Regexp
+	measurable, concrete, deliverable, causeObject         *regexp.Regexp
+}
+
+func newActionChecker() *actionChecker {
+	return &actionChecker{
+		careful:     regexp.MustCompile(`(?i)\b(?:be (?:more |extra )?(?:careful|vigilant|cautious|diligent|mindful|aware)|pay (?:more |closer )?attention|double[- ]check|take (?:more |extra )?care|remind (?:the |all )?(?:team|engineers|everyone|people|developers)|raise awareness|educate (?:the )?(?:team|engineers))\b`),
+		improve:     regexp.MustCompile(`(?i)\b(?:improve|improved|improving|improvements?|enhance|enhancements?|better|strengthen|harden|increase|optimi[sz]e|revisit|review|rethink|re-?evaluate|refine|tighten|make (?:\w+ )?(?:more )?(?:robust|resilient|reliable)|clean[- ]?up|tidy(?: up)?|refactor|rework|simplify|streamline|overhaul)\b`),
+		document:    regexp.MustCompile(`(?i)\b(?:document(?:ation)? (?:better|more|things|this|it)|better (?:documentation|docs)|(?:improve|update|more|add) (?:the |our )?(?:documentation|docs)|document (?:the )?(?:process|learnings|lessons)|write (?:better |more )?(?:docs|documentation))\b`),
+		investigate: regexp.MustCompile(`(?i)^\s*(?:\[[^\]]*\]\s*)?(?:we (?:should|need to|will|must) |need to |let'?s )?(?:investigate|look into|looking into|explore|research|analy[sz]e|dig into|understand|evaluate|assess|figure out|study|think about|discuss|follow[- ]up (?:on|with)|reach out to|check in with|touch base with|sync with|talk (?:to|with)|circle back (?:on|with)|check (?:on|whether|if|why)|find out|determine)\b`),
+		// Assurance and awareness: "make sure", "ensure", "everyone knows",
+		// "more training", "communicate better" state a wish, not a change.
+		assure: regexp.MustCompile(`(?i)\b(?:make sure|ensure|ensuring|(?:everyone|everybody|people|all engineers|the team) (?:knows?|is aware|are aware|understands?|remembers?)|(?:more|additional|extra|further|better) (?:training|education|awareness|communication)|train (?:the |all )?(?:team|engineers|people|staff|everyone|on-?call)|communicate (?:better|more)|over-?communicate)\b`),
+		// "investigate the root cause": the cause is what is investigated, not a deliverable.
+		causeObject: regexp.MustCompile(`(?i)^\s+(?:the |its |this |their |a )?(?:root |underlying )?causes?\b`),
+		hedge:       regexp.MustCompile(`(?i)\b(?:consider(?:ing)?|try to|attempt to|maybe|perhaps|possibly|if possible|where possible|when possible|as needed|as appropriate|if needed|ideally|hopefully|might|could potentially|some(?:how|thing))\b`),
+		// A number (threshold, percentage, count, duration, date) makes a target measurable.
+		measurable: regexp.MustCompile(`(?i)\d|\b(?:p50|p90|p95|p99|zero|every|each|all|per|within|under|below|above|less than|at least|at most|no more than|before|by (?:end of|q[1-4]|the end))\b`),
+		// A concrete change names what gets built, changed or removed.
+		concrete:    regexp.MustCompile(`(?i)\b(?:add|adds|adding|create|creating|implement|implementing|automate|automating|enforce|enforcing|block|blocking|alert (?:on|when|if)|page (?:on|when)|write (?:a|an)|migrate|remove|removing|replace|replacing|set|setting|configure|enable|enabling|disable|disabling|deploy|build|rate[- ]limit|fix|fixing|test that|require|requiring|reject|validate|validating|limit|cap|pin|rotate|upgrade|roll out|run (?:a|an)|schedule|switch|move|split|delete|deprecate|introduce|instrument|shard|cache|retry|backoff|canary|gate|lint|check that|fail (?:the|closed)|timeout)\b`),
+		deliverable: regexp.MustCompile(`(?i)\b(?:report|design doc|design|rfc|proposal|decision|decide|recommendation|write-?up|ticket|plan|root cause|rca|post-?mortem|commitment|conclusion|summary|findings|and (?:then )?(?:fix|add|implement|remove|file|propose|decide))\b`),
+	}
+}
+
+// CheckActionItem returns the findings for one action item: vague wording
+// (no measurable outcome), and a missing owner or due date.
+func CheckActionItem(summary string, hasOwner, hasDue bool) []Finding {
+	return newActionChecker().check(summary, hasOwner, hasDue)
+}
+
+// CheckActionItem is CheckActionItem with the checker's compiled rules.
+func (c *Checker) CheckActionItem(summary string, hasOwner, hasDue bool) []Finding {
+	return c.action.check(summary, hasOwner, hasDue)
+}
+
+func (a *actionChecker) check(summary string, hasOwner, hasDue bool) []Finding {
+	var out []Finding
+	whole := Span{0, len(summary)}
+	add := func(rule string, sp Span, phrase, why string) {
+		out = append(out, Finding{Rule: rule, Sentence: summary[sp.Start:sp.End], Start: sp.Start, End: sp.End, Phrase: phrase, Why: why})
+	}
+	measurable := a.measurable.MatchString(summary)
+	concreteAt := concreteWords(summary, a.concrete.FindAllStringIndex(summary, -1))
+	if m := a.careful.FindStringIndex(summary); m != nil {
+		add(RuleVagueCareful, whole, summary[m[0]:m[1]], "asks people to be more careful; that changes nothing the next person will meet, so it cannot be verified as done")
+	}
+	if m := a.investigate.FindStringIndex(summary); m != nil && !measurable && !a.deliverable.MatchString(a.afterObject(summary[m[1]:])) && !hasConcreteOutside(concreteAt, m) {
+		add(RuleVagueInvestigate, whole, summary[m[0]:m[1]], "an investigation with no stated outcome (a decision, a fix, a report, a date) never visibly finishes")
+	}
+	if m := a.document.FindStringIndex(summary); m != nil && !measurable && !hasConcreteOutside(concreteAt, m) {
+		add(RuleVagueDocument, whole, summary[m[0]:m[1]], "documentation 'better' without saying which document and what it must cover cannot be checked")
+	} else if m := a.improve.FindStringIndex(summary); m != nil && !measurable && !hasConcreteOutside(concreteAt, m) {
+		add(RuleVagueImprove, whole, summary[m[0]:m[1]], "an improvement with no measurable target or concrete change (what, by how much) cannot be verified as done")
+	}
+	if m := a.assureAt(summary); m != nil && !measurable && !hasConcreteOutside(concreteAt, m) {
+		add(RuleVagueAssure, whole, summary[m[0]:m[1]], "'make sure', awareness and training state a wish, not a change; say what is built or changed and how it is checked")
+	}
+	if m := a.hedge.FindStringIndex(summary); m != nil {
+		add(RuleVagueHedge, whole, summary[m[0]:m[1]], "hedged wording ('consider', 'try to') commits to nothing")
+	}
+	if !hasOwner {
+		add(RuleUnowned, whole, "", "no owner: an action item nobody owns is rarely done")
+	}
+	if !hasDue {
+		add(RuleNoDueDate, whole, "", "no due date: nothing says when it is late")
+	}
+	return out
+}
+
+// assureKeys prefilter the assure regexp (lowercase substrings of its words).
+var assureKeys = []string{"sure", "ensur", "know", "aware", "understand", "rememb", "train", "educat", "communicat"}
+
+func (a *actionChecker) assureAt(s string) []int {
+	if !containsAny(strings.ToLower(s), assureKeys) {
+		return nil
+	}
+	return a.assure.FindStringIndex(s)
+}
+
+// afterObject drops the cause as the investigation's object ("look into
+// the root cause further"), so that it is not taken for a deliverable.
+func (a *actionChecker) afterObject(rest string) string {
+	if m := a.causeObject.FindStringIndex(rest); m != nil {
+		return rest[m[1]:]
+	}
+	return rest
+}
+
+// concreteWords drops concrete-verb matches that are part of a compound
+// name ("deploy-pipeline", "build_agent", "cache/"): a service name is not
+// a change.
+func concreteWords(s string, locs [][]int) [][]int {
+	out := locs[:0]
+	for _, l := range locs {
+		if l[1] < len(s) && (s[l[1]] == '-' || s[l[1]] == '_' || s[l[1]] == '/') {
+			continue
+		}
+		if l[0] > 0 && (s[l[0]-1] == '_' || s[l[0]-1] == '/') {
+			continue
+		}
+		out = append(out, l)
+	}
+	return out
+}
+
+// hasConcreteOutside reports a concrete-change verb that is not part of the
+// vague phrase itself.
+func hasConcreteOutside(concrete [][]int, vague []int) bool {
+	for _, c := range concrete {
+		if c[1] <= vague[0] || c[0] >= vague[1] {
+			return true
+		}
+	}
+	return false
+}

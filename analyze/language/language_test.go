@@ -1,0 +1,197 @@
+package language
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+func sentenceTexts(text string) []string {
+	var out []string
+	for _, sp := range Sentences(text) {
+		out = append(out, text[sp.Start:sp.End])
+	}
+	return out
+}
+
+func TestSentences(t *testing.T) {
+	tests := []struct {
+		name string
+		text string
+		want []string
+	}{
+		{"plain", "The disk filled. Writes failed! Why? Nobody knew.", []string{"The disk filled.", "Writes failed!", "Why?", "Nobody knew."}},
+		{"abbreviations", "We saw errors, e.g. timeouts, i.e. slow calls. Dr. Smith paged us.", []string{"We saw errors, e.g. timeouts, i.e. slow calls.", "Dr. Smith paged us."}},
+		{"decimals and versions", "Error rate rose to 3.5 percent after v1.2.3 shipped. It fell at 10.30.", []string{"Error rate rose to 3.5 percent after v1.2.3 shipped.", "It fell at 10.30."}},
+		{"urls and hosts", "See https://status.example.com/incidents/1.2 for details. The host api.example.com returned 503.", []string{"See https://status.example.com/incidents/1.2 for details.", "The host api.example.com returned 503."}},
+		{"version at sentence end", "We upgraded to 2.4. Then latency rose.", []string{"We upgraded to 2.4.", "Then latency rose."}},
+		{"initials", "J. Smith and the U.S. team joined. Then we failed over.", []string{"J. Smith and the U.S. team joined.", "Then we failed over."}},
+		{"etc ends a sentence before a capital", "Disks, NICs, etc. All were replaced.", []string{"Disks, NICs, etc.", "All were replaced."}},
+		{"time abbreviation mid sentence", "At 9 a.m. on Monday the alert fired.", []string{"At 9 a.m. on Monday the alert fired."}},
+		{"ellipsis mid sentence", "We waited... and then it recovered.", []string{"We waited... and then it recovered."}},
+		{"quotes close a sentence", `He said "stop." Then we stopped.`, []string{`He said "stop."`, "Then we stopped."}},
+		{"blank line and list items", "Root Cause\nA bad config.\n\n- first item\n- second item", []string{"Root Cause", "A bad config.", "- first item", "- second item"}},
+		{"wrapped line is one sentence", "the config was\nwrong for two hours.", []string{"the config was\nwrong for two hours."}},
+		{"no terminator", "trailing text without a dot", []string{"trailing text without a dot"}},
+		{"empty", "   ", nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			require.Equal(t, tc.want, sentenceTexts(tc.text))
+		})
+	}
+}
+
+func TestSentencesOffsetsPointIntoText(t *testing.T) {
+	text := "  Première phrase. Deuxième — phrase?  "
+	for _, sp := range Sentences(text) {
+		require.True(t, sp.Start >= 0 && sp.End <= len(text) && sp.Start < sp.End)
+	}
+	require.Equal(t, []string{"Première phrase.", "Deuxième — phrase?"}, sentenceTexts(text))
+}
+
+func rulesOf(fs []Finding) []string {
+	var out []string
+	for _, f := range fs {
+		out = append(out, f.Rule)
+	}
+	return out
+}
+
+func TestCheckBlame(t *testing.T) {
+	names := []string{"Alice Nguyen", "Bob", "Priya Raman"}
+	tests := []struct {
+		name string
+		text string
+		want []string
+	}{
+		// positives
+		{"known name caused", "Bob caused the outage by pushing a bad config.", []string{RuleNamedPerson}},
+		{"because known name", "The cluster fell over because Alice pushed an untested change.", []string{RuleNamedPerson}},
+		{"possessive mistake", "Priya's mistake took down the API.", []string{RuleNamedPerson}},
+		{"full name forgot", "Alice Nguyen forgot to renew the certificate.", []string{RuleNamedPerson}},
+		{"unknown name forgot", "Dave forgot to drain the node before rebooting it.", []string{RuleNamedPerson}},
+		{"on-call failed to", "The on-call engineer failed to respond to the page for 40 minutes.", []string{RulePersonFault}},
+		{"engineer mistakenly", "An engineer mistakenly ran the cleanup script against production.", []string{RulePersonFault}},
+		{"careless", "It was a careless change that nobody reviewed properly.", []string{RuleCharacter}},
+		{"should have been more careful", "The team should have been more careful with the rollout.", []string{RuleCharacter}},
+		{"negligent", "Negligent handling of the credentials led to the leak.", []string{RuleCharacter}},
+		{"root cause human error", "Root cause: human error during the maintenance window.", []string{RuleHumanErrorCause}},
+		{"caused by human error", "The outage was caused by human error.", []string{RuleHumanErrorCause}},
+		{"operator error led to", "Operator error led to the deletion of the volume.", []string{RuleHumanErrorCause}},
+		{"should have known", "The reviewer should have known that the flag was global.", []string{RuleCounterfactual}},
+		{"could have prevented", "A second look could have prevented this.", []string{RuleCounterfactual}},
+		{"if only", "If only the deploy had waited for the canary, nothing would have broken.", []string{RuleCounterfactual}},
+		{"should have caught", "QA should have caught the regression.", []string{RuleCounterfactual}},
+		// personal counterfactuals (inverted conditionals about a person's action)
+		{"had name paid attention", "Had Priya paid attention to the dashboard, recovery would have taken minutes.", []string{RuleCounterfactual}},
+		{"if name had followed", "If Bob had read the change notes, the rollout could not have gone ahead.", []string{RuleCounterfactual}},
+		{"if role had checked", "If the on-call engineer had checked the queue depth, we might have failed over sooner.", []string{RuleCounterfactual}},
+		{"had role not skipped", "Had the operator not skipped the drain step, the node would still be serving.", []string{RuleCounterfactual}},
+		{"if he had waited", "If he had waited for the canary, the bad build would have stopped at one host.", []string{RuleCounterfactual}},
+		// a person as the agent of the change that caused the failure
+		{"name pushed change that caused", "Alice pushed the schema change to billing, and that change caused the outage.", []string{RuleNamedPerson}},
+		{"name ran script resulted in", "Priya Raman ran the migration script, which resulted in the incident.", []string{RuleNamedPerson}},
+		{"role deployed build that caused", "An engineer deployed a build that caused the checkout errors.", []string{RulePersonFault}},
+		// hard negatives
+		{"system conditional", "If the deploy tool had validated the config, the bad value would have been rejected at submit time.", nil},
+		{"event conditional", "Had the alert fired earlier, the queue would have drained before customers noticed.", nil},
+		{"person passive conditional", "Had the on-call engineer been paged at 10:02, the response would have started sooner.", nil},
+		{"unknown capitalized subject", "Had Kafka replicated the partition, no data would have been lost.", nil},
+		{"indicative past perfect", "If Bob had already restarted the pod, we skipped that step.", nil},
+		{"possession conditional", "If the operator had the right permissions, the restore would take minutes.", nil},
+		{"name paged the team", "Alice paged the team.", nil},
+		{"name reverted the cause", "Alice reverted the change that caused the outage.", nil},
+		{"name rolled back after cause", "Bob deployed the rollback after the bad config caused the outage.", nil},
+		{"name found the cause", "Priya found that the cache change caused the incident.", nil},
+		{"change caused, no person", "The config push caused the outage in us-east-1.", nil},
+		{"tool allowed", "The deploy tool allowed a change to every region at once.", nil},
+		{"human error is not a root cause", "Human error is not a root cause; we looked at why the command was easy to mistype.", nil},
+		{"not human error", "This was not due to human error but to a missing guard in the script.", nil},
+		{"action phrasing", "We should add validation to the config loader.", nil},
+		{"neutral name", "Alice paged the team and Bob started the incident call.", nil},
+		{"neutral name deployed fix", "Priya deployed the fix at 14:02.", nil},
+		{"engineer neutral action", "An engineer executed a command intended to remove a small number of servers.", nil},
+		{"company subject", "Cloudflare pushed a new WAF rule to all data centers.", nil},
+		{"system counterfactual words", "Validation in the pipeline would reject such a change.", nil},
+		{"careful as goal", "The new tooling makes careful rollouts the default.", nil},
+		{"blameless statement", "We do not blame individuals; the system made the mistake easy.", nil},
+	}
+	c := NewChecker(BlameOptions{Names: names})
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got := c.CheckBlame(tc.text)
+			require.Equal(t, tc.want, rulesOf(got), "findings: %+v", got)
+			for _, f := range got {
+				require.Equal(t, f.Sentence, tc.text[f.Start:f.End])
+				require.NotEmpty(t, f.Why)
+				require.Contains(t, f.Sentence, f.Phrase)
+			}
+		})
+	}
+}
+
+func TestCheckBlamePointsToTheSentence(t *testing.T) {
+	text := "At 10:02 the alert fired. Bob forgot to renew the certificate. We renewed it at 10:40."
+	got := CheckBlame(text, BlameOptions{Names: []string{"Bob"}})
+	require.Len(t, got, 1)
+	require.Equal(t, "Bob forgot to renew the certificate.", text[got[0].Start:got[0].End])
+}
+
+func TestCheckActionItem(t *testing.T) {
+	tests := []struct {
+		name    string
+		summary string
+		owner   bool
+		due     bool
+		want    []string
+	}{
+		{"be more careful", "Be more careful when editing DNS records", true, true, []string{RuleVagueCareful}},
+		{"improve monitoring", "Improve monitoring", true, true, []string{RuleVagueImprove}},
+		{"document better", "Document better", true, true, []string{RuleVagueDocument}},
+		{"investigate with no outcome", "Investigate the database slowness", true, true, []string{RuleVagueInvestigate}},
+		{"look into", "Look into the flaky failover", true, true, []string{RuleVagueInvestigate}},
+		{"consider", "Consider adding a canary stage", true, true, []string{RuleVagueHedge}},
+		{"try to", "Try to reduce deploy frequency on Fridays", true, true, []string{RuleVagueHedge}},
+		{"unowned and undated", "Add an alert on 5xx rate above 1% for 5 minutes", false, false, []string{RuleUnowned, RuleNoDueDate}},
+		{"make sure everyone knows", "Make sure the team knows the failover procedure", true, true, []string{RuleVagueAssure}},
+		{"ensure is better", "Ensure alerting is better for the payments queue", true, true, []string{RuleVagueImprove, RuleVagueAssure}},
+		{"more training", "More training for new on-call engineers", true, true, []string{RuleVagueAssure}},
+		{"communicate better", "Communicate better with support during incidents", true, true, []string{RuleVagueImprove, RuleVagueAssure}},
+		{"be aware", "Everyone should be aware of the rate limits", true, true, []string{RuleVagueCareful}},
+		{"double-check", "Double-check configs before merging", true, true, []string{RuleVagueCareful}},
+		{"revisit", "Revisit the paging policy", true, true, []string{RuleVagueImprove}},
+		{"follow up with vendor", "Follow up with the DNS provider", true, true, []string{RuleVagueInvestigate}},
+		{"reach out", "Reach out to the storage team about the quota", true, true, []string{RuleVagueInvestigate}},
+		{"investigate the cause further", "Investigate the underlying cause further", true, true, []string{RuleVagueInvestigate}},
+		{"clean up", "Clean up the routing rules", true, true, []string{RuleVagueImprove}},
+		{"service name is not a change", "Improve alerting for build-agents", true, true, []string{RuleVagueImprove}},
+		// concrete items
+		{"review with cadence owner and date", "Review the alert thresholds quarterly with the on-call team by 2026-03-01 (owner: SRE)", true, true, nil},
+		{"make sure with a check", "Make sure the deploy tool rejects pool sizes of 0", true, true, nil},
+		{"ensure with concrete change", "Ensure backups are restorable by adding a weekly restore test", true, true, nil},
+		{"training with date", "Run a failover drill for all on-call engineers by 2026-02-15", true, true, nil},
+		{"follow up with deliverable", "Follow up with the DNS provider for an RCA and a commitment on TTL handling", true, true, nil},
+		{"root cause then fix", "Determine the root cause and fix the leak", true, true, nil},
+		{"clean up by removing", "Clean up the routing rules by removing the unused canary routes", true, true, nil},
+		{"re-enable", "Re-enable the disk alert on the database hosts", true, true, nil},
+		{"alert with threshold", "Add an alert on 5xx rate above 1% for 5 minutes", true, true, nil},
+		{"improve with target", "Improve p99 latency of checkout to under 300 ms", true, true, nil},
+		{"improve with concrete change", "Improve monitoring by adding a queue-depth alert", true, true, nil},
+		{"investigate with deliverable", "Investigate the replication lag and write a design doc for the fix", true, true, nil},
+		{"concrete runbook update", "Add the failover steps to the payments runbook", true, true, nil},
+		{"automate renewal", "Automate certificate renewal with cert-manager", true, true, nil},
+	}
+	c := NewChecker(BlameOptions{})
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got := c.CheckActionItem(tc.summary, tc.owner, tc.due)
+			require.Equal(t, tc.want, rulesOf(got), "findings: %+v", got)
+			for _, f := range got {
+				require.NotEmpty(t, f.Why)
+				require.Equal(t, tc.summary[f.Start:f.End], f.Sentence)
+			}
+			require.Equal(t, got, CheckActionItem(tc.summary, tc.owner, tc.due))
+		})
+	}
+}

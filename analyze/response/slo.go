@@ -1,0 +1,123 @@
+package response
+
+import (
+	"time"
+
+	"github.com/aftermath-sre/aftermath/analyze/internal/calc"
+	"github.com/aftermath-sre/aftermath/store"
+)
+
+// SLO windows.
+const (
+	WindowCalendarMonth = "calendar_month"
+	WindowRolling28d    = "rolling_28d"
+	WindowRolling30d    = "rolling_30d"
+)
+
+// SLO is one service's availability objective.
+type SLO struct {
+	Service string // PagerDuty service name (or id)
+	Target  float64
+	Window  string // WindowCalendarMonth, WindowRolling28d or WindowRolling30d
+	// Severities are the incident severities that count as customer-impacting downtime.
+	Severities []string
+	HourlyCost float64 // 0: cost not reported
+}
+
+// BurnRanges are the trailing ranges of error_budget_burn_rate.
+var BurnRanges = []struct {
+	Label string
+	D     time.Duration
+}{{"1h", time.Hour}, {"6h", 6 * time.Hour}, {"24h", 24 * time.Hour}, {"3d", 72 * time.Hour}}
+
+// Downtime returns the customer-impacting downtime intervals of an SLO's
+// service: from trigger to resolve (or now while open) of every non-merged
+// incident of a customer-impacting severity. Overlaps are merged by
+// calc.UnionWithin when measured.
+func Downtime(incs []store.Incident, slo SLO, now time.Time) []calc.Interval {
+	sev := map[string]bool{}
+	for _, s := range slo.Severities {
+		sev[s] = true
+	}
+	var out []calc.Interval
+	for i := range incs {
+		inc := &incs[i]
+		if Merged(inc) || !sev[inc.Severity] || (inc.ServiceName != slo.Service && inc.ServiceID != slo.Service) {
+			continue
+		}
+		end := inc.ResolvedAt
+		if end.IsZero() || end.After(now) {
+			end = now
+		}
+		if end.After(inc.CreatedAt) {
+			out = append(out, calc.Interval{Start: inc.CreatedAt, End: end})
+		}
+	}
+	return out
+}
+
+// Window returns the SLO's current window [from, to) (to may be after now for
+// a calendar month) in UTC.
+func Window(slo SLO, now time.Time, loc *time.Location) (from, to time.Time) {
+	switch slo.Window {
+	case WindowCalendarMonth:
+		if loc == nil {
+			loc = time.UTC
+		}
+		l := now.In(loc)
+		f := time.Date(l.Year(), l.Month(), 1, 0, 0, 0, 0, loc)
+		return f.UTC(), time.Date(l.Year(), l.Month()+1, 1, 0, 0, 0, 0, loc).UTC()
+	case WindowRolling30d:
+		return now.Add(-30 * 24 * time.Hour), now
+	default:
+		return now.Add(-28 * 24 * time.Hour), now
+	}
+}
+
+// ComputeSLO returns the results of the "slo" analysis. loc is the time zone
+// of calendar-month windows.
+func ComputeSLO(incs []store.Incident, slos []SLO, ps calc.Periods, loc *time.Location) []store.Result {
+	s := calc.Sink{Analysis: "slo"}
+	now := ps.Now
+	for _, slo := range slos {
+		ivs := Downtime(incs, slo, now)
+		budget := 1 - slo.Target
+		win := slo.Window
+		if win == "" {
+			win = WindowRolling28d
+		}
+		from, to := Window(slo, now, loc)
+		down := calc.UnionWithin(ivs, from, to)
+		consumed := 0.0
+		if budget > 0 {
+			consumed = down.Seconds() / (budget * to.Sub(from).Seconds())
+		}
+		s.Add("slo_objective_ratio", slo.Target, "service", slo.Service, "window", win)
+		s.Add("error_budget_consumed_ratio", consumed, "service", slo.Service, "window", win)
+		s.Add("error_budget_remaining_ratio", 1-consumed, "service", slo.Service, "window", win)
+		for _, r := range BurnRanges {
+			d := calc.UnionWithin(ivs, now.Add(-r.D), now)
+			rate := 0.0
+			if budget > 0 {
+				rate = d.Seconds() / r.D.Seconds() / budget
+			}
+			s.Add("error_budget_burn_rate", rate, "service", slo.Service, "range", r.Label)
+		}
+		for _, p := range ps.All {
+			d := calc.UnionWithin(ivs, p.From, p.To) // intervals end by now
+			s.Add("downtime_seconds", d.Seconds(), "service", slo.Service, "period", p.Label)
+			if el := p.Elapsed(now); el > 0 {
+				s.Add("availability_ratio", 1-d.Seconds()/el.Seconds(), "service", slo.Service, "period", p.Label)
+			}
+			breached := 0.0
+			if d.Seconds() > budget*p.To.Sub(p.From).Seconds() {
+				breached = 1
+			}
+			s.Add("slo_breached", breached, "service", slo.Service, "period", p.Label)
+			if slo.HourlyCost > 0 {
+				s.Add("downtime_cost", d.Hours()*slo.HourlyCost, "service", slo.Service, "period", p.Label)
+			}
+		}
+	}
+	return s.Results
+}

@@ -1,0 +1,285 @@
+package analyze
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"sort"
+	"time"
+
+	"github.com/aftermath-sre/aftermath/analyze/actions"
+	"github.com/aftermath-sre/aftermath/analyze/internal/calc"
+	"github.com/aftermath-sre/aftermath/analyze/process"
+	"github.com/aftermath-sre/aftermath/analyze/recurrence"
+	"github.com/aftermath-sre/aftermath/analyze/response"
+	"github.com/aftermath-sre/aftermath/analyze/themes"
+	"github.com/aftermath-sre/aftermath/store"
+)
+
+// SLO is one service's availability objective (see response.SLO).
+type SLO = response.SLO
+
+// SLO windows.
+const (
+	WindowCalendarMonth = response.WindowCalendarMonth
+	WindowRolling28d    = response.WindowRolling28d
+	WindowRolling30d    = response.WindowRolling30d
+)
+
+// Options configure Run. cmd/ maps config.Analysis, config.SLOs,
+// exporter.max_item_series and digest.time_zone onto it.
+type Options struct {
+	Logger *slog.Logger     // nil: discard
+	Now    func() time.Time // the run's clock; time.Now when nil
+	// Location is the time zone of calendar months (periods and
+	// calendar-month SLO windows); UTC when nil.
+	Location *time.Location
+	// Months is how many calendar months get a period label, the current
+	// one included; default 13.
+	Months int
+
+	StaleAfter map[string]time.Duration // by priority "P1".."P5"
+	ClosureSLO map[string]time.Duration // by priority "P1".."P5"
+
+	RequiredSeverities []string      // default SEV1, SEV2
+	DraftWithin        time.Duration // default 2 days
+	PublishWithin      time.Duration // default 7 days
+	// PostmortemOverdueLookback bounds postmortems_overdue to incidents
+	// resolved this recently; default 90 days.
+	PostmortemOverdueLookback time.Duration
+
+	RecurrenceWindow time.Duration // default 30 days
+
+	// TeamAliases maps team names as a source spells them onto the team
+	// they are (see TeamKey); both sides are compared in canonical form.
+	TeamAliases map[string]string
+
+	// MaxItemSeries caps each per-item gauge (overdue items, stale items,
+	// overdue postmortems); 0 writes none.
+	MaxItemSeries int
+
+	SLOs []SLO
+
+	// Themes tunes the clustering (the zero value is the default).
+	Themes themes.Options
+
+	// MaxFindingsPerMonth caps the language findings listed as items per
+	// month, subject kind and rule (counts are exact); default 100.
+	MaxFindingsPerMonth int
+
+	// KeepRuns, when positive, prunes the results and items of all but the
+	// newest KeepRuns runs after a successful run.
+	KeepRuns int
+
+	// RunID names the run; a time-based unique id when empty.
+	RunID string
+}
+
+func (o Options) withDefaults() Options {
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Location == nil {
+		o.Location = time.UTC
+	}
+	if o.Months <= 0 {
+		o.Months = 13
+	}
+	if o.RecurrenceWindow <= 0 {
+		o.RecurrenceWindow = 30 * 24 * time.Hour
+	}
+	if o.MaxFindingsPerMonth <= 0 {
+		o.MaxFindingsPerMonth = 100
+	}
+	return o
+}
+
+// Validate checks the options that have no sensible default.
+func (o Options) Validate() error {
+	var errs []error
+	for _, slo := range o.SLOs {
+		if slo.Service == "" {
+			errs = append(errs, errors.New("analyze: slo with an empty service"))
+		}
+		if !(slo.Target > 0 && slo.Target < 1) {
+			errs = append(errs, fmt.Errorf("analyze: slo %s: target %v not in (0, 1)", slo.Service, slo.Target))
+		}
+		switch slo.Window {
+		case "", WindowCalendarMonth, WindowRolling28d, WindowRolling30d:
+		default:
+			errs = append(errs, fmt.Errorf("analyze: slo %s: unknown window %q", slo.Service, slo.Window))
+		}
+	}
+	if o.MaxItemSeries < 0 {
+		errs = append(errs, fmt.Errorf("analyze: max item series %d is negative", o.MaxItemSeries))
+	}
+	return errors.Join(errs...)
+}
+
+// RunSummary describes a finished run.
+type RunSummary struct {
+	RunID                 string
+	StartedAt, FinishedAt time.Time // StartedAt is the run's clock ("now")
+	Results, Items        int
+	Incidents             int
+	Postmortems           int
+	Factors               int
+	ActionItems           int
+	Themes                int
+	ThemeChanges          []themes.Change
+	Durations             map[string]time.Duration // by analysis, plus "load" and "write"
+}
+
+// Run computes every analysis from the stored rows as of opts.Now and writes
+// the results, items and theme state with a new run id. Re-running on the
+// same rows and clock gives the same results (under a new id). The run
+// becomes visible to readers (LatestAnalysisRun) only once everything is
+// written; a failed run is recorded as failed.
+func Run(ctx context.Context, st *store.Store, opts Options) (RunSummary, error) {
+	if err := opts.Validate(); err != nil {
+		return RunSummary{}, err
+	}
+	opts = opts.withDefaults()
+	log := opts.Logger
+	now := opts.Now().UTC().Truncate(time.Second)
+	wall := time.Now()
+	sum := RunSummary{RunID: opts.RunID, StartedAt: now, Durations: map[string]time.Duration{}}
+	if sum.RunID == "" {
+		sum.RunID = newRunID(now)
+	}
+	fail := func(err error) (RunSummary, error) {
+		run := store.AnalysisRun{ID: sum.RunID, StartedAt: now, FinishedAt: now.Add(time.Since(wall)), Status: store.RunFailed, Error: err.Error()}
+		if rerr := st.RecordAnalysisRun(context.WithoutCancel(ctx), run); rerr != nil {
+			log.Error("record failed analysis run", "run_id", sum.RunID, "err", rerr)
+		}
+		return sum, err
+	}
+	timed := func(name string, f func() error) error {
+		t0 := time.Now()
+		err := f()
+		sum.Durations[name] += time.Since(t0)
+		return err
+	}
+
+	ps := calc.NewPeriods(now, opts.Location, opts.Months)
+	var d *dataset
+	if err := timed("load", func() (err error) { d, err = load(ctx, st, ps.Start(), newTeamNamer(opts.TeamAliases)); return err }); err != nil {
+		return fail(fmt.Errorf("analyze: load: %w", err))
+	}
+	sum.Incidents, sum.Postmortems, sum.ActionItems = len(d.incidents), len(d.postmortems), len(d.items)
+	for i := range d.postmortems {
+		sum.Factors += len(d.postmortems[i].Factors)
+	}
+	log.Info("analysis input loaded", "run_id", sum.RunID, "incidents", sum.Incidents, "postmortems", sum.Postmortems,
+		"factors", sum.Factors, "action_items", sum.ActionItems, "took", sum.Durations["load"])
+
+	var results []store.Result
+	var items []store.AnalysisItem
+
+	_ = timed(AnalysisResponse, func() error {
+		results = append(results, response.Compute(response.Input{Incidents: d.incidents, Postmortems: d.postmortems, Periods: ps})...)
+		return nil
+	})
+	_ = timed(AnalysisSLO, func() error {
+		results = append(results, response.ComputeSLO(d.incidents, opts.SLOs, ps, opts.Location)...)
+		return nil
+	})
+	_ = timed(AnalysisActions, func() error {
+		r, it := actions.Compute(actions.Input{Items: d.items, Postmortems: d.postmortems, Periods: ps, Options: actions.Options{
+			StaleAfter: opts.StaleAfter, ClosureSLO: opts.ClosureSLO, MaxItemSeries: opts.MaxItemSeries,
+		}})
+		results, items = append(results, r...), append(items, it...)
+		return nil
+	})
+	_ = timed(AnalysisProcess, func() error {
+		r, it := process.Compute(process.Input{Incidents: d.incidents, Postmortems: d.postmortems, Items: d.items, Periods: ps,
+			Options: process.Options{RequiredSeverities: opts.RequiredSeverities, DraftWithin: opts.DraftWithin,
+				PublishWithin: opts.PublishWithin, OverdueLookback: opts.PostmortemOverdueLookback, MaxItemSeries: opts.MaxItemSeries}})
+		results, items = append(results, r...), append(items, it...)
+		return nil
+	})
+	if err := timed(AnalysisLanguage, func() error {
+		names, err := personNames(ctx, st, d)
+		if err != nil {
+			return err
+		}
+		r, it := analyzeLanguage(d, ps, names, opts.MaxFindingsPerMonth)
+		results, items = append(results, r...), append(items, it...)
+		return nil
+	}); err != nil {
+		return fail(fmt.Errorf("analyze: language: %w", err))
+	}
+	var th themeRun
+	if err := timed(AnalysisThemes, func() (err error) {
+		th, err = clusterThemes(ctx, st, d, ps, opts.Themes)
+		return err
+	}); err != nil {
+		return fail(fmt.Errorf("analyze: themes: %w", err))
+	}
+	results, items = append(results, th.results...), append(items, th.items...)
+	sum.Themes, sum.ThemeChanges = len(th.res.Themes), th.res.Changes
+	_ = timed(AnalysisRecurrence, func() error {
+		r, it := recurrence.Compute(recurrence.Input{Incidents: d.incidents, Themes: th.incidentThemes, Window: opts.RecurrenceWindow, Periods: ps})
+		results, items = append(results, r...), append(items, it...)
+		return nil
+	})
+
+	// Bookkeeping results of the run itself.
+	rs := calc.Sink{Analysis: AnalysisRun}
+	names := make([]string, 0, len(sum.Durations))
+	for k := range sum.Durations {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	for _, k := range names {
+		rs.Add("analysis_duration_seconds", sum.Durations[k].Seconds(), "analysis", k)
+	}
+	for _, t := range []struct {
+		table string
+		n     int
+	}{{"incidents", sum.Incidents}, {"postmortems", sum.Postmortems}, {"contributing_factors", sum.Factors}, {"action_items", sum.ActionItems}} {
+		rs.Add("analysis_input_rows", float64(t.n), "table", t.table)
+	}
+	for _, u := range d.unknowns() {
+		rs.Add("analysis_unknown_values", float64(u.n), "field", u.field)
+	}
+	results = append(results, rs.Results...)
+
+	if err := timed("write", func() error {
+		if err := st.WriteThemes(ctx, sum.RunID, now, th.state, th.assignments); err != nil {
+			return err
+		}
+		if err := st.WriteAnalysisItems(ctx, sum.RunID, now, items); err != nil {
+			return err
+		}
+		sum.FinishedAt = now.Add(time.Since(wall)).Truncate(time.Second)
+		return st.WriteAnalysis(ctx, store.AnalysisRun{ID: sum.RunID, StartedAt: now, FinishedAt: sum.FinishedAt, Status: store.RunSuccess}, results)
+	}); err != nil {
+		return fail(fmt.Errorf("analyze: write run %s: %w", sum.RunID, err))
+	}
+	sum.Results, sum.Items = len(results), len(items)
+	if opts.KeepRuns > 0 {
+		if err := st.PruneAnalysis(ctx, opts.KeepRuns); err != nil {
+			log.Warn("prune analysis results", "err", err)
+		} else if err := st.PruneAnalysisItems(ctx, opts.KeepRuns); err != nil {
+			log.Warn("prune analysis items", "err", err)
+		}
+	}
+	log.Info("analysis run finished", "run_id", sum.RunID, "results", sum.Results, "items", sum.Items,
+		"themes", sum.Themes, "took", time.Since(wall))
+	return sum, nil
+}
+
+// newRunID is the run's clock and 6 random bytes: sortable and unique.
+func newRunID(now time.Time) string {
+	var b [6]byte
+	_, _ = rand.Read(b[:])
+	return now.UTC().Format("20060102T150405Z") + "-" + hex.EncodeToString(b[:])
+}

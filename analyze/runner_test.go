@@ -1,0 +1,199 @@
+package analyze
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/aftermath-sre/aftermath/simulate/org"
+	"github.com/aftermath-sre/aftermath/store"
+	"github.com/aftermath-sre/aftermath/store/chtest"
+)
+
+// comparableResults returns a run's results as "metric|labels=value" lines
+// without what legitimately differs between two runs: durations, and the
+// theme changes (the first run's themes are all new).
+func comparableResults(rs []store.Result) []string {
+	var out []string
+	for _, r := range rs {
+		if r.Metric == "analysis_duration_seconds" || r.Metric == "theme_changes" {
+			continue
+		}
+		out = append(out, fmt.Sprintf("%s=%v", rkey(r.Metric, zip(r)...), r.Value))
+	}
+	sort.Strings(out)
+	return out
+}
+
+func zip(r store.Result) []string {
+	var kv []string
+	for i, n := range r.LabelNames {
+		kv = append(kv, n, r.LabelValues[i])
+	}
+	return kv
+}
+
+func TestRunIsIdempotentAndThemeIDsAreStable(t *testing.T) {
+	ctx := context.Background()
+	o := testOrg(t, org.ScaleSmall)
+	st := chtest.Store(t)
+	incs, evs := orgIncidents(o)
+	require.NoError(t, st.UpsertIncidents(ctx, incs))
+	require.NoError(t, st.UpsertTimelineEvents(ctx, evs))
+	pms := orgPostmortems(o)
+	require.NoError(t, st.UpsertActionItems(ctx, orgActionItems(o)))
+	// First the older 80% of the postmortems arrive.
+	cut := len(pms) * 8 / 10
+	require.NoError(t, st.UpsertPostmortems(ctx, pms[:cut]))
+	opts := testOptions(o.End, time.UTC, nil)
+
+	s1, err := Run(ctx, st, opts)
+	require.NoError(t, err)
+	s2, err := Run(ctx, st, opts)
+	require.NoError(t, err)
+	require.NotEqual(t, s1.RunID, s2.RunID)
+	r1, err := st.AnalysisResults(ctx, s1.RunID, "")
+	require.NoError(t, err)
+	r2, err := st.AnalysisResults(ctx, s2.RunID, "")
+	require.NoError(t, err)
+	require.Equal(t, comparableResults(r1), comparableResults(r2), "a rerun on the same rows and clock gives the same results")
+	for _, c := range s2.ThemeChanges {
+		require.NotEqual(t, "new", c.Kind, "a rerun creates no theme")
+		require.NotEqual(t, "retired", c.Kind, "a rerun retires no theme")
+	}
+	i1, err := st.AnalysisItems(ctx, s1.RunID, store.AnalysisItemFilter{})
+	require.NoError(t, err)
+	i2, err := st.AnalysisItems(ctx, s2.RunID, store.AnalysisItemFilter{})
+	require.NoError(t, err)
+	noChanges := func(its []store.AnalysisItem) []store.AnalysisItem {
+		var out []store.AnalysisItem
+		for _, it := range its {
+			if it.Kind != ItemThemeChange {
+				out = append(out, it)
+			}
+		}
+		return out
+	}
+	require.Equal(t, noChanges(i1), noChanges(i2), "and the same items")
+
+	// Then the rest arrive: factors seen before keep their theme ids.
+	require.NoError(t, st.UpsertPostmortems(ctx, pms[cut:]))
+	s3, err := Run(ctx, st, opts)
+	require.NoError(t, err)
+	a2, err := st.FactorThemes(ctx, s2.RunID)
+	require.NoError(t, err)
+	a3, err := st.FactorThemes(ctx, s3.RunID)
+	require.NoError(t, err)
+	require.Greater(t, len(a3), len(a2))
+	before := map[string]string{}
+	for _, a := range a2 {
+		before[FactorID(a.PostmortemKey, a.Ordinal)] = a.ThemeID
+	}
+	kept := 0
+	for _, a := range a3 {
+		if id, ok := before[FactorID(a.PostmortemKey, a.Ordinal)]; ok && id == a.ThemeID {
+			kept++
+		}
+	}
+	share := float64(kept) / float64(len(a2))
+	t.Logf("themes: %d -> %d, changes %+v; %.2f of earlier factors kept their theme id", s2.Themes, s3.Themes, s3.ThemeChanges, share)
+	// Most factors keep their theme; the rest moved through a recorded change.
+	require.GreaterOrEqual(t, share, 0.7)
+	// Every earlier theme either keeps its id or is recorded as merged or retired.
+	t3 := map[string]bool{}
+	for _, a := range a3 {
+		t3[a.ThemeID] = true
+	}
+	accounted := map[string]bool{}
+	for _, c := range s3.ThemeChanges {
+		switch c.Kind {
+		case "merge", "retired":
+			for _, id := range c.ThemeIDs {
+				accounted[id] = true
+			}
+		case "split":
+			require.True(t, t3[c.From], "a split theme keeps its id for its largest part: %s", c.From)
+		}
+	}
+	for _, a := range a2 {
+		require.True(t, t3[a.ThemeID] || accounted[a.ThemeID], "theme %s vanished without a recorded change", a.ThemeID)
+	}
+	// The run's theme items and changes are readable.
+	th, err := st.AnalysisItems(ctx, s3.RunID, store.AnalysisItemFilter{Analysis: AnalysisThemes, Kind: ItemTheme})
+	require.NoError(t, err)
+	require.Len(t, th, s3.Themes)
+	require.NotEmpty(t, th[0].Field("label"))
+	require.NotEmpty(t, th[0].Field("representative_text"))
+}
+
+func TestFailedRunIsRecordedAndNotRead(t *testing.T) {
+	ctx := context.Background()
+	o := testOrg(t, org.ScaleTiny)
+	st := chtest.Store(t)
+	storeOrg(ctx, t, st, o)
+	opts := testOptions(o.End, time.UTC, nil)
+	good, err := Run(ctx, st, opts)
+	require.NoError(t, err)
+
+	// Break the write of the next run.
+	require.NoError(t, st.Conn().Exec(ctx, "DROP TABLE "+st.Table("analysis_items")))
+	opts.Now = func() time.Time { return o.End.Add(time.Hour) }
+	_, err = Run(ctx, st, opts)
+	require.ErrorContains(t, err, "analyze: write run")
+
+	latest, ok, err := st.LatestAnalysisRun(ctx)
+	require.NoError(t, err)
+	require.True(t, ok)
+	require.Equal(t, good.RunID, latest.ID, "readers keep the last successful run")
+	var failed uint64
+	require.NoError(t, st.Conn().QueryRow(ctx, "SELECT count() FROM "+st.Table("analysis_runs")+" FINAL WHERE status = 'failed'").Scan(&failed))
+	require.Equal(t, uint64(1), failed)
+}
+
+func TestOptionsValidate(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		opts Options
+		want string
+	}{
+		{"target out of range", Options{SLOs: []SLO{{Service: "api", Target: 1}}}, "target 1 not in (0, 1)"},
+		{"unknown window", Options{SLOs: []SLO{{Service: "api", Target: 0.9, Window: "weekly"}}}, `unknown window "weekly"`},
+		{"empty service", Options{SLOs: []SLO{{Target: 0.9}}}, "empty service"},
+		{"negative cap", Options{MaxItemSeries: -1}, "negative"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			require.ErrorContains(t, tc.opts.Validate(), tc.want)
+		})
+	}
+	require.NoError(t, Options{SLOs: []SLO{{Service: "api", Target: 0.999, Window: WindowCalendarMonth}}}.Validate())
+}
+
+func TestPruneKeepsNewestRuns(t *testing.T) {
+	ctx := context.Background()
+	o := testOrg(t, org.ScaleTiny)
+	st := chtest.Store(t)
+	storeOrg(ctx, t, st, o)
+	var ids []string
+	for i := 0; i < 3; i++ {
+		opts := testOptions(o.End.Add(time.Duration(i)*time.Hour), time.UTC, nil)
+		opts.KeepRuns = 2
+		s, err := Run(ctx, st, opts)
+		require.NoError(t, err)
+		ids = append(ids, s.RunID)
+	}
+	// ALTER ... DELETE is asynchronous on ClickHouse; wait for the mutation.
+	require.Eventually(t, func() bool {
+		rs, err := st.AnalysisResults(ctx, ids[0], "")
+		require.NoError(t, err)
+		its, err := st.AnalysisItems(ctx, ids[0], store.AnalysisItemFilter{})
+		require.NoError(t, err)
+		return len(rs) == 0 && len(its) == 0
+	}, 20*time.Second, 200*time.Millisecond)
+	rs, err := st.AnalysisResults(ctx, ids[1], "")
+	require.NoError(t, err)
+	require.NotEmpty(t, rs)
+}

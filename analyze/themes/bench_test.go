@@ -1,0 +1,28 @@
+package themes
+
+import (
+	"fmt"
+	"testing"
+)
+
+// BenchmarkCluster measures how clustering time grows with the number of
+// factors (synthetic texts, 8 themes, k chosen by silhouette on the sample):
+//
+//	go test ./analyze/themes -run '^$' -bench BenchmarkCluster -benchtime 1x -benchmem
+func BenchmarkCluster(b *testing.B) {
+	for _, n := range []int{10_000, 50_000, 100_000} {
+		items, _ := synthItems(n, len(synthThemes), 1)
+		b.Run(fmt.Sprintf("factors=%d", n), func(b *testing.B) {
+			b.ReportAllocs()
+			for i := 0; i < b.N; i++ {
+				res, err := Cluster(items, nil, Options{Seed: 1})
+				if err != nil {
+					b.Fatal(err)
+				}
+				if len(res.Themes) == 0 {
+					b.Fatal("no themes")
+				}
+			}
+		})
+	}
+}

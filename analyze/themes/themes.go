@@ -1,0 +1,417 @@
+// Package themes clusters contributing-factor texts into themes with
+// human-readable labels, and keeps theme ids stable from one run to the next.
+//
+// Method: each factor text is normalized (lowercase words, stopwords
+// dropped, failure vocabulary folded onto canonical terms such as
+// config/configuration/misconfigured -> config, light stemming) and weighted
+// by TF-IDF over unigrams and bigrams, with idf = ln((1+n)/df) so that a term
+// found in nearly every factor (boilerplate) weighs almost nothing. Each
+// family of a small SRE cause lexicon (configuration change, capacity,
+// traffic surge, hardware, certificates and time, ...) is one more term,
+// counted once per trigger phrase found. Vectors are clustered by spherical
+// k-means (cosine similarity) with k-means++ seeding.
+//
+// Choosing k: on a bounded sample, k-means first over-clusters (k =
+// min(MaxK, n/MinThemeSize), several restarts); clusters are then merged
+// two at a time, always the pair whose merge loses the least of the k-means
+// objective, with a few Lloyd iterations after each merge. This gives one
+// solution for every k, each better than k-means started afresh at that k
+// (small tight themes stay whole while large themes k-means had split come
+// back together). The same is done on random 80% resamples; the stability
+// of k is the mean adjusted Rand index between the sample's and the
+// resamples' solutions at k. Among the stable k (stability >= 0.8), k is
+// the smallest whose silhouette is within 1% of the best; when no k is
+// stable (texts without reproducible themes), the most stable k. A given K
+// takes the better, by the k-means objective, of k-means++ restarts at K and
+// the merge path from 2K. The full set is then assigned with Lloyd
+// iterations from the chosen centroids, so the cost grows linearly with the
+// number of factors.
+//
+// Stable ids: given the previous run's themes (their persisted sparse
+// centroids, and optionally the previous assignments), every new cluster is
+// matched to the previous theme it most resembles. A theme keeps its id; a
+// previous theme whose members now form several clusters is recorded as a
+// split, several previous themes now in one cluster as a merge, and themes
+// with no counterpart as new or retired. New ids are derived from the
+// theme's top terms, so reruns on the same data give the same ids.
+package themes
+
+import (
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"math"
+	"math/rand/v2"
+	"runtime"
+	"sort"
+	"strings"
+)
+
+// Item is one contributing factor to cluster.
+type Item struct {
+	ID   string
+	Text string
+}
+
+// Theme is one cluster of contributing factors.
+type Theme struct {
+	ID    string
+	Label string // the top terms joined, for people
+	// TopTerms are the theme's most characteristic terms (unigrams and
+	// bigrams), in the surface form most often written.
+	TopTerms []string
+	// Families are the cause-lexicon families most present in the theme.
+	Families           []string
+	Representative     string // id of the member closest to the centroid
+	RepresentativeText string
+	Size               int
+	// Centroid is the theme's centroid truncated to its heaviest features
+	// (normalized terms, "@family" for cause families), to be stored and
+	// passed back as Options-free prev on the next run.
+	Centroid map[string]float64
+}
+
+// Change kinds.
+const (
+	ChangeNew     = "new"
+	ChangeMerge   = "merge"
+	ChangeSplit   = "split"
+	ChangeRetired = "retired"
+)
+
+// Change records how the themes moved against the previous run.
+//   - new: ThemeIDs holds the new theme.
+//   - retired: ThemeIDs holds the previous theme that has no counterpart.
+//   - merge: ThemeIDs holds the previous themes now in one theme, Into its id.
+//   - split: From is the previous theme, ThemeIDs the themes it became
+//     (the one that kept the id first).
+type Change struct {
+	Kind     string
+	ThemeIDs []string
+	Into     string
+	From     string
+}
+
+// Result is one clustering run.
+type Result struct {
+	Themes      []Theme           // largest first
+	Assignments map[string]string // item id -> theme id
+	// Unassigned holds items whose text has no usable term.
+	Unassigned []string
+	Changes    []Change
+	// K is the number of clusters asked of k-means (chosen or given) and
+	// Silhouette the sample silhouette that chose it (0 when K was given).
+	K          int
+	Silhouette float64
+	// KScores holds the sample silhouette of every k tried (empty when K
+	// was given).
+	KScores []KScore
+}
+
+// KScore describes one candidate k: the sample silhouette of its
+// clustering and how reproducible it is across resamples.
+type KScore struct {
+	K          int
+	Silhouette float64
+	// Stability is the mean adjusted Rand index between the clustering of
+	// the sample and the clusterings of random 80% resamples, on the items
+	// they share (1 = every resample finds the same themes).
+	Stability float64
+}
+
+// Options tune Cluster. The zero value is usable.
+type Options struct {
+	// K fixes the number of themes; 0 chooses it in [MinK, MaxK] (see
+	// StabilityThreshold).
+	K          int
+	MinK, MaxK int // defaults 2 and 30
+	Seed       uint64
+	Restarts   int // k-means++ restarts (of the over-clustered start, and at a given K); default 8
+	// SilhouetteTolerance: among the stable k, the smallest whose
+	// silhouette is within this fraction of the best is chosen; default
+	// 0.01. (Before, an absolute difference over all k.)
+	SilhouetteTolerance float64
+	MaxIter             int // Lloyd iterations; default 30
+	// SampleSize bounds the sample on which k is chosen and the restarts
+	// run; default 2000.
+	SampleSize int
+	// ConceptWeight is the weight of a cause-family feature relative to a
+	// word with the same tf-idf: each family of the cause lexicon is one
+	// extra term of the vector, counted once per trigger found, so a family
+	// weighs more in a short text that is mostly about it than in a long
+	// one that mentions it in passing. Default 2; negative disables the
+	// cause lexicon. (Before, this was the weight of a separate unit-length
+	// family block, default 0.6.)
+	ConceptWeight float64
+	// NoBigrams turns bigram features off.
+	NoBigrams bool
+	MinDF     int // minimum document frequency of a term; default 2 (1 under 20 items)
+	MaxVocab  int // default 50000
+	TopTerms  int // default 5
+	// MinThemeSize bounds k by the number of items: k is at most
+	// items/MinThemeSize (a theme should recur), and the over-clustered
+	// start has that many clusters. Default 10.
+	MinThemeSize int
+	// Resamples is how many random 80% resamples of the sample measure the
+	// stability of each k; default 8.
+	Resamples int
+	// StabilityThreshold: k is the one with the best silhouette among the k
+	// whose stability reaches this; when none does, the most stable k.
+	// Default 0.8.
+	StabilityThreshold float64
+	// MatchThreshold is the similarity at which a new cluster is the
+	// continuation of a previous theme; default 0.5.
+	MatchThreshold float64
+	// PrevAssignments (item id -> previous theme id) lets matching use
+	// member overlap as well as centroid similarity.
+	PrevAssignments map[string]string
+	Workers         int // default GOMAXPROCS
+}
+
+func (o Options) withDefaults(n int) Options {
+	if o.MinK <= 0 {
+		o.MinK = 2
+	}
+	if o.MaxK <= 0 {
+		o.MaxK = 30
+	}
+	if o.Restarts <= 0 {
+		o.Restarts = 8
+	}
+	if o.SilhouetteTolerance <= 0 {
+		o.SilhouetteTolerance = 0.01
+	}
+	if o.MaxIter <= 0 {
+		o.MaxIter = 30
+	}
+	if o.SampleSize <= 0 {
+		o.SampleSize = 2000
+	}
+	if o.ConceptWeight == 0 {
+		o.ConceptWeight = 2
+	}
+	if o.ConceptWeight < 0 {
+		o.ConceptWeight = 0
+	}
+	if o.MinDF <= 0 {
+		o.MinDF = 2
+		if n < 20 {
+			o.MinDF = 1
+		}
+	}
+	if o.MaxVocab <= 0 {
+		o.MaxVocab = 50000
+	}
+	if o.TopTerms <= 0 {
+		o.TopTerms = 5
+	}
+	if o.MinThemeSize <= 0 {
+		o.MinThemeSize = 10
+	}
+	if o.Resamples <= 0 {
+		o.Resamples = 8
+	}
+	if o.StabilityThreshold <= 0 {
+		o.StabilityThreshold = 0.8
+	}
+	if o.MatchThreshold <= 0 {
+		o.MatchThreshold = 0.5
+	}
+	if o.Workers <= 0 {
+		o.Workers = runtime.GOMAXPROCS(0)
+	}
+	return o
+}
+
+// centroidTerms is how many features a persisted centroid keeps.
+const centroidTerms = 64
+
+// Cluster groups items into themes. prev is the previous run's themes (nil
+// on the first run); their ids carry over to the clusters that continue them.
+// The result depends only on the items (not their order), prev and opts.
+func Cluster(items []Item, prev []Theme, opts Options) (Result, error) {
+	seen := make(map[string]bool, len(items))
+	for _, it := range items {
+		if it.ID == "" {
+			return Result{}, errors.New("themes: item with empty id")
+		}
+		if seen[it.ID] {
+			return Result{}, fmt.Errorf("themes: duplicate item id %q", it.ID)
+		}
+		seen[it.ID] = true
+	}
+	sorted := append([]Item(nil), items...)
+	sort.Slice(sorted, func(i, j int) bool { return sorted[i].ID < sorted[j].ID })
+	opts = opts.withDefaults(len(sorted))
+
+	nz := newNormalizer()
+	fz := &featurizer{nz: nz, lx: newLexicon(nz), conceptWeight: opts.ConceptWeight, bigrams: !opts.NoBigrams}
+	surf := map[string]map[string]int{}
+	raw := make([]docTerms, len(sorted))
+	for i, it := range sorted {
+		raw[i] = fz.extract(it.Text, surf)
+	}
+	sp := buildSpace(raw, fz.lx.families, surf, opts.MinDF, opts.MaxVocab)
+	dim := len(sp.terms)
+
+	res := Result{Assignments: map[string]string{}}
+	var docs []sparse
+	var docItems []int
+	for i := range sorted {
+		v := fz.vectorize(sp, raw[i])
+		raw[i] = docTerms{} // release the maps early
+		if v.empty() {
+			res.Unassigned = append(res.Unassigned, sorted[i].ID)
+			continue
+		}
+		docs = append(docs, v)
+		docItems = append(docItems, i)
+	}
+	if len(docs) == 0 {
+		res.Changes = matchThemes(nil, prev, nil, opts, &res)
+		return res, nil
+	}
+
+	rng := rand.New(rand.NewPCG(opts.Seed, 0x5851f42d4c957f2d))
+	cfg := kmeansConfig{maxIter: opts.MaxIter, workers: opts.Workers}
+
+	// Sample for choosing k and for the restarts.
+	sampleIdx := sampleIndices(sorted, docItems, opts.SampleSize, opts.Seed)
+	sample := make([]sparse, len(sampleIdx))
+	for i, j := range sampleIdx {
+		sample[i] = docs[j]
+	}
+
+	var chosen clustering
+	if opts.K > 0 {
+		chosen = clusterFixedK(sample, dim, min(opts.K, len(sample)), opts, rng, cfg)
+		res.K = chosen.k
+	} else {
+		chosen = chooseK(sample, dim, opts, rng, cfg, &res)
+	}
+
+	final := chosen
+	if len(sample) < len(docs) {
+		final = sphericalKMeans(docs, dim, chosen.centroids, cfg)
+	}
+
+	// Build themes from non-empty clusters.
+	members := make([][]int, final.k)
+	for d, c := range final.assign {
+		members[c] = append(members[c], d)
+	}
+	var clusters []*draft
+	for c, ms := range members {
+		if len(ms) == 0 {
+			continue
+		}
+		clusters = append(clusters, buildDraft(sp, final.centroids[c], ms, docs, docItems, sorted, opts.TopTerms))
+	}
+	res.Changes = matchThemes(clusters, prev, sorted, opts, &res)
+	sort.Slice(res.Themes, func(i, j int) bool {
+		if res.Themes[i].Size != res.Themes[j].Size {
+			return res.Themes[i].Size > res.Themes[j].Size
+		}
+		return res.Themes[i].ID < res.Themes[j].ID
+	})
+	sort.Strings(res.Unassigned)
+	return res, nil
+}
+
+// sampleIndices picks up to size documents by a seeded hash of their item
+// id, so the sample does not depend on input order.
+func sampleIndices(items []Item, docItems []int, size int, seed uint64) []int {
+	idx := make([]int, len(docItems))
+	for i := range idx {
+		idx[i] = i
+	}
+	if len(idx) <= size {
+		return idx
+	}
+	keys := make([]uint64, len(docItems))
+	for i, it := range docItems {
+		h := fnv.New64a()
+		fmt.Fprintf(h, "%d\x00%s", seed, items[it].ID)
+		keys[i] = h.Sum64()
+	}
+	sort.Slice(idx, func(a, b int) bool { return keys[idx[a]] < keys[idx[b]] })
+	idx = idx[:size]
+	sort.Ints(idx)
+	return idx
+}
+
+// draft is a cluster before it has an id.
+type draft struct {
+	theme   Theme
+	members []string // item ids
+}
+
+func buildDraft(sp *space, centroid []float32, ms []int, docs []sparse, docItems []int, items []Item, topN int) *draft {
+	type fw struct {
+		id int
+		w  float32
+	}
+	var feats []fw
+	for id, w := range centroid {
+		if w > 0 {
+			feats = append(feats, fw{id, w})
+		}
+	}
+	sort.Slice(feats, func(i, j int) bool {
+		if feats[i].w != feats[j].w {
+			return feats[i].w > feats[j].w
+		}
+		return sp.terms[feats[i].id] < sp.terms[feats[j].id]
+	})
+	th := Theme{Size: len(ms), Centroid: map[string]float64{}}
+	var norm float64
+	for _, f := range feats[:min(len(feats), centroidTerms)] {
+		norm += float64(f.w) * float64(f.w)
+	}
+	norm = math.Sqrt(norm)
+	for _, f := range feats[:min(len(feats), centroidTerms)] {
+		th.Centroid[sp.terms[f.id]] = math.Round(float64(f.w)/norm*1e6) / 1e6
+	}
+	// Top terms: heaviest terms, a unigram skipped when a chosen bigram
+	// already shows it.
+	var chosenTerms []string
+	for _, f := range feats {
+		t := sp.terms[f.id]
+		if isFamily(t) {
+			if len(th.Families) < 2 && f.w > 0.1 {
+				th.Families = append(th.Families, strings.TrimPrefix(t, "@"))
+			}
+			continue
+		}
+		if len(chosenTerms) >= topN {
+			continue
+		}
+		dup := false
+		for _, c := range chosenTerms {
+			if c == t || strings.Contains(" "+c+" ", " "+t+" ") || strings.Contains(" "+t+" ", " "+c+" ") {
+				dup = true
+				break
+			}
+		}
+		if dup {
+			continue
+		}
+		chosenTerms = append(chosenTerms, t)
+		th.TopTerms = append(th.TopTerms, sp.surface[f.id])
+	}
+	th.Label = strings.Join(th.TopTerms[:min(3, len(th.TopTerms))], ", ")
+	bestSim, best := float32(-2), -1
+	d := &draft{}
+	for _, m := range ms {
+		it := items[docItems[m]]
+		d.members = append(d.members, it.ID)
+		s := docs[m].dotDense(centroid)
+		if s > bestSim || (s == bestSim && it.ID < items[docItems[best]].ID) {
+			bestSim, best = s, m
+		}
+	}
+	th.Representative = items[docItems[best]].ID
+	th.RepresentativeText = items[docItems[best]].Text
+	d.theme = th
+	return d
+}

@@ -1,0 +1,80 @@
+package main
+
+import (
+	"encoding/json"
+	"io"
+	"os/exec"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+const module = "github.com/aftermath-sre/aftermath"
+
+// importRules says which packages of this module a package (by prefix) must
+// never depend on, directly or not, outside its tests. They are the rules of
+// shared/STYLE.md: sources never import each other; analyze, exporter and the
+// digest never import ingest or the simulators; only cmd/ wires everything.
+var importRules = []struct {
+	pkg       string
+	forbidden []string
+}{
+	{"ingest/pagerduty", []string{"ingest/jira", "analyze", "exporter", "digest", "simulate", "cmd"}},
+	{"ingest/jira", []string{"ingest/pagerduty", "analyze", "exporter", "digest", "simulate", "cmd"}},
+	{"ingest", []string{"analyze", "exporter", "digest", "simulate", "cmd"}},
+	{"analyze", []string{"ingest", "simulate", "exporter", "digest", "cmd"}},
+	{"exporter", []string{"ingest", "simulate", "digest", "cmd"}},
+	{"digest", []string{"ingest", "simulate", "exporter", "cmd"}},
+	{"dashboards", []string{"ingest", "simulate", "analyze", "store", "digest", "cmd"}},
+	{"store", []string{"ingest", "analyze", "exporter", "digest", "simulate", "config", "dashboards", "cmd"}},
+	{"simulate", []string{"ingest", "store", "analyze", "exporter", "digest", "cmd"}},
+	{"postmortem", []string{"ingest", "store", "analyze", "exporter", "digest", "simulate", "config", "cmd"}},
+	{"config", []string{"ingest", "store", "analyze", "exporter", "digest", "simulate", "dashboards", "cmd"}},
+}
+
+func within(path, prefix string) bool {
+	full := module + "/" + prefix
+	return path == full || strings.HasPrefix(path, full+"/")
+}
+
+func TestImportRules(t *testing.T) {
+	out, err := exec.Command("go", "list", "-json=ImportPath,Deps", module+"/...").Output()
+	require.NoError(t, err, "go list")
+	dec := json.NewDecoder(strings.NewReader(string(out)))
+	checked := 0
+	for {
+		var p struct {
+			ImportPath string
+			Deps       []string
+		}
+		if err := dec.Decode(&p); err == io.EOF {
+			break
+		} else {
+			require.NoError(t, err)
+		}
+		for _, r := range importRules {
+			if !within(p.ImportPath, r.pkg) {
+				continue
+			}
+			// ingest/pagerduty is also "ingest": a source's own sub-tree is allowed.
+			for _, dep := range p.Deps {
+				for _, f := range r.forbidden {
+					if within(dep, f) && !within(dep, r.pkg) {
+						t.Errorf("%s must not depend on %s (rule: %s never imports %s)", p.ImportPath, dep, r.pkg, f)
+					}
+				}
+			}
+			checked++
+		}
+	}
+	require.Positive(t, checked, "no package was checked: the rules name no existing package")
+}
+
+func TestImportRulesCatchAViolation(t *testing.T) {
+	// The rule matcher itself: a PagerDuty package depending on the Jira one
+	// must be flagged, its own sub-packages must not.
+	require.True(t, within(module+"/ingest/jira/internal/x", "ingest/jira"))
+	require.False(t, within(module+"/ingest/jiraish", "ingest/jira"))
+	require.True(t, within(module+"/ingest/httpx", "ingest"))
+}

@@ -1,0 +1,163 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"sort"
+	"strings"
+
+	"github.com/aftermath-sre/aftermath/config"
+	"github.com/aftermath-sre/aftermath/store/chserver"
+)
+
+// Exit codes.
+const (
+	exitOK      = 0
+	exitFailure = 1 // runtime failure
+	exitUsage   = 2 // bad usage or bad config
+)
+
+// usageError is bad usage or bad config: exit code 2.
+type usageError struct{ err error }
+
+func (e usageError) Error() string { return e.err.Error() }
+func (e usageError) Unwrap() error { return e.err }
+
+func usagef(format string, args ...any) error { return usageError{fmt.Errorf(format, args...)} }
+
+// command is one subcommand.
+type command struct {
+	name    string
+	summary string
+	// args describes the positional arguments for the help text.
+	args string
+	// flags adds the command's own flags; the common ones are added for it.
+	flags func(fs *flag.FlagSet) func(ctx context.Context, app *app, args []string) error
+}
+
+// app is what every command gets: the streams, the logger and the config.
+type app struct {
+	stdout, stderr io.Writer
+	logger         *slog.Logger
+	configPath     string
+	cfg            *config.Config
+	// managed is the local ClickHouse openStore started, if any.
+	managed *chserver.Server
+}
+
+func commands() []command {
+	cs := []command{
+		migrateCommand(),
+		configCommand(),
+		simulateCommand(),
+		ingestCommand(),
+		analyzeCommand(),
+		digestCommand(),
+		serveCommand(),
+		demoCommand(),
+	}
+	sort.Slice(cs, func(i, j int) bool { return cs[i].name < cs[j].name })
+	return cs
+}
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		w := stdout
+		code := exitOK
+		if len(args) == 0 {
+			w, code = stderr, exitUsage
+		}
+		printUsage(w)
+		return code
+	}
+	var cmd *command
+	for _, c := range commands() {
+		if c.name == args[0] {
+			c := c
+			cmd = &c
+		}
+	}
+	if cmd == nil {
+		fmt.Fprintf(stderr, "aftermath: unknown command %q\n\n", args[0])
+		printUsage(stderr)
+		return exitUsage
+	}
+	fs := flag.NewFlagSet("aftermath "+cmd.name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	a := &app{stdout: stdout, stderr: stderr}
+	defaultConfig := os.Getenv(config.EnvConfigPath)
+	fs.StringVar(&a.configPath, "config", defaultConfig, "path of aftermath.yml (env "+config.EnvConfigPath+"); without one, all defaults")
+	level := fs.String("log.level", "info", "log level: debug, info, warn, error")
+	format := fs.String("log.format", "logfmt", "log format: logfmt or json")
+	exec := cmd.flags(fs)
+	fs.Usage = func() {
+		fmt.Fprintf(fs.Output(), "Usage: aftermath %s [flags] %s\n\n%s\n\nFlags:\n", cmd.name, cmd.args, cmd.summary)
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args[1:]); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return exitOK
+		}
+		return exitUsage
+	}
+	logger, err := newLogger(stderr, *level, *format)
+	if err != nil {
+		fmt.Fprintf(stderr, "aftermath %s: %v\n", cmd.name, err)
+		return exitUsage
+	}
+	a.logger = logger
+	if err := exec(ctx, a, fs.Args()); err != nil {
+		var ue usageError
+		if errors.As(err, &ue) {
+			fmt.Fprintf(stderr, "aftermath %s: %v\n", cmd.name, err)
+			return exitUsage
+		}
+		logger.Error("command failed", "command", cmd.name, "err", err)
+		return exitFailure
+	}
+	return exitOK
+}
+
+func printUsage(w io.Writer) {
+	fmt.Fprintln(w, "Usage: aftermath <command> [flags]")
+	fmt.Fprintln(w, "\nAftermath turns incidents (PagerDuty) and postmortems (Jira) into measured learning.")
+	fmt.Fprintln(w, "\nCommands:")
+	for _, c := range commands() {
+		fmt.Fprintf(w, "  %-10s %s\n", c.name, strings.SplitN(c.summary, "\n", 2)[0])
+	}
+	fmt.Fprintln(w, "\nRun `aftermath <command> --help` for a command's flags.")
+}
+
+func newLogger(w io.Writer, level, format string) (*slog.Logger, error) {
+	var lv slog.Level
+	if err := lv.UnmarshalText([]byte(level)); err != nil {
+		return nil, usagef("--log.level: must be debug, info, warn or error, got %q", level)
+	}
+	opts := &slog.HandlerOptions{Level: lv}
+	switch format {
+	case "logfmt", "text":
+		return slog.New(slog.NewTextHandler(w, opts)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(w, opts)), nil
+	}
+	return nil, usagef("--log.format: must be logfmt or json, got %q", format)
+}
+
+// loadConfig loads the config named by --config (all defaults without one).
+// A bad config is a usage error.
+func (a *app) loadConfig() (*config.Config, error) {
+	if a.cfg != nil {
+		return a.cfg, nil
+	}
+	cfg, err := config.Load(a.configPath)
+	if err != nil {
+		return nil, usageError{err}
+	}
+	a.cfg = cfg
+	return cfg, nil
+}

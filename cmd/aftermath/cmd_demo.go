@@ -1,0 +1,286 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/prometheus/common/model"
+	"github.com/prometheus/exporter-toolkit/web"
+
+	"github.com/aftermath-sre/aftermath/config"
+	"github.com/aftermath-sre/aftermath/dashboards/alerts"
+	"github.com/aftermath-sre/aftermath/exporter"
+	jirasim "github.com/aftermath-sre/aftermath/simulate/jira"
+	"github.com/aftermath-sre/aftermath/simulate/org"
+)
+
+// demoOptions are `aftermath demo`'s settings.
+type demoOptions struct {
+	sim        simFlags
+	stateDir   string
+	prometheus bool
+	webCfg     *web.FlagConfig
+	// ready, when set, is told the URLs once everything runs (tests).
+	ready func(demoURLs)
+	// Tests tune Prometheus: rules to load instead of the shipped ones, and
+	// a faster scrape.
+	promRules      []byte
+	scrapeInterval time.Duration
+}
+
+type demoURLs struct {
+	Aftermath, Simulator, Prometheus string
+	Digests                          string
+	// Org is the simulated organization (ground truth, for tests).
+	Org *org.Org
+}
+
+func newDemoFlagSet() *flag.FlagSet {
+	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	return fs
+}
+
+func demoCommand() command {
+	var o demoOptions
+	return command{
+		name: "demo",
+		summary: "Run everything locally with no account anywhere: a managed ClickHouse, the PagerDuty and Jira\n" +
+			"simulators over a generated organization, `serve` ingesting and analyzing it, the latest digest,\n" +
+			"and, when Debian's prometheus is installed, a Prometheus with the shipped alert rules.",
+		flags: func(fs *flag.FlagSet) func(context.Context, *app, []string) error {
+			o.sim.register(fs, "medium")
+			fs.StringVar(&o.stateDir, "state-dir", ".aftermath/demo", "folder for the demo's ClickHouse, Prometheus and digests")
+			fs.BoolVar(&o.prometheus, "prometheus", true, "also start Prometheus with the shipped rules, if it is installed")
+			o.webCfg = exporter.AddFlags(fs, "127.0.0.1:9847")
+			return func(ctx context.Context, a *app, args []string) error {
+				if len(args) > 0 {
+					return usagef("unexpected arguments: %s", strings.Join(args, " "))
+				}
+				return a.demo(ctx, o)
+			}
+		},
+	}
+}
+
+func (a *app) demo(ctx context.Context, o demoOptions) error {
+	began := time.Now()
+	if err := os.MkdirAll(o.stateDir, 0o755); err != nil {
+		return fmt.Errorf("demo: state folder: %w", err)
+	}
+	state, err := filepath.Abs(o.stateDir)
+	if err != nil {
+		return err
+	}
+
+	// The simulators, on a free loopback port.
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return fmt.Errorf("demo: simulator listener: %w", err)
+	}
+	simURL := "http://" + l.Addr().String()
+	o.sim.rateLimit, o.sim.jiraBudget = -1, 0 // the demo backfills at full speed
+	sim, generated, err := o.sim.build(time.Now, simURL)
+	if err != nil {
+		l.Close()
+		return err
+	}
+	a.logger.Info("simulating an organization", "scale", o.sim.scale, "incidents", len(generated.Incidents),
+		"postmortems", len(generated.Postmortems), "action_items", len(generated.ActionItems), "url", simURL)
+	simCtx, stopSim := context.WithCancel(context.WithoutCancel(ctx))
+	simDone := make(chan error, 1)
+	go func() { simDone <- serveHTTP(simCtx, l, sim) }()
+	defer func() { stopSim(); <-simDone }()
+
+	a.cfg = demoConfig(state, simURL, o.sim, generated)
+	addrs := *o.webCfg.WebListenAddresses
+	if len(addrs) == 0 {
+		addrs = []string{"127.0.0.1:9847"}
+		*o.webCfg.WebListenAddresses = addrs
+	}
+
+	st, closeStore, err := a.openStore(ctx)
+	if err != nil {
+		return err
+	}
+	defer closeStore()
+	if _, err := st.Migrate(ctx); err != nil {
+		return err
+	}
+
+	urls := demoURLs{Aftermath: "http://" + loopbackHost(addrs[0]), Simulator: simURL, Org: generated}
+	urls.Digests = urls.Aftermath + "/digests/"
+	if o.prometheus {
+		rules, every := o.promRules, o.scrapeInterval
+		if rules == nil {
+			rules = alerts.Rules()
+		}
+		if every == 0 {
+			every = 15 * time.Second
+		}
+		promURL, stopProm, err := startPrometheus(a, filepath.Join(state, "prometheus"), loopbackHost(addrs[0]), rules, every)
+		switch {
+		case errors.Is(err, exec.ErrNotFound):
+			a.logger.Info("prometheus is not installed: not starting it (Debian/Ubuntu: apt-get install prometheus)")
+		case err != nil:
+			a.logger.Warn("could not start prometheus; going on without it", "err", err)
+		default:
+			urls.Prometheus = promURL
+			defer stopProm()
+		}
+	}
+
+	started := func() {
+		fmt.Fprintf(a.stdout, "\nAftermath demo is running (started in %s):\n", time.Since(began).Round(100*time.Millisecond))
+		fmt.Fprintf(a.stdout, "  landing page   %s/\n  metrics        %s/metrics\n  digests        %s\n", urls.Aftermath, urls.Aftermath, urls.Digests)
+		if urls.Prometheus != "" {
+			fmt.Fprintf(a.stdout, "  prometheus     %s  (alert rules loaded: %s/alerts)\n", urls.Prometheus, urls.Prometheus)
+		}
+		fmt.Fprintf(a.stdout, "  simulators     %s  (PagerDuty at /, Jira at /rest/api/3/)\n", urls.Simulator)
+		fmt.Fprintf(a.stdout, "The first ingest and analysis of the %s org run now; metrics fill in when the first analysis ends.\n", o.sim.scale)
+		fmt.Fprintf(a.stdout, "Stop with Ctrl-C. State is kept in %s.\n\n", state)
+		if o.ready != nil {
+			o.ready(urls)
+		}
+	}
+	return a.serve(ctx, st, o.webCfg, started)
+}
+
+// demoConfig points Aftermath at the simulators, with SLOs on the busiest
+// services of the generated org.
+func demoConfig(state, simURL string, f simFlags, o *org.Org) *config.Config {
+	cfg := config.Default()
+	cfg.ClickHouse.Managed.StateDir = filepath.Join(state, "clickhouse")
+	cfg.PagerDuty.Enabled = true
+	cfg.PagerDuty.APIURL = simURL
+	cfg.PagerDuty.Token = config.NewSecret(f.pdToken)
+	cfg.PagerDuty.RequestsPerMinute = 0
+	cfg.PagerDuty.BackfillStart = config.StartTime{Time: o.Start}
+	cfg.Jira.Enabled = true
+	cfg.Jira.BaseURL = simURL
+	cfg.Jira.Auth.Email = f.jiraEmail
+	cfg.Jira.Auth.Token = config.NewSecret(f.jiraToken)
+	cfg.Jira.RequestsPerMinute = 0
+	cfg.Jira.Fields.IncidentLink.Mode = f.linkMode
+	if f.linkMode == config.LinkByField {
+		cfg.Jira.Fields.IncidentLink.Field = jirasim.FieldIncident
+	}
+	cfg.Schedule = config.Schedule{PagerDuty: config.Duration(time.Minute), Jira: config.Duration(2 * time.Minute), Analysis: config.Duration(5 * time.Minute)}
+	cfg.Digest.OutputDir = filepath.Join(state, "digests")
+	// The simulated Jira names teams by a short component ("devprod"),
+	// PagerDuty by their full names ("Developer Productivity").
+	cfg.Analysis.TeamAliases = simTeamAliases(o)
+	counts := map[string]int{}
+	for _, inc := range o.Incidents {
+		if inc.CustomerImpacting {
+			counts[inc.ServiceID]++
+		}
+	}
+	targets := []float64{0.999, 0.995, 0.99, 0.999}
+	windows := []string{config.WindowRolling28d, config.WindowCalendarMonth, config.WindowRolling30d, config.WindowRolling28d}
+	for i, s := range busiest(o.Services, counts, len(targets)) {
+		cfg.SLOs = append(cfg.SLOs, config.SLO{Service: s.Name, Target: targets[i], Window: windows[i],
+			CustomerImpacting: config.CustomerImpacting{Severities: []string{"SEV1", "SEV2"}}, HourlyCost: float64(5000 * (i + 1))})
+	}
+	return cfg
+}
+
+func busiest(svcs []org.Service, counts map[string]int, n int) []org.Service {
+	out := append([]org.Service(nil), svcs...)
+	for i := 0; i < len(out); i++ {
+		for j := i + 1; j < len(out); j++ {
+			if counts[out[j].ID] > counts[out[i].ID] || counts[out[j].ID] == counts[out[i].ID] && out[j].Name < out[i].Name {
+				out[i], out[j] = out[j], out[i]
+			}
+		}
+	}
+	return out[:min(n, len(out))]
+}
+
+// loopbackHost turns ":9847" into "127.0.0.1:9847" for printing and scraping.
+func loopbackHost(addr string) string {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil || host == "" || host == "0.0.0.0" || host == "::" {
+		return net.JoinHostPort("127.0.0.1", port)
+	}
+	return addr
+}
+
+// startPrometheus starts Debian's prometheus on a free loopback port, scraping
+// Aftermath every 15s with the shipped alert rules loaded.
+func startPrometheus(a *app, dir, target string, rules []byte, every time.Duration) (url string, stop func(), err error) {
+	bin, err := exec.LookPath("prometheus")
+	if err != nil {
+		return "", nil, exec.ErrNotFound
+	}
+	if err := os.MkdirAll(filepath.Join(dir, "data"), 0o755); err != nil {
+		return "", nil, err
+	}
+	if err := os.WriteFile(filepath.Join(dir, alerts.RulesFile), rules, 0o644); err != nil {
+		return "", nil, err
+	}
+	cfg := fmt.Sprintf(`global:
+  scrape_interval: %[1]s
+  evaluation_interval: %[1]s
+rule_files:
+  - %[2]s
+scrape_configs:
+  - job_name: aftermath
+    static_configs:
+      - targets: [%[3]q]
+`, model.Duration(every), alerts.RulesFile, target)
+	if err := os.WriteFile(filepath.Join(dir, "prometheus.yml"), []byte(cfg), 0o644); err != nil {
+		return "", nil, err
+	}
+	pl, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", nil, err
+	}
+	addr := pl.Addr().String()
+	pl.Close()
+	cmd := exec.Command(bin, "--config.file="+filepath.Join(dir, "prometheus.yml"), "--storage.tsdb.path="+filepath.Join(dir, "data"),
+		"--web.listen-address="+addr, "--storage.tsdb.retention.time=15d")
+	cmd.Dir = dir
+	logf, err := os.Create(filepath.Join(dir, "prometheus.log"))
+	if err != nil {
+		return "", nil, err
+	}
+	cmd.Stdout, cmd.Stderr = logf, logf
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGTERM}
+	if err := cmd.Start(); err != nil {
+		logf.Close()
+		return "", nil, err
+	}
+	done := make(chan struct{})
+	go func() { _ = cmd.Wait(); logf.Close(); close(done) }()
+	a.logger.Info("prometheus started", "url", "http://"+addr, "log", logf.Name())
+	return "http://" + addr, func() {
+		_ = cmd.Process.Signal(syscall.SIGTERM)
+		select {
+		case <-done:
+		case <-time.After(15 * time.Second):
+			_ = cmd.Process.Kill()
+			<-done
+		}
+	}, nil
+}
+
+// simTeamAliases maps the simulated Jira components onto PagerDuty's team
+// names, as a user would in analysis.team_aliases.
+func simTeamAliases(o *org.Org) map[string]string {
+	out := map[string]string{}
+	for _, t := range o.Teams {
+		out[t.Slug] = t.Name
+	}
+	return out
+}

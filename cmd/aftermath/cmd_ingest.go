@@ -1,0 +1,109 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/aftermath-sre/aftermath/analyze"
+	"github.com/aftermath-sre/aftermath/cmd/aftermath/internal/scheduler"
+)
+
+func ingestCommand() command {
+	var source string
+	var once bool
+	return command{
+		name:    "ingest",
+		summary: "Pull incidents (PagerDuty) and postmortems with action items (Jira) into ClickHouse.\nThe first run backfills from the configured start; later runs are incremental. Without --once it\nkeeps syncing at the intervals of the schedule section until stopped.",
+		flags: func(fs *flag.FlagSet) func(context.Context, *app, []string) error {
+			fs.StringVar(&source, "source", "all", "which source: pagerduty, jira or all (the enabled ones)")
+			fs.BoolVar(&once, "once", false, "sync once and exit")
+			return func(ctx context.Context, a *app, args []string) error {
+				if len(args) > 0 {
+					return usagef("unexpected arguments: %s", strings.Join(args, " "))
+				}
+				// Check the source choice before starting anything.
+				if _, err := a.sources(nil, nil, source); err != nil {
+					return err
+				}
+				st, closeStore, err := a.openStore(ctx)
+				if err != nil {
+					return err
+				}
+				defer closeStore()
+				if _, err := st.Migrate(ctx); err != nil {
+					return err
+				}
+				srcs, err := a.sources(st, prometheus.NewRegistry(), source)
+				if err != nil {
+					return err
+				}
+				if once {
+					var errs []error
+					for _, src := range srcs {
+						stats, err := syncOnce(ctx, src, a)
+						if err != nil {
+							errs = append(errs, err)
+							continue
+						}
+						fmt.Fprintf(a.stdout, "%s: %d records stored, %d requests, %d unmapped\n", src.Name(), stats.Records, stats.Requests, stats.Unmapped)
+					}
+					return errors.Join(errs...)
+				}
+				cfg, _ := a.loadConfig()
+				var jobs []scheduler.Job
+				for _, src := range srcs {
+					src := src
+					every := cfg.Schedule.PagerDuty.D()
+					if src.Name() == "jira" {
+						every = cfg.Schedule.Jira.D()
+					}
+					jobs = append(jobs, scheduler.Job{Name: src.Name(), Interval: every, Run: func(ctx context.Context) error {
+						_, err := syncOnce(ctx, src, a)
+						return err
+					}})
+				}
+				return scheduler.New(jobs, scheduler.Options{Logger: a.logger}).Run(ctx)
+			}
+		},
+	}
+}
+
+func analyzeCommand() command {
+	return command{
+		name:    "analyze",
+		summary: "Analyze the stored incidents, postmortems and action items once and store the results\n(response times, SLOs, action-item closure, postmortem process, language, themes, recurrence).",
+		flags: func(fs *flag.FlagSet) func(context.Context, *app, []string) error {
+			return func(ctx context.Context, a *app, args []string) error {
+				if len(args) > 0 {
+					return usagef("unexpected arguments: %s", strings.Join(args, " "))
+				}
+				opts, err := a.analyzeOptions()
+				if err != nil {
+					return err
+				}
+				st, closeStore, err := a.openStore(ctx)
+				if err != nil {
+					return err
+				}
+				defer closeStore()
+				if _, err := st.Migrate(ctx); err != nil {
+					return err
+				}
+				began := time.Now()
+				sum, err := analyze.Run(ctx, st, opts)
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(a.stdout, "analysis %s done in %s: %d incidents, %d postmortems, %d factors in %d themes, %d action items; %d results and %d items stored\n",
+					sum.RunID, time.Since(began).Round(time.Millisecond), sum.Incidents, sum.Postmortems, sum.Factors, sum.Themes, sum.ActionItems, sum.Results, sum.Items)
+				return nil
+			}
+		},
+	}
+}

@@ -1,0 +1,168 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	oklog "github.com/oklog/run"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/exporter-toolkit/web"
+
+	"github.com/aftermath-sre/aftermath/analyze"
+	"github.com/aftermath-sre/aftermath/cmd/aftermath/internal/scheduler"
+	"github.com/aftermath-sre/aftermath/digest"
+	"github.com/aftermath-sre/aftermath/exporter"
+	"github.com/aftermath-sre/aftermath/store"
+)
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = "dev"
+
+func serveCommand() command {
+	var webCfg *web.FlagConfig
+	return command{
+		name:    "serve",
+		summary: "Run Aftermath as a service: ingest each source at its interval, analyze after ingestion, write\nthe monthly digest on the first of the month, and serve /metrics, /healthz, /readyz, /digests/.",
+		flags: func(fs *flag.FlagSet) func(context.Context, *app, []string) error {
+			webCfg = exporter.AddFlags(fs, "")
+			return func(ctx context.Context, a *app, args []string) error {
+				if len(args) > 0 {
+					return usagef("unexpected arguments: %s", strings.Join(args, " "))
+				}
+				cfg, err := a.loadConfig()
+				if err != nil {
+					return err
+				}
+				if !cfg.PagerDuty.Enabled && !cfg.Jira.Enabled {
+					return usagef("no ingest source is enabled: set pagerduty.enabled or jira.enabled in the config")
+				}
+				// Flags win over the config file.
+				if len(*webCfg.WebListenAddresses) == 0 {
+					*webCfg.WebListenAddresses = []string{cfg.Exporter.ListenAddress}
+				}
+				if *webCfg.WebConfigFile == "" {
+					*webCfg.WebConfigFile = cfg.Exporter.WebConfigFile
+				}
+				st, closeStore, err := a.openStore(ctx)
+				if err != nil {
+					return err
+				}
+				defer closeStore()
+				if _, err := st.Migrate(ctx); err != nil {
+					return err
+				}
+				return a.serve(ctx, st, webCfg, nil)
+			}
+		},
+	}
+}
+
+// serve runs the scheduler and the HTTP endpoints until ctx is done or one of
+// them fails. started, when set, is called once the jobs are scheduled.
+func (a *app) serve(ctx context.Context, st *store.Store, webCfg *web.FlagConfig, started func()) error {
+	cfg, err := a.loadConfig()
+	if err != nil {
+		return err
+	}
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+
+	srcs, err := a.sources(st, reg, "all")
+	if err != nil {
+		return err
+	}
+	aopts, err := a.analyzeOptions()
+	if err != nil {
+		return err
+	}
+	var names []string
+	for _, s := range srcs {
+		names = append(names, s.Name())
+	}
+	exp, err := exporter.New(exporter.Options{Store: st, Logger: a.logger.With("component", "exporter"), Sources: names, MaxItemSeries: cfg.Exporter.MaxItemSeries})
+	if err != nil {
+		return err
+	}
+	monthly := &digest.Monthly{
+		Reader: st, Dir: cfg.Digest.OutputDir, Location: aopts.Location, BaseURL: cfg.Digest.BaseURL,
+		Deliverer: digest.NewDeliverer(cfg.Digest, digest.DeliverOptions{Logger: a.logger.With("component", "digest")}),
+		Logger:    a.logger.With("component", "digest"),
+	}
+	handler, err := exporter.NewHandler(exporter.HandlerOptions{
+		Exporter: exp, Gatherer: reg, Registerer: reg, Ready: exp.Ready, Version: version,
+		Digests: http.FileServer(http.Dir(cfg.Digest.OutputDir)), Logger: a.logger.With("component", "http"),
+	})
+	if err != nil {
+		return err
+	}
+
+	var jobs []scheduler.Job
+	for _, src := range srcs {
+		src := src
+		every := cfg.Schedule.PagerDuty.D()
+		if src.Name() == "jira" {
+			every = cfg.Schedule.Jira.D()
+		}
+		jobs = append(jobs, scheduler.Job{Name: src.Name(), Interval: every, AfterSuccess: []string{"analysis"},
+			Run: func(ctx context.Context) error { _, err := syncOnce(ctx, src, a); return err }})
+	}
+	jobs = append(jobs,
+		scheduler.Job{Name: "analysis", Interval: cfg.Schedule.Analysis.D(), AfterSuccess: []string{"digest"},
+			Run: func(ctx context.Context) error {
+				_, err := analyze.Run(ctx, st, aopts)
+				if err == nil {
+					err = exp.Refresh(ctx)
+				}
+				return err
+			}},
+		scheduler.Job{Name: "digest", Interval: time.Hour, Run: func(ctx context.Context) error {
+			_, err := monthly.Run(ctx)
+			if errors.Is(err, digest.ErrNoAnalysis) {
+				return nil // nothing to write before the first analysis
+			}
+			return err
+		}},
+	)
+	sched := scheduler.New(jobs, scheduler.Options{Logger: a.logger.With("component", "scheduler"), Registerer: reg})
+
+	var g oklog.Group
+	{
+		ctx, cancel := context.WithCancel(ctx)
+		g.Add(func() error {
+			if started != nil {
+				started()
+			}
+			return sched.Run(ctx)
+		}, func(error) { cancel() })
+	}
+	{
+		ctx, cancel := context.WithCancel(ctx)
+		g.Add(func() error { return exporter.Serve(ctx, handler, webCfg, a.logger.With("component", "http")) }, func(error) { cancel() })
+	}
+	{
+		ctx, cancel := context.WithCancel(ctx)
+		g.Add(func() error {
+			if a.managed == nil {
+				<-ctx.Done()
+				return nil
+			}
+			select {
+			case <-a.managed.Done():
+				return a.managed.Err()
+			case <-ctx.Done():
+				return nil
+			}
+		}, func(error) { cancel() })
+	}
+	a.logger.Info("serving", "addresses", strings.Join(*webCfg.WebListenAddresses, ","), "sources", strings.Join(names, ","))
+	if err := g.Run(); err != nil {
+		return fmt.Errorf("serve: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,148 @@
+// Package scheduler runs `aftermath serve`'s jobs: each ingest source at its
+// own interval, and the analysis after ingestion. Runs never overlap (one job
+// runs at a time), a failing job does not stop the others, and cancelling the
+// context lets the running job wind down (ingesters checkpoint) before Run
+// returns.
+package scheduler
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// Job is one scheduled piece of work.
+type Job struct {
+	Name     string
+	Interval time.Duration
+	Run      func(ctx context.Context) error
+	// AfterSuccess names jobs made due right away when this one succeeds
+	// (the analysis after an ingest).
+	AfterSuccess []string
+}
+
+// Options configure a Scheduler.
+type Options struct {
+	Logger     *slog.Logger
+	Registerer prometheus.Registerer
+	Now        func() time.Time
+	// After is time.After; tests replace it.
+	After func(d time.Duration) <-chan time.Time
+}
+
+// Scheduler runs jobs one at a time.
+type Scheduler struct {
+	jobs     []Job
+	next     []time.Time
+	logger   *slog.Logger
+	now      func() time.Time
+	after    func(time.Duration) <-chan time.Time
+	runs     *prometheus.CounterVec
+	duration *prometheus.HistogramVec
+	lastOK   *prometheus.GaugeVec
+}
+
+// New returns a scheduler; every job is due at once when Run starts, in order.
+func New(jobs []Job, opts Options) *Scheduler {
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.After == nil {
+		opts.After = time.After
+	}
+	s := &Scheduler{
+		jobs: jobs, next: make([]time.Time, len(jobs)), logger: opts.Logger, now: opts.Now, after: opts.After,
+		runs: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "aftermath_job_runs_total", Help: "Scheduled job runs by job and result (success, failure).",
+		}, []string{"task", "result"}),
+		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "aftermath_job_duration_seconds", Help: "Duration of scheduled job runs.",
+			Buckets: []float64{0.1, 0.5, 1, 5, 15, 60, 300, 900, 3600},
+		}, []string{"task"}),
+		lastOK: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "aftermath_job_last_success_timestamp_seconds", Help: "When each scheduled job last succeeded (Unix time).",
+		}, []string{"task"}),
+	}
+	if opts.Registerer != nil {
+		opts.Registerer.MustRegister(s.runs, s.duration, s.lastOK)
+	}
+	for _, j := range jobs {
+		s.runs.WithLabelValues(j.Name, "success")
+		s.runs.WithLabelValues(j.Name, "failure")
+	}
+	return s
+}
+
+// Run runs due jobs until ctx is cancelled.
+func (s *Scheduler) Run(ctx context.Context) error {
+	start := s.now()
+	for i := range s.next {
+		s.next[i] = start
+	}
+	for {
+		i := s.earliest()
+		if i < 0 {
+			<-ctx.Done()
+			return nil
+		}
+		if wait := s.next[i].Sub(s.now()); wait > 0 {
+			select {
+			case <-ctx.Done():
+				return nil
+			case <-s.after(wait):
+			}
+		}
+		if ctx.Err() != nil {
+			return nil
+		}
+		s.runOne(ctx, i)
+	}
+}
+
+func (s *Scheduler) earliest() int {
+	best := -1
+	for i, j := range s.jobs {
+		if j.Interval <= 0 {
+			continue
+		}
+		if best < 0 || s.next[i].Before(s.next[best]) {
+			best = i
+		}
+	}
+	return best
+}
+
+func (s *Scheduler) runOne(ctx context.Context, i int) {
+	j := s.jobs[i]
+	began := s.now()
+	s.logger.Info("job started", "job", j.Name)
+	err := j.Run(ctx)
+	took := s.now().Sub(began)
+	s.duration.WithLabelValues(j.Name).Observe(took.Seconds())
+	s.next[i] = began.Add(j.Interval)
+	if err != nil {
+		s.runs.WithLabelValues(j.Name, "failure").Inc()
+		if ctx.Err() != nil {
+			s.logger.Info("job stopped by shutdown", "job", j.Name, "took", took)
+			return
+		}
+		s.logger.Error("job failed", "job", j.Name, "took", took, "err", err)
+		return
+	}
+	s.runs.WithLabelValues(j.Name, "success").Inc()
+	s.lastOK.WithLabelValues(j.Name).Set(float64(s.now().Unix()))
+	s.logger.Info("job finished", "job", j.Name, "took", took)
+	for _, name := range j.AfterSuccess {
+		for k, other := range s.jobs {
+			if other.Name == name && s.next[k].After(s.now()) {
+				s.next[k] = s.now()
+			}
+		}
+	}
+}

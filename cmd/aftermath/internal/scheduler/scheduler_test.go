@@ -1,0 +1,87 @@
+package scheduler
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
+	"github.com/stretchr/testify/require"
+)
+
+// fakeClock advances only when the scheduler waits.
+type fakeClock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *fakeClock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
+func (c *fakeClock) After(d time.Duration) <-chan time.Time {
+	c.mu.Lock()
+	c.now = c.now.Add(d)
+	c.mu.Unlock()
+	ch := make(chan time.Time, 1)
+	ch <- c.now
+	return ch
+}
+
+func TestJobsRunAtTheirIntervalsWithoutOverlap(t *testing.T) {
+	clock := &fakeClock{now: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
+	ctx, cancel := context.WithCancel(context.Background())
+	var running atomic.Int32
+	var order []string
+	var mu sync.Mutex
+	job := func(name string, fail bool) func(context.Context) error {
+		return func(context.Context) error {
+			if running.Add(1) != 1 {
+				t.Errorf("%s overlapped another job", name)
+			}
+			defer running.Add(-1)
+			mu.Lock()
+			order = append(order, name)
+			if len(order) >= 12 {
+				cancel()
+			}
+			mu.Unlock()
+			if fail {
+				return errors.New("source down")
+			}
+			return nil
+		}
+	}
+	reg := prometheus.NewRegistry()
+	s := New([]Job{
+		{Name: "pagerduty", Interval: 5 * time.Minute, Run: job("pagerduty", false), AfterSuccess: []string{"analysis"}},
+		{Name: "jira", Interval: 15 * time.Minute, Run: job("jira", true), AfterSuccess: []string{"analysis"}},
+		{Name: "analysis", Interval: time.Hour, Run: job("analysis", false)},
+	}, Options{Now: clock.Now, After: clock.After, Registerer: reg})
+	require.NoError(t, s.Run(ctx))
+
+	// All due at start, in order, so the analysis follows the ingests; a
+	// pagerduty success makes the analysis due at once, and due jobs that tie
+	// run sources first, so one analysis follows both ingests at 15m; the
+	// failing jira keeps its own schedule and stops nobody.
+	require.Equal(t, []string{"pagerduty", "jira", "analysis", "pagerduty", "analysis", "pagerduty", "analysis", "pagerduty", "jira", "analysis", "pagerduty", "analysis"}, order[:12])
+	require.Equal(t, 2.0, testutil.ToFloat64(s.runs.WithLabelValues("jira", "failure")))
+	require.Equal(t, 5.0, testutil.ToFloat64(s.runs.WithLabelValues("pagerduty", "success")))
+}
+
+func TestCancelStopsWaiting(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	ran := make(chan struct{}, 10)
+	s := New([]Job{{Name: "a", Interval: time.Hour, Run: func(context.Context) error { ran <- struct{}{}; return nil }}}, Options{})
+	done := make(chan error)
+	go func() { done <- s.Run(ctx) }()
+	<-ran
+	cancel()
+	select {
+	case err := <-done:
+		require.NoError(t, err)
+	case <-time.After(5 * time.Second):
+		t.Fatal("Run did not return after cancel")
+	}
+}

@@ -1,0 +1,55 @@
+package main
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/aftermath-sre/aftermath/store"
+	"github.com/aftermath-sre/aftermath/store/chserver"
+)
+
+// openStore connects to the configured ClickHouse, or starts the managed local
+// server when no address is configured. close stops what it started.
+func (a *app) openStore(ctx context.Context) (st *store.Store, closeFn func(), err error) {
+	cfg, err := a.loadConfig()
+	if err != nil {
+		return nil, nil, err
+	}
+	ch := cfg.ClickHouse
+	addrs := ch.Addresses
+	var srv *chserver.Server
+	if ch.ManagedLocal() {
+		srv, err = chserver.Start(ctx, chserver.Options{
+			Binary:       ch.Managed.Binary,
+			StateDir:     ch.Managed.StateDir,
+			StartTimeout: ch.Managed.StartTimeout.D(),
+			Logger:       a.logger.With("component", "managed-clickhouse"),
+		})
+		if err != nil {
+			return nil, nil, fmt.Errorf("managed clickhouse: %w", err)
+		}
+		addrs = []string{srv.Addr()}
+		a.managed = srv
+	}
+	st, err = store.Open(ctx, store.Options{
+		Addresses:   addrs,
+		Database:    ch.Database,
+		Username:    ch.Username,
+		Password:    ch.Password.Reveal(),
+		Cluster:     ch.Cluster,
+		DialTimeout: ch.DialTimeout.D(),
+		Logger:      a.logger.With("component", "store"),
+	})
+	if err != nil {
+		if srv != nil {
+			srv.Stop()
+		}
+		return nil, nil, err
+	}
+	return st, func() {
+		st.Close()
+		if srv != nil {
+			srv.Stop()
+		}
+	}, nil
+}

@@ -1,0 +1,185 @@
+package alerts
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+	"gopkg.in/yaml.v3"
+
+	"github.com/aftermath-sre/aftermath/exporter"
+)
+
+// tool returns the path of a command-line tool, skipping when it is missing
+// unless AFTERMATH_REQUIRE_TOOLS=1.
+func tool(t *testing.T, name string) string {
+	t.Helper()
+	p, err := exec.LookPath(name)
+	if err != nil {
+		if os.Getenv("AFTERMATH_REQUIRE_TOOLS") == "1" {
+			t.Fatalf("%s is required (AFTERMATH_REQUIRE_TOOLS=1) but not found: %v (Debian: apt-get install prometheus prometheus-alertmanager)", name, err)
+		}
+		t.Skipf("%s not found: %v", name, err)
+	}
+	return p
+}
+
+func run(t *testing.T, dir string, name string, args ...string) (string, error) {
+	t.Helper()
+	cmd := exec.Command(tool(t, name), args...)
+	cmd.Dir = dir
+	out, err := cmd.CombinedOutput()
+	return string(out), err
+}
+
+func TestPromtoolCheckRules(t *testing.T) {
+	out, err := run(t, ".", "promtool", "check", "rules", RulesFile)
+	require.NoError(t, err, out)
+	require.Contains(t, out, "SUCCESS")
+}
+
+func TestPromtoolUnitTests(t *testing.T) {
+	out, err := run(t, ".", "promtool", "test", "rules", "aftermath.rules.test.yml")
+	require.NoError(t, err, out)
+}
+
+// The unit tests must bite: widening the stale alert to P3 items must make
+// them fail.
+func TestPromtoolUnitTestsCatchAWrongRule(t *testing.T) {
+	dir := t.TempDir()
+	mutated := strings.Replace(string(Rules()), `aftermath_action_item_stale_seconds{priority=~"P1|P2"}`, `aftermath_action_item_stale_seconds{priority=~"P1|P2|P3"}`, 1)
+	require.NotEqual(t, string(Rules()), mutated)
+	require.NoError(t, os.WriteFile(filepath.Join(dir, RulesFile), []byte(mutated), 0o644))
+	tests, err := os.ReadFile("aftermath.rules.test.yml")
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "aftermath.rules.test.yml"), tests, 0o644))
+	out, err := run(t, dir, "promtool", "test", "rules", "aftermath.rules.test.yml")
+	require.Error(t, err, out)
+	require.Contains(t, out, "ACT-9")
+}
+
+type ruleFile struct {
+	Groups []struct {
+		Name  string `yaml:"name"`
+		Rules []struct {
+			Alert       string            `yaml:"alert"`
+			Expr        string            `yaml:"expr"`
+			For         string            `yaml:"for"`
+			Labels      map[string]string `yaml:"labels"`
+			Annotations map[string]string `yaml:"annotations"`
+		} `yaml:"rules"`
+	} `yaml:"groups"`
+}
+
+type testFile struct {
+	Tests []struct {
+		AlertRuleTest []struct {
+			Alertname string           `yaml:"alertname"`
+			ExpAlerts []map[string]any `yaml:"exp_alerts"`
+		} `yaml:"alert_rule_test"`
+	} `yaml:"tests"`
+}
+
+func TestEveryAlertIsDocumentedAndTested(t *testing.T) {
+	var rf ruleFile
+	require.NoError(t, yaml.Unmarshal(Rules(), &rf))
+	raw, err := os.ReadFile("aftermath.rules.test.yml")
+	require.NoError(t, err)
+	var tf testFile
+	require.NoError(t, yaml.Unmarshal(raw, &tf))
+	firing, quiet := map[string]bool{}, map[string]bool{}
+	for _, tc := range tf.Tests {
+		for _, a := range tc.AlertRuleTest {
+			if len(a.ExpAlerts) > 0 {
+				firing[a.Alertname] = true
+			} else {
+				quiet[a.Alertname] = true
+			}
+		}
+	}
+	var names []string
+	for _, g := range rf.Groups {
+		for _, r := range g.Rules {
+			require.NotEmpty(t, r.Alert, "group %s has a rule that is not an alert", g.Name)
+			names = append(names, r.Alert)
+			for _, a := range []string{"summary", "description", "runbook"} {
+				require.NotEmpty(t, strings.TrimSpace(r.Annotations[a]), "%s: annotation %s", r.Alert, a)
+			}
+			require.Contains(t, []string{"critical", "warning", "info"}, r.Labels["severity"], r.Alert)
+			require.True(t, firing[r.Alert], "%s has no promtool test where it fires", r.Alert)
+		}
+	}
+	require.Len(t, names, len(slices.Compact(slices.Sorted(slices.Values(names)))), "alert names are unique")
+	for _, want := range []string{
+		"AftermathActionItemStale", "AftermathActionItemsOverdue", "AftermathPostmortemNotDrafted",
+		"AftermathPostmortemNotPublished", "AftermathErrorBudgetFastBurn", "AftermathIngestStale",
+		"AftermathJobFailing", "AftermathClickHouseDown", "AftermathDown",
+	} {
+		require.Contains(t, names, want)
+	}
+	// Alerts whose quiet cases matter: they are tested not to fire too.
+	for _, a := range []string{"AftermathActionItemStale", "AftermathClickHouseDown", "AftermathCollectorFailing", "AftermathIngestStale"} {
+		require.True(t, quiet[a], "%s needs a test where it stays quiet", a)
+	}
+}
+
+// Metrics named in the rules exist: the exporter's, the scheduler's and the
+// ingest transport's.
+func TestRulesUseServedMetrics(t *testing.T) {
+	known := map[string]bool{}
+	for _, n := range exporter.MetricNames() {
+		known[n] = true
+	}
+	for _, n := range []string{ // registered by serve's scheduler and ingest/httpx
+		"aftermath_job_runs_total", "aftermath_http_errors_total", "aftermath_http_requests_total",
+	} {
+		known[n] = true
+	}
+	var rf ruleFile
+	require.NoError(t, yaml.Unmarshal(Rules(), &rf))
+	metric := regexp.MustCompile(`\baftermath_[a-z0-9_]+`)
+	for _, g := range rf.Groups {
+		for _, r := range g.Rules {
+			text := r.Expr
+			for _, a := range r.Annotations {
+				if strings.Contains(a, "query") {
+					text += " " + a
+				}
+			}
+			for _, m := range metric.FindAllString(text, -1) {
+				require.True(t, known[m], "%s uses %s, which nothing serves", r.Alert, m)
+			}
+		}
+	}
+}
+
+func TestAlertmanagerExample(t *testing.T) {
+	out, err := run(t, ".", "amtool", "check-config", "alertmanager.example.yml")
+	require.NoError(t, err, out)
+	require.Contains(t, out, "SUCCESS")
+
+	tests := []struct {
+		labels   []string
+		receiver string
+	}{
+		{[]string{"alertname=AftermathActionItemStale", "team=payments", "priority=P1"}, "team-payments"},
+		{[]string{"alertname=AftermathActionItemsOverdue", "team=search"}, "team-search"},
+		{[]string{"alertname=AftermathPostmortemNotDrafted", "team=unknown"}, "team-reliability"},
+		{[]string{"alertname=AftermathErrorBudgetFastBurn", "service=checkout"}, "oncall-pager"},
+		{[]string{"alertname=AftermathClickHouseDown", "instance=a:9847"}, "aftermath-operators"},
+		{[]string{"alertname=AftermathIngestStale", "source=jira"}, "aftermath-operators"},
+	}
+	for _, tc := range tests {
+		args := append([]string{"config", "routes", "test", "--config.file=alertmanager.example.yml", "--verify.receivers=" + tc.receiver}, tc.labels...)
+		out, err := run(t, ".", "amtool", args...)
+		require.NoError(t, err, "%v should go to %s: %s", tc.labels, tc.receiver, out)
+	}
+	// The verification itself can fail.
+	out, err = run(t, ".", "amtool", "config", "routes", "test", "--config.file=alertmanager.example.yml", "--verify.receivers=oncall-pager", "alertname=AftermathActionItemStale", "team=payments")
+	require.Error(t, err, out)
+}

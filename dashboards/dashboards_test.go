@@ -1,0 +1,284 @@
+package dashboards_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ClickHouse/clickhouse-go/v2"
+	"github.com/grafana/grafana-foundation-sdk/go/cog"
+	"github.com/grafana/grafana-foundation-sdk/go/cog/plugins"
+	"github.com/grafana/grafana-foundation-sdk/go/dashboard"
+	"github.com/stretchr/testify/require"
+	"gopkg.in/yaml.v3"
+
+	"github.com/aftermath-sre/aftermath/dashboards"
+	"github.com/aftermath-sre/aftermath/exporter"
+	"github.com/aftermath-sre/aftermath/store"
+	"github.com/aftermath-sre/aftermath/store/chtest"
+)
+
+func TestMain(m *testing.M) { os.Exit(chtest.Main(m)) }
+
+func tool(t *testing.T, name string) string {
+	t.Helper()
+	p, err := exec.LookPath(name)
+	if err != nil {
+		if os.Getenv("AFTERMATH_REQUIRE_TOOLS") == "1" {
+			t.Fatalf("%s is required (AFTERMATH_REQUIRE_TOOLS=1) but not found: %v (Debian: apt-get install prometheus)", name, err)
+		}
+		t.Skipf("%s not found: %v", name, err)
+	}
+	return p
+}
+
+// The committed JSON is exactly what the code generates.
+func TestCommittedJSONIsGenerated(t *testing.T) {
+	files, err := dashboards.JSON()
+	require.NoError(t, err)
+	require.Len(t, files, 3)
+	onDisk, err := filepath.Glob("json/*.json")
+	require.NoError(t, err)
+	require.Len(t, onDisk, len(files), "json/ holds a file the code no longer makes, or misses one")
+	for name, want := range files {
+		got, err := os.ReadFile(filepath.Join("json", name))
+		require.NoError(t, err, "run `go generate ./dashboards`")
+		require.Equal(t, string(want), string(got), "json/%s is stale: run `go generate ./dashboards`", name)
+	}
+}
+
+// The JSON reads back into the SDK's types (as Grafana's schema describes
+// them), and every panel has a data source and a description.
+func TestJSONRoundTrips(t *testing.T) {
+	plugins.RegisterDefaultPlugins()
+	cog.NewRuntime().RegisterDataqueryVariant(dashboards.ClickHouseQueryVariant())
+	files, err := dashboards.JSON()
+	require.NoError(t, err)
+	for name, data := range files {
+		var d dashboard.Dashboard
+		require.NoError(t, json.Unmarshal(data, &d), name)
+		require.NotNil(t, d.Uid, name)
+		ids := map[uint32]bool{}
+		for _, p := range d.Panels {
+			if p.RowPanel != nil {
+				require.False(t, ids[p.RowPanel.Id], "%s: duplicate id %d", name, p.RowPanel.Id)
+				ids[p.RowPanel.Id] = true
+				continue
+			}
+			require.NotNil(t, p.Panel.Id, name)
+			require.False(t, ids[*p.Panel.Id], "%s: duplicate id %d", name, *p.Panel.Id)
+			ids[*p.Panel.Id] = true
+			require.NotEmpty(t, deref(p.Panel.Description), "%s: panel %s has no description", name, deref(p.Panel.Title))
+			require.NotNil(t, p.Panel.Datasource, name)
+			require.Contains(t, []string{"${datasource}", "${clickhouse}"}, deref(p.Panel.Datasource.Uid), "%s: %s", name, deref(p.Panel.Title))
+			require.NotEmpty(t, p.Panel.Targets, "%s: %s has no query", name, deref(p.Panel.Title))
+		}
+		var vars []string
+		for _, v := range d.Templating.List {
+			vars = append(vars, v.Name)
+		}
+		require.Contains(t, vars, "datasource", name)
+	}
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
+
+func TestDashboardsCoverTheIssue(t *testing.T) {
+	exprs, err := dashboards.Expressions()
+	require.NoError(t, err)
+	by := map[string]string{}
+	for _, e := range exprs {
+		by[e.Dashboard] += e.Expr + "\n"
+	}
+	for uid, metrics := range map[string][]string{
+		dashboards.ReliabilityUID: {"aftermath_incidents_by_severity", "histogram_quantile(0.9, sum by (le) (aftermath_incident_resolve_duration_seconds_bucket",
+			"histogram_quantile(0.5, sum by (le) (aftermath_incident_ack_duration_seconds_bucket", "aftermath_error_budget_remaining_ratio", "aftermath_repeat_incident_ratio"},
+		dashboards.ActionItemsUID: {"aftermath_action_items_overdue", "aftermath_action_items_stale", "aftermath_action_items_unowned",
+			"aftermath_action_items_closed_within_slo_ratio", "aftermath_action_item_oldest_open_age_seconds", "aftermath_action_item_overdue_seconds"},
+		dashboards.LearningUID: {"aftermath_postmortem_coverage_ratio", "aftermath_postmortem_lag_seconds", "aftermath_theme_factors", "aftermath_language_findings"},
+	} {
+		for _, want := range metrics {
+			require.Contains(t, by[uid], want, uid)
+		}
+	}
+}
+
+// Every expression uses the one shared selector and metrics the exporter
+// serves.
+func TestExpressionsUseTheSelectorAndServedMetrics(t *testing.T) {
+	exprs, err := dashboards.Expressions()
+	require.NoError(t, err)
+	require.Greater(t, len(exprs), 40)
+	served := map[string]bool{}
+	for _, n := range exporter.MetricNames() {
+		served[n] = true
+	}
+	for _, h := range exporter.HistogramNames() {
+		served[h+"_bucket"], served[h+"_sum"], served[h+"_count"] = true, true, true
+	}
+	metric := regexp.MustCompile(`\baftermath_[a-z0-9_]+\{([^}]*)\}`)
+	for _, e := range exprs {
+		ms := metric.FindAllStringSubmatch(e.Expr, -1)
+		require.NotEmpty(t, ms, "%s / %s: no aftermath metric", e.Dashboard, e.Panel)
+		for _, m := range ms {
+			name := strings.SplitN(m[0], "{", 2)[0]
+			require.True(t, served[name], "%s / %s uses %s, which the exporter does not serve", e.Dashboard, e.Panel, name)
+			require.True(t, strings.HasPrefix(m[1], `job=~"$job", instance=~"$instance"`), "%s / %s: %s does not start with the shared selector", e.Dashboard, e.Panel, m[0])
+		}
+	}
+}
+
+// Every expression is valid PromQL: promtool parses them as recording rules.
+func TestExpressionsParse(t *testing.T) {
+	promtool := tool(t, "promtool")
+	exprs, err := dashboards.Expressions()
+	require.NoError(t, err)
+	type rule struct {
+		Record string `yaml:"record"`
+		Expr   string `yaml:"expr"`
+	}
+	var rules []rule
+	for i, e := range exprs {
+		rules = append(rules, rule{Record: fmt.Sprintf("dashboard:expr_%d", i), Expr: dashboards.Interpolate(e.Expr, dashboards.AllValues())})
+	}
+	doc := map[string]any{"groups": []any{map[string]any{"name": "dashboards", "rules": rules}}}
+	data, err := yaml.Marshal(doc)
+	require.NoError(t, err)
+	path := filepath.Join(t.TempDir(), "exprs.yml")
+	require.NoError(t, os.WriteFile(path, data, 0o644))
+	out, err := exec.Command(promtool, "check", "rules", path).CombinedOutput()
+	require.NoError(t, err, "%s", out)
+
+	// The check can fail.
+	require.NoError(t, os.WriteFile(path, []byte("groups:\n- name: x\n  rules:\n  - record: a:b\n    expr: sum by (le (x)\n"), 0o644))
+	out, err = exec.Command(promtool, "check", "rules", path).CombinedOutput()
+	require.Error(t, err, "%s", out)
+}
+
+func TestInterpolate(t *testing.T) {
+	vals := map[string]string{"job": "aftermath", "team": "a|b"}
+	for in, want := range map[string]string{
+		`x{job=~"$job", team=~"${team}"}`: `x{job=~"aftermath", team=~"a|b"}`,
+		`'^(${team:regex})$'`:             `'^(a|b)$'`,
+		`rate(x[$__rate_interval])`:       `rate(x[$__rate_interval])`,
+		`$jobs`:                           `$jobs`,
+	} {
+		require.Equal(t, want, dashboards.Interpolate(in, vals), in)
+	}
+}
+
+// The drill-down SQL runs on ClickHouse against a default database, as the
+// plugin sends it, and returns exactly the open items past their due day.
+func TestOverdueItemsSQL(t *testing.T) {
+	st := chtest.Store(t)
+	ctx := context.Background()
+	today := time.Now().UTC().Truncate(24 * time.Hour)
+	item := func(key, team, cat, assignee string, due time.Time) store.ActionItem {
+		return store.ActionItem{Key: key, ID: key, Project: "ACT", Summary: "Fix " + key, Status: map[string]string{"done": "Done", "new": "To Do", "indeterminate": "In Progress"}[cat],
+			StatusCategory: cat, Priority: "P2", Team: team, AssigneeName: assignee, DueDate: due,
+			CreatedAt: today.Add(-90 * 24 * time.Hour), UpdatedAt: today.Add(-24 * time.Hour), LastActivityAt: today.Add(-24 * time.Hour), URL: "https://jira.example/browse/" + key}
+	}
+	require.NoError(t, st.UpsertActionItems(ctx, []store.ActionItem{
+		item("ACT-1", "payments", "new", "Ana", today.Add(-10*24*time.Hour)),     // overdue 10 days
+		item("ACT-2", "search", "indeterminate", "", today.Add(-1*24*time.Hour)), // overdue 1 day, unowned
+		item("ACT-3", "payments", "done", "Bo", today.Add(-30*24*time.Hour)),     // closed
+		item("ACT-4", "payments", "new", "Cy", today),                            // due today: not yet
+		item("ACT-5", "search", "new", "Di", time.Time{}),                        // no due date
+		item("ACT-6", "", "new", "Ed", today.Add(-3*24*time.Hour)),               // overdue, no team
+		item("ACT-7", "payments", "new", "Fa", today.Add(5*24*time.Hour)),        // due later
+	}))
+	// A newer version of ACT-1 closes it: FINAL must see only that one.
+	closed := item("ACT-8", "payments", "new", "Gu", today.Add(-2*24*time.Hour))
+	require.NoError(t, st.UpsertActionItems(ctx, []store.ActionItem{closed}))
+	closed.StatusCategory, closed.Status = "done", "Done"
+	require.NoError(t, st.UpsertActionItems(ctx, []store.ActionItem{closed}))
+
+	conn, err := clickhouse.Open(&clickhouse.Options{Addr: []string{chtest.Addr(t)}, Auth: clickhouse.Auth{Database: st.Database(), Username: "default"}})
+	require.NoError(t, err)
+	defer conn.Close()
+
+	tests := []struct {
+		team string
+		want []string
+	}{
+		{".*", []string{"ACT-1 payments 10 Ana", "ACT-6 unknown 3 Ed", "ACT-2 search 1 (unowned)"}},
+		{"payments", []string{"ACT-1 payments 10 Ana"}},
+		{"search|unknown", []string{"ACT-6 unknown 3 Ed", "ACT-2 search 1 (unowned)"}},
+	}
+	for _, tc := range tests {
+		sql := dashboards.Interpolate(dashboards.OverdueItemsSQL, map[string]string{"team": tc.team})
+		rows, err := conn.Query(ctx, sql)
+		require.NoError(t, err, sql)
+		cols := rows.Columns()
+		require.Equal(t, []string{"Item", "Team", "Priority", "Summary", "Assignee", "Due", "Days overdue", "Status", "Link"}, cols)
+		var got []string
+		for rows.Next() {
+			var (
+				key, team, prio, summary, assignee, status, link string
+				due                                              *time.Time
+				days                                             *int64
+			)
+			require.NoError(t, rows.Scan(&key, &team, &prio, &summary, &assignee, &due, &days, &status, &link))
+			require.NotNil(t, days)
+			got = append(got, fmt.Sprintf("%s %s %d %s", key, team, *days, assignee))
+		}
+		require.NoError(t, rows.Err())
+		rows.Close()
+		require.Equal(t, tc.want, got, "team %q", tc.team)
+	}
+}
+
+// The provisioning files name the uids the dashboards default to.
+func TestProvisioning(t *testing.T) {
+	var ds struct {
+		APIVersion  int `yaml:"apiVersion"`
+		Datasources []struct {
+			Name, UID, Type string
+			JSONData        map[string]any    `yaml:"jsonData"`
+			Secure          map[string]string `yaml:"secureJsonData"`
+		} `yaml:"datasources"`
+	}
+	raw, err := os.ReadFile("provisioning/datasources/aftermath.yml")
+	require.NoError(t, err)
+	require.NoError(t, yaml.Unmarshal(raw, &ds))
+	require.Equal(t, 1, ds.APIVersion)
+	uids := map[string]string{}
+	for _, d := range ds.Datasources {
+		uids[d.UID] = d.Type
+		for _, v := range d.Secure {
+			require.True(t, strings.HasPrefix(v, "$"), "%s: secrets come from the environment", d.Name)
+		}
+	}
+	require.Equal(t, map[string]string{dashboards.PrometheusUID: "prometheus", dashboards.ClickHouseUID: dashboards.ClickHousePluginID}, uids)
+
+	var dp struct {
+		APIVersion int `yaml:"apiVersion"`
+		Providers  []struct {
+			Name    string         `yaml:"name"`
+			Type    string         `yaml:"type"`
+			Options map[string]any `yaml:"options"`
+		} `yaml:"providers"`
+	}
+	raw, err = os.ReadFile("provisioning/dashboards/aftermath.yml")
+	require.NoError(t, err)
+	require.NoError(t, yaml.Unmarshal(raw, &dp))
+	require.Len(t, dp.Providers, 1)
+	require.Equal(t, "file", dp.Providers[0].Type)
+	require.NotEmpty(t, dp.Providers[0].Options["path"])
+
+	names, err := dashboards.FileNames()
+	require.NoError(t, err)
+	require.Equal(t, []string{"aftermath-action-items.json", "aftermath-learning.json", "aftermath-reliability.json"}, names)
+}

@@ -1,0 +1,794 @@
+package digest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"math"
+	"net/url"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/aftermath-sre/aftermath/analyze"
+	"github.com/aftermath-sre/aftermath/store"
+)
+
+// ErrNoAnalysis is returned by Build when no analysis run has succeeded yet.
+var ErrNoAnalysis = errors.New("digest: no successful analysis run yet (run `aftermath analyze` first)")
+
+// Reader is what Build reads: the analysis results and items of the latest
+// successful run. *store.Store implements it.
+type Reader interface {
+	LatestAnalysisRun(ctx context.Context) (store.AnalysisRun, bool, error)
+	AnalysisResults(ctx context.Context, runID, analysis string) ([]store.Result, error)
+	AnalysisItems(ctx context.Context, runID string, f store.AnalysisItemFilter) ([]store.AnalysisItem, error)
+}
+
+var _ Reader = (*store.Store)(nil)
+
+// Options configure Build.
+type Options struct {
+	// Month is the digest's month, "YYYY-MM". Empty means the month before
+	// the one containing Now in Location.
+	Month string
+	// Team limits the digest to one team; empty is the whole organization.
+	Team string
+	// Location decides month boundaries and the dates shown; nil is UTC. Use
+	// the time zone the analysis ran with (config digest.time_zone).
+	Location *time.Location
+	// Now is the clock; time.Now when nil.
+	Now func() time.Time
+	// BaseURL is the absolute URL the digest folder is published at (serve's
+	// /digests/), used for links in deliveries. Optional.
+	BaseURL string
+	// MaxItems caps each list (oldest items, highlights, themes...); 5 when 0.
+	MaxItems int
+	Logger   *slog.Logger
+}
+
+// PreviousMonth returns the month before the one containing now in loc.
+func PreviousMonth(now time.Time, loc *time.Location) string {
+	if loc == nil {
+		loc = time.UTC
+	}
+	l := now.In(loc)
+	return time.Date(l.Year(), l.Month()-1, 1, 0, 0, 0, 0, loc).Format("2006-01")
+}
+
+// ParseMonth checks a "YYYY-MM" month.
+func ParseMonth(m string) (time.Time, error) {
+	t, err := time.Parse("2006-01", m)
+	if err != nil || t.Format("2006-01") != m {
+		return time.Time{}, fmt.Errorf("digest: month must look like 2026-10, got %q", m)
+	}
+	return t, nil
+}
+
+// Build assembles the digest of one month from the latest successful
+// analysis run.
+func Build(ctx context.Context, r Reader, opts Options) (*Digest, error) {
+	if opts.Location == nil {
+		opts.Location = time.UTC
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.MaxItems <= 0 {
+		opts.MaxItems = 5
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	now := opts.Now()
+	if opts.Month == "" {
+		opts.Month = PreviousMonth(now, opts.Location)
+	}
+	mt, err := ParseMonth(opts.Month)
+	if err != nil {
+		return nil, err
+	}
+	run, ok, err := r.LatestAnalysisRun(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("digest: %w", err)
+	}
+	if !ok {
+		return nil, ErrNoAnalysis
+	}
+	rows, err := r.AnalysisResults(ctx, run.ID, "")
+	if err != nil {
+		return nil, fmt.Errorf("digest: %w", err)
+	}
+	items, err := r.AnalysisItems(ctx, run.ID, store.AnalysisItemFilter{})
+	if err != nil {
+		return nil, fmt.Errorf("digest: %w", err)
+	}
+	res := indexResults(rows)
+
+	from := time.Date(mt.Year(), mt.Month(), 1, 0, 0, 0, 0, opts.Location)
+	to := from.AddDate(0, 1, 0)
+	months := make([]string, TrendMonths)
+	for i := range months {
+		months[i] = addMonths(opts.Month, i-(TrendMonths-1))
+	}
+	covered := res.periods("incidents_by_severity")
+	if !covered[opts.Month] {
+		return nil, fmt.Errorf("digest: analysis run %s does not cover %s (it covers %s)", run.ID, opts.Month, coverage(covered))
+	}
+	// Months before the organization's first activity (before PagerDuty and
+	// Jira were connected) read as zeros in the results; leave them out of
+	// comparisons rather than average them in.
+	start := dataStart(res, covered)
+	if start != "" && start <= opts.Month {
+		for m := range covered {
+			if m < start {
+				delete(covered, m)
+				res.excluded[m] = true
+			}
+		}
+	}
+	b := &builder{
+		res: res, items: indexItems(items), months: months, covered: covered,
+		month: opts.Month, team: opts.Team, loc: opts.Location, max: opts.MaxItems, runAt: run.FinishedAt,
+	}
+	b.serviceTeams()
+
+	d := &Digest{
+		Month: opts.Month, MonthName: monthName(opts.Month), Previous: addMonths(opts.Month, -1), Months: months,
+		Team: opts.Team, From: from, To: to, TimeZone: opts.Location.String(),
+		GeneratedAt: now.UTC(), RunID: run.ID, RunAt: run.FinishedAt.UTC(),
+	}
+	d.Scope = "the whole organization"
+	d.Title = "Learning digest · " + d.MonthName
+	if opts.Team != "" {
+		d.Scope = "team " + opts.Team
+		d.Title = "Learning digest · " + opts.Team + " · " + d.MonthName
+	}
+	if run.FinishedAt.Before(to) {
+		d.Partial = true
+		d.Notes = append(d.Notes, fmt.Sprintf("%s was not over when the analysis ran (%s): its numbers cover the month so far.",
+			d.MonthName, run.FinishedAt.In(opts.Location).Format("2 Jan 2006 15:04 MST")))
+	}
+	var missing []string
+	for _, m := range months[:len(months)-1] {
+		if !covered[m] && !res.excluded[m] {
+			missing = append(missing, monthName(m))
+		}
+	}
+	if len(missing) > 0 {
+		d.Notes = append(d.Notes, "The analysis run has no data for "+joinAnd(missing)+"; comparisons use the months it has.")
+	}
+	if start > months[0] && start <= opts.Month {
+		d.Notes = append(d.Notes, "The data starts in "+monthName(start)+"; earlier months are left out of the comparisons.")
+	}
+	d.Links = links(opts.BaseURL, FileBase(opts.Month, opts.Team))
+
+	d.Incidents = b.incidents(opts.Team)
+	d.Response = b.response(opts.Team)
+	d.ErrorBudget = b.budget(opts.Team)
+	d.Postmortems = b.postmortems(opts.Team != "")
+	d.Actions = b.actions(opts.Team)
+	d.Actions.AsOf = run.FinishedAt.UTC()
+	d.Themes = b.themeSection(opts.Team)
+	d.Recurrence = b.recurrence(opts.Team)
+	d.Language = b.language(opts.Team != "")
+	d.Highlights = b.highlights(opts.Team)
+	if opts.Team == "" {
+		for _, t := range b.teams() {
+			d.Teams = append(d.Teams, b.teamSection(t))
+		}
+	}
+	d.Summary = summarize(d)
+	return d, nil
+}
+
+func links(base, file string) Links {
+	if base == "" {
+		return Links{}
+	}
+	u, err := url.Parse(base)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") {
+		return Links{}
+	}
+	if !strings.HasSuffix(u.Path, "/") {
+		u.Path += "/"
+	}
+	return Links{
+		HTML:     u.JoinPath(file + ".html").String(),
+		Markdown: u.JoinPath(file + ".md").String(),
+		Index:    u.String(),
+	}
+}
+
+// dataStart is the first covered month with any incident, action item or
+// contributing factor; "" when there is none.
+func dataStart(res *results, covered map[string]bool) string {
+	var ms []string
+	for m := range covered {
+		ms = append(ms, m)
+	}
+	sort.Strings(ms)
+	for _, m := range ms {
+		for _, metric := range []string{"incidents_by_severity", "action_items_created", "theme_factors"} {
+			if v, _ := res.sum(metric, L{"period": m}); v > 0 {
+				return m
+			}
+		}
+	}
+	return ""
+}
+
+func coverage(covered map[string]bool) string {
+	if len(covered) == 0 {
+		return "no months"
+	}
+	var ms []string
+	for m := range covered {
+		if len(m) == 7 {
+			ms = append(ms, m)
+		}
+	}
+	sort.Strings(ms)
+	if len(ms) == 0 {
+		return "no months"
+	}
+	return ms[0] + " to " + ms[len(ms)-1]
+}
+
+type builder struct {
+	res     *results
+	items   *itemIndex
+	months  []string
+	covered map[string]bool
+	month   string
+	team    string
+	loc     *time.Location
+	max     int
+	runAt   time.Time
+	// teamsOf maps a service to the teams that had its incidents in the trend.
+	teamsOf map[string]map[string]bool
+}
+
+func (b *builder) serviceTeams() {
+	b.teamsOf = map[string]map[string]bool{}
+	for _, m := range b.months {
+		for _, row := range b.res.rows("incidents", L{"period": m}) {
+			s, t := row.Label("service"), row.Label("team")
+			if b.teamsOf[s] == nil {
+				b.teamsOf[s] = map[string]bool{}
+			}
+			b.teamsOf[s][t] = true
+		}
+	}
+}
+
+// ownedBy reports whether a team had incidents of the service in the trend.
+func (b *builder) ownedBy(service, team string) bool { return team == "" || b.teamsOf[service][team] }
+
+var severityOrder = map[string]int{"SEV1": 1, "SEV2": 2, "SEV3": 3, "SEV4": 4, "SEV5": 5}
+
+func sortSeverities(s []string) {
+	sort.Slice(s, func(i, j int) bool {
+		oi, oj := severityOrder[s[i]], severityOrder[s[j]]
+		if oi == 0 {
+			oi = 99
+		}
+		if oj == 0 {
+			oj = 99
+		}
+		if oi != oj {
+			return oi < oj
+		}
+		return s[i] < s[j]
+	})
+}
+
+func sortPriorities(p []string) {
+	sort.Slice(p, func(i, j int) bool {
+		ui, uj := p[i] == "unknown" || p[i] == "", p[j] == "unknown" || p[j] == ""
+		if ui != uj {
+			return uj
+		}
+		return p[i] < p[j]
+	})
+}
+
+func (b *builder) incidents(team string) IncidentSection {
+	sevs := map[string]bool{"SEV1": true, "SEV2": true}
+	for _, m := range b.months {
+		metric := "incidents_by_severity"
+		if team != "" {
+			metric = "incidents"
+		}
+		for _, row := range b.res.rows(metric, L{"period": m}) {
+			if team == "" || row.Label("team") == team {
+				if row.Value != 0 {
+					sevs[row.Label("severity")] = true
+				}
+			}
+		}
+	}
+	var list []string
+	for s := range sevs {
+		list = append(list, s)
+	}
+	sortSeverities(list)
+	sec := IncidentSection{}
+	total := newSeries(b.months)
+	for _, sev := range list {
+		var s Series
+		if team == "" {
+			s = b.res.series(b.months, "incidents_by_severity", L{"severity": sev})
+		} else {
+			s = b.res.sumSeries(b.months, b.covered, "incidents", L{"severity": sev, "team": team})
+		}
+		for i := range s.Values {
+			if s.Known[i] {
+				total.set(i, total.Values[i]+s.Values[i])
+			}
+		}
+		sec.BySeverity = append(sec.BySeverity, Measure{Name: sev, Unit: UnitCount, Direction: LowerIsBetter, Series: s})
+	}
+	sec.Total = Measure{Name: "Incidents", Unit: UnitCount, Direction: LowerIsBetter, Series: total}
+	f := L{}
+	if team != "" {
+		f["team"] = team
+	}
+	open, _ := b.res.sum("incidents_open", f)
+	sec.OpenNow = int(open)
+	sec.Sentence = incidentSentence(sec)
+	return sec
+}
+
+func (b *builder) response(team string) ResponseSection {
+	l := func(stat string) L { return L{"team": team, "stat": stat} }
+	r := ResponseSection{
+		MTTAP50: Measure{Name: "MTTA p50", Unit: UnitDuration, Direction: LowerIsBetter, Series: b.res.series(b.months, "mtta_seconds", l(analyze.StatP50))},
+		MTTAP90: Measure{Name: "MTTA p90", Unit: UnitDuration, Direction: LowerIsBetter, Series: b.res.series(b.months, "mtta_seconds", l(analyze.StatP90))},
+		MTTRP50: Measure{Name: "MTTR p50", Unit: UnitDuration, Direction: LowerIsBetter, Series: b.res.series(b.months, "mttr_seconds", l(analyze.StatP50))},
+		MTTRP90: Measure{Name: "MTTR p90", Unit: UnitDuration, Direction: LowerIsBetter, Series: b.res.series(b.months, "mttr_seconds", l(analyze.StatP90))},
+	}
+	if team != "" {
+		return r // percentiles are broken down by at most one label
+	}
+	sevs := b.res.labelValues("mttr_seconds", "severity", L{"period": b.month})
+	sortSeverities(sevs)
+	for _, sev := range sevs {
+		if sev == "" {
+			continue
+		}
+		sl := func(stat string) L { return L{"severity": sev, "stat": stat} }
+		r.BySeverity = append(r.BySeverity, SeverityResponse{
+			Severity:  sev,
+			Incidents: Measure{Name: sev, Unit: UnitCount, Direction: LowerIsBetter, Series: b.res.series(b.months, "incidents_by_severity", L{"severity": sev})},
+			MTTAP90:   Measure{Name: "MTTA p90", Unit: UnitDuration, Direction: LowerIsBetter, Series: b.res.series(b.months, "mtta_seconds", sl(analyze.StatP90))},
+			MTTRP50:   Measure{Name: "MTTR p50", Unit: UnitDuration, Direction: LowerIsBetter, Series: b.res.series(b.months, "mttr_seconds", sl(analyze.StatP50))},
+			MTTRP90:   Measure{Name: "MTTR p90", Unit: UnitDuration, Direction: LowerIsBetter, Series: b.res.series(b.months, "mttr_seconds", sl(analyze.StatP90))},
+		})
+	}
+	return r
+}
+
+// monthSeconds is the length of a month in the digest's time zone.
+func (b *builder) monthSeconds(m string) float64 {
+	t, err := time.Parse("2006-01", m)
+	if err != nil {
+		return 0
+	}
+	from := time.Date(t.Year(), t.Month(), 1, 0, 0, 0, 0, b.loc)
+	return from.AddDate(0, 1, 0).Sub(from).Seconds()
+}
+
+func (b *builder) budget(team string) BudgetSection {
+	services := map[string]bool{}
+	for _, s := range b.res.labelValues("slo_objective_ratio", "service", nil) {
+		services[s] = true
+	}
+	for _, m := range b.months {
+		for _, s := range b.res.labelValues("downtime_seconds", "service", L{"period": m}) {
+			services[s] = true
+		}
+	}
+	var sec BudgetSection
+	for s := range services {
+		if s == "" || !b.ownedBy(s, team) {
+			continue
+		}
+		sb := ServiceBudget{Service: s}
+		if ws := b.res.labelValues("slo_objective_ratio", "window", L{"service": s}); len(ws) > 0 {
+			sb.Window = ws[0]
+			sb.Objective, _ = b.res.value("slo_objective_ratio", L{"service": s, "window": sb.Window})
+			sb.RemainingNow, sb.HasRemainingNow = b.res.value("error_budget_remaining_ratio", L{"service": s, "window": sb.Window})
+		}
+		sb.Downtime = Measure{Name: "Downtime", Unit: UnitDuration, Direction: LowerIsBetter, Series: b.res.series(b.months, "downtime_seconds", L{"service": s})}
+		consumed := newSeries(b.months)
+		if sb.Objective > 0 && sb.Objective < 1 {
+			for i, m := range b.months {
+				if v, ok := sb.Downtime.Series.at(len(b.months) - 1 - i); ok {
+					consumed.set(i, v/((1-sb.Objective)*b.monthSeconds(m)))
+				}
+			}
+		}
+		sb.Consumed = Measure{Name: "Budget used", Unit: UnitRatio, Direction: LowerIsBetter, Series: consumed}
+		if v, ok := b.res.value("slo_breached", L{"service": s, "period": b.month}); ok && v >= 1 {
+			sb.Breached = true
+			sec.Breached++
+		}
+		sb.Cost, sb.HasCost = b.res.value("downtime_cost", L{"service": s, "period": b.month})
+		sec.Services = append(sec.Services, sb)
+	}
+	sort.Slice(sec.Services, func(i, j int) bool {
+		a, c := sec.Services[i], sec.Services[j]
+		if a.Consumed.Value() != c.Consumed.Value() {
+			return a.Consumed.Value() > c.Consumed.Value()
+		}
+		return a.Service < c.Service
+	})
+	return sec
+}
+
+func (b *builder) postmortems(orgWide bool) PostmortemSection {
+	p := PostmortemSection{
+		OrgWide:      orgWide,
+		Required:     Measure{Name: "Incidents needing a postmortem", Unit: UnitCount, Direction: Neutral, Series: b.res.series(b.months, "postmortems_required", L{"severity": ""})},
+		Coverage:     Measure{Name: "Postmortem coverage", Unit: UnitRatio, Direction: HigherIsBetter, Series: b.res.series(b.months, "postmortem_coverage_ratio", L{"severity": ""})},
+		PublishP50:   Measure{Name: "Time to publish p50", Unit: UnitDuration, Direction: LowerIsBetter, Series: b.res.series(b.months, "postmortem_lag_seconds", L{"stage": analyze.StagePublish, "stat": analyze.StatP50})},
+		PublishP90:   Measure{Name: "Time to publish p90", Unit: UnitDuration, Direction: LowerIsBetter, Series: b.res.series(b.months, "postmortem_lag_seconds", L{"stage": analyze.StagePublish, "stat": analyze.StatP90})},
+		DraftP50:     Measure{Name: "Time to draft p50", Unit: UnitDuration, Direction: LowerIsBetter, Series: b.res.series(b.months, "postmortem_lag_seconds", L{"stage": analyze.StageDraft, "stat": analyze.StatP50})},
+		WithinTarget: Measure{Name: "Published within target", Unit: UnitRatio, Direction: HigherIsBetter, Series: b.res.series(b.months, "postmortem_within_target_ratio", L{"stage": analyze.StagePublish})},
+		Completeness: Measure{Name: "Template completeness", Unit: UnitRatio, Direction: HigherIsBetter, Series: b.res.series(b.months, "postmortem_completeness_ratio", nil)},
+		OwnerAndDue:  Measure{Name: "Action items with owner and due date", Unit: UnitRatio, Direction: HigherIsBetter, Series: b.res.series(b.months, "action_items_owner_and_due_ratio", nil)},
+	}
+	p.PublishTarget, _ = b.res.value("postmortem_lag_target_seconds", L{"stage": analyze.StagePublish})
+	if req, ok := p.Required.Series.Current(); ok {
+		if cov, ok := p.Coverage.Series.Current(); ok {
+			p.Written = int(math.Round(req * cov))
+		}
+	}
+	d, _ := b.res.sum("postmortems_overdue", L{"stage": analyze.StageDraft})
+	pub, _ := b.res.sum("postmortems_overdue", L{"stage": analyze.StagePublish})
+	p.OverdueDraft, p.OverduePub = int(d), int(pub)
+	for _, row := range b.res.rows("postmortem_sections_missing", L{"period": b.month}) {
+		if row.Label("period") == b.month && row.Value > 0 {
+			p.Missing = append(p.Missing, NameCount{Name: row.Label("section"), Count: int(row.Value)})
+		}
+	}
+	sortNameCounts(p.Missing)
+	if len(p.Missing) > b.max {
+		p.Missing = p.Missing[:b.max]
+	}
+	p.Overdue = b.items.overduePostmortems(b.team, b.max)
+	return p
+}
+
+func sortNameCounts(s []NameCount) {
+	sort.Slice(s, func(i, j int) bool {
+		if s[i].Count != s[j].Count {
+			return s[i].Count > s[j].Count
+		}
+		return s[i].Name < s[j].Name
+	})
+}
+
+func (b *builder) count(metric, team string, extra L) Count {
+	f := L{}
+	for k, v := range extra {
+		f[k] = v
+	}
+	if team != "" {
+		f["team"] = team
+	}
+	by := map[string]float64{}
+	for _, row := range b.res.rows(metric, nil) {
+		if matches(row, f) {
+			by[row.Label("priority")] += row.Value
+		}
+	}
+	var c Count
+	var ps []string
+	for p := range by {
+		ps = append(ps, p)
+	}
+	sortPriorities(ps)
+	for _, p := range ps {
+		n := int(math.Round(by[p]))
+		if n == 0 {
+			continue
+		}
+		name := p
+		if name == "" {
+			name = "unknown"
+		}
+		c.ByPriority = append(c.ByPriority, NameCount{Name: name, Count: n})
+		c.Total += n
+	}
+	return c
+}
+
+func (b *builder) actions(team string) ActionSection {
+	f := L{}
+	if team != "" {
+		f["team"] = team
+	}
+	a := ActionSection{
+		Created:   Measure{Name: "Created", Unit: UnitCount, Direction: Neutral, Series: b.res.sumSeries(b.months, b.covered, "action_items_created", f)},
+		Completed: Measure{Name: "Completed", Unit: UnitCount, Direction: HigherIsBetter, Series: b.res.sumSeries(b.months, b.covered, "action_items_completed", f)},
+		Open:      b.count("action_items", team, L{"state": analyze.StateOpen}),
+		Overdue:   b.count("action_items_overdue", team, nil),
+		Stale:     b.count("action_items_stale", team, nil),
+		Unowned:   b.count("action_items_unowned", team, nil),
+		NoDueDate: b.count("action_items_without_due_date", team, nil),
+	}
+	a.ClosedWithinSLO, a.HasClosedWithinSLO = b.res.value("action_items_closed_within_slo_ratio", L{"team": team})
+	p50, ok50 := b.res.value("action_item_time_to_close_seconds", L{"stat": analyze.StatKMP50})
+	p90, ok90 := b.res.value("action_item_time_to_close_seconds", L{"stat": analyze.StatKMP90})
+	if ok50 || ok90 {
+		a.TimeToCloseP50, a.TimeToCloseP90, a.HasTimeToClose = p50, p90, true
+		if !ok50 {
+			a.TimeToCloseP50 = math.NaN()
+		}
+		if !ok90 {
+			a.TimeToCloseP90 = math.NaN()
+		}
+	}
+	a.TimeToCloseOrgWide = team != ""
+	a.Oldest = b.items.oldestActionItems(team, b.max)
+	// The per-item overdue gauges name the most overdue items.
+	for _, row := range b.res.rows("action_item_overdue_seconds", nil) {
+		if team != "" && row.Label("team") != team {
+			continue
+		}
+		a.MostOverdue = append(a.MostOverdue, ActionItem{Key: row.Label("key"), Team: row.Label("team"), Priority: row.Label("priority"), Age: row.Value})
+	}
+	sort.Slice(a.MostOverdue, func(i, j int) bool {
+		if a.MostOverdue[i].Age != a.MostOverdue[j].Age {
+			return a.MostOverdue[i].Age > a.MostOverdue[j].Age
+		}
+		return a.MostOverdue[i].Key < a.MostOverdue[j].Key
+	})
+	if len(a.MostOverdue) > b.max {
+		a.MostOverdue = a.MostOverdue[:b.max]
+	}
+	b.items.describeActionItems(a.MostOverdue)
+	return a
+}
+
+func (b *builder) themeLabel(id string) string {
+	for _, row := range b.res.rows("theme_info", nil) {
+		if row.Label("theme") == id && row.Label("label") != "" {
+			return row.Label("label")
+		}
+	}
+	if l, _ := b.items.themeInfo(id); l != "" {
+		return l
+	}
+	return id
+}
+
+func (b *builder) themeTrends(team string) []ThemeTrend {
+	ids := map[string]bool{}
+	metric, f := "theme_factors", L{}
+	if team != "" {
+		metric, f = "theme_factors_by_team", L{"team": team}
+	}
+	for _, m := range b.months {
+		ff := L{"period": m}
+		for k, v := range f {
+			ff[k] = v
+		}
+		for _, id := range b.res.labelValues(metric, "theme", ff) {
+			ids[id] = true
+		}
+	}
+	var out []ThemeTrend
+	for id := range ids {
+		ff := L{"theme": id}
+		for k, v := range f {
+			ff[k] = v
+		}
+		t := ThemeTrend{ID: id, Label: b.themeLabel(id), Factors: Measure{Name: "Factors", Unit: UnitCount, Direction: LowerIsBetter, Series: b.res.sumSeries(b.months, b.covered, metric, ff)}}
+		if avg, ok := t.Factors.Series.Average(); ok && avg == 0 && t.Factors.Value() > 0 {
+			t.New = true
+		}
+		_, t.Representative = b.items.themeInfo(id)
+		out = append(out, t)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		ci, cj := out[i].Factors.Value(), out[j].Factors.Value()
+		if ci != cj {
+			return ci > cj
+		}
+		ai, _ := out[i].Factors.Series.Average()
+		aj, _ := out[j].Factors.Series.Average()
+		if ai != aj {
+			return ai > aj
+		}
+		return out[i].Label < out[j].Label
+	})
+	return out
+}
+
+func (b *builder) themeSection(team string) ThemeSection {
+	all := b.themeTrends(team)
+	total := newSeries(b.months)
+	for i, m := range b.months {
+		if b.covered[m] {
+			total.set(i, 0)
+		}
+	}
+	for _, t := range all {
+		for i := range t.Factors.Series.Values {
+			if t.Factors.Series.Known[i] {
+				total.set(i, total.Values[i]+t.Factors.Series.Values[i])
+			}
+		}
+	}
+	sec := ThemeSection{Factors: Measure{Name: "Contributing factors", Unit: UnitCount, Direction: Neutral, Series: total}}
+	for _, t := range all {
+		if t.Factors.Value() > 0 && len(sec.Top) < b.max {
+			sec.Top = append(sec.Top, t)
+		}
+	}
+	sec.Changes = themeChanges(all, b.max)
+	if team == "" {
+		sec.Changes = append(sec.Changes, b.items.themeChanges(b.themeLabel, 2)...)
+	}
+	return sec
+}
+
+// themeChanges describes what moved: themes new this month, themes well above
+// their six-month average, and regular themes that did not appear.
+func themeChanges(all []ThemeTrend, max int) []string {
+	type moved struct {
+		t     ThemeTrend
+		delta float64
+		text  string
+	}
+	var rising, fading, fresh []moved
+	for _, t := range all {
+		cur := t.Factors.Value()
+		avg, ok := t.Factors.Series.Average()
+		if !ok {
+			continue
+		}
+		switch {
+		case t.New:
+			fresh = append(fresh, moved{t, cur, fmt.Sprintf("New this month: “%s” (%s), absent in the six months before.", t.Label, plural(int(cur), "factor", "factors"))})
+		case cur >= 3 && cur >= 2*avg && cur-avg >= 2:
+			rising = append(rising, moved{t, cur - avg, fmt.Sprintf("“%s” rose to %s, from a six-month average of %s.", t.Label, plural(int(cur), "factor", "factors"), formatValue(math.Round(avg*10)/10, UnitCount))})
+		case cur == 0 && avg >= 2:
+			fading = append(fading, moved{t, avg, fmt.Sprintf("“%s” did not come up this month (it averaged %s a month).", t.Label, formatValue(math.Round(avg*10)/10, UnitCount))})
+		}
+	}
+	var out []string
+	for _, group := range [][]moved{rising, fresh, fading} {
+		sort.SliceStable(group, func(i, j int) bool { return group[i].delta > group[j].delta })
+		for i, m := range group {
+			if i >= 3 || len(out) >= max {
+				break
+			}
+			out = append(out, m.text)
+		}
+	}
+	return out
+}
+
+func (b *builder) recurrence(team string) RecurrenceSection {
+	r := RecurrenceSection{
+		Ratio: Measure{Name: "Repeat incidents", Unit: UnitRatio, Direction: LowerIsBetter, Series: b.res.series(b.months, "repeat_incident_ratio", nil)},
+	}
+	count := newSeries(b.months)
+	byService := map[string]float64{}
+	for i, m := range b.months {
+		if !b.covered[m] {
+			continue
+		}
+		total := 0.0
+		for _, row := range b.res.rows("recurring_incidents", L{"period": m}) {
+			if !b.ownedBy(row.Label("service"), team) {
+				continue
+			}
+			total += row.Value
+			if m == b.month {
+				byService[row.Label("service")] += row.Value
+			}
+		}
+		count.set(i, total)
+	}
+	r.Count = Measure{Name: "Repeat incidents", Unit: UnitCount, Direction: LowerIsBetter, Series: count}
+	if team != "" {
+		r.Ratio.Series = newSeries(b.months) // the ratio is organization-wide
+	}
+	for s, n := range byService {
+		if n > 0 {
+			r.Services = append(r.Services, NameCount{Name: s, Count: int(n)})
+		}
+	}
+	sortNameCounts(r.Services)
+	if len(r.Services) > b.max {
+		r.Services = r.Services[:b.max]
+	}
+	r.Groups = b.items.recurringGroups(b.month, team, b.max)
+	return r
+}
+
+func (b *builder) language(orgWide bool) LanguageSection {
+	l := LanguageSection{
+		OrgWide:    orgWide,
+		BlameRatio: Measure{Name: "Postmortems with blaming language", Unit: UnitRatio, Direction: LowerIsBetter, Series: b.res.series(b.months, "postmortems_with_blame_ratio", nil)},
+		VagueRatio: Measure{Name: "Vague action items", Unit: UnitRatio, Direction: LowerIsBetter, Series: b.res.series(b.months, "action_items_vague_ratio", nil)},
+	}
+	rules := map[string]bool{}
+	for _, m := range b.months {
+		for _, r := range b.res.labelValues("language_findings", "rule", L{"period": m}) {
+			rules[r] = true
+		}
+	}
+	for r := range rules {
+		l.Rules = append(l.Rules, Measure{Name: r, Unit: UnitCount, Direction: LowerIsBetter, Series: b.res.sumSeries(b.months, b.covered, "language_findings", L{"rule": r})})
+	}
+	sort.Slice(l.Rules, func(i, j int) bool {
+		if l.Rules[i].Value() != l.Rules[j].Value() {
+			return l.Rules[i].Value() > l.Rules[j].Value()
+		}
+		return l.Rules[i].Name < l.Rules[j].Name
+	})
+	l.Examples = b.items.findings(b.month, b.team, 3)
+	return l
+}
+
+func (b *builder) highlights(team string) HighlightSection {
+	return HighlightSection{
+		Lessons: b.items.highlights(sectionLessons, b.month, team, b.max),
+		Lucky:   b.items.highlights(sectionLucky, b.month, team, b.max),
+	}
+}
+
+// teams lists every team with incidents, action items or themes in the
+// trend, sorted by name.
+func (b *builder) teams() []string {
+	seen := map[string]bool{}
+	for _, m := range b.months {
+		for _, metric := range []string{"incidents", "theme_factors_by_team", "action_items_created", "action_items_completed"} {
+			for _, t := range b.res.labelValues(metric, "team", L{"period": m}) {
+				seen[t] = true
+			}
+		}
+	}
+	for _, metric := range []string{"action_items", "action_items_overdue"} {
+		for _, t := range b.res.labelValues(metric, "team", nil) {
+			seen[t] = true
+		}
+	}
+	var out []string
+	for t := range seen {
+		if t != "" && t != "unknown" {
+			out = append(out, t)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+func (b *builder) teamSection(team string) TeamSection {
+	inc := b.incidents(team)
+	resp := b.response(team)
+	act := b.actions(team)
+	ts := TeamSection{
+		Team: team, Incidents: inc, MTTAP90: resp.MTTAP90, MTTRP90: resp.MTTRP90, Completed: act.Completed,
+		Overdue: act.Overdue, Unowned: act.Unowned, Stale: act.Stale,
+		Recurring: int(b.recurrence(team).Count.Value()),
+	}
+	for _, t := range b.themeTrends(team) {
+		if t.Factors.Value() > 0 && len(ts.TopThemes) < 3 {
+			ts.TopThemes = append(ts.TopThemes, t)
+		}
+	}
+	ts.NoIncidents = inc.Total.Value() == 0
+	h := b.highlights(team)
+	ts.Highlights = len(h.Lessons) + len(h.Lucky)
+	ts.Sentences = teamSentences(ts)
+	return ts
+}

@@ -1,0 +1,299 @@
+// Package digest builds the monthly learning-culture digest for leadership
+// from the latest successful analysis run, and renders it as one
+// self-contained HTML page (inline CSS and SVG, nothing loaded from
+// elsewhere) and as Markdown.
+//
+// Build reads only analysis results and analysis items, never the raw
+// incident tables. Every measure is shown against the previous month and the
+// six months before the digest's month. Write stores the files atomically and
+// keeps an index page; Deliver optionally posts a summary to a
+// Slack-compatible webhook and emails the page. Due tells a scheduler when the
+// previous month's digest should be written.
+package digest
+
+import (
+	"time"
+)
+
+// TrendMonths is how many months a digest's trend shows: the digest's month
+// and the six before it.
+const TrendMonths = 7
+
+// Digest is one month's digest for the organization or one team. Renderers
+// read only this.
+type Digest struct {
+	Month       string   // "2026-10"
+	MonthName   string   // "October 2026"
+	Previous    string   // "2026-09"
+	Months      []string // the trend months, oldest first, ending with Month
+	Team        string   // "" for the whole organization
+	Title       string
+	Scope       string    // "the whole organization" or "team Payments"
+	From, To    time.Time // the month's bounds in the digest's time zone
+	TimeZone    string
+	Partial     bool // the analysis run finished before the month ended
+	GeneratedAt time.Time
+	RunID       string
+	RunAt       time.Time // when the analysis run finished (UTC)
+	Links       Links
+
+	// Summary is a few plain-language sentences for a reader with two minutes.
+	Summary []string
+
+	Incidents   IncidentSection
+	Response    ResponseSection
+	ErrorBudget BudgetSection
+	Postmortems PostmortemSection
+	Actions     ActionSection
+	Themes      ThemeSection
+	Recurrence  RecurrenceSection
+	Language    LanguageSection
+	Highlights  HighlightSection
+	Teams       []TeamSection
+
+	// Notes are caveats about the data (a partial month, a month the run
+	// covers only in part).
+	Notes []string
+}
+
+// Links are where the digest is published; empty when no base URL is known.
+type Links struct {
+	HTML     string
+	Markdown string
+	Index    string
+}
+
+// Measure is one number over the trend months with how to read it.
+type Measure struct {
+	Name      string
+	Unit      Unit
+	Direction Direction
+	Series    Series
+}
+
+// Now formats the digest month's value.
+func (m Measure) Now() string { v, ok := m.Series.Current(); return formatOpt(v, ok, m.Unit) }
+
+// Prev formats the previous month's value.
+func (m Measure) Prev() string { v, ok := m.Series.Previous(); return formatOpt(v, ok, m.Unit) }
+
+// Avg formats the six-month average.
+func (m Measure) Avg() string { v, ok := m.Series.Average(); return formatOpt(v, ok, m.Unit) }
+
+// VsPrevious compares the month with the previous month.
+func (m Measure) VsPrevious() Change {
+	c, cok := m.Series.Current()
+	p, pok := m.Series.Previous()
+	return change(c, p, cok, pok, m.Unit, m.Direction)
+}
+
+// VsAverage compares the month with the six-month average.
+func (m Measure) VsAverage() Change {
+	c, cok := m.Series.Current()
+	a, aok := m.Series.Average()
+	return change(c, a, cok, aok, m.Unit, m.Direction)
+}
+
+// Known reports whether the month's value is known.
+func (m Measure) Known() bool { _, ok := m.Series.Current(); return ok }
+
+// Value returns the month's value (0 when unknown).
+func (m Measure) Value() float64 { v, _ := m.Series.Current(); return v }
+
+// IncidentSection counts incidents by severity.
+type IncidentSection struct {
+	Total      Measure
+	BySeverity []Measure // Name is the severity: SEV1 first
+	OpenNow    int       // not resolved when the analysis ran
+	Sentence   string    // e.g. "No SEV1 or SEV2 incidents this month."
+}
+
+// ResponseSection holds time to acknowledge and to resolve.
+type ResponseSection struct {
+	MTTAP50, MTTAP90, MTTRP50, MTTRP90 Measure
+	BySeverity                         []SeverityResponse
+}
+
+// SeverityResponse is the month's response times of one severity.
+type SeverityResponse struct {
+	Severity                  string
+	Incidents                 Measure
+	MTTAP90, MTTRP50, MTTRP90 Measure
+}
+
+// BudgetSection is the error budget of each service with an SLO.
+type BudgetSection struct {
+	Services []ServiceBudget
+	Breached int // services whose month downtime exceeded the month's budget
+}
+
+// ServiceBudget is one service's month against its SLO.
+type ServiceBudget struct {
+	Service   string
+	Window    string  // the SLO's configured window
+	Objective float64 // e.g. 0.999; 0 when the service has no SLO
+	Downtime  Measure
+	// Consumed is the share of a month's error budget that the month's
+	// downtime used: downtime / ((1 - objective) × month length).
+	Consumed Measure
+	Breached bool
+	Cost     float64
+	HasCost  bool
+	// RemainingNow is the share of the current SLO window's budget left when
+	// the analysis ran.
+	RemainingNow    float64
+	HasRemainingNow bool
+}
+
+// PostmortemSection covers postmortem coverage and timeliness.
+type PostmortemSection struct {
+	OrgWide       bool // a team digest shows the organization's numbers
+	Required      Measure
+	Coverage      Measure
+	Written       int // postmortems among the required, this month
+	PublishP50    Measure
+	PublishP90    Measure
+	DraftP50      Measure
+	WithinTarget  Measure // share published within target
+	PublishTarget float64 // seconds; 0 when unknown
+	Completeness  Measure
+	OwnerAndDue   Measure // share of action items with an owner and a due date
+	OverdueDraft  int     // incidents whose postmortem draft is overdue now
+	OverduePub    int     // incidents whose postmortem publication is overdue now
+	Missing       []NameCount
+	Overdue       []OverduePostmortem
+}
+
+// OverduePostmortem is an incident whose postmortem is late.
+type OverduePostmortem struct {
+	Incident, Title, Severity, Stage, Team, URL string
+	Late                                        float64 // seconds past target
+}
+
+// NameCount is a name with a count.
+type NameCount struct {
+	Name  string
+	Count int
+}
+
+// ActionSection covers action-item follow-through.
+type ActionSection struct {
+	Created, Completed                 Measure
+	Open, Overdue, Stale, Unowned      Count
+	NoDueDate                          Count
+	ClosedWithinSLO                    float64
+	HasClosedWithinSLO                 bool
+	TimeToCloseP50, TimeToCloseP90     float64 // Kaplan–Meier, seconds; +Inf when not reached
+	HasTimeToClose                     bool
+	Oldest                             []ActionItem
+	MostOverdue                        []ActionItem
+	AsOf                               time.Time // snapshot counts are as of the analysis run
+	TimeToCloseOrgWide, SLOOrgWideOnly bool
+}
+
+// Count is a snapshot count with its breakdown by priority.
+type Count struct {
+	Total      int
+	ByPriority []NameCount // P1 first, zero priorities left out
+}
+
+// Priority returns the count of one priority.
+func (c Count) Priority(p string) int {
+	for _, nc := range c.ByPriority {
+		if nc.Name == p {
+			return nc.Count
+		}
+	}
+	return 0
+}
+
+// ActionItem is one listed action item.
+type ActionItem struct {
+	Key, Title, Priority, Team, Assignee, URL string
+	Postmortem                                string
+	Created, Due                              time.Time
+	Age                                       float64 // seconds open, or seconds overdue for MostOverdue
+}
+
+// ThemeSection covers contributing-factor themes.
+type ThemeSection struct {
+	Factors Measure // all factors of the month's postmortems
+	Top     []ThemeTrend
+	Changes []string // plain-language: rising, new, fading themes, merges and splits
+}
+
+// ThemeTrend is one theme's factor count over the trend.
+type ThemeTrend struct {
+	ID, Label      string
+	Representative string // a representative factor, quoted
+	Factors        Measure
+	New            bool // no factors in the six months before
+}
+
+// RecurrenceSection covers incidents that repeat earlier ones.
+type RecurrenceSection struct {
+	Ratio    Measure
+	Count    Measure
+	Services []NameCount // the month's repeats by service
+	Groups   []RecurringGroup
+}
+
+// RecurringGroup is a set of incidents that repeat one another.
+type RecurringGroup struct {
+	Key, Title, Service, Team string
+	Reason                    string // title, theme or title+theme
+	Incidents                 int    // the group's incidents in the month
+	Repeats                   int
+	First, Last               time.Time
+	Examples                  []Link
+}
+
+// Link is a titled URL.
+type Link struct{ Title, URL string }
+
+// LanguageSection covers blame and vague action items.
+type LanguageSection struct {
+	OrgWide    bool
+	BlameRatio Measure // share of postmortems with blaming language
+	VagueRatio Measure // share of action items that are vague
+	Rules      []Measure
+	Examples   []Finding
+}
+
+// Finding is one language finding with its sentence.
+type Finding struct {
+	Rule, Sentence, Why string
+	Subject             string // postmortem or action_item
+	Key, Title, URL     string
+	// Source names where the sentence is: the postmortem's title or the
+	// action item's key.
+	Source string
+}
+
+// HighlightSection quotes the month's published postmortems.
+type HighlightSection struct {
+	Lessons []Highlight
+	Lucky   []Highlight
+}
+
+// Highlight is a quote from a published postmortem.
+type Highlight struct {
+	Quote, Title, URL, Key, Team, Service string
+}
+
+// TeamSection is one team's part of an organization digest.
+type TeamSection struct {
+	Team        string
+	Incidents   IncidentSection
+	MTTAP90     Measure
+	MTTRP90     Measure
+	Completed   Measure
+	Overdue     Count
+	Unowned     Count
+	Stale       Count
+	TopThemes   []ThemeTrend
+	Recurring   int
+	Highlights  int
+	Sentences   []string
+	NoIncidents bool
+}

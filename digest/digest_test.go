@@ -1,0 +1,332 @@
+package digest_test
+
+import (
+	"context"
+	stdhtml "html"
+	"math"
+	"os"
+	"regexp"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/aftermath-sre/aftermath/digest"
+	"github.com/aftermath-sre/aftermath/store"
+	"github.com/aftermath-sre/aftermath/store/chtest"
+)
+
+func TestMain(m *testing.M) { os.Exit(chtest.Main(m)) }
+
+func posInf() float64 { return math.Inf(1) }
+
+var genAt = func() time.Time { return time.Date(2026, 11, 1, 7, 0, 0, 0, time.UTC) }
+
+func build(t *testing.T, r digest.Reader, month, team string) *digest.Digest {
+	t.Helper()
+	d, err := digest.Build(context.Background(), r, digest.Options{Month: month, Team: team, Now: genAt, BaseURL: "https://aftermath.example.com/digests/"})
+	require.NoError(t, err)
+	return d
+}
+
+func measure(t *testing.T, ms []digest.Measure, name string) digest.Measure {
+	t.Helper()
+	for _, m := range ms {
+		if m.Name == name {
+			return m
+		}
+	}
+	t.Fatalf("no measure %q", name)
+	return digest.Measure{}
+}
+
+func cur(t *testing.T, m digest.Measure) float64 {
+	t.Helper()
+	v, ok := m.Series.Current()
+	require.True(t, ok, "%s has no value this month", m.Name)
+	return v
+}
+
+func prev(t *testing.T, m digest.Measure) float64 {
+	t.Helper()
+	v, ok := m.Series.Previous()
+	require.True(t, ok, "%s has no value last month", m.Name)
+	return v
+}
+
+func TestBuildReadsTheMonthAgainstThePreviousAndSixBefore(t *testing.T) {
+	st := orgFixture(t).store()
+	d := build(t, st, "2026-10", "")
+
+	require.Equal(t, "2026-10", d.Month)
+	require.Equal(t, "2026-09", d.Previous)
+	require.Equal(t, []string{"2026-04", "2026-05", "2026-06", "2026-07", "2026-08", "2026-09", "2026-10"}, d.Months)
+	require.False(t, d.Partial, "the run finished after October ended")
+	require.Equal(t, "run-1", d.RunID)
+
+	sev1 := measure(t, d.Incidents.BySeverity, "SEV1")
+	require.Equal(t, 2.0, cur(t, sev1))
+	require.Equal(t, 4.0, prev(t, sev1))
+	avg, ok := sev1.Series.Average()
+	require.True(t, ok)
+	require.InDelta(t, (1+2+3+1+2+4)/6.0, avg, 1e-9, "six-month average of Apr..Sep")
+	require.Equal(t, 19.0, cur(t, d.Incidents.Total))
+	require.Equal(t, 17.0, prev(t, d.Incidents.Total))
+	require.Equal(t, 3, d.Incidents.OpenNow)
+
+	require.Equal(t, 11400.0, cur(t, d.Response.MTTRP90))
+	require.Equal(t, 8770.0, prev(t, d.Response.MTTRP90))
+	require.Equal(t, "+30%", d.Response.MTTRP90.VsPrevious().Text)
+	require.Equal(t, "worse", d.Response.MTTRP90.VsPrevious().Class)
+	require.Equal(t, "3h 10m", d.Response.MTTRP90.Now())
+	require.Len(t, d.Response.BySeverity, 1, "only SEV1 has per-severity percentiles in October")
+	require.Equal(t, "4h", d.Response.BySeverity[0].MTTRP90.Now())
+
+	require.Equal(t, 12, d.Actions.Overdue.Total)
+	require.Equal(t, 5, d.Actions.Overdue.Priority("P1"))
+	require.Equal(t, 4, d.Actions.Unowned.Total)
+	require.Equal(t, 30.0, cur(t, d.Actions.Completed))
+	require.Equal(t, 22.0, prev(t, d.Actions.Completed))
+	require.True(t, d.Actions.HasTimeToClose)
+	require.True(t, math.IsInf(d.Actions.TimeToCloseP90, 1), "a Kaplan-Meier p90 that is never reached stays +Inf")
+	require.Equal(t, []string{"SRCH-1", "PAY-3", "PAY-7"}, keys(d.Actions.Oldest), "oldest first across teams")
+	require.Equal(t, "Add circuit breaker to ledger client", d.Actions.Oldest[1].Title)
+	require.Equal(t, []string{"PAY-7", "SRCH-2"}, keys(d.Actions.MostOverdue))
+	require.Equal(t, "Alert on queue depth", d.Actions.MostOverdue[0].Title, "titles come from the item of the same key")
+
+	require.Len(t, d.ErrorBudget.Services, 2)
+	co := d.ErrorBudget.Services[0]
+	require.Equal(t, "checkout", co.Service, "the service that used most of its budget comes first")
+	require.True(t, co.Breached)
+	require.InDelta(t, 2.0, cur(t, co.Consumed), 1e-9, "5356.8s of a 31-day month at 99.9%")
+	require.InDelta(t, 0.5, prev(t, co.Consumed), 1e-9, "1296s of a 30-day month at 99.9%")
+	require.Equal(t, 1, d.ErrorBudget.Breached)
+
+	require.Equal(t, 5, d.Postmortems.Written)
+	require.Equal(t, "71%", d.Postmortems.Coverage.Now())
+	require.Equal(t, "−29 pts", d.Postmortems.Coverage.VsPrevious().Text)
+	require.Equal(t, "4d 2h", d.Postmortems.PublishP50.Now())
+	require.Equal(t, 1, d.Postmortems.OverduePub)
+	require.Len(t, d.Postmortems.Overdue, 1)
+
+	require.Len(t, d.Themes.Top, 3-1, "certificates had no factors in October")
+	require.Equal(t, "deploy config", d.Themes.Top[0].Label)
+	require.Equal(t, "A config change was deployed without canary", d.Themes.Top[0].Representative)
+	require.Equal(t, "capacity", d.Themes.Top[1].Label)
+	require.True(t, d.Themes.Top[1].New)
+	require.Contains(t, d.Themes.Changes, "“deploy config” rose to 9 factors, from a six-month average of 2.")
+	require.Contains(t, d.Themes.Changes, "New this month: “capacity” (4 factors), absent in the six months before.")
+	require.Contains(t, d.Themes.Changes, "“certificates” did not come up this month (it averaged 3 a month).")
+
+	require.Equal(t, 4.0, cur(t, d.Recurrence.Count))
+	require.Len(t, d.Recurrence.Groups, 1)
+	require.Equal(t, 4, d.Recurrence.Groups[0].Incidents)
+
+	require.Len(t, d.Highlights.Lessons, 1, "only October's published postmortems are quoted")
+	require.Equal(t, "Feature flags let us roll back in minutes.", d.Highlights.Lessons[0].Quote)
+	require.Equal(t, "https://jira.example.com/browse/PM-12", d.Highlights.Lessons[0].URL)
+	require.Len(t, d.Highlights.Lucky, 1)
+
+	require.Equal(t, []string{"Payments", "Quiet", "Search"}, teamNames(d.Teams))
+	require.Len(t, d.Language.Examples, 1, "vague action items are quoted, blame is not")
+	require.Equal(t, "Improve monitoring", d.Language.Examples[0].Sentence)
+	require.Equal(t, "human_error", d.Language.Rules[1].Name)
+	require.Equal(t, "https://aftermath.example.com/digests/2026-10.html", d.Links.HTML)
+}
+
+func keys(items []digest.ActionItem) []string {
+	var out []string
+	for _, it := range items {
+		out = append(out, it.Key)
+	}
+	return out
+}
+
+func teamNames(ts []digest.TeamSection) []string {
+	var out []string
+	for _, t := range ts {
+		out = append(out, t.Team)
+	}
+	return out
+}
+
+func TestSummaryIsGeneratedFromTheNumbers(t *testing.T) {
+	st := orgFixture(t).store()
+	d := build(t, st, "2026-10", "")
+	require.Equal(t, []string{
+		"SEV1s fell from 4 to 2 and SEV2s rose from 3 to 5; 19 incidents in all, up from 17.",
+		"MTTR p90 rose 30% to 3h 10m (median 42m).",
+		"1 service overspent the month's error budget: checkout (200%).",
+		"12 action items are overdue, 5 of them P1; 30 completed this month (22 the month before); 4 open items have no owner.",
+		"Postmortems were written for 5 of 7 incidents that needed one (71%, down from 100%); the median took 4d 2h to publish against a 7d target.",
+		"The top contributing-factor theme was “deploy config” (9 factors, 3 the month before). “deploy config” rose to 9 factors, from a six-month average of 2.",
+		"4 incidents repeated an earlier incident (12% of all incidents), most often on checkout.",
+	}, d.Summary)
+}
+
+func TestTeamsWithoutIncidentsReadSensibly(t *testing.T) {
+	st := orgFixture(t).store()
+	d := build(t, st, "2026-10", "")
+	var quiet digest.TeamSection
+	for _, ts := range d.Teams {
+		if ts.Team == "Quiet" {
+			quiet = ts
+		}
+	}
+	require.True(t, quiet.NoIncidents)
+	require.Equal(t, []string{"No incidents this month."}, quiet.Sentences)
+
+	pay := d.Teams[0]
+	require.Equal(t, "Payments", pay.Team)
+	require.Equal(t, 5.0, cur(t, pay.Incidents.Total))
+	require.Equal(t, 7, pay.Overdue.Total)
+	require.Equal(t, "1h 30m", pay.MTTRP90.Now())
+	require.Equal(t, "SEV1s fell from 3 to 2 and SEV2s rose from 1 to 3; 5 incidents in all, up from 4.", pay.Sentences[0])
+
+	html := render(t, d)
+	require.Contains(t, html, "No incidents this month.")
+
+	// A digest of the quiet team alone.
+	q := build(t, st, "2026-10", "Quiet")
+	require.Equal(t, "No incidents this month.", q.Summary[0])
+	require.Equal(t, 0.0, cur(t, q.Incidents.Total))
+	require.Empty(t, q.Teams, "a team digest has no per-team sections")
+	require.Empty(t, q.Highlights.Lessons)
+	qh := render(t, q)
+	require.Contains(t, qh, "No published postmortem this month stated lessons learned.")
+	require.Contains(t, qh, "Quiet")
+}
+
+func TestTeamDigestIsScopedToTheTeam(t *testing.T) {
+	st := orgFixture(t).store()
+	d := build(t, st, "2026-10", "Search")
+	require.Equal(t, "Search", d.Team)
+	require.Equal(t, 14.0, cur(t, d.Incidents.Total))
+	require.Equal(t, 0.0, cur(t, measure(t, d.Incidents.BySeverity, "SEV1")))
+	require.Equal(t, 5, d.Actions.Overdue.Total)
+	require.Equal(t, []string{"SRCH-1"}, keys(d.Actions.Oldest))
+	require.Len(t, d.ErrorBudget.Services, 1)
+	require.Equal(t, "search-api", d.ErrorBudget.Services[0].Service)
+	require.Equal(t, "capacity", d.Themes.Top[0].Label)
+	require.True(t, d.Postmortems.OrgWide)
+	require.Equal(t, "https://aftermath.example.com/digests/2026-10-search.html", d.Links.HTML)
+	require.Equal(t, "SEV1s fell from 1 to 0 and SEV2s held at 2; 14 incidents in all, up from 13.", d.Summary[0])
+}
+
+func TestEmptyMonthReadsSensibly(t *testing.T) {
+	f := newFixture(t, time.Date(2026, 11, 1, 6, 0, 0, 0, time.UTC), 13)
+	st := f.store()
+	d := build(t, st, "2026-10", "")
+	require.Equal(t, []string{"No incidents this month."}, d.Summary)
+	require.Empty(t, d.Teams)
+	html := render(t, d)
+	for _, want := range []string{
+		"No incidents this month.",
+		"No service has an SLO or downtime in these months.",
+		"No contributing factors were recorded this month.",
+		"No published postmortem this month stated lessons learned.",
+		"No published postmortem this month said where we got lucky.",
+	} {
+		require.Contains(t, html, want)
+	}
+	for _, bad := range []string{"NaN", "Inf", "%!", "<no value>"} {
+		require.NotContains(t, html, bad)
+	}
+	md := renderMD(t, d)
+	require.Contains(t, md, "No incidents this month.")
+	require.NotContains(t, md, "NaN")
+	require.NotContains(t, md, "<no value>")
+}
+
+func TestMonthTheRunDoesNotCoverIsAnError(t *testing.T) {
+	st := orgFixture(t).store()
+	_, err := digest.Build(context.Background(), st, digest.Options{Month: "2024-01", Now: genAt})
+	require.ErrorContains(t, err, "does not cover 2024-01 (it covers 2025-11 to 2026-11)")
+	_, err = digest.Build(context.Background(), st, digest.Options{Month: "2026-13", Now: genAt})
+	require.ErrorContains(t, err, `month must look like 2026-10, got "2026-13"`)
+}
+
+func TestNoAnalysisYet(t *testing.T) {
+	st := chtest.Store(t)
+	_, err := digest.Build(context.Background(), st, digest.Options{Month: "2026-10", Now: genAt})
+	require.ErrorIs(t, err, digest.ErrNoAnalysis)
+}
+
+func TestPartialMonthIsMarked(t *testing.T) {
+	f := orgFixture(t)
+	f.runAt = time.Date(2026, 10, 20, 6, 0, 0, 0, time.UTC)
+	st := f.store()
+	d := build(t, st, "2026-10", "")
+	require.True(t, d.Partial)
+	require.Contains(t, d.Notes[0], "October 2026 was not over when the analysis ran")
+}
+
+func TestLatestSuccessfulRunIsRead(t *testing.T) {
+	f := orgFixture(t)
+	st := f.store()
+	// a later run with other numbers
+	g := orgFixture(t)
+	g.runAt = f.runAt.Add(time.Hour)
+	g.set("incidents_by_severity", 9, "period", "2026-10", "severity", "SEV1")
+	g.write(st, "run-2")
+	// and a failed run after it, which must be ignored
+	require.NoError(t, st.RecordAnalysisRun(context.Background(), storeRun("run-3", g.runAt.Add(time.Hour), "failed")))
+	d := build(t, st, "2026-10", "")
+	require.Equal(t, "run-2", d.RunID)
+	require.Equal(t, 9.0, cur(t, measure(t, d.Incidents.BySeverity, "SEV1")))
+}
+
+func render(t *testing.T, d *digest.Digest) string {
+	t.Helper()
+	b, err := digest.RenderHTML(d)
+	require.NoError(t, err)
+	return string(b)
+}
+
+func renderMD(t *testing.T, d *digest.Digest) string {
+	t.Helper()
+	b, err := digest.RenderMarkdown(d)
+	require.NoError(t, err)
+	return string(b)
+}
+
+func TestHTMLShowsTheNumbersAndLoadsNothingExternal(t *testing.T) {
+	st := orgFixture(t).store()
+	d := build(t, st, "2026-10", "")
+	html := render(t, d)
+	text := stdhtml.UnescapeString(html)
+	require.Contains(t, html, "&#43;30%", "html/template escapes + in text")
+	for _, want := range []string{
+		"<h1>October 2026</h1>",
+		"SEV1s fell from 4 to 2 and SEV2s rose from 3 to 5; 19 incidents in all, up from 17.",
+		"3h 10m", "+30%", "200%", "checkout", "deploy config", "Feature flags let us roll back in minutes.",
+		`href="https://jira.example.com/browse/PM-12"`, "Where we got lucky", "Quiet",
+		"<svg class=\"chart\"", "Incidents per month by severity", "Time to resolve per month",
+		"@media print", "@media (max-width:640px)",
+	} {
+		require.Contains(t, text, want)
+	}
+	require.NotContains(t, html, "September lesson", "last month's highlights stay out")
+	require.NotContains(t, html, "Robin", "blaming sentences are never quoted")
+	// self-contained: no scripts, no external resources
+	require.NotContains(t, html, "<script")
+	require.NotRegexp(t, regexp.MustCompile(`(?i)<(link|img|iframe|object|embed)\b`), html)
+	require.NotRegexp(t, regexp.MustCompile(`(?i)(src|srcset)\s*=`), html)
+	require.NotRegexp(t, regexp.MustCompile(`(?i)url\(|@import`), html)
+
+	md := renderMD(t, d)
+	for _, want := range []string{
+		"# Learning digest: October 2026",
+		"- SEV1s fell from 4 to 2 and SEV2s rose from 3 to 5; 19 incidents in all, up from 17.",
+		"| MTTR p90 | **3h 10m** | 2h 26m | ▲ +30% |",
+		"[Checkout outage](https://jira.example.com/browse/PM-12)",
+		"> “Feature flags let us roll back in minutes.”",
+		"| checkout **(breached)** | 99.9% | 1h 29m | **200%** | 50% |",
+	} {
+		require.Contains(t, md, want)
+	}
+}
+
+func storeRun(id string, at time.Time, status string) store.AnalysisRun {
+	return store.AnalysisRun{ID: id, StartedAt: at.Add(-time.Minute), FinishedAt: at, Status: status}
+}

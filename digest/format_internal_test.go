@@ -1,0 +1,135 @@
+package digest
+
+import (
+	"math"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+func TestFormatDuration(t *testing.T) {
+	for _, tc := range []struct {
+		sec  float64
+		want string
+	}{
+		{0, "0s"}, {45, "45s"}, {59.6, "1m"}, {720, "12m"}, {3599, "1h"}, {3600, "1h"}, {11400, "3h 10m"},
+		{86399, "1d"}, {86400, "1d"}, {4*86400 + 7200, "4d 2h"}, {7 * 86400, "7d"}, {-90, "-2m"},
+	} {
+		require.Equal(t, tc.want, formatDuration(tc.sec), "%v", tc.sec)
+	}
+	require.Equal(t, "not yet reached", formatValue(math.Inf(1), UnitDuration))
+	require.Equal(t, "–", formatValue(math.NaN(), UnitCount))
+}
+
+func TestFormatPercentAndCounts(t *testing.T) {
+	for _, tc := range []struct {
+		v    float64
+		u    Unit
+		want string
+	}{
+		{0.714, UnitRatio, "71%"}, {0.004, UnitRatio, "0.4%"}, {0.069, UnitRatio, "6.9%"}, {2, UnitRatio, "200%"},
+		{1234567, UnitCount, "1,234,567"}, {2.26, UnitCount, "2.3"}, {14880.4, UnitMoney, "14,880"},
+	} {
+		require.Equal(t, tc.want, formatValue(tc.v, tc.u), "%v", tc.v)
+	}
+}
+
+func TestChange(t *testing.T) {
+	for _, tc := range []struct {
+		name         string
+		cur, ref     float64
+		u            Unit
+		dir          Direction
+		text, class  string
+		curOK, refOK bool
+	}{
+		{"duration rise is worse", 11400, 8770, UnitDuration, LowerIsBetter, "+30%", "worse", true, true},
+		{"count fall is better", 2, 4, UnitCount, LowerIsBetter, "−2", "better", true, true},
+		{"ratio in points", 0.714, 1, UnitRatio, HigherIsBetter, "−29 pts", "worse", true, true},
+		{"same", 7, 7, UnitCount, LowerIsBetter, "no change", "same", true, true},
+		{"neutral", 35, 18, UnitCount, Neutral, "+17", "same", true, true},
+		{"from zero duration", 60, 0, UnitDuration, LowerIsBetter, "+1m", "worse", true, true},
+		{"unknown reference", 3, 0, UnitCount, LowerIsBetter, "", "", true, false},
+		{"infinite", math.Inf(1), 3, UnitDuration, LowerIsBetter, "", "", true, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := change(tc.cur, tc.ref, tc.curOK, tc.refOK, tc.u, tc.dir)
+			require.Equal(t, tc.text, c.Text)
+			require.Equal(t, tc.class, c.Class)
+		})
+	}
+}
+
+func series(vals ...float64) Series {
+	s := newSeries(make([]string, len(vals)))
+	for i, v := range vals {
+		if !math.IsNaN(v) {
+			s.set(i, v)
+		}
+	}
+	return s
+}
+
+func TestSeriesAverageSkipsUnknownMonths(t *testing.T) {
+	s := series(math.NaN(), 2, 4, math.NaN(), 6, 8, 100)
+	avg, ok := s.Average()
+	require.True(t, ok)
+	require.Equal(t, 5.0, avg, "the six months before the last, unknown ones left out")
+	_, ok = series(math.NaN(), 1).Average()
+	require.False(t, ok)
+}
+
+func sevSection(s1, p1, s2, p2, total, prevTotal float64) IncidentSection {
+	months := []string{"2026-09", "2026-10"}
+	mk := func(name string, prev, cur float64) Measure {
+		s := newSeries(months)
+		s.set(0, prev)
+		s.set(1, cur)
+		return Measure{Name: name, Unit: UnitCount, Series: s}
+	}
+	return IncidentSection{BySeverity: []Measure{mk("SEV1", p1, s1), mk("SEV2", p2, s2)}, Total: mk("Incidents", prevTotal, total)}
+}
+
+func TestIncidentSummary(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		sec  IncidentSection
+		want string
+	}{
+		{"moves", sevSection(2, 4, 5, 3, 19, 17), "SEV1s fell from 4 to 2 and SEV2s rose from 3 to 5; 19 incidents in all, up from 17."},
+		{"no major incidents", sevSection(0, 1, 0, 2, 12, 15), "No SEV1 or SEV2 incidents this month (3 the month before); 12 incidents in all, down from 15."},
+		{"nothing at all", sevSection(0, 0, 0, 0, 0, 4), "No incidents this month (4 the month before)."},
+		{"quiet twice", sevSection(0, 0, 0, 0, 0, 0), "No incidents this month."},
+		{"held", sevSection(1, 1, 0, 0, 1, 1), "SEV1s held at 1 and SEV2s held at 0; 1 incident in all, the same as the month before."},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			require.Equal(t, tc.want, incidentSummary(tc.sec))
+		})
+	}
+	require.Equal(t, "No SEV1 or SEV2 incidents this month.", incidentSentence(sevSection(0, 1, 0, 2, 12, 15)))
+}
+
+func TestNiceTicks(t *testing.T) {
+	require.Equal(t, []float64{0, 5, 10, 15, 20}, niceTicks(19, UnitCount))
+	require.Equal(t, []float64{0, 1}, niceTicks(0, UnitCount))
+	require.Equal(t, []float64{0, 1}, niceTicks(0.3, UnitCount), "counts step by whole numbers")
+	require.Equal(t, []float64{0, 3600, 7200, 10800, 14400}, niceTicks(11400, UnitDuration))
+}
+
+func TestSparkText(t *testing.T) {
+	require.Equal(t, "·▁▅█", sparkText(series(math.NaN(), 0, 5, 10)))
+	require.Equal(t, "▁▁", sparkText(series(0, 0)))
+}
+
+func TestClip(t *testing.T) {
+	require.Equal(t, "short", clip("  short ", 10))
+	require.Equal(t, "a config change…", clip("a config change was deployed", 18))
+	require.Equal(t, "ééé…", clip("éééééééééé", 7), "never cuts a rune in half")
+}
+
+func TestMarkdownEscaping(t *testing.T) {
+	require.Equal(t, `&lt;script&gt; \*a\* \_b\_ \[c\](d) \| e \#f`, md("<script> *a* _b_ [c](d) | e #f"))
+	require.Equal(t, "line one line two", md("line one\nline two"))
+	require.Equal(t, "text", mdLink("text", "javascript:alert(1)"))
+	require.Equal(t, "[x](https://e.example/a%28b%29%20c)", mdLink("x", "https://e.example/a(b) c"))
+}

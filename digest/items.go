@@ -1,0 +1,309 @@
+package digest
+
+import (
+	"fmt"
+	"math"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/aftermath-sre/aftermath/analyze"
+	"github.com/aftermath-sre/aftermath/store"
+)
+
+// Item kinds the digest reads, with the fields it uses (analyze documents
+// every field).
+const (
+	itemHighlight   = analyze.ItemHighlight            // section lessons|lucky, quote, title, url; Period = month published
+	itemOldestOpen  = analyze.ItemOldestOpenActionItem // summary, priority, assignee, url, created_at, due_date; Value = age
+	itemRecurring   = analyze.ItemRecurringGroup       // title, repeats, reason, url; Value = the month's incidents
+	itemTheme       = analyze.ItemTheme                // label, representative_text
+	itemThemeChange = analyze.ItemThemeChange          // change new|merge|split|retired, themes, into, from
+	itemFinding     = analyze.ItemLanguageFinding      // rule, sentence, why, title, url
+	itemOverduePM   = analyze.ItemOverduePostmortem    // stage, title, severity, url; Value = seconds late
+)
+
+// Highlight sections.
+const (
+	sectionLessons = "lessons"
+	sectionLucky   = "lucky"
+)
+
+// itemIndex groups a run's analysis items by kind.
+type itemIndex struct {
+	byKind map[string][]store.AnalysisItem
+}
+
+func indexItems(items []store.AnalysisItem) *itemIndex {
+	ix := &itemIndex{byKind: map[string][]store.AnalysisItem{}}
+	for _, it := range items {
+		ix.byKind[it.Kind] = append(ix.byKind[it.Kind], it)
+	}
+	for _, list := range ix.byKind {
+		sort.SliceStable(list, func(i, j int) bool {
+			if list[i].Rank != list[j].Rank {
+				return list[i].Rank < list[j].Rank
+			}
+			return list[i].Key < list[j].Key
+		})
+	}
+	return ix
+}
+
+// select returns the items of a kind in a period ("" = any) and team ("" =
+// any), in rank order.
+func (ix *itemIndex) pick(kind, period, team string) []store.AnalysisItem {
+	var out []store.AnalysisItem
+	for _, it := range ix.byKind[kind] {
+		if period != "" && it.Period != period {
+			continue
+		}
+		if team != "" && it.Team != team {
+			continue
+		}
+		out = append(out, it)
+	}
+	return out
+}
+
+// safeURL keeps only absolute http(s) URLs; anything else (javascript:,
+// data:, relative) becomes "".
+func safeURL(s string) string {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return ""
+	}
+	u, err := url.Parse(s)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return ""
+	}
+	return u.String()
+}
+
+func field(it store.AnalysisItem, names ...string) string {
+	for _, n := range names {
+		if v := strings.TrimSpace(it.Field(n)); v != "" {
+			return v
+		}
+	}
+	return ""
+}
+
+func fieldTime(it store.AnalysisItem, names ...string) time.Time {
+	v := field(it, names...)
+	if v == "" {
+		return time.Time{}
+	}
+	for _, layout := range []string{time.RFC3339, "2006-01-02 15:04:05", "2006-01-02"} {
+		if t, err := time.Parse(layout, v); err == nil {
+			return t.UTC()
+		}
+	}
+	if n, err := strconv.ParseInt(v, 10, 64); err == nil {
+		return time.Unix(n, 0).UTC()
+	}
+	return time.Time{}
+}
+
+func fieldInt(it store.AnalysisItem, names ...string) int {
+	n, err := strconv.Atoi(field(it, names...))
+	if err != nil {
+		return 0
+	}
+	return n
+}
+
+func (ix *itemIndex) highlights(section, month, team string, max int) []Highlight {
+	var out []Highlight
+	for _, it := range ix.pick(itemHighlight, month, team) {
+		if it.Field("section") != section {
+			continue
+		}
+		q := field(it, "quote")
+		if q == "" {
+			continue
+		}
+		out = append(out, Highlight{
+			Quote: q, Title: field(it, "title"), URL: safeURL(field(it, "url")),
+			Key: it.Key, Team: it.Team, Service: it.Service,
+		})
+		if len(out) >= max {
+			break
+		}
+	}
+	return out
+}
+
+func actionItemOf(it store.AnalysisItem) ActionItem {
+	return ActionItem{
+		Key: it.Key, Title: field(it, "summary"), Priority: field(it, "priority"), Team: it.Team,
+		Assignee: field(it, "assignee"), URL: safeURL(field(it, "url")), Postmortem: field(it, "postmortem"),
+		Created: fieldTime(it, "created_at"), Due: fieldTime(it, "due_date"), Age: it.Value,
+	}
+}
+
+// oldestActionItems lists the oldest open items: a team's in its rank
+// order, the organization's by age across teams.
+func (ix *itemIndex) oldestActionItems(team string, max int) []ActionItem {
+	list := ix.pick(itemOldestOpen, "", team)
+	if team == "" {
+		list = append([]store.AnalysisItem(nil), list...)
+		sort.SliceStable(list, func(i, j int) bool {
+			if list[i].Value != list[j].Value {
+				return list[i].Value > list[j].Value
+			}
+			return list[i].Key < list[j].Key
+		})
+	}
+	var out []ActionItem
+	seen := map[string]bool{}
+	for _, it := range list {
+		if seen[it.Key] {
+			continue
+		}
+		seen[it.Key] = true
+		out = append(out, actionItemOf(it))
+		if len(out) >= max {
+			break
+		}
+	}
+	return out
+}
+
+// describeActionItems fills titles and links of listed items from the
+// oldest-open items the run wrote about the same keys.
+func (ix *itemIndex) describeActionItems(list []ActionItem) {
+	byKey := map[string]store.AnalysisItem{}
+	for _, it := range ix.byKind[itemOldestOpen] {
+		byKey[it.Key] = it
+	}
+	for i := range list {
+		if it, ok := byKey[list[i].Key]; ok {
+			ai := actionItemOf(it)
+			list[i].Title, list[i].URL, list[i].Assignee, list[i].Due = ai.Title, ai.URL, ai.Assignee, ai.Due
+		}
+	}
+}
+
+func (ix *itemIndex) recurringGroups(month, team string, max int) []RecurringGroup {
+	var out []RecurringGroup
+	for _, it := range ix.pick(itemRecurring, month, team) {
+		g := RecurringGroup{
+			Key: it.Key, Title: field(it, "title"), Service: it.Service, Team: it.Team, Reason: field(it, "reason"),
+			Repeats: fieldInt(it, "repeats"), First: fieldTime(it, "first_at"), Last: fieldTime(it, "last_at"),
+		}
+		if it.Value > 0 && !math.IsInf(it.Value, 0) {
+			g.Incidents = int(it.Value)
+		}
+		if u := safeURL(field(it, "url")); u != "" {
+			g.Examples = append(g.Examples, Link{Title: "latest incident", URL: u})
+		}
+		out = append(out, g)
+		if len(out) >= max {
+			break
+		}
+	}
+	return out
+}
+
+// themeInfo returns a theme's label and representative factor from the
+// run's theme items.
+func (ix *itemIndex) themeInfo(id string) (label, representative string) {
+	for _, it := range ix.byKind[itemTheme] {
+		if it.Key == id {
+			return field(it, "label"), field(it, "representative_text")
+		}
+	}
+	return "", ""
+}
+
+// themeChanges describes the merges and splits the run recorded against the
+// previous run (new and retired themes are routine and left out).
+func (ix *itemIndex) themeChanges(label func(string) string, max int) []string {
+	name := func(id string) string {
+		if l := label(id); l != id {
+			return "“" + l + "”"
+		}
+		return "an earlier theme"
+	}
+	var out []string
+	for _, it := range ix.pick(itemThemeChange, "", "") {
+		ids := splitList(it.Field("themes"))
+		var text string
+		switch it.Field("change") {
+		case "merge":
+			var from []string
+			for _, id := range ids {
+				if id != it.Field("into") {
+					from = append(from, name(id))
+				}
+			}
+			if len(from) == 0 {
+				continue
+			}
+			text = fmt.Sprintf("Since the previous analysis, %s merged into %s.", joinAnd(from), name(it.Field("into")))
+		case "split":
+			var parts []string
+			for _, id := range ids {
+				parts = append(parts, name(id))
+			}
+			text = fmt.Sprintf("Since the previous analysis, %s split into %s.", name(it.Field("from")), joinAnd(parts))
+		default:
+			continue
+		}
+		out = append(out, text)
+		if len(out) >= max {
+			break
+		}
+	}
+	return out
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// findings picks examples of vague action items, one per rule. Blame
+// findings are counted but never quoted: a leadership digest that repeats
+// "X should have been more careful" would do the blaming itself.
+func (ix *itemIndex) findings(month, team string, max int) []Finding {
+	var out []Finding
+	seen := map[string]bool{}
+	for _, it := range ix.pick(itemFinding, month, team) {
+		rule := field(it, "rule")
+		if it.Field("subject") != "action_item" || seen[rule] {
+			continue
+		}
+		seen[rule] = true
+		out = append(out, Finding{
+			Rule: rule, Sentence: field(it, "sentence"), Why: field(it, "why"), Subject: "action_item",
+			Key: it.Key, Title: field(it, "title"), URL: safeURL(field(it, "url")), Source: "action item " + it.Key,
+		})
+		if len(out) >= max {
+			break
+		}
+	}
+	return out
+}
+
+func (ix *itemIndex) overduePostmortems(team string, max int) []OverduePostmortem {
+	var out []OverduePostmortem
+	for _, it := range ix.pick(itemOverduePM, "", team) {
+		out = append(out, OverduePostmortem{
+			Incident: it.Key, Title: field(it, "title"), Severity: field(it, "severity"), Stage: field(it, "stage"),
+			Team: it.Team, URL: safeURL(field(it, "url")), Late: it.Value,
+		})
+		if len(out) >= max {
+			break
+		}
+	}
+	return out
+}

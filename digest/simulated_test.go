@@ -1,0 +1,250 @@
+package digest_test
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/aftermath-sre/aftermath/analyze"
+	"github.com/aftermath-sre/aftermath/digest"
+	"github.com/aftermath-sre/aftermath/simulate/org"
+	"github.com/aftermath-sre/aftermath/store"
+	"github.com/aftermath-sre/aftermath/store/chtest"
+)
+
+// The simulated org is written into the store the way the ingesters would
+// (domain vocabulary, UTC), without HTTP, then analysed for real.
+
+var orgEventTypes = map[string]string{
+	org.LogTrigger: store.EventTrigger, org.LogNotify: store.EventNotify, org.LogAcknowledge: store.EventAcknowledge,
+	org.LogEscalate: store.EventEscalate, org.LogAssign: store.EventAssign, org.LogAnnotate: store.EventAnnotate,
+	org.LogUnack: store.EventUnacknowledge, org.LogResolve: store.EventResolve,
+}
+
+func storeSimulatedOrg(ctx context.Context, t *testing.T, st *store.Store, o *org.Org) {
+	t.Helper()
+	name := func(id string, byID func(string) string) string { return byID(id) }
+	teamName := func(id string) string {
+		if tm := o.TeamByID(id); tm != nil {
+			return tm.Name
+		}
+		return ""
+	}
+	serviceName := func(id string) string {
+		if s := o.ServiceByID(id); s != nil {
+			return s.Name
+		}
+		return ""
+	}
+	var incs []store.Incident
+	var evs []store.TimelineEvent
+	for i := range o.Incidents {
+		x := &o.Incidents[i]
+		prio := ""
+		if p := o.PriorityByID(x.PriorityID); p != nil {
+			prio = p.Name
+		}
+		updated := x.CreatedAt
+		if n := len(x.LogEntries); n > 0 {
+			updated = x.LogEntries[n-1].At
+		}
+		incs = append(incs, store.Incident{
+			Source: "pagerduty", ID: x.ID, Number: uint64(x.Number), Title: x.Title,
+			URL: "https://example.pagerduty.com/incidents/" + x.ID, IncidentKey: x.IncidentKey,
+			ServiceID: x.ServiceID, ServiceName: name(x.ServiceID, serviceName), TeamID: x.TeamID, TeamName: name(x.TeamID, teamName),
+			EscalationPolicyID: x.EscalationPolicyID, Priority: prio, Urgency: x.Urgency, Severity: x.Severity,
+			Status: x.Status, CreatedAt: x.CreatedAt, AcknowledgedAt: x.AcknowledgedAt, ResolvedAt: x.ResolvedAt,
+			UpdatedAt: updated, ResolveReason: x.ResolveReason, MergedInto: x.MergedInto, Merged: x.MergedInto != "",
+			AutoResolved: x.AutoResolved, Acknowledgements: uint32(x.Acknowledgements), Escalations: uint32(x.Escalations),
+			Reassignments: uint32(x.Reassignments),
+		})
+		for _, e := range x.LogEntries {
+			evs = append(evs, store.TimelineEvent{Source: "pagerduty", IncidentID: x.ID, ID: e.ID, Type: orgEventTypes[e.Type], RawType: e.Type,
+				CreatedAt: e.At, AgentType: e.AgentType, AgentID: e.AgentID, ChannelType: e.ChannelType, Summary: e.Summary,
+				AssigneeIDs: e.AssigneeIDs, UserID: e.UserID})
+		}
+	}
+	require.NoError(t, st.UpsertIncidents(ctx, incs))
+	require.NoError(t, st.UpsertTimelineEvents(ctx, evs))
+
+	category := map[string]string{}
+	for _, s := range org.JiraStatuses() {
+		category[s.Name] = s.Category
+	}
+	var pms []store.Postmortem
+	for i := range o.Postmortems {
+		p := &o.Postmortems[i]
+		d := &p.Doc
+		var sections []string
+		seen := map[string]bool{}
+		for _, s := range d.Sections {
+			if s.Name != "" && !seen[s.Name] {
+				seen[s.Name] = true
+				sections = append(sections, s.Name)
+			}
+		}
+		pm := store.Postmortem{
+			Key: p.Key, ID: p.ID, Project: "PM", Title: p.Title, URL: "https://example.atlassian.net/browse/" + p.Key,
+			Status: p.Status, StatusCategory: category[p.Status], Severity: p.Severity,
+			Team: teamName(p.TeamID), Service: serviceName(p.ServiceID), Labels: p.Labels,
+			IncidentIDs: p.IncidentIDs, ActionItemKeys: p.ActionItemKeys, CreatedAt: p.CreatedAt, UpdatedAt: p.UpdatedAt,
+			InReviewAt: p.InReviewAt, PublishedAt: p.PublishedAt, DescriptionFormat: "markdown",
+			Sections: sections, MissingSections: d.Missing(), Summary: d.Summary, Impact: d.Impact, Detection: d.Detection,
+			WentWell: d.WentWell, WentPoorly: d.WentPoorly, Lucky: d.Lucky, Lessons: d.Lessons,
+			TimeToDetect: d.TimeToDetect, ActionItemRows: len(d.ActionItems),
+		}
+		for _, f := range d.Factors {
+			pm.Factors = append(pm.Factors, store.Factor{PostmortemKey: p.Key, Ordinal: f.Ordinal, Name: f.Name, Text: f.Text})
+		}
+		pms = append(pms, pm)
+	}
+	require.NoError(t, st.UpsertPostmortems(ctx, pms))
+
+	var items []store.ActionItem
+	for i := range o.ActionItems {
+		a := &o.ActionItems[i]
+		var assignee, uname string
+		if u := o.UserByID(a.AssigneeID); u != nil {
+			assignee, uname = u.JiraAccountID, u.Name
+		}
+		last := a.CreatedAt
+		for _, h := range a.Changelog {
+			if h.AuthorAccountID != "" && h.AuthorAccountID == o.Automation.JiraAccountID {
+				continue
+			}
+			last = h.At
+		}
+		item := store.ActionItem{
+			Key: a.Key, ID: a.ID, Project: "ACT", PostmortemKey: a.PostmortemKey, Summary: a.Summary, Status: a.Status,
+			StatusCategory: a.StatusCategory, Priority: store.PriorityFromJira(a.Priority), RawPriority: a.Priority,
+			AssigneeID: assignee, AssigneeName: uname, Team: teamName(a.TeamID), Labels: a.Labels,
+			Components: []string{a.Component}, DueDate: a.DueDate, CreatedAt: a.CreatedAt, UpdatedAt: a.UpdatedAt,
+			ResolvedAt: a.ResolvedAt, LastActivityAt: last, ReopenCount: a.Reopened,
+			URL: "https://example.atlassian.net/browse/" + a.Key,
+		}
+		for _, h := range a.Changelog {
+			for j, c := range h.Items {
+				item.Transitions = append(item.Transitions, store.Transition{ItemKey: a.Key, HistoryID: h.ID, Seq: j, At: h.At,
+					AuthorID: h.AuthorAccountID, Field: c.Field, FromValue: c.From, FromString: c.FromString, ToValue: c.To, ToString: c.ToString})
+			}
+		}
+		items = append(items, item)
+	}
+	require.NoError(t, st.UpsertActionItems(ctx, items))
+}
+
+var (
+	simOnce   sync.Once
+	simOrg    *org.Org
+	simDig    *digest.Digest
+	simTeam   *digest.Digest // the digest of the org digest's first team
+	simFailed bool
+)
+
+// simulatedDigest generates the small simulated org (90 days ending 1
+// January 2026), stores it, runs the real analysis and builds December's
+// digest, once per test binary (the database is dropped with the first
+// test; the digest is plain data).
+func simulatedDigest(t *testing.T) (*org.Org, *digest.Digest) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("generates and analyses a simulated org")
+	}
+	simOnce.Do(func() {
+		simFailed = true
+		ctx := context.Background()
+		end := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+		o, err := org.Generate(org.Options{Seed: 11, Scale: org.ScaleSmall, End: end})
+		require.NoError(t, err)
+		st := chtest.Store(t)
+		storeSimulatedOrg(ctx, t, st, o)
+		var slos []analyze.SLO
+		for _, s := range o.Services[:min(3, len(o.Services))] {
+			slos = append(slos, analyze.SLO{Service: s.Name, Target: 0.999, Window: analyze.WindowCalendarMonth, Severities: []string{"SEV1", "SEV2"}, HourlyCost: 1000})
+		}
+		runAt := end.Add(6 * time.Hour)
+		_, err = analyze.Run(ctx, st, analyze.Options{Now: func() time.Time { return runAt }, SLOs: slos, MaxItemSeries: 20})
+		require.NoError(t, err)
+		d, err := digest.Build(ctx, st, digest.Options{Month: "2025-12", Now: func() time.Time { return runAt },
+			BaseURL: "http://localhost:9187/digests/"})
+		require.NoError(t, err)
+		require.NotEmpty(t, d.Teams)
+		td, err := digest.Build(ctx, st, digest.Options{Month: "2025-12", Team: d.Teams[0].Team, Now: func() time.Time { return runAt }})
+		require.NoError(t, err)
+		simOrg, simDig, simTeam, simFailed = o, d, td, false
+	})
+	if simFailed {
+		t.Fatal("building the simulated digest failed in an earlier test")
+	}
+	return simOrg, simDig
+}
+
+func TestDigestOfARealAnalysisOfASimulatedOrg(t *testing.T) {
+	o, d := simulatedDigest(t)
+	require.False(t, d.Partial)
+
+	// The month's incidents by severity equal the simulator's ground truth.
+	want := map[string]float64{}
+	for _, inc := range o.Incidents {
+		if inc.MergedInto == "" && inc.CreatedAt.Format("2006-01") == "2025-12" {
+			want[inc.Severity]++
+		}
+	}
+	got := map[string]float64{}
+	for _, m := range d.Incidents.BySeverity {
+		if v := m.Value(); v > 0 {
+			got[m.Name] = v
+		}
+	}
+	require.Equal(t, want, got)
+
+	// Every section has content.
+	require.Greater(t, d.Incidents.Total.Value(), 0.0)
+	require.True(t, d.Response.MTTRP90.Known())
+	require.True(t, d.Response.MTTAP50.Known())
+	require.True(t, d.Response.MTTRP90.VsPrevious().Text != "", "November is in the history too")
+	require.NotEmpty(t, d.ErrorBudget.Services)
+	require.True(t, d.Postmortems.Coverage.Known())
+	require.Greater(t, d.Actions.Created.Value(), 0.0)
+	require.Greater(t, d.Actions.Open.Total, 0)
+	require.NotEmpty(t, d.Actions.Oldest)
+	require.NotEmpty(t, d.Themes.Top)
+	require.NotEqual(t, d.Themes.Top[0].ID, d.Themes.Top[0].Label, "themes have human-readable labels")
+	require.True(t, d.Language.BlameRatio.Known())
+	require.NotEmpty(t, d.Highlights.Lessons, "December's published postmortems state lessons")
+	require.NotEmpty(t, d.Teams)
+	require.GreaterOrEqual(t, len(d.Summary), 5)
+
+	html := render(t, d)
+	md := renderMD(t, d)
+	if dst := os.Getenv("AFTERMATH_DIGEST_SHOTS"); dst != "" {
+		require.NoError(t, os.WriteFile(filepath.Join(dst, "sim.html"), []byte(html), 0o644))
+		require.NoError(t, os.WriteFile(filepath.Join(dst, "sim.md"), []byte(md), 0o644))
+	}
+	for _, bad := range []string{"NaN", "<no value>", "%!", "+Inf"} {
+		require.NotContains(t, html, bad)
+		require.NotContains(t, md, bad)
+	}
+	require.Contains(t, html, d.Highlights.Lessons[0].URL)
+
+	// A team's own digest agrees with its section in the organization's.
+	ts := d.Teams[0]
+	require.Equal(t, ts.Team, simTeam.Team)
+	require.Equal(t, ts.Incidents.Total.Series, simTeam.Incidents.Total.Series)
+	require.Equal(t, ts.MTTRP90.Series, simTeam.Response.MTTRP90.Series)
+	require.Equal(t, ts.Overdue, simTeam.Actions.Overdue)
+	require.Equal(t, ts.Sentences[0], simTeam.Summary[0])
+	require.Empty(t, simTeam.Teams)
+	for _, h := range simTeam.Highlights.Lessons {
+		require.Equal(t, ts.Team, h.Team)
+	}
+	th := render(t, simTeam)
+	require.Contains(t, th, "These numbers are organization-wide.")
+	require.Equal(t, len(d.Teams), strings.Count(html, `<div class="team">`))
+}

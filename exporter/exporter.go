@@ -1,0 +1,359 @@
+package exporter
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"slices"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/aftermath-sre/aftermath/store"
+)
+
+// Store is what the exporter reads. *store.Store implements it.
+type Store interface {
+	Ping(ctx context.Context) error
+	CheckSchema(ctx context.Context) error
+	LatestAnalysisRun(ctx context.Context) (store.AnalysisRun, bool, error)
+	AnalysisResults(ctx context.Context, runID, analysis string) ([]store.Result, error)
+	LastIngestSuccess(ctx context.Context) (map[string]time.Time, error)
+}
+
+var _ Store = (*store.Store)(nil)
+
+// Options configure New.
+type Options struct {
+	// Store is read at scrape time. Required.
+	Store Store
+	// Logger; nil discards.
+	Logger *slog.Logger
+	// Sources are the ingest sources that should be running ("pagerduty",
+	// "jira"). Each gets a last-success series, 0 when it never succeeded, so
+	// that an alert fires for a source that never worked. Sources found in
+	// the store are served too.
+	Sources []string
+	// MaxItemSeries caps each per-action-item info family (stale, overdue):
+	// the items with the highest value are kept. 0 serves none.
+	MaxItemSeries int
+	// Timeout bounds the ClickHouse work of one scrape. Default 10s.
+	Timeout time.Duration
+	// Clock measures collector durations; time.Now when nil.
+	Clock func() time.Time
+}
+
+// IngestCollector is the collector name of the ingest freshness series.
+const IngestCollector = "ingest"
+
+// Exporter is a prometheus.Collector serving the latest analysis results and
+// Aftermath's self metrics.
+type Exporter struct {
+	st         Store
+	logger     *slog.Logger
+	sources    []string
+	maxItems   int
+	timeout    time.Duration
+	now        func() time.Time
+	collectors []*resultCollector
+	names      []string // every family name the exporter serves
+
+	up, clickhouseUp, analysisLast, ingestLast *prometheus.Desc
+	success, duration                          *prometheus.Desc
+	skipped, dropped, series                   *prometheus.Desc
+}
+
+var _ prometheus.Collector = (*Exporter)(nil)
+
+// resultCollector serves one analysis' families and caches the series it
+// built for the latest run.
+type resultCollector struct {
+	name     string
+	families []*family
+
+	mu    sync.Mutex
+	runID string
+	built *built
+}
+
+// New builds every descriptor of the catalogue once.
+func New(opts Options) (*Exporter, error) {
+	return newExporter(opts, catalogFamilies())
+}
+
+func newExporter(opts Options, fams []*family) (*Exporter, error) {
+	if opts.Store == nil {
+		return nil, errors.New("exporter: no store")
+	}
+	if opts.MaxItemSeries < 0 {
+		return nil, errors.New("exporter: negative max item series")
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	if opts.Timeout <= 0 {
+		opts.Timeout = 10 * time.Second
+	}
+	if opts.Clock == nil {
+		opts.Clock = time.Now
+	}
+	e := &Exporter{
+		st:       opts.Store,
+		logger:   opts.Logger,
+		sources:  slices.Clone(opts.Sources),
+		maxItems: opts.MaxItemSeries,
+		timeout:  opts.Timeout,
+		now:      opts.Clock,
+		up: prometheus.NewDesc(Namespace+"_up",
+			"1 if the last scrape served the latest successful analysis run: ClickHouse answered, an analysis run has succeeded and every collector read its results; 0 otherwise.", nil, nil),
+		clickhouseUp: prometheus.NewDesc(Namespace+"_clickhouse_up",
+			"1 if ClickHouse answered a ping during the last scrape, 0 if it did not.", nil, nil),
+		analysisLast: prometheus.NewDesc(Namespace+"_analysis_last_success_timestamp_seconds",
+			"Unix time when the latest successful analysis run finished; the results served come from that run.", nil, nil),
+		ingestLast: prometheus.NewDesc(Namespace+"_ingest_last_success_timestamp_seconds",
+			"Unix time when the latest successful ingest run of a source finished; 0 if it never succeeded.", []string{"source"}, nil),
+		success: prometheus.NewDesc(Namespace+"_collector_success",
+			"1 if the collector served its data during the last scrape, 0 if it failed.", []string{"collector"}, nil),
+		duration: prometheus.NewDesc(Namespace+"_collector_duration_seconds",
+			"Time the collector took during the last scrape.", []string{"collector"}, nil),
+		skipped: prometheus.NewDesc(Namespace+"_exporter_skipped_results",
+			"Results of the served analysis run that the exporter could not serve (unknown metric, wrong labels, duplicate series).", []string{"collector"}, nil),
+		dropped: prometheus.NewDesc(Namespace+"_exporter_item_series_dropped",
+			"Per-action-item info series of the served run left out because of the max item series cap.", []string{"collector"}, nil),
+		series: prometheus.NewDesc(Namespace+"_exporter_result_series",
+			"Series built from the served analysis run.", []string{"collector"}, nil),
+	}
+	e.names = selfNames()
+	byName := map[string]*resultCollector{}
+	names := map[string]bool{}
+	for _, f := range fams {
+		if names[f.name] {
+			return nil, errors.New("exporter: metric " + f.name + " is in the catalogue twice")
+		}
+		names[f.name] = true
+		f.desc = prometheus.NewDesc(f.fqName(), f.help, f.labels, nil)
+		e.names = append(e.names, f.fqName())
+		c := byName[f.collector]
+		if c == nil {
+			c = &resultCollector{name: f.collector}
+			byName[f.collector] = c
+			e.collectors = append(e.collectors, c)
+		}
+		c.families = append(c.families, f)
+	}
+	sort.Slice(e.collectors, func(i, j int) bool { return e.collectors[i].name < e.collectors[j].name })
+	return e, nil
+}
+
+func selfNames() []string {
+	return []string{Namespace + "_up", Namespace + "_clickhouse_up", Namespace + "_analysis_last_success_timestamp_seconds",
+		Namespace + "_ingest_last_success_timestamp_seconds", Namespace + "_collector_success", Namespace + "_collector_duration_seconds",
+		Namespace + "_exporter_skipped_results", Namespace + "_exporter_item_series_dropped", Namespace + "_exporter_result_series"}
+}
+
+// MetricNames lists every metric family the exporter serves: its self
+// metrics and every catalogued result family. Histograms are listed by
+// family name (their series add _bucket, _sum and _count).
+func MetricNames() []string {
+	out := selfNames()
+	for _, f := range catalogFamilies() {
+		out = append(out, f.fqName())
+	}
+	sort.Strings(out)
+	return out
+}
+
+// HistogramNames lists the histogram families among MetricNames.
+func HistogramNames() []string {
+	var out []string
+	for _, f := range catalogFamilies() {
+		if f.kind == histogramKind {
+			out = append(out, f.fqName())
+		}
+	}
+	return out
+}
+
+// Collectors returns the collector names, in the order they run.
+func (e *Exporter) Collectors() []string {
+	out := make([]string, 0, len(e.collectors)+1)
+	for _, c := range e.collectors {
+		out = append(out, c.name)
+	}
+	return append(out, IngestCollector)
+}
+
+// Describe implements prometheus.Collector.
+func (e *Exporter) Describe(ch chan<- *prometheus.Desc) {
+	for _, d := range []*prometheus.Desc{e.up, e.clickhouseUp, e.analysisLast, e.ingestLast, e.success, e.duration, e.skipped, e.dropped, e.series} {
+		ch <- d
+	}
+	for _, c := range e.collectors {
+		for _, f := range c.families {
+			ch <- f.desc
+		}
+	}
+}
+
+// Collect implements prometheus.Collector: one scrape.
+func (e *Exporter) Collect(ch chan<- prometheus.Metric) {
+	ctx, cancel := context.WithTimeout(context.Background(), e.timeout)
+	defer cancel()
+	s := e.scrape(ctx)
+	for _, m := range s.self {
+		ch <- m
+	}
+	for _, b := range s.parts {
+		for _, m := range b.metrics {
+			ch <- m
+		}
+	}
+}
+
+// scraped is one scrape: the self metrics, and the cached series of every
+// collector that served the latest run.
+type scraped struct {
+	self  []prometheus.Metric
+	parts []*built
+}
+
+func (e *Exporter) scrape(ctx context.Context) scraped {
+	var s scraped
+	gauge := func(d *prometheus.Desc, v float64, labels ...string) {
+		s.self = append(s.self, prometheus.MustNewConstMetric(d, prometheus.GaugeValue, v, labels...))
+	}
+	// The ingest freshness query runs next to the latest-run lookup; a
+	// separate ping is needed only when the lookup fails, so a healthy scrape
+	// costs two small queries at the latency of one.
+	type ingestRead struct {
+		last map[string]time.Time
+		err  error
+		took time.Duration
+	}
+	ingest := make(chan ingestRead, 1)
+	go func() {
+		start := e.now()
+		last, err := e.st.LastIngestSuccess(ctx)
+		ingest <- ingestRead{last, err, e.now().Sub(start)}
+	}()
+	run, haveRun, runErr := e.st.LatestAnalysisRun(ctx)
+	chUp := runErr == nil || e.st.Ping(ctx) == nil
+	if runErr != nil {
+		e.logger.Warn("scrape: read latest analysis run", "err", runErr)
+	}
+	gauge(e.clickhouseUp, b2f(chUp))
+	if runErr == nil && haveRun {
+		gauge(e.analysisLast, float64(run.FinishedAt.Unix()))
+	}
+	allOK := chUp && runErr == nil && haveRun
+	for _, c := range e.collectors {
+		start := e.now()
+		ok := false
+		if runErr == nil && haveRun {
+			b, err := c.load(ctx, e, run.ID)
+			if err != nil {
+				e.logger.Warn("scrape: read analysis results", "collector", c.name, "run_id", run.ID, "err", err)
+			} else {
+				ok = true
+				s.parts = append(s.parts, b)
+				gauge(e.skipped, float64(b.skipped), c.name)
+				gauge(e.dropped, float64(b.dropped), c.name)
+				gauge(e.series, float64(len(b.metrics)), c.name)
+			}
+		}
+		allOK = allOK && ok
+		gauge(e.success, b2f(ok), c.name)
+		gauge(e.duration, e.now().Sub(start).Seconds(), c.name)
+	}
+
+	ir := <-ingest
+	ok := ir.err == nil
+	if ir.err != nil {
+		if chUp {
+			e.logger.Warn("scrape: read ingest runs", "err", ir.err)
+		}
+	} else {
+		for _, src := range e.ingestSources(ir.last) {
+			v := 0.0
+			if t, found := ir.last[src]; found {
+				v = float64(t.Unix())
+			}
+			gauge(e.ingestLast, v, src)
+		}
+	}
+	gauge(e.success, b2f(ok), IngestCollector)
+	gauge(e.duration, ir.took.Seconds(), IngestCollector)
+	gauge(e.up, b2f(allOK && ok))
+	return s
+}
+
+func (e *Exporter) ingestSources(last map[string]time.Time) []string {
+	out := slices.Clone(e.sources)
+	for src := range last {
+		if !slices.Contains(out, src) {
+			out = append(out, src)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Refresh loads the latest successful run's results into the cache and
+// renders their exposition, so that the next scrape is fast. `aftermath serve` calls it after each analysis run;
+// scrapes do the same on their own when the latest run changes.
+func (e *Exporter) Refresh(ctx context.Context) error {
+	run, ok, err := e.st.LatestAnalysisRun(ctx)
+	if err != nil || !ok {
+		return err
+	}
+	for _, c := range e.collectors {
+		b, err := c.load(ctx, e, run.ID)
+		if err != nil {
+			return err
+		}
+		if _, _, err := b.rendered(); err != nil {
+			return fmt.Errorf("exporter: render %s results of run %s: %w", c.name, run.ID, err)
+		}
+	}
+	return nil
+}
+
+// load returns the series of run runID, reading the results only when the
+// cached run differs. Concurrent scrapes wait for one read.
+func (c *resultCollector) load(ctx context.Context, e *Exporter, runID string) (*built, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.built != nil && c.runID == runID {
+		return c.built, nil
+	}
+	results, err := e.st.AnalysisResults(ctx, runID, c.name)
+	if err != nil {
+		return nil, err
+	}
+	b := buildMetrics(c.families, results, e.maxItems)
+	if b.skipped > 0 {
+		e.logger.Warn("analysis results the exporter cannot serve", "collector", c.name, "run_id", runID, "skipped", b.skipped, "reasons", b.reasons)
+	}
+	c.runID, c.built = runID, b
+	return b, nil
+}
+
+// Ready says whether `aftermath serve` can do its work: ClickHouse answers
+// and its schema is the one this binary knows.
+func (e *Exporter) Ready(ctx context.Context) error {
+	if err := e.st.Ping(ctx); err != nil {
+		return err
+	}
+	return e.st.CheckSchema(ctx)
+}
+
+func b2f(b bool) float64 {
+	if b {
+		return 1
+	}
+	return 0
+}

@@ -1,0 +1,629 @@
+// Package jira ingests postmortems and their action items from Jira Cloud
+// into the store.
+//
+// It pages through GET /rest/api/{2,3}/search/jql with go-jira v1.17's
+// SearchV2JQLWithContext (nextPageToken paging; the old /search endpoint is
+// gone) over the shared ingest/httpx transport (request budget, retries of
+// 429/5xx/timeouts, cancellation, metrics). Sync is incremental by `updated`
+// with an overlap; the JQL date bound is written in the Jira user's own time
+// zone (from /myself, or configured), since Jira reads it that way.
+// Changelogs that search truncates (Jira embeds at most 100 histories) are
+// completed from the changelog endpoint. Descriptions are parsed with package
+// postmortem (wiki markup for v2, ADF for v3, Markdown too). Checkpoints
+// advance only after the rows they cover are stored, page by page, so an
+// interrupted sync resumes without gaps.
+//
+// The package speaks Jira (issues, changelogs, fields); it translates to the
+// store's domain (postmortems, contributing factors, action items,
+// transitions) in mapping.go.
+package jira
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	gojira "github.com/andygrunwald/go-jira"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/aftermath-sre/aftermath/ingest"
+	"github.com/aftermath-sre/aftermath/ingest/httpx"
+	"github.com/aftermath-sre/aftermath/store"
+)
+
+const sourceName = "jira"
+
+// Issue kinds, also the checkpoint names' prefixes.
+const (
+	kindPostmortem = "postmortem"
+	kindActionItem = "action_item"
+)
+
+// Where teams come from (Options.Fields.Team.From).
+const (
+	TeamFromComponent = "component"
+	TeamFromLabel     = "label"
+	TeamFromField     = "field"
+)
+
+// How postmortems name their incidents (Options.Fields.IncidentLink.Mode).
+const (
+	LinkByLabel       = "label"
+	LinkByField       = "field"
+	LinkByDescription = "description"
+)
+
+// Store is what the ingester needs of the store; *store.Store has it.
+type Store interface {
+	UpsertRaw(ctx context.Context, docs []store.RawDocument) error
+	UpsertPostmortems(ctx context.Context, pms []store.Postmortem) error
+	UpsertActionItems(ctx context.Context, items []store.ActionItem) error
+	Checkpoint(ctx context.Context, source, name string) (string, bool, error)
+	SetCheckpoint(ctx context.Context, source, name, value string) error
+	RecordIngestRun(ctx context.Context, r store.IngestRun) error
+}
+
+var _ Store = (*store.Store)(nil)
+
+// Options configure the ingester. BaseURL, Token and Store are required.
+type Options struct {
+	BaseURL    string // e.g. https://example.atlassian.net
+	APIVersion int    // 2 (wiki markup descriptions) or 3 (ADF); default 3
+
+	// Credentials: Email and Token (an API token) for basic auth, or Token
+	// alone as a bearer token (personal access token) when Bearer is set.
+	Email  string
+	Token  string
+	Bearer bool
+
+	// PostmortemJQL and ActionItemJQL select the issues; an ORDER BY in them
+	// is replaced. Defaults: project = PM AND issuetype = Postmortem, and
+	// project = ACT AND issuetype = Task.
+	PostmortemJQL string
+	ActionItemJQL string
+	// PostmortemIssueType tells postmortems from action items in issue
+	// links; default "Postmortem".
+	PostmortemIssueType string
+	// ReviewStatuses and PublishedStatuses are the postmortem statuses whose
+	// first (review) and last (published) entry time is recorded; defaults
+	// "In Review" and "Published".
+	ReviewStatuses    []string
+	PublishedStatuses []string
+	// Priorities maps Jira priority names to P1..P5 before the defaults of
+	// store.PriorityFromJira.
+	Priorities map[string]string
+
+	PageSize int // search page size, 1..100; default 100
+	// BatchSize is about how many issues are written (and the checkpoint
+	// advanced) at once; default 1000. A killed sync redoes at most one
+	// batch.
+	BatchSize         int
+	RequestsPerMinute int           // request budget; 0 = unlimited
+	RequestTimeout    time.Duration // per attempt; default 30s
+	// Overlap is how far before the stored checkpoint an incremental sync
+	// starts (edits landing while a sync runs, search index lag); default
+	// 10m. Zero means the default; use a negative value for none.
+	Overlap time.Duration
+	// TimeZone overrides the Jira user's time zone (IANA name) used to
+	// write JQL dates; empty means ask Jira (/myself).
+	TimeZone string
+
+	Fields Fields
+
+	// HTTPClient supplies the base transport under httpx (nil: a clone of
+	// http.DefaultTransport); its Timeout is ignored.
+	HTTPClient *http.Client
+	// Retry tuning for tests; zero values get httpx's defaults.
+	MaxAttempts      int
+	BaseBackoff      time.Duration
+	MaxBackoff       time.Duration
+	MalformedBackoff time.Duration // wait before repeating a malformed response; default 1s
+
+	Store      Store
+	Logger     *slog.Logger
+	Registerer prometheus.Registerer
+	Now        func() time.Time
+}
+
+// Fields say where things live in the site's issues.
+type Fields struct {
+	// DueDate is the action items' due-date field; default "duedate".
+	DueDate string
+	// Severity is the postmortems' severity field; empty means the severity
+	// comes from the linked incident (Postmortem.Severity stays empty).
+	Severity     string
+	Team         TeamField
+	IncidentLink IncidentLinkField
+}
+
+// TeamField: From is TeamFromComponent (default), TeamFromLabel (the rest of
+// the first label with LabelPrefix) or TeamFromField (Field's value).
+type TeamField struct {
+	From        string
+	Field       string
+	LabelPrefix string
+}
+
+// IncidentLinkField: Mode is LinkByLabel (default; labels LabelPrefix+id,
+// default prefix "pd-"), LinkByField (Field holds ids or incident URLs) or
+// LinkByDescription (incident URLs in the description).
+type IncidentLinkField struct {
+	Mode        string
+	Field       string
+	LabelPrefix string
+}
+
+// Ingester syncs Jira into the store. It implements ingest.Source.
+type Ingester struct {
+	opts       Options
+	log        *slog.Logger
+	st         Store
+	client     *gojira.Client
+	transport  *httpx.Transport
+	apiRoot    string // "rest/api/3"
+	browseBase string // "https://example.atlassian.net/browse/"
+	fields     []string
+	metrics    *metrics
+
+	loc            *time.Location
+	statusCategory map[string]string // status id (and "name:"+lower name) -> category key
+	checkedFields  bool
+
+	unmapped atomic.Uint64
+	records  atomic.Uint64
+}
+
+var _ ingest.Source = (*Ingester)(nil)
+
+// New builds an ingester; it makes no request.
+func New(opts Options) (*Ingester, error) {
+	if opts.BaseURL == "" {
+		return nil, errors.New("jira: base url is required")
+	}
+	base, err := url.Parse(opts.BaseURL)
+	if err != nil || base.Scheme == "" || base.Host == "" {
+		return nil, fmt.Errorf("jira: base url %q is not an absolute URL", opts.BaseURL)
+	}
+	if opts.Token == "" {
+		return nil, errors.New("jira: token is required")
+	}
+	if !opts.Bearer && opts.Email == "" {
+		return nil, errors.New("jira: basic auth needs an email")
+	}
+	if opts.Store == nil {
+		return nil, errors.New("jira: store is required")
+	}
+	if opts.APIVersion == 0 {
+		opts.APIVersion = 3
+	}
+	if opts.APIVersion != 2 && opts.APIVersion != 3 {
+		return nil, fmt.Errorf("jira: api version must be 2 or 3, got %d", opts.APIVersion)
+	}
+	if opts.PostmortemJQL == "" {
+		opts.PostmortemJQL = "project = PM AND issuetype = Postmortem"
+	}
+	if opts.ActionItemJQL == "" {
+		opts.ActionItemJQL = "project = ACT AND issuetype = Task"
+	}
+	if opts.PostmortemIssueType == "" {
+		opts.PostmortemIssueType = "Postmortem"
+	}
+	if len(opts.ReviewStatuses) == 0 {
+		opts.ReviewStatuses = []string{"In Review"}
+	}
+	if len(opts.PublishedStatuses) == 0 {
+		opts.PublishedStatuses = []string{"Published"}
+	}
+	if opts.PageSize <= 0 || opts.PageSize > 100 {
+		opts.PageSize = 100
+	}
+	if opts.BatchSize <= 0 {
+		opts.BatchSize = 1000
+	}
+	if opts.RequestTimeout <= 0 {
+		opts.RequestTimeout = 30 * time.Second
+	}
+	switch {
+	case opts.Overlap == 0:
+		opts.Overlap = 10 * time.Minute
+	case opts.Overlap < 0:
+		opts.Overlap = 0
+	}
+	if opts.MalformedBackoff <= 0 {
+		opts.MalformedBackoff = time.Second
+	}
+	if opts.TimeZone != "" {
+		if _, err := time.LoadLocation(opts.TimeZone); err != nil {
+			return nil, fmt.Errorf("jira: time zone %q: %w", opts.TimeZone, err)
+		}
+	}
+	f := &opts.Fields
+	if f.DueDate == "" {
+		f.DueDate = "duedate"
+	}
+	if f.Team.From == "" {
+		f.Team.From = TeamFromComponent
+	}
+	switch f.Team.From {
+	case TeamFromComponent:
+	case TeamFromLabel:
+		if f.Team.LabelPrefix == "" {
+			return nil, errors.New("jira: team from label needs a label prefix")
+		}
+	case TeamFromField:
+		if f.Team.Field == "" {
+			return nil, errors.New("jira: team from field needs a field id")
+		}
+	default:
+		return nil, fmt.Errorf("jira: unknown team source %q", f.Team.From)
+	}
+	if f.IncidentLink.Mode == "" {
+		f.IncidentLink.Mode = LinkByLabel
+	}
+	switch f.IncidentLink.Mode {
+	case LinkByLabel:
+		if f.IncidentLink.LabelPrefix == "" {
+			f.IncidentLink.LabelPrefix = "pd-"
+		}
+	case LinkByField:
+		if f.IncidentLink.Field == "" {
+			return nil, errors.New("jira: incident link by field needs a field id")
+		}
+	case LinkByDescription:
+	default:
+		return nil, fmt.Errorf("jira: unknown incident link mode %q", f.IncidentLink.Mode)
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	logger := opts.Logger
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	logger = logger.With("source", sourceName)
+	m, err := newMetrics(opts.Registerer)
+	if err != nil {
+		return nil, fmt.Errorf("jira: register metrics: %w", err)
+	}
+
+	var baseRT http.RoundTripper
+	if opts.HTTPClient != nil && opts.HTTPClient.Transport != nil {
+		baseRT = opts.HTTPClient.Transport
+	}
+	if baseRT == nil {
+		baseRT = http.DefaultTransport.(*http.Transport).Clone()
+	}
+	tr, err := httpx.New(httpx.Options{
+		Source:            sourceName,
+		Base:              &authTransport{next: baseRT, email: opts.Email, token: opts.Token, bearer: opts.Bearer},
+		RequestsPerMinute: opts.RequestsPerMinute,
+		MaxAttempts:       opts.MaxAttempts,
+		BaseBackoff:       opts.BaseBackoff,
+		MaxBackoff:        opts.MaxBackoff,
+		AttemptTimeout:    opts.RequestTimeout,
+		BufferBodies:      true,
+		Endpoint:          httpx.Templates("/search/jql", "/issue/{key}", "/issue/{key}/changelog", "/field", "/status", "/myself"),
+		Registerer:        opts.Registerer,
+		Logger:            logger,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("jira: %w", err)
+	}
+	client, err := gojira.NewClient(&http.Client{Transport: &captureTransport{next: tr, apiVersion: opts.APIVersion}}, opts.BaseURL)
+	if err != nil {
+		return nil, fmt.Errorf("jira: client: %w", err)
+	}
+	in := &Ingester{
+		opts:       opts,
+		log:        logger,
+		st:         opts.Store,
+		client:     client,
+		transport:  tr,
+		apiRoot:    fmt.Sprintf("rest/api/%d", opts.APIVersion),
+		browseBase: strings.TrimSuffix(opts.BaseURL, "/") + "/browse/",
+		metrics:    m,
+	}
+	in.fields = []string{"summary", "issuetype", "project", "status", "priority", "assignee", "reporter", "creator",
+		"created", "updated", "resolutiondate", "labels", "components", "issuelinks", "description"}
+	for _, extra := range []string{f.DueDate, f.Severity, f.Team.Field, f.IncidentLink.Field} {
+		if extra != "" && !slices.Contains(in.fields, extra) {
+			in.fields = append(in.fields, extra)
+		}
+	}
+	if opts.TimeZone != "" {
+		in.loc, _ = time.LoadLocation(opts.TimeZone)
+	}
+	return in, nil
+}
+
+// Name is "jira".
+func (in *Ingester) Name() string { return sourceName }
+
+// Sync runs one pass over postmortems, then action items.
+func (in *Ingester) Sync(ctx context.Context) (ingest.Stats, error) {
+	started := in.opts.Now().UTC()
+	before := in.transport.Stats()
+	in.unmapped.Store(0)
+	in.records.Store(0)
+	run := store.IngestRun{Source: sourceName, RunID: fmt.Sprintf("jira-%d", started.UnixNano()), StartedAt: started, Status: "running"}
+	if err := in.st.RecordIngestRun(ctx, run); err != nil {
+		return ingest.Stats{}, fmt.Errorf("jira: record run start: %w", err)
+	}
+	err := in.sync(ctx)
+	after := in.transport.Stats()
+	stats := ingest.Stats{
+		Requests:  after.Requests - before.Requests,
+		Records:   in.records.Load(),
+		Unmapped:  in.unmapped.Load(),
+		Retries:   after.Retries - before.Retries,
+		RateWaits: after.RateWaits - before.RateWaits,
+	}
+	run.FinishedAt, run.Requests, run.Records = in.opts.Now().UTC(), stats.Requests, stats.Records
+	if err != nil {
+		in.metrics.SyncErrors.Inc()
+		run.Status, run.Error = "failed", err.Error()
+		// Record the failure even when ctx was cancelled: it is still news.
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		defer cancel()
+		if rerr := in.st.RecordIngestRun(rctx, run); rerr != nil {
+			in.log.Error("record failed run", "err", rerr)
+		}
+		return stats, err
+	}
+	run.Status = "success"
+	if err := in.st.RecordIngestRun(ctx, run); err != nil {
+		return stats, fmt.Errorf("jira: record run: %w", err)
+	}
+	in.metrics.LastSuccess.Set(float64(run.FinishedAt.Unix()))
+	in.metrics.SyncDuration.Set(run.FinishedAt.Sub(started).Seconds())
+	in.log.Info("sync done", "requests", stats.Requests, "records", stats.Records, "unmapped", stats.Unmapped,
+		"retries", stats.Retries, "rate_waits", stats.RateWaits, "duration", run.FinishedAt.Sub(started))
+	return stats, nil
+}
+
+func (in *Ingester) sync(ctx context.Context) error {
+	if err := in.prepare(ctx); err != nil {
+		return err
+	}
+	for _, k := range []struct{ kind, jql string }{
+		{kindPostmortem, in.opts.PostmortemJQL},
+		{kindActionItem, in.opts.ActionItemJQL},
+	} {
+		if err := in.syncKind(ctx, k.kind, k.jql); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// prepare learns the user's time zone, the statuses' categories and checks
+// that configured fields exist.
+func (in *Ingester) prepare(ctx context.Context) error {
+	if in.loc == nil {
+		var me apiUser
+		if err := in.getJSON(ctx, "myself", nil, &me); err != nil {
+			return fmt.Errorf("jira: read the user's time zone (/myself): %w", err)
+		}
+		name := me.TimeZone
+		if name == "" {
+			in.log.Warn("jira user has no time zone; using UTC for JQL dates")
+			name = "UTC"
+		}
+		loc, err := time.LoadLocation(name)
+		if err != nil {
+			return fmt.Errorf("jira: the user's time zone %q: %w", name, err)
+		}
+		in.loc = loc
+		in.log.Info("jira user time zone", "time_zone", name)
+	}
+	if !in.checkedFields {
+		var fields []apiNamed
+		if err := in.getJSON(ctx, "field", nil, &fields); err != nil {
+			return fmt.Errorf("jira: list fields: %w", err)
+		}
+		have := map[string]bool{}
+		for _, f := range fields {
+			have[f.ID] = true
+		}
+		f := in.opts.Fields
+		for _, c := range []struct{ what, id string }{
+			{"due date", f.DueDate}, {"severity", f.Severity}, {"team", f.Team.Field}, {"incident link", f.IncidentLink.Field},
+		} {
+			if c.id != "" && !have[c.id] {
+				return fmt.Errorf("jira: the configured %s field %q does not exist on this site", c.what, c.id)
+			}
+		}
+		in.checkedFields = true
+	}
+	var statuses []apiStatus
+	if err := in.getJSON(ctx, "status", nil, &statuses); err != nil {
+		return fmt.Errorf("jira: list statuses: %w", err)
+	}
+	in.statusCategory = map[string]string{}
+	for _, s := range statuses {
+		in.statusCategory[s.ID] = s.StatusCategory.Key
+		in.statusCategory["name:"+strings.ToLower(s.Name)] = s.StatusCategory.Key
+	}
+	return nil
+}
+
+func checkpointName(kind string) string { return kind + "s.updated" }
+
+// syncKind pages through one query. Mapped rows are written in batches of
+// about BatchSize issues; the checkpoint advances after each batch is
+// stored, to the latest `updated` in it (the search is ordered by updated).
+func (in *Ingester) syncKind(ctx context.Context, kind, baseJQL string) error {
+	cp, ok, err := in.st.Checkpoint(ctx, sourceName, checkpointName(kind))
+	if err != nil {
+		return fmt.Errorf("jira: read %s checkpoint: %w", kind, err)
+	}
+	var mark, since time.Time
+	if ok {
+		mark, err = time.Parse(time.RFC3339, cp)
+		if err != nil {
+			return fmt.Errorf("jira: bad %s checkpoint %q: %w", kind, cp, err)
+		}
+		since = mark.Add(-in.opts.Overlap)
+	}
+	jql := searchJQL(baseJQL, since, in.loc)
+	in.log.Debug("search", "kind", kind, "jql", jql)
+	b := &batch{}
+	flush := func(page int) error {
+		if err := in.store(ctx, b); err != nil {
+			return fmt.Errorf("jira: %ss up to page %d: %w", kind, page, err)
+		}
+		if b.latest.After(mark) {
+			mark = b.latest
+			if err := in.st.SetCheckpoint(ctx, sourceName, checkpointName(kind), mark.Format(time.RFC3339)); err != nil {
+				return fmt.Errorf("jira: store %s checkpoint: %w", kind, err)
+			}
+		}
+		*b = batch{}
+		return nil
+	}
+	token := ""
+	for page := 1; ; page++ {
+		if page > maxSearchPages {
+			return fmt.Errorf("jira: search %ss: more than %d pages", kind, maxSearchPages)
+		}
+		p, err := in.searchPage(ctx, jql, token)
+		if err != nil {
+			return fmt.Errorf("jira: search %ss page %d: %w", kind, page, err)
+		}
+		if err := in.mapPage(ctx, kind, p.page, b); err != nil {
+			return fmt.Errorf("jira: %ss page %d: %w", kind, page, err)
+		}
+		last := p.page.IsLast || p.page.NextPageToken == ""
+		if last || b.issues >= in.opts.BatchSize {
+			if err := flush(page); err != nil {
+				return err
+			}
+		}
+		if last {
+			return nil
+		}
+		token = p.page.NextPageToken
+	}
+}
+
+// batch holds mapped rows not yet stored.
+type batch struct {
+	pms    []store.Postmortem
+	ais    []store.ActionItem
+	raws   []store.RawDocument
+	seen   map[string]bool
+	issues int
+	latest time.Time // the latest `updated` among the issues
+}
+
+// mapPage maps one search page into b.
+func (in *Ingester) mapPage(ctx context.Context, kind string, page searchPage, b *batch) error {
+	fetched := in.opts.Now().UTC()
+	if b.seen == nil {
+		b.seen = map[string]bool{}
+	}
+	for _, raw := range page.Issues {
+		var is apiIssue
+		if err := jsonUnmarshal(raw, &is); err != nil {
+			in.skip(kind, "", fmt.Errorf("decode issue: %w", err))
+			continue
+		}
+		if b.seen[is.Key] {
+			continue // served twice (items shifted between pages)
+		}
+		hs := []apiHistory(nil)
+		if is.Changelog != nil {
+			hs = is.Changelog.Histories
+		}
+		if is.Changelog.truncated() {
+			full, err := in.fullChangelog(ctx, is.Key)
+			if err != nil {
+				return err
+			}
+			in.metrics.changelogsCompleted.Inc()
+			hs = full
+		}
+		sorted, err := sortHistories(hs)
+		if err != nil {
+			in.skip(kind, is.Key, err)
+			continue
+		}
+		m, err := in.mapIssue(kind, &is, sorted, raw, fetched)
+		if err != nil {
+			in.skip(kind, is.Key, err)
+			continue
+		}
+		b.seen[is.Key] = true
+		b.issues++
+		if m.updated.After(b.latest) {
+			b.latest = m.updated
+		}
+		b.raws = append(b.raws, m.raw...)
+		if m.pm != nil {
+			b.pms = append(b.pms, *m.pm)
+		}
+		if m.ai != nil {
+			b.ais = append(b.ais, *m.ai)
+		}
+	}
+	return nil
+}
+
+// store writes a batch: raw documents first, then the domain rows.
+func (in *Ingester) store(ctx context.Context, b *batch) error {
+	if err := in.st.UpsertRaw(ctx, b.raws); err != nil {
+		return fmt.Errorf("store raw issues: %w", err)
+	}
+	in.count("raw_document", len(b.raws))
+	if len(b.pms) > 0 {
+		if err := in.st.UpsertPostmortems(ctx, b.pms); err != nil {
+			return fmt.Errorf("store postmortems: %w", err)
+		}
+		factors := 0
+		for _, p := range b.pms {
+			factors += len(p.Factors)
+		}
+		in.count("postmortem", len(b.pms))
+		in.count("factor", factors)
+	}
+	if len(b.ais) > 0 {
+		if err := in.st.UpsertActionItems(ctx, b.ais); err != nil {
+			return fmt.Errorf("store action items: %w", err)
+		}
+		transitions := 0
+		for _, a := range b.ais {
+			transitions += len(a.Transitions)
+		}
+		in.count("action_item", len(b.ais))
+		in.count("transition", transitions)
+	}
+	return nil
+}
+
+func (in *Ingester) count(kind string, n int) {
+	if n == 0 {
+		return
+	}
+	in.records.Add(uint64(n))
+	in.metrics.Stored.WithLabelValues(kind).Add(float64(n))
+}
+
+// skip counts and logs a record that cannot be mapped; the run goes on.
+func (in *Ingester) skip(kind, key string, err error) {
+	in.unmapped.Add(1)
+	in.metrics.Unmapped.WithLabelValues(kind).Inc()
+	in.log.Warn("skipping unmappable issue", "kind", kind, "key", key, "err", err)
+}
+
+// unknown counts a value outside the known set (kept as "unknown").
+func (in *Ingester) unknown(field, value string) {
+	in.metrics.UnknownEnums.WithLabelValues(field).Inc()
+	in.log.Debug("unknown value", "field", field, "value", value)
+}

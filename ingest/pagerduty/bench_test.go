@@ -1,0 +1,142 @@
+package pagerduty_test
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/aftermath-sre/aftermath/ingest/pagerduty"
+	"github.com/aftermath-sre/aftermath/simulate/org"
+	sim "github.com/aftermath-sre/aftermath/simulate/pagerduty"
+	"github.com/aftermath-sre/aftermath/store/chtest"
+)
+
+// TestHelperSimulator is not a test: BenchmarkBackfill runs the test binary
+// again with AFTERMATH_PD_SIM_CHILD=1 to serve the simulator from another
+// process, so that the benchmark's memory is the ingester's alone.
+func TestHelperSimulator(t *testing.T) {
+	if os.Getenv("AFTERMATH_PD_SIM_CHILD") != "1" {
+		t.Skip("helper process for BenchmarkBackfill")
+	}
+	scale, err := org.ParseScale(os.Getenv("AFTERMATH_PD_SIM_SCALE"))
+	require.NoError(t, err)
+	o, err := org.Generate(org.Options{Seed: 42, Scale: scale})
+	require.NoError(t, err)
+	s, err := sim.New(sim.Options{Org: o, Tokens: []string{token}, RateLimit: -1})
+	require.NoError(t, err)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	srv := &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = srv.Serve(ln) }()
+	fmt.Printf("SIM %s %d %d %d %d %d\n", ln.Addr(), len(o.Incidents), countEntries(o), minPages(o), perIncident(o), o.Start.Unix())
+	// Serve until the parent closes our stdin.
+	_, _ = bufio.NewReader(os.Stdin).ReadString('\n')
+	_ = srv.Close()
+}
+
+// BenchmarkBackfill backfills a generated org with the rate limit off and
+// reports wall time, rows/s into ClickHouse, the ingester's peak RSS, the
+// requests made against the minimum number of pages and against one call per
+// incident, and the backfill time projected at PagerDuty's 960 requests a
+// minute. The simulator runs in a child process. Scale from
+// AFTERMATH_PD_BENCH_SCALE (default small):
+//
+//	AFTERMATH_PD_BENCH_SCALE=large go test ./ingest/pagerduty -run '^$' -bench BenchmarkBackfill -benchtime 1x -timeout 60m
+func BenchmarkBackfill(b *testing.B) {
+	scale := os.Getenv("AFTERMATH_PD_BENCH_SCALE")
+	if scale == "" {
+		scale = string(org.ScaleSmall)
+	}
+	cmd := exec.Command(os.Args[0], "-test.run=^TestHelperSimulator$", "-test.v")
+	cmd.Env = append(os.Environ(), "AFTERMATH_PD_SIM_CHILD=1", "AFTERMATH_PD_SIM_SCALE="+scale)
+	stdin, err := cmd.StdinPipe()
+	require.NoError(b, err)
+	stdout, err := cmd.StdoutPipe()
+	require.NoError(b, err)
+	cmd.Stderr = os.Stderr
+	require.NoError(b, cmd.Start())
+	defer func() {
+		stdin.Close()
+		_ = cmd.Wait()
+	}()
+	var addr string
+	var incidents, entries, minReq, perInc int
+	var startUnix int64
+	sc := bufio.NewScanner(stdout)
+	for sc.Scan() {
+		if f := strings.Fields(sc.Text()); len(f) == 7 && f[0] == "SIM" {
+			addr = f[1]
+			incidents, _ = strconv.Atoi(f[2])
+			entries, _ = strconv.Atoi(f[3])
+			minReq, _ = strconv.Atoi(f[4])
+			perInc, _ = strconv.Atoi(f[5])
+			startUnix, _ = strconv.ParseInt(f[6], 10, 64)
+			break
+		}
+	}
+	require.NotEmpty(b, addr, "the simulator process did not start")
+	go func() {
+		for sc.Scan() { // drain
+		}
+	}()
+
+	for b.Loop() {
+		st := chtest.Store(b)
+		in, err := pagerduty.New(st, pagerduty.Options{
+			BaseURL: "http://" + addr, Token: token, SeverityByPriority: sevByPriority, SeverityByUrgency: sevByUrgency,
+			BackfillStart: time.Unix(startUnix, 0), Now: func() time.Time { return org.DefaultEnd() },
+		})
+		require.NoError(b, err)
+		start := time.Now()
+		stats, err := in.Sync(context.Background())
+		require.NoError(b, err)
+		wall := time.Since(start)
+		ctx := context.Background()
+		nInc, err := st.Count(ctx, "incidents")
+		require.NoError(b, err)
+		nEv, err := st.Count(ctx, "timeline_events")
+		require.NoError(b, err)
+		require.EqualValues(b, incidents, nInc)
+		require.EqualValues(b, entries, nEv)
+		rss := peakRSS()
+		b.ReportMetric(wall.Seconds(), "wall_s")
+		b.ReportMetric(float64(stats.Records)/wall.Seconds(), "rows/s")
+		b.ReportMetric(float64(rss)/(1<<20), "peak_rss_MiB")
+		b.ReportMetric(float64(stats.Requests), "requests")
+		b.ReportMetric(float64(minReq), "min_pages")
+		b.ReportMetric(float64(perInc), "per_incident_requests")
+		b.ReportMetric(float64(stats.Requests)/960, "projected_min_at_960rpm")
+		b.Logf("scale %s: %d incidents, %d log entries; %d rows (raw payloads included) in %s = %.0f rows/s; peak RSS %.0f MiB; "+
+			"requests %d vs minimum pages %d (%.3fx) vs one call per incident %d; projected at 960 req/min: %.1f min",
+			scale, incidents, entries, stats.Records, wall.Round(time.Millisecond), float64(stats.Records)/wall.Seconds(),
+			float64(rss)/(1<<20), stats.Requests, minReq, float64(stats.Requests)/float64(minReq), perInc, float64(stats.Requests)/960)
+	}
+}
+
+// peakRSS is this process's peak resident set size in bytes (VmHWM).
+func peakRSS() int64 {
+	data, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		if strings.HasPrefix(line, "VmHWM:") {
+			f := strings.Fields(line)
+			if len(f) >= 2 {
+				kb, _ := strconv.ParseInt(f[1], 10, 64)
+				return kb << 10
+			}
+		}
+	}
+	return 0
+}

@@ -1,0 +1,289 @@
+package pagerduty
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	pd "github.com/PagerDuty/go-pagerduty"
+	"github.com/google/go-querystring/query"
+)
+
+// maxOffset is PagerDuty's cap on offset+limit (Options.OffsetCap).
+const maxOffset = 10000
+
+// maxSpan is the longest created_at window /incidents accepts (6 months),
+// with a margin for the shortest six months of the calendar.
+const maxSpan = 180 * 24 * time.Hour
+
+// page is one decoded list page with its items kept raw.
+type page struct {
+	Items  []json.RawMessage
+	Limit  int
+	Offset int
+	More   bool
+	Total  *int
+}
+
+type listResponse struct {
+	Incidents  []json.RawMessage `json:"incidents"`
+	LogEntries []json.RawMessage `json:"log_entries"`
+	Limit      int               `json:"limit"`
+	Offset     int               `json:"offset"`
+	More       bool              `json:"more"`
+	Total      *int              `json:"total"`
+}
+
+// get sends one GET through go-pagerduty's client (auth and API headers) and
+// the httpx transport (budget, retries) and decodes the JSON body into out.
+// A body that does not decode (JSON cut short in a complete response) is
+// fetched again, a bounded number of times.
+func (in *Ingester) get(ctx context.Context, endpoint, path string, q url.Values, out any) error {
+	target := in.baseURL + path
+	if len(q) > 0 {
+		target += "?" + q.Encode()
+	}
+	var lastErr error
+	for attempt := 1; attempt <= in.opts.DecodeAttempts; attempt++ {
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, target, nil)
+		if err != nil {
+			return fmt.Errorf("pagerduty: GET %s: %w", endpoint, err)
+		}
+		resp, err := in.client.Do(req, true)
+		if err != nil {
+			if ctx.Err() != nil {
+				return fmt.Errorf("pagerduty: GET %s: %w", endpoint, ctx.Err())
+			}
+			var ue *url.Error
+			if errors.As(err, &ue) {
+				err = ue.Err // drop the URL; the endpoint says enough
+			}
+			return fmt.Errorf("pagerduty: GET %s: %w", endpoint, err)
+		}
+		body, err := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if err != nil {
+			lastErr = fmt.Errorf("read body: %w", err)
+			in.metrics.DecodeRetries.Inc()
+			continue
+		}
+		if resp.StatusCode < 200 || resp.StatusCode > 299 {
+			apiErr := pd.APIError{StatusCode: resp.StatusCode}
+			_ = json.Unmarshal(body, &apiErr)
+			return fmt.Errorf("pagerduty: GET %s: %w", endpoint, apiErr)
+		}
+		if err := json.Unmarshal(body, out); err != nil {
+			lastErr = fmt.Errorf("decode response: %w", err)
+			in.metrics.DecodeRetries.Inc()
+			in.log.Warn("undecodable response, fetching again", "endpoint", endpoint, "attempt", attempt, "err", err)
+			continue
+		}
+		return nil
+	}
+	return fmt.Errorf("pagerduty: GET %s: giving up after %d attempts: %w", endpoint, in.opts.DecodeAttempts, lastErr)
+}
+
+// listPage fetches one page of /incidents or /log_entries.
+func (in *Ingester) listPage(ctx context.Context, kind string, since, until time.Time, offset int, total bool) (page, error) {
+	var v url.Values
+	var err error
+	switch kind {
+	case kindIncident:
+		v, err = query.Values(pd.ListIncidentsOptions{
+			Limit: uint(in.opts.PageSize), Offset: uint(offset), Total: total,
+			Since: since.UTC().Format(time.RFC3339), Until: until.UTC().Format(time.RFC3339),
+			ServiceIDs: in.opts.ServiceIDs, TeamIDs: in.opts.TeamIDs, SortBy: "created_at:asc", TimeZone: "UTC",
+		})
+	default:
+		v, err = query.Values(pd.ListLogEntriesOptions{
+			Limit: uint(in.opts.PageSize), Offset: uint(offset), Total: total,
+			Since: since.UTC().Format(time.RFC3339), Until: until.UTC().Format(time.RFC3339),
+			TeamIDs: in.opts.TeamIDs, TimeZone: "UTC",
+		})
+	}
+	if err != nil {
+		return page{}, fmt.Errorf("pagerduty: encode %s query: %w", kind, err)
+	}
+	if offset == 0 {
+		v.Set("offset", "0")
+	}
+	path := "/incidents"
+	if kind == kindLogEntry {
+		path = "/log_entries"
+	}
+	var lr listResponse
+	if err := in.get(ctx, path, path, v, &lr); err != nil {
+		return page{}, err
+	}
+	p := page{Items: lr.Incidents, Limit: lr.Limit, Offset: lr.Offset, More: lr.More, Total: lr.Total}
+	if kind == kindLogEntry {
+		p.Items = lr.LogEntries
+	}
+	return p, nil
+}
+
+// errTooBig says a window holds more items than offset pagination can reach.
+type errTooBig struct{ total int }
+
+func (e errTooBig) Error() string { return fmt.Sprintf("window holds %d items", e.total) }
+
+// idOf reads an item's id without decoding the rest.
+func idOf(raw json.RawMessage) string {
+	var x struct {
+		ID string `json:"id"`
+	}
+	_ = json.Unmarshal(raw, &x)
+	return x.ID
+}
+
+// fetchWindow streams every item of kind created in [since, until) to sink,
+// a batch of at most FlushItems at a time, each item once; it returns how
+// many items there were. The first page asks for the total; when the pages
+// served fewer distinct items than the total (items shifted while paging),
+// the window is paged again and the items not seen yet are added, a bounded
+// number of times.
+func (in *Ingester) fetchWindow(ctx context.Context, kind string, since, until time.Time, sink func(context.Context, []json.RawMessage) error) (int, error) {
+	first, err := in.listPage(ctx, kind, since, until, 0, true)
+	if err != nil {
+		return 0, err
+	}
+	if first.Total == nil {
+		return 0, fmt.Errorf("pagerduty: list %s %s..%s: the response has no total", kind, since.Format(time.RFC3339), until.Format(time.RFC3339))
+	}
+	total := *first.Total
+	if total > in.opts.OffsetCap {
+		return 0, errTooBig{total}
+	}
+	seen := make(map[string]struct{}, total)
+	var pending []json.RawMessage
+	add := func(p page) error {
+		for _, raw := range p.Items {
+			id := idOf(raw)
+			if _, ok := seen[id]; ok {
+				continue
+			}
+			seen[id] = struct{}{}
+			pending = append(pending, raw)
+		}
+		if len(pending) >= in.opts.FlushItems {
+			if err := sink(ctx, pending); err != nil {
+				return err
+			}
+			pending = nil
+		}
+		return nil
+	}
+	if err := add(first); err != nil {
+		return 0, err
+	}
+	limit := in.opts.PageSize
+	maxPages := total/limit + 3
+	for pass := 1; ; pass++ {
+		more := first.More
+		offset := limit
+		if pass > 1 {
+			more, offset = true, 0
+		}
+		for n := 0; more && n < maxPages && offset+limit <= in.opts.OffsetCap; n++ {
+			if len(seen) >= total && pass > 1 {
+				break
+			}
+			p, err := in.listPage(ctx, kind, since, until, offset, false)
+			if err != nil {
+				return 0, err
+			}
+			if err := add(p); err != nil {
+				return 0, err
+			}
+			if len(p.Items) == 0 {
+				break
+			}
+			more = p.More
+			offset += limit
+		}
+		if len(seen) >= total {
+			break
+		}
+		if pass >= in.opts.WindowPasses {
+			return 0, fmt.Errorf("pagerduty: list %s %s..%s: %d of %d items after %d passes (items keep shifting between pages)",
+				kind, since.Format(time.RFC3339), until.Format(time.RFC3339), len(seen), total, pass)
+		}
+		in.metrics.windowRepasses.WithLabelValues(kind).Inc()
+		in.log.Warn("items shifted while paging, paging the window again", "kind", kind,
+			"since", since, "until", until, "have", len(seen), "total", total)
+	}
+	if len(pending) > 0 {
+		if err := sink(ctx, pending); err != nil {
+			return 0, err
+		}
+	}
+	return len(seen), nil
+}
+
+// walk fetches [from, to) in created_at windows sized to stay under the
+// offset cap, streaming items to sink and calling done after each window, in
+// time order. span carries the window size from one call to the next; it
+// adapts to the density seen.
+func (in *Ingester) walk(ctx context.Context, kind string, from, to time.Time, span *time.Duration,
+	sink func(context.Context, []json.RawMessage) error, done func(ctx context.Context, until time.Time) error) error {
+	target := in.opts.WindowTarget
+	for start := from; start.Before(to); {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		end := start.Add(min(*span, maxSpan))
+		if end.After(to) {
+			end = to
+		}
+		n, err := in.fetchWindow(ctx, kind, start, end, sink)
+		var big errTooBig
+		if errors.As(err, &big) {
+			if end.Sub(start) <= time.Second {
+				return fmt.Errorf("pagerduty: %d %s in one second at %s: more than offset pagination reaches", big.total, kind, start.Format(time.RFC3339))
+			}
+			shrunk := time.Duration(float64(end.Sub(start)) * float64(target) / float64(big.total)).Truncate(time.Second)
+			*span = max(shrunk, time.Second)
+			in.log.Debug("window too big, splitting", "kind", kind, "since", start, "total", big.total, "span", *span)
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		if done != nil {
+			if err := done(ctx, end); err != nil {
+				return err
+			}
+		}
+		// Size the next window for about target items, growing at most 8x.
+		width := end.Sub(start)
+		if n == 0 {
+			*span = min(width*8, maxSpan)
+		} else {
+			next := time.Duration(float64(width) * float64(target) / float64(n))
+			*span = min(next, width*8, maxSpan).Truncate(time.Second)
+			*span = max(*span, time.Second)
+		}
+		start = end
+	}
+	return nil
+}
+
+// getIncident fetches one incident.
+func (in *Ingester) getIncident(ctx context.Context, id string) (json.RawMessage, error) {
+	var out struct {
+		Incident json.RawMessage `json:"incident"`
+	}
+	if err := in.get(ctx, "/incidents/{id}", "/incidents/"+url.PathEscape(id), nil, &out); err != nil {
+		return nil, err
+	}
+	if len(out.Incident) == 0 || strings.TrimSpace(string(out.Incident)) == "null" {
+		return nil, fmt.Errorf("pagerduty: GET /incidents/{id}: no incident in the response")
+	}
+	return out.Incident, nil
+}

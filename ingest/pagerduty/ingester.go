@@ -1,0 +1,609 @@
+// Package pagerduty ingests PagerDuty incidents and their log-entry timelines
+// into the store, through go-pagerduty and the shared httpx transport.
+//
+// One Sync is:
+//
+//  1. Timelines: every log entry created since the "log_entries" checkpoint
+//     (BackfillStart on first use) up to now, fetched in bulk from
+//     /log_entries by created_at window (never one call per incident). Each
+//     window is stored, then the incidents it touched that were stored by an
+//     earlier run are fetched again and re-derived, then the checkpoint
+//     advances.
+//  2. Incidents still open at the last run are fetched again.
+//  3. New incidents: every incident created since the "incidents" checkpoint,
+//     by created_at window, mapped with their stored timelines, stored, and
+//     the checkpoint advanced.
+//
+// Windows are sized to stay under PagerDuty's 10,000 offset cap: the first
+// page of each window asks for the total, a window that is too big is split,
+// and the next window is sized from the density just seen. A window whose
+// pages served fewer distinct items than its total (items shifted while
+// paging) is paged again and the passes merged.
+//
+// Checkpoints advance only after the rows they cover are stored, and every
+// write is an idempotent upsert, so a killed Sync resumes with neither gaps
+// nor duplicates.
+package pagerduty
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	pd "github.com/PagerDuty/go-pagerduty"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/aftermath-sre/aftermath/ingest"
+	"github.com/aftermath-sre/aftermath/ingest/httpx"
+	"github.com/aftermath-sre/aftermath/store"
+)
+
+// Source is the source name in the store, in metrics and in logs.
+const Source = "pagerduty"
+
+const (
+	kindIncident = "incident"
+	kindLogEntry = "log_entry"
+
+	checkpointLogEntries = "log_entries"
+	checkpointIncidents  = "incidents"
+)
+
+// Store is what the ingester needs of the store; *store.Store has it.
+type Store interface {
+	UpsertRaw(ctx context.Context, docs []store.RawDocument) error
+	UpsertIncidents(ctx context.Context, incs []store.Incident) error
+	UpsertTimelineEvents(ctx context.Context, evs []store.TimelineEvent) error
+	TimelineEvents(ctx context.Context, incidentIDs []string) ([]store.TimelineEvent, error)
+	Incidents(ctx context.Context, f store.IncidentFilter) ([]store.Incident, error)
+	Checkpoint(ctx context.Context, source, name string) (string, bool, error)
+	SetCheckpoint(ctx context.Context, source, name, value string) error
+	RecordIngestRun(ctx context.Context, r store.IngestRun) error
+}
+
+var _ Store = (*store.Store)(nil)
+
+// Options configure New. cmd/ maps the config's pagerduty section onto it.
+type Options struct {
+	BaseURL    string   // default https://api.pagerduty.com
+	Token      string   // API token (required); never logged
+	ServiceIDs []string // only incidents of these services; empty = all
+	TeamIDs    []string // only incidents of these teams; empty = all
+	// RequestsPerMinute is the request budget; 0 means unlimited. PagerDuty
+	// allows 960 a minute per token.
+	RequestsPerMinute int
+	// SeverityByPriority maps priority names to severities ("P1" -> "SEV1");
+	// SeverityByUrgency maps "high"/"low" for incidents without a mapped
+	// priority. Unmapped incidents get store.SeverityUnknown.
+	SeverityByPriority map[string]string
+	SeverityByUrgency  map[string]string
+	// BackfillStart is where the first Sync starts (required until the
+	// checkpoints exist).
+	BackfillStart time.Time
+	PageSize      int // default and maximum 100
+	// HTTPClient's Transport (if any) is wrapped by the httpx transport. Its
+	// Timeout is not used: it would bound retries and rate-limit waits too;
+	// AttemptTimeout bounds each attempt instead. Nil means a default client.
+	HTTPClient *http.Client
+	Logger     *slog.Logger
+	Registerer prometheus.Registerer
+	Now        func() time.Time // clock; time.Now when nil
+
+	// Tuning, mostly for tests; zero values get the defaults.
+	MaxAttempts    int           // per request, by the transport (default 8)
+	BaseBackoff    time.Duration // first retry delay (default 500ms)
+	AttemptTimeout time.Duration // per attempt (default 60s)
+	DecodeAttempts int           // fetches of a page whose JSON does not decode (default 4)
+	WindowPasses   int           // pagings of a window whose items shift (default 5)
+	WindowTarget   int           // items a window is sized for (default 4/5 of OffsetCap)
+	OffsetCap      int           // PagerDuty's cap on offset+limit (default 10000)
+	InitialSpan    time.Duration // first window (default 7 days)
+	RefreshBatch   int           // above this many incidents to re-fetch, list windows instead of one GET each (default 30)
+	TimelineBatch  int           // incidents per stored-timeline query (default 100)
+	FlushItems     int           // items stored per batch while a window is paged (default 2000)
+	// Clock and Sleep drive the transport's budget and retry waits (wall
+	// time, unlike Now, which dates the data); nil means real time.
+	Clock func() time.Time
+	Sleep func(ctx context.Context, d time.Duration) error
+}
+
+// Ingester is the PagerDuty source. It implements ingest.Source.
+type Ingester struct {
+	opts      Options
+	st        Store
+	client    *pd.Client
+	transport *httpx.Transport
+	baseURL   string
+	log       *slog.Logger
+	metrics   *metrics
+	sev       SeverityMapping
+}
+
+var _ ingest.Source = (*Ingester)(nil)
+
+// New builds the ingester.
+func New(st Store, opts Options) (*Ingester, error) {
+	if st == nil {
+		return nil, errors.New("pagerduty: no store")
+	}
+	if opts.Token == "" {
+		return nil, errors.New("pagerduty: no API token")
+	}
+	if opts.BaseURL == "" {
+		opts.BaseURL = "https://api.pagerduty.com"
+	}
+	if opts.PageSize <= 0 || opts.PageSize > 100 {
+		opts.PageSize = 100
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.AttemptTimeout == 0 {
+		opts.AttemptTimeout = 60 * time.Second
+	}
+	if opts.DecodeAttempts <= 0 {
+		opts.DecodeAttempts = 4
+	}
+	if opts.WindowPasses <= 0 {
+		opts.WindowPasses = 5
+	}
+	if opts.OffsetCap <= 0 {
+		opts.OffsetCap = maxOffset
+	}
+	if opts.WindowTarget <= 0 || opts.WindowTarget > opts.OffsetCap {
+		opts.WindowTarget = opts.OffsetCap * 4 / 5
+	}
+	if opts.InitialSpan <= 0 {
+		opts.InitialSpan = 7 * 24 * time.Hour
+	}
+	if opts.RefreshBatch <= 0 {
+		opts.RefreshBatch = 30
+	}
+	if opts.FlushItems <= 0 {
+		opts.FlushItems = 2000
+	}
+	if opts.TimelineBatch <= 0 {
+		opts.TimelineBatch = 100
+	}
+	log := opts.Logger.With("source", Source)
+	m, err := newMetrics(opts.Registerer)
+	if err != nil {
+		return nil, fmt.Errorf("pagerduty: register metrics: %w", err)
+	}
+	hc := &http.Client{}
+	var base http.RoundTripper
+	if opts.HTTPClient != nil {
+		base = opts.HTTPClient.Transport
+	}
+	tr, err := httpx.New(httpx.Options{
+		Source: Source, Base: base, RequestsPerMinute: opts.RequestsPerMinute,
+		MaxAttempts: opts.MaxAttempts, BaseBackoff: opts.BaseBackoff, AttemptTimeout: opts.AttemptTimeout,
+		BufferBodies: true,
+		Endpoint:     httpx.Templates("/incidents", "/incidents/{id}", "/incidents/{id}/log_entries", "/log_entries", "/services", "/teams", "/priorities", "/users"),
+		Registerer:   opts.Registerer, Logger: log, Now: opts.Clock, Sleep: opts.Sleep,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("pagerduty: %w", err)
+	}
+	hc.Transport = tr
+	baseURL := strings.TrimSuffix(opts.BaseURL, "/")
+	client := pd.NewClient(opts.Token, pd.WithAPIEndpoint(baseURL))
+	client.HTTPClient = hc
+	return &Ingester{
+		opts: opts, st: st, client: client, transport: tr, baseURL: baseURL, log: log, metrics: m,
+		sev: SeverityMapping{ByPriority: opts.SeverityByPriority, ByUrgency: opts.SeverityByUrgency},
+	}, nil
+}
+
+// Name is the source name.
+func (in *Ingester) Name() string { return Source }
+
+// run is the state of one Sync.
+type run struct {
+	now        time.Time
+	incThrough time.Time // the incidents checkpoint at the start of the run
+	anyStored  bool      // whether an earlier run stored incidents (the checkpoint exists)
+	refreshed  map[string]bool
+	// timelines of the incidents this run saw log entries of; complete for
+	// those whose trigger it saw: all their entries come after it.
+	timelines map[string]*timeline
+	stats     ingest.Stats
+}
+
+// Sync runs one pass: timelines, open incidents, new incidents.
+func (in *Ingester) Sync(ctx context.Context) (ingest.Stats, error) {
+	start := in.opts.Now().UTC()
+	before := in.transport.Stats()
+	r := &run{now: start.Truncate(time.Second), refreshed: map[string]bool{}, timelines: map[string]*timeline{}}
+	runID := strconv.FormatInt(start.UnixNano(), 36)
+	_ = in.st.RecordIngestRun(ctx, store.IngestRun{Source: Source, RunID: runID, StartedAt: start, Status: "running"})
+
+	err := in.sync(ctx, r)
+	if err != nil && ctx.Err() != nil && !errors.Is(err, ctx.Err()) {
+		err = fmt.Errorf("pagerduty: sync interrupted: %w: %v", ctx.Err(), err)
+	}
+
+	after := in.transport.Stats()
+	r.stats.Requests = after.Requests - before.Requests
+	r.stats.Retries = after.Retries - before.Retries
+	r.stats.RateWaits = after.RateWaits - before.RateWaits
+	finished := in.opts.Now().UTC()
+	rec := store.IngestRun{Source: Source, RunID: runID, StartedAt: start, FinishedAt: finished, Status: "success",
+		Requests: r.stats.Requests, Records: r.stats.Records}
+	if err != nil {
+		rec.Status, rec.Error = "failed", err.Error()
+		in.metrics.SyncErrors.Inc()
+		in.log.Error("sync failed", "err", err, "requests", r.stats.Requests, "records", r.stats.Records)
+	} else {
+		in.metrics.LastSuccess.Set(float64(finished.Unix()))
+		in.log.Info("sync done", "requests", r.stats.Requests, "records", r.stats.Records, "unmapped", r.stats.Unmapped,
+			"retries", r.stats.Retries, "rate_waits", r.stats.RateWaits, "took", finished.Sub(start))
+	}
+	in.metrics.SyncDuration.Set(finished.Sub(start).Seconds())
+	// Record the outcome even when ctx was cancelled.
+	_ = in.st.RecordIngestRun(context.WithoutCancel(ctx), rec)
+	return r.stats, err
+}
+
+func (in *Ingester) sync(ctx context.Context, r *run) error {
+	logThrough, err := in.checkpoint(ctx, checkpointLogEntries)
+	if err != nil {
+		return err
+	}
+	r.incThrough, r.anyStored, err = in.checkpointOK(ctx, checkpointIncidents)
+	if err != nil {
+		return err
+	}
+
+	// 1. Timelines.
+	span := in.opts.InitialSpan
+	if logThrough.Before(r.now) {
+		in.log.Info("fetching log entries", "since", logThrough, "until", r.now)
+		err := in.walk(ctx, kindLogEntry, logThrough, r.now, &span, func(ctx context.Context, items []json.RawMessage) error {
+			return in.storeLogEntries(ctx, r, items)
+		}, func(ctx context.Context, until time.Time) error {
+			return in.setCheckpoint(ctx, checkpointLogEntries, until)
+		})
+		if err != nil {
+			return err
+		}
+	}
+
+	// 2. Incidents still open at the last run.
+	open, err := in.st.Incidents(ctx, store.IncidentFilter{Source: Source, CreatedTo: r.incThrough, OpenOnly: true})
+	if err != nil {
+		return fmt.Errorf("pagerduty: read open incidents: %w", err)
+	}
+	var stale []store.Incident
+	for _, x := range open {
+		if !r.refreshed[x.ID] {
+			stale = append(stale, x)
+		}
+	}
+	if len(stale) > 0 {
+		in.log.Info("re-syncing incidents open at the last run", "count", len(stale))
+		if err := in.refresh(ctx, r, stale); err != nil {
+			return err
+		}
+	}
+
+	// 3. New incidents.
+	if r.incThrough.Before(r.now) {
+		in.log.Info("fetching incidents", "since", r.incThrough, "until", r.now)
+		span := in.opts.InitialSpan
+		err := in.walk(ctx, kindIncident, r.incThrough, r.now, &span, func(ctx context.Context, items []json.RawMessage) error {
+			return in.storeIncidents(ctx, r, items, nil)
+		}, func(ctx context.Context, until time.Time) error {
+			return in.setCheckpoint(ctx, checkpointIncidents, until)
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (in *Ingester) checkpoint(ctx context.Context, name string) (time.Time, error) {
+	t, _, err := in.checkpointOK(ctx, name)
+	return t, err
+}
+
+// checkpointOK reads a checkpoint; ok is false when it does not exist yet and
+// the backfill start is returned instead.
+func (in *Ingester) checkpointOK(ctx context.Context, name string) (time.Time, bool, error) {
+	v, ok, err := in.st.Checkpoint(ctx, Source, name)
+	if err != nil {
+		return time.Time{}, false, fmt.Errorf("pagerduty: read checkpoint %s: %w", name, err)
+	}
+	if !ok {
+		if in.opts.BackfillStart.IsZero() {
+			return time.Time{}, false, fmt.Errorf("pagerduty: no %s checkpoint and no backfill start", name)
+		}
+		return in.opts.BackfillStart.UTC().Truncate(time.Second), false, nil
+	}
+	t, err := time.Parse(time.RFC3339, v)
+	if err != nil {
+		return time.Time{}, false, fmt.Errorf("pagerduty: checkpoint %s: bad value %q: %w", name, v, err)
+	}
+	return t.UTC(), true, nil
+}
+
+func (in *Ingester) setCheckpoint(ctx context.Context, name string, t time.Time) error {
+	if err := in.st.SetCheckpoint(ctx, Source, name, t.UTC().Format(time.RFC3339)); err != nil {
+		return fmt.Errorf("pagerduty: advance checkpoint %s to %s: %w", name, t.Format(time.RFC3339), err)
+	}
+	return nil
+}
+
+// storeLogEntries stores a batch of log entries and re-derives the incidents
+// stored by earlier runs that the batch touched. The caller advances the
+// checkpoint once the whole window is stored.
+func (in *Ingester) storeLogEntries(ctx context.Context, r *run, items []json.RawMessage) error {
+	evs := make([]store.TimelineEvent, 0, len(items))
+	raws := make([]store.RawDocument, 0, len(items))
+	services := set(in.opts.ServiceIDs)
+	touched := map[string]bool{}
+	for _, raw := range items {
+		ev, svc, unknownType, err := mapLogEntry(raw)
+		if err != nil {
+			in.unmapped(r, kindLogEntry, idOf(raw), err)
+			continue
+		}
+		if services != nil && !services[svc] {
+			continue
+		}
+		if unknownType {
+			in.metrics.UnknownEnums.WithLabelValues("log_entry.type").Inc()
+			in.log.Debug("unknown log entry type", "id", ev.ID, "type", ev.RawType)
+		}
+		evs = append(evs, ev)
+		raws = append(raws, store.RawDocument{Source: Source, Kind: kindLogEntry, ID: ev.ID, FetchedAt: r.now, Body: raw})
+		touched[ev.IncidentID] = true
+	}
+	// Fold every event into its incident's timeline; a timeline is complete
+	// once its trigger is seen (entries come newest first, so the trigger may
+	// arrive after the rest of the window).
+	for _, ev := range evs {
+		tl := r.timelines[ev.IncidentID]
+		if tl == nil {
+			tl = &timeline{}
+			r.timelines[ev.IncidentID] = tl
+		}
+		tl.add(ev)
+		if ev.Type == store.EventTrigger {
+			tl.complete = true
+		}
+	}
+	if err := in.st.UpsertRaw(ctx, raws); err != nil {
+		return fmt.Errorf("pagerduty: store raw log entries: %w", err)
+	}
+	if err := in.st.UpsertTimelineEvents(ctx, evs); err != nil {
+		return fmt.Errorf("pagerduty: store timeline events: %w", err)
+	}
+	in.stored(r, "raw_document", len(raws))
+	in.stored(r, "timeline_event", len(evs))
+
+	// Incidents triggered in this run are new: step 3 stores them. The others
+	// may have been stored by an earlier run: re-derive those. In a first
+	// backfill no run has stored any.
+	var older []string
+	for id := range touched {
+		if tl := r.timelines[id]; (tl == nil || !tl.complete) && r.anyStored {
+			older = append(older, id)
+		}
+	}
+	if len(older) > 0 {
+		sort.Strings(older)
+		tl, err := in.timelineEvents(ctx, older)
+		if err != nil {
+			return err
+		}
+		var stale []store.Incident
+		for _, id := range older {
+			created := triggerTime(tl[id])
+			// Only incidents already stored, i.e. created before the
+			// incidents checkpoint; those without a trigger began before
+			// the backfill and are not ingested.
+			if !created.IsZero() && created.Before(r.incThrough) {
+				stale = append(stale, store.Incident{ID: id, CreatedAt: created})
+			}
+		}
+		if len(stale) > 0 {
+			if err := in.refresh(ctx, r, stale); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func triggerTime(evs []store.TimelineEvent) time.Time {
+	var t time.Time
+	for _, e := range evs {
+		if e.Type == store.EventTrigger && (t.IsZero() || e.CreatedAt.Before(t)) {
+			t = e.CreatedAt
+		}
+	}
+	return t
+}
+
+// timelineEvents reads stored timelines by incident, a few incidents per
+// query (the store matches ids with has(), whose cost grows with the list).
+func (in *Ingester) timelineEvents(ctx context.Context, ids []string) (map[string][]store.TimelineEvent, error) {
+	out := make(map[string][]store.TimelineEvent, len(ids))
+	for i := 0; i < len(ids); i += in.opts.TimelineBatch {
+		evs, err := in.st.TimelineEvents(ctx, ids[i:min(i+in.opts.TimelineBatch, len(ids))])
+		if err != nil {
+			return nil, fmt.Errorf("pagerduty: read timelines: %w", err)
+		}
+		for _, e := range evs {
+			out[e.IncidentID] = append(out[e.IncidentID], e)
+		}
+	}
+	return out, nil
+}
+
+// refresh fetches stored incidents again and re-derives them: one GET each
+// when they are few, else listing the created_at windows around them.
+func (in *Ingester) refresh(ctx context.Context, r *run, incs []store.Incident) error {
+	sort.Slice(incs, func(i, j int) bool { return incs[i].CreatedAt.Before(incs[j].CreatedAt) })
+	want := map[string]bool{}
+	for _, x := range incs {
+		want[x.ID] = true
+	}
+	// Group incidents created within a day of each other; a big group is
+	// listed, the rest fetched one by one.
+	var singles []string
+	for i := 0; i < len(incs); {
+		j := i + 1
+		for j < len(incs) && incs[j].CreatedAt.Sub(incs[j-1].CreatedAt) < 24*time.Hour {
+			j++
+		}
+		group := incs[i:j]
+		if len(group) > in.opts.RefreshBatch || len(incs) > in.opts.RefreshBatch && len(group) >= 5 {
+			span := in.opts.InitialSpan
+			from, to := group[0].CreatedAt, group[len(group)-1].CreatedAt.Add(time.Second)
+			err := in.walk(ctx, kindIncident, from, to, &span, func(ctx context.Context, items []json.RawMessage) error {
+				return in.storeIncidents(ctx, r, items, want)
+			}, nil)
+			if err != nil {
+				return err
+			}
+		} else {
+			for _, x := range group {
+				singles = append(singles, x.ID)
+			}
+		}
+		i = j
+	}
+	const batch = 50
+	for i := 0; i < len(singles); i += batch {
+		var items []json.RawMessage
+		for _, id := range singles[i:min(i+batch, len(singles))] {
+			raw, err := in.getIncident(ctx, id)
+			if notFound(err) {
+				// Gone, or out of the token's reach (a service or team
+				// removed from its access): keep the last stored state.
+				in.unmapped(r, "incident_not_found", id, err)
+				continue
+			}
+			if err != nil {
+				return err
+			}
+			items = append(items, raw)
+		}
+		if err := in.storeIncidents(ctx, r, items, want); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// storeIncidents maps incidents with their stored timelines and stores them;
+// only ids in keep when keep is not nil.
+func (in *Ingester) storeIncidents(ctx context.Context, r *run, items []json.RawMessage, keep map[string]bool) error {
+	type item struct {
+		id  string
+		raw json.RawMessage
+	}
+	var sel []item
+	var ids []string
+	for _, raw := range items {
+		id := idOf(raw)
+		if keep != nil && !keep[id] {
+			continue
+		}
+		sel = append(sel, item{id, raw})
+		if id != "" {
+			ids = append(ids, id)
+		}
+	}
+	if len(sel) == 0 {
+		return nil
+	}
+	// Timelines this run saw whole come from memory, the others from the
+	// store.
+	var missing []string
+	for _, id := range ids {
+		if tl := r.timelines[id]; tl == nil || !tl.complete {
+			missing = append(missing, id)
+		}
+	}
+	byInc, err := in.timelineEvents(ctx, missing)
+	if err != nil {
+		return err
+	}
+	incs := make([]store.Incident, 0, len(sel))
+	raws := make([]store.RawDocument, 0, len(sel))
+	for _, it := range sel {
+		tl := r.timelines[it.id]
+		if tl == nil || !tl.complete {
+			t := timelineOf(byInc[it.id])
+			tl = &t
+		}
+		x, unk, err := mapIncident(it.raw, *tl, in.sev)
+		if err != nil {
+			in.unmapped(r, kindIncident, it.id, err)
+			continue
+		}
+		for _, f := range unk {
+			in.metrics.UnknownEnums.WithLabelValues("incident." + f).Inc()
+			in.log.Debug("unknown enum value", "id", x.ID, "field", f)
+		}
+		incs = append(incs, x)
+		raws = append(raws, store.RawDocument{Source: Source, Kind: kindIncident, ID: x.ID, FetchedAt: r.now, Body: it.raw})
+		if keep != nil {
+			r.refreshed[x.ID] = true
+		}
+	}
+	if err := in.st.UpsertRaw(ctx, raws); err != nil {
+		return fmt.Errorf("pagerduty: store raw incidents: %w", err)
+	}
+	if err := in.st.UpsertIncidents(ctx, incs); err != nil {
+		return fmt.Errorf("pagerduty: store incidents: %w", err)
+	}
+	in.stored(r, "raw_document", len(raws))
+	in.stored(r, "incident", len(incs))
+	return nil
+}
+
+func (in *Ingester) unmapped(r *run, kind, id string, err error) {
+	r.stats.Unmapped++
+	in.metrics.Unmapped.WithLabelValues(kind).Inc()
+	in.log.Warn("skipping a record that cannot be mapped", "kind", kind, "id", id, "err", err)
+}
+
+func (in *Ingester) stored(r *run, table string, n int) {
+	r.stats.Records += uint64(n)
+	in.metrics.Stored.WithLabelValues(table).Add(float64(n))
+}
+
+func set(vs []string) map[string]bool {
+	if len(vs) == 0 {
+		return nil
+	}
+	m := make(map[string]bool, len(vs))
+	for _, v := range vs {
+		m[v] = true
+	}
+	return m
+}
+
+// notFound reports whether err is PagerDuty's 404 (go-pagerduty returns its
+// APIError by value or by pointer depending on the call).
+func notFound(err error) bool {
+	var v pd.APIError
+	var p *pd.APIError
+	return errors.As(err, &v) && v.StatusCode == http.StatusNotFound ||
+		errors.As(err, &p) && p != nil && p.StatusCode == http.StatusNotFound
+}

@@ -1,0 +1,384 @@
+package org
+
+import (
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Action-item workflow parameters, by Jira priority index (0 Highest .. 4 Lowest).
+var (
+	aiPriorityBySev = [6][]float64{
+		{}, {30, 45, 20, 5, 0}, {10, 40, 35, 15, 0}, {0, 15, 45, 30, 10}, {0, 15, 45, 30, 10}, {0, 15, 45, 30, 10},
+	}
+	closeMedianDays = []float64{6, 14, 30, 55, 80}
+	neverCloseP     = []float64{0.03, 0.08, 0.15, 0.25, 0.35}
+	dueMedianDays   = []float64{14, 21, 30, 60, 90}
+)
+
+const (
+	vagueShare        = 0.17
+	initialAssigneeP  = 0.75
+	laterAssigneeP    = 0.6
+	initialDueP       = 0.6
+	laterDueP         = 0.5
+	wontDoP           = 0.08
+	reopenP           = 0.06
+	botChurnShare     = 0.005
+	labelActionItem   = "postmortem-action"
+	labelBotChurn     = "sla-warning"
+	labelBlocked      = "blocked"
+	aiKeyPrefix       = "ACT-"
+	automationAccount = "automation"
+)
+
+type aiPlan struct {
+	ai     ActionItem
+	team   int
+	events []aiEvent
+}
+
+type aiEvent struct {
+	at     time.Time
+	field  string // "status", "assignee", "duedate", "priority", "labels+", "labels-"
+	value  string // status name, user id, priority name, label
+	due    time.Time
+	author string // account id; automationAccount for the bot
+}
+
+func (g *gen) buildActionItems(plans []*pmPlan) {
+	o := g.org
+	r := newRNG(g.opts.Seed, streamActions)
+	tr := newRNG(g.opts.Seed, streamText+100)
+	prios := JiraPriorities()
+	g.aiPlans = make([]aiPlan, 0, len(plans)*5)
+	for _, p := range plans {
+		n := r.weighted(actionCountW)
+		late := r.chance(0.3)
+		base := p.pm.CreatedAt
+		if late {
+			base = base.Add(r.lognormalDur(20*time.Hour, 0.6, time.Hour, 0))
+		}
+		ctx := g.slotsFor(tr, p)
+		usedAct := map[string]bool{}
+		at := base
+		for j := range n {
+			at = at.Add(r.uniformDur(time.Minute, 15*time.Minute))
+			theme := p.pm.FactorThemes[j%len(p.pm.FactorThemes)]
+			ts := &themeCatalog[themeIdx(theme)]
+			vague := r.chance(vagueShare)
+			var summary, desc string
+			if vague {
+				summary = sentence(tr, pick(tr, vagueActions), ctx)
+				desc = "Follow-up from " + p.pm.Key + "."
+			} else {
+				k := tr.IntN(len(ts.actions))
+				for tries := 0; usedAct[ts.actions[k]] && tries < 4; tries++ {
+					k = (k + 1) % len(ts.actions)
+				}
+				usedAct[ts.actions[k]] = true
+				summary = sentence(tr, ts.actions[k], ctx)
+				desc = "Follow-up from " + p.pm.Key + " (" + p.pm.Title + ").\n\nDone when: " + strings.ToLower(summary[:1]) + summary[1:] + " is in place and verified in production."
+			}
+			if !at.Before(o.End) {
+				continue
+			}
+			pi := r.weighted(aiPriorityBySev[p.sev])
+			if vague && pi < 4 && r.chance(0.5) {
+				pi++
+			}
+			a := ActionItem{
+				PostmortemKey: p.pm.Key, Summary: summary, Description: desc, Theme: theme,
+				TeamID: o.Teams[p.team].ID, Component: o.Teams[p.team].Slug,
+				CreatedAt: at, Vague: vague,
+			}
+			a.Initial = ActionItemState{Status: AIToDo, StatusCategory: CategoryNew, Priority: prios[pi].Name, Labels: []string{labelActionItem}, UpdatedAt: at}
+			plan := aiPlan{ai: a, team: p.team}
+			g.planActionWorkflow(r, &plan, p, pi)
+			p.actions = append(p.actions, len(g.aiPlans))
+			g.aiPlans = append(g.aiPlans, plan)
+		}
+	}
+
+	// Bot churn on a few old items: the automation toggles a label >100 times.
+	var cands []int
+	for i := range g.aiPlans {
+		if o.End.Sub(g.aiPlans[i].ai.CreatedAt) >= 21*24*time.Hour {
+			cands = append(cands, i)
+		}
+	}
+	nBot := max(2, int(float64(len(g.aiPlans))*botChurnShare+0.5))
+	for _, k := range r.Perm(len(cands))[:min(nBot, len(cands))] {
+		pl := &g.aiPlans[cands[k]]
+		t := pl.ai.CreatedAt.Add(time.Hour)
+		on := false
+		for range r.between(110, 160) {
+			t = t.Add(r.uniformDur(30*time.Minute, 3*time.Hour))
+			f := "labels+"
+			if on {
+				f = "labels-"
+			}
+			on = !on
+			pl.events = append(pl.events, aiEvent{at: t, field: f, value: labelBotChurn, author: automationAccount})
+		}
+	}
+
+	// Keys in creation order, then replay each changelog.
+	order := make([]int, len(g.aiPlans))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(a, b int) int { return g.aiPlans[a].ai.CreatedAt.Compare(g.aiPlans[b].ai.CreatedAt) })
+	o.ActionItems = make([]ActionItem, len(order))
+	for k, i := range order {
+		pl := &g.aiPlans[i]
+		pl.ai.Key = aiKeyPrefix + strconv.Itoa(k+1)
+		g.finishActionItem(pl)
+		o.ActionItems[k] = pl.ai
+	}
+	// The postmortems list their items in key order.
+	for _, p := range plans {
+		slices.SortStableFunc(p.actions, func(a, b int) int {
+			return g.aiPlans[a].ai.CreatedAt.Compare(g.aiPlans[b].ai.CreatedAt)
+		})
+	}
+}
+
+// planActionWorkflow draws an item's life: owner, due date, progress,
+// closure, reopening and edits. Events after End are dropped later.
+func (g *gen) planActionWorkflow(r *rng, pl *aiPlan, p *pmPlan, pi int) {
+	o := g.org
+	a := &pl.ai
+	c := a.CreatedAt
+	members := g.teamUsers[pl.team]
+	pmAuthor := o.Users[o.userIdx[p.pm.AuthorID]].JiraAccountID
+	pickOwner := func() string {
+		if r.chance(0.3) {
+			return p.pm.AuthorID
+		}
+		return o.Users[pick(r, members)].ID
+	}
+	add := func(ev aiEvent) {
+		ev.at = ev.at.Truncate(time.Second)
+		if !ev.at.After(c) {
+			ev.at = c.Add(time.Second)
+		}
+		pl.events = append(pl.events, ev)
+	}
+	ownerAcct := func(uid string) string {
+		if uid == "" {
+			return pmAuthor
+		}
+		return o.Users[o.userIdx[uid]].JiraAccountID
+	}
+
+	owner := ""
+	if r.chance(initialAssigneeP) {
+		owner = pickOwner()
+		a.Initial.AssigneeID = owner
+	} else if r.chance(laterAssigneeP) {
+		owner = pickOwner()
+		add(aiEvent{at: c.Add(r.lognormalDur(48*time.Hour, 1.0, 10*time.Minute, 0)), field: "assignee", value: owner, author: pmAuthor})
+	}
+
+	// Closure plan.
+	vagueBoost := 0.0
+	if a.Vague {
+		vagueBoost = 0.25
+	}
+	closes := !r.chance(neverCloseP[pi] + vagueBoost)
+	closeDur := r.lognormalDur(time.Duration(closeMedianDays[pi]*24*float64(time.Hour)), 0.9, 2*time.Hour, 0)
+	closeAt := c.Add(closeDur)
+
+	dueOffset := r.lognormalDur(time.Duration(dueMedianDays[pi]*24*float64(time.Hour)), 0.4, 3*24*time.Hour, 0)
+	due := midnight(c.Add(dueOffset))
+	hasDue := false
+	if r.chance(initialDueP) {
+		a.Initial.DueDate, hasDue = due, true
+	} else if r.chance(laterDueP) {
+		add(aiEvent{at: c.Add(r.lognormalDur(72*time.Hour, 0.8, 10*time.Minute, 0)), field: "duedate", due: due, author: pmAuthor})
+		hasDue = true
+	}
+	if hasDue && (!closes || closeAt.After(due)) && r.chance(0.35) {
+		pushAt := due.Add(r.uniformDur(24*time.Hour, 5*24*time.Hour))
+		if !closes || pushAt.Before(closeAt) {
+			add(aiEvent{at: pushAt, field: "duedate", due: due.Add(time.Duration(r.between(14, 45)) * 24 * time.Hour), author: ownerAcct(owner)})
+		}
+	}
+	if r.chance(0.08) && len(members) > 1 {
+		end := c.Add(60 * 24 * time.Hour)
+		if closes && closeAt.Before(end) {
+			end = closeAt
+		}
+		add(aiEvent{at: c.Add(r.uniformDur(time.Hour, end.Sub(c))), field: "assignee", value: o.Users[pick(r, members)].ID, author: pmAuthor})
+	}
+	if r.chance(0.08) {
+		np := pi + 1
+		if pi == 4 || (pi > 0 && r.chance(0.5)) {
+			np = pi - 1
+		}
+		add(aiEvent{at: c.Add(r.uniformDur(time.Hour, 30*24*time.Hour)), field: "priority", value: JiraPriorities()[np].Name, author: pmAuthor})
+	}
+	if r.chance(0.05) {
+		bt := c.Add(r.uniformDur(time.Hour, 20*24*time.Hour))
+		add(aiEvent{at: bt, field: "labels+", value: labelBlocked, author: ownerAcct(owner)})
+		if r.chance(0.5) {
+			add(aiEvent{at: bt.Add(r.lognormalDur(7*24*time.Hour, 0.7, time.Hour, 0)), field: "labels-", value: labelBlocked, author: ownerAcct(owner)})
+		}
+	}
+
+	worker := ownerAcct(owner)
+	switch {
+	case closes && r.chance(wontDoP+vagueBoost):
+		if r.chance(0.3) {
+			add(aiEvent{at: c.Add(closeDur / 3), field: "status", value: AIInProgress, author: worker})
+		}
+		add(aiEvent{at: closeAt, field: "status", value: AIWontDo, author: pmAuthor})
+	case closes:
+		add(aiEvent{at: c.Add(time.Duration(float64(closeDur) * (0.05 + 0.45*r.Float64()))), field: "status", value: AIInProgress, author: worker})
+		if r.chance(0.4) {
+			add(aiEvent{at: c.Add(time.Duration(float64(closeDur) * (0.7 + 0.25*r.Float64()))), field: "status", value: AIInReview, author: worker})
+		}
+		add(aiEvent{at: closeAt, field: "status", value: AIDone, author: worker})
+		if r.chance(reopenP) {
+			ro := closeAt.Add(r.lognormalDur(10*24*time.Hour, 0.8, time.Hour, 0))
+			to := AIInProgress
+			if r.chance(0.3) {
+				to = AIToDo
+			}
+			add(aiEvent{at: ro, field: "status", value: to, author: pmAuthor})
+			if r.chance(0.75) {
+				add(aiEvent{at: ro.Add(r.lognormalDur(7*24*time.Hour, 0.8, time.Hour, 0)), field: "status", value: AIDone, author: worker})
+			}
+		}
+	default:
+		if r.chance(0.45) {
+			add(aiEvent{at: c.Add(r.lognormalDur(7*24*time.Hour, 1.0, time.Hour, 0)), field: "status", value: AIInProgress, author: worker})
+		}
+	}
+}
+
+func midnight(t time.Time) time.Time {
+	t = t.UTC()
+	return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)
+}
+
+// finishActionItem turns planned events into a changelog (dropping those at
+// or after End and those that would not change anything) and sets the final
+// state by replaying it.
+func (g *gen) finishActionItem(pl *aiPlan) {
+	o := g.org
+	a := &pl.ai
+	a.org = o
+	slices.SortStableFunc(pl.events, func(x, y aiEvent) int { return x.at.Compare(y.at) })
+	st := a.Initial
+	st.Labels = slices.Clone(st.Labels)
+	last := a.CreatedAt
+	for _, ev := range pl.events {
+		at := ev.at
+		if !at.After(last) {
+			at = last.Add(time.Second)
+		}
+		if !at.Before(o.End) {
+			break
+		}
+		var item ChangeItem
+		switch ev.field {
+		case "status":
+			if ev.value == st.Status {
+				continue
+			}
+			item = statusItem(st.Status, ev.value)
+			st.Status = ev.value
+		case "assignee":
+			if ev.value == st.AssigneeID {
+				continue
+			}
+			item = ChangeItem{Field: "assignee", FieldType: "jira", FieldID: "assignee"}
+			if st.AssigneeID != "" {
+				u := o.UserByID(st.AssigneeID)
+				item.From, item.FromString = u.JiraAccountID, u.Name
+			}
+			u := o.UserByID(ev.value)
+			item.To, item.ToString = u.JiraAccountID, u.Name
+			st.AssigneeID = ev.value
+		case "duedate":
+			if ev.due.Equal(st.DueDate) {
+				continue
+			}
+			item = ChangeItem{Field: "duedate", FieldType: "jira", FieldID: "duedate"}
+			item.From, item.FromString = dueStrings(st.DueDate)
+			item.To, item.ToString = dueStrings(ev.due)
+			st.DueDate = ev.due
+		case "priority":
+			if ev.value == st.Priority {
+				continue
+			}
+			item = ChangeItem{Field: "priority", FieldType: "jira", FieldID: "priority",
+				From: jiraPriorityID(st.Priority), FromString: st.Priority, To: jiraPriorityID(ev.value), ToString: ev.value}
+			st.Priority = ev.value
+		case "labels+", "labels-":
+			has := slices.Contains(st.Labels, ev.value)
+			var nl []string
+			if ev.field == "labels+" {
+				if has {
+					continue
+				}
+				nl = append(slices.Clone(st.Labels), ev.value)
+			} else {
+				if !has {
+					continue
+				}
+				nl = slices.DeleteFunc(slices.Clone(st.Labels), func(s string) bool { return s == ev.value })
+			}
+			item = labelsItem(st.Labels, nl)
+			st.Labels = nl
+		}
+		author := ev.author
+		if author == automationAccount {
+			author = o.Automation.JiraAccountID
+		}
+		a.Changelog = append(a.Changelog, History{At: at, AuthorAccountID: author, Items: []ChangeItem{item}})
+		last = at
+	}
+	fin := a.StateAt(o.End)
+	a.Status, a.StatusCategory, a.AssigneeID, a.Priority, a.DueDate, a.Labels = fin.Status, fin.StatusCategory, fin.AssigneeID, fin.Priority, fin.DueDate, fin.Labels
+	a.AssigneeAccountID = fin.AssigneeAccountID
+	a.ResolvedAt, a.UpdatedAt, a.Reopened = fin.ResolvedAt, fin.UpdatedAt, fin.Reopened
+}
+
+func dueStrings(d time.Time) (string, string) {
+	if d.IsZero() {
+		return "", ""
+	}
+	s := d.Format("2006-01-02")
+	return s, s + " 00:00:00.0"
+}
+
+func jiraPriorityID(name string) string {
+	for _, p := range JiraPriorities() {
+		if p.Name == name {
+			return p.ID
+		}
+	}
+	return ""
+}
+
+func jiraStatus(name string) JiraStatus {
+	for _, s := range JiraStatuses() {
+		if s.Name == name {
+			return s
+		}
+	}
+	return JiraStatus{Name: name, Category: CategoryNew}
+}
+
+func statusItem(from, to string) ChangeItem {
+	f, t := jiraStatus(from), jiraStatus(to)
+	return ChangeItem{Field: "status", FieldType: "jira", FieldID: "status", From: f.ID, FromString: f.Name, To: t.ID, ToString: t.Name}
+}
+
+func labelsItem(from, to []string) ChangeItem {
+	return ChangeItem{Field: "labels", FieldType: "jira", FieldID: "labels", FromString: strings.Join(from, " "), ToString: strings.Join(to, " ")}
+}

@@ -1,0 +1,443 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+)
+
+// UpsertRaw stores raw API documents.
+func (s *Store) UpsertRaw(ctx context.Context, docs []RawDocument) error {
+	v := s.NextVersion()
+	return s.batch(ctx, "raw_documents", "source, kind, id, fetched_at, body, version", len(docs), func(b driver.Batch, i int) error {
+		d := docs[i]
+		return b.Append(d.Source, d.Kind, d.ID, utc(d.FetchedAt), string(d.Body), v)
+	})
+}
+
+const incidentColumns = `source, id, number, title, url, incident_key, service_id, service_name, team_id, team_name,
+escalation_policy_id, priority, urgency, severity, status, created_at, acknowledged_at, resolved_at, updated_at,
+resolve_reason, merged_into, is_merged, auto_resolved, acknowledgement_count, assignment_count, escalation_count,
+reassignment_count`
+
+// UpsertIncidents writes incidents; a newer write of the same (source, id) wins.
+func (s *Store) UpsertIncidents(ctx context.Context, incs []Incident) error {
+	v := s.NextVersion()
+	return s.batch(ctx, "incidents", incidentColumns+", version", len(incs), func(b driver.Batch, i int) error {
+		x := incs[i]
+		return b.Append(x.Source, x.ID, x.Number, x.Title, x.URL, x.IncidentKey, x.ServiceID, x.ServiceName,
+			x.TeamID, x.TeamName, x.EscalationPolicyID, x.Priority, x.Urgency, x.Severity, x.Status,
+			utc(x.CreatedAt), nullTime(x.AcknowledgedAt), nullTime(x.ResolvedAt), utc(x.UpdatedAt),
+			x.ResolveReason, x.MergedInto, boolU8(x.Merged), boolU8(x.AutoResolved),
+			x.Acknowledgements, x.Assignments, x.Escalations, x.Reassignments, v)
+	})
+}
+
+// IncidentFilter selects incidents by creation time; zero bounds are open.
+type IncidentFilter struct {
+	Source                 string
+	CreatedFrom, CreatedTo time.Time // [from, to)
+	OpenOnly               bool
+}
+
+// Incidents reads deduplicated incidents ordered by created_at, id.
+func (s *Store) Incidents(ctx context.Context, f IncidentFilter) ([]Incident, error) {
+	q := "SELECT " + incidentColumns + " FROM " + s.Table("incidents") + " FINAL WHERE 1 = 1"
+	var args []any
+	if f.Source != "" {
+		q += " AND source = ?"
+		args = append(args, f.Source)
+	}
+	if !f.CreatedFrom.IsZero() {
+		q += " AND created_at >= ?"
+		args = append(args, utc(f.CreatedFrom))
+	}
+	if !f.CreatedTo.IsZero() {
+		q += " AND created_at < ?"
+		args = append(args, utc(f.CreatedTo))
+	}
+	if f.OpenOnly {
+		q += " AND status != 'resolved'"
+	}
+	q += " ORDER BY created_at, id"
+	rows, err := s.conn.Query(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("store: query incidents: %w", err)
+	}
+	defer rows.Close()
+	var out []Incident
+	for rows.Next() {
+		var x Incident
+		var ack, res *time.Time
+		var merged, auto uint8
+		if err := rows.Scan(&x.Source, &x.ID, &x.Number, &x.Title, &x.URL, &x.IncidentKey, &x.ServiceID, &x.ServiceName,
+			&x.TeamID, &x.TeamName, &x.EscalationPolicyID, &x.Priority, &x.Urgency, &x.Severity, &x.Status,
+			&x.CreatedAt, &ack, &res, &x.UpdatedAt, &x.ResolveReason, &x.MergedInto, &merged, &auto,
+			&x.Acknowledgements, &x.Assignments, &x.Escalations, &x.Reassignments); err != nil {
+			return nil, fmt.Errorf("store: scan incident: %w", err)
+		}
+		x.CreatedAt, x.UpdatedAt = x.CreatedAt.UTC(), x.UpdatedAt.UTC()
+		x.AcknowledgedAt, x.ResolvedAt = fromNull(ack), fromNull(res)
+		x.Merged, x.AutoResolved = merged == 1, auto == 1
+		out = append(out, x)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: read incidents: %w", err)
+	}
+	return out, nil
+}
+
+const timelineColumns = `source, incident_id, id, type, raw_type, created_at, agent_type, agent_id, agent_name,
+channel_type, summary, assignee_ids, user_id`
+
+// UpsertTimelineEvents writes timeline events.
+func (s *Store) UpsertTimelineEvents(ctx context.Context, evs []TimelineEvent) error {
+	v := s.NextVersion()
+	return s.batch(ctx, "timeline_events", timelineColumns+", version", len(evs), func(b driver.Batch, i int) error {
+		e := evs[i]
+		return b.Append(e.Source, e.IncidentID, e.ID, e.Type, e.RawType, utc(e.CreatedAt), e.AgentType, e.AgentID,
+			e.AgentName, e.ChannelType, e.Summary, strs(e.AssigneeIDs), e.UserID, v)
+	})
+}
+
+// TimelineEvents reads the deduplicated timeline of the given incidents (all
+// incidents when ids is empty), ordered by incident, time, id.
+func (s *Store) TimelineEvents(ctx context.Context, incidentIDs []string) ([]TimelineEvent, error) {
+	q := "SELECT " + timelineColumns + " FROM " + s.Table("timeline_events") + " FINAL"
+	var args []any
+	if len(incidentIDs) > 0 {
+		// One placeholder per id keeps the primary-key index usable (has(?, x)
+		// scans every row against every id).
+		q += " WHERE incident_id IN (" + strings.TrimSuffix(strings.Repeat("?, ", len(incidentIDs)), ", ") + ")"
+		for _, id := range incidentIDs {
+			args = append(args, id)
+		}
+	}
+	q += " ORDER BY incident_id, created_at, id"
+	rows, err := s.conn.Query(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("store: query timeline events: %w", err)
+	}
+	defer rows.Close()
+	var out []TimelineEvent
+	for rows.Next() {
+		var e TimelineEvent
+		if err := rows.Scan(&e.Source, &e.IncidentID, &e.ID, &e.Type, &e.RawType, &e.CreatedAt, &e.AgentType, &e.AgentID,
+			&e.AgentName, &e.ChannelType, &e.Summary, &e.AssigneeIDs, &e.UserID); err != nil {
+			return nil, fmt.Errorf("store: scan timeline event: %w", err)
+		}
+		e.CreatedAt = e.CreatedAt.UTC()
+		out = append(out, e)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: read timeline events: %w", err)
+	}
+	return out, nil
+}
+
+const postmortemColumns = `key, id, project, title, url, status, status_category, severity, team, service, author,
+labels, incident_ids, action_item_keys, created_at, updated_at, in_review_at, published_at, description_format,
+sections, missing_sections, summary, impact, detection, went_well, went_poorly, lucky, lessons,
+time_to_detect_seconds, factor_count, action_item_rows`
+
+// UpsertPostmortems writes postmortems and their contributing factors with one
+// version, so that reads see exactly the factors of the latest write.
+func (s *Store) UpsertPostmortems(ctx context.Context, pms []Postmortem) error {
+	v := s.NextVersion()
+	if err := s.batch(ctx, "postmortems", postmortemColumns+", version", len(pms), func(b driver.Batch, i int) error {
+		p := pms[i]
+		var ttd *uint32
+		if p.TimeToDetect > 0 {
+			sec := uint32(p.TimeToDetect / time.Second)
+			ttd = &sec
+		}
+		return b.Append(p.Key, p.ID, p.Project, p.Title, p.URL, p.Status, p.StatusCategory, p.Severity, p.Team,
+			p.Service, p.Author, strs(p.Labels), strs(p.IncidentIDs), strs(p.ActionItemKeys), utc(p.CreatedAt),
+			utc(p.UpdatedAt), nullTime(p.InReviewAt), nullTime(p.PublishedAt), p.DescriptionFormat,
+			strs(p.Sections), strs(p.MissingSections), p.Summary, p.Impact, p.Detection, p.WentWell, p.WentPoorly,
+			p.Lucky, p.Lessons, ttd, uint16(len(p.Factors)), uint16(p.ActionItemRows), v)
+	}); err != nil {
+		return err
+	}
+	type row struct {
+		f       Factor
+		created time.Time
+	}
+	var rows []row
+	for _, p := range pms {
+		for _, f := range p.Factors {
+			f.PostmortemKey = p.Key
+			rows = append(rows, row{f, p.CreatedAt})
+		}
+	}
+	return s.batch(ctx, "contributing_factors", "postmortem_key, ordinal, name, text, postmortem_created_at, version", len(rows), func(b driver.Batch, i int) error {
+		r := rows[i]
+		return b.Append(r.f.PostmortemKey, uint16(r.f.Ordinal), r.f.Name, r.f.Text, utc(r.created), v)
+	})
+}
+
+// Postmortems reads deduplicated postmortems with their current factors,
+// ordered by created_at, key.
+func (s *Store) Postmortems(ctx context.Context) ([]Postmortem, error) {
+	rows, err := s.conn.Query(ctx, "SELECT "+postmortemColumns+" FROM "+s.Table("postmortems")+" FINAL ORDER BY created_at, key")
+	if err != nil {
+		return nil, fmt.Errorf("store: query postmortems: %w", err)
+	}
+	defer rows.Close()
+	var out []Postmortem
+	idx := map[string]int{}
+	for rows.Next() {
+		var p Postmortem
+		var inReview, published *time.Time
+		var ttd *uint32
+		var factors, actionRows uint16
+		if err := rows.Scan(&p.Key, &p.ID, &p.Project, &p.Title, &p.URL, &p.Status, &p.StatusCategory, &p.Severity,
+			&p.Team, &p.Service, &p.Author, &p.Labels, &p.IncidentIDs, &p.ActionItemKeys, &p.CreatedAt, &p.UpdatedAt,
+			&inReview, &published, &p.DescriptionFormat, &p.Sections, &p.MissingSections, &p.Summary, &p.Impact,
+			&p.Detection, &p.WentWell, &p.WentPoorly, &p.Lucky, &p.Lessons, &ttd, &factors, &actionRows); err != nil {
+			return nil, fmt.Errorf("store: scan postmortem: %w", err)
+		}
+		p.CreatedAt, p.UpdatedAt = p.CreatedAt.UTC(), p.UpdatedAt.UTC()
+		p.InReviewAt, p.PublishedAt = fromNull(inReview), fromNull(published)
+		if ttd != nil {
+			p.TimeToDetect = time.Duration(*ttd) * time.Second
+		}
+		p.ActionItemRows = int(actionRows)
+		idx[p.Key] = len(out)
+		out = append(out, p)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: read postmortems: %w", err)
+	}
+	fs, err := s.Factors(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, f := range fs {
+		if i, ok := idx[f.PostmortemKey]; ok {
+			out[i].Factors = append(out[i].Factors, f)
+		}
+	}
+	return out, nil
+}
+
+// Factors reads the current contributing factors of every postmortem, ordered
+// by postmortem key and ordinal.
+func (s *Store) Factors(ctx context.Context) ([]Factor, error) {
+	rows, err := s.conn.Query(ctx, "SELECT postmortem_key, ordinal, name, text FROM "+s.Table("contributing_factors")+
+		" FINAL WHERE (postmortem_key, version) IN (SELECT key, version FROM "+s.Table("postmortems")+" FINAL)"+
+		" ORDER BY postmortem_key, ordinal")
+	if err != nil {
+		return nil, fmt.Errorf("store: query factors: %w", err)
+	}
+	defer rows.Close()
+	var out []Factor
+	for rows.Next() {
+		var f Factor
+		var ord uint16
+		if err := rows.Scan(&f.PostmortemKey, &ord, &f.Name, &f.Text); err != nil {
+			return nil, fmt.Errorf("store: scan factor: %w", err)
+		}
+		f.Ordinal = int(ord)
+		out = append(out, f)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: read factors: %w", err)
+	}
+	return out, nil
+}
+
+const actionItemColumns = `key, id, project, postmortem_key, summary, status, status_category, priority, raw_priority,
+assignee_id, assignee_name, team, labels, components, due_date, created_at, updated_at, resolved_at,
+last_activity_at, reopen_count, url`
+
+const transitionColumns = `item_key, history_id, seq, at, author_id, field, from_value, from_string, to_value, to_string`
+
+// UpsertActionItems writes action items and their transitions.
+func (s *Store) UpsertActionItems(ctx context.Context, items []ActionItem) error {
+	v := s.NextVersion()
+	if err := s.batch(ctx, "action_items", actionItemColumns+", version", len(items), func(b driver.Batch, i int) error {
+		a := items[i]
+		var due *time.Time
+		if !a.DueDate.IsZero() {
+			d := time.Date(a.DueDate.Year(), a.DueDate.Month(), a.DueDate.Day(), 0, 0, 0, 0, time.UTC)
+			due = &d
+		}
+		return b.Append(a.Key, a.ID, a.Project, a.PostmortemKey, a.Summary, a.Status, a.StatusCategory, a.Priority,
+			a.RawPriority, a.AssigneeID, a.AssigneeName, a.Team, strs(a.Labels), strs(a.Components), due,
+			utc(a.CreatedAt), utc(a.UpdatedAt), nullTime(a.ResolvedAt), utc(a.LastActivityAt), uint16(a.ReopenCount),
+			a.URL, v)
+	}); err != nil {
+		return err
+	}
+	type row struct {
+		t       Transition
+		created time.Time
+	}
+	var rows []row
+	for _, a := range items {
+		for _, t := range a.Transitions {
+			t.ItemKey = a.Key
+			rows = append(rows, row{t, a.CreatedAt})
+		}
+	}
+	return s.batch(ctx, "action_item_transitions", transitionColumns+", item_created_at, version", len(rows), func(b driver.Batch, i int) error {
+		t := rows[i].t
+		return b.Append(t.ItemKey, t.HistoryID, uint16(t.Seq), utc(t.At), t.AuthorID, t.Field, t.FromValue,
+			t.FromString, t.ToValue, t.ToString, utc(rows[i].created), v)
+	})
+}
+
+// ActionItems reads deduplicated action items with their transitions, ordered
+// by created_at, key.
+func (s *Store) ActionItems(ctx context.Context) ([]ActionItem, error) {
+	rows, err := s.conn.Query(ctx, "SELECT "+actionItemColumns+" FROM "+s.Table("action_items")+" FINAL ORDER BY created_at, key")
+	if err != nil {
+		return nil, fmt.Errorf("store: query action items: %w", err)
+	}
+	defer rows.Close()
+	var out []ActionItem
+	idx := map[string]int{}
+	for rows.Next() {
+		var a ActionItem
+		var due, resolved *time.Time
+		var reopen uint16
+		if err := rows.Scan(&a.Key, &a.ID, &a.Project, &a.PostmortemKey, &a.Summary, &a.Status, &a.StatusCategory,
+			&a.Priority, &a.RawPriority, &a.AssigneeID, &a.AssigneeName, &a.Team, &a.Labels, &a.Components, &due,
+			&a.CreatedAt, &a.UpdatedAt, &resolved, &a.LastActivityAt, &reopen, &a.URL); err != nil {
+			return nil, fmt.Errorf("store: scan action item: %w", err)
+		}
+		a.CreatedAt, a.UpdatedAt, a.LastActivityAt = a.CreatedAt.UTC(), a.UpdatedAt.UTC(), a.LastActivityAt.UTC()
+		if due != nil {
+			d := due.UTC()
+			a.DueDate = time.Date(d.Year(), d.Month(), d.Day(), 0, 0, 0, 0, time.UTC)
+		}
+		a.ResolvedAt = fromNull(resolved)
+		a.ReopenCount = int(reopen)
+		idx[a.Key] = len(out)
+		out = append(out, a)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: read action items: %w", err)
+	}
+	ts, err := s.Transitions(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, t := range ts {
+		if i, ok := idx[t.ItemKey]; ok {
+			out[i].Transitions = append(out[i].Transitions, t)
+		}
+	}
+	return out, nil
+}
+
+// Transitions reads every deduplicated action-item transition in time order.
+func (s *Store) Transitions(ctx context.Context) ([]Transition, error) {
+	rows, err := s.conn.Query(ctx, "SELECT "+transitionColumns+" FROM "+s.Table("action_item_transitions")+
+		" FINAL ORDER BY item_key, at, history_id, seq")
+	if err != nil {
+		return nil, fmt.Errorf("store: query transitions: %w", err)
+	}
+	defer rows.Close()
+	var out []Transition
+	for rows.Next() {
+		var t Transition
+		var seq uint16
+		if err := rows.Scan(&t.ItemKey, &t.HistoryID, &seq, &t.At, &t.AuthorID, &t.Field, &t.FromValue, &t.FromString,
+			&t.ToValue, &t.ToString); err != nil {
+			return nil, fmt.Errorf("store: scan transition: %w", err)
+		}
+		t.Seq = int(seq)
+		t.At = t.At.UTC()
+		out = append(out, t)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: read transitions: %w", err)
+	}
+	return out, nil
+}
+
+// Checkpoint reads an ingest checkpoint; ok is false when none was stored.
+func (s *Store) Checkpoint(ctx context.Context, source, name string) (value string, ok bool, err error) {
+	rows, err := s.conn.Query(ctx, "SELECT argMax(value, version) FROM "+s.Table("ingest_checkpoints")+
+		" WHERE source = ? AND name = ? GROUP BY source, name", source, name)
+	if err != nil {
+		return "", false, fmt.Errorf("store: read checkpoint %s/%s: %w", source, name, err)
+	}
+	defer rows.Close()
+	if rows.Next() {
+		if err := rows.Scan(&value); err != nil {
+			return "", false, fmt.Errorf("store: scan checkpoint %s/%s: %w", source, name, err)
+		}
+		ok = true
+	}
+	return value, ok, rows.Err()
+}
+
+// SetCheckpoint stores an ingest checkpoint. Call it only after the rows it
+// covers are stored.
+func (s *Store) SetCheckpoint(ctx context.Context, source, name, value string) error {
+	v := s.NextVersion()
+	return s.batch(ctx, "ingest_checkpoints", "source, name, value, updated_at, version", 1, func(b driver.Batch, _ int) error {
+		return b.Append(source, name, value, utc(s.now()), v)
+	})
+}
+
+// IngestRun is the record of one ingest run of a source.
+type IngestRun struct {
+	Source     string
+	RunID      string
+	StartedAt  time.Time
+	FinishedAt time.Time
+	Status     string // "running", "success", "failed"
+	Error      string
+	Requests   uint64
+	Records    uint64
+}
+
+// RecordIngestRun writes (or updates) an ingest run record.
+func (s *Store) RecordIngestRun(ctx context.Context, r IngestRun) error {
+	v := s.NextVersion()
+	return s.batch(ctx, "ingest_runs", "source, run_id, started_at, finished_at, status, error, requests, records, version", 1, func(b driver.Batch, _ int) error {
+		return b.Append(r.Source, r.RunID, utc(r.StartedAt), utc(r.FinishedAt), r.Status, r.Error, r.Requests, r.Records, v)
+	})
+}
+
+// LastIngestSuccess returns the finish time of each source's latest successful run.
+func (s *Store) LastIngestSuccess(ctx context.Context) (map[string]time.Time, error) {
+	rows, err := s.conn.Query(ctx, "SELECT source, max(finished_at) FROM "+s.Table("ingest_runs")+" FINAL WHERE status = 'success' GROUP BY source")
+	if err != nil {
+		return nil, fmt.Errorf("store: query ingest runs: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]time.Time{}
+	for rows.Next() {
+		var src string
+		var t time.Time
+		if err := rows.Scan(&src, &t); err != nil {
+			return nil, fmt.Errorf("store: scan ingest run: %w", err)
+		}
+		out[src] = t.UTC()
+	}
+	return out, rows.Err()
+}
+
+// Count returns the number of deduplicated rows of a table.
+func (s *Store) Count(ctx context.Context, table string) (uint64, error) {
+	if !identifier.MatchString(table) {
+		return 0, fmt.Errorf("store: bad table name %q", table)
+	}
+	final := " FINAL"
+	if table == "analysis_results" || table == "schema_migrations" {
+		final = "" // append-only tables
+	}
+	var n uint64
+	if err := s.conn.QueryRow(ctx, "SELECT count() FROM "+s.Table(table)+final).Scan(&n); err != nil {
+		return 0, fmt.Errorf("store: count %s: %w", table, err)
+	}
+	return n, nil
+}

@@ -1,0 +1,179 @@
+// Package store is Aftermath's ClickHouse store. It speaks the domain's
+// vocabulary (incident, timeline event, postmortem, contributing factor,
+// action item, transition), owns the schema through embedded versioned
+// migrations, and writes idempotent upserts: every table is a
+// ReplacingMergeTree ordered by the natural key, and reads deduplicate.
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/ClickHouse/clickhouse-go/v2"
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+)
+
+// Options configure Open.
+type Options struct {
+	Addresses   []string // host:port of the native protocol
+	Database    string
+	Username    string
+	Password    string
+	Cluster     string
+	DialTimeout time.Duration
+	Logger      *slog.Logger
+	Now         func() time.Time // clock; time.Now when nil
+}
+
+// Store is a connection to Aftermath's ClickHouse database.
+type Store struct {
+	conn    driver.Conn
+	db      string
+	cluster string
+	logger  *slog.Logger
+	now     func() time.Time
+
+	verMu   sync.Mutex
+	lastVer uint64
+
+	// beforeStatement is a test hook called before each migration statement.
+	beforeStatement func(version uint32, statement int)
+}
+
+// Open connects to ClickHouse and checks that it answers. It does not migrate.
+func Open(ctx context.Context, opts Options) (*Store, error) {
+	if len(opts.Addresses) == 0 {
+		return nil, errors.New("store: no ClickHouse address")
+	}
+	if opts.Database == "" {
+		opts.Database = "aftermath"
+	}
+	if !identifier.MatchString(opts.Database) {
+		return nil, fmt.Errorf("store: database name %q is not an identifier", opts.Database)
+	}
+	if opts.Username == "" {
+		opts.Username = "default"
+	}
+	if opts.DialTimeout == 0 {
+		opts.DialTimeout = 10 * time.Second
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	conn, err := clickhouse.Open(&clickhouse.Options{
+		Addr:             opts.Addresses,
+		Auth:             clickhouse.Auth{Database: "default", Username: opts.Username, Password: opts.Password},
+		DialTimeout:      opts.DialTimeout,
+		MaxOpenConns:     8,
+		MaxIdleConns:     4,
+		ConnMaxLifetime:  time.Hour,
+		ConnOpenStrategy: clickhouse.ConnOpenInOrder,
+		Compression:      &clickhouse.Compression{Method: clickhouse.CompressionLZ4},
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: open clickhouse %v: %w", opts.Addresses, err)
+	}
+	pctx, cancel := context.WithTimeout(ctx, opts.DialTimeout)
+	defer cancel()
+	if err := conn.Ping(pctx); err != nil {
+		conn.Close()
+		return nil, fmt.Errorf("store: ping clickhouse %v: %w", opts.Addresses, err)
+	}
+	return &Store{conn: conn, db: opts.Database, cluster: opts.Cluster, logger: opts.Logger, now: opts.Now}, nil
+}
+
+// Close closes the connection pool.
+func (s *Store) Close() error { return s.conn.Close() }
+
+// Conn is the underlying connection, for analyzers that run their own SQL.
+// Queries must name tables through Table.
+func (s *Store) Conn() driver.Conn { return s.conn }
+
+// Database is the database name.
+func (s *Store) Database() string { return s.db }
+
+// Table returns the qualified name of one of Aftermath's tables.
+func (s *Store) Table(name string) string { return s.db + "." + name }
+
+// Ping checks that ClickHouse answers.
+func (s *Store) Ping(ctx context.Context) error {
+	if err := s.conn.Ping(ctx); err != nil {
+		return fmt.Errorf("store: ping: %w", err)
+	}
+	return nil
+}
+
+// NextVersion returns a row version that is strictly greater than every version
+// this Store handed out before and not less than the clock in nanoseconds, so
+// the latest write wins in ReplacingMergeTree.
+func (s *Store) NextVersion() uint64 {
+	s.verMu.Lock()
+	defer s.verMu.Unlock()
+	v := uint64(s.now().UnixNano())
+	if v <= s.lastVer {
+		v = s.lastVer + 1
+	}
+	s.lastVer = v
+	return v
+}
+
+// batch runs one PrepareBatch insert with a named column list.
+func (s *Store) batch(ctx context.Context, table string, columns string, n int, appendRow func(b driver.Batch, i int) error) error {
+	if n == 0 {
+		return nil
+	}
+	b, err := s.conn.PrepareBatch(ctx, "INSERT INTO "+s.Table(table)+" ("+columns+")")
+	if err != nil {
+		return fmt.Errorf("store: prepare insert into %s: %w", table, err)
+	}
+	for i := 0; i < n; i++ {
+		if err := appendRow(b, i); err != nil {
+			_ = b.Abort()
+			return fmt.Errorf("store: insert into %s: row %d: %w", table, i, err)
+		}
+	}
+	if err := b.Send(); err != nil {
+		return fmt.Errorf("store: insert %d rows into %s: %w", n, table, err)
+	}
+	return nil
+}
+
+// utc truncates to seconds in UTC, as DateTime stores it.
+func utc(t time.Time) time.Time { return t.UTC().Truncate(time.Second) }
+
+func nullTime(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	u := utc(t)
+	return &u
+}
+
+func fromNull(t *time.Time) time.Time {
+	if t == nil {
+		return time.Time{}
+	}
+	return t.UTC()
+}
+
+func boolU8(b bool) uint8 {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+func strs(a []string) []string {
+	if a == nil {
+		return []string{}
+	}
+	return a
+}
