@@ -146,16 +146,20 @@ func (a *app) serve(ctx context.Context, st *store.Store, webCfg *web.FlagConfig
 		g.Add(func() error { return exporter.Serve(ctx, handler, webCfg, a.logger.With("component", "http")) }, func(error) { cancel() })
 	}
 	{
+		parent := ctx
 		ctx, cancel := context.WithCancel(ctx)
 		g.Add(func() error {
-			if a.managed == nil {
-				<-ctx.Done()
-				return nil
+			var managedDone <-chan struct{}
+			if a.managed != nil {
+				managedDone = a.managed.Done()
 			}
 			select {
-			case <-a.managed.Done():
+			case <-managedDone:
 				return a.managed.Err()
 			case <-ctx.Done():
+				if parent.Err() != nil {
+					a.logger.Info("shutting down: work in flight finishes or is checkpointed")
+				}
 				return nil
 			}
 		}, func(error) { cancel() })
@@ -164,5 +168,6 @@ func (a *app) serve(ctx context.Context, st *store.Store, webCfg *web.FlagConfig
 	if err := g.Run(); err != nil {
 		return fmt.Errorf("serve: %w", err)
 	}
+	a.logger.Info("stopped")
 	return nil
 }
