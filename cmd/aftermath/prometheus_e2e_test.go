@@ -138,9 +138,20 @@ func expectedFindings(o *org.Org, now time.Time) groundTruth {
 		if s.StatusCategory == "done" {
 			continue
 		}
+		// Activity is what people do: the automation account's churn
+		// does not keep an item fresh.
+		active := a.CreatedAt
+		for _, h := range a.Changelog {
+			if h.At.After(now) {
+				break
+			}
+			if h.AuthorAccountID != o.Automation.JiraAccountID {
+				active = h.At
+			}
+		}
 		prio := store.PriorityFromJira(s.Priority)
 		if d, ok := staleAfter[prio]; ok {
-			since := now.Sub(s.UpdatedAt)
+			since := now.Sub(active)
 			if since > d-band && since < d+band {
 				g.ambiguous[a.Key] = true
 			} else if since > d {

@@ -534,7 +534,7 @@ func TestPostmortemDocuments(t *testing.T) {
 		require.Equal(t, p.Title, d.Title)
 		require.Len(t, p.FactorThemes, len(d.Factors), p.Key)
 		require.NotEmpty(t, d.Factors)
-		require.LessOrEqual(t, len(d.Factors), 4)
+		require.LessOrEqual(t, len(d.Factors), 6)
 		seen := map[string]bool{}
 		for k, f := range d.Factors {
 			require.Equal(t, k+1, f.Ordinal)

@@ -18,9 +18,9 @@ var (
 	nearMissShare        = 0.04 // near misses per incident postmortem
 	blameShare           = 0.15
 	groupP               = 0.08 // a postmortem also covers related incidents
-	factorCountW         = []float64{0, 10, 25, 35, 30}
+	factorCountW         = []float64{0, 4, 10, 20, 28, 24, 14}
 	sentenceCountW       = []float64{0, 30, 30, 25, 15}
-	actionCountW         = []float64{5, 7, 12, 15, 17, 16, 13, 9, 6}
+	actionCountW         = []float64{3, 4, 8, 11, 14, 17, 17, 15, 11}
 )
 
 const timelineLayout = "2006-01-02 15:04 UTC"
