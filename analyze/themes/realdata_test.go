@@ -231,7 +231,8 @@ func TestSweepDevHalf(t *testing.T) {
 		opts Options
 	}
 	configs := []config{
-		{"defaults (concept weight 2, min theme size 10, stability 0.8)", Options{}},
+		{"defaults (concept weight 2, min theme size 10, stability 0.85)", Options{}},
+		{"stability threshold 0.8", Options{StabilityThreshold: 0.8}},
 		{"concept weight 1", Options{ConceptWeight: 1}},
 		{"concept weight 3", Options{ConceptWeight: 3}},
 		{"no cause lexicon", Options{ConceptWeight: -1}},
@@ -240,6 +241,8 @@ func TestSweepDevHalf(t *testing.T) {
 		{"stability threshold 0.7", Options{StabilityThreshold: 0.7}},
 		{"stability threshold 0.9", Options{StabilityThreshold: 0.9}},
 		{"no bigrams", Options{NoBigrams: true}},
+		{"silhouette tolerance 0.03", Options{SilhouetteTolerance: 0.03}},
+		{"silhouette tolerance 0.05", Options{SilhouetteTolerance: 0.05}},
 	}
 	var b strings.Builder
 	b.WriteString("| config | sim ARI | sim k |")

@@ -19,7 +19,7 @@
 // (small tight themes stay whole while large themes k-means had split come
 // back together). The same is done on random 80% resamples; the stability
 // of k is the mean adjusted Rand index between the sample's and the
-// resamples' solutions at k. Among the stable k (stability >= 0.8), k is
+// resamples' solutions at k. Among the stable k (stability >= 0.85), k is
 // the smallest whose silhouette is within 1% of the best; when no k is
 // stable (texts without reproducible themes), the most stable k. A given K
 // takes the better, by the k-means objective, of k-means++ restarts at K and
@@ -157,7 +157,7 @@ type Options struct {
 	Resamples int
 	// StabilityThreshold: k is the one with the best silhouette among the k
 	// whose stability reaches this; when none does, the most stable k.
-	// Default 0.8.
+	// Default 0.85.
 	StabilityThreshold float64
 	// MatchThreshold is the similarity at which a new cluster is the
 	// continuation of a previous theme; default 0.5.
@@ -212,7 +212,7 @@ func (o Options) withDefaults(n int) Options {
 		o.Resamples = 8
 	}
 	if o.StabilityThreshold <= 0 {
-		o.StabilityThreshold = 0.8
+		o.StabilityThreshold = 0.85
 	}
 	if o.MatchThreshold <= 0 {
 		o.MatchThreshold = 0.5
