@@ -182,6 +182,7 @@ var catalog = []Metric{
 	// recurrence
 	{"repeat_incident_ratio", AnalysisRecurrence, []string{"period"}, "Share of incidents created in the period that repeat an earlier one within the recurrence window (same service and theme, or a near-duplicate title).", Gauge},
 	{"recurring_incidents", AnalysisRecurrence, []string{"period", "service"}, "Incidents created in the period that repeat an earlier one within the recurrence window.", Gauge},
+	{"recurring_incidents_by_severity", AnalysisRecurrence, []string{"period", "severity"}, "Incidents created in the period that repeat an earlier one within the recurrence window, by severity, zero included (merged incidents excluded, as in aftermath_incidents_by_severity, which gives the rate).", Gauge},
 
 	// run
 	{"analysis_duration_seconds", AnalysisRun, []string{"analysis"}, "Wall time of each analysis in this run.", Gauge},

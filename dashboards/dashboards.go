@@ -129,9 +129,14 @@ func Reliability() (dashboard.Dashboard, error) {
 		}, hide: []string{"period"}}, "")
 
 	b.row("Recurrence")
+	major := `severity=~"SEV1|SEV2"`
 	b.timeseries(panel{title: "Repeat-incident rate, last 30 days", w: 12, h: 8, unit: "percentunit", min: zero,
-		desc:    "Share of the last 30 days' incidents that repeat an earlier one within the recurrence window (same service and theme, or a near-duplicate title).",
-		queries: []query{{expr: m("aftermath_repeat_incident_ratio", `period="30d"`), legend: "repeat rate"}}})
+		desc: "Share of the last 30 days' incidents that repeat an earlier one within the recurrence window (same service and theme, or a near-duplicate title). " +
+			"SEV1/SEV2 is the share among major incidents: the failures a postmortem was meant to prevent from happening again.",
+		queries: []query{
+			{expr: m("aftermath_repeat_incident_ratio", `period="30d"`), legend: "all incidents"},
+			{expr: "sum(" + m("aftermath_recurring_incidents_by_severity", `period="30d"`, major) + ") / sum(" + m("aftermath_incidents_by_severity", `period="30d"`, major) + ")", legend: "SEV1/SEV2"},
+		}})
 	b.bars(panel{title: "Recurring incidents by service, last 30 days (top 10)", w: 12, h: 8,
 		desc:    "Services with the most repeat incidents in the last 30 days.",
 		queries: []query{{expr: "topk(10, " + m("aftermath_recurring_incidents", `period="30d"`, `service=~"$service"`) + ")", legend: "{{service}}", instant: true}}})

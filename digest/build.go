@@ -698,8 +698,23 @@ func (b *builder) recurrence(team string) RecurrenceSection {
 		count.set(i, total)
 	}
 	r.Count = Measure{Name: "Repeat incidents", Unit: UnitCount, Direction: LowerIsBetter, Series: count}
+	r.MajorRatio = Measure{Name: "Share of SEV1/SEV2 incidents", Unit: UnitRatio, Direction: LowerIsBetter, Series: newSeries(b.months)}
 	if team != "" {
-		r.Ratio.Series = newSeries(b.months) // the ratio is organization-wide
+		r.Ratio.Series = newSeries(b.months) // the ratios are organization-wide
+	} else {
+		for i, m := range b.months {
+			var rep, all float64
+			for _, sev := range []string{"SEV1", "SEV2"} {
+				x, ok1 := b.res.value("recurring_incidents_by_severity", L{"period": m, "severity": sev})
+				n, ok2 := b.res.value("incidents_by_severity", L{"period": m, "severity": sev})
+				if ok1 && ok2 {
+					rep, all = rep+x, all+n
+				}
+			}
+			if b.covered[m] && all > 0 {
+				r.MajorRatio.Series.set(i, rep/all)
+			}
+		}
 	}
 	for s, n := range byService {
 		if n > 0 {

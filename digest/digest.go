@@ -232,10 +232,13 @@ type ThemeTrend struct {
 
 // RecurrenceSection covers incidents that repeat earlier ones.
 type RecurrenceSection struct {
-	Ratio    Measure
-	Count    Measure
-	Services []NameCount // the month's repeats by service
-	Groups   []RecurringGroup
+	Ratio Measure
+	// MajorRatio is the share of SEV1 and SEV2 incidents that repeat an
+	// earlier one (organization-wide; unknown in team digests).
+	MajorRatio Measure
+	Count      Measure
+	Services   []NameCount // the month's repeats by service
+	Groups     []RecurringGroup
 }
 
 // RecurringGroup is a set of incidents that repeat one another.

@@ -160,8 +160,16 @@ func TestSummaryIsGeneratedFromTheNumbers(t *testing.T) {
 		"12 action items are overdue, 5 of them P1; 30 completed this month (22 the month before); 4 open items have no owner.",
 		"Postmortems were written for 5 of 7 incidents that needed one (71%, down from 100%); the median took 4d 2h to publish against a 7d target.",
 		"The top contributing-factor theme was “deploy config” (9 factors, 3 the month before). “deploy config” rose to 9 factors, from a six-month average of 2.",
-		"4 incidents repeated an earlier incident (12% of all incidents), most often on checkout.",
+		"4 incidents repeated an earlier incident (12% of all incidents, 29% of SEV1/SEV2), most often on checkout.",
 	}, d.Summary)
+	major, ok := d.Recurrence.MajorRatio.Series.Current()
+	require.True(t, ok)
+	require.InDelta(t, 2.0/7, major, 1e-9)
+	prev, ok := d.Recurrence.MajorRatio.Series.Previous()
+	require.True(t, ok)
+	require.InDelta(t, 1.0/7, prev, 1e-9)
+	team := build(t, st, "2026-10", "Payments")
+	require.False(t, team.Recurrence.MajorRatio.Series.AnyKnown(), "the SEV1/SEV2 repeat share is organization-wide")
 }
 
 func TestTeamsWithoutIncidentsReadSensibly(t *testing.T) {
@@ -301,7 +309,7 @@ func TestHTMLShowsTheNumbersAndLoadsNothingExternal(t *testing.T) {
 		"SEV1s fell from 4 to 2 and SEV2s rose from 3 to 5; 19 incidents in all, up from 17.",
 		"3h 10m", "+30%", "200%", "checkout", "deploy config", "Feature flags let us roll back in minutes.",
 		`href="https://jira.example.com/browse/PM-12"`, "Where we got lucky", "Quiet",
-		"<svg class=\"chart\"", "Incidents per month by severity", "Time to resolve per month",
+		"<svg class=\"chart\"", "Incidents per month by severity", "Time to resolve per month", "Share of SEV1/SEV2 incidents",
 		"@media print", "@media (max-width:640px)",
 	} {
 		require.Contains(t, text, want)
@@ -322,6 +330,7 @@ func TestHTMLShowsTheNumbersAndLoadsNothingExternal(t *testing.T) {
 		"[Checkout outage](https://jira.example.com/browse/PM-12)",
 		"> “Feature flags let us roll back in minutes.”",
 		"| checkout **(breached)** | 99.9% | 1h 29m | **200%** | 50% |",
+		"| Share of SEV1/SEV2 incidents | **29%** | 14% |",
 	} {
 		require.Contains(t, md, want)
 	}

@@ -242,6 +242,15 @@ func orgFixture(t *testing.T) *fixture {
 	f.add("repeat_incident_ratio", 0.05, "period", "2026-09")
 	f.add("recurring_incidents", 3, "period", "2026-10", "service", "checkout")
 	f.add("recurring_incidents", 1, "period", "2026-10", "service", "search-api")
+	// by severity, zero included: 2 of October's 7 SEV1/SEV2 (29%), 1 of
+	// September's 7 (14%)
+	for _, sev := range []string{"SEV1", "SEV2", "SEV3", "SEV4", "SEV5"} {
+		f.add("recurring_incidents_by_severity", 0, "period", "2026-10", "severity", sev)
+		f.add("recurring_incidents_by_severity", 0, "period", "2026-09", "severity", sev)
+	}
+	f.set("recurring_incidents_by_severity", 2, "period", "2026-10", "severity", "SEV2")
+	f.set("recurring_incidents_by_severity", 2, "period", "2026-10", "severity", "SEV3")
+	f.set("recurring_incidents_by_severity", 1, "period", "2026-09", "severity", "SEV1")
 
 	// language
 	f.add("postmortems_with_blame_ratio", 0.15, "period", "2026-10")

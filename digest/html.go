@@ -362,6 +362,9 @@ func newView(d *Digest) *htmlView {
 	if d.Recurrence.Ratio.Series.AnyKnown() {
 		v.RecRows = append(v.RecRows, rowOf(Measure{Name: "Share of all incidents", Unit: UnitRatio, Direction: LowerIsBetter, Series: d.Recurrence.Ratio.Series}))
 	}
+	if d.Recurrence.MajorRatio.Series.AnyKnown() {
+		v.RecRows = append(v.RecRows, rowOf(d.Recurrence.MajorRatio))
+	}
 	v.RecServices = d.Recurrence.Services
 	v.RecGroups = d.Recurrence.Groups
 

@@ -242,6 +242,9 @@ func RenderMarkdown(d *Digest) ([]byte, error) {
 	if d.Recurrence.Ratio.Series.AnyKnown() {
 		rec = append(rec, Measure{Name: "Share of all incidents", Unit: UnitRatio, Direction: LowerIsBetter, Series: d.Recurrence.Ratio.Series})
 	}
+	if d.Recurrence.MajorRatio.Series.AnyKnown() {
+		rec = append(rec, d.Recurrence.MajorRatio)
+	}
 	w.table("Measure", rec...)
 	for _, s := range d.Recurrence.Services {
 		w.p("- %s: %d", md(s.Name), s.Count)

@@ -261,7 +261,11 @@ func recurrenceSummary(r RecurrenceSection) string {
 	}
 	s := fmt.Sprintf("%s repeated an earlier incident", capitalize(plural(int(n), "incident", "incidents")))
 	if ratio, ok := r.Ratio.Series.Current(); ok {
-		s += fmt.Sprintf(" (%s of all incidents)", formatPercent(ratio))
+		s += fmt.Sprintf(" (%s of all incidents", formatPercent(ratio))
+		if major, ok := r.MajorRatio.Series.Current(); ok {
+			s += fmt.Sprintf(", %s of SEV1/SEV2", formatPercent(major))
+		}
+		s += ")"
 	}
 	if len(r.Services) > 0 {
 		s += fmt.Sprintf(", most often on %s", r.Services[0].Name)

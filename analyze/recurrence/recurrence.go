@@ -239,8 +239,10 @@ func Compute(in Input) ([]store.Result, []store.AnalysisItem) {
 	total := make([]int, len(ps.All))
 	repeats := make([]int, len(ps.All))
 	bySvc := make([]map[string]int, len(ps.All))
+	bySev := make([]map[string]int, len(ps.All))
 	for i := range bySvc {
 		bySvc[i] = map[string]int{}
+		bySev[i] = map[string]int{}
 	}
 	// Groups: union of each repeat with the incident it repeats.
 	parent := map[string]string{}
@@ -298,6 +300,7 @@ func Compute(in Input) ([]store.Result, []store.AnalysisItem) {
 			if isRep {
 				repeats[p]++
 				bySvc[p][response.ServiceOf(inc)]++
+				bySev[p][response.Severity(inc.Severity)]++
 			}
 			if p == 0 || !(isRep || inGroup) {
 				return
@@ -326,6 +329,12 @@ func Compute(in Input) ([]store.Result, []store.AnalysisItem) {
 		sort.Strings(svcs)
 		for _, svc := range svcs {
 			s.Add("recurring_incidents", float64(bySvc[p][svc]), "period", per.Label, "service", svc)
+		}
+		for _, sev := range response.Severities() {
+			s.Add("recurring_incidents_by_severity", float64(bySev[p][sev]), "period", per.Label, "severity", sev)
+		}
+		if n := bySev[p][store.SeverityUnknown]; n > 0 {
+			s.Add("recurring_incidents_by_severity", float64(n), "period", per.Label, "severity", store.SeverityUnknown)
 		}
 		if p == 0 {
 			continue

@@ -46,6 +46,12 @@ func TestFindRepeats(t *testing.T) {
 		mk("e", "api", "Job api-nightly failed 3 times in a row", d(60)),         // different title ...
 		mk("f", "api", "Synthetic check failed: api /login returned 503", d(70)), // ... same theme as e
 	}
+	for i := range incs {
+		incs[i].Severity = "SEV3"
+	}
+	incs[2].Severity = "SEV2" // b
+	incs[3].Severity = ""     // c: unknown, and not a repeat
+	incs[6].Severity = "SEV1" // f
 	themes := map[string][]string{"e": {"config-change"}, "f": {"config-change", "capacity"}}
 	reps := Find(Input{Incidents: incs, Themes: themes, Window: 30 * 24 * time.Hour})
 	require.Equal(t, map[string]Repeat{
@@ -63,6 +69,22 @@ func TestFindRepeats(t *testing.T) {
 	require.Equal(t, 0.0, got["repeat_incident_ratio|2025-06|"], "c, d, e: none repeats")
 	require.Equal(t, 1.0, got["repeat_incident_ratio|2025-07|"], "f")
 	require.Equal(t, 1.0, got["recurring_incidents|2025-05|api"])
+	bySev := map[string]float64{}
+	for _, r := range rs {
+		if r.Metric == "recurring_incidents_by_severity" {
+			bySev[r.Label("period")+"|"+r.Label("severity")] = r.Value
+		}
+	}
+	require.Equal(t, 1.0, bySev["2025-05|SEV2"], "b")
+	require.Equal(t, 1.0, bySev["2025-07|SEV1"], "f")
+	for _, k := range []string{"2025-05|SEV1", "2025-05|SEV3", "2025-06|SEV1", "2025-06|SEV2", "2025-06|SEV3", "2025-07|SEV2", "2025-07|SEV3"} {
+		v, ok := bySev[k]
+		require.True(t, ok, "zero rows are written: %s", k)
+		require.Zero(t, v, k)
+	}
+	for k := range bySev {
+		require.NotContains(t, k, "unknown", "no unknown-severity incident repeats")
+	}
 	require.Len(t, items, 2, "a+b in May; e+f in July (only f in the month)")
 	require.Equal(t, []string{"2025-05", "a", "title"}, []string{items[0].Period, items[0].Key, items[0].Field("reason")})
 	require.Equal(t, 2.0, items[0].Value)

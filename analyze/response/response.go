@@ -15,6 +15,9 @@ import (
 // Severities are the known incident severities; anything else is "unknown".
 var severities = []string{"SEV1", "SEV2", "SEV3", "SEV4", "SEV5"}
 
+// Severities returns the known incident severities, most severe first.
+func Severities() []string { return append([]string(nil), severities...) }
+
 // Severity maps a stored severity to a label value.
 func Severity(s string) string {
 	for _, k := range severities {
