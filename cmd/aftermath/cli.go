@@ -60,6 +60,7 @@ func commands() []command {
 		digestCommand(),
 		serveCommand(),
 		demoCommand(),
+		evaluateCommand(),
 	}
 	sort.Slice(cs, func(i, j int) bool { return cs[i].name < cs[j].name })
 	return cs

@@ -1,0 +1,98 @@
+package labeled
+
+import (
+	"bytes"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+func TestReadErrorsNameTheLineAndField(t *testing.T) {
+	for _, tc := range []struct{ name, in, want string }{
+		{"not json", `{"id":"a","category":"x","text":"t"}` + "\n{oops\n", "f.jsonl:2: not a JSON object: invalid character 'o' looking for beginning of object key string"},
+		{"no id", `{"category":"x","text":"t"}`, "f.jsonl:1: field id: missing"},
+		{"no text", `{"id":"a","category":"x"}`, "f.jsonl:1: field text: missing"},
+		{"empty text", `{"id":"a","category":"x","text":"  "}`, "f.jsonl:1: field text: empty"},
+		{"no category", `{"id":"a","text":"t"}`, "f.jsonl:1: field category: missing"},
+		{"category not a string", `{"id":"a","text":"t","category":3}`, "f.jsonl:1: field category: must be a string"},
+		{"duplicate id", `{"id":"a","category":"x","text":"t"}` + "\n\n" + `{"id":"a","category":"y","text":"u"}`, `f.jsonl:3: field id: "a" already on line 1`},
+		{"empty file", "\n \n", "f.jsonl: no records"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, _, err := Read(strings.NewReader(tc.in), "f.jsonl", ReadOptions{})
+			require.EqualError(t, err, tc.want)
+		})
+	}
+}
+
+func TestReadSchemesLabelsAndTextField(t *testing.T) {
+	in := `{"id":"a","category":"x","category_fine":"x/1","text":"short","full_text":"long a","label_scheme":"s1"}
+{"id":"b","category":"y","category_fine":null,"full_text":"long b"}`
+	_, _, err := Read(strings.NewReader(in), "f.jsonl", ReadOptions{})
+	require.EqualError(t, err, "f.jsonl:2: field text: missing")
+	recs, skipped, err := Read(strings.NewReader(in), "f.jsonl", ReadOptions{SkipMissingText: true})
+	require.NoError(t, err)
+	require.Equal(t, 1, skipped)
+	require.Len(t, recs, 1)
+	recs, _, err = Read(strings.NewReader(in), "f.jsonl", ReadOptions{Scheme: "s1"})
+	require.NoError(t, err, "only s1's records are read")
+	require.Equal(t, []Record{{ID: "a", Scheme: "s1", Text: "short", Labels: map[string]string{"category": "x", "category_fine": "x/1"}}}, recs)
+	_, _, err = Read(strings.NewReader(in), "f.jsonl", ReadOptions{Scheme: "s2"})
+	require.EqualError(t, err, `f.jsonl: no records with label_scheme "s2"`)
+	recs, _, err = Read(strings.NewReader(in), "f.jsonl", ReadOptions{TextField: "full_text"})
+	require.NoError(t, err)
+	require.Equal(t, []Record{
+		{ID: "a", Scheme: "s1", Text: "long a", Labels: map[string]string{"category": "x", "category_fine": "x/1"}},
+		{ID: "b", Scheme: DefaultScheme, Text: "long b", Labels: map[string]string{"category": "y"}},
+	}, recs)
+}
+
+// labeledTopics makes n texts for each of three causes with their own
+// vocabulary and varied wording.
+func labeledTopics(n int) []Record {
+	topics := map[string][]string{
+		"certificate": {"the TLS certificate expired", "an expired cert broke the handshake", "certificate renewal was missed and TLS failed", "the cert rotation job did not renew the certificate"},
+		"capacity":    {"the database ran out of connections under load", "traffic exceeded the capacity of the cluster", "the pool was exhausted by a surge of requests", "memory saturation from load overwhelmed the nodes"},
+		"config":      {"a config change with a bad value was pushed", "the misconfigured flag was rolled out without validation", "a configuration typo reached production", "the config push changed a timeout value to zero"},
+	}
+	var out []Record
+	i := 0
+	for cat, ss := range topics {
+		for j := 0; j < n; j++ {
+			out = append(out, Record{ID: fmt.Sprintf("r%d", i), Scheme: "s", Text: fmt.Sprintf("%s on host %d.", ss[j%len(ss)], j), Labels: map[string]string{"category": cat}})
+			i++
+		}
+	}
+	return out
+}
+
+func TestEvaluateRecoversDistinctCauses(t *testing.T) {
+	recs := labeledTopics(20)
+	recs[0].Labels["category_fine"] = recs[0].Labels["category"] + "/fine"
+	rows, err := Evaluate(recs, Options{Seeds: 2})
+	require.NoError(t, err)
+	require.Len(t, rows, 4, "category and category_fine, each with aftermath and the baseline")
+	require.Equal(t, []string{"category", "category", "category_fine", "category_fine"}, []string{rows[0].Label, rows[1].Label, rows[2].Label, rows[3].Label})
+	require.Equal(t, MethodAftermath, rows[0].Method)
+	require.Equal(t, MethodBaseline, rows[1].Method)
+	require.Equal(t, 60, rows[0].N)
+	require.Equal(t, 3, rows[0].Labels)
+	require.Equal(t, 4, rows[2].Labels, "category_fine falls back to category where a record has none")
+	require.Equal(t, 3.0, rows[1].Clusters, "the baseline is given the true k")
+	// Every cluster holds one cause (the clustering may split a cause by
+	// its phrasings, which NMI forgives more than ARI).
+	require.GreaterOrEqual(t, rows[0].Purity, 0.95, "three causes with their own words: %+v", rows[0])
+	require.GreaterOrEqual(t, rows[0].NMI, 0.75, "three causes with their own words: %+v", rows[0])
+
+	var b bytes.Buffer
+	require.NoError(t, WriteMarkdown(&b, rows, 2))
+	require.Contains(t, b.String(), "| s / category | 60 | 3 | aftermath (k chosen) |")
+}
+
+func TestEvaluateNeedsTwoRecordsPerScheme(t *testing.T) {
+	_, err := Evaluate([]Record{{ID: "a", Scheme: "lonely", Text: "x", Labels: map[string]string{"category": "c"}}}, Options{})
+	require.ErrorIs(t, err, ErrTooFew)
+	require.ErrorContains(t, err, "scheme lonely")
+}
