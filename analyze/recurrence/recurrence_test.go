@@ -91,3 +91,20 @@ func TestFindRepeats(t *testing.T) {
 	require.Equal(t, "a,b", items[0].Field("incidents"))
 	require.Equal(t, []string{"2025-07", "e", "f", "theme"}, []string{items[1].Period, items[1].Key, items[1].Field("incidents"), items[1].Field("reason")})
 }
+
+func TestRepeatsOfUnknownSeverityAreCounted(t *testing.T) {
+	t0 := time.Date(2025, 5, 1, 0, 0, 0, 0, time.UTC)
+	incs := []store.Incident{
+		{ID: "a", ServiceName: "api", Title: "Disk space low on api-1", Severity: "SEV2", CreatedAt: t0},
+		{ID: "b", ServiceName: "api", Title: "Disk space low on api-2", Severity: "P9", CreatedAt: t0.Add(24 * time.Hour)},
+	}
+	rs, _ := Compute(Input{Incidents: incs, Window: 30 * 24 * time.Hour, Periods: calc.NewPeriods(t0.Add(5*24*time.Hour), time.UTC, 1)})
+	bySev := map[string]float64{}
+	for _, r := range rs {
+		if r.Metric == "recurring_incidents_by_severity" && r.Label("period") == "2025-05" {
+			bySev[r.Label("severity")] = r.Value
+		}
+	}
+	require.Equal(t, map[string]float64{"SEV1": 0, "SEV2": 0, "SEV3": 0, "SEV4": 0, "SEV5": 0, store.SeverityUnknown: 1}, bySev,
+		"b repeats a; its severity is outside the known set")
+}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"os"
@@ -44,6 +45,9 @@ func evaluateCommand() command {
 					return usageError{err}
 				}
 				rows, err := labeled.Evaluate(recs, labeled.Options{Seeds: *seeds})
+				if errors.Is(err, labeled.ErrTooFew) {
+					return usageError{fmt.Errorf("%s: %w", args[1], err)}
+				}
 				if err != nil {
 					return fmt.Errorf("evaluate themes: %w", err)
 				}

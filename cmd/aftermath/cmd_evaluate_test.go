@@ -35,27 +35,24 @@ func TestEvaluateThemes(t *testing.T) {
 
 	bad := filepath.Join(dir, "bad.jsonl")
 	require.NoError(t, os.WriteFile(bad, []byte(`{"id":"a","category":"x"}`), 0o644))
-	code, _, stderr = runCLI(t, "evaluate", "themes", bad)
-	require.Equal(t, exitUsage, code)
-	require.Contains(t, stderr, "bad.jsonl:1: field text: missing")
-
-	code, _, stderr = runCLI(t, "evaluate", "themes", good, "--text-field", "full_text")
-	require.Equal(t, exitUsage, code)
-	require.Contains(t, stderr, "labeled.jsonl:1: field full_text: missing")
-
-	code, _, stderr = runCLI(t, "evaluate", "themes", good, "--scheme", "theirs")
-	require.Equal(t, exitUsage, code)
-	require.Contains(t, stderr, `no records with label_scheme "theirs"`)
-
-	code, _, stderr = runCLI(t, "evaluate", "themes", filepath.Join(dir, "none.jsonl"))
-	require.Equal(t, exitUsage, code)
-	require.Contains(t, stderr, "none.jsonl")
-
-	code, _, stderr = runCLI(t, "evaluate", "widgets", good)
-	require.Equal(t, exitUsage, code)
-	require.Contains(t, stderr, "usage: aftermath evaluate themes FILE.jsonl")
-
-	code, _, stderr = runCLI(t, "evaluate", "themes", good, "--seeds", "0")
-	require.Equal(t, exitUsage, code)
-	require.Contains(t, stderr, "--seeds")
+	lonely := filepath.Join(dir, "lonely.jsonl")
+	require.NoError(t, os.WriteFile(lonely, []byte(`{"id":"a","category":"x","text":"t","label_scheme":"one"}`), 0o644))
+	// Bad input is bad usage (exit code 2), with the file, line and field.
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"themes", bad}, "bad.jsonl:1: field text: missing"},
+		{[]string{"themes", good, "--text-field", "full_text"}, "labeled.jsonl:1: field full_text: missing"},
+		{[]string{"themes", good, "--scheme", "theirs"}, `no records with label_scheme "theirs"`},
+		{[]string{"themes", lonely}, "lonely.jsonl: scheme one: fewer than two records"},
+		{[]string{"themes", filepath.Join(dir, "none.jsonl")}, "none.jsonl"},
+		{[]string{"widgets", good}, "usage: aftermath evaluate themes FILE.jsonl"},
+		{[]string{"themes", good, "--seeds", "0"}, "--seeds"},
+		{[]string{"themes", good, "extra"}, `unexpected argument "extra"`},
+	} {
+		code, _, stderr := runCLI(t, append([]string{"evaluate"}, tc.args...)...)
+		require.Equal(t, exitUsage, code, "%v: %s", tc.args, stderr)
+		require.Contains(t, stderr, tc.want, tc.args)
+	}
 }

@@ -6,6 +6,7 @@ package labeled
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -56,7 +57,7 @@ func Read(r io.Reader, name string, opts ReadOptions) ([]Record, int, error) {
 	seen := map[string]int{}
 	for line := 1; sc.Scan(); line++ {
 		b := sc.Bytes()
-		if strings.TrimSpace(string(b)) == "" {
+		if len(bytes.TrimSpace(b)) == 0 {
 			continue
 		}
 		var raw map[string]json.RawMessage
