@@ -28,7 +28,7 @@ func clusterFixedK(sample []sparse, dim, k int, opts Options, rng *rand.Rand, cf
 		return chosen
 	}
 	path := mergePath(sample, dim, bestOf(sample, dim, top, opts.Restarts, nil, rng, cfg), k, cfg)
-	if p := path[k]; p != nil && p.objective > chosen.objective {
+	if p := solutionAt(path, k); p != nil && p.objective > chosen.objective {
 		chosen = *p
 	}
 	return chosen
@@ -51,7 +51,7 @@ func chooseK(sample []sparse, dim int, opts Options, rng *rand.Rand, cfg kmeansC
 	bestSil := math.Inf(-1)
 	mostStable, bestStab := -1, math.Inf(-1)
 	for k := opts.MinK; k <= top; k++ {
-		if full[k] == nil {
+		if solutionAt(full, k) == nil {
 			continue
 		}
 		sil := silhouette(sim, full[k].assign, k)
@@ -126,7 +126,7 @@ func stability(sample []sparse, dim int, full []*clustering, top int, opts Optio
 			scores := make([]float64, top+1)
 			ref := make([]int, m)
 			for k := opts.MinK; k <= subTop; k++ {
-				if path[k] == nil || full[k] == nil {
+				if solutionAt(path, k) == nil || solutionAt(full, k) == nil {
 					continue
 				}
 				for i, j := range idx {
@@ -144,6 +144,16 @@ func stability(sample []sparse, dim int, full []*clustering, top int, opts Optio
 		}
 	}
 	return stab
+}
+
+// solutionAt is path[k], or nil when the path has no solution with k
+// clusters. A merge path can be shorter than asked: when many texts
+// coincide, k-means++ finds fewer distinct seeds than k (issue 10, item 3).
+func solutionAt(path []*clustering, k int) *clustering {
+	if k < 0 || k >= len(path) {
+		return nil
+	}
+	return path[k]
 }
 
 // adjustedRand is the adjusted Rand index (Hubert and Arabie 1985) of two
