@@ -72,7 +72,8 @@ func (c *captureTransport) RoundTrip(req *http.Request) (*http.Response, error) 
 	}
 	sink.raw = raw
 	sink.err = nil
-	if err := json.Unmarshal(raw, &sink.page); err != nil {
+	// Split, not decoded: one undecodable issue must not fail the page.
+	if sink.page, err = splitSearchPage(raw); err != nil {
 		sink.err = fmt.Errorf("%w: %v", errMalformed, err)
 	}
 	envelope, _ := json.Marshal(struct {

@@ -532,7 +532,10 @@ func (in *Ingester) mapPage(ctx context.Context, kind string, page searchPage, b
 	for _, raw := range page.Issues {
 		var is apiIssue
 		if err := jsonUnmarshal(raw, &is); err != nil {
-			in.skip(kind, "", fmt.Errorf("decode issue: %w", err))
+			// Nested past encoding/json's depth limit, or otherwise not
+			// JSON: skip it by key; the rest of the page goes on.
+			key, id := issueIdentity(raw)
+			in.skip(kind, key, skipUndecodable, fmt.Errorf("decode issue (id %q, %d bytes): %w", id, len(raw), err))
 			continue
 		}
 		if b.seen[is.Key] {
@@ -552,12 +555,12 @@ func (in *Ingester) mapPage(ctx context.Context, kind string, page searchPage, b
 		}
 		sorted, err := sortHistories(hs)
 		if err != nil {
-			in.skip(kind, is.Key, err)
+			in.skip(kind, is.Key, skipChangelog, err)
 			continue
 		}
 		m, err := in.mapIssue(kind, &is, sorted, raw, fetched)
 		if err != nil {
-			in.skip(kind, is.Key, err)
+			in.skip(kind, is.Key, skipUnmappable, err)
 			continue
 		}
 		b.seen[is.Key] = true
@@ -615,11 +618,20 @@ func (in *Ingester) count(kind string, n int) {
 	in.metrics.Stored.WithLabelValues(kind).Add(float64(n))
 }
 
-// skip counts and logs a record that cannot be mapped; the run goes on.
-func (in *Ingester) skip(kind, key string, err error) {
+// Why an issue was skipped (the reason label of
+// aftermath_jira_skipped_issues_total).
+const (
+	skipUndecodable = "undecodable" // its JSON does not decode (too deep, not JSON)
+	skipChangelog   = "changelog"   // its changelog cannot be ordered
+	skipUnmappable  = "unmappable"  // a field the mapping needs is missing or malformed
+)
+
+// skip counts and logs an issue that cannot be stored; the run goes on.
+func (in *Ingester) skip(kind, key, reason string, err error) {
 	in.unmapped.Add(1)
 	in.metrics.Unmapped.WithLabelValues(kind).Inc()
-	in.log.Warn("skipping unmappable issue", "kind", kind, "key", key, "err", err)
+	in.metrics.skipped.WithLabelValues(kind, reason).Inc()
+	in.log.Warn("skipping issue", "kind", kind, "key", key, "reason", reason, "err", err)
 }
 
 // unknown counts a value outside the known set (kept as "unknown").

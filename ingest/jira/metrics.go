@@ -2,6 +2,7 @@ package jira
 
 import (
 	"encoding/json"
+	"errors"
 
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -14,6 +15,7 @@ import (
 type metrics struct {
 	*ingest.SourceMetrics
 	changelogsCompleted prometheus.Counter
+	skipped             *prometheus.CounterVec // by kind and reason
 }
 
 // newMetrics registers with reg (nil: not registered). A second ingester on
@@ -34,8 +36,12 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 			Name: "aftermath_jira_changelogs_completed_total",
 			Help: "Issues whose changelog search truncated and the changelog endpoint completed.",
 		}),
+		skipped: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "aftermath_jira_skipped_issues_total",
+			Help: "Jira issues not stored because they could not be decoded or mapped (each is logged by key), by kind and reason (undecodable, changelog, unmappable).",
+		}, []string{"kind", "reason"}),
 	}
-	if err := ingest.Register(reg, &m.changelogsCompleted); err != nil {
+	if err := errors.Join(ingest.Register(reg, &m.changelogsCompleted), ingest.Register(reg, &m.skipped)); err != nil {
 		return nil, err
 	}
 	return m, nil
