@@ -6,10 +6,19 @@
 //     says its own budget is spent (ratelimit-remaining: 0);
 //   - retries of 429 (honouring Retry-After, in seconds or as an HTTP date, and
 //     ratelimit-reset), of 408 and 5xx, and of timeouts and temporary network
-//     errors, with capped exponential backoff and jitter and a bounded number
-//     of attempts;
+//     errors, with a bounded number of attempts. A 5xx, a 408 or a network
+//     error waits a capped exponential backoff with jitter: the rate-limit
+//     headers a 5xx carries describe the budget, not the failure, so they
+//     never stretch its wait, except that a spent budget (ratelimit-remaining:
+//     0) pauses every request until the reset, as after any response;
+//   - retries logged at INFO once per burst (the first retry after a quiet
+//     spell, then at most once a minute with the count in between), each
+//     retry at DEBUG;
 //   - optional buffering of response bodies, so that a body cut short by the
 //     network is retried like any other transient failure;
+//   - a limit on the size of response bodies (MaxBodyBytes), so that a huge
+//     response fails with an error naming the endpoint instead of exhausting
+//     memory;
 //   - re-readable request bodies (every attempt sends the whole body);
 //   - context cancellation respected in every wait;
 //   - Prometheus metrics by source and endpoint template (never raw paths).
@@ -87,6 +96,11 @@ type Options struct {
 	// attempt, so that a truncated body (unexpected EOF, connection reset) is
 	// retried instead of surfacing in the caller's decoder.
 	BufferBodies bool
+	// MaxBodyBytes bounds a response body: a larger one fails the request
+	// with a *BodyTooLargeError (not retried) naming the method and endpoint
+	// template, after reading at most MaxBodyBytes+1 bytes. 0 means
+	// DefaultMaxBodyBytes; negative means no limit.
+	MaxBodyBytes int64
 	// Endpoint maps a request to a bounded label (a path template such as
 	// "/incidents/{id}"). Nil labels every request "other". See Templates.
 	Endpoint func(*http.Request) string
@@ -102,6 +116,55 @@ type Options struct {
 	Sleep func(ctx context.Context, d time.Duration) error
 	// Jitter returns a number in [0, 1); nil means math/rand/v2.
 	Jitter func() float64
+}
+
+// DefaultMaxBodyBytes is the response body limit when Options.MaxBodyBytes
+// is 0: far above any page of the APIs Aftermath reads (a PagerDuty page of
+// 100 incidents is about 300 KiB, a Jira search page with changelogs a few
+// MiB), far below what would hurt the process.
+const DefaultMaxBodyBytes int64 = 64 << 20
+
+// burstQuiet is how long without a retry ends a burst of retries; burstEvery
+// is how often a long burst is logged again at INFO.
+const (
+	burstQuiet = 30 * time.Second
+	burstEvery = time.Minute
+)
+
+// BodyTooLargeError is returned (wrapped) when a response body exceeds
+// Options.MaxBodyBytes. It names the endpoint template, never the URL.
+type BodyTooLargeError struct {
+	Method   string
+	Endpoint string
+	Limit    int64
+	// Declared is the Content-Length the server announced, or -1 when the
+	// body was cut off while being read.
+	Declared int64
+	status   int
+}
+
+func (e *BodyTooLargeError) Error() string {
+	if e.Declared >= 0 {
+		return fmt.Sprintf("httpx: %s %s: response body of %s exceeds the limit of %s", e.Method, e.Endpoint, byteSize(e.Declared), byteSize(e.Limit))
+	}
+	return fmt.Sprintf("httpx: %s %s: response body exceeds the limit of %s", e.Method, e.Endpoint, byteSize(e.Limit))
+}
+
+// byteSize formats n bytes for people: "64 MiB", "1.5 GiB", "512 B".
+func byteSize(n int64) string {
+	const unit = 1024
+	if n < unit {
+		return fmt.Sprintf("%d B", n)
+	}
+	div, exp := int64(unit), 0
+	for m := n / unit; m >= unit && exp < 4; m /= unit {
+		div *= unit
+		exp++
+	}
+	v := float64(n) / float64(div)
+	s := strconv.FormatFloat(v, 'f', 1, 64)
+	s = strings.TrimSuffix(s, ".0")
+	return s + " " + string("KMGTP"[exp]) + "iB"
 }
 
 // Stats counts what a Transport did since it was created.
@@ -122,6 +185,8 @@ type Transport struct {
 
 	pauseMu    sync.Mutex
 	pauseUntil time.Time
+
+	retryLog, pauseLog burst
 
 	requests, retries, rateWaits, errs atomic.Uint64
 }
@@ -153,6 +218,9 @@ func New(opts Options) (*Transport, error) {
 	}
 	if opts.MaxRetryAfter <= 0 {
 		opts.MaxRetryAfter = 2 * time.Minute
+	}
+	if opts.MaxBodyBytes == 0 {
+		opts.MaxBodyBytes = DefaultMaxBodyBytes
 	}
 	if opts.Endpoint == nil {
 		opts.Endpoint = func(*http.Request) string { return "other" }
@@ -203,7 +271,7 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 			t.fail(endpoint, "canceled")
 			return nil, fmt.Errorf("httpx: %s %s: waiting for request budget: %w", req.Method, endpoint, err)
 		}
-		resp, cancel, err := t.attempt(req, getBody)
+		resp, cancel, err := t.attempt(req, endpoint, getBody)
 		t.requests.Add(1)
 		if attempt > 1 {
 			t.retries.Add(1)
@@ -211,9 +279,16 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		last := attempt >= t.opts.MaxAttempts
 
 		var wait time.Duration
-		var reason string
+		var reason, statusLabel string
 		switch {
 		case err != nil:
+			statusLabel = "error"
+			var big *BodyTooLargeError
+			if errors.As(err, &big) {
+				t.metrics.request(src, endpoint, strconv.Itoa(big.status))
+				t.fail(endpoint, "too_large")
+				return nil, big
+			}
 			if ctx.Err() != nil {
 				t.metrics.request(src, endpoint, "error")
 				t.fail(endpoint, "canceled")
@@ -231,20 +306,25 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 			}
 			wait = t.backoff(attempt)
 		default:
-			t.metrics.request(src, endpoint, strconv.Itoa(resp.StatusCode))
-			t.notePause(resp)
+			statusLabel = strconv.Itoa(resp.StatusCode)
+			t.metrics.request(src, endpoint, statusLabel)
+			t.notePause(req.Method, endpoint, resp)
 			switch {
 			case resp.StatusCode == http.StatusTooManyRequests:
 				reason = "429"
 				wait = t.retryAfter(resp, attempt)
 			case resp.StatusCode == http.StatusRequestTimeout || resp.StatusCode >= 500 && resp.StatusCode != http.StatusNotImplemented:
+				// A server error: capped exponential backoff. The
+				// rate-limit headers on it describe the budget; a spent one
+				// (remaining 0) has paused every request in notePause, a
+				// large one says nothing about when the server recovers.
 				reason = "5xx"
 				if resp.StatusCode < 500 {
 					reason = "timeout"
 				}
 				wait = t.backoff(attempt)
-				if ra, ok := headerDelay(resp.Header, t.opts.Now()); ok && ra > wait {
-					wait = min(ra, t.opts.MaxRetryAfter)
+				if ra, ok := retryAfterOn5xx(resp.Header, t.opts.Now()); ok && ra > wait {
+					wait = min(ra, t.opts.MaxBackoff)
 				}
 			default:
 				if resp.StatusCode >= 400 {
@@ -264,10 +344,9 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 			return nil, fmt.Errorf("httpx: %s %s: giving up after %d attempts: %w", req.Method, endpoint, attempt, stripURL(lastErr))
 		}
 		t.metrics.retries.WithLabelValues(src, endpoint, reason).Inc()
-		t.log.Debug("retrying request", "endpoint", endpoint, "attempt", attempt, "reason", reason, "retry_in", wait)
+		t.logRetry(req.Method, endpoint, statusLabel, reason, attempt, wait)
 		if reason == "429" {
 			t.countRateWait(wait)
-			t.log.Warn("rate limited", "endpoint", endpoint, "retry_in", wait)
 			t.pause(wait)
 		}
 		if err := t.opts.Sleep(ctx, wait); err != nil {
@@ -279,7 +358,7 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 
 // attempt sends one copy of req. The returned cancel releases the attempt's
 // timeout; it is tied to the response body's Close.
-func (t *Transport) attempt(req *http.Request, getBody func() (io.ReadCloser, error)) (*http.Response, context.CancelFunc, error) {
+func (t *Transport) attempt(req *http.Request, endpoint string, getBody func() (io.ReadCloser, error)) (*http.Response, context.CancelFunc, error) {
 	ctx := req.Context()
 	cancel := context.CancelFunc(func() {})
 	if t.opts.AttemptTimeout > 0 {
@@ -300,19 +379,67 @@ func (t *Transport) attempt(req *http.Request, getBody func() (io.ReadCloser, er
 		cancel()
 		return nil, cancel, err
 	}
+	limit := t.opts.MaxBodyBytes
+	if limit > 0 && resp.StatusCode < 300 && resp.ContentLength > limit {
+		// Announced too big: fail before reading a byte of it.
+		_ = resp.Body.Close()
+		cancel()
+		return nil, cancel, &BodyTooLargeError{Method: req.Method, Endpoint: endpoint, Limit: limit, Declared: resp.ContentLength, status: resp.StatusCode}
+	}
 	if t.opts.BufferBodies && resp.StatusCode < 300 {
-		data, rerr := io.ReadAll(resp.Body)
+		var data []byte
+		var rerr error
+		if limit > 0 {
+			// Read at most one byte past the limit: enough to tell.
+			data, rerr = io.ReadAll(io.LimitReader(resp.Body, limit+1))
+		} else {
+			data, rerr = io.ReadAll(resp.Body)
+		}
 		_ = resp.Body.Close()
 		cancel()
 		if rerr != nil {
 			return nil, cancel, fmt.Errorf("read response body: %w", rerr)
 		}
+		if limit > 0 && int64(len(data)) > limit {
+			return nil, cancel, &BodyTooLargeError{Method: req.Method, Endpoint: endpoint, Limit: limit, Declared: -1, status: resp.StatusCode}
+		}
 		resp.Body = io.NopCloser(bytes.NewReader(data))
 		resp.ContentLength = int64(len(data))
 		return resp, cancel, nil
 	}
-	resp.Body = &cancelOnClose{ReadCloser: resp.Body, cancel: cancel}
+	var body io.ReadCloser = resp.Body
+	if limit > 0 {
+		body = &limitedBody{ReadCloser: body, left: limit, err: &BodyTooLargeError{Method: req.Method, Endpoint: endpoint, Limit: limit, Declared: -1, status: resp.StatusCode},
+			exceeded: func() { t.fail(endpoint, "too_large") }}
+	}
+	resp.Body = &cancelOnClose{ReadCloser: body, cancel: cancel}
 	return resp, cancel, nil
+}
+
+// limitedBody reads at most left bytes of a body, then fails with err
+// instead of reading on (a caller decoding a stream stops there).
+type limitedBody struct {
+	io.ReadCloser
+	left     int64
+	err      error
+	exceeded func() // called once, when the limit is passed
+}
+
+func (l *limitedBody) Read(p []byte) (int, error) {
+	if l.left < 0 {
+		return 0, l.err
+	}
+	// Allow one byte past the limit to tell "exactly the limit" from "more".
+	if int64(len(p)) > l.left+1 {
+		p = p[:l.left+1]
+	}
+	n, err := l.ReadCloser.Read(p)
+	l.left -= int64(n)
+	if l.left < 0 {
+		l.exceeded()
+		return max(n+int(l.left), 0), l.err
+	}
+	return n, err
 }
 
 type cancelOnClose struct {
@@ -383,7 +510,7 @@ func (t *Transport) pause(d time.Duration) {
 }
 
 // notePause pauses further requests when the server reports its budget spent.
-func (t *Transport) notePause(resp *http.Response) {
+func (t *Transport) notePause(method, endpoint string, resp *http.Response) {
 	if resp.StatusCode == http.StatusTooManyRequests {
 		return // handled by the retry path
 	}
@@ -395,8 +522,54 @@ func (t *Transport) notePause(resp *http.Response) {
 		return
 	}
 	if d, ok := resetDelay(resp.Header); ok && d > 0 {
-		t.pause(min(d, t.opts.MaxRetryAfter))
+		d = min(d, t.opts.MaxRetryAfter)
+		t.pause(d)
+		if n, ok := t.pauseLog.note(t.opts.Now()); ok {
+			t.log.Info("server request budget spent, pausing", "endpoint", endpoint, "method", method,
+				"status", resp.StatusCode, "retry_in", d, "pauses_since_last_log", n)
+		}
 	}
+}
+
+// logRetry logs a retry: at INFO when it opens a burst of retries (or a
+// minute into one, with the count since the last line), else at DEBUG.
+func (t *Transport) logRetry(method, endpoint, status, reason string, attempt int, wait time.Duration) {
+	n, first := t.retryLog.note(t.opts.Now())
+	if !first {
+		t.log.Debug("retrying request", "endpoint", endpoint, "method", method, "status", status, "reason", reason,
+			"attempt", attempt, "retry_in", wait)
+		return
+	}
+	msg := "retrying request"
+	if reason == "429" {
+		msg = "rate limited, retrying request"
+	}
+	t.log.Info(msg, "endpoint", endpoint, "method", method, "status", status, "reason", reason,
+		"attempt", attempt, "retry_in", wait, "retries_since_last_log", n)
+}
+
+// burst tells which events of a stream deserve a log line: the first after
+// burstQuiet without any, and one every burstEvery during a long burst.
+type burst struct {
+	mu         sync.Mutex
+	last       time.Time // last event
+	logged     time.Time // last event logged
+	suppressed int       // events since the last one logged
+}
+
+// note records an event at now; log says whether to log it, n how many
+// events since the last one logged (this one included) it stands for.
+func (b *burst) note(now time.Time) (n int, log bool) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	quiet := b.last.IsZero() || now.Sub(b.last) >= burstQuiet
+	b.last = now
+	b.suppressed++
+	if quiet || now.Sub(b.logged) >= burstEvery {
+		n, b.suppressed, b.logged = b.suppressed, 0, now
+		return n, true
+	}
+	return 0, false
 }
 
 // backoff is the capped exponential delay for a retry after attempt n (1-based)
@@ -418,6 +591,32 @@ func (t *Transport) retryAfter(resp *http.Response, n int) time.Duration {
 		return d + time.Duration(t.opts.Jitter()*float64(100*time.Millisecond))
 	}
 	return t.backoff(n)
+}
+
+// retryAfterOn5xx is the Retry-After of a 5xx, honoured only when the
+// response does not report budget left: a server that is down for
+// maintenance may say when it will be back, but the rate-limit headers of a
+// server with budget left say nothing about its failure. ratelimit-reset
+// alone is never a reason to wait after a 5xx.
+func retryAfterOn5xx(h http.Header, now time.Time) (time.Duration, bool) {
+	v := strings.TrimSpace(h.Get("Retry-After"))
+	if v == "" {
+		return 0, false
+	}
+	rem := h.Get("ratelimit-remaining")
+	if rem == "" {
+		rem = h.Get("x-ratelimit-remaining")
+	}
+	if n, err := strconv.Atoi(strings.TrimSpace(rem)); err == nil && n > 0 {
+		return 0, false
+	}
+	if s, err := strconv.ParseFloat(v, 64); err == nil && s >= 0 && s < 1e7 {
+		return time.Duration(s * float64(time.Second)), true
+	}
+	if at, err := http.ParseTime(v); err == nil {
+		return max(at.Sub(now), 0), true
+	}
+	return 0, false
 }
 
 // headerDelay reads Retry-After (seconds or HTTP date), then ratelimit-reset.

@@ -3,10 +3,13 @@ package httpx_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -446,4 +449,256 @@ func mustVec(t *testing.T, reg *prometheus.Registry, name string, labels ...stri
 	}
 	t.Fatalf("no %s%v in the registry", name, labels)
 	return nil
+}
+
+// A 5xx from a server with budget left waits the backoff, not the rate-limit
+// window its headers describe (issue 10: a medium backfill with 20% 5xx took
+// more than 20 minutes because every 5xx waited up to a minute for
+// ratelimit-reset).
+func Test5xxWaitsBackoffNotTheRateLimitWindow(t *testing.T) {
+	tests := []struct {
+		name    string
+		headers []string
+		want    []time.Duration
+	}{
+		{"budget left: reset ignored", []string{"ratelimit-remaining", "900", "ratelimit-reset", "58"},
+			[]time.Duration{375 * time.Millisecond}},
+		{"budget left: Retry-After ignored too", []string{"ratelimit-remaining", "42", "ratelimit-reset", "58", "Retry-After", "58"},
+			[]time.Duration{375 * time.Millisecond}},
+		{"reset alone is no reason to wait", []string{"ratelimit-reset", "58"},
+			[]time.Duration{375 * time.Millisecond}},
+		{"Retry-After without budget headers (maintenance)", []string{"Retry-After", "3"},
+			[]time.Duration{3 * time.Second}},
+		{"Retry-After on a 5xx capped by MaxBackoff", []string{"Retry-After", "3600"},
+			[]time.Duration{30 * time.Second}},
+		// A spent budget pauses every request until the reset: the backoff,
+		// then the rest of the pause.
+		{"budget spent: wait for the reset", []string{"ratelimit-remaining", "0", "ratelimit-reset", "5"},
+			[]time.Duration{375 * time.Millisecond, 5*time.Second - 375*time.Millisecond}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			clk := newFakeClock()
+			srv, n := script(t, status(503, tc.headers...), status(200))
+			tr, _ := newTransport(t, clk, nil)
+			resp, err := get(t, tr, srv.URL+"/incidents")
+			require.NoError(t, err)
+			resp.Body.Close()
+			require.Equal(t, 200, resp.StatusCode)
+			require.EqualValues(t, 2, n.Load())
+			require.Equal(t, tc.want, clk.waits())
+		})
+	}
+}
+
+// With one response in five a 5xx carrying the rate-limit headers of a
+// server with plenty of budget, 200 requests take seconds of waiting, not
+// the minutes a wait for every reset would.
+func Test5xxStormWithBudgetLeftStaysCheap(t *testing.T) {
+	clk := newFakeClock()
+	var n atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		i := n.Add(1)
+		h := []string{"ratelimit-limit", "960", "ratelimit-remaining", "700", "ratelimit-reset", "45"}
+		if i%5 == 0 {
+			status(502, h...)(w, r)
+			return
+		}
+		status(200, h...)(w, r)
+	}))
+	defer srv.Close()
+	tr, _ := newTransport(t, clk, nil)
+	for range 200 {
+		resp, err := get(t, tr, srv.URL+"/log_entries")
+		require.NoError(t, err)
+		resp.Body.Close()
+		require.Equal(t, 200, resp.StatusCode)
+	}
+	require.Greater(t, tr.Stats().Retries, uint64(40))
+	require.Less(t, clk.total(), 40*time.Second, "each 5xx waits a backoff of about half a second")
+}
+
+// logLines returns the records of a JSON log buffer.
+func logLines(t *testing.T, buf *bytes.Buffer) []map[string]any {
+	t.Helper()
+	var out []map[string]any
+	for _, line := range strings.Split(strings.TrimSpace(buf.String()), "\n") {
+		if line == "" {
+			continue
+		}
+		var m map[string]any
+		require.NoError(t, json.Unmarshal([]byte(line), &m), line)
+		out = append(out, m)
+	}
+	return out
+}
+
+func TestRetriesLogAtInfoOncePerBurst(t *testing.T) {
+	clk := newFakeClock()
+	var fail atomic.Bool
+	fail.Store(true)
+	var n atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// Every other request of a burst fails once.
+		if fail.Load() && n.Add(1)%2 == 1 {
+			status(503)(w, r)
+			return
+		}
+		status(200)(w, r)
+	}))
+	defer srv.Close()
+	var logs bytes.Buffer
+	tr, _ := newTransport(t, clk, func(o *httpx.Options) {
+		o.Logger = slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug})).With("source", "pagerduty")
+		o.Source = "pagerduty"
+	})
+	do := func(k int) {
+		for range k {
+			resp, err := get(t, tr, srv.URL+"/incidents/PABC?token=s3cr3t")
+			require.NoError(t, err)
+			resp.Body.Close()
+		}
+	}
+	do(10) // a burst: 10 retries within seconds
+	clk.Sleep(context.Background(), 5*time.Minute)
+	do(4) // a second burst after a quiet spell
+	var info, debug []map[string]any
+	for _, m := range logLines(t, &logs) {
+		if m["msg"] != "retrying request" {
+			continue
+		}
+		switch m["level"] {
+		case "INFO":
+			info = append(info, m)
+		case "DEBUG":
+			debug = append(debug, m)
+		}
+	}
+	require.Len(t, info, 2, "one INFO line per burst")
+	require.Len(t, debug, 14-2, "every other retry at DEBUG")
+	for _, m := range info {
+		require.Equal(t, "pagerduty", m["source"])
+		require.Equal(t, "/incidents/{id}", m["endpoint"])
+		require.Equal(t, "503", m["status"])
+		require.Contains(t, m, "retry_in")
+	}
+	require.EqualValues(t, 1, info[0]["retries_since_last_log"])
+	require.EqualValues(t, 10, info[1]["retries_since_last_log"], "the second line accounts for the first burst's unlogged retries")
+	require.NotContains(t, logs.String(), "s3cr3t")
+	require.NotContains(t, logs.String(), "PABC")
+}
+
+func TestLongRetryBurstLogsAgainEveryMinute(t *testing.T) {
+	clk := newFakeClock()
+	srv, _ := script(t, status(500))
+	var logs bytes.Buffer
+	tr, _ := newTransport(t, clk, func(o *httpx.Options) {
+		o.Logger = slog.New(slog.NewJSONHandler(&logs, nil)) // INFO and up
+		o.MaxAttempts = 12
+		o.BaseBackoff = 10 * time.Second
+		o.MaxBackoff = 20 * time.Second
+	})
+	resp, err := get(t, tr, srv.URL+"/incidents")
+	require.NoError(t, err)
+	resp.Body.Close()
+	// 11 retries, 15 s apart (3/4 of the 20 s cap) after the first few: 2-3
+	// minutes of one burst, logged at its start and then once a minute.
+	lines := logLines(t, &logs)
+	require.GreaterOrEqual(t, len(lines), 3)
+	require.LessOrEqual(t, len(lines), 4)
+	sum := 0.0
+	for _, m := range lines {
+		sum += m["retries_since_last_log"].(float64)
+	}
+	require.LessOrEqual(t, sum, 11.0)
+	require.Greater(t, sum, 5.0)
+}
+
+// huge streams n bytes of a JSON array, with or without Content-Length, and
+// counts what it wrote.
+func huge(n int64, declare bool, written *atomic.Int64) http.HandlerFunc {
+	return func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		if declare {
+			w.Header().Set("Content-Length", strconv.FormatInt(n, 10))
+		}
+		w.WriteHeader(200)
+		chunk := bytes.Repeat([]byte(`"xxxxxxxxxxxxxx",`), 4096)
+		for left := n; left > 0; {
+			c := chunk[:min(int64(len(chunk)), left)]
+			k, err := w.Write(c)
+			written.Add(int64(k))
+			if err != nil {
+				return
+			}
+			left -= int64(k)
+		}
+	}
+}
+
+func TestResponseBodyLimit(t *testing.T) {
+	const limit = 1 << 20
+	const size = 256 << 20 // a quarter of the issue's 1 GiB: enough to see memory stay flat
+	for _, tc := range []struct {
+		name            string
+		declare, buffer bool
+		wantMsg         string
+	}{
+		{"buffered, streamed without length", false, true, "httpx: GET /incidents/{id}/log_entries: response body exceeds the limit of 1 MiB"},
+		{"buffered, declared length", true, true, "httpx: GET /incidents/{id}/log_entries: response body of 256 MiB exceeds the limit of 1 MiB"},
+		{"streamed to the caller", false, false, "httpx: GET /incidents/{id}/log_entries: response body exceeds the limit of 1 MiB"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var written atomic.Int64
+			srv, n := script(t, huge(size, tc.declare, &written))
+			clk := newFakeClock()
+			tr, reg := newTransport(t, clk, func(o *httpx.Options) {
+				o.MaxBodyBytes = limit
+				o.BufferBodies = tc.buffer
+			})
+			var before, after runtime.MemStats
+			runtime.GC()
+			runtime.ReadMemStats(&before)
+			req, err := http.NewRequestWithContext(context.Background(), http.MethodGet, srv.URL+"/incidents/PSECRET/log_entries?api_key=s3cr3t", nil)
+			require.NoError(t, err)
+			req.Header.Set("Authorization", "Token token=s3cr3t-token")
+			resp, err := tr.RoundTrip(req)
+			if err == nil {
+				_, err = io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+			}
+			runtime.ReadMemStats(&after)
+			require.Error(t, err)
+			var big *httpx.BodyTooLargeError
+			require.ErrorAs(t, err, &big)
+			require.Equal(t, "/incidents/{id}/log_entries", big.Endpoint)
+			require.EqualValues(t, limit, big.Limit)
+			require.Contains(t, err.Error(), tc.wantMsg)
+			for _, s := range []string{"s3cr3t", "PSECRET", srv.URL} {
+				require.NotContains(t, err.Error(), s)
+			}
+			require.EqualValues(t, 1, n.Load(), "a body too large is not retried")
+			require.Less(t, after.TotalAlloc-before.TotalAlloc, uint64(16<<20), "memory stays bounded by the limit, not the body")
+			require.Equal(t, 1.0, testutil.ToFloat64(mustVec(t, reg, "aftermath_http_errors_total", "test", "/incidents/{id}/log_entries", "too_large")))
+			srv.CloseClientConnections()
+			require.Less(t, written.Load(), int64(size), "the transfer is cut short")
+		})
+	}
+}
+
+func TestResponseBodyAtTheLimitPasses(t *testing.T) {
+	for _, buffer := range []bool{true, false} {
+		body := strings.Repeat("x", 1000)
+		srv, _ := script(t, func(w http.ResponseWriter, _ *http.Request) { _, _ = io.WriteString(w, body) })
+		tr, _ := newTransport(t, newFakeClock(), func(o *httpx.Options) {
+			o.MaxBodyBytes = 1000
+			o.BufferBodies = buffer
+		})
+		resp, err := get(t, tr, srv.URL+"/incidents")
+		require.NoError(t, err)
+		got, err := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		require.NoError(t, err)
+		require.Equal(t, body, string(got))
+	}
 }

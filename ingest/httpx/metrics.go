@@ -28,7 +28,7 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 		}, []string{"source", "endpoint", "reason"}),
 		errors: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "aftermath_http_errors_total",
-			Help: "HTTP requests that finally failed, by endpoint template and kind (status, 429, 5xx, timeout, network, canceled, body).",
+			Help: "HTTP requests that finally failed, by endpoint template and kind (status, 429, 5xx, timeout, network, canceled, body, too_large).",
 		}, []string{"source", "endpoint", "kind"}),
 		rateWaits: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "aftermath_http_rate_limit_waits_total",
