@@ -176,7 +176,7 @@ assignee_name, team, due_date, created_at, updated_at, resolved_at, last_activit
 	for rows.Next() {
 		var a store.ActionItem
 		var due, resolved *time.Time
-		var reopen uint16
+		var reopen uint32
 		if err := rows.Scan(&a.Key, &a.PostmortemKey, &a.Summary, &a.Status, &a.StatusCategory, &a.Priority, &a.AssigneeID,
 			&a.AssigneeName, &a.Team, &due, &a.CreatedAt, &a.UpdatedAt, &resolved, &a.LastActivityAt, &reopen, &a.URL); err != nil {
 			return nil, fmt.Errorf("scan action item: %w", err)

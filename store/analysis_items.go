@@ -158,7 +158,7 @@ func (s *Store) WriteThemes(ctx context.Context, runID string, computedAt time.T
 		part := assignments[start:min(start+chunk, len(assignments))]
 		if err := s.batch(ctx, "factor_themes", "run_id, computed_at, postmortem_key, ordinal, theme_id", len(part), func(b driver.Batch, i int) error {
 			a := part[i]
-			return b.Append(runID, computed, a.PostmortemKey, uint16(a.Ordinal), a.ThemeID)
+			return b.Append(runID, computed, a.PostmortemKey, count32(a.Ordinal), a.ThemeID)
 		}); err != nil {
 			return err
 		}
@@ -201,7 +201,7 @@ func (s *Store) FactorThemes(ctx context.Context, runID string) ([]FactorTheme, 
 	var out []FactorTheme
 	for rows.Next() {
 		var a FactorTheme
-		var ord uint16
+		var ord uint32
 		if err := rows.Scan(&a.PostmortemKey, &ord, &a.ThemeID); err != nil {
 			return nil, fmt.Errorf("store: scan factor theme: %w", err)
 		}

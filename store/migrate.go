@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"embed"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io/fs"
 	"path"
@@ -208,7 +209,15 @@ func (s *Store) Migrate(ctx context.Context) (MigrateResult, error) {
 			if s.beforeStatement != nil {
 				s.beforeStatement(m.Version, i)
 			}
-			if err := s.conn.Exec(ctx, stmt); err != nil {
+			var err error
+			if r, ok, perr := parseRebuild(stmt); perr != nil {
+				err = perr
+			} else if ok {
+				err = s.rebuild(ctx, r)
+			} else {
+				err = s.conn.Exec(ctx, stmt)
+			}
+			if err != nil {
 				return res, fmt.Errorf("store: migration %04d_%s statement %d: %w", m.Version, m.Name, i+1, err)
 			}
 		}
@@ -262,5 +271,101 @@ func (s *Store) CheckSchema(ctx context.Context) error {
 	case v < latest:
 		return fmt.Errorf("store: database %q has schema version %d, this aftermath needs %d: run `aftermath migrate`", s.db, v, latest)
 	}
+	return nil
+}
+
+// rebuildStmt is a migration's REBUILD pseudo-statement: replace table by
+// one created with create (which names table+"__rebuild"), keeping its rows.
+type rebuildStmt struct {
+	table  string // without the database
+	create string
+}
+
+var rebuildHead = regexp.MustCompile(`^REBUILD\s+([A-Za-z_][A-Za-z0-9_]*)\.([a-z0-9_]+)\s+FROM\s+`)
+
+// parseRebuild recognizes "REBUILD db.table FROM CREATE TABLE IF NOT EXISTS
+// db.table__rebuild ...".
+func parseRebuild(stmt string) (rebuildStmt, bool, error) {
+	if !strings.HasPrefix(stmt, "REBUILD") {
+		return rebuildStmt{}, false, nil
+	}
+	m := rebuildHead.FindStringSubmatch(stmt)
+	if m == nil {
+		return rebuildStmt{}, false, errors.New("malformed REBUILD: want REBUILD db.table FROM CREATE TABLE ...")
+	}
+	r := rebuildStmt{table: m[2], create: stmt[len(m[0]):]}
+	if !strings.Contains(r.create, "TABLE IF NOT EXISTS "+m[1]+"."+r.table+"__rebuild ") {
+		return rebuildStmt{}, false, fmt.Errorf("REBUILD %s: the CREATE statement must create %s__rebuild", r.table, r.table)
+	}
+	return r, true, nil
+}
+
+// rebuild replaces a table by a new one with the same rows: it creates
+// table__rebuild, copies every row into it, renames table to table__old and
+// table__rebuild to table, and drops table__old. Each step looks at which
+// tables exist first, so a rebuild interrupted at any point (a killed
+// process, a lost connection) is finished by the next call:
+//
+//   - table gone, table__rebuild there: the swap stopped half-way; finish it.
+//   - table and table__old there: the swap is done; drop table__old.
+//   - otherwise: (re)build table__rebuild from scratch and swap.
+func (s *Store) rebuild(ctx context.Context, r rebuildStmt) error {
+	onCluster := ""
+	if s.cluster != "" {
+		onCluster = " ON CLUSTER " + s.cluster
+	}
+	table, tmp, old := s.Table(r.table), s.Table(r.table+"__rebuild"), s.Table(r.table+"__old")
+	exec := func(q string) error {
+		if err := s.conn.Exec(ctx, q); err != nil {
+			return fmt.Errorf("rebuild %s: %w", r.table, err)
+		}
+		return nil
+	}
+	has := func(name string) (bool, error) {
+		var n uint64
+		if err := s.conn.QueryRow(ctx, "SELECT count() FROM system.tables WHERE database = ? AND name = ?", s.db, name).Scan(&n); err != nil {
+			return false, fmt.Errorf("rebuild %s: look up table %s: %w", r.table, name, err)
+		}
+		return n > 0, nil
+	}
+	hasTable, err := has(r.table)
+	if err != nil {
+		return err
+	}
+	if !hasTable {
+		hasTmp, err := has(r.table + "__rebuild")
+		if err != nil {
+			return err
+		}
+		if !hasTmp {
+			return fmt.Errorf("rebuild %s: neither %s nor %s exists", r.table, table, tmp)
+		}
+		s.logger.Info("finishing an interrupted table rebuild", "table", r.table)
+		if err := exec("RENAME TABLE " + tmp + " TO " + table + onCluster); err != nil {
+			return err
+		}
+	}
+	if hasOld, err := has(r.table + "__old"); err != nil {
+		return err
+	} else if hasOld {
+		return exec("DROP TABLE IF EXISTS " + old + onCluster)
+	}
+	began := s.now()
+	for _, q := range []string{
+		"DROP TABLE IF EXISTS " + tmp + onCluster,
+		r.create,
+		"INSERT INTO " + tmp + " SELECT * FROM " + table,
+		"RENAME TABLE " + table + " TO " + old + onCluster,
+		"RENAME TABLE " + tmp + " TO " + table + onCluster,
+		"DROP TABLE IF EXISTS " + old + onCluster,
+	} {
+		if s.beforeRebuildStep != nil {
+			s.beforeRebuildStep(r.table, q)
+		}
+		if err := exec(q); err != nil {
+			return err
+		}
+	}
+	s.logger.Info("rebuilt table", "table", r.table, "took", s.now().Sub(began))
 	return nil
 }

@@ -158,7 +158,7 @@ func (s *Store) UpsertPostmortems(ctx context.Context, pms []Postmortem) error {
 			p.Service, p.Author, strs(p.Labels), strs(p.IncidentIDs), strs(p.ActionItemKeys), utc(p.CreatedAt),
 			utc(p.UpdatedAt), nullTime(p.InReviewAt), nullTime(p.PublishedAt), p.DescriptionFormat,
 			strs(p.Sections), strs(p.MissingSections), p.Summary, p.Impact, p.Detection, p.WentWell, p.WentPoorly,
-			p.Lucky, p.Lessons, ttd, uint16(len(p.Factors)), uint16(p.ActionItemRows), v)
+			p.Lucky, p.Lessons, ttd, uint32(len(p.Factors)), count32(p.ActionItemRows), v)
 	}); err != nil {
 		return err
 	}
@@ -175,7 +175,7 @@ func (s *Store) UpsertPostmortems(ctx context.Context, pms []Postmortem) error {
 	}
 	return s.batch(ctx, "contributing_factors", "postmortem_key, ordinal, name, text, postmortem_created_at, version", len(rows), func(b driver.Batch, i int) error {
 		r := rows[i]
-		return b.Append(r.f.PostmortemKey, uint16(r.f.Ordinal), r.f.Name, r.f.Text, utc(r.created), v)
+		return b.Append(r.f.PostmortemKey, count32(r.f.Ordinal), r.f.Name, r.f.Text, utc(r.created), v)
 	})
 }
 
@@ -193,7 +193,7 @@ func (s *Store) Postmortems(ctx context.Context) ([]Postmortem, error) {
 		var p Postmortem
 		var inReview, published *time.Time
 		var ttd *uint32
-		var factors, actionRows uint16
+		var factors, actionRows uint32
 		if err := rows.Scan(&p.Key, &p.ID, &p.Project, &p.Title, &p.URL, &p.Status, &p.StatusCategory, &p.Severity,
 			&p.Team, &p.Service, &p.Author, &p.Labels, &p.IncidentIDs, &p.ActionItemKeys, &p.CreatedAt, &p.UpdatedAt,
 			&inReview, &published, &p.DescriptionFormat, &p.Sections, &p.MissingSections, &p.Summary, &p.Impact,
@@ -237,7 +237,7 @@ func (s *Store) Factors(ctx context.Context) ([]Factor, error) {
 	var out []Factor
 	for rows.Next() {
 		var f Factor
-		var ord uint16
+		var ord uint32
 		if err := rows.Scan(&f.PostmortemKey, &ord, &f.Name, &f.Text); err != nil {
 			return nil, fmt.Errorf("store: scan factor: %w", err)
 		}
@@ -268,7 +268,7 @@ func (s *Store) UpsertActionItems(ctx context.Context, items []ActionItem) error
 		}
 		return b.Append(a.Key, a.ID, a.Project, a.PostmortemKey, a.Summary, a.Status, a.StatusCategory, a.Priority,
 			a.RawPriority, a.AssigneeID, a.AssigneeName, a.Team, strs(a.Labels), strs(a.Components), due,
-			utc(a.CreatedAt), utc(a.UpdatedAt), nullTime(a.ResolvedAt), utc(a.LastActivityAt), uint16(a.ReopenCount),
+			utc(a.CreatedAt), utc(a.UpdatedAt), nullTime(a.ResolvedAt), utc(a.LastActivityAt), count32(a.ReopenCount),
 			a.URL, v)
 	}); err != nil {
 		return err
@@ -286,7 +286,7 @@ func (s *Store) UpsertActionItems(ctx context.Context, items []ActionItem) error
 	}
 	return s.batch(ctx, "action_item_transitions", transitionColumns+", item_created_at, version", len(rows), func(b driver.Batch, i int) error {
 		t := rows[i].t
-		return b.Append(t.ItemKey, t.HistoryID, uint16(t.Seq), utc(t.At), t.AuthorID, t.Field, t.FromValue,
+		return b.Append(t.ItemKey, t.HistoryID, count32(t.Seq), utc(t.At), t.AuthorID, t.Field, t.FromValue,
 			t.FromString, t.ToValue, t.ToString, utc(rows[i].created), v)
 	})
 }
@@ -304,7 +304,7 @@ func (s *Store) ActionItems(ctx context.Context) ([]ActionItem, error) {
 	for rows.Next() {
 		var a ActionItem
 		var due, resolved *time.Time
-		var reopen uint16
+		var reopen uint32
 		if err := rows.Scan(&a.Key, &a.ID, &a.Project, &a.PostmortemKey, &a.Summary, &a.Status, &a.StatusCategory,
 			&a.Priority, &a.RawPriority, &a.AssigneeID, &a.AssigneeName, &a.Team, &a.Labels, &a.Components, &due,
 			&a.CreatedAt, &a.UpdatedAt, &resolved, &a.LastActivityAt, &reopen, &a.URL); err != nil {
@@ -346,7 +346,7 @@ func (s *Store) Transitions(ctx context.Context) ([]Transition, error) {
 	var out []Transition
 	for rows.Next() {
 		var t Transition
-		var seq uint16
+		var seq uint32
 		if err := rows.Scan(&t.ItemKey, &t.HistoryID, &seq, &t.At, &t.AuthorID, &t.Field, &t.FromValue, &t.FromString,
 			&t.ToValue, &t.ToString); err != nil {
 			return nil, fmt.Errorf("store: scan transition: %w", err)
@@ -393,7 +393,7 @@ type IngestRun struct {
 	RunID      string
 	StartedAt  time.Time
 	FinishedAt time.Time
-	Status     string // "running", "success", "failed"
+	Status     string // IngestRunning, IngestSuccess, IngestFailed or IngestAborted
 	Error      string
 	Requests   uint64
 	Records    uint64
@@ -405,6 +405,86 @@ func (s *Store) RecordIngestRun(ctx context.Context, r IngestRun) error {
 	return s.batch(ctx, "ingest_runs", "source, run_id, started_at, finished_at, status, error, requests, records, version", 1, func(b driver.Batch, _ int) error {
 		return b.Append(r.Source, r.RunID, utc(r.StartedAt), utc(r.FinishedAt), r.Status, r.Error, r.Requests, r.Records, v)
 	})
+}
+
+// Ingest run statuses. A run is recorded as running when it starts and as
+// success or failed when it ends; a run that never ended (the process was
+// killed, or its final record was lost) is closed as aborted by
+// AbortStaleIngestRuns.
+const (
+	IngestRunning = "running"
+	IngestSuccess = "success"
+	IngestFailed  = "failed"
+	IngestAborted = "aborted"
+)
+
+// AbortStaleIngestRuns closes every run of source still recorded as running
+// as aborted, finished at at, and returns how many it closed. Call it before
+// a source's run starts, when no other run of that source can be in flight.
+func (s *Store) AbortStaleIngestRuns(ctx context.Context, source string, at time.Time) (int, error) {
+	rows, err := s.conn.Query(ctx, "SELECT run_id, started_at, requests, records FROM "+s.Table("ingest_runs")+
+		" FINAL WHERE source = ? AND status = ? ORDER BY started_at, run_id", source, IngestRunning)
+	if err != nil {
+		return 0, fmt.Errorf("store: query running ingest runs of %s: %w", source, err)
+	}
+	var stale []IngestRun
+	for rows.Next() {
+		r := IngestRun{Source: source, Status: IngestAborted}
+		if err := rows.Scan(&r.RunID, &r.StartedAt, &r.Requests, &r.Records); err != nil {
+			rows.Close()
+			return 0, fmt.Errorf("store: scan running ingest run of %s: %w", source, err)
+		}
+		r.FinishedAt = at
+		if r.FinishedAt.Before(r.StartedAt) {
+			r.FinishedAt = r.StartedAt
+		}
+		r.Error = "the run did not finish: the process stopped before recording its outcome"
+		stale = append(stale, r)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return 0, fmt.Errorf("store: read running ingest runs of %s: %w", source, err)
+	}
+	if len(stale) == 0 {
+		return 0, nil
+	}
+	v := s.NextVersion()
+	if err := s.batch(ctx, "ingest_runs", "source, run_id, started_at, finished_at, status, error, requests, records, version", len(stale), func(b driver.Batch, i int) error {
+		r := stale[i]
+		return b.Append(r.Source, r.RunID, utc(r.StartedAt), utc(r.FinishedAt), r.Status, r.Error, r.Requests, r.Records, v)
+	}); err != nil {
+		return 0, fmt.Errorf("store: abort stale ingest runs of %s: %w", source, err)
+	}
+	return len(stale), nil
+}
+
+// IngestRuns reads the deduplicated runs of source (all sources when
+// empty), oldest first.
+func (s *Store) IngestRuns(ctx context.Context, source string) ([]IngestRun, error) {
+	q := "SELECT source, run_id, started_at, finished_at, status, error, requests, records FROM " + s.Table("ingest_runs") + " FINAL"
+	var args []any
+	if source != "" {
+		q += " WHERE source = ?"
+		args = append(args, source)
+	}
+	rows, err := s.conn.Query(ctx, q+" ORDER BY started_at, source, run_id", args...)
+	if err != nil {
+		return nil, fmt.Errorf("store: query ingest runs: %w", err)
+	}
+	defer rows.Close()
+	var out []IngestRun
+	for rows.Next() {
+		var r IngestRun
+		if err := rows.Scan(&r.Source, &r.RunID, &r.StartedAt, &r.FinishedAt, &r.Status, &r.Error, &r.Requests, &r.Records); err != nil {
+			return nil, fmt.Errorf("store: scan ingest run: %w", err)
+		}
+		r.StartedAt, r.FinishedAt = r.StartedAt.UTC(), r.FinishedAt.UTC()
+		out = append(out, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: read ingest runs: %w", err)
+	}
+	return out, nil
 }
 
 // LastIngestSuccess returns the finish time of each source's latest successful run.
@@ -426,18 +506,47 @@ func (s *Store) LastIngestSuccess(ctx context.Context) (map[string]time.Time, er
 	return out, rows.Err()
 }
 
-// Count returns the number of deduplicated rows of a table.
+// Count returns the number of rows of a table, deduplicated (FINAL) when
+// its engine collapses rows at merge time (Replacing or Collapsing
+// MergeTree); plain MergeTree tables have no FINAL, and ClickHouse 18.16
+// refuses it there.
 func (s *Store) Count(ctx context.Context, table string) (uint64, error) {
 	if !identifier.MatchString(table) {
 		return 0, fmt.Errorf("store: bad table name %q", table)
 	}
-	final := " FINAL"
-	if table == "analysis_results" || table == "schema_migrations" {
-		final = "" // append-only tables
+	var engines []string
+	rows, err := s.conn.Query(ctx, "SELECT engine FROM system.tables WHERE database = ? AND name = ?", s.db, table)
+	if err != nil {
+		return 0, fmt.Errorf("store: count %s: look up engine: %w", table, err)
+	}
+	for rows.Next() {
+		var e string
+		if err := rows.Scan(&e); err != nil {
+			rows.Close()
+			return 0, fmt.Errorf("store: count %s: look up engine: %w", table, err)
+		}
+		engines = append(engines, e)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return 0, fmt.Errorf("store: count %s: look up engine: %w", table, err)
+	}
+	if len(engines) == 0 {
+		return 0, fmt.Errorf("store: count %s: no such table in database %s", table, s.db)
+	}
+	final := ""
+	if deduplicates(engines[0]) {
+		final = " FINAL"
 	}
 	var n uint64
 	if err := s.conn.QueryRow(ctx, "SELECT count() FROM "+s.Table(table)+final).Scan(&n); err != nil {
 		return 0, fmt.Errorf("store: count %s: %w", table, err)
 	}
 	return n, nil
+}
+
+// deduplicates reports whether a table engine merges rows of one key into
+// one (so that an exact count needs FINAL).
+func deduplicates(engine string) bool {
+	return strings.Contains(engine, "ReplacingMergeTree") || strings.Contains(engine, "CollapsingMergeTree")
 }

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"sync"
 	"time"
 
@@ -43,6 +44,9 @@ type Store struct {
 
 	// beforeStatement is a test hook called before each migration statement.
 	beforeStatement func(version uint32, statement int)
+	// beforeRebuildStep is a test hook called before each statement of a
+	// table rebuild (see rebuild).
+	beforeRebuildStep func(table, statement string)
 }
 
 // Open connects to ClickHouse and checks that it answers. It does not migrate.
@@ -77,6 +81,10 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 		ConnMaxLifetime:  time.Hour,
 		ConnOpenStrategy: clickhouse.ConnOpenInOrder,
 		Compression:      &clickhouse.Compression{Method: clickhouse.CompressionLZ4},
+		// The driver's own warnings (an unsupported server version, a
+		// broken connection) reach the log; its debug lines show only at
+		// --log.level=debug.
+		Logger: opts.Logger.With("driver", "clickhouse-go"),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("store: open clickhouse %v: %w", opts.Addresses, err)
@@ -176,4 +184,17 @@ func strs(a []string) []string {
 		return []string{}
 	}
 	return a
+}
+
+// count32 stores a count or ordinal in a UInt32 column: negative values are
+// 0, and values past the column's range stay at its maximum rather than
+// wrapping.
+func count32(n int) uint32 {
+	switch {
+	case n < 0:
+		return 0
+	case uint64(n) > math.MaxUint32:
+		return math.MaxUint32
+	}
+	return uint32(n)
 }
