@@ -36,7 +36,9 @@ func parsePage(q url.Values, def, maxLimit, maxOffset int) (page, *httpErr) {
 		p.offset = n
 	}
 	if p.offset+p.limit > maxOffset {
-		return p, badRequest("Offset must be less than " + strconv.Itoa(maxOffset) + " minus limit (offset + limit <= " + strconv.Itoa(maxOffset) + ").")
+		// The real API answers the cap with code 2002, not 2001.
+		return p, &httpErr{status: http.StatusBadRequest, code: 2002, msg: "Arguments Caused Error",
+			errs: []string{"Offset must be less than " + strconv.Itoa(maxOffset) + " minus limit (offset + limit <= " + strconv.Itoa(maxOffset) + ")."}}
 	}
 	p.total = q.Get("total") == "true"
 	return p, nil

@@ -311,20 +311,35 @@ func (r *renderer) policy(p *org.EscalationPolicy) escalationPolicyJSON {
 	return out
 }
 
-func (r *renderer) agent(e *org.LogEntry) *refJSON {
+// AgentOf is the agent the simulator serves for a log entry of inc, as a
+// reference type and id. The spec's AgentReference knows only user, service
+// and integration agents: an entry the generated org attributes to the
+// escalation policy (an escalation on timeout) is served as made by the
+// incident's service, the agent that owns the policy's clock. Tests use it
+// as ground truth.
+func AgentOf(inc *org.Incident, e *org.LogEntry) (typ, id string) {
 	if e == nil || e.AgentID == "" {
+		return "", ""
+	}
+	if e.AgentType == org.AgentEscalationPolicy {
+		return org.AgentService, inc.ServiceID
+	}
+	return e.AgentType, e.AgentID
+}
+
+func (r *renderer) agent(inc *org.Incident, e *org.LogEntry) *refJSON {
+	typ, id := AgentOf(inc, e)
+	if id == "" {
 		return nil
 	}
 	var ref refJSON
-	switch e.AgentType {
+	switch typ {
 	case org.AgentUser:
-		ref = r.userRef(e.AgentID)
+		ref = r.userRef(id)
 	case org.AgentService:
-		ref = r.serviceRef(e.AgentID)
-	case org.AgentEscalationPolicy:
-		ref = r.policyRef(e.AgentID)
+		ref = r.serviceRef(id)
 	default:
-		ref = refJSON{ID: e.AgentID, Type: e.AgentType}
+		ref = refJSON{ID: id, Type: typ}
 	}
 	return &ref
 }
@@ -387,13 +402,13 @@ func (r *renderer) incident(inc *org.Incident) incidentJSON {
 		}
 	}
 	for _, a := range st.acks {
-		var who any = r.agent(a)
+		var who any = r.agent(inc, a)
 		if a.AgentType == org.AgentUser {
 			who = r.userOrRef(a.AgentID)
 		}
 		out.Acknowledgements = append(out.Acknowledgements, ackJSON{At: ts(a.At), Acknowledger: who})
 	}
-	if ag := r.agent(st.lastChangeBy); ag != nil {
+	if ag := r.agent(inc, st.lastChangeBy); ag != nil {
 		out.LastStatusChangeBy = ag
 	}
 	if st.firstTrigger != nil {
@@ -427,7 +442,7 @@ func (r *renderer) logEntry(inc *org.Incident, e *org.LogEntry) logEntryJSON {
 		ID: e.ID, Type: e.Type, Summary: e.Summary,
 		Self:      r.s.baseURL + "/log_entries/" + e.ID + "?incident_id=" + inc.ID,
 		HTMLURL:   r.s.htmlURL + "/incidents/" + inc.ID + "/log_entries/" + e.ID,
-		CreatedAt: ts(e.At), Agent: r.agent(e), Channel: channelJSON{Type: e.ChannelType},
+		CreatedAt: ts(e.At), Agent: r.agent(inc, e), Channel: channelJSON{Type: e.ChannelType},
 		Teams: []any{}, Contexts: []any{},
 	}
 	if out.Channel.Type == "" {

@@ -12,7 +12,7 @@
 // It behaves like the real service where an ingester can tell: token
 // authentication (401 with PagerDuty's error body), classic offset pagination
 // with limit ≤ 100, more, and total only when total=true; the 10,000 cap on
-// offset+limit (400); since/until on created_at with the 6-month maximum
+// offset+limit (400, code 2002 "Arguments Caused Error"); since/until on created_at with the 6-month maximum
 // window (400) and date_range=all; 960 requests a minute per token with the
 // ratelimit-limit/-remaining/-reset headers and 429s. Faults can be injected:
 // 5xx responses, slow responses, bodies cut short by a dropped connection,

@@ -145,8 +145,8 @@ func TestOffsetPlusLimitCap(t *testing.T) {
 			require.Equal(t, tc.code, rec.Code, "%s?%s: %s", path, tc.query, rec.Body.String())
 			if tc.code == 400 {
 				e := decode(t, rec)["error"].(map[string]any)
-				require.EqualValues(t, 2001, e["code"])
-				require.Equal(t, "Invalid Input Provided", e["message"])
+				require.EqualValues(t, 2002, e["code"], "the real API's code for the offset cap")
+				require.Equal(t, "Arguments Caused Error", e["message"])
 				require.NotEmpty(t, e["errors"])
 			}
 			validate(t, path, req, rec)
@@ -217,12 +217,23 @@ func TestLogEntriesCoverEveryTimelineEntry(t *testing.T) {
 	got := all(t, sim, "/log_entries", url.Values{"since": {o.Start.Format(time.RFC3339)}, "until": {o.End.Format(time.RFC3339)}}, "log_entries")
 	want := map[string]org.LogEntry{}
 	owner := map[string]string{}
-	for _, inc := range o.Incidents {
-		for _, e := range inc.LogEntries {
-			want[e.ID] = e
+	agentType, agentID := map[string]string{}, map[string]string{}
+	timeouts := 0
+	for i := range o.Incidents {
+		inc := &o.Incidents[i]
+		for j := range inc.LogEntries {
+			e := &inc.LogEntries[j]
+			want[e.ID] = *e
 			owner[e.ID] = inc.ID
+			agentType[e.ID], agentID[e.ID] = pagerduty.AgentOf(inc, e)
+			if e.AgentType == org.AgentEscalationPolicy {
+				timeouts++
+				require.Equal(t, org.AgentService, agentType[e.ID], "timeout escalations are served with an agent type the spec knows")
+				require.Equal(t, inc.ServiceID, agentID[e.ID])
+			}
 		}
 	}
+	require.NotZero(t, timeouts, "the org must have timeout escalations for this test to prove anything")
 	require.Len(t, got, len(want))
 	prev := "9999"
 	for _, e := range got {
@@ -232,7 +243,8 @@ func TestLogEntriesCoverEveryTimelineEntry(t *testing.T) {
 		require.Equal(t, w.Type, e["type"])
 		require.Equal(t, w.At.Format(time.RFC3339), e["created_at"])
 		require.Equal(t, owner[id], e["incident"].(map[string]any)["id"])
-		require.Equal(t, w.AgentID, e["agent"].(map[string]any)["id"])
+		require.Equal(t, agentID[id], e["agent"].(map[string]any)["id"])
+		require.Equal(t, agentType[id], e["agent"].(map[string]any)["type"])
 		require.Equal(t, w.ChannelType, e["channel"].(map[string]any)["type"])
 		require.LessOrEqual(t, e["created_at"].(string), prev, "newest first")
 		prev = e["created_at"].(string)
