@@ -26,6 +26,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/prometheus/exporter-toolkit/web"
 	"gopkg.in/yaml.v3"
 )
 
@@ -166,6 +167,7 @@ func Parse(data []byte, filename string, env func(string) string, readFile func(
 	more := cfg.validate()
 	cfg.resolvePaths(filepath.Dir(filename))
 	more = append(more, cfg.resolveSecrets(env, readFile)...)
+	more = append(more, cfg.checkFiles()...)
 	for _, e := range more {
 		if !under(e.Path, broken) {
 			e.Line = d.line(e.Path)
@@ -280,6 +282,36 @@ func (c *Config) resolveSecrets(env func(string) string, readFile func(string) (
 	return r.p
 }
 
+// checkFiles checks the files the config names that are not secrets:
+// exporter.web_config_file must be a valid exporter-toolkit web config (it
+// parses strictly, its basic-auth passwords are bcrypt hashes, its TLS
+// certificate and key load), so that a bad one stops `config check` and every
+// command before any job starts.
+func (c *Config) checkFiles() problems {
+	var p problems
+	if f := c.Exporter.WebConfigFile; f != "" {
+		if err := CheckWebConfig(f); err != nil {
+			p.add("exporter.web_config_file", "%v", err)
+		}
+	}
+	return p
+}
+
+// CheckWebConfig checks an exporter-toolkit web config file (TLS and basic
+// auth of /metrics); `serve --web.config.file` uses it too.
+func CheckWebConfig(path string) error {
+	if _, err := os.Stat(path); err != nil {
+		return fmt.Errorf("cannot read web config: %w", err)
+	}
+	if err := web.Validate(path); err != nil {
+		// YAML errors span lines; a config error is one line.
+		msg := strings.NewReplacer(":\n", ": ", "\n", "; ").Replace(err.Error())
+		msg = strings.Join(strings.Fields(msg), " ")
+		return fmt.Errorf("invalid web config %s: %s", path, msg)
+	}
+	return nil
+}
+
 type resolver struct {
 	env      func(string) string
 	readFile func(string) ([]byte, error)
@@ -295,15 +327,26 @@ func (r *resolver) secret(path, envName, file, why string) (Secret, string) {
 	case file != "":
 		b, err := r.readFile(file)
 		if err != nil {
-			r.p.add(path+"_file", "cannot read secret: %v", err)
+			if pathLooksLikeSecret(file) {
+				// The secret itself was put where its file's path belongs:
+				// the error must not repeat it.
+				r.p.add(path+"_file", "cannot read secret: the path is not shown because it looks like a secret itself; %s_file takes the path of a file that holds the secret", key)
+			} else {
+				r.p.add(path+"_file", "cannot read secret: %v", err)
+			}
 			return Secret{}, path + "_file"
 		}
 		v := strings.TrimRight(string(b), "\r\n")
 		if v == "" && why != "" {
-			r.p.add(path+"_file", "file %s is empty; the secret is required when %s", file, why)
+			r.p.add(path+"_file", "file %s is empty; the secret is required when %s", shownPath(file), why)
 		}
 		return Secret{value: v}, path + "_file"
 	case envName != "":
+		if looksLikeSecret(envName) {
+			// Reported by Validate, without the value; reading an
+			// environment variable of that name would only leak it further.
+			return Secret{}, path + "_env"
+		}
 		v := r.env(envName)
 		if v == "" && why != "" {
 			r.p.add(path+"_env", "environment variable %s is not set; it is required when %s", envName, why)

@@ -113,7 +113,7 @@ func TestGoodConfigs(t *testing.T) {
 			require.Equal(t, 14*day, a.Postmortem.PublishWithin.D())
 			require.Equal(t, Schedule{PagerDuty: Duration(time.Minute), Jira: Duration(15 * time.Minute),
 				Analysis: Duration(15 * time.Minute)}, got.Schedule)
-			require.Equal(t, Exporter{ListenAddress: "127.0.0.1:0", WebConfigFile: filepath.Join("testdata", "web.yml")}, got.Exporter)
+			require.Equal(t, Exporter{ListenAddress: "127.0.0.1:0", WebConfigFile: filepath.Join("testdata", "web", "good.yml")}, got.Exporter)
 
 			d := got.Digest
 			require.Equal(t, filepath.Join("testdata", "out", "digests"), d.OutputDir)
@@ -247,6 +247,13 @@ func TestBadConfigs(t *testing.T) {
 			`testdata/values.bad.yml:36: digest.smtp.from: must be set when smtp is enabled`,
 			`testdata/values.bad.yml:38: digest.smtp.port: must be between 1 and 65535, got 0`,
 			`testdata/values.bad.yml:39: digest.smtp.to[1]: must be an email address, got "not an address"`,
+		}},
+		// A secret put where the name of its environment variable or file
+		// belongs is never repeated in the error.
+		{"secret_as_name.bad.yml", []string{
+			`testdata/secret_as_name.bad.yml:4: pagerduty.token_env: must be the name of an environment variable, but the value looks like a secret (not shown); put the secret in the environment and name the variable here`,
+			`testdata/secret_as_name.bad.yml:10: jira.auth.token_file: cannot read secret: the path is not shown because it looks like a secret itself; token_file takes the path of a file that holds the secret`,
+			`testdata/secret_as_name.bad.yml:14: digest.webhook.url_env: must be the name of an environment variable, but the value looks like a secret (not shown); put the secret in the environment and name the variable here`,
 		}},
 		{"credentials_in_url.bad.yml", []string{
 			`testdata/credentials_in_url.bad.yml:2: jira.base_url: must not contain credentials`,
@@ -521,4 +528,54 @@ func TestPriorityDurationsFor(t *testing.T) {
 	}
 	_, ok := a.ClosureSLO.For("P6")
 	require.False(t, ok)
+}
+
+// TestWebConfigFile: exporter.web_config_file must name a valid
+// exporter-toolkit web config; each bad one in testdata/web is an error of
+// the config, with the toolkit's reason.
+func TestWebConfigFile(t *testing.T) {
+	tests := []struct {
+		file string
+		want string // "" for a good file
+	}{
+		{"good.yml", ""},
+		{"missing.yml", `cannot read web config: stat testdata/web/missing.yml: no such file or directory`},
+		{"unknown_key.bad.yml", `invalid web config testdata/web/unknown_key.bad.yml: yaml: unmarshal errors: line 1: field tls_server_confg not found in type web.Config`},
+		{"plaintext_password.bad.yml", `invalid web config testdata/web/plaintext_password.bad.yml: crypto/bcrypt: hashedSecret too short to be a bcrypted password`},
+		{"missing_key.bad.yml", `invalid web config testdata/web/missing_key.bad.yml: missing one of key or key_file`},
+		{"missing_cert_file.bad.yml", `invalid web config testdata/web/missing_cert_file.bad.yml: failed to read cert_file (testdata/web/nope.crt): open testdata/web/nope.crt: no such file or directory`},
+		{"not_a_cert.bad.yml", `invalid web config testdata/web/not_a_cert.bad.yml: failed to load X509KeyPair: tls: failed to find any PEM data in certificate input`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.file, func(t *testing.T) {
+			data := []byte("exporter:\n  listen_address: 127.0.0.1:9847\n  web_config_file: web/" + tt.file + "\n")
+			cfg, err := Parse(data, "testdata/web_check.yml", getenv, os.ReadFile)
+			if tt.want == "" {
+				require.NoError(t, err)
+				require.Equal(t, filepath.Join("testdata", "web", tt.file), cfg.Exporter.WebConfigFile)
+				return
+			}
+			require.EqualError(t, err, "testdata/web_check.yml:3: exporter.web_config_file: "+tt.want)
+			require.NotContains(t, err.Error(), "SECRET")
+		})
+	}
+}
+
+func TestLooksLikeSecret(t *testing.T) {
+	for s, want := range map[string]bool{
+		"AFTERMATH_PAGERDUTY_TOKEN":        false,
+		"pd_token":                         false,
+		"NOT A NAME":                       false,
+		"/run/secrets/pagerduty-token":     false,
+		"secrets/jira-api-token.txt":       false,
+		"y_NbAkKc66ryYTWUXYEu":             true, // PagerDuty API key
+		"u+abcdefghijklmnopqr":             true,
+		"ATATT3xFfGF0abc123=A1B2C3D4":      true, // Jira API token
+		"e3b0c44298fc1c149afbf4c8996fb924": true, // hex
+		"glpat-AbCdEf123456GhIjKl":         true,
+	} {
+		require.Equal(t, want, looksLikeSecret(s), s)
+	}
+	require.True(t, pathLooksLikeSecret("/etc/aftermath/y_NbAkKc66ryYTWUXYEu"))
+	require.False(t, pathLooksLikeSecret("/etc/aftermath/pagerduty.token"))
 }

@@ -589,7 +589,12 @@ func checkIdent(p *problems, path, s string, required bool) {
 }
 
 func checkEnvName(p *problems, path, s string) {
-	if s != "" && !identRe.MatchString(s) {
+	switch {
+	case looksLikeSecret(s):
+		// A secret put by mistake where the name of its variable belongs:
+		// never repeat it.
+		p.add(path, "must be the name of an environment variable, but the value looks like a secret (not shown); put the secret in the environment and name the variable here")
+	case s != "" && !identRe.MatchString(s):
 		p.add(path, "must be an environment variable name (letters, digits and _), got %q", s)
 	}
 }

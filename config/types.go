@@ -184,3 +184,51 @@ func (s Secret) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
 
 // LogValue implements slog.LogValuer.
 func (s Secret) LogValue() slog.Value { return slog.StringValue(s.String()) }
+
+// looksLikeSecret reports whether s, found where the name of an environment
+// variable or of a file belongs, looks like a credential instead: at least
+// 16 characters without a path separator or a space, and either upper case,
+// lower case and digits mixed (API tokens; names are one case), or a
+// character no name uses (+ = and such, as in base64), or a long run of hex
+// or alphanumerics with digits. Errors must not show such a value.
+func looksLikeSecret(s string) bool {
+	if len(s) < 16 || strings.ContainsAny(s, "/\\ \t") {
+		return false
+	}
+	var lower, upper, digit, other bool
+	for _, r := range s {
+		switch {
+		case 'a' <= r && r <= 'z':
+			lower = true
+		case 'A' <= r && r <= 'Z':
+			upper = true
+		case '0' <= r && r <= '9':
+			digit = true
+		case r == '_' || r == '-' || r == '.':
+		default:
+			other = true
+		}
+	}
+	plain := !strings.ContainsAny(s, "_-.")
+	return other || lower && upper && digit || plain && digit && (lower || upper) && len(s) >= 24
+}
+
+// pathLooksLikeSecret reports whether any element of a file path looks like
+// a secret (see looksLikeSecret).
+func pathLooksLikeSecret(path string) bool {
+	for _, part := range strings.FieldsFunc(path, func(r rune) bool { return r == '/' || r == '\\' }) {
+		if looksLikeSecret(part) {
+			return true
+		}
+	}
+	return false
+}
+
+// shownPath is path for an error message, or a note when it looks like a
+// secret.
+func shownPath(path string) string {
+	if pathLooksLikeSecret(path) {
+		return "(path not shown: it looks like a secret)"
+	}
+	return path
+}
