@@ -1,6 +1,8 @@
 package analyze
 
 import (
+	"errors"
+	"log/slog"
 	"runtime"
 	"sort"
 	"strconv"
@@ -18,7 +20,7 @@ type textFinding struct {
 }
 
 // analyzeLanguage checks every postmortem's prose and every action item.
-func analyzeLanguage(d *dataset, ps calc.Periods, names []string, maxPerMonth int) ([]store.Result, []store.AnalysisItem) {
+func analyzeLanguage(log *slog.Logger, d *dataset, ps calc.Periods, names []string, maxPerMonth int) ([]store.Result, []store.AnalysisItem, error) {
 	checker := language.NewChecker(language.BlameOptions{Names: names})
 	pmFindings := make([][]textFinding, len(d.postmortems))
 	itemFindings := make([][]language.Finding, len(d.items))
@@ -27,23 +29,30 @@ func analyzeLanguage(d *dataset, ps calc.Periods, names []string, maxPerMonth in
 	start := ps.Start()
 	workers := max(1, runtime.GOMAXPROCS(0))
 	var wg sync.WaitGroup
+	errs := make([]error, workers)
 	for w := 0; w < workers; w++ {
 		wg.Add(1)
 		go func(w int) {
 			defer wg.Done()
-			for i := w; i < len(d.postmortems); i += workers {
-				if pm := &d.postmortems[i]; !pm.CreatedAt.Before(start) {
-					pmFindings[i] = checkPostmortem(checker, pm)
+			errs[w] = protect(log, AnalysisLanguage, func() error {
+				for i := w; i < len(d.postmortems); i += workers {
+					if pm := &d.postmortems[i]; !pm.CreatedAt.Before(start) {
+						pmFindings[i] = checkPostmortem(checker, pm)
+					}
 				}
-			}
-			for i := w; i < len(d.items); i += workers {
-				if a := &d.items[i]; !a.CreatedAt.Before(start) {
-					itemFindings[i] = checker.CheckActionItem(a.Summary, a.AssigneeID != "", !a.DueDate.IsZero())
+				for i := w; i < len(d.items); i += workers {
+					if a := &d.items[i]; !a.CreatedAt.Before(start) {
+						itemFindings[i] = checker.CheckActionItem(a.Summary, a.AssigneeID != "", !a.DueDate.IsZero())
+					}
 				}
-			}
+				return nil
+			})
 		}(w)
 	}
 	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, nil, err
+	}
 
 	s := calc.Sink{Analysis: AnalysisLanguage}
 	type pr struct {
@@ -145,7 +154,7 @@ func analyzeLanguage(d *dataset, ps calc.Periods, names []string, maxPerMonth in
 			out = append(out, c.item)
 		}
 	}
-	return s.Results, out
+	return s.Results, out, nil
 }
 
 func checkPostmortem(c *language.Checker, pm *store.Postmortem) []textFinding {

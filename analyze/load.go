@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"sort"
 	"strings"
 	"sync"
@@ -26,18 +27,21 @@ type dataset struct {
 // another), only the columns the analyses use, and the postmortems' prose
 // only for those created or published since textsSince (older prose falls
 // in no period).
-func load(ctx context.Context, st *store.Store, textsSince time.Time, team teamNamer) (*dataset, error) {
+func load(ctx context.Context, log *slog.Logger, st *store.Store, textsSince time.Time, team teamNamer) (*dataset, error) {
 	d := &dataset{}
 	var texts map[string]pmTexts
 	var factors []store.Factor
 	var wg sync.WaitGroup
 	errs := make([]error, 5)
-	wg.Add(5)
-	go func() { defer wg.Done(); d.incidents, errs[0] = loadIncidents(ctx, st) }()
-	go func() { defer wg.Done(); d.postmortems, errs[1] = loadPostmortems(ctx, st) }()
-	go func() { defer wg.Done(); texts, errs[2] = loadPostmortemTexts(ctx, st, textsSince) }()
-	go func() { defer wg.Done(); factors, errs[3] = st.Factors(ctx) }()
-	go func() { defer wg.Done(); d.items, errs[4] = loadActionItems(ctx, st) }()
+	read := func(i int, f func() error) {
+		wg.Add(1)
+		go func() { defer wg.Done(); errs[i] = protect(log, "load", f) }()
+	}
+	read(0, func() (err error) { d.incidents, err = loadIncidents(ctx, st); return err })
+	read(1, func() (err error) { d.postmortems, err = loadPostmortems(ctx, st); return err })
+	read(2, func() (err error) { texts, err = loadPostmortemTexts(ctx, st, textsSince); return err })
+	read(3, func() (err error) { factors, err = st.Factors(ctx); return err })
+	read(4, func() (err error) { d.items, err = loadActionItems(ctx, st); return err })
 	wg.Wait()
 	if err := errors.Join(errs...); err != nil {
 		return nil, err

@@ -77,6 +77,9 @@ type Options struct {
 
 	// RunID names the run; a time-based unique id when empty.
 	RunID string
+
+	// beforeStep, when set, is called as each step starts (tests).
+	beforeStep func(step string)
 }
 
 func (o Options) withDefaults() Options {
@@ -161,16 +164,26 @@ func Run(ctx context.Context, st *store.Store, opts Options) (RunSummary, error)
 		}
 		return sum, err
 	}
+	// timed runs one step and times it. A panic in the step (an analyzer
+	// meeting data it did not expect) fails the run instead of the process:
+	// the run is recorded as failed and readers keep the previous one.
 	timed := func(name string, f func() error) error {
 		t0 := time.Now()
-		err := f()
-		sum.Durations[name] += time.Since(t0)
-		return err
+		defer func() { sum.Durations[name] += time.Since(t0) }()
+		return protect(log, name, func() error {
+			if opts.beforeStep != nil {
+				opts.beforeStep(name)
+			}
+			return f()
+		})
 	}
 
 	ps := calc.NewPeriods(now, opts.Location, opts.Months)
 	var d *dataset
-	if err := timed("load", func() (err error) { d, err = load(ctx, st, ps.Start(), newTeamNamer(opts.TeamAliases)); return err }); err != nil {
+	if err := timed("load", func() (err error) {
+		d, err = load(ctx, log, st, ps.Start(), newTeamNamer(opts.TeamAliases))
+		return err
+	}); err != nil {
 		return fail(fmt.Errorf("analyze: load: %w", err))
 	}
 	sum.Incidents, sum.Postmortems, sum.ActionItems = len(d.incidents), len(d.postmortems), len(d.items)
@@ -183,34 +196,45 @@ func Run(ctx context.Context, st *store.Store, opts Options) (RunSummary, error)
 	var results []store.Result
 	var items []store.AnalysisItem
 
-	_ = timed(AnalysisResponse, func() error {
+	if err := timed(AnalysisResponse, func() error {
 		results = append(results, response.Compute(response.Input{Incidents: d.incidents, Postmortems: d.postmortems, Periods: ps})...)
 		return nil
-	})
-	_ = timed(AnalysisSLO, func() error {
+	}); err != nil {
+		return fail(fmt.Errorf("analyze: %s: %w", AnalysisResponse, err))
+	}
+	if err := timed(AnalysisSLO, func() error {
 		results = append(results, response.ComputeSLO(d.incidents, opts.SLOs, ps, opts.Location)...)
 		return nil
-	})
-	_ = timed(AnalysisActions, func() error {
+	}); err != nil {
+		return fail(fmt.Errorf("analyze: %s: %w", AnalysisSLO, err))
+	}
+	if err := timed(AnalysisActions, func() error {
 		r, it := actions.Compute(actions.Input{Items: d.items, Postmortems: d.postmortems, Periods: ps, Options: actions.Options{
 			StaleAfter: opts.StaleAfter, ClosureSLO: opts.ClosureSLO, MaxItemSeries: opts.MaxItemSeries,
 		}})
 		results, items = append(results, r...), append(items, it...)
 		return nil
-	})
-	_ = timed(AnalysisProcess, func() error {
+	}); err != nil {
+		return fail(fmt.Errorf("analyze: %s: %w", AnalysisActions, err))
+	}
+	if err := timed(AnalysisProcess, func() error {
 		r, it := process.Compute(process.Input{Incidents: d.incidents, Postmortems: d.postmortems, Items: d.items, Periods: ps,
 			Options: process.Options{RequiredSeverities: opts.RequiredSeverities, DraftWithin: opts.DraftWithin,
 				PublishWithin: opts.PublishWithin, OverdueLookback: opts.PostmortemOverdueLookback, MaxItemSeries: opts.MaxItemSeries}})
 		results, items = append(results, r...), append(items, it...)
 		return nil
-	})
+	}); err != nil {
+		return fail(fmt.Errorf("analyze: %s: %w", AnalysisProcess, err))
+	}
 	if err := timed(AnalysisLanguage, func() error {
 		names, err := personNames(ctx, st, d)
 		if err != nil {
 			return err
 		}
-		r, it := analyzeLanguage(d, ps, names, opts.MaxFindingsPerMonth)
+		r, it, err := analyzeLanguage(log, d, ps, names, opts.MaxFindingsPerMonth)
+		if err != nil {
+			return err
+		}
 		results, items = append(results, r...), append(items, it...)
 		return nil
 	}); err != nil {
@@ -225,11 +249,13 @@ func Run(ctx context.Context, st *store.Store, opts Options) (RunSummary, error)
 	}
 	results, items = append(results, th.results...), append(items, th.items...)
 	sum.Themes, sum.ThemeChanges = len(th.res.Themes), th.res.Changes
-	_ = timed(AnalysisRecurrence, func() error {
+	if err := timed(AnalysisRecurrence, func() error {
 		r, it := recurrence.Compute(recurrence.Input{Incidents: d.incidents, Themes: th.incidentThemes, Window: opts.RecurrenceWindow, Periods: ps})
 		results, items = append(results, r...), append(items, it...)
 		return nil
-	})
+	}); err != nil {
+		return fail(fmt.Errorf("analyze: %s: %w", AnalysisRecurrence, err))
+	}
 
 	// Bookkeeping results of the run itself.
 	rs := calc.Sink{Analysis: AnalysisRun}
