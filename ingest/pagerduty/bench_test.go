@@ -3,6 +3,8 @@ package pagerduty_test
 import (
 	"bufio"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"net"
 	"net/http"
@@ -18,6 +20,7 @@ import (
 	"github.com/aftermath-sre/aftermath/ingest/pagerduty"
 	"github.com/aftermath-sre/aftermath/simulate/org"
 	sim "github.com/aftermath-sre/aftermath/simulate/pagerduty"
+	"github.com/aftermath-sre/aftermath/store"
 	"github.com/aftermath-sre/aftermath/store/chtest"
 )
 
@@ -32,7 +35,16 @@ func TestHelperSimulator(t *testing.T) {
 	require.NoError(t, err)
 	o, err := org.Generate(org.Options{Seed: 42, Scale: scale})
 	require.NoError(t, err)
-	s, err := sim.New(sim.Options{Org: o, Tokens: []string{token}, RateLimit: -1})
+	so := sim.Options{Org: o, Tokens: []string{token}, RateLimit: -1, Seed: 7}
+	if v := os.Getenv("AFTERMATH_PD_SIM_RATE"); v != "" {
+		so.RateLimit, err = strconv.Atoi(v)
+		require.NoError(t, err)
+	}
+	if v := os.Getenv("AFTERMATH_PD_SIM_5XX"); v != "" {
+		so.Faults.ServerErrorRate, err = strconv.ParseFloat(v, 64)
+		require.NoError(t, err)
+	}
+	s, err := sim.New(so)
 	require.NoError(t, err)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
@@ -52,6 +64,13 @@ func TestHelperSimulator(t *testing.T) {
 // AFTERMATH_PD_BENCH_SCALE (default small):
 //
 //	AFTERMATH_PD_BENCH_SCALE=large go test ./ingest/pagerduty -run '^$' -bench BenchmarkBackfill -benchtime 1x -timeout 60m
+//
+// AFTERMATH_PD_SIM_5XX=0.2 makes the simulator answer a fifth of the
+// requests with a 5xx; AFTERMATH_PD_SIM_RATE sets its rate limit per minute
+// (default off; a high one such as 1000000 sends the rate-limit headers with
+// plenty of budget left, as PagerDuty does on its 5xx). The log line ends
+// with a digest of the stored incidents and timeline events, equal between
+// a clean and a faulty run when they stored the same data.
 func BenchmarkBackfill(b *testing.B) {
 	scale := os.Getenv("AFTERMATH_PD_BENCH_SCALE")
 	if scale == "" {
@@ -109,6 +128,7 @@ func BenchmarkBackfill(b *testing.B) {
 		require.EqualValues(b, incidents, nInc)
 		require.EqualValues(b, entries, nEv)
 		rss := peakRSS()
+		digest := dataDigest(b, st)
 		b.ReportMetric(wall.Seconds(), "wall_s")
 		b.ReportMetric(float64(stats.Records)/wall.Seconds(), "rows/s")
 		b.ReportMetric(float64(rss)/(1<<20), "peak_rss_MiB")
@@ -117,10 +137,24 @@ func BenchmarkBackfill(b *testing.B) {
 		b.ReportMetric(float64(perInc), "per_incident_requests")
 		b.ReportMetric(float64(stats.Requests)/960, "projected_min_at_960rpm")
 		b.Logf("scale %s: %d incidents, %d log entries; %d rows (raw payloads included) in %s = %.0f rows/s; peak RSS %.0f MiB; "+
-			"requests %d vs minimum pages %d (%.3fx) vs one call per incident %d; projected at 960 req/min: %.1f min",
+			"requests %d (retries %d) vs minimum pages %d (%.3fx) vs one call per incident %d; projected at 960 req/min: %.1f min; data digest %s",
 			scale, incidents, entries, stats.Records, wall.Round(time.Millisecond), float64(stats.Records)/wall.Seconds(),
-			float64(rss)/(1<<20), stats.Requests, minReq, float64(stats.Requests)/float64(minReq), perInc, float64(stats.Requests)/960)
+			float64(rss)/(1<<20), stats.Requests, stats.Retries, minReq, float64(stats.Requests)/float64(minReq), perInc, float64(stats.Requests)/960, digest)
 	}
+}
+
+// dataDigest hashes the stored incidents and timeline events (raw payloads
+// and checkpoints aside), in the store's order.
+func dataDigest(b *testing.B, st *store.Store) string {
+	s := snap(b, st)
+	h := sha256.New()
+	for _, x := range s.incidents {
+		fmt.Fprintf(h, "%+v\n", x)
+	}
+	for _, e := range s.events {
+		fmt.Fprintf(h, "%+v\n", e)
+	}
+	return hex.EncodeToString(h.Sum(nil))[:16]
 }
 
 // peakRSS is this process's peak resident set size in bytes (VmHWM).

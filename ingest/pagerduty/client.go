@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -126,6 +127,47 @@ func (in *Ingester) listPage(ctx context.Context, kind string, since, until time
 		p.Items = lr.LogEntries
 	}
 	return p, nil
+}
+
+// listOpen streams every incident that is open now (triggered or
+// acknowledged), whenever created, to sink, a page of PageSize at a time:
+// /incidents?statuses[]=triggered&statuses[]=acknowledged&date_range=all.
+// It returns how many it listed; errTooBig when there are more than offset
+// pagination reaches.
+func (in *Ingester) listOpen(ctx context.Context, sink func(context.Context, []json.RawMessage) error) (int, error) {
+	seen := 0
+	total := -1
+	for offset := 0; ; offset += in.opts.PageSize {
+		if offset+in.opts.PageSize > in.opts.OffsetCap {
+			return seen, errTooBig{total}
+		}
+		v, err := query.Values(pd.ListIncidentsOptions{
+			Limit: uint(in.opts.PageSize), Offset: uint(offset), Total: offset == 0, DateRange: "all",
+			Statuses:   []string{"triggered", "acknowledged"},
+			ServiceIDs: in.opts.ServiceIDs, TeamIDs: in.opts.TeamIDs, SortBy: "created_at:asc", TimeZone: "UTC",
+		})
+		if err != nil {
+			return seen, fmt.Errorf("pagerduty: encode open incidents query: %w", err)
+		}
+		v.Set("offset", strconv.Itoa(offset))
+		var lr listResponse
+		if err := in.get(ctx, "/incidents", "/incidents", v, &lr); err != nil {
+			return seen, err
+		}
+		if offset == 0 && lr.Total != nil {
+			total = *lr.Total
+			if total > in.opts.OffsetCap {
+				return 0, errTooBig{total}
+			}
+		}
+		if err := sink(ctx, lr.Incidents); err != nil {
+			return seen, err
+		}
+		seen += len(lr.Incidents)
+		if !lr.More || len(lr.Incidents) == 0 {
+			return seen, nil
+		}
+	}
 }
 
 // errTooBig says a window holds more items than offset pagination can reach.
@@ -247,8 +289,7 @@ func (in *Ingester) walk(ctx context.Context, kind string, from, to time.Time, s
 			if end.Sub(start) <= time.Second {
 				return fmt.Errorf("pagerduty: %d %s in one second at %s: more than offset pagination reaches", big.total, kind, start.Format(time.RFC3339))
 			}
-			shrunk := time.Duration(float64(end.Sub(start)) * float64(target) / float64(big.total)).Truncate(time.Second)
-			*span = max(shrunk, time.Second)
+			*span = nextSpan(end.Sub(start), big.total, target)
 			in.log.Debug("window too big, splitting", "kind", kind, "since", start, "total", big.total, "span", *span)
 			continue
 		}
@@ -260,18 +301,38 @@ func (in *Ingester) walk(ctx context.Context, kind string, from, to time.Time, s
 				return err
 			}
 		}
-		// Size the next window for about target items, growing at most 8x.
-		width := end.Sub(start)
-		if n == 0 {
-			*span = min(width*8, maxSpan)
-		} else {
-			next := time.Duration(float64(width) * float64(target) / float64(n))
-			*span = min(next, width*8, maxSpan).Truncate(time.Second)
-			*span = max(*span, time.Second)
-		}
+		*span = nextSpan(end.Sub(start), n, target)
 		start = end
 	}
 	return nil
+}
+
+// minSpan is the narrowest window: created_at has a resolution of a second.
+const minSpan = time.Second
+
+// maxGrowth bounds how much wider than the last window the next may be.
+const maxGrowth = 8
+
+// nextSpan sizes the window after one of width that held n items (or, too
+// big, reported a total of n) for about target items: width*target/n,
+// computed in floating point and clamped before it becomes a Duration, so
+// that a sparse window (n small, width months) cannot overflow int64 into a
+// negative or one-second window. It grows at most maxGrowth times, never
+// beyond maxSpan, never below minSpan, and is whole seconds.
+func nextSpan(width time.Duration, n, target int) time.Duration {
+	width = max(width, minSpan)
+	hi := min(maxSpan, time.Duration(maxGrowth)*width)
+	if n <= 0 {
+		return hi.Truncate(time.Second)
+	}
+	next := float64(width) * float64(max(target, 1)) / float64(n)
+	if next >= float64(hi) { // also catches +Inf and values past int64
+		return hi.Truncate(time.Second)
+	}
+	if next <= float64(minSpan) || next != next {
+		return minSpan
+	}
+	return max(time.Duration(next).Truncate(time.Second), minSpan)
 }
 
 // getIncident fetches one incident.

@@ -9,7 +9,13 @@
 //     window is stored, then the incidents it touched that were stored by an
 //     earlier run are fetched again and re-derived, then the checkpoint
 //     advances.
-//  2. Incidents still open at the last run are fetched again.
+//  2. Incidents still open at the last run are fetched again, in bulk: one
+//     listing of the incidents open now (statuses triggered and acknowledged,
+//     date_range=all), a page per 100. Those it does not return were
+//     resolved (their log entries, step 1, re-derived them) or are out of
+//     reach; the rest of them is fetched one by one, or by window when many.
+//     A sync that finds nothing new thus costs three requests: one page of
+//     log entries, one of open incidents, one of new incidents.
 //  3. New incidents: every incident created since the "incidents" checkpoint,
 //     by created_at window, mapped with their stored timelines, stored, and
 //     the checkpoint advanced.
@@ -35,6 +41,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	pd "github.com/PagerDuty/go-pagerduty"
@@ -88,6 +95,10 @@ type Options struct {
 	// checkpoints exist).
 	BackfillStart time.Time
 	PageSize      int // default and maximum 100
+	// MaxResponseBytes bounds one response body; a larger one fails the
+	// sync with an error naming the endpoint template. 0 means
+	// httpx.DefaultMaxBodyBytes (64 MiB).
+	MaxResponseBytes int64
 	// HTTPClient's Transport (if any) is wrapped by the httpx transport. Its
 	// Timeout is not used: it would bound retries and rate-limit waits too;
 	// AttemptTimeout bounds each attempt instead. Nil means a default client.
@@ -97,8 +108,8 @@ type Options struct {
 	Now        func() time.Time // clock; time.Now when nil
 
 	// Tuning, mostly for tests; zero values get the defaults.
-	MaxAttempts    int           // per request, by the transport (default 8)
-	BaseBackoff    time.Duration // first retry delay (default 500ms)
+	MaxAttempts    int           // per request, by the transport (default 10)
+	BaseBackoff    time.Duration // first retry delay of a 5xx or network error, doubling (default 100ms)
 	AttemptTimeout time.Duration // per attempt (default 60s)
 	DecodeAttempts int           // fetches of a page whose JSON does not decode (default 4)
 	WindowPasses   int           // pagings of a window whose items shift (default 5)
@@ -124,6 +135,9 @@ type Ingester struct {
 	log       *slog.Logger
 	metrics   *metrics
 	sev       SeverityMapping
+
+	enumMu      sync.Mutex
+	warnedEnums map[string]bool // field and value of unknown enums logged at WARN
 }
 
 var _ ingest.Source = (*Ingester)(nil)
@@ -147,6 +161,18 @@ func New(st Store, opts Options) (*Ingester, error) {
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now
+	}
+	// A 5xx or a dropped connection is retried after 100 ms, doubling up
+	// to httpx's 30 s cap (the AWS SDKs' base for transient errors): with
+	// one response in five a 5xx, a backfill must not spend most of its time
+	// waiting. Ten attempts wait about 40 s in all before giving up, enough
+	// for a brief outage; a longer one fails the sync, whose checkpoints let
+	// the next run resume. 429s wait what the server says.
+	if opts.BaseBackoff <= 0 {
+		opts.BaseBackoff = 100 * time.Millisecond
+	}
+	if opts.MaxAttempts <= 0 {
+		opts.MaxAttempts = 10
 	}
 	if opts.AttemptTimeout == 0 {
 		opts.AttemptTimeout = 60 * time.Second
@@ -188,9 +214,9 @@ func New(st Store, opts Options) (*Ingester, error) {
 	tr, err := httpx.New(httpx.Options{
 		Source: Source, Base: base, RequestsPerMinute: opts.RequestsPerMinute,
 		MaxAttempts: opts.MaxAttempts, BaseBackoff: opts.BaseBackoff, AttemptTimeout: opts.AttemptTimeout,
-		BufferBodies: true,
-		Endpoint:     httpx.Templates("/incidents", "/incidents/{id}", "/incidents/{id}/log_entries", "/log_entries", "/services", "/teams", "/priorities", "/users"),
-		Registerer:   opts.Registerer, Logger: log, Now: opts.Clock, Sleep: opts.Sleep,
+		BufferBodies: true, MaxBodyBytes: opts.MaxResponseBytes,
+		Endpoint:   httpx.Templates("/incidents", "/incidents/{id}", "/incidents/{id}/log_entries", "/log_entries", "/services", "/teams", "/priorities", "/users"),
+		Registerer: opts.Registerer, Logger: log, Now: opts.Clock, Sleep: opts.Sleep,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("pagerduty: %w", err)
@@ -200,7 +226,7 @@ func New(st Store, opts Options) (*Ingester, error) {
 	client := pd.NewClient(opts.Token, pd.WithAPIEndpoint(baseURL))
 	client.HTTPClient = hc
 	return &Ingester{
-		opts: opts, st: st, client: client, transport: tr, baseURL: baseURL, log: log, metrics: m,
+		opts: opts, st: st, client: client, transport: tr, baseURL: baseURL, log: log, metrics: m, warnedEnums: map[string]bool{},
 		sev: SeverityMapping{ByPriority: opts.SeverityByPriority, ByUrgency: opts.SeverityByUrgency},
 	}, nil
 }
@@ -292,7 +318,7 @@ func (in *Ingester) sync(ctx context.Context, r *run) error {
 	}
 	if len(stale) > 0 {
 		in.log.Info("re-syncing incidents open at the last run", "count", len(stale))
-		if err := in.refresh(ctx, r, stale); err != nil {
+		if err := in.refreshOpen(ctx, r, stale); err != nil {
 			return err
 		}
 	}
@@ -363,8 +389,8 @@ func (in *Ingester) storeLogEntries(ctx context.Context, r *run, items []json.Ra
 			continue
 		}
 		if unknownType {
-			in.metrics.UnknownEnums.WithLabelValues("log_entry.type").Inc()
-			in.log.Debug("unknown log entry type", "id", ev.ID, "type", ev.RawType)
+			// The raw type stays in the event's RawType.
+			in.unknownEnum("log_entry.type", ev.RawType, ev.ID)
 		}
 		evs = append(evs, ev)
 		raws = append(raws, store.RawDocument{Source: Source, Kind: kindLogEntry, ID: ev.ID, FetchedAt: r.now, Body: raw})
@@ -451,6 +477,35 @@ func (in *Ingester) timelineEvents(ctx context.Context, ids []string) (map[strin
 		}
 	}
 	return out, nil
+}
+
+// refreshOpen re-derives the stored incidents open at the last run from one
+// listing of the incidents open now; the ones it does not cover (resolved
+// since without step 1 seeing it, served with a status we do not know, or
+// gone) are fetched by refresh.
+func (in *Ingester) refreshOpen(ctx context.Context, r *run, stale []store.Incident) error {
+	want := make(map[string]bool, len(stale))
+	for _, x := range stale {
+		want[x.ID] = true
+	}
+	n, err := in.listOpen(ctx, func(ctx context.Context, items []json.RawMessage) error {
+		return in.storeIncidents(ctx, r, items, want)
+	})
+	var big errTooBig
+	if err != nil && !errors.As(err, &big) {
+		return err
+	}
+	var missing []store.Incident
+	for _, x := range stale {
+		if !r.refreshed[x.ID] {
+			missing = append(missing, x)
+		}
+	}
+	in.log.Debug("open incidents listed", "listed", n, "stale", len(stale), "not_listed", len(missing), "too_many", err != nil)
+	if len(missing) == 0 {
+		return nil
+	}
+	return in.refresh(ctx, r, missing)
 }
 
 // refresh fetches stored incidents again and re-derives them: one GET each
@@ -556,9 +611,10 @@ func (in *Ingester) storeIncidents(ctx context.Context, r *run, items []json.Raw
 			in.unmapped(r, kindIncident, it.id, err)
 			continue
 		}
-		for _, f := range unk {
-			in.metrics.UnknownEnums.WithLabelValues("incident." + f).Inc()
-			in.log.Debug("unknown enum value", "id", x.ID, "field", f)
+		for _, u := range unk {
+			// The row says "unknown"; the raw value stays in the raw
+			// document stored with it (raw_documents.body).
+			in.unknownEnum("incident."+u.Field, u.Value, x.ID)
 		}
 		incs = append(incs, x)
 		raws = append(raws, store.RawDocument{Source: Source, Kind: kindIncident, ID: x.ID, FetchedAt: r.now, Body: it.raw})
@@ -575,6 +631,32 @@ func (in *Ingester) storeIncidents(ctx context.Context, r *run, items []json.Raw
 	in.stored(r, "raw_document", len(raws))
 	in.stored(r, "incident", len(incs))
 	return nil
+}
+
+// maxWarnedEnums bounds the set of unknown enum values already logged at
+// WARN: a source inventing values without end gets DEBUG lines past it.
+const maxWarnedEnums = 256
+
+// unknownEnum counts an enum value this code does not know and logs it: at
+// WARN the first time this ingester sees the value in that field, at DEBUG
+// after that.
+func (in *Ingester) unknownEnum(field, value, id string) {
+	in.metrics.UnknownEnums.WithLabelValues(field).Inc()
+	if len(value) > 64 {
+		value = value[:64] + "..."
+	}
+	key := field + "\x00" + value
+	in.enumMu.Lock()
+	first := !in.warnedEnums[key] && len(in.warnedEnums) < maxWarnedEnums
+	if first {
+		in.warnedEnums[key] = true
+	}
+	in.enumMu.Unlock()
+	if first {
+		in.log.Warn("unknown enum value: stored as unknown, raw value kept in the raw document", "field", field, "value", value, "id", id)
+		return
+	}
+	in.log.Debug("unknown enum value", "field", field, "value", value, "id", id)
 }
 
 func (in *Ingester) unmapped(r *run, kind, id string, err error) {

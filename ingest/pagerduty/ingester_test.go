@@ -3,12 +3,14 @@ package pagerduty_test
 import (
 	"bytes"
 	"context"
+	"io"
 	"log/slog"
 	"math"
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -144,6 +146,17 @@ func totalRequests(s *sim.Server) int {
 	return n
 }
 
+// diffRequests is what the simulator served between two Requests() calls.
+func diffRequests(before, after map[string]int) map[string]int {
+	out := map[string]int{}
+	for k, v := range after {
+		if d := v - before[k]; d != 0 {
+			out[k] = d
+		}
+	}
+	return out
+}
+
 func countEntries(o *org.Org) int {
 	n := 0
 	for i := range o.Incidents {
@@ -276,8 +289,9 @@ func requireGroundTruth(t testing.TB, o *org.Org, s snapshot, skip func(kind, id
 			require.Equal(t, le.Type, ev.RawType)
 			require.Equal(t, strings.TrimSuffix(le.Type, "_log_entry"), ev.Type)
 			require.Equal(t, sec(le.At), ev.CreatedAt)
-			require.Equal(t, le.AgentID, ev.AgentID)
-			require.Equal(t, le.AgentType, ev.AgentType)
+			agentType, agentID := sim.AgentOf(w, &le)
+			require.Equal(t, agentID, ev.AgentID)
+			require.Equal(t, agentType, ev.AgentType)
 			require.Equal(t, le.ChannelType, ev.ChannelType)
 			require.Equal(t, le.Summary, ev.Summary)
 			require.Equal(t, le.UserID, ev.UserID)
@@ -325,17 +339,25 @@ func TestBackfillMatchesGroundTruth(t *testing.T) {
 	require.NotContains(t, e.logs.String(), token)
 	require.Contains(t, e.logs.String(), "sync done")
 
-	// A second sync finds nothing new: it only re-checks incidents still open.
-	before := totalRequests(e.sim)
-	stats, err = in.Sync(context.Background())
-	require.NoError(t, err)
+	// A second sync finds nothing new: it re-checks the incidents still open
+	// in bulk, three requests in all (issue 10 item 8: it was one per open
+	// incident).
 	open := 0
 	for _, inc := range o.Incidents {
 		if inc.Status != org.StatusResolved {
 			open++
 		}
 	}
-	require.Equal(t, open, totalRequests(e.sim)-before, "one GET per open incident")
+	require.Greater(t, open, 3, "the org must have open incidents for this to prove anything")
+	before := e.sim.Requests()
+	later := o.End.Add(5 * time.Minute) // the next scheduled sync; nothing happened since
+	stats, err = e.ingester(t, func(opt *pagerduty.Options) { opt.Now = func() time.Time { return later } }).Sync(context.Background())
+	require.NoError(t, err)
+	after := e.sim.Requests()
+	// One page of log entries, one of new incidents, one of open incidents.
+	require.Equal(t, map[string]int{"/log_entries": 1, "/incidents": 2}, diffRequests(before, after), "a no-change sync")
+	require.EqualValues(t, 3, stats.Requests)
+	s.cps = map[string]string{"incidents": later.Format(time.RFC3339), "log_entries": later.Format(time.RFC3339)}
 	require.Equal(t, s, snap(t, e.st))
 	runs, err := e.st.LastIngestSuccess(context.Background())
 	require.NoError(t, err)
@@ -514,6 +536,30 @@ func TestSurvivesFaults(t *testing.T) {
 	require.NotZero(t, unknownEv)
 	require.Equal(t, float64(unknownInc), testutil.ToFloat64(counter(t, e.reg, "aftermath_pagerduty_unknown_enum_values_total", "field", "incident.status")))
 	require.NotContains(t, e.logs.String(), token)
+
+	// Each unknown value is logged at WARN once, with its raw value (issue 10
+	// item 10: only DEBUG before); the raw incident payload keeps it too.
+	warned := map[string]int{}
+	for _, line := range strings.Split(e.logs.String(), "\n") {
+		if strings.Contains(line, "level=WARN") && strings.Contains(line, "unknown enum value") {
+			for _, f := range []string{"field=incident.status value=investigating", "field=incident.urgency value=critical", "field=log_entry.type value=status_update_log_entry"} {
+				if strings.Contains(line, f) {
+					warned[f]++
+				}
+			}
+		}
+	}
+	require.Equal(t, map[string]int{"field=incident.status value=investigating": 1, "field=incident.urgency value=critical": 1,
+		"field=log_entry.type value=status_update_log_entry": 1}, warned)
+	require.Greater(t, unknownInc, 1, "more unknown incidents than WARN lines, or the test proves nothing")
+	for _, x := range s.incidents {
+		if e.sim.UnknownEnumItem("incident", x.ID) {
+			var body string
+			require.NoError(t, e.st.Conn().QueryRow(context.Background(), "SELECT body FROM "+e.st.Table("raw_documents")+" FINAL WHERE source = ? AND kind = 'incident' AND id = ?", pagerduty.Source, x.ID).Scan(&body))
+			require.Contains(t, body, `"status":"investigating"`, "the raw status is kept in the raw document")
+			break
+		}
+	}
 }
 
 func TestFailsClearlyAndKeepsWhatWasStored(t *testing.T) {
@@ -674,4 +720,49 @@ func TestOpenIncidentThatIsGoneDoesNotStopTheSync(t *testing.T) {
 		found = found || x.ID == "PGHOST01"
 	}
 	require.True(t, found, "the last stored state is kept")
+}
+
+// A response larger than MaxResponseBytes fails the sync with an error that
+// names the endpoint template (never the URL or the token), reading no more
+// than the limit (issue 10 item 4: a 1 GiB response took 9.3 GB of RSS).
+func TestHugeResponseFailsClearlyWithBoundedMemory(t *testing.T) {
+	o := genOrg(t, org.ScaleTiny)
+	e := newEnv(t, o, nil, nil)
+	const size = 512 << 20
+	var written atomic.Int64
+	huge := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/log_entries" {
+			e.sim.ServeHTTP(w, r)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(200)
+		_, _ = io.WriteString(w, `{"log_entries":[`)
+		chunk := []byte(strings.Repeat(`{"id":"PXXXXXX","type":"annotate_log_entry"},`, 1000))
+		for written.Load() < size {
+			n, err := w.Write(chunk)
+			written.Add(int64(n))
+			if err != nil {
+				return
+			}
+		}
+	}))
+	defer huge.Close()
+	in := e.ingester(t, func(opt *pagerduty.Options) {
+		opt.BaseURL = huge.URL
+		opt.MaxResponseBytes = 1 << 20
+	})
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	_, err := in.Sync(context.Background())
+	runtime.ReadMemStats(&after)
+	require.Error(t, err)
+	require.Contains(t, err.Error(), "pagerduty: GET /log_entries: httpx: GET /log_entries: response body exceeds the limit of 1 MiB")
+	require.NotContains(t, err.Error(), token)
+	require.NotContains(t, err.Error(), huge.URL)
+	require.Less(t, after.TotalAlloc-before.TotalAlloc, uint64(64<<20), "memory is bounded by the limit, not by the response")
+	huge.CloseClientConnections()
+	require.Less(t, written.Load(), int64(size), "the download is abandoned")
+	require.EqualValues(t, 1, testutil.ToFloat64(counter(t, e.reg, "aftermath_http_requests_total", "endpoint", "/log_entries")), "a body too large is not retried")
 }

@@ -116,9 +116,15 @@ func (m SeverityMapping) severity(priority, urgency string) string {
 	return store.SeverityUnknown
 }
 
-// unknowns lists the enum fields of one record that held values this code
-// does not know.
-type unknowns []string
+// unknownValue is an enum field of one record that held a value this code
+// does not know, with the value as sent.
+type unknownValue struct {
+	Field string // "status", "urgency"
+	Value string // the raw value; the stored row says "unknown"
+}
+
+// unknowns lists the unknown enum values of one record.
+type unknowns []unknownValue
 
 // timeline is what an incident's row takes from its log entries.
 type timeline struct {
@@ -190,12 +196,12 @@ func mapIncident(raw json.RawMessage, tl timeline, sev SeverityMapping) (store.I
 		}
 	}
 	if !statuses[x.Status] {
+		unk = append(unk, unknownValue{"status", x.Status})
 		x.Status = unknown
-		unk = append(unk, "status")
 	}
 	if !urgencies[x.Urgency] {
+		unk = append(unk, unknownValue{"urgency", x.Urgency})
 		x.Urgency = unknown
-		unk = append(unk, "urgency")
 	}
 	x.Severity = sev.severity(x.Priority, x.Urgency)
 	if t, err := parseTime(pi.UpdatedAt); err == nil {

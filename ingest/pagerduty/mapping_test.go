@@ -92,7 +92,7 @@ func TestMapIncident(t *testing.T) {
 		{"unknown status and urgency",
 			`{"id":"P3","created_at":"2025-06-01T10:00:00Z","status":"investigating","urgency":"critical"}`, nil,
 			func(t *testing.T, x store.Incident, unk unknowns) {
-				require.Equal(t, unknowns{"status", "urgency"}, unk)
+				require.Equal(t, unknowns{{"status", "investigating"}, {"urgency", "critical"}}, unk)
 				require.Equal(t, "unknown", x.Status)
 				require.Equal(t, "unknown", x.Urgency)
 				require.Equal(t, store.SeverityUnknown, x.Severity)
