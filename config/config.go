@@ -92,6 +92,7 @@ func Default() *Config {
 			PageSize:          100,
 			RequestTimeout:    Duration(30 * time.Second),
 			SyncOverlap:       Duration(10 * time.Minute),
+			MetadataRefresh:   Duration(time.Hour),
 			Fields: JiraFields{
 				DueDate:      "duedate",
 				Team:         TeamField{From: TeamFromComponent, LabelPrefix: "team-"},

@@ -99,6 +99,7 @@ func TestGoodConfigs(t *testing.T) {
 			require.Equal(t, Unknown, j.NormalizePriority("Highest"))
 			require.Equal(t, TeamField{From: TeamFromField, Field: "customfield_10030", LabelPrefix: "team-"}, j.Fields.Team)
 			require.Equal(t, time.Hour, j.SyncOverlap.D())
+			require.Equal(t, 2*time.Hour, j.MetadataRefresh.D())
 
 			require.Equal(t, []SLO{
 				{Service: "checkout", Target: 0.9995, Window: WindowRolling30d, HourlyCost: 1200.5,
@@ -211,12 +212,13 @@ func TestBadConfigs(t *testing.T) {
 			`testdata/durations.bad.yml:6: pagerduty.backfill_start: must be a date (2025-01-01), an RFC 3339 time (2025-01-01T00:00:00Z) or a duration back from now (90d), got "last year"`,
 			`testdata/durations.bad.yml:8: jira.sync_overlap: must be a duration like 30s, 15m, 36h, 7d or 2w, got "-5m"`,
 			`testdata/durations.bad.yml:9: jira.time_zone: unknown time zone "Mars/Olympus_Mons"`,
-			`testdata/durations.bad.yml:12: analysis.stale_after.P1: must be a duration like 30s, 15m, 36h, 7d or 2w, got "1.5d"`,
-			`testdata/durations.bad.yml:13: analysis.stale_after.P2: must be greater than zero`,
-			`testdata/durations.bad.yml:16: analysis.postmortem.publish_within: must not be shorter than postmortem.draft_within (3d)`,
-			`testdata/durations.bad.yml:17: analysis.recurrence_window: must be a duration like 30s, 15m, 36h, 7d or 2w, got "30 days"`,
-			`testdata/durations.bad.yml:19: schedule.jira: must be at least 1m, got 30s`,
-			`testdata/durations.bad.yml:22: digest.time_zone: unknown time zone "Europe/Nowhere"`,
+			`testdata/durations.bad.yml:10: jira.metadata_refresh: must be greater than zero`,
+			`testdata/durations.bad.yml:13: analysis.stale_after.P1: must be a duration like 30s, 15m, 36h, 7d or 2w, got "1.5d"`,
+			`testdata/durations.bad.yml:14: analysis.stale_after.P2: must be greater than zero`,
+			`testdata/durations.bad.yml:17: analysis.postmortem.publish_within: must not be shorter than postmortem.draft_within (3d)`,
+			`testdata/durations.bad.yml:18: analysis.recurrence_window: must be a duration like 30s, 15m, 36h, 7d or 2w, got "30 days"`,
+			`testdata/durations.bad.yml:20: schedule.jira: must be at least 1m, got 30s`,
+			`testdata/durations.bad.yml:23: digest.time_zone: unknown time zone "Europe/Nowhere"`,
 		}},
 		{"values.bad.yml", []string{
 			`testdata/values.bad.yml:2: clickhouse.addresses[0]: must be host:port, got "localhost"`,

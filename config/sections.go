@@ -212,8 +212,12 @@ type Jira struct {
 	SyncOverlap Duration `yaml:"sync_overlap"`
 	// TimeZone overrides the Jira user's time zone used in JQL dates; empty
 	// means ask Jira (/myself).
-	TimeZone string     `yaml:"time_zone"`
-	Fields   JiraFields `yaml:"fields"`
+	TimeZone string `yaml:"time_zone"`
+	// MetadataRefresh is how old the cached site metadata (/myself,
+	// /field, /status) may get before it is read again, one endpoint per
+	// sync.
+	MetadataRefresh Duration   `yaml:"metadata_refresh"`
+	Fields          JiraFields `yaml:"fields"`
 }
 
 // JiraAuth holds Jira credentials. Basic: Email (or EmailEnv) + Token.
@@ -312,6 +316,7 @@ func (c Jira) Validate() error {
 	checkRange(&p, "requests_per_minute", c.RequestsPerMinute, 0, MaxRequestsPerMinute, "0 (unlimited)")
 	checkRange(&p, "page_size", c.PageSize, 1, 100, "")
 	checkPositive(&p, "request_timeout", c.RequestTimeout)
+	checkPositive(&p, "metadata_refresh", c.MetadataRefresh)
 	checkTimeZone(&p, "time_zone", c.TimeZone)
 	checkFieldID(&p, "fields.due_date", c.Fields.DueDate, true)
 	checkFieldID(&p, "fields.severity", c.Fields.Severity, false)

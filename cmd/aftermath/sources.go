@@ -105,6 +105,7 @@ func newJira(c config.Jira, st *store.Store, a *app, reg prometheus.Registerer, 
 		RequestTimeout:    c.RequestTimeout.D(),
 		Overlap:           overlap(c.SyncOverlap.D()),
 		TimeZone:          c.TimeZone,
+		MetadataRefresh:   c.MetadataRefresh.D(),
 		Fields: jiraingest.Fields{
 			DueDate:      c.Fields.DueDate,
 			Severity:     c.Fields.Severity,

@@ -217,31 +217,87 @@ type changelogPage struct {
 	Values     []apiHistory `json:"values"`
 }
 
-// fullChangelog pages through an issue's changelog (oldest first).
-func (in *Ingester) fullChangelog(ctx context.Context, key string) ([]apiHistory, error) {
+// completeChangelog adds to a changelog that search truncated the histories
+// it did not embed, from the changelog endpoint (oldest first, paged by
+// startAt). Jira Cloud embeds the most recent histories, newest first, so
+// what is missing is the first total-embedded of the endpoint's order; a
+// changelog embedded oldest first lacks what follows it instead. Either
+// way paging stops as soon as every history is known, and goes on (or
+// starts over from 0) should the guess be wrong, so the result is complete
+// whatever the order; only its cost depends on the guess.
+func (in *Ingester) completeChangelog(ctx context.Context, key string, c *apiChangelog) ([]apiHistory, error) {
 	var out []apiHistory
 	seen := map[string]bool{}
-	start := 0
-	for page := 1; ; page++ {
-		if page > maxChangelogPages {
-			return nil, fmt.Errorf("changelog of %s: more than %d pages", key, maxChangelogPages)
-		}
-		var p changelogPage
-		q := url.Values{"startAt": {strconv.Itoa(start)}, "maxResults": {"100"}}
-		if err := in.getJSON(ctx, "issue/"+url.PathEscape(key)+"/changelog", q, &p); err != nil {
-			return nil, fmt.Errorf("changelog of %s page %d: %w", key, page, err)
-		}
-		for _, h := range p.Values {
-			if !seen[h.ID] {
-				seen[h.ID] = true
+	add := func(hs []apiHistory) {
+		for _, h := range hs {
+			id := h.ID + "|" + h.Created
+			if !seen[id] {
+				seen[id] = true
 				out = append(out, h)
 			}
 		}
-		start += len(p.Values)
-		if p.IsLast || len(p.Values) == 0 || start >= p.Total {
-			return out, nil
+	}
+	total, start := 0, 0
+	if c != nil {
+		add(c.Histories)
+		total = c.Total
+		if len(c.Histories) > 0 && !newestFirst(c.Histories) {
+			start = c.StartAt + len(c.Histories)
 		}
 	}
+	pages := 0
+	// read pages from startAt from until every history is known or the
+	// endpoint has no more.
+	read := func(from int) error {
+		for {
+			if len(seen) >= total && pages > 0 {
+				return nil
+			}
+			pages++
+			if pages > maxChangelogPages {
+				return fmt.Errorf("changelog of %s: more than %d pages", key, maxChangelogPages)
+			}
+			var p changelogPage
+			q := url.Values{"startAt": {strconv.Itoa(from)}, "maxResults": {"100"}}
+			if err := in.getJSON(ctx, "issue/"+url.PathEscape(key)+"/changelog", q, &p); err != nil {
+				return fmt.Errorf("changelog of %s page %d: %w", key, pages, err)
+			}
+			add(p.Values)
+			total = p.Total // the endpoint's count is the current one
+			from += len(p.Values)
+			if p.IsLast || len(p.Values) == 0 || from >= p.Total {
+				return nil
+			}
+		}
+	}
+	if err := read(start); err != nil {
+		return nil, err
+	}
+	if len(seen) < total && start > 0 {
+		if err := read(0); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// newestFirst reports whether histories are ordered newest first (as Jira
+// Cloud embeds them); a single history counts as newest first.
+func newestFirst(hs []apiHistory) bool {
+	if len(hs) < 2 {
+		return true
+	}
+	a, errA := parseTime(hs[0].Created)
+	b, errB := parseTime(hs[len(hs)-1].Created)
+	if errA == nil && errB == nil && !a.Equal(b) {
+		return a.After(b)
+	}
+	x, errX := strconv.ParseInt(hs[0].ID, 10, 64)
+	y, errY := strconv.ParseInt(hs[len(hs)-1].ID, 10, 64)
+	if errX == nil && errY == nil {
+		return x > y
+	}
+	return true
 }
 
 // maxChangelogPages bounds the changelog paging of one issue (100 per page).

@@ -27,6 +27,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -114,6 +115,10 @@ type Options struct {
 	// TimeZone overrides the Jira user's time zone (IANA name) used to
 	// write JQL dates; empty means ask Jira (/myself).
 	TimeZone string
+	// MetadataRefresh is how old the cached site metadata (the user's time
+	// zone, the statuses, the check of the configured fields) may get
+	// before it is fetched again, one endpoint per sync; default 1h.
+	MetadataRefresh time.Duration
 
 	Fields Fields
 
@@ -173,11 +178,15 @@ type Ingester struct {
 	metrics    *metrics
 
 	loc            *time.Location
-	statusCategory map[string]string // status id (and "name:"+lower name) -> category key
-	checkedFields  bool
+	statusCategory map[string]string    // status id (and "name:"+lower name) -> category key
+	meta           map[string]metaEntry // cached site metadata by checkpoint name (metadata.go)
 
 	unmapped atomic.Uint64
 	records  atomic.Uint64
+
+	unknownMu    sync.Mutex
+	unknownSeen  map[unknownKey]int // this sync's unknown values (at most maxUnknownWarnings)
+	unknownTotal uint64
 }
 
 var _ ingest.Source = (*Ingester)(nil)
@@ -235,6 +244,9 @@ func New(opts Options) (*Ingester, error) {
 		opts.Overlap = 10 * time.Minute
 	case opts.Overlap < 0:
 		opts.Overlap = 0
+	}
+	if opts.MetadataRefresh <= 0 {
+		opts.MetadataRefresh = time.Hour
 	}
 	if opts.MalformedBackoff <= 0 {
 		opts.MalformedBackoff = time.Second
@@ -352,6 +364,8 @@ func (in *Ingester) Sync(ctx context.Context) (ingest.Stats, error) {
 	before := in.transport.Stats()
 	in.unmapped.Store(0)
 	in.records.Store(0)
+	in.resetUnknown()
+	defer in.reportUnknown()
 	run := store.IngestRun{Source: sourceName, RunID: fmt.Sprintf("jira-%d", started.UnixNano()), StartedAt: started, Status: "running"}
 	if err := in.st.RecordIngestRun(ctx, run); err != nil {
 		return ingest.Stats{}, fmt.Errorf("jira: record run start: %w", err)
@@ -399,57 +413,6 @@ func (in *Ingester) sync(ctx context.Context) error {
 		if err := in.syncKind(ctx, k.kind, k.jql); err != nil {
 			return err
 		}
-	}
-	return nil
-}
-
-// prepare learns the user's time zone, the statuses' categories and checks
-// that configured fields exist.
-func (in *Ingester) prepare(ctx context.Context) error {
-	if in.loc == nil {
-		var me apiUser
-		if err := in.getJSON(ctx, "myself", nil, &me); err != nil {
-			return fmt.Errorf("jira: read the user's time zone (/myself): %w", err)
-		}
-		name := me.TimeZone
-		if name == "" {
-			in.log.Warn("jira user has no time zone; using UTC for JQL dates")
-			name = "UTC"
-		}
-		loc, err := time.LoadLocation(name)
-		if err != nil {
-			return fmt.Errorf("jira: the user's time zone %q: %w", name, err)
-		}
-		in.loc = loc
-		in.log.Info("jira user time zone", "time_zone", name)
-	}
-	if !in.checkedFields {
-		var fields []apiNamed
-		if err := in.getJSON(ctx, "field", nil, &fields); err != nil {
-			return fmt.Errorf("jira: list fields: %w", err)
-		}
-		have := map[string]bool{}
-		for _, f := range fields {
-			have[f.ID] = true
-		}
-		f := in.opts.Fields
-		for _, c := range []struct{ what, id string }{
-			{"due date", f.DueDate}, {"severity", f.Severity}, {"team", f.Team.Field}, {"incident link", f.IncidentLink.Field},
-		} {
-			if c.id != "" && !have[c.id] {
-				return fmt.Errorf("jira: the configured %s field %q does not exist on this site", c.what, c.id)
-			}
-		}
-		in.checkedFields = true
-	}
-	var statuses []apiStatus
-	if err := in.getJSON(ctx, "status", nil, &statuses); err != nil {
-		return fmt.Errorf("jira: list statuses: %w", err)
-	}
-	in.statusCategory = map[string]string{}
-	for _, s := range statuses {
-		in.statusCategory[s.ID] = s.StatusCategory.Key
-		in.statusCategory["name:"+strings.ToLower(s.Name)] = s.StatusCategory.Key
 	}
 	return nil
 }
@@ -546,7 +509,7 @@ func (in *Ingester) mapPage(ctx context.Context, kind string, page searchPage, b
 			hs = is.Changelog.Histories
 		}
 		if is.Changelog.truncated() {
-			full, err := in.fullChangelog(ctx, is.Key)
+			full, err := in.completeChangelog(ctx, is.Key, is.Changelog)
 			if err != nil {
 				return err
 			}
@@ -634,8 +597,57 @@ func (in *Ingester) skip(kind, key, reason string, err error) {
 	in.log.Warn("skipping issue", "kind", kind, "key", key, "reason", reason, "err", err)
 }
 
-// unknown counts a value outside the known set (kept as "unknown").
+// maxUnknownWarnings bounds the distinct unknown values logged at WARN per
+// sync; the rest are logged at DEBUG (and all are counted).
+const maxUnknownWarnings = 50
+
+// unknown counts a value outside the known set (mapped to "unknown"; the
+// raw value stays in the issue's raw document, and for statuses and
+// priorities in the row's status and raw_priority). Each distinct value is
+// logged at WARN once per sync with the raw value.
 func (in *Ingester) unknown(field, value string) {
 	in.metrics.UnknownEnums.WithLabelValues(field).Inc()
-	in.log.Debug("unknown value", "field", field, "value", value)
+	in.unknownMu.Lock()
+	if in.unknownSeen == nil {
+		in.unknownSeen = map[unknownKey]int{}
+	}
+	k := unknownKey{field, value}
+	n := in.unknownSeen[k]
+	first := n == 0 && len(in.unknownSeen) < maxUnknownWarnings
+	if n > 0 || len(in.unknownSeen) < maxUnknownWarnings {
+		in.unknownSeen[k] = n + 1
+	}
+	in.unknownTotal++
+	in.unknownMu.Unlock()
+	if first {
+		in.log.Warn("unknown enum value, stored as unknown", "field", field, "value", value)
+		return
+	}
+	in.log.Debug("unknown enum value, stored as unknown", "field", field, "value", value)
+}
+
+type unknownKey struct{ field, value string }
+
+// resetUnknown starts a sync's record of unknown values.
+func (in *Ingester) resetUnknown() {
+	in.unknownMu.Lock()
+	in.unknownSeen = map[unknownKey]int{}
+	in.unknownTotal = 0
+	in.unknownMu.Unlock()
+}
+
+// reportUnknown logs at WARN how many unknown values the sync met, by
+// field and value (the values logged individually).
+func (in *Ingester) reportUnknown() {
+	in.unknownMu.Lock()
+	defer in.unknownMu.Unlock()
+	if in.unknownTotal == 0 {
+		return
+	}
+	var parts []string
+	for k, n := range in.unknownSeen {
+		parts = append(parts, fmt.Sprintf("%s=%q×%d", k.field, k.value, n))
+	}
+	slices.Sort(parts)
+	in.log.Warn("unknown enum values in this sync", "count", in.unknownTotal, "values", strings.Join(parts, ", "))
 }

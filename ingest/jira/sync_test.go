@@ -174,7 +174,7 @@ func TestTruncatedChangelogsComeBackComplete(t *testing.T) {
 	want := groundTruth(t, e, e.options(), end)
 	requireTruth(t, e.st, want)
 	require.Len(t, want.actionItems[0].Transitions, 342)
-	require.Equal(t, 4, e.sim.Requests()["changelog"], "only the truncated changelog is paged: 341 histories, 100 per page")
+	require.Equal(t, 3, e.sim.Requests()["changelog"], "only what search did not embed is paged: 341 histories, 100 embedded, 241 at 100 per page")
 
 	got, err := e.st.ActionItems(context.Background())
 	require.NoError(t, err)
@@ -189,9 +189,24 @@ func TestUnknownEnumValuesAreStoredAsUnknownAndCounted(t *testing.T) {
 	o := generated(t, org.ScaleTiny)
 	e := newEnv(t, o, simjira.Options{Faults: simjira.Faults{Seed: 3, UnknownEnumRate: 0.3}})
 	reg := prometheus.NewRegistry()
-	stats, err := e.ingester(func(op *jira.Options) { op.Registerer = reg }).Sync(context.Background())
+	var logs strings.Builder
+	var mu sync.Mutex
+	stats, err := e.ingester(func(op *jira.Options) { op.Registerer = reg; op.Logger = slogTo(&logs, &mu) }).Sync(context.Background())
 	require.NoError(t, err)
 	require.Zero(t, stats.Unmapped, "unknown values do not drop records")
+	// Each distinct unknown value is logged once at WARN with the raw
+	// value, and the sync ends with a WARN summary.
+	mu.Lock()
+	warned := map[string]int{}
+	for _, l := range strings.Split(logs.String(), "\n") {
+		if strings.Contains(l, "level=WARN") && strings.Contains(l, `msg="unknown enum value, stored as unknown"`) {
+			warned[l[strings.Index(l, "field="):]]++
+		}
+	}
+	summary := strings.Contains(logs.String(), `level=WARN msg="unknown enum values in this sync"`)
+	mu.Unlock()
+	require.Equal(t, map[string]int{"field=status_category value=undefined": 1, "field=priority value=Urgent": 1}, warned)
+	require.True(t, summary)
 	want := groundTruth(t, e, e.options(), o.End)
 	requireTruth(t, e.st, want)
 	unknown := 0

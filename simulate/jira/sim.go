@@ -300,6 +300,20 @@ func (s *Server) UnknownEnum(key string) bool {
 	return float64(h.Sum64()%1_000_000)/1_000_000 < s.opts.Faults.UnknownEnumRate
 }
 
+// Histories is how many changelog histories the issue has as of Now (0
+// for an issue that does not exist then): what a client must read, between
+// the search's embedded changelog and the changelog endpoint.
+func (s *Server) Histories(key string) int {
+	is := s.lookup(key, s.now().UTC())
+	if is == nil {
+		return 0
+	}
+	return len(is.historiesAt(s.now().UTC()))
+}
+
+// ChangelogMax is how many histories search embeds per issue.
+func (s *Server) ChangelogMax() int { return s.opts.ChangelogMax }
+
 // ExtraLabels are the labels the simulator adds to an issue beyond the
 // org's own: TeamLabelPrefix+team slug, and IncidentLabelPrefix+incident id
 // per incident in LinkLabel mode. They also appear in the changelog's label
