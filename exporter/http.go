@@ -216,9 +216,14 @@ func acceptsGzip(header string) bool {
 // AddFlags registers the exporter-toolkit web flags on fs:
 // --web.listen-address (repeatable; defaultAddress when not given),
 // --web.config.file (TLS and basic auth, see exporter-toolkit's
-// web-configuration.md) and, on Linux, --web.systemd-socket.
+// web-configuration.md) and, on Linux, --web.systemd-socket. An empty
+// defaultAddress leaves the address list empty until the flag is given, so
+// the caller can fall back to the config file's exporter.listen_address.
 func AddFlags(fs *flag.FlagSet, defaultAddress string) *web.FlagConfig {
-	addrs := &listFlag{values: []string{defaultAddress}}
+	addrs := &listFlag{}
+	if defaultAddress != "" {
+		addrs.values = []string{defaultAddress}
+	}
 	fs.Var(addrs, "web.listen-address", "Address on which to expose metrics and web interface; repeatable. Examples: `:9847` or `[::1]:9847`.")
 	cfg := fs.String("web.config.file", "", "Path to a configuration file that can enable TLS or authentication (exporter-toolkit web config).")
 	systemd := new(bool)

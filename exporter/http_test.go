@@ -85,16 +85,22 @@ func TestLandingPageWithoutDigests(t *testing.T) {
 
 func TestAddFlags(t *testing.T) {
 	tests := []struct {
+		def       string
 		args      []string
 		addresses []string
 		config    string
 	}{
-		{nil, []string{":9847"}, ""},
-		{[]string{"--web.listen-address=127.0.0.1:1", "--web.listen-address", "[::1]:2", "--web.config.file=web.yml"}, []string{"127.0.0.1:1", "[::1]:2"}, "web.yml"},
+		{":9847", nil, []string{":9847"}, ""},
+		{":9847", []string{"--web.listen-address=127.0.0.1:1", "--web.listen-address", "[::1]:2", "--web.config.file=web.yml"}, []string{"127.0.0.1:1", "[::1]:2"}, "web.yml"},
+		// No default: the list stays empty unless the flag is given, so
+		// serve can fall back to exporter.listen_address (it seeded "",
+		// which listened on a random port of every interface).
+		{"", nil, nil, ""},
+		{"", []string{"--web.listen-address=127.0.0.1:1"}, []string{"127.0.0.1:1"}, ""},
 	}
 	for _, tc := range tests {
 		fs := flag.NewFlagSet("serve", flag.ContinueOnError)
-		fc := AddFlags(fs, ":9847")
+		fc := AddFlags(fs, tc.def)
 		require.NoError(t, fs.Parse(tc.args))
 		require.Equal(t, tc.addresses, *fc.WebListenAddresses)
 		require.Equal(t, tc.config, *fc.WebConfigFile)

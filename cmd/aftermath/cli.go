@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"runtime/debug"
 	"sort"
 	"strings"
 
@@ -15,7 +16,10 @@ import (
 	"github.com/aftermath-sre/aftermath/store/chserver"
 )
 
-// Exit codes.
+// Exit codes. The contract: 0 success; 1 a runtime failure (ClickHouse or a
+// source unreachable, an analysis that failed, a panic caught); 2 bad usage or
+// bad config, reported before any work starts. A Go runtime crash also exits
+// 2, which is why nothing may panic: run turns a panic in a command into 1.
 const (
 	exitOK      = 0
 	exitFailure = 1 // runtime failure
@@ -67,6 +71,12 @@ func commands() []command {
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	return runCommands(ctx, commands(), args, stdout, stderr)
+}
+
+// runCommands runs the command args names among cmds and returns the exit
+// code.
+func runCommands(ctx context.Context, cmds []command, args []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
 		w := stdout
 		code := exitOK
@@ -77,7 +87,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return code
 	}
 	var cmd *command
-	for _, c := range commands() {
+	for _, c := range cmds {
 		if c.name == args[0] {
 			c := c
 			cmd = &c
@@ -112,16 +122,40 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 	a.logger = logger
-	if err := exec(ctx, a, fs.Args()); err != nil {
+	if err := protect(func() error { return exec(ctx, a, fs.Args()) }); err != nil {
 		var ue usageError
 		if errors.As(err, &ue) {
 			fmt.Fprintf(stderr, "aftermath %s: %v\n", cmd.name, err)
 			return exitUsage
 		}
+		var pe *panicError
+		if errors.As(err, &pe) {
+			logger.Error("command failed", "command", cmd.name, "err", err, "stack", string(pe.stack))
+			return exitFailure
+		}
 		logger.Error("command failed", "command", cmd.name, "err", err)
 		return exitFailure
 	}
 	return exitOK
+}
+
+// panicError is a panic caught in a command: a runtime failure (exit 1).
+type panicError struct {
+	value any
+	stack []byte
+}
+
+func (e *panicError) Error() string { return fmt.Sprintf("panic: %v", e.value) }
+
+// protect runs f and turns a panic in it (not in goroutines it starts, which
+// must recover themselves) into an error.
+func protect(f func() error) (err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			err = &panicError{value: v, stack: debug.Stack()}
+		}
+	}()
+	return f()
 }
 
 func printUsage(w io.Writer) {

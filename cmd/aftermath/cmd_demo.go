@@ -75,6 +75,11 @@ func demoCommand() command {
 
 func (a *app) demo(ctx context.Context, o demoOptions) error {
 	began := time.Now()
+	if f := *o.webCfg.WebConfigFile; f != "" {
+		if err := config.CheckWebConfig(f); err != nil {
+			return usagef("--web.config.file: %v", err)
+		}
+	}
 	if err := os.MkdirAll(o.stateDir, 0o755); err != nil {
 		return fmt.Errorf("demo: state folder: %w", err)
 	}

@@ -46,7 +46,7 @@ func ingestCommand() command {
 				if once {
 					var errs []error
 					for _, src := range srcs {
-						stats, err := syncOnce(ctx, src, a)
+						stats, err := syncSource(ctx, st, src, a)
 						if err != nil {
 							errs = append(errs, err)
 							continue
@@ -64,7 +64,7 @@ func ingestCommand() command {
 						every = cfg.Schedule.Jira.D()
 					}
 					jobs = append(jobs, scheduler.Job{Name: src.Name(), Interval: every, Run: func(ctx context.Context) error {
-						_, err := syncOnce(ctx, src, a)
+						_, err := syncSource(ctx, st, src, a)
 						return err
 					}})
 				}

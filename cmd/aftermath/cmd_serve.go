@@ -16,6 +16,7 @@ import (
 
 	"github.com/aftermath-sre/aftermath/analyze"
 	"github.com/aftermath-sre/aftermath/cmd/aftermath/internal/scheduler"
+	"github.com/aftermath-sre/aftermath/config"
 	"github.com/aftermath-sre/aftermath/digest"
 	"github.com/aftermath-sre/aftermath/exporter"
 	"github.com/aftermath-sre/aftermath/store"
@@ -42,12 +43,8 @@ func serveCommand() command {
 				if !cfg.PagerDuty.Enabled && !cfg.Jira.Enabled {
 					return usagef("no ingest source is enabled: set pagerduty.enabled or jira.enabled in the config")
 				}
-				// Flags win over the config file.
-				if len(*webCfg.WebListenAddresses) == 0 {
-					*webCfg.WebListenAddresses = []string{cfg.Exporter.ListenAddress}
-				}
-				if *webCfg.WebConfigFile == "" {
-					*webCfg.WebConfigFile = cfg.Exporter.WebConfigFile
+				if err := resolveWebConfig(webCfg, cfg); err != nil {
+					return err
 				}
 				st, closeStore, err := a.openStore(ctx)
 				if err != nil {
@@ -61,6 +58,29 @@ func serveCommand() command {
 			}
 		},
 	}
+}
+
+// resolveWebConfig fills in what the web flags did not set from the
+// config file (flags win: --web.listen-address replaces
+// exporter.listen_address, --web.config.file replaces
+// exporter.web_config_file) and checks the web config file, so that a bad
+// one is a usage error before anything starts.
+func resolveWebConfig(webCfg *web.FlagConfig, cfg *config.Config) error {
+	if len(*webCfg.WebListenAddresses) == 0 {
+		*webCfg.WebListenAddresses = []string{cfg.Exporter.ListenAddress}
+	}
+	for _, addr := range *webCfg.WebListenAddresses {
+		if addr == "" {
+			return usagef("--web.listen-address: must not be empty")
+		}
+	}
+	if *webCfg.WebConfigFile == "" {
+		*webCfg.WebConfigFile = cfg.Exporter.WebConfigFile
+	} else if err := config.CheckWebConfig(*webCfg.WebConfigFile); err != nil {
+		// The config file's own was checked when it was loaded.
+		return usagef("--web.config.file: %v", err)
+	}
+	return nil
 }
 
 // serve runs the scheduler and the HTTP endpoints until ctx is done or one of
@@ -110,7 +130,7 @@ func (a *app) serve(ctx context.Context, st *store.Store, webCfg *web.FlagConfig
 			every = cfg.Schedule.Jira.D()
 		}
 		jobs = append(jobs, scheduler.Job{Name: src.Name(), Interval: every, AfterSuccess: []string{"analysis"},
-			Run: func(ctx context.Context) error { _, err := syncOnce(ctx, src, a); return err }})
+			Run: func(ctx context.Context) error { _, err := syncSource(ctx, st, src, a); return err }})
 	}
 	jobs = append(jobs,
 		scheduler.Job{Name: "analysis", Interval: cfg.Schedule.Analysis.D(), AfterSuccess: []string{"digest"},

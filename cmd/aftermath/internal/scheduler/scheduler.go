@@ -7,8 +7,10 @@ package scheduler
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
+	"runtime/debug"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -122,7 +124,7 @@ func (s *Scheduler) runOne(ctx context.Context, i int) {
 	j := s.jobs[i]
 	began := s.now()
 	s.logger.Info("job started", "job", j.Name)
-	err := j.Run(ctx)
+	err := runProtected(ctx, j)
 	took := s.now().Sub(began)
 	s.duration.WithLabelValues(j.Name).Observe(took.Seconds())
 	s.next[i] = began.Add(j.Interval)
@@ -145,4 +147,16 @@ func (s *Scheduler) runOne(ctx context.Context, i int) {
 			}
 		}
 	}
+}
+
+// runProtected runs j, turning a panic in it into an error so that one
+// job's crash is a failed run, not the end of the process: the other jobs
+// and /metrics go on.
+func runProtected(ctx context.Context, j Job) (err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			err = fmt.Errorf("job %s panicked: %v\n%s", j.Name, v, debug.Stack())
+		}
+	}()
+	return j.Run(ctx)
 }

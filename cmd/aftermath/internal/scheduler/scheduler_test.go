@@ -85,3 +85,29 @@ func TestCancelStopsWaiting(t *testing.T) {
 		t.Fatal("Run did not return after cancel")
 	}
 }
+
+// TestPanickingJobIsAFailedRun: a job that panics counts as a failure and
+// the scheduler goes on running it and the others.
+func TestPanickingJobIsAFailedRun(t *testing.T) {
+	clock := &fakeClock{now: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
+	ctx, cancel := context.WithCancel(context.Background())
+	var other atomic.Int32
+	reg := prometheus.NewRegistry()
+	s := New([]Job{
+		{Name: "analysis", Interval: time.Minute, Run: func(context.Context) error {
+			var xs []int
+			_ = xs[len(xs)+1] // index out of range
+			return nil
+		}},
+		{Name: "pagerduty", Interval: time.Minute, Run: func(context.Context) error {
+			if other.Add(1) == 3 {
+				cancel()
+			}
+			return nil
+		}},
+	}, Options{Now: clock.Now, After: clock.After, Registerer: reg})
+	require.NoError(t, s.Run(ctx))
+	require.Equal(t, int32(3), other.Load())
+	require.Equal(t, 3.0, testutil.ToFloat64(s.runs.WithLabelValues("analysis", "failure")))
+	require.Equal(t, 0.0, testutil.ToFloat64(s.runs.WithLabelValues("analysis", "success")))
+}

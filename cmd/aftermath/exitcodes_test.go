@@ -1,0 +1,225 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/aftermath-sre/aftermath/store"
+	"github.com/aftermath-sre/aftermath/store/chtest"
+)
+
+// syncBuffer is a bytes.Buffer safe for a command writing while a test reads.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
+
+// TestPanicInACommandExitsOne: a panic is a runtime failure (1), not Go's
+// crash exit code (2, which means bad usage or config here).
+func TestPanicInACommandExitsOne(t *testing.T) {
+	boom := command{name: "boom", summary: "panics", flags: func(*flag.FlagSet) func(context.Context, *app, []string) error {
+		return func(context.Context, *app, []string) error {
+			var xs []int
+			_ = xs[len(xs)+1]
+			return nil
+		}
+	}}
+	var out, errOut bytes.Buffer
+	code := runCommands(context.Background(), []command{boom}, []string{"boom"}, &out, &errOut)
+	require.Equal(t, exitFailure, code)
+	require.Contains(t, errOut.String(), "panic: runtime error: index out of range")
+	require.Contains(t, errOut.String(), "command=boom")
+}
+
+// failingPagerDuty answers every request with 401, so a sync fails at once.
+func failingPagerDuty(t *testing.T) string {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		http.Error(w, `{"error":{"message":"Unauthorized","code":2006}}`, http.StatusUnauthorized)
+	}))
+	t.Cleanup(srv.Close)
+	return srv.URL
+}
+
+// TestExitCodeContract: bad usage or config exits 2 before anything starts;
+// a runtime failure (here ClickHouse unreachable) exits 1.
+func TestExitCodeContract(t *testing.T) {
+	t.Setenv("AFTERMATH_PAGERDUTY_TOKEN", "pd-token-for-tests")
+	dir := t.TempDir()
+	pd := "pagerduty:\n  enabled: true\n  api_url: " + failingPagerDuty(t) + "\n"
+	unreachable := "clickhouse:\n  addresses: [\"127.0.0.1:1\"]\n  dial_timeout: 2s\n"
+	badWeb := filepath.Join(dir, "web.yml")
+	require.NoError(t, os.WriteFile(badWeb, []byte("basic_auth_users:\n  prometheus: plain-password\n"), 0o600))
+	tests := []struct {
+		name   string
+		config string
+		args   []string
+		code   int
+		want   string
+	}{
+		{"analyze bad config", "clickhouse:\n  adresses: [x]\n", []string{"analyze"}, exitUsage, "clickhouse.adresses: unknown key"},
+		{"serve bad config", pd + "exporter:\n  listen_address: nowhere\n", []string{"serve"}, exitUsage, "exporter.listen_address: must be [host]:port"},
+		{"serve bad web config file", pd + "exporter:\n  web_config_file: " + badWeb + "\n", []string{"serve"}, exitUsage,
+			"exporter.web_config_file: invalid web config " + badWeb + ": crypto/bcrypt: hashedSecret too short to be a bcrypted password"},
+		{"serve bad --web.config.file", pd + unreachable, []string{"serve", "--web.config.file", badWeb}, exitUsage,
+			"--web.config.file: invalid web config " + badWeb},
+		{"serve missing --web.config.file", pd + unreachable, []string{"serve", "--web.config.file", filepath.Join(dir, "none.yml")}, exitUsage,
+			"--web.config.file: cannot read web config"},
+		{"analyze clickhouse down", unreachable, []string{"analyze"}, exitFailure, "ping clickhouse"},
+		{"serve clickhouse down", pd + unreachable, []string{"serve", "--web.listen-address", "127.0.0.1:0"}, exitFailure, "ping clickhouse"},
+		{"ingest clickhouse down", pd + unreachable, []string{"ingest", "--once"}, exitFailure, "ping clickhouse"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			args := append(tc.args, "--config", writeConfig(t, tc.config))
+			code, _, stderr := runCLI(t, args...)
+			require.Equal(t, tc.code, code, stderr)
+			require.Contains(t, stderr, tc.want)
+			require.NotContains(t, stderr, "job started", "nothing may start before the config is known good")
+		})
+	}
+}
+
+// freeLoopbackPort returns a port free on 127.0.0.1 (and, when nothing else
+// takes it, on every interface).
+func freeLoopbackPort(t *testing.T) int {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+// nonLoopbackIPv4 is an address of this machine other than loopback, if any.
+func nonLoopbackIPv4() (net.IP, bool) {
+	addrs, err := net.InterfaceAddrs()
+	if err != nil {
+		return nil, false
+	}
+	for _, a := range addrs {
+		if n, ok := a.(*net.IPNet); ok && !n.IP.IsLoopback() && n.IP.To4() != nil {
+			return n.IP, true
+		}
+	}
+	return nil, false
+}
+
+// TestServeListensOnlyOnTheConfiguredAddress: without --web.listen-address,
+// serve listens on exporter.listen_address and nowhere else (issue 10: it
+// listened on a random port of every interface).
+func TestServeListensOnlyOnTheConfiguredAddress(t *testing.T) {
+	t.Setenv("AFTERMATH_PAGERDUTY_TOKEN", "pd-token-for-tests")
+	port := freeLoopbackPort(t)
+	addr := fmt.Sprintf("127.0.0.1:%d", port)
+	db := fmt.Sprintf("cli_listen_%d", os.Getpid())
+	cfg := writeConfig(t, fmt.Sprintf("clickhouse:\n  addresses: [%q]\n  database: %s\npagerduty:\n  enabled: true\n  api_url: %s\nexporter:\n  listen_address: %s\ndigest:\n  output_dir: %s\n",
+		chtest.Addr(t), db, failingPagerDuty(t), addr, t.TempDir()))
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var stdout, stderr syncBuffer
+	done := make(chan int, 1)
+	go func() { done <- run(ctx, []string{"serve", "--config", cfg}, &stdout, &stderr) }()
+
+	client := &http.Client{Timeout: 2 * time.Second}
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		resp, err := client.Get("http://" + addr + "/healthz")
+		if err == nil {
+			resp.Body.Close()
+			require.Equal(t, http.StatusOK, resp.StatusCode)
+			break
+		}
+		select {
+		case code := <-done:
+			t.Fatalf("serve exited with %d: %s", code, stderr.String())
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("serve does not answer on the configured %s: %s", addr, stderr.String())
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	require.Contains(t, stderr.String(), "addresses="+addr)
+	if ip, ok := nonLoopbackIPv4(); ok {
+		c, err := net.DialTimeout("tcp", net.JoinHostPort(ip.String(), fmt.Sprint(port)), time.Second)
+		if err == nil {
+			c.Close()
+		}
+		require.Error(t, err, "a loopback-only config must not be reachable on %s", ip)
+	}
+	cancel()
+	select {
+	case code := <-done:
+		require.Equal(t, exitOK, code, stderr.String())
+	case <-time.After(30 * time.Second):
+		t.Fatal("serve did not stop")
+	}
+	dropDatabase(t, db)
+}
+
+func dropDatabase(t *testing.T, db string) {
+	st, err := store.Open(context.Background(), store.Options{Addresses: []string{chtest.Addr(t)}, Database: db})
+	require.NoError(t, err)
+	defer st.Close()
+	require.NoError(t, st.Conn().Exec(context.Background(), "DROP DATABASE IF EXISTS "+db))
+}
+
+// TestIngestClosesRunsLeftRunning: a run a killed process left "running"
+// in ingest_runs is closed as aborted, with an end time, when the source's
+// next run starts; the new run's own failure is a runtime failure (1).
+func TestIngestClosesRunsLeftRunning(t *testing.T) {
+	t.Setenv("AFTERMATH_PAGERDUTY_TOKEN", "pd-token-for-tests")
+	db := fmt.Sprintf("cli_stale_%d", os.Getpid())
+	cfg := writeConfig(t, fmt.Sprintf("clickhouse:\n  addresses: [%q]\n  database: %s\npagerduty:\n  enabled: true\n  api_url: %s\n",
+		chtest.Addr(t), db, failingPagerDuty(t)))
+	ctx := context.Background()
+	st, err := store.Open(ctx, store.Options{Addresses: []string{chtest.Addr(t)}, Database: db})
+	require.NoError(t, err)
+	defer st.Close()
+	defer dropDatabase(t, db)
+	_, err = st.Migrate(ctx)
+	require.NoError(t, err)
+	killed := store.IngestRun{Source: "pagerduty", RunID: "killed", StartedAt: time.Now().Add(-time.Hour).UTC().Truncate(time.Second), Status: store.IngestRunning}
+	require.NoError(t, st.RecordIngestRun(ctx, killed))
+
+	began := time.Now().UTC().Truncate(time.Second)
+	code, _, stderr := runCLI(t, "ingest", "--once", "--config", cfg)
+	require.Equal(t, exitFailure, code, stderr)
+	require.Contains(t, stderr, "closed ingest runs that never finished as aborted")
+
+	runs, err := st.IngestRuns(ctx, "pagerduty")
+	require.NoError(t, err)
+	require.Len(t, runs, 2)
+	var statuses []string
+	for _, r := range runs {
+		statuses = append(statuses, r.RunID+"="+r.Status)
+		if r.RunID == "killed" {
+			require.Equal(t, store.IngestAborted, r.Status)
+			require.False(t, r.FinishedAt.Before(began), "finished when noticed")
+			require.Equal(t, killed.StartedAt, r.StartedAt)
+		} else {
+			require.Equal(t, store.IngestFailed, r.Status, "the new run records its own failure")
+		}
+	}
+	require.NotContains(t, strings.Join(statuses, ","), "="+store.IngestRunning)
+	require.False(t, errors.Is(err, context.Canceled))
+}
