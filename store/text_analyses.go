@@ -1,0 +1,111 @@
+package store
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+
+	"github.com/ClickHouse/clickhouse-go/v2"
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+)
+
+// TextAnalysis is one analyzer's stored result for one text. Texts are keyed
+// by a hash of their content, so a text is analyzed once per analyzer version
+// however many runs read it, and a changed text (a new hash) is analyzed
+// again. The payload is the analyzer's own encoding; the store does not read
+// it.
+type TextAnalysis struct {
+	Hash    string
+	Payload string
+}
+
+// TextHash is the content key of a text: the first 16 bytes of its SHA-256,
+// in hex.
+func TextHash(text string) string {
+	sum := sha256.Sum256([]byte(text))
+	return hex.EncodeToString(sum[:16])
+}
+
+// textAnalysisChunk bounds the hashes of one IN list, so a query stays a few
+// hundred KiB however many texts a run asks for.
+const textAnalysisChunk = 5000
+
+// TextAnalyses returns the stored payloads of analyzer at version for the
+// given hashes, by hash. Hashes with no stored result are absent.
+func (s *Store) TextAnalyses(ctx context.Context, analyzer, version string, hashes []string) (map[string]string, error) {
+	out := make(map[string]string, len(hashes))
+	for lo := 0; lo < len(hashes); lo += textAnalysisChunk {
+		chunk := hashes[lo:min(len(hashes), lo+textAnalysisChunk)]
+		if err := s.readTextAnalyses(ctx, analyzer, version, chunk, out); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+func (s *Store) readTextAnalyses(ctx context.Context, analyzer, version string, hashes []string, out map[string]string) error {
+	// No FINAL: every row for (analyzer, version, hash) holds the same
+	// result, so any duplicate a merge has not removed yet is as good.
+	rows, err := s.conn.Query(ctx, "SELECT hash, payload FROM "+s.Table("text_analyses")+
+		" WHERE analyzer = ? AND version = ? AND hash IN ?", analyzer, version, inSet(hashes))
+	if err != nil {
+		return fmt.Errorf("store: query text analyses %s/%s: %w", analyzer, version, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var h, p string
+		if err := rows.Scan(&h, &p); err != nil {
+			return fmt.Errorf("store: scan text analysis %s/%s: %w", analyzer, version, err)
+		}
+		out[h] = p
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("store: read text analyses %s/%s: %w", analyzer, version, err)
+	}
+	return nil
+}
+
+// inSet binds as a parenthesized list for IN (a plain slice binds as an
+// array, which 18.16 refuses on the right of IN).
+func inSet(xs []string) clickhouse.GroupSet {
+	v := make([]any, len(xs))
+	for i, x := range xs {
+		v[i] = x
+	}
+	return clickhouse.GroupSet{Value: v}
+}
+
+// PutTextAnalyses stores analyzer's results at version. Writing a hash again
+// is harmless: the table keeps one row per (analyzer, version, hash).
+func (s *Store) PutTextAnalyses(ctx context.Context, analyzer, version string, rows []TextAnalysis) error {
+	at := utc(s.now())
+	return s.batch(ctx, "text_analyses", "analyzer, version, hash, payload, analyzed_at", len(rows), func(b driver.Batch, i int) error {
+		return b.Append(analyzer, version, rows[i].Hash, rows[i].Payload, at)
+	})
+}
+
+// PruneTextAnalyses deletes the results of analyzer's versions other than
+// keep: a new analyzer version re-analyzes every text, and the old results
+// are never read again.
+func (s *Store) PruneTextAnalyses(ctx context.Context, analyzer, keep string) error {
+	var n uint64
+	if err := s.conn.QueryRow(ctx, "SELECT count() FROM "+s.Table("text_analyses")+
+		" WHERE analyzer = ? AND version != ?", analyzer, keep).Scan(&n); err != nil {
+		return fmt.Errorf("store: count stale text analyses of %s: %w", analyzer, err)
+	}
+	if n == 0 {
+		return nil
+	}
+	q := "ALTER TABLE " + s.Table("text_analyses") + " DELETE WHERE analyzer = ? AND version != ?"
+	if err := s.conn.Exec(ctx, q, analyzer, keep); err != nil {
+		return fmt.Errorf("store: prune text analyses of %s: %w", analyzer, err)
+	}
+	return nil
+}
+
+// TextHashSQL is TextHash as a ClickHouse expression over expr, so reads can
+// key stored texts without sending them to Aftermath.
+func TextHashSQL(expr string) string {
+	return "lower(hex(substring(SHA256(" + expr + "), 1, 16)))"
+}
