@@ -50,6 +50,10 @@ type Config struct {
 	Digest     Digest     `yaml:"digest"`
 }
 
+// DefaultMaxResponseBytes is the default max_response_bytes of both sources
+// (httpx.DefaultMaxBodyBytes; config does not import ingest).
+const DefaultMaxResponseBytes ByteSize = 64 << 20
+
 // Default returns a new Config holding every default. It is valid, and it is
 // what an empty file gives.
 func Default() *Config {
@@ -71,6 +75,7 @@ func Default() *Config {
 			RequestsPerMinute: 900,
 			PageSize:          100,
 			RequestTimeout:    Duration(30 * time.Second),
+			MaxResponseBytes:  DefaultMaxResponseBytes,
 			BackfillStart:     StartTime{Ago: Duration(90 * day)},
 			Severity: SeverityMapping{
 				Priorities: map[string]string{"P1": "SEV1", "P2": "SEV2", "P3": "SEV3", "P4": "SEV4", "P5": "SEV5"},
@@ -91,6 +96,7 @@ func Default() *Config {
 			RequestsPerMinute: 300,
 			PageSize:          100,
 			RequestTimeout:    Duration(30 * time.Second),
+			MaxResponseBytes:  DefaultMaxResponseBytes,
 			SyncOverlap:       Duration(10 * time.Minute),
 			MetadataRefresh:   Duration(time.Hour),
 			Fields: JiraFields{

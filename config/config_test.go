@@ -257,6 +257,13 @@ func TestBadConfigs(t *testing.T) {
 			`testdata/secret_as_name.bad.yml:10: jira.auth.token_file: cannot read secret: the path is not shown because it looks like a secret itself; token_file takes the path of a file that holds the secret`,
 			`testdata/secret_as_name.bad.yml:14: digest.webhook.url_env: must be the name of an environment variable, but the value looks like a secret (not shown); put the secret in the environment and name the variable here`,
 		}},
+		{"response_limits.bad.yml", []string{
+			`testdata/response_limits.bad.yml:2: pagerduty.max_response_bytes: must be between 1MiB and 4GiB, got 512KiB`,
+			`testdata/response_limits.bad.yml:4: jira.max_response_bytes: must be between 1MiB and 4GiB, got 8GiB`,
+		}},
+		{"response_limit_type.bad.yml", []string{
+			`testdata/response_limit_type.bad.yml:2: pagerduty.max_response_bytes: must be a size like 64MiB, 512KiB, 1GiB or a number of bytes, got "64 megs"`,
+		}},
 		{"credentials_in_url.bad.yml", []string{
 			`testdata/credentials_in_url.bad.yml:2: jira.base_url: must not contain credentials`,
 		}},

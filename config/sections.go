@@ -116,11 +116,14 @@ type PagerDuty struct {
 	ServiceIDs []string `yaml:"service_ids"`
 	TeamIDs    []string `yaml:"team_ids"`
 	// RequestsPerMinute is the request budget; 0 means unlimited.
-	RequestsPerMinute int             `yaml:"requests_per_minute"`
-	PageSize          int             `yaml:"page_size"`
-	RequestTimeout    Duration        `yaml:"request_timeout"`
-	BackfillStart     StartTime       `yaml:"backfill_start"`
-	Severity          SeverityMapping `yaml:"severity"`
+	RequestsPerMinute int      `yaml:"requests_per_minute"`
+	PageSize          int      `yaml:"page_size"`
+	RequestTimeout    Duration `yaml:"request_timeout"`
+	// MaxResponseBytes bounds one API response body; a larger one fails the
+	// sync with an error naming the endpoint instead of exhausting memory.
+	MaxResponseBytes ByteSize        `yaml:"max_response_bytes"`
+	BackfillStart    StartTime       `yaml:"backfill_start"`
+	Severity         SeverityMapping `yaml:"severity"`
 }
 
 // SeverityMapping maps a PagerDuty incident to a domain severity: by its
@@ -163,6 +166,7 @@ func (c PagerDuty) Validate() error {
 	checkRange(&p, "requests_per_minute", c.RequestsPerMinute, 0, MaxRequestsPerMinute, "0 (unlimited)")
 	checkRange(&p, "page_size", c.PageSize, 1, 100, "")
 	checkPositive(&p, "request_timeout", c.RequestTimeout)
+	checkResponseLimit(&p, "max_response_bytes", c.MaxResponseBytes)
 	if c.BackfillStart == (StartTime{}) {
 		p.add("backfill_start", "must be set")
 	}
@@ -207,6 +211,9 @@ type Jira struct {
 	RequestsPerMinute int               `yaml:"requests_per_minute"`
 	PageSize          int               `yaml:"page_size"`
 	RequestTimeout    Duration          `yaml:"request_timeout"`
+	// MaxResponseBytes bounds one API response body; a larger one fails the
+	// sync with an error naming the endpoint instead of exhausting memory.
+	MaxResponseBytes ByteSize `yaml:"max_response_bytes"`
 	// SyncOverlap is how far before the last checkpoint an incremental
 	// sync starts again (edits that land while a sync runs, clock skew).
 	SyncOverlap Duration `yaml:"sync_overlap"`
@@ -316,6 +323,7 @@ func (c Jira) Validate() error {
 	checkRange(&p, "requests_per_minute", c.RequestsPerMinute, 0, MaxRequestsPerMinute, "0 (unlimited)")
 	checkRange(&p, "page_size", c.PageSize, 1, 100, "")
 	checkPositive(&p, "request_timeout", c.RequestTimeout)
+	checkResponseLimit(&p, "max_response_bytes", c.MaxResponseBytes)
 	checkPositive(&p, "metadata_refresh", c.MetadataRefresh)
 	checkTimeZone(&p, "time_zone", c.TimeZone)
 	checkFieldID(&p, "fields.due_date", c.Fields.DueDate, true)
@@ -653,6 +661,20 @@ func checkSeverities(p *problems, path string, list []string) {
 func checkPositive(p *problems, path string, d Duration) {
 	if d <= 0 {
 		p.add(path, "must be greater than zero")
+	}
+}
+
+// Bounds of max_response_bytes: a page of either API must fit (a Jira search
+// page with embedded changelogs reaches a few MiB), and one response must not
+// be allowed to take the memory of the host.
+const (
+	MinResponseBytes ByteSize = 1 << 20
+	MaxResponseBytes ByteSize = 4 << 30
+)
+
+func checkResponseLimit(p *problems, path string, v ByteSize) {
+	if v < MinResponseBytes || v > MaxResponseBytes {
+		p.add(path, "must be between %s and %s, got %s", MinResponseBytes, MaxResponseBytes, v)
 	}
 }
 

@@ -149,6 +149,58 @@ func (s *StartTime) UnmarshalText(b []byte) error {
 	return fmt.Errorf("must be a date (2025-01-01), an RFC 3339 time (2025-01-01T00:00:00Z) or a duration back from now (90d), got %q", v)
 }
 
+// ByteSize is a number of bytes written with a binary unit or none:
+// "64MiB", "512KiB", "1GiB", "1048576". It marshals back with the largest
+// unit that divides it ("64MiB").
+type ByteSize int64
+
+var byteUnits = []struct {
+	suffix string
+	size   int64
+}{{"TiB", 1 << 40}, {"GiB", 1 << 30}, {"MiB", 1 << 20}, {"KiB", 1 << 10}, {"B", 1}}
+
+// ParseByteSize parses "64MiB", "512KiB", "1GiB", "100B" or a plain number
+// of bytes. Negative sizes are rejected.
+func ParseByteSize(s string) (int64, error) {
+	bad := fmt.Errorf("must be a size like 64MiB, 512KiB, 1GiB or a number of bytes, got %q", s)
+	v := strings.TrimSpace(s)
+	unit := int64(1)
+	for _, u := range byteUnits {
+		if strings.HasSuffix(v, u.suffix) {
+			v, unit = strings.TrimSpace(strings.TrimSuffix(v, u.suffix)), u.size
+			break
+		}
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || n < 0 || n > math.MaxInt64/unit {
+		return 0, bad
+	}
+	return n * unit, nil
+}
+
+// String returns the canonical form: "64MiB", "1500B".
+func (b ByteSize) String() string {
+	for _, u := range byteUnits {
+		if b != 0 && int64(b)%u.size == 0 {
+			return strconv.FormatInt(int64(b)/u.size, 10) + u.suffix
+		}
+	}
+	return "0B"
+}
+
+// MarshalText implements encoding.TextMarshaler.
+func (b ByteSize) MarshalText() ([]byte, error) { return []byte(b.String()), nil }
+
+// UnmarshalText implements encoding.TextUnmarshaler.
+func (b *ByteSize) UnmarshalText(t []byte) error {
+	v, err := ParseByteSize(string(t))
+	if err != nil {
+		return err
+	}
+	*b = ByteSize(v)
+	return nil
+}
+
 const redacted = "<redacted>"
 
 // Secret holds a credential read from the environment or a file. Every way

@@ -114,3 +114,30 @@ func TestSecretPrinting(t *testing.T) {
 	require.JSONEq(t, `{"a":"<redacted>"}`, string(j))
 	require.Equal(t, redacted, s.LogValue().String())
 }
+
+func TestByteSize(t *testing.T) {
+	good := []struct {
+		in   string
+		want int64
+		back string
+	}{
+		{"64MiB", 64 << 20, "64MiB"},
+		{"512KiB", 512 << 10, "512KiB"},
+		{"1GiB", 1 << 30, "1GiB"},
+		{"1048576", 1 << 20, "1MiB"},
+		{"1500", 1500, "1500B"},
+		{"100B", 100, "100B"},
+		{"2 MiB", 2 << 20, "2MiB"},
+		{"0", 0, "0B"},
+	}
+	for _, tc := range good {
+		got, err := ParseByteSize(tc.in)
+		require.NoError(t, err, tc.in)
+		require.Equal(t, tc.want, got, tc.in)
+		require.Equal(t, tc.back, ByteSize(got).String(), tc.in)
+	}
+	for _, in := range []string{"", "-1", "64MB", "1.5GiB", "MiB", "99999999999TiB", "64 megs"} {
+		_, err := ParseByteSize(in)
+		require.Error(t, err, in)
+	}
+}

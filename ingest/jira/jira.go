@@ -108,6 +108,9 @@ type Options struct {
 	BatchSize         int
 	RequestsPerMinute int           // request budget; 0 = unlimited
 	RequestTimeout    time.Duration // per attempt; default 30s
+	// MaxResponseBytes bounds one response body; a larger one fails with an
+	// error naming the endpoint. 0 means httpx.DefaultMaxBodyBytes (64 MiB).
+	MaxResponseBytes int64
 	// Overlap is how far before the stored checkpoint an incremental sync
 	// starts (edits landing while a sync runs, search index lag); default
 	// 10m. Zero means the default; use a negative value for none.
@@ -321,6 +324,7 @@ func New(opts Options) (*Ingester, error) {
 		MaxBackoff:        opts.MaxBackoff,
 		AttemptTimeout:    opts.RequestTimeout,
 		BufferBodies:      true,
+		MaxBodyBytes:      opts.MaxResponseBytes,
 		Endpoint:          httpx.Templates("/search/jql", "/issue/{key}", "/issue/{key}/changelog", "/field", "/status", "/myself"),
 		Registerer:        opts.Registerer,
 		Logger:            logger,
@@ -452,7 +456,15 @@ func (in *Ingester) syncKind(ctx context.Context, kind, baseJQL string) error {
 		return nil
 	}
 	token := ""
+	// A token handed out before would page in a circle, and a run of
+	// empty pages that never ends is no progress either: both end the
+	// search with an error instead of requesting forever.
+	tokens := map[string]bool{}
+	empty := 0
 	for page := 1; ; page++ {
+		if err := ctx.Err(); err != nil {
+			return fmt.Errorf("jira: search %ss page %d: %w", kind, page, err)
+		}
 		if page > maxSearchPages {
 			return fmt.Errorf("jira: search %ss: more than %d pages", kind, maxSearchPages)
 		}
@@ -472,9 +484,25 @@ func (in *Ingester) syncKind(ctx context.Context, kind, baseJQL string) error {
 		if last {
 			return nil
 		}
-		token = p.page.NextPageToken
+		if len(p.page.Issues) == 0 {
+			empty++
+		} else {
+			empty = 0
+		}
+		next := p.page.NextPageToken
+		switch {
+		case next == token || tokens[next]:
+			return fmt.Errorf("jira: search %ss page %d: the server handed out a page token it gave before (paging would loop)", kind, page)
+		case empty >= maxEmptySearchPages:
+			return fmt.Errorf("jira: search %ss page %d: %d empty pages in a row that are not the last (paging makes no progress)", kind, page, empty)
+		}
+		tokens[next] = true
+		token = next
 	}
 }
+
+// maxEmptySearchPages bounds a run of empty, not-last search pages.
+const maxEmptySearchPages = 20
 
 // batch holds mapped rows not yet stored.
 type batch struct {
