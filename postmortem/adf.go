@@ -83,17 +83,7 @@ func adfBlocks(n *adfNode, out *[]block, depth int) {
 	}
 	switch n.Type {
 	case "paragraph":
-		text, bold := adfInline(n, depth)
-		text = collapseLines(text)
-		if text == "" {
-			return
-		}
-		b := block{kind: blockParagraph, text: text}
-		if bold && !strings.Contains(text, "\n") {
-			b.bold = true
-			b.text = strings.TrimSuffix(strings.TrimSpace(text), ":")
-		}
-		*out = append(*out, b)
+		*out = append(*out, paraLineBlocks(adfLines(n, depth))...)
 	case "heading":
 		level := 1
 		if f, ok := n.attr("level").(float64); ok && f >= 1 && f <= 6 {
@@ -170,10 +160,14 @@ func adfBlocks(n *adfNode, out *[]block, depth int) {
 // adfInline returns the text of an inline container and whether all of its
 // text is marked strong.
 func adfInline(n *adfNode, depth int) (string, bool) {
+	return adfInlineNodes(n.Content, depth)
+}
+
+func adfInlineNodes(nodes []adfNode, depth int) (string, bool) {
 	var b strings.Builder
 	allStrong, seen := true, false
-	for i := range n.Content {
-		c := &n.Content[i]
+	for i := range nodes {
+		c := &nodes[i]
 		if c.Type == "text" {
 			if strings.TrimSpace(c.Text) != "" {
 				seen = true
@@ -191,6 +185,52 @@ func adfInline(n *adfNode, depth int) (string, bool) {
 		b.WriteString(t)
 	}
 	return b.String(), seen && allStrong
+}
+
+// adfLines reads a paragraph line by line (lines end at hardBreak nodes): a
+// line whose text is all strong is bold, and a line that starts with strong
+// text ending in a colon, or followed by one, starts with a bold label.
+func adfLines(n *adfNode, depth int) []paraLine {
+	var out []paraLine
+	start := 0
+	for i := 0; i <= len(n.Content); i++ {
+		if i < len(n.Content) && n.Content[i].Type != "hardBreak" {
+			continue
+		}
+		out = append(out, adfLine(n.Content[start:i], depth))
+		start = i + 1
+	}
+	return out
+}
+
+func adfLine(nodes []adfNode, depth int) paraLine {
+	text, bold := adfInlineNodes(nodes, depth)
+	if bold {
+		return paraLine{text: strings.TrimSuffix(strings.TrimSpace(text), ":"), bold: true}
+	}
+	pl := paraLine{text: text}
+	// The strong text nodes the line starts with (blank text nodes skipped).
+	var label strings.Builder
+	k := 0
+	for ; k < len(nodes); k++ {
+		c := &nodes[k]
+		if c.Type != "text" || (!c.hasMark("strong") && strings.TrimSpace(c.Text) != "") {
+			break
+		}
+		label.WriteString(c.Text)
+	}
+	l := strings.TrimSpace(label.String())
+	if l == "" {
+		return pl
+	}
+	rest, _ := adfInlineNodes(nodes[k:], depth)
+	switch {
+	case strings.HasSuffix(l, ":"):
+		pl.label, pl.rest, pl.lead = strings.TrimSuffix(l, ":"), rest, true
+	case strings.HasPrefix(strings.TrimSpace(rest), ":"):
+		pl.label, pl.rest, pl.lead = l, strings.TrimPrefix(strings.TrimSpace(rest), ":"), true
+	}
+	return pl
 }
 
 func (n *adfNode) hasMark(mark string) bool {

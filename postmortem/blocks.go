@@ -25,6 +25,7 @@ type block struct {
 	level   int        // heading level 1-6
 	text    string     // heading, paragraph (lines joined by "\n") and code text
 	bold    bool       // paragraph is a single line written entirely in bold
+	lead    bool       // bold paragraph that was the label of a "**Label:** text" line; the next block holds the text
 	items   []string   // list items, one line each, nested items folded in
 	ordered bool       // numbered list
 	rows    [][]string // table rows, cells as plain single-line text
@@ -52,14 +53,22 @@ func (b block) headingLevel() int {
 
 // plainText renders blocks as the plain text stored in Document fields:
 // blocks separated by a blank line, paragraph lines kept, list items as
-// "- item" (or "1. item"), table rows as cells joined by " | ".
+// "- item" (or "1. item"), table rows as cells joined by " | ", and the
+// label of a "**Label:** text" line joined to its text again.
 func plainText(blocks []block) string {
 	var b strings.Builder
-	for _, bl := range blocks {
+	for i := 0; i < len(blocks); i++ {
+		bl := blocks[i]
 		var s string
 		switch bl.kind {
 		case blockParagraph, blockHeading, blockCode:
 			s = strings.TrimSpace(bl.text)
+			if bl.lead && i+1 < len(blocks) && blocks[i+1].kind == blockParagraph && !blocks[i+1].bold {
+				// A "**Label:** text" line that did not start a section reads
+				// as written.
+				i++
+				s += ": " + strings.TrimSpace(blocks[i].text)
+			}
 		case blockList:
 			s = listText(bl.items, bl.ordered)
 		case blockTable:
@@ -180,11 +189,43 @@ func listItems(lines []string, ordered bool) ([]string, bool) {
 	return items, len(items) > 0
 }
 
+// paraLine is one line of a paragraph as a dialect reads it: its
+// inline-stripped text, whether it is written entirely in bold, and whether
+// it starts with a bold label ("**Summary:** text", "*Root cause:* text").
+type paraLine struct {
+	text  string // inline-stripped text of the line; the bold text when bold
+	bold  bool   // the whole line is bold
+	label string // the bold label without its colon, when lead is set
+	rest  string // inline-stripped text after the label
+	lead  bool   // the line starts with a bold label
+}
+
 // paragraphBlocks turns the lines of a paragraph into blocks: a line written
 // entirely in bold (as bold reports, returning its text) becomes a bold block
 // of its own, the other lines paragraphs of inline-stripped text with runs of
-// white space collapsed.
-func paragraphBlocks(lines []string, bold func(string) (string, bool), inline func(string) string) []block {
+// white space collapsed. A line that starts with a bold label (as lead
+// reports, returning the label and the raw text after it) is split into a
+// bold block and a paragraph when the label names a section (see
+// boldLabelBlock).
+func paragraphBlocks(lines []string, bold func(string) (string, bool), lead func(string) (string, string, bool), inline func(string) string) []block {
+	pls := make([]paraLine, 0, len(lines))
+	for _, l := range lines {
+		l = strings.TrimSpace(l)
+		if t, ok := bold(l); ok {
+			pls = append(pls, paraLine{text: t, bold: true})
+			continue
+		}
+		pl := paraLine{text: inline(l)}
+		if label, rest, ok := lead(l); ok {
+			pl.label, pl.rest, pl.lead = inline(label), inline(rest), true
+		}
+		pls = append(pls, pl)
+	}
+	return paraLineBlocks(pls)
+}
+
+// paraLineBlocks is paragraphBlocks for lines already read by a dialect.
+func paraLineBlocks(lines []paraLine) []block {
 	var out []block
 	var cur []string
 	flush := func() {
@@ -194,20 +235,44 @@ func paragraphBlocks(lines []string, bold func(string) (string, bool), inline fu
 		}
 	}
 	for _, l := range lines {
-		l = strings.TrimSpace(l)
-		if t, ok := bold(l); ok {
-			if t = collapseSpace(t); t != "" {
+		if l.bold {
+			if t := collapseSpace(l.text); t != "" {
 				flush()
 				out = append(out, block{kind: blockParagraph, text: t, bold: true})
 				continue
 			}
 		}
-		if t := collapseLines(inline(l)); t != "" {
+		if l.lead {
+			if h, ok := boldLabelBlock(l.label); ok {
+				flush()
+				if t := collapseLines(l.rest); t != "" {
+					h.lead = true
+					cur = append(cur, t)
+				}
+				out = append(out, h)
+				continue
+			}
+		}
+		if t := collapseLines(l.text); t != "" {
 			cur = append(cur, t)
 		}
 	}
 	flush()
 	return out
+}
+
+// maxBoldLabelWords bounds the label of a "**Label:** text" line.
+const maxBoldLabelWords = 8
+
+// boldLabelBlock returns the bold block for the label of a "**Label:** text"
+// line when the label names a template section or a common other heading
+// (isKnownLabel); other bold lead-ins ("**Note:** ...") stay text.
+func boldLabelBlock(label string) (block, bool) {
+	label = collapseSpace(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(label), ":")))
+	if label == "" || len(strings.Fields(label)) > maxBoldLabelWords || !isKnownLabel(label) {
+		return block{}, false
+	}
+	return block{kind: blockParagraph, text: label, bold: true}, true
 }
 
 // collapseLines collapses white space within each line of s, dropping empty

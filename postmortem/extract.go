@@ -299,15 +299,22 @@ func overlapsAny(m []int, ms [][]int) bool {
 type rawSection struct {
 	name, heading string
 	content       []block
+	bold          bool // started by a bold line or label below the section level
 }
 
 func splitSections(blocks []block, level int, names sectionNames) []rawSection {
 	var out []rawSection
 	var cur *rawSection
 	for _, b := range blocks {
-		if l := b.headingLevel(); l > 0 && level > 0 && l <= level {
-			h := strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(b.text), ":"))
-			out = append(out, rawSection{name: names.of(h), heading: h})
+		l := b.headingLevel()
+		heading := l > 0 && level > 0 && l <= level
+		var h string
+		if l > 0 {
+			h = strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(b.text), ":"))
+		}
+		promoted := !heading && l == levelBold && level > 0 && boldStartsSection(h, cur, names)
+		if heading || promoted {
+			out = append(out, rawSection{name: names.of(h), heading: h, bold: promoted})
 			cur = &out[len(out)-1]
 			continue
 		}
@@ -322,4 +329,28 @@ func splitSections(blocks []block, level int, names sectionNames) []rawSection {
 		out = out[1:]
 	}
 	return out
+}
+
+// boldStartsSection reports whether a bold line or "**Label:**" lead-in
+// (text h) starts a section in a document whose sections start at headings
+// (bold lines are below the section level). Such a label is a section, as it
+// is in a document without headings, when it names a template section and is
+// not the sub-structure of the section it is in: it starts a section before
+// the first heading, under a heading outside the template, after another
+// promoted bold label (a run of "**Summary:** ... **Impact:** ..." lines), and
+// under a template heading of another section, except the timeline and the
+// action items, whose bold lines group their rows ("**Detection**" phases).
+// A common other label ("**Resolution:**") ends a run of promoted labels.
+func boldStartsSection(h string, cur *rawSection, names sectionNames) bool {
+	name := names.of(h)
+	if name == "" {
+		return cur != nil && cur.bold && isKnownLabel(h)
+	}
+	switch {
+	case cur == nil || cur.bold || cur.name == "":
+		return true
+	case cur.name == name || cur.name == SectionTimeline || cur.name == SectionActionItems:
+		return false
+	}
+	return true
 }

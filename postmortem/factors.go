@@ -25,8 +25,8 @@ func factorMarker(line string) (int, string, bool) {
 
 // factorsOf extracts contributing factors from a factors section: "Factor N:
 // name" markers (headings, bold lines, lines or list items) followed by text;
-// else one factor per sub-heading; else one per list item; else the whole
-// section as one factor. offset numbers factors that carry no number.
+// else one factor per sub-heading; else one per list item and table row (see
+// tableFactors); else the whole section as one factor. offset numbers factors that carry no number.
 func factorsOf(content []block, offset int) []Factor {
 	if fs := markedFactors(content); len(fs) > 0 {
 		return fs
@@ -55,12 +55,14 @@ func factorsOf(content []block, offset int) []Factor {
 		return fs
 	}
 	for _, b := range content {
-		if b.kind != blockList {
-			continue
-		}
-		for _, it := range b.items {
-			name, text := splitNameText(it)
-			fs = append(fs, Factor{Ordinal: offset + len(fs) + 1, Name: name, Text: text})
+		switch b.kind {
+		case blockList:
+			for _, it := range b.items {
+				name, text := splitNameText(it)
+				fs = append(fs, Factor{Ordinal: offset + len(fs) + 1, Name: name, Text: text})
+			}
+		case blockTable:
+			fs = append(fs, tableFactors(b, offset+len(fs))...)
 		}
 	}
 	if len(fs) > 0 {
@@ -171,4 +173,175 @@ func splitLongName(name string) (string, string) {
 		}
 	}
 	return name, ""
+}
+
+// Factor table columns, matched against the normalized header cell.
+var (
+	reFactorNameColumn = regexp.MustCompile(`^(?:name|factor|factors|(?:contributing|causal) factors?|contributors?|(?:root )?causes?|title|category|area|problem|issue)$`)
+	reFactorTextColumn = regexp.MustCompile(`^(?:description|descriptions|details?|explanation|text|notes?|why|how|analysis|comments?|evidence|discussion|context)$`)
+	reFactorNumColumn  = regexp.MustCompile(`^(?:no|nr|num|number|n|id|index|seq)$`)
+	reOrdinalCell      = regexp.MustCompile(`^(?:#?\d{1,4}\.?|(?i:(?:contributing\s+|causal\s+)?factor\s*(?:#|no\.?)?\s*\d{1,4}))$`)
+)
+
+// factorColumn is what a factor table column holds.
+type factorColumn uint8
+
+const (
+	colOther factorColumn = iota
+	colName
+	colText
+	colNumber
+)
+
+func factorColumnOf(header string) factorColumn {
+	h := strings.TrimSpace(header)
+	if h == "#" || h == "№" {
+		return colNumber
+	}
+	n := normalizeHeading(h)
+	switch {
+	case reFactorNameColumn.MatchString(n):
+		return colName
+	case reFactorTextColumn.MatchString(n):
+		return colText
+	case reFactorNumColumn.MatchString(n):
+		return colNumber
+	}
+	return colOther
+}
+
+// tableFactors reads one factor per table row. The first row is a header when
+// the format marks it as one (a Markdown delimiter row, ADF tableHeader cells,
+// a wiki "||" row) or when every cell of it names a factor column. The name
+// comes from the column headed name, factor or cause, else from the first
+// column that holds neither numbers nor descriptions; the text from the other
+// columns, each but the description prefixed with its header ("Severity:
+// high"). A column of numbers or "Factor N" cells is left out. With a single
+// text column, the name is split off as in list items ("Name: text").
+func tableFactors(b block, offset int) []Factor {
+	rows := b.rows
+	if len(rows) == 0 {
+		return nil
+	}
+	width := 0
+	for _, r := range rows {
+		width = max(width, len(r))
+	}
+	var head []string
+	if b.header || isFactorHeader(rows[0]) {
+		head, rows = rows[0], rows[1:]
+	}
+	kinds := make([]factorColumn, width)
+	for i := range kinds {
+		if i < len(head) {
+			kinds[i] = factorColumnOf(head[i])
+		}
+		// A numbering column: numbers or "Factor N" in the first column or
+		// under a name header ("| Factor | Description |" with "1", "2").
+		if (i == 0 || kinds[i] == colName) && ordinalColumn(rows, i) {
+			kinds[i] = colNumber
+		}
+	}
+	nameCol := -1
+	for i, k := range kinds {
+		if k == colName {
+			nameCol = i
+			break
+		}
+	}
+	if nameCol < 0 {
+		for i, k := range kinds {
+			if k == colOther {
+				nameCol = i
+				break
+			}
+		}
+	}
+	if nameCol < 0 {
+		for i, k := range kinds {
+			if k != colNumber {
+				nameCol = i
+				break
+			}
+		}
+	}
+	if nameCol < 0 {
+		return nil // only numbers
+	}
+	textCols := 0
+	for i, k := range kinds {
+		if i != nameCol && k != colNumber {
+			textCols++
+		}
+	}
+	var fs []Factor
+	for _, row := range rows {
+		name := cellAt(row, nameCol)
+		if _, nm, ok := factorMarker(name); ok && nm != "" {
+			name = nm
+		}
+		var parts []string
+		for i, k := range kinds {
+			c := cellAt(row, i)
+			if i == nameCol || k == colNumber || c == "" {
+				continue
+			}
+			if k != colText && i < len(head) && strings.TrimSpace(head[i]) != "" && textCols > 1 {
+				c = strings.TrimSpace(head[i]) + ": " + c
+			}
+			parts = append(parts, c)
+		}
+		text := strings.Join(parts, "\n")
+		if textCols == 0 {
+			name, text = splitNameText(name)
+		}
+		if name == "" && text == "" {
+			continue
+		}
+		fs = append(fs, Factor{Ordinal: offset + len(fs) + 1, Name: name, Text: text})
+	}
+	return fs
+}
+
+// isFactorHeader reports whether a row not marked as a header is one: every
+// non-empty cell names a factor column, and at least one names the name or
+// the description.
+func isFactorHeader(row []string) bool {
+	named := false
+	for _, c := range row {
+		if strings.TrimSpace(c) == "" {
+			continue
+		}
+		switch factorColumnOf(c) {
+		case colOther:
+			return false
+		case colName, colText:
+			named = true
+		}
+	}
+	return named
+}
+
+// ordinalColumn reports whether every non-empty cell of column i is a number
+// or a bare "Factor N".
+func ordinalColumn(rows [][]string, i int) bool {
+	seen := false
+	for _, r := range rows {
+		c := cellAt(r, i)
+		if c == "" {
+			continue
+		}
+		if !reOrdinalCell.MatchString(c) {
+			return false
+		}
+		seen = true
+	}
+	return seen
+}
+
+func cellAt(row []string, i int) string {
+	if i < 0 || i >= len(row) {
+		return ""
+	}
+	return strings.TrimSpace(row[i])
 }

@@ -21,6 +21,9 @@ var fuzzSnippets = []string{
 	"## Timeline\n25:00 x\n2024-02-31 10:00 y\n12:00pm z\n1/1/1 w", "## Detection\nTTD: 99999999 days",
 	"## Action Items\n| a |\n|---|\n| b | c | d |", "## Contributing Factors\n- \n* \n1. ",
 	"ROOT CAUSE The", "Root cause and mitigation: x. Next steps: y.", "\ufeff# T\r\n## Impact\r\nx",
+	"# T\n**Summary:** x\n*Root cause:* y\n## Timeline\nz", "## Summary\n**Impact**: a\n**Resolution:** b",
+	"## Root cause\n| # | Cause | Details |\n|---|---|---|\n| 1 | a | b |", "h2. Causes\n||Factor||Text||\n|Factor 1|x|",
+	"<table><tr><th>a</th></tr><tr><td>b &amp; <br> c</td></tr></table>", "<table>\n<tr><td><table>x", "<TABLE><td>a</TABLE>",
 }
 
 func fuzzSeedDocs() []*Document {

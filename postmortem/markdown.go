@@ -26,6 +26,7 @@ var (
 	reMdBoldLine   = regexp.MustCompile(`^(?:\*\*|__)(.*[^*_ \t])(?:\*\*|__)[ \t]*:?[ \t]*$`)
 	reMdQuote      = regexp.MustCompile(`^[ \t]{0,3}>[ \t]?`)
 	reMdTaskBox    = regexp.MustCompile(`^\[[ xX]\][ \t]+`)
+	reMdBoldLead   = regexp.MustCompile(`^(\*\*|__|\*|_)([^*_ \t][^*_]{0,79}?)(\*\*|__|\*|_)[ \t]*(:?)[ \t]*(.*)$`)
 )
 
 // markdownBlocks splits Markdown into blocks. It is a line-oriented subset
@@ -50,6 +51,7 @@ func markdownBlocks(text string) []block {
 
 	var out []block
 	var para []string
+	htmlSearched := -1 // last line searched for the end of an unclosed HTML table
 	flush := func() {
 		if len(para) == 0 {
 			return
@@ -98,6 +100,18 @@ func markdownBlocks(text string) []block {
 		if (c == '-' || c == '*' || c == '_') && reMdRule.MatchString(line) {
 			flush()
 			continue
+		}
+		if c == '<' && i > htmlSearched && hasPrefixFold(strings.TrimSpace(line), "<table") {
+			b, end, ok := htmlTable(lines, i)
+			if ok {
+				flush()
+				if len(b.rows) > 0 {
+					out = append(out, b)
+				}
+				i = end
+				continue
+			}
+			htmlSearched = end
 		}
 		if strings.Contains(line, "|") && i+1 < len(lines) && reMdTableDelim.MatchString(lines[i+1]) && strings.Contains(lines[i+1], "-") {
 			flush()
@@ -164,9 +178,28 @@ func mdParagraph(lines []string) []block {
 			return mdInline(m[1]), true
 		}
 		return "", false
+	}, func(l string) (string, string, bool) {
+		if leadByte(l) != '*' && leadByte(l) != '_' {
+			return "", "", false
+		}
+		return boldLead(reMdBoldLead.FindStringSubmatch(l))
 	}, func(l string) string {
 		return mdInline(strings.TrimSuffix(l, "\\")) // a trailing backslash is a hard line break
 	})
+}
+
+// boldLead reads a match of reMdBoldLead or reWikiBoldLead: a label in
+// matching strong or emphasis delimiters followed by a colon, inside the
+// delimiters or right after them, then the text of the line.
+func boldLead(m []string) (label, rest string, ok bool) {
+	if m == nil || m[1] != m[3] {
+		return "", "", false
+	}
+	label = strings.TrimRight(m[2], " \t")
+	if m[4] == "" && !strings.HasSuffix(label, ":") {
+		return "", "", false
+	}
+	return strings.TrimSuffix(label, ":"), m[5], true
 }
 
 // mdList reads the list starting at lines[i]; it returns the list and the

@@ -401,10 +401,11 @@ h2. Action Items
 	require.Equal(t, "Checkout outage", d.Title)
 	require.Equal(t, "Bold em del ins mono the docs abc123 line\nbreak {literal}", d.Summary)
 	require.Equal(t, []TimelineRow{{At: time.Date(2024, 1, 2, 10, 4, 0, 0, time.UTC), Time: "2024-01-02 10:04 UTC", Text: "deploy PR"}}, d.Timeline)
-	// "*Where we got lucky*" is a bold line, below the level of the h2
-	// sections, so it is part of the factors section rather than a section.
-	require.Equal(t, []Factor{{Ordinal: 1, Name: "Config", Text: "replicas: 0\n\nraw *text*\n\nWhere we got lucky\n\nIt was Sunday."}}, d.Factors)
-	require.False(t, d.Has(SectionLucky))
+	// "*Where we got lucky*" is a bold line below the level of the h2
+	// sections; it names another template section, so it starts that section
+	// rather than being swallowed by the factors (issue 10, item 9).
+	require.Equal(t, []Factor{{Ordinal: 1, Name: "Config", Text: "replicas: 0\n\nraw *text*"}}, d.Factors)
+	require.Equal(t, "It was Sunday.", d.Lucky)
 	require.Equal(t, []ActionItemRow{
 		{Key: "ACT-1", Summary: "Add validation", Owner: "alice", Priority: "P1", Due: "2024-02-01"},
 		{Key: "ACT-2", Summary: "Write runbook"},
@@ -446,12 +447,15 @@ func TestParseADF(t *testing.T) {
 	]}`
 	d, err := ParseADF([]byte(doc))
 	require.NoError(t, err)
-	require.Equal(t, []string{SectionSummary, SectionContributingFactors, SectionActionItems}, namesOf(d))
-	require.Equal(t, "Paged @alice see https://jira/browse/INC-1\nbold🔥2024-01-02DONE\n\nIn a panel.\n\nWhere we got lucky\n\nSunday.", d.Summary)
+	// The strong "Where we got lucky" paragraph names another template
+	// section, so it starts that section inside the h2 summary.
+	require.Equal(t, []string{SectionSummary, SectionLucky, SectionContributingFactors, SectionActionItems}, namesOf(d))
+	require.Equal(t, "Paged @alice see https://jira/browse/INC-1\nbold🔥2024-01-02DONE\n\nIn a panel.", d.Summary)
+	require.Equal(t, "Sunday.", d.Lucky)
 	require.Equal(t, []Factor{{1, "Capacity", "pool full nested"}, {2, "", "Retries"}}, d.Factors)
 	require.Equal(t, []ActionItemRow{{Summary: "Add capacity", Owner: "@bob"}}, d.ActionItems)
-	require.Contains(t, d.Sections[1].Text, "future text")
-	require.Contains(t, d.Sections[1].Text, "kubectl rollout undo")
+	require.Contains(t, d.Sections[2].Text, "future text")
+	require.Contains(t, d.Sections[2].Text, "kubectl rollout undo")
 }
 
 func TestParseADFErrors(t *testing.T) {

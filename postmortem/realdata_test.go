@@ -225,3 +225,74 @@ func TestRealPostmortems(t *testing.T) {
 			f, st.docs, st.recognised, st.factors, st.actions, st.timeline, st.detection, st.ttd, st.lucky, st.sections)
 	}
 }
+
+// TestRealPostmortemFactors checks that the contributing factors and
+// sections parsed from the dev set's whole postmortems (full_text, and
+// text_markdown) come out sensibly: every factor has a name or text, names
+// are short single lines, ordinals count up, no factor holds a whole table
+// (" | " rows) the source does not have, and where the record's own
+// root-cause section ("text" of the issre22_root_cause records) is part of
+// the whole postmortem and the parser found contributing factors, the factors
+// hold at least 80% of its words in nearly every record. The figures are
+// logged.
+func TestRealPostmortemFactors(t *testing.T) {
+	recs := loadDevRecords(t)
+	require.NotEmpty(t, recs)
+	docs, withFactors, rootCauseDocs, rootCauseCovered := 0, 0, 0, 0
+	for _, r := range recs {
+		for field, p := range map[string]*string{"full_text": r.FullText, "text_markdown": r.TextMarkdown} {
+			if p == nil || strings.TrimSpace(*p) == "" {
+				continue
+			}
+			text := *p
+			d, err := Parse(text)
+			require.NoError(t, err, "%s %s", r.ID, field)
+			docs++
+			last := 0
+			var factorText strings.Builder
+			for _, f := range d.Factors {
+				require.False(t, f.Name == "" && f.Text == "", "%s %s: empty factor", r.ID, field)
+				require.NotContains(t, f.Name, "\n", "%s %s: factor name is one line", r.ID, field)
+				require.LessOrEqual(t, len(strings.Fields(f.Name)), maxHeadingWords, "%s %s: factor name %d words", r.ID, field, len(strings.Fields(f.Name)))
+				require.Greater(t, f.Ordinal, last, "%s %s: ordinals count up", r.ID, field)
+				last = f.Ordinal
+				if !strings.Contains(text, "|") {
+					require.NotContains(t, f.Text, " | ", "%s %s: table text in a factor", r.ID, field)
+				}
+				factorText.WriteString(f.Name + "\n" + f.Text + "\n")
+			}
+			if len(d.Factors) > 0 {
+				withFactors++
+			}
+			if field != "full_text" || len(d.Factors) == 0 || strings.TrimSpace(r.Text) == "" {
+				continue
+			}
+			words := strings.Fields(r.Text)
+			inText := 0
+			for _, w := range words {
+				if strings.Contains(text, w) {
+					inText++
+				}
+			}
+			if inText*10 < len(words)*9 {
+				continue // the root-cause section is not part of full_text
+			}
+			rootCauseDocs++
+			got := factorText.String()
+			hit := 0
+			for _, w := range words {
+				if strings.Contains(got, w) {
+					hit++
+				}
+			}
+			if hit*10 >= len(words)*8 {
+				rootCauseCovered++
+			} else {
+				t.Logf("%s: factors hold %d of %d words of the root-cause section", r.ID, hit, len(words))
+			}
+		}
+	}
+	t.Logf("%d whole postmortems, %d with factors; root-cause section in the factors for %d of %d", docs, withFactors, rootCauseCovered, rootCauseDocs)
+	require.NotZero(t, rootCauseDocs)
+	require.GreaterOrEqual(t, float64(rootCauseCovered), 0.9*float64(rootCauseDocs), "root-cause sections found in the factors")
+}

@@ -22,6 +22,7 @@ var (
 	reWikiCode     = regexp.MustCompile(`^\s*\{(code|noformat)(?::[^}]*)?\}(.*)$`)
 	reWikiBq       = regexp.MustCompile(`^\s*bq\.\s+(.*)$`)
 	reWikiBoldLine = regexp.MustCompile(`^\*([^*\s](?:[^*]*[^*\s])?)\*\s*:?\s*$`)
+	reWikiBoldLead = regexp.MustCompile(`^(\*|_)([^*_ \t][^*_]{0,79}?)(\*|_)[ \t]*(:?)[ \t]*(.*)$`)
 	reWikiWrapper  = regexp.MustCompile(`^\s*\{(?:quote|panel|expand|info|note|tip|warning|section|column|color)(?::[^}]*)?\}`)
 	reWikiWrapEnd  = regexp.MustCompile(`\{(?:quote|panel|expand|info|note|tip|warning|section|column|color)\}\s*$`)
 )
@@ -146,6 +147,11 @@ func wikiParagraph(lines []string) []block {
 			return wikiInline(m[1]), true
 		}
 		return "", false
+	}, func(l string) (string, string, bool) {
+		if leadByte(l) != '*' && leadByte(l) != '_' {
+			return "", "", false
+		}
+		return boldLead(reWikiBoldLead.FindStringSubmatch(l))
 	}, wikiInline)
 }
 
