@@ -33,7 +33,7 @@ type Options struct {
 	JiraToken        string
 	JiraTimeZone     string // the Jira user's time zone; "" = the org user's own
 	JiraIncidentLink string // label, field or description
-	JiraRateLimit    int    // requests per minute; 0 = unlimited
+	JiraRateLimit    int    // requests per minute; 0 = jirasim.DefaultRequestsPerMinute, negative = unlimited
 	JiraFaults       jirasim.Faults
 
 	Logger *slog.Logger

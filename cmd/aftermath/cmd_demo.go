@@ -94,7 +94,9 @@ func (a *app) demo(ctx context.Context, o demoOptions) error {
 		return fmt.Errorf("demo: simulator listener: %w", err)
 	}
 	simURL := "http://" + l.Addr().String()
-	o.sim.rateLimit, o.sim.jiraBudget = -1, 0 // the demo backfills at full speed
+	// PagerDuty unlimited, so the demo backfills at full speed; Jira at the
+	// simulator's default budget (on, as on Jira Cloud; rarely reached).
+	o.sim.rateLimit, o.sim.jiraBudget = -1, 0
 	sim, generated, err := o.sim.build(time.Now, simURL)
 	if err != nil {
 		l.Close()

@@ -53,7 +53,7 @@ func (f *simFlags) register(fs *flag.FlagSet, defaultScale string) {
 	fs.StringVar(&f.jiraTZ, "jira.time-zone", "", "time zone of the simulated Jira user (IANA name); empty = the org user's own")
 	fs.StringVar(&f.linkMode, "jira.incident-link", "label", "how postmortems name their incidents: label, field or description")
 	fs.IntVar(&f.rateLimit, "pagerduty.rate-limit", 0, "PagerDuty requests per minute per token: 0 = the real 960, -1 = unlimited")
-	fs.IntVar(&f.jiraBudget, "jira.rate-limit", 0, "Jira requests per minute: 0 = unlimited")
+	fs.IntVar(&f.jiraBudget, "jira.rate-limit", 0, "Jira requests per minute: 0 = the default 3000 (on, as on Jira Cloud), -1 = unlimited")
 	fs.Float64Var(&f.faultRate, "faults.5xx-rate", 0, "share of responses that are 5xx errors")
 	fs.Float64Var(&f.slowRate, "faults.slow-rate", 0, "share of responses delayed by 2s")
 	fs.Float64Var(&f.truncRate, "faults.truncate-rate", 0, "share of responses whose body is cut short")

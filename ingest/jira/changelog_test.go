@@ -77,4 +77,3 @@ func reversed(hs []apiHistory) []apiHistory {
 	}
 	return out
 }
-

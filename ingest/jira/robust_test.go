@@ -3,11 +3,13 @@ package jira_test
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
@@ -16,6 +18,7 @@ import (
 	"github.com/aftermath-sre/aftermath/ingest/jira"
 	simjira "github.com/aftermath-sre/aftermath/simulate/jira"
 	"github.com/aftermath-sre/aftermath/simulate/org"
+	"github.com/aftermath-sre/aftermath/store/chtest"
 )
 
 // deepening wraps a handler and nests one field of one action item past
@@ -114,4 +117,89 @@ func skippedCounter(t *testing.T, reg *prometheus.Registry, kind, reason string)
 	}
 	t.Fatalf("aftermath_jira_skipped_issues_total{kind=%q,reason=%q} not found", kind, reason)
 	return nil
+}
+
+// pagingServer is a minimal Jira whose search pages are made by page(n),
+// n counting from 1; it counts the search requests.
+type pagingServer struct {
+	mu       sync.Mutex
+	searches int
+	page     func(n int) string
+}
+
+func (p *pagingServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "application/json")
+	switch {
+	case strings.HasSuffix(r.URL.Path, "/myself"):
+		_, _ = w.Write([]byte(`{"accountId":"a-1","timeZone":"UTC"}`))
+	case strings.HasSuffix(r.URL.Path, "/field"):
+		_, _ = w.Write([]byte(`[{"id":"duedate","name":"Due date"}]`))
+	case strings.HasSuffix(r.URL.Path, "/status"):
+		_, _ = w.Write([]byte(`[]`))
+	case strings.HasSuffix(r.URL.Path, "/search/jql"):
+		p.mu.Lock()
+		p.searches++
+		n := p.searches
+		p.mu.Unlock()
+		_, _ = w.Write([]byte(p.page(n)))
+	default:
+		http.NotFound(w, r)
+	}
+}
+
+func (p *pagingServer) count() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.searches
+}
+
+func TestSearchPagingThatDoesNotAdvanceEnds(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name     string
+		page     func(n int) string
+		want     string
+		searches int
+	}{
+		{"the same token again", func(int) string { return `{"issues":[],"nextPageToken":"same","isLast":false}` },
+			"page token it gave before", 2},
+		{"tokens in a circle", func(n int) string {
+			return fmt.Sprintf(`{"issues":[],"nextPageToken":"t%d","isLast":false}`, n%3)
+		}, "page token it gave before", 4},
+		{"empty pages forever", func(n int) string {
+			return fmt.Sprintf(`{"issues":[],"nextPageToken":"t%d","isLast":false}`, n)
+		}, "empty pages in a row", 20},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			ps := &pagingServer{page: tc.page}
+			srv := httptest.NewServer(ps)
+			t.Cleanup(srv.Close)
+			in, err := jira.New(jira.Options{BaseURL: srv.URL, Email: email, Token: token, Store: chtest.Store(t)})
+			require.NoError(t, err)
+			_, err = in.Sync(context.Background())
+			require.Error(t, err)
+			require.Contains(t, err.Error(), tc.want)
+			require.Contains(t, err.Error(), "search postmortems")
+			require.Equal(t, tc.searches, ps.count())
+		})
+	}
+	t.Run("endless pages stop with the context", func(t *testing.T) {
+		t.Parallel()
+		// Each page has an issue (skipped: it lacks dates) and a fresh token.
+		ps := &pagingServer{page: func(n int) string {
+			return fmt.Sprintf(`{"issues":[{"id":"%d","key":"PM-%d","fields":{},"changelog":{"startAt":0,"maxResults":0,"total":0,"histories":[]}}],"nextPageToken":"t%d","isLast":false}`, n, n, n)
+		}}
+		srv := httptest.NewServer(ps)
+		t.Cleanup(srv.Close)
+		in, err := jira.New(jira.Options{BaseURL: srv.URL, Email: email, Token: token, Store: chtest.Store(t)})
+		require.NoError(t, err)
+		ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
+		defer cancel()
+		start := time.Now()
+		_, err = in.Sync(ctx)
+		require.ErrorIs(t, err, context.DeadlineExceeded)
+		require.Less(t, time.Since(start), 5*time.Second)
+		require.Greater(t, ps.count(), 20, "pages with issues are progress")
+	})
 }

@@ -12,13 +12,15 @@
 //	GET field                   system and custom fields (severity, team, incident, target date)
 //	GET status                  workflow statuses with their categories
 //	GET myself                  the authenticated user, with the time zone JQL dates use
+//	*   search                      410 Gone, as on Jira Cloud since the old search was removed
 //
 // The organization is served as of Options.Now: issues created later do not
 // exist, and status, fields and changelog are those at that instant (linking
 // an action item is recorded in its postmortem's changelog, as Jira does). v2
 // descriptions are Jira wiki markup, v3 descriptions ADF. Date-times carry the
 // authenticated user's UTC offset, as Jira's do. The server enforces basic or
-// bearer auth, a request budget (429 with Retry-After) and injects faults.
+// bearer auth and, like Jira Cloud, a request budget by default (429 with
+// Retry-After; Options.RequestsPerMinute), and injects faults.
 package jira
 
 import (
@@ -70,6 +72,17 @@ const (
 // MaxPageSize caps maxResults of search/jql and of the changelog endpoint.
 const MaxPageSize = 100
 
+// DefaultRequestsPerMinute is the request budget when Options leave it at
+// zero: 50 requests a second. Atlassian does not publish its numbers; API
+// token traffic meets a per-second burst limit (RateLimit-Reason
+// jira-burst-based), which this stands for.
+const DefaultRequestsPerMinute = 3000
+
+// removedSearch is what Jira Cloud answers GET or POST /rest/api/{2,3}/search
+// with since the old search was removed (CHANGE-2046): 410 Gone.
+const removedSearch = "The requested API has been removed. Please migrate to the /rest/api/3/search/jql API. " +
+	"A full migration guideline is available at https://developer.atlassian.com/changelog/#CHANGE-2046"
+
 // Options configure the simulator. Org is required.
 type Options struct {
 	Org *org.Org
@@ -102,9 +115,11 @@ type Options struct {
 	// recent ones); default 100 as in Jira Cloud.
 	ChangelogMax int
 
-	// RequestsPerMinute is the request budget (0 = unlimited), refilled
-	// continuously with bursts of up to Burst requests (default a tenth of
-	// the budget, at least 1). Over budget: 429 with Retry-After.
+	// RequestsPerMinute is the request budget, on by default as on the
+	// real service: 0 means DefaultRequestsPerMinute, a negative value no
+	// limit. It is refilled continuously with bursts of up to Burst
+	// requests (default a tenth of the budget, at least 1). Over budget:
+	// 429 with Retry-After.
 	RequestsPerMinute int
 	Burst             int
 	// Clock is the wall clock of the request budget; nil means time.Now.
@@ -199,6 +214,9 @@ func New(opts Options) (*Server, error) {
 	if opts.Faults.SlowDelay <= 0 {
 		opts.Faults.SlowDelay = 2 * time.Second
 	}
+	if opts.RequestsPerMinute == 0 {
+		opts.RequestsPerMinute = DefaultRequestsPerMinute
+	}
 	if opts.Burst <= 0 {
 		opts.Burst = max(1, opts.RequestsPerMinute/10)
 	}
@@ -277,7 +295,8 @@ func (s *Server) Location() *time.Location { return s.loc }
 
 // Requests returns how many requests each endpoint served (by name:
 // "search", "issue", "changelog", "field", "status", "myself"), plus
-// "unauthorized", "rate_limited" and "fault" counts.
+// "unauthorized", "rate_limited", "fault" and "removed" (the old search,
+// answered 410) counts.
 func (s *Server) Requests() map[string]int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -351,6 +370,13 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	version, rest, ok := splitAPIPath(r.URL.Path)
 	if !ok {
 		writeError(w, http.StatusNotFound, "No resource found for "+r.URL.Path)
+		return
+	}
+	if rest == "search" && s.authorized(r) {
+		// Removed for GET and POST alike; checked before the budget, as
+		// the gateway answers it.
+		s.count("removed")
+		writeError(w, http.StatusGone, removedSearch)
 		return
 	}
 	if r.Method != http.MethodGet {
@@ -483,7 +509,7 @@ func (s *Server) authorized(r *http.Request) bool {
 // takeToken spends one request of the budget; when none is left it returns
 // how long until one is.
 func (s *Server) takeToken() (time.Duration, bool) {
-	if s.opts.RequestsPerMinute <= 0 {
+	if s.opts.RequestsPerMinute < 0 {
 		return 0, false
 	}
 	s.mu.Lock()
@@ -578,7 +604,11 @@ func (d *dispatch) search(r *http.Request) (int, any) {
 		}
 		maxResults = n
 	}
-	maxResults = min(maxResults, MaxPageSize)
+	// The spec leaves maxResults=0 undefined; Jira overrides page sizes
+	// outside its limits, and a page of 0 would hand out a token to the
+	// same offset (a client following it loops), so it is served as 1.
+	// Every token points past the page it ends.
+	maxResults = min(max(maxResults, 1), MaxPageSize)
 	parsed, err := parseJQL(jql, d.s.loc, d.now)
 	if err != nil {
 		return http.StatusBadRequest, errorBody{ErrorMessages: []string{err.Error()}, Errors: map[string]string{}}
