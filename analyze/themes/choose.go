@@ -35,14 +35,16 @@ func clusterFixedK(sample []sparse, dim, k int, opts Options, rng *rand.Rand, cf
 }
 
 // chooseK picks k and its clustering on the sample (see the package
-// comment) and records the score of every candidate in res.
-func chooseK(sample []sparse, dim int, opts Options, rng *rand.Rand, cfg kmeansConfig, res *Result) clustering {
+// comment) and records the score of every candidate in res. stable reports
+// whether some k reached opts.StabilityThreshold; when none did, the most
+// stable k is returned.
+func chooseK(sample []sparse, dim int, opts Options, rng *rand.Rand, cfg kmeansConfig, res *Result) (c clustering, stable bool) {
 	n := len(sample)
 	top := maxKFor(n, opts)
 	if top < 2 || top < opts.MinK {
 		c := bestOf(sample, dim, max(min(opts.MinK, n), 1), opts.Restarts, nil, rng, cfg)
 		res.K = c.k
-		return c
+		return c, false
 	}
 	full := mergePath(sample, dim, bestOf(sample, dim, top, opts.Restarts, nil, rng, cfg), opts.MinK, cfg)
 	stab := stability(sample, dim, full, top, opts, cfg)
@@ -69,6 +71,7 @@ func chooseK(sample []sparse, dim int, opts Options, rng *rand.Rand, cfg kmeansC
 	for _, ks := range res.KScores {
 		if ks.Stability >= opts.StabilityThreshold && ks.Silhouette >= bestSil-opts.SilhouetteTolerance*math.Abs(bestSil) {
 			best = ks.K
+			stable = true
 			break
 		}
 	}
@@ -79,7 +82,7 @@ func chooseK(sample []sparse, dim int, opts Options, rng *rand.Rand, cfg kmeansC
 		for k := len(full) - 1; k >= 0; k-- {
 			if full[k] != nil {
 				res.K = k
-				return *full[k]
+				return *full[k], false
 			}
 		}
 	}
@@ -89,7 +92,7 @@ func chooseK(sample []sparse, dim int, opts Options, rng *rand.Rand, cfg kmeansC
 		}
 	}
 	res.K = best
-	return *full[best]
+	return *full[best], stable
 }
 
 // stability returns, for every k in [opts.MinK, top], the mean adjusted Rand

@@ -55,8 +55,15 @@ type Item struct {
 
 // Theme is one cluster of contributing factors.
 type Theme struct {
-	ID    string
-	Label string // the top terms joined, for people
+	ID string
+	// Label names the theme as a lead would: the cause mechanism most of its
+	// members share ("configuration changed without validation"), with its
+	// most characteristic term when several themes share the mechanism.
+	Label string
+	// Class is the cause class most of the members have, ClassShare the
+	// share of members in it.
+	Class      string
+	ClassShare float64
 	// TopTerms are the theme's most characteristic terms (unigrams and
 	// bigrams), in the surface form most often written.
 	TopTerms []string
@@ -98,7 +105,12 @@ type Result struct {
 	Assignments map[string]string // item id -> theme id
 	// Unassigned holds items whose text has no usable term.
 	Unassigned []string
-	Changes    []Change
+	// Causes holds every item's cause class and its evidence.
+	Causes map[string]Cause
+	// FromClasses is set when no k was stable and the themes were formed
+	// from the cause classes (see Options.ClassLevel).
+	FromClasses bool
+	Changes     []Change
 	// K is the number of clusters asked of k-means (chosen or given) and
 	// Silhouette the sample silhouette that chose it (0 when K was given).
 	K          int
@@ -143,6 +155,19 @@ type Options struct {
 	// cause lexicon. (Before, this was the weight of a separate unit-length
 	// family block, default 0.6.)
 	ConceptWeight float64
+	// NoCauseClasses turns cause classes off: no separate theme for factors
+	// whose cause is not yet known, and when no k is stable the most stable
+	// k is taken (the behaviour before cause classes).
+	NoCauseClasses bool
+	// ClassLevel is the granularity of the themes formed from cause classes
+	// when the texts have no stable k: LevelClass (one theme per class) or
+	// LevelGroup (classes grouped as in Li et al.'s top level: software
+	// changes and defects, capacity and load, infrastructure, ...). Default
+	// DefaultClassLevel.
+	ClassLevel string
+	// ClassMinShare: a class (or group) holding less than this share of the
+	// factors joins the "other causes" theme. Default DefaultClassMinShare.
+	ClassMinShare float64
 	// NoBigrams turns bigram features off.
 	NoBigrams bool
 	MinDF     int // minimum document frequency of a term; default 2 (1 under 20 items)
@@ -193,6 +218,12 @@ func (o Options) withDefaults(n int) Options {
 	if o.ConceptWeight < 0 {
 		o.ConceptWeight = 0
 	}
+	if o.ClassLevel == "" {
+		o.ClassLevel = DefaultClassLevel
+	}
+	if o.ClassMinShare <= 0 {
+		o.ClassMinShare = DefaultClassMinShare
+	}
 	if o.MinDF <= 0 {
 		o.MinDF = 2
 		if n < 20 {
@@ -223,6 +254,17 @@ func (o Options) withDefaults(n int) Options {
 	return o
 }
 
+// Defaults of the cause-class options, chosen by 5-fold cross-validation on
+// the dev postmortems (EVALUATION.md, "Themes").
+const (
+	DefaultClassLevel    = LevelGroup
+	DefaultClassMinShare = 0.10
+)
+
+// unknownTerm is the centroid feature of the theme of factors whose cause is
+// not yet known.
+const unknownTerm = "@cause-not-yet-known"
+
 // centroidTerms is how many features a persisted centroid keeps.
 const centroidTerms = 64
 
@@ -245,19 +287,35 @@ func Cluster(items []Item, prev []Theme, opts Options) (Result, error) {
 	opts = opts.withDefaults(len(sorted))
 
 	nz := newNormalizer()
+	useClasses := !opts.NoCauseClasses
 	fz := &featurizer{nz: nz, lx: newLexicon(nz), conceptWeight: opts.ConceptWeight, bigrams: !opts.NoBigrams}
+	cl := NewClassifier()
 	surf := map[string]map[string]int{}
 	raw := make([]docTerms, len(sorted))
+	res := Result{Assignments: map[string]string{}, Causes: make(map[string]Cause, len(sorted))}
+	var unknown []int
 	for i, it := range sorted {
-		raw[i] = fz.extract(it.Text, surf)
+		c := cl.Classify(it.Text)
+		res.Causes[it.ID] = c
+		if useClasses && c.Unknown {
+			unknown = append(unknown, i)
+			continue
+		}
+		raw[i] = fz.extract(StripBoilerplate(it.Text), surf)
 	}
 	sp := buildSpace(raw, fz.lx.families, surf, opts.MinDF, opts.MaxVocab)
 	dim := len(sp.terms)
 
-	res := Result{Assignments: map[string]string{}}
 	var docs []sparse
 	var docItems []int
+	isUnknown := map[int]bool{}
+	for _, i := range unknown {
+		isUnknown[i] = true
+	}
 	for i := range sorted {
+		if isUnknown[i] {
+			continue
+		}
 		v := fz.vectorize(sp, raw[i])
 		raw[i] = docTerms{} // release the maps early
 		if v.empty() {
@@ -267,8 +325,22 @@ func Cluster(items []Item, prev []Theme, opts Options) (Result, error) {
 		docs = append(docs, v)
 		docItems = append(docItems, i)
 	}
+	var unknownDraft *draft
+	if len(unknown) > 0 {
+		unknownDraft = &draft{theme: Theme{Label: "cause not yet known", Class: ClassUnclassified, ClassShare: 1,
+			TopTerms: []string{"cause not yet known"}, Size: len(unknown), Centroid: map[string]float64{unknownTerm: 1},
+			Representative: sorted[unknown[0]].ID, RepresentativeText: sorted[unknown[0]].Text}}
+		for _, i := range unknown {
+			unknownDraft.members = append(unknownDraft.members, sorted[i].ID)
+		}
+	}
 	if len(docs) == 0 {
-		res.Changes = matchThemes(nil, prev, nil, opts, &res)
+		var clusters []*draft
+		if unknownDraft != nil {
+			clusters = append(clusters, unknownDraft)
+		}
+		res.Changes = matchThemes(clusters, prev, sorted, opts, &res)
+		sort.Strings(res.Unassigned)
 		return res, nil
 	}
 
@@ -287,11 +359,23 @@ func Cluster(items []Item, prev []Theme, opts Options) (Result, error) {
 		chosen = clusterFixedK(sample, dim, min(opts.K, len(sample)), opts, rng, cfg)
 		res.K = chosen.k
 	} else {
-		chosen = chooseK(sample, dim, opts, rng, cfg, &res)
+		var stable bool
+		chosen, stable = chooseK(sample, dim, opts, rng, cfg, &res)
+		res.FromClasses = useClasses && !stable
 	}
 
 	final := chosen
-	if len(sample) < len(docs) {
+	switch {
+	case res.FromClasses:
+		// No reproducible themes in the words: the cause taxonomy gives
+		// the structure.
+		keys := make([]string, len(docs))
+		for d, i := range docItems {
+			keys[d] = res.Causes[sorted[i].ID].Class
+		}
+		final = classPartition(docs, dim, keys, opts)
+		res.K = final.k
+	case len(sample) < len(docs):
 		final = sphericalKMeans(docs, dim, chosen.centroids, cfg)
 	}
 
@@ -306,6 +390,10 @@ func Cluster(items []Item, prev []Theme, opts Options) (Result, error) {
 			continue
 		}
 		clusters = append(clusters, buildDraft(sp, final.centroids[c], ms, docs, docItems, sorted, opts.TopTerms))
+	}
+	nameThemes(clusters, res.Causes, res.FromClasses && opts.ClassLevel == LevelGroup)
+	if unknownDraft != nil {
+		clusters = append(clusters, unknownDraft)
 	}
 	res.Changes = matchThemes(clusters, prev, sorted, opts, &res)
 	sort.Slice(res.Themes, func(i, j int) bool {
@@ -400,6 +488,9 @@ func buildDraft(sp *space, centroid []float32, ms []int, docs []sparse, docItems
 		th.TopTerms = append(th.TopTerms, sp.surface[f.id])
 	}
 	th.Label = strings.Join(th.TopTerms[:min(3, len(th.TopTerms))], ", ")
+	if len(th.TopTerms) == 0 {
+		th.Label = "no characteristic term"
+	}
 	bestSim, best := float32(-2), -1
 	d := &draft{}
 	for _, m := range ms {

@@ -299,8 +299,9 @@ func TestChooseKFallsBackToMostStableKWithoutStructure(t *testing.T) {
 		}
 		items[i] = Item{ID: fmt.Sprintf("r%03d", i), Text: strings.Join(words, " ")}
 	}
-	res, err := Cluster(items, nil, Options{Seed: 1})
+	res, err := Cluster(items, nil, Options{Seed: 1, NoCauseClasses: true})
 	require.NoError(t, err)
+	require.False(t, res.FromClasses)
 	require.NotEmpty(t, res.KScores)
 	most, mostStab := 0, -2.0
 	for _, ks := range res.KScores {
@@ -309,7 +310,61 @@ func TestChooseKFallsBackToMostStableKWithoutStructure(t *testing.T) {
 			most, mostStab = ks.K, ks.Stability
 		}
 	}
-	require.Equal(t, most, res.K, "with no stable k, the most stable k is chosen")
+	require.Equal(t, most, res.K, "without cause classes and no stable k, the most stable k is chosen")
+
+	// With cause classes (the default), texts without stable themes and
+	// without any cause mechanism form one "other causes" theme rather
+	// than an accidental k.
+	res, err = Cluster(items, nil, Options{Seed: 1})
+	require.NoError(t, err)
+	require.True(t, res.FromClasses)
+	require.Len(t, res.Themes, 1)
+	require.Equal(t, ClassUnclassified, res.Themes[0].Class)
+	require.True(t, strings.HasPrefix(res.Themes[0].Label, "other causes"), res.Themes[0].Label)
+}
+
+func TestNoStableKFormsThemesFromCauseClasses(t *testing.T) {
+	rng := rand.New(rand.NewPCG(8, 9))
+	causes := map[string][]string{
+		ClassHardware: {"the utility power failed and a generator did not start", "a failed line card dropped the rack",
+			"cooling failed and temperatures rose in the data center"},
+		ClassCapacity: {"a surge in traffic exhausted the connection pool", "the queue was overloaded by a spike in requests",
+			"memory exhaustion on the workers after demand doubled"},
+		groupSoftware: {"a misconfigured rate limit was pushed", "a regression in the parser crashed the service",
+			"a recent deployment introduced a race condition"},
+	}
+	var items []Item
+	var truth []string
+	for cls, texts := range causes {
+		for i := 0; i < 40; i++ {
+			noise := fmt.Sprintf("zq%c%c zq%c%c", 'a'+rune(rng.IntN(8)), 'a'+rune(rng.IntN(8)), 'a'+rune(rng.IntN(8)), 'a'+rune(rng.IntN(8)))
+			items = append(items, Item{ID: fmt.Sprintf("%s-%02d", cls, i), Text: noise + ". " + texts[i%3] + "."})
+			truth = append(truth, cls)
+		}
+	}
+	items = append(items, Item{ID: "unknown-1", Text: "Engineers are investigating the full root cause."},
+		Item{ID: "unknown-2", Text: "The root cause is not yet known."})
+	truth = append(truth, "unknown", "unknown")
+	// A threshold no k can reach: the themes come from the classes.
+	res, err := Cluster(items, nil, Options{Seed: 1, StabilityThreshold: 1.5})
+	require.NoError(t, err)
+	require.True(t, res.FromClasses)
+	ari, err := eval.ARI(truth, predictions(res, items))
+	require.NoError(t, err)
+	require.GreaterOrEqual(t, ari, 0.95, "themes: %+v", res.Themes)
+	labels := map[string]bool{}
+	for _, th := range res.Themes {
+		labels[th.Label] = true
+	}
+	require.True(t, labels["cause not yet known"], "%v", labels)
+	require.True(t, labels["infrastructure and network failures, mostly hardware or facility failure"], "%v", labels)
+	require.True(t, labels["software changes and defects, mostly configuration changed without validation"], "%v", labels)
+	require.True(t, labels["load beyond capacity"], "%v", labels)
+	require.Equal(t, res.Assignments["unknown-1"], res.Assignments["unknown-2"])
+	require.True(t, res.Causes["unknown-1"].Unknown)
+	require.Equal(t, ClassHardware, res.Causes[ClassHardware+"-00"].Class)
+	require.Equal(t, ClassConfig, res.Causes[groupSoftware+"-00"].Class)
+	require.Equal(t, "a misconfigured rate limit was pushed", res.Causes[groupSoftware+"-00"].Evidence)
 }
 
 func TestChooseKPicksStableBestSeparatedK(t *testing.T) {

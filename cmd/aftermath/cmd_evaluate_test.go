@@ -30,7 +30,8 @@ func TestEvaluateThemes(t *testing.T) {
 	code, stdout, stderr := runCLI(t, "evaluate", "themes", good, "--seeds", "2")
 	require.Equal(t, exitOK, code, stderr)
 	require.Contains(t, stdout, "24 records, field text")
-	require.Contains(t, stdout, "| mine / category | 24 | 2 | aftermath (k chosen) |")
+	require.Contains(t, stdout, "| mine / category | 24 | 2 | aftermath (settings chosen by CV) |")
+	require.Contains(t, stdout, "| mine / category | 24 | 2 | aftermath (default settings) |")
 	require.Contains(t, stdout, "| mine / category | 24 | 2 | baseline TF-IDF k-means (k = #labels) |")
 
 	bad := filepath.Join(dir, "bad.jsonl")
@@ -49,6 +50,7 @@ func TestEvaluateThemes(t *testing.T) {
 		{[]string{"themes", filepath.Join(dir, "none.jsonl")}, "none.jsonl"},
 		{[]string{"widgets", good}, "usage: aftermath evaluate themes FILE.jsonl"},
 		{[]string{"themes", good, "--seeds", "0"}, "--seeds"},
+		{[]string{"themes", good, "--folds", "1"}, "--folds"},
 		{[]string{"themes", good, "extra"}, `unexpected argument "extra"`},
 	} {
 		code, _, stderr := runCLI(t, append([]string{"evaluate"}, tc.args...)...)

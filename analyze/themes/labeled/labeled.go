@@ -11,6 +11,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
+	"math/rand/v2"
 	"sort"
 	"strconv"
 	"strings"
@@ -134,37 +136,112 @@ func Read(r io.Reader, name string, opts ReadOptions) ([]Record, int, error) {
 
 // Options tune Evaluate.
 type Options struct {
-	// Seeds is how many clustering seeds (1..Seeds) each score is the mean
-	// of; default 5.
+	// Seeds is how many seeds (1..Seeds) each score is the mean and spread
+	// of: a seed fixes both the clustering seed and the random split into
+	// folds. Default 20.
 	Seeds int
-	// Themes are the clustering options (the seed is set per run).
+	// Folds is the number of cross-validation folds; default 5 (at most
+	// half the records).
+	Folds int
+	// Themes are the clustering options every grid entry starts from (the
+	// seed is set per run).
 	Themes themes.Options
+	// Grid is the settings cross-validation chooses from; default
+	// DefaultGrid().
+	Grid []Setting
+}
+
+// Setting is one candidate of the cross-validated grid.
+type Setting struct {
+	Name  string
+	Apply func(*themes.Options)
+}
+
+// DefaultGrid is the grid of cause-class settings chosen by
+// cross-validation: the granularity of the class-driven themes (one theme
+// per class or per group of classes) and the least share of factors for a
+// class or group of its own, next to the words alone (no cause classes).
+func DefaultGrid() []Setting {
+	grid := []Setting{{Name: "words only", Apply: func(o *themes.Options) { o.NoCauseClasses = true }}}
+	for _, level := range []string{themes.LevelClass, themes.LevelGroup} {
+		for _, share := range []float64{0.02, 0.05, 0.10, 0.15} {
+			grid = append(grid, Setting{Name: fmt.Sprintf("%s, share %.2f", level, share), Apply: func(o *themes.Options) {
+				o.NoCauseClasses = false
+				o.ClassLevel = level
+				o.ClassMinShare = share
+			}})
+		}
+	}
+	return grid
 }
 
 // Method names, as in EVALUATION.md.
 const (
-	MethodAftermath = "aftermath (k chosen)"
-	MethodBaseline  = "baseline TF-IDF k-means (k = #labels)"
+	MethodCV       = "aftermath (settings chosen by CV)"
+	MethodDefaults = "aftermath (default settings)"
+	MethodBaseline = "baseline TF-IDF k-means (k = #labels)"
 )
 
-// Row is the mean score of one method on one scheme and label.
+// Summary is the mean, standard deviation, least and greatest of one score
+// over the seeds.
+type Summary struct {
+	Mean, SD, Min, Max float64
+}
+
+func summarize(xs []float64) Summary {
+	if len(xs) == 0 {
+		return Summary{}
+	}
+	s := Summary{Min: math.Inf(1), Max: math.Inf(-1)}
+	for _, x := range xs {
+		s.Mean += x
+		s.Min = math.Min(s.Min, x)
+		s.Max = math.Max(s.Max, x)
+	}
+	s.Mean /= float64(len(xs))
+	for _, x := range xs {
+		s.SD += (x - s.Mean) * (x - s.Mean)
+	}
+	if len(xs) > 1 {
+		s.SD = math.Sqrt(s.SD / float64(len(xs)-1))
+	} else {
+		s.SD = 0
+	}
+	return s
+}
+
+// Row is one method on one scheme and label. Scores are summaries over the
+// seeds of the mean over the test folds (MethodDefaults: of the whole set).
 type Row struct {
 	Scheme, Label, Method string
 	N, Labels             int // records, distinct label values
 	Clusters              float64
-	NMI, ARI, Purity      float64
+	NMI, ARI, Purity      Summary
+	// Chosen counts how often cross-validation chose each setting (over
+	// seeds and folds); MethodCV only.
+	Chosen map[string]int
 }
 
 // ErrTooFew is returned for a scheme with fewer than two records.
 var ErrTooFew = errors.New("fewer than two records")
 
-// Evaluate scores Aftermath's clustering (k chosen, as `aftermath analyze`
-// does) and the baseline (given the true number of labels) on every scheme
-// and label of recs. category_fine, where a scheme has it, falls back to
-// category for records without one.
+// Evaluate measures Aftermath's themes against the labels of every scheme
+// and label of recs, honestly: for each seed, the records are split into
+// folds at random; for each fold, the setting of the grid with the best
+// ARI on the other folds is chosen and scored on the fold alone (the
+// clustering itself never sees labels). The default settings (as
+// `aftermath analyze` runs) and the TF-IDF k-means baseline given the true
+// number of labels are scored on the same folds. category_fine, where a
+// scheme has it, falls back to category for records without one.
 func Evaluate(recs []Record, opts Options) ([]Row, error) {
 	if opts.Seeds <= 0 {
-		opts.Seeds = 5
+		opts.Seeds = 20
+	}
+	if opts.Folds <= 0 {
+		opts.Folds = 5
+	}
+	if len(opts.Grid) == 0 {
+		opts.Grid = DefaultGrid()
 	}
 	byScheme := map[string][]Record{}
 	var schemes []string
@@ -181,92 +258,202 @@ func Evaluate(recs []Record, opts Options) ([]Row, error) {
 		if len(rs) < 2 {
 			return nil, fmt.Errorf("scheme %s: %w", sc, ErrTooFew)
 		}
-		labels := []string{"category"}
-		for _, r := range rs {
-			if _, ok := r.Labels["category_fine"]; ok {
-				labels = append(labels, "category_fine")
-				break
-			}
+		r, err := evaluateScheme(sc, rs, opts)
+		if err != nil {
+			return nil, fmt.Errorf("scheme %s: %w", sc, err)
 		}
-		items := make([]themes.Item, len(rs))
-		texts := make([]string, len(rs))
-		for i, r := range rs {
-			items[i] = themes.Item{ID: r.ID, Text: r.Text}
-			texts[i] = r.Text
-		}
-		for _, label := range labels {
-			truth := make([]string, len(rs))
-			values := map[string]bool{}
-			for i, r := range rs {
-				v, ok := r.Labels[label]
-				if !ok {
-					v = r.Labels["category"]
-				}
-				truth[i] = v
-				values[v] = true
-			}
-			k := len(values)
-			var ours, base []eval.Scores
-			for seed := uint64(1); seed <= uint64(opts.Seeds); seed++ {
-				o := opts.Themes
-				o.Seed = seed
-				res, err := themes.Cluster(items, nil, o)
-				if err != nil {
-					return nil, fmt.Errorf("scheme %s: clustering: %w", sc, err)
-				}
-				pred := make([]string, len(items))
-				for i, it := range items {
-					if pred[i] = res.Assignments[it.ID]; pred[i] == "" {
-						pred[i] = "unassigned"
-					}
-				}
-				s, err := eval.Score(truth, pred)
-				if err != nil {
-					return nil, fmt.Errorf("scheme %s: %w", sc, err)
-				}
-				ours = append(ours, s)
-
-				bp := eval.BaselineTFIDFKMeans(texts, k, seed)
-				bs := make([]string, len(bp))
-				for i, p := range bp {
-					bs[i] = strconv.Itoa(p)
-				}
-				if s, err = eval.Score(truth, bs); err != nil {
-					return nil, fmt.Errorf("scheme %s: %w", sc, err)
-				}
-				base = append(base, s)
-			}
-			rows = append(rows, mean(sc, label, MethodAftermath, len(rs), k, ours), mean(sc, label, MethodBaseline, len(rs), k, base))
-		}
+		rows = append(rows, r...)
 	}
 	return rows, nil
 }
 
-func mean(scheme, label, method string, n, k int, ss []eval.Scores) Row {
-	r := Row{Scheme: scheme, Label: label, Method: method, N: n, Labels: k}
-	for _, s := range ss {
-		r.Clusters += float64(s.Clusters)
-		r.NMI += s.NMI
-		r.ARI += s.ARI
-		r.Purity += s.Purity
+func evaluateScheme(sc string, rs []Record, opts Options) ([]Row, error) {
+	labels := []string{"category"}
+	for _, r := range rs {
+		if _, ok := r.Labels["category_fine"]; ok {
+			labels = append(labels, "category_fine")
+			break
+		}
 	}
-	d := float64(len(ss))
-	r.Clusters, r.NMI, r.ARI, r.Purity = r.Clusters/d, r.NMI/d, r.ARI/d, r.Purity/d
-	return r
+	items := make([]themes.Item, len(rs))
+	texts := make([]string, len(rs))
+	for i, r := range rs {
+		items[i] = themes.Item{ID: r.ID, Text: r.Text}
+		texts[i] = r.Text
+	}
+	folds := max(2, min(opts.Folds, len(rs)/2))
+	type perSeed struct {
+		grid     [][]string // per setting, per record
+		deflt    []string
+		clusters []int
+		defK     int
+		base     map[int][]string // k -> baseline prediction
+		fold     []int
+	}
+	runs := make([]perSeed, opts.Seeds)
+	cluster := func(o themes.Options) ([]string, int, error) {
+		res, err := themes.Cluster(items, nil, o)
+		if err != nil {
+			return nil, 0, fmt.Errorf("clustering: %w", err)
+		}
+		pred := make([]string, len(items))
+		for i, it := range items {
+			if pred[i] = res.Assignments[it.ID]; pred[i] == "" {
+				pred[i] = "unassigned"
+			}
+		}
+		return pred, len(res.Themes), nil
+	}
+	for s := range runs {
+		seed := uint64(s + 1)
+		run := perSeed{base: map[int][]string{}}
+		for _, g := range opts.Grid {
+			o := opts.Themes
+			o.Seed = seed
+			g.Apply(&o)
+			pred, k, err := cluster(o)
+			if err != nil {
+				return nil, err
+			}
+			run.grid = append(run.grid, pred)
+			run.clusters = append(run.clusters, k)
+		}
+		o := opts.Themes
+		o.Seed = seed
+		pred, k, err := cluster(o)
+		if err != nil {
+			return nil, err
+		}
+		run.deflt, run.defK = pred, k
+		rng := rand.New(rand.NewPCG(seed, 0xc0ffee))
+		perm := rng.Perm(len(rs))
+		run.fold = make([]int, len(rs))
+		for pos, i := range perm {
+			run.fold[i] = pos % folds
+		}
+		runs[s] = run
+	}
+	var rows []Row
+	for _, label := range labels {
+		truth := make([]string, len(rs))
+		values := map[string]bool{}
+		for i, r := range rs {
+			v, ok := r.Labels[label]
+			if !ok {
+				v = r.Labels["category"]
+			}
+			truth[i] = v
+			values[v] = true
+		}
+		k := len(values)
+		cv := Row{Scheme: sc, Label: label, Method: MethodCV, N: len(rs), Labels: k, Chosen: map[string]int{}}
+		def := Row{Scheme: sc, Label: label, Method: MethodDefaults, N: len(rs), Labels: k}
+		base := Row{Scheme: sc, Label: label, Method: MethodBaseline, N: len(rs), Labels: k}
+		var cvS, defS, baseS [3][]float64 // ARI, NMI, purity per seed
+		for s, run := range runs {
+			bp, ok := run.base[k]
+			if !ok {
+				for _, p := range eval.BaselineTFIDFKMeans(texts, k, uint64(s+1)) {
+					bp = append(bp, strconv.Itoa(p))
+				}
+				run.base[k] = bp
+			}
+			var cvF, defF, baseF [3]float64
+			for f := 0; f < folds; f++ {
+				var train, test []int
+				for i, fi := range run.fold {
+					if fi == f {
+						test = append(test, i)
+					} else {
+						train = append(train, i)
+					}
+				}
+				best, bestARI := 0, math.Inf(-1)
+				for g, pred := range run.grid {
+					a, err := eval.ARI(pick(truth, train), pick(pred, train))
+					if err != nil {
+						return nil, err
+					}
+					if a > bestARI {
+						best, bestARI = g, a
+					}
+				}
+				cv.Chosen[opts.Grid[best].Name]++
+				cv.Clusters += float64(run.clusters[best]) / float64(folds*len(runs))
+				for j, pred := range [][]string{run.grid[best], run.deflt, bp} {
+					score, err := eval.Score(pick(truth, test), pick(pred, test))
+					if err != nil {
+						return nil, err
+					}
+					acc := []*[3]float64{&cvF, &defF, &baseF}[j]
+					acc[0] += score.ARI / float64(folds)
+					acc[1] += score.NMI / float64(folds)
+					acc[2] += score.Purity / float64(folds)
+				}
+			}
+			for m := 0; m < 3; m++ {
+				cvS[m] = append(cvS[m], cvF[m])
+				defS[m] = append(defS[m], defF[m])
+				baseS[m] = append(baseS[m], baseF[m])
+			}
+			def.Clusters += float64(run.defK) / float64(len(runs))
+		}
+		base.Clusters = float64(k)
+		for _, x := range []struct {
+			r *Row
+			s [3][]float64
+		}{{&cv, cvS}, {&def, defS}, {&base, baseS}} {
+			x.r.ARI, x.r.NMI, x.r.Purity = summarize(x.s[0]), summarize(x.s[1]), summarize(x.s[2])
+		}
+		rows = append(rows, cv, def, base)
+	}
+	return rows, nil
 }
 
-// WriteMarkdown writes rows as a Markdown table.
-func WriteMarkdown(w io.Writer, rows []Row, seeds int) error {
-	if seeds <= 0 {
-		seeds = 5
+func pick(xs []string, idx []int) []string {
+	out := make([]string, len(idx))
+	for i, j := range idx {
+		out[i] = xs[j]
 	}
+	return out
+}
+
+// WriteMarkdown writes rows as a Markdown table: each score as the mean ±
+// standard deviation over the seeds, with the range.
+func WriteMarkdown(w io.Writer, rows []Row, seeds, folds int) error {
 	var b strings.Builder
-	fmt.Fprintf(&b, "| scheme / label | n | labels | method (mean of %d seeds) | clusters | NMI | ARI | purity |\n", seeds)
-	b.WriteString("|---|---|---|---|---|---|---|---|\n")
+	fmt.Fprintf(&b, "| scheme / label | n | labels | method (%d seeds x %d folds) | themes | ARI mean ± sd [min, max] | NMI mean ± sd | purity | settings chosen |\n", seeds, folds)
+	b.WriteString("|---|---|---|---|---|---|---|---|---|\n")
 	for _, r := range rows {
-		fmt.Fprintf(&b, "| %s / %s | %d | %d | %s | %.1f | %.3f | %.3f | %.3f |\n",
-			r.Scheme, r.Label, r.N, r.Labels, r.Method, r.Clusters, r.NMI, r.ARI, r.Purity)
+		fmt.Fprintf(&b, "| %s / %s | %d | %d | %s | %.1f | %.3f ± %.3f [%.3f, %.3f] | %.3f ± %.3f | %.3f | %s |\n",
+			r.Scheme, r.Label, r.N, r.Labels, r.Method, r.Clusters, r.ARI.Mean, r.ARI.SD, r.ARI.Min, r.ARI.Max,
+			r.NMI.Mean, r.NMI.SD, r.Purity.Mean, chosenText(r.Chosen))
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+func chosenText(m map[string]int) string {
+	if len(m) == 0 {
+		return ""
+	}
+	var total int
+	for _, n := range m {
+		total += n
+	}
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool {
+		if m[keys[i]] != m[keys[j]] {
+			return m[keys[i]] > m[keys[j]]
+		}
+		return keys[i] < keys[j]
+	})
+	var parts []string
+	for _, k := range keys[:min(3, len(keys))] {
+		parts = append(parts, fmt.Sprintf("%s (%.0f%%)", k, 100*float64(m[k])/float64(total)))
+	}
+	return strings.Join(parts, "; ")
 }

@@ -71,24 +71,43 @@ func labeledTopics(n int) []Record {
 func TestEvaluateRecoversDistinctCauses(t *testing.T) {
 	recs := labeledTopics(20)
 	recs[0].Labels["category_fine"] = recs[0].Labels["category"] + "/fine"
-	rows, err := Evaluate(recs, Options{Seeds: 2})
+	rows, err := Evaluate(recs, Options{Seeds: 3})
 	require.NoError(t, err)
-	require.Len(t, rows, 4, "category and category_fine, each with aftermath and the baseline")
-	require.Equal(t, []string{"category", "category", "category_fine", "category_fine"}, []string{rows[0].Label, rows[1].Label, rows[2].Label, rows[3].Label})
-	require.Equal(t, MethodAftermath, rows[0].Method)
-	require.Equal(t, MethodBaseline, rows[1].Method)
+	require.Len(t, rows, 6, "category and category_fine, each with CV, defaults and the baseline")
+	var got []string
+	for _, r := range rows {
+		got = append(got, r.Label+" "+r.Method)
+	}
+	require.Equal(t, []string{"category " + MethodCV, "category " + MethodDefaults, "category " + MethodBaseline,
+		"category_fine " + MethodCV, "category_fine " + MethodDefaults, "category_fine " + MethodBaseline}, got)
 	require.Equal(t, 60, rows[0].N)
 	require.Equal(t, 3, rows[0].Labels)
-	require.Equal(t, 4, rows[2].Labels, "category_fine falls back to category where a record has none")
-	require.Equal(t, 3.0, rows[1].Clusters, "the baseline is given the true k")
+	require.Equal(t, 4, rows[3].Labels, "category_fine falls back to category where a record has none")
+	require.Equal(t, 3.0, rows[2].Clusters, "the baseline is given the true k")
+	chosen := 0
+	for _, n := range rows[0].Chosen {
+		chosen += n
+	}
+	require.Equal(t, 3*5, chosen, "one choice per seed and fold")
 	// Every cluster holds one cause (the clustering may split a cause by
 	// its phrasings, which NMI forgives more than ARI).
-	require.GreaterOrEqual(t, rows[0].Purity, 0.95, "three causes with their own words: %+v", rows[0])
-	require.GreaterOrEqual(t, rows[0].NMI, 0.75, "three causes with their own words: %+v", rows[0])
+	require.GreaterOrEqual(t, rows[0].Purity.Mean, 0.95, "three causes with their own words: %+v", rows[0])
+	require.GreaterOrEqual(t, rows[0].NMI.Mean, 0.75, "three causes with their own words: %+v", rows[0])
+	require.LessOrEqual(t, rows[0].ARI.Min, rows[0].ARI.Mean)
+	require.GreaterOrEqual(t, rows[0].ARI.Max, rows[0].ARI.Mean)
 
 	var b bytes.Buffer
-	require.NoError(t, WriteMarkdown(&b, rows, 2))
-	require.Contains(t, b.String(), "| s / category | 60 | 3 | aftermath (k chosen) |")
+	require.NoError(t, WriteMarkdown(&b, rows, 3, 5))
+	require.Contains(t, b.String(), "| s / category | 60 | 3 | "+MethodCV+" |")
+}
+
+func TestSummarizeMeanAndSpread(t *testing.T) {
+	s := summarize([]float64{0.1, 0.2, 0.3, 0.4})
+	require.InDelta(t, 0.25, s.Mean, 1e-12)
+	require.InDelta(t, 0.1290994, s.SD, 1e-6, "sample standard deviation")
+	require.Equal(t, 0.1, s.Min)
+	require.Equal(t, 0.4, s.Max)
+	require.Equal(t, Summary{Mean: 0.5, Min: 0.5, Max: 0.5}, summarize([]float64{0.5}))
 }
 
 func TestEvaluateNeedsTwoRecordsPerScheme(t *testing.T) {

@@ -1,0 +1,283 @@
+package themes
+
+import (
+	"regexp"
+	"sort"
+	"strings"
+)
+
+// Cause classes. The taxonomy follows the root-cause categories of two
+// published studies of production incidents in large cloud services: Li et
+// al., "Going through the Life Cycle of Faults in Clouds" (ISSRE 2022: software
+// bugs with config, code-change, incompatibility, ... sub-kinds; hardware
+// failures; insufficient resource; excessive flow; third-party failures;
+// component removal) and Ghosh et al., "How to Fight Production Incidents?"
+// (SoCC 2022: code bugs, configuration, deployment, dependency, infrastructure,
+// data, auth/certificates). A class names the cause mechanism, not the
+// component where it showed: a router's software bug is a code bug, a router
+// misconfiguration is configuration, a router's failed line card is hardware.
+// EVALUATION.md documents the classes and the mapping from the ISSRE labels.
+const (
+	ClassCodeBug      = "code bug"                    // a defect in the software's logic
+	ClassConfig       = "configuration"               // a setting, flag or rule with a wrong value
+	ClassDeployment   = "deployment"                  // a change rolled out (release, update, upgrade) broke it
+	ClassCapacity     = "capacity and load"           // demand beyond capacity, exhausted resources
+	ClassDependency   = "dependency or third party"   // a vendor, provider or upstream service failed
+	ClassHardware     = "hardware and infrastructure" // physical equipment, power, cooling, facility
+	ClassNetwork      = "network"                     // routing, DNS, connectivity, partitions
+	ClassData         = "data"                        // corrupt, inconsistent or malformed data, schema
+	ClassSecurity     = "security"                    // credentials, certificates, permissions, attacks
+	ClassProcess      = "process"                     // human or operational procedure: manual step, removal
+	ClassUnclassified = "unclassified"                // no cause mechanism found, or not yet known
+)
+
+// Classes lists the cause classes in a fixed order (unclassified last).
+var Classes = []string{ClassCodeBug, ClassConfig, ClassDeployment, ClassCapacity, ClassDependency,
+	ClassHardware, ClassNetwork, ClassData, ClassSecurity, ClassProcess, ClassUnclassified}
+
+// Cause is the cause class of one factor text and the sentence that decided it.
+type Cause struct {
+	Class string
+	// Evidence is the sentence that weighed most for the class; Start and
+	// End are its byte offsets in the text. Empty for unclassified without
+	// an unknown-cause statement.
+	Evidence   string
+	Start, End int
+	// Unknown is set when the text says the cause is not yet known (under
+	// investigation) and names no mechanism; Class is then unclassified.
+	Unknown bool
+	// Cue is the mechanism phrase of the decisive match, for labels.
+	Cue string
+}
+
+// cue is one pattern of a class. weight 3 is a cause mechanism ("misconfigured",
+// "fiber cut", "surge in traffic"), 1 a component or context noun that only
+// hints ("router", "database"); phrase is how a lead would name the mechanism.
+type cue struct {
+	re     *regexp.Regexp
+	class  string
+	weight float64
+	phrase string
+}
+
+// causeCues are written from SRE practice (incident-analysis guides, the
+// categories of the two studies), not fitted to a labeled set. Each line:
+// class | weight | phrase | regular expression over lowercase text.
+const causeCueTable = `
+configuration|3|configuration changed without validation|\b(misconfigur\w*|mis-configur\w*|configuration (change|update|error|push|issue|mistake|drift)s?|config (change|push|update|error)s?|(incorrect|invalid|wrong|bad|erroneous|faulty|malformed|improper|inconsistent|incorrectly configured|misconfigured) (\w+ )?(configuration|config|setting|value|parameter|rule|limit|threshold|flag)s?|(configuration|config|setting)s? (was|were|had been) (changed|set|updated|modified|applied|pushed))\b
+configuration|3|feature flag turned on|\b(feature flags?|flag (was|were) (flipped|enabled|turned on|changed))\b
+configuration|3|typo in a setting|\b(typos?|typographical error)\b
+configuration|1|configuration|\b(configuration|config|settings?|parameters?)\b
+deployment|3|a change rolled out broke it|\b((recent|new|faulty|bad|problematic) (deployment|release|rollout|roll-out|build|version|update|code change|change)s?|(deployment|rollout|release|update|upgrade) (of|to) (a |the )?(new|updated)|(was|were|had been) (deployed|rolled out|released)|code (change|push|deployment)s?|software (update|upgrade|release|rollout|deployment)s?|platform (update|upgrade)s?)\b
+deployment|2|a change rolled out broke it|\b(deployments?|rollouts?|roll-outs?|upgrades?|canary|hotfix|release)\b
+code-bug|3|a software bug|\b(bugs?|regressions?|software (issue|error|defect|flaw|fault|problem)s?|code (defect|issue|error|flaw|bug)s?|race conditions?|deadlocks?|null pointer|unhandled|uncaught|exceptions?|edge cases?|corner cases?|memory leaks?|infinite loop|logic (error|flaw|issue)s?|latent (issue|defect|bug)|incompatib\w+|not (backward|backwards) compatible|error handling|retry logic|programming error|defective code|software (failure|crash)|crash(ed|es)? (due to|because of) a (bug|defect))\b
+code-bug|1|a software fault|\b(crash(ed|es|ing)?|panic(ked|s)?|segfault|assertion|stack overflow)\b
+capacity-load|3|load beyond capacity|\b((increase|surge|spike|jump|rise|growth|burst|influx) (in|of) (traffic|load|requests?|demand|usage|connections|calls|volume|utilization)|(high|higher|heavy|heavier|excessive|elevated|unexpected|unprecedented|unusual|increased|significant) (cpu|memory|load|traffic|utilization|usage|request rate|demand|volume|resource (usage|utilization|consumption))|(resource|capacity|memory|cpu|disk|thread|connection|port)s? (exhaustion|exhausted|starvation|pressure|limits?)|exhaust(ed|ion)|overload\w*|over-load\w*|out of (memory|capacity|disk space)|insufficient (capacity|resources?|memory|headroom)|lack of (capacity|resources)|capacity (limit|constraint|issue|shortage)s?|(reached|exceeded|hit) (an? |the |its |their )?(operational |capacity |resource )?(threshold|limit|capacity|quota)s?|throttl\w+|thundering herd|retry storms?|load imbalance|hot ?spot|contention|saturat\w+|(connection|thread) pools?|larger than normal|heavier than normal|more quickly than normal|denial of service|ddos)\b
+capacity-load|1|load beyond capacity|\b(capacity|utilization|load|cpu|memory|quota)\b
+dependency|3|a third party failed|\b(third[- ]party|3rd[- ]party|vendors?|(upstream|external|internet|network|cloud|dns|cdn) (service |transit )?providers?|isps?|suppliers?|partner (service|network)s?|external dependenc\w+|upstream dependenc\w+|provider'?s)\b
+dependency|1|a dependency failed|\b(dependenc\w+|upstream)\b
+hardware-infra|3|hardware or facility failure|\b(hardware (failure|fault|error|issue|problem|malfunction)s?|(power|utility|electrical) (outage|failure|loss|disruption|event|fault|interruption|supply)s?|utility power|lost power|loss of power|power (was )?lost|generators?|transformers?|ups|uninterruptible power|voltage|lightning|storms?|severe weather|flood\w*|hurricane|earthquake|fire|cooling|chillers?|overheat\w*|temperatures?|humidity|thermal|(fiber|fibre)( optic)?( cable)?s? (cut|damage|break)|(fiber|fibre) (cut|damage|break)s?|cable (cut|damage)|(line card|power supply|disk|drive|nic|network card|memory module|hard drive|ssd|optic|transceiver)s? (failure|failed|fault|malfunction)s?|fail(ed|ure of) (a |an |the )?(line card|power supply|disk|drive|optic|transceiver|memory module|hard drive|ssd|physical)|faulty (hardware|device|component|cable|optic)s?|physical (network |infrastructure |hardware )?(damage|failure|issue|links?|infrastructure)|datacenter control system)\b
+hardware-infra|1|hardware or facility failure|\b(hardware|data ?cent(er|re)s?|facility|facilities|rack|racks|firmware|fiber|fibre|physical|host nodes?)\b
+network|3|network routing or connectivity failure|\b(bgp|route (leak|withdraw\w*|advertis\w*|table)s?|routing (change|issue|error|problem|table|loop|calculation)s?|(network|connectivity) (partition|congestion|loss|issue|problem|failure|disruption|change|event|instability|flap\w*)s?|packet (loss|drop)s?|dropped packets|dns (resolution|failure|issue|error|misconfiguration)s?|name resolution|peering|partitioned|split brain|network (device|link)s? (became|was|were) (congested|unreachable))\b
+network|1|network|\b(network\w*|routers?|switch(es)?|dns|load balancers?|firewalls?|links?|connectivity|latency|tcp|vpn|gateway)\b
+data|3|bad data|\b(data (corruption|loss|inconsistenc\w+)|corrupt\w*|inconsistent (data|state|metadata)|malformed (data|input|payload|record|request)s?|invalid (data|input|record|payload)s?|schema (change|migration|mismatch)s?|data migration|bad data|stale (data|metadata|cache)|replication (lag|delay|inconsistenc\w+|error)s?|metadata (corruption|inconsistenc\w+))\b
+data|1|data|\b(schema|metadata|replication|database|storage|records?|tables?|query|queries)\b
+security|3|credentials or certificates failed|\b((certificate|cert|credential|key|token|secret|password)s?\b[^.;]{0,40}?\b(expir\w+|rotation|revoked|leak\w*)|expired (certificate|cert|credential|key|token|secret|password)s?|(authentication|authorization|auth) (failure|error|issue|token)s?|permissions? (change|issue|error)s?|access (control|denied|revoked)|vulnerabilit\w+|malicious|attack\w*|security (update|patch|incident|issue)s?)\b
+security|1|security|\b(certificates?|credentials?|secrets?|permissions?|authentication|security)\b
+process|3|an operational step went wrong|\b(human error|operator error|manual (error|step|change|intervention|operation|process)s?|manually|(inadvertently|accidentally|mistakenly|unintentionally|erroneously) (removed|deleted|disabled|shut|stopped|changed|applied|executed|ran|run|took|taken|decommissioned)|removed in error|by mistake|(maintenance|operational) (activity|activities|procedure|operation|error|task|event|workflow)s?|method of procedure|runbooks?|playbooks?|standard operating procedure|(was|were) (not followed|skipped)|decommission\w*|removal of|(script|command|tool)s? (ran|was run|was executed|removed|deleted))\b
+process|1|an operational step went wrong|\b(maintenance|procedure|operator|engineer (ran|executed|removed|deleted))\b
+`
+
+// unknownCue marks statements that the cause is not yet known.
+var unknownCue = regexp.MustCompile(`\b(investigating (the )?(full |underlying |exact |preliminary )?(root )?cause|(root )?cause (is|was|remains|has) (not yet|yet to be|still being|currently being|being|not been) (known|understood|determined|identified|investigated|confirmed)|(root )?cause (is |remains )?(unknown|under investigation|not yet known)|under investigation|not yet (known|understood|determined|clear)|continu\w+ to investigate|investigation is ongoing|investigation (is )?(still )?in progress|preliminary root cause|yet to be determined|no root cause)\b`)
+
+// boilerplate are the stock openings of cloud-provider postmortems: they
+// say who found the cause, not what it was, and are stripped before
+// classifying and clustering.
+var boilerplate = regexp.MustCompile(`(?i)\b((summary )?root cause( analysis)?( and mitigation)?\s*:|(after|upon|following|during) (a |an |the |our |further |initial |preliminary |an initial |a preliminary |thorough )*(investigation|analysis|review)s?,?|(our |the )?engineers? (have |had )?(quickly |subsequently |later |then |initially )?(identified|determined|found|discovered|observed|established|confirmed|detected|noticed|investigated|were (able to )?(identify|determine))( that)?|we (have |had )?(identified|determined|found|discovered|observed|established|confirmed|detected|noticed|believe)( that)?|(was|has been|have been|were) (identified|determined|found) (as|to be) (the|a) (potential|possible|likely|probable|preliminary|underlying)?\s*(root |underlying )?cause|as (the|a) (potential|possible|likely|probable|preliminary|underlying)\s*(root |underlying )?cause|it was (determined|identified|found|discovered) that)`)
+
+// causalAfter marks a connective after which the cause is named ("... due
+// to X"); causalBefore a verb before which it is ("X caused ...").
+var (
+	causalAfter  = regexp.MustCompile(`\b(due to|caused by|because( of)?|triggered by|as a result of|resulted from|resulting from|attributed to|stemm(ed|ing) from|originated (from|in)|root cause (was|is)|traced (back )?to|the result of|the cause (was|is))\b`)
+	causalBefore = regexp.MustCompile(`\b(caus(ed|es|ing)|led to|lead to|leads to|resulted in|results in|triggered|introduced|broke|prevented|made|forced|stopped)\b`)
+	sentenceEnd  = regexp.MustCompile(`[.!?;]+(\s+|$)|\n+`)
+)
+
+// classKeys maps the table's class keys to the class names.
+var classKeys = map[string]string{
+	"configuration": ClassConfig, "deployment": ClassDeployment, "code-bug": ClassCodeBug,
+	"capacity-load": ClassCapacity, "dependency": ClassDependency, "hardware-infra": ClassHardware,
+	"network": ClassNetwork, "data": ClassData, "security": ClassSecurity, "process": ClassProcess,
+}
+
+// Classifier assigns cause classes. It is read-only once built and safe for
+// concurrent use.
+type Classifier struct {
+	cues []cue
+}
+
+// NewClassifier compiles the cue table.
+func NewClassifier() *Classifier {
+	c := &Classifier{}
+	for _, line := range strings.Split(causeCueTable, "\n") {
+		parts := strings.SplitN(strings.TrimSpace(line), "|", 4)
+		if len(parts) != 4 {
+			continue
+		}
+		w := 1.0
+		switch parts[1] {
+		case "2":
+			w = 2
+		case "3":
+			w = 3
+		}
+		c.cues = append(c.cues, cue{re: regexp.MustCompile(parts[3]), class: classKeys[parts[0]], weight: w, phrase: parts[2]})
+	}
+	return c
+}
+
+// hintShare is the weight of a component or context hint (a weight-1 or
+// weight-2 cue) next to a mechanism: the cause mechanism is weighed above the
+// component where it showed.
+const hintShare = 0.3
+
+// minClassScore is the least total weight that names a class: one
+// mechanism cue, or component hints in several sentences.
+const minClassScore = 1
+
+// StripBoilerplate removes the stock investigation phrases of provider
+// postmortems ("engineers identified ...", "... as the potential root
+// cause"), keeping the offsets of the rest aligned by blanking them out.
+func StripBoilerplate(text string) string {
+	return boilerplate.ReplaceAllStringFunc(text, func(m string) string { return strings.Repeat(" ", len(m)) })
+}
+
+type span struct{ start, end int }
+
+func sentences(text string) []span {
+	var out []span
+	start := 0
+	for _, m := range sentenceEnd.FindAllStringIndex(text, -1) {
+		if m[0] > start {
+			out = append(out, span{start, m[0]})
+		}
+		start = m[1]
+	}
+	if start < len(text) {
+		out = append(out, span{start, len(text)})
+	}
+	return out
+}
+
+// Classify returns the cause class of a factor text. Each sentence is
+// scanned for the cues of every class; a cue on the cause side of a causal
+// connective ("due to X", "X caused") counts double and one on the effect
+// side counts 0.6, so the mechanism outweighs the symptom and the component
+// it hit. The class with the highest total wins if it reaches
+// minClassScore; its evidence is the sentence that gave it the most. A
+// text that says its cause is not yet known and names no mechanism cue is
+// unclassified and marked Unknown.
+func (c *Classifier) Classify(text string) Cause {
+	lower := strings.ToLower(StripBoilerplate(text))
+	type best struct {
+		w   float64
+		sp  span
+		cue string
+	}
+	score := map[string]float64{}
+	top := map[string]*best{}
+	mechanism := false
+	var unknownSpan *span
+	for _, sp := range sentences(lower) {
+		s := lower[sp.start:sp.end]
+		if unknownSpan == nil && unknownCue.MatchString(s) {
+			u := sp
+			unknownSpan = &u
+		}
+		after := -1
+		if m := causalAfter.FindStringIndex(s); m != nil {
+			after = m[1]
+		}
+		before := -1
+		if after < 0 {
+			if m := causalBefore.FindStringIndex(s); m != nil {
+				before = m[0]
+			}
+		}
+		// Per class and sentence: the strongest mechanism match, plus a
+		// little for each further match, so a long text that names a
+		// component many times does not outweigh one mechanism.
+		mech := map[string]float64{}
+		hint := map[string]float64{}
+		extra := map[string]float64{}
+		perCue := map[string]string{}
+		for _, cu := range c.cues {
+			for _, m := range cu.re.FindAllStringIndex(s, -1) {
+				w := cu.weight
+				switch {
+				case after >= 0 && m[0] >= after, before >= 0 && m[1] <= before:
+					w *= 2
+				case after >= 0 || before >= 0:
+					w *= 0.6
+				}
+				if cu.weight < 3 {
+					if w > hint[cu.class] {
+						extra[cu.class] += hint[cu.class] * 0.1
+						hint[cu.class] = w
+						if mech[cu.class] == 0 {
+							perCue[cu.class] = cu.phrase
+						}
+					}
+					continue
+				}
+				mechanism = true
+				if w > mech[cu.class] {
+					extra[cu.class] += mech[cu.class] * 0.25
+					mech[cu.class] = w
+					perCue[cu.class] = cu.phrase
+				} else {
+					extra[cu.class] += w * 0.25
+				}
+			}
+		}
+		for cl, ph := range perCue {
+			w := mech[cl] + extra[cl] + hintShare*hint[cl]
+			score[cl] += w
+			if b := top[cl]; b == nil || w > b.w {
+				top[cl] = &best{w: w, sp: sp, cue: ph}
+			}
+		}
+	}
+	classes := make([]string, 0, len(score))
+	for cl := range score {
+		classes = append(classes, cl)
+	}
+	sort.Slice(classes, func(i, j int) bool {
+		if score[classes[i]] != score[classes[j]] {
+			return score[classes[i]] > score[classes[j]]
+		}
+		return classOrder(classes[i]) < classOrder(classes[j])
+	})
+	if unknownSpan != nil && !mechanism {
+		return Cause{Class: ClassUnclassified, Unknown: true, Start: unknownSpan.start, End: unknownSpan.end,
+			Evidence: strings.TrimSpace(text[unknownSpan.start:unknownSpan.end]), Cue: "cause not yet known"}
+	}
+	if len(classes) == 0 || score[classes[0]] < minClassScore {
+		return Cause{Class: ClassUnclassified}
+	}
+	b := top[classes[0]]
+	ev := text[b.sp.start:b.sp.end]
+	lead := len(ev) - len(strings.TrimLeft(ev, " \t\r\n"))
+	ev = strings.TrimSpace(ev)
+	return Cause{Class: classes[0], Evidence: ev, Start: b.sp.start + lead, End: b.sp.start + lead + len(ev), Cue: b.cue}
+}
+
+func classOrder(cl string) int {
+	for i, c := range Classes {
+		if c == cl {
+			return i
+		}
+	}
+	return len(Classes)
+}

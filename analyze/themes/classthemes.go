@@ -1,0 +1,184 @@
+package themes
+
+import (
+	"sort"
+	"strings"
+)
+
+// Granularities of the themes formed from cause classes.
+const (
+	LevelClass = "class" // one theme per cause class
+	LevelGroup = "group" // one theme per group of classes (classGroups)
+)
+
+// otherCauses is the partition key of factors without a class and of
+// classes too small for a theme of their own.
+const otherCauses = "other causes"
+
+// classGroups groups the cause classes as the top level of Li et al.'s
+// ISSRE 2022 taxonomy does: software bugs there include configuration and
+// code-change faults; hardware failures include the physical network.
+var classGroups = map[string]string{
+	ClassCodeBug:    groupSoftware,
+	ClassConfig:     groupSoftware,
+	ClassDeployment: groupSoftware,
+	ClassCapacity:   ClassCapacity,
+	ClassHardware:   groupInfra,
+	ClassNetwork:    groupInfra,
+	ClassDependency: ClassDependency,
+	ClassData:       ClassData,
+	ClassSecurity:   ClassSecurity,
+	ClassProcess:    ClassProcess,
+}
+
+const (
+	groupSoftware = "software changes and defects"
+	groupInfra    = "infrastructure and network failures"
+)
+
+// GroupOf returns the group of a cause class (the class itself when it
+// forms a group alone; "" for unclassified).
+func GroupOf(class string) string { return classGroups[class] }
+
+// classPartition forms one cluster per cause class (or group of classes,
+// opts.ClassLevel) of the documents; keys holds each document's class. A
+// class or group with fewer than opts.ClassMinShare of the documents (or
+// fewer than 2) joins the other-causes cluster with the unclassified ones.
+// Centroids are the normalized means of the members.
+func classPartition(docs []sparse, dim int, keys []string, opts Options) clustering {
+	part := make([]string, len(docs))
+	count := map[string]int{}
+	for i, k := range keys {
+		p := otherCauses
+		if k != ClassUnclassified && k != "" {
+			p = k
+			if opts.ClassLevel == LevelGroup {
+				p = classGroups[k]
+			}
+		}
+		part[i] = p
+		count[p]++
+	}
+	minN := max(2, int(opts.ClassMinShare*float64(len(docs))+0.999999))
+	for i, p := range part {
+		if count[p] < minN {
+			part[i] = otherCauses
+		}
+	}
+	var names []string
+	index := map[string]int{}
+	for _, p := range part {
+		if _, ok := index[p]; !ok {
+			index[p] = 0
+			names = append(names, p)
+		}
+	}
+	sort.Strings(names)
+	for i, n := range names {
+		index[n] = i
+	}
+	c := clustering{k: len(names), assign: make([]int, len(docs)), centroids: make([][]float32, len(names))}
+	for i := range c.centroids {
+		c.centroids[i] = make([]float32, dim)
+	}
+	for i, d := range docs {
+		a := index[part[i]]
+		c.assign[i] = a
+		for j, id := range d.idx {
+			c.centroids[a][id] += d.val[j]
+		}
+	}
+	for _, ctr := range c.centroids {
+		normalize(ctr)
+	}
+	for i, d := range docs {
+		c.objective += float64(d.dotDense(c.centroids[c.assign[i]]))
+	}
+	return c
+}
+
+// groupPhrase names a group theme.
+var groupPhrase = map[string]string{
+	groupSoftware:   "software changes and defects",
+	groupInfra:      "infrastructure and network failures",
+	ClassCapacity:   "load beyond capacity",
+	ClassDependency: "a third party failed",
+	ClassData:       "bad data",
+	ClassSecurity:   "credentials or certificates failed",
+	ClassProcess:    "an operational step went wrong",
+}
+
+// nameThemes sets each theme's cause class and its label: the mechanism
+// phrase most of the members of its main class share ("configuration
+// changed without validation"); for themes formed from groups of classes,
+// the group's name and its most common mechanism ("software changes and
+// defects, mostly configuration changed without validation"). When several
+// themes would carry the same label, each adds its most characteristic
+// terms. A theme whose members mostly have no class is "other causes" with
+// its top terms.
+func nameThemes(clusters []*draft, causes map[string]Cause, groups bool) {
+	for _, d := range clusters {
+		classN := map[string]int{}
+		for _, m := range d.members {
+			classN[causes[m].Class]++
+		}
+		cls := keysByCount(classN)
+		main := cls[0]
+		if main == ClassUnclassified && len(cls) > 1 && classN[cls[1]]*3 >= len(d.members) {
+			main = cls[1]
+		}
+		d.theme.Class = main
+		d.theme.ClassShare = float64(classN[main]) / float64(len(d.members))
+		if main == ClassUnclassified || d.theme.ClassShare < 0.25 {
+			d.theme.Label = otherCauses + ": " + d.theme.Label
+			continue
+		}
+		cueN := map[string]int{}
+		for _, m := range d.members {
+			if c := causes[m]; c.Class == main && c.Cue != "" {
+				cueN[c.Cue]++
+			}
+		}
+		phrase := keysByCount(cueN)[0]
+		if phrase == "" {
+			phrase = main
+		}
+		d.theme.Label = phrase
+		if g := classGroups[main]; groups && g != "" && g != main {
+			d.theme.Label = groupPhrase[g] + ", mostly " + phrase
+		}
+	}
+	byLabel := map[string][]*draft{}
+	for _, d := range clusters {
+		byLabel[d.theme.Label] = append(byLabel[d.theme.Label], d)
+	}
+	for _, ds := range byLabel {
+		if len(ds) < 2 {
+			continue
+		}
+		for _, d := range ds {
+			if len(d.theme.TopTerms) > 0 {
+				d.theme.Label += ": " + strings.Join(d.theme.TopTerms[:min(2, len(d.theme.TopTerms))], ", ")
+			}
+		}
+	}
+}
+
+// keysByCount returns the keys of m, most counted first (ties by key); it
+// returns [""] for an empty map.
+func keysByCount(m map[string]int) []string {
+	if len(m) == 0 {
+		return []string{""}
+	}
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool {
+		if m[keys[i]] != m[keys[j]] {
+			return m[keys[i]] > m[keys[j]]
+		}
+		return keys[i] < keys[j]
+	})
+	return keys
+}
