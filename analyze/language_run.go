@@ -1,12 +1,12 @@
 package analyze
 
 import (
-	"errors"
+	"context"
+	"fmt"
 	"log/slog"
-	"runtime"
 	"sort"
 	"strconv"
-	"sync"
+	"strings"
 	"time"
 
 	"github.com/aftermath-sre/aftermath/analyze/internal/calc"
@@ -19,39 +19,110 @@ type textFinding struct {
 	f       language.Finding
 }
 
-// analyzeLanguage checks every postmortem's prose and every action item.
-func analyzeLanguage(log *slog.Logger, d *dataset, ps calc.Periods, names []string, maxPerMonth int) ([]store.Result, []store.AnalysisItem, error) {
+// Per-text analyzers of the language checks: their results are stored by
+// text (see perText), so a run checks only new and changed texts.
+const (
+	textAnalyzerBlame  = "language-blame"
+	textAnalyzerAction = "language-action"
+)
+
+// analyzeLanguage checks the prose of every postmortem and every action item
+// created within the reported periods (older texts count in no period).
+func analyzeLanguage(ctx context.Context, log *slog.Logger, st *store.Store, d *dataset, ps calc.Periods, names []string,
+	maxPerMonth int) ([]store.Result, []store.AnalysisItem, textCacheStats, error) {
+	var stats textCacheStats
 	checker := language.NewChecker(language.BlameOptions{Names: names})
-	pmFindings := make([][]textFinding, len(d.postmortems))
-	itemFindings := make([][]language.Finding, len(d.items))
-	// Only texts created within the reported periods count; checking
-	// older ones would be wasted work.
 	start := ps.Start()
-	workers := max(1, runtime.GOMAXPROCS(0))
-	var wg sync.WaitGroup
-	errs := make([]error, workers)
-	for w := 0; w < workers; w++ {
-		wg.Add(1)
-		go func(w int) {
-			defer wg.Done()
-			errs[w] = protect(log, AnalysisLanguage, func() error {
-				for i := w; i < len(d.postmortems); i += workers {
-					if pm := &d.postmortems[i]; !pm.CreatedAt.Before(start) {
-						pmFindings[i] = checkPostmortem(checker, pm)
-					}
-				}
-				for i := w; i < len(d.items); i += workers {
-					if a := &d.items[i]; !a.CreatedAt.Before(start) {
-						itemFindings[i] = checker.CheckActionItem(a.Summary, a.AssigneeID != "", !a.DueDate.IsZero())
-					}
-				}
-				return nil
-			})
-		}(w)
+	// Which people are known changes what blame finds, so it is part of the
+	// version under which blame results are stored.
+	blameVersion := language.Version + "+names:" + store.TextHash(strings.Join(names, "\x00"))
+	prose, err := st.ProseTexts(ctx, textAnalyzerBlame, blameVersion, start)
+	if err != nil {
+		return nil, nil, stats, err
 	}
-	wg.Wait()
-	if err := errors.Join(errs...); err != nil {
-		return nil, nil, err
+	hashes := make([]string, len(prose))
+	texts := map[string]string{}
+	for i, p := range prose {
+		hashes[i] = p.Hash
+		if p.Text != "" {
+			texts[p.Hash] = p.Text
+		}
+	}
+	blame, bs, err := perText(ctx, log, st, textAnalyzerBlame, blameVersion, hashes, texts, checker.CheckBlame, noFindings)
+	if err != nil {
+		return nil, nil, stats, err
+	}
+	texts, hashes = nil, nil
+
+	type actionText struct {
+		Summary         string
+		HasOwner, HasDue bool
+	}
+	itemHash := make([]string, len(d.items))
+	actionTexts := map[string]string{}
+	actionInput := map[string]actionText{}
+	for i := range d.items {
+		if a := &d.items[i]; !a.CreatedAt.Before(start) {
+			in := actionText{a.Summary, a.AssigneeID != "", !a.DueDate.IsZero()}
+			h := store.TextHash(fmt.Sprintf("%s\x00owner=%t\x00due=%t", in.Summary, in.HasOwner, in.HasDue))
+			itemHash[i] = h
+			actionTexts[h] = h
+			actionInput[h] = in
+		}
+	}
+	var itemHashes []string
+	for _, h := range itemHash {
+		if h != "" {
+			itemHashes = append(itemHashes, h)
+		}
+	}
+	actionFindings, as, err := perText(ctx, log, st, textAnalyzerAction, language.Version, itemHashes, actionTexts,
+		func(h string) []language.Finding {
+			in := actionInput[h]
+			return checker.CheckActionItem(in.Summary, in.HasOwner, in.HasDue)
+		}, noFindings)
+	if err != nil {
+		return nil, nil, stats, err
+	}
+	stats = textCacheStats{Texts: bs.Texts + as.Texts, Analyzed: bs.Analyzed + as.Analyzed}
+
+	// Each postmortem's findings, its sections in document order, then its
+	// factors by ordinal.
+	order := map[string]int{}
+	for i, s := range store.ProseSections {
+		order[s] = i
+	}
+	sort.Slice(prose, func(i, j int) bool {
+		a, b := prose[i], prose[j]
+		if a.PostmortemKey != b.PostmortemKey {
+			return a.PostmortemKey < b.PostmortemKey
+		}
+		if a.Section != b.Section {
+			return sectionRank(order, a.Section) < sectionRank(order, b.Section)
+		}
+		return a.Ordinal < b.Ordinal
+	})
+	byKey := map[string][]textFinding{}
+	for _, p := range prose {
+		for _, f := range blame[p.Hash] {
+			sec := p.Section
+			if sec == "factor" {
+				sec = "factor " + strconv.Itoa(p.Ordinal)
+			}
+			byKey[p.PostmortemKey] = append(byKey[p.PostmortemKey], textFinding{sec, f})
+		}
+	}
+	pmFindings := make([][]textFinding, len(d.postmortems))
+	for i := range d.postmortems {
+		if pm := &d.postmortems[i]; !pm.CreatedAt.Before(start) {
+			pmFindings[i] = byKey[pm.Key]
+		}
+	}
+	itemFindings := make([][]language.Finding, len(d.items))
+	for i, h := range itemHash {
+		if h != "" {
+			itemFindings[i] = actionFindings[h]
+		}
 	}
 
 	s := calc.Sink{Analysis: AnalysisLanguage}
@@ -154,26 +225,17 @@ func analyzeLanguage(log *slog.Logger, d *dataset, ps calc.Periods, names []stri
 			out = append(out, c.item)
 		}
 	}
-	return s.Results, out, nil
+	return s.Results, out, stats, nil
 }
 
-func checkPostmortem(c *language.Checker, pm *store.Postmortem) []textFinding {
-	var out []textFinding
-	for _, sec := range []struct{ name, text string }{
-		{"summary", pm.Summary}, {"impact", pm.Impact}, {"detection", pm.Detection}, {"went_well", pm.WentWell},
-		{"went_poorly", pm.WentPoorly}, {"lucky", pm.Lucky}, {"lessons", pm.Lessons},
-	} {
-		for _, f := range c.CheckBlame(sec.text) {
-			out = append(out, textFinding{sec.name, f})
-		}
+func noFindings(fs []language.Finding) bool { return len(fs) == 0 }
+
+// sectionRank orders prose sections as the template does, factors last.
+func sectionRank(order map[string]int, section string) int {
+	if r, ok := order[section]; ok {
+		return r
 	}
-	for _, f := range pm.Factors {
-		sec := "factor " + strconv.Itoa(f.Ordinal)
-		for _, x := range c.CheckBlame(f.Text) {
-			out = append(out, textFinding{sec, x})
-		}
-	}
-	return out
+	return len(order)
 }
 
 func findingItem(month, subject, key, team, service, title, url string, f textFinding) store.AnalysisItem {

@@ -60,7 +60,7 @@ func load(ctx context.Context, log *slog.Logger, st *store.Store, textsSince tim
 		p.Team = team.name(p.Team)
 		idx[p.Key] = i
 		if x, ok := texts[p.Key]; ok {
-			p.Summary, p.Impact, p.Detection, p.WentWell, p.WentPoorly, p.Lucky, p.Lessons = x.summary, x.impact, x.detection, x.wentWell, x.wentPoorly, x.lucky, x.lessons
+			p.Lucky, p.Lessons = x.lucky, x.lessons
 		}
 	}
 	for _, f := range factors {
@@ -141,11 +141,13 @@ incident_ids, action_item_keys, created_at, published_at, sections, missing_sect
 	return out, nil
 }
 
-type pmTexts struct{ summary, impact, detection, wentWell, wentPoorly, lucky, lessons string }
+// pmTexts is the prose a run quotes (the digest's highlights); the language
+// checks read prose through the store's per-text results instead.
+type pmTexts struct{ lucky, lessons string }
 
 func loadPostmortemTexts(ctx context.Context, st *store.Store, since time.Time) (map[string]pmTexts, error) {
-	rows, err := st.Conn().Query(ctx, `SELECT key, summary, impact, detection, went_well, went_poorly, lucky, lessons FROM `+
-		st.Table("postmortems")+" FINAL WHERE created_at >= ? OR published_at >= ?", since.UTC().Truncate(time.Second), since.UTC().Truncate(time.Second))
+	rows, err := st.Conn().Query(ctx, `SELECT key, lucky, lessons FROM `+
+		st.Table("postmortems")+" FINAL WHERE published_at >= ?", since.UTC().Truncate(time.Second))
 	if err != nil {
 		return nil, fmt.Errorf("query postmortem texts: %w", err)
 	}
@@ -154,7 +156,7 @@ func loadPostmortemTexts(ctx context.Context, st *store.Store, since time.Time) 
 	for rows.Next() {
 		var k string
 		var x pmTexts
-		if err := rows.Scan(&k, &x.summary, &x.impact, &x.detection, &x.wentWell, &x.wentPoorly, &x.lucky, &x.lessons); err != nil {
+		if err := rows.Scan(&k, &x.lucky, &x.lessons); err != nil {
 			return nil, fmt.Errorf("scan postmortem texts: %w", err)
 		}
 		out[k] = x

@@ -138,6 +138,9 @@ type RunSummary struct {
 	Themes                int
 	ThemeChanges          []themes.Change
 	Durations             map[string]time.Duration // by analysis, plus "load" and "write"
+	// TextsChecked are the distinct texts the language checks covered, of
+	// which TextsAnalyzed were new or changed; the rest had stored results.
+	TextsChecked, TextsAnalyzed int
 }
 
 // Run computes every analysis from the stored rows as of opts.Now and writes
@@ -231,10 +234,11 @@ func Run(ctx context.Context, st *store.Store, opts Options) (RunSummary, error)
 		if err != nil {
 			return err
 		}
-		r, it, err := analyzeLanguage(log, d, ps, names, opts.MaxFindingsPerMonth)
+		r, it, tc, err := analyzeLanguage(ctx, log, st, d, ps, names, opts.MaxFindingsPerMonth)
 		if err != nil {
 			return err
 		}
+		sum.TextsChecked, sum.TextsAnalyzed = tc.Texts, tc.Analyzed
 		results, items = append(results, r...), append(items, it...)
 		return nil
 	}); err != nil {

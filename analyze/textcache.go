@@ -1,0 +1,121 @@
+package analyze
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"runtime"
+	"sync"
+
+	"github.com/aftermath-sre/aftermath/store"
+)
+
+// textPutBatch bounds the rows of one insert of new per-text results.
+const textPutBatch = 20_000
+
+// textCacheStats says how much of a per-text analysis a run did itself.
+type textCacheStats struct {
+	Texts    int // distinct texts the run needed results for
+	Analyzed int // of which analyzed in this run (new or changed texts)
+}
+
+// perText returns analyze's result for every hash in hashes: the stored
+// one where analyzer at version has analyzed that text before, and
+// otherwise analyze(texts[hash]), computed now on every core and stored, so
+// the next run reads it. A result equal to the zero value is stored too (a
+// text with no finding is not analyzed again) but left out of the returned
+// map. texts needs to hold only the texts that may lack a stored result.
+func perText[T any](ctx context.Context, log *slog.Logger, st *store.Store, analyzer, version string, hashes []string,
+	texts map[string]string, analyze func(text string) T, isZero func(T) bool) (map[string]T, textCacheStats, error) {
+	seen := make(map[string]bool, len(hashes))
+	distinct := make([]string, 0, len(hashes))
+	for _, h := range hashes {
+		if !seen[h] {
+			seen[h] = true
+			distinct = append(distinct, h)
+		}
+	}
+	stats := textCacheStats{Texts: len(distinct)}
+	out := map[string]T{}
+	payloads, err := st.TextAnalyses(ctx, analyzer, version, distinct)
+	if err != nil {
+		return nil, stats, err
+	}
+	toAnalyze := map[string]string{}
+	for _, h := range distinct {
+		p, ok := payloads[h]
+		if !ok {
+			t, ok := texts[h]
+			if !ok {
+				// The store said it was analyzed, and its result is gone
+				// (a version prune in between): the next run sends it.
+				return nil, stats, fmt.Errorf("%s: no stored result for text %s at version %s", analyzer, h, version)
+			}
+			toAnalyze[h] = t
+			continue
+		}
+		var v T
+		if err := json.Unmarshal([]byte(p), &v); err != nil {
+			return nil, stats, fmt.Errorf("%s: decode stored result for text %s: %w", analyzer, h, err)
+		}
+		if !isZero(v) {
+			out[h] = v
+		}
+	}
+	stats.Analyzed = len(toAnalyze)
+
+	type job struct{ hash, text string }
+	jobs := make([]job, 0, len(toAnalyze))
+	for h, t := range toAnalyze {
+		jobs = append(jobs, job{h, t})
+	}
+	results := make([]T, len(jobs))
+	workers := max(1, runtime.GOMAXPROCS(0))
+	errs := make([]error, workers)
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			errs[w] = protect(log, analyzer, func() error {
+				for i := w; i < len(jobs); i += workers {
+					results[i] = analyze(jobs[i].text)
+				}
+				return nil
+			})
+		}(w)
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, stats, err
+	}
+	rows := make([]store.TextAnalysis, 0, min(len(jobs), textPutBatch))
+	flush := func() error {
+		if err := st.PutTextAnalyses(ctx, analyzer, version, rows); err != nil {
+			return fmt.Errorf("%s: store per-text results: %w", analyzer, err)
+		}
+		rows = rows[:0]
+		return nil
+	}
+	for i, j := range jobs {
+		b, err := json.Marshal(results[i])
+		if err != nil {
+			return nil, stats, fmt.Errorf("%s: encode result for text %s: %w", analyzer, j.hash, err)
+		}
+		rows = append(rows, store.TextAnalysis{Hash: j.hash, Payload: string(b)})
+		if !isZero(results[i]) {
+			out[j.hash] = results[i]
+		}
+		if len(rows) == textPutBatch {
+			if err := flush(); err != nil {
+				return nil, stats, err
+			}
+		}
+	}
+	if err := flush(); err != nil {
+		return nil, stats, err
+	}
+	return out, stats, nil
+}
