@@ -55,7 +55,7 @@ func analyzeLanguage(ctx context.Context, log *slog.Logger, st *store.Store, d *
 	texts, hashes = nil, nil
 
 	type actionText struct {
-		Summary         string
+		Summary          string
 		HasOwner, HasDue bool
 	}
 	itemHash := make([]string, len(d.items))
