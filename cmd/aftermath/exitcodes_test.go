@@ -223,3 +223,20 @@ func TestIngestClosesRunsLeftRunning(t *testing.T) {
 	require.NotContains(t, strings.Join(statuses, ","), "="+store.IngestRunning)
 	require.False(t, errors.Is(err, context.Canceled))
 }
+
+// TestConfigCheckRejectsABadWebConfig: `config check` validates the web
+// config file that exporter.web_config_file names (exit 2, with the reason).
+func TestConfigCheckRejectsABadWebConfig(t *testing.T) {
+	dir := t.TempDir()
+	web := filepath.Join(dir, "web.yml")
+	require.NoError(t, os.WriteFile(web, []byte("tls_server_config:\n  cert_file: server.crt\n"), 0o600))
+	cfg := writeConfig(t, "exporter:\n  web_config_file: "+web+"\n")
+	code, _, stderr := runCLI(t, "config", "check", cfg)
+	require.Equal(t, exitUsage, code)
+	require.Contains(t, stderr, cfg+":2: exporter.web_config_file: invalid web config "+web+": missing one of key or key_file")
+
+	require.NoError(t, os.WriteFile(web, []byte("# no TLS, no auth\n"), 0o600))
+	code, stdout, stderr := runCLI(t, "config", "check", cfg)
+	require.Equal(t, exitOK, code, stderr)
+	require.Contains(t, stdout, "is valid")
+}
