@@ -3,6 +3,10 @@ package language
 import (
 	"regexp"
 	"strings"
+	"sync"
+	"sync/atomic"
+	"unicode"
+	"unicode/utf8"
 )
 
 // Action-item rules.
@@ -13,6 +17,7 @@ const (
 	RuleVagueInvestigate = "vague-investigate"
 	RuleVagueHedge       = "vague-hedge"
 	RuleVagueAssure      = "vague-make-sure"
+	RuleVagueOpenEnded   = "vague-open-ended"
 	RuleUnowned          = "unowned"
 	RuleNoDueDate        = "no-due-date"
 )
@@ -21,7 +26,7 @@ const (
 // opposed to its owner and due date).
 func IsVagueRule(rule string) bool {
 	switch rule {
-	case RuleVagueCareful, RuleVagueImprove, RuleVagueDocument, RuleVagueInvestigate, RuleVagueHedge, RuleVagueAssure:
+	case RuleVagueCareful, RuleVagueImprove, RuleVagueDocument, RuleVagueInvestigate, RuleVagueHedge, RuleVagueAssure, RuleVagueOpenEnded:
 		return true
 	}
 	return false
@@ -31,12 +36,41 @@ func IsVagueRule(rule string) bool {
 type actionChecker struct {
 	careful, improve, document, investigate, hedge, assure *regexp.Regexp
 	measurable, concrete, deliverable, causeObject         *regexp.Regexp
+	tagger                                                 *tagger
+	// objects caches readObject by item text: tagging is the costly step,
+	// and action items repeat (templates, copied boilerplate). Bounded.
+	objects  sync.Map // string -> cachedVerdict
+	objectsN atomic.Int64
+}
+
+type cachedVerdict struct {
+	v  objectVerdict
+	ok bool
+}
+
+// maxCachedObjects bounds the verdict cache (about 200 bytes an entry).
+const maxCachedObjects = 1 << 16
+
+func (a *actionChecker) cachedObject(summary string) (objectVerdict, bool) {
+	if c, ok := a.objects.Load(summary); ok {
+		cv := c.(cachedVerdict)
+		return cv.v, cv.ok
+	}
+	v, ok := a.readObject(summary)
+	if a.objectsN.Load() < maxCachedObjects {
+		if _, loaded := a.objects.LoadOrStore(summary, cachedVerdict{v, ok}); !loaded {
+			a.objectsN.Add(1)
+		}
+	}
+	return v, ok
 }
 
 func newActionChecker() *actionChecker {
 	return &actionChecker{
-		careful:     regexp.MustCompile(`(?i)\b(?:be (?:more |extra )?(?:careful|vigilant|cautious|diligent|mindful|aware)|pay (?:more |closer )?attention|double[- ]check|take (?:more |extra )?care|remind (?:the |all )?(?:team|engineers|everyone|people|developers)|raise awareness|educate (?:the )?(?:team|engineers))\b`),
-		improve:     regexp.MustCompile(`(?i)\b(?:improve|improved|improving|improvements?|enhance|enhancements?|better|strengthen|harden|increase|optimi[sz]e|revisit|review|rethink|re-?evaluate|refine|tighten|make (?:\w+ )?(?:more )?(?:robust|resilient|reliable)|clean[- ]?up|tidy(?: up)?|refactor|rework|simplify|streamline|overhaul)\b`),
+		tagger:  newTagger(),
+		careful: regexp.MustCompile(`(?i)\b(?:be (?:more |extra )?(?:careful|vigilant|cautious|diligent|mindful|aware)|pay (?:more |closer )?attention|double[- ]check|take (?:more |extra )?care|remind (?:the |all )?(?:team|engineers|everyone|people|developers)|raise awareness|educate (?:the )?(?:team|engineers))\b`),
+		// Clean-ups name no end state; other improvements are judged by their object (object.go).
+		improve:     regexp.MustCompile(`(?i)\b(?:make (?:\w+ )?(?:more )?(?:robust|resilient|reliable)|clean[- ]?up|tidy(?: up)?|refactor|rework|simplify|overhaul)\b`),
 		document:    regexp.MustCompile(`(?i)\b(?:document(?:ation)? (?:better|more|things|this|it)|better (?:documentation|docs)|(?:improve|update|more|add) (?:the |our )?(?:documentation|docs)|document (?:the )?(?:process|learnings|lessons)|write (?:better |more )?(?:docs|documentation))\b`),
 		investigate: regexp.MustCompile(`(?i)^\s*(?:\[[^\]]*\]\s*)?(?:we (?:should|need to|will|must) |need to |let'?s )?(?:investigate|look into|looking into|explore|research|analy[sz]e|dig into|understand|evaluate|assess|figure out|study|think about|discuss|follow[- ]up (?:on|with)|reach out to|check in with|touch base with|sync with|talk (?:to|with)|circle back (?:on|with)|check (?:on|whether|if|why)|find out|determine)\b`),
 		// Assurance and awareness: "make sure", "ensure", "everyone knows",
@@ -46,7 +80,7 @@ func newActionChecker() *actionChecker {
 		causeObject: regexp.MustCompile(`(?i)^\s+(?:the |its |this |their |a )?(?:root |underlying )?causes?\b`),
 		hedge:       regexp.MustCompile(`(?i)\b(?:consider(?:ing)?|try to|attempt to|maybe|perhaps|possibly|if possible|where possible|when possible|as needed|as appropriate|if needed|ideally|hopefully|might|could potentially|some(?:how|thing))\b`),
 		// A number (threshold, percentage, count, duration, date) makes a target measurable.
-		measurable: regexp.MustCompile(`(?i)\d|\b(?:p50|p90|p95|p99|zero|every|each|all|per|within|under|below|above|less than|at least|at most|no more than|before|by (?:end of|q[1-4]|the end))\b`),
+		measurable: regexp.MustCompile(`(?i)\d|\b(?:p50|p90|p95|p99|zero|daily|weekly|monthly|quarterly|yearly|annually|less than|fewer than|more than|at least|at most|no more than|by (?:end of|q[1-4]|the end))\b`),
 		// A concrete change names what gets built, changed or removed.
 		concrete:    regexp.MustCompile(`(?i)\b(?:add|adds|adding|create|creating|implement|implementing|automate|automating|enforce|enforcing|block|blocking|alert (?:on|when|if)|page (?:on|when)|write (?:a|an)|migrate|remove|removing|replace|replacing|set|setting|configure|enable|enabling|disable|disabling|deploy|build|rate[- ]limit|fix|fixing|test that|require|requiring|reject|validate|validating|limit|cap|pin|rotate|upgrade|roll out|run (?:a|an)|schedule|switch|move|split|delete|deprecate|introduce|instrument|shard|cache|retry|backoff|canary|gate|lint|check that|fail (?:the|closed)|timeout)\b`),
 		deliverable: regexp.MustCompile(`(?i)\b(?:report|design doc|design|rfc|proposal|decision|decide|recommendation|write-?up|ticket|plan|root cause|rca|post-?mortem|commitment|conclusion|summary|findings|and (?:then )?(?:fix|add|implement|remove|file|propose|decide))\b`),
@@ -70,23 +104,48 @@ func (a *actionChecker) check(summary string, hasOwner, hasDue bool) []Finding {
 	add := func(rule string, sp Span, phrase, why string) {
 		out = append(out, Finding{Rule: rule, Sentence: summary[sp.Start:sp.End], Start: sp.Start, End: sp.End, Phrase: phrase, Why: why})
 	}
-	measurable := a.measurable.MatchString(summary)
-	concreteAt := concreteWords(summary, a.concrete.FindAllStringIndex(summary, -1))
-	if m := a.careful.FindStringIndex(summary); m != nil {
+	low := strings.ToLower(summary)
+	// Each regexp runs only behind a substring prefilter of its words: the
+	// analyzer checks about 100k items a run.
+	measurable := strings.ContainsAny(summary, "0123456789") || (containsAny(low, measurableKeys) && a.measurable.MatchString(summary))
+	var concreteAt [][]int
+	concreteDone := false
+	outside := func(m []int) bool { // a concrete change outside the vague phrase m
+		if !concreteDone {
+			concreteAt = concreteWords(summary, a.concrete.FindAllStringIndex(summary, -1))
+			concreteDone = true
+		}
+		return hasConcreteOutside(concreteAt, m)
+	}
+	if m := findIf(a.careful, summary, low, carefulKeys); m != nil {
 		add(RuleVagueCareful, whole, summary[m[0]:m[1]], "asks people to be more careful; that changes nothing the next person will meet, so it cannot be verified as done")
 	}
-	if m := a.investigate.FindStringIndex(summary); m != nil && !measurable && !a.deliverable.MatchString(a.afterObject(summary[m[1]:])) && !hasConcreteOutside(concreteAt, m) {
+	var obj objectVerdict
+	objOK := false
+	if !measurable && needsObject(summary) {
+		obj, objOK = a.cachedObject(summary)
+	}
+	if objOK && obj.class == verbInquire {
+		if obj.vague {
+			add(RuleVagueInvestigate, whole, obj.phrase, "an investigation, review or evaluation with no stated outcome (a decision, a fix, a report, a date) never visibly finishes")
+		}
+	} else if m := a.investigate.FindStringIndex(summary); m != nil && !measurable && !a.deliverable.MatchString(a.afterObject(summary[m[1]:])) && !outside(m) {
 		add(RuleVagueInvestigate, whole, summary[m[0]:m[1]], "an investigation with no stated outcome (a decision, a fix, a report, a date) never visibly finishes")
 	}
-	if m := a.document.FindStringIndex(summary); m != nil && !measurable && !hasConcreteOutside(concreteAt, m) {
+	if m := findIf(a.document, summary, low, documentKeys); m != nil && !measurable && !outside(m) {
 		add(RuleVagueDocument, whole, summary[m[0]:m[1]], "documentation 'better' without saying which document and what it must cover cannot be checked")
-	} else if m := a.improve.FindStringIndex(summary); m != nil && !measurable && !hasConcreteOutside(concreteAt, m) {
+	} else if objOK && obj.vague && obj.class != verbInquire && !openEndedVerdict(obj) {
+		add(RuleVagueImprove, whole, obj.phrase, obj.why)
+	} else if m := findIf(a.improve, summary, low, improveKeys); m != nil && !measurable && (!objOK || obj.class == verbNone) && !outside(m) {
 		add(RuleVagueImprove, whole, summary[m[0]:m[1]], "an improvement with no measurable target or concrete change (what, by how much) cannot be verified as done")
 	}
-	if m := a.assureAt(summary); m != nil && !measurable && !hasConcreteOutside(concreteAt, m) {
+	if objOK && obj.vague && obj.class != verbInquire && openEndedVerdict(obj) {
+		add(RuleVagueOpenEnded, whole, obj.phrase, obj.why)
+	}
+	if m := a.assureAt(summary); m != nil && !measurable && !outside(m) && !assuredObject(summary, m, obj, objOK) {
 		add(RuleVagueAssure, whole, summary[m[0]:m[1]], "'make sure', awareness and training state a wish, not a change; say what is built or changed and how it is checked")
 	}
-	if m := a.hedge.FindStringIndex(summary); m != nil {
+	if m := findIf(a.hedge, summary, low, hedgeKeys); m != nil {
 		add(RuleVagueHedge, whole, summary[m[0]:m[1]], "hedged wording ('consider', 'try to') commits to nothing")
 	}
 	if !hasOwner {
@@ -98,6 +157,30 @@ func (a *actionChecker) check(summary string, hasOwner, hasDue bool) []Finding {
 	return out
 }
 
+// Prefilter keys (lowercase substrings) of the action-item regexps.
+var (
+	measurableKeys = []string{"p50", "p90", "p95", "p99", "zero", "daily", "weekly", "monthly", "quarterly", "yearly",
+		"annually", "than", "at least", "at most", "by end", "by q", "by the end"}
+	carefulKeys = []string{"careful", "vigilan", "cautious", "diligen", "mindful", "aware", "attention", "double",
+		"care", "remind", "educat"}
+	documentKeys = []string{"doc"}
+	improveKeys  = []string{"robust", "resilien", "reliab", "clean", "tidy", "refactor", "rework", "simplif", "overhaul"}
+	hedgeKeys    = []string{"consider", "try", "attempt", "maybe", "perhaps", "possib", "as needed", "appropriate",
+		"if needed", "ideal", "hope", "might", "could", "some"}
+)
+
+// findIf runs re on s only when low (s in lowercase) contains one of keys.
+func findIf(re *regexp.Regexp, s, low string, keys []string) []int {
+	if !containsAny(low, keys) {
+		return nil
+	}
+	return re.FindStringIndex(s)
+}
+
+// openEndedVerdict: the object itself is a kind of thing (safeguards,
+// processes), as opposed to a weak change of a generic activity.
+func openEndedVerdict(v objectVerdict) bool { return v.why == whyOpenEnded }
+
 // assureKeys prefilter the assure regexp (lowercase substrings of its words).
 var assureKeys = []string{"sure", "ensur", "know", "aware", "understand", "rememb", "train", "educat", "communicat"}
 
@@ -105,7 +188,47 @@ func (a *actionChecker) assureAt(s string) []int {
 	if !containsAny(strings.ToLower(s), assureKeys) {
 		return nil
 	}
-	return a.assure.FindStringIndex(s)
+	for _, m := range a.assure.FindAllStringIndex(s, -1) {
+		// "to ensure ...", "help ensure ...": a purpose, not the action itself
+		before := strings.ToLower(strings.TrimRight(s[:m[0]], " "))
+		if strings.HasSuffix(before, " to") || strings.HasSuffix(before, "help") || strings.HasSuffix(before, " and") {
+			continue
+		}
+		// "Ensure all Azure Load Balancer deployments pass address-range
+		// health checks before reaching production": a named component
+		// and a stated condition make it a check, not a wish.
+		if rest := s[m[1]:]; specificCondition(rest) || (namedWord(rest) && len(strings.Fields(rest)) > 4) {
+			continue
+		}
+		return m
+	}
+	return nil
+}
+
+// assuredObject: "ensure the replacement in other datacenters": the item's
+// head is "ensure" or "make sure" and its object is specific (and not about
+// what people know).
+func assuredObject(s string, m []int, obj objectVerdict, ok bool) bool {
+	w := strings.ToLower(s[m[0]:m[1]])
+	if !ok || obj.class != verbAssure || obj.vague || (w != "ensure" && w != "make sure") {
+		return false
+	}
+	return !containsAny(strings.ToLower(s), []string{"know", "aware", "understand", "rememb", "train", "educat", "communicat"})
+}
+
+// namedWord reports an acronym or a capitalized word inside s (a
+// component name such as "Azure Load Balancer").
+func namedWord(s string) bool {
+	for _, w := range strings.Fields(s) {
+		w = strings.Trim(w, ".,;:()[]\"'")
+		if isAcronym(w) {
+			return true
+		}
+		if r, _ := utf8.DecodeRuneInString(w); unicode.IsUpper(r) {
+			return true
+		}
+	}
+	return false
 }
 
 // afterObject drops the cause as the investigation's object ("look into

@@ -1,0 +1,100 @@
+package language
+
+import (
+	"strings"
+	"sync"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/jdkato/prose/v2"
+)
+
+// Part-of-speech tagging uses the averaged-perceptron tagger of
+// github.com/jdkato/prose/v2 (pure Go, Penn Treebank tags, model embedded in
+// the module). Its model takes about a quarter of a second to decode, so it is
+// decoded once per process, on first use, and shared: the model is only read
+// after loading, and tagging allocates its own state, so sharing it between
+// goroutines is safe. Tagging costs about 20 µs a word, so the checkers tag
+// only the sentences and items that a cheap lexical prefilter leaves in doubt.
+var sharedModel = sync.OnceValue(func() *prose.Model {
+	doc, err := prose.NewDocument("warm", prose.WithSegmentation(false), prose.WithExtraction(false))
+	if err != nil || doc == nil {
+		return nil
+	}
+	return doc.Model
+})
+
+// token is one tagged word with its byte offsets in the tagged text.
+type token struct {
+	text, low, tag string
+	start, end     int
+}
+
+func (t token) isNoun() bool   { return strings.HasPrefix(t.tag, "NN") }
+func (t token) isVerb() bool   { return strings.HasPrefix(t.tag, "VB") || t.tag == "MD" }
+func (t token) isProper() bool { return strings.HasPrefix(t.tag, "NNP") }
+
+// tagger tags text with the shared model.
+type tagger struct {
+	model *prose.Model
+}
+
+func newTagger() *tagger {
+	return &tagger{model: sharedModel()}
+}
+
+// tag tokenizes and tags s. imperative lowercases a capitalized first word
+// before tagging: the model, trained on news text, reads a sentence-initial
+// "Update" or "Add" as a proper noun, while action items start with a verb.
+func (tg *tagger) tag(s string, imperative bool) []token {
+	if tg == nil || tg.model == nil || strings.TrimSpace(s) == "" {
+		return nil
+	}
+	in := s
+	if imperative {
+		in = lowerFirstWord(s)
+	}
+	doc, err := prose.NewDocument(in, prose.WithSegmentation(false), prose.WithExtraction(false), prose.UsingModel(tg.model))
+	if err != nil {
+		return nil
+	}
+	toks := doc.Tokens()
+	out := make([]token, 0, len(toks))
+	at := 0
+	for _, t := range toks {
+		i := strings.Index(in[at:], t.Text)
+		if i < 0 {
+			continue // the tokenizer rewrote the token (quotes); keep the others
+		}
+		start := at + i
+		end := start + len(t.Text)
+		at = end
+		out = append(out, token{text: s[start:end], low: strings.ToLower(t.Text), tag: t.Tag, start: start, end: end})
+	}
+	return out
+}
+
+// lowerFirstWord lowercases the first letter of s's first word unless the
+// word is an acronym or has capitals inside (a name such as "GFE" or "CosmosDB").
+func lowerFirstWord(s string) string {
+	i := strings.IndexFunc(s, unicode.IsLetter)
+	if i < 0 {
+		return s
+	}
+	r, n := utf8.DecodeRuneInString(s[i:])
+	if !unicode.IsUpper(r) {
+		return s
+	}
+	j := i + n
+	for j < len(s) {
+		c, m := utf8.DecodeRuneInString(s[j:])
+		if !unicode.IsLetter(c) {
+			break
+		}
+		if unicode.IsUpper(c) {
+			return s
+		}
+		j += m
+	}
+	return s[:i] + string(unicode.ToLower(r)) + s[i+n:]
+}
