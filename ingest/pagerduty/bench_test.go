@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -111,9 +112,22 @@ func BenchmarkBackfill(b *testing.B) {
 
 	for b.Loop() {
 		st := chtest.Store(b)
+		// Count the transport's waits (retry backoff, rate-limit pauses).
+		var waited atomic.Int64
+		sleep := func(ctx context.Context, d time.Duration) error {
+			waited.Add(int64(d))
+			t := time.NewTimer(d)
+			defer t.Stop()
+			select {
+			case <-ctx.Done():
+				return ctx.Err()
+			case <-t.C:
+				return nil
+			}
+		}
 		in, err := pagerduty.New(st, pagerduty.Options{
 			BaseURL: "http://" + addr, Token: token, SeverityByPriority: sevByPriority, SeverityByUrgency: sevByUrgency,
-			BackfillStart: time.Unix(startUnix, 0), Now: func() time.Time { return org.DefaultEnd() },
+			BackfillStart: time.Unix(startUnix, 0), Now: func() time.Time { return org.DefaultEnd() }, Sleep: sleep,
 		})
 		require.NoError(b, err)
 		start := time.Now()
@@ -129,7 +143,22 @@ func BenchmarkBackfill(b *testing.B) {
 		require.EqualValues(b, entries, nEv)
 		rss := peakRSS()
 		digest := dataDigest(b, st)
+
+		// The next scheduled sync, five minutes later, finds nothing new.
+		later := org.DefaultEnd().Add(5 * time.Minute)
+		again, err := pagerduty.New(st, pagerduty.Options{
+			BaseURL: "http://" + addr, Token: token, SeverityByPriority: sevByPriority, SeverityByUrgency: sevByUrgency,
+			BackfillStart: time.Unix(startUnix, 0), Now: func() time.Time { return later },
+		})
+		require.NoError(b, err)
+		open, err := st.Incidents(ctx, store.IncidentFilter{Source: pagerduty.Source, OpenOnly: true})
+		require.NoError(b, err)
+		noChange, err := again.Sync(ctx)
+		require.NoError(b, err)
+		b.ReportMetric(float64(noChange.Requests), "nochange_requests")
+		b.Logf("no-change sync: %d requests (%d retries) with %d incidents open", noChange.Requests, noChange.Retries, len(open))
 		b.ReportMetric(wall.Seconds(), "wall_s")
+		b.ReportMetric(time.Duration(waited.Load()).Seconds(), "waited_s")
 		b.ReportMetric(float64(stats.Records)/wall.Seconds(), "rows/s")
 		b.ReportMetric(float64(rss)/(1<<20), "peak_rss_MiB")
 		b.ReportMetric(float64(stats.Requests), "requests")
@@ -137,9 +166,9 @@ func BenchmarkBackfill(b *testing.B) {
 		b.ReportMetric(float64(perInc), "per_incident_requests")
 		b.ReportMetric(float64(stats.Requests)/960, "projected_min_at_960rpm")
 		b.Logf("scale %s: %d incidents, %d log entries; %d rows (raw payloads included) in %s = %.0f rows/s; peak RSS %.0f MiB; "+
-			"requests %d (retries %d) vs minimum pages %d (%.3fx) vs one call per incident %d; projected at 960 req/min: %.1f min; data digest %s",
+			"waited %s; requests %d (retries %d) vs minimum pages %d (%.3fx) vs one call per incident %d; projected at 960 req/min: %.1f min; data digest %s",
 			scale, incidents, entries, stats.Records, wall.Round(time.Millisecond), float64(stats.Records)/wall.Seconds(),
-			float64(rss)/(1<<20), stats.Requests, stats.Retries, minReq, float64(stats.Requests)/float64(minReq), perInc, float64(stats.Requests)/960, digest)
+			float64(rss)/(1<<20), time.Duration(waited.Load()).Round(time.Millisecond), stats.Requests, stats.Retries, minReq, float64(stats.Requests)/float64(minReq), perInc, float64(stats.Requests)/960, digest)
 	}
 }
 

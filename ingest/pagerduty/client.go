@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	pd "github.com/PagerDuty/go-pagerduty"
@@ -170,6 +171,73 @@ func (in *Ingester) listOpen(ctx context.Context, sink func(context.Context, []j
 	}
 }
 
+// streamPages fetches the n pages from offset on, up to Concurrency of them
+// in flight at once, and hands them to yield in offset order until yield
+// says stop or fails. A page waiting out a retry does not hold up the
+// fetching of the pages after it, only their turn to be taken.
+func (in *Ingester) streamPages(ctx context.Context, kind string, since, until time.Time, offset, n int, yield func(page) (bool, error)) error {
+	if n <= 1 || in.opts.Concurrency <= 1 {
+		for i := range n {
+			p, err := in.listPage(ctx, kind, since, until, offset+i*in.opts.PageSize, false)
+			if err != nil {
+				return err
+			}
+			if ok, err := yield(p); err != nil || !ok {
+				return err
+			}
+		}
+		return nil
+	}
+	type result struct {
+		p   page
+		err error
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	defer func() {
+		cancel() // stops the launcher and the fetches still running
+		wg.Wait()
+	}()
+	results := make([]chan result, n)
+	for i := range results {
+		results[i] = make(chan result, 1)
+	}
+	slots := make(chan struct{}, in.opts.Concurrency)
+	wg.Add(1)
+	go func() { // the launcher
+		defer wg.Done()
+		for i := range n {
+			select {
+			case slots <- struct{}{}:
+			case <-ctx.Done():
+				return
+			}
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				defer func() { <-slots }()
+				p, err := in.listPage(ctx, kind, since, until, offset+i*in.opts.PageSize, false)
+				results[i] <- result{p, err}
+			}()
+		}
+	}()
+	for i := range n {
+		var r result
+		select {
+		case r = <-results[i]:
+		case <-ctx.Done():
+			return fmt.Errorf("pagerduty: list %s: %w", kind, ctx.Err())
+		}
+		if r.err != nil {
+			return r.err
+		}
+		if ok, err := yield(r.p); err != nil || !ok {
+			return err
+		}
+	}
+	return nil
+}
+
 // errTooBig says a window holds more items than offset pagination can reach.
 type errTooBig struct{ total int }
 
@@ -232,22 +300,38 @@ func (in *Ingester) fetchWindow(ctx context.Context, kind string, since, until t
 		if pass > 1 {
 			more, offset = true, 0
 		}
-		for n := 0; more && n < maxPages && offset+limit <= in.opts.OffsetCap; n++ {
+		for n := 0; more && n < maxPages && offset+limit <= in.opts.OffsetCap; {
 			if len(seen) >= total && pass > 1 {
 				break
 			}
-			p, err := in.listPage(ctx, kind, since, until, offset, false)
+			// The total says how many pages are left: stream them, a few
+			// in flight at once (one when the total says none are left
+			// but the server says more), taking them in order.
+			k := 1
+			if left := (total - offset + limit - 1) / limit; left > 1 {
+				k = left
+			}
+			k = max(min(k, maxPages-n, (in.opts.OffsetCap-offset)/limit), 1)
+			stop := false
+			err := in.streamPages(ctx, kind, since, until, offset, k, func(p page) (bool, error) {
+				if err := add(p); err != nil {
+					return false, err
+				}
+				n++
+				if len(p.Items) == 0 {
+					stop = true
+					return false, nil
+				}
+				more = p.More
+				offset += limit
+				return more && !(pass > 1 && len(seen) >= total), nil
+			})
 			if err != nil {
 				return 0, err
 			}
-			if err := add(p); err != nil {
-				return 0, err
-			}
-			if len(p.Items) == 0 {
+			if stop {
 				break
 			}
-			more = p.More
-			offset += limit
 		}
 		if len(seen) >= total {
 			break

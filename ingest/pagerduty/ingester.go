@@ -119,6 +119,10 @@ type Options struct {
 	RefreshBatch   int           // above this many incidents to re-fetch, list windows instead of one GET each (default 30)
 	TimelineBatch  int           // incidents per stored-timeline query (default 100)
 	FlushItems     int           // items stored per batch while a window is paged (default 2000)
+	// Concurrency is how many pages of one window are fetched at once
+	// (default 4): a page waiting out a 5xx backoff or a slow answer does not
+	// hold up the others. The request budget is shared by all of them.
+	Concurrency int
 	// Clock and Sleep drive the transport's budget and retry waits (wall
 	// time, unlike Now, which dates the data); nil means real time.
 	Clock func() time.Time
@@ -194,6 +198,9 @@ func New(st Store, opts Options) (*Ingester, error) {
 	}
 	if opts.RefreshBatch <= 0 {
 		opts.RefreshBatch = 30
+	}
+	if opts.Concurrency <= 0 {
+		opts.Concurrency = 4
 	}
 	if opts.FlushItems <= 0 {
 		opts.FlushItems = 2000
