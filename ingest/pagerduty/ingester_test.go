@@ -766,3 +766,26 @@ func TestHugeResponseFailsClearlyWithBoundedMemory(t *testing.T) {
 	require.Less(t, written.Load(), int64(size), "the download is abandoned")
 	require.EqualValues(t, 1, testutil.ToFloat64(counter(t, e.reg, "aftermath_http_requests_total", "endpoint", "/log_entries")), "a body too large is not retried")
 }
+
+// With one response in five a 5xx that carries PagerDuty's rate-limit
+// headers (plenty of budget left, a reset up to a minute away), the backfill
+// waits backoffs of a fraction of a second, not the rate-limit window (issue
+// 10 item 2: every 5xx waited for ratelimit-reset, and a medium backfill had
+// not finished after 20 minutes), and stores the same data.
+func TestServerErrorsDoNotWaitForTheRateLimitWindow(t *testing.T) {
+	o := genOrg(t, org.ScaleTiny)
+	e := newEnv(t, o, func(so *sim.Options) {
+		so.RateLimit = 1_000_000 // headers on every response, budget never spent
+		so.Faults = sim.Faults{ServerErrorRate: 0.2}
+	}, func(opt *pagerduty.Options) { opt.PageSize = 25 })
+	start := e.clock.Now()
+	stats, err := e.ingester(t, func(opt *pagerduty.Options) { opt.BaseBackoff = 0 }).Sync(context.Background()) // the default backoff
+	require.NoError(t, err)
+	requireGroundTruth(t, o, snap(t, e.st), nil)
+	require.GreaterOrEqual(t, stats.Retries, uint64(5), "the test must see retries to prove anything")
+	waited := e.clock.Now().Sub(start)
+	t.Logf("%d requests, %d retries, waited %s", stats.Requests, stats.Retries, waited)
+	require.Less(t, waited, time.Duration(stats.Retries)*time.Second, "a 5xx waits a short backoff, not the reset of the rate-limit window")
+	require.Zero(t, stats.RateWaits)
+	require.Contains(t, e.logs.String(), `level=INFO msg="retrying request"`)
+}
