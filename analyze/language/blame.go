@@ -92,16 +92,19 @@ type blameChecker struct {
 	ifHad, hadIf, roleAt, wouldRe *regexp.Regexp
 	// a person as the agent of the change that caused the failure.
 	agentCause, roleAgent, subordinate *regexp.Regexp
+	// tagger finds the head of a counterfactual's subject.
+	tagger *tagger
 }
 
 func newBlameChecker() *blameChecker {
 	return &blameChecker{
+		tagger: newTagger(),
 		rules: []blameRule{
 			{
 				rule: RuleCounterfactual,
 				re: regexp.MustCompile(`(?i)\b(?:should|ought to|must)(?: not)?\s+have\s+(?:known|caught|noticed|realized|realised|seen|spotted|checked|double[- ]checked|verified|tested|anticipated|foreseen|prevented|avoided|been (?:caught|prevented|avoided|aware|spotted))\b` +
 					`|\b(?:could|would)(?: easily)? have (?:prevented|avoided|caught)\b|\b(?:could|would) have been (?:prevented|avoided|caught)\b` +
-					`|\bshould'?ve\b|\bif only\b|\b(?:would|could) (?:not|never) have happened (?:if|had)\b|\bhad (?:he|she|they|the [\w-]+|[A-Z]\w+) (?:only |just )?(?:checked|tested|known|followed|noticed|read|verified|waited)\b`),
+					`|\bshould'?ve\b|\bif only\b|\b(?:would|could) (?:not|never) have happened (?:if|had)\b|\bhad (?:he|she|they|the [\w-]+|(?-i:[A-Z][a-z]+)) (?:only |just )?(?:checked|tested|known|followed|noticed|read|verified|waited)\b`),
 				keys: []string{" have ", "should've", "shouldve", "if only", "had "},
 				why:  "counterfactual hindsight (what someone should or could have done) judges people instead of explaining why the system let it happen",
 			},
@@ -193,8 +196,22 @@ func (b *blameChecker) checkWith(text string, names *knownNames) []Finding {
 				if r.rule == RuleCounterfactual && b.expectation.MatchString(s[loc[1]:]) {
 					continue // "should have seen no impact" states an expectation
 				}
+				if r.rule == RuleCounterfactual && modalStart.MatchString(s[loc[0]:loc[1]]) && !b.counterfactualSubject(s, loc[0]) {
+					continue // "validation would have prevented this": a remediation, not hindsight about a person
+				}
+				if r.rule == RulePersonFault && (clauseBreak.MatchString(s[loc[0]:loc[1]]) || objectBefore.MatchString(s[:loc[0]])) {
+					continue // "engineers rolled back the change that had inadvertently ...": the change is at fault
+				}
 				add(r.rule, s[loc[0]:loc[1]], r.why)
 				break
+			}
+		}
+		if !hasRule(out, RuleHumanErrorCause, sp.Start) && humanErrorSentence.MatchString(s) {
+			add(RuleHumanErrorCause, strings.TrimSpace(s), "gives human error as the root cause; human error is where an investigation starts, not where it ends")
+		}
+		if !hasRule(out, RulePersonFault, sp.Start) {
+			if p, ok := b.personFault(s, low); ok {
+				add(RulePersonFault, p, "makes a person the one at fault; describe what the system allowed instead")
 			}
 		}
 		if p, ok := b.personalCounterfactual(s, low, names); ok {
@@ -209,6 +226,19 @@ func (b *blameChecker) checkWith(text string, names *knownNames) []Finding {
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Start < out[j].Start })
 	return out
+}
+
+// modalStart: a counterfactual match that starts with its modal verb.
+var modalStart = regexp.MustCompile(`(?i)^(?:should|ought|must|could|would)\b`)
+
+// hasRule reports a finding of rule for the sentence starting at start.
+func hasRule(fs []Finding, rule string, start int) bool {
+	for _, f := range fs {
+		if f.Rule == rule && f.Start == start {
+			return true
+		}
+	}
+	return false
 }
 
 // negated reports a negation shortly before the match ("not due to human

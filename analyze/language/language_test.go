@@ -131,6 +131,47 @@ func TestCheckBlame(t *testing.T) {
 	}
 }
 
+// TestCheckBlameLinksPeopleToFailures covers the classes of error found on
+// held-out real postmortems (issue 11): each case failed before the fix.
+func TestCheckBlameLinksPeopleToFailures(t *testing.T) {
+	tests := []struct {
+		name string
+		text string
+		want []string
+	}{
+		// missed before
+		{"role without article", "Technician unplugged the wrong cable during the maintenance.", []string{RulePersonFault}},
+		{"on-call without article", "On-call engineer forgot to re-enable the alerts after the maintenance.", []string{RulePersonFault}},
+		{"fault verb far after the role", "The engineer who was covering the weekend maintenance window for the storage team after two earlier pages forgot to re-enable the disk alerts.", []string{RulePersonFault}},
+		{"wrong target instead of", "An operator ran the cleanup job on the production cluster instead of the staging cluster.", []string{RulePersonFault}},
+		{"wrong target rather than", "A technician replaced the drive in the primary unit rather than the standby unit.", []string{RulePersonFault}},
+		{"human error alone", "Human error.", []string{RuleHumanErrorCause}},
+		{"operator error as a heading-like sentence", "Root cause: operator error", []string{RuleHumanErrorCause}},
+		{"fault attached to the mitigation verb", "Engineers mistakenly rolled back the wrong cluster.", []string{RulePersonFault}},
+		// read as blame before
+		{"auxiliary had been is not a name", "The fix had been tested in staging before the rollout.", nil},
+		{"remediation would have prevented", "Automated validation of the config would have prevented this outage.", nil},
+		{"pronoun remediation would have prevented", "This change would have prevented the incident.", nil},
+		{"system could have caught", "A canary stage could have caught the bad build before it reached all hosts.", nil},
+		{"people mitigating, change at fault", "Engineers rolled back the deployment that had inadvertently disabled the health checks.", nil},
+		{"people mitigating, which-clause at fault", "The on-call engineer rolled back the change, which had mistakenly removed the route.", nil},
+		{"person restores", "We paged the on-call engineer, who restored the service within minutes.", nil},
+		{"person as object", "The alert paged the engineer who had accidentally been left off the rotation.", nil},
+		{"part of a service name", "The order-placement-worker dashboards made the error pattern easy to see.", nil},
+		{"instead of as a design statement", "The system now reads the replica instead of the primary.", nil},
+	}
+	c := NewChecker(BlameOptions{})
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got := c.CheckBlame(tc.text)
+			require.Equal(t, tc.want, rulesOf(got), "findings: %+v", got)
+			for _, f := range got {
+				require.Contains(t, f.Sentence, f.Phrase)
+			}
+		})
+	}
+}
+
 func TestCheckBlamePointsToTheSentence(t *testing.T) {
 	text := "At 10:02 the alert fired. Bob forgot to renew the certificate. We renewed it at 10:40."
 	got := CheckBlame(text, BlameOptions{Names: []string{"Bob"}})

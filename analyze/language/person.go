@@ -1,0 +1,196 @@
+package language
+
+import (
+	"regexp"
+	"strings"
+)
+
+// This file links a person to the failure a sentence says they caused, with
+// the part-of-speech tagger's help where word order alone is ambiguous:
+//
+//   - a role is a person whether or not an article comes first ("Technician
+//     unplugged the wrong cable");
+//   - the fault may come long after the role, in the role's own clause ("The
+//     engineer, who had been paged twice that night, forgot to re-enable the
+//     alerts"), but not in a clause of its own ("engineers rolled back the
+//     change that had inadvertently disabled ...": the people mitigate, the
+//     change is at fault);
+//   - doing something to the wrong target is a fault ("ran the script on the
+//     production unit instead of the standby");
+//   - a counterfactual ("would have prevented", "should have caught") blames
+//     only when its subject is a person: "Validation in the pipeline would have
+//     prevented this" describes a remediation.
+
+// roleWords name people by role (singular and plural forms are matched).
+const roleWords = `engineer|developer|operator|admin|administrator|sre|on-?call(?:\s+engineer)?|oncall|team member|` +
+	`employee|technician|contractor|intern|staff member|staffer|dba|sysadmin|designer|reviewer|approver|` +
+	`release manager|deployer|maintainer|person`
+
+// roleRe finds a role, with or without an article or modifiers.
+var roleRe = regexp.MustCompile(`(?i)\b(?:(?:the|an?|one|our|their|this|that|another)\s+)?(?:[\w-]+\s+){0,2}?(?:` + roleWords + `)s?\b|\b(?:he|she|someone|somebody)\b`)
+
+// personHead: a subject head that is a person.
+var personHead = regexp.MustCompile(`(?i)^(?:(?:` + roleWords + `)s?|he|she|someone|somebody|you|qa|reviewers?|they)$`)
+
+// thingSubject: subject heads of remediation or system counterfactuals.
+var thingSubject = regexp.MustCompile(`(?i)^(?:it|this|that|these|those|which|we|us|what|there|one|each|all|both|either|any|none|nothing|something|anything|everything)$`)
+
+// humanActs are nouns for a person's act: "a second look would have caught it".
+var humanActs = map[string]bool{"look": true, "glance": true, "eye": true, "eyes": true, "attention": true, "care": true,
+	"diligence": true, "vigilance": true, "pair": true}
+
+// mitigationVerbs are what people do to end an incident, not to cause one.
+var mitigationVerbs = regexp.MustCompile(`(?i)^(?:rolled back|roll(?:ed|ing)? back|revert(?:ed|ing)?|restor(?:ed|ing)|mitigat(?:ed|ing)|fail(?:ed)? over|failed away|recover(?:ed|ing)|isolat(?:ed|ing)|identif(?:ied|ying)|found|noticed|detected|discovered|determined|investigat(?:ed|ing)|began|started|worked|were able|was able|applied (?:a|the) (?:fix|mitigation|workaround)|deployed (?:a|the) (?:fix|mitigation|workaround|rollback)|drained|throttled|disabled (?:the|a) (?:offending|faulty|bad|problematic)|paged|escalated|engaged|responded|confirmed|removed (?:the|a) (?:offending|faulty|bad|problematic)|stopped (?:the|a) (?:offending|faulty|bad|problematic)|were alerted|was alerted|were paged|was paged|manually (?:recovered|restored|rebooted|restarted|failed))\b`)
+
+// personalFault is a fault of the person whose clause it is in.
+var personalFault = regexp.MustCompile(`(?i)\b(?:` + faultVerbs + `|instead of (?:the |a |an )?(?:[\w-]+\s+){0,3}?(?:test|testing|staging|standby|intended|correct|right|secondary|other|backup|canary|dev|development|non-production|target)\b|rather than (?:the |a |an )?(?:[\w-]+\s+){0,3}?(?:test|testing|staging|standby|intended|correct|right|secondary|other|backup|canary|dev|development|non-production|target)\b|(?:on|to|against|in|from) (?:the|a|an) (?:wrong|incorrect|unintended)\b)`)
+
+// clauseBreak ends the clause of a role: a new sentence part, a relative
+// clause about a thing, a subordinate clause, or a new subject after "and".
+var clauseBreak = regexp.MustCompile(`(?i)[;:]|,?\s+\b(?:which|that|because|after|when|whenever|while|since|although|though|so that|until|once|but|whereas|as a result)\b|,\s+(?:and\s+)?(?:the|a|an|this|its|their)\s+[\w-]+\s+(?:was|were|had|has|is|are|then|also|[a-z]+ed)\b`)
+
+// innerArticle: an article inside a role match, after its first word.
+var innerArticle = regexp.MustCompile(`(?i)\s(?:the|an?|one|our|their|this|that|another)\s`)
+
+// whoClause opens a relative clause about the person.
+var whoClause = regexp.MustCompile(`(?i)^,?\s+who\b`)
+
+// clauseBreakWho ends a role's clause that starts with a who-clause: only
+// strong breaks, since the who-clause may hold subordinate clauses.
+var clauseBreakWho = regexp.MustCompile(`(?i)[;:]|,?\s+\b(?:which|because|so that|whereas|as a result)\b|,\s+(?:and\s+)?(?:the|a|an|this|its|their)\s+[\w-]+\s+(?:was|were|had|has|is|are)\b`)
+
+// subjectPrefix: the words before a role make it an object or a complement,
+// not the subject ("paged the on-call engineer", "notified engineers").
+var objectBefore = regexp.MustCompile(`(?i)\b(?:paged|alerted|notified|woke|called|told|asked|allowed|let|required|forced|helped|enabled|gave|give|sent|informed|trained|for|to|with|of|from|about|at|on|among|between|than|like|without|whom|let)\s*$`)
+
+// personFault finds a role as the subject of a clause that states their
+// fault, and returns the phrase from the role to the fault.
+func (b *blameChecker) personFault(s, low string) (string, bool) {
+	if !mentionsRole(low) || (!containsAny(low, faultKeys) && !strings.Contains(low, "instead of") && !strings.Contains(low, "rather than")) {
+		return "", false
+	}
+	for _, m := range roleRe.FindAllStringIndex(s, -1) {
+		if a := innerArticle.FindStringIndex(s[m[0]:m[1]]); a != nil {
+			m[0] += a[0] + 1 // "paged the engineer": the role starts at its article
+		}
+		before := s[:m[0]]
+		if objectBefore.MatchString(before) || strings.HasSuffix(before, "-") || strings.HasSuffix(before, "_") ||
+			(m[1] < len(s) && (s[m[1]] == '-' || s[m[1]] == '_')) {
+			continue // an object, or part of a name ("order-placement-worker")
+		}
+		rest := s[m[1]:]
+		// The role's clause: up to a break, skipping one "who ..." relative clause about the person.
+		end := len(rest)
+		brk := clauseBreak
+		if whoClause.MatchString(rest) {
+			brk = clauseBreakWho // "The engineer who ... after ... forgot to": the who-clause is about the person
+		}
+		if loc := brk.FindStringIndex(rest); loc != nil {
+			end = loc[0]
+		}
+		clause := rest[:end]
+		f := personalFault.FindStringIndex(clause)
+		if f == nil {
+			continue
+		}
+		// The person's own first verb: people who mitigate are not the cause,
+		// unless the fault is attached to that very verb ("mistakenly rolled back").
+		head := strings.TrimLeft(clause, " ,")
+		head = strings.TrimPrefix(strings.TrimPrefix(head, "'s"), "s'")
+		head = strings.TrimLeft(head, " ")
+		for _, aux := range []string{"then ", "later ", "quickly ", "immediately ", "subsequently "} {
+			head = strings.TrimPrefix(head, aux)
+		}
+		if mitigationVerbs.MatchString(head) && f[0] > 40 {
+			continue
+		}
+		if b.reported.MatchString(clause[:f[0]]) {
+			continue // "engineers found that X was removed in error"
+		}
+		if negated(b.negRe, s, m[0]+f[0], m[0]+f[1]) && !insteadOf(clause[f[0]:f[1]]) {
+			continue
+		}
+		return strings.TrimLeft(s[m[0]:m[1]+f[1]], ",; "), true
+	}
+	return "", false
+}
+
+// roleKeys prefilter sentences for roleRe (lowercase substrings).
+var roleKeys = []string{"engineer", "developer", "operator", "admin", "sre", "on-call", "oncall", "team member", "employee",
+	"technician", "contractor", "intern", "staff", "dba", "sysadmin", "designer", "reviewer", "approver", "manager",
+	"deployer", "maintainer", "person", "someone", "somebody"}
+
+// mentionsRole is a cheap test for a role word or "he"/"she" in low.
+func mentionsRole(low string) bool {
+	if containsAny(low, roleKeys) {
+		return true
+	}
+	for _, p := range []string{"he ", "she "} {
+		if strings.HasPrefix(low, p) || strings.Contains(low, " "+p) {
+			return true
+		}
+	}
+	return false
+}
+
+func insteadOf(s string) bool {
+	l := strings.ToLower(s)
+	return strings.HasPrefix(l, "instead of") || strings.HasPrefix(l, "rather than")
+}
+
+// humanErrorSentence is a sentence that is nothing but the verdict: "Human
+// error.", "Root cause: operator error".
+var humanErrorSentence = regexp.MustCompile(`(?i)^\W*(?:(?:root[- ]?cause|cause|reason)\s*[:\-–]\s*)?(?:an?\s+|the\s+)?(?:simple\s+|plain\s+|pure\s+)?(?:human|operator|operational|manual|personnel|user|engineer|pilot)\s+(?:error|mistake|failure|slip)s?\W*$`)
+
+// counterfactualSubject judges the subject of a counterfactual modal match
+// at [start, end) of s: ok is false when the subject is a thing or "we"
+// (a remediation or a system statement, not hindsight about a person).
+func (b *blameChecker) counterfactualSubject(s string, start int) bool {
+	// The clause before the modal.
+	before := s[:start]
+	if i := strings.LastIndexAny(before, ",;:(—"); i >= 0 {
+		before = before[i+1:]
+	}
+	for _, w := range []string{" that ", " which ", " because ", " if ", " and ", " but ", " so ", " when "} {
+		if i := strings.LastIndex(strings.ToLower(before), w); i >= 0 {
+			cand := before[i+len(w)-1:]
+			if strings.TrimSpace(cand) != "" {
+				before = cand
+			}
+		}
+	}
+	before = strings.TrimSpace(before)
+	if before == "" {
+		return true // "Should have been caught in review": no subject, about the people involved
+	}
+	low := strings.ToLower(before)
+	words := strings.Fields(low)
+	last := strings.Trim(words[len(words)-1], ".,;:'\"()")
+	last = strings.TrimSuffix(last, "'s")
+	if thingSubject.MatchString(last) {
+		return false
+	}
+	if personHead.MatchString(last) || humanActs[last] || b.roleAt.MatchString(before) {
+		return true
+	}
+	// Tag the subject to find its head noun: a proper noun alone may be a
+	// person ("Alice should have known"); other nouns are things.
+	toks := b.tagger.tag(before, false)
+	for k := len(toks) - 1; k >= 0; k-- {
+		t := toks[k]
+		if t.tag == "RB" || t.tag == "MD" || t.tag == "," {
+			continue
+		}
+		if t.tag == "PRP" {
+			return t.low == "he" || t.low == "she" || t.low == "you" || t.low == "they"
+		}
+		if t.isProper() && len(toks) <= 3 {
+			return true
+		}
+		if t.isNoun() {
+			return personHead.MatchString(t.low) || humanActs[t.low]
+		}
+		break
+	}
+	return true
+}
