@@ -125,7 +125,7 @@ func (a *actionChecker) check(summary string, hasOwner, hasDue bool) []Finding {
 	if !measurable && needsObject(summary) {
 		obj, objOK = a.cachedObject(summary)
 	}
-	if objOK && obj.class == verbInquire {
+	if objOK && obj.class == verbInquire && !openEndedVerdict(obj) {
 		if obj.vague {
 			add(RuleVagueInvestigate, whole, obj.phrase, "an investigation, review or evaluation with no stated outcome (a decision, a fix, a report, a date) never visibly finishes")
 		}
@@ -139,7 +139,7 @@ func (a *actionChecker) check(summary string, hasOwner, hasDue bool) []Finding {
 	} else if m := findIf(a.improve, summary, low, improveKeys); m != nil && !measurable && (!objOK || obj.class == verbNone) && !outside(m) {
 		add(RuleVagueImprove, whole, summary[m[0]:m[1]], "an improvement with no measurable target or concrete change (what, by how much) cannot be verified as done")
 	}
-	if objOK && obj.vague && obj.class != verbInquire && openEndedVerdict(obj) {
+	if objOK && obj.vague && openEndedVerdict(obj) {
 		add(RuleVagueOpenEnded, whole, obj.phrase, obj.why)
 	}
 	if m := a.assureAt(summary); m != nil && !measurable && !outside(m) && !assuredObject(summary, m, obj, objOK) {
@@ -197,7 +197,7 @@ func (a *actionChecker) assureAt(s string) []int {
 		// "Ensure all Azure Load Balancer deployments pass address-range
 		// health checks before reaching production": a named component
 		// and a stated condition make it a check, not a wish.
-		if rest := s[m[1]:]; specificCondition(rest) || (namedWord(rest) && len(strings.Fields(rest)) > 4) {
+		if rest := s[m[1]:]; strictCondition.MatchString(rest) || deictic.MatchString(rest) || (namedWord(rest) && len(strings.Fields(rest)) > 4) {
 			continue
 		}
 		return m

@@ -199,7 +199,7 @@ func (b *blameChecker) checkWith(text string, names *knownNames) []Finding {
 				if r.rule == RuleCounterfactual && modalStart.MatchString(s[loc[0]:loc[1]]) && !b.counterfactualSubject(s, loc[0]) {
 					continue // "validation would have prevented this": a remediation, not hindsight about a person
 				}
-				if r.rule == RulePersonFault && (clauseBreak.MatchString(s[loc[0]:loc[1]]) || objectBefore.MatchString(s[:loc[0]])) {
+				if r.rule == RulePersonFault && ((clauseBreak.MatchString(s[loc[0]:loc[1]]) && mitigatingRole(s[loc[0]:loc[1]])) || objectBefore.MatchString(s[:loc[0]])) {
 					continue // "engineers rolled back the change that had inadvertently ...": the change is at fault
 				}
 				add(r.rule, s[loc[0]:loc[1]], r.why)

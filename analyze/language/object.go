@@ -46,7 +46,7 @@ var actionVerbs = map[string]verbClass{
 	"develop": verbCreate, "deploy": verbCreate, "enable": verbCreate, "enforce": verbCreate, "apply": verbCreate,
 	"establish": verbCreate, "provide": verbCreate, "put": verbCreate, "set": verbCreate, "write": verbCreate,
 	"automate": verbCreate, "instrument": verbCreate, "support": verbCreate, "engineer": verbCreate,
-	"design": verbCreate, "make": verbCreate, "plug": verbCreate, "plug-in": verbCreate, "activate": verbCreate, "release": verbCreate,
+	"design": verbCreate, "make": verbCreate, "conduct": verbNone, "perform": verbNone, "undertake": verbNone, "plug": verbCreate, "plug-in": verbCreate, "activate": verbCreate, "release": verbCreate,
 	"fix": verbConcrete, "remove": verbConcrete, "disable": verbConcrete, "delete": verbConcrete,
 	"replace": verbConcrete, "migrate": verbConcrete, "move": verbConcrete, "shard": verbConcrete,
 	"cache": verbConcrete, "limit": verbConcrete, "cap": verbConcrete, "halt": verbConcrete, "block": verbConcrete,
@@ -163,7 +163,7 @@ var deictic = regexp.MustCompile(`(?i)\b(?:(?:this|these|that|such|the same)\s+(
 var conditionClause = regexp.MustCompile(`(?i)\b(?:when|whenever|where|if|once|before|until|that|which)\b\s+(?:[\w/-]+\s+){0,6}?(?:is|are|was|were|exceeds?|exceed|reach(?:es)?|fall|falls|drops?|rises?|fails?|stops?|expires?|runs? out|become|becomes|has|have|not|affects?|occurs?|happens?|causes?|takes?|returns?|hits?|can|cannot|could|do|does|did|gets?|loses?|remains?)\b|\bfor cases (?:where|when|in which)\b`)
 
 // byMeans: the change is said by its means ("by adding a queue-depth alert").
-var byMeans = regexp.MustCompile(`(?i)\bby (?:add|creat|implement|introduc|build|deploy|enabl|enforc|remov|disabl|replac|migrat|mov|shard|cach|limit|cap|block|reject|revert|pin|rotat|split|fix|requir|alert|pag|set|chang|switch|reduc|rais|lower)\w*`)
+var byMeans = regexp.MustCompile(`(?i)\bby [a-z-]+ing\b`)
 
 // itemPreamble is text before the item proper: a list lead-in, a status tag.
 var itemPreamble = regexp.MustCompile(`(?i)^(?:.*?(?:includes?|including|following|not limited to|are the following|steps?|actions?)\)?\s*:\s+|\s*(?:\[[^\]]*\]|\([^)]*\))\s*)+`)
@@ -196,6 +196,31 @@ var catenative = map[string]bool{
 // leadClause is a clause before the item's action: "In addition to a check in
 // the control plane, we will ...", "Once the investigation is complete, ...".
 var leadClause = regexp.MustCompile(`(?i)^(?:in addition to|once|if|while|after|as part of|along with|beyond|besides|in the meantime|longer term|short term|as an immediate step)\b[^,]{0,160},\s*`)
+
+// leadPhrases: introductory phrases before the subject ("As the result of
+// this outage, we are adding ...", "In addition, for scenarios in which ...,
+// we are ..."). Group 1 starts the clause proper.
+var leadPhrases = regexp.MustCompile(`(?i)^(?:[^,]{2,120},\s*){1,3}((?:we|engineers?|engineering|the team|teams|microsoft|google|aws|azure)\b)`)
+
+// lightVerbs carry no action of their own: the action noun they take is the
+// head ("conducting an internal review").
+var lightVerbs = map[string]bool{"conduct": true, "conducting": true, "perform": true, "performing": true,
+	"undertake": true, "undertaking": true, "carry": true, "carrying": true, "do": true, "doing": true}
+
+// detectPurpose: a detection with a named target ("to detect failed storage accounts").
+var detectPurpose = regexp.MustCompile(`(?i)^(?:to|that|which)\s+(?:\w+ly\s+)?(?:detect|catch|identify|flag|spot|find|alert on|warn (?:on|about))\s+(.*)$`)
+
+// relativeCondition: the object's own relative clause states a criterion
+// ("systems which may still be active").
+var relativeCondition = regexp.MustCompile(`(?i)^,?\s*(?:which|that|where|whose)\s+(?:[\w/-]+\s+){0,4}?(?:is|are|was|were|may|might|can|could|be|been|have|has|still|not|run|runs|hold|holds|use|uses)\b`)
+
+// strictCondition: a stated condition (not a "that" complement).
+var strictCondition = regexp.MustCompile(`(?i)\b(?:when|whenever|where|if|before|until|once)\b\s+(?:[\w/-]+\s+){0,6}?(?:is|are|was|were|exceeds?|reach(?:es)?|falls?|drops?|rises?|fails?|stops?|expires?|runs? out|becomes?|reaching|has|have|not)\b`)
+
+// bareObjects are objects too general to change by themselves ("improvements
+// in the system").
+var bareObjects = map[string]bool{"system": true, "systems": true, "platform": true, "service": true,
+	"services": true, "infrastructure": true, "environment": true, "product": true, "products": true}
 
 // contentPurpose: a purpose that says what an alert or check carries.
 var contentPurpose = regexp.MustCompile(`(?i)^(?:to |so (?:that )?(?:it|they) )(?:include|list|show|display|report|page|notify|route|escalate|fire|trigger)`)
@@ -264,13 +289,16 @@ func (a *actionChecker) readObject(summary string) (objectVerdict, bool) {
 	if m := leadClause.FindStringIndex(body); m != nil && m[1] < len(body) {
 		body = body[m[1]:]
 	}
+	if m := leadPhrases.FindStringSubmatchIndex(body); m != nil && m[2] < len(body) {
+		body = body[m[2]:]
+	}
 	toks := a.tagger.tag(body, true)
 	if len(toks) == 0 {
 		return objectVerdict{}, false
 	}
 	// The action head: skip lead-in adverbs, subjects and auxiliaries.
 	i := 0
-	for i < len(toks) && (leadAdverbs[toks[i].low] || toks[i].tag == "," || toks[i].tag == "PRP" || toks[i].tag == "MD") {
+	for i < len(toks) && (leadAdverbs[toks[i].low] || toks[i].tag == "," || toks[i].tag == "PRP" || toks[i].tag == "MD" || (toks[i].tag == "RB" && !isActionVerbWord(toks[i].low))) {
 		if c, ok := actionVerb(toks[i].low); ok && i > 0 && toks[i].low != "engineering" {
 			_ = c
 			break
@@ -310,8 +338,8 @@ func (a *actionChecker) readObject(summary string) (objectVerdict, bool) {
 			case k+1 < len(toks) && toks[k].low == "on" && toks[k+1].tag == "VBG":
 				k++ // "working on completing ...": the gerund is the action
 			}
-			if k+2 < len(toks) && toks[k].low == "to" && toks[k+1].low == "not" {
-				k++ // "to not accept": the negated verb is the action
+			if k+2 < len(toks) && toks[k].low == "to" && (toks[k+1].low == "not" || toks[k+1].tag == "RB" || strings.HasSuffix(toks[k+1].low, "ly")) && !isActionVerbWord(toks[k+1].low) {
+				k++ // "to not accept", "to thoroughly investigate": the verb after is the action
 			}
 			next := k + 1
 			if k < len(toks) && toks[k].tag == "VBG" && toks[k].low != "to" {
@@ -341,6 +369,17 @@ func (a *actionChecker) readObject(summary string) (objectVerdict, bool) {
 	}
 	// Passive: "Additional alerting will be added", "safeguards have been added".
 	np, npEnd := nounPhrase(toks, objStart)
+	if headAt >= 0 && lightVerbs[toks[headAt].low] && len(np) > 0 {
+		if h := np[len(np)-1]; isActionNoun(h.low) {
+			// "conducting an internal review to ...": the review is the action
+			class = actionNouns[h.low]
+			if npEnd+1 < len(toks) && isPrep(toks[npEnd].low) {
+				np, npEnd = nounPhrase(toks, npEnd+1)
+			} else {
+				np = np[len(np)-1:]
+			}
+		}
+	}
 	if len(np) == 0 {
 		if class == verbInquire {
 			rest := ""
@@ -401,13 +440,15 @@ func (a *actionChecker) readObject(summary string) (objectVerdict, bool) {
 	v := objectVerdict{class: class, phrase: phrase}
 	example := regexp.MustCompile(`(?i)\b(?:such as|including|specifically|e\.g\.|for example|like)\b`).MatchString(rest)
 	switch {
-	case allOpenEnded(heads, np) && !example && !definiteKind(class, np, heads) && !(class == verbInquire && coordinatedActionRe.MatchString(rest)):
+	case (allOpenEnded(heads, np) || (bareObject(class, np, heads) && (strings.TrimSpace(rest) == "" || genericOutcome.MatchString(strings.TrimSpace(rest))))) && !example && !definiteKind(class, np, heads) &&
+		!(class == verbInquire && coordinatedActionRe.MatchString(rest)) && !byMeans.MatchString(rest):
 		v.vague, v.why = true, whyOpenEnded
 	case class == verbInquire:
-		v.vague = !a.specificOutcome(rest, toks, npEnd) && !measurableRe(rest)
+		v.vague = !a.specificOutcome(rest, toks, npEnd) && !measurableRe(rest) && !relativeCondition.MatchString(rest)
 		v.why = "an inquiry (investigate, review, evaluate) with no stated outcome never visibly finishes"
 	case anyGeneric(heads) && (class == verbWeak || class == verbNone || class == verbAssure):
-		v.vague = !specificCondition(rest) && !byMeans.MatchString(rest) && !contentPurpose.MatchString(strings.TrimSpace(rest)) && !genericNamed(np, heads)
+		v.vague = !specificCondition(rest) && !byMeans.MatchString(rest) && !contentPurpose.MatchString(strings.TrimSpace(rest)) &&
+			!genericNamed(np, heads) && !namedDetection(rest)
 		v.why = "an improvement to monitoring, alerting or testing with no stated condition (what it must catch) cannot be checked"
 	case anyGeneric(heads) && class == verbCreate:
 		v.vague = strings.TrimSpace(rest) == "" || (!specificCondition(rest) && genericOutcome.MatchString(strings.TrimSpace(rest)) && !namesComponent(np))
@@ -498,7 +539,14 @@ func nounHeads(np []token) []string {
 	var out []string
 	for k, t := range np {
 		if (t.isNoun() || t.tag == "VBG") && (k == len(np)-1 || np[k+1].tag == "CC") {
-			out = append(out, t.low)
+			switch {
+			case strings.Contains(t.low, "/"): // "monitoring/alerting": each part is a head
+				out = append(out, strings.Split(t.low, "/")...)
+			case strings.Contains(t.low, "-") && !openEnded[t.low] && !genericClass[t.low]:
+				out = append(out, t.low[strings.LastIndex(t.low, "-")+1:]) // "emergency-levers" is a kind of lever
+			default:
+				out = append(out, t.low)
+			}
 		}
 	}
 	return out
@@ -515,6 +563,41 @@ func allOpenEnded(heads []string, np []token) bool {
 			return false
 		}
 		if namedKinds[h] && specificModifier(np, h) {
+			return false
+		}
+	}
+	return true
+}
+
+// namedDetection: a detection purpose with a target that is not generic
+// ("to detect failed storage accounts"), or the activity's named object
+// ("testing of SWAN software deployments").
+func namedDetection(rest string) bool {
+	r := strings.TrimSpace(rest)
+	if m := detectPurpose.FindStringSubmatch(r); m != nil && !genericOutcome.MatchString(r) {
+		return true
+	}
+	if strings.HasPrefix(strings.ToLower(r), "of ") {
+		return namedWord(firstWords(r, 6))
+	}
+	return false
+}
+
+func firstWords(s string, n int) string {
+	f := strings.Fields(s)
+	if len(f) > n {
+		f = f[:n]
+	}
+	return strings.Join(f, " ")
+}
+
+// bareObject: a weak change to the system as a whole ("improvements in the system").
+func bareObject(class verbClass, np []token, heads []string) bool {
+	if class != verbWeak && class != verbNone || len(heads) == 0 {
+		return false
+	}
+	for _, h := range heads {
+		if !bareObjects[h] || specificModifier(np, h) {
 			return false
 		}
 	}
@@ -580,13 +663,14 @@ func abstractHead(heads []string) bool {
 // procedures", "the self-heal mechanism").
 func specificModifier(np []token, head string) bool {
 	for _, t := range np {
-		if t.low == head {
+		if t.low == head || strings.HasSuffix(t.low, "/"+head) || strings.HasPrefix(t.low, head+"/") || strings.HasSuffix(t.low, "-"+head) {
 			continue
 		}
 		if t.isProper() || isAcronym(t.text) {
 			return true
 		}
-		if (t.isNoun() || t.tag == "JJ" || t.tag == "VBG") && !genericModifiers[t.low] && !openEnded[t.low] && !genericClass[t.low] {
+		adj := t.tag == "JJ" && strings.ContainsAny(t.low, "-/") // "self-heal"; plain adjectives name no thing
+		if (t.isNoun() || adj || t.tag == "VBG") && !genericModifiers[t.low] && !openEnded[t.low] && !genericClass[t.low] {
 			return true
 		}
 	}

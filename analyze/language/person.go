@@ -52,6 +52,11 @@ var clauseBreak = regexp.MustCompile(`(?i)[;:]|,?\s+\b(?:which|that|because|afte
 // innerArticle: an article inside a role match, after its first word.
 var innerArticle = regexp.MustCompile(`(?i)\s(?:the|an?|one|our|their|this|that|another)\s`)
 
+// clauseBreakAgent ends the clause of a role that acts (not mitigates): a
+// relative clause about what the person did is still theirs ("was executing a
+// change that impacted the incorrect set of cables").
+var clauseBreakAgent = regexp.MustCompile(`(?i)[;:]|,?\s+\b(?:because|after|when|whenever|while|since|although|though|so that|until|once|but|whereas|as a result)\b|,\s+(?:and\s+)?(?:the|a|an|this|its|their)\s+[\w-]+\s+(?:was|were|had|has|is|are|then|also|[a-z]+ed)\b`)
+
 // whoClause opens a relative clause about the person.
 var whoClause = regexp.MustCompile(`(?i)^,?\s+who\b`)
 
@@ -84,6 +89,8 @@ func (b *blameChecker) personFault(s, low string) (string, bool) {
 		brk := clauseBreak
 		if whoClause.MatchString(rest) {
 			brk = clauseBreakWho // "The engineer who ... after ... forgot to": the who-clause is about the person
+		} else if !mitigationVerbs.MatchString(verbHead(rest)) {
+			brk = clauseBreakAgent // "a technician was executing a change that impacted the incorrect set of cables"
 		}
 		if loc := brk.FindStringIndex(rest); loc != nil {
 			end = loc[0]
@@ -95,13 +102,7 @@ func (b *blameChecker) personFault(s, low string) (string, bool) {
 		}
 		// The person's own first verb: people who mitigate are not the cause,
 		// unless the fault is attached to that very verb ("mistakenly rolled back").
-		head := strings.TrimLeft(clause, " ,")
-		head = strings.TrimPrefix(strings.TrimPrefix(head, "'s"), "s'")
-		head = strings.TrimLeft(head, " ")
-		for _, aux := range []string{"then ", "later ", "quickly ", "immediately ", "subsequently "} {
-			head = strings.TrimPrefix(head, aux)
-		}
-		if mitigationVerbs.MatchString(head) && f[0] > 40 {
+		if mitigationVerbs.MatchString(verbHead(clause)) && f[0] > 40 {
 			continue
 		}
 		if b.reported.MatchString(clause[:f[0]]) {
@@ -131,6 +132,24 @@ func mentionsRole(low string) bool {
 		}
 	}
 	return false
+}
+
+// verbHead is the text after a role, from its first verb on.
+func verbHead(rest string) string {
+	head := strings.TrimLeft(rest, " ,")
+	head = strings.TrimPrefix(strings.TrimPrefix(head, "'s"), "s'")
+	head = strings.TrimLeft(head, " ")
+	for _, aux := range []string{"then ", "later ", "quickly ", "immediately ", "subsequently ", "also "} {
+		head = strings.TrimPrefix(head, aux)
+	}
+	return head
+}
+
+// mitigatingRole: a match that starts with a role whose own verb mitigates
+// ("Engineers rolled back the change that had inadvertently ...").
+func mitigatingRole(match string) bool {
+	m := roleRe.FindStringIndex(match)
+	return m != nil && m[0] == 0 && mitigationVerbs.MatchString(verbHead(match[m[1]:]))
 }
 
 func insteadOf(s string) bool {
