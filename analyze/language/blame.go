@@ -206,7 +206,7 @@ func (b *blameChecker) checkWith(text string, names *knownNames) []Finding {
 				break
 			}
 		}
-		if !hasRule(out, RuleHumanErrorCause, sp.Start) && humanErrorSentence.MatchString(s) {
+		if len(s) < 80 && containsAny(low, []string{"error", "mistake", "slip", "failure"}) && !hasRule(out, RuleHumanErrorCause, sp.Start) && humanErrorSentence.MatchString(s) {
 			add(RuleHumanErrorCause, strings.TrimSpace(s), "gives human error as the root cause; human error is where an investigation starts, not where it ends")
 		}
 		if !hasRule(out, RulePersonFault, sp.Start) {

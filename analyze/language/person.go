@@ -71,7 +71,7 @@ var objectBefore = regexp.MustCompile(`(?i)\b(?:paged|alerted|notified|woke|call
 // personFault finds a role as the subject of a clause that states their
 // fault, and returns the phrase from the role to the fault.
 func (b *blameChecker) personFault(s, low string) (string, bool) {
-	if !mentionsRole(low) || (!containsAny(low, faultKeys) && !strings.Contains(low, "instead of") && !strings.Contains(low, "rather than")) {
+	if !containsAny(low, personalFaultKeys) || !mentionsRole(low) {
 		return "", false
 	}
 	for _, m := range roleRe.FindAllStringIndex(s, -1) {
@@ -115,6 +115,13 @@ func (b *blameChecker) personFault(s, low string) (string, bool) {
 	}
 	return "", false
 }
+
+// personalFaultKeys prefilter sentences for personalFault (lowercase
+// substrings of its words).
+var personalFaultKeys = []string{"forg", "failed to", "fails to", "fail to", "neglect", "ignore", "overlook", "bother",
+	"did not", "didn't", "mistake", "erroneous", "accident", "inadvertent", "careless", "in error", "made a", "made an",
+	"made the", "messed", "screwed", "fat", "introduced", "wrong", "incorrect", "unintended", "responsible",
+	"to blame", "instead of", "rather than"}
 
 // roleKeys prefilter sentences for roleRe (lowercase substrings).
 var roleKeys = []string{"engineer", "developer", "operator", "admin", "sre", "on-call", "oncall", "team member", "employee",
