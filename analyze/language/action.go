@@ -194,8 +194,8 @@ func (a *actionChecker) assureAt(s string) []int {
 		if strings.HasSuffix(before, " to") || strings.HasSuffix(before, "help") || strings.HasSuffix(before, " and") {
 			continue
 		}
-		// "Ensure all Azure Load Balancer deployments pass address-range
-		// health checks before reaching production": a named component
+		// "Ensure all Envoy sidecar deployments pass the readiness probe
+		// before taking traffic": a named component
 		// and a stated condition make it a check, not a wish.
 		if rest := s[m[1]:]; strictCondition.MatchString(rest) || deictic.MatchString(rest) || (namedWord(rest) && len(strings.Fields(rest)) > 4) {
 			continue
@@ -205,7 +205,7 @@ func (a *actionChecker) assureAt(s string) []int {
 	return nil
 }
 
-// assuredObject: "ensure the replacement in other datacenters": the item's
+// assuredObject: "ensure the same fix in the other regions": the item's
 // head is "ensure" or "make sure" and its object is specific (and not about
 // what people know).
 func assuredObject(s string, m []int, obj objectVerdict, ok bool) bool {
@@ -217,7 +217,7 @@ func assuredObject(s string, m []int, obj objectVerdict, ok bool) bool {
 }
 
 // namedWord reports an acronym or a capitalized word inside s (a
-// component name such as "Azure Load Balancer").
+// component name such as "Envoy").
 func namedWord(s string) bool {
 	for _, w := range strings.Fields(s) {
 		w = strings.Trim(w, ".,;:()[]\"'")

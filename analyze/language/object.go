@@ -8,8 +8,8 @@ import (
 // This file judges an action item by its object: what the action changes.
 // "Add safeguards", "Improve our processes" and "Evaluate other options"
 // name no thing that can be checked as done, whatever the verb; "Improve the
-// format of the configuration file" or "Reduce the utilization threshold for
-// capacity augmentation" do, even with a weak verb. The item is tagged with
+// schema of the routing config file" or "Lower the threshold that triggers
+// scale-out" do, even with a weak verb. The item is tagged with
 // the part-of-speech tagger (tagger.go), the action head (a verb or an
 // action noun such as "review of", "improvements to") is found, and the noun
 // phrase after it, with its modifiers, is read against word classes.
@@ -46,7 +46,7 @@ var actionVerbs = map[string]verbClass{
 	"develop": verbCreate, "deploy": verbCreate, "enable": verbCreate, "enforce": verbCreate, "apply": verbCreate,
 	"establish": verbCreate, "provide": verbCreate, "put": verbCreate, "set": verbCreate, "write": verbCreate,
 	"automate": verbCreate, "instrument": verbCreate, "support": verbCreate, "engineer": verbCreate,
-	"design": verbCreate, "make": verbCreate, "conduct": verbNone, "perform": verbNone, "undertake": verbNone, "plug": verbCreate, "plug-in": verbCreate, "activate": verbCreate, "release": verbCreate,
+	"design": verbCreate, "make": verbCreate, "conduct": verbNone, "perform": verbNone, "keep": verbNone, "undertake": verbNone, "plug": verbCreate, "plug-in": verbCreate, "activate": verbCreate, "release": verbCreate,
 	"fix": verbConcrete, "remove": verbConcrete, "disable": verbConcrete, "delete": verbConcrete,
 	"replace": verbConcrete, "migrate": verbConcrete, "move": verbConcrete, "shard": verbConcrete,
 	"cache": verbConcrete, "limit": verbConcrete, "cap": verbConcrete, "halt": verbConcrete, "block": verbConcrete,
@@ -97,7 +97,7 @@ var openEnded = map[string]bool{
 }
 
 // namedKinds are open-ended heads that a specific modifier turns into a
-// named thing: "the SWAN rollback procedures", "the self-heal mechanism".
+// named thing: "the cache warm-up procedure", "the auto-drain mechanism".
 var namedKinds = map[string]bool{
 	"process": true, "processes": true, "procedure": true, "procedures": true, "mechanism": true,
 	"mechanisms": true, "tooling": true, "tools": true, "health": true, "efficiency": true, "strategy": true,
@@ -105,7 +105,7 @@ var namedKinds = map[string]bool{
 }
 
 // genericClass heads name an activity that is specific only with a condition:
-// "alerts on all routes that are withdrawn", not "improve monitoring".
+// "alerts when a shard has no leader", not "improve monitoring".
 var genericClass = map[string]bool{
 	"monitoring": true, "monitors": true, "alerting": true, "alert": true, "alerts": true, "alarming": true,
 	"alarms": true, "telemetry": true, "testing": true, "tests": true, "validation": true, "validations": true,
@@ -115,7 +115,7 @@ var genericClass = map[string]bool{
 }
 
 // genericModifiers do not name a thing when they modify an open-ended head:
-// "our preventative processes", "the communications process".
+// "our preventive processes", "the review process".
 var genericModifiers = map[string]bool{
 	"our": true, "the": true, "a": true, "an": true, "existing": true, "additional": true, "current": true,
 	"overall": true, "internal": true, "preventative": true, "preventive": true, "review": true,
@@ -137,16 +137,16 @@ var genericModifiers = map[string]bool{
 // genericOutcome is a purpose that any action could have: it makes no
 // inquiry or improvement specific. Preventing or reducing is generic only
 // when what is prevented is the incident kind itself ("future occurrences",
-// "customer impact"), not a named behavior ("fast implementation of global
-// changes").
-var genericOutcome = regexp.MustCompile(`(?i)^(?:to |in order to |so (?:that )?|and )?(?:help (?:to )?)?(?:(?:further |better |more )?(?:(?:improve|increase|ensure|establish|understand|determine|assess|address|learn|enable|find|look|explore|evaluate|inform|strengthen|harden|make|keep|achieve|handle|drive|support|reinforce|continue|plan|take|manage|decide|account|maintain|leverage|provide|allow|flight)\b|(?:prevent|avoid|reduce|minimi[sz]e|mitigate|eliminate|guard against|protect against|catch|detect|limit)\s+(?:(?:the|any|all|a|an|such|this|these|those|its|our|further|potential|future|similar|customer|service|negative|widespread|overall|extended)\s+)*(?:future|recurrence|reoccurr\w*|occurrences?|similar|impact\w*|issues?|incidents?|outages?|disruptions?|problems?|failures?|errors?|downtime|risks?|likelihood|probability|chances?|time|scenarios?|situations?|events?|class|types?|kinds?|anomal\w*|incorrect configurations?|misconfigurations?)\b))`)
+// "customer impact"), not a named behavior ("global flag flips without a
+// canary").
+var genericOutcome = regexp.MustCompile(`(?i)^(?:to |in order to |so (?:that )?|and )?(?:help (?:to )?)?(?:(?:further |better |more )?(?:(?:improve|increase|ensure|establish|understand|determine|assess|address|learn|enable|find|look|explore|evaluate|inform|strengthen|harden|make|keep|achieve|handle|drive|support|reinforce|continue|plan|take|manage|decide|account|maintain|leverage|provide|allow|flight)\b|(?:prevent|avoid|reduce|minimi[sz]e|mitigate|eliminate|guard against|protect against|catch|detect|spot|flag|notice|find|identify|limit)\s+(?:(?:the|any|all|a|an|such|this|these|those|its|our|further|potential|future|similar|customer|service|negative|widespread|overall|extended)\s+)*(?:future|recurrence|reoccurr\w*|occurrences?|similar|impact\w*|issues?|incidents?|outages?|disruptions?|problems?|failures?|errors?|downtime|risks?|likelihood|probability|chances?|time|scenarios?|situations?|events?|class|types?|kinds?|anomal\w*|incorrect configurations?|misconfigurations?|regressions?|degradations?|(?:bad|incorrect|wrong|invalid|faulty|erroneous|unexpected|abnormal|unusual|risky)\s+[\w-]+)\b))`)
 
 // checkCriterion: an inquiry whose purpose is a checkable state ("to
-// ensure they are consistent across environments").
+// ensure the replicas are in sync").
 const checkCriterion = `\bto (?:ensure|verify|validate|confirm|check)\s+(?:that\s+)?(?:[\w-]+\s+){1,5}?(?:is|are)\s+(?:not\s+)?(?:consistent|correct|set|valid|enabled|disabled|unmuted|configured|present|absent|identical|up to date|in sync)\b`
 
 // coordinatedAction: a definite action joined to an inquiry or a vague one
-// ("Review procedures, and create additional automated rules to catch ...").
+// ("Review the runbooks, and add a lint rule that ...").
 const coordinatedAction = `(?:,\s*(?:and\s+)?|\band\s+|\bthen\s+)(?:apply|application of|fix|fixes|remov\w*|implement\w*|roll out|deploy\w*|replac\w*|creat\w*|add\w*)\b`
 
 var coordinatedActionRe = regexp.MustCompile(`(?i)` + coordinatedAction)
@@ -159,7 +159,7 @@ var specificOutcome = regexp.MustCompile(`(?i)(?:` + coordinatedAction + `|` + c
 var deictic = regexp.MustCompile(`(?i)\b(?:(?:this|these|that|such|the same)\s+(?:\w+\s+){0,2}?(?:issues?|problems?|class|type|types|kind|sort|nature|scenarios?|situations?|failures?|failure modes?|misconfigurations?|conditions?|incidents?|errors?|bugs?|events?)|repeats? of|similar (?:issues|problems|incidents|failures|events|conditions)|recurrence of this)\b`)
 
 // conditionClause: a detection or check with a stated condition ("when the
-// failure rate exceeds", "where roles are not recovering", "that are withdrawn").
+// error rate exceeds", "where shards are not rebalancing", "that are stale").
 var conditionClause = regexp.MustCompile(`(?i)\b(?:when|whenever|where|if|once|before|until|that|which)\b\s+(?:[\w/-]+\s+){0,6}?(?:is|are|was|were|exceeds?|exceed|reach(?:es)?|fall|falls|drops?|rises?|fails?|stops?|expires?|runs? out|become|becomes|has|have|not|affects?|occurs?|happens?|causes?|takes?|returns?|hits?|can|cannot|could|do|does|did|gets?|loses?|remains?)\b|\bfor cases (?:where|when|in which)\b`)
 
 // byMeans: the change is said by its means ("by adding a queue-depth alert").
@@ -190,16 +190,16 @@ const whyOpenEnded = "its object names a kind of thing (safeguards, processes, r
 var catenative = map[string]bool{
 	"continue": true, "continuing": true, "work": true, "working": true, "plan": true, "planning": true,
 	"start": true, "begin": true, "need": true, "aim": true, "seek": true, "look": true, "looking": true,
-	"follow": true, "strive": true,
+	"follow": true, "strive": true, "keep": true, "keeps": true,
 }
 
-// leadClause is a clause before the item's action: "In addition to a check in
-// the control plane, we will ...", "Once the investigation is complete, ...".
+// leadClause is a clause before the item's action: "In addition to the new
+// lint, we will ...", "Once the analysis is done, ...".
 var leadClause = regexp.MustCompile(`(?i)^(?:in addition to|once|if|while|after|as part of|along with|beyond|besides|in the meantime|longer term|short term|as an immediate step)\b[^,]{0,160},\s*`)
 
-// leadPhrases: introductory phrases before the subject ("As the result of
-// this outage, we are adding ...", "In addition, for scenarios in which ...,
-// we are ..."). Group 1 starts the clause proper.
+// leadPhrases: introductory phrases before the subject ("After the review,
+// we are adding ...", "Also, for regions where ..., we are ..."). Group 1
+// starts the clause proper.
 var leadPhrases = regexp.MustCompile(`(?i)^(?:[^,]{2,120},\s*){1,3}((?:we|engineers?|engineering|the team|teams|microsoft|google|aws|azure)\b)`)
 
 // lightVerbs carry no action of their own: the action noun they take is the
@@ -207,18 +207,18 @@ var leadPhrases = regexp.MustCompile(`(?i)^(?:[^,]{2,120},\s*){1,3}((?:we|engine
 var lightVerbs = map[string]bool{"conduct": true, "conducting": true, "perform": true, "performing": true,
 	"undertake": true, "undertaking": true, "carry": true, "carrying": true, "do": true, "doing": true}
 
-// detectPurpose: a detection with a named target ("to detect failed storage accounts").
+// detectPurpose: a detection with a named target ("to detect expired tokens").
 var detectPurpose = regexp.MustCompile(`(?i)^(?:to|that|which)\s+(?:\w+ly\s+)?(?:detect|catch|identify|flag|spot|find|alert on|warn (?:on|about))\s+(.*)$`)
 
 // relativeCondition: the object's own relative clause states a criterion
-// ("systems which may still be active").
+// ("hosts which may still run the old agent").
 var relativeCondition = regexp.MustCompile(`(?i)^,?\s*(?:which|that|where|whose)\s+(?:[\w/-]+\s+){0,4}?(?:is|are|was|were|may|might|can|could|be|been|have|has|still|not|run|runs|hold|holds|use|uses)\b`)
 
 // strictCondition: a stated condition (not a "that" complement).
 var strictCondition = regexp.MustCompile(`(?i)\b(?:when|whenever|where|if|before|until|once)\b\s+(?:[\w/-]+\s+){0,6}?(?:is|are|was|were|exceeds?|reach(?:es)?|falls?|drops?|rises?|fails?|stops?|expires?|runs? out|becomes?|reaching|has|have|not)\b`)
 
 // bareObjects are objects too general to change by themselves ("improvements
-// in the system").
+// to the platform").
 var bareObjects = map[string]bool{"system": true, "systems": true, "platform": true, "service": true,
 	"services": true, "infrastructure": true, "environment": true, "product": true, "products": true}
 
@@ -333,13 +333,13 @@ func (a *actionChecker) readObject(summary string) (objectVerdict, bool) {
 			switch {
 			case k < len(toks) && toks[k].low == "with":
 				if _, e := nounPhrase(toks, k+1); e > k+1 {
-					k = e // "work with the ARM team to ..."
+					k = e // "work with the storage team to ..."
 				}
 			case k+1 < len(toks) && toks[k].low == "on" && toks[k+1].tag == "VBG":
 				k++ // "working on completing ...": the gerund is the action
 			}
 			if k+2 < len(toks) && toks[k].low == "to" && (toks[k+1].low == "not" || toks[k+1].tag == "RB" || strings.HasSuffix(toks[k+1].low, "ly")) && !isActionVerbWord(toks[k+1].low) {
-				k++ // "to not accept", "to thoroughly investigate": the verb after is the action
+				k++ // "to not retry", "to thoroughly investigate": the verb after is the action
 			}
 			next := k + 1
 			if k < len(toks) && toks[k].tag == "VBG" && toks[k].low != "to" {
@@ -367,11 +367,11 @@ func (a *actionChecker) readObject(summary string) (objectVerdict, bool) {
 			objStart = i
 		}
 	}
-	// Passive: "Additional alerting will be added", "safeguards have been added".
+	// Passive: "More alerting will be added", "safeguards have been added".
 	np, npEnd := nounPhrase(toks, objStart)
 	if headAt >= 0 && lightVerbs[toks[headAt].low] && len(np) > 0 {
 		if h := np[len(np)-1]; isActionNoun(h.low) {
-			// "conducting an internal review to ...": the review is the action
+			// "conducting a review to ...": the review is the action
 			class = actionNouns[h.low]
 			if npEnd+1 < len(toks) && isPrep(toks[npEnd].low) {
 				np, npEnd = nounPhrase(toks, npEnd+1)
@@ -391,12 +391,12 @@ func (a *actionChecker) readObject(summary string) (objectVerdict, bool) {
 		}
 		return objectVerdict{}, false
 	}
-	// A bare noun phrase led by an action noun ("Monitoring and alerting
-	// improvements for BGP", "Load balancing system changes"): the action noun
+	// A bare noun phrase led by an action noun ("Alerting improvements for
+	// the queue", "Scheduler changes"): the action noun
 	// is the head, its modifiers the object.
 	if headAt < 0 {
 		if h := np[len(np)-1]; isActionNoun(h.low) && len(np) == 1 {
-			// "Investigations have started to assess ...": the action noun is the subject.
+			// "Investigations are under way to ...": the action noun is the subject.
 			class = actionNouns[h.low]
 			rest := body[h.end:]
 			return objectVerdict{vague: class == verbInquire && !a.specificOutcome(rest, toks, npEnd), class: class, phrase: body[h.start:h.end],
@@ -405,7 +405,7 @@ func (a *actionChecker) readObject(summary string) (objectVerdict, bool) {
 			class = actionNouns[h.low]
 			np = np[:len(np)-1]
 		} else if npEnd < len(toks) && !isAux(toks[npEnd].low) && (toks[npEnd].tag == "VBZ" || toks[npEnd].tag == "VBP" || toks[npEnd].tag == "VBD") {
-			// "These safeguards provide strengthened checking ...": a
+			// "These guards provide stricter checking ...": a
 			// description; its verb and object decide.
 			if c, ok := actionVerb(toks[npEnd].low); ok {
 				class = c
@@ -419,6 +419,13 @@ func (a *actionChecker) readObject(summary string) (objectVerdict, bool) {
 			// passive: the subject is the object; the participle is the head
 			for k := npEnd; k < len(toks); k++ {
 				if c, ok := actionVerb(toks[k].low); ok && !isAux(toks[k].low) {
+					if strings.HasSuffix(toks[k].low, "ing") {
+						// progressive, not passive: "The platform team is evaluating X"
+						if np2, e := nounPhrase(toks, k+1); len(np2) > 0 {
+							class, headAt, np, npEnd = c, k, np2, e
+						}
+						break
+					}
 					class = c
 					break
 				}
@@ -543,7 +550,7 @@ func nounHeads(np []token) []string {
 			case strings.Contains(t.low, "/"): // "monitoring/alerting": each part is a head
 				out = append(out, strings.Split(t.low, "/")...)
 			case strings.Contains(t.low, "-") && !openEnded[t.low] && !genericClass[t.low]:
-				out = append(out, t.low[strings.LastIndex(t.low, "-")+1:]) // "emergency-levers" is a kind of lever
+				out = append(out, t.low[strings.LastIndex(t.low, "-")+1:]) // "rollout-safeguards" is a kind of safeguard
 			default:
 				out = append(out, t.low)
 			}
@@ -570,8 +577,8 @@ func allOpenEnded(heads []string, np []token) bool {
 }
 
 // namedDetection: a detection purpose with a target that is not generic
-// ("to detect failed storage accounts"), or the activity's named object
-// ("testing of SWAN software deployments").
+// ("to detect expired tokens"), or the activity's named object ("testing of
+// the Kafka client upgrade").
 func namedDetection(rest string) bool {
 	r := strings.TrimSpace(rest)
 	if m := detectPurpose.FindStringSubmatch(r); m != nil && !genericOutcome.MatchString(r) {
@@ -591,7 +598,7 @@ func firstWords(s string, n int) string {
 	return strings.Join(f, " ")
 }
 
-// bareObject: a weak change to the system as a whole ("improvements in the system").
+// bareObject: a weak change to the system as a whole ("improvements to the platform").
 func bareObject(class verbClass, np []token, heads []string) bool {
 	if class != verbWeak && class != verbNone || len(heads) == 0 {
 		return false
@@ -604,8 +611,8 @@ func bareObject(class verbClass, np []token, heads []string) bool {
 	return true
 }
 
-// genericNamed: a generic activity named by its modifiers ("Cosmos DB
-// monitoring", "cluster network connectivity detection").
+// genericNamed: a generic activity named by its modifiers ("Postgres
+// replication monitoring", "disk latency detection").
 func genericNamed(np []token, heads []string) bool {
 	for _, h := range heads {
 		if genericClass[h] && specificModifier(np, h) {
@@ -616,7 +623,7 @@ func genericNamed(np []token, heads []string) bool {
 }
 
 // definiteKind: a definite change to a known instance of a kind ("Apply
-// the mitigation steps to all the scale units").
+// the recovery steps to every replica set").
 func definiteKind(class verbClass, np []token, heads []string) bool {
 	if (class != verbConcrete && class != verbCreate) || np[0].low != "the" {
 		return false
@@ -630,7 +637,7 @@ func definiteKind(class verbClass, np []token, heads []string) bool {
 }
 
 // namedKindNamed: a named kind made specific by its modifiers ("the
-// throttling mechanism").
+// backpressure mechanism").
 func namedKindNamed(np []token, heads []string) bool {
 	for _, h := range heads {
 		if namedKinds[h] && specificModifier(np, h) {
@@ -659,8 +666,8 @@ func abstractHead(heads []string) bool {
 }
 
 // specificModifier: a modifier of head that names a thing (a proper noun,
-// an acronym, or a noun outside the generic modifiers: "SWAN rollback
-// procedures", "the self-heal mechanism").
+// an acronym, or a noun outside the generic modifiers: "cache warm-up
+// procedure", "the auto-drain mechanism").
 func specificModifier(np []token, head string) bool {
 	for _, t := range np {
 		if t.low == head || strings.HasSuffix(t.low, "/"+head) || strings.HasPrefix(t.low, head+"/") || strings.HasSuffix(t.low, "-"+head) {
@@ -669,7 +676,7 @@ func specificModifier(np []token, head string) bool {
 		if t.isProper() || isAcronym(t.text) {
 			return true
 		}
-		adj := t.tag == "JJ" && strings.ContainsAny(t.low, "-/") // "self-heal"; plain adjectives name no thing
+		adj := t.tag == "JJ" && strings.ContainsAny(t.low, "-/") // "auto-drain"; plain adjectives name no thing
 		if (t.isNoun() || adj || t.tag == "VBG") && !genericModifiers[t.low] && !openEnded[t.low] && !genericClass[t.low] {
 			return true
 		}
@@ -717,7 +724,7 @@ func (a *actionChecker) specificOutcome(rest string, toks []token, from int) boo
 	if specificOutcome.MatchString(rest) {
 		return true
 	}
-	// "to identify dependencies on the ASM API": a purpose naming a component.
+	// "to find callers of the v1 endpoint": a purpose naming a component.
 	r := strings.TrimSpace(rest)
 	if strings.HasPrefix(strings.ToLower(r), "to ") && !genericOutcome.MatchString(r) {
 		return true

@@ -53,8 +53,8 @@ var clauseBreak = regexp.MustCompile(`(?i)[;:]|,?\s+\b(?:which|that|because|afte
 var innerArticle = regexp.MustCompile(`(?i)\s(?:the|an?|one|our|their|this|that|another)\s`)
 
 // clauseBreakAgent ends the clause of a role that acts (not mitigates): a
-// relative clause about what the person did is still theirs ("was executing a
-// change that impacted the incorrect set of cables").
+// relative clause about what the person did is still theirs ("was running a
+// job that deleted the wrong volumes").
 var clauseBreakAgent = regexp.MustCompile(`(?i)[;:]|,?\s+\b(?:because|after|when|whenever|while|since|although|though|so that|until|once|but|whereas|as a result)\b|,\s+(?:and\s+)?(?:the|a|an|this|its|their)\s+[\w-]+\s+(?:was|were|had|has|is|are|then|also|[a-z]+ed)\b`)
 
 // whoClause opens a relative clause about the person.
@@ -90,7 +90,7 @@ func (b *blameChecker) personFault(s, low string) (string, bool) {
 		if whoClause.MatchString(rest) {
 			brk = clauseBreakWho // "The engineer who ... after ... forgot to": the who-clause is about the person
 		} else if !mitigationVerbs.MatchString(verbHead(rest)) {
-			brk = clauseBreakAgent // "a technician was executing a change that impacted the incorrect set of cables"
+			brk = clauseBreakAgent // "an operator was running a job that deleted the wrong volumes"
 		}
 		if loc := brk.FindStringIndex(rest); loc != nil {
 			end = loc[0]

@@ -75,7 +75,7 @@ func (tg *tagger) tag(s string, imperative bool) []token {
 }
 
 // lowerFirstWord lowercases the first letter of s's first word unless the
-// word is an acronym or has capitals inside (a name such as "GFE" or "CosmosDB").
+// word is an acronym or has capitals inside (a name such as "DNS" or "PgBouncer").
 func lowerFirstWord(s string) string {
 	i := strings.IndexFunc(s, unicode.IsLetter)
 	if i < 0 {
