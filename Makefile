@@ -6,6 +6,9 @@ BIN       ?= bin/aftermath
 APT_PKGS  := clickhouse-server prometheus prometheus-alertmanager chromium
 SUDO      := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 TEST_TIMEOUT ?= 14m
+# libchdb (ClickHouse 26.x in process) for store/chdbtest, from npm.
+CHDB_VERSION := 26.7.3-stable.1
+CHDB_LIB     := $(CURDIR)/.aftermath/chdb/node_modules/@chdb/lib-linux-x64-gnu/libchdb.so
 
 .PHONY: all build run test vet deps deps-run clean
 
@@ -30,6 +33,7 @@ deps:
 	    echo "missing:$$missing -- install them with your package manager (see README.md)"; exit 1; \
 	  fi; \
 	fi
+	@test -f $(CHDB_LIB) || npm install --no-save --no-audit --no-fund --prefix .aftermath/chdb @chdb/lib-linux-x64-gnu@$(CHDB_VERSION)
 
 # deps-run installs what `make run` needs: ClickHouse (Prometheus is optional).
 deps-run:
@@ -43,9 +47,10 @@ deps-run:
 
 vet:
 	$(GO) vet ./...
+	$(GO) vet -tags chdb ./store/chdbtest
 
 test: deps vet
-	AFTERMATH_REQUIRE_CLICKHOUSE=1 AFTERMATH_REQUIRE_TOOLS=1 $(GO) test -timeout $(TEST_TIMEOUT) ./...
+	CHDB_LIB_PATH=$(CHDB_LIB) AFTERMATH_REQUIRE_CLICKHOUSE=1 AFTERMATH_REQUIRE_TOOLS=1 $(GO) test -tags chdb -timeout $(TEST_TIMEOUT) ./...
 
 run: deps-run build
 	./$(BIN) demo

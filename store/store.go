@@ -29,6 +29,9 @@ type Options struct {
 	DialTimeout time.Duration
 	Logger      *slog.Logger
 	Now         func() time.Time // clock; time.Now when nil
+	// WrapConn, when set, wraps the connection after it answered; tests use
+	// it to observe every statement the store and the analyzers send.
+	WrapConn func(driver.Conn) driver.Conn
 }
 
 // Store is a connection to Aftermath's ClickHouse database.
@@ -95,7 +98,11 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 		conn.Close()
 		return nil, fmt.Errorf("store: ping clickhouse %v: %w", opts.Addresses, err)
 	}
-	return &Store{conn: conn, db: opts.Database, cluster: opts.Cluster, logger: opts.Logger, now: opts.Now}, nil
+	var c driver.Conn = conn
+	if opts.WrapConn != nil {
+		c = opts.WrapConn(conn)
+	}
+	return &Store{conn: c, db: opts.Database, cluster: opts.Cluster, logger: opts.Logger, now: opts.Now}, nil
 }
 
 // Close closes the connection pool.

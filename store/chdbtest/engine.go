@@ -1,0 +1,124 @@
+//go:build chdb
+
+package chdbtest
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"time"
+
+	chproto "github.com/ClickHouse/ch-go/proto"
+	"github.com/ClickHouse/clickhouse-go/v2/lib/column"
+	"github.com/ClickHouse/clickhouse-go/v2/lib/proto"
+	chdb "github.com/chdb-io/chdb-go/chdb-purego"
+)
+
+// Engine is an in-process ClickHouse (libchdb). The library allows one
+// engine per process.
+type Engine struct {
+	conn chdb.ChdbConn
+}
+
+// OpenEngine starts the engine with its data under dir, in UTC.
+func OpenEngine(dir string) (*Engine, error) {
+	conn, err := chdb.NewConnection(1, []string{"--path=" + dir})
+	if err != nil {
+		return nil, fmt.Errorf("chdb: open %s: %w", dir, err)
+	}
+	e := &Engine{conn: conn}
+	if err := e.Exec("SET session_timezone = 'UTC'"); err != nil {
+		conn.Close()
+		return nil, err
+	}
+	return e, nil
+}
+
+// Close stops the engine.
+func (e *Engine) Close() { e.conn.Close() }
+
+// Exec runs a statement that returns no rows.
+func (e *Engine) Exec(sql string) error {
+	res, err := e.conn.Query(sql, "Native")
+	if err != nil {
+		return fmt.Errorf("chdb: %w", err)
+	}
+	defer res.Free()
+	if err := res.Error(); err != nil {
+		return fmt.Errorf("chdb: %w", err)
+	}
+	return nil
+}
+
+// Version is the engine's ClickHouse version.
+func (e *Engine) Version() (string, error) {
+	res, err := e.Query("SELECT version()")
+	if err != nil {
+		return "", err
+	}
+	if len(res.values) != 1 || len(res.values[0]) != 1 {
+		return "", errors.New("chdb: version(): no row")
+	}
+	v, _ := res.values[0][0].(string)
+	return v, nil
+}
+
+// engineResult is a query's rows as driver values.
+type engineResult struct {
+	columns []string
+	values  [][]any
+}
+
+// Query runs a read and decodes its Native output with the driver's own
+// column types, so values compare with the reference server's as the
+// application would scan them.
+func (e *Engine) Query(sql string) (*engineResult, error) {
+	res, err := e.conn.Query(sql, "Native")
+	if err != nil {
+		return nil, fmt.Errorf("chdb: %w", err)
+	}
+	defer res.Free()
+	if err := res.Error(); err != nil {
+		return nil, fmt.Errorf("chdb: %w", err)
+	}
+	buf := append([]byte(nil), res.Buf()...)
+	r := chproto.NewReader(bytes.NewReader(buf))
+	out := &engineResult{}
+	for {
+		b := proto.Block{ServerContext: &column.ServerContext{Timezone: time.UTC}}
+		if err := b.Decode(r, 0); err != nil {
+			if errors.Is(err, io.EOF) {
+				return out, nil
+			}
+			return nil, fmt.Errorf("chdb: decode result of %s: %w", sql, err)
+		}
+		if out.columns == nil {
+			out.columns = b.ColumnsNames()
+		}
+		rows := 0
+		if len(b.Columns) > 0 {
+			rows = b.Columns[0].Rows()
+		}
+		for i := 0; i < rows; i++ {
+			row := make([]any, len(b.Columns))
+			for j, c := range b.Columns {
+				row[j] = c.Row(i, false)
+			}
+			out.values = append(out.values, row)
+		}
+	}
+}
+
+// Result returns the rows of a read canonically, as Result.
+func (e *Engine) Result(sql string) (*Result, error) {
+	er, err := e.Query(sql)
+	if err != nil {
+		return nil, err
+	}
+	res := newResult(sql, er.columns)
+	for _, row := range er.values {
+		res.Rows = append(res.Rows, CanonicalRow(row))
+	}
+	return res, nil
+}
