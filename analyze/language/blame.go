@@ -47,7 +47,10 @@ const faultVerbs = `(?:forgot|forget|forgets|failed to|fails to|neglected|neglec
 	`accidentally|inadvertently|carelessly|by accident|by mistake|in error|` +
 	`made (?:a|an|the) (?:mistake|error|blunder|typo)|messed up|screwed up|fat[- ]fingered|` +
 	`introduced (?:a|an|the) (?:bad|incorrect|wrong|faulty|erroneous|broken)|` +
-	`(?:impacted|touched|changed|deleted|removed|rebooted|restarted|unplugged|pulled|shut down|targeted|selected|edited) (?:the|a|an) (?:wrong|incorrect)|` +
+	`(?:impacted|touched|changed|deleted|removed|rebooted|restarted|unplugged|pulled|shut down|targeted|selected|edited|dropped|wiped|erased|truncated|killed|stopped|drained|updated|modified|patched|upgraded|configured|ran|applied|deployed) (?:the|a|an) (?:wrong|incorrect)|` +
+	`(?:misconfigured|mistyped|misapplied|misread|mislabeled|mislabelled|misrouted) (?:the|a|an|its|their|our)|` +
+	`(?:skipped|bypassed|circumvented|disregarded) (?:the|a|an|its|their|our)|` +
+	`(?:pushed|deployed|shipped|merged|applied|ran) (?:\w+ )?(?:untested|unreviewed|unapproved)|` +
 	`was responsible for (?:the|this)|is responsible for (?:the|this)|(?:was|is|are|were) to blame)`
 
 // faultKeys prefilter sentences for the fault and cause verbs.
@@ -199,7 +202,7 @@ func (b *blameChecker) checkWith(text string, names *knownNames) []Finding {
 				if r.rule == RuleCounterfactual && modalStart.MatchString(s[loc[0]:loc[1]]) && !b.counterfactualSubject(s, loc[0]) {
 					continue // "validation would have prevented this": a remediation, not hindsight about a person
 				}
-				if r.rule == RulePersonFault && ((clauseBreak.MatchString(s[loc[0]:loc[1]]) && mitigatingRole(s[loc[0]:loc[1]])) || objectBefore.MatchString(s[:loc[0]])) {
+				if r.rule == RulePersonFault && ((clauseBreak.MatchString(s[loc[0]:loc[1]]) && mitigatingRole(s[loc[0]:loc[1]])) || objectBefore.MatchString(s[:loc[0]]) || negatedFault.MatchString(s[loc[0]:loc[1]])) {
 					continue // "engineers rolled back the change that had inadvertently ...": the change is at fault
 				}
 				add(r.rule, s[loc[0]:loc[1]], r.why)
@@ -212,6 +215,11 @@ func (b *blameChecker) checkWith(text string, names *knownNames) []Finding {
 		if !hasRule(out, RulePersonFault, sp.Start) {
 			if p, ok := b.personFault(s, low); ok {
 				add(RulePersonFault, p, "makes a person the one at fault; describe what the system allowed instead")
+			}
+		}
+		if !hasRule(out, RuleCounterfactual, sp.Start) && strings.Contains(low, " have ") {
+			if m := personalModal.FindStringIndex(s); m != nil && b.personSubject(s, m[0], names) {
+				add(RuleCounterfactual, s[m[0]:m[1]], "counterfactual hindsight about what a person should have done judges people instead of explaining why the system let it happen")
 			}
 		}
 		if p, ok := b.personalCounterfactual(s, low, names); ok {

@@ -46,7 +46,7 @@ var actionVerbs = map[string]verbClass{
 	"develop": verbCreate, "deploy": verbCreate, "enable": verbCreate, "enforce": verbCreate, "apply": verbCreate,
 	"establish": verbCreate, "provide": verbCreate, "put": verbCreate, "set": verbCreate, "write": verbCreate,
 	"automate": verbCreate, "instrument": verbCreate, "support": verbCreate, "engineer": verbCreate,
-	"design": verbCreate, "make": verbCreate, "conduct": verbNone, "perform": verbNone, "keep": verbNone, "undertake": verbNone, "plug": verbCreate, "plug-in": verbCreate, "activate": verbCreate, "release": verbCreate,
+	"design": verbCreate, "make": verbCreate, "conduct": verbNone, "perform": verbNone, "keep": verbNone, "drive": verbNone, "undertake": verbNone, "plug": verbCreate, "plug-in": verbCreate, "activate": verbCreate, "release": verbCreate,
 	"fix": verbConcrete, "remove": verbConcrete, "disable": verbConcrete, "delete": verbConcrete,
 	"replace": verbConcrete, "migrate": verbConcrete, "move": verbConcrete, "shard": verbConcrete,
 	"cache": verbConcrete, "limit": verbConcrete, "cap": verbConcrete, "halt": verbConcrete, "block": verbConcrete,
@@ -102,6 +102,7 @@ var namedKinds = map[string]bool{
 	"process": true, "processes": true, "procedure": true, "procedures": true, "mechanism": true,
 	"mechanisms": true, "tooling": true, "tools": true, "health": true, "efficiency": true, "strategy": true,
 	"step": true, "steps": true, "capability": true, "capabilities": true, "management": true,
+	"protection": true, "protections": true,
 }
 
 // genericClass heads name an activity that is specific only with a condition:
@@ -204,7 +205,7 @@ var leadPhrases = regexp.MustCompile(`(?i)^(?:[^,]{2,120},\s*){1,3}((?:we|engine
 
 // lightVerbs carry no action of their own: the action noun they take is the
 // head ("conducting an internal review").
-var lightVerbs = map[string]bool{"conduct": true, "conducting": true, "perform": true, "performing": true,
+var lightVerbs = map[string]bool{"drive": true, "driving": true, "conduct": true, "conducting": true, "perform": true, "performing": true,
 	"undertake": true, "undertaking": true, "carry": true, "carrying": true, "do": true, "doing": true}
 
 // detectPurpose: a detection with a named target ("to detect expired tokens").
@@ -216,6 +217,9 @@ var relativeCondition = regexp.MustCompile(`(?i)^,?\s*(?:which|that|where|whose)
 
 // strictCondition: a stated condition (not a "that" complement).
 var strictCondition = regexp.MustCompile(`(?i)\b(?:when|whenever|where|if|before|until|once)\b\s+(?:[\w/-]+\s+){0,6}?(?:is|are|was|were|exceeds?|reach(?:es)?|falls?|drops?|rises?|fails?|stops?|expires?|runs? out|becomes?|reaching|has|have|not)\b`)
+
+// qualityRest: "make the system more robust": a quality, not a change.
+var qualityRest = regexp.MustCompile(`(?i)^\s*(?:more|less|better)\b`)
 
 // bareObjects are objects too general to change by themselves ("improvements
 // to the platform").
@@ -232,7 +236,7 @@ func needsObject(s string) bool {
 	for _, w := range strings.FieldsFunc(strings.ToLower(s), func(r rune) bool {
 		return !(r >= 'a' && r <= 'z') && r != '-'
 	}) {
-		if openEnded[w] || genericClass[w] || isActionNoun(w) {
+		if openEnded[w] || genericClass[w] || isActionNoun(w) || bareObjects[w] {
 			return true
 		}
 		if c, ok := actionVerb(w); ok && (c == verbWeak || c == verbInquire || c == verbAssure) {
@@ -292,7 +296,7 @@ func (a *actionChecker) readObject(summary string) (objectVerdict, bool) {
 	if m := leadPhrases.FindStringSubmatchIndex(body); m != nil && m[2] < len(body) {
 		body = body[m[2]:]
 	}
-	toks := a.tagger.tag(body, true)
+	toks := fixTags(a.tagger.tag(body, true))
 	if len(toks) == 0 {
 		return objectVerdict{}, false
 	}
@@ -369,6 +373,12 @@ func (a *actionChecker) readObject(summary string) (objectVerdict, bool) {
 	}
 	// Passive: "More alerting will be added", "safeguards have been added".
 	np, npEnd := nounPhrase(toks, objStart)
+	if headAt >= 0 && toks[headAt].low == "make" && npEnd+1 < len(toks) {
+		switch toks[npEnd].low {
+		case "more", "less", "better":
+			class = verbWeak // "make the system more robust": an unstated amount of a quality
+		}
+	}
 	if headAt >= 0 && lightVerbs[toks[headAt].low] && len(np) > 0 {
 		if h := np[len(np)-1]; isActionNoun(h.low) {
 			// "conducting a review to ...": the review is the action
@@ -447,7 +457,9 @@ func (a *actionChecker) readObject(summary string) (objectVerdict, bool) {
 	v := objectVerdict{class: class, phrase: phrase}
 	example := regexp.MustCompile(`(?i)\b(?:such as|including|specifically|e\.g\.|for example|like)\b`).MatchString(rest)
 	switch {
-	case (allOpenEnded(heads, np) || (bareObject(class, np, heads) && (strings.TrimSpace(rest) == "" || genericOutcome.MatchString(strings.TrimSpace(rest))))) && !example && !definiteKind(class, np, heads) &&
+	case (allOpenEnded(heads, np) || (bareObject(class, np, heads) && (strings.TrimSpace(rest) == "" || genericOutcome.MatchString(strings.TrimSpace(rest)) ||
+		qualityRest.MatchString(rest)))) && !example &&
+		!(class == verbInquire && !genericOutcome.MatchString(strings.TrimSpace(rest)) && a.specificOutcome(rest, toks, npEnd)) && !definiteKind(class, np, heads) &&
 		!(class == verbInquire && coordinatedActionRe.MatchString(rest)) && !byMeans.MatchString(rest):
 		v.vague, v.why = true, whyOpenEnded
 	case class == verbInquire:
@@ -464,6 +476,24 @@ func (a *actionChecker) readObject(summary string) (objectVerdict, bool) {
 		v.vague, v.why = true, "an improvement with no measurable target or named thing to change cannot be verified as done"
 	}
 	return v, true
+}
+
+// fixTags corrects the tagger where action items trip it: an open-ended noun
+// read as a verb ("further measures" as RB VBZ), and "further", "more",
+// "additional" before a noun read as adverbs.
+func fixTags(toks []token) []token {
+	for k := 1; k < len(toks); k++ {
+		if openEnded[toks[k].low] && strings.HasPrefix(toks[k].tag, "VB") && !isActionVerbWord(toks[k].low) {
+			toks[k].tag = "NNS"
+			if p := &toks[k-1]; p.tag == "RB" || p.tag == "RBR" {
+				switch p.low {
+				case "further", "more", "additional", "better", "other":
+					p.tag = "JJ"
+				}
+			}
+		}
+	}
+	return toks
 }
 
 func measurableRe(s string) bool { return strings.ContainsAny(s, "0123456789") }

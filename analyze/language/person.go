@@ -43,7 +43,7 @@ var humanActs = map[string]bool{"look": true, "glance": true, "eye": true, "eyes
 var mitigationVerbs = regexp.MustCompile(`(?i)^(?:rolled back|roll(?:ed|ing)? back|revert(?:ed|ing)?|restor(?:ed|ing)|mitigat(?:ed|ing)|fail(?:ed)? over|failed away|recover(?:ed|ing)|isolat(?:ed|ing)|identif(?:ied|ying)|found|noticed|detected|discovered|determined|investigat(?:ed|ing)|began|started|worked|were able|was able|applied (?:a|the) (?:fix|mitigation|workaround)|deployed (?:a|the) (?:fix|mitigation|workaround|rollback)|drained|throttled|disabled (?:the|a) (?:offending|faulty|bad|problematic)|paged|escalated|engaged|responded|confirmed|removed (?:the|a) (?:offending|faulty|bad|problematic)|stopped (?:the|a) (?:offending|faulty|bad|problematic)|were alerted|was alerted|were paged|was paged|manually (?:recovered|restored|rebooted|restarted|failed))\b`)
 
 // personalFault is a fault of the person whose clause it is in.
-var personalFault = regexp.MustCompile(`(?i)\b(?:` + faultVerbs + `|instead of (?:the |a |an )?(?:[\w-]+\s+){0,3}?(?:test|testing|staging|standby|intended|correct|right|secondary|other|backup|canary|dev|development|non-production|target)\b|rather than (?:the |a |an )?(?:[\w-]+\s+){0,3}?(?:test|testing|staging|standby|intended|correct|right|secondary|other|backup|canary|dev|development|non-production|target)\b|(?:on|to|against|in|from) (?:the|a|an) (?:wrong|incorrect|unintended)\b)`)
+var personalFault = regexp.MustCompile(`(?i)\b(?:` + faultVerbs + `|instead of (?:the |a |an )?(?:[\w-]+\s+){0,3}?(?:test|testing|staging|standby|intended|correct|right|secondary|other|backup|canary|dev|development|non-production|target)\b|rather than (?:the |a |an )?(?:[\w-]+\s+){0,3}?(?:test|testing|staging|standby|intended|correct|right|secondary|other|backup|canary|dev|development|non-production|target)\b|(?:on|to|against|in|from) (?:the|a|an) (?:wrong|incorrect|unintended)\b|\b[a-z]+ed (?:the|a|an) (?:wrong|unintended)\b)`)
 
 // clauseBreak ends the clause of a role: a new sentence part, a relative
 // clause about a thing, a subordinate clause, or a new subject after "and".
@@ -102,13 +102,13 @@ func (b *blameChecker) personFault(s, low string) (string, bool) {
 		}
 		// The person's own first verb: people who mitigate are not the cause,
 		// unless the fault is attached to that very verb ("mistakenly rolled back").
-		if mitigationVerbs.MatchString(verbHead(clause)) && f[0] > 40 {
-			continue
+		if mitigationVerbs.MatchString(verbHead(clause)) && !mannerFault.MatchString(clause[:f[1]]) {
+			continue // people mitigating; only a fault in how they did it counts ("mistakenly rolled back")
 		}
 		if b.reported.MatchString(clause[:f[0]]) {
 			continue // "engineers found that X was removed in error"
 		}
-		if negated(b.negRe, s, m[0]+f[0], m[0]+f[1]) && !insteadOf(clause[f[0]:f[1]]) {
+		if (negated(b.negRe, s, m[1]+f[0], m[1]+f[1]) || negatedFault.MatchString(clause[:f[1]])) && !insteadOf(clause[f[0]:f[1]]) {
 			continue
 		}
 		return strings.TrimLeft(s[m[0]:m[1]+f[1]], ",; "), true
@@ -116,11 +116,20 @@ func (b *blameChecker) personFault(s, low string) (string, bool) {
 	return "", false
 }
 
+// mannerFault: a fault in how a mitigating person acted ("mistakenly
+// rolled back", "restarted the wrong cluster").
+var mannerFault = regexp.MustCompile(`(?i)\b(?:mistakenly|accidentally|inadvertently|erroneously|carelessly|by accident|by mistake|in error|(?:the|a|an) wrong)\b`)
+
+// negatedFault: a fault verb negated inside the match ("Had the operator not
+// skipped the drain step" is a counterfactual, not a statement of the fault).
+var negatedFault = regexp.MustCompile(`(?i)\b(?:not|never|n't)\s+(?:\w+ly\s+)?(?:skipped|bypassed|circumvented|disregarded|mis\w+|\w+ed\s+(?:the|a|an)\s+(?:wrong|incorrect)|pushed|deployed|shipped|merged)\b`)
+
 // personalFaultKeys prefilter sentences for personalFault (lowercase
 // substrings of its words).
 var personalFaultKeys = []string{"forg", "failed to", "fails to", "fail to", "neglect", "ignore", "overlook", "bother",
 	"did not", "didn't", "mistake", "erroneous", "accident", "inadvertent", "careless", "in error", "made a", "made an",
-	"made the", "messed", "screwed", "fat", "introduced", "wrong", "incorrect", "unintended", "responsible",
+	"made the", "messed", "screwed", "fat", "introduced", "wrong", "incorrect", "unintended", "responsible", "mis",
+	"skipped", "bypassed", "circumvented", "disregarded", "untested", "unreviewed", "unapproved",
 	"to blame", "instead of", "rather than"}
 
 // roleKeys prefilter sentences for roleRe (lowercase substrings).
@@ -168,11 +177,37 @@ func insteadOf(s string) bool {
 // error.", "Root cause: operator error".
 var humanErrorSentence = regexp.MustCompile(`(?i)^\W*(?:(?:root[- ]?cause|cause|reason)\s*[:\-–]\s*)?(?:an?\s+|the\s+)?(?:simple\s+|plain\s+|pure\s+)?(?:human|operator|operational|manual|personnel|user|engineer|pilot)\s+(?:error|mistake|failure|slip)s?\W*$`)
 
-// counterfactualSubject judges the subject of a counterfactual modal match
-// at [start, end) of s: ok is false when the subject is a thing or "we"
-// (a remediation or a system statement, not hindsight about a person).
-func (b *blameChecker) counterfactualSubject(s string, start int) bool {
-	// The clause before the modal.
+// personalModal is "should have <participle>" with any verb: it counts only
+// when its subject is clearly a person ("The on-call engineer should have
+// escalated sooner"), unlike the listed hindsight verbs, which count unless
+// the subject is a thing.
+var personalModal = regexp.MustCompile(`(?i)\b(?:should|ought to)(?: not)?\s+have\s+(?:been\s+)?[a-z]+(?:ed|en|wn|ght|ne)\b`)
+
+// personSubject: the clause before start has a person as its subject head
+// (a role, he or she, or a known name); "we" and things do not count.
+func (b *blameChecker) personSubject(s string, start int, names *knownNames) bool {
+	before := strings.TrimSpace(clauseBefore(s, start))
+	if before == "" {
+		return false
+	}
+	words := strings.Fields(strings.ToLower(before))
+	last := strings.Trim(words[len(words)-1], ".,;:'\"()")
+	if last == "we" || last == "they" || last == "you" || last == "it" {
+		return false
+	}
+	if personHead.MatchString(last) && last != "qa" {
+		return true
+	}
+	if names != nil {
+		if loc := names.re.FindStringIndex(before); loc != nil && loc[1] == len(before) {
+			return true
+		}
+	}
+	return false
+}
+
+// clauseBefore is the text of start's clause before it.
+func clauseBefore(s string, start int) string {
 	before := s[:start]
 	if i := strings.LastIndexAny(before, ",;:(—"); i >= 0 {
 		before = before[i+1:]
@@ -185,7 +220,14 @@ func (b *blameChecker) counterfactualSubject(s string, start int) bool {
 			}
 		}
 	}
-	before = strings.TrimSpace(before)
+	return before
+}
+
+// counterfactualSubject judges the subject of a counterfactual modal match
+// at [start, end) of s: ok is false when the subject is a thing or "we"
+// (a remediation or a system statement, not hindsight about a person).
+func (b *blameChecker) counterfactualSubject(s string, start int) bool {
+	before := strings.TrimSpace(clauseBefore(s, start))
 	if before == "" {
 		return true // "Should have been caught in review": no subject, about the people involved
 	}
