@@ -173,10 +173,11 @@ var catalog = []Metric{
 
 	// themes
 	{"themes", AnalysisThemes, nil, "Contributing-factor themes after this run's clustering.", Gauge},
-	{"theme_info", AnalysisThemes, []string{"theme", "label"}, "Human-readable label of a contributing-factor theme; value 1.", Gauge},
+	{"theme_info", AnalysisThemes, []string{"theme", "label", "class"}, "Human-readable label of a contributing-factor theme and the cause class most of its factors have; value 1.", Gauge},
 	{"theme_factors", AnalysisThemes, []string{"period", "theme"}, "Contributing factors of postmortems created in the period, by theme.", Gauge},
 	{"theme_factors_by_team", AnalysisThemes, []string{"period", "theme", "team"}, "Contributing factors of postmortems created in the period, by theme and the postmortem's team.", Gauge},
 	{"theme_factors_by_service", AnalysisThemes, []string{"period", "theme", "service"}, "Contributing factors of postmortems created in the period, by theme and the postmortem's service.", Gauge},
+	{"cause_class_factors", AnalysisThemes, []string{"period", "class"}, "Contributing factors of postmortems created in the period, by cause class (code bug, configuration, deployment, capacity and load, dependency or third party, hardware and infrastructure, network, data, security, process, unclassified).", Gauge},
 	{"theme_changes", AnalysisThemes, []string{"kind"}, "Theme changes against the previous run, by kind (merge, split, new, retired).", Gauge},
 
 	// recurrence

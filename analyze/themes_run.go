@@ -122,19 +122,23 @@ func clusterThemes(ctx context.Context, st *store.Store, d *dataset, ps calc.Per
 	s := calc.Sink{Analysis: AnalysisThemes}
 	s.Add("themes", float64(len(res.Themes)))
 	for _, t := range res.Themes {
-		s.Add("theme_info", 1, "theme", t.ID, "label", t.Label)
+		s.Add("theme_info", 1, "theme", t.ID, "label", t.Label, "class", label(t.Class))
 	}
 	type key struct {
 		period       int
 		theme, other string
 	}
-	byTheme, byTeam, bySvc := map[key]int{}, map[key]int{}, map[key]int{}
+	byTheme, byTeam, bySvc, byClass := map[key]int{}, map[key]int{}, map[key]int{}, map[key]int{}
 	out.incidentThemes = map[string][]string{}
 	for i := range d.postmortems {
 		pm := &d.postmortems[i]
 		var pmThemes []string
 		for _, f := range pm.Factors {
-			th, ok := res.Assignments[FactorID(pm.Key, f.Ordinal)]
+			id := FactorID(pm.Key, f.Ordinal)
+			if c, ok := res.Causes[id]; ok {
+				ps.Of(pm.CreatedAt, func(p int) { byClass[key{p, c.Class, ""}]++ })
+			}
+			th, ok := res.Assignments[id]
 			if !ok {
 				continue
 			}
@@ -158,7 +162,7 @@ func clusterThemes(ctx context.Context, st *store.Store, d *dataset, ps calc.Per
 	for _, m := range []struct {
 		name, other string
 		data        map[key]int
-	}{{"theme_factors", "", byTheme}, {"theme_factors_by_team", "team", byTeam}, {"theme_factors_by_service", "service", bySvc}} {
+	}{{"theme_factors", "", byTheme}, {"theme_factors_by_team", "team", byTeam}, {"theme_factors_by_service", "service", bySvc}, {"cause_class_factors", "", byClass}} {
 		keys := make([]key, 0, len(m.data))
 		for k := range m.data {
 			keys = append(keys, k)
@@ -175,6 +179,9 @@ func clusterThemes(ctx context.Context, st *store.Store, d *dataset, ps calc.Per
 		})
 		for _, k := range keys {
 			kv := []string{"period", ps.All[k.period].Label, "theme", k.theme}
+			if m.name == "cause_class_factors" {
+				kv[2] = "class"
+			}
 			if m.other != "" {
 				kv = append(kv, m.other, k.other)
 			}
@@ -195,7 +202,8 @@ func clusterThemes(ctx context.Context, st *store.Store, d *dataset, ps calc.Per
 			Analysis: AnalysisThemes, Kind: ItemTheme, Key: t.ID, Rank: r, Value: float64(t.Size),
 			Fields: []store.Field{
 				{Name: "label", Value: t.Label}, {Name: "top_terms", Value: strings.Join(t.TopTerms, ", ")},
-				{Name: "families", Value: strings.Join(t.Families, ", ")}, {Name: "representative", Value: t.Representative},
+				{Name: "families", Value: strings.Join(t.Families, ", ")}, {Name: "class", Value: t.Class},
+				{Name: "class_share", Value: strconv.FormatFloat(t.ClassShare, 'f', 3, 64)}, {Name: "representative", Value: t.Representative},
 				{Name: "representative_text", Value: t.RepresentativeText}, {Name: "size", Value: strconv.Itoa(t.Size)},
 			},
 		})

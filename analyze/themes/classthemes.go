@@ -115,8 +115,9 @@ var groupPhrase = map[string]string{
 // defects, mostly configuration changed without validation"). When several
 // themes would carry the same label, each adds its most characteristic
 // terms. A theme whose members mostly have no class is "other causes" with
-// its top terms.
-func nameThemes(clusters []*draft, causes map[string]Cause, groups bool) {
+// its top terms when formed from the classes, and "factors about" its top
+// terms when formed from the words.
+func nameThemes(clusters []*draft, causes map[string]Cause, fromClasses, groups bool) {
 	for _, d := range clusters {
 		classN := map[string]int{}
 		for _, m := range d.members {
@@ -130,7 +131,14 @@ func nameThemes(clusters []*draft, causes map[string]Cause, groups bool) {
 		d.theme.Class = main
 		d.theme.ClassShare = float64(classN[main]) / float64(len(d.members))
 		if main == ClassUnclassified || d.theme.ClassShare < 0.25 {
-			d.theme.Label = otherCauses + ": " + d.theme.Label
+			switch {
+			case fromClasses:
+				d.theme.Label = otherCauses + ": " + d.theme.Label
+			case len(d.theme.TopTerms) > 0:
+				// A theme of the words with no common cause class.
+				top := d.theme.TopTerms[:min(2, len(d.theme.TopTerms))]
+				d.theme.Label = "factors about " + strings.Join(top, " and ")
+			}
 			continue
 		}
 		cueN := map[string]int{}
@@ -144,7 +152,7 @@ func nameThemes(clusters []*draft, causes map[string]Cause, groups bool) {
 			phrase = main
 		}
 		d.theme.Label = phrase
-		if g := classGroups[main]; groups && g != "" && g != main {
+		if g := classGroups[main]; fromClasses && groups && g != "" && g != main {
 			d.theme.Label = groupPhrase[g] + ", mostly " + phrase
 		}
 	}

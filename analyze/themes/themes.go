@@ -391,7 +391,7 @@ func Cluster(items []Item, prev []Theme, opts Options) (Result, error) {
 		}
 		clusters = append(clusters, buildDraft(sp, final.centroids[c], ms, docs, docItems, sorted, opts.TopTerms))
 	}
-	nameThemes(clusters, res.Causes, res.FromClasses && opts.ClassLevel == LevelGroup)
+	nameThemes(clusters, res.Causes, res.FromClasses, opts.ClassLevel == LevelGroup)
 	if unknownDraft != nil {
 		clusters = append(clusters, unknownDraft)
 	}

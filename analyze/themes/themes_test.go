@@ -323,28 +323,38 @@ func TestChooseKFallsBackToMostStableKWithoutStructure(t *testing.T) {
 	require.True(t, strings.HasPrefix(res.Themes[0].Label, "other causes"), res.Themes[0].Label)
 }
 
-func TestNoStableKFormsThemesFromCauseClasses(t *testing.T) {
+// causeItems are factors of three cause classes (with noise words, so the
+// words alone hold no stable themes) and two whose cause is not yet known.
+func causeItems(n int) ([]Item, []string) {
 	rng := rand.New(rand.NewPCG(8, 9))
-	causes := map[string][]string{
-		ClassHardware: {"the utility power failed and a generator did not start", "a failed line card dropped the rack",
-			"cooling failed and temperatures rose in the data center"},
-		ClassCapacity: {"a surge in traffic exhausted the connection pool", "the queue was overloaded by a spike in requests",
-			"memory exhaustion on the workers after demand doubled"},
-		groupSoftware: {"a misconfigured rate limit was pushed", "a regression in the parser crashed the service",
-			"a recent deployment introduced a race condition"},
+	causes := []struct {
+		class string
+		texts []string
+	}{
+		{ClassHardware, []string{"the utility power failed and a generator did not start", "a failed line card dropped the rack",
+			"cooling failed and temperatures rose in the data center"}},
+		{ClassCapacity, []string{"a surge in traffic exhausted the connection pool", "the queue was overloaded by a spike in requests",
+			"memory exhaustion on the workers after demand doubled"}},
+		{groupSoftware, []string{"a misconfigured rate limit was pushed", "a regression in the parser crashed the service",
+			"a recent deployment introduced a race condition"}},
 	}
 	var items []Item
 	var truth []string
-	for cls, texts := range causes {
-		for i := 0; i < 40; i++ {
+	for i := 0; i < n; i++ {
+		for _, c := range causes {
 			noise := fmt.Sprintf("zq%c%c zq%c%c", 'a'+rune(rng.IntN(8)), 'a'+rune(rng.IntN(8)), 'a'+rune(rng.IntN(8)), 'a'+rune(rng.IntN(8)))
-			items = append(items, Item{ID: fmt.Sprintf("%s-%02d", cls, i), Text: noise + ". " + texts[i%3] + "."})
-			truth = append(truth, cls)
+			items = append(items, Item{ID: fmt.Sprintf("%s-%02d", c.class, i), Text: noise + ". " + c.texts[i%3] + "."})
+			truth = append(truth, c.class)
 		}
 	}
 	items = append(items, Item{ID: "unknown-1", Text: "Engineers are investigating the full root cause."},
 		Item{ID: "unknown-2", Text: "The root cause is not yet known."})
 	truth = append(truth, "unknown", "unknown")
+	return items, truth
+}
+
+func TestNoStableKFormsThemesFromCauseClasses(t *testing.T) {
+	items, truth := causeItems(40)
 	// A threshold no k can reach: the themes come from the classes.
 	res, err := Cluster(items, nil, Options{Seed: 1, StabilityThreshold: 1.5})
 	require.NoError(t, err)
@@ -443,4 +453,21 @@ func TestCauseFamilyWeighsMoreWhenTheTextIsAboutIt(t *testing.T) {
 	require.Greater(t, long, float32(0), "the long text mentions config")
 	require.Greater(t, short, 2*long, "the family weighs more in a text that is mostly about it")
 	require.Zero(t, weight(docs[2]))
+}
+
+func TestClassThemesKeepIDsAcrossRuns(t *testing.T) {
+	items, _ := causeItems(50)
+	opts := Options{Seed: 1, StabilityThreshold: 1.5}
+	older := append(append([]Item(nil), items[:120]...), items[len(items)-2:]...)
+	first, err := Cluster(older, nil, opts)
+	require.NoError(t, err)
+	require.True(t, first.FromClasses)
+	opts.Seed = 2
+	second, err := Cluster(items, first.Themes, opts)
+	require.NoError(t, err)
+	require.Empty(t, second.Changes, "same classes, more factors: nothing new, merged, split or retired")
+	for _, it := range older {
+		require.Equal(t, first.Assignments[it.ID], second.Assignments[it.ID], it.ID)
+	}
+	require.Equal(t, first.Assignments["unknown-1"], second.Assignments["unknown-1"], "the unknown-cause theme keeps its id")
 }
