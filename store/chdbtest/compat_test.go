@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/aftermath-sre/aftermath/analyze"
 	"github.com/aftermath-sre/aftermath/store"
+	"github.com/aftermath-sre/aftermath/store/chserver"
 	"github.com/aftermath-sre/aftermath/store/chtest"
 )
 
@@ -25,7 +27,9 @@ func TestMain(m *testing.M) { os.Exit(chtest.Main(m)) }
 // replays them in order on libchdb (ClickHouse 26.x) and requires the same
 // rows from every read, in the same order where the statement fixes one.
 // Reads of system tables and of version() run on both engines but are not
-// compared (their contents describe the engine, not Aftermath's data).
+// compared (their contents describe the engine, not Aftermath's data). The
+// engine is started with the managed server's generated config, whose
+// settings and users profile must take effect.
 func TestModernClickHouse(t *testing.T) {
 	if os.Getenv("CHDB_LIB_PATH") == "" && os.Getenv("AFTERMATH_REQUIRE_TOOLS") == "1" {
 		t.Fatal("CHDB_LIB_PATH is not set (AFTERMATH_REQUIRE_TOOLS=1): `make deps` installs libchdb under .aftermath/chdb")
@@ -55,13 +59,27 @@ func TestModernClickHouse(t *testing.T) {
 	require.NotZero(t, kinds[KindInsert])
 	require.NotZero(t, kinds[KindQuery])
 
-	eng, err := OpenEngine(t.TempDir())
+	// The engine reads the managed server's own config (store/chserver):
+	// its settings and its users profile must take effect on 26.x.
+	cfgDir := t.TempDir()
+	cfg, err := chserver.WriteConfig(cfgDir, 1, 2)
+	require.NoError(t, err)
+	eng, err := OpenEngine(filepath.Join(cfgDir, "data"), cfg)
 	require.NoError(t, err)
 	defer eng.Close()
 	ver, err := eng.Version()
 	require.NoError(t, err)
 	t.Logf("replaying on libchdb %s", ver)
 	require.True(t, strings.HasPrefix(ver, "26."), "libchdb version %s: the test is meant to prove ClickHouse 26.x", ver)
+	for q, want := range map[string]string{
+		"SELECT toString(getServerSetting('mark_cache_size'))": "268435456", // config.xml (the default is 5 GiB)
+		"SELECT toString(getSetting('max_threads'))":           "2",         // users.xml profile
+		"SELECT toString(getSetting('max_memory_usage'))":      "4000000000",
+	} {
+		got, err := eng.String(q)
+		require.NoError(t, err, q)
+		require.Equal(t, want, got, "the managed server's config on %s: %s", ver, q)
+	}
 
 	compared, mutations := 0, 0
 	var diffs []string

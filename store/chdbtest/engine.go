@@ -21,9 +21,14 @@ type Engine struct {
 	conn chdb.ChdbConn
 }
 
-// OpenEngine starts the engine with its data under dir, in UTC.
-func OpenEngine(dir string) (*Engine, error) {
-	conn, err := chdb.NewConnection(1, []string{"--path=" + dir})
+// OpenEngine starts the engine with its data under dir, in UTC, reading
+// the server config file configFile when it is not "".
+func OpenEngine(dir, configFile string) (*Engine, error) {
+	args := []string{"--path=" + dir}
+	if configFile != "" {
+		args = append(args, "--config-file="+configFile)
+	}
+	conn, err := chdb.NewConnection(len(args), args)
 	if err != nil {
 		return nil, fmt.Errorf("chdb: open %s: %w", dir, err)
 	}
@@ -52,15 +57,21 @@ func (e *Engine) Exec(sql string) error {
 }
 
 // Version is the engine's ClickHouse version.
-func (e *Engine) Version() (string, error) {
-	res, err := e.Query("SELECT version()")
+func (e *Engine) Version() (string, error) { return e.String("SELECT version()") }
+
+// String runs a read of one String value.
+func (e *Engine) String(sql string) (string, error) {
+	res, err := e.Query(sql)
 	if err != nil {
 		return "", err
 	}
 	if len(res.values) != 1 || len(res.values[0]) != 1 {
-		return "", errors.New("chdb: version(): no row")
+		return "", fmt.Errorf("chdb: %s: not one value", sql)
 	}
-	v, _ := res.values[0][0].(string)
+	v, ok := res.values[0][0].(string)
+	if !ok {
+		return "", fmt.Errorf("chdb: %s: a %T, not a string", sql, res.values[0][0])
+	}
 	return v, nil
 }
 

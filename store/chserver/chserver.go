@@ -117,12 +117,9 @@ func start(ctx context.Context, bin, dir string, opts Options) (*Server, error) 
 	if err != nil {
 		return nil, err
 	}
-	cfg := filepath.Join(dir, "config.xml")
-	if err := os.WriteFile(cfg, []byte(configXML(dir, tcpPort, httpPort)), 0o644); err != nil {
-		return nil, fmt.Errorf("chserver: write config: %w", err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, "users.xml"), []byte(usersXML), 0o644); err != nil {
-		return nil, fmt.Errorf("chserver: write users: %w", err)
+	cfg, err := WriteConfig(dir, tcpPort, httpPort)
+	if err != nil {
+		return nil, err
 	}
 	stderr := &tailBuffer{max: 8 << 10}
 	cmd := exec.Command(bin, "--config-file="+cfg)
@@ -291,11 +288,29 @@ func (t *tailBuffer) String() string {
 	return t.buf.String()
 }
 
+// WriteConfig writes the managed server's config.xml and users.xml into dir
+// (data, logs and temporary files under dir too) and returns the path of
+// config.xml. The root element is <clickhouse>, which modern releases expect
+// (<yandex> is its deprecated old name) and 18.16 also reads, as it reads the
+// root of any name; the settings are ones both 18.16 and 26.x know.
+// store/chdbtest loads this config into ClickHouse 26.7 (libchdb) and checks
+// that its settings and the users profile take effect.
+func WriteConfig(dir string, tcpPort, httpPort int) (string, error) {
+	cfg := filepath.Join(dir, "config.xml")
+	if err := os.WriteFile(cfg, []byte(configXML(dir, tcpPort, httpPort)), 0o644); err != nil {
+		return "", fmt.Errorf("chserver: write config: %w", err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "users.xml"), []byte(usersXML), 0o644); err != nil {
+		return "", fmt.Errorf("chserver: write users: %w", err)
+	}
+	return cfg, nil
+}
+
 // configXML is a minimal server config that both ClickHouse 18.16 and modern
-// releases accept (the <yandex> root is still read by 23+).
+// releases accept (see WriteConfig).
 func configXML(dir string, tcpPort, httpPort int) string {
 	return fmt.Sprintf(`<?xml version="1.0"?>
-<yandex>
+<clickhouse>
     <logger>
         <level>warning</level>
         <log>%[1]s/log/clickhouse-server.log</log>
@@ -319,12 +334,12 @@ func configXML(dir string, tcpPort, httpPort int) string {
     <mark_cache_size>268435456</mark_cache_size>
     <uncompressed_cache_size>268435456</uncompressed_cache_size>
     <mlock_executable>false</mlock_executable>
-</yandex>
+</clickhouse>
 `, dir, tcpPort, httpPort)
 }
 
 const usersXML = `<?xml version="1.0"?>
-<yandex>
+<clickhouse>
     <profiles>
         <default>
             <max_memory_usage>4000000000</max_memory_usage>
@@ -344,5 +359,5 @@ const usersXML = `<?xml version="1.0"?>
             <interval><duration>3600</duration><queries>0</queries><errors>0</errors><result_rows>0</result_rows><read_rows>0</read_rows><execution_time>0</execution_time></interval>
         </default>
     </quotas>
-</yandex>
+</clickhouse>
 `

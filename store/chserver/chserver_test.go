@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ClickHouse/clickhouse-go/v2"
 	"github.com/stretchr/testify/require"
 )
 
@@ -92,4 +93,33 @@ func TestServerDeathIsReported(t *testing.T) {
 		t.Fatal("death not noticed")
 	}
 	require.ErrorContains(t, s.Err(), "managed clickhouse-server")
+}
+
+// TestConfigRootAndProfile: the config is written with the <clickhouse> root
+// that modern releases expect, and 18.16 reads it and its users profile
+// (store/chdbtest checks the same files on ClickHouse 26.7).
+func TestConfigRootAndProfile(t *testing.T) {
+	dir := t.TempDir()
+	cfg, err := WriteConfig(dir, 1, 2)
+	require.NoError(t, err)
+	for _, f := range []string{cfg, filepath.Join(dir, "users.xml")} {
+		b, err := os.ReadFile(f)
+		require.NoError(t, err)
+		require.Contains(t, string(b), "\n<clickhouse>\n", f)
+		require.NotContains(t, string(b), "yandex", f)
+	}
+
+	requireServer(t)
+	ctx := context.Background()
+	s, err := Start(ctx, Options{StateDir: t.TempDir()})
+	require.NoError(t, err)
+	defer s.Stop()
+	conn, err := clickhouse.Open(&clickhouse.Options{Addr: []string{s.Addr()}})
+	require.NoError(t, err)
+	defer conn.Close()
+	// Answering on the configured port shows config.xml was read; the
+	// profile's max_threads shows users.xml was.
+	var threads string
+	require.NoError(t, conn.QueryRow(ctx, "SELECT value FROM system.settings WHERE name = 'max_threads'").Scan(&threads))
+	require.Equal(t, "2", threads, "the users.xml profile applies")
 }
