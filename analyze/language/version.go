@@ -4,4 +4,4 @@ package language
 // findings under it (see analyze's per-text results), so a change to what
 // CheckBlame or CheckActionItem finds must change Version, or stored texts
 // keep the old findings; TestVersionFingerprint fails until it does.
-const Version = "2026-12-06.1"
+const Version = "2026-12-06.2"
