@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/aftermath-sre/aftermath/analyze"
+	"github.com/aftermath-sre/aftermath/dashboards"
 	"github.com/aftermath-sre/aftermath/store"
 	"github.com/aftermath-sre/aftermath/store/chserver"
 	"github.com/aftermath-sre/aftermath/store/chtest"
@@ -22,7 +23,8 @@ import (
 func TestMain(m *testing.M) { os.Exit(chtest.Main(m)) }
 
 // TestModernClickHouse records every statement a migrate, an ingest (first
-// writes, newer versions, checkpoints, runs), every store read and two
+// writes, newer versions, checkpoints, runs), every store read, the
+// dashboard's overdue-items SQL and two
 // analysis runs (with pruning mutations) send to clickhouse-server 18.16, then
 // replays them in order on libchdb (ClickHouse 26.x) and requires the same
 // rows from every read, in the same order where the statement fixes one.
@@ -255,6 +257,21 @@ func workload(ctx context.Context, t *testing.T, st *store.Store, now time.Time)
 		_, err = st.Count(ctx, table)
 		require.NoError(t, err, table)
 	}
+
+	// The dashboard's drill-down SQL (it runs on Grafana's ClickHouse data
+	// source, whose default database is Aftermath's: qualify its table here).
+	dash := dashboards.Interpolate(dashboards.OverdueItemsSQL, map[string]string{"team": ".*"})
+	qualified := strings.Replace(dash, "FROM action_items FINAL", "FROM "+st.Table("action_items")+" FINAL", 1)
+	require.NotEqual(t, dash, qualified, "the dashboard SQL reads action_items FINAL")
+	rows, err := st.Conn().Query(ctx, qualified)
+	require.NoError(t, err)
+	n := 0
+	for rows.Next() {
+		n++
+	}
+	require.NoError(t, rows.Err())
+	rows.Close()
+	require.NotZero(t, n, "the workload has overdue action items")
 
 	// Two analysis runs, then pruning down to the newest (mutations).
 	for k, at := range []time.Time{now, now.Add(time.Hour)} {
