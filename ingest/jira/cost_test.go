@@ -3,8 +3,12 @@ package jira_test
 import (
 	"context"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -172,4 +176,64 @@ func TestRequestCostByScale(t *testing.T) {
 			require.Equal(t, uint64(want.total()), stats.Requests-stats.Retries, "first attempts at the minimum")
 		})
 	}
+}
+
+// metaBreaker wraps the simulator: in mode "fail" the metadata endpoints
+// answer 503; in mode "nofields" /field lists no fields.
+type metaBreaker struct {
+	next http.Handler
+	mode atomic.Value // string
+}
+
+func (m *metaBreaker) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	mode, _ := m.mode.Load().(string)
+	p := r.URL.Path
+	meta := strings.HasSuffix(p, "/myself") || strings.HasSuffix(p, "/field") || strings.HasSuffix(p, "/status")
+	switch {
+	case mode == "fail" && meta:
+		http.Error(w, `{"errorMessages":["Service Unavailable"]}`, http.StatusServiceUnavailable)
+	case mode == "nofields" && strings.HasSuffix(p, "/field"):
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write([]byte(`[]`))
+	default:
+		m.next.ServeHTTP(w, r)
+	}
+}
+
+func TestAStaleMetadataRefreshThatFailsKeepsTheCacheButAMissingFieldFails(t *testing.T) {
+	t.Parallel()
+	o := generated(t, org.ScaleTiny)
+	e := newEnv(t, o, simjira.Options{})
+	mb := &metaBreaker{next: e.sim}
+	srv := httptest.NewServer(mb)
+	t.Cleanup(srv.Close)
+	var logs strings.Builder
+	var mu sync.Mutex
+	in := e.ingester(func(op *jira.Options) {
+		op.BaseURL = srv.URL
+		op.MaxAttempts = 2
+		op.Logger = slogTo(&logs, &mu)
+	})
+	e.sync(in)
+
+	// Stale, and the refresh fails: the cached values serve, with a WARN.
+	e.clock.Set(o.End.Add(2 * time.Hour))
+	mb.mode.Store("fail")
+	e.sync(in)
+	mu.Lock()
+	require.Contains(t, logs.String(), `level=WARN msg="could not refresh jira metadata; using the cached value"`)
+	mu.Unlock()
+	ais, err := e.st.ActionItems(context.Background())
+	require.NoError(t, err)
+	require.Len(t, ais, len(o.ActionItems))
+
+	// A refresh that finds a configured field gone fails the sync, naming it.
+	mb.mode.Store("nofields")
+	for range 3 { // one entry per sync: /field comes within three
+		if _, err = in.Sync(context.Background()); err != nil {
+			break
+		}
+	}
+	require.Error(t, err)
+	require.Contains(t, err.Error(), `"duedate" does not exist`)
 }

@@ -183,6 +183,7 @@ type Ingester struct {
 	loc            *time.Location
 	statusCategory map[string]string    // status id (and "name:"+lower name) -> category key
 	meta           map[string]metaEntry // cached site metadata by checkpoint name (metadata.go)
+	metaTried      map[string]time.Time // when a refresh of an entry last failed
 
 	unmapped atomic.Uint64
 	records  atomic.Uint64

@@ -102,6 +102,7 @@ func (in *Ingester) prepare(ctx context.Context) error {
 	now := in.opts.Now().UTC()
 	if in.meta == nil {
 		in.meta = map[string]metaEntry{}
+		in.metaTried = map[string]time.Time{}
 	}
 	items := in.metaItems()
 	var missing, stale []metaItem
@@ -131,9 +132,20 @@ func (in *Ingester) prepare(ctx context.Context) error {
 	if len(missing) > 0 || len(stale) == 0 {
 		return nil
 	}
-	// One refresh per sync: the stalest.
-	it := slices.MinFunc(stale, func(a, b metaItem) int { return in.meta[a.name].At.Compare(in.meta[b.name].At) })
+	// One refresh per sync: the stalest, counting a failed try as fresh
+	// (so one endpoint that keeps failing does not starve the others).
+	tried := func(it metaItem) time.Time {
+		at := in.meta[it.name].At
+		if t := in.metaTried[it.name]; t.After(at) {
+			return t
+		}
+		return at
+	}
+	it := slices.MinFunc(stale, func(a, b metaItem) int { return tried(a).Compare(tried(b)) })
 	err := in.refreshMeta(ctx, it, now)
+	if err != nil {
+		in.metaTried[it.name] = now
+	}
 	var cfg *configError
 	switch {
 	case err == nil:
