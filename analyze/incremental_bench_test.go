@@ -1,0 +1,82 @@
+package analyze
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"runtime"
+	"runtime/debug"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aftermath-sre/aftermath/simulate/org"
+	"github.com/aftermath-sre/aftermath/store/chtest"
+)
+
+// BenchmarkAnalyzeIncremental measures what the per-text results save: a
+// first analysis of an org whose texts were never analyzed, then, after the
+// newest 1% of postmortems (with their factors) arrive, a second one. Wall
+// time, CPU and peak RSS of each run are reported; loading the org is setup:
+//
+//	AFTERMATH_BENCH_LARGE=1 go test ./analyze -run '^$' -bench AnalyzeIncremental -benchtime 1x -timeout 60m
+//
+// AFTERMATH_BENCH_SCALE=medium (or small) runs it on a smaller org.
+func BenchmarkAnalyzeIncremental(b *testing.B) {
+	if os.Getenv("AFTERMATH_BENCH_LARGE") != "1" {
+		b.Skip("set AFTERMATH_BENCH_LARGE=1 to load the large org (several minutes of setup)")
+	}
+	ctx := context.Background()
+	scale := org.ScaleLarge
+	if s := os.Getenv("AFTERMATH_BENCH_SCALE"); s != "" {
+		scale = org.Scale(s)
+	}
+	b.StopTimer()
+	for i := 0; i < b.N; i++ {
+		st := chtest.Store(b)
+		o, err := org.Generate(org.Options{Seed: 7, Scale: scale})
+		if err != nil {
+			b.Fatal(err)
+		}
+		// Hold back the newest 1% of postmortems.
+		sort.SliceStable(o.Postmortems, func(i, j int) bool { return o.Postmortems[i].CreatedAt.Before(o.Postmortems[j].CreatedAt) })
+		cut := len(o.Postmortems) - max(1, len(o.Postmortems)/100)
+		late := o.Postmortems[cut:]
+		o.Postmortems = o.Postmortems[:cut]
+		storeOrg(ctx, b, st, o)
+		o.Postmortems = append(o.Postmortems, late...)
+		lateRows := orgPostmortems(o)[cut:]
+
+		opts := testOptions(org.DefaultEnd(), time.UTC, nil)
+		opts.MaxItemSeries = 200
+		measure := func(name string) RunSummary {
+			runtime.GC()
+			debug.FreeOSMemory()
+			resetPeakRSS(b)
+			cpu0, t0 := cpuSeconds(), time.Now()
+			b.StartTimer()
+			sum, err := Run(ctx, st, opts)
+			b.StopTimer()
+			if err != nil {
+				b.Fatal(err)
+			}
+			wall := time.Since(t0)
+			b.ReportMetric(wall.Seconds(), name+"-s")
+			b.ReportMetric(cpuSeconds()-cpu0, name+"-cpu-s")
+			b.ReportMetric(float64(rssKiB("VmHWM"))/1024, name+"-peak-RSS-MiB")
+			var parts []string
+			for _, k := range []string{"load", AnalysisLanguage, AnalysisThemes, "write"} {
+				parts = append(parts, fmt.Sprintf("%s=%.2fs", k, sum.Durations[k].Seconds()))
+			}
+			b.Logf("%s run: %v wall; postmortems=%d factors=%d texts checked=%d analyzed=%d; %s", name, wall.Round(10*time.Millisecond),
+				sum.Postmortems, sum.Factors, sum.TextsChecked, sum.TextsAnalyzed, strings.Join(parts, " "))
+			return sum
+		}
+		measure("first")
+		if err := st.UpsertPostmortems(ctx, lateRows); err != nil {
+			b.Fatal(err)
+		}
+		measure("second")
+	}
+}
