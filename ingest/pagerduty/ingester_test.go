@@ -789,3 +789,44 @@ func TestServerErrorsDoNotWaitForTheRateLimitWindow(t *testing.T) {
 	require.Zero(t, stats.RateWaits)
 	require.Contains(t, e.logs.String(), `level=INFO msg="retrying request"`)
 }
+
+// sparseOrg is the tiny org cut down to two incidents, at its start and at its
+// end, with their timelines.
+func sparseOrg(t testing.TB) *org.Org {
+	t.Helper()
+	o := genOrg(t, org.ScaleTiny)
+	sp := *o
+	sp.Incidents = nil
+	for _, i := range []int{0, len(o.Incidents) - 1} {
+		for j := i; j >= 0 && j < len(o.Incidents); j += map[bool]int{true: 1, false: -1}[i == 0] {
+			if o.Incidents[j].MergedInto == "" {
+				sp.Incidents = append(sp.Incidents, o.Incidents[j])
+				break
+			}
+		}
+	}
+	require.Len(t, sp.Incidents, 2)
+	return &sp
+}
+
+// A sparse history (two incidents in a year) is walked in a few windows: the
+// window after a sparse one grows (at most 8x, at most 180 days) instead of
+// collapsing to one second, as it did when width*target/n overflowed int64
+// (issue 10 item 7: one incident took 58 requests).
+func TestSparseHistoryTakesFewRequests(t *testing.T) {
+	o := sparseOrg(t)
+	// A year before the first incident and a year after the last.
+	later := o.End.AddDate(1, 0, 0)
+	e := newEnv(t, o, nil, func(opt *pagerduty.Options) {
+		opt.BackfillStart = o.Start.AddDate(-1, 0, 0)
+		opt.Now = func() time.Time { return later }
+	})
+	stats, err := e.ingester(t, nil).Sync(context.Background())
+	require.NoError(t, err)
+	s := snap(t, e.st)
+	require.Len(t, s.incidents, 2)
+	require.Len(t, s.events, countEntries(o))
+	t.Logf("%d requests for 2 incidents and %d log entries over 25 months", stats.Requests, countEntries(o))
+	// Each kind: 7d, 56d, then 180-day windows to the end: 7 windows.
+	require.LessOrEqual(t, stats.Requests, uint64(14)) // 20 before the fix
+}
