@@ -165,7 +165,7 @@ func TestMigration0003KeepsRows(t *testing.T) {
 	fillV2(t, st, 1000)
 	res, err := st.Migrate(context.Background())
 	require.NoError(t, err)
-	require.Equal(t, []string{"0003_wide_counts"}, res.Applied)
+	require.Equal(t, "0003_wide_counts", res.Applied[0], "applied %v", res.Applied)
 	checkWidened(t, st, 1000)
 }
 
@@ -222,12 +222,14 @@ func TestCountUsesFinalOnlyWhereTheEngineDeduplicates(t *testing.T) {
 	require.NoError(t, st.UpsertIncidents(ctx, incs))
 	require.NoError(t, st.UpsertIncidents(ctx, incs))
 
-	for table, want := range map[string]uint64{"analysis_items": 2, "themes": 1, "factor_themes": 3, "incidents": 2, "schema_migrations": 3} {
+	migs, err := store.Migrations(store.DDLOptions{Database: st.Database()})
+	require.NoError(t, err)
+	for table, want := range map[string]uint64{"analysis_items": 2, "themes": 1, "factor_themes": 3, "incidents": 2, "schema_migrations": uint64(len(migs))} {
 		n, err := st.Count(ctx, table)
 		require.NoError(t, err, table)
 		require.Equal(t, want, n, table)
 	}
-	_, err := st.Count(ctx, "no_such_table")
+	_, err = st.Count(ctx, "no_such_table")
 	require.ErrorContains(t, err, "no such table")
 	_, err = st.Count(ctx, "x; DROP TABLE incidents")
 	require.ErrorContains(t, err, "bad table name")
