@@ -26,3 +26,19 @@ func BenchmarkCluster(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkClassify measures the cause classifier on the simulated small
+// org's factor texts (about 1,500, as `analyze` passes them):
+//
+//	go test ./analyze/themes -run '^$' -bench BenchmarkClassify -benchmem
+func BenchmarkClassify(b *testing.B) {
+	items, _ := simSmallFactors(b)
+	cl := NewClassifier()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		for _, it := range items {
+			cl.Classify(it.Text)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(items)), "ns/factor")
+}

@@ -2,6 +2,7 @@ package themes
 
 import (
 	"regexp"
+	"regexp/syntax"
 	"sort"
 	"strings"
 )
@@ -54,8 +55,9 @@ type Cause struct {
 // "fiber cut", "surge in traffic"), 1 a component or context noun that only
 // hints ("router", "database"); phrase is how a lead would name the mechanism.
 type cue struct {
-	re     *regexp.Regexp
+	re     *fastRe
 	class  string
+	index  int // of class in Classes
 	weight float64
 	phrase string
 }
@@ -64,7 +66,8 @@ type cue struct {
 // categories of the two studies), not fitted to a labeled set. Each line:
 // class | weight | phrase | regular expression over lowercase text.
 const causeCueTable = `
-configuration|3|configuration changed without validation|\b(misconfigur\w*|mis-configur\w*|configuration (change|update|error|push|issue|mistake|drift)s?|config (change|push|update|error)s?|(incorrect|invalid|wrong|bad|erroneous|faulty|malformed|improper|inconsistent|incorrectly configured|misconfigured) (\w+ )?(configuration|config|setting|value|parameter|rule|limit|threshold|flag)s?|(configuration|config|setting)s? (was|were|had been) (changed|set|updated|modified|applied|pushed))\b
+configuration|3|configuration changed without validation|\b(misconfigur\w*|mis-configur\w*|configuration (change|update|error|push|issue|mistake|drift)s?|config (change|push|update|error)s?|(incorrect|invalid|wrong|bad|erroneous|faulty|malformed|improper|inconsistent|incorrectly configured|misconfigured) (\w+ ){0,2}(configuration|config|setting|value|parameter|rule|limit|threshold|flag)s?|(improperly|incorrectly|wrongly|badly|erroneously) (configured|set)|configured (higher|lower|incorrectly|wrongly)|(configuration|config|setting)s? (was|were|had been) (changed|set|updated|modified|applied|pushed))\b
+configuration|3|configuration changed without validation|\b((dns records?|routes?|routing (polic\w+|rules?)|acls?|firewall rules?|access control lists?|quotas?|timeouts?|network) (change|update|modification)s?|(updated|changed|modified|incorrect|wrong|removed|deleted) (the |a |an )?(dns records?|routes?|routing (polic\w+|rules?)|acls?|firewall rules?|access control lists?|quotas?|timeout values?))\b
 configuration|3|feature flag turned on|\b(feature flags?|flag (was|were) (flipped|enabled|turned on|changed))\b
 configuration|3|typo in a setting|\b(typos?|typographical error)\b
 configuration|1|configuration|\b(configuration|config|settings?|parameters?)\b
@@ -76,31 +79,31 @@ capacity-load|3|load beyond capacity|\b((increase|surge|spike|jump|rise|growth|b
 capacity-load|1|load beyond capacity|\b(capacity|utilization|load|cpu|memory|quota)\b
 dependency|3|a third party failed|\b(third[- ]party|3rd[- ]party|vendors?|(upstream|external|internet|network|cloud|dns|cdn) (service |transit )?providers?|isps?|suppliers?|partner (service|network)s?|external dependenc\w+|upstream dependenc\w+|provider'?s)\b
 dependency|1|a dependency failed|\b(dependenc\w+|upstream)\b
-hardware-infra|3|hardware or facility failure|\b(hardware (failure|fault|error|issue|problem|malfunction)s?|(power|utility|electrical) (outage|failure|loss|disruption|event|fault|interruption|supply)s?|utility power|lost power|loss of power|power (was )?lost|generators?|transformers?|ups|uninterruptible power|voltage|lightning|storms?|severe weather|flood\w*|hurricane|earthquake|fire|cooling|chillers?|overheat\w*|temperatures?|humidity|thermal|(fiber|fibre)( optic)?( cable)?s? (cut|damage|break)|(fiber|fibre) (cut|damage|break)s?|cable (cut|damage)|(line card|power supply|disk|drive|nic|network card|memory module|hard drive|ssd|optic|transceiver)s? (failure|failed|fault|malfunction)s?|fail(ed|ure of) (a |an |the )?(line card|power supply|disk|drive|optic|transceiver|memory module|hard drive|ssd|physical)|faulty (hardware|device|component|cable|optic)s?|physical (network |infrastructure |hardware )?(damage|failure|issue|links?|infrastructure)|datacenter control system)\b
+hardware-infra|3|hardware or facility failure|\b(hardware (failure|fault|error|issue|problem|malfunction)s?|(network |hardware |physical )?(component|device|equipment) (failure|fault|malfunction)s?|(power|utility|electrical) (outage|failure|loss|disruption|event|fault|interruption|supply)s?|utility power|lost power|loss of power|power (was )?lost|generators?|transformers?|ups|uninterruptible power|voltage|lightning|storms?|severe weather|flood\w*|hurricane|earthquake|fire|cooling|chillers?|overheat\w*|temperatures?|humidity|thermal|(fiber|fibre)( optic)?( cable)?s? (cut|damage|break)|(fiber|fibre) (cut|damage|break)s?|cable (cut|damage)|(line card|power supply|disk|drive|nic|network card|memory module|hard drive|ssd|optic|transceiver)s? (failure|failed|fault|malfunction)s?|fail(ed|ure of) (a |an |the )?(line card|power supply|disk|drive|optic|transceiver|memory module|hard drive|ssd|physical)|faulty (hardware|device|component|cable|optic)s?|physical (network |infrastructure |hardware )?(damage|failure|issue|links?|infrastructure)|datacenter control system)\b
 hardware-infra|1|hardware or facility failure|\b(hardware|data ?cent(er|re)s?|facility|facilities|rack|racks|firmware|fiber|fibre|physical|host nodes?)\b
-network|3|network routing or connectivity failure|\b(bgp|route (leak|withdraw\w*|advertis\w*|table)s?|routing (change|issue|error|problem|table|loop|calculation)s?|(network|connectivity) (partition|congestion|loss|issue|problem|failure|disruption|change|event|instability|flap\w*)s?|packet (loss|drop)s?|dropped packets|dns (resolution|failure|issue|error|misconfiguration)s?|name resolution|peering|partitioned|split brain|network (device|link)s? (became|was|were) (congested|unreachable))\b
-network|1|network|\b(network\w*|routers?|switch(es)?|dns|load balancers?|firewalls?|links?|connectivity|latency|tcp|vpn|gateway)\b
+network|3|network routing or connectivity failure|\b(bgp (sessions?|routes?|peers?|peering) (dropped|were dropped|was dropped|withdrawn|were withdrawn|flapped|lost|were lost|reset|went down|deleted|were deleted)|route (leak|withdraw\w*|advertis\w*|table)s?|routing (change|issue|error|problem|table|loop|calculation)s?|(network|connectivity) (partition|congestion|loss|issue|problem|failure|disruption|change|event|instability|flap\w*)s?|packet (loss|drop)s?|dropped packets|dns (resolution|failure|issue|error|misconfiguration)s?|name resolution|peering|partitioned|split brain|network (device|link)s? (became|was|were) (congested|unreachable))\b
+network|1|network|\b(bgp|network\w*|routers?|switch(es)?|dns|load balancers?|firewalls?|links?|connectivity|latency|tcp|vpn|gateway)\b
 data|3|bad data|\b(data (corruption|loss|inconsistenc\w+)|corrupt\w*|inconsistent (data|state|metadata)|malformed (data|input|payload|record|request)s?|invalid (data|input|record|payload)s?|schema (change|migration|mismatch)s?|data migration|bad data|stale (data|metadata|cache)|replication (lag|delay|inconsistenc\w+|error)s?|metadata (corruption|inconsistenc\w+))\b
 data|1|data|\b(schema|metadata|replication|database|storage|records?|tables?|query|queries)\b
-security|3|credentials or certificates failed|\b((certificate|cert|credential|key|token|secret|password)s?\b[^.;]{0,40}?\b(expir\w+|rotation|revoked|leak\w*)|expired (certificate|cert|credential|key|token|secret|password)s?|(authentication|authorization|auth) (failure|error|issue|token)s?|permissions? (change|issue|error)s?|access (control|denied|revoked)|vulnerabilit\w+|malicious|attack\w*|security (update|patch|incident|issue)s?)\b
+security|3|credentials or certificates failed|\b((certificate|cert|credential|key|token|secret|password)s?\b[^.;]{0,40}?\b(expir\w+|rotation|revoked|leak\w*)|expired (certificate|cert|credential|key|token|secret|password)s?|(authentication|authorization|auth) (failure|error|issue)s?|permissions? (change|issue|error)s?|access (control|denied|revoked)|vulnerabilit\w+|malicious|attack\w*|security (update|patch|incident|issue)s?)\b
 security|1|security|\b(certificates?|credentials?|secrets?|permissions?|authentication|security)\b
 process|3|an operational step went wrong|\b(human error|operator error|manual (error|step|change|intervention|operation|process)s?|manually|(inadvertently|accidentally|mistakenly|unintentionally|erroneously) (removed|deleted|disabled|shut|stopped|changed|applied|executed|ran|run|took|taken|decommissioned)|removed in error|by mistake|(maintenance|operational) (activity|activities|procedure|operation|error|task|event|workflow)s?|method of procedure|runbooks?|playbooks?|standard operating procedure|(was|were) (not followed|skipped)|decommission\w*|removal of|(script|command|tool)s? (ran|was run|was executed|removed|deleted))\b
 process|1|an operational step went wrong|\b(maintenance|procedure|operator|engineer (ran|executed|removed|deleted))\b
 `
 
 // unknownCue marks statements that the cause is not yet known.
-var unknownCue = regexp.MustCompile(`\b(investigating (the )?(full |underlying |exact |preliminary )?(root )?cause|(root )?cause (is|was|remains|has) (not yet|yet to be|still being|currently being|being|not been) (known|understood|determined|identified|investigated|confirmed)|(root )?cause (is |remains )?(unknown|under investigation|not yet known)|under investigation|not yet (known|understood|determined|clear)|continu\w+ to investigate|investigation is ongoing|investigation (is )?(still )?in progress|preliminary root cause|yet to be determined|no root cause)\b`)
+var unknownCue = mustFast(`\b(investigating (the )?(full |underlying |exact |preliminary )?(root )?cause|(root )?cause (is|was|remains|has) (not yet|yet to be|still being|currently being|being|not been) (known|understood|determined|identified|investigated|confirmed)|(root )?cause (is |remains )?(unknown|under investigation|not yet known)|under investigation|not yet (known|understood|determined|clear)|continu\w+ to investigate|investigation is ongoing|investigation (is )?(still )?in progress|preliminary root cause|yet to be determined|no root cause)\b`)
 
 // boilerplate are the stock openings of cloud-provider postmortems: they
 // say who found the cause, not what it was, and are stripped before
 // classifying and clustering.
-var boilerplate = regexp.MustCompile(`(?i)\b((summary )?root cause( analysis)?( and mitigation)?\s*:|(after|upon|following|during) (a |an |the |our |further |initial |preliminary |an initial |a preliminary |thorough )*(investigation|analysis|review)s?,?|(our |the )?engineers? (have |had )?(quickly |subsequently |later |then |initially )?(identified|determined|found|discovered|observed|established|confirmed|detected|noticed|investigated|were (able to )?(identify|determine))( that)?|we (have |had )?(identified|determined|found|discovered|observed|established|confirmed|detected|noticed|believe)( that)?|(was|has been|have been|were) (identified|determined|found) (as|to be) (the|a) (potential|possible|likely|probable|preliminary|underlying)?\s*(root |underlying )?cause|as (the|a) (potential|possible|likely|probable|preliminary|underlying)\s*(root |underlying )?cause|it was (determined|identified|found|discovered) that)`)
+var boilerplate = mustFast(`\b((summary )?root cause( analysis)?( and mitigation)?\s*:|(after|upon|following|during) (a |an |the |our |further |initial |preliminary |an initial |a preliminary |thorough )*(investigation|analysis|review)s?,?|(our |the )?engineers? (have |had )?(quickly |subsequently |later |then |initially )?(identified|determined|found|discovered|observed|established|confirmed|detected|noticed|investigated|were (able to )?(identify|determine))( that)?|we (have |had )?(identified|determined|found|discovered|observed|established|confirmed|detected|noticed|believe)( that)?|(was|has been|have been|were) (identified|determined|found) (as|to be) (the|a) (potential|possible|likely|probable|preliminary|underlying)?\s*(root |underlying )?cause|as (the|a) (potential|possible|likely|probable|preliminary|underlying)\s*(root |underlying )?cause|it was (determined|identified|found|discovered) that)`)
 
 // causalAfter marks a connective after which the cause is named ("... due
 // to X"); causalBefore a verb before which it is ("X caused ...").
 var (
-	causalAfter  = regexp.MustCompile(`\b(due to|caused by|because( of)?|triggered by|as a result of|resulted from|resulting from|attributed to|stemm(ed|ing) from|originated (from|in)|root cause (was|is)|traced (back )?to|the result of|the cause (was|is))\b`)
-	causalBefore = regexp.MustCompile(`\b(caus(ed|es|ing)|led to|lead to|leads to|resulted in|results in|triggered|introduced|broke|prevented|made|forced|stopped)\b`)
+	causalAfter  = mustFast(`\b(due to|caused by|because( of)?|triggered by|as a result of|resulted from|resulting from|attributed to|stemm(ed|ing) from|originated (from|in)|root cause (was|is)|traced (back )?to|the result of|the cause (was|is))\b`)
+	causalBefore = mustFast(`\b(caus(ed|es|ing)|led to|lead to|leads to|resulted in|results in|triggered|broke|prevented|made|forced|stopped)\b`)
 	sentenceEnd  = regexp.MustCompile(`[.!?;]+(\s+|$)|\n+`)
 )
 
@@ -132,7 +135,9 @@ func NewClassifier() *Classifier {
 		case "3":
 			w = 3
 		}
-		c.cues = append(c.cues, cue{re: regexp.MustCompile(parts[3]), class: classKeys[parts[0]], weight: w, phrase: parts[2]})
+		cu := cue{re: mustFast(parts[3]), class: classKeys[parts[0]], weight: w, phrase: parts[2]}
+		cu.index = classOrder(cu.class)
+		c.cues = append(c.cues, cu)
 	}
 	return c
 }
@@ -150,7 +155,17 @@ const minClassScore = 1
 // postmortems ("engineers identified ...", "... as the potential root
 // cause"), keeping the offsets of the rest aligned by blanking them out.
 func StripBoilerplate(text string) string {
-	return boilerplate.ReplaceAllStringFunc(text, func(m string) string { return strings.Repeat(" ", len(m)) })
+	ms := boilerplate.findAll(asciiLower(text))
+	if len(ms) == 0 {
+		return text
+	}
+	b := []byte(text)
+	for _, m := range ms {
+		for i := m[0]; i < m[1]; i++ {
+			b[i] = ' '
+		}
+	}
+	return string(b)
 }
 
 type span struct{ start, end int }
@@ -179,98 +194,211 @@ func sentences(text string) []span {
 // text that says its cause is not yet known and names no mechanism cue is
 // unclassified and marked Unknown.
 func (c *Classifier) Classify(text string) Cause {
-	lower := strings.ToLower(StripBoilerplate(text))
-	type best struct {
-		w   float64
-		sp  span
-		cue string
-	}
-	score := map[string]float64{}
-	top := map[string]*best{}
-	mechanism := false
-	var unknownSpan *span
-	for _, sp := range sentences(lower) {
-		s := lower[sp.start:sp.end]
-		if unknownSpan == nil && unknownCue.MatchString(s) {
-			u := sp
-			unknownSpan = &u
-		}
-		after := -1
-		if m := causalAfter.FindStringIndex(s); m != nil {
-			after = m[1]
-		}
-		before := -1
-		if after < 0 {
-			if m := causalBefore.FindStringIndex(s); m != nil {
-				before = m[0]
-			}
-		}
-		// Per class and sentence: the strongest mechanism match, plus a
-		// little for each further match, so a long text that names a
-		// component many times does not outweigh one mechanism.
-		mech := map[string]float64{}
-		hint := map[string]float64{}
-		extra := map[string]float64{}
-		perCue := map[string]string{}
-		for _, cu := range c.cues {
-			for _, m := range cu.re.FindAllStringIndex(s, -1) {
-				w := cu.weight
-				switch {
-				case after >= 0 && m[0] >= after, before >= 0 && m[1] <= before:
-					w *= 2
-				case after >= 0 || before >= 0:
-					w *= 0.6
-				}
-				if cu.weight < 3 {
-					if w > hint[cu.class] {
-						extra[cu.class] += hint[cu.class] * 0.1
-						hint[cu.class] = w
-						if mech[cu.class] == 0 {
-							perCue[cu.class] = cu.phrase
-						}
-					}
-					continue
-				}
-				mechanism = true
-				if w > mech[cu.class] {
-					extra[cu.class] += mech[cu.class] * 0.25
-					mech[cu.class] = w
-					perCue[cu.class] = cu.phrase
-				} else {
-					extra[cu.class] += w * 0.25
-				}
-			}
-		}
-		for cl, ph := range perCue {
-			w := mech[cl] + extra[cl] + hintShare*hint[cl]
-			score[cl] += w
-			if b := top[cl]; b == nil || w > b.w {
-				top[cl] = &best{w: w, sp: sp, cue: ph}
-			}
-		}
-	}
-	classes := make([]string, 0, len(score))
-	for cl := range score {
-		classes = append(classes, cl)
-	}
-	sort.Slice(classes, func(i, j int) bool {
-		if score[classes[i]] != score[classes[j]] {
-			return score[classes[i]] > score[classes[j]]
-		}
-		return classOrder(classes[i]) < classOrder(classes[j])
-	})
-	if unknownSpan != nil && !mechanism {
-		return Cause{Class: ClassUnclassified, Unknown: true, Start: unknownSpan.start, End: unknownSpan.end,
-			Evidence: strings.TrimSpace(text[unknownSpan.start:unknownSpan.end]), Cue: "cause not yet known"}
-	}
-	if len(classes) == 0 || score[classes[0]] < minClassScore {
+	// ASCII lowercasing keeps byte offsets aligned with text.
+	lower := asciiLower(StripBoilerplate(text))
+	sents := sentences(lower)
+	if len(sents) == 0 {
 		return Cause{Class: ClassUnclassified}
 	}
-	b := top[classes[0]]
-	ev := text[b.sp.start:b.sp.end]
+	sentenceOf := func(pos int) int {
+		return max(sort.Search(len(sents), func(i int) bool { return sents[i].end > pos }), 0)
+	}
+	// The first causal connective of each sentence.
+	after := make([]int, len(sents))
+	before := make([]int, len(sents))
+	for i := range sents {
+		after[i], before[i] = -1, -1
+	}
+	for _, m := range causalAfter.findAll(lower) {
+		if si := sentenceOf(m[0]); si < len(sents) && after[si] < 0 {
+			after[si] = m[1]
+		}
+	}
+	for _, m := range causalBefore.findAll(lower) {
+		if si := sentenceOf(m[0]); si < len(sents) && before[si] < 0 {
+			before[si] = m[0]
+		}
+	}
+	unknownAt := -1
+	if m := unknownCue.find(lower); m != nil {
+		unknownAt = min(sentenceOf(m[0]), len(sents)-1)
+	}
+	// Per sentence and class: the strongest mechanism match, plus a little
+	// for each further match, so a long text that names a component many
+	// times does not outweigh one mechanism.
+	type acc struct {
+		mech, hint, extra float64
+		cue               string
+		seen              bool
+	}
+	nc := len(Classes)
+	per := make([]acc, len(sents)*nc)
+	mechanism := false
+	for _, cu := range c.cues {
+		for _, m := range cu.re.findAll(lower) {
+			si := sentenceOf(m[0])
+			if si >= len(sents) {
+				continue
+			}
+			w := cu.weight
+			a, b := after[si], before[si]
+			if a >= 0 {
+				b = -1 // "X due to Y": the cause follows the connective
+			}
+			switch {
+			case a >= 0 && m[0] >= a, b >= 0 && m[1] <= b:
+				w *= 2
+			case a >= 0 || b >= 0:
+				w *= 0.6
+			}
+			x := &per[si*nc+cu.index]
+			x.seen = true
+			if cu.weight < 3 {
+				if w > x.hint {
+					x.extra += x.hint * 0.1
+					x.hint = w
+					if x.mech == 0 {
+						x.cue = cu.phrase
+					}
+				}
+				continue
+			}
+			mechanism = true
+			if w > x.mech {
+				x.extra += x.mech * 0.25
+				x.mech = w
+				x.cue = cu.phrase
+			} else {
+				x.extra += w * 0.25
+			}
+		}
+	}
+	type best struct {
+		w   float64
+		si  int
+		cue string
+	}
+	score := make([]float64, nc)
+	top := make([]best, nc)
+	for si := range sents {
+		for ci := 0; ci < nc; ci++ {
+			x := per[si*nc+ci]
+			if !x.seen {
+				continue
+			}
+			w := x.mech + x.extra + hintShare*x.hint
+			score[ci] += w
+			if top[ci].cue == "" || w > top[ci].w {
+				top[ci] = best{w: w, si: si, cue: x.cue}
+			}
+		}
+	}
+	win := -1
+	for ci := range score {
+		if score[ci] > 0 && (win < 0 || score[ci] > score[win]) {
+			win = ci
+		}
+	}
+	if unknownAt >= 0 && !mechanism {
+		return evidence(text, sents[unknownAt], Cause{Class: ClassUnclassified, Unknown: true, Cue: "cause not yet known"})
+	}
+	if win < 0 || score[win] < minClassScore {
+		return Cause{Class: ClassUnclassified}
+	}
+	return evidence(text, sents[top[win].si], Cause{Class: Classes[win], Cue: top[win].cue})
+}
+
+// evidence sets c's evidence to the sentence sp of text, trimmed.
+func evidence(text string, sp span, c Cause) Cause {
+	ev := text[sp.start:sp.end]
 	lead := len(ev) - len(strings.TrimLeft(ev, " \t\r\n"))
 	ev = strings.TrimSpace(ev)
-	return Cause{Class: classes[0], Evidence: ev, Start: b.sp.start + lead, End: b.sp.start + lead + len(ev), Cue: b.cue}
+	c.Evidence, c.Start, c.End = ev, sp.start+lead, sp.start+lead+len(ev)
+	return c
+}
+
+// asciiLower lowercases ASCII letters only, so every byte offset of the
+// result is the same as in s.
+func asciiLower(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if 'A' <= c && c <= 'Z' {
+			b[i] = c + 'a' - 'A'
+		}
+	}
+	return string(b)
+}
+
+// literalPrefixes returns strings one of which every match of re starts
+// with (up to 4 bytes each), or ok = false when no such set is known.
+func literalPrefixes(re *syntax.Regexp) (set []string, ok bool) {
+	switch re.Op {
+	case syntax.OpLiteral:
+		if re.Flags&syntax.FoldCase != 0 {
+			return nil, false
+		}
+		r := re.Rune
+		return []string{string(r[:min(4, len(r))])}, true
+	case syntax.OpCharClass:
+		var out []string
+		for i := 0; i+1 < len(re.Rune); i += 2 {
+			for c := re.Rune[i]; c <= re.Rune[i+1]; c++ {
+				out = append(out, string(c))
+				if len(out) > 12 {
+					return nil, false
+				}
+			}
+		}
+		return out, true
+	case syntax.OpCapture, syntax.OpPlus:
+		return literalPrefixes(re.Sub[0])
+	case syntax.OpRepeat:
+		if re.Min == 0 {
+			return nil, false
+		}
+		return literalPrefixes(re.Sub[0])
+	case syntax.OpAlternate:
+		var out []string
+		for _, sub := range re.Sub {
+			s, ok := literalPrefixes(sub)
+			if !ok {
+				return nil, false
+			}
+			out = append(out, s...)
+		}
+		return out, true
+	case syntax.OpConcat:
+		var out []string
+		for _, sub := range re.Sub {
+			switch sub.Op {
+			case syntax.OpWordBoundary, syntax.OpNoWordBoundary, syntax.OpBeginLine, syntax.OpBeginText, syntax.OpEmptyMatch:
+				continue
+			case syntax.OpQuest, syntax.OpStar:
+				s, ok := literalPrefixes(sub.Sub[0])
+				if !ok {
+					return nil, false
+				}
+				out = append(out, s...)
+				continue
+			case syntax.OpRepeat:
+				if sub.Min == 0 {
+					s, ok := literalPrefixes(sub.Sub[0])
+					if !ok {
+						return nil, false
+					}
+					out = append(out, s...)
+					continue
+				}
+			}
+			s, ok := literalPrefixes(sub)
+			if !ok {
+				return nil, false
+			}
+			return append(out, s...), true
+		}
+		return nil, false
+	}
+	return nil, false
 }
 
 func classOrder(cl string) int {

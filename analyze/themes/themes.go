@@ -45,6 +45,7 @@ import (
 	"runtime"
 	"sort"
 	"strings"
+	"sync"
 )
 
 // Item is one contributing factor to cluster.
@@ -294,8 +295,9 @@ func Cluster(items []Item, prev []Theme, opts Options) (Result, error) {
 	raw := make([]docTerms, len(sorted))
 	res := Result{Assignments: map[string]string{}, Causes: make(map[string]Cause, len(sorted))}
 	var unknown []int
+	causes := classifyAll(cl, sorted, opts.Workers)
 	for i, it := range sorted {
-		c := cl.Classify(it.Text)
+		c := causes[i]
 		res.Causes[it.ID] = c
 		if useClasses && c.Unknown {
 			unknown = append(unknown, i)
@@ -505,4 +507,27 @@ func buildDraft(sp *space, centroid []float32, ms []int, docs []sparse, docItems
 	th.RepresentativeText = items[docItems[best]].Text
 	d.theme = th
 	return d
+}
+
+// classifyAll classifies the items' texts on up to workers goroutines.
+func classifyAll(cl *Classifier, items []Item, workers int) []Cause {
+	out := make([]Cause, len(items))
+	workers = max(1, min(workers, len(items)/256+1))
+	var wg sync.WaitGroup
+	chunk := (len(items) + workers - 1) / workers
+	for w := 0; w < workers; w++ {
+		lo, hi := w*chunk, min((w+1)*chunk, len(items))
+		if lo >= hi {
+			continue
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := lo; i < hi; i++ {
+				out[i] = cl.Classify(items[i].Text)
+			}
+		}()
+	}
+	wg.Wait()
+	return out
 }
