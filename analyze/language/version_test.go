@@ -1,0 +1,112 @@
+package language
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"hash"
+	"os"
+	"path/filepath"
+	"sort"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/aftermath-sre/aftermath/simulate/org"
+)
+
+// fingerprints pins, for each Version, a digest of every finding the rules
+// give on the simulated org and on the real dev postmortems. Aftermath
+// stores each text's findings under Version, so when the rules find
+// something else the Version must change too, or texts analyzed before keep
+// their old findings.
+var fingerprints = map[string]struct{ sim, real string }{
+	"2026-12-06.2": {sim: "d314abf737833a1390a2e927", real: "73e044341fe389a98977dfdd"},
+}
+
+func writeFindings(h hash.Hash, label string, fs []Finding) {
+	for _, f := range fs {
+		fmt.Fprintf(h, "%s\x00%s\x00%d\x00%d\x00%s\x00%s\n", label, f.Rule, f.Start, f.End, f.Phrase, f.Why)
+	}
+}
+
+func simFingerprint(t *testing.T) string {
+	o, err := org.Generate(org.Options{Seed: 1, Scale: org.ScaleSmall, End: time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)})
+	require.NoError(t, err)
+	var names []string
+	for _, u := range o.Users {
+		names = append(names, u.Name)
+	}
+	c := NewChecker(BlameOptions{Names: names})
+	h := sha256.New()
+	for _, p := range o.Postmortems {
+		d := p.Doc
+		for i, text := range []string{d.Summary, d.Impact, d.Detection, d.WentWell, d.WentPoorly, d.Lucky, d.Lessons} {
+			writeFindings(h, fmt.Sprintf("%s/%d", p.Key, i), c.CheckBlame(text))
+		}
+		for _, f := range d.Factors {
+			writeFindings(h, fmt.Sprintf("%s/f%d", p.Key, f.Ordinal), c.CheckBlame(f.Text))
+		}
+	}
+	for _, a := range o.ActionItems {
+		writeFindings(h, a.Key, c.CheckActionItem(a.Summary, a.AssigneeID != "", !a.DueDate.IsZero()))
+	}
+	return hex.EncodeToString(h.Sum(nil)[:12])
+}
+
+func realFingerprint(t *testing.T) string {
+	recs := loadRealRecords(t)
+	ids := make([]string, 0, len(recs))
+	for id := range recs {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	c := NewChecker(BlameOptions{})
+	h := sha256.New()
+	for _, id := range ids {
+		r := recs[id]
+		for _, field := range []string{"text", "full_text"} {
+			text := r.field(field)
+			writeFindings(h, id+"/"+field, c.CheckBlame(text))
+			for i, s := range Sentences(text) {
+				writeFindings(h, fmt.Sprintf("%s/%s/%d", id, field, i), c.CheckActionItem(text[s.Start:s.End], true, true))
+			}
+		}
+	}
+	return hex.EncodeToString(h.Sum(nil)[:12])
+}
+
+// TestVersionFingerprint fails when the rules' findings change and Version
+// does not.
+func TestVersionFingerprint(t *testing.T) {
+	want, ok := fingerprints[Version]
+	sim := simFingerprint(t)
+	real := "(no data)"
+	if dataPathOrEmpty(t) != "" {
+		real = realFingerprint(t)
+	}
+	require.True(t, ok, "Version %q has no pinned fingerprint: add {sim: %q, real: %q} to fingerprints", Version, sim, real)
+	msg := "the rules' findings changed: change Version and pin {sim: %q, real: %q} for it"
+	require.Equal(t, want.sim, sim, msg, sim, real)
+	if real != "(no data)" {
+		require.Equal(t, want.real, real, msg, sim, real)
+	}
+}
+
+// dataPathOrEmpty is the dev data file's path, or "" where it is absent.
+func dataPathOrEmpty(t *testing.T) string {
+	dir, err := os.Getwd()
+	require.NoError(t, err)
+	for {
+		p := filepath.Join(dir, "shared", "data", "postmortems-dev.jsonl")
+		if _, err := os.Stat(p); err == nil {
+			return p
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return ""
+		}
+		dir = parent
+	}
+}
