@@ -15,6 +15,8 @@ import (
 
 	pd "github.com/PagerDuty/go-pagerduty"
 	"github.com/google/go-querystring/query"
+
+	"github.com/aftermath-sre/aftermath/ingest/httpx"
 )
 
 // maxOffset is PagerDuty's cap on offset+limit (Options.OffsetCap).
@@ -70,6 +72,9 @@ func (in *Ingester) get(ctx context.Context, endpoint, path string, q url.Values
 		}
 		body, err := io.ReadAll(resp.Body)
 		resp.Body.Close()
+		if big := (*httpx.BodyTooLargeError)(nil); errors.As(err, &big) {
+			return fmt.Errorf("pagerduty: GET %s: %w", endpoint, big) // fetching again would not help
+		}
 		if err != nil {
 			lastErr = fmt.Errorf("read body: %w", err)
 			in.metrics.DecodeRetries.Inc()

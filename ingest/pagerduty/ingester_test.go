@@ -830,3 +830,22 @@ func TestSparseHistoryTakesFewRequests(t *testing.T) {
 	// Each kind: 7d, 56d, then 180-day windows to the end: 7 windows.
 	require.LessOrEqual(t, stats.Requests, uint64(14)) // 20 before the fix
 }
+
+// An error answer too large to read is not fetched again either.
+func TestHugeErrorResponseIsNotFetchedAgain(t *testing.T) {
+	o := genOrg(t, org.ScaleTiny)
+	e := newEnv(t, o, nil, nil)
+	var calls atomic.Int64
+	huge := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		calls.Add(1)
+		w.WriteHeader(http.StatusBadRequest)
+		_, _ = w.Write(bytes.Repeat([]byte("x"), 3<<20))
+	}))
+	defer huge.Close()
+	_, err := e.ingester(t, func(opt *pagerduty.Options) {
+		opt.BaseURL = huge.URL
+		opt.MaxResponseBytes = 1 << 20
+	}).Sync(context.Background())
+	require.ErrorContains(t, err, "pagerduty: GET /log_entries: httpx: GET /log_entries: response body exceeds the limit of 1 MiB")
+	require.EqualValues(t, 1, calls.Load())
+}
