@@ -21,11 +21,25 @@
 // of k is the mean adjusted Rand index between the sample's and the
 // resamples' solutions at k. Among the stable k (stability >= 0.85), k is
 // the smallest whose silhouette is within 1% of the best; when no k is
-// stable (texts without reproducible themes), the most stable k. A given K
+// stable (texts without reproducible themes), the themes come from the cause
+// classes (below), or, with NoCauseClasses, the most stable k. A given K
 // takes the better, by the k-means objective, of k-means++ restarts at K and
 // the merge path from 2K. The full set is then assigned with Lloyd
 // iterations from the chosen centroids, so the cost grows linearly with the
 // number of factors.
+//
+// Cause classes (cause.go, classthemes.go): every factor also gets a cause
+// class (code bug, configuration, deployment, capacity and load, dependency
+// or third party, hardware and infrastructure, network, data, security,
+// process, or unclassified) with the sentence that decided it, from a cue
+// table that weighs the cause mechanism above the component it hit.
+// Provider boilerplate is blanked out before classifying and clustering.
+// Factors whose cause is not yet known form their own theme. When no k is
+// stable (real postmortem text has no reproducible clusters of words), the
+// themes are the cause classes, or groups of them (Options.ClassLevel),
+// rather than the most stable k; labels name the mechanism ("configuration
+// changed without validation"). The defaults were chosen by cross-validation
+// (labeled.Evaluate, EVALUATION.md).
 //
 // Stable ids: given the previous run's themes (their persisted sparse
 // centroids, and optionally the previous assignments), every new cluster is
