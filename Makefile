@@ -3,7 +3,7 @@
 
 GO        ?= go
 BIN       ?= bin/aftermath
-APT_PKGS  := clickhouse-server prometheus prometheus-alertmanager chromium
+APT_PKGS  := clickhouse-server prometheus prometheus-alertmanager chromium zookeeper
 SUDO      := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 TEST_TIMEOUT ?= 14m
 # libchdb (ClickHouse 26.x in process) for store/chdbtest, from npm.
@@ -18,13 +18,14 @@ build:
 	$(GO) build -o $(BIN) ./cmd/aftermath
 
 # deps installs the servers the tests start (ClickHouse, Prometheus, promtool,
-# Alertmanager's amtool, Chromium). On other systems it says what is missing.
+# Alertmanager's amtool, Chromium, ZooKeeper for the cluster tests). On other systems it says what is missing.
 deps:
 	@missing=""; \
 	command -v clickhouse-server >/dev/null || missing="$$missing clickhouse-server"; \
 	command -v promtool >/dev/null || missing="$$missing prometheus"; \
 	command -v amtool >/dev/null || missing="$$missing prometheus-alertmanager"; \
 	command -v chromium >/dev/null || missing="$$missing chromium"; \
+	test -f /usr/share/java/zookeeper.jar || missing="$$missing zookeeper"; \
 	if [ -n "$$missing" ]; then \
 	  if command -v apt-get >/dev/null; then \
 	    echo "installing:$$missing"; \

@@ -115,9 +115,7 @@ func (s *Store) AnalysisResults(ctx context.Context, runID, analysis string) ([]
 
 // PruneAnalysis deletes the results of runs other than the newest keep ones.
 func (s *Store) PruneAnalysis(ctx context.Context, keep int) error {
-	q := "ALTER TABLE " + s.Table("analysis_results") + " DELETE WHERE run_id NOT IN (SELECT run_id FROM " +
-		s.Table("analysis_runs") + " FINAL ORDER BY finished_at DESC LIMIT ?)"
-	if err := s.conn.Exec(ctx, q, keep); err != nil {
+	if err := s.pruneRuns(ctx, "analysis_results", keep); err != nil {
 		return fmt.Errorf("store: prune analysis results: %w", err)
 	}
 	return nil

@@ -218,9 +218,7 @@ func (s *Store) FactorThemes(ctx context.Context, runID string) ([]FactorTheme, 
 // other than the newest keep ones (the companion of PruneAnalysis).
 func (s *Store) PruneAnalysisItems(ctx context.Context, keep int) error {
 	for _, table := range []string{"analysis_items", "themes", "factor_themes"} {
-		q := "ALTER TABLE " + s.Table(table) + " DELETE WHERE run_id NOT IN (SELECT run_id FROM " +
-			s.Table("analysis_runs") + " FINAL ORDER BY finished_at DESC LIMIT ?)"
-		if err := s.conn.Exec(ctx, q, keep); err != nil {
+		if err := s.pruneRuns(ctx, table, keep); err != nil {
 			return fmt.Errorf("store: prune %s: %w", table, err)
 		}
 	}

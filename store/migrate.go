@@ -34,8 +34,9 @@ var migrationName = regexp.MustCompile(`^(\d{4})_([a-z0-9_]+)\.sql$`)
 // DDLOptions decide how migrations render.
 type DDLOptions struct {
 	Database string
-	// Cluster, when set, renders ON CLUSTER clauses and Replicated engines.
-	// Aftermath's tests run single-node only.
+	// Cluster, when set, renders every table as a Replicated local table
+	// <name>_local created ON CLUSTER plus a Distributed table <name> over
+	// it, sharded by shardingKeys (see cluster.go).
 	Cluster string
 }
 
@@ -84,18 +85,29 @@ func renderMigration(name, src string, opts DDLOptions) ([]string, error) {
 		onCluster = "ON CLUSTER " + opts.Cluster
 	}
 	var table string
+	// zkPath is the ZooKeeper path of table's replicas in cluster mode. A
+	// table created by a REBUILD gets the migration's number in its path, as
+	// it keeps that path after the swap and a later rebuild of the same table
+	// must not collide with it.
+	zkPath := func() string {
+		p := fmt.Sprintf("/clickhouse/tables/{shard}/%s/%s", opts.Database, table)
+		if strings.HasSuffix(table, "__rebuild") && len(name) >= 4 {
+			p += "_" + name[:4]
+		}
+		return p
+	}
 	funcs := template.FuncMap{
 		"replacing": func(ver string) string {
 			if opts.Cluster == "" {
 				return "ReplacingMergeTree(" + ver + ")"
 			}
-			return fmt.Sprintf("ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/%s/%s', '{replica}', %s)", opts.Database, table, ver)
+			return fmt.Sprintf("ReplicatedReplacingMergeTree('%s', '{replica}', %s)", zkPath(), ver)
 		},
 		"mergetree": func() string {
 			if opts.Cluster == "" {
 				return "MergeTree()"
 			}
-			return fmt.Sprintf("ReplicatedMergeTree('/clickhouse/tables/{shard}/%s/%s', '{replica}')", opts.Database, table)
+			return fmt.Sprintf("ReplicatedMergeTree('%s', '{replica}')", zkPath())
 		},
 	}
 	var stmts []string
@@ -111,13 +123,57 @@ func renderMigration(name, src string, opts DDLOptions) ([]string, error) {
 		if err := t.Execute(&b, struct{ DB, OnCluster string }{opts.Database, onCluster}); err != nil {
 			return nil, fmt.Errorf("store: migration %s statement %d: %w", name, i+1, err)
 		}
-		stmts = append(stmts, b.String())
+		st := b.String()
+		if m := alterTable.FindStringSubmatch(st); opts.Cluster != "" && m != nil && m[1] == opts.Database {
+			// Cluster mode: alter the local tables, then create the
+			// Distributed table again over their new structure (18.16
+			// alters no Distributed table ON CLUSTER of a replicated cluster).
+			local := strings.Replace(st, "ALTER TABLE "+m[1]+"."+m[2]+" ", "ALTER TABLE "+m[1]+"."+m[2]+"_local ", 1)
+			dist, err := distributedDDL(opts, m[2], m[2]+"_local")
+			if err != nil {
+				return nil, fmt.Errorf("store: migration %s statement %d: %w", name, i+1, err)
+			}
+			stmts = append(stmts, local, "DROP TABLE IF EXISTS "+m[1]+"."+m[2]+" ON CLUSTER "+opts.Cluster, dist)
+			continue
+		}
+		if opts.Cluster == "" || strings.HasPrefix(st, "REBUILD") || !strings.HasPrefix(st, "CREATE TABLE") {
+			stmts = append(stmts, st)
+			continue
+		}
+		// Cluster mode: the CREATE makes the local table, and a Distributed
+		// table takes the name the code uses.
+		m := tableName.FindStringSubmatch(raw)
+		if m == nil {
+			return nil, fmt.Errorf("store: migration %s statement %d: cluster mode needs CREATE TABLE IF NOT EXISTS {{.DB}}.<name>", name, i+1)
+		}
+		created := opts.Database + "." + m[1]
+		if !strings.Contains(st, "TABLE IF NOT EXISTS "+created+" ") {
+			return nil, fmt.Errorf("store: migration %s statement %d: cannot find the table name %s", name, i+1, created)
+		}
+		st = strings.Replace(st, "TABLE IF NOT EXISTS "+created+" ", "TABLE IF NOT EXISTS "+created+"_local ", 1)
+		dist, err := distributedDDL(opts, m[1], m[1]+"_local")
+		if err != nil {
+			return nil, fmt.Errorf("store: migration %s statement %d: %w", name, i+1, err)
+		}
+		stmts = append(stmts, st, dist)
 	}
 	return stmts, nil
 }
 
+// distributedDDL creates table, a Distributed table over local on every node
+// of the cluster, with table's sharding key.
+func distributedDDL(opts DDLOptions, table, local string) (string, error) {
+	key, ok := shardingKeys[strings.TrimSuffix(table, "__rebuild")]
+	if !ok {
+		return "", fmt.Errorf("table %s has no sharding key for cluster mode (store.shardingKeys)", table)
+	}
+	return fmt.Sprintf("CREATE TABLE IF NOT EXISTS %[1]s.%[2]s ON CLUSTER %[3]s AS %[1]s.%[4]s ENGINE = Distributed(%[3]s, %[1]s, %[4]s, %[5]s)",
+		opts.Database, table, opts.Cluster, local, key), nil
+}
+
 var (
 	identifier = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]{0,63}$`)
+	alterTable = regexp.MustCompile(`^ALTER TABLE ([A-Za-z_][A-Za-z0-9_]*)\.([a-z0-9_]+) `)
 	tableName  = regexp.MustCompile(`(?i)TABLE\s+IF\s+NOT\s+EXISTS\s+\{\{\.DB\}\}\.([a-z0-9_]+)`)
 )
 
@@ -175,13 +231,38 @@ func (s *Store) Migrate(ctx context.Context) (MigrateResult, error) {
 	onCluster := ""
 	if s.cluster != "" {
 		onCluster = " ON CLUSTER " + s.cluster
+		// DDL ON CLUSTER is queued in ZooKeeper and waits for every node:
+		// it runs only when a migration is pending, and only when every
+		// node answers, so that an up-to-date schema never waits for a
+		// node that is down, and nothing is queued that a later start
+		// would queue again.
+		current, err := s.SchemaVersion(ctx)
+		if err != nil {
+			return MigrateResult{}, err
+		}
+		latest := uint32(len(migs))
+		if current > latest {
+			return MigrateResult{From: current, To: current}, &SchemaTooNewError{Database: s.db, DatabaseSchema: current, BinarySchema: latest}
+		}
+		if current == latest {
+			return MigrateResult{From: current, To: current}, nil
+		}
+		down, err := s.UnreachableHosts(ctx)
+		if err != nil {
+			return MigrateResult{From: current, To: current}, err
+		}
+		if len(down) > 0 {
+			return MigrateResult{From: current, To: current}, &UnreachableHostsError{Cluster: s.cluster, Hosts: down}
+		}
 	}
 	if err := s.conn.Exec(ctx, "CREATE DATABASE IF NOT EXISTS "+s.db+onCluster); err != nil {
 		return MigrateResult{}, fmt.Errorf("store: create database %s: %w", s.db, err)
 	}
 	engine := "MergeTree()"
 	if s.cluster != "" {
-		engine = fmt.Sprintf("ReplicatedMergeTree('/clickhouse/tables/{shard}/%s/schema_migrations', '{replica}')", s.db)
+		// One history for the whole cluster: a fixed path (not per
+		// {shard}), every node a replica of it.
+		engine = fmt.Sprintf("ReplicatedMergeTree('%s', '{shard}-{replica}')", schemaPath(s.db))
 	}
 	ddl := fmt.Sprintf(`CREATE TABLE IF NOT EXISTS %s.schema_migrations%s (
     version    UInt32,
@@ -310,6 +391,9 @@ func parseRebuild(stmt string) (rebuildStmt, bool, error) {
 //   - table and table__old there: the swap is done; drop table__old.
 //   - otherwise: (re)build table__rebuild from scratch and swap.
 func (s *Store) rebuild(ctx context.Context, r rebuildStmt) error {
+	if s.cluster != "" {
+		return s.rebuildCluster(ctx, r)
+	}
 	onCluster := ""
 	if s.cluster != "" {
 		onCluster = " ON CLUSTER " + s.cluster
@@ -367,5 +451,91 @@ func (s *Store) rebuild(ctx context.Context, r rebuildStmt) error {
 		}
 	}
 	s.logger.Info("rebuilt table", "table", r.table, "took", s.now().Sub(began))
+	return nil
+}
+
+// rebuildCluster is rebuild in cluster mode: the local tables are rebuilt on
+// every node (ON CLUSTER), the rows are copied through a Distributed table
+// over the new local tables (with the same sharding key, so every row stays
+// in its shard), and the Distributed table is created again over the new
+// local table. Like rebuild, it looks at which tables exist first, so an
+// interrupted run is finished by the next one.
+func (s *Store) rebuildCluster(ctx context.Context, r rebuildStmt) error {
+	on := " ON CLUSTER " + s.cluster
+	local := r.table + "_local"
+	dist, tmpDist := s.Table(r.table), s.Table(r.table+"__rebuild")
+	lt, tmp, old := s.Table(local), s.Table(local+"__rebuild"), s.Table(local+"__old")
+	create := strings.Replace(r.create, "TABLE IF NOT EXISTS "+tmpDist+" ", "TABLE IF NOT EXISTS "+tmp+" ", 1)
+	opts := DDLOptions{Database: s.db, Cluster: s.cluster}
+	tmpDDL, err := distributedDDL(opts, r.table+"__rebuild", local+"__rebuild")
+	if err != nil {
+		return fmt.Errorf("rebuild %s: %w", r.table, err)
+	}
+	distDDL, err := distributedDDL(opts, r.table, local)
+	if err != nil {
+		return fmt.Errorf("rebuild %s: %w", r.table, err)
+	}
+	exec := func(q string) error {
+		if s.beforeRebuildStep != nil {
+			s.beforeRebuildStep(r.table, q)
+		}
+		if err := s.conn.Exec(ctx, q); err != nil {
+			return fmt.Errorf("rebuild %s: %w", r.table, err)
+		}
+		return nil
+	}
+	has := func(name string) (bool, error) {
+		var n uint64
+		if err := s.conn.QueryRow(ctx, "SELECT count() FROM system.tables WHERE database = ? AND name = ?", s.db, name).Scan(&n); err != nil {
+			return false, fmt.Errorf("rebuild %s: look up table %s: %w", r.table, name, err)
+		}
+		return n > 0, nil
+	}
+	redoDist := []string{"DROP TABLE IF EXISTS " + tmpDist + on, "DROP TABLE IF EXISTS " + dist + on, distDDL}
+	hasLocal, err := has(local)
+	if err != nil {
+		return err
+	}
+	if !hasLocal {
+		hasTmp, err := has(local + "__rebuild")
+		if err != nil {
+			return err
+		}
+		if !hasTmp {
+			return fmt.Errorf("rebuild %s: neither %s nor %s exists", r.table, lt, tmp)
+		}
+		s.logger.Info("finishing an interrupted table rebuild", "table", r.table)
+		if err := exec("RENAME TABLE " + tmp + " TO " + lt + on); err != nil {
+			return err
+		}
+	}
+	if hasOld, err := has(local + "__old"); err != nil {
+		return err
+	} else if hasOld {
+		for _, q := range append(redoDist, "DROP TABLE IF EXISTS "+old+on) {
+			if err := exec(q); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	began := s.now()
+	steps := []string{
+		"DROP TABLE IF EXISTS " + tmpDist + on,
+		"DROP TABLE IF EXISTS " + tmp + on,
+		create,
+		tmpDDL,
+		"INSERT INTO " + tmpDist + " SELECT * FROM " + dist,
+		"RENAME TABLE " + lt + " TO " + old + on,
+		"RENAME TABLE " + tmp + " TO " + lt + on,
+	}
+	steps = append(steps, redoDist...)
+	steps = append(steps, "DROP TABLE IF EXISTS "+old+on)
+	for _, q := range steps {
+		if err := exec(q); err != nil {
+			return err
+		}
+	}
+	s.logger.Info("rebuilt table", "table", r.table, "cluster", s.cluster, "took", s.now().Sub(began))
 	return nil
 }

@@ -39,9 +39,40 @@ func TestMigrationsRenderSingleNode(t *testing.T) {
 func TestMigrationsRenderCluster(t *testing.T) {
 	migs, err := Migrations(DDLOptions{Database: "am", Cluster: "prod"})
 	require.NoError(t, err)
-	st := migs[0].Statements[1] // incidents
-	require.Contains(t, st, "CREATE TABLE IF NOT EXISTS am.incidents ON CLUSTER prod")
+	// Each table is a Replicated local table and a Distributed table over it
+	// under the name the code uses, sharded by the natural key (children by
+	// their parent's key).
+	st := migs[0].Statements[2] // incidents_local
+	require.Contains(t, st, "CREATE TABLE IF NOT EXISTS am.incidents_local ON CLUSTER prod")
 	require.Contains(t, st, "ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/am/incidents', '{replica}', version)")
+	require.Equal(t, "CREATE TABLE IF NOT EXISTS am.incidents ON CLUSTER prod AS am.incidents_local ENGINE = Distributed(prod, am, incidents_local, cityHash64(source, id))",
+		migs[0].Statements[3])
+	all := ""
+	for _, m := range migs {
+		for _, st := range m.Statements {
+			all += st + "\n"
+			if strings.HasPrefix(st, "CREATE TABLE") {
+				require.Contains(t, st, " ON CLUSTER prod ", st)
+			}
+		}
+	}
+	for table, key := range map[string]string{
+		"timeline_events": "cityHash64(source, incident_id)", "contributing_factors": "cityHash64(postmortem_key)",
+		"action_item_transitions": "cityHash64(item_key)", "factor_themes": "cityHash64(postmortem_key)",
+	} {
+		require.Contains(t, all, "ENGINE = Distributed(prod, am, "+table+"_local, "+key+")")
+	}
+	// A table made by a REBUILD keeps its own ZooKeeper path after the swap.
+	require.Contains(t, all, "ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/am/contributing_factors__rebuild_0003', '{replica}', version)")
+}
+
+func TestMigrationsRenderClusterNeedsShardingKey(t *testing.T) {
+	_, err := renderMigration("0009_x.sql", "CREATE TABLE IF NOT EXISTS {{.DB}}.unknown_table {{.OnCluster}} (a String) ENGINE = {{mergetree}} ORDER BY a;", DDLOptions{Database: "am", Cluster: "prod"})
+	require.ErrorContains(t, err, "no sharding key")
+}
+
+func TestQuoteString(t *testing.T) {
+	require.Equal(t, `'a\'b\\c'`, quoteString(`a'b\c`))
 }
 
 func TestMigrationsRejectBadIdentifiers(t *testing.T) {

@@ -228,7 +228,7 @@ func (s *Store) Postmortems(ctx context.Context) ([]Postmortem, error) {
 // by postmortem key and ordinal.
 func (s *Store) Factors(ctx context.Context) ([]Factor, error) {
 	rows, err := s.conn.Query(ctx, "SELECT postmortem_key, ordinal, name, text FROM "+s.Table("contributing_factors")+
-		" FINAL WHERE (postmortem_key, version) IN (SELECT key, version FROM "+s.Table("postmortems")+" FINAL)"+
+		" FINAL WHERE (postmortem_key, version)"+s.in()+"(SELECT key, version FROM "+s.Table("postmortems")+" FINAL)"+
 		" ORDER BY postmortem_key, ordinal")
 	if err != nil {
 		return nil, fmt.Errorf("store: query factors: %w", err)
@@ -515,7 +515,9 @@ func (s *Store) Count(ctx context.Context, table string) (uint64, error) {
 		return 0, fmt.Errorf("store: bad table name %q", table)
 	}
 	var engines []string
-	rows, err := s.conn.Query(ctx, "SELECT engine FROM system.tables WHERE database = ? AND name = ?", s.db, table)
+	// In cluster mode the engine that decides is the local table's (the
+	// Distributed table only forwards the query).
+	rows, err := s.conn.Query(ctx, "SELECT engine FROM system.tables WHERE database = ? AND name = ?", s.db, s.localTable(table))
 	if err != nil {
 		return 0, fmt.Errorf("store: count %s: look up engine: %w", table, err)
 	}

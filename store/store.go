@@ -21,10 +21,14 @@ import (
 
 // Options configure Open.
 type Options struct {
-	Addresses   []string // host:port of the native protocol
-	Database    string
-	Username    string
-	Password    string
+	Addresses []string // host:port of the native protocol
+	Database  string
+	Username  string
+	Password  string
+	// Cluster, when set, is the name of the ClickHouse cluster (remote_servers)
+	// Aftermath's tables are sharded and replicated over: each table is a
+	// Replicated local table <name>_local on every node plus a Distributed
+	// table <name> that every read and write goes through (see cluster.go).
 	Cluster     string
 	DialTimeout time.Duration
 	Logger      *slog.Logger
@@ -40,7 +44,13 @@ type Store struct {
 	db      string
 	cluster string
 	logger  *slog.Logger
-	now     func() time.Time
+	// addrs and dialTimeout are kept for the cluster's host checks.
+	addrs       []string
+	dialTimeout time.Duration
+	// insertRetryWait is the pause before the n-th retry of a failed insert
+	// in cluster mode (see batch); tests shorten it.
+	insertRetryWait func(n int) time.Duration
+	now             func() time.Time
 
 	verMu   sync.Mutex
 	lastVer uint64
@@ -75,14 +85,24 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
+	strategy := clickhouse.ConnOpenInOrder
+	var settings clickhouse.Settings
+	if opts.Cluster != "" {
+		// Connections spread over the addresses, and a dial that fails moves
+		// on to the next one; every node holds the same Distributed tables, so
+		// which one answers does not change what the store sees.
+		strategy = clickhouse.ConnOpenRoundRobin
+		settings = clusterSettings()
+	}
 	conn, err := clickhouse.Open(&clickhouse.Options{
 		Addr:             opts.Addresses,
+		Settings:         settings,
 		Auth:             clickhouse.Auth{Database: "default", Username: opts.Username, Password: opts.Password},
 		DialTimeout:      opts.DialTimeout,
 		MaxOpenConns:     8,
 		MaxIdleConns:     4,
 		ConnMaxLifetime:  time.Hour,
-		ConnOpenStrategy: clickhouse.ConnOpenInOrder,
+		ConnOpenStrategy: strategy,
 		Compression:      &clickhouse.Compression{Method: clickhouse.CompressionLZ4},
 		// The driver's own warnings (an unsupported server version, a
 		// broken connection) reach the log; its debug lines show only at
@@ -102,7 +122,7 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 	if opts.WrapConn != nil {
 		c = opts.WrapConn(conn)
 	}
-	return &Store{conn: c, db: opts.Database, cluster: opts.Cluster, logger: opts.Logger, now: opts.Now}, nil
+	return &Store{conn: c, db: opts.Database, cluster: opts.Cluster, addrs: opts.Addresses, dialTimeout: opts.DialTimeout, logger: opts.Logger, now: opts.Now}, nil
 }
 
 // Close closes the connection pool.
@@ -140,11 +160,36 @@ func (s *Store) NextVersion() uint64 {
 	return v
 }
 
-// batch runs one PrepareBatch insert with a named column list.
+// batch runs one PrepareBatch insert with a named column list. In cluster
+// mode a failed insert is retried, on a new connection (so on another
+// address when the node it went to is down), up to insertAttempts times:
+// the rows are the same on every attempt, so a retry of an insert that did
+// arrive is deduplicated (by the Replicated tables' block deduplication, and
+// by ReplacingMergeTree for the versioned tables).
 func (s *Store) batch(ctx context.Context, table string, columns string, n int, appendRow func(b driver.Batch, i int) error) error {
 	if n == 0 {
 		return nil
 	}
+	if s.cluster == "" {
+		return s.batchOnce(ctx, table, columns, n, appendRow)
+	}
+	var err error
+	for attempt := 1; ; attempt++ {
+		err = s.batchOnce(ctx, table, columns, n, appendRow)
+		if err == nil || attempt >= insertAttempts || ctx.Err() != nil || !retryableInsertError(err) {
+			return err
+		}
+		wait := s.retryWait(attempt)
+		s.logger.Warn("insert failed, retrying on another connection", "table", table, "rows", n, "attempt", attempt, "retry_in", wait, "err", err)
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("%w (retry abandoned: %w)", err, ctx.Err())
+		case <-time.After(wait):
+		}
+	}
+}
+
+func (s *Store) batchOnce(ctx context.Context, table string, columns string, n int, appendRow func(b driver.Batch, i int) error) error {
 	b, err := s.conn.PrepareBatch(ctx, "INSERT INTO "+s.Table(table)+" ("+columns+")")
 	if err != nil {
 		return fmt.Errorf("store: prepare insert into %s: %w", table, err)
@@ -152,7 +197,7 @@ func (s *Store) batch(ctx context.Context, table string, columns string, n int, 
 	for i := 0; i < n; i++ {
 		if err := appendRow(b, i); err != nil {
 			_ = b.Abort()
-			return fmt.Errorf("store: insert into %s: row %d: %w", table, i, err)
+			return rowError{fmt.Errorf("store: insert into %s: row %d: %w", table, i, err)}
 		}
 	}
 	if err := b.Send(); err != nil {

@@ -99,8 +99,7 @@ func (s *Store) PruneTextAnalyses(ctx context.Context, analyzer, keep string) er
 	if n == 0 {
 		return nil
 	}
-	q := "ALTER TABLE " + s.Table("text_analyses") + " DELETE WHERE analyzer = ? AND version != ?"
-	if err := s.conn.Exec(ctx, q, analyzer, keep); err != nil {
+	if err := s.deleteWhere(ctx, "text_analyses", "analyzer = ? AND version != ?", analyzer, keep); err != nil {
 		return fmt.Errorf("store: prune text analyses of %s: %w", analyzer, err)
 	}
 	return nil
@@ -144,7 +143,7 @@ func (s *Store) ProseTexts(ctx context.Context, analyzer, version string, since 
 	}
 	var out []ProseText
 	q := "SELECT key, tupleElement(sec, 1) AS section, " + TextHashSQL("tupleElement(sec, 2)") + " AS h," +
-		" if(h IN " + analyzed + ", '', tupleElement(sec, 2)) FROM " + s.Table("postmortems") + " FINAL" +
+		" if(h" + s.in() + analyzed + ", '', tupleElement(sec, 2)) FROM " + s.Table("postmortems") + " FINAL" +
 		" ARRAY JOIN [" + strings.Join(pairs, ", ") + "] AS sec" +
 		" WHERE (created_at >= ? OR published_at >= ?) AND tupleElement(sec, 2) != ''"
 	rows, err := s.conn.Query(ctx, q, analyzer, version, since, since)
@@ -165,8 +164,8 @@ func (s *Store) ProseTexts(ctx context.Context, analyzer, version string, since 
 	}
 
 	// A factor belongs to its postmortem's current version (see Factors).
-	q = "SELECT postmortem_key, ordinal, " + TextHashSQL("text") + " AS h, if(h IN " + analyzed + ", '', text) FROM " +
-		s.Table("contributing_factors") + " FINAL WHERE (postmortem_key, version) IN (SELECT key, version FROM " +
+	q = "SELECT postmortem_key, ordinal, " + TextHashSQL("text") + " AS h, if(h" + s.in() + analyzed + ", '', text) FROM " +
+		s.Table("contributing_factors") + " FINAL WHERE (postmortem_key, version)" + s.in() + "(SELECT key, version FROM " +
 		s.Table("postmortems") + " FINAL WHERE created_at >= ? OR published_at >= ?) AND text != ''"
 	rows, err = s.conn.Query(ctx, q, analyzer, version, since, since)
 	if err != nil {

@@ -1,0 +1,238 @@
+package clustertest
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/aftermath-sre/aftermath/analyze"
+	"github.com/aftermath-sre/aftermath/simulate/org"
+	"github.com/aftermath-sre/aftermath/store"
+	"github.com/aftermath-sre/aftermath/store/chtest"
+)
+
+func TestMain(m *testing.M) { os.Exit(chtest.MainCluster(m)) }
+
+var smallOrg *org.Org
+
+func testOrg(t testing.TB) *org.Org {
+	t.Helper()
+	if smallOrg == nil {
+		o, err := org.Generate(org.Options{Seed: 7, Scale: org.ScaleSmall})
+		require.NoError(t, err)
+		smallOrg = o
+	}
+	return smallOrg
+}
+
+// storeOrg writes o into st as the ingesters would, in the chunks they use.
+func storeOrg(ctx context.Context, t testing.TB, st *store.Store, o *org.Org) {
+	t.Helper()
+	incs, evs := orgIncidents(o)
+	for i := 0; i < len(incs); i += 500 {
+		require.NoError(t, st.UpsertIncidents(ctx, incs[i:min(i+500, len(incs))]))
+	}
+	for i := 0; i < len(evs); i += 5000 {
+		require.NoError(t, st.UpsertTimelineEvents(ctx, evs[i:min(i+5000, len(evs))]))
+	}
+	pms := orgPostmortems(o)
+	for i := 0; i < len(pms); i += 100 {
+		require.NoError(t, st.UpsertPostmortems(ctx, pms[i:min(i+100, len(pms))]))
+	}
+	items := orgActionItems(o)
+	for i := 0; i < len(items); i += 500 {
+		require.NoError(t, st.UpsertActionItems(ctx, items[i:min(i+500, len(items))]))
+	}
+}
+
+// openCluster opens a store on the cluster with the addresses in the given
+// node order.
+func openCluster(t testing.TB, c *chtest.Cluster, db string, logger *slog.Logger, nodes ...int) *store.Store {
+	t.Helper()
+	var addrs []string
+	for _, i := range nodes {
+		addrs = append(addrs, c.Nodes[i].Addr)
+	}
+	st, err := store.Open(context.Background(), store.Options{Addresses: addrs, Database: db, Cluster: chtest.ClusterName,
+		DialTimeout: 2 * time.Second, Logger: logger})
+	require.NoError(t, err)
+	t.Cleanup(func() { st.Close() })
+	return st
+}
+
+// nodeStore opens node i alone, to look at what it holds locally.
+func nodeStore(t testing.TB, c *chtest.Cluster, i int, db string) *store.Store {
+	t.Helper()
+	st, err := store.Open(context.Background(), store.Options{Addresses: []string{c.Nodes[i].Addr}, Database: db, DialTimeout: 2 * time.Second})
+	require.NoError(t, err)
+	t.Cleanup(func() { st.Close() })
+	return st
+}
+
+var domainTables = []string{"incidents", "timeline_events", "postmortems", "contributing_factors", "action_items", "action_item_transitions"}
+
+func counts(ctx context.Context, t testing.TB, st *store.Store) map[string]uint64 {
+	t.Helper()
+	out := map[string]uint64{}
+	for _, tb := range domainTables {
+		n, err := st.Count(ctx, tb)
+		require.NoError(t, err)
+		out[tb] = n
+	}
+	return out
+}
+
+// localRows counts the rows (all versions) of table_local on node i.
+func localRows(ctx context.Context, t testing.TB, c *chtest.Cluster, i int, db, table string) uint64 {
+	t.Helper()
+	var n uint64
+	require.NoError(t, nodeStore(t, c, i, db).Conn().QueryRow(ctx, "SELECT count() FROM "+db+"."+table+"_local").Scan(&n))
+	return n
+}
+
+// ddlTasks is the number of distributed DDL tasks queued in ZooKeeper.
+func ddlTasks(ctx context.Context, t testing.TB, st *store.Store) uint64 {
+	t.Helper()
+	var n uint64
+	require.NoError(t, st.Conn().QueryRow(ctx, "SELECT count() FROM system.zookeeper WHERE path = '/clickhouse/task_queue/ddl'").Scan(&n))
+	return n
+}
+
+func analysisOptions(o *org.Org) analyze.Options {
+	stale := map[string]time.Duration{"P1": 7 * 24 * time.Hour, "P2": 14 * 24 * time.Hour, "P3": 30 * 24 * time.Hour, "P4": 60 * 24 * time.Hour, "P5": 90 * 24 * time.Hour}
+	closure := map[string]time.Duration{"P1": 14 * 24 * time.Hour, "P2": 30 * 24 * time.Hour, "P3": 60 * 24 * time.Hour, "P4": 90 * 24 * time.Hour, "P5": 180 * 24 * time.Hour}
+	return analyze.Options{
+		Now: func() time.Time { return o.End }, StaleAfter: stale, ClosureSLO: closure,
+		RequiredSeverities: []string{"SEV1", "SEV2"}, DraftWithin: 48 * time.Hour, PublishWithin: 7 * 24 * time.Hour,
+		RecurrenceWindow: 30 * 24 * time.Hour, MaxItemSeries: 100000,
+		SLOs: []analyze.SLO{{Service: serviceName(o, o.Incidents[0].ServiceID), Target: 0.999, Window: analyze.WindowRolling28d, Severities: []string{"SEV1", "SEV2"}, HourlyCost: 1000}},
+	}
+}
+
+// metricLines are the latest run's results as sorted text lines, without
+// the run id.
+func metricLines(ctx context.Context, t testing.TB, st *store.Store) []string {
+	t.Helper()
+	run, ok, err := st.LatestAnalysisRun(ctx)
+	require.NoError(t, err)
+	require.True(t, ok)
+	rs, err := st.AnalysisResults(ctx, run.ID, "")
+	require.NoError(t, err)
+	var out []string
+	for _, r := range rs {
+		if r.Metric == "analysis_duration_seconds" {
+			continue // wall-clock time, different on every run
+		}
+		var labels []string
+		for i := range r.LabelNames {
+			labels = append(labels, r.LabelNames[i]+"="+r.LabelValues[i])
+		}
+		out = append(out, fmt.Sprintf("%s %s{%s} %.9g", r.Analysis, r.Metric, strings.Join(labels, ","), r.Value))
+	}
+	sort.Strings(out)
+	return out
+}
+
+// TestClusterMatchesSingleServer stores the small simulated organization on
+// a single server and on the 2x2 cluster (addresses of the second shard
+// first), analyzes both, and compares: the rows are spread over both shards,
+// FINAL counts are equal, and so is every metric. A second migrate, from
+// another node, applies nothing and queues no DDL.
+func TestClusterMatchesSingleServer(t *testing.T) {
+	ctx := context.Background()
+	c := chtest.TestCluster(t)
+	o := testOrg(t)
+
+	single := chtest.Store(t)
+	storeOrg(ctx, t, single, o)
+
+	db := chtest.ClusterDatabase(t, c)
+	st := openCluster(t, c, db, nil, 2, 3, 0, 1)
+	res, err := st.Migrate(ctx)
+	require.NoError(t, err)
+	require.Len(t, res.Applied, 4)
+	storeOrg(ctx, t, st, o)
+
+	want := counts(ctx, t, single)
+	require.Equal(t, want, counts(ctx, t, st))
+	// Both shards hold rows, and the shards together hold them all once;
+	// each shard's two replicas hold the same.
+	for _, tb := range []string{"incidents", "timeline_events", "postmortems"} {
+		s1, s2 := localRows(ctx, t, c, 0, db, tb), localRows(ctx, t, c, 2, db, tb)
+		require.NotZero(t, s1, tb)
+		require.NotZero(t, s2, tb)
+		require.Equal(t, want[tb], s1+s2, tb)
+	}
+
+	// A newer version of every incident goes to the same shard as the
+	// older one, so FINAL still counts each once.
+	incs, _ := orgIncidents(o)
+	require.NoError(t, st.UpsertIncidents(ctx, incs))
+	n, err := st.Count(ctx, "incidents")
+	require.NoError(t, err)
+	require.Equal(t, want["incidents"], n)
+
+	_, err = analyze.Run(ctx, single, analysisOptions(o))
+	require.NoError(t, err)
+	sum, err := analyze.Run(ctx, st, analysisOptions(o))
+	require.NoError(t, err)
+	require.Equal(t, len(o.Incidents), sum.Incidents)
+	wantLines := metricLines(ctx, t, single)
+	require.Greater(t, len(wantLines), 100)
+	requireSameLines(t, wantLines, metricLines(ctx, t, st))
+
+	// Migrations once, cluster-wide: every node sees the schema, and a
+	// second migrate from another node applies nothing and queues no DDL.
+	for i := range c.Nodes {
+		v, err := nodeStore(t, c, i, db).SchemaVersion(ctx)
+		require.NoError(t, err)
+		require.Equal(t, uint32(4), v, c.Nodes[i].Name)
+	}
+	before := ddlTasks(ctx, t, st)
+	again := openCluster(t, c, db, nil, 1, 0, 2, 3)
+	res, err = again.Migrate(ctx)
+	require.NoError(t, err)
+	require.Empty(t, res.Applied)
+	require.NoError(t, again.CheckSchema(ctx))
+	require.Equal(t, before, ddlTasks(ctx, t, again))
+}
+
+// requireSameLines fails with the lines only one side has.
+func requireSameLines(t testing.TB, want, got []string) {
+	t.Helper()
+	in := func(a []string) map[string]int {
+		m := map[string]int{}
+		for _, l := range a {
+			m[l]++
+		}
+		return m
+	}
+	w, g := in(want), in(got)
+	var missing, extra []string
+	for l, n := range w {
+		if g[l] < n {
+			missing = append(missing, l)
+		}
+	}
+	for l, n := range g {
+		if w[l] < n {
+			extra = append(extra, l)
+		}
+	}
+	sort.Strings(missing)
+	sort.Strings(extra)
+	if len(missing) > 20 {
+		missing = missing[:20]
+	}
+	if len(extra) > 20 {
+		extra = extra[:20]
+	}
+	require.True(t, len(missing) == 0 && len(extra) == 0, "%d lines vs %d; only on the single server: %q; only on the cluster: %q", len(want), len(got), missing, extra)
+}
