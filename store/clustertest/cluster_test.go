@@ -7,9 +7,11 @@ import (
 	"os"
 	"sort"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 	"github.com/stretchr/testify/require"
 
 	"github.com/aftermath-sre/aftermath/analyze"
@@ -235,4 +237,215 @@ func requireSameLines(t testing.TB, want, got []string) {
 		extra = extra[:20]
 	}
 	require.True(t, len(missing) == 0 && len(extra) == 0, "%d lines vs %d; only on the single server: %q; only on the cluster: %q", len(want), len(got), missing, extra)
+}
+
+// logBuffer collects a store's log lines.
+type logBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (l *logBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *logBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// wantCounts are the FINAL row counts of the small org.
+func wantCounts(t testing.TB, o *org.Org) map[string]uint64 {
+	t.Helper()
+	incs, evs := orgIncidents(o)
+	pms := orgPostmortems(o)
+	items := orgActionItems(o)
+	var factors, transitions int
+	for _, p := range pms {
+		factors += len(p.Factors)
+	}
+	for _, it := range items {
+		transitions += len(it.Transitions)
+	}
+	return map[string]uint64{"incidents": uint64(len(incs)), "timeline_events": uint64(len(evs)), "postmortems": uint64(len(pms)),
+		"contributing_factors": uint64(factors), "action_items": uint64(len(items)), "action_item_transitions": uint64(transitions)}
+}
+
+// syncReplicas waits until every node has fetched what its shard's other
+// replica holds, and checks that both replicas of a shard hold the same rows.
+func syncReplicas(ctx context.Context, t testing.TB, c *chtest.Cluster, db string) {
+	t.Helper()
+	for i := range c.Nodes {
+		st := nodeStore(t, c, i, db)
+		for _, tb := range domainTables {
+			require.NoError(t, st.Conn().Exec(ctx, "SYSTEM SYNC REPLICA "+db+"."+tb+"_local"), c.Nodes[i].Name)
+		}
+	}
+	for _, tb := range domainTables {
+		require.Equal(t, localRows(ctx, t, c, 0, db, tb), localRows(ctx, t, c, 1, db, tb), "shard 1 replicas differ on %s", tb)
+		require.Equal(t, localRows(ctx, t, c, 2, db, tb), localRows(ctx, t, c, 3, db, tb), "shard 2 replicas differ on %s", tb)
+	}
+}
+
+// TestClusterReplicaStoppedMidIngest stops one replica while the org is being
+// written: the ingest finishes, and once the replica is back and synced,
+// nothing is missing from either replica.
+func TestClusterReplicaStoppedMidIngest(t *testing.T) {
+	ctx := context.Background()
+	c := chtest.TestCluster(t)
+	o := testOrg(t)
+	db := chtest.ClusterDatabase(t, c)
+	logs := &logBuffer{}
+	st := openCluster(t, c, db, slog.New(slog.NewTextHandler(logs, nil)), 0, 2, 3)
+	_, err := st.Migrate(ctx)
+	require.NoError(t, err)
+	replica := c.Nodes[1]
+	t.Cleanup(func() { require.NoError(t, replica.Start(context.Background())) })
+
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		storeOrg(ctx, t, st, o)
+	}()
+	// Stop the replica once the first rows are in.
+	for {
+		n, err := st.Count(ctx, "incidents")
+		require.NoError(t, err)
+		if n > 0 {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	replica.Stop()
+	<-done
+	require.False(t, t.Failed())
+	require.Equal(t, wantCounts(t, o), counts(ctx, t, st))
+
+	require.NoError(t, replica.Start(ctx))
+	syncReplicas(ctx, t, c, db)
+	require.Equal(t, wantCounts(t, o), counts(ctx, t, st))
+}
+
+// killOnInsert lets a test act while an insert into a table is open on the
+// server, before its rows are sent.
+type killOnInsert struct {
+	driver.Conn
+	table string
+	once  sync.Once
+	hook  func()
+}
+
+func (k *killOnInsert) PrepareBatch(ctx context.Context, query string, opts ...driver.PrepareBatchOption) (driver.Batch, error) {
+	b, err := k.Conn.PrepareBatch(ctx, query, opts...)
+	if err != nil || !strings.Contains(query, "."+k.table+" (") {
+		return b, err
+	}
+	return &hookBatch{Batch: b, k: k}, nil
+}
+
+type hookBatch struct {
+	driver.Batch
+	k *killOnInsert
+}
+
+func (b *hookBatch) Send() error {
+	b.k.once.Do(b.k.hook)
+	return b.Batch.Send()
+}
+
+// TestClusterConnectedNodeStoppedMidIngest kills the node an insert is
+// connected to while the insert is open: the store retries it on another
+// address and nothing is lost.
+func TestClusterConnectedNodeStoppedMidIngest(t *testing.T) {
+	ctx := context.Background()
+	c := chtest.TestCluster(t)
+	o := testOrg(t)
+	db := chtest.ClusterDatabase(t, c)
+	mig := openCluster(t, c, db, nil, 0, 1, 2, 3)
+	_, err := mig.Migrate(ctx)
+	require.NoError(t, err)
+
+	var killed *chtest.Node
+	t.Cleanup(func() {
+		if killed != nil {
+			require.NoError(t, killed.Start(context.Background()))
+		}
+	})
+	hook := func() {
+		// The INSERT is open on exactly one node, as the initial query.
+		for i, n := range c.Nodes {
+			var q uint64
+			require.NoError(t, nodeStore(t, c, i, db).Conn().QueryRow(ctx,
+				"SELECT count() FROM system.processes WHERE is_initial_query AND query LIKE ?", "INSERT INTO "+db+".timeline_events (%").Scan(&q))
+			if q > 0 {
+				killed = n
+				n.Kill()
+				return
+			}
+		}
+	}
+	logs := &logBuffer{}
+	st, err := store.Open(ctx, store.Options{Addresses: c.Addrs(), Database: db, Cluster: chtest.ClusterName, DialTimeout: 2 * time.Second,
+		Logger: slog.New(slog.NewTextHandler(logs, nil)),
+		WrapConn: func(conn driver.Conn) driver.Conn {
+			return &killOnInsert{Conn: conn, table: "timeline_events", hook: hook}
+		}})
+	require.NoError(t, err)
+	defer st.Close()
+	storeOrg(ctx, t, st, o)
+	require.NotNil(t, killed, "no node held the insert")
+	require.Contains(t, logs.String(), "insert failed, retrying on another connection")
+	require.Contains(t, logs.String(), "table=timeline_events")
+
+	require.NoError(t, killed.Start(ctx))
+	killed = nil
+	syncReplicas(ctx, t, c, db)
+	require.Equal(t, wantCounts(t, o), counts(ctx, t, st))
+}
+
+// TestClusterNodeDownAtStart: with one node down, a pending migration is
+// refused at once naming the node (nothing queued in ZooKeeper), while an
+// up-to-date schema starts at once, through the other addresses, and the
+// store reads and writes.
+func TestClusterNodeDownAtStart(t *testing.T) {
+	ctx := context.Background()
+	c := chtest.TestCluster(t)
+	o := testOrg(t)
+	db := chtest.ClusterDatabase(t, c)
+	down := c.Nodes[3]
+	down.Stop()
+	t.Cleanup(func() { require.NoError(t, down.Start(context.Background())) })
+
+	st := openCluster(t, c, db, nil, 3, 0, 1, 2) // the stopped node first
+	before := ddlTasks(ctx, t, st)
+	began := time.Now()
+	_, err := st.Migrate(ctx)
+	var unreachable *store.UnreachableHostsError
+	require.ErrorAs(t, err, &unreachable)
+	require.Equal(t, []string{down.Addr}, unreachable.Hosts)
+	require.Contains(t, err.Error(), down.Addr)
+	require.Less(t, time.Since(began), 20*time.Second)
+	require.Equal(t, before, ddlTasks(ctx, t, st))
+
+	require.NoError(t, down.Start(ctx))
+	res, err := st.Migrate(ctx)
+	require.NoError(t, err)
+	require.Len(t, res.Applied, 4)
+
+	down.Stop()
+	began = time.Now()
+	again := openCluster(t, c, db, nil, 3, 2, 1, 0)
+	res, err = again.Migrate(ctx)
+	require.NoError(t, err)
+	require.Empty(t, res.Applied)
+	require.NoError(t, again.CheckSchema(ctx))
+	require.Less(t, time.Since(began), 20*time.Second)
+	incs, _ := orgIncidents(o)
+	require.NoError(t, again.UpsertIncidents(ctx, incs))
+	n, err := again.Count(ctx, "incidents")
+	require.NoError(t, err)
+	require.Equal(t, uint64(len(incs)), n)
 }
