@@ -301,3 +301,21 @@ func pingHost(ctx context.Context, addr string, timeout time.Duration) error {
 func quoteString(s string) string {
 	return "'" + strings.NewReplacer(`\`, `\\`, `'`, `\'`).Replace(s) + "'"
 }
+
+// checkLoadBalancing warns unless the user's profile sends every query of a
+// shard to the same replica while it answers (load_balancing in_order or
+// first_or_random). Replication is asynchronous: with the default (random) a
+// read right after a write can go to the replica that has not fetched it
+// yet, and an analysis would miss rows. The setting cannot be sent per
+// query to 18.16 by this driver, so it belongs in the server's profile.
+func (s *Store) checkLoadBalancing(ctx context.Context) {
+	var lb string
+	if err := s.conn.QueryRow(ctx, "SELECT value FROM system.settings WHERE name = 'load_balancing'").Scan(&lb); err != nil {
+		s.logger.Warn("cannot read the load_balancing setting", "err", err)
+		return
+	}
+	if lb != "in_order" && lb != "first_or_random" {
+		s.logger.Warn("cluster mode wants load_balancing = in_order in the profile of Aftermath's ClickHouse user: with "+lb+
+			", a read may go to a replica that has not yet fetched what was just written (see README, Cluster)", "load_balancing", lb)
+	}
+}

@@ -236,6 +236,7 @@ func (s *Store) Migrate(ctx context.Context) (MigrateResult, error) {
 		// node answers, so that an up-to-date schema never waits for a
 		// node that is down, and nothing is queued that a later start
 		// would queue again.
+		s.checkLoadBalancing(ctx)
 		current, err := s.SchemaVersion(ctx)
 		if err != nil {
 			return MigrateResult{}, err
@@ -245,6 +246,12 @@ func (s *Store) Migrate(ctx context.Context) (MigrateResult, error) {
 			return MigrateResult{From: current, To: current}, &SchemaTooNewError{Database: s.db, DatabaseSchema: current, BinarySchema: latest}
 		}
 		if current == latest {
+			if down, err := s.UnreachableHosts(ctx); err != nil {
+				s.logger.Warn("cannot list the cluster's hosts", "cluster", s.cluster, "err", err)
+			} else if len(down) > 0 {
+				s.logger.Warn("clickhouse cluster degraded: host(s) unreachable; the schema is up to date, going on",
+					"cluster", s.cluster, "unreachable", strings.Join(down, ","))
+			}
 			return MigrateResult{From: current, To: current}, nil
 		}
 		down, err := s.UnreachableHosts(ctx)

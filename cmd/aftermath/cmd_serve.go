@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"strings"
 	"time"
@@ -52,11 +53,40 @@ func serveCommand() command {
 				}
 				defer closeStore()
 				if _, err := st.Migrate(ctx); err != nil {
-					return err
+					var down *store.UnreachableHostsError
+					if !errors.As(err, &down) {
+						return err
+					}
+					// A cluster node is down while a migration is pending:
+					// serve anyway (/readyz fails and aftermath_up is 0 until
+					// the schema is there) and retry the migration.
+					a.logger.Warn("clickhouse cluster degraded: the pending migration waits until every node answers; serving meanwhile",
+						"cluster", down.Cluster, "unreachable", strings.Join(down.Hosts, ","))
+					go retryMigrate(ctx, st, a.logger, 30*time.Second)
 				}
 				return a.serve(ctx, st, webCfg, nil)
 			}
 		},
+	}
+}
+
+// retryMigrate retries a postponed migration every interval until it is
+// applied or ctx ends.
+func retryMigrate(ctx context.Context, st *store.Store, logger *slog.Logger, interval time.Duration) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		res, err := st.Migrate(ctx)
+		if err == nil {
+			logger.Info("postponed migration applied", "applied", strings.Join(res.Applied, ","))
+			return
+		}
+		logger.Warn("migration still postponed", "err", err)
 	}
 }
 

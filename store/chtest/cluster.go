@@ -134,6 +134,23 @@ func StartCluster(ctx context.Context, dir string) (*Cluster, error) {
 			c.Stop()
 			return nil, err
 		}
+		// Reads and writes go to the first replica of a shard that answers,
+		// as README's cluster setup asks (see store.checkLoadBalancing).
+		users := filepath.Join(n.dir, "users.xml")
+		b, err := os.ReadFile(users)
+		if err != nil {
+			c.Stop()
+			return nil, err
+		}
+		withLB := strings.Replace(string(b), "<max_threads>", "<load_balancing>in_order</load_balancing>\n            <max_threads>", 1)
+		if withLB == string(b) {
+			c.Stop()
+			return nil, errors.New("chtest: users.xml has no default profile to set load_balancing in")
+		}
+		if err := os.WriteFile(users, []byte(withLB), 0o644); err != nil {
+			c.Stop()
+			return nil, err
+		}
 		replicas[n.Shard-1] = append(replicas[n.Shard-1], fmt.Sprintf("<replica><host>127.0.0.1</host><port>%d</port></replica>", tcp))
 		c.Nodes = append(c.Nodes, n)
 	}

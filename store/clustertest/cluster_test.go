@@ -437,15 +437,19 @@ func TestClusterNodeDownAtStart(t *testing.T) {
 
 	down.Stop()
 	began = time.Now()
-	again := openCluster(t, c, db, nil, 3, 2, 1, 0)
+	logs := &logBuffer{}
+	again := openCluster(t, c, db, slog.New(slog.NewTextHandler(logs, nil)), 3, 2, 1, 0)
 	res, err = again.Migrate(ctx)
 	require.NoError(t, err)
 	require.Empty(t, res.Applied)
+	require.Contains(t, logs.String(), "unreachable="+down.Addr, "the down node is reported by name")
+	require.NotContains(t, logs.String(), "load_balancing")
 	require.NoError(t, again.CheckSchema(ctx))
 	require.Less(t, time.Since(began), 20*time.Second)
 	incs, _ := orgIncidents(o)
 	require.NoError(t, again.UpsertIncidents(ctx, incs))
 	n, err := again.Count(ctx, "incidents")
 	require.NoError(t, err)
-	require.Equal(t, uint64(len(incs)), n)
+	require.Equal(t, uint64(len(incs)), n, "local rows: s1r1 %d, s1r2 %d, s2r1 %d; log:\n%s",
+		localRows(ctx, t, c, 0, db, "incidents"), localRows(ctx, t, c, 1, db, "incidents"), localRows(ctx, t, c, 2, db, "incidents"), logs.String())
 }
