@@ -61,7 +61,8 @@ type ClickHouse struct {
 	PasswordEnv  string   `yaml:"password_env"`
 	PasswordFile string   `yaml:"password_file" clears:"password_env"`
 	Password     Secret   `yaml:"password"`
-	// Cluster, when set, is the cluster name for ON CLUSTER DDL.
+	// Cluster, when set, is the cluster (remote_servers name) the tables are
+	// sharded and replicated over (see store.Options.Cluster).
 	Cluster     string   `yaml:"cluster"`
 	DialTimeout Duration `yaml:"dial_timeout"`
 	Managed     Managed  `yaml:"managed"`
