@@ -36,6 +36,52 @@ import (
 // insertAttempts bounds the attempts of one insert in cluster mode.
 const insertAttempts = 4
 
+// insertQuorumTimeoutMS bounds how long a quorum insert waits for the
+// shard's other replicas.
+const insertQuorumTimeoutMS = 30000
+
+// insertQuorum is the number of replicas an insert must reach before it
+// returns: every replica of the smallest shard (from system.clusters), so
+// that a read right after a write sees it whichever replica answers. 0 when
+// it cannot be known or a shard has one replica.
+func (s *Store) insertQuorum(ctx context.Context) int {
+	s.quorumOnce.Do(func() {
+		hosts, err := s.ClusterHosts(ctx)
+		if err != nil {
+			s.logger.Warn("cannot list the cluster's replicas; inserts go without quorum", "err", err)
+			return
+		}
+		per := map[uint32]int{}
+		for _, h := range hosts {
+			per[h.Shard]++
+		}
+		q := 0
+		for _, n := range per {
+			if q == 0 || n < q {
+				q = n
+			}
+		}
+		if q > 1 {
+			s.quorum = q
+		}
+	})
+	return s.quorum
+}
+
+// quorumError says whether err is an insert that could not reach its quorum
+// (a replica is down or lags): the insert is then retried without one.
+func quorumError(err error) bool {
+	var ex *clickhouse.Exception
+	if !errors.As(err, &ex) {
+		return false
+	}
+	switch ex.Code {
+	case 159, 285, 286, 319: // TIMEOUT_EXCEEDED, TOO_FEW_LIVE_REPLICAS, UNSATISFIED_QUORUM_FOR_PREVIOUS_WRITE, UNKNOWN_STATUS_OF_INSERT
+		return true
+	}
+	return false
+}
+
 // clusterSettings are sent with every query in cluster mode. (18.16's
 // protocol carries only numeric settings from this driver, so
 // distributed_product_mode cannot be one: see in.)
@@ -302,12 +348,13 @@ func quoteString(s string) string {
 	return "'" + strings.NewReplacer(`\`, `\\`, `'`, `\'`).Replace(s) + "'"
 }
 
-// checkLoadBalancing warns unless the user's profile sends every query of a
-// shard to the same replica while it answers (load_balancing in_order or
-// first_or_random). Replication is asynchronous: with the default (random) a
-// read right after a write can go to the replica that has not fetched it
-// yet, and an analysis would miss rows. The setting cannot be sent per
-// query to 18.16 by this driver, so it belongs in the server's profile.
+// checkLoadBalancing warns unless the user's profile sends the reads of a
+// shard to one replica while it answers (load_balancing in_order or
+// first_or_random). Inserts reach every replica (insert_quorum) except when
+// one is down; then, and until it has caught up, the default (random) can
+// read from the replica that has not fetched the latest rows, and an
+// analysis would miss them. The setting cannot be sent per query to 18.16 by
+// this driver, so it belongs in the server's profile.
 func (s *Store) checkLoadBalancing(ctx context.Context) {
 	var lb string
 	if err := s.conn.QueryRow(ctx, "SELECT value FROM system.settings WHERE name = 'load_balancing'").Scan(&lb); err != nil {
@@ -316,6 +363,6 @@ func (s *Store) checkLoadBalancing(ctx context.Context) {
 	}
 	if lb != "in_order" && lb != "first_or_random" {
 		s.logger.Warn("cluster mode wants load_balancing = in_order in the profile of Aftermath's ClickHouse user: with "+lb+
-			", a read may go to a replica that has not yet fetched what was just written (see README, Cluster)", "load_balancing", lb)
+			", a read may go to a replica that has not yet fetched the latest rows when inserts ran without quorum (see README, Cluster)", "load_balancing", lb)
 	}
 }

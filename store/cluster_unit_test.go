@@ -29,3 +29,10 @@ func TestRetryableInsertError(t *testing.T) {
 		require.Equal(t, tc.want, retryableInsertError(tc.err), "%v", tc.err)
 	}
 }
+
+func TestQuorumError(t *testing.T) {
+	require.True(t, quorumError(fmt.Errorf("insert: %w", &clickhouse.Exception{Code: 285, Message: "Number of alive replicas (1) is less than requested quorum (2)"})))
+	require.True(t, quorumError(&clickhouse.Exception{Code: 286, Message: "Quorum for previous write has not been satisfied yet"}))
+	require.False(t, quorumError(&clickhouse.Exception{Code: 62, Message: "Syntax error"}))
+	require.False(t, quorumError(syscall.ECONNRESET))
+}

@@ -47,6 +47,9 @@ type Store struct {
 	// addrs and dialTimeout are kept for the cluster's host checks.
 	addrs       []string
 	dialTimeout time.Duration
+	// quorum is insertQuorum's result, computed once.
+	quorumOnce sync.Once
+	quorum     int
 	// insertRetryWait is the pause before the n-th retry of a failed insert
 	// in cluster mode (see batch); tests shorten it.
 	insertRetryWait func(n int) time.Duration
@@ -173,9 +176,23 @@ func (s *Store) batch(ctx context.Context, table string, columns string, n int, 
 	if s.cluster == "" {
 		return s.batchOnce(ctx, table, columns, n, appendRow)
 	}
+	// Every replica of the shard gets the rows before the insert returns
+	// (insert_quorum), so a read that goes to either replica right after
+	// sees them. When the quorum cannot be reached (a replica is down), the
+	// insert is retried without it: the rows are then on the live replica
+	// and reach the other one when it is back.
+	quorum := s.insertQuorum(ctx)
 	var err error
 	for attempt := 1; ; attempt++ {
-		err = s.batchOnce(ctx, table, columns, n, appendRow)
+		qctx := ctx
+		if quorum > 1 {
+			qctx = clickhouse.Context(ctx, clickhouse.WithSettings(clickhouse.Settings{"insert_quorum": quorum, "insert_quorum_timeout": insertQuorumTimeoutMS}))
+		}
+		err = s.batchOnce(qctx, table, columns, n, appendRow)
+		if err != nil && quorum > 1 && quorumError(err) {
+			s.logger.Warn("insert could not reach every replica of its shard; writing without quorum", "table", table, "rows", n, "quorum", quorum, "err", err)
+			quorum = 0
+		}
 		if err == nil || attempt >= insertAttempts || ctx.Err() != nil || !retryableInsertError(err) {
 			return err
 		}

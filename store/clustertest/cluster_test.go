@@ -171,6 +171,10 @@ func TestClusterMatchesSingleServer(t *testing.T) {
 		require.NotZero(t, s1, tb)
 		require.NotZero(t, s2, tb)
 		require.Equal(t, want[tb], s1+s2, tb)
+		// insert_quorum: both replicas of a shard had the rows when the
+		// insert returned, so a read right after sees them on either.
+		require.Equal(t, s1, localRows(ctx, t, c, 1, db, tb), "shard 1 replicas differ on %s right after the write", tb)
+		require.Equal(t, s2, localRows(ctx, t, c, 3, db, tb), "shard 2 replicas differ on %s right after the write", tb)
 	}
 
 	// A newer version of every incident goes to the same shard as the
