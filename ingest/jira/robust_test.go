@@ -194,12 +194,18 @@ func TestSearchPagingThatDoesNotAdvanceEnds(t *testing.T) {
 		t.Cleanup(srv.Close)
 		in, err := jira.New(jira.Options{BaseURL: srv.URL, Email: email, Token: token, Store: chtest.Store(t)})
 		require.NoError(t, err)
-		ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 		defer cancel()
 		start := time.Now()
 		_, err = in.Sync(ctx)
+		// The context, not a paging guard, ended it: pages with issues are
+		// progress. (No page count is asserted: on a loaded machine the
+		// store's round trips before the first search take most of the
+		// second.)
 		require.ErrorIs(t, err, context.DeadlineExceeded)
-		require.Less(t, time.Since(start), 5*time.Second)
-		require.Greater(t, ps.count(), 20, "pages with issues are progress")
+		require.NotContains(t, err.Error(), "page token it gave before")
+		require.NotContains(t, err.Error(), "empty pages")
+		require.Less(t, time.Since(start), 6*time.Second)
+		require.Positive(t, ps.count())
 	})
 }
