@@ -47,6 +47,7 @@ deps-run:
 	fi
 
 vet:
+	$(GO) mod tidy -diff
 	$(GO) vet ./...
 	$(GO) vet -tags chdb ./store/chdbtest
 

@@ -110,10 +110,12 @@ func stability(sample []sparse, dim int, full []*clustering, top int, opts Optio
 	per := make([][]float64, opts.Resamples)
 	sem := make(chan struct{}, max(opts.Workers, 1))
 	var wg sync.WaitGroup
+	var pb panicBox
 	for b := range per {
 		wg.Add(1)
 		go func(b int) {
 			defer wg.Done()
+			defer pb.capture()
 			sem <- struct{}{}
 			defer func() { <-sem }()
 			rng := rand.New(rand.NewPCG(opts.Seed, 0x9e3779b97f4a7c15+uint64(b)))
@@ -141,6 +143,7 @@ func stability(sample []sparse, dim int, full []*clustering, top int, opts Optio
 		}(b)
 	}
 	wg.Wait()
+	pb.rethrow()
 	for _, scores := range per {
 		for k, s := range scores {
 			stab[k] += s / float64(len(per))

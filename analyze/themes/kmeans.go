@@ -69,6 +69,7 @@ func assignAll(docs []sparse, centroids [][]float32, assign []int, sims []float3
 	workers = max(workers, 1)
 	changed := make([]int, workers)
 	var wg sync.WaitGroup
+	var pb panicBox
 	chunk := (len(docs) + workers - 1) / workers
 	for w := 0; w < workers; w++ {
 		lo, hi := w*chunk, min((w+1)*chunk, len(docs))
@@ -78,6 +79,7 @@ func assignAll(docs []sparse, centroids [][]float32, assign []int, sims []float3
 		wg.Add(1)
 		go func(w, lo, hi int) {
 			defer wg.Done()
+			defer pb.capture()
 			scores := make([]float32, k)
 			for i := lo; i < hi; i++ {
 				clear(scores)
@@ -104,6 +106,7 @@ func assignAll(docs []sparse, centroids [][]float32, assign []int, sims []float3
 		}(w, lo, hi)
 	}
 	wg.Wait()
+	pb.rethrow()
 	total := 0
 	for _, c := range changed {
 		total += c

@@ -528,6 +528,7 @@ func classifyAll(cl *Classifier, items []Item, workers int) []Cause {
 	out := make([]Cause, len(items))
 	workers = max(1, min(workers, len(items)/256+1))
 	var wg sync.WaitGroup
+	var pb panicBox
 	chunk := (len(items) + workers - 1) / workers
 	for w := 0; w < workers; w++ {
 		lo, hi := w*chunk, min((w+1)*chunk, len(items))
@@ -537,11 +538,13 @@ func classifyAll(cl *Classifier, items []Item, workers int) []Cause {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			defer pb.capture()
 			for i := lo; i < hi; i++ {
 				out[i] = cl.Classify(items[i].Text)
 			}
 		}()
 	}
 	wg.Wait()
+	pb.rethrow()
 	return out
 }
