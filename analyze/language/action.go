@@ -37,37 +37,19 @@ type actionChecker struct {
 	careful, improve, document, investigate, hedge, assure *regexp.Regexp
 	measurable, concrete, deliverable, causeObject         *regexp.Regexp
 	tagger                                                 *tagger
-	// objects caches readObject by item text: tagging is the costly step,
-	// and action items repeat (templates, copied boilerplate). Bounded.
-	objects  sync.Map // string -> cachedVerdict
-	objectsN atomic.Int64
+	model                                                  *actionModel
+	// verdicts caches an item's vague findings by its text. Bounded.
+	verdicts  sync.Map // string -> []Finding
+	verdictsN atomic.Int64
 }
 
-type cachedVerdict struct {
-	v  objectVerdict
-	ok bool
-}
-
-// maxCachedObjects bounds the verdict cache (about 200 bytes an entry).
-const maxCachedObjects = 1 << 16
-
-func (a *actionChecker) cachedObject(summary string) (objectVerdict, bool) {
-	if c, ok := a.objects.Load(summary); ok {
-		cv := c.(cachedVerdict)
-		return cv.v, cv.ok
-	}
-	v, ok := a.readObject(summary)
-	if a.objectsN.Load() < maxCachedObjects {
-		if _, loaded := a.objects.LoadOrStore(summary, cachedVerdict{v, ok}); !loaded {
-			a.objectsN.Add(1)
-		}
-	}
-	return v, ok
-}
+// maxCachedVerdicts bounds the verdict cache (a few hundred bytes an entry).
+const maxCachedVerdicts = 1 << 16
 
 func newActionChecker() *actionChecker {
 	return &actionChecker{
 		tagger:  newTagger(),
+		model:   &fittedModel,
 		careful: regexp.MustCompile(`(?i)\b(?:be (?:more |extra )?(?:careful|vigilant|cautious|diligent|mindful|aware)|pay (?:more |closer )?attention|double[- ]check|take (?:more |extra )?care|remind (?:the |all )?(?:team|engineers|everyone|people|developers)|raise awareness|educate (?:the )?(?:team|engineers))\b`),
 		// Clean-ups name no end state; other improvements are judged by their object (object.go).
 		improve:     regexp.MustCompile(`(?i)\b(?:make (?:\w+ )?(?:more )?(?:robust|resilient|reliable)|clean[- ]?up|tidy(?: up)?|refactor|rework|simplify|overhaul)\b`),
@@ -99,6 +81,40 @@ func (c *Checker) CheckActionItem(summary string, hasOwner, hasDue bool) []Findi
 }
 
 func (a *actionChecker) check(summary string, hasOwner, hasDue bool) []Finding {
+	out := append([]Finding(nil), a.vague(summary)...)
+	whole := Span{0, len(summary)}
+	if !hasOwner {
+		out = append(out, Finding{Rule: RuleUnowned, Sentence: summary, Start: whole.Start, End: whole.End, Why: "no owner: an action item nobody owns is rarely done"})
+	}
+	if !hasDue {
+		out = append(out, Finding{Rule: RuleNoDueDate, Sentence: summary, Start: whole.Start, End: whole.End, Why: "no due date: nothing says when it is late"})
+	}
+	return out
+}
+
+// vague returns an item's vague-wording findings: the word rules' findings
+// and the parse of the item's object are the features of the scoring model
+// (model.go), which decides. Cached by text (bounded): tagging is the costly
+// step, and action items repeat (templates, copied boilerplate). The result
+// is shared: callers copy it.
+func (a *actionChecker) vague(summary string) []Finding {
+	if c, ok := a.verdicts.Load(summary); ok {
+		return c.([]Finding)
+	}
+	rules, obj, objOK := a.ruleFindings(summary)
+	x := features(summary, rules, obj, objOK)
+	out := a.model.decide(summary, rules, obj, &x)
+	if a.verdictsN.Load() < maxCachedVerdicts {
+		if _, loaded := a.verdicts.LoadOrStore(summary, out); !loaded {
+			a.verdictsN.Add(1)
+		}
+	}
+	return out
+}
+
+// ruleFindings runs the word rules: their vague findings, and the parse of
+// the item's object (objOK false when none was read).
+func (a *actionChecker) ruleFindings(summary string) ([]Finding, objectVerdict, bool) {
 	var out []Finding
 	whole := Span{0, len(summary)}
 	add := func(rule string, sp Span, phrase, why string) {
@@ -120,10 +136,15 @@ func (a *actionChecker) check(summary string, hasOwner, hasDue bool) []Finding {
 	if m := findIf(a.careful, summary, low, carefulKeys); m != nil {
 		add(RuleVagueCareful, whole, summary[m[0]:m[1]], "asks people to be more careful; that changes nothing the next person will meet, so it cannot be verified as done")
 	}
-	var obj objectVerdict
-	objOK := false
-	if !measurable && needsObject(summary) {
-		obj, objOK = a.cachedObject(summary)
+	// The object is read for the model whenever the item has a word that can
+	// make it vague; the rules below use it only when no number is given.
+	var parsed, obj objectVerdict
+	parsedOK, objOK := false, false
+	if needsObject(summary) {
+		parsed, parsedOK = a.readObject(summary)
+		if !measurable {
+			obj, objOK = parsed, parsedOK
+		}
 	}
 	if objOK && obj.class == verbInquire && !openEndedVerdict(obj) {
 		if obj.vague {
@@ -148,13 +169,7 @@ func (a *actionChecker) check(summary string, hasOwner, hasDue bool) []Finding {
 	if m := findIf(a.hedge, summary, low, hedgeKeys); m != nil {
 		add(RuleVagueHedge, whole, summary[m[0]:m[1]], "hedged wording ('consider', 'try to') commits to nothing")
 	}
-	if !hasOwner {
-		add(RuleUnowned, whole, "", "no owner: an action item nobody owns is rarely done")
-	}
-	if !hasDue {
-		add(RuleNoDueDate, whole, "", "no due date: nothing says when it is late")
-	}
-	return out
+	return out, parsed, parsedOK
 }
 
 // Prefilter keys (lowercase substrings) of the action-item regexps.

@@ -163,6 +163,19 @@ var deictic = regexp.MustCompile(`(?i)\b(?:(?:this|these|that|such|the same)\s+(
 // error rate exceeds", "where shards are not rebalancing", "that are stale").
 var conditionClause = regexp.MustCompile(`(?i)\b(?:when|whenever|where|if|once|before|until|that|which)\b\s+(?:[\w/-]+\s+){0,6}?(?:is|are|was|were|exceeds?|exceed|reach(?:es)?|fall|falls|drops?|rises?|fails?|stops?|expires?|runs? out|become|becomes|has|have|not|affects?|occurs?|happens?|causes?|takes?|returns?|hits?|can|cannot|could|do|does|did|gets?|loses?|remains?)\b|\bfor cases (?:where|when|in which)\b`)
 
+// restParse is the parse of an inquiry with no noun phrase as its object:
+// only what follows the head is known.
+func restParse(a *actionChecker, rest string, toks []token, from int) objectParse {
+	trimmed := strings.TrimSpace(rest)
+	return objectParse{
+		restOutcome:  trimmed == "" || genericOutcome.MatchString(trimmed),
+		restSpecific: a.specificOutcome(rest, toks, from) || specificCondition(rest) || byMeans.MatchString(rest),
+	}
+}
+
+// exampleRe: the object is made specific by examples ("such as ...").
+var exampleRe = regexp.MustCompile(`(?i)\b(?:such as|including|specifically|e\.g\.|for example|like)\b`)
+
 // byMeans: the change is said by its means ("by adding a queue-depth alert").
 var byMeans = regexp.MustCompile(`(?i)\bby [a-z-]+ing\b`)
 
@@ -252,6 +265,20 @@ type objectVerdict struct {
 	class  verbClass
 	phrase string // the head and object that decided
 	why    string
+	parse  objectParse // what the scoring model reads (model.go)
+}
+
+// objectParse is the parsed object of an action item, as features for the
+// scoring model: its heads, whether its modifiers name a thing, and what
+// follows it.
+type objectParse struct {
+	hasObject    bool // a noun phrase was found after the head
+	openEnded    bool // every head names a kind of thing, none made specific by a modifier
+	generic      bool // a head is a generic activity (monitoring, testing)
+	bare         bool // a head is the system as a whole (platform, service)
+	named        bool // a modifier or the phrase names a component, artifact or number
+	restOutcome  bool // what follows is a generic purpose ("to prevent recurrence")
+	restSpecific bool // what follows states a condition, a means, a deliverable or an example
 }
 
 // lemma returns the base form of an inflected verb ("adding" -> "add") if it
@@ -397,7 +424,7 @@ func (a *actionChecker) readObject(summary string) (objectVerdict, bool) {
 				rest = body[toks[objStart].start:]
 			}
 			return objectVerdict{vague: !a.specificOutcome(rest, toks, objStart), class: class, phrase: body,
-				why: "an inquiry (investigate, review, evaluate) with no stated outcome never visibly finishes"}, true
+				why: "an inquiry (investigate, review, evaluate) with no stated outcome never visibly finishes", parse: restParse(a, rest, toks, objStart)}, true
 		}
 		return objectVerdict{}, false
 	}
@@ -410,7 +437,7 @@ func (a *actionChecker) readObject(summary string) (objectVerdict, bool) {
 			class = actionNouns[h.low]
 			rest := body[h.end:]
 			return objectVerdict{vague: class == verbInquire && !a.specificOutcome(rest, toks, npEnd), class: class, phrase: body[h.start:h.end],
-				why: "an inquiry (investigate, review, evaluate) with no stated outcome never visibly finishes"}, class == verbInquire
+				why: "an inquiry (investigate, review, evaluate) with no stated outcome never visibly finishes", parse: restParse(a, rest, toks, npEnd)}, class == verbInquire
 		} else if isActionNoun(h.low) && len(np) > 1 {
 			class = actionNouns[h.low]
 			np = np[:len(np)-1]
@@ -455,7 +482,18 @@ func (a *actionChecker) readObject(summary string) (objectVerdict, bool) {
 		phrase = body[toks[headAt].start:np[len(np)-1].end]
 	}
 	v := objectVerdict{class: class, phrase: phrase}
-	example := regexp.MustCompile(`(?i)\b(?:such as|including|specifically|e\.g\.|for example|like)\b`).MatchString(rest)
+	example := exampleRe.MatchString(rest)
+	trimmed := strings.TrimSpace(rest)
+	v.parse = objectParse{
+		hasObject:   true,
+		openEnded:   allOpenEnded(heads, np),
+		generic:     anyGeneric(heads),
+		bare:        bareObject(verbWeak, np, heads),
+		named:       namesComponent(np) || genericNamed(np, heads) || namedKindNamed(np, heads),
+		restOutcome: trimmed == "" || genericOutcome.MatchString(trimmed),
+		restSpecific: example || specificCondition(rest) || byMeans.MatchString(rest) || a.specificOutcome(rest, toks, npEnd) ||
+			relativeCondition.MatchString(rest) || namedDetection(rest),
+	}
 	switch {
 	case (allOpenEnded(heads, np) || (bareObject(class, np, heads) && (strings.TrimSpace(rest) == "" || genericOutcome.MatchString(strings.TrimSpace(rest)) ||
 		qualityRest.MatchString(rest)))) && !example &&

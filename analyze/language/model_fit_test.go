@@ -1,0 +1,425 @@
+package language
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/binary"
+	"fmt"
+	"go/format"
+	"math"
+	"os"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+// The action-item model (model.go) is fitted here, on the tuning halves of
+// both labeled batches only: report-half items are dropped before any
+// feature is computed. Everything is chosen by k-fold cross-validation
+// inside the tuning data: the feature set (with or without the word rules'
+// outputs as features), whether the wording rules stay final, the L2
+// penalty, and the decision threshold. The criterion, fixed before the first
+// fit: per batch, recall − 3 × (share of specific items flagged), averaged
+// over the two batches (the second batch is prose in a style the rules were
+// never tuned on, and the first batch's tuning half is the data the rules
+// were tuned on, so the rules' outputs look better there than they are).
+//
+//	AFTERMATH_FIT=1 go test ./analyze/language -run TestFitActionModel -v       # print
+//	AFTERMATH_FIT=write go test ./analyze/language -run TestFitActionModel -v   # and write model_weights.go
+
+const (
+	fitFolds   = 5
+	fitRepeats = 5
+	fitFPCost  = 3.0
+)
+
+var (
+	fitLambdas    = []float64{0.003, 0.01, 0.03, 0.1, 0.3, 1, 3, 10}
+	fitThresholds = func() []float64 {
+		var out []float64
+		for t := -4.0; t <= 4.0001; t += 0.05 {
+			out = append(out, math.Round(t*100)/100)
+		}
+		return out
+	}()
+)
+
+// fitItem is one tuning-half item: its features, label, batch and key.
+type fitItem struct {
+	x     [nFeatures]float64
+	vague bool
+	batch int
+	key   string
+	text  string
+}
+
+// fitVariant is one choice of feature set and wording rule.
+type fitVariant struct {
+	name    string
+	mask    [nFeatures]bool // features in use
+	wording bool
+}
+
+func fitVariants() []fitVariant {
+	var all, noRules [nFeatures]bool
+	for i := range all {
+		all[i] = true
+		noRules[i] = i != fRuleObject && i != fRuleWording
+	}
+	return []fitVariant{
+		{"all features", all, false},
+		{"all features, wording rules final", all, true},
+		{"no rule outputs", noRules, false},
+		{"no rule outputs, wording rules final", noRules, true},
+	}
+}
+
+func loadTuningItems(t *testing.T) []fitItem {
+	recs := loadRealRecords(t)
+	a := newActionChecker()
+	var out []fitItem
+	for _, l := range readActionLabels(t) {
+		if l.half() != tuningHalf {
+			continue // the report half is never read here
+		}
+		r, ok := recs[l.id]
+		require.True(t, ok, "labeled record %s not in the data file", l.id)
+		text := r.field(l.field)
+		require.LessOrEqual(t, l.end, len(text), "record %s: item [%d, %d) out of range", l.id, l.start, l.end)
+		item := text[l.start:l.end]
+		require.Equal(t, l.hash, sentenceHash(item), "record %s item [%d, %d): text differs from the labeled one", l.id, l.start, l.end)
+		rules, obj, objOK := a.ruleFindings(item)
+		out = append(out, fitItem{features(item, rules, obj, objOK), l.vague, l.batch, fmt.Sprintf("%s\t%s\t%d", l.id, l.field, l.start), item})
+	}
+	return out
+}
+
+// foldsOf assigns items to folds, stratified by label and batch, in an
+// order given by a hash of the key and the repeat.
+func foldsOf(items []fitItem, repeat int) []int {
+	type kv struct {
+		i int
+		h uint64
+	}
+	groups := map[string][]kv{}
+	for i, it := range items {
+		s := sha256.Sum256([]byte(fmt.Sprintf("%d\x00%s", repeat, it.key)))
+		g := fmt.Sprintf("%v/%d", it.vague, it.batch)
+		groups[g] = append(groups[g], kv{i, binary.BigEndian.Uint64(s[:8])})
+	}
+	names := make([]string, 0, len(groups))
+	for g := range groups {
+		names = append(names, g)
+	}
+	sort.Strings(names)
+	fold := make([]int, len(items))
+	next := 0
+	for _, g := range names {
+		kvs := groups[g]
+		sort.Slice(kvs, func(a, b int) bool { return kvs[a].h < kvs[b].h })
+		for _, e := range kvs {
+			fold[e.i] = next % fitFolds
+			next++
+		}
+	}
+	return fold
+}
+
+// fitLogistic fits an L2-penalized logistic regression with the signs of
+// featureSign: it fits, drops the feature whose weight has the wrong sign by
+// the most, and refits, until every weight has its sign.
+func fitLogistic(items []fitItem, mask [nFeatures]bool, lambda float64) (w [nFeatures]float64, bias float64) {
+	for {
+		w, bias = fitLogisticFree(items, mask, lambda)
+		worst, by := -1, 0.0
+		for i, sg := range featureSign {
+			if v := w[i] * float64(sg); mask[i] && v < -by {
+				worst, by = i, -v
+			}
+		}
+		if worst < 0 {
+			return w, bias
+		}
+		mask[worst] = false
+	}
+}
+
+// fitLogisticFree fits an L2-penalized logistic regression (the bias is not
+// penalized) by Newton's method on the masked features.
+func fitLogisticFree(items []fitItem, mask [nFeatures]bool, lambda float64) (w [nFeatures]float64, bias float64) {
+	var idx []int
+	for i, on := range mask {
+		if on {
+			idx = append(idx, i)
+		}
+	}
+	d := len(idx) + 1 // last: bias
+	beta := make([]float64, d)
+	row := func(it fitItem) []float64 {
+		r := make([]float64, d)
+		for k, i := range idx {
+			r[k] = it.x[i]
+		}
+		r[d-1] = 1
+		return r
+	}
+	rows := make([][]float64, len(items))
+	for n, it := range items {
+		rows[n] = row(it)
+	}
+	for iter := 0; iter < 50; iter++ {
+		g := make([]float64, d)
+		h := make([][]float64, d)
+		for k := range h {
+			h[k] = make([]float64, d)
+		}
+		for n, it := range items {
+			z := 0.0
+			for k, v := range rows[n] {
+				z += beta[k] * v
+			}
+			p := 1 / (1 + math.Exp(-z))
+			y := 0.0
+			if it.vague {
+				y = 1
+			}
+			for k, v := range rows[n] {
+				g[k] += (p - y) * v
+				for j, u := range rows[n] {
+					h[k][j] += p * (1 - p) * v * u
+				}
+			}
+		}
+		for k := 0; k < d-1; k++ {
+			g[k] += lambda * beta[k]
+			h[k][k] += lambda
+		}
+		h[d-1][d-1] += 1e-9
+		step := solve(h, g)
+		maxStep := 0.0
+		for k := range beta {
+			beta[k] -= step[k]
+			maxStep = math.Max(maxStep, math.Abs(step[k]))
+		}
+		if maxStep < 1e-9 {
+			break
+		}
+	}
+	for k, i := range idx {
+		w[i] = beta[k]
+	}
+	return w, beta[d-1]
+}
+
+// solve solves A x = b by Gaussian elimination with partial pivoting (A is
+// small and, with the penalty, positive definite).
+func solve(a [][]float64, b []float64) []float64 {
+	n := len(b)
+	m := make([][]float64, n)
+	for i := range a {
+		m[i] = append(append([]float64(nil), a[i]...), b[i])
+	}
+	for c := 0; c < n; c++ {
+		p := c
+		for r := c + 1; r < n; r++ {
+			if math.Abs(m[r][c]) > math.Abs(m[p][c]) {
+				p = r
+			}
+		}
+		m[c], m[p] = m[p], m[c]
+		for r := c + 1; r < n; r++ {
+			f := m[r][c] / m[c][c]
+			for k := c; k <= n; k++ {
+				m[r][k] -= f * m[c][k]
+			}
+		}
+	}
+	x := make([]float64, n)
+	for r := n - 1; r >= 0; r-- {
+		s := m[r][n]
+		for k := r + 1; k < n; k++ {
+			s -= m[r][k] * x[k]
+		}
+		x[r] = s / m[r][r]
+	}
+	return x
+}
+
+func scoreOf(it fitItem, w [nFeatures]float64, bias float64) float64 {
+	z := bias
+	for i, v := range it.x {
+		z += w[i] * v
+	}
+	return z
+}
+
+func predictFit(it fitItem, z, thr float64, wording bool) bool {
+	return z >= thr || (wording && it.x[fRuleWording] == 1)
+}
+
+// batchObjective is the criterion: per batch, recall − fitFPCost × the
+// share of specific items flagged, averaged over batches.
+func batchObjective(items []fitItem, pred []bool) (obj float64, per map[int]confusion) {
+	per = map[int]confusion{}
+	for n, it := range items {
+		c := per[it.batch]
+		c.add(pred[n], it.vague)
+		per[it.batch] = c
+	}
+	for _, c := range per {
+		obj += c.recall() - fitFPCost*float64(c.fp)/float64(max(1, c.fp+c.tn))
+	}
+	return obj / float64(len(per)), per
+}
+
+type cvResult struct {
+	variant fitVariant
+	lambda  float64
+	thr     float64
+	obj     float64
+	per     map[int]confusion // at thr, summed over repeats
+}
+
+// crossValidate returns, for one variant and penalty, the out-of-fold
+// scores of every repeat, the threshold with the best mean criterion and
+// that criterion.
+func crossValidate(items []fitItem, v fitVariant, lambda float64) cvResult {
+	oof := make([][]float64, fitRepeats)
+	for r := 0; r < fitRepeats; r++ {
+		folds := foldsOf(items, r)
+		oof[r] = make([]float64, len(items))
+		for f := 0; f < fitFolds; f++ {
+			var train []fitItem
+			for n, it := range items {
+				if folds[n] != f {
+					train = append(train, it)
+				}
+			}
+			w, b := fitLogistic(train, v.mask, lambda)
+			for n, it := range items {
+				if folds[n] == f {
+					oof[r][n] = scoreOf(it, w, b)
+				}
+			}
+		}
+	}
+	best := cvResult{variant: v, lambda: lambda, obj: math.Inf(-1)}
+	for _, thr := range fitThresholds {
+		sum := 0.0
+		per := map[int]confusion{}
+		for r := 0; r < fitRepeats; r++ {
+			pred := make([]bool, len(items))
+			for n, it := range items {
+				pred[n] = predictFit(it, oof[r][n], thr, v.wording)
+			}
+			o, p := batchObjective(items, pred)
+			sum += o
+			for b, c := range p {
+				t := per[b]
+				t.tp, t.fp, t.fn, t.tn = t.tp+c.tp, t.fp+c.fp, t.fn+c.fn, t.tn+c.tn
+				per[b] = t
+			}
+		}
+		if o := sum / fitRepeats; o > best.obj+1e-12 {
+			best.obj, best.thr, best.per = o, thr, per
+		}
+	}
+	return best
+}
+
+func TestFitActionModel(t *testing.T) {
+	mode := os.Getenv("AFTERMATH_FIT")
+	if mode == "" {
+		t.Skip("set AFTERMATH_FIT=1 to fit the action-item model on the tuning halves (=write also writes model_weights.go)")
+	}
+	items := loadTuningItems(t)
+	pos := 0
+	for _, it := range items {
+		if it.vague {
+			pos++
+		}
+	}
+	t.Logf("tuning items: %d (%d vague)", len(items), pos)
+	var results []cvResult
+	for _, v := range fitVariants() {
+		for _, l := range fitLambdas {
+			r := crossValidate(items, v, l)
+			results = append(results, r)
+			t.Logf("cv %-40s lambda=%-5g thr=%5.2f criterion=%.3f batch1 recall=%.3f fp=%.3f batch2 recall=%.3f fp=%.3f", v.name, l, r.thr, r.obj,
+				r.per[1].recall(), fpRate(r.per[1]), r.per[2].recall(), fpRate(r.per[2]))
+		}
+	}
+	best := results[0]
+	for _, r := range results[1:] {
+		if r.obj > best.obj+1e-12 {
+			best = r
+		}
+	}
+	w, b := fitLogistic(items, best.variant.mask, best.lambda)
+	t.Logf("chosen: %s, lambda %g, threshold %.2f, cv criterion %.3f", best.variant.name, best.lambda, best.thr, best.obj)
+	for i, name := range featureNames {
+		t.Logf("  %-15s %+.3f", name, w[i])
+	}
+	t.Logf("  %-15s %+.3f", "bias", b)
+	var fit confusion
+	for _, it := range items {
+		fit.add(predictFit(it, scoreOf(it, w, b), best.thr, best.variant.wording), it.vague)
+	}
+	if os.Getenv("AFTERMATH_FIT_MISSES") == "1" {
+		// out-of-fold errors of the chosen variant (first repeat): tuning items only
+		folds := foldsOf(items, 0)
+		for f := 0; f < fitFolds; f++ {
+			var train []fitItem
+			for n, it := range items {
+				if folds[n] != f {
+					train = append(train, it)
+				}
+			}
+			fw, fb := fitLogistic(train, best.variant.mask, best.lambda)
+			for n, it := range items {
+				if z := scoreOf(it, fw, fb); folds[n] == f && predictFit(it, z, best.thr, best.variant.wording) != it.vague {
+					t.Logf("tuning miss (out of fold): label=%v batch=%d z=%.2f x=%v %s", it.vague, it.batch, z, it.x, it.text)
+				}
+			}
+		}
+	}
+	t.Logf("in-sample on the tuning halves: %s", fit.report())
+	if mode != "write" {
+		return
+	}
+	var buf bytes.Buffer
+	fmt.Fprintf(&buf, "// Code generated by TestFitActionModel (AFTERMATH_FIT=write); DO NOT EDIT.\n\npackage language\n\n")
+	fmt.Fprintf(&buf, "// fittedModel was fitted on the tuning halves of both action-label batches\n")
+	fmt.Fprintf(&buf, "// (%d items, %d vague). Chosen by %d-fold cross-validation repeated %d times:\n", len(items), pos, fitFolds, fitRepeats)
+	fmt.Fprintf(&buf, "// %s, L2 penalty %g, threshold %.2f; out-of-fold criterion %.3f\n", best.variant.name, best.lambda, best.thr, best.obj)
+	fmt.Fprintf(&buf, "// (batch 1 recall %.3f, specific flagged %.3f; batch 2 recall %.3f, specific flagged %.3f).\n",
+		best.per[1].recall(), fpRate(best.per[1]), best.per[2].recall(), fpRate(best.per[2]))
+	fmt.Fprintf(&buf, "var fittedModel = actionModel{\n\tWeights: [nFeatures]float64{\n")
+	for i, name := range featureNames {
+		fmt.Fprintf(&buf, "\t\t%s: %s, // %s\n", featureConst[i], strconvFloat(w[i]), name)
+	}
+	fmt.Fprintf(&buf, "\t},\n\tBias: %s,\n\tThreshold: %s,\n\tWording: %v,\n}\n", strconvFloat(b), strconvFloat(best.thr), best.variant.wording)
+	src, err := format.Source(buf.Bytes())
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile("model_weights.go", src, 0o644))
+}
+
+// featureConst names the feature constants, for the generated file.
+var featureConst = [nFeatures]string{
+	"fRuleObject", "fRuleWording", "fParsed", "fClassWeak", "fClassInquire", "fClassCreate", "fClassConcrete",
+	"fClassAssure", "fObjOpenEnded", "fObjGeneric", "fObjBare", "fObjNamed", "fRestOutcome", "fRestSpecific",
+	"fOpenWords", "fScopeWords", "fOutcomeWords", "fInquiryWords", "fCodeLike", "fProperNames", "fNumber",
+	"fCondition", "fDeictic", "fByMeans", "fConcreteVerb", "fSpecificWords", "fGenericShare",
+}
+
+func strconvFloat(f float64) string {
+	s := fmt.Sprintf("%.4f", f)
+	if strings.HasPrefix(s, "-0.0000") || s == "0.0000" {
+		return "0"
+	}
+	return s
+}
+
+func fpRate(c confusion) float64 { return float64(c.fp) / float64(max(1, c.fp+c.tn)) }
