@@ -14,6 +14,7 @@ import (
 
 	"github.com/aftermath-sre/aftermath/analyze/themes"
 	"github.com/aftermath-sre/aftermath/analyze/themes/eval"
+	jiraingest "github.com/aftermath-sre/aftermath/ingest/jira"
 	"github.com/aftermath-sre/aftermath/simulate/org"
 	"github.com/aftermath-sre/aftermath/store"
 	"github.com/aftermath-sre/aftermath/store/chtest"
@@ -408,7 +409,7 @@ func checkSLO(t *testing.T, r orgRun) {
 	require.Equal(t, 0.0, r.res[rkey("downtime_seconds", "service", "no-such-service", "period", "30d")], "a service without incidents has zero downtime, not no row")
 }
 
-func prioOf(jira string) string { return store.PriorityFromJira(jira) }
+func prioOf(jira string) string { return jiraingest.DefaultPriority(jira) }
 
 func checkActions(t *testing.T, r orgRun) {
 	o, now := r.o, r.now

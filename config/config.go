@@ -28,6 +28,8 @@ import (
 
 	"github.com/prometheus/exporter-toolkit/web"
 	"gopkg.in/yaml.v3"
+
+	"github.com/aftermath-sre/aftermath/domain"
 )
 
 const (
@@ -89,8 +91,8 @@ func Default() *Config {
 				EmailEnv: "AFTERMATH_JIRA_EMAIL",
 				TokenEnv: "AFTERMATH_JIRA_TOKEN",
 			},
-			PostmortemJQL:     "project = PM AND issuetype = Postmortem",
-			ActionItemJQL:     "project = ACT AND issuetype = Task",
+			PostmortemJQL:     domain.DefaultPostmortemJQL,
+			ActionItemJQL:     domain.DefaultActionItemJQL,
 			PublishedStatuses: []string{"Published"},
 			Priorities:        map[string]string{"Highest": "P1", "High": "P2", "Medium": "P3", "Low": "P4", "Lowest": "P5"},
 			RequestsPerMinute: 300,
@@ -102,7 +104,7 @@ func Default() *Config {
 			Fields: JiraFields{
 				DueDate:      "duedate",
 				Team:         TeamField{From: TeamFromComponent, LabelPrefix: "team-"},
-				IncidentLink: IncidentLinkField{Mode: LinkByLabel, LabelPrefix: "pd-"},
+				IncidentLink: IncidentLinkField{Mode: LinkByLabel, LabelPrefix: domain.DefaultIncidentLabelPrefix},
 			},
 		},
 		Analysis: Analysis{

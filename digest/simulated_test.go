@@ -13,6 +13,7 @@ import (
 
 	"github.com/aftermath-sre/aftermath/analyze"
 	"github.com/aftermath-sre/aftermath/digest"
+	jiraingest "github.com/aftermath-sre/aftermath/ingest/jira"
 	"github.com/aftermath-sre/aftermath/simulate/org"
 	"github.com/aftermath-sre/aftermath/store"
 	"github.com/aftermath-sre/aftermath/store/chtest"
@@ -122,7 +123,7 @@ func storeSimulatedOrg(ctx context.Context, t *testing.T, st *store.Store, o *or
 		}
 		item := store.ActionItem{
 			Key: a.Key, ID: a.ID, Project: "ACT", PostmortemKey: a.PostmortemKey, Summary: a.Summary, Status: a.Status,
-			StatusCategory: a.StatusCategory, Priority: store.PriorityFromJira(a.Priority), RawPriority: a.Priority,
+			StatusCategory: a.StatusCategory, Priority: jiraingest.DefaultPriority(a.Priority), RawPriority: a.Priority,
 			AssigneeID: assignee, AssigneeName: uname, Team: teamName(a.TeamID), Labels: a.Labels,
 			Components: []string{a.Component}, DueDate: a.DueDate, CreatedAt: a.CreatedAt, UpdatedAt: a.UpdatedAt,
 			ResolvedAt: a.ResolvedAt, LastActivityAt: last, ReopenCount: a.Reopened,

@@ -89,12 +89,6 @@ func TestSplitStatements(t *testing.T) {
 	require.False(t, strings.HasSuffix(got[1], ";"))
 }
 
-func TestPriorityFromJira(t *testing.T) {
-	for in, want := range map[string]string{"Highest": "P1", "High": "P2", "Medium": "P3", "Low": "P4", "Lowest": "P5", "P3": "P3", "Whatever": "unknown"} {
-		require.Equal(t, want, PriorityFromJira(in), in)
-	}
-}
-
 func TestParseRebuild(t *testing.T) {
 	_, ok, err := parseRebuild("CREATE TABLE IF NOT EXISTS a.b (x String)")
 	require.NoError(t, err)

@@ -90,6 +90,13 @@ func (s *Store) Incidents(ctx context.Context, f IncidentFilter) ([]Incident, er
 	return out, nil
 }
 
+// OpenIncidents reads the deduplicated incidents of source created before
+// createdBefore whose status is not resolved, ordered by created_at, id: the
+// ones a source checks again for a change of state.
+func (s *Store) OpenIncidents(ctx context.Context, source string, createdBefore time.Time) ([]Incident, error) {
+	return s.Incidents(ctx, IncidentFilter{Source: source, CreatedTo: createdBefore, OpenOnly: true})
+}
+
 const timelineColumns = `source, incident_id, id, type, raw_type, created_at, agent_type, agent_id, agent_name,
 channel_type, summary, assignee_ids, user_id`
 
@@ -387,18 +394,6 @@ func (s *Store) SetCheckpoint(ctx context.Context, source, name, value string) e
 	})
 }
 
-// IngestRun is the record of one ingest run of a source.
-type IngestRun struct {
-	Source     string
-	RunID      string
-	StartedAt  time.Time
-	FinishedAt time.Time
-	Status     string // IngestRunning, IngestSuccess, IngestFailed or IngestAborted
-	Error      string
-	Requests   uint64
-	Records    uint64
-}
-
 // RecordIngestRun writes (or updates) an ingest run record.
 func (s *Store) RecordIngestRun(ctx context.Context, r IngestRun) error {
 	v := s.NextVersion()
@@ -406,17 +401,6 @@ func (s *Store) RecordIngestRun(ctx context.Context, r IngestRun) error {
 		return b.Append(r.Source, r.RunID, utc(r.StartedAt), utc(r.FinishedAt), r.Status, r.Error, r.Requests, r.Records, v)
 	})
 }
-
-// Ingest run statuses. A run is recorded as running when it starts and as
-// success or failed when it ends; a run that never ended (the process was
-// killed, or its final record was lost) is closed as aborted by
-// AbortStaleIngestRuns.
-const (
-	IngestRunning = "running"
-	IngestSuccess = "success"
-	IngestFailed  = "failed"
-	IngestAborted = "aborted"
-)
 
 // AbortStaleIngestRuns closes every run of source still recorded as running
 // as aborted, finished at at, and returns how many it closed. Call it before

@@ -133,7 +133,7 @@ func TestIncidentRoundTripAllFields(t *testing.T) {
 	ctx := context.Background()
 	in := incident(7, "disk full on db-3")
 	in.URL, in.IncidentKey, in.EscalationPolicyID = "https://x.pagerduty.com/incidents/P7", "key-7", "PEP1"
-	in.ResolveReason, in.MergedInto, in.Merged, in.AutoResolved = store.ResolveReasonMerged, "P000001", true, true
+	in.ResolveReason, in.MergedInto, in.Merged, in.AutoResolved = "merge_resolve_reason", "P000001", true, true
 	in.Escalations, in.Reassignments = 2, 1
 	open := incident(8, "open one")
 	open.Status, open.ResolvedAt, open.AcknowledgedAt = "triggered", time.Time{}, time.Time{}

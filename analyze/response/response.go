@@ -31,7 +31,7 @@ func Severity(s string) string {
 // Merged reports whether an incident was merged into another (such incidents
 // are duplicates and are excluded from every measure).
 func Merged(inc *store.Incident) bool {
-	return inc.Merged || inc.MergedInto != "" || inc.ResolveReason == store.ResolveReasonMerged
+	return inc.Merged || inc.MergedInto != ""
 }
 
 // Resolved reports whether an incident is resolved.

@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/aftermath-sre/aftermath/analyze/internal/calc"
+	"github.com/aftermath-sre/aftermath/domain"
 	"github.com/aftermath-sre/aftermath/store"
 )
 
@@ -61,12 +62,7 @@ func Downtime(incs []store.Incident, slo SLO, now time.Time) []calc.Interval {
 func Window(slo SLO, now time.Time, loc *time.Location) (from, to time.Time) {
 	switch slo.Window {
 	case WindowCalendarMonth:
-		if loc == nil {
-			loc = time.UTC
-		}
-		l := now.In(loc)
-		f := time.Date(l.Year(), l.Month(), 1, 0, 0, 0, 0, loc)
-		return f.UTC(), time.Date(l.Year(), l.Month()+1, 1, 0, 0, 0, 0, loc).UTC()
+		return domain.Month(now, loc)
 	case WindowRolling30d:
 		return now.Add(-30 * 24 * time.Hour), now
 	default:

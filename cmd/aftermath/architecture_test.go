@@ -14,15 +14,21 @@ const module = "github.com/aftermath-sre/aftermath"
 
 // importRules says which packages of this module a package (by prefix) must
 // never depend on, directly or not, outside its tests. They are the rules of
-// shared/STYLE.md: sources never import each other; analyze, exporter and the
-// digest never import ingest or the simulators; only cmd/ wires everything.
+// shared/STYLE.md: sources never import each other nor the store; the domain
+// imports nothing of the project; analyze, exporter and the digest never
+// import ingest or the simulators; only cmd/ wires everything. An empty
+// forbidden prefix stands for every package of the module.
 var importRules = []struct {
 	pkg       string
 	forbidden []string
 }{
-	{"ingest/pagerduty", []string{"ingest/jira", "analyze", "exporter", "digest", "simulate", "cmd"}},
-	{"ingest/jira", []string{"ingest/pagerduty", "analyze", "exporter", "digest", "simulate", "cmd"}},
-	{"ingest", []string{"analyze", "exporter", "digest", "simulate", "cmd"}},
+	// The domain is the shared vocabulary: it depends on nothing of ours.
+	{"domain", []string{""}},
+	// A source speaks its vendor and the domain; it reaches the store only
+	// through the interface package ingest defines.
+	{"ingest/pagerduty", []string{"ingest/jira", "store", "analyze", "exporter", "digest", "simulate", "cmd"}},
+	{"ingest/jira", []string{"ingest/pagerduty", "store", "analyze", "exporter", "digest", "simulate", "cmd"}},
+	{"ingest", []string{"store", "analyze", "exporter", "digest", "simulate", "cmd"}},
 	{"analyze", []string{"ingest", "simulate", "exporter", "digest", "cmd"}},
 	{"exporter", []string{"ingest", "simulate", "digest", "cmd"}},
 	{"digest", []string{"ingest", "simulate", "exporter", "cmd"}},
@@ -34,6 +40,9 @@ var importRules = []struct {
 }
 
 func within(path, prefix string) bool {
+	if prefix == "" {
+		return strings.HasPrefix(path, module+"/")
+	}
 	full := module + "/" + prefix
 	return path == full || strings.HasPrefix(path, full+"/")
 }
@@ -77,4 +86,8 @@ func TestImportRulesCatchAViolation(t *testing.T) {
 	require.True(t, within(module+"/ingest/jira/internal/x", "ingest/jira"))
 	require.False(t, within(module+"/ingest/jiraish", "ingest/jira"))
 	require.True(t, within(module+"/ingest/httpx", "ingest"))
+	// The empty prefix (the domain's rule) matches every package of the
+	// module, and nothing outside it.
+	require.True(t, within(module+"/store", ""))
+	require.False(t, within("github.com/stretchr/testify/require", ""))
 }

@@ -18,8 +18,8 @@ import (
 	"github.com/aftermath-sre/aftermath/analyze"
 	"github.com/aftermath-sre/aftermath/dashboards"
 	"github.com/aftermath-sre/aftermath/dashboards/alerts"
+	jiraingest "github.com/aftermath-sre/aftermath/ingest/jira"
 	"github.com/aftermath-sre/aftermath/simulate/org"
-	"github.com/aftermath-sre/aftermath/store"
 )
 
 func requireTool(t *testing.T, name string) string {
@@ -149,7 +149,7 @@ func expectedFindings(o *org.Org, now time.Time) groundTruth {
 				active = h.At
 			}
 		}
-		prio := store.PriorityFromJira(s.Priority)
+		prio := jiraingest.DefaultPriority(s.Priority)
 		if d, ok := staleAfter[prio]; ok {
 			since := now.Sub(active)
 			if since > d-band && since < d+band {

@@ -228,7 +228,7 @@ func groundTruth(t *testing.T, e *env, opts jira.Options, at time.Time) truth {
 		labels := append(slices.Clone(st.Labels), extra...)
 		x := store.ActionItem{
 			Key: a.Key, ID: a.ID, Project: "ACT", PostmortemKey: a.PostmortemKey, Summary: a.Summary,
-			Status: st.Status, StatusCategory: st.StatusCategory, Priority: store.PriorityFromJira(st.Priority),
+			Status: st.Status, StatusCategory: st.StatusCategory, Priority: jira.DefaultPriority(st.Priority),
 			RawPriority: st.Priority, AssigneeID: st.AssigneeAccountID, Team: team(a.TeamID, labels),
 			Labels: labels, Components: []string{teams[a.TeamID].Slug}, DueDate: st.DueDate,
 			CreatedAt: a.CreatedAt, UpdatedAt: st.UpdatedAt, ResolvedAt: st.ResolvedAt, LastActivityAt: a.CreatedAt,

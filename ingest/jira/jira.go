@@ -34,9 +34,9 @@ import (
 	gojira "github.com/andygrunwald/go-jira"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/aftermath-sre/aftermath/domain"
 	"github.com/aftermath-sre/aftermath/ingest"
 	"github.com/aftermath-sre/aftermath/ingest/httpx"
-	"github.com/aftermath-sre/aftermath/store"
 )
 
 const sourceName = "jira"
@@ -61,17 +61,15 @@ const (
 	LinkByDescription = "description"
 )
 
-// Store is what the ingester needs of the store; *store.Store has it.
+// Store is what the ingester needs of the store.
 type Store interface {
-	UpsertRaw(ctx context.Context, docs []store.RawDocument) error
-	UpsertPostmortems(ctx context.Context, pms []store.Postmortem) error
-	UpsertActionItems(ctx context.Context, items []store.ActionItem) error
+	UpsertRaw(ctx context.Context, docs []domain.RawDocument) error
+	UpsertPostmortems(ctx context.Context, pms []domain.Postmortem) error
+	UpsertActionItems(ctx context.Context, items []domain.ActionItem) error
 	Checkpoint(ctx context.Context, source, name string) (string, bool, error)
 	SetCheckpoint(ctx context.Context, source, name, value string) error
-	RecordIngestRun(ctx context.Context, r store.IngestRun) error
+	RecordIngestRun(ctx context.Context, r domain.IngestRun) error
 }
-
-var _ Store = (*store.Store)(nil)
 
 // Options configure the ingester. BaseURL, Token and Store are required.
 type Options struct {
@@ -85,8 +83,8 @@ type Options struct {
 	Bearer bool
 
 	// PostmortemJQL and ActionItemJQL select the issues; an ORDER BY in them
-	// is replaced. Defaults: project = PM AND issuetype = Postmortem, and
-	// project = ACT AND issuetype = Task.
+	// is replaced. Defaults: domain.DefaultPostmortemJQL and
+	// domain.DefaultActionItemJQL.
 	PostmortemJQL string
 	ActionItemJQL string
 	// PostmortemIssueType tells postmortems from action items in issue
@@ -98,7 +96,7 @@ type Options struct {
 	ReviewStatuses    []string
 	PublishedStatuses []string
 	// Priorities maps Jira priority names to P1..P5 before the defaults of
-	// store.PriorityFromJira.
+	// DefaultPriority.
 	Priorities map[string]string
 
 	PageSize int // search page size, 1..100; default 100
@@ -220,10 +218,10 @@ func New(opts Options) (*Ingester, error) {
 		return nil, fmt.Errorf("jira: api version must be 2 or 3, got %d", opts.APIVersion)
 	}
 	if opts.PostmortemJQL == "" {
-		opts.PostmortemJQL = "project = PM AND issuetype = Postmortem"
+		opts.PostmortemJQL = domain.DefaultPostmortemJQL
 	}
 	if opts.ActionItemJQL == "" {
-		opts.ActionItemJQL = "project = ACT AND issuetype = Task"
+		opts.ActionItemJQL = domain.DefaultActionItemJQL
 	}
 	if opts.PostmortemIssueType == "" {
 		opts.PostmortemIssueType = "Postmortem"
@@ -286,7 +284,7 @@ func New(opts Options) (*Ingester, error) {
 	switch f.IncidentLink.Mode {
 	case LinkByLabel:
 		if f.IncidentLink.LabelPrefix == "" {
-			f.IncidentLink.LabelPrefix = "pd-"
+			f.IncidentLink.LabelPrefix = domain.DefaultIncidentLabelPrefix
 		}
 	case LinkByField:
 		if f.IncidentLink.Field == "" {
@@ -371,7 +369,7 @@ func (in *Ingester) Sync(ctx context.Context) (ingest.Stats, error) {
 	in.records.Store(0)
 	in.resetUnknown()
 	defer in.reportUnknown()
-	run := store.IngestRun{Source: sourceName, RunID: fmt.Sprintf("jira-%d", started.UnixNano()), StartedAt: started, Status: "running"}
+	run := domain.IngestRun{Source: sourceName, RunID: fmt.Sprintf("jira-%d", started.UnixNano()), StartedAt: started, Status: "running"}
 	if err := in.st.RecordIngestRun(ctx, run); err != nil {
 		return ingest.Stats{}, fmt.Errorf("jira: record run start: %w", err)
 	}
@@ -507,9 +505,9 @@ const maxEmptySearchPages = 20
 
 // batch holds mapped rows not yet stored.
 type batch struct {
-	pms    []store.Postmortem
-	ais    []store.ActionItem
-	raws   []store.RawDocument
+	pms    []domain.Postmortem
+	ais    []domain.ActionItem
+	raws   []domain.RawDocument
 	seen   map[string]bool
 	issues int
 	latest time.Time // the latest `updated` among the issues

@@ -10,8 +10,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/aftermath-sre/aftermath/domain"
 	"github.com/aftermath-sre/aftermath/postmortem"
-	"github.com/aftermath-sre/aftermath/store"
 )
 
 // apiIssue is a Jira issue as search/jql returns it with expand=changelog.
@@ -189,7 +189,7 @@ func (v *issueView) fieldValues(name string) []string {
 
 func (in *Ingester) category(key string, what string) string {
 	switch key {
-	case store.CategoryNew, store.CategoryInProgress, store.CategoryDone:
+	case domain.CategoryNew, domain.CategoryInProgress, domain.CategoryDone:
 		return key
 	}
 	in.unknown(what, key)
@@ -198,9 +198,9 @@ func (in *Ingester) category(key string, what string) string {
 
 // mapped is everything one issue turns into.
 type mapped struct {
-	pm       *store.Postmortem
-	ai       *store.ActionItem
-	raw      []store.RawDocument
+	pm       *domain.Postmortem
+	ai       *domain.ActionItem
+	raw      []domain.RawDocument
 	updated  time.Time
 	unknowns []string // fields with values outside the known sets
 }
@@ -300,20 +300,20 @@ func (in *Ingester) severity(v *issueView) string {
 	}
 	vals := v.fieldValues(in.opts.Fields.Severity)
 	if len(vals) == 0 {
-		return store.SeverityUnknown
+		return domain.SeverityUnknown
 	}
 	if m := severityRe.FindStringSubmatch(strings.TrimSpace(vals[0])); m != nil {
 		return "SEV" + m[1]
 	}
 	in.unknown("severity", vals[0])
-	return store.SeverityUnknown
+	return domain.SeverityUnknown
 }
 
 func (in *Ingester) priority(name string) string {
 	if p, ok := in.opts.Priorities[name]; ok {
 		return p
 	}
-	p := store.PriorityFromJira(name)
+	p := DefaultPriority(name)
 	if p == "unknown" && name != "" {
 		in.unknown("priority", name)
 	}
@@ -364,10 +364,10 @@ func (in *Ingester) mapIssue(kind string, is *apiIssue, hs []apiHistory, raw []b
 	}
 	url := in.browseBase + is.Key
 	out := &mapped{updated: updated}
-	out.raw = append(out.raw, store.RawDocument{Source: sourceName, Kind: "issue", ID: is.Key, FetchedAt: fetched, Body: raw})
+	out.raw = append(out.raw, domain.RawDocument{Source: sourceName, Kind: "issue", ID: is.Key, FetchedAt: fetched, Body: raw})
 	if is.Changelog.truncated() {
 		body, _ := json.Marshal(hs)
-		out.raw = append(out.raw, store.RawDocument{Source: sourceName, Kind: "changelog", ID: is.Key, FetchedAt: fetched, Body: body})
+		out.raw = append(out.raw, domain.RawDocument{Source: sourceName, Kind: "changelog", ID: is.Key, FetchedAt: fetched, Body: body})
 	}
 
 	linked := func(wantPostmortem bool) []string {
@@ -388,7 +388,7 @@ func (in *Ingester) mapIssue(kind string, is *apiIssue, hs []apiHistory, raw []b
 	}
 
 	if kind == kindPostmortem {
-		p := &store.Postmortem{
+		p := &domain.Postmortem{
 			Key: is.Key, ID: is.ID, Project: project.Key, Title: summary, URL: url,
 			Status: st.Name, StatusCategory: in.category(st.StatusCategory.Key, "status_category"),
 			Severity: in.severity(v), Team: in.team(v, labels, components), Author: reporter.AccountID,
@@ -423,7 +423,7 @@ func (in *Ingester) mapIssue(kind string, is *apiIssue, hs []apiHistory, raw []b
 
 	var prio apiNamed
 	v.decode("priority", &prio)
-	a := &store.ActionItem{
+	a := &domain.ActionItem{
 		Key: is.Key, ID: is.ID, Project: project.Key, Summary: summary, Status: st.Name,
 		StatusCategory: in.category(st.StatusCategory.Key, "status_category"),
 		Priority:       in.priority(prio.Name), RawPriority: prio.Name,
@@ -457,7 +457,7 @@ func (in *Ingester) mapIssue(kind string, is *apiIssue, hs []apiHistory, raw []b
 			a.LastActivityAt = at
 		}
 		for i, it := range h.Items {
-			a.Transitions = append(a.Transitions, store.Transition{
+			a.Transitions = append(a.Transitions, domain.Transition{
 				ItemKey: is.Key, HistoryID: h.ID, Seq: i, At: at, AuthorID: author, Field: it.Field,
 				FromValue: str(it.From), FromString: str(it.FromString), ToValue: str(it.To), ToString: str(it.ToString),
 			})
@@ -477,13 +477,13 @@ func (in *Ingester) mapIssue(kind string, is *apiIssue, hs []apiHistory, raw []b
 // category, per the site's /status list.
 func (in *Ingester) isDone(id, name string) bool {
 	if c, ok := in.statusCategory[id]; ok {
-		return c == store.CategoryDone
+		return c == domain.CategoryDone
 	}
-	return in.statusCategory["name:"+strings.ToLower(name)] == store.CategoryDone
+	return in.statusCategory["name:"+strings.ToLower(name)] == domain.CategoryDone
 }
 
 // describePostmortem parses the description into the template's parts.
-func (in *Ingester) describePostmortem(p *store.Postmortem, v *issueView) {
+func (in *Ingester) describePostmortem(p *domain.Postmortem, v *issueView) {
 	raw := v.is.Fields["description"]
 	var doc *postmortem.Document
 	var err error
@@ -517,7 +517,7 @@ func (in *Ingester) describePostmortem(p *store.Postmortem, v *issueView) {
 	p.TimeToDetect = doc.TimeToDetect
 	p.ActionItemRows = len(doc.ActionItems)
 	for _, f := range doc.Factors {
-		p.Factors = append(p.Factors, store.Factor{PostmortemKey: p.Key, Ordinal: f.Ordinal, Name: f.Name, Text: f.Text})
+		p.Factors = append(p.Factors, domain.Factor{PostmortemKey: p.Key, Ordinal: f.Ordinal, Name: f.Name, Text: f.Text})
 	}
 }
 
@@ -540,4 +540,23 @@ func splitKey(k string) (string, int) {
 	}
 	n, _ := strconv.Atoi(k[i+1:])
 	return k[:i], n
+}
+
+// DefaultPriority maps Jira's default priority names to the domain's P1..P5;
+// names that already look like P1..P5 pass through, anything else is
+// domain.Unknown. Options.Priorities is consulted first.
+func DefaultPriority(name string) string {
+	switch name {
+	case "Highest", "Blocker", "Critical", "P1":
+		return "P1"
+	case "High", "Major", "P2":
+		return "P2"
+	case "Medium", "P3":
+		return "P3"
+	case "Low", "Minor", "P4":
+		return "P4"
+	case "Lowest", "Trivial", "P5":
+		return "P5"
+	}
+	return domain.Unknown
 }

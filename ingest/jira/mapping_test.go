@@ -174,3 +174,9 @@ func TestPostmortemDescriptionsInEveryFormat(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, postmortem.TemplateSections, m.pm.MissingSections, "no description: every section is missing")
 }
+
+func TestDefaultPriority(t *testing.T) {
+	for in, want := range map[string]string{"Highest": "P1", "High": "P2", "Medium": "P3", "Low": "P4", "Lowest": "P5", "P3": "P3", "Whatever": "unknown"} {
+		require.Equal(t, want, DefaultPriority(in), in)
+	}
+}

@@ -47,9 +47,9 @@ import (
 	pd "github.com/PagerDuty/go-pagerduty"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/aftermath-sre/aftermath/domain"
 	"github.com/aftermath-sre/aftermath/ingest"
 	"github.com/aftermath-sre/aftermath/ingest/httpx"
-	"github.com/aftermath-sre/aftermath/store"
 )
 
 // Source is the source name in the store, in metrics and in logs.
@@ -63,19 +63,17 @@ const (
 	checkpointIncidents  = "incidents"
 )
 
-// Store is what the ingester needs of the store; *store.Store has it.
+// Store is what the ingester needs of the store.
 type Store interface {
-	UpsertRaw(ctx context.Context, docs []store.RawDocument) error
-	UpsertIncidents(ctx context.Context, incs []store.Incident) error
-	UpsertTimelineEvents(ctx context.Context, evs []store.TimelineEvent) error
-	TimelineEvents(ctx context.Context, incidentIDs []string) ([]store.TimelineEvent, error)
-	Incidents(ctx context.Context, f store.IncidentFilter) ([]store.Incident, error)
+	UpsertRaw(ctx context.Context, docs []domain.RawDocument) error
+	UpsertIncidents(ctx context.Context, incs []domain.Incident) error
+	UpsertTimelineEvents(ctx context.Context, evs []domain.TimelineEvent) error
+	TimelineEvents(ctx context.Context, incidentIDs []string) ([]domain.TimelineEvent, error)
+	OpenIncidents(ctx context.Context, source string, createdBefore time.Time) ([]domain.Incident, error)
 	Checkpoint(ctx context.Context, source, name string) (string, bool, error)
 	SetCheckpoint(ctx context.Context, source, name, value string) error
-	RecordIngestRun(ctx context.Context, r store.IngestRun) error
+	RecordIngestRun(ctx context.Context, r domain.IngestRun) error
 }
-
-var _ Store = (*store.Store)(nil)
 
 // Options configure New. cmd/ maps the config's pagerduty section onto it.
 type Options struct {
@@ -88,7 +86,7 @@ type Options struct {
 	RequestsPerMinute int
 	// SeverityByPriority maps priority names to severities ("P1" -> "SEV1");
 	// SeverityByUrgency maps "high"/"low" for incidents without a mapped
-	// priority. Unmapped incidents get store.SeverityUnknown.
+	// priority. Unmapped incidents get domain.SeverityUnknown.
 	SeverityByPriority map[string]string
 	SeverityByUrgency  map[string]string
 	// BackfillStart is where the first Sync starts (required until the
@@ -259,7 +257,7 @@ func (in *Ingester) Sync(ctx context.Context) (ingest.Stats, error) {
 	before := in.transport.Stats()
 	r := &run{now: start.Truncate(time.Second), refreshed: map[string]bool{}, timelines: map[string]*timeline{}}
 	runID := strconv.FormatInt(start.UnixNano(), 36)
-	_ = in.st.RecordIngestRun(ctx, store.IngestRun{Source: Source, RunID: runID, StartedAt: start, Status: "running"})
+	_ = in.st.RecordIngestRun(ctx, domain.IngestRun{Source: Source, RunID: runID, StartedAt: start, Status: "running"})
 
 	err := in.sync(ctx, r)
 	if err != nil && ctx.Err() != nil && !errors.Is(err, ctx.Err()) {
@@ -271,7 +269,7 @@ func (in *Ingester) Sync(ctx context.Context) (ingest.Stats, error) {
 	r.stats.Retries = after.Retries - before.Retries
 	r.stats.RateWaits = after.RateWaits - before.RateWaits
 	finished := in.opts.Now().UTC()
-	rec := store.IngestRun{Source: Source, RunID: runID, StartedAt: start, FinishedAt: finished, Status: "success",
+	rec := domain.IngestRun{Source: Source, RunID: runID, StartedAt: start, FinishedAt: finished, Status: "success",
 		Requests: r.stats.Requests, Records: r.stats.Records}
 	if err != nil {
 		rec.Status, rec.Error = "failed", err.Error()
@@ -313,11 +311,11 @@ func (in *Ingester) sync(ctx context.Context, r *run) error {
 	}
 
 	// 2. Incidents still open at the last run.
-	open, err := in.st.Incidents(ctx, store.IncidentFilter{Source: Source, CreatedTo: r.incThrough, OpenOnly: true})
+	open, err := in.st.OpenIncidents(ctx, Source, r.incThrough)
 	if err != nil {
 		return fmt.Errorf("pagerduty: read open incidents: %w", err)
 	}
-	var stale []store.Incident
+	var stale []domain.Incident
 	for _, x := range open {
 		if !r.refreshed[x.ID] {
 			stale = append(stale, x)
@@ -382,8 +380,8 @@ func (in *Ingester) setCheckpoint(ctx context.Context, name string, t time.Time)
 // stored by earlier runs that the batch touched. The caller advances the
 // checkpoint once the whole window is stored.
 func (in *Ingester) storeLogEntries(ctx context.Context, r *run, items []json.RawMessage) error {
-	evs := make([]store.TimelineEvent, 0, len(items))
-	raws := make([]store.RawDocument, 0, len(items))
+	evs := make([]domain.TimelineEvent, 0, len(items))
+	raws := make([]domain.RawDocument, 0, len(items))
 	services := set(in.opts.ServiceIDs)
 	touched := map[string]bool{}
 	for _, raw := range items {
@@ -400,7 +398,7 @@ func (in *Ingester) storeLogEntries(ctx context.Context, r *run, items []json.Ra
 			in.unknownEnum("log_entry.type", ev.RawType, ev.ID)
 		}
 		evs = append(evs, ev)
-		raws = append(raws, store.RawDocument{Source: Source, Kind: kindLogEntry, ID: ev.ID, FetchedAt: r.now, Body: raw})
+		raws = append(raws, domain.RawDocument{Source: Source, Kind: kindLogEntry, ID: ev.ID, FetchedAt: r.now, Body: raw})
 		touched[ev.IncidentID] = true
 	}
 	// Fold every event into its incident's timeline; a timeline is complete
@@ -413,7 +411,7 @@ func (in *Ingester) storeLogEntries(ctx context.Context, r *run, items []json.Ra
 			r.timelines[ev.IncidentID] = tl
 		}
 		tl.add(ev)
-		if ev.Type == store.EventTrigger {
+		if ev.Type == domain.EventTrigger {
 			tl.complete = true
 		}
 	}
@@ -441,14 +439,14 @@ func (in *Ingester) storeLogEntries(ctx context.Context, r *run, items []json.Ra
 		if err != nil {
 			return err
 		}
-		var stale []store.Incident
+		var stale []domain.Incident
 		for _, id := range older {
 			created := triggerTime(tl[id])
 			// Only incidents already stored, i.e. created before the
 			// incidents checkpoint; those without a trigger began before
 			// the backfill and are not ingested.
 			if !created.IsZero() && created.Before(r.incThrough) {
-				stale = append(stale, store.Incident{ID: id, CreatedAt: created})
+				stale = append(stale, domain.Incident{ID: id, CreatedAt: created})
 			}
 		}
 		if len(stale) > 0 {
@@ -460,10 +458,10 @@ func (in *Ingester) storeLogEntries(ctx context.Context, r *run, items []json.Ra
 	return nil
 }
 
-func triggerTime(evs []store.TimelineEvent) time.Time {
+func triggerTime(evs []domain.TimelineEvent) time.Time {
 	var t time.Time
 	for _, e := range evs {
-		if e.Type == store.EventTrigger && (t.IsZero() || e.CreatedAt.Before(t)) {
+		if e.Type == domain.EventTrigger && (t.IsZero() || e.CreatedAt.Before(t)) {
 			t = e.CreatedAt
 		}
 	}
@@ -472,8 +470,8 @@ func triggerTime(evs []store.TimelineEvent) time.Time {
 
 // timelineEvents reads stored timelines by incident, a few incidents per
 // query (the store matches ids with has(), whose cost grows with the list).
-func (in *Ingester) timelineEvents(ctx context.Context, ids []string) (map[string][]store.TimelineEvent, error) {
-	out := make(map[string][]store.TimelineEvent, len(ids))
+func (in *Ingester) timelineEvents(ctx context.Context, ids []string) (map[string][]domain.TimelineEvent, error) {
+	out := make(map[string][]domain.TimelineEvent, len(ids))
 	for i := 0; i < len(ids); i += in.opts.TimelineBatch {
 		evs, err := in.st.TimelineEvents(ctx, ids[i:min(i+in.opts.TimelineBatch, len(ids))])
 		if err != nil {
@@ -490,7 +488,7 @@ func (in *Ingester) timelineEvents(ctx context.Context, ids []string) (map[strin
 // listing of the incidents open now; the ones it does not cover (resolved
 // since without step 1 seeing it, served with a status we do not know, or
 // gone) are fetched by refresh.
-func (in *Ingester) refreshOpen(ctx context.Context, r *run, stale []store.Incident) error {
+func (in *Ingester) refreshOpen(ctx context.Context, r *run, stale []domain.Incident) error {
 	want := make(map[string]bool, len(stale))
 	for _, x := range stale {
 		want[x.ID] = true
@@ -502,7 +500,7 @@ func (in *Ingester) refreshOpen(ctx context.Context, r *run, stale []store.Incid
 	if err != nil && !errors.As(err, &big) {
 		return err
 	}
-	var missing []store.Incident
+	var missing []domain.Incident
 	for _, x := range stale {
 		if !r.refreshed[x.ID] {
 			missing = append(missing, x)
@@ -517,7 +515,7 @@ func (in *Ingester) refreshOpen(ctx context.Context, r *run, stale []store.Incid
 
 // refresh fetches stored incidents again and re-derives them: one GET each
 // when they are few, else listing the created_at windows around them.
-func (in *Ingester) refresh(ctx context.Context, r *run, incs []store.Incident) error {
+func (in *Ingester) refresh(ctx context.Context, r *run, incs []domain.Incident) error {
 	sort.Slice(incs, func(i, j int) bool { return incs[i].CreatedAt.Before(incs[j].CreatedAt) })
 	want := map[string]bool{}
 	for _, x := range incs {
@@ -605,8 +603,8 @@ func (in *Ingester) storeIncidents(ctx context.Context, r *run, items []json.Raw
 	if err != nil {
 		return err
 	}
-	incs := make([]store.Incident, 0, len(sel))
-	raws := make([]store.RawDocument, 0, len(sel))
+	incs := make([]domain.Incident, 0, len(sel))
+	raws := make([]domain.RawDocument, 0, len(sel))
 	for _, it := range sel {
 		tl := r.timelines[it.id]
 		if tl == nil || !tl.complete {
@@ -624,7 +622,7 @@ func (in *Ingester) storeIncidents(ctx context.Context, r *run, items []json.Raw
 			in.unknownEnum("incident."+u.Field, u.Value, x.ID)
 		}
 		incs = append(incs, x)
-		raws = append(raws, store.RawDocument{Source: Source, Kind: kindIncident, ID: x.ID, FetchedAt: r.now, Body: it.raw})
+		raws = append(raws, domain.RawDocument{Source: Source, Kind: kindIncident, ID: x.ID, FetchedAt: r.now, Body: it.raw})
 		if keep != nil {
 			r.refreshed[x.ID] = true
 		}

@@ -8,37 +8,41 @@ import (
 
 	pd "github.com/PagerDuty/go-pagerduty"
 
-	"github.com/aftermath-sre/aftermath/store"
+	"github.com/aftermath-sre/aftermath/domain"
 )
 
 // This file translates PagerDuty's vocabulary (incidents, log entries) into
 // the store's domain (incidents, timeline events). It is the only place that
 // does.
 
-const unknown = "unknown"
+const unknown = domain.Unknown
+
+// resolveReasonMerge is the resolve_reason type of an incident merged into
+// another.
+const resolveReasonMerge = "merge_resolve_reason"
 
 // eventTypes maps PagerDuty log entry types to timeline event types. Known
-// types without a domain meaning map to store.EventOther; types missing here
-// are unknown (counted) and also stored as store.EventOther.
+// types without a domain meaning map to domain.EventOther; types missing here
+// are unknown (counted) and also stored as domain.EventOther.
 var eventTypes = map[string]string{
-	"trigger_log_entry":                   store.EventTrigger,
-	"notify_log_entry":                    store.EventNotify,
-	"acknowledge_log_entry":               store.EventAcknowledge,
-	"acknowledgement_log_entry":           store.EventAcknowledge, // the spec's spelling
-	"unacknowledge_log_entry":             store.EventUnacknowledge,
-	"escalate_log_entry":                  store.EventEscalate,
-	"assign_log_entry":                    store.EventAssign,
-	"annotate_log_entry":                  store.EventAnnotate,
-	"resolve_log_entry":                   store.EventResolve,
-	"delegate_log_entry":                  store.EventOther,
-	"snooze_log_entry":                    store.EventOther,
-	"urgency_change_log_entry":            store.EventOther,
-	"exhaust_escalation_path_log_entry":   store.EventOther,
-	"reach_ack_limit_log_entry":           store.EventOther,
-	"reach_trigger_limit_log_entry":       store.EventOther,
-	"repeat_escalation_path_log_entry":    store.EventOther,
-	"field_value_change_log_entry":        store.EventOther,
-	"custom_field_value_change_log_entry": store.EventOther,
+	"trigger_log_entry":                   domain.EventTrigger,
+	"notify_log_entry":                    domain.EventNotify,
+	"acknowledge_log_entry":               domain.EventAcknowledge,
+	"acknowledgement_log_entry":           domain.EventAcknowledge, // the spec's spelling
+	"unacknowledge_log_entry":             domain.EventUnacknowledge,
+	"escalate_log_entry":                  domain.EventEscalate,
+	"assign_log_entry":                    domain.EventAssign,
+	"annotate_log_entry":                  domain.EventAnnotate,
+	"resolve_log_entry":                   domain.EventResolve,
+	"delegate_log_entry":                  domain.EventOther,
+	"snooze_log_entry":                    domain.EventOther,
+	"urgency_change_log_entry":            domain.EventOther,
+	"exhaust_escalation_path_log_entry":   domain.EventOther,
+	"reach_ack_limit_log_entry":           domain.EventOther,
+	"reach_trigger_limit_log_entry":       domain.EventOther,
+	"repeat_escalation_path_log_entry":    domain.EventOther,
+	"field_value_change_log_entry":        domain.EventOther,
+	"custom_field_value_change_log_entry": domain.EventOther,
 }
 
 var statuses = map[string]bool{"triggered": true, "acknowledged": true, "resolved": true}
@@ -67,7 +71,7 @@ func parseTime(s string) (time.Time, error) {
 
 // mapLogEntry translates a log entry. unknownType reports a type this code
 // does not know.
-func mapLogEntry(raw json.RawMessage) (ev store.TimelineEvent, serviceID string, unknownType bool, err error) {
+func mapLogEntry(raw json.RawMessage) (ev domain.TimelineEvent, serviceID string, unknownType bool, err error) {
 	var le pd.LogEntry
 	if err := decode(raw, &le); err != nil {
 		return ev, "", false, err
@@ -84,9 +88,9 @@ func mapLogEntry(raw json.RawMessage) (ev store.TimelineEvent, serviceID string,
 	}
 	typ, ok := eventTypes[le.Type]
 	if !ok {
-		typ = store.EventOther
+		typ = domain.EventOther
 	}
-	ev = store.TimelineEvent{
+	ev = domain.TimelineEvent{
 		Source: Source, IncidentID: le.Incident.ID, ID: le.ID, Type: typ, RawType: le.Type, CreatedAt: at,
 		AgentType: le.Agent.Type, AgentID: le.Agent.ID, AgentName: le.Agent.Summary, ChannelType: le.Channel.Type,
 		Summary: le.Summary, UserID: le.User.ID,
@@ -113,7 +117,7 @@ func (m SeverityMapping) severity(priority, urgency string) string {
 	if s, ok := m.ByUrgency[urgency]; ok && s != "" {
 		return s
 	}
-	return store.SeverityUnknown
+	return domain.SeverityUnknown
 }
 
 // unknownValue is an enum field of one record that held a value this code
@@ -136,25 +140,25 @@ type timeline struct {
 }
 
 // add folds one timeline event in; order does not matter.
-func (tl *timeline) add(e store.TimelineEvent) {
+func (tl *timeline) add(e domain.TimelineEvent) {
 	switch e.Type {
-	case store.EventAcknowledge:
+	case domain.EventAcknowledge:
 		tl.acks++
 		if tl.firstAck.IsZero() || e.CreatedAt.Before(tl.firstAck) {
 			tl.firstAck = e.CreatedAt
 		}
-	case store.EventEscalate:
+	case domain.EventEscalate:
 		tl.escalations++
-	case store.EventAssign:
+	case domain.EventAssign:
 		tl.reassignments++
-	case store.EventResolve:
+	case domain.EventResolve:
 		if tl.lastResolve.IsZero() || e.CreatedAt.After(tl.lastResolve) {
 			tl.lastResolve, tl.lastResolveAgent = e.CreatedAt, e.AgentType
 		}
 	}
 }
 
-func timelineOf(evs []store.TimelineEvent) timeline {
+func timelineOf(evs []domain.TimelineEvent) timeline {
 	var tl timeline
 	for _, e := range evs {
 		tl.add(e)
@@ -164,20 +168,20 @@ func timelineOf(evs []store.TimelineEvent) timeline {
 
 // mapIncident translates an incident, taking first acknowledgement, resolve
 // time and the counts from its timeline.
-func mapIncident(raw json.RawMessage, tl timeline, sev SeverityMapping) (store.Incident, unknowns, error) {
+func mapIncident(raw json.RawMessage, tl timeline, sev SeverityMapping) (domain.Incident, unknowns, error) {
 	var pi pd.Incident
 	if err := decode(raw, &pi); err != nil {
-		return store.Incident{}, nil, err
+		return domain.Incident{}, nil, err
 	}
 	if pi.ID == "" {
-		return store.Incident{}, nil, errors.New("incident without id")
+		return domain.Incident{}, nil, errors.New("incident without id")
 	}
 	created, err := parseTime(pi.CreatedAt)
 	if err != nil {
-		return store.Incident{}, nil, fmt.Errorf("created_at: %w", err)
+		return domain.Incident{}, nil, fmt.Errorf("created_at: %w", err)
 	}
 	var unk unknowns
-	x := store.Incident{
+	x := domain.Incident{
 		Source: Source, ID: pi.ID, Number: uint64(pi.IncidentNumber), Title: pi.Title, URL: pi.HTMLURL,
 		IncidentKey: pi.IncidentKey, ServiceID: pi.Service.ID, ServiceName: pi.Service.Summary,
 		EscalationPolicyID: pi.EscalationPolicy.ID, CreatedAt: created, UpdatedAt: created,
@@ -215,7 +219,7 @@ func mapIncident(raw json.RawMessage, tl timeline, sev SeverityMapping) (store.I
 	if pi.ResolveReason.Type != "" {
 		x.ResolveReason = pi.ResolveReason.Type
 		x.MergedInto = pi.ResolveReason.Incident.ID
-		x.Merged = pi.ResolveReason.Type == store.ResolveReasonMerged
+		x.Merged = pi.ResolveReason.Type == resolveReasonMerge
 	}
 	x.Acknowledgements, x.Escalations, x.Reassignments = tl.acks, tl.escalations, tl.reassignments
 	x.Assignments = tl.escalations + tl.reassignments

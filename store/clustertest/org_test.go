@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/aftermath-sre/aftermath/analyze"
+	jiraingest "github.com/aftermath-sre/aftermath/ingest/jira"
 	"github.com/aftermath-sre/aftermath/postmortem"
 	"github.com/aftermath-sre/aftermath/simulate/org"
 	"github.com/aftermath-sre/aftermath/store"
@@ -144,7 +145,7 @@ func orgActionItems(o *org.Org) []store.ActionItem {
 		}
 		item := store.ActionItem{
 			Key: a.Key, ID: a.ID, Project: "ACT", PostmortemKey: a.PostmortemKey, Summary: a.Summary, Status: a.Status,
-			StatusCategory: a.StatusCategory, Priority: store.PriorityFromJira(a.Priority), RawPriority: a.Priority,
+			StatusCategory: a.StatusCategory, Priority: jiraingest.DefaultPriority(a.Priority), RawPriority: a.Priority,
 			AssigneeID: assignee, AssigneeName: name, Team: a.Component, Labels: a.Labels,
 			Components: []string{a.Component}, DueDate: a.DueDate, CreatedAt: a.CreatedAt, UpdatedAt: a.UpdatedAt,
 			ResolvedAt: a.ResolvedAt, LastActivityAt: lastHumanActivity(o, a, o.End), ReopenCount: a.Reopened,

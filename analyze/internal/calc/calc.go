@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/aftermath-sre/aftermath/domain"
 	"github.com/aftermath-sre/aftermath/store"
 )
 
@@ -54,13 +55,10 @@ func NewPeriods(now time.Time, loc *time.Location, months int) Periods {
 	now = now.UTC()
 	ps := Periods{Now: now}
 	ps.All = append(ps.All, Period{Label: Rolling30d, From: now.Add(-30 * 24 * time.Hour), To: now})
-	l := now.In(loc)
-	first := time.Date(l.Year(), l.Month()-time.Month(months-1), 1, 0, 0, 0, 0, loc)
 	for i := 0; i < months; i++ {
-		from := time.Date(first.Year(), first.Month()+time.Month(i), 1, 0, 0, 0, 0, loc)
-		to := time.Date(first.Year(), first.Month()+time.Month(i+1), 1, 0, 0, 0, 0, loc)
-		ps.All = append(ps.All, Period{Label: from.Format("2006-01"), From: from.UTC(), To: to.UTC()})
-		ps.starts = append(ps.starts, from.UTC())
+		from, to := domain.MonthAt(now, i-(months-1), loc)
+		ps.All = append(ps.All, Period{Label: from.In(loc).Format("2006-01"), From: from, To: to})
+		ps.starts = append(ps.starts, from)
 	}
 	return ps
 }
