@@ -246,7 +246,7 @@ func Run(ctx context.Context, st *store.Store, opts Options) (RunSummary, error)
 	}
 	var th themeRun
 	if err := timed(AnalysisThemes, func() (err error) {
-		th, err = clusterThemes(ctx, st, d, ps, opts.Themes)
+		th, err = clusterThemes(ctx, log, st, d, ps, opts.Themes)
 		return err
 	}); err != nil {
 		return fail(fmt.Errorf("analyze: themes: %w", err))

@@ -29,6 +29,17 @@ type textCacheStats struct {
 // map. texts needs to hold only the texts that may lack a stored result.
 func perText[T any](ctx context.Context, log *slog.Logger, st *store.Store, analyzer, version string, hashes []string,
 	texts map[string]string, analyze func(text string) T, isZero func(T) bool) (map[string]T, textCacheStats, error) {
+	return perTextOf(ctx, log, st, analyzer, version, hashes, func(h string) (string, bool) {
+		t, ok := texts[h]
+		return t, ok
+	}, analyze, isZero)
+}
+
+// perTextOf is perText with the texts given by a lookup, called only for
+// the hashes that have no stored result, so a caller need not gather the
+// texts of everything analyzed before.
+func perTextOf[T any](ctx context.Context, log *slog.Logger, st *store.Store, analyzer, version string, hashes []string,
+	textOf func(hash string) (string, bool), analyze func(text string) T, isZero func(T) bool) (map[string]T, textCacheStats, error) {
 	seen := make(map[string]bool, len(hashes))
 	distinct := make([]string, 0, len(hashes))
 	for _, h := range hashes {
@@ -44,26 +55,32 @@ func perText[T any](ctx context.Context, log *slog.Logger, st *store.Store, anal
 		return nil, stats, err
 	}
 	toAnalyze := map[string]string{}
+	var storedHashes []string
 	for _, h := range distinct {
-		p, ok := payloads[h]
-		if !ok {
-			t, ok := texts[h]
-			if !ok {
-				// The store said it was analyzed, and its result is gone
-				// (a version prune in between): the next run sends it.
-				return nil, stats, fmt.Errorf("%s: no stored result for text %s at version %s", analyzer, h, version)
-			}
-			toAnalyze[h] = t
+		if _, ok := payloads[h]; ok {
+			storedHashes = append(storedHashes, h)
 			continue
 		}
-		var v T
-		if err := json.Unmarshal([]byte(p), &v); err != nil {
-			return nil, stats, fmt.Errorf("%s: decode stored result for text %s: %w", analyzer, h, err)
+		t, ok := textOf(h)
+		if !ok {
+			// The store said it was analyzed, and its result is gone
+			// (a version prune in between): the next run sends it.
+			return nil, stats, fmt.Errorf("%s: no stored result for text %s at version %s", analyzer, h, version)
 		}
-		if !isZero(v) {
-			out[h] = v
+		toAnalyze[h] = t
+	}
+	seen, distinct = nil, nil
+	decoded, err := decodeStored[T](log, analyzer, storedHashes, payloads)
+	if err != nil {
+		return nil, stats, err
+	}
+	payloads = nil
+	for i, h := range storedHashes {
+		if !isZero(decoded[i]) {
+			out[h] = decoded[i]
 		}
 	}
+	decoded = nil
 	stats.Analyzed = len(toAnalyze)
 
 	type job struct{ hash, text string }
@@ -118,4 +135,32 @@ func perText[T any](ctx context.Context, log *slog.Logger, st *store.Store, anal
 		return nil, stats, err
 	}
 	return out, stats, nil
+}
+
+// decodeStored decodes the stored payloads of hashes on every core (a run
+// that analyzed nothing new spends most of its per-text time here).
+func decodeStored[T any](log *slog.Logger, analyzer string, hashes []string, payloads map[string]string) ([]T, error) {
+	out := make([]T, len(hashes))
+	workers := max(1, min(runtime.GOMAXPROCS(0), len(hashes)/1000+1))
+	errs := make([]error, workers)
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			errs[w] = protect(log, analyzer, func() error {
+				for i := w; i < len(hashes); i += workers {
+					if err := json.Unmarshal([]byte(payloads[hashes[i]]), &out[i]); err != nil {
+						return fmt.Errorf("%s: decode stored result for text %s: %w", analyzer, hashes[i], err)
+					}
+				}
+				return nil
+			})
+		}(w)
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	return out, nil
 }

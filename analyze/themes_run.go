@@ -2,6 +2,8 @@ package analyze
 
 import (
 	"context"
+	"fmt"
+	"log/slog"
 	"sort"
 	"strconv"
 	"strings"
@@ -18,6 +20,7 @@ type themeRun struct {
 	incidentThemes map[string][]string // incident id -> themes of its postmortems' factors
 	results        []store.Result
 	items          []store.AnalysisItem
+	texts          textCacheStats // factor texts clustered, of which featurized in this run
 }
 
 // FactorID is the id a contributing factor has in clustering and in
@@ -65,7 +68,23 @@ func previousThemes(ctx context.Context, st *store.Store) ([]themes.Theme, map[s
 	return prev, assign, nil
 }
 
-func clusterThemes(ctx context.Context, st *store.Store, d *dataset, ps calc.Periods, opts themes.Options) (themeRun, error) {
+// textAnalyzerThemes is the per-text analyzer of the themes: each factor
+// text's features (cause class with its evidence, normalized term stream)
+// are stored under themes.Version (see perText), so a run featurizes only
+// new and changed factor texts and forms the themes over stored features.
+const textAnalyzerThemes = "themes-features"
+
+// factorText is what the themes read of a factor: its name as a sentence,
+// then its text.
+func factorText(f *store.Factor) string {
+	text := strings.TrimSpace(f.Name)
+	if text != "" && !strings.HasSuffix(text, ".") {
+		text += "."
+	}
+	return strings.TrimSpace(text + " " + f.Text)
+}
+
+func clusterThemes(ctx context.Context, log *slog.Logger, st *store.Store, d *dataset, ps calc.Periods, opts themes.Options) (themeRun, error) {
 	var out themeRun
 	prev, prevAssign, err := previousThemes(ctx, st)
 	if err != nil {
@@ -74,23 +93,76 @@ func clusterThemes(ctx context.Context, st *store.Store, d *dataset, ps calc.Per
 	if opts.PrevAssignments == nil {
 		opts.PrevAssignments = prevAssign
 	}
-	var items []themes.Item
+	// Every factor by the hash of its text; the texts themselves are read
+	// only for hashes without stored features.
+	type factorRef struct{ pm, f int32 }
+	var refs []factorRef
+	var hashes []string
+	byHash := map[string]factorRef{}
 	for i := range d.postmortems {
 		pm := &d.postmortems[i]
 		if pm.CreatedAt.After(ps.Now) {
 			continue
 		}
-		for _, f := range pm.Factors {
-			text := strings.TrimSpace(f.Name)
-			if text != "" && !strings.HasSuffix(text, ".") {
-				text += "."
-			}
-			items = append(items, themes.Item{ID: FactorID(pm.Key, f.Ordinal), Text: strings.TrimSpace(text + " " + f.Text)})
+		for j := range pm.Factors {
+			r := factorRef{int32(i), int32(j)}
+			h := store.TextHash(factorText(&pm.Factors[j]))
+			refs = append(refs, r)
+			hashes = append(hashes, h)
+			byHash[h] = r
 		}
 	}
-	res, err := themes.Cluster(items, prev, opts)
+	textOf := func(r factorRef) string { return factorText(&d.postmortems[r.pm].Factors[r.f]) }
+	fz := themes.NewFeaturizer()
+	feats, stats, err := perTextOf(ctx, log, st, textAnalyzerThemes, themes.Version, hashes,
+		func(h string) (string, bool) {
+			r, ok := byHash[h]
+			if !ok {
+				return "", false
+			}
+			return textOf(r), true
+		}, fz.Featurize, func(themes.Features) bool { return false })
 	if err != nil {
 		return out, err
+	}
+	byHash = nil
+	out.texts = stats
+	log.Debug("themes: factor features", "texts", stats.Texts, "featurized", stats.Analyzed)
+	if stats.Analyzed > 0 {
+		// Features of other versions are never read again.
+		if err := st.PruneTextAnalyses(ctx, textAnalyzerThemes, themes.Version); err != nil {
+			log.Warn("themes: prune stored features of other versions", "err", err)
+		}
+	}
+	items := make([]themes.FeatureItem, len(refs))
+	for i, r := range refs {
+		id := FactorID(d.postmortems[r.pm].Key, d.postmortems[r.pm].Factors[r.f].Ordinal)
+		f, ok := feats[hashes[i]]
+		if !ok {
+			return out, fmt.Errorf("themes: no features for factor %s (text %s)", id, hashes[i])
+		}
+		items[i] = themes.FeatureItem{ID: id, Features: f}
+	}
+	feats, hashes = nil, nil
+	res, err := themes.ClusterFeatures(items, prev, opts)
+	if err != nil {
+		return out, err
+	}
+	// Only the representatives' texts are shown.
+	rep := map[string]int{}
+	for _, t := range res.Themes {
+		rep[t.Representative] = -1
+	}
+	for i, it := range items {
+		if _, ok := rep[it.ID]; ok {
+			rep[it.ID] = i
+		}
+	}
+	items = nil
+	for i := range res.Themes {
+		if j := rep[res.Themes[i].Representative]; j >= 0 {
+			res.Themes[i].RepresentativeText = textOf(refs[j])
+		}
 	}
 	out.res = res
 

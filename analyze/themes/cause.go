@@ -38,17 +38,18 @@ var Classes = []string{ClassCodeBug, ClassConfig, ClassDeployment, ClassCapacity
 
 // Cause is the cause class of one factor text and the sentence that decided it.
 type Cause struct {
-	Class string
+	Class string `json:"class"`
 	// Evidence is the sentence that weighed most for the class; Start and
 	// End are its byte offsets in the text. Empty for unclassified without
 	// an unknown-cause statement.
-	Evidence   string
-	Start, End int
+	Evidence string `json:"evidence,omitempty"`
+	Start    int    `json:"start,omitempty"`
+	End      int    `json:"end,omitempty"`
 	// Unknown is set when the text says the cause is not yet known (under
 	// investigation) and names no mechanism; Class is then unclassified.
-	Unknown bool
+	Unknown bool `json:"unknown,omitempty"`
 	// Cue is the mechanism phrase of the decisive match, for labels.
-	Cue string
+	Cue string `json:"cue,omitempty"`
 }
 
 // cue is one pattern of a class. weight 3 is a cause mechanism ("misconfigured",
@@ -194,8 +195,13 @@ func sentences(text string) []span {
 // text that says its cause is not yet known and names no mechanism cue is
 // unclassified and marked Unknown.
 func (c *Classifier) Classify(text string) Cause {
+	return c.classify(text, StripBoilerplate(text))
+}
+
+// classify is Classify given StripBoilerplate(text) as stripped.
+func (c *Classifier) classify(text, stripped string) Cause {
 	// ASCII lowercasing keeps byte offsets aligned with text.
-	lower := asciiLower(StripBoilerplate(text))
+	lower := asciiLower(stripped)
 	sents := sentences(lower)
 	if len(sents) == 0 {
 		return Cause{Class: ClassUnclassified}

@@ -9,7 +9,7 @@ import (
 
 // matchThemes gives every cluster an id, carrying previous ids over, fills
 // res.Themes and res.Assignments, and returns the changes against prev.
-func matchThemes(clusters []*draft, prev []Theme, items []Item, opts Options, res *Result) []Change {
+func matchThemes(clusters []*draft, prev []Theme, itemIDs []string, opts Options, res *Result) []Change {
 	// Deterministic order: previous themes by id, clusters by size then
 	// first member.
 	prev = append([]Theme(nil), prev...)
@@ -25,8 +25,8 @@ func matchThemes(clusters []*draft, prev []Theme, items []Item, opts Options, re
 	var present map[string]int
 	if len(opts.PrevAssignments) > 0 {
 		present = map[string]int{}
-		for _, it := range items {
-			if p, ok := opts.PrevAssignments[it.ID]; ok {
+		for _, id := range itemIDs {
+			if p, ok := opts.PrevAssignments[id]; ok {
 				present[p]++
 			}
 		}

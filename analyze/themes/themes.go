@@ -59,7 +59,6 @@ import (
 	"runtime"
 	"sort"
 	"strings"
-	"sync"
 )
 
 // Item is one contributing factor to cluster.
@@ -286,68 +285,116 @@ const centroidTerms = 64
 // Cluster groups items into themes. prev is the previous run's themes (nil
 // on the first run); their ids carry over to the clusters that continue them.
 // The result depends only on the items (not their order), prev and opts.
+// It is ClusterFeatures over the items' Featurize results, with each
+// theme's RepresentativeText set.
 func Cluster(items []Item, prev []Theme, opts Options) (Result, error) {
-	seen := make(map[string]bool, len(items))
+	if err := checkIDs(len(items), func(i int) string { return items[i].ID }); err != nil {
+		return Result{}, err
+	}
+	res, err := ClusterFeatures(featurizeAll(NewFeaturizer(), items, opts.Workers), prev, opts)
+	if err != nil {
+		return res, err
+	}
+	text := make(map[string]string, len(res.Themes))
+	for _, th := range res.Themes {
+		text[th.Representative] = ""
+	}
 	for _, it := range items {
-		if it.ID == "" {
-			return Result{}, errors.New("themes: item with empty id")
+		if _, ok := text[it.ID]; ok {
+			text[it.ID] = it.Text
 		}
-		if seen[it.ID] {
-			return Result{}, fmt.Errorf("themes: duplicate item id %q", it.ID)
-		}
-		seen[it.ID] = true
 	}
-	sorted := append([]Item(nil), items...)
-	sort.Slice(sorted, func(i, j int) bool { return sorted[i].ID < sorted[j].ID })
-	opts = opts.withDefaults(len(sorted))
+	for i := range res.Themes {
+		res.Themes[i].RepresentativeText = text[res.Themes[i].Representative]
+	}
+	return res, nil
+}
 
-	nz := newNormalizer()
-	useClasses := !opts.NoCauseClasses
-	fz := &featurizer{nz: nz, lx: newLexicon(nz), conceptWeight: opts.ConceptWeight, bigrams: !opts.NoBigrams}
-	cl := NewClassifier()
-	surf := map[string]map[string]int{}
-	raw := make([]docTerms, len(sorted))
-	res := Result{Assignments: map[string]string{}, Causes: make(map[string]Cause, len(sorted))}
-	var unknown []int
-	causes := classifyAll(cl, sorted, opts.Workers)
-	for i, it := range sorted {
-		c := causes[i]
-		res.Causes[it.ID] = c
-		if useClasses && c.Unknown {
-			unknown = append(unknown, i)
-			continue
+func checkIDs(n int, id func(i int) string) error {
+	seen := make(map[string]bool, n)
+	for i := 0; i < n; i++ {
+		x := id(i)
+		if x == "" {
+			return errors.New("themes: item with empty id")
 		}
-		raw[i] = fz.extract(StripBoilerplate(it.Text), surf)
+		if seen[x] {
+			return fmt.Errorf("themes: duplicate item id %q", x)
+		}
+		seen[x] = true
 	}
-	sp := buildSpace(raw, fz.lx.families, surf, opts.MinDF, opts.MaxVocab)
+	return nil
+}
+
+// ClusterFeatures groups items into themes by their stored features, as
+// Cluster does by their texts: the vocabulary, idf and tf-idf vectors are
+// formed over these items' term streams at run time, so the result is the
+// same as Cluster's on the texts the features came from, except that
+// RepresentativeText is left empty (the caller holds the texts, if anyone
+// does). The result depends only on the items (not their order), prev and
+// opts.
+func ClusterFeatures(items []FeatureItem, prev []Theme, opts Options) (Result, error) {
+	if err := checkIDs(len(items), func(i int) string { return items[i].ID }); err != nil {
+		return Result{}, err
+	}
+	order := make([]int, len(items))
+	for i := range order {
+		order[i] = i
+	}
+	sort.Slice(order, func(a, b int) bool { return items[order[a]].ID < items[order[b]].ID })
+	ids := make([]string, len(items))
+	for i, j := range order {
+		ids[i] = items[j].ID
+	}
+	opts = opts.withDefaults(len(ids))
+
+	useClasses := !opts.NoCauseClasses
+	lx := newLexicon(newNormalizer())
+	co := newCorpus(lx, !opts.NoBigrams, len(ids))
+	res := Result{Assignments: map[string]string{}, Causes: make(map[string]Cause, len(ids))}
+	var unknown []int
+	for i, j := range order {
+		f := &items[j].Features
+		res.Causes[ids[i]] = f.Cause
+		terms := f.Terms
+		if useClasses && f.Cause.Unknown {
+			unknown = append(unknown, i)
+			terms = ""
+		}
+		if err := co.add(terms); err != nil {
+			return Result{}, fmt.Errorf("themes: item %q: terms: %w", ids[i], err)
+		}
+	}
+	order = nil
+	sp, vocab := co.space(len(ids), opts.MinDF, opts.MaxVocab)
 	dim := len(sp.terms)
 
 	var docs []sparse
 	var docItems []int
-	isUnknown := map[int]bool{}
+	isUnknown := make([]bool, len(ids))
 	for _, i := range unknown {
 		isUnknown[i] = true
 	}
-	for i := range sorted {
+	for i := range ids {
 		if isUnknown[i] {
 			continue
 		}
-		v := fz.vectorize(sp, raw[i])
-		raw[i] = docTerms{} // release the maps early
+		v := vectorize(sp, vocab, co.docs[i], opts.ConceptWeight)
+		co.docs[i] = termDoc{} // release the raw terms early
 		if v.empty() {
-			res.Unassigned = append(res.Unassigned, sorted[i].ID)
+			res.Unassigned = append(res.Unassigned, ids[i])
 			continue
 		}
 		docs = append(docs, v)
 		docItems = append(docItems, i)
 	}
+	co, vocab = nil, nil
 	var unknownDraft *draft
 	if len(unknown) > 0 {
 		unknownDraft = &draft{theme: Theme{Label: "cause not yet known", Class: ClassUnclassified, ClassShare: 1,
 			TopTerms: []string{"cause not yet known"}, Size: len(unknown), Centroid: map[string]float64{unknownTerm: 1},
-			Representative: sorted[unknown[0]].ID, RepresentativeText: sorted[unknown[0]].Text}}
+			Representative: ids[unknown[0]]}}
 		for _, i := range unknown {
-			unknownDraft.members = append(unknownDraft.members, sorted[i].ID)
+			unknownDraft.members = append(unknownDraft.members, ids[i])
 		}
 	}
 	if len(docs) == 0 {
@@ -355,7 +402,7 @@ func Cluster(items []Item, prev []Theme, opts Options) (Result, error) {
 		if unknownDraft != nil {
 			clusters = append(clusters, unknownDraft)
 		}
-		res.Changes = matchThemes(clusters, prev, sorted, opts, &res)
+		res.Changes = matchThemes(clusters, prev, ids, opts, &res)
 		sort.Strings(res.Unassigned)
 		return res, nil
 	}
@@ -364,7 +411,7 @@ func Cluster(items []Item, prev []Theme, opts Options) (Result, error) {
 	cfg := kmeansConfig{maxIter: opts.MaxIter, workers: opts.Workers}
 
 	// Sample for choosing k and for the restarts.
-	sampleIdx := sampleIndices(sorted, docItems, opts.SampleSize, opts.Seed)
+	sampleIdx := sampleIndices(ids, docItems, opts.SampleSize, opts.Seed)
 	sample := make([]sparse, len(sampleIdx))
 	for i, j := range sampleIdx {
 		sample[i] = docs[j]
@@ -387,7 +434,7 @@ func Cluster(items []Item, prev []Theme, opts Options) (Result, error) {
 		// the structure.
 		keys := make([]string, len(docs))
 		for d, i := range docItems {
-			keys[d] = res.Causes[sorted[i].ID].Class
+			keys[d] = res.Causes[ids[i]].Class
 		}
 		final = classPartition(docs, dim, keys, opts)
 		res.K = final.k
@@ -405,13 +452,13 @@ func Cluster(items []Item, prev []Theme, opts Options) (Result, error) {
 		if len(ms) == 0 {
 			continue
 		}
-		clusters = append(clusters, buildDraft(sp, final.centroids[c], ms, docs, docItems, sorted, opts.TopTerms))
+		clusters = append(clusters, buildDraft(sp, final.centroids[c], ms, docs, docItems, ids, opts.TopTerms))
 	}
 	nameThemes(clusters, res.Causes, res.FromClasses, opts.ClassLevel == LevelGroup)
 	if unknownDraft != nil {
 		clusters = append(clusters, unknownDraft)
 	}
-	res.Changes = matchThemes(clusters, prev, sorted, opts, &res)
+	res.Changes = matchThemes(clusters, prev, ids, opts, &res)
 	sort.Slice(res.Themes, func(i, j int) bool {
 		if res.Themes[i].Size != res.Themes[j].Size {
 			return res.Themes[i].Size > res.Themes[j].Size
@@ -424,7 +471,7 @@ func Cluster(items []Item, prev []Theme, opts Options) (Result, error) {
 
 // sampleIndices picks up to size documents by a seeded hash of their item
 // id, so the sample does not depend on input order.
-func sampleIndices(items []Item, docItems []int, size int, seed uint64) []int {
+func sampleIndices(ids []string, docItems []int, size int, seed uint64) []int {
 	idx := make([]int, len(docItems))
 	for i := range idx {
 		idx[i] = i
@@ -435,7 +482,7 @@ func sampleIndices(items []Item, docItems []int, size int, seed uint64) []int {
 	keys := make([]uint64, len(docItems))
 	for i, it := range docItems {
 		h := fnv.New64a()
-		fmt.Fprintf(h, "%d\x00%s", seed, items[it].ID)
+		fmt.Fprintf(h, "%d\x00%s", seed, ids[it])
 		keys[i] = h.Sum64()
 	}
 	sort.Slice(idx, func(a, b int) bool { return keys[idx[a]] < keys[idx[b]] })
@@ -450,7 +497,7 @@ type draft struct {
 	members []string // item ids
 }
 
-func buildDraft(sp *space, centroid []float32, ms []int, docs []sparse, docItems []int, items []Item, topN int) *draft {
+func buildDraft(sp *space, centroid []float32, ms []int, docs []sparse, docItems []int, ids []string, topN int) *draft {
 	type fw struct {
 		id int
 		w  float32
@@ -510,41 +557,14 @@ func buildDraft(sp *space, centroid []float32, ms []int, docs []sparse, docItems
 	bestSim, best := float32(-2), -1
 	d := &draft{}
 	for _, m := range ms {
-		it := items[docItems[m]]
-		d.members = append(d.members, it.ID)
+		id := ids[docItems[m]]
+		d.members = append(d.members, id)
 		s := docs[m].dotDense(centroid)
-		if s > bestSim || (s == bestSim && it.ID < items[docItems[best]].ID) {
+		if s > bestSim || (s == bestSim && id < ids[docItems[best]]) {
 			bestSim, best = s, m
 		}
 	}
-	th.Representative = items[docItems[best]].ID
-	th.RepresentativeText = items[docItems[best]].Text
+	th.Representative = ids[docItems[best]]
 	d.theme = th
 	return d
-}
-
-// classifyAll classifies the items' texts on up to workers goroutines.
-func classifyAll(cl *Classifier, items []Item, workers int) []Cause {
-	out := make([]Cause, len(items))
-	workers = max(1, min(workers, len(items)/256+1))
-	var wg sync.WaitGroup
-	var pb panicBox
-	chunk := (len(items) + workers - 1) / workers
-	for w := 0; w < workers; w++ {
-		lo, hi := w*chunk, min((w+1)*chunk, len(items))
-		if lo >= hi {
-			continue
-		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			defer pb.capture()
-			for i := lo; i < hi; i++ {
-				out[i] = cl.Classify(items[i].Text)
-			}
-		}()
-	}
-	wg.Wait()
-	pb.rethrow()
-	return out
 }

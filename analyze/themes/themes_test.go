@@ -245,16 +245,17 @@ func TestAdjustedRandMatchesEval(t *testing.T) {
 // vectorsOf featurizes items the way Cluster does.
 func vectorsOf(items []Item, opts Options) ([]sparse, *space) {
 	opts = opts.withDefaults(len(items))
-	nz := newNormalizer()
-	fz := &featurizer{nz: nz, lx: newLexicon(nz), conceptWeight: opts.ConceptWeight, bigrams: !opts.NoBigrams}
-	raw := make([]docTerms, len(items))
-	for i, it := range items {
-		raw[i] = fz.extract(it.Text, nil)
+	fz := NewFeaturizer()
+	co := newCorpus(newLexicon(fz.nz), !opts.NoBigrams, len(items))
+	for _, it := range items {
+		if err := co.add(fz.Featurize(it.Text).Terms); err != nil {
+			panic(err)
+		}
 	}
-	sp := buildSpace(raw, fz.lx.families, map[string]map[string]int{}, opts.MinDF, opts.MaxVocab)
+	sp, vocab := co.space(len(items), opts.MinDF, opts.MaxVocab)
 	docs := make([]sparse, len(items))
 	for i := range items {
-		docs[i] = fz.vectorize(sp, raw[i])
+		docs[i] = vectorize(sp, vocab, co.docs[i], opts.ConceptWeight)
 	}
 	return docs, sp
 }
