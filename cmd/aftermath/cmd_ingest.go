@@ -46,7 +46,7 @@ func ingestCommand() command {
 				if once {
 					var errs []error
 					for _, src := range srcs {
-						stats, err := syncSource(ctx, st, src, a)
+						stats, err := syncOnce(ctx, src, a)
 						if err != nil {
 							errs = append(errs, err)
 							continue
@@ -55,16 +55,11 @@ func ingestCommand() command {
 					}
 					return errors.Join(errs...)
 				}
-				cfg, _ := a.loadConfig()
 				var jobs []scheduler.Job
 				for _, src := range srcs {
 					src := src
-					every := cfg.Schedule.PagerDuty.D()
-					if src.Name() == "jira" {
-						every = cfg.Schedule.Jira.D()
-					}
-					jobs = append(jobs, scheduler.Job{Name: src.Name(), Interval: every, Run: func(ctx context.Context) error {
-						_, err := syncSource(ctx, st, src, a)
+					jobs = append(jobs, scheduler.Job{Name: src.Name(), Interval: src.every, Run: func(ctx context.Context) error {
+						_, err := syncOnce(ctx, src, a)
 						return err
 					}})
 				}

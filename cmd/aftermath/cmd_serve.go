@@ -41,8 +41,9 @@ func serveCommand() command {
 				if err != nil {
 					return err
 				}
-				if !cfg.PagerDuty.Enabled && !cfg.Jira.Enabled {
-					return usagef("no ingest source is enabled: set pagerduty.enabled or jira.enabled in the config")
+				// Check the sources before starting anything.
+				if _, err := a.sources(nil, nil, "all"); err != nil {
+					return err
 				}
 				if err := resolveWebConfig(webCfg, cfg); err != nil {
 					return err
@@ -155,12 +156,8 @@ func (a *app) serve(ctx context.Context, st *store.Store, webCfg *web.FlagConfig
 	var jobs []scheduler.Job
 	for _, src := range srcs {
 		src := src
-		every := cfg.Schedule.PagerDuty.D()
-		if src.Name() == "jira" {
-			every = cfg.Schedule.Jira.D()
-		}
-		jobs = append(jobs, scheduler.Job{Name: src.Name(), Interval: every, AfterSuccess: []string{"analysis"},
-			Run: func(ctx context.Context) error { _, err := syncSource(ctx, st, src, a); return err }})
+		jobs = append(jobs, scheduler.Job{Name: src.Name(), Interval: src.every, AfterSuccess: []string{"analysis"},
+			Run: func(ctx context.Context) error { _, err := syncOnce(ctx, src, a); return err }})
 	}
 	jobs = append(jobs,
 		scheduler.Job{Name: "analysis", Interval: cfg.Schedule.Analysis.D(), AfterSuccess: []string{"digest"},

@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -15,58 +17,79 @@ import (
 	"github.com/aftermath-sre/aftermath/store"
 )
 
+// source is an enabled ingest source and how often it syncs.
+type source struct {
+	ingest.Source
+	every time.Duration
+}
+
+// sourceKind is a source Aftermath knows: whether the config enables it, how
+// often it syncs, and how to build it.
+type sourceKind struct {
+	name    string
+	enabled func(*config.Config) bool
+	every   func(*config.Config) time.Duration
+	build   func(*config.Config, *store.Store, *app, prometheus.Registerer, func() time.Time) (ingest.Source, error)
+}
+
+// sourceKinds are the sources, in sync order. A new source is its package
+// and one line here (and its config section).
+var sourceKinds = []sourceKind{
+	{pdingest.Source, func(c *config.Config) bool { return c.PagerDuty.Enabled }, func(c *config.Config) time.Duration { return c.Schedule.PagerDuty.D() }, newPagerDuty},
+	{jiraingest.Source, func(c *config.Config) bool { return c.Jira.Enabled }, func(c *config.Config) time.Duration { return c.Schedule.Jira.D() }, newJira},
+}
+
 // sources builds the enabled ingest sources (only the named one when only is
 // not empty or "all").
-func (a *app) sources(st *store.Store, reg prometheus.Registerer, only string) ([]ingest.Source, error) {
+func (a *app) sources(st *store.Store, reg prometheus.Registerer, only string) ([]source, error) {
 	return a.sourcesAt(st, reg, only, nil)
 }
 
 // sourcesAt is sources with a clock for the ingesters (nil: time.Now).
-func (a *app) sourcesAt(st *store.Store, reg prometheus.Registerer, only string, now func() time.Time) ([]ingest.Source, error) {
+func (a *app) sourcesAt(st *store.Store, reg prometheus.Registerer, only string, now func() time.Time) ([]source, error) {
 	cfg, err := a.loadConfig()
 	if err != nil {
 		return nil, err
 	}
-	var out []ingest.Source
-	want := func(name string, enabled bool) (bool, error) {
+	var names []string
+	for _, k := range sourceKinds {
+		names = append(names, k.name)
+	}
+	if only != "" && only != "all" && !slices.Contains(names, only) {
+		return nil, usagef("--source: must be %s or all, got %q", strings.Join(names, ", "), only)
+	}
+	var out []source
+	for _, k := range sourceKinds {
 		switch {
-		case only == "" || only == "all":
-			return enabled, nil
-		case only != name:
-			return false, nil
-		case !enabled:
-			return false, usagef("--source %s: the %s source is not enabled in the config (%s.enabled: true)", name, name, name)
+		case only != "" && only != "all" && only != k.name:
+			continue
+		case !k.enabled(cfg) && only == k.name:
+			return nil, usagef("--source %s: the %s source is not enabled in the config (%s.enabled: true)", k.name, k.name, k.name)
+		case !k.enabled(cfg):
+			continue
 		}
-		return true, nil
-	}
-	if ok, err := want(pdingest.Source, cfg.PagerDuty.Enabled); err != nil {
-		return nil, err
-	} else if ok {
-		src, err := newPagerDuty(cfg.PagerDuty, st, a, reg, now)
+		src, err := k.build(cfg, st, a, reg, now)
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, src)
-	}
-	if ok, err := want("jira", cfg.Jira.Enabled); err != nil {
-		return nil, err
-	} else if ok {
-		src, err := newJira(cfg.Jira, st, a, reg, now)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, src)
-	}
-	if only != "" && only != "all" && only != pdingest.Source && only != "jira" {
-		return nil, usagef("--source: must be pagerduty, jira or all, got %q", only)
+		out = append(out, source{Source: src, every: k.every(cfg)})
 	}
 	if len(out) == 0 {
-		return nil, usagef("no ingest source is enabled: set pagerduty.enabled or jira.enabled in the config")
+		return nil, usagef("no ingest source is enabled: set %s in the config", strings.Join(enabledKeys(names), " or "))
 	}
 	return out, nil
 }
 
-func newPagerDuty(c config.PagerDuty, st *store.Store, a *app, reg prometheus.Registerer, now func() time.Time) (ingest.Source, error) {
+func enabledKeys(names []string) []string {
+	keys := make([]string, len(names))
+	for i, n := range names {
+		keys[i] = n + ".enabled"
+	}
+	return keys
+}
+
+func newPagerDuty(cfg *config.Config, st *store.Store, a *app, reg prometheus.Registerer, now func() time.Time) (ingest.Source, error) {
+	c := cfg.PagerDuty
 	start := time.Now()
 	if now != nil {
 		start = now()
@@ -89,7 +112,8 @@ func newPagerDuty(c config.PagerDuty, st *store.Store, a *app, reg prometheus.Re
 	})
 }
 
-func newJira(c config.Jira, st *store.Store, a *app, reg prometheus.Registerer, now func() time.Time) (ingest.Source, error) {
+func newJira(cfg *config.Config, st *store.Store, a *app, reg prometheus.Registerer, now func() time.Time) (ingest.Source, error) {
+	c := cfg.Jira
 	return jiraingest.New(jiraingest.Options{
 		Now:               now,
 		BaseURL:           c.BaseURL,
@@ -120,9 +144,10 @@ func newJira(c config.Jira, st *store.Store, a *app, reg prometheus.Registerer, 
 	})
 }
 
-// syncOnce runs one Sync of src and logs its outcome. The ingesters record
-// their runs in the store themselves (ingest_runs), which is where the
-// exporter reads each source's last success from.
+// syncOnce runs one Sync of src and logs its outcome. The shared ingest loop
+// records the run in the store (ingest_runs, where the exporter reads each
+// source's last success from), closing first the runs of src a killed
+// process left running.
 func syncOnce(ctx context.Context, src ingest.Source, a *app) (ingest.Stats, error) {
 	began := time.Now()
 	stats, err := src.Sync(ctx)

@@ -28,7 +28,6 @@ import (
 	"slices"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	gojira "github.com/andygrunwald/go-jira"
@@ -39,7 +38,10 @@ import (
 	"github.com/aftermath-sre/aftermath/ingest/httpx"
 )
 
-const sourceName = "jira"
+// Source is the source name in the store, in metrics and in logs.
+const Source = "jira"
+
+const sourceName = Source
 
 // Issue kinds, also the checkpoint names' prefixes.
 const (
@@ -61,14 +63,12 @@ const (
 	LinkByDescription = "description"
 )
 
-// Store is what the ingester needs of the store.
+// Store is what the ingester needs of the store: what every source needs
+// (ingest.Store) and its own facts.
 type Store interface {
-	UpsertRaw(ctx context.Context, docs []domain.RawDocument) error
+	ingest.Store
 	UpsertPostmortems(ctx context.Context, pms []domain.Postmortem) error
 	UpsertActionItems(ctx context.Context, items []domain.ActionItem) error
-	Checkpoint(ctx context.Context, source, name string) (string, bool, error)
-	SetCheckpoint(ctx context.Context, source, name, value string) error
-	RecordIngestRun(ctx context.Context, r domain.IngestRun) error
 }
 
 // Options configure the ingester. BaseURL, Token and Store are required.
@@ -183,15 +183,18 @@ type Ingester struct {
 	meta           map[string]metaEntry // cached site metadata by checkpoint name (metadata.go)
 	metaTried      map[string]time.Time // when a refresh of an entry last failed
 
-	unmapped atomic.Uint64
-	records  atomic.Uint64
+	loop *ingest.Loop
+	run  *ingest.Run // the pass in progress (one at a time)
 
 	unknownMu    sync.Mutex
 	unknownSeen  map[unknownKey]int // this sync's unknown values (at most maxUnknownWarnings)
 	unknownTotal uint64
 }
 
-var _ ingest.Source = (*Ingester)(nil)
+var (
+	_ ingest.Source = (*Ingester)(nil)
+	_ ingest.Syncer = (*Ingester)(nil)
+)
 
 // New builds an ingester; it makes no request.
 func New(opts Options) (*Ingester, error) {
@@ -355,54 +358,26 @@ func New(opts Options) (*Ingester, error) {
 	if opts.TimeZone != "" {
 		in.loc, _ = time.LoadLocation(opts.TimeZone)
 	}
+	in.loop, err = ingest.NewLoop(in, ingest.LoopOptions{Store: opts.Store, Metrics: m.SourceMetrics, Requests: tr, Logger: logger, Now: opts.Now})
+	if err != nil {
+		return nil, err
+	}
 	return in, nil
 }
 
 // Name is "jira".
 func (in *Ingester) Name() string { return sourceName }
 
-// Sync runs one pass over postmortems, then action items.
-func (in *Ingester) Sync(ctx context.Context) (ingest.Stats, error) {
-	started := in.opts.Now().UTC()
-	before := in.transport.Stats()
-	in.unmapped.Store(0)
-	in.records.Store(0)
+// Sync runs one pass through the shared loop, which records it.
+func (in *Ingester) Sync(ctx context.Context) (ingest.Stats, error) { return in.loop.Sync(ctx) }
+
+// SyncRun runs one pass over postmortems, then action items.
+func (in *Ingester) SyncRun(ctx context.Context, run *ingest.Run) error {
+	in.run = run
+	defer func() { in.run = nil }()
 	in.resetUnknown()
 	defer in.reportUnknown()
-	run := domain.IngestRun{Source: sourceName, RunID: fmt.Sprintf("jira-%d", started.UnixNano()), StartedAt: started, Status: "running"}
-	if err := in.st.RecordIngestRun(ctx, run); err != nil {
-		return ingest.Stats{}, fmt.Errorf("jira: record run start: %w", err)
-	}
-	err := in.sync(ctx)
-	after := in.transport.Stats()
-	stats := ingest.Stats{
-		Requests:  after.Requests - before.Requests,
-		Records:   in.records.Load(),
-		Unmapped:  in.unmapped.Load(),
-		Retries:   after.Retries - before.Retries,
-		RateWaits: after.RateWaits - before.RateWaits,
-	}
-	run.FinishedAt, run.Requests, run.Records = in.opts.Now().UTC(), stats.Requests, stats.Records
-	if err != nil {
-		in.metrics.SyncErrors.Inc()
-		run.Status, run.Error = "failed", err.Error()
-		// Record the failure even when ctx was cancelled: it is still news.
-		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
-		defer cancel()
-		if rerr := in.st.RecordIngestRun(rctx, run); rerr != nil {
-			in.log.Error("record failed run", "err", rerr)
-		}
-		return stats, err
-	}
-	run.Status = "success"
-	if err := in.st.RecordIngestRun(ctx, run); err != nil {
-		return stats, fmt.Errorf("jira: record run: %w", err)
-	}
-	in.metrics.LastSuccess.Set(float64(run.FinishedAt.Unix()))
-	in.metrics.SyncDuration.Set(run.FinishedAt.Sub(started).Seconds())
-	in.log.Info("sync done", "requests", stats.Requests, "records", stats.Records, "unmapped", stats.Unmapped,
-		"retries", stats.Retries, "rate_waits", stats.RateWaits, "duration", run.FinishedAt.Sub(started))
-	return stats, nil
+	return in.sync(ctx)
 }
 
 func (in *Ingester) sync(ctx context.Context) error {
@@ -426,9 +401,9 @@ func checkpointName(kind string) string { return kind + "s.updated" }
 // about BatchSize issues; the checkpoint advances after each batch is
 // stored, to the latest `updated` in it (the search is ordered by updated).
 func (in *Ingester) syncKind(ctx context.Context, kind, baseJQL string) error {
-	cp, ok, err := in.st.Checkpoint(ctx, sourceName, checkpointName(kind))
+	cp, ok, err := in.run.Checkpoint(ctx, checkpointName(kind))
 	if err != nil {
-		return fmt.Errorf("jira: read %s checkpoint: %w", kind, err)
+		return err
 	}
 	var mark, since time.Time
 	if ok {
@@ -447,8 +422,8 @@ func (in *Ingester) syncKind(ctx context.Context, kind, baseJQL string) error {
 		}
 		if b.latest.After(mark) {
 			mark = b.latest
-			if err := in.st.SetCheckpoint(ctx, sourceName, checkpointName(kind), mark.Format(time.RFC3339)); err != nil {
-				return fmt.Errorf("jira: store %s checkpoint: %w", kind, err)
+			if err := in.run.SetCheckpoint(ctx, checkpointName(kind), mark.Format(time.RFC3339)); err != nil {
+				return err
 			}
 		}
 		*b = batch{}
@@ -601,11 +576,7 @@ func (in *Ingester) store(ctx context.Context, b *batch) error {
 }
 
 func (in *Ingester) count(kind string, n int) {
-	if n == 0 {
-		return
-	}
-	in.records.Add(uint64(n))
-	in.metrics.Stored.WithLabelValues(kind).Add(float64(n))
+	in.run.Stored(kind, n)
 }
 
 // Why an issue was skipped (the reason label of
@@ -618,8 +589,7 @@ const (
 
 // skip counts and logs an issue that cannot be stored; the run goes on.
 func (in *Ingester) skip(kind, key, reason string, err error) {
-	in.unmapped.Add(1)
-	in.metrics.Unmapped.WithLabelValues(kind).Inc()
+	in.run.CountUnmapped(kind)
 	in.metrics.skipped.WithLabelValues(kind, reason).Inc()
 	in.log.Warn("skipping issue", "kind", kind, "key", key, "reason", reason, "err", err)
 }

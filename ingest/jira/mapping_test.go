@@ -23,6 +23,9 @@ func (nopStore) Checkpoint(context.Context, string, string) (string, bool, error
 }
 func (nopStore) SetCheckpoint(context.Context, string, string, string) error { return nil }
 func (nopStore) RecordIngestRun(context.Context, store.IngestRun) error      { return nil }
+func (nopStore) AbortStaleIngestRuns(context.Context, string, time.Time) (int, error) {
+	return 0, nil
+}
 
 func testIngester(t *testing.T, mod func(*Options)) *Ingester {
 	t.Helper()

@@ -161,7 +161,7 @@ func (in *Ingester) prepare(ctx context.Context) error {
 
 // loadMeta reads a cached entry from the store.
 func (in *Ingester) loadMeta(ctx context.Context, it metaItem) (metaEntry, bool, error) {
-	v, ok, err := in.st.Checkpoint(ctx, sourceName, it.name)
+	v, ok, err := in.run.Checkpoint(ctx, it.name)
 	if err != nil {
 		return metaEntry{}, false, fmt.Errorf("jira: read cached %s: %w", it.what, err)
 	}
@@ -195,7 +195,7 @@ func (in *Ingester) refreshMeta(ctx context.Context, it metaItem, now time.Time)
 	if err != nil {
 		return fmt.Errorf("jira: encode %s: %w", it.what, err)
 	}
-	if err := in.st.SetCheckpoint(ctx, sourceName, it.name, string(buf)); err != nil {
+	if err := in.run.SetCheckpoint(ctx, it.name, string(buf)); err != nil {
 		return fmt.Errorf("jira: cache %s: %w", it.what, err)
 	}
 	return nil

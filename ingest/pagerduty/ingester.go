@@ -39,7 +39,6 @@ import (
 	"log/slog"
 	"net/http"
 	"sort"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -63,16 +62,14 @@ const (
 	checkpointIncidents  = "incidents"
 )
 
-// Store is what the ingester needs of the store.
+// Store is what the ingester needs of the store: what every source needs
+// (ingest.Store) and its own facts.
 type Store interface {
-	UpsertRaw(ctx context.Context, docs []domain.RawDocument) error
+	ingest.Store
 	UpsertIncidents(ctx context.Context, incs []domain.Incident) error
 	UpsertTimelineEvents(ctx context.Context, evs []domain.TimelineEvent) error
 	TimelineEvents(ctx context.Context, incidentIDs []string) ([]domain.TimelineEvent, error)
 	OpenIncidents(ctx context.Context, source string, createdBefore time.Time) ([]domain.Incident, error)
-	Checkpoint(ctx context.Context, source, name string) (string, bool, error)
-	SetCheckpoint(ctx context.Context, source, name, value string) error
-	RecordIngestRun(ctx context.Context, r domain.IngestRun) error
 }
 
 // Options configure New. cmd/ maps the config's pagerduty section onto it.
@@ -127,8 +124,10 @@ type Options struct {
 	Sleep func(ctx context.Context, d time.Duration) error
 }
 
-// Ingester is the PagerDuty source. It implements ingest.Source.
+// Ingester is the PagerDuty source. It implements ingest.Syncer, and
+// ingest.Source through the shared ingest.Loop.
 type Ingester struct {
+	loop      *ingest.Loop
 	opts      Options
 	st        Store
 	client    *pd.Client
@@ -142,7 +141,10 @@ type Ingester struct {
 	warnedEnums map[string]bool // field and value of unknown enums logged at WARN
 }
 
-var _ ingest.Source = (*Ingester)(nil)
+var (
+	_ ingest.Source = (*Ingester)(nil)
+	_ ingest.Syncer = (*Ingester)(nil)
+)
 
 // New builds the ingester.
 func New(st Store, opts Options) (*Ingester, error) {
@@ -230,17 +232,26 @@ func New(st Store, opts Options) (*Ingester, error) {
 	baseURL := strings.TrimSuffix(opts.BaseURL, "/")
 	client := pd.NewClient(opts.Token, pd.WithAPIEndpoint(baseURL))
 	client.HTTPClient = hc
-	return &Ingester{
+	in := &Ingester{
 		opts: opts, st: st, client: client, transport: tr, baseURL: baseURL, log: log, metrics: m, warnedEnums: map[string]bool{},
 		sev: SeverityMapping{ByPriority: opts.SeverityByPriority, ByUrgency: opts.SeverityByUrgency},
-	}, nil
+	}
+	in.loop, err = ingest.NewLoop(in, ingest.LoopOptions{Store: st, Metrics: m.SourceMetrics, Requests: tr, Logger: log, Now: opts.Now})
+	if err != nil {
+		return nil, err
+	}
+	return in, nil
 }
+
+// Sync runs one pass through the shared loop, which records it.
+func (in *Ingester) Sync(ctx context.Context) (ingest.Stats, error) { return in.loop.Sync(ctx) }
 
 // Name is the source name.
 func (in *Ingester) Name() string { return Source }
 
 // run is the state of one Sync.
 type run struct {
+	*ingest.Run
 	now        time.Time
 	incThrough time.Time // the incidents checkpoint at the start of the run
 	anyStored  bool      // whether an earlier run stored incidents (the checkpoint exists)
@@ -248,50 +259,20 @@ type run struct {
 	// timelines of the incidents this run saw log entries of; complete for
 	// those whose trigger it saw: all their entries come after it.
 	timelines map[string]*timeline
-	stats     ingest.Stats
 }
 
-// Sync runs one pass: timelines, open incidents, new incidents.
-func (in *Ingester) Sync(ctx context.Context) (ingest.Stats, error) {
-	start := in.opts.Now().UTC()
-	before := in.transport.Stats()
-	r := &run{now: start.Truncate(time.Second), refreshed: map[string]bool{}, timelines: map[string]*timeline{}}
-	runID := strconv.FormatInt(start.UnixNano(), 36)
-	_ = in.st.RecordIngestRun(ctx, domain.IngestRun{Source: Source, RunID: runID, StartedAt: start, Status: "running"})
-
-	err := in.sync(ctx, r)
-	if err != nil && ctx.Err() != nil && !errors.Is(err, ctx.Err()) {
-		err = fmt.Errorf("pagerduty: sync interrupted: %w: %v", ctx.Err(), err)
-	}
-
-	after := in.transport.Stats()
-	r.stats.Requests = after.Requests - before.Requests
-	r.stats.Retries = after.Retries - before.Retries
-	r.stats.RateWaits = after.RateWaits - before.RateWaits
-	finished := in.opts.Now().UTC()
-	rec := domain.IngestRun{Source: Source, RunID: runID, StartedAt: start, FinishedAt: finished, Status: "success",
-		Requests: r.stats.Requests, Records: r.stats.Records}
-	if err != nil {
-		rec.Status, rec.Error = "failed", err.Error()
-		in.metrics.SyncErrors.Inc()
-		in.log.Error("sync failed", "err", err, "requests", r.stats.Requests, "records", r.stats.Records)
-	} else {
-		in.metrics.LastSuccess.Set(float64(finished.Unix()))
-		in.log.Info("sync done", "requests", r.stats.Requests, "records", r.stats.Records, "unmapped", r.stats.Unmapped,
-			"retries", r.stats.Retries, "rate_waits", r.stats.RateWaits, "took", finished.Sub(start))
-	}
-	in.metrics.SyncDuration.Set(finished.Sub(start).Seconds())
-	// Record the outcome even when ctx was cancelled.
-	_ = in.st.RecordIngestRun(context.WithoutCancel(ctx), rec)
-	return r.stats, err
+// SyncRun runs one pass: timelines, open incidents, new incidents.
+func (in *Ingester) SyncRun(ctx context.Context, ir *ingest.Run) error {
+	r := &run{Run: ir, now: ir.Start().Truncate(time.Second), refreshed: map[string]bool{}, timelines: map[string]*timeline{}}
+	return in.sync(ctx, r)
 }
 
 func (in *Ingester) sync(ctx context.Context, r *run) error {
-	logThrough, err := in.checkpoint(ctx, checkpointLogEntries)
+	logThrough, err := in.checkpoint(ctx, r, checkpointLogEntries)
 	if err != nil {
 		return err
 	}
-	r.incThrough, r.anyStored, err = in.checkpointOK(ctx, checkpointIncidents)
+	r.incThrough, r.anyStored, err = in.checkpointOK(ctx, r, checkpointIncidents)
 	if err != nil {
 		return err
 	}
@@ -303,7 +284,7 @@ func (in *Ingester) sync(ctx context.Context, r *run) error {
 		err := in.walk(ctx, kindLogEntry, logThrough, r.now, &span, func(ctx context.Context, items []json.RawMessage) error {
 			return in.storeLogEntries(ctx, r, items)
 		}, func(ctx context.Context, until time.Time) error {
-			return in.setCheckpoint(ctx, checkpointLogEntries, until)
+			return r.SetTimeCheckpoint(ctx, checkpointLogEntries, until)
 		})
 		if err != nil {
 			return err
@@ -335,7 +316,7 @@ func (in *Ingester) sync(ctx context.Context, r *run) error {
 		err := in.walk(ctx, kindIncident, r.incThrough, r.now, &span, func(ctx context.Context, items []json.RawMessage) error {
 			return in.storeIncidents(ctx, r, items, nil)
 		}, func(ctx context.Context, until time.Time) error {
-			return in.setCheckpoint(ctx, checkpointIncidents, until)
+			return r.SetTimeCheckpoint(ctx, checkpointIncidents, until)
 		})
 		if err != nil {
 			return err
@@ -344,36 +325,19 @@ func (in *Ingester) sync(ctx context.Context, r *run) error {
 	return nil
 }
 
-func (in *Ingester) checkpoint(ctx context.Context, name string) (time.Time, error) {
-	t, _, err := in.checkpointOK(ctx, name)
+func (in *Ingester) checkpoint(ctx context.Context, r *run, name string) (time.Time, error) {
+	t, _, err := in.checkpointOK(ctx, r, name)
 	return t, err
 }
 
 // checkpointOK reads a checkpoint; ok is false when it does not exist yet and
 // the backfill start is returned instead.
-func (in *Ingester) checkpointOK(ctx context.Context, name string) (time.Time, bool, error) {
-	v, ok, err := in.st.Checkpoint(ctx, Source, name)
-	if err != nil {
-		return time.Time{}, false, fmt.Errorf("pagerduty: read checkpoint %s: %w", name, err)
+func (in *Ingester) checkpointOK(ctx context.Context, r *run, name string) (time.Time, bool, error) {
+	t, ok, err := r.TimeCheckpoint(ctx, name, in.opts.BackfillStart.UTC().Truncate(time.Second))
+	if err == nil && !ok && in.opts.BackfillStart.IsZero() {
+		return time.Time{}, false, fmt.Errorf("pagerduty: no %s checkpoint and no backfill start", name)
 	}
-	if !ok {
-		if in.opts.BackfillStart.IsZero() {
-			return time.Time{}, false, fmt.Errorf("pagerduty: no %s checkpoint and no backfill start", name)
-		}
-		return in.opts.BackfillStart.UTC().Truncate(time.Second), false, nil
-	}
-	t, err := time.Parse(time.RFC3339, v)
-	if err != nil {
-		return time.Time{}, false, fmt.Errorf("pagerduty: checkpoint %s: bad value %q: %w", name, v, err)
-	}
-	return t.UTC(), true, nil
-}
-
-func (in *Ingester) setCheckpoint(ctx context.Context, name string, t time.Time) error {
-	if err := in.st.SetCheckpoint(ctx, Source, name, t.UTC().Format(time.RFC3339)); err != nil {
-		return fmt.Errorf("pagerduty: advance checkpoint %s to %s: %w", name, t.Format(time.RFC3339), err)
-	}
-	return nil
+	return t, ok, err
 }
 
 // storeLogEntries stores a batch of log entries and re-derives the incidents
@@ -387,7 +351,7 @@ func (in *Ingester) storeLogEntries(ctx context.Context, r *run, items []json.Ra
 	for _, raw := range items {
 		ev, svc, unknownType, err := mapLogEntry(raw)
 		if err != nil {
-			in.unmapped(r, kindLogEntry, idOf(raw), err)
+			r.Unmapped(kindLogEntry, idOf(raw), err)
 			continue
 		}
 		if services != nil && !services[svc] {
@@ -421,8 +385,8 @@ func (in *Ingester) storeLogEntries(ctx context.Context, r *run, items []json.Ra
 	if err := in.st.UpsertTimelineEvents(ctx, evs); err != nil {
 		return fmt.Errorf("pagerduty: store timeline events: %w", err)
 	}
-	in.stored(r, "raw_document", len(raws))
-	in.stored(r, "timeline_event", len(evs))
+	r.Stored("raw_document", len(raws))
+	r.Stored("timeline_event", len(evs))
 
 	// Incidents triggered in this run are new: step 3 stores them. The others
 	// may have been stored by an earlier run: re-derive those. In a first
@@ -554,7 +518,7 @@ func (in *Ingester) refresh(ctx context.Context, r *run, incs []domain.Incident)
 			if notFound(err) {
 				// Gone, or out of the token's reach (a service or team
 				// removed from its access): keep the last stored state.
-				in.unmapped(r, "incident_not_found", id, err)
+				r.Unmapped("incident_not_found", id, err)
 				continue
 			}
 			if err != nil {
@@ -613,7 +577,7 @@ func (in *Ingester) storeIncidents(ctx context.Context, r *run, items []json.Raw
 		}
 		x, unk, err := mapIncident(it.raw, *tl, in.sev)
 		if err != nil {
-			in.unmapped(r, kindIncident, it.id, err)
+			r.Unmapped(kindIncident, it.id, err)
 			continue
 		}
 		for _, u := range unk {
@@ -633,8 +597,8 @@ func (in *Ingester) storeIncidents(ctx context.Context, r *run, items []json.Raw
 	if err := in.st.UpsertIncidents(ctx, incs); err != nil {
 		return fmt.Errorf("pagerduty: store incidents: %w", err)
 	}
-	in.stored(r, "raw_document", len(raws))
-	in.stored(r, "incident", len(incs))
+	r.Stored("raw_document", len(raws))
+	r.Stored("incident", len(incs))
 	return nil
 }
 
@@ -662,17 +626,6 @@ func (in *Ingester) unknownEnum(field, value, id string) {
 		return
 	}
 	in.log.Debug("unknown enum value", "field", field, "value", value, "id", id)
-}
-
-func (in *Ingester) unmapped(r *run, kind, id string, err error) {
-	r.stats.Unmapped++
-	in.metrics.Unmapped.WithLabelValues(kind).Inc()
-	in.log.Warn("skipping a record that cannot be mapped", "kind", kind, "id", id, "err", err)
-}
-
-func (in *Ingester) stored(r *run, table string, n int) {
-	r.stats.Records += uint64(n)
-	in.metrics.Stored.WithLabelValues(table).Add(float64(n))
 }
 
 func set(vs []string) map[string]bool {
