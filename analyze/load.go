@@ -72,8 +72,14 @@ func load(ctx context.Context, log *slog.Logger, st *store.Store, textsSince tim
 }
 
 func loadIncidents(ctx context.Context, st *store.Store) ([]store.Incident, error) {
-	rows, err := st.Conn().Query(ctx, `SELECT id, title, url, service_id, service_name, team_id, team_name, severity, status,
-created_at, acknowledged_at, resolved_at, resolve_reason, merged_into, is_merged FROM `+st.Table("incidents")+" FINAL")
+	// What the timelines say (first acknowledgement, the resolve time a
+	// document lacks) is aggregated by ClickHouse, one row per incident.
+	resp, err := st.IncidentResponses(ctx, "", time.Time{})
+	if err != nil {
+		return nil, err
+	}
+	rows, err := st.Conn().Query(ctx, `SELECT source, id, title, url, service_id, service_name, team_id, team_name, severity, status,
+created_at, resolved_at, resolve_reason, merged_into, is_merged FROM `+st.Table("incidents")+" FINAL")
 	if err != nil {
 		return nil, fmt.Errorf("query incidents: %w", err)
 	}
@@ -81,20 +87,18 @@ created_at, acknowledged_at, resolved_at, resolve_reason, merged_into, is_merged
 	var out []store.Incident
 	for rows.Next() {
 		var x store.Incident
-		var ack, res *time.Time
+		var res *time.Time
 		var merged uint8
-		if err := rows.Scan(&x.ID, &x.Title, &x.URL, &x.ServiceID, &x.ServiceName, &x.TeamID, &x.TeamName, &x.Severity, &x.Status,
-			&x.CreatedAt, &ack, &res, &x.ResolveReason, &x.MergedInto, &merged); err != nil {
+		if err := rows.Scan(&x.Source, &x.ID, &x.Title, &x.URL, &x.ServiceID, &x.ServiceName, &x.TeamID, &x.TeamName, &x.Severity, &x.Status,
+			&x.CreatedAt, &res, &x.ResolveReason, &x.MergedInto, &merged); err != nil {
 			return nil, fmt.Errorf("scan incident: %w", err)
 		}
 		x.CreatedAt = x.CreatedAt.UTC()
-		if ack != nil {
-			x.AcknowledgedAt = ack.UTC()
-		}
 		if res != nil {
 			x.ResolvedAt = res.UTC()
 		}
 		x.Merged = merged == 1
+		resp[store.IncidentRef{Source: x.Source, ID: x.ID}].Apply(&x)
 		out = append(out, x)
 	}
 	if err := rows.Err(); err != nil {

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+
+	"github.com/aftermath-sre/aftermath/domain"
 )
 
 // UpsertRaw stores raw API documents.
@@ -18,21 +20,29 @@ func (s *Store) UpsertRaw(ctx context.Context, docs []RawDocument) error {
 	})
 }
 
+// incidentColumns are what an incident's document says. The columns of
+// 0001_core that held what its timeline says (acknowledged_at,
+// auto_resolved and the acknowledgement, assignment, escalation and
+// reassignment counts) are neither written nor read any more: those are
+// computed on read from timeline_events (IncidentResponses), so an ingester
+// never has to read a timeline back or fetch an incident again to keep them
+// right. The columns stay (dropping them buys nothing on 18.16 and risks a
+// half-applied migration); rows written since hold their defaults.
 const incidentColumns = `source, id, number, title, url, incident_key, service_id, service_name, team_id, team_name,
-escalation_policy_id, priority, urgency, severity, status, created_at, acknowledged_at, resolved_at, updated_at,
-resolve_reason, merged_into, is_merged, auto_resolved, acknowledgement_count, assignment_count, escalation_count,
-reassignment_count`
+escalation_policy_id, priority, urgency, severity, status, created_at, resolved_at, updated_at,
+resolve_reason, merged_into, is_merged`
 
-// UpsertIncidents writes incidents; a newer write of the same (source, id) wins.
+// UpsertIncidents writes incidents as their documents say; a newer write of
+// the same (source, id) wins. The response fields (Incident.AcknowledgedAt,
+// the counts, AutoResolved) are not stored: they come from the timeline.
 func (s *Store) UpsertIncidents(ctx context.Context, incs []Incident) error {
 	v := s.NextVersion()
 	return s.batch(ctx, "incidents", incidentColumns+", version", len(incs), func(b driver.Batch, i int) error {
 		x := incs[i]
 		return b.Append(x.Source, x.ID, x.Number, x.Title, x.URL, x.IncidentKey, x.ServiceID, x.ServiceName,
 			x.TeamID, x.TeamName, x.EscalationPolicyID, x.Priority, x.Urgency, x.Severity, x.Status,
-			utc(x.CreatedAt), nullTime(x.AcknowledgedAt), nullTime(x.ResolvedAt), utc(x.UpdatedAt),
-			x.ResolveReason, x.MergedInto, boolU8(x.Merged), boolU8(x.AutoResolved),
-			x.Acknowledgements, x.Assignments, x.Escalations, x.Reassignments, v)
+			utc(x.CreatedAt), nullTime(x.ResolvedAt), utc(x.UpdatedAt),
+			x.ResolveReason, x.MergedInto, boolU8(x.Merged), v)
 	})
 }
 
@@ -43,8 +53,25 @@ type IncidentFilter struct {
 	OpenOnly               bool
 }
 
-// Incidents reads deduplicated incidents ordered by created_at, id.
+// Incidents reads deduplicated incidents ordered by created_at, id, with
+// what their timelines say (IncidentResponses) applied.
 func (s *Store) Incidents(ctx context.Context, f IncidentFilter) ([]Incident, error) {
+	incs, err := s.incidents(ctx, f)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := s.IncidentResponses(ctx, f.Source, f.CreatedFrom)
+	if err != nil {
+		return nil, err
+	}
+	for i := range incs {
+		resp[IncidentRef{incs[i].Source, incs[i].ID}].Apply(&incs[i])
+	}
+	return incs, nil
+}
+
+// incidents reads the incidents' rows, as their documents say.
+func (s *Store) incidents(ctx context.Context, f IncidentFilter) ([]Incident, error) {
 	q := "SELECT " + incidentColumns + " FROM " + s.Table("incidents") + " FINAL WHERE 1 = 1"
 	var args []any
 	if f.Source != "" {
@@ -71,17 +98,16 @@ func (s *Store) Incidents(ctx context.Context, f IncidentFilter) ([]Incident, er
 	var out []Incident
 	for rows.Next() {
 		var x Incident
-		var ack, res *time.Time
-		var merged, auto uint8
+		var res *time.Time
+		var merged uint8
 		if err := rows.Scan(&x.Source, &x.ID, &x.Number, &x.Title, &x.URL, &x.IncidentKey, &x.ServiceID, &x.ServiceName,
 			&x.TeamID, &x.TeamName, &x.EscalationPolicyID, &x.Priority, &x.Urgency, &x.Severity, &x.Status,
-			&x.CreatedAt, &ack, &res, &x.UpdatedAt, &x.ResolveReason, &x.MergedInto, &merged, &auto,
-			&x.Acknowledgements, &x.Assignments, &x.Escalations, &x.Reassignments); err != nil {
+			&x.CreatedAt, &res, &x.UpdatedAt, &x.ResolveReason, &x.MergedInto, &merged); err != nil {
 			return nil, fmt.Errorf("store: scan incident: %w", err)
 		}
 		x.CreatedAt, x.UpdatedAt = x.CreatedAt.UTC(), x.UpdatedAt.UTC()
-		x.AcknowledgedAt, x.ResolvedAt = fromNull(ack), fromNull(res)
-		x.Merged, x.AutoResolved = merged == 1, auto == 1
+		x.ResolvedAt = fromNull(res)
+		x.Merged = merged == 1
 		out = append(out, x)
 	}
 	if err := rows.Err(); err != nil {
@@ -91,10 +117,68 @@ func (s *Store) Incidents(ctx context.Context, f IncidentFilter) ([]Incident, er
 }
 
 // OpenIncidents reads the deduplicated incidents of source created before
-// createdBefore whose status is not resolved, ordered by created_at, id: the
-// ones a source checks again for a change of state.
+// createdBefore whose document says they are not resolved, ordered by
+// created_at, id: the ones a source checks again for a change of state.
+// Their response fields are not filled in.
 func (s *Store) OpenIncidents(ctx context.Context, source string, createdBefore time.Time) ([]Incident, error) {
-	return s.Incidents(ctx, IncidentFilter{Source: source, CreatedTo: createdBefore, OpenOnly: true})
+	return s.incidents(ctx, IncidentFilter{Source: source, CreatedTo: createdBefore, OpenOnly: true})
+}
+
+// IncidentRef names an incident.
+type IncidentRef struct{ Source, ID string }
+
+// IncidentResponses computes, in ClickHouse, what each incident's timeline
+// says about its response (domain.Response): one row per incident, not its
+// events. source "" means every source; events before since (zero: none)
+// are left out, which leaves out no event of an incident created since.
+func (s *Store) IncidentResponses(ctx context.Context, source string, since time.Time) (map[IncidentRef]domain.Response, error) {
+	q := `SELECT source, incident_id,
+countIf(type = ?) AS acks, minIf(created_at, type = ?) AS first_ack,
+countIf(type = ?) AS escalations, countIf(type = ?) AS reassignments,
+countIf(type = ?) AS resolves, maxIf(created_at, type = ?) AS last_resolve, argMaxIf(agent_type, created_at, type = ?) AS resolved_by,
+max(created_at) AS last_event
+FROM ` + s.Table("timeline_events") + " FINAL WHERE 1 = 1"
+	args := []any{domain.EventAcknowledge, domain.EventAcknowledge, domain.EventEscalate, domain.EventAssign,
+		domain.EventResolve, domain.EventResolve, domain.EventResolve}
+	if source != "" {
+		q += " AND source = ?"
+		args = append(args, source)
+	}
+	if !since.IsZero() {
+		q += " AND created_at >= ?"
+		args = append(args, utc(since))
+	}
+	q += " GROUP BY source, incident_id"
+	rows, err := s.conn.Query(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("store: query incident responses: %w", err)
+	}
+	defer rows.Close()
+	out := map[IncidentRef]domain.Response{}
+	for rows.Next() {
+		var ref IncidentRef
+		var r domain.Response
+		var acks, esc, reas, resolves uint64
+		var firstAck, lastResolve time.Time
+		if err := rows.Scan(&ref.Source, &ref.ID, &acks, &firstAck, &esc, &reas, &resolves, &lastResolve, &r.LastResolvedBy, &r.LastEventAt); err != nil {
+			return nil, fmt.Errorf("store: scan incident response: %w", err)
+		}
+		r.Acknowledgements, r.Escalations, r.Reassignments = count32(int(acks)), count32(int(esc)), count32(int(reas))
+		if acks > 0 {
+			r.FirstAcknowledgedAt = firstAck.UTC()
+		}
+		if resolves > 0 {
+			r.LastResolvedAt = lastResolve.UTC()
+		} else {
+			r.LastResolvedBy = ""
+		}
+		r.LastEventAt = r.LastEventAt.UTC()
+		out[ref] = r
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: read incident responses: %w", err)
+	}
+	return out, nil
 }
 
 const timelineColumns = `source, incident_id, id, type, raw_type, created_at, agent_type, agent_id, agent_name,

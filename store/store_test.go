@@ -10,6 +10,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/aftermath-sre/aftermath/domain"
 	"github.com/aftermath-sre/aftermath/store"
 	"github.com/aftermath-sre/aftermath/store/chtest"
 )
@@ -89,8 +90,7 @@ func incident(i int, title string) store.Incident {
 		Source: "pagerduty", ID: fmt.Sprintf("P%06d", i), Number: uint64(i), Title: title,
 		ServiceID: "PSVC1", ServiceName: "checkout", TeamID: "PTEAM1", TeamName: "payments",
 		Priority: "P2", Urgency: "high", Severity: "SEV2", Status: "resolved",
-		CreatedAt: created, AcknowledgedAt: created.Add(3 * time.Minute), ResolvedAt: created.Add(40 * time.Minute),
-		UpdatedAt: created.Add(40 * time.Minute), Acknowledgements: 1, Assignments: 2,
+		CreatedAt: created, ResolvedAt: created.Add(40 * time.Minute), UpdatedAt: created.Add(40 * time.Minute),
 	}
 }
 
@@ -133,10 +133,9 @@ func TestIncidentRoundTripAllFields(t *testing.T) {
 	ctx := context.Background()
 	in := incident(7, "disk full on db-3")
 	in.URL, in.IncidentKey, in.EscalationPolicyID = "https://x.pagerduty.com/incidents/P7", "key-7", "PEP1"
-	in.ResolveReason, in.MergedInto, in.Merged, in.AutoResolved = "merge_resolve_reason", "P000001", true, true
-	in.Escalations, in.Reassignments = 2, 1
+	in.ResolveReason, in.MergedInto, in.Merged = "merge_resolve_reason", "P000001", true
 	open := incident(8, "open one")
-	open.Status, open.ResolvedAt, open.AcknowledgedAt = "triggered", time.Time{}, time.Time{}
+	open.Status, open.ResolvedAt = "triggered", time.Time{}
 	require.NoError(t, st.UpsertIncidents(ctx, []store.Incident{in, open}))
 	got, err := st.Incidents(ctx, store.IncidentFilter{})
 	require.NoError(t, err)
@@ -145,6 +144,60 @@ func TestIncidentRoundTripAllFields(t *testing.T) {
 	openOnly, err := st.Incidents(ctx, store.IncidentFilter{OpenOnly: true})
 	require.NoError(t, err)
 	require.Equal(t, []store.Incident{open}, openOnly)
+}
+
+// The response fields are not stored: an incident written with them reads
+// back with what its timeline says, computed by ClickHouse.
+func TestIncidentResponseComesFromTheTimeline(t *testing.T) {
+	st := chtest.Store(t)
+	ctx := context.Background()
+	x := incident(9, "resolved by its monitor")
+	x.ResolvedAt = time.Time{} // the document has no resolve time
+	stored := x
+	stored.AcknowledgedAt, stored.Acknowledgements, stored.Escalations, stored.AutoResolved = t0, 5, 5, true
+	open := incident(10, "acknowledged, reassigned")
+	open.Status, open.ResolvedAt = "acknowledged", time.Time{}
+	require.NoError(t, st.UpsertIncidents(ctx, []store.Incident{stored, open}))
+	got, err := st.Incidents(ctx, store.IncidentFilter{})
+	require.NoError(t, err)
+	require.Equal(t, []store.Incident{x, open}, got, "nothing of the response is stored")
+
+	at := func(inc store.Incident, m int) time.Time { return inc.CreatedAt.Add(time.Duration(m) * time.Minute) }
+	ev := func(inc store.Incident, id, typ string, m int, agent string) store.TimelineEvent {
+		return store.TimelineEvent{Source: "pagerduty", IncidentID: inc.ID, ID: id, Type: typ, RawType: typ + "_log_entry", CreatedAt: at(inc, m), AgentType: agent}
+	}
+	require.NoError(t, st.UpsertTimelineEvents(ctx, []store.TimelineEvent{
+		ev(x, "R1", store.EventTrigger, 0, "service_reference"),
+		ev(x, "R2", store.EventEscalate, 5, "escalation_policy_reference"),
+		ev(x, "R3", store.EventResolve, 12, "service_reference"),
+		ev(open, "R4", store.EventTrigger, 0, "service_reference"),
+		ev(open, "R5", store.EventAcknowledge, 7, "user_reference"),
+		ev(open, "R6", store.EventAcknowledge, 3, "user_reference"),
+		ev(open, "R7", store.EventAssign, 9, "user_reference"),
+		ev(open, "R8", store.EventEscalate, 50, "escalation_policy_reference"),
+	}))
+	got, err = st.Incidents(ctx, store.IncidentFilter{})
+	require.NoError(t, err)
+	wantX := x
+	wantX.ResolvedAt, wantX.AutoResolved, wantX.Escalations, wantX.Assignments = at(x, 12), true, 1, 1
+	wantOpen := open
+	wantOpen.AcknowledgedAt, wantOpen.Acknowledgements, wantOpen.Reassignments, wantOpen.Escalations, wantOpen.Assignments = at(open, 3), 2, 1, 1, 2
+	wantOpen.UpdatedAt = at(open, 50) // a newer event than the document
+	require.Equal(t, []store.Incident{wantX, wantOpen}, got)
+
+	// The aggregate equals the domain's fold of the same events.
+	evs, err := st.TimelineEvents(ctx, nil)
+	require.NoError(t, err)
+	resp, err := st.IncidentResponses(ctx, "pagerduty", time.Time{})
+	require.NoError(t, err)
+	byInc := map[string][]store.TimelineEvent{}
+	for _, e := range evs {
+		byInc[e.IncidentID] = append(byInc[e.IncidentID], e)
+	}
+	require.Len(t, resp, 2)
+	for id, es := range byInc {
+		require.Equal(t, domain.ResponseOf(es), resp[store.IncidentRef{Source: "pagerduty", ID: id}], id)
+	}
 }
 
 func TestPostmortemRewriteDropsRemovedFactors(t *testing.T) {

@@ -26,9 +26,9 @@ const maxOffset = 10000
 // with a margin for the shortest six months of the calendar.
 const maxSpan = 180 * 24 * time.Hour
 
-// page is one decoded list page with its items kept raw.
+// page is one list page, each item decoded once (and kept raw).
 type page struct {
-	Items  []json.RawMessage
+	Items  []doc
 	Limit  int
 	Offset int
 	More   bool
@@ -128,11 +128,20 @@ func (in *Ingester) listPage(ctx context.Context, kind string, since, until time
 	if err := in.get(ctx, path, path, v, &lr); err != nil {
 		return page{}, err
 	}
-	p := page{Items: lr.Incidents, Limit: lr.Limit, Offset: lr.Offset, More: lr.More, Total: lr.Total}
+	items := lr.Incidents
 	if kind == kindLogEntry {
-		p.Items = lr.LogEntries
+		items = lr.LogEntries
 	}
-	return p, nil
+	return page{Items: decodeDocs(kind, items), Limit: lr.Limit, Offset: lr.Offset, More: lr.More, Total: lr.Total}, nil
+}
+
+// decodeDocs decodes the items of one page; each is decoded here, once.
+func decodeDocs(kind string, items []json.RawMessage) []doc {
+	out := make([]doc, len(items))
+	for i, raw := range items {
+		out[i] = decodeDoc(kind, raw)
+	}
+	return out
 }
 
 // listOpen streams every incident that is open now (triggered or
@@ -140,7 +149,7 @@ func (in *Ingester) listPage(ctx context.Context, kind string, since, until time
 // /incidents?statuses[]=triggered&statuses[]=acknowledged&date_range=all.
 // It returns how many it listed; errTooBig when there are more than offset
 // pagination reaches.
-func (in *Ingester) listOpen(ctx context.Context, sink func(context.Context, []json.RawMessage) error) (int, error) {
+func (in *Ingester) listOpen(ctx context.Context, sink func(context.Context, []doc) error) (int, error) {
 	seen := 0
 	total := -1
 	for offset := 0; ; offset += in.opts.PageSize {
@@ -166,7 +175,7 @@ func (in *Ingester) listOpen(ctx context.Context, sink func(context.Context, []j
 				return 0, errTooBig{total}
 			}
 		}
-		if err := sink(ctx, lr.Incidents); err != nil {
+		if err := sink(ctx, decodeDocs(kindIncident, lr.Incidents)); err != nil {
 			return seen, err
 		}
 		seen += len(lr.Incidents)
@@ -248,22 +257,13 @@ type errTooBig struct{ total int }
 
 func (e errTooBig) Error() string { return fmt.Sprintf("window holds %d items", e.total) }
 
-// idOf reads an item's id without decoding the rest.
-func idOf(raw json.RawMessage) string {
-	var x struct {
-		ID string `json:"id"`
-	}
-	_ = json.Unmarshal(raw, &x)
-	return x.ID
-}
-
 // fetchWindow streams every item of kind created in [since, until) to sink,
 // a batch of at most FlushItems at a time, each item once; it returns how
 // many items there were. The first page asks for the total; when the pages
 // served fewer distinct items than the total (items shifted while paging),
 // the window is paged again and the items not seen yet are added, a bounded
 // number of times.
-func (in *Ingester) fetchWindow(ctx context.Context, kind string, since, until time.Time, sink func(context.Context, []json.RawMessage) error) (int, error) {
+func (in *Ingester) fetchWindow(ctx context.Context, kind string, since, until time.Time, sink func(context.Context, []doc) error) (int, error) {
 	first, err := in.listPage(ctx, kind, since, until, 0, true)
 	if err != nil {
 		return 0, err
@@ -276,15 +276,14 @@ func (in *Ingester) fetchWindow(ctx context.Context, kind string, since, until t
 		return 0, errTooBig{total}
 	}
 	seen := make(map[string]struct{}, total)
-	var pending []json.RawMessage
+	var pending []doc
 	add := func(p page) error {
-		for _, raw := range p.Items {
-			id := idOf(raw)
-			if _, ok := seen[id]; ok {
+		for _, d := range p.Items {
+			if _, ok := seen[d.id]; ok {
 				continue
 			}
-			seen[id] = struct{}{}
-			pending = append(pending, raw)
+			seen[d.id] = struct{}{}
+			pending = append(pending, d)
 		}
 		if len(pending) >= in.opts.FlushItems {
 			if err := sink(ctx, pending); err != nil {
@@ -362,7 +361,7 @@ func (in *Ingester) fetchWindow(ctx context.Context, kind string, since, until t
 // time order. span carries the window size from one call to the next; it
 // adapts to the density seen.
 func (in *Ingester) walk(ctx context.Context, kind string, from, to time.Time, span *time.Duration,
-	sink func(context.Context, []json.RawMessage) error, done func(ctx context.Context, until time.Time) error) error {
+	sink func(context.Context, []doc) error, done func(ctx context.Context, until time.Time) error) error {
 	target := in.opts.WindowTarget
 	for start := from; start.Before(to); {
 		if err := ctx.Err(); err != nil {
@@ -425,15 +424,15 @@ func nextSpan(width time.Duration, n, target int) time.Duration {
 }
 
 // getIncident fetches one incident.
-func (in *Ingester) getIncident(ctx context.Context, id string) (json.RawMessage, error) {
+func (in *Ingester) getIncident(ctx context.Context, id string) (doc, error) {
 	var out struct {
 		Incident json.RawMessage `json:"incident"`
 	}
 	if err := in.get(ctx, "/incidents/{id}", "/incidents/"+url.PathEscape(id), nil, &out); err != nil {
-		return nil, err
+		return doc{}, err
 	}
 	if len(out.Incident) == 0 || strings.TrimSpace(string(out.Incident)) == "null" {
-		return nil, fmt.Errorf("pagerduty: GET /incidents/{id}: no incident in the response")
+		return doc{}, fmt.Errorf("pagerduty: GET /incidents/{id}: no incident in the response")
 	}
-	return out.Incident, nil
+	return decodeDoc(kindIncident, out.Incident), nil
 }

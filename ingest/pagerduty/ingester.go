@@ -1,24 +1,30 @@
 // Package pagerduty ingests PagerDuty incidents and their log-entry timelines
 // into the store, through go-pagerduty and the shared httpx transport.
 //
+// It collects documents (incidents, log entries), extracts each once into
+// this package's own view of it (mapping.go: decoded once, the JSON kept as
+// the raw document) and converts it into a domain fact (an incident as its
+// document says, a timeline event). Nothing derived is stored: what a
+// timeline says about the response (first acknowledgement, escalations,
+// reassignments) is computed on read from the events, so no incident is
+// fetched again, nor a timeline read back, to keep such a field right.
+//
 // One Sync is:
 //
 //  1. Timelines: every log entry created since the "log_entries" checkpoint
 //     (BackfillStart on first use) up to now, fetched in bulk from
 //     /log_entries by created_at window (never one call per incident). Each
-//     window is stored, then the incidents it touched that were stored by an
-//     earlier run are fetched again and re-derived, then the checkpoint
-//     advances.
-//  2. Incidents still open at the last run are fetched again, in bulk: one
-//     listing of the incidents open now (statuses triggered and acknowledged,
+//     window is stored, then the checkpoint advances.
+//  2. Incidents still open at the last run are fetched again, in bulk, since
+//     their documents change (status, resolve time): one listing of the
+//     incidents open now (statuses triggered and acknowledged,
 //     date_range=all), a page per 100. Those it does not return were
-//     resolved (their log entries, step 1, re-derived them) or are out of
-//     reach; the rest of them is fetched one by one, or by window when many.
-//     A sync that finds nothing new thus costs three requests: one page of
-//     log entries, one of open incidents, one of new incidents.
+//     resolved or are out of reach; they are fetched one by one, or by
+//     window when many. A sync that finds nothing new thus costs three
+//     requests: one page of log entries, one of open incidents, one of new
+//     incidents.
 //  3. New incidents: every incident created since the "incidents" checkpoint,
-//     by created_at window, mapped with their stored timelines, stored, and
-//     the checkpoint advanced.
+//     by created_at window, stored, and the checkpoint advanced.
 //
 // Windows are sized to stay under PagerDuty's 10,000 offset cap: the first
 // page of each window asks for the total, a window that is too big is split,
@@ -33,7 +39,6 @@ package pagerduty
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -68,7 +73,6 @@ type Store interface {
 	ingest.Store
 	UpsertIncidents(ctx context.Context, incs []domain.Incident) error
 	UpsertTimelineEvents(ctx context.Context, evs []domain.TimelineEvent) error
-	TimelineEvents(ctx context.Context, incidentIDs []string) ([]domain.TimelineEvent, error)
 	OpenIncidents(ctx context.Context, source string, createdBefore time.Time) ([]domain.Incident, error)
 }
 
@@ -112,7 +116,6 @@ type Options struct {
 	OffsetCap      int           // PagerDuty's cap on offset+limit (default 10000)
 	InitialSpan    time.Duration // first window (default 7 days)
 	RefreshBatch   int           // above this many incidents to re-fetch, list windows instead of one GET each (default 30)
-	TimelineBatch  int           // incidents per stored-timeline query (default 100)
 	FlushItems     int           // items stored per batch while a window is paged (default 2000)
 	// Concurrency is how many pages of one window are fetched at once
 	// (default 4): a page waiting out a 5xx backoff or a slow answer does not
@@ -205,9 +208,6 @@ func New(st Store, opts Options) (*Ingester, error) {
 	if opts.FlushItems <= 0 {
 		opts.FlushItems = 2000
 	}
-	if opts.TimelineBatch <= 0 {
-		opts.TimelineBatch = 100
-	}
 	log := opts.Logger.With("source", Source)
 	m, err := newMetrics(opts.Registerer)
 	if err != nil {
@@ -253,17 +253,13 @@ func (in *Ingester) Name() string { return Source }
 type run struct {
 	*ingest.Run
 	now        time.Time
-	incThrough time.Time // the incidents checkpoint at the start of the run
-	anyStored  bool      // whether an earlier run stored incidents (the checkpoint exists)
-	refreshed  map[string]bool
-	// timelines of the incidents this run saw log entries of; complete for
-	// those whose trigger it saw: all their entries come after it.
-	timelines map[string]*timeline
+	incThrough time.Time       // the incidents checkpoint at the start of the run
+	refreshed  map[string]bool // open incidents stored again by step 2
 }
 
 // SyncRun runs one pass: timelines, open incidents, new incidents.
 func (in *Ingester) SyncRun(ctx context.Context, ir *ingest.Run) error {
-	r := &run{Run: ir, now: ir.Start().Truncate(time.Second), refreshed: map[string]bool{}, timelines: map[string]*timeline{}}
+	r := &run{Run: ir, now: ir.Start().Truncate(time.Second), refreshed: map[string]bool{}}
 	return in.sync(ctx, r)
 }
 
@@ -272,7 +268,7 @@ func (in *Ingester) sync(ctx context.Context, r *run) error {
 	if err != nil {
 		return err
 	}
-	r.incThrough, r.anyStored, err = in.checkpointOK(ctx, r, checkpointIncidents)
+	r.incThrough, err = in.checkpoint(ctx, r, checkpointIncidents)
 	if err != nil {
 		return err
 	}
@@ -281,7 +277,7 @@ func (in *Ingester) sync(ctx context.Context, r *run) error {
 	span := in.opts.InitialSpan
 	if logThrough.Before(r.now) {
 		in.log.Info("fetching log entries", "since", logThrough, "until", r.now)
-		err := in.walk(ctx, kindLogEntry, logThrough, r.now, &span, func(ctx context.Context, items []json.RawMessage) error {
+		err := in.walk(ctx, kindLogEntry, logThrough, r.now, &span, func(ctx context.Context, items []doc) error {
 			return in.storeLogEntries(ctx, r, items)
 		}, func(ctx context.Context, until time.Time) error {
 			return r.SetTimeCheckpoint(ctx, checkpointLogEntries, until)
@@ -296,15 +292,9 @@ func (in *Ingester) sync(ctx context.Context, r *run) error {
 	if err != nil {
 		return fmt.Errorf("pagerduty: read open incidents: %w", err)
 	}
-	var stale []domain.Incident
-	for _, x := range open {
-		if !r.refreshed[x.ID] {
-			stale = append(stale, x)
-		}
-	}
-	if len(stale) > 0 {
-		in.log.Info("re-syncing incidents open at the last run", "count", len(stale))
-		if err := in.refreshOpen(ctx, r, stale); err != nil {
+	if len(open) > 0 {
+		in.log.Info("re-syncing incidents open at the last run", "count", len(open))
+		if err := in.refreshOpen(ctx, r, open); err != nil {
 			return err
 		}
 	}
@@ -313,7 +303,7 @@ func (in *Ingester) sync(ctx context.Context, r *run) error {
 	if r.incThrough.Before(r.now) {
 		in.log.Info("fetching incidents", "since", r.incThrough, "until", r.now)
 		span := in.opts.InitialSpan
-		err := in.walk(ctx, kindIncident, r.incThrough, r.now, &span, func(ctx context.Context, items []json.RawMessage) error {
+		err := in.walk(ctx, kindIncident, r.incThrough, r.now, &span, func(ctx context.Context, items []doc) error {
 			return in.storeIncidents(ctx, r, items, nil)
 		}, func(ctx context.Context, until time.Time) error {
 			return r.SetTimeCheckpoint(ctx, checkpointIncidents, until)
@@ -325,33 +315,26 @@ func (in *Ingester) sync(ctx context.Context, r *run) error {
 	return nil
 }
 
+// checkpoint reads a time checkpoint; the backfill start when it does not
+// exist yet.
 func (in *Ingester) checkpoint(ctx context.Context, r *run, name string) (time.Time, error) {
-	t, _, err := in.checkpointOK(ctx, r, name)
+	t, ok, err := r.TimeCheckpoint(ctx, name, in.opts.BackfillStart.UTC().Truncate(time.Second))
+	if err == nil && !ok && in.opts.BackfillStart.IsZero() {
+		return time.Time{}, fmt.Errorf("pagerduty: no %s checkpoint and no backfill start", name)
+	}
 	return t, err
 }
 
-// checkpointOK reads a checkpoint; ok is false when it does not exist yet and
-// the backfill start is returned instead.
-func (in *Ingester) checkpointOK(ctx context.Context, r *run, name string) (time.Time, bool, error) {
-	t, ok, err := r.TimeCheckpoint(ctx, name, in.opts.BackfillStart.UTC().Truncate(time.Second))
-	if err == nil && !ok && in.opts.BackfillStart.IsZero() {
-		return time.Time{}, false, fmt.Errorf("pagerduty: no %s checkpoint and no backfill start", name)
-	}
-	return t, ok, err
-}
-
-// storeLogEntries stores a batch of log entries and re-derives the incidents
-// stored by earlier runs that the batch touched. The caller advances the
-// checkpoint once the whole window is stored.
-func (in *Ingester) storeLogEntries(ctx context.Context, r *run, items []json.RawMessage) error {
+// storeLogEntries stores a batch of log entries as timeline events. The
+// caller advances the checkpoint once the whole window is stored.
+func (in *Ingester) storeLogEntries(ctx context.Context, r *run, items []doc) error {
 	evs := make([]domain.TimelineEvent, 0, len(items))
 	raws := make([]domain.RawDocument, 0, len(items))
 	services := set(in.opts.ServiceIDs)
-	touched := map[string]bool{}
-	for _, raw := range items {
-		ev, svc, unknownType, err := mapLogEntry(raw)
+	for _, d := range items {
+		ev, svc, unknownType, err := d.event()
 		if err != nil {
-			r.Unmapped(kindLogEntry, idOf(raw), err)
+			r.Unmapped(kindLogEntry, d.id, err)
 			continue
 		}
 		if services != nil && !services[svc] {
@@ -362,22 +345,7 @@ func (in *Ingester) storeLogEntries(ctx context.Context, r *run, items []json.Ra
 			in.unknownEnum("log_entry.type", ev.RawType, ev.ID)
 		}
 		evs = append(evs, ev)
-		raws = append(raws, domain.RawDocument{Source: Source, Kind: kindLogEntry, ID: ev.ID, FetchedAt: r.now, Body: raw})
-		touched[ev.IncidentID] = true
-	}
-	// Fold every event into its incident's timeline; a timeline is complete
-	// once its trigger is seen (entries come newest first, so the trigger may
-	// arrive after the rest of the window).
-	for _, ev := range evs {
-		tl := r.timelines[ev.IncidentID]
-		if tl == nil {
-			tl = &timeline{}
-			r.timelines[ev.IncidentID] = tl
-		}
-		tl.add(ev)
-		if ev.Type == domain.EventTrigger {
-			tl.complete = true
-		}
+		raws = append(raws, domain.RawDocument{Source: Source, Kind: kindLogEntry, ID: ev.ID, FetchedAt: r.now, Body: d.raw})
 	}
 	if err := in.st.UpsertRaw(ctx, raws); err != nil {
 		return fmt.Errorf("pagerduty: store raw log entries: %w", err)
@@ -387,77 +355,35 @@ func (in *Ingester) storeLogEntries(ctx context.Context, r *run, items []json.Ra
 	}
 	r.Stored("raw_document", len(raws))
 	r.Stored("timeline_event", len(evs))
-
-	// Incidents triggered in this run are new: step 3 stores them. The others
-	// may have been stored by an earlier run: re-derive those. In a first
-	// backfill no run has stored any.
-	var older []string
-	for id := range touched {
-		if tl := r.timelines[id]; (tl == nil || !tl.complete) && r.anyStored {
-			older = append(older, id)
-		}
-	}
-	if len(older) > 0 {
-		sort.Strings(older)
-		tl, err := in.timelineEvents(ctx, older)
-		if err != nil {
-			return err
-		}
-		var stale []domain.Incident
-		for _, id := range older {
-			created := triggerTime(tl[id])
-			// Only incidents already stored, i.e. created before the
-			// incidents checkpoint; those without a trigger began before
-			// the backfill and are not ingested.
-			if !created.IsZero() && created.Before(r.incThrough) {
-				stale = append(stale, domain.Incident{ID: id, CreatedAt: created})
-			}
-		}
-		if len(stale) > 0 {
-			if err := in.refresh(ctx, r, stale); err != nil {
-				return err
-			}
-		}
-	}
 	return nil
 }
 
-func triggerTime(evs []domain.TimelineEvent) time.Time {
-	var t time.Time
-	for _, e := range evs {
-		if e.Type == domain.EventTrigger && (t.IsZero() || e.CreatedAt.Before(t)) {
-			t = e.CreatedAt
-		}
+// event converts a decoded log entry.
+func (d doc) event() (domain.TimelineEvent, string, bool, error) {
+	if d.err != nil {
+		return domain.TimelineEvent{}, "", false, d.err
 	}
-	return t
+	return eventOf(d.le)
 }
 
-// timelineEvents reads stored timelines by incident, a few incidents per
-// query (the store matches ids with has(), whose cost grows with the list).
-func (in *Ingester) timelineEvents(ctx context.Context, ids []string) (map[string][]domain.TimelineEvent, error) {
-	out := make(map[string][]domain.TimelineEvent, len(ids))
-	for i := 0; i < len(ids); i += in.opts.TimelineBatch {
-		evs, err := in.st.TimelineEvents(ctx, ids[i:min(i+in.opts.TimelineBatch, len(ids))])
-		if err != nil {
-			return nil, fmt.Errorf("pagerduty: read timelines: %w", err)
-		}
-		for _, e := range evs {
-			out[e.IncidentID] = append(out[e.IncidentID], e)
-		}
+// incident converts a decoded incident.
+func (d doc) incident(sev SeverityMapping) (domain.Incident, unknowns, error) {
+	if d.err != nil {
+		return domain.Incident{}, nil, d.err
 	}
-	return out, nil
+	return incidentOf(d.inc, sev)
 }
 
-// refreshOpen re-derives the stored incidents open at the last run from one
+// refreshOpen stores again the incidents open at the last run from one
 // listing of the incidents open now; the ones it does not cover (resolved
-// since without step 1 seeing it, served with a status we do not know, or
-// gone) are fetched by refresh.
+// since, served with a status we do not know, or gone) are fetched by
+// refresh.
 func (in *Ingester) refreshOpen(ctx context.Context, r *run, stale []domain.Incident) error {
 	want := make(map[string]bool, len(stale))
 	for _, x := range stale {
 		want[x.ID] = true
 	}
-	n, err := in.listOpen(ctx, func(ctx context.Context, items []json.RawMessage) error {
+	n, err := in.listOpen(ctx, func(ctx context.Context, items []doc) error {
 		return in.storeIncidents(ctx, r, items, want)
 	})
 	var big errTooBig
@@ -477,8 +403,8 @@ func (in *Ingester) refreshOpen(ctx context.Context, r *run, stale []domain.Inci
 	return in.refresh(ctx, r, missing)
 }
 
-// refresh fetches stored incidents again and re-derives them: one GET each
-// when they are few, else listing the created_at windows around them.
+// refresh fetches stored incidents again, whose documents changed: one GET
+// each when they are few, else listing the created_at windows around them.
 func (in *Ingester) refresh(ctx context.Context, r *run, incs []domain.Incident) error {
 	sort.Slice(incs, func(i, j int) bool { return incs[i].CreatedAt.Before(incs[j].CreatedAt) })
 	want := map[string]bool{}
@@ -497,7 +423,7 @@ func (in *Ingester) refresh(ctx context.Context, r *run, incs []domain.Incident)
 		if len(group) > in.opts.RefreshBatch || len(incs) > in.opts.RefreshBatch && len(group) >= 5 {
 			span := in.opts.InitialSpan
 			from, to := group[0].CreatedAt, group[len(group)-1].CreatedAt.Add(time.Second)
-			err := in.walk(ctx, kindIncident, from, to, &span, func(ctx context.Context, items []json.RawMessage) error {
+			err := in.walk(ctx, kindIncident, from, to, &span, func(ctx context.Context, items []doc) error {
 				return in.storeIncidents(ctx, r, items, want)
 			}, nil)
 			if err != nil {
@@ -512,9 +438,9 @@ func (in *Ingester) refresh(ctx context.Context, r *run, incs []domain.Incident)
 	}
 	const batch = 50
 	for i := 0; i < len(singles); i += batch {
-		var items []json.RawMessage
+		var items []doc
 		for _, id := range singles[i:min(i+batch, len(singles))] {
-			raw, err := in.getIncident(ctx, id)
+			d, err := in.getIncident(ctx, id)
 			if notFound(err) {
 				// Gone, or out of the token's reach (a service or team
 				// removed from its access): keep the last stored state.
@@ -524,7 +450,7 @@ func (in *Ingester) refresh(ctx context.Context, r *run, incs []domain.Incident)
 			if err != nil {
 				return err
 			}
-			items = append(items, raw)
+			items = append(items, d)
 		}
 		if err := in.storeIncidents(ctx, r, items, want); err != nil {
 			return err
@@ -533,51 +459,18 @@ func (in *Ingester) refresh(ctx context.Context, r *run, incs []domain.Incident)
 	return nil
 }
 
-// storeIncidents maps incidents with their stored timelines and stores them;
-// only ids in keep when keep is not nil.
-func (in *Ingester) storeIncidents(ctx context.Context, r *run, items []json.RawMessage, keep map[string]bool) error {
-	type item struct {
-		id  string
-		raw json.RawMessage
-	}
-	var sel []item
-	var ids []string
-	for _, raw := range items {
-		id := idOf(raw)
-		if keep != nil && !keep[id] {
+// storeIncidents converts incidents and stores them; only ids in keep when
+// keep is not nil.
+func (in *Ingester) storeIncidents(ctx context.Context, r *run, items []doc, keep map[string]bool) error {
+	incs := make([]domain.Incident, 0, len(items))
+	raws := make([]domain.RawDocument, 0, len(items))
+	for _, d := range items {
+		if keep != nil && !keep[d.id] {
 			continue
 		}
-		sel = append(sel, item{id, raw})
-		if id != "" {
-			ids = append(ids, id)
-		}
-	}
-	if len(sel) == 0 {
-		return nil
-	}
-	// Timelines this run saw whole come from memory, the others from the
-	// store.
-	var missing []string
-	for _, id := range ids {
-		if tl := r.timelines[id]; tl == nil || !tl.complete {
-			missing = append(missing, id)
-		}
-	}
-	byInc, err := in.timelineEvents(ctx, missing)
-	if err != nil {
-		return err
-	}
-	incs := make([]domain.Incident, 0, len(sel))
-	raws := make([]domain.RawDocument, 0, len(sel))
-	for _, it := range sel {
-		tl := r.timelines[it.id]
-		if tl == nil || !tl.complete {
-			t := timelineOf(byInc[it.id])
-			tl = &t
-		}
-		x, unk, err := mapIncident(it.raw, *tl, in.sev)
+		x, unk, err := d.incident(in.sev)
 		if err != nil {
-			r.Unmapped(kindIncident, it.id, err)
+			r.Unmapped(kindIncident, d.id, err)
 			continue
 		}
 		for _, u := range unk {
@@ -586,10 +479,13 @@ func (in *Ingester) storeIncidents(ctx context.Context, r *run, items []json.Raw
 			in.unknownEnum("incident."+u.Field, u.Value, x.ID)
 		}
 		incs = append(incs, x)
-		raws = append(raws, domain.RawDocument{Source: Source, Kind: kindIncident, ID: x.ID, FetchedAt: r.now, Body: it.raw})
+		raws = append(raws, domain.RawDocument{Source: Source, Kind: kindIncident, ID: x.ID, FetchedAt: r.now, Body: d.raw})
 		if keep != nil {
 			r.refreshed[x.ID] = true
 		}
+	}
+	if len(incs) == 0 {
+		return nil
 	}
 	if err := in.st.UpsertRaw(ctx, raws); err != nil {
 		return fmt.Errorf("pagerduty: store raw incidents: %w", err)

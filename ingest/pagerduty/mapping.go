@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"time"
 
-	pd "github.com/PagerDuty/go-pagerduty"
-
 	"github.com/aftermath-sre/aftermath/domain"
 )
 
@@ -45,20 +43,90 @@ var eventTypes = map[string]string{
 	"custom_field_value_change_log_entry": domain.EventOther,
 }
 
-var statuses = map[string]bool{"triggered": true, "acknowledged": true, "resolved": true}
+var statuses = map[string]bool{domain.StatusTriggered: true, domain.StatusAcknowledged: true, domain.StatusResolved: true}
 
-var urgencies = map[string]bool{"high": true, "low": true}
+var urgencies = map[string]bool{domain.UrgencyHigh: true, domain.UrgencyLow: true}
 
-// decode unmarshals one raw item, turning a panic of a third-party
-// unmarshaler (go-pagerduty's Channel asserts that "type" is a string) into
-// an error.
-func decode(raw json.RawMessage, v any) (err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			err = fmt.Errorf("decode: %v", r)
-		}
-	}()
-	return json.Unmarshal(raw, v)
+// ref is a reference to another PagerDuty object.
+type ref struct {
+	ID      string `json:"id"`
+	Type    string `json:"type"`
+	Summary string `json:"summary"`
+}
+
+// logEntryDoc is the part of a log entry this package reads.
+type logEntryDoc struct {
+	ID        string `json:"id"`
+	Type      string `json:"type"`
+	Summary   string `json:"summary"`
+	CreatedAt string `json:"created_at"`
+	Agent     ref    `json:"agent"`
+	Channel   struct {
+		Type string `json:"type"`
+	} `json:"channel"`
+	Incident  ref   `json:"incident"`
+	Service   ref   `json:"service"`
+	User      ref   `json:"user"`
+	Assignees []ref `json:"assignees"`
+}
+
+// incidentDoc is the part of an incident this package reads.
+type incidentDoc struct {
+	ID               string `json:"id"`
+	HTMLURL          string `json:"html_url"`
+	IncidentNumber   uint64 `json:"incident_number"`
+	Title            string `json:"title"`
+	Description      string `json:"description"`
+	CreatedAt        string `json:"created_at"`
+	UpdatedAt        string `json:"updated_at"`
+	ResolvedAt       string `json:"resolved_at"`
+	IncidentKey      string `json:"incident_key"`
+	Service          ref    `json:"service"`
+	EscalationPolicy ref    `json:"escalation_policy"`
+	Teams            []ref  `json:"teams"`
+	Priority         *struct {
+		Name    string `json:"name"`
+		Summary string `json:"summary"`
+	} `json:"priority"`
+	Urgency       string `json:"urgency"`
+	Status        string `json:"status"`
+	ResolveReason struct {
+		Type     string `json:"type"`
+		Incident ref    `json:"incident"`
+	} `json:"resolve_reason"`
+}
+
+// doc is one item of a listing: the JSON as served (kept as the raw
+// document) and its fields, decoded once, when the item is fetched.
+type doc struct {
+	raw json.RawMessage
+	id  string       // "" when the item has none or does not decode
+	le  *logEntryDoc // kindLogEntry
+	inc *incidentDoc // kindIncident
+	err error        // the item does not decode
+}
+
+// decodeDoc decodes one item of kind.
+func decodeDoc(kind string, raw json.RawMessage) doc {
+	d := doc{raw: raw}
+	switch kind {
+	case kindLogEntry:
+		d.le = &logEntryDoc{}
+		d.err = decode(raw, d.le)
+		d.id = d.le.ID
+	default:
+		d.inc = &incidentDoc{}
+		d.err = decode(raw, d.inc)
+		d.id = d.inc.ID
+	}
+	return d
+}
+
+func decode(raw json.RawMessage, v any) error {
+	if err := json.Unmarshal(raw, v); err != nil {
+		return fmt.Errorf("decode: %w", err)
+	}
+	return nil
 }
 
 func parseTime(s string) (time.Time, error) {
@@ -69,13 +137,18 @@ func parseTime(s string) (time.Time, error) {
 	return t.UTC(), nil
 }
 
-// mapLogEntry translates a log entry. unknownType reports a type this code
-// does not know.
+// mapLogEntry decodes and translates a log entry (see eventOf).
 func mapLogEntry(raw json.RawMessage) (ev domain.TimelineEvent, serviceID string, unknownType bool, err error) {
-	var le pd.LogEntry
-	if err := decode(raw, &le); err != nil {
-		return ev, "", false, err
+	d := decodeDoc(kindLogEntry, raw)
+	if d.err != nil {
+		return ev, "", false, d.err
 	}
+	return eventOf(d.le)
+}
+
+// eventOf translates a decoded log entry. unknownType reports a type this
+// code does not know.
+func eventOf(le *logEntryDoc) (ev domain.TimelineEvent, serviceID string, unknownType bool, err error) {
 	if le.ID == "" {
 		return ev, "", false, errors.New("log entry without id")
 	}
@@ -130,49 +203,19 @@ type unknownValue struct {
 // unknowns lists the unknown enum values of one record.
 type unknowns []unknownValue
 
-// timeline is what an incident's row takes from its log entries.
-type timeline struct {
-	acks, escalations, reassignments uint32
-	firstAck                         time.Time
-	lastResolve                      time.Time
-	lastResolveAgent                 string
-	complete                         bool // the ingester saw the trigger, hence every entry
+// mapIncident decodes and translates an incident (see incidentOf).
+func mapIncident(raw json.RawMessage, sev SeverityMapping) (domain.Incident, unknowns, error) {
+	d := decodeDoc(kindIncident, raw)
+	if d.err != nil {
+		return domain.Incident{}, nil, d.err
+	}
+	return incidentOf(d.inc, sev)
 }
 
-// add folds one timeline event in; order does not matter.
-func (tl *timeline) add(e domain.TimelineEvent) {
-	switch e.Type {
-	case domain.EventAcknowledge:
-		tl.acks++
-		if tl.firstAck.IsZero() || e.CreatedAt.Before(tl.firstAck) {
-			tl.firstAck = e.CreatedAt
-		}
-	case domain.EventEscalate:
-		tl.escalations++
-	case domain.EventAssign:
-		tl.reassignments++
-	case domain.EventResolve:
-		if tl.lastResolve.IsZero() || e.CreatedAt.After(tl.lastResolve) {
-			tl.lastResolve, tl.lastResolveAgent = e.CreatedAt, e.AgentType
-		}
-	}
-}
-
-func timelineOf(evs []domain.TimelineEvent) timeline {
-	var tl timeline
-	for _, e := range evs {
-		tl.add(e)
-	}
-	return tl
-}
-
-// mapIncident translates an incident, taking first acknowledgement, resolve
-// time and the counts from its timeline.
-func mapIncident(raw json.RawMessage, tl timeline, sev SeverityMapping) (domain.Incident, unknowns, error) {
-	var pi pd.Incident
-	if err := decode(raw, &pi); err != nil {
-		return domain.Incident{}, nil, err
-	}
+// incidentOf translates a decoded incident: what the document says, nothing
+// derived. What its timeline says (first acknowledgement, escalations,
+// reassignments, auto-resolution) is computed on read (domain.Response).
+func incidentOf(pi *incidentDoc, sev SeverityMapping) (domain.Incident, unknowns, error) {
 	if pi.ID == "" {
 		return domain.Incident{}, nil, errors.New("incident without id")
 	}
@@ -182,7 +225,7 @@ func mapIncident(raw json.RawMessage, tl timeline, sev SeverityMapping) (domain.
 	}
 	var unk unknowns
 	x := domain.Incident{
-		Source: Source, ID: pi.ID, Number: uint64(pi.IncidentNumber), Title: pi.Title, URL: pi.HTMLURL,
+		Source: Source, ID: pi.ID, Number: pi.IncidentNumber, Title: pi.Title, URL: pi.HTMLURL,
 		IncidentKey: pi.IncidentKey, ServiceID: pi.Service.ID, ServiceName: pi.Service.Summary,
 		EscalationPolicyID: pi.EscalationPolicy.ID, CreatedAt: created, UpdatedAt: created,
 		Status: pi.Status, Urgency: pi.Urgency,
@@ -220,27 +263,6 @@ func mapIncident(raw json.RawMessage, tl timeline, sev SeverityMapping) (domain.
 		x.ResolveReason = pi.ResolveReason.Type
 		x.MergedInto = pi.ResolveReason.Incident.ID
 		x.Merged = pi.ResolveReason.Type == resolveReasonMerge
-	}
-	x.Acknowledgements, x.Escalations, x.Reassignments = tl.acks, tl.escalations, tl.reassignments
-	x.Assignments = tl.escalations + tl.reassignments
-	x.AcknowledgedAt = tl.firstAck
-	if x.AcknowledgedAt.IsZero() {
-		// No acknowledgement in the stored timeline: fall back on the
-		// payload's current acknowledgements.
-		for _, a := range pi.Acknowledgements {
-			if t, err := parseTime(a.At); err == nil && (x.AcknowledgedAt.IsZero() || t.Before(x.AcknowledgedAt)) {
-				x.AcknowledgedAt = t
-			}
-		}
-	}
-	if x.Status == "resolved" {
-		if x.ResolvedAt.IsZero() {
-			x.ResolvedAt = tl.lastResolve
-		}
-		// Auto-resolved: closed by the system (a service or an integration)
-		// without anyone ever acknowledging.
-		x.AutoResolved = x.Acknowledgements == 0 && x.AcknowledgedAt.IsZero() && !tl.lastResolve.IsZero() &&
-			(tl.lastResolveAgent == "service_reference" || tl.lastResolveAgent == "integration_reference")
 	}
 	return x, unk, nil
 }
