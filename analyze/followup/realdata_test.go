@@ -275,6 +275,37 @@ func keywordOnly(text string) Kind {
 	return best
 }
 
+// discordant counts the items one classifier gets right and the other wrong.
+func discordant(labels []kindLabel, a, b func(string) Kind) (onlyA, onlyB int) {
+	for _, l := range labels {
+		ra, rb := a(l.text) == l.kind, b(l.text) == l.kind
+		switch {
+		case ra && !rb:
+			onlyA++
+		case rb && !ra:
+			onlyB++
+		}
+	}
+	return onlyA, onlyB
+}
+
+// mcnemar is the two-sided exact McNemar p-value of b against c discordant
+// pairs (binomial with p = 1/2).
+func mcnemar(b, c int) float64 {
+	n, k := b+c, min(b, c)
+	if n == 0 {
+		return 1
+	}
+	var p float64
+	for i := 0; i <= k; i++ {
+		lg, _ := math.Lgamma(float64(n + 1))
+		li, _ := math.Lgamma(float64(i + 1))
+		lni, _ := math.Lgamma(float64(n - i + 1))
+		p += math.Exp(lg - li - lni - float64(n)*math.Ln2)
+	}
+	return min(1, 2*p)
+}
+
 func classifyKind(text string) Kind { return Classify(text).Kind }
 
 func labelsOf(all []kindLabel, h half) []kindLabel {
@@ -301,7 +332,8 @@ func TestKindsOnLabeledRealItems(t *testing.T) {
 		}
 		ls := labelsOf(all, h)
 		s := score(ls, classifyKind)
-		t.Logf("%s\n%s%s%s", h, s.report("classifier"), score(ls, keywordOnly).report("keyword-only baseline"), score(ls, majority).report("majority-class baseline"))
+		b, c := discordant(ls, classifyKind, keywordOnly)
+		t.Logf("%s\n%s%s%s  paired against keyword-only: classifier right and baseline wrong %d, the reverse %d, exact McNemar p = %.3f", h, s.report("classifier"), score(ls, keywordOnly).report("keyword-only baseline"), score(ls, majority).report("majority-class baseline"), b, c, mcnemar(b, c))
 		if os.Getenv("AFTERMATH_EVAL") == "1" && (h == tuningHalf || os.Getenv("AFTERMATH_EVAL_REPORT_MISSES") == "1") {
 			var misses []string
 			for _, l := range ls {
