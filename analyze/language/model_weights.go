@@ -2,7 +2,7 @@
 
 package language
 
-// fittedModel was fitted on the tuning halves of both action-label batches
+// fittedModel was fitted on the tuning halves of action-label batches 1 and 2
 // (144 items, 51 vague). Chosen by 5-fold cross-validation repeated 5 times:
 // all features, wording rules final, L2 penalty 0.1, threshold -1.15; out-of-fold criterion 0.604
 // (batch 1 recall 0.970, specific flagged 0.134; batch 2 recall 0.855, specific flagged 0.071).
