@@ -50,7 +50,7 @@ var Kinds = []Kind{Investigate, Mitigate, Repair, Detect, Prevent}
 
 // Version identifies the classifier's rules; change it with any change to
 // the cues or the reading, so stored classifications can be recomputed.
-const Version = "2026-12-06.1"
+const Version = "2026-12-06.2"
 
 // Result is the kind of one action item and the words that decided it.
 type Result struct {
@@ -200,7 +200,7 @@ var lexicon = func() map[string][]cue {
 		}},
 		{Repair, []string{
 			"restor* from", "backfill*", "reprocess*", "reimag*", "reimage",
-			"clean up", "cleanup", "reconcil*", "resync*", "reenable*", "recover* ? data", "recover* lost",
+			"clean up ? " + damaged, "clean up " + damaged, "clean up ? ? " + damaged, "reconcil*", "resync*", "recover* ? data", "recover* lost",
 			"remove the temporary", "remove temporary", "removing the temporary",
 			"revert the temporary", "remove the workaround", "remove workaround*", "undo the workaround",
 			"replace ? failed", "replace ? faulty", "replace ? damaged", "replace ? broken", "replace failed",
