@@ -1,0 +1,263 @@
+// Package similar finds, for a postmortem, the most similar earlier
+// postmortems, matched on what they are about: the themes of their
+// contributing factors, the wording of the factors themselves and the
+// services they hit.
+//
+// The score of an earlier postmortem b for a postmortem a is
+//
+//	ThemeWeight·J(themes a, themes b) + FactorWeight·cos(factors a, factors b)
+//	  + ServiceWeight·J(services a, services b)
+//
+// where J is the Jaccard index of two sets and cos the cosine of the TF-IDF
+// vectors of the two postmortems' factor texts (idf over the index). The
+// weights are fixed beforehand, not fitted (Options). Only postmortems
+// created strictly before a are candidates; ties go to the more recent one,
+// then to the key. EVALUATION.md measures it on the labeled dev data against
+// a TF-IDF baseline.
+package similar
+
+import (
+	"fmt"
+	"math"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+	"unicode"
+)
+
+// Postmortem is what matching needs of one postmortem.
+type Postmortem struct {
+	Key     string
+	Created time.Time
+	// Services are the services the postmortem's incidents hit.
+	Services []string
+	// Themes are the theme ids of its contributing factors.
+	Themes []string
+	// Factors are its contributing-factor texts.
+	Factors []string
+}
+
+// Options are the weights of the three matches; zero values take the
+// defaults (theme 0.5, factor 0.4, service 0.1). A weight below zero turns
+// its match off.
+type Options struct {
+	ThemeWeight, FactorWeight, ServiceWeight float64
+}
+
+func (o Options) withDefaults() Options {
+	def := func(w, d float64) float64 {
+		switch {
+		case w < 0:
+			return 0
+		case w == 0:
+			return d
+		}
+		return w
+	}
+	return Options{def(o.ThemeWeight, 0.5), def(o.FactorWeight, 0.4), def(o.ServiceWeight, 0.1)}
+}
+
+// Match is one earlier postmortem and why it matched.
+type Match struct {
+	Key     string    `json:"key"`
+	Created time.Time `json:"created"`
+	Score   float64   `json:"score"`
+	// ThemeScore, FactorScore and ServiceScore are the three matches before
+	// weighting (each in [0, 1]).
+	ThemeScore     float64  `json:"theme_score"`
+	FactorScore    float64  `json:"factor_score"`
+	ServiceScore   float64  `json:"service_score"`
+	SharedThemes   []string `json:"shared_themes,omitempty"`
+	SharedServices []string `json:"shared_services,omitempty"`
+}
+
+type entry struct {
+	pm       Postmortem
+	themes   []string // sorted, distinct
+	services []string // sorted, distinct
+	vec      map[string]float64
+	norm     float64
+}
+
+// Index holds postmortems for matching. It is read-only once built and safe
+// for concurrent use.
+type Index struct {
+	opts    Options
+	entries []entry
+	byKey   map[string]int
+}
+
+// NewIndex indexes pms. Keys must be non-empty and distinct.
+func NewIndex(pms []Postmortem, opts Options) (*Index, error) {
+	ix := &Index{opts: opts.withDefaults(), byKey: make(map[string]int, len(pms))}
+	df := map[string]int{}
+	tfs := make([]map[string]int, len(pms))
+	for i, p := range pms {
+		if p.Key == "" {
+			return nil, fmt.Errorf("similar: postmortem %d has no key", i)
+		}
+		if _, dup := ix.byKey[p.Key]; dup {
+			return nil, fmt.Errorf("similar: postmortem %s given twice", p.Key)
+		}
+		ix.byKey[p.Key] = i
+		tf := map[string]int{}
+		for _, f := range p.Factors {
+			for _, t := range Terms(f) {
+				tf[t]++
+			}
+		}
+		for t := range tf {
+			df[t]++
+		}
+		tfs[i] = tf
+		ix.entries = append(ix.entries, entry{pm: p, themes: set(p.Themes), services: set(p.Services)})
+	}
+	n := float64(len(pms))
+	for i, tf := range tfs {
+		vec := make(map[string]float64, len(tf))
+		var sum float64
+		for t, c := range tf {
+			w := (1 + math.Log(float64(c))) * math.Log((1+n)/(1+float64(df[t])))
+			if w > 0 {
+				vec[t] = w
+				sum += w * w
+			}
+		}
+		ix.entries[i].vec, ix.entries[i].norm = vec, math.Sqrt(sum)
+	}
+	return ix, nil
+}
+
+// Similar returns up to n postmortems created before the one with key,
+// most similar first; postmortems with a score of 0 are left out. A
+// negative n returns them all.
+func (ix *Index) Similar(key string, n int) ([]Match, error) {
+	return ix.match(key, n, true)
+}
+
+// Neighbors is Similar over every other postmortem of the index, earlier or
+// not (for data without creation times).
+func (ix *Index) Neighbors(key string, n int) ([]Match, error) {
+	return ix.match(key, n, false)
+}
+
+func (ix *Index) match(key string, n int, earlierOnly bool) ([]Match, error) {
+	i, ok := ix.byKey[key]
+	if !ok {
+		return nil, fmt.Errorf("similar: no postmortem %s", key)
+	}
+	a := &ix.entries[i]
+	var out []Match
+	for j := range ix.entries {
+		b := &ix.entries[j]
+		if j == i || (earlierOnly && !b.pm.Created.Before(a.pm.Created)) {
+			continue
+		}
+		m := Match{Key: b.pm.Key, Created: b.pm.Created}
+		m.SharedThemes, m.ThemeScore = jaccard(a.themes, b.themes)
+		m.SharedServices, m.ServiceScore = jaccard(a.services, b.services)
+		m.FactorScore = cosine(a, b)
+		m.Score = ix.opts.ThemeWeight*m.ThemeScore + ix.opts.FactorWeight*m.FactorScore + ix.opts.ServiceWeight*m.ServiceScore
+		if m.Score > 0 {
+			out = append(out, m)
+		}
+	}
+	sort.Slice(out, func(x, y int) bool {
+		if out[x].Score != out[y].Score {
+			return out[x].Score > out[y].Score
+		}
+		if !out[x].Created.Equal(out[y].Created) {
+			return out[x].Created.After(out[y].Created)
+		}
+		return out[x].Key < out[y].Key
+	})
+	if n >= 0 && len(out) > n {
+		out = out[:n]
+	}
+	return out, nil
+}
+
+func set(xs []string) []string {
+	var out []string
+	for _, x := range xs {
+		if x = strings.TrimSpace(x); x != "" {
+			out = append(out, x)
+		}
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+// jaccard returns the shared elements of two sorted sets and their Jaccard
+// index (0 when both are empty).
+func jaccard(a, b []string) ([]string, float64) {
+	var shared []string
+	i, j := 0, 0
+	for i < len(a) && j < len(b) {
+		switch {
+		case a[i] == b[j]:
+			shared = append(shared, a[i])
+			i++
+			j++
+		case a[i] < b[j]:
+			i++
+		default:
+			j++
+		}
+	}
+	union := len(a) + len(b) - len(shared)
+	if union == 0 {
+		return nil, 0
+	}
+	return shared, float64(len(shared)) / float64(union)
+}
+
+func cosine(a, b *entry) float64 {
+	if a.norm == 0 || b.norm == 0 {
+		return 0
+	}
+	x, y := a.vec, b.vec
+	if len(y) < len(x) {
+		x, y = y, x
+	}
+	var dot float64
+	for t, w := range x {
+		dot += w * y[t]
+	}
+	return dot / (a.norm * b.norm)
+}
+
+// stopwords are dropped from factor texts: function words and the words
+// every postmortem uses about itself.
+var stopwords = func() map[string]bool {
+	m := map[string]bool{}
+	for _, w := range strings.Fields(`a an the and or but if then than of to in on at by for from with without into
+		onto over under as is was were be been being are am it its this that these those there their they them we our
+		us you your he she his her i me my not no nor so such can could would should will shall may might must do does
+		did done has have had having which who whom whose what when where why how all any both each few more most other
+		some own same too very just also only while during after before until again further once here out up down off
+		about above below between through per via within across against among upon
+		incident incidents issue issues customer customers impact impacted affected service services`) {
+		m[w] = true
+	}
+	return m
+}()
+
+// Terms is the normalized term stream of a text: lowercase words of two or
+// more letters or digits, stopwords dropped, a plural "s" stripped.
+func Terms(text string) []string {
+	var out []string
+	for _, w := range strings.FieldsFunc(strings.ToLower(text), func(r rune) bool {
+		return !unicode.IsLetter(r) && !unicode.IsDigit(r)
+	}) {
+		if len(w) < 2 || stopwords[w] {
+			continue
+		}
+		if len(w) > 4 && strings.HasSuffix(w, "s") && !strings.HasSuffix(w, "ss") {
+			w = w[:len(w)-1]
+		}
+		out = append(out, w)
+	}
+	return out
+}
