@@ -22,6 +22,9 @@ type Store interface {
 	SetCheckpoint(ctx context.Context, source, name, value string) error
 	RecordIngestRun(ctx context.Context, r domain.IngestRun) error
 	AbortStaleIngestRuns(ctx context.Context, source string, at time.Time) (int, error)
+	// RawDocuments streams the latest stored document of each id of source
+	// and kind to fn, a batch at a time.
+	RawDocuments(ctx context.Context, source, kind string, fn func([]domain.RawDocument) error) error
 }
 
 // Syncer is what a source implements: one pass of its own sync, which reads
@@ -31,6 +34,13 @@ type Store interface {
 type Syncer interface {
 	Name() string
 	SyncRun(ctx context.Context, run *Run) error
+}
+
+// Reextractor is a source that can convert its stored raw documents into
+// rows again, without calling its API: after a fix to its mapping, or a new
+// field of the domain.
+type Reextractor interface {
+	ReextractRun(ctx context.Context, run *Run) error
 }
 
 // Counter reports a source's HTTP requests so far (an *httpx.Transport).
@@ -144,6 +154,26 @@ func (l *Loop) Sync(ctx context.Context) (Stats, error) {
 	return stats, nil
 }
 
+// Reextract converts the source's stored raw documents into rows again,
+// without calling its API. It is not an ingest run (it fetches nothing new,
+// so it records none and leaves the freshness metrics alone); its counts
+// are the rows it stored.
+func (l *Loop) Reextract(ctx context.Context) (Stats, error) {
+	rx, ok := l.src.(Reextractor)
+	if !ok {
+		return Stats{}, fmt.Errorf("%s: this source cannot re-extract its raw documents", l.src.Name())
+	}
+	run := &Run{source: l.src.Name(), st: l.opts.Store, metrics: l.opts.Metrics, log: l.log, start: l.opts.Now().UTC()}
+	err := rx.ReextractRun(ctx, run)
+	stats := Stats{Records: run.records.Load(), Unmapped: run.unmapped.Load()}
+	if err != nil {
+		return stats, fmt.Errorf("%s: re-extract: %w", l.src.Name(), err)
+	}
+	l.log.Info("re-extracted from raw documents", "records", stats.Records, "unmapped", stats.Unmapped,
+		"took", l.opts.Now().Sub(run.start))
+	return stats, nil
+}
+
 func (l *Loop) fail(err error) error {
 	l.opts.Metrics.SyncErrors.Inc()
 	return err
@@ -224,6 +254,12 @@ func (r *Run) Unmapped(kind, id string, err error) {
 func (r *Run) CountUnmapped(kind string) {
 	r.unmapped.Add(1)
 	r.metrics.Unmapped.WithLabelValues(kind).Inc()
+}
+
+// RawDocuments streams the source's stored raw documents of kind to fn, a
+// batch at a time.
+func (r *Run) RawDocuments(ctx context.Context, kind string, fn func([]domain.RawDocument) error) error {
+	return r.st.RawDocuments(ctx, r.source, kind, fn)
 }
 
 // Records is how many rows the run stored so far.

@@ -50,6 +50,10 @@ func (m *memStore) AbortStaleIngestRuns(context.Context, string, time.Time) (int
 	return m.aborted, nil
 }
 
+func (m *memStore) RawDocuments(context.Context, string, string, func([]domain.RawDocument) error) error {
+	return nil
+}
+
 type fakeSource struct {
 	err  error
 	sync func(ctx context.Context, r *Run) error

@@ -20,6 +20,42 @@ func (s *Store) UpsertRaw(ctx context.Context, docs []RawDocument) error {
 	})
 }
 
+// RawDocuments streams the stored raw documents of source and kind (the
+// latest fetch of each), in id order, to fn, a batch of at most 2,000 at a
+// time; fn may write to the store.
+func (s *Store) RawDocuments(ctx context.Context, source, kind string, fn func([]RawDocument) error) error {
+	rows, err := s.conn.Query(ctx, "SELECT id, fetched_at, body FROM "+s.Table("raw_documents")+
+		" FINAL WHERE source = ? AND kind = ? ORDER BY id", source, kind)
+	if err != nil {
+		return fmt.Errorf("store: query raw %s %s documents: %w", source, kind, err)
+	}
+	defer rows.Close()
+	const batch = 2000
+	docs := make([]RawDocument, 0, batch)
+	for rows.Next() {
+		d := RawDocument{Source: source, Kind: kind}
+		var body string
+		if err := rows.Scan(&d.ID, &d.FetchedAt, &body); err != nil {
+			return fmt.Errorf("store: scan raw %s %s document: %w", source, kind, err)
+		}
+		d.FetchedAt, d.Body = d.FetchedAt.UTC(), []byte(body)
+		docs = append(docs, d)
+		if len(docs) == batch {
+			if err := fn(docs); err != nil {
+				return err
+			}
+			docs = make([]RawDocument, 0, batch)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("store: read raw %s %s documents: %w", source, kind, err)
+	}
+	if len(docs) > 0 {
+		return fn(docs)
+	}
+	return nil
+}
+
 // incidentColumns are what an incident's document says. The columns of
 // 0001_core that held what its timeline says (acknowledged_at,
 // auto_resolved and the acknowledgement, assignment, escalation and

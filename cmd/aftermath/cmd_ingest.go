@@ -16,13 +16,14 @@ import (
 
 func ingestCommand() command {
 	var source string
-	var once bool
+	var once, reextract bool
 	return command{
 		name:    "ingest",
 		summary: "Pull incidents (PagerDuty) and postmortems with action items (Jira) into ClickHouse.\nThe first run backfills from the configured start; later runs are incremental. Without --once it\nkeeps syncing at the intervals of the schedule section until stopped.",
 		flags: func(fs *flag.FlagSet) func(context.Context, *app, []string) error {
 			fs.StringVar(&source, "source", "all", "which source: pagerduty, jira or all (the enabled ones)")
 			fs.BoolVar(&once, "once", false, "sync once and exit")
+			fs.BoolVar(&reextract, "reextract", false, "convert the raw documents already stored into rows again, without calling the\nAPIs (after an upgrade that maps them differently), and exit; PagerDuty only")
 			return func(ctx context.Context, a *app, args []string) error {
 				if len(args) > 0 {
 					return usagef("unexpected arguments: %s", strings.Join(args, " "))
@@ -42,6 +43,18 @@ func ingestCommand() command {
 				srcs, err := a.sources(st, prometheus.NewRegistry(), source)
 				if err != nil {
 					return err
+				}
+				if reextract {
+					var errs []error
+					for _, src := range srcs {
+						stats, err := src.Reextract(ctx)
+						if err != nil {
+							errs = append(errs, err)
+							continue
+						}
+						fmt.Fprintf(a.stdout, "%s: %d records re-extracted from raw documents, %d unmapped\n", src.Name(), stats.Records, stats.Unmapped)
+					}
+					return errors.Join(errs...)
 				}
 				if once {
 					var errs []error

@@ -371,6 +371,13 @@ func (in *Ingester) Name() string { return sourceName }
 // Sync runs one pass through the shared loop, which records it.
 func (in *Ingester) Sync(ctx context.Context) (ingest.Stats, error) { return in.loop.Sync(ctx) }
 
+// Reextract goes through the shared loop, which says that this source
+// cannot re-extract yet: its raw issues are stored, but not which query
+// (postmortem or action item) served each.
+func (in *Ingester) Reextract(ctx context.Context) (ingest.Stats, error) {
+	return in.loop.Reextract(ctx)
+}
+
 // SyncRun runs one pass over postmortems, then action items.
 func (in *Ingester) SyncRun(ctx context.Context, run *ingest.Run) error {
 	in.run = run

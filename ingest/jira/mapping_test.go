@@ -26,6 +26,9 @@ func (nopStore) RecordIngestRun(context.Context, store.IngestRun) error      { r
 func (nopStore) AbortStaleIngestRuns(context.Context, string, time.Time) (int, error) {
 	return 0, nil
 }
+func (nopStore) RawDocuments(context.Context, string, string, func([]store.RawDocument) error) error {
+	return nil
+}
 
 func testIngester(t *testing.T, mod func(*Options)) *Ingester {
 	t.Helper()

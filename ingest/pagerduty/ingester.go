@@ -145,8 +145,9 @@ type Ingester struct {
 }
 
 var (
-	_ ingest.Source = (*Ingester)(nil)
-	_ ingest.Syncer = (*Ingester)(nil)
+	_ ingest.Source      = (*Ingester)(nil)
+	_ ingest.Syncer      = (*Ingester)(nil)
+	_ ingest.Reextractor = (*Ingester)(nil)
 )
 
 // New builds the ingester.
@@ -246,6 +247,36 @@ func New(st Store, opts Options) (*Ingester, error) {
 // Sync runs one pass through the shared loop, which records it.
 func (in *Ingester) Sync(ctx context.Context) (ingest.Stats, error) { return in.loop.Sync(ctx) }
 
+// Reextract converts the stored raw documents into rows again through the
+// shared loop, without calling the API.
+func (in *Ingester) Reextract(ctx context.Context) (ingest.Stats, error) {
+	return in.loop.Reextract(ctx)
+}
+
+// ReextractRun converts every stored raw log entry and incident into timeline
+// events and incidents again, with the current mapping and options (the
+// service filter, the severity mapping), and stores them. It makes no
+// request and leaves the raw documents and the checkpoints as they are.
+func (in *Ingester) ReextractRun(ctx context.Context, ir *ingest.Run) error {
+	r := &run{Run: ir, now: ir.Start().Truncate(time.Second), refreshed: map[string]bool{}}
+	docs := func(raws []domain.RawDocument) []doc {
+		out := make([]doc, len(raws))
+		for i, x := range raws {
+			out[i] = decodeDoc(x.Kind, x.Body)
+		}
+		return out
+	}
+	err := r.RawDocuments(ctx, kindLogEntry, func(raws []domain.RawDocument) error {
+		return in.storeLogEntries(ctx, r, docs(raws), false)
+	})
+	if err != nil {
+		return err
+	}
+	return r.RawDocuments(ctx, kindIncident, func(raws []domain.RawDocument) error {
+		return in.storeIncidents(ctx, r, docs(raws), nil, false)
+	})
+}
+
 // Name is the source name.
 func (in *Ingester) Name() string { return Source }
 
@@ -278,7 +309,7 @@ func (in *Ingester) sync(ctx context.Context, r *run) error {
 	if logThrough.Before(r.now) {
 		in.log.Info("fetching log entries", "since", logThrough, "until", r.now)
 		err := in.walk(ctx, kindLogEntry, logThrough, r.now, &span, func(ctx context.Context, items []doc) error {
-			return in.storeLogEntries(ctx, r, items)
+			return in.storeLogEntries(ctx, r, items, true)
 		}, func(ctx context.Context, until time.Time) error {
 			return r.SetTimeCheckpoint(ctx, checkpointLogEntries, until)
 		})
@@ -304,7 +335,7 @@ func (in *Ingester) sync(ctx context.Context, r *run) error {
 		in.log.Info("fetching incidents", "since", r.incThrough, "until", r.now)
 		span := in.opts.InitialSpan
 		err := in.walk(ctx, kindIncident, r.incThrough, r.now, &span, func(ctx context.Context, items []doc) error {
-			return in.storeIncidents(ctx, r, items, nil)
+			return in.storeIncidents(ctx, r, items, nil, true)
 		}, func(ctx context.Context, until time.Time) error {
 			return r.SetTimeCheckpoint(ctx, checkpointIncidents, until)
 		})
@@ -325,9 +356,10 @@ func (in *Ingester) checkpoint(ctx context.Context, r *run, name string) (time.T
 	return t, err
 }
 
-// storeLogEntries stores a batch of log entries as timeline events. The
-// caller advances the checkpoint once the whole window is stored.
-func (in *Ingester) storeLogEntries(ctx context.Context, r *run, items []doc) error {
+// storeLogEntries stores a batch of log entries as timeline events, with
+// their raw documents when withRaw. The caller advances the checkpoint once
+// the whole window is stored.
+func (in *Ingester) storeLogEntries(ctx context.Context, r *run, items []doc, withRaw bool) error {
 	evs := make([]domain.TimelineEvent, 0, len(items))
 	raws := make([]domain.RawDocument, 0, len(items))
 	services := set(in.opts.ServiceIDs)
@@ -345,7 +377,9 @@ func (in *Ingester) storeLogEntries(ctx context.Context, r *run, items []doc) er
 			in.unknownEnum("log_entry.type", ev.RawType, ev.ID)
 		}
 		evs = append(evs, ev)
-		raws = append(raws, domain.RawDocument{Source: Source, Kind: kindLogEntry, ID: ev.ID, FetchedAt: r.now, Body: d.raw})
+		if withRaw {
+			raws = append(raws, domain.RawDocument{Source: Source, Kind: kindLogEntry, ID: ev.ID, FetchedAt: r.now, Body: d.raw})
+		}
 	}
 	if err := in.st.UpsertRaw(ctx, raws); err != nil {
 		return fmt.Errorf("pagerduty: store raw log entries: %w", err)
@@ -384,7 +418,7 @@ func (in *Ingester) refreshOpen(ctx context.Context, r *run, stale []domain.Inci
 		want[x.ID] = true
 	}
 	n, err := in.listOpen(ctx, func(ctx context.Context, items []doc) error {
-		return in.storeIncidents(ctx, r, items, want)
+		return in.storeIncidents(ctx, r, items, want, true)
 	})
 	var big errTooBig
 	if err != nil && !errors.As(err, &big) {
@@ -424,7 +458,7 @@ func (in *Ingester) refresh(ctx context.Context, r *run, incs []domain.Incident)
 			span := in.opts.InitialSpan
 			from, to := group[0].CreatedAt, group[len(group)-1].CreatedAt.Add(time.Second)
 			err := in.walk(ctx, kindIncident, from, to, &span, func(ctx context.Context, items []doc) error {
-				return in.storeIncidents(ctx, r, items, want)
+				return in.storeIncidents(ctx, r, items, want, true)
 			}, nil)
 			if err != nil {
 				return err
@@ -452,16 +486,16 @@ func (in *Ingester) refresh(ctx context.Context, r *run, incs []domain.Incident)
 			}
 			items = append(items, d)
 		}
-		if err := in.storeIncidents(ctx, r, items, want); err != nil {
+		if err := in.storeIncidents(ctx, r, items, want, true); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// storeIncidents converts incidents and stores them; only ids in keep when
-// keep is not nil.
-func (in *Ingester) storeIncidents(ctx context.Context, r *run, items []doc, keep map[string]bool) error {
+// storeIncidents converts incidents and stores them, with their raw
+// documents when withRaw; only ids in keep when keep is not nil.
+func (in *Ingester) storeIncidents(ctx context.Context, r *run, items []doc, keep map[string]bool, withRaw bool) error {
 	incs := make([]domain.Incident, 0, len(items))
 	raws := make([]domain.RawDocument, 0, len(items))
 	for _, d := range items {
@@ -479,7 +513,9 @@ func (in *Ingester) storeIncidents(ctx context.Context, r *run, items []doc, kee
 			in.unknownEnum("incident."+u.Field, u.Value, x.ID)
 		}
 		incs = append(incs, x)
-		raws = append(raws, domain.RawDocument{Source: Source, Kind: kindIncident, ID: x.ID, FetchedAt: r.now, Body: d.raw})
+		if withRaw {
+			raws = append(raws, domain.RawDocument{Source: Source, Kind: kindIncident, ID: x.ID, FetchedAt: r.now, Body: d.raw})
+		}
 		if keep != nil {
 			r.refreshed[x.ID] = true
 		}

@@ -849,3 +849,49 @@ func TestHugeErrorResponseIsNotFetchedAgain(t *testing.T) {
 	require.ErrorContains(t, err, "pagerduty: GET /log_entries: httpx: GET /log_entries: response body exceeds the limit of 1 MiB")
 	require.EqualValues(t, 1, calls.Load())
 }
+
+// TestReextractFromRawDocumentsWithoutTheAPI converts the stored raw
+// documents again: with a changed severity mapping every row follows it,
+// and with the mapping as it was the rows are the backfill's again, without
+// a request (the API address is unreachable).
+func TestReextractFromRawDocumentsWithoutTheAPI(t *testing.T) {
+	ctx := context.Background()
+	o := genOrg(t, org.ScaleTiny)
+	e := newEnv(t, o, nil, nil)
+	_, err := e.ingester(t, nil).Sync(ctx)
+	require.NoError(t, err)
+	want := snap(t, e.st)
+	requireGroundTruth(t, o, want, nil)
+	served := totalRequests(e.sim)
+	offline := func(opt *pagerduty.Options) { opt.BaseURL = "http://127.0.0.1:1" }
+
+	allSEV1 := func(opt *pagerduty.Options) {
+		offline(opt)
+		opt.SeverityByPriority, opt.SeverityByUrgency = nil, map[string]string{"high": "SEV1", "low": "SEV1"}
+	}
+	stats, err := e.ingester(t, allSEV1).Reextract(ctx)
+	require.NoError(t, err)
+	require.EqualValues(t, len(want.incidents)+len(want.events), stats.Records, "every row once, no raw document again")
+	require.Zero(t, stats.Requests)
+	got := snap(t, e.st)
+	changed := 0
+	for i, x := range got.incidents {
+		require.Equal(t, "SEV1", x.Severity, x.ID)
+		if want.incidents[i].Severity != "SEV1" {
+			changed++
+		}
+	}
+	require.Positive(t, changed, "the new mapping must change some rows for this to prove anything")
+	require.Equal(t, want.events, got.events)
+	require.Equal(t, want.raw, got.raw)
+	require.Equal(t, want.cps, got.cps, "re-extraction leaves the checkpoints alone")
+
+	_, err = e.ingester(t, offline).Reextract(ctx)
+	require.NoError(t, err)
+	require.Equal(t, want, snap(t, e.st))
+	requireGroundTruth(t, o, snap(t, e.st), nil)
+	require.Equal(t, served, totalRequests(e.sim), "no request reached the API")
+	runs, err := e.st.IngestRuns(ctx, pagerduty.Source)
+	require.NoError(t, err)
+	require.Len(t, runs, 1, "a re-extraction is not an ingest run")
+}
