@@ -3,6 +3,7 @@ package analyze
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"os"
 	"runtime"
 	"runtime/debug"
@@ -12,13 +13,17 @@ import (
 	"time"
 
 	"github.com/aftermath-sre/aftermath/simulate/org"
+	"github.com/aftermath-sre/aftermath/store"
 	"github.com/aftermath-sre/aftermath/store/chtest"
 )
 
 // BenchmarkAnalyzeIncremental measures what the per-text results save: a
 // first analysis of an org whose texts were never analyzed, then, after the
 // newest 1% of postmortems (with their factors) arrive, a second one. Wall
-// time, CPU and peak RSS of each run are reported; loading the org is setup:
+// time, CPU and peak RSS of each run are reported, and the run's peak over
+// the process's RSS before it, per postmortem; generating and loading the
+// org is setup (the generated org is dropped before the runs). With
+// AFTERMATH_BENCH_DEBUG=1 the runs log their steps at debug level:
 //
 //	AFTERMATH_BENCH_LARGE=1 go test ./analyze -run '^$' -bench AnalyzeIncremental -benchtime 1x -timeout 60m
 //
@@ -35,24 +40,17 @@ func BenchmarkAnalyzeIncremental(b *testing.B) {
 	b.StopTimer()
 	for i := 0; i < b.N; i++ {
 		st := chtest.Store(b)
-		o, err := org.Generate(org.Options{Seed: 7, Scale: scale})
-		if err != nil {
-			b.Fatal(err)
-		}
-		// Hold back the newest 1% of postmortems.
-		sort.SliceStable(o.Postmortems, func(i, j int) bool { return o.Postmortems[i].CreatedAt.Before(o.Postmortems[j].CreatedAt) })
-		cut := len(o.Postmortems) - max(1, len(o.Postmortems)/100)
-		late := o.Postmortems[cut:]
-		o.Postmortems = o.Postmortems[:cut]
-		storeOrg(ctx, b, st, o)
-		o.Postmortems = append(o.Postmortems, late...)
-		lateRows := orgPostmortems(o)[cut:]
+		lateRows := storeAllButLatest(ctx, b, st, scale)
 
 		opts := testOptions(org.DefaultEnd(), time.UTC, nil)
 		opts.MaxItemSeries = 200
+		if os.Getenv("AFTERMATH_BENCH_DEBUG") == "1" {
+			opts.Logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
+		}
 		measure := func(name string) RunSummary {
 			runtime.GC()
 			debug.FreeOSMemory()
+			base := rssKiB("VmRSS")
 			resetPeakRSS(b)
 			cpu0, t0 := cpuSeconds(), time.Now()
 			b.StartTimer()
@@ -64,7 +62,10 @@ func BenchmarkAnalyzeIncremental(b *testing.B) {
 			wall := time.Since(t0)
 			b.ReportMetric(wall.Seconds(), name+"-s")
 			b.ReportMetric(cpuSeconds()-cpu0, name+"-cpu-s")
-			b.ReportMetric(float64(rssKiB("VmHWM"))/1024, name+"-peak-RSS-MiB")
+			peak := rssKiB("VmHWM")
+			b.ReportMetric(float64(peak)/1024, name+"-peak-RSS-MiB")
+			// What the run itself added: its peak over the process before it.
+			b.ReportMetric(float64(peak-base)/float64(sum.Postmortems), name+"-KiB/postmortem")
 			var parts []string
 			for _, k := range []string{"load", AnalysisLanguage, AnalysisThemes, "write"} {
 				parts = append(parts, fmt.Sprintf("%s=%.2fs", k, sum.Durations[k].Seconds()))
@@ -79,4 +80,21 @@ func BenchmarkAnalyzeIncremental(b *testing.B) {
 		}
 		measure("second")
 	}
+}
+
+// storeAllButLatest generates the org of scale and stores it without its
+// newest 1% of postmortems, which it returns. The generated org is setup:
+// it is not held once this returns, so the runs' memory is their own.
+func storeAllButLatest(ctx context.Context, b *testing.B, st *store.Store, scale org.Scale) []store.Postmortem {
+	o, err := org.Generate(org.Options{Seed: 7, Scale: scale})
+	if err != nil {
+		b.Fatal(err)
+	}
+	sort.SliceStable(o.Postmortems, func(i, j int) bool { return o.Postmortems[i].CreatedAt.Before(o.Postmortems[j].CreatedAt) })
+	cut := len(o.Postmortems) - max(1, len(o.Postmortems)/100)
+	late := o.Postmortems[cut:]
+	o.Postmortems = o.Postmortems[:cut]
+	storeOrg(ctx, b, st, o)
+	o.Postmortems = append(o.Postmortems, late...)
+	return orgPostmortems(o)[cut:]
 }

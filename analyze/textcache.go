@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"runtime"
 	"sync"
+	"time"
 
 	"github.com/aftermath-sre/aftermath/store"
 )
@@ -50,10 +51,12 @@ func perTextOf[T any](ctx context.Context, log *slog.Logger, st *store.Store, an
 	}
 	stats := textCacheStats{Texts: len(distinct)}
 	out := map[string]T{}
+	t0 := time.Now()
 	payloads, err := st.TextAnalyses(ctx, analyzer, version, distinct)
 	if err != nil {
 		return nil, stats, err
 	}
+	tRead := time.Since(t0)
 	toAnalyze := map[string]string{}
 	var storedHashes []string
 	for _, h := range distinct {
@@ -70,10 +73,13 @@ func perTextOf[T any](ctx context.Context, log *slog.Logger, st *store.Store, an
 		toAnalyze[h] = t
 	}
 	seen, distinct = nil, nil
+	t0 = time.Now()
 	decoded, err := decodeStored[T](log, analyzer, storedHashes, payloads)
 	if err != nil {
 		return nil, stats, err
 	}
+	log.Debug("per-text results read", "analyzer", analyzer, "texts", stats.Texts, "stored", len(storedHashes),
+		"read", tRead, "decode", time.Since(t0))
 	payloads = nil
 	for i, h := range storedHashes {
 		if !isZero(decoded[i]) {

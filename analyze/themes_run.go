@@ -7,9 +7,11 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/aftermath-sre/aftermath/analyze/internal/calc"
 	"github.com/aftermath-sre/aftermath/analyze/themes"
+	"github.com/aftermath-sre/aftermath/metrics"
 	"github.com/aftermath-sre/aftermath/store"
 )
 
@@ -93,6 +95,7 @@ func clusterThemes(ctx context.Context, log *slog.Logger, st *store.Store, d *da
 	if opts.PrevAssignments == nil {
 		opts.PrevAssignments = prevAssign
 	}
+	t0 := time.Now()
 	// Every factor by the hash of its text; the texts themselves are read
 	// only for hashes without stored features.
 	type factorRef struct{ pm, f int32 }
@@ -127,7 +130,7 @@ func clusterThemes(ctx context.Context, log *slog.Logger, st *store.Store, d *da
 	}
 	byHash = nil
 	out.texts = stats
-	log.Debug("themes: factor features", "texts", stats.Texts, "featurized", stats.Analyzed)
+	log.Debug("themes: factor features", "texts", stats.Texts, "featurized", stats.Analyzed, "took", time.Since(t0))
 	if stats.Analyzed > 0 {
 		// Features of other versions are never read again.
 		if err := st.PruneTextAnalyses(ctx, textAnalyzerThemes, themes.Version); err != nil {
@@ -144,10 +147,12 @@ func clusterThemes(ctx context.Context, log *slog.Logger, st *store.Store, d *da
 		items[i] = themes.FeatureItem{ID: id, Features: f}
 	}
 	feats, hashes = nil, nil
+	t0 = time.Now()
 	res, err := themes.ClusterFeatures(items, prev, opts)
 	if err != nil {
 		return out, err
 	}
+	log.Debug("themes: formed", "factors", len(items), "themes", len(res.Themes), "took", time.Since(t0))
 	// Only the representatives' texts are shown.
 	rep := map[string]int{}
 	for _, t := range res.Themes {
@@ -191,10 +196,10 @@ func clusterThemes(ctx context.Context, log *slog.Logger, st *store.Store, d *da
 		}
 	}
 
-	s := calc.Sink{Analysis: AnalysisThemes}
-	s.Add("themes", float64(len(res.Themes)))
+	s := calc.Sink{}
+	s.Add(metrics.Themes, float64(len(res.Themes)))
 	for _, t := range res.Themes {
-		s.Add("theme_info", 1, "theme", t.ID, "label", t.Label, "class", label(t.Class))
+		s.Add(metrics.ThemeInfo, 1, "theme", t.ID, "label", t.Label, "class", label(t.Class))
 	}
 	type key struct {
 		period       int
@@ -232,9 +237,10 @@ func clusterThemes(ctx context.Context, log *slog.Logger, st *store.Store, d *da
 		}
 	}
 	for _, m := range []struct {
-		name, other string
-		data        map[key]int
-	}{{"theme_factors", "", byTheme}, {"theme_factors_by_team", "team", byTeam}, {"theme_factors_by_service", "service", bySvc}, {"cause_class_factors", "", byClass}} {
+		f     metrics.Family
+		other string
+		data  map[key]int
+	}{{metrics.ThemeFactors, "", byTheme}, {metrics.ThemeFactorsByTeam, "team", byTeam}, {metrics.ThemeFactorsByService, "service", bySvc}, {metrics.CauseClassFactors, "", byClass}} {
 		keys := make([]key, 0, len(m.data))
 		for k := range m.data {
 			keys = append(keys, k)
@@ -251,13 +257,13 @@ func clusterThemes(ctx context.Context, log *slog.Logger, st *store.Store, d *da
 		})
 		for _, k := range keys {
 			kv := []string{"period", ps.All[k.period].Label, "theme", k.theme}
-			if m.name == "cause_class_factors" {
+			if m.f == metrics.CauseClassFactors {
 				kv[2] = "class"
 			}
 			if m.other != "" {
 				kv = append(kv, m.other, k.other)
 			}
-			s.Add(m.name, float64(m.data[k]), kv...)
+			s.Add(m.f, float64(m.data[k]), kv...)
 		}
 	}
 	changes := map[string]int{themes.ChangeNew: 0, themes.ChangeMerge: 0, themes.ChangeSplit: 0, themes.ChangeRetired: 0}
@@ -265,7 +271,7 @@ func clusterThemes(ctx context.Context, log *slog.Logger, st *store.Store, d *da
 		changes[c.Kind]++
 	}
 	for _, k := range []string{themes.ChangeMerge, themes.ChangeNew, themes.ChangeRetired, themes.ChangeSplit} {
-		s.Add("theme_changes", float64(changes[k]), "kind", k)
+		s.Add(metrics.ThemeChanges, float64(changes[k]), "kind", k)
 	}
 	out.results = s.Results
 

@@ -3,6 +3,8 @@ package themes
 import (
 	"fmt"
 	"testing"
+
+	"github.com/aftermath-sre/aftermath/simulate/org"
 )
 
 // BenchmarkCluster measures how clustering time grows with the number of
@@ -41,4 +43,36 @@ func BenchmarkClassify(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(items)), "ns/factor")
+}
+
+// BenchmarkClusterFeatures measures what a run that reads every factor's
+// stored features spends on the themes: forming them over the features of
+// the simulated large org's factors (about 75,000; featurized before the
+// timer starts):
+//
+//	go test ./analyze/themes -run '^$' -bench BenchmarkClusterFeatures -benchtime 3x
+func BenchmarkClusterFeatures(b *testing.B) {
+	o, err := org.Generate(org.Options{Seed: 7, Scale: org.ScaleLarge})
+	if err != nil {
+		b.Fatal(err)
+	}
+	var items []Item
+	for _, p := range o.Postmortems {
+		for _, f := range p.Doc.Factors {
+			items = append(items, Item{ID: fmt.Sprintf("%s#%d", p.Key, f.Ordinal), Text: f.Name + ". " + f.Text})
+		}
+	}
+	feats := featurizeAll(NewFeaturizer(), items, 0)
+	items = nil
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		res, err := ClusterFeatures(feats, nil, Options{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if len(res.Themes) == 0 {
+			b.Fatal("no themes")
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Milliseconds())/float64(b.N), "ms/run")
 }

@@ -48,16 +48,19 @@ func sphericalKMeans(docs []sparse, dim int, init [][]float32, cfg kmeansConfig)
 }
 
 // assignAll assigns every document to its most similar centroid and returns
-// how many assignments changed. For many documents the centroids are first
-// transposed (term -> k weights) so that scoring a document reads one
-// contiguous row per term, and the work is split across workers goroutines.
+// how many assignments changed. The centroids are first transposed (term ->
+// k weights) so that scoring a document reads one contiguous row per term
+// (each score sums the same products in the same order as a dot product
+// per centroid would); many documents are split across workers goroutines.
 func assignAll(docs []sparse, centroids [][]float32, assign []int, sims []float32, workers int) int {
 	k := len(centroids)
 	if k == 0 {
 		return 0
 	}
 	if len(docs) < 2048 {
-		return assignRange(docs, centroids, assign, sims, 0, len(docs))
+		// One goroutine: a small set is not worth splitting (and the
+		// resamples of chooseK already run in parallel).
+		workers = 1
 	}
 	dim := len(centroids[0])
 	ct := make([]float32, dim*k)
@@ -112,26 +115,6 @@ func assignAll(docs []sparse, centroids [][]float32, assign []int, sims []float3
 		total += c
 	}
 	return total
-}
-
-// assignRange is assignAll for docs[lo:hi] on one goroutine, scoring
-// against the centroids as they are.
-func assignRange(docs []sparse, centroids [][]float32, assign []int, sims []float32, lo, hi int) int {
-	changed := 0
-	for i := lo; i < hi; i++ {
-		best, bestSim := 0, float32(math.Inf(-1))
-		for ci, ctr := range centroids {
-			if s := docs[i].dotDense(ctr); s > bestSim {
-				best, bestSim = ci, s
-			}
-		}
-		if assign[i] != best {
-			assign[i] = best
-			changed++
-		}
-		sims[i] = bestSim
-	}
-	return changed
 }
 
 // recompute sets each centroid to the normalized mean of its members. An
