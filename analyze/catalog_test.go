@@ -2,44 +2,44 @@ package analyze
 
 import (
 	"math"
-	"regexp"
-	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/aftermath-sre/aftermath/store"
 )
 
-func TestCatalogNamesArePrometheusStyleAndUnique(t *testing.T) {
-	name := regexp.MustCompile(`^[a-z][a-z0-9_]*$`)
-	seen := map[string]bool{}
-	for _, m := range Catalog() {
-		require.Regexp(t, name, m.Name)
-		require.False(t, seen[m.Name], "duplicate %s", m.Name)
-		seen[m.Name] = true
-		require.NotEmpty(t, m.Help, m.Name)
-		require.NotEmpty(t, m.Analysis, m.Name)
-		require.Contains(t, []Kind{Gauge, Histogram}, m.Kind, m.Name)
-		for _, bad := range []string{"_total", "_count", "_sum", "_bucket", "_days", "_minutes", "_hours"} {
-			require.False(t, strings.HasSuffix(m.Name, bad), "%s ends with %s", m.Name, bad)
+func TestCheckResults(t *testing.T) {
+	row := func(analysis, metric string, kv ...string) store.Result {
+		r := store.Result{Analysis: analysis, Metric: metric, Value: 1}
+		for i := 0; i+1 < len(kv); i += 2 {
+			r.LabelNames = append(r.LabelNames, kv[i])
+			r.LabelValues = append(r.LabelValues, kv[i+1])
 		}
-		labels := map[string]bool{}
-		for _, l := range m.Labels {
-			require.Regexp(t, name, l)
-			require.NotEqual(t, "le", l, m.Name)
-			require.False(t, labels[l], "%s: duplicate label %s", m.Name, l)
-			labels[l] = true
-		}
+		return r
 	}
-}
-
-func TestLookupResolvesHistogramRows(t *testing.T) {
-	for _, n := range []string{"incident_ack_duration_seconds_bucket", "incident_ack_duration_seconds_sum", "incident_ack_duration_seconds_count"} {
-		m, ok := Lookup(n)
-		require.True(t, ok, n)
-		require.Equal(t, "incident_ack_duration_seconds", m.Name)
+	good := []store.Result{
+		row(AnalysisSLO, "error_budget_burn_rate", "service", "checkout", "range", "1h"),
+		row(AnalysisResponse, "incident_ack_duration_seconds_bucket", "severity", "SEV1", "le", "60"),
+		row(AnalysisResponse, "incident_ack_duration_seconds_count", "severity", "SEV1"),
+		row(AnalysisThemes, "themes"),
 	}
-	_, ok := Lookup("mtta_seconds_bucket")
-	require.False(t, ok, "a gauge has no bucket rows")
+	require.NoError(t, checkResults(good))
+	for _, tc := range []struct {
+		name string
+		r    store.Result
+		want string
+	}{
+		{"unknown metric", row(AnalysisSLO, "error_budget_burn", "service", "checkout", "range", "1h"), `result "error_budget_burn" of analysis slo is not in the metrics catalogue`},
+		{"wrong analysis", row(AnalysisResponse, "error_budget_burn_rate", "service", "checkout", "range", "1h"), "written by analysis response, catalogued under slo"},
+		{"labels out of order", row(AnalysisSLO, "error_budget_burn_rate", "range", "1h", "service", "checkout"), "want [service, range]"},
+		{"bucket without le", row(AnalysisResponse, "incident_ack_duration_seconds_bucket", "severity", "SEV1"), "want [severity, le]"},
+		{"exporter self metric", row(AnalysisRun, "up"), "not in the metrics catalogue"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			require.ErrorContains(t, checkResults(append(append([]store.Result(nil), good...), tc.r)), tc.want)
+		})
+	}
 }
 
 func TestFormatLe(t *testing.T) {

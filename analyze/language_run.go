@@ -11,6 +11,7 @@ import (
 
 	"github.com/aftermath-sre/aftermath/analyze/internal/calc"
 	"github.com/aftermath-sre/aftermath/analyze/language"
+	"github.com/aftermath-sre/aftermath/metrics"
 	"github.com/aftermath-sre/aftermath/store"
 )
 
@@ -125,7 +126,7 @@ func analyzeLanguage(ctx context.Context, log *slog.Logger, st *store.Store, d *
 		}
 	}
 
-	s := calc.Sink{Analysis: AnalysisLanguage}
+	s := calc.Sink{}
 	type pr struct {
 		period int
 		rule   string
@@ -195,11 +196,11 @@ func analyzeLanguage(ctx context.Context, log *slog.Logger, st *store.Store, d *
 		return keys[i].rule < keys[j].rule
 	})
 	for _, k := range keys {
-		s.Add("language_findings", float64(counts[k]), "period", ps.All[k.period].Label, "rule", k.rule)
+		s.Add(metrics.LanguageFindings, float64(counts[k]), "period", ps.All[k.period].Label, "rule", k.rule)
 	}
 	for p, per := range ps.All {
-		s.Add("postmortems_with_blame_ratio", calc.Ratio(blamed[p], pms[p]), "period", per.Label)
-		s.Add("action_items_vague_ratio", calc.Ratio(vague[p], items[p]), "period", per.Label)
+		s.Add(metrics.PostmortemsWithBlameRatio, calc.Ratio(blamed[p], pms[p]), "period", per.Label)
+		s.Add(metrics.ActionItemsVagueRatio, calc.Ratio(vague[p], items[p]), "period", per.Label)
 	}
 
 	var out []store.AnalysisItem

@@ -17,6 +17,7 @@ import (
 	"github.com/aftermath-sre/aftermath/analyze/recurrence"
 	"github.com/aftermath-sre/aftermath/analyze/response"
 	"github.com/aftermath-sre/aftermath/analyze/themes"
+	"github.com/aftermath-sre/aftermath/metrics"
 	"github.com/aftermath-sre/aftermath/store"
 )
 
@@ -262,25 +263,28 @@ func Run(ctx context.Context, st *store.Store, opts Options) (RunSummary, error)
 	}
 
 	// Bookkeeping results of the run itself.
-	rs := calc.Sink{Analysis: AnalysisRun}
+	rs := calc.Sink{}
 	names := make([]string, 0, len(sum.Durations))
 	for k := range sum.Durations {
 		names = append(names, k)
 	}
 	sort.Strings(names)
 	for _, k := range names {
-		rs.Add("analysis_duration_seconds", sum.Durations[k].Seconds(), "analysis", k)
+		rs.Add(metrics.AnalysisDurationSeconds, sum.Durations[k].Seconds(), "analysis", k)
 	}
 	for _, t := range []struct {
 		table string
 		n     int
 	}{{"incidents", sum.Incidents}, {"postmortems", sum.Postmortems}, {"contributing_factors", sum.Factors}, {"action_items", sum.ActionItems}} {
-		rs.Add("analysis_input_rows", float64(t.n), "table", t.table)
+		rs.Add(metrics.AnalysisInputRows, float64(t.n), "table", t.table)
 	}
 	for _, u := range d.unknowns() {
-		rs.Add("analysis_unknown_values", float64(u.n), "field", u.field)
+		rs.Add(metrics.AnalysisUnknownValues, float64(u.n), "field", u.field)
 	}
 	results = append(results, rs.Results...)
+	if err := checkResults(results); err != nil {
+		return fail(fmt.Errorf("analyze: %w", err))
+	}
 
 	if err := timed("write", func() error {
 		if err := st.WriteThemes(ctx, sum.RunID, now, th.state, th.assignments); err != nil {

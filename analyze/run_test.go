@@ -15,6 +15,7 @@ import (
 	"github.com/aftermath-sre/aftermath/analyze/themes"
 	"github.com/aftermath-sre/aftermath/analyze/themes/eval"
 	jiraingest "github.com/aftermath-sre/aftermath/ingest/jira"
+	"github.com/aftermath-sre/aftermath/metrics"
 	"github.com/aftermath-sre/aftermath/simulate/org"
 	"github.com/aftermath-sre/aftermath/store"
 	"github.com/aftermath-sre/aftermath/store/chtest"
@@ -855,32 +856,23 @@ func checkRecurrence(t *testing.T, r orgRun) {
 	}
 }
 
-// checkCatalogue: every result row belongs to a catalogued metric with exactly
-// its labels (plus "le" on histogram buckets).
+// checkCatalogue: every result row belongs to a catalogued family with
+// exactly its labels (plus "le" on histogram buckets). That every family has
+// rows is required of the golden small org (cmd/aftermath
+// TestGoldenMetricsSmallOrg), whose clock ends on a month boundary; here the
+// families without rows are logged.
 func checkCatalogue(t *testing.T, rs []store.Result) {
-	seen := map[string]bool{}
+	require.NoError(t, checkResults(rs))
+	seen := map[metrics.Family]bool{}
 	for _, r := range rs {
-		m, ok := Lookup(r.Metric)
-		require.True(t, ok, "uncatalogued metric %s", r.Metric)
-		want := append([]string(nil), m.Labels...)
-		if strings.HasSuffix(r.Metric, "_bucket") && m.Kind == Histogram {
-			want = append(want, "le")
-		}
-		if len(want) == 0 {
-			want = nil
-		}
-		got := r.LabelNames
-		if len(got) == 0 {
-			got = nil
-		}
-		require.Equal(t, want, got, r.Metric)
-		require.Equal(t, m.Analysis, r.Analysis, r.Metric)
+		f, _, ok := metrics.ByResultName(r.Metric)
+		require.True(t, ok, r.Metric)
 		require.False(t, math.IsNaN(r.Value), r.Metric)
-		seen[m.Name] = true
+		seen[f] = true
 	}
-	for _, m := range Catalog() {
-		if !seen[m.Name] {
-			t.Logf("catalogued metric without rows in this run: %s", m.Name)
+	for _, f := range metrics.By(metrics.ByAnalysis) {
+		if !seen[f] {
+			t.Logf("catalogued family without rows in this run: %s", f.Name())
 		}
 	}
 }

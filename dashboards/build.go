@@ -12,6 +12,8 @@ import (
 	"github.com/grafana/grafana-foundation-sdk/go/stat"
 	"github.com/grafana/grafana-foundation-sdk/go/table"
 	"github.com/grafana/grafana-foundation-sdk/go/timeseries"
+
+	"github.com/aftermath-sre/aftermath/metrics"
 )
 
 // Data source uids the provisioning files give the two data sources; the
@@ -28,15 +30,30 @@ const (
 // dashboard's variables. It is written here once and nowhere else.
 const selector = `job=~"$job", instance=~"$instance"`
 
-// m is a metric selector: the metric, the shared selector and any matchers
-// of the panel, e.g. m("aftermath_incidents", `period="30d"`).
-func m(metric string, matchers ...string) string {
-	return metric + "{" + strings.Join(append([]string{selector}, matchers...), ", ") + "}"
+// m is a metric selector: the family's name, the shared selector and any
+// matchers of the panel, e.g. m(metrics.Incidents, `period="30d"`).
+func m(f metrics.Family, matchers ...string) string {
+	return sel(f.Name(), matchers)
+}
+
+// bucket is the selector of a histogram family's _bucket series.
+func bucket(f metrics.Family, matchers ...string) string {
+	return sel(f.Bucket(), matchers)
+}
+
+func sel(name string, matchers []string) string {
+	return name + "{" + strings.Join(append([]string{selector}, matchers...), ", ") + "}"
+}
+
+// labelValues is the query of a variable listing a label's values among the
+// family's series of the chosen job.
+func labelValues(f metrics.Family, label string) string {
+	return "label_values(" + f.Name() + `{job=~"$job"}, ` + label + ")"
 }
 
 // withThemeLabels joins a theme-keyed expression with the themes' labels.
 func withThemeLabels(expr string) string {
-	return expr + " * on (job, instance, theme) group_left (label) " + m("aftermath_theme_info")
+	return expr + " * on (job, instance, theme) group_left (label) " + m(metrics.ThemeInfo)
 }
 
 var (
@@ -241,7 +258,7 @@ func labelVar(name, label, query string, multi bool) cog.Builder[dashboard.Varia
 func commonVars() []cog.Builder[dashboard.VariableModel] {
 	return []cog.Builder[dashboard.VariableModel]{
 		datasourceVar(),
-		labelVar("job", "Job", "label_values(aftermath_up, job)", false),
-		labelVar("instance", "Instance", `label_values(aftermath_up{job=~"$job"}, instance)`, false),
+		labelVar("job", "Job", "label_values("+metrics.Up.Name()+", job)", false),
+		labelVar("instance", "Instance", labelValues(metrics.Up, "instance"), false),
 	}
 }

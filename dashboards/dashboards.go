@@ -24,6 +24,8 @@ import (
 
 	"github.com/grafana/grafana-foundation-sdk/go/dashboard"
 	"github.com/grafana/grafana-foundation-sdk/go/prometheus"
+
+	"github.com/aftermath-sre/aftermath/metrics"
 )
 
 // Dashboard uids.
@@ -57,8 +59,8 @@ func All() ([]dashboard.Dashboard, error) {
 // MTTA and MTTR percentiles, error budget, repeat rate.
 func Reliability() (dashboard.Dashboard, error) {
 	vars := append(commonVars(),
-		labelVar("service", "Service", `label_values(aftermath_incidents{job=~"$job"}, service)`, true),
-		labelVar("team", "Team", `label_values(aftermath_incidents{job=~"$job"}, team)`, true))
+		labelVar("service", "Service", labelValues(metrics.Incidents, "service"), true),
+		labelVar("team", "Team", labelValues(metrics.Incidents, "team"), true))
 	b := newBuilder(ReliabilityUID, "Aftermath / Reliability trends",
 		"Incidents by severity, time to acknowledge and resolve (percentiles first), error budgets and repeat incidents, from Aftermath's latest analysis.",
 		[]string{"reliability"}, vars...)
@@ -66,66 +68,70 @@ func Reliability() (dashboard.Dashboard, error) {
 	b.row("Incidents")
 	b.stat(panel{title: "SEV1 + SEV2 incidents, last 30 days", w: 6, h: 5,
 		desc:       "Incidents of severity SEV1 or SEV2 created in the last 30 days (merged incidents excluded).",
-		queries:    []query{{expr: "sum(" + m("aftermath_incidents_by_severity", `period="30d"`, `severity=~"SEV1|SEV2"`) + ")"}},
+		queries:    []query{{expr: "sum(" + m(metrics.IncidentsBySeverity, `period="30d"`, `severity=~"SEV1|SEV2"`) + ")"}},
 		thresholds: badTh})
 	b.stat(panel{title: "SEV1 + SEV2 monthly trend", w: 6, h: 5, unit: "short",
 		desc:       "Least-squares slope of the monthly SEV1 + SEV2 count over the last six complete months, in incidents per month: above 0 means more every month.",
-		queries:    []query{{expr: "sum(" + m("aftermath_incidents_monthly_trend", `severity=~"SEV1|SEV2"`) + ")"}},
+		queries:    []query{{expr: "sum(" + m(metrics.IncidentsMonthlyTrend, `severity=~"SEV1|SEV2"`) + ")"}},
 		thresholds: []dashboard.Threshold{{Value: nil, Color: "green"}, {Value: ptr(0.5), Color: "red"}}})
 	b.bars(panel{title: "Incidents by team, last 30 days", w: 12, h: 5,
 		desc:    "Incidents created in the last 30 days by owning team.",
-		queries: []query{{expr: "sort_desc(sum by (team) (" + m("aftermath_incidents", `period="30d"`, `team=~"$team"`) + "))", legend: "{{team}}", instant: true}}})
+		queries: []query{{expr: "sort_desc(sum by (team) (" + m(metrics.Incidents, `period="30d"`, `team=~"$team"`) + "))", legend: "{{team}}", instant: true}}})
 	b.timeseries(panel{title: "Incidents in the last 30 days, by severity", w: 12, h: 8,
 		desc:    "Rolling 30-day incident count per severity, as each analysis run computed it.",
-		queries: []query{{expr: "sum by (severity) (" + m("aftermath_incidents_by_severity", `period="30d"`) + ")", legend: "{{severity}}"}}})
+		queries: []query{{expr: "sum by (severity) (" + m(metrics.IncidentsBySeverity, `period="30d"`) + ")", legend: "{{severity}}"}}})
 	b.bars(panel{title: "Incidents by service, last 30 days (top 10)", w: 12, h: 8,
 		desc:    "The ten services with the most incidents created in the last 30 days.",
-		queries: []query{{expr: "topk(10, sum by (service) (" + m("aftermath_incidents", `period="30d"`, `service=~"$service"`) + "))", legend: "{{service}}", instant: true}}})
+		queries: []query{{expr: "topk(10, sum by (service) (" + m(metrics.Incidents, `period="30d"`, `service=~"$service"`) + "))", legend: "{{service}}", instant: true}}})
 	b.promTable(panel{title: "Incidents per month and severity", w: 24, h: 8,
 		desc:    "Calendar-month incident counts by severity (the current month so far).",
-		queries: []query{{expr: "sum by (period, severity) (" + m("aftermath_incidents_by_severity", `period!="30d"`) + ")", table: true}}}, "period")
+		queries: []query{{expr: "sum by (period, severity) (" + m(metrics.IncidentsBySeverity, `period!="30d"`) + ")", table: true}}}, "period")
 
 	b.row("Response")
-	for _, h := range []struct{ title, metric, what string }{
-		{"Time to acknowledge (p50, p90, p95)", "aftermath_incident_ack_duration_seconds_bucket", "first acknowledgement"},
-		{"Time to resolve (p50, p90, p95)", "aftermath_incident_resolve_duration_seconds_bucket", "resolve"},
+	for _, h := range []struct {
+		title  string
+		metric metrics.Family
+		what   string
+	}{
+		{"Time to acknowledge (p50, p90, p95)", metrics.IncidentAckDurationSeconds, "first acknowledgement"},
+		{"Time to resolve (p50, p90, p95)", metrics.IncidentResolveDurationSeconds, "resolve"},
 	} {
 		var qs []query
 		for _, q := range []struct{ phi, legend string }{{"0.5", "p50"}, {"0.9", "p90"}, {"0.95", "p95"}} {
-			qs = append(qs, query{expr: "histogram_quantile(" + q.phi + ", sum by (le) (" + m(h.metric) + "))", legend: q.legend})
+			qs = append(qs, query{expr: "histogram_quantile(" + q.phi + ", sum by (le) (" + bucket(h.metric) + "))", legend: q.legend})
 		}
 		b.timeseries(panel{title: h.title, w: 12, h: 8, unit: "s", queries: qs,
 			desc: "Percentiles of the time from trigger to " + h.what + " of incidents created in the last 30 days, from the histogram Aftermath exports (merged incidents excluded). Percentiles first: averages hide the tail."})
 	}
 	b.bars(panel{title: "Time to resolve p90 by severity", w: 8, h: 8, unit: "s",
 		desc:    "90th percentile of time to resolve of the last 30 days' incidents, per severity.",
-		queries: []query{{expr: "histogram_quantile(0.9, sum by (le, severity) (" + m("aftermath_incident_resolve_duration_seconds_bucket") + "))", legend: "{{severity}}", instant: true}}})
+		queries: []query{{expr: "histogram_quantile(0.9, sum by (le, severity) (" + bucket(metrics.IncidentResolveDurationSeconds) + "))", legend: "{{severity}}", instant: true}}})
 	b.bars(panel{title: "Time to resolve p90 by service, last 30 days (top 10)", w: 8, h: 8, unit: "s",
 		desc:    "Services whose incidents of the last 30 days took longest to resolve (90th percentile).",
-		queries: []query{{expr: "topk(10, " + m("aftermath_mttr_seconds", `period="30d"`, `stat="p90"`, `severity=""`, `team=""`, `service=~"$service"`, `service!=""`) + ")", legend: "{{service}}", instant: true}}})
+		queries: []query{{expr: "topk(10, " + m(metrics.MTTRSeconds, `period="30d"`, `stat="p90"`, `severity=""`, `team=""`, `service=~"$service"`, `service!=""`) + ")", legend: "{{service}}", instant: true}}})
 	b.bars(panel{title: "Time to acknowledge p90 by team, last 30 days", w: 8, h: 8, unit: "s",
 		desc:    "90th percentile of time to first acknowledgement per owning team, incidents of the last 30 days.",
-		queries: []query{{expr: m("aftermath_mtta_seconds", `period="30d"`, `stat="p90"`, `severity=""`, `service=""`, `team=~"$team"`, `team!=""`), legend: "{{team}}", instant: true}}})
+		queries: []query{{expr: m(metrics.MTTASeconds, `period="30d"`, `stat="p90"`, `severity=""`, `service=""`, `team=~"$team"`, `team!=""`), legend: "{{team}}", instant: true}}})
 
 	b.row("Error budget")
 	b.bars(panel{title: "Error budget remaining", w: 8, h: 8, unit: "percentunit", min: ptr(-1.0), max: one,
 		desc:       "Share of each SLO's error budget left in its current window; negative when the SLO is breached.",
-		queries:    []query{{expr: m("aftermath_error_budget_remaining_ratio", `service=~"$service"`), legend: "{{service}} ({{window}})", instant: true}},
+		queries:    []query{{expr: m(metrics.ErrorBudgetRemainingRatio, `service=~"$service"`), legend: "{{service}} ({{window}})", instant: true}},
 		thresholds: []dashboard.Threshold{{Value: nil, Color: "red"}, {Value: ptr(0.0), Color: "orange"}, {Value: ptr(0.25), Color: "green"}}})
 	b.timeseries(panel{title: "Error budget consumed", w: 8, h: 8, unit: "percentunit", min: zero,
 		desc:    "Share of each SLO's error budget consumed by customer-impacting downtime in its current window.",
-		queries: []query{{expr: m("aftermath_error_budget_consumed_ratio", `service=~"$service"`), legend: "{{service}} ({{window}})"}}})
+		queries: []query{{expr: m(metrics.ErrorBudgetConsumedRatio, `service=~"$service"`), legend: "{{service}} ({{window}})"}}})
 	b.timeseries(panel{title: "Burn rate, 1h and 6h", w: 8, h: 8, unit: "short", min: zero,
 		desc: "How fast downtime spends the budget: 1 spends it exactly over the SLO window; the fast-burn alert fires above 14.4 (1h) and 6 (6h).",
 		queries: []query{
-			{expr: m("aftermath_error_budget_burn_rate", `service=~"$service"`, `range="1h"`), legend: "{{service}} 1h"},
-			{expr: m("aftermath_error_budget_burn_rate", `service=~"$service"`, `range="6h"`), legend: "{{service}} 6h"},
+			{expr: m(metrics.ErrorBudgetBurnRate, `service=~"$service"`, `range="1h"`), legend: "{{service}} 1h"},
+			{expr: m(metrics.ErrorBudgetBurnRate, `service=~"$service"`, `range="6h"`), legend: "{{service}} 6h"},
 		}})
 	b.promTable(panel{title: "Availability and downtime, last 30 days", w: 24, h: 8,
 		desc: "Availability and customer-impacting downtime per service with an SLO, overlapping incidents merged.",
 		queries: []query{
-			{expr: m("aftermath_availability_ratio", `service=~"$service"`, `period="30d"`), table: true},
-			{expr: m("aftermath_downtime_seconds", `service=~"$service"`, `period="30d"`), table: true},
+			{expr: m(metrics.AvailabilityRatio, `service=~"$service"`, `period="30d"`), table: true},
+			{expr: m(metrics.DowntimeSeconds, `service=~"$service"`, `period="30d"`), table: true},
 		}, hide: []string{"period"}}, "")
 
 	b.row("Recurrence")
@@ -134,12 +140,12 @@ func Reliability() (dashboard.Dashboard, error) {
 		desc: "Share of the last 30 days' incidents that repeat an earlier one within the recurrence window (same service and theme, or a near-duplicate title). " +
 			"SEV1/SEV2 is the share among major incidents: the failures a postmortem was meant to prevent from happening again.",
 		queries: []query{
-			{expr: m("aftermath_repeat_incident_ratio", `period="30d"`), legend: "all incidents"},
-			{expr: "sum(" + m("aftermath_recurring_incidents_by_severity", `period="30d"`, major) + ") / sum(" + m("aftermath_incidents_by_severity", `period="30d"`, major) + ")", legend: "SEV1/SEV2"},
+			{expr: m(metrics.RepeatIncidentRatio, `period="30d"`), legend: "all incidents"},
+			{expr: "sum(" + m(metrics.RecurringIncidentsBySeverity, `period="30d"`, major) + ") / sum(" + m(metrics.IncidentsBySeverity, `period="30d"`, major) + ")", legend: "SEV1/SEV2"},
 		}})
 	b.bars(panel{title: "Recurring incidents by service, last 30 days (top 10)", w: 12, h: 8,
 		desc:    "Services with the most repeat incidents in the last 30 days.",
-		queries: []query{{expr: "topk(10, " + m("aftermath_recurring_incidents", `period="30d"`, `service=~"$service"`) + ")", legend: "{{service}}", instant: true}}})
+		queries: []query{{expr: "topk(10, " + m(metrics.RecurringIncidents, `period="30d"`, `service=~"$service"`) + ")", legend: "{{service}}", instant: true}}})
 	return b.build()
 }
 
@@ -169,7 +175,7 @@ LIMIT 500`
 // team, closure within SLO, the oldest and most overdue items.
 func ActionItems() (dashboard.Dashboard, error) {
 	vars := append(commonVars(), clickhouseVar(),
-		labelVar("team", "Team", `label_values(aftermath_action_items{job=~"$job"}, team)`, true))
+		labelVar("team", "Team", labelValues(metrics.ActionItems, "team"), true))
 	b := newBuilder(ActionItemsUID, "Aftermath / Action items",
 		"Postmortem action items: what is open, overdue, stale or unowned, by team; closure within the SLO; the items to chase.",
 		[]string{"action-items"}, vars...)
@@ -177,11 +183,11 @@ func ActionItems() (dashboard.Dashboard, error) {
 
 	b.row("Now")
 	for _, s := range []struct{ title, expr, desc string }{
-		{"Open", "sum(" + m("aftermath_action_items", `state="open"`, team) + ")", "Open action items."},
-		{"Overdue", "sum(" + m("aftermath_action_items_overdue", team) + ")", "Open action items past their due date."},
-		{"Stale", "sum(" + m("aftermath_action_items_stale", team) + ")", "Open action items without activity for longer than their priority allows (analysis.stale_after)."},
-		{"Unowned", "sum(" + m("aftermath_action_items_unowned", team) + ")", "Open action items without an assignee."},
-		{"Without a due date", "sum(" + m("aftermath_action_items_without_due_date", team) + ")", "Open action items without a due date."},
+		{"Open", "sum(" + m(metrics.ActionItems, `state="open"`, team) + ")", "Open action items."},
+		{"Overdue", "sum(" + m(metrics.ActionItemsOverdue, team) + ")", "Open action items past their due date."},
+		{"Stale", "sum(" + m(metrics.ActionItemsStale, team) + ")", "Open action items without activity for longer than their priority allows (analysis.stale_after)."},
+		{"Unowned", "sum(" + m(metrics.ActionItemsUnowned, team) + ")", "Open action items without an assignee."},
+		{"Without a due date", "sum(" + m(metrics.ActionItemsWithoutDueDate, team) + ")", "Open action items without a due date."},
 	} {
 		th := badTh
 		if s.title == "Open" {
@@ -191,43 +197,47 @@ func ActionItems() (dashboard.Dashboard, error) {
 	}
 	b.stat(panel{title: "Closed within SLO", w: 4, h: 5, unit: "percentunit", thresholds: ratioTh,
 		desc:    "Share of action items closed within their priority's closure SLO, among those closed or already past it.",
-		queries: []query{{expr: m("aftermath_action_items_closed_within_slo_ratio", `priority=""`, `team=""`)}}})
+		queries: []query{{expr: m(metrics.ActionItemsClosedWithinSLORatio, `priority=""`, `team=""`)}}})
 
 	b.row("By team")
-	for _, s := range []struct{ title, metric, desc string }{
-		{"Overdue by team", "aftermath_action_items_overdue", "Open action items past their due date, per team."},
-		{"Stale by team", "aftermath_action_items_stale", "Open action items without recent activity, per team."},
-		{"Unowned by team", "aftermath_action_items_unowned", "Open action items without an assignee, per team."},
+	for _, s := range []struct {
+		title  string
+		metric metrics.Family
+		desc   string
+	}{
+		{"Overdue by team", metrics.ActionItemsOverdue, "Open action items past their due date, per team."},
+		{"Stale by team", metrics.ActionItemsStale, "Open action items without recent activity, per team."},
+		{"Unowned by team", metrics.ActionItemsUnowned, "Open action items without an assignee, per team."},
 	} {
 		b.timeseries(panel{title: s.title, desc: s.desc, w: 8, h: 8, min: zero,
 			queries: []query{{expr: "sum by (team) (" + m(s.metric, team) + ")", legend: "{{team}}"}}})
 	}
 	b.bars(panel{title: "Closed within SLO by team", w: 8, h: 8, unit: "percentunit", min: zero, max: one, thresholds: ratioTh,
 		desc:    "Share of each team's action items closed within the closure SLO of their priority.",
-		queries: []query{{expr: m("aftermath_action_items_closed_within_slo_ratio", `priority=""`, team, `team!=""`), legend: "{{team}}", instant: true}}})
+		queries: []query{{expr: m(metrics.ActionItemsClosedWithinSLORatio, `priority=""`, team, `team!=""`), legend: "{{team}}", instant: true}}})
 	b.bars(panel{title: "Closed within SLO by priority", w: 8, h: 8, unit: "percentunit", min: zero, max: one, thresholds: ratioTh,
 		desc:    "Share of action items closed within their priority's closure SLO.",
-		queries: []query{{expr: m("aftermath_action_items_closed_within_slo_ratio", `team=""`, `priority!=""`), legend: "{{priority}}", instant: true}}})
+		queries: []query{{expr: m(metrics.ActionItemsClosedWithinSLORatio, `team=""`, `priority!=""`), legend: "{{priority}}", instant: true}}})
 	b.bars(panel{title: "Oldest open item by team", w: 8, h: 8, unit: "s",
 		desc:    "Age of each team's oldest open action item.",
-		queries: []query{{expr: "sort_desc(max by (team) (" + m("aftermath_action_item_oldest_open_age_seconds", team) + "))", legend: "{{team}}", instant: true}}})
+		queries: []query{{expr: "sort_desc(max by (team) (" + m(metrics.ActionItemOldestOpenAgeSeconds, team) + "))", legend: "{{team}}", instant: true}}})
 	b.promTable(panel{title: "Time to close (Kaplan-Meier)", w: 12, h: 8, unit: "s",
 		desc:    "Median and 90th percentile of the time from creation to close, counting items still open (censored) rather than ignoring them; +Inf when too few have closed to tell. Empty priority = all.",
-		queries: []query{{expr: m("aftermath_action_item_time_to_close_seconds"), table: true}}}, "")
+		queries: []query{{expr: m(metrics.ActionItemTimeToCloseSeconds), table: true}}}, "")
 	b.timeseries(panel{title: "Created and completed, last 30 days", w: 12, h: 8, min: zero,
 		desc: "Action items created and resolved in the last 30 days: completed below created means the backlog grows.",
 		queries: []query{
-			{expr: "sum(" + m("aftermath_action_items_created", `period="30d"`, team) + ")", legend: "created"},
-			{expr: "sum(" + m("aftermath_action_items_completed", `period="30d"`, team) + ")", legend: "completed"},
+			{expr: "sum(" + m(metrics.ActionItemsCreated, `period="30d"`, team) + ")", legend: "created"},
+			{expr: "sum(" + m(metrics.ActionItemsCompleted, `period="30d"`, team) + ")", legend: "completed"},
 		}})
 
 	b.row("Items to chase")
 	b.promTable(panel{title: "Most overdue items", w: 12, h: 9, unit: "s",
 		desc:    "Open action items past their due date, most overdue first (capped by exporter.max_item_series).",
-		queries: []query{{expr: "sort_desc(" + m("aftermath_action_item_overdue_seconds", team) + ")", table: true}}}, "Value")
+		queries: []query{{expr: "sort_desc(" + m(metrics.ActionItemOverdueSeconds, team) + ")", table: true}}}, "Value")
 	b.promTable(panel{title: "Stalest items", w: 12, h: 9, unit: "s",
 		desc:    "Open action items without activity for longer than their priority allows, stalest first (capped by exporter.max_item_series).",
-		queries: []query{{expr: "sort_desc(" + m("aftermath_action_item_stale_seconds", team) + ")", table: true}}}, "Value")
+		queries: []query{{expr: "sort_desc(" + m(metrics.ActionItemStaleSeconds, team) + ")", table: true}}}, "Value")
 	b.sqlTable("Overdue items (ClickHouse drill-down)",
 		"Every open action item past its due date, straight from ClickHouse (not capped): owner, summary, status and a link to the ticket.",
 		24, 12, OverdueItemsSQL)
@@ -238,7 +248,7 @@ func ActionItems() (dashboard.Dashboard, error) {
 // themes over time, language health.
 func Learning() (dashboard.Dashboard, error) {
 	vars := append(commonVars(),
-		labelVar("team", "Team", `label_values(aftermath_theme_factors_by_team{job=~"$job"}, team)`, true))
+		labelVar("team", "Team", labelValues(metrics.ThemeFactorsByTeam, "team"), true))
 	b := newBuilder(LearningUID, "Aftermath / Learning culture",
 		"Is the organisation learning? Postmortem coverage and lag, template completeness, contributing-factor themes over time, and the language of postmortems and action items.",
 		[]string{"learning"}, vars...)
@@ -246,64 +256,64 @@ func Learning() (dashboard.Dashboard, error) {
 	b.row("Postmortem process")
 	b.stat(panel{title: "Postmortem coverage, last 30 days", w: 6, h: 5, unit: "percentunit", thresholds: ratioTh,
 		desc:    "Share of resolved incidents requiring a postmortem (SEV1, SEV2 by default) that have one.",
-		queries: []query{{expr: m("aftermath_postmortem_coverage_ratio", `period="30d"`, `severity=""`)}}})
+		queries: []query{{expr: m(metrics.PostmortemCoverageRatio, `period="30d"`, `severity=""`)}}})
 	b.stat(panel{title: "Late postmortems", w: 6, h: 5, thresholds: badTh,
 		desc:    "Incidents requiring a postmortem whose draft or publication is past its target.",
-		queries: []query{{expr: "sum(" + m("aftermath_postmortems_overdue") + ")"}}})
+		queries: []query{{expr: "sum(" + m(metrics.PostmortemsOverdue) + ")"}}})
 	b.stat(panel{title: "Published postmortems without action items", w: 6, h: 5, thresholds: badTh,
 		desc:    "A postmortem with no follow-up is a lesson noted, not learned.",
-		queries: []query{{expr: "sum(" + m("aftermath_postmortems_without_action_items") + ")"}}})
+		queries: []query{{expr: "sum(" + m(metrics.PostmortemsWithoutActionItems) + ")"}}})
 	b.stat(panel{title: "Action items with owner and due date, last 30 days", w: 6, h: 5, unit: "percentunit", thresholds: ratioTh,
 		desc:    "Share of the last 30 days' action items that have both an owner and a due date.",
-		queries: []query{{expr: m("aftermath_action_items_owner_and_due_ratio", `period="30d"`)}}})
+		queries: []query{{expr: m(metrics.ActionItemsOwnerAndDueRatio, `period="30d"`)}}})
 	b.timeseries(panel{title: "Coverage by severity, last 30 days", w: 8, h: 8, unit: "percentunit", min: zero, max: one,
 		desc:    "Postmortem coverage per required severity.",
-		queries: []query{{expr: m("aftermath_postmortem_coverage_ratio", `period="30d"`, `severity!=""`), legend: "{{severity}}"}}})
+		queries: []query{{expr: m(metrics.PostmortemCoverageRatio, `period="30d"`, `severity!=""`), legend: "{{severity}}"}}})
 	b.timeseries(panel{title: "Lag from resolve to draft and publish", w: 8, h: 8, unit: "s", min: zero,
 		desc: "Median and 90th percentile of the time from incident resolve to postmortem draft and to publication, against the configured targets.",
 		queries: []query{
-			{expr: m("aftermath_postmortem_lag_seconds", `period="30d"`, `stat=~"p50|p90"`), legend: "{{stage}} {{stat}}"},
-			{expr: m("aftermath_postmortem_lag_target_seconds"), legend: "target: {{stage}}"},
+			{expr: m(metrics.PostmortemLagSeconds, `period="30d"`, `stat=~"p50|p90"`), legend: "{{stage}} {{stat}}"},
+			{expr: m(metrics.PostmortemLagTargetSeconds), legend: "target: {{stage}}"},
 		}})
 	b.bars(panel{title: "Within target, last 30 days", w: 8, h: 8, unit: "percentunit", min: zero, max: one, thresholds: ratioTh,
 		desc:    "Share of postmortems drafted and published within their targets.",
-		queries: []query{{expr: m("aftermath_postmortem_within_target_ratio", `period="30d"`), legend: "{{stage}}", instant: true}}})
+		queries: []query{{expr: m(metrics.PostmortemWithinTargetRatio, `period="30d"`), legend: "{{stage}}", instant: true}}})
 	b.promTable(panel{title: "Late postmortems", w: 12, h: 8, unit: "s",
 		desc:    "Incidents whose postmortem draft or publication is late, most overdue first (capped).",
-		queries: []query{{expr: "sort_desc(" + m("aftermath_postmortem_overdue_seconds", `team=~"$team"`) + ")", table: true}}}, "Value")
+		queries: []query{{expr: "sort_desc(" + m(metrics.PostmortemOverdueSeconds, `team=~"$team"`) + ")", table: true}}}, "Value")
 	b.timeseries(panel{title: "Template completeness, last 30 days", w: 6, h: 8, unit: "percentunit", min: zero, max: one,
 		desc:    "Mean share of the template's sections present in the last 30 days' postmortems.",
-		queries: []query{{expr: m("aftermath_postmortem_completeness_ratio", `period="30d"`), legend: "completeness"}}})
+		queries: []query{{expr: m(metrics.PostmortemCompletenessRatio, `period="30d"`), legend: "completeness"}}})
 	b.bars(panel{title: "Missing sections, last 30 days", w: 6, h: 8,
 		desc:    "Postmortems of the last 30 days missing each template section.",
-		queries: []query{{expr: "sort_desc(" + m("aftermath_postmortem_sections_missing", `period="30d"`) + ")", legend: "{{section}}", instant: true}}})
+		queries: []query{{expr: "sort_desc(" + m(metrics.PostmortemSectionsMissing, `period="30d"`) + ")", legend: "{{section}}", instant: true}}})
 
 	b.row("Contributing-factor themes")
 	b.stat(panel{title: "Themes", w: 4, h: 8,
 		desc:    "Contributing-factor themes found by the latest clustering.",
-		queries: []query{{expr: m("aftermath_themes")}}})
+		queries: []query{{expr: m(metrics.Themes)}}})
 	b.bars(panel{title: "Top themes, last 30 days", w: 10, h: 8,
 		desc:    "Themes with the most contributing factors in the last 30 days' postmortems.",
-		queries: []query{{expr: "topk(10, " + withThemeLabels(m("aftermath_theme_factors", `period="30d"`)) + ")", legend: "{{label}}", instant: true}}})
+		queries: []query{{expr: "topk(10, " + withThemeLabels(m(metrics.ThemeFactors, `period="30d"`)) + ")", legend: "{{label}}", instant: true}}})
 	b.promTable(panel{title: "Themes of the selected teams, last 30 days", w: 10, h: 8,
 		desc:    "Contributing factors by theme in the selected teams' postmortems of the last 30 days.",
-		queries: []query{{expr: "sort_desc(sum by (theme, label) (" + withThemeLabels(m("aftermath_theme_factors_by_team", `period="30d"`, `team=~"$team"`)) + "))", table: true}}}, "Value")
+		queries: []query{{expr: "sort_desc(sum by (theme, label) (" + withThemeLabels(m(metrics.ThemeFactorsByTeam, `period="30d"`, `team=~"$team"`)) + "))", table: true}}}, "Value")
 	b.timeseries(panel{title: "Themes over time (rolling 30 days)", w: 24, h: 9, min: zero,
 		desc:    "Contributing factors per theme in the 30 days before each analysis run: a rising theme is a lesson that is not sticking.",
-		queries: []query{{expr: withThemeLabels(m("aftermath_theme_factors", `period="30d"`)), legend: "{{label}}"}}})
+		queries: []query{{expr: withThemeLabels(m(metrics.ThemeFactors, `period="30d"`)), legend: "{{label}}"}}})
 
 	b.row("Language")
 	b.stat(panel{title: "Postmortems with blame, last 30 days", w: 6, h: 6, unit: "percentunit",
 		desc:       "Share of postmortems with at least one blame finding (a person named as the cause, 'careless', human error as root cause, counterfactuals).",
-		queries:    []query{{expr: m("aftermath_postmortems_with_blame_ratio", `period="30d"`)}},
+		queries:    []query{{expr: m(metrics.PostmortemsWithBlameRatio, `period="30d"`)}},
 		thresholds: []dashboard.Threshold{{Value: nil, Color: "green"}, {Value: ptr(0.1), Color: "orange"}, {Value: ptr(0.25), Color: "red"}}})
 	b.stat(panel{title: "Vague action items, last 30 days", w: 6, h: 6, unit: "percentunit",
 		desc:       "Share of action items with at least one vagueness finding ('be more careful', 'improve monitoring', an investigate without outcome).",
-		queries:    []query{{expr: m("aftermath_action_items_vague_ratio", `period="30d"`)}},
+		queries:    []query{{expr: m(metrics.ActionItemsVagueRatio, `period="30d"`)}},
 		thresholds: []dashboard.Threshold{{Value: nil, Color: "green"}, {Value: ptr(0.1), Color: "orange"}, {Value: ptr(0.25), Color: "red"}}})
 	b.timeseries(panel{title: "Language findings by rule, last 30 days", w: 12, h: 8, min: zero,
 		desc:    "Findings per rule in the last 30 days' postmortems and action items; each finding in ClickHouse points to its sentence and says why.",
-		queries: []query{{expr: "sum by (rule) (" + m("aftermath_language_findings", `period="30d"`) + ")", legend: "{{rule}}"}}})
+		queries: []query{{expr: "sum by (rule) (" + m(metrics.LanguageFindings, `period="30d"`) + ")", legend: "{{rule}}"}}})
 	return b.build()
 }
 

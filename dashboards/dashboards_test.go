@@ -21,6 +21,7 @@ import (
 
 	"github.com/aftermath-sre/aftermath/dashboards"
 	"github.com/aftermath-sre/aftermath/exporter"
+	"github.com/aftermath-sre/aftermath/metrics"
 	"github.com/aftermath-sre/aftermath/store"
 	"github.com/aftermath-sre/aftermath/store/chtest"
 )
@@ -122,11 +123,11 @@ func TestExpressionsUseTheSelectorAndServedMetrics(t *testing.T) {
 	require.NoError(t, err)
 	require.Greater(t, len(exprs), 40)
 	served := map[string]bool{}
-	for _, n := range exporter.MetricNames() {
-		served[n] = true
-	}
-	for _, h := range exporter.HistogramNames() {
-		served[h+"_bucket"], served[h+"_sum"], served[h+"_count"] = true, true, true
+	for _, f := range exporter.Served() {
+		served[f.Name()] = true
+		if f.Type() == metrics.Histogram {
+			served[f.Bucket()], served[f.Sum()], served[f.Count()] = true, true, true
+		}
 	}
 	metric := regexp.MustCompile(`\baftermath_[a-z0-9_]+\{([^}]*)\}`)
 	for _, e := range exprs {

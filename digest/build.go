@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/aftermath-sre/aftermath/analyze"
+	"github.com/aftermath-sre/aftermath/metrics"
 	"github.com/aftermath-sre/aftermath/store"
 )
 
@@ -113,7 +114,7 @@ func Build(ctx context.Context, r Reader, opts Options) (*Digest, error) {
 	for i := range months {
 		months[i] = addMonths(opts.Month, i-(TrendMonths-1))
 	}
-	covered := res.periods("incidents_by_severity")
+	covered := res.periods(metrics.IncidentsBySeverity)
 	if !covered[opts.Month] {
 		return nil, fmt.Errorf("digest: analysis run %s does not cover %s (it covers %s)", run.ID, opts.Month, coverage(covered))
 	}
@@ -211,7 +212,7 @@ func dataStart(res *results, covered map[string]bool) string {
 	}
 	sort.Strings(ms)
 	for _, m := range ms {
-		for _, metric := range []string{"incidents_by_severity", "action_items_created", "theme_factors"} {
+		for _, metric := range []metrics.Family{metrics.IncidentsBySeverity, metrics.ActionItemsCreated, metrics.ThemeFactors} {
 			if v, _ := res.sum(metric, L{"period": m}); v > 0 {
 				return m
 			}
@@ -254,7 +255,7 @@ type builder struct {
 func (b *builder) serviceTeams() {
 	b.teamsOf = map[string]map[string]bool{}
 	for _, m := range b.months {
-		for _, row := range b.res.rows("incidents", L{"period": m}) {
+		for _, row := range b.res.rows(metrics.Incidents, L{"period": m}) {
 			s, t := row.Label("service"), row.Label("team")
 			if b.teamsOf[s] == nil {
 				b.teamsOf[s] = map[string]bool{}
@@ -298,9 +299,9 @@ func sortPriorities(p []string) {
 func (b *builder) incidents(team string) IncidentSection {
 	sevs := map[string]bool{"SEV1": true, "SEV2": true}
 	for _, m := range b.months {
-		metric := "incidents_by_severity"
+		metric := metrics.IncidentsBySeverity
 		if team != "" {
-			metric = "incidents"
+			metric = metrics.Incidents
 		}
 		for _, row := range b.res.rows(metric, L{"period": m}) {
 			if team == "" || row.Label("team") == team {
@@ -320,9 +321,9 @@ func (b *builder) incidents(team string) IncidentSection {
 	for _, sev := range list {
 		var s Series
 		if team == "" {
-			s = b.res.series(b.months, "incidents_by_severity", L{"severity": sev})
+			s = b.res.series(b.months, metrics.IncidentsBySeverity, L{"severity": sev})
 		} else {
-			s = b.res.sumSeries(b.months, b.covered, "incidents", L{"severity": sev, "team": team})
+			s = b.res.sumSeries(b.months, b.covered, metrics.Incidents, L{"severity": sev, "team": team})
 		}
 		for i := range s.Values {
 			if s.Known[i] {
@@ -336,7 +337,7 @@ func (b *builder) incidents(team string) IncidentSection {
 	if team != "" {
 		f["team"] = team
 	}
-	open, _ := b.res.sum("incidents_open", f)
+	open, _ := b.res.sum(metrics.IncidentsOpen, f)
 	sec.OpenNow = int(open)
 	sec.Sentence = incidentSentence(sec)
 	return sec
@@ -345,15 +346,15 @@ func (b *builder) incidents(team string) IncidentSection {
 func (b *builder) response(team string) ResponseSection {
 	l := func(stat string) L { return L{"team": team, "stat": stat} }
 	r := ResponseSection{
-		MTTAP50: Measure{Name: "MTTA p50", Unit: UnitDuration, Direction: LowerIsBetter, Series: b.res.series(b.months, "mtta_seconds", l(analyze.StatP50))},
-		MTTAP90: Measure{Name: "MTTA p90", Unit: UnitDuration, Direction: LowerIsBetter, Series: b.res.series(b.months, "mtta_seconds", l(analyze.StatP90))},
-		MTTRP50: Measure{Name: "MTTR p50", Unit: UnitDuration, Direction: LowerIsBetter, Series: b.res.series(b.months, "mttr_seconds", l(analyze.StatP50))},
-		MTTRP90: Measure{Name: "MTTR p90", Unit: UnitDuration, Direction: LowerIsBetter, Series: b.res.series(b.months, "mttr_seconds", l(analyze.StatP90))},
+		MTTAP50: Measure{Name: "MTTA p50", Unit: UnitDuration, Direction: LowerIsBetter, Series: b.res.series(b.months, metrics.MTTASeconds, l(analyze.StatP50))},
+		MTTAP90: Measure{Name: "MTTA p90", Unit: UnitDuration, Direction: LowerIsBetter, Series: b.res.series(b.months, metrics.MTTASeconds, l(analyze.StatP90))},
+		MTTRP50: Measure{Name: "MTTR p50", Unit: UnitDuration, Direction: LowerIsBetter, Series: b.res.series(b.months, metrics.MTTRSeconds, l(analyze.StatP50))},
+		MTTRP90: Measure{Name: "MTTR p90", Unit: UnitDuration, Direction: LowerIsBetter, Series: b.res.series(b.months, metrics.MTTRSeconds, l(analyze.StatP90))},
 	}
 	if team != "" {
 		return r // percentiles are broken down by at most one label
 	}
-	sevs := b.res.labelValues("mttr_seconds", "severity", L{"period": b.month})
+	sevs := b.res.labelValues(metrics.MTTRSeconds, "severity", L{"period": b.month})
 	sortSeverities(sevs)
 	for _, sev := range sevs {
 		if sev == "" {
@@ -362,10 +363,10 @@ func (b *builder) response(team string) ResponseSection {
 		sl := func(stat string) L { return L{"severity": sev, "stat": stat} }
 		r.BySeverity = append(r.BySeverity, SeverityResponse{
 			Severity:  sev,
-			Incidents: Measure{Name: sev, Unit: UnitCount, Direction: LowerIsBetter, Series: b.res.series(b.months, "incidents_by_severity", L{"severity": sev})},
-			MTTAP90:   Measure{Name: "MTTA p90", Unit: UnitDuration, Direction: LowerIsBetter, Series: b.res.series(b.months, "mtta_seconds", sl(analyze.StatP90))},
-			MTTRP50:   Measure{Name: "MTTR p50", Unit: UnitDuration, Direction: LowerIsBetter, Series: b.res.series(b.months, "mttr_seconds", sl(analyze.StatP50))},
-			MTTRP90:   Measure{Name: "MTTR p90", Unit: UnitDuration, Direction: LowerIsBetter, Series: b.res.series(b.months, "mttr_seconds", sl(analyze.StatP90))},
+			Incidents: Measure{Name: sev, Unit: UnitCount, Direction: LowerIsBetter, Series: b.res.series(b.months, metrics.IncidentsBySeverity, L{"severity": sev})},
+			MTTAP90:   Measure{Name: "MTTA p90", Unit: UnitDuration, Direction: LowerIsBetter, Series: b.res.series(b.months, metrics.MTTASeconds, sl(analyze.StatP90))},
+			MTTRP50:   Measure{Name: "MTTR p50", Unit: UnitDuration, Direction: LowerIsBetter, Series: b.res.series(b.months, metrics.MTTRSeconds, sl(analyze.StatP50))},
+			MTTRP90:   Measure{Name: "MTTR p90", Unit: UnitDuration, Direction: LowerIsBetter, Series: b.res.series(b.months, metrics.MTTRSeconds, sl(analyze.StatP90))},
 		})
 	}
 	return r
@@ -383,11 +384,11 @@ func (b *builder) monthSeconds(m string) float64 {
 
 func (b *builder) budget(team string) BudgetSection {
 	services := map[string]bool{}
-	for _, s := range b.res.labelValues("slo_objective_ratio", "service", nil) {
+	for _, s := range b.res.labelValues(metrics.SLOObjectiveRatio, "service", nil) {
 		services[s] = true
 	}
 	for _, m := range b.months {
-		for _, s := range b.res.labelValues("downtime_seconds", "service", L{"period": m}) {
+		for _, s := range b.res.labelValues(metrics.DowntimeSeconds, "service", L{"period": m}) {
 			services[s] = true
 		}
 	}
@@ -397,12 +398,12 @@ func (b *builder) budget(team string) BudgetSection {
 			continue
 		}
 		sb := ServiceBudget{Service: s}
-		if ws := b.res.labelValues("slo_objective_ratio", "window", L{"service": s}); len(ws) > 0 {
+		if ws := b.res.labelValues(metrics.SLOObjectiveRatio, "window", L{"service": s}); len(ws) > 0 {
 			sb.Window = ws[0]
-			sb.Objective, _ = b.res.value("slo_objective_ratio", L{"service": s, "window": sb.Window})
-			sb.RemainingNow, sb.HasRemainingNow = b.res.value("error_budget_remaining_ratio", L{"service": s, "window": sb.Window})
+			sb.Objective, _ = b.res.value(metrics.SLOObjectiveRatio, L{"service": s, "window": sb.Window})
+			sb.RemainingNow, sb.HasRemainingNow = b.res.value(metrics.ErrorBudgetRemainingRatio, L{"service": s, "window": sb.Window})
 		}
-		sb.Downtime = Measure{Name: "Downtime", Unit: UnitDuration, Direction: LowerIsBetter, Series: b.res.series(b.months, "downtime_seconds", L{"service": s})}
+		sb.Downtime = Measure{Name: "Downtime", Unit: UnitDuration, Direction: LowerIsBetter, Series: b.res.series(b.months, metrics.DowntimeSeconds, L{"service": s})}
 		consumed := newSeries(b.months)
 		if sb.Objective > 0 && sb.Objective < 1 {
 			for i, m := range b.months {
@@ -412,11 +413,11 @@ func (b *builder) budget(team string) BudgetSection {
 			}
 		}
 		sb.Consumed = Measure{Name: "Budget used", Unit: UnitRatio, Direction: LowerIsBetter, Series: consumed}
-		if v, ok := b.res.value("slo_breached", L{"service": s, "period": b.month}); ok && v >= 1 {
+		if v, ok := b.res.value(metrics.SLOBreached, L{"service": s, "period": b.month}); ok && v >= 1 {
 			sb.Breached = true
 			sec.Breached++
 		}
-		sb.Cost, sb.HasCost = b.res.value("downtime_cost", L{"service": s, "period": b.month})
+		sb.Cost, sb.HasCost = b.res.value(metrics.DowntimeCost, L{"service": s, "period": b.month})
 		sec.Services = append(sec.Services, sb)
 	}
 	sort.Slice(sec.Services, func(i, j int) bool {
@@ -432,25 +433,25 @@ func (b *builder) budget(team string) BudgetSection {
 func (b *builder) postmortems(orgWide bool) PostmortemSection {
 	p := PostmortemSection{
 		OrgWide:      orgWide,
-		Required:     Measure{Name: "Incidents needing a postmortem", Unit: UnitCount, Direction: Neutral, Series: b.res.series(b.months, "postmortems_required", L{"severity": ""})},
-		Coverage:     Measure{Name: "Postmortem coverage", Unit: UnitRatio, Direction: HigherIsBetter, Series: b.res.series(b.months, "postmortem_coverage_ratio", L{"severity": ""})},
-		PublishP50:   Measure{Name: "Time to publish p50", Unit: UnitDuration, Direction: LowerIsBetter, Series: b.res.series(b.months, "postmortem_lag_seconds", L{"stage": analyze.StagePublish, "stat": analyze.StatP50})},
-		PublishP90:   Measure{Name: "Time to publish p90", Unit: UnitDuration, Direction: LowerIsBetter, Series: b.res.series(b.months, "postmortem_lag_seconds", L{"stage": analyze.StagePublish, "stat": analyze.StatP90})},
-		DraftP50:     Measure{Name: "Time to draft p50", Unit: UnitDuration, Direction: LowerIsBetter, Series: b.res.series(b.months, "postmortem_lag_seconds", L{"stage": analyze.StageDraft, "stat": analyze.StatP50})},
-		WithinTarget: Measure{Name: "Published within target", Unit: UnitRatio, Direction: HigherIsBetter, Series: b.res.series(b.months, "postmortem_within_target_ratio", L{"stage": analyze.StagePublish})},
-		Completeness: Measure{Name: "Template completeness", Unit: UnitRatio, Direction: HigherIsBetter, Series: b.res.series(b.months, "postmortem_completeness_ratio", nil)},
-		OwnerAndDue:  Measure{Name: "Action items with owner and due date", Unit: UnitRatio, Direction: HigherIsBetter, Series: b.res.series(b.months, "action_items_owner_and_due_ratio", nil)},
+		Required:     Measure{Name: "Incidents needing a postmortem", Unit: UnitCount, Direction: Neutral, Series: b.res.series(b.months, metrics.PostmortemsRequired, L{"severity": ""})},
+		Coverage:     Measure{Name: "Postmortem coverage", Unit: UnitRatio, Direction: HigherIsBetter, Series: b.res.series(b.months, metrics.PostmortemCoverageRatio, L{"severity": ""})},
+		PublishP50:   Measure{Name: "Time to publish p50", Unit: UnitDuration, Direction: LowerIsBetter, Series: b.res.series(b.months, metrics.PostmortemLagSeconds, L{"stage": analyze.StagePublish, "stat": analyze.StatP50})},
+		PublishP90:   Measure{Name: "Time to publish p90", Unit: UnitDuration, Direction: LowerIsBetter, Series: b.res.series(b.months, metrics.PostmortemLagSeconds, L{"stage": analyze.StagePublish, "stat": analyze.StatP90})},
+		DraftP50:     Measure{Name: "Time to draft p50", Unit: UnitDuration, Direction: LowerIsBetter, Series: b.res.series(b.months, metrics.PostmortemLagSeconds, L{"stage": analyze.StageDraft, "stat": analyze.StatP50})},
+		WithinTarget: Measure{Name: "Published within target", Unit: UnitRatio, Direction: HigherIsBetter, Series: b.res.series(b.months, metrics.PostmortemWithinTargetRatio, L{"stage": analyze.StagePublish})},
+		Completeness: Measure{Name: "Template completeness", Unit: UnitRatio, Direction: HigherIsBetter, Series: b.res.series(b.months, metrics.PostmortemCompletenessRatio, nil)},
+		OwnerAndDue:  Measure{Name: "Action items with owner and due date", Unit: UnitRatio, Direction: HigherIsBetter, Series: b.res.series(b.months, metrics.ActionItemsOwnerAndDueRatio, nil)},
 	}
-	p.PublishTarget, _ = b.res.value("postmortem_lag_target_seconds", L{"stage": analyze.StagePublish})
+	p.PublishTarget, _ = b.res.value(metrics.PostmortemLagTargetSeconds, L{"stage": analyze.StagePublish})
 	if req, ok := p.Required.Series.Current(); ok {
 		if cov, ok := p.Coverage.Series.Current(); ok {
 			p.Written = int(math.Round(req * cov))
 		}
 	}
-	d, _ := b.res.sum("postmortems_overdue", L{"stage": analyze.StageDraft})
-	pub, _ := b.res.sum("postmortems_overdue", L{"stage": analyze.StagePublish})
+	d, _ := b.res.sum(metrics.PostmortemsOverdue, L{"stage": analyze.StageDraft})
+	pub, _ := b.res.sum(metrics.PostmortemsOverdue, L{"stage": analyze.StagePublish})
 	p.OverdueDraft, p.OverduePub = int(d), int(pub)
-	for _, row := range b.res.rows("postmortem_sections_missing", L{"period": b.month}) {
+	for _, row := range b.res.rows(metrics.PostmortemSectionsMissing, L{"period": b.month}) {
 		if row.Label("period") == b.month && row.Value > 0 {
 			p.Missing = append(p.Missing, NameCount{Name: row.Label("section"), Count: int(row.Value)})
 		}
@@ -472,7 +473,7 @@ func sortNameCounts(s []NameCount) {
 	})
 }
 
-func (b *builder) count(metric, team string, extra L) Count {
+func (b *builder) count(metric metrics.Family, team string, extra L) Count {
 	f := L{}
 	for k, v := range extra {
 		f[k] = v
@@ -513,17 +514,17 @@ func (b *builder) actions(team string) ActionSection {
 		f["team"] = team
 	}
 	a := ActionSection{
-		Created:   Measure{Name: "Created", Unit: UnitCount, Direction: Neutral, Series: b.res.sumSeries(b.months, b.covered, "action_items_created", f)},
-		Completed: Measure{Name: "Completed", Unit: UnitCount, Direction: HigherIsBetter, Series: b.res.sumSeries(b.months, b.covered, "action_items_completed", f)},
-		Open:      b.count("action_items", team, L{"state": analyze.StateOpen}),
-		Overdue:   b.count("action_items_overdue", team, nil),
-		Stale:     b.count("action_items_stale", team, nil),
-		Unowned:   b.count("action_items_unowned", team, nil),
-		NoDueDate: b.count("action_items_without_due_date", team, nil),
+		Created:   Measure{Name: "Created", Unit: UnitCount, Direction: Neutral, Series: b.res.sumSeries(b.months, b.covered, metrics.ActionItemsCreated, f)},
+		Completed: Measure{Name: "Completed", Unit: UnitCount, Direction: HigherIsBetter, Series: b.res.sumSeries(b.months, b.covered, metrics.ActionItemsCompleted, f)},
+		Open:      b.count(metrics.ActionItems, team, L{"state": analyze.StateOpen}),
+		Overdue:   b.count(metrics.ActionItemsOverdue, team, nil),
+		Stale:     b.count(metrics.ActionItemsStale, team, nil),
+		Unowned:   b.count(metrics.ActionItemsUnowned, team, nil),
+		NoDueDate: b.count(metrics.ActionItemsWithoutDueDate, team, nil),
 	}
-	a.ClosedWithinSLO, a.HasClosedWithinSLO = b.res.value("action_items_closed_within_slo_ratio", L{"team": team})
-	p50, ok50 := b.res.value("action_item_time_to_close_seconds", L{"stat": analyze.StatKMP50})
-	p90, ok90 := b.res.value("action_item_time_to_close_seconds", L{"stat": analyze.StatKMP90})
+	a.ClosedWithinSLO, a.HasClosedWithinSLO = b.res.value(metrics.ActionItemsClosedWithinSLORatio, L{"team": team})
+	p50, ok50 := b.res.value(metrics.ActionItemTimeToCloseSeconds, L{"stat": analyze.StatKMP50})
+	p90, ok90 := b.res.value(metrics.ActionItemTimeToCloseSeconds, L{"stat": analyze.StatKMP90})
 	if ok50 || ok90 {
 		a.TimeToCloseP50, a.TimeToCloseP90, a.HasTimeToClose = p50, p90, true
 		if !ok50 {
@@ -536,7 +537,7 @@ func (b *builder) actions(team string) ActionSection {
 	a.TimeToCloseOrgWide = team != ""
 	a.Oldest = b.items.oldestActionItems(team, b.max)
 	// The per-item overdue gauges name the most overdue items.
-	for _, row := range b.res.rows("action_item_overdue_seconds", nil) {
+	for _, row := range b.res.rows(metrics.ActionItemOverdueSeconds, nil) {
 		if team != "" && row.Label("team") != team {
 			continue
 		}
@@ -556,7 +557,7 @@ func (b *builder) actions(team string) ActionSection {
 }
 
 func (b *builder) themeLabel(id string) string {
-	for _, row := range b.res.rows("theme_info", nil) {
+	for _, row := range b.res.rows(metrics.ThemeInfo, nil) {
 		if row.Label("theme") == id && row.Label("label") != "" {
 			return row.Label("label")
 		}
@@ -569,9 +570,9 @@ func (b *builder) themeLabel(id string) string {
 
 func (b *builder) themeTrends(team string) []ThemeTrend {
 	ids := map[string]bool{}
-	metric, f := "theme_factors", L{}
+	metric, f := metrics.ThemeFactors, L{}
 	if team != "" {
-		metric, f = "theme_factors_by_team", L{"team": team}
+		metric, f = metrics.ThemeFactorsByTeam, L{"team": team}
 	}
 	for _, m := range b.months {
 		ff := L{"period": m}
@@ -677,7 +678,7 @@ func themeChanges(all []ThemeTrend, max int) []string {
 
 func (b *builder) recurrence(team string) RecurrenceSection {
 	r := RecurrenceSection{
-		Ratio: Measure{Name: "Repeat incidents", Unit: UnitRatio, Direction: LowerIsBetter, Series: b.res.series(b.months, "repeat_incident_ratio", nil)},
+		Ratio: Measure{Name: "Repeat incidents", Unit: UnitRatio, Direction: LowerIsBetter, Series: b.res.series(b.months, metrics.RepeatIncidentRatio, nil)},
 	}
 	count := newSeries(b.months)
 	byService := map[string]float64{}
@@ -686,7 +687,7 @@ func (b *builder) recurrence(team string) RecurrenceSection {
 			continue
 		}
 		total := 0.0
-		for _, row := range b.res.rows("recurring_incidents", L{"period": m}) {
+		for _, row := range b.res.rows(metrics.RecurringIncidents, L{"period": m}) {
 			if !b.ownedBy(row.Label("service"), team) {
 				continue
 			}
@@ -705,8 +706,8 @@ func (b *builder) recurrence(team string) RecurrenceSection {
 		for i, m := range b.months {
 			var rep, all float64
 			for _, sev := range []string{"SEV1", "SEV2"} {
-				x, ok1 := b.res.value("recurring_incidents_by_severity", L{"period": m, "severity": sev})
-				n, ok2 := b.res.value("incidents_by_severity", L{"period": m, "severity": sev})
+				x, ok1 := b.res.value(metrics.RecurringIncidentsBySeverity, L{"period": m, "severity": sev})
+				n, ok2 := b.res.value(metrics.IncidentsBySeverity, L{"period": m, "severity": sev})
 				if ok1 && ok2 {
 					rep, all = rep+x, all+n
 				}
@@ -732,17 +733,17 @@ func (b *builder) recurrence(team string) RecurrenceSection {
 func (b *builder) language(orgWide bool) LanguageSection {
 	l := LanguageSection{
 		OrgWide:    orgWide,
-		BlameRatio: Measure{Name: "Postmortems with blaming language", Unit: UnitRatio, Direction: LowerIsBetter, Series: b.res.series(b.months, "postmortems_with_blame_ratio", nil)},
-		VagueRatio: Measure{Name: "Vague action items", Unit: UnitRatio, Direction: LowerIsBetter, Series: b.res.series(b.months, "action_items_vague_ratio", nil)},
+		BlameRatio: Measure{Name: "Postmortems with blaming language", Unit: UnitRatio, Direction: LowerIsBetter, Series: b.res.series(b.months, metrics.PostmortemsWithBlameRatio, nil)},
+		VagueRatio: Measure{Name: "Vague action items", Unit: UnitRatio, Direction: LowerIsBetter, Series: b.res.series(b.months, metrics.ActionItemsVagueRatio, nil)},
 	}
 	rules := map[string]bool{}
 	for _, m := range b.months {
-		for _, r := range b.res.labelValues("language_findings", "rule", L{"period": m}) {
+		for _, r := range b.res.labelValues(metrics.LanguageFindings, "rule", L{"period": m}) {
 			rules[r] = true
 		}
 	}
 	for r := range rules {
-		l.Rules = append(l.Rules, Measure{Name: r, Unit: UnitCount, Direction: LowerIsBetter, Series: b.res.sumSeries(b.months, b.covered, "language_findings", L{"rule": r})})
+		l.Rules = append(l.Rules, Measure{Name: r, Unit: UnitCount, Direction: LowerIsBetter, Series: b.res.sumSeries(b.months, b.covered, metrics.LanguageFindings, L{"rule": r})})
 	}
 	sort.Slice(l.Rules, func(i, j int) bool {
 		if l.Rules[i].Value() != l.Rules[j].Value() {
@@ -766,13 +767,13 @@ func (b *builder) highlights(team string) HighlightSection {
 func (b *builder) teams() []string {
 	seen := map[string]bool{}
 	for _, m := range b.months {
-		for _, metric := range []string{"incidents", "theme_factors_by_team", "action_items_created", "action_items_completed"} {
+		for _, metric := range []metrics.Family{metrics.Incidents, metrics.ThemeFactorsByTeam, metrics.ActionItemsCreated, metrics.ActionItemsCompleted} {
 			for _, t := range b.res.labelValues(metric, "team", L{"period": m}) {
 				seen[t] = true
 			}
 		}
 	}
-	for _, metric := range []string{"action_items", "action_items_overdue"} {
+	for _, metric := range []metrics.Family{metrics.ActionItems, metrics.ActionItemsOverdue} {
 		for _, t := range b.res.labelValues(metric, "team", nil) {
 			seen[t] = true
 		}

@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/aftermath-sre/aftermath/digest"
+	"github.com/aftermath-sre/aftermath/metrics"
 	"github.com/aftermath-sre/aftermath/store"
 	"github.com/aftermath-sre/aftermath/store/chtest"
 )
@@ -275,7 +276,7 @@ func TestLatestSuccessfulRunIsRead(t *testing.T) {
 	// a later run with other numbers
 	g := orgFixture(t)
 	g.runAt = f.runAt.Add(time.Hour)
-	g.set("incidents_by_severity", 9, "period", "2026-10", "severity", "SEV1")
+	g.set(metrics.IncidentsBySeverity, 9, "period", "2026-10", "severity", "SEV1")
 	g.write(st, "run-2")
 	// and a failed run after it, which must be ignored
 	require.NoError(t, st.RecordAnalysisRun(context.Background(), storeRun("run-3", g.runAt.Add(time.Hour), "failed")))

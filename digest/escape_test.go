@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/aftermath-sre/aftermath/analyze"
+	"github.com/aftermath-sre/aftermath/metrics"
 	"github.com/aftermath-sre/aftermath/store"
 )
 
@@ -24,14 +25,14 @@ const (
 func evilFixture(t *testing.T) *fixture {
 	f := orgFixture(t)
 	team := "Team " + evilScript
-	f.add("incidents", 2, "period", "2026-10", "severity", "SEV1", "service", "svc"+evilImg, "team", team)
-	f.set("incidents_by_severity", 4, "period", "2026-10", "severity", "SEV1")
-	f.add("action_items_overdue", 1, "priority", "P1", "team", team)
-	f.add("theme_info", 1, "theme", "th-evil", "label", "theme "+evilStyle)
-	f.add("theme_factors", 20, "period", "2026-10", "theme", "th-evil")
-	f.add("theme_factors_by_team", 20, "period", "2026-10", "theme", "th-evil", "team", team)
-	f.add("slo_objective_ratio", 0.99, "service", "svc"+evilImg, "window", "30d")
-	f.add("downtime_seconds", 60, "service", "svc"+evilImg, "period", "2026-10")
+	f.add(metrics.Incidents, 2, "period", "2026-10", "severity", "SEV1", "service", "svc"+evilImg, "team", team)
+	f.set(metrics.IncidentsBySeverity, 4, "period", "2026-10", "severity", "SEV1")
+	f.add(metrics.ActionItemsOverdue, 1, "priority", "P1", "team", team)
+	f.add(metrics.ThemeInfo, 1, "theme", "th-evil", "label", "theme "+evilStyle)
+	f.add(metrics.ThemeFactors, 20, "period", "2026-10", "theme", "th-evil")
+	f.add(metrics.ThemeFactorsByTeam, 20, "period", "2026-10", "theme", "th-evil", "team", team)
+	f.add(metrics.SLOObjectiveRatio, 0.99, "service", "svc"+evilImg, "window", "30d")
+	f.add(metrics.DowntimeSeconds, 60, "service", "svc"+evilImg, "period", "2026-10")
 	f.item(store.AnalysisItem{Analysis: "themes", Kind: analyze.ItemTheme, Key: "th-evil", Fields: fields("label", "theme "+evilStyle, "representative_text", "factor "+evilScript+" "+evilMD)})
 	f.item(store.AnalysisItem{Analysis: "process", Kind: analyze.ItemHighlight, Period: "2026-10", Key: "PM-66", Team: team, Rank: 5,
 		Fields: fields("section", "lessons", "quote", "lesson "+evilScript+" "+evilMD, "title", "title "+evilImg, "url", "javascript:alert(4)")})

@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/aftermath-sre/aftermath/analyze"
+	"github.com/aftermath-sre/aftermath/metrics"
 	"github.com/aftermath-sre/aftermath/store"
 	"github.com/aftermath-sre/aftermath/store/chtest"
 )
@@ -32,7 +33,7 @@ func newFixture(t *testing.T, runAt time.Time, months int) *fixture {
 	// incidents_by_severity is written for every period, zero included.
 	for _, m := range f.months {
 		for _, sev := range []string{"SEV1", "SEV2", "SEV3", "SEV4", "SEV5"} {
-			f.add("incidents_by_severity", 0, "period", m, "severity", sev)
+			f.add(metrics.IncidentsBySeverity, 0, "period", m, "severity", sev)
 		}
 	}
 	return f
@@ -40,32 +41,31 @@ func newFixture(t *testing.T, runAt time.Time, months int) *fixture {
 
 // add appends one result; labels are given as name, value pairs and stored
 // in the catalogue's order (a label not given is "").
-func (f *fixture) add(metric string, v float64, kv ...string) {
+func (f *fixture) add(metric metrics.Family, v float64, kv ...string) {
 	f.t.Helper()
-	m, ok := analyze.Lookup(metric)
-	require.True(f.t, ok, "metric %s is not in the catalogue", metric)
 	given := map[string]string{}
 	for i := 0; i+1 < len(kv); i += 2 {
 		given[kv[i]] = kv[i+1]
 	}
+	labels := metric.Labels()
 	for name := range given {
-		require.Contains(f.t, m.Labels, name, "metric %s has no label %s", metric, name)
+		require.Contains(f.t, labels, name, "metric %s has no label %s", metric, name)
 	}
-	r := store.Result{Analysis: m.Analysis, Metric: metric, LabelNames: append([]string{}, m.Labels...), LabelValues: make([]string, len(m.Labels)), Value: v}
-	for i, name := range m.Labels {
+	r := store.Result{Analysis: metric.Analysis(), Metric: metric.ResultName(), LabelNames: labels, LabelValues: make([]string, len(labels)), Value: v}
+	for i, name := range labels {
 		r.LabelValues[i] = given[name]
 	}
 	f.results = append(f.results, r)
 }
 
 // set replaces (or adds) a row with exactly these labels.
-func (f *fixture) set(metric string, v float64, kv ...string) {
+func (f *fixture) set(metric metrics.Family, v float64, kv ...string) {
 	f.t.Helper()
 	f.add(metric, v, kv...)
 	last := f.results[len(f.results)-1]
 	for i := 0; i < len(f.results)-1; i++ {
 		r := f.results[i]
-		if r.Metric == metric && fmt.Sprint(r.LabelValues) == fmt.Sprint(last.LabelValues) {
+		if r.Metric == metric.ResultName() && fmt.Sprint(r.LabelValues) == fmt.Sprint(last.LabelValues) {
 			f.results[i].Value = v
 			f.results = f.results[:len(f.results)-1]
 			return
@@ -113,9 +113,9 @@ func (f *fixture) write(st *store.Store, id string) {
 //     with 4.
 func orgFixture(t *testing.T) *fixture {
 	f := newFixture(t, time.Date(2026, 11, 1, 6, 0, 0, 0, time.UTC), 13)
-	sev := func(m, s string, n float64) { f.set("incidents_by_severity", n, "period", m, "severity", s) }
+	sev := func(m, s string, n float64) { f.set(metrics.IncidentsBySeverity, n, "period", m, "severity", s) }
 	inc := func(m, s, svc, team string, n float64) {
-		f.add("incidents", n, "period", m, "severity", s, "service", svc, "team", team)
+		f.add(metrics.Incidents, n, "period", m, "severity", s, "service", svc, "team", team)
 	}
 	// six months before October: SEV1 1,2,3,1,2,4 (Apr..Sep)
 	for i, n := range []float64{1, 2, 3, 1, 2} {
@@ -140,13 +140,13 @@ func orgFixture(t *testing.T) *fixture {
 	inc("2026-10", "SEV2", "checkout", "Payments", 3)
 	inc("2026-10", "SEV2", "search-api", "Search", 2)
 	inc("2026-10", "SEV3", "search-api", "Search", 12)
-	f.add("incidents_open", 3, "severity", "SEV3", "service", "search-api", "team", "Search")
+	f.add(metrics.IncidentsOpen, 3, "severity", "SEV3", "service", "search-api", "team", "Search")
 
 	mttr := func(m, stat string, v float64, kv ...string) {
-		f.add("mttr_seconds", v, append([]string{"period", m, "stat", stat}, kv...)...)
+		f.add(metrics.MTTRSeconds, v, append([]string{"period", m, "stat", stat}, kv...)...)
 	}
 	mtta := func(m, stat string, v float64, kv ...string) {
-		f.add("mtta_seconds", v, append([]string{"period", m, "stat", stat}, kv...)...)
+		f.add(metrics.MTTASeconds, v, append([]string{"period", m, "stat", stat}, kv...)...)
 	}
 	for i, m := range []string{"2026-04", "2026-05", "2026-06", "2026-07", "2026-08"} {
 		mttr(m, "p90", 7000+float64(i)*100)
@@ -171,93 +171,93 @@ func orgFixture(t *testing.T) *fixture {
 	mtta("2026-10", "p90", 420, "team", "Payments")
 
 	// action items
-	f.add("action_items_overdue", 3, "priority", "P1", "team", "Payments")
-	f.add("action_items_overdue", 4, "priority", "P2", "team", "Payments")
-	f.add("action_items_overdue", 2, "priority", "P1", "team", "Search")
-	f.add("action_items_overdue", 3, "priority", "P3", "team", "Search")
-	f.add("action_items_unowned", 4, "priority", "P2", "team", "Search")
-	f.add("action_items_stale", 6, "priority", "P3", "team", "Search")
-	f.add("action_items_without_due_date", 2, "priority", "P4", "team", "Payments")
-	f.add("action_items", 40, "state", "open", "priority", "P2", "team", "Payments")
-	f.add("action_items", 25, "state", "open", "priority", "P1", "team", "Search")
-	f.add("action_items", 80, "state", "closed", "priority", "P2", "team", "Payments")
-	f.add("action_items_completed", 20, "period", "2026-10", "team", "Payments")
-	f.add("action_items_completed", 10, "period", "2026-10", "team", "Search")
-	f.add("action_items_completed", 22, "period", "2026-09", "team", "Payments")
-	f.add("action_items_created", 35, "period", "2026-10", "team", "Payments")
-	f.add("action_items_created", 18, "period", "2026-09", "team", "Payments")
-	f.add("action_items_closed_within_slo_ratio", 0.62, "priority", "", "team", "")
-	f.add("action_item_time_to_close_seconds", 12*86400, "priority", "", "stat", "km_p50")
-	f.add("action_item_time_to_close_seconds", 0, "priority", "", "stat", "km_p90")
+	f.add(metrics.ActionItemsOverdue, 3, "priority", "P1", "team", "Payments")
+	f.add(metrics.ActionItemsOverdue, 4, "priority", "P2", "team", "Payments")
+	f.add(metrics.ActionItemsOverdue, 2, "priority", "P1", "team", "Search")
+	f.add(metrics.ActionItemsOverdue, 3, "priority", "P3", "team", "Search")
+	f.add(metrics.ActionItemsUnowned, 4, "priority", "P2", "team", "Search")
+	f.add(metrics.ActionItemsStale, 6, "priority", "P3", "team", "Search")
+	f.add(metrics.ActionItemsWithoutDueDate, 2, "priority", "P4", "team", "Payments")
+	f.add(metrics.ActionItems, 40, "state", "open", "priority", "P2", "team", "Payments")
+	f.add(metrics.ActionItems, 25, "state", "open", "priority", "P1", "team", "Search")
+	f.add(metrics.ActionItems, 80, "state", "closed", "priority", "P2", "team", "Payments")
+	f.add(metrics.ActionItemsCompleted, 20, "period", "2026-10", "team", "Payments")
+	f.add(metrics.ActionItemsCompleted, 10, "period", "2026-10", "team", "Search")
+	f.add(metrics.ActionItemsCompleted, 22, "period", "2026-09", "team", "Payments")
+	f.add(metrics.ActionItemsCreated, 35, "period", "2026-10", "team", "Payments")
+	f.add(metrics.ActionItemsCreated, 18, "period", "2026-09", "team", "Payments")
+	f.add(metrics.ActionItemsClosedWithinSLORatio, 0.62, "priority", "", "team", "")
+	f.add(metrics.ActionItemTimeToCloseSeconds, 12*86400, "priority", "", "stat", "km_p50")
+	f.add(metrics.ActionItemTimeToCloseSeconds, 0, "priority", "", "stat", "km_p90")
 	f.results[len(f.results)-1].Value = posInf()
-	f.add("action_item_overdue_seconds", 40*86400, "key", "PAY-7", "team", "Payments", "priority", "P1")
-	f.add("action_item_overdue_seconds", 9*86400, "key", "SRCH-2", "team", "Search", "priority", "P1")
+	f.add(metrics.ActionItemOverdueSeconds, 40*86400, "key", "PAY-7", "team", "Payments", "priority", "P1")
+	f.add(metrics.ActionItemOverdueSeconds, 9*86400, "key", "SRCH-2", "team", "Search", "priority", "P1")
 
 	// SLOs
-	f.add("slo_objective_ratio", 0.999, "service", "checkout", "window", "30d")
-	f.add("slo_objective_ratio", 0.995, "service", "search-api", "window", "calendar_month")
-	f.add("error_budget_remaining_ratio", -0.4, "service", "checkout", "window", "30d")
-	f.add("error_budget_remaining_ratio", 0.9, "service", "search-api", "window", "calendar_month")
+	f.add(metrics.SLOObjectiveRatio, 0.999, "service", "checkout", "window", "30d")
+	f.add(metrics.SLOObjectiveRatio, 0.995, "service", "search-api", "window", "calendar_month")
+	f.add(metrics.ErrorBudgetRemainingRatio, -0.4, "service", "checkout", "window", "30d")
+	f.add(metrics.ErrorBudgetRemainingRatio, 0.9, "service", "search-api", "window", "calendar_month")
 	for _, m := range f.months {
-		f.add("downtime_seconds", 0, "service", "search-api", "period", m)
+		f.add(metrics.DowntimeSeconds, 0, "service", "search-api", "period", m)
 	}
-	f.add("downtime_seconds", 1296, "service", "checkout", "period", "2026-09") // 50% of a 30-day month at 99.9%
-	f.add("downtime_seconds", 5356.8, "service", "checkout", "period", "2026-10")
-	f.add("slo_breached", 1, "service", "checkout", "period", "2026-10")
-	f.add("slo_breached", 0, "service", "search-api", "period", "2026-10")
-	f.add("downtime_cost", 14880, "service", "checkout", "period", "2026-10")
+	f.add(metrics.DowntimeSeconds, 1296, "service", "checkout", "period", "2026-09") // 50% of a 30-day month at 99.9%
+	f.add(metrics.DowntimeSeconds, 5356.8, "service", "checkout", "period", "2026-10")
+	f.add(metrics.SLOBreached, 1, "service", "checkout", "period", "2026-10")
+	f.add(metrics.SLOBreached, 0, "service", "search-api", "period", "2026-10")
+	f.add(metrics.DowntimeCost, 14880, "service", "checkout", "period", "2026-10")
 
 	// postmortems
-	f.add("postmortems_required", 7, "period", "2026-10")
-	f.add("postmortem_coverage_ratio", 5.0/7, "period", "2026-10")
-	f.add("postmortems_required", 7, "period", "2026-09")
-	f.add("postmortem_coverage_ratio", 1, "period", "2026-09")
-	f.add("postmortem_lag_seconds", 4*86400+7200, "period", "2026-10", "stage", "publish", "stat", "p50")
-	f.add("postmortem_lag_seconds", 9*86400, "period", "2026-10", "stage", "publish", "stat", "p90")
-	f.add("postmortem_lag_seconds", 86400, "period", "2026-10", "stage", "draft", "stat", "p50")
-	f.add("postmortem_lag_target_seconds", 7*86400, "stage", "publish")
-	f.add("postmortem_within_target_ratio", 0.8, "period", "2026-10", "stage", "publish")
-	f.add("postmortem_completeness_ratio", 0.9, "period", "2026-10")
-	f.add("postmortem_sections_missing", 3, "period", "2026-10", "section", "Where we got lucky")
-	f.add("postmortems_overdue", 1, "stage", "publish", "severity", "SEV2")
+	f.add(metrics.PostmortemsRequired, 7, "period", "2026-10")
+	f.add(metrics.PostmortemCoverageRatio, 5.0/7, "period", "2026-10")
+	f.add(metrics.PostmortemsRequired, 7, "period", "2026-09")
+	f.add(metrics.PostmortemCoverageRatio, 1, "period", "2026-09")
+	f.add(metrics.PostmortemLagSeconds, 4*86400+7200, "period", "2026-10", "stage", "publish", "stat", "p50")
+	f.add(metrics.PostmortemLagSeconds, 9*86400, "period", "2026-10", "stage", "publish", "stat", "p90")
+	f.add(metrics.PostmortemLagSeconds, 86400, "period", "2026-10", "stage", "draft", "stat", "p50")
+	f.add(metrics.PostmortemLagTargetSeconds, 7*86400, "stage", "publish")
+	f.add(metrics.PostmortemWithinTargetRatio, 0.8, "period", "2026-10", "stage", "publish")
+	f.add(metrics.PostmortemCompletenessRatio, 0.9, "period", "2026-10")
+	f.add(metrics.PostmortemSectionsMissing, 3, "period", "2026-10", "section", "Where we got lucky")
+	f.add(metrics.PostmortemsOverdue, 1, "stage", "publish", "severity", "SEV2")
 
 	// themes
-	f.add("theme_info", 1, "theme", "th-a", "label", "deploy config")
-	f.add("theme_info", 1, "theme", "th-b", "label", "capacity")
-	f.add("theme_info", 1, "theme", "th-c", "label", "certificates")
+	f.add(metrics.ThemeInfo, 1, "theme", "th-a", "label", "deploy config")
+	f.add(metrics.ThemeInfo, 1, "theme", "th-b", "label", "capacity")
+	f.add(metrics.ThemeInfo, 1, "theme", "th-c", "label", "certificates")
 	for i, n := range []float64{2, 1, 2, 3, 1} { // Apr..Aug
 		m := fmt.Sprintf("2026-%02d", 4+i)
-		f.add("theme_factors", n, "period", m, "theme", "th-a")
-		f.add("theme_factors", 3, "period", m, "theme", "th-c")
+		f.add(metrics.ThemeFactors, n, "period", m, "theme", "th-a")
+		f.add(metrics.ThemeFactors, 3, "period", m, "theme", "th-c")
 	}
-	f.add("theme_factors", 3, "period", "2026-09", "theme", "th-a")
-	f.add("theme_factors", 3, "period", "2026-09", "theme", "th-c")
-	f.add("theme_factors", 9, "period", "2026-10", "theme", "th-a")
-	f.add("theme_factors", 4, "period", "2026-10", "theme", "th-b")
-	f.add("theme_factors_by_team", 9, "period", "2026-10", "theme", "th-a", "team", "Payments")
-	f.add("theme_factors_by_team", 4, "period", "2026-10", "theme", "th-b", "team", "Search")
+	f.add(metrics.ThemeFactors, 3, "period", "2026-09", "theme", "th-a")
+	f.add(metrics.ThemeFactors, 3, "period", "2026-09", "theme", "th-c")
+	f.add(metrics.ThemeFactors, 9, "period", "2026-10", "theme", "th-a")
+	f.add(metrics.ThemeFactors, 4, "period", "2026-10", "theme", "th-b")
+	f.add(metrics.ThemeFactorsByTeam, 9, "period", "2026-10", "theme", "th-a", "team", "Payments")
+	f.add(metrics.ThemeFactorsByTeam, 4, "period", "2026-10", "theme", "th-b", "team", "Search")
 
 	// recurrence
-	f.add("repeat_incident_ratio", 0.12, "period", "2026-10")
-	f.add("repeat_incident_ratio", 0.05, "period", "2026-09")
-	f.add("recurring_incidents", 3, "period", "2026-10", "service", "checkout")
-	f.add("recurring_incidents", 1, "period", "2026-10", "service", "search-api")
+	f.add(metrics.RepeatIncidentRatio, 0.12, "period", "2026-10")
+	f.add(metrics.RepeatIncidentRatio, 0.05, "period", "2026-09")
+	f.add(metrics.RecurringIncidents, 3, "period", "2026-10", "service", "checkout")
+	f.add(metrics.RecurringIncidents, 1, "period", "2026-10", "service", "search-api")
 	// by severity, zero included: 2 of October's 7 SEV1/SEV2 (29%), 1 of
 	// September's 7 (14%)
 	for _, sev := range []string{"SEV1", "SEV2", "SEV3", "SEV4", "SEV5"} {
-		f.add("recurring_incidents_by_severity", 0, "period", "2026-10", "severity", sev)
-		f.add("recurring_incidents_by_severity", 0, "period", "2026-09", "severity", sev)
+		f.add(metrics.RecurringIncidentsBySeverity, 0, "period", "2026-10", "severity", sev)
+		f.add(metrics.RecurringIncidentsBySeverity, 0, "period", "2026-09", "severity", sev)
 	}
-	f.set("recurring_incidents_by_severity", 2, "period", "2026-10", "severity", "SEV2")
-	f.set("recurring_incidents_by_severity", 2, "period", "2026-10", "severity", "SEV3")
-	f.set("recurring_incidents_by_severity", 1, "period", "2026-09", "severity", "SEV1")
+	f.set(metrics.RecurringIncidentsBySeverity, 2, "period", "2026-10", "severity", "SEV2")
+	f.set(metrics.RecurringIncidentsBySeverity, 2, "period", "2026-10", "severity", "SEV3")
+	f.set(metrics.RecurringIncidentsBySeverity, 1, "period", "2026-09", "severity", "SEV1")
 
 	// language
-	f.add("postmortems_with_blame_ratio", 0.15, "period", "2026-10")
-	f.add("postmortems_with_blame_ratio", 0.10, "period", "2026-09")
-	f.add("action_items_vague_ratio", 0.2, "period", "2026-10")
-	f.add("language_findings", 2, "period", "2026-10", "rule", "human_error")
-	f.add("language_findings", 5, "period", "2026-10", "rule", "vague_monitoring")
+	f.add(metrics.PostmortemsWithBlameRatio, 0.15, "period", "2026-10")
+	f.add(metrics.PostmortemsWithBlameRatio, 0.10, "period", "2026-09")
+	f.add(metrics.ActionItemsVagueRatio, 0.2, "period", "2026-10")
+	f.add(metrics.LanguageFindings, 2, "period", "2026-10", "rule", "human_error")
+	f.add(metrics.LanguageFindings, 5, "period", "2026-10", "rule", "vague_monitoring")
 
 	// items
 	f.item(store.AnalysisItem{Analysis: "process", Kind: analyze.ItemHighlight, Period: "2026-10", Key: "PM-12", Team: "Payments", Service: "checkout",

@@ -4,6 +4,7 @@ import (
 	"math"
 	"sort"
 
+	"github.com/aftermath-sre/aftermath/metrics"
 	"github.com/aftermath-sre/aftermath/store"
 )
 
@@ -39,8 +40,8 @@ func indexResults(rows []store.Result) *results {
 // L is a set of label values; a label not named is "".
 type L map[string]string
 
-func (r *results) rows(metric string, labels L) []store.Result {
-	m := r.byMetric[metric]
+func (r *results) rows(metric metrics.Family, labels L) []store.Result {
+	m := r.byMetric[metric.ResultName()]
 	if m == nil {
 		return nil
 	}
@@ -55,7 +56,7 @@ func (r *results) rows(metric string, labels L) []store.Result {
 
 // value returns the row whose every label equals labels (a label not named
 // must be empty: the "all" row of an "empty = all" metric).
-func (r *results) value(metric string, labels L) (float64, bool) {
+func (r *results) value(metric metrics.Family, labels L) (float64, bool) {
 	for _, row := range r.rows(metric, labels) {
 		if exact(row, labels) {
 			if math.IsNaN(row.Value) {
@@ -92,7 +93,7 @@ func hasLabel(row store.Result, name string) bool {
 
 // sum adds the rows matching filter (labels not named are free). ok is false
 // when no row matched.
-func (r *results) sum(metric string, filter L) (float64, bool) {
+func (r *results) sum(metric metrics.Family, filter L) (float64, bool) {
 	total, ok := 0.0, false
 	for _, row := range r.rows(metric, filter) {
 		if matches(row, filter) && !math.IsNaN(row.Value) {
@@ -113,10 +114,10 @@ func matches(row store.Result, filter L) bool {
 }
 
 // has reports whether the run wrote the metric at all.
-func (r *results) has(metric string) bool { return r.byMetric[metric] != nil }
+func (r *results) has(metric metrics.Family) bool { return r.byMetric[metric.ResultName()] != nil }
 
 // labelValues lists the distinct values of a label among rows matching filter.
-func (r *results) labelValues(metric, label string, filter L) []string {
+func (r *results) labelValues(metric metrics.Family, label string, filter L) []string {
 	seen := map[string]bool{}
 	for _, row := range r.rows(metric, filter) {
 		if matches(row, filter) {
@@ -132,9 +133,9 @@ func (r *results) labelValues(metric, label string, filter L) []string {
 }
 
 // periods lists the periods a metric has rows for.
-func (r *results) periods(metric string) map[string]bool {
+func (r *results) periods(metric metrics.Family) map[string]bool {
 	out := map[string]bool{}
-	if m := r.byMetric[metric]; m != nil {
+	if m := r.byMetric[metric.ResultName()]; m != nil {
 		for p := range m.byPeriod {
 			out[p] = true
 		}
@@ -143,7 +144,7 @@ func (r *results) periods(metric string) map[string]bool {
 }
 
 // series reads metric for each month with the given labels (exact match).
-func (r *results) series(months []string, metric string, labels L) Series {
+func (r *results) series(months []string, metric metrics.Family, labels L) Series {
 	s := newSeries(months)
 	for i, m := range months {
 		l := L{"period": m}
@@ -160,7 +161,7 @@ func (r *results) series(months []string, metric string, labels L) Series {
 // sumSeries sums metric over free labels for each month; a month the run
 // covers but without matching rows is 0 (counts are written only when
 // non-zero).
-func (r *results) sumSeries(months []string, covered map[string]bool, metric string, filter L) Series {
+func (r *results) sumSeries(months []string, covered map[string]bool, metric metrics.Family, filter L) Series {
 	s := newSeries(months)
 	for i, m := range months {
 		f := L{"period": m}

@@ -1,30 +1,43 @@
 package exporter
 
 import (
+	"fmt"
 	"slices"
 
-	"github.com/aftermath-sre/aftermath/analyze"
+	"github.com/aftermath-sre/aftermath/metrics"
 )
 
 // itemLabels are the labels that make a family per-item (one series per
 // action item or incident); such families are capped by MaxItemSeries.
 var itemLabels = []string{"key", "incident"}
 
-// catalogFamilies turns the analyzers' catalogue into families, in catalogue
-// order (sorted by name), grouped later by analysis.
-func catalogFamilies() []*family {
-	var out []*family
-	for _, m := range analyze.Catalog() {
-		f := &family{collector: m.Analysis, name: m.Name, help: m.Help, labels: slices.Clone(m.Labels)}
-		if m.Kind == analyze.Histogram {
+// resultFamilies turns catalogued analysis families into the families the
+// exporter serves. A value that is not a catalogued family, or a family no
+// analysis writes, is an error: the exporter refuses to start rather than
+// serve without it.
+func resultFamilies(cat []metrics.Family) ([]*family, error) {
+	out := make([]*family, 0, len(cat))
+	for _, m := range cat {
+		if !m.Valid() {
+			return nil, fmt.Errorf("exporter: %s is not in the metrics catalogue", m)
+		}
+		if m.Producer() != metrics.ByAnalysis {
+			return nil, fmt.Errorf("exporter: %s is produced by the %s, not by an analysis", m, m.Producer())
+		}
+		f := &family{collector: m.Analysis(), name: m.ResultName(), help: m.Help(), labels: m.Labels()}
+		switch m.Type() {
+		case metrics.Gauge:
+		case metrics.Histogram:
 			f.kind = histogramKind
+		default:
+			return nil, fmt.Errorf("exporter: %s is a %s, which analyses do not write", m, m.Type())
 		}
 		for _, l := range itemLabels {
-			if slices.Contains(m.Labels, l) {
+			if slices.Contains(f.labels, l) {
 				f.itemKey = l
 			}
 		}
 		out = append(out, f)
 	}
-	return out
+	return out, nil
 }

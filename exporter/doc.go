@@ -2,7 +2,7 @@
 //
 // It follows the Prometheus guide "Writing exporters" and mysqld_exporter:
 // every descriptor is built once, when the Exporter is made, from the
-// analyzers' catalogue (analyze.Catalog); values are emitted with
+// metrics catalogue (package metrics); values are emitted with
 // MustNewConstMetric at scrape time from the latest successful analysis run.
 // The run's series are built once and kept in memory keyed by run id, so a
 // scrape costs one small ClickHouse query (which run is latest?) plus sending

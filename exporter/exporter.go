@@ -13,6 +13,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/aftermath-sre/aftermath/metrics"
 	"github.com/aftermath-sre/aftermath/store"
 )
 
@@ -80,12 +81,22 @@ type resultCollector struct {
 	built *built
 }
 
-// New builds every descriptor of the catalogue once.
+// New builds the descriptor of every catalogued family once.
 func New(opts Options) (*Exporter, error) {
-	return newExporter(opts, catalogFamilies())
+	return newExporter(opts, metrics.By(metrics.ByAnalysis))
 }
 
-func newExporter(opts Options, fams []*family) (*Exporter, error) {
+// newExporter serves the analysis families cat; an entry that is not one is
+// an error.
+func newExporter(opts Options, cat []metrics.Family) (*Exporter, error) {
+	fams, err := resultFamilies(cat)
+	if err != nil {
+		return nil, err
+	}
+	return newExporterOf(opts, fams)
+}
+
+func newExporterOf(opts Options, fams []*family) (*Exporter, error) {
 	if opts.Store == nil {
 		return nil, errors.New("exporter: no store")
 	}
@@ -102,32 +113,28 @@ func newExporter(opts Options, fams []*family) (*Exporter, error) {
 		opts.Clock = time.Now
 	}
 	e := &Exporter{
-		st:       opts.Store,
-		logger:   opts.Logger,
-		sources:  slices.Clone(opts.Sources),
-		maxItems: opts.MaxItemSeries,
-		timeout:  opts.Timeout,
-		now:      opts.Clock,
-		up: prometheus.NewDesc(Namespace+"_up",
-			"1 if the last scrape served the latest successful analysis run: ClickHouse answered, an analysis run has succeeded and every collector read its results; 0 otherwise.", nil, nil),
-		clickhouseUp: prometheus.NewDesc(Namespace+"_clickhouse_up",
-			"1 if ClickHouse answered a ping during the last scrape, 0 if it did not.", nil, nil),
-		analysisLast: prometheus.NewDesc(Namespace+"_analysis_last_success_timestamp_seconds",
-			"Unix time when the latest successful analysis run finished; the results served come from that run.", nil, nil),
-		ingestLast: prometheus.NewDesc(Namespace+"_ingest_last_success_timestamp_seconds",
-			"Unix time when the latest successful ingest run of a source finished; 0 if it never succeeded.", []string{"source"}, nil),
-		success: prometheus.NewDesc(Namespace+"_collector_success",
-			"1 if the collector served its data during the last scrape, 0 if it failed.", []string{"collector"}, nil),
-		duration: prometheus.NewDesc(Namespace+"_collector_duration_seconds",
-			"Time the collector took during the last scrape.", []string{"collector"}, nil),
-		skipped: prometheus.NewDesc(Namespace+"_exporter_skipped_results",
-			"Results of the served analysis run that the exporter could not serve (unknown metric, wrong labels, duplicate series).", []string{"collector"}, nil),
-		dropped: prometheus.NewDesc(Namespace+"_exporter_item_series_dropped",
-			"Per-action-item info series of the served run left out because of the max item series cap.", []string{"collector"}, nil),
-		series: prometheus.NewDesc(Namespace+"_exporter_result_series",
-			"Series built from the served analysis run.", []string{"collector"}, nil),
+		st:           opts.Store,
+		logger:       opts.Logger,
+		sources:      slices.Clone(opts.Sources),
+		maxItems:     opts.MaxItemSeries,
+		timeout:      opts.Timeout,
+		now:          opts.Clock,
+		up:           selfDesc(metrics.Up),
+		clickhouseUp: selfDesc(metrics.ClickHouseUp),
+		analysisLast: selfDesc(metrics.AnalysisLastSuccessTimestampSeconds),
+		ingestLast:   selfDesc(metrics.IngestLastSuccessTimestampSeconds),
+		success:      selfDesc(metrics.CollectorSuccess),
+		duration:     selfDesc(metrics.CollectorDurationSeconds),
+		skipped:      selfDesc(metrics.ExporterSkippedResults),
+		dropped:      selfDesc(metrics.ExporterItemSeriesDropped),
+		series:       selfDesc(metrics.ExporterResultSeries),
 	}
 	e.names = selfNames()
+	for _, d := range e.selfDescs() {
+		if err := d.Err(); err != nil {
+			return nil, fmt.Errorf("exporter: self metric descriptor %s: %w", d, err)
+		}
+	}
 	byName := map[string]*resultCollector{}
 	names := map[string]bool{}
 	for _, f := range fams {
@@ -136,6 +143,9 @@ func newExporter(opts Options, fams []*family) (*Exporter, error) {
 		}
 		names[f.name] = true
 		f.desc = prometheus.NewDesc(f.fqName(), f.help, f.labels, nil)
+		if err := f.desc.Err(); err != nil {
+			return nil, fmt.Errorf("exporter: descriptor of %s: %w", f.fqName(), err)
+		}
 		e.names = append(e.names, f.fqName())
 		c := byName[f.collector]
 		if c == nil {
@@ -149,30 +159,30 @@ func newExporter(opts Options, fams []*family) (*Exporter, error) {
 	return e, nil
 }
 
-func selfNames() []string {
-	return []string{Namespace + "_up", Namespace + "_clickhouse_up", Namespace + "_analysis_last_success_timestamp_seconds",
-		Namespace + "_ingest_last_success_timestamp_seconds", Namespace + "_collector_success", Namespace + "_collector_duration_seconds",
-		Namespace + "_exporter_skipped_results", Namespace + "_exporter_item_series_dropped", Namespace + "_exporter_result_series"}
+// selfDesc is the descriptor of one of the exporter's self metrics.
+func selfDesc(f metrics.Family) *prometheus.Desc {
+	return prometheus.NewDesc(f.Name(), f.Help(), f.Labels(), nil)
 }
 
-// MetricNames lists every metric family the exporter serves: its self
-// metrics and every catalogued result family. Histograms are listed by
-// family name (their series add _bucket, _sum and _count).
-func MetricNames() []string {
-	out := selfNames()
-	for _, f := range catalogFamilies() {
-		out = append(out, f.fqName())
+func (e *Exporter) selfDescs() []*prometheus.Desc {
+	return []*prometheus.Desc{e.up, e.clickhouseUp, e.analysisLast, e.ingestLast, e.success, e.duration, e.skipped, e.dropped, e.series}
+}
+
+func selfNames() []string {
+	var out []string
+	for _, f := range metrics.By(metrics.ByExporter) {
+		out = append(out, f.Name())
 	}
-	sort.Strings(out)
 	return out
 }
 
-// HistogramNames lists the histogram families among MetricNames.
-func HistogramNames() []string {
-	var out []string
-	for _, f := range catalogFamilies() {
-		if f.kind == histogramKind {
-			out = append(out, f.fqName())
+// Served lists every family the exporter serves: its self metrics and every
+// catalogued analysis family, sorted by name.
+func Served() []metrics.Family {
+	var out []metrics.Family
+	for _, f := range metrics.All() {
+		if p := f.Producer(); p == metrics.ByExporter || p == metrics.ByAnalysis {
+			out = append(out, f)
 		}
 	}
 	return out
@@ -189,7 +199,7 @@ func (e *Exporter) Collectors() []string {
 
 // Describe implements prometheus.Collector.
 func (e *Exporter) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{e.up, e.clickhouseUp, e.analysisLast, e.ingestLast, e.success, e.duration, e.skipped, e.dropped, e.series} {
+	for _, d := range e.selfDescs() {
 		ch <- d
 	}
 	for _, c := range e.collectors {

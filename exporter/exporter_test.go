@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/aftermath-sre/aftermath/analyze"
+	"github.com/aftermath-sre/aftermath/metrics"
 	"github.com/aftermath-sre/aftermath/store"
 	"github.com/aftermath-sre/aftermath/store/chtest"
 )
@@ -256,9 +257,9 @@ func collectGauges(t *testing.T, e *Exporter, name string) map[string]float64 {
 // meta is the HELP and TYPE lines of a catalogued family, as the catalogue
 // words them today.
 func meta(name, typ string) string {
-	m, ok := analyze.Lookup(strings.TrimPrefix(name, Namespace+"_"))
+	m, ok := metrics.ByName(name)
 	if !ok {
 		panic("not in the catalogue: " + name)
 	}
-	return "# HELP " + name + " " + m.Help + "\n# TYPE " + name + " " + typ + "\n"
+	return "# HELP " + name + " " + m.Help() + "\n# TYPE " + name + " " + typ + "\n"
 }

@@ -14,11 +14,12 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/common/expfmt"
 
+	"github.com/aftermath-sre/aftermath/metrics"
 	"github.com/aftermath-sre/aftermath/store"
 )
 
 // Namespace prefixes every metric name.
-const Namespace = "aftermath"
+const Namespace = metrics.Namespace
 
 type kind int
 

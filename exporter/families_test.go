@@ -10,6 +10,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/testutil"
 	"github.com/stretchr/testify/require"
 
+	"github.com/aftermath-sre/aftermath/metrics"
 	"github.com/aftermath-sre/aftermath/store"
 )
 
@@ -143,9 +144,10 @@ aftermath_item_seconds{key="ACT-2",team="b"} 10
 }
 
 func TestCatalogFamiliesBuildValidDescriptors(t *testing.T) {
-	fams := catalogFamilies()
+	fams, err := resultFamilies(metrics.By(metrics.ByAnalysis))
+	require.NoError(t, err)
 	require.NotEmpty(t, fams)
-	e, err := newExporter(Options{Store: deadStore{}}, fams)
+	e, err := newExporterOf(Options{Store: deadStore{}}, fams)
 	require.NoError(t, err)
 	ch := make(chan *prometheus.Desc, 1000)
 	e.Describe(ch)
@@ -161,9 +163,30 @@ func TestCatalogFamiliesBuildValidDescriptors(t *testing.T) {
 	require.GreaterOrEqual(t, items, 2, "the stale and overdue per-item families are capped")
 }
 
-// MetricNames (what the dashboards and alert tests check against) is exactly
+// A family the catalogue does not hold, or one no analysis writes, fails the
+// construction instead of going missing from /metrics.
+func TestNewRefusesUnknownFamilies(t *testing.T) {
+	for _, tc := range []struct {
+		f    metrics.Family
+		want string
+	}{
+		{metrics.Family(0), "exporter: Family(0) is not in the metrics catalogue"},
+		{metrics.Family(250), "exporter: Family(250) is not in the metrics catalogue"},
+		{metrics.Up, "exporter: aftermath_up is produced by the exporter, not by an analysis"},
+		{metrics.JobRunsTotal, "exporter: aftermath_job_runs_total is produced by the scheduler, not by an analysis"},
+	} {
+		_, err := newExporter(Options{Store: deadStore{}}, []metrics.Family{metrics.Incidents, tc.f})
+		require.EqualError(t, err, tc.want)
+	}
+	_, err := newExporter(Options{Store: deadStore{}}, []metrics.Family{metrics.Incidents, metrics.Incidents})
+	require.EqualError(t, err, "exporter: metric incidents is in the catalogue twice")
+	_, err = newExporter(Options{Store: deadStore{}}, []metrics.Family{metrics.Incidents, metrics.IncidentAckDurationSeconds})
+	require.NoError(t, err)
+}
+
+// Served (what the dashboards and alert tests check against) is exactly
 // what the Exporter describes.
-func TestMetricNamesMatchDescribe(t *testing.T) {
+func TestServedMatchesDescribe(t *testing.T) {
 	e, err := New(Options{Store: deadStore{}})
 	require.NoError(t, err)
 	ch := make(chan *prometheus.Desc, 1000)
@@ -177,5 +200,9 @@ func TestMetricNamesMatchDescribe(t *testing.T) {
 		described = append(described, m[1])
 	}
 	sort.Strings(described)
-	require.Equal(t, described, MetricNames())
+	var served []string
+	for _, f := range Served() {
+		served = append(served, f.Name())
+	}
+	require.Equal(t, described, served)
 }

@@ -22,7 +22,6 @@ import (
 	"github.com/stretchr/testify/require"
 	"google.golang.org/protobuf/proto"
 
-	"github.com/aftermath-sre/aftermath/analyze"
 	"github.com/aftermath-sre/aftermath/exporter/exportertest"
 	"github.com/aftermath-sre/aftermath/store/chtest"
 )
@@ -72,8 +71,8 @@ func TestGoldenMetrics(t *testing.T) {
 	}
 
 	// Every catalogued family is served, with its HELP.
-	for _, m := range analyze.Catalog() {
-		require.Contains(t, body, "# HELP aftermath_"+m.Name+" ", m.Name)
+	for _, m := range Served() {
+		require.Contains(t, body, "# HELP "+m.Name()+" "+m.Help()+"\n", m.Name())
 	}
 	require.Contains(t, body, "aftermath_up 1\n")
 

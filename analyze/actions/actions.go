@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/aftermath-sre/aftermath/analyze/internal/calc"
+	"github.com/aftermath-sre/aftermath/metrics"
 	"github.com/aftermath-sre/aftermath/store"
 )
 
@@ -129,7 +130,7 @@ type Input struct {
 
 // Compute returns the results and digest items of the "actions" analysis.
 func Compute(in Input) ([]store.Result, []store.AnalysisItem) {
-	s := calc.Sink{Analysis: "actions"}
+	s := calc.Sink{}
 	ps := in.Periods
 	now := ps.Now
 	opts := in.Options
@@ -234,23 +235,23 @@ func Compute(in Input) ([]store.Result, []store.AnalysisItem) {
 
 	for _, st := range []string{"open", "closed"} {
 		for _, k := range sortedPT(keysOf(states, func(k stateKey) (pt, bool) { return k.pt, k.state == st })) {
-			s.Add("action_items", float64(states[stateKey{st, k}]), "state", st, "priority", k.prio, "team", k.team)
+			s.Add(metrics.ActionItems, float64(states[stateKey{st, k}]), "state", st, "priority", k.prio, "team", k.team)
 		}
 	}
 	for _, m := range []struct {
-		name string
+		f    metrics.Family
 		data map[pt]int
-	}{{"action_items_overdue", overdue}, {"action_items_stale", stale}, {"action_items_unowned", unowned},
-		{"action_items_without_due_date", noDue}, {"action_items_reopened", reopened}} {
+	}{{metrics.ActionItemsOverdue, overdue}, {metrics.ActionItemsStale, stale}, {metrics.ActionItemsUnowned, unowned},
+		{metrics.ActionItemsWithoutDueDate, noDue}, {metrics.ActionItemsReopened, reopened}} {
 		for _, k := range sortedPT(keysOf(m.data, func(k pt) (pt, bool) { return k, true })) {
-			s.Add(m.name, float64(m.data[k]), "priority", k.prio, "team", k.team)
+			s.Add(m.f, float64(m.data[k]), "priority", k.prio, "team", k.team)
 		}
 	}
 	for _, k := range sortedPT(keysOf(oldest, func(k pt) (pt, bool) { return k, true })) {
-		s.Add("action_item_oldest_open_age_seconds", oldest[k].Truncate(time.Second).Seconds(), "priority", k.prio, "team", k.team)
+		s.Add(metrics.ActionItemOldestOpenAgeSeconds, oldest[k].Truncate(time.Second).Seconds(), "priority", k.prio, "team", k.team)
 	}
 	for _, k := range sortedPT(keysOf(determined, func(k pt) (pt, bool) { return k, true })) {
-		s.Add("action_items_closed_within_slo_ratio", calc.Ratio(within[k], determined[k]), "priority", k.prio, "team", k.team)
+		s.Add(metrics.ActionItemsClosedWithinSLORatio, calc.Ratio(within[k], determined[k]), "priority", k.prio, "team", k.team)
 	}
 	kmKeys := make([]string, 0, len(km))
 	for k := range km {
@@ -258,13 +259,13 @@ func Compute(in Input) ([]store.Result, []store.AnalysisItem) {
 	}
 	sort.Strings(kmKeys)
 	for _, k := range kmKeys {
-		s.Add("action_item_time_to_close_seconds", calc.KaplanMeierQuantile(km[k], 0.5), "priority", k, "stat", "km_p50")
-		s.Add("action_item_time_to_close_seconds", calc.KaplanMeierQuantile(km[k], 0.9), "priority", k, "stat", "km_p90")
+		s.Add(metrics.ActionItemTimeToCloseSeconds, calc.KaplanMeierQuantile(km[k], 0.5), "priority", k, "stat", "km_p50")
+		s.Add(metrics.ActionItemTimeToCloseSeconds, calc.KaplanMeierQuantile(km[k], 0.9), "priority", k, "stat", "km_p90")
 	}
 	for _, m := range []struct {
-		name string
+		f    metrics.Family
 		data map[perTeam]int
-	}{{"action_items_created", created}, {"action_items_completed", completed}} {
+	}{{metrics.ActionItemsCreated, created}, {metrics.ActionItemsCompleted, completed}} {
 		keys := make([]perTeam, 0, len(m.data))
 		for k := range m.data {
 			keys = append(keys, k)
@@ -276,13 +277,13 @@ func Compute(in Input) ([]store.Result, []store.AnalysisItem) {
 			return keys[i].team < keys[j].team
 		})
 		for _, k := range keys {
-			s.Add(m.name, float64(m.data[k]), "period", ps.All[k.period].Label, "team", k.team)
+			s.Add(m.f, float64(m.data[k]), "period", ps.All[k.period].Label, "team", k.team)
 		}
 	}
 	for _, m := range []struct {
-		name  string
+		f     metrics.Family
 		items []itemSeries
-	}{{"action_item_overdue_seconds", overdueItems}, {"action_item_stale_seconds", staleItems}} {
+	}{{metrics.ActionItemOverdueSeconds, overdueItems}, {metrics.ActionItemStaleSeconds, staleItems}} {
 		sort.Slice(m.items, func(i, j int) bool {
 			if m.items[i].d != m.items[j].d {
 				return m.items[i].d > m.items[j].d
@@ -293,7 +294,7 @@ func Compute(in Input) ([]store.Result, []store.AnalysisItem) {
 			if i >= opts.MaxItemSeries {
 				break
 			}
-			s.Add(m.name, it.d.Truncate(time.Second).Seconds(), "key", it.key, "team", it.team, "priority", it.prio)
+			s.Add(m.f, it.d.Truncate(time.Second).Seconds(), "key", it.key, "team", it.team, "priority", it.prio)
 		}
 	}
 
@@ -318,7 +319,7 @@ func Compute(in Input) ([]store.Result, []store.AnalysisItem) {
 	}
 	sort.Strings(sevs)
 	for _, sev := range sevs {
-		s.Add("postmortems_without_action_items", float64(noItems[sev]), "severity", sev)
+		s.Add(metrics.PostmortemsWithoutActionItems, float64(noItems[sev]), "severity", sev)
 	}
 
 	// The oldest open items of each team, for the digest.

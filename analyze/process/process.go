@@ -13,6 +13,7 @@ import (
 
 	"github.com/aftermath-sre/aftermath/analyze/internal/calc"
 	"github.com/aftermath-sre/aftermath/analyze/response"
+	"github.com/aftermath-sre/aftermath/metrics"
 	"github.com/aftermath-sre/aftermath/store"
 )
 
@@ -85,7 +86,7 @@ func ResolvedAt(pm *store.Postmortem, byID map[string]*store.Incident) (time.Tim
 // Compute returns the results and digest items of the "process" analysis.
 func Compute(in Input) ([]store.Result, []store.AnalysisItem) {
 	opts := in.Options.withDefaults()
-	s := calc.Sink{Analysis: "process"}
+	s := calc.Sink{}
 	ps := in.Periods
 	now := ps.Now
 	required := map[string]bool{}
@@ -156,13 +157,13 @@ func Compute(in Input) ([]store.Result, []store.AnalysisItem) {
 	for p, per := range ps.All {
 		for _, sev := range append([]string{""}, opts.RequiredSeverities...) {
 			k := ps2{p, sev}
-			s.Add("postmortems_required", float64(need[k]), "period", per.Label, "severity", sev)
-			s.Add("postmortem_coverage_ratio", calc.Ratio(have[k], need[k]), "period", per.Label, "severity", sev)
+			s.Add(metrics.PostmortemsRequired, float64(need[k]), "period", per.Label, "severity", sev)
+			s.Add(metrics.PostmortemCoverageRatio, calc.Ratio(have[k], need[k]), "period", per.Label, "severity", sev)
 		}
 	}
 	for _, stage := range []string{"draft", "publish"} {
 		for _, sev := range opts.RequiredSeverities {
-			s.Add("postmortems_overdue", float64(overdueCount[[2]string{stage, sev}]), "stage", stage, "severity", sev)
+			s.Add(metrics.PostmortemsOverdue, float64(overdueCount[[2]string{stage, sev}]), "stage", stage, "severity", sev)
 		}
 	}
 	sort.Slice(overdue, func(i, j int) bool {
@@ -177,7 +178,7 @@ func Compute(in Input) ([]store.Result, []store.AnalysisItem) {
 	var items []store.AnalysisItem
 	for i, o := range overdue {
 		if i < opts.MaxItemSeries {
-			s.Add("postmortem_overdue_seconds", o.by.Truncate(time.Second).Seconds(), "incident", o.inc.ID,
+			s.Add(metrics.PostmortemOverdueSeconds, o.by.Truncate(time.Second).Seconds(), "incident", o.inc.ID,
 				"severity", o.inc.Severity, "stage", o.stage, "team", response.TeamOf(o.inc))
 		}
 	}
@@ -196,8 +197,8 @@ func Compute(in Input) ([]store.Result, []store.AnalysisItem) {
 	}
 
 	// Lag from resolve to draft and to publish.
-	s.Add("postmortem_lag_target_seconds", opts.DraftWithin.Seconds(), "stage", "draft")
-	s.Add("postmortem_lag_target_seconds", opts.PublishWithin.Seconds(), "stage", "publish")
+	s.Add(metrics.PostmortemLagTargetSeconds, opts.DraftWithin.Seconds(), "stage", "draft")
+	s.Add(metrics.PostmortemLagTargetSeconds, opts.PublishWithin.Seconds(), "stage", "publish")
 	draftLag := make([][]float64, len(ps.All))
 	pubLag := make([][]float64, len(ps.All))
 	type cnt struct{ in, known int }
@@ -239,10 +240,10 @@ func Compute(in Input) ([]store.Result, []store.AnalysisItem) {
 		})
 	}
 	for p, per := range ps.All {
-		s.AddStats("postmortem_lag_seconds", calc.Summarize(draftLag[p]), "period", per.Label, "stage", "draft")
-		s.AddStats("postmortem_lag_seconds", calc.Summarize(pubLag[p]), "period", per.Label, "stage", "publish")
-		s.Add("postmortem_within_target_ratio", calc.Ratio(draftIn[p].in, draftIn[p].known), "period", per.Label, "stage", "draft")
-		s.Add("postmortem_within_target_ratio", calc.Ratio(pubIn[p].in, pubIn[p].known), "period", per.Label, "stage", "publish")
+		s.AddStats(metrics.PostmortemLagSeconds, calc.Summarize(draftLag[p]), "period", per.Label, "stage", "draft")
+		s.AddStats(metrics.PostmortemLagSeconds, calc.Summarize(pubLag[p]), "period", per.Label, "stage", "publish")
+		s.Add(metrics.PostmortemWithinTargetRatio, calc.Ratio(draftIn[p].in, draftIn[p].known), "period", per.Label, "stage", "draft")
+		s.Add(metrics.PostmortemWithinTargetRatio, calc.Ratio(pubIn[p].in, pubIn[p].known), "period", per.Label, "stage", "publish")
 	}
 
 	// Completeness against the template's sections.
@@ -266,14 +267,14 @@ func Compute(in Input) ([]store.Result, []store.AnalysisItem) {
 		})
 	}
 	for p, per := range ps.All {
-		s.Add("postmortem_completeness_ratio", calc.Mean(complete[p]), "period", per.Label)
+		s.Add(metrics.PostmortemCompletenessRatio, calc.Mean(complete[p]), "period", per.Label)
 		secs := make([]string, 0, len(missing[p]))
 		for k := range missing[p] {
 			secs = append(secs, k)
 		}
 		sort.Strings(secs)
 		for _, sec := range secs {
-			s.Add("postmortem_sections_missing", float64(missing[p][sec]), "period", per.Label, "section", sec)
+			s.Add(metrics.PostmortemSectionsMissing, float64(missing[p][sec]), "period", per.Label, "section", sec)
 		}
 	}
 
@@ -290,7 +291,7 @@ func Compute(in Input) ([]store.Result, []store.AnalysisItem) {
 		})
 	}
 	for p, per := range ps.All {
-		s.Add("action_items_owner_and_due_ratio", calc.Ratio(ownedDue[p].in, ownedDue[p].known), "period", per.Label)
+		s.Add(metrics.ActionItemsOwnerAndDueRatio, calc.Ratio(ownedDue[p].in, ownedDue[p].known), "period", per.Label)
 	}
 
 	items = append(items, highlights(in.Postmortems, ps, opts.QuoteChars)...)

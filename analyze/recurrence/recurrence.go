@@ -12,6 +12,7 @@ import (
 
 	"github.com/aftermath-sre/aftermath/analyze/internal/calc"
 	"github.com/aftermath-sre/aftermath/analyze/response"
+	"github.com/aftermath-sre/aftermath/metrics"
 	"github.com/aftermath-sre/aftermath/store"
 )
 
@@ -234,7 +235,7 @@ func Compute(in Input) ([]store.Result, []store.AnalysisItem) {
 		in.Since = in.Periods.Start()
 	}
 	reps := Find(in)
-	s := calc.Sink{Analysis: "recurrence"}
+	s := calc.Sink{}
 	ps := in.Periods
 	total := make([]int, len(ps.All))
 	repeats := make([]int, len(ps.All))
@@ -321,20 +322,20 @@ func Compute(in Input) ([]store.Result, []store.AnalysisItem) {
 	}
 	var items []store.AnalysisItem
 	for p, per := range ps.All {
-		s.Add("repeat_incident_ratio", calc.Ratio(repeats[p], total[p]), "period", per.Label)
+		s.Add(metrics.RepeatIncidentRatio, calc.Ratio(repeats[p], total[p]), "period", per.Label)
 		svcs := make([]string, 0, len(bySvc[p]))
 		for k := range bySvc[p] {
 			svcs = append(svcs, k)
 		}
 		sort.Strings(svcs)
 		for _, svc := range svcs {
-			s.Add("recurring_incidents", float64(bySvc[p][svc]), "period", per.Label, "service", svc)
+			s.Add(metrics.RecurringIncidents, float64(bySvc[p][svc]), "period", per.Label, "service", svc)
 		}
 		for _, sev := range response.Severities() {
-			s.Add("recurring_incidents_by_severity", float64(bySev[p][sev]), "period", per.Label, "severity", sev)
+			s.Add(metrics.RecurringIncidentsBySeverity, float64(bySev[p][sev]), "period", per.Label, "severity", sev)
 		}
 		if n := bySev[p][store.SeverityUnknown]; n > 0 {
-			s.Add("recurring_incidents_by_severity", float64(n), "period", per.Label, "severity", store.SeverityUnknown)
+			s.Add(metrics.RecurringIncidentsBySeverity, float64(n), "period", per.Label, "severity", store.SeverityUnknown)
 		}
 		if p == 0 {
 			continue

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/aftermath-sre/aftermath/analyze/internal/calc"
+	"github.com/aftermath-sre/aftermath/metrics"
 	"github.com/aftermath-sre/aftermath/store"
 )
 
@@ -75,7 +76,7 @@ type breakdown struct{ sev, svc, team string }
 
 // Compute returns the results of the "response" analysis.
 func Compute(in Input) []store.Result {
-	s := calc.Sink{Analysis: "response"}
+	s := calc.Sink{}
 	ps := in.Periods
 	now := ps.Now
 	type countKey struct {
@@ -158,14 +159,14 @@ func Compute(in Input) []store.Result {
 		return a.team < b.team
 	})
 	for _, k := range ckeys {
-		s.Add("incidents", float64(counts[k]), "period", ps.All[k.period].Label, "severity", k.sev, "service", k.svc, "team", k.team)
+		s.Add(metrics.Incidents, float64(counts[k]), "period", ps.All[k.period].Label, "severity", k.sev, "service", k.svc, "team", k.team)
 	}
 	for p, per := range ps.All {
 		for _, sev := range severities {
-			s.Add("incidents_by_severity", float64(bySev[p][sev]), "period", per.Label, "severity", sev)
+			s.Add(metrics.IncidentsBySeverity, float64(bySev[p][sev]), "period", per.Label, "severity", sev)
 		}
 		if n := bySev[p][store.SeverityUnknown]; n > 0 {
-			s.Add("incidents_by_severity", float64(n), "period", per.Label, "severity", store.SeverityUnknown)
+			s.Add(metrics.IncidentsBySeverity, float64(n), "period", per.Label, "severity", store.SeverityUnknown)
 		}
 	}
 
@@ -188,7 +189,7 @@ func Compute(in Input) []store.Result {
 			for i, p := range idx {
 				ys[i] = float64(bySev[p][sev])
 			}
-			s.Add("incidents_monthly_trend", calc.Slope(ys), "severity", sev)
+			s.Add(metrics.IncidentsMonthlyTrend, calc.Slope(ys), "severity", sev)
 		}
 	}
 
@@ -207,14 +208,14 @@ func Compute(in Input) []store.Result {
 		return a.team < b.team
 	})
 	for _, k := range okeys {
-		s.Add("incidents_open", float64(open[k]), "severity", k.sev, "service", k.svc, "team", k.team)
+		s.Add(metrics.IncidentsOpen, float64(open[k]), "severity", k.sev, "service", k.svc, "team", k.team)
 	}
 
 	for p, per := range ps.All {
 		for _, m := range []struct {
-			name string
+			f    metrics.Family
 			data map[breakdown][]float64
-		}{{"mtta_seconds", mtta[p]}, {"mttr_seconds", mttr[p]}} {
+		}{{metrics.MTTASeconds, mtta[p]}, {metrics.MTTRSeconds, mttr[p]}} {
 			keys := make([]breakdown, 0, len(m.data))
 			for k := range m.data {
 				keys = append(keys, k)
@@ -230,12 +231,12 @@ func Compute(in Input) []store.Result {
 				return a.team < b.team
 			})
 			for _, k := range keys {
-				s.AddStats(m.name, calc.Summarize(m.data[k]), "period", per.Label, "severity", k.sev, "service", k.svc, "team", k.team)
+				s.AddStats(m.f, calc.Summarize(m.data[k]), "period", per.Label, "severity", k.sev, "service", k.svc, "team", k.team)
 			}
 		}
 	}
-	writeHists(&s, "incident_ack_duration_seconds", ackHist, buckets)
-	writeHists(&s, "incident_resolve_duration_seconds", resHist, buckets)
+	writeHists(&s, metrics.IncidentAckDurationSeconds, ackHist, buckets)
+	writeHists(&s, metrics.IncidentResolveDurationSeconds, resHist, buckets)
 
 	// Time to detect, from the postmortems that state it.
 	ttd := make([]map[string][]float64, len(ps.All))
@@ -261,7 +262,7 @@ func Compute(in Input) []store.Result {
 		}
 		sort.Strings(keys)
 		for _, k := range keys {
-			s.AddStats("time_to_detect_seconds", calc.Summarize(ttd[p][k]), "period", per.Label, "severity", k)
+			s.AddStats(metrics.TimeToDetectSeconds, calc.Summarize(ttd[p][k]), "period", per.Label, "severity", k)
 		}
 	}
 	return s.Results
@@ -291,7 +292,7 @@ func (x *hist) observe(v float64) {
 	x.n++
 }
 
-func writeHists(s *calc.Sink, name string, m map[string]*hist, buckets []float64) {
+func writeHists(s *calc.Sink, f metrics.Family, m map[string]*hist, buckets []float64) {
 	keys := make([]string, 0, len(m))
 	for k := range m {
 		keys = append(keys, k)
@@ -306,9 +307,9 @@ func writeHists(s *calc.Sink, name string, m map[string]*hist, buckets []float64
 			if i < len(buckets) {
 				le = buckets[i]
 			}
-			s.Add(name+"_bucket", float64(cum), "severity", k, "le", calc.FormatLe(le))
+			s.AddBucket(f, float64(cum), le, "severity", k)
 		}
-		s.Add(name+"_sum", x.sum, "severity", k)
-		s.Add(name+"_count", float64(x.n), "severity", k)
+		s.AddSum(f, x.sum, "severity", k)
+		s.AddCount(f, float64(x.n), "severity", k)
 	}
 }

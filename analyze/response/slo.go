@@ -5,6 +5,7 @@ import (
 
 	"github.com/aftermath-sre/aftermath/analyze/internal/calc"
 	"github.com/aftermath-sre/aftermath/domain"
+	"github.com/aftermath-sre/aftermath/metrics"
 	"github.com/aftermath-sre/aftermath/store"
 )
 
@@ -73,7 +74,7 @@ func Window(slo SLO, now time.Time, loc *time.Location) (from, to time.Time) {
 // ComputeSLO returns the results of the "slo" analysis. loc is the time zone
 // of calendar-month windows.
 func ComputeSLO(incs []store.Incident, slos []SLO, ps calc.Periods, loc *time.Location) []store.Result {
-	s := calc.Sink{Analysis: "slo"}
+	s := calc.Sink{}
 	now := ps.Now
 	for _, slo := range slos {
 		ivs := Downtime(incs, slo, now)
@@ -88,30 +89,30 @@ func ComputeSLO(incs []store.Incident, slos []SLO, ps calc.Periods, loc *time.Lo
 		if budget > 0 {
 			consumed = down.Seconds() / (budget * to.Sub(from).Seconds())
 		}
-		s.Add("slo_objective_ratio", slo.Target, "service", slo.Service, "window", win)
-		s.Add("error_budget_consumed_ratio", consumed, "service", slo.Service, "window", win)
-		s.Add("error_budget_remaining_ratio", 1-consumed, "service", slo.Service, "window", win)
+		s.Add(metrics.SLOObjectiveRatio, slo.Target, "service", slo.Service, "window", win)
+		s.Add(metrics.ErrorBudgetConsumedRatio, consumed, "service", slo.Service, "window", win)
+		s.Add(metrics.ErrorBudgetRemainingRatio, 1-consumed, "service", slo.Service, "window", win)
 		for _, r := range BurnRanges {
 			d := calc.UnionWithin(ivs, now.Add(-r.D), now)
 			rate := 0.0
 			if budget > 0 {
 				rate = d.Seconds() / r.D.Seconds() / budget
 			}
-			s.Add("error_budget_burn_rate", rate, "service", slo.Service, "range", r.Label)
+			s.Add(metrics.ErrorBudgetBurnRate, rate, "service", slo.Service, "range", r.Label)
 		}
 		for _, p := range ps.All {
 			d := calc.UnionWithin(ivs, p.From, p.To) // intervals end by now
-			s.Add("downtime_seconds", d.Seconds(), "service", slo.Service, "period", p.Label)
+			s.Add(metrics.DowntimeSeconds, d.Seconds(), "service", slo.Service, "period", p.Label)
 			if el := p.Elapsed(now); el > 0 {
-				s.Add("availability_ratio", 1-d.Seconds()/el.Seconds(), "service", slo.Service, "period", p.Label)
+				s.Add(metrics.AvailabilityRatio, 1-d.Seconds()/el.Seconds(), "service", slo.Service, "period", p.Label)
 			}
 			breached := 0.0
 			if d.Seconds() > budget*p.To.Sub(p.From).Seconds() {
 				breached = 1
 			}
-			s.Add("slo_breached", breached, "service", slo.Service, "period", p.Label)
+			s.Add(metrics.SLOBreached, breached, "service", slo.Service, "period", p.Label)
 			if slo.HourlyCost > 0 {
-				s.Add("downtime_cost", d.Hours()*slo.HourlyCost, "service", slo.Service, "period", p.Label)
+				s.Add(metrics.DowntimeCost, d.Hours()*slo.HourlyCost, "service", slo.Service, "period", p.Label)
 			}
 		}
 	}

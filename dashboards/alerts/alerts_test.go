@@ -12,7 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"gopkg.in/yaml.v3"
 
-	"github.com/aftermath-sre/aftermath/exporter"
+	"github.com/aftermath-sre/aftermath/metrics"
 )
 
 // tool returns the path of a command-line tool, skipping when it is missing
@@ -128,34 +128,39 @@ func TestEveryAlertIsDocumentedAndTested(t *testing.T) {
 	}
 }
 
-// Metrics named in the rules exist: the exporter's, the scheduler's and the
-// ingest transport's.
-func TestRulesUseServedMetrics(t *testing.T) {
-	known := map[string]bool{}
-	for _, n := range exporter.MetricNames() {
-		known[n] = true
-	}
-	for _, n := range []string{ // registered by serve's scheduler and ingest/httpx
-		"aftermath_job_runs_total", "aftermath_http_errors_total", "aftermath_http_requests_total",
-	} {
-		known[n] = true
-	}
+// Every aftermath_* name the hand-written rules use, in their expressions,
+// annotations and promtool tests, is a catalogued family (or a histogram's
+// series); the expressions use only families something in Aftermath serves.
+func TestRulesUseCataloguedMetrics(t *testing.T) {
 	var rf ruleFile
 	require.NoError(t, yaml.Unmarshal(Rules(), &rf))
+	tests, err := os.ReadFile("aftermath.rules.test.yml")
+	require.NoError(t, err)
 	metric := regexp.MustCompile(`\baftermath_[a-z0-9_]+`)
+	used := 0
 	for _, g := range rf.Groups {
 		for _, r := range g.Rules {
-			text := r.Expr
-			for _, a := range r.Annotations {
-				if strings.Contains(a, "query") {
-					text += " " + a
-				}
+			for _, m := range metric.FindAllString(r.Expr, -1) {
+				_, ok := metrics.ByName(m)
+				require.True(t, ok, "%s uses %s, which is not in the metrics catalogue", r.Alert, m)
+				used++
 			}
-			for _, m := range metric.FindAllString(text, -1) {
-				require.True(t, known[m], "%s uses %s, which nothing serves", r.Alert, m)
+			for k, a := range r.Annotations {
+				for _, m := range metric.FindAllString(a, -1) {
+					_, ok := metrics.ByName(m)
+					require.True(t, ok, "%s: annotation %s names %s, which is not in the metrics catalogue", r.Alert, k, m)
+				}
 			}
 		}
 	}
+	require.Greater(t, used, 10)
+	for _, m := range metric.FindAllString(string(tests), -1) {
+		_, ok := metrics.ByName(m)
+		require.True(t, ok, "aftermath.rules.test.yml names %s, which is not in the metrics catalogue", m)
+	}
+	// The check can fail.
+	_, ok := metrics.ByName("aftermath_collector_sucess")
+	require.False(t, ok)
 }
 
 func TestAlertmanagerExample(t *testing.T) {

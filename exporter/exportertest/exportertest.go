@@ -1,5 +1,5 @@
 // Package exportertest makes a small, fixed set of analysis results that
-// covers every family of the analyzers' catalogue, for the exporter's golden
+// covers every analysis family of the metrics catalogue, for the exporter's golden
 // /metrics and for end-to-end tests of the dashboards and alert rules. Label
 // values follow the catalogue's conventions: periods are "30d" and calendar
 // months, "empty = all" labels also get an aggregate row with an empty value,
@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/aftermath-sre/aftermath/analyze"
+	"github.com/aftermath-sre/aftermath/metrics"
 	"github.com/aftermath-sre/aftermath/store"
 )
 
@@ -115,22 +116,22 @@ func ResultsOf(sh Shape, end time.Time) []store.Result {
 		months = append(months, time.Date(end.Year(), end.Month()-time.Month(i), 1, 0, 0, 0, 0, time.UTC).Format("2006-01"))
 	}
 	var out []store.Result
-	for _, m := range analyze.Catalog() {
-		switch m.Name {
-		case "action_item_overdue_seconds":
+	for _, m := range metrics.By(metrics.ByAnalysis) {
+		switch m {
+		case metrics.ActionItemOverdueSeconds:
 			out = append(out, items(m, overdue)...)
 			continue
-		case "action_item_stale_seconds":
+		case metrics.ActionItemStaleSeconds:
 			out = append(out, items(m, stale)...)
 			continue
-		case "postmortem_overdue_seconds":
+		case metrics.PostmortemOverdueSeconds:
 			for _, p := range pms {
-				out = append(out, row(m, m.Name, p.Seconds, map[string]string{"incident": p.Incident, "severity": p.Severity, "stage": p.Stage, "team": p.Team}))
+				out = append(out, row(m, m.ResultName(), p.Seconds, map[string]string{"incident": p.Incident, "severity": p.Severity, "stage": p.Stage, "team": p.Team}))
 			}
 			continue
 		}
 		aggregate := map[string]bool{}
-		if s := allLabels.FindStringSubmatch(m.Help); s != nil {
+		if s := allLabels.FindStringSubmatch(m.Help()); s != nil {
 			for _, l := range strings.Split(s[1], "/") {
 				aggregate[l] = true
 			}
@@ -150,7 +151,7 @@ func ResultsOf(sh Shape, end time.Time) []store.Result {
 				vs = Priorities
 			case "stat":
 				vs = []string{analyze.StatP50, analyze.StatP90, analyze.StatP95, analyze.StatMean}
-				if strings.Contains(m.Help, analyze.StatKMP50) {
+				if strings.Contains(m.Help(), analyze.StatKMP50) {
 					vs = []string{analyze.StatKMP50, analyze.StatKMP90}
 				}
 			case "state":
@@ -185,10 +186,10 @@ func ResultsOf(sh Shape, end time.Time) []store.Result {
 			}
 			return vs
 		}
-		for _, combo := range product(m.Labels, values) {
+		for _, combo := range product(m.Labels(), values) {
 			// "empty = all" metrics break down by at most one of those labels.
 			broken := 0
-			for _, l := range m.Labels {
+			for _, l := range m.Labels() {
 				if aggregate[l] && combo[l] != "" {
 					broken++
 				}
@@ -202,23 +203,23 @@ func ResultsOf(sh Shape, end time.Time) []store.Result {
 					continue
 				}
 			}
-			if m.Name == "theme_info" {
+			if m == metrics.ThemeInfo {
 				combo["label"] = "theme " + combo["theme"]
 			}
-			if m.Kind == analyze.Histogram {
+			if m.Type() == metrics.Histogram {
 				out = append(out, histogram(m, combo)...)
 				continue
 			}
-			out = append(out, row(m, m.Name, value(m, combo), combo))
+			out = append(out, row(m, m.ResultName(), value(m, combo), combo))
 		}
 	}
 	return out
 }
 
-func items(m analyze.Metric, its []Item) []store.Result {
+func items(m metrics.Family, its []Item) []store.Result {
 	var out []store.Result
 	for _, it := range its {
-		out = append(out, row(m, m.Name, it.Seconds, map[string]string{"key": it.Key, "team": it.Team, "priority": it.Priority}))
+		out = append(out, row(m, m.ResultName(), it.Seconds, map[string]string{"key": it.Key, "team": it.Team, "priority": it.Priority}))
 	}
 	return out
 }
@@ -243,9 +244,9 @@ func product(labels []string, values func(string) []string) []map[string]string 
 	return out
 }
 
-func row(m analyze.Metric, metric string, v float64, labels map[string]string, extra ...string) store.Result {
-	r := store.Result{Analysis: m.Analysis, Metric: metric, Value: v}
-	for _, l := range m.Labels {
+func row(m metrics.Family, metric string, v float64, labels map[string]string, extra ...string) store.Result {
+	r := store.Result{Analysis: m.Analysis(), Metric: metric, Value: v}
+	for _, l := range m.Labels() {
 		r.LabelNames = append(r.LabelNames, l)
 		r.LabelValues = append(r.LabelValues, labels[l])
 	}
@@ -257,9 +258,9 @@ func row(m analyze.Metric, metric string, v float64, labels map[string]string, e
 }
 
 // value is a stable, plausible value for a gauge row.
-func value(m analyze.Metric, labels map[string]string) float64 {
+func value(m metrics.Family, labels map[string]string) float64 {
 	h := fnv.New32a()
-	h.Write([]byte(m.Name))
+	h.Write([]byte(m.ResultName()))
 	keys := make([]string, 0, len(labels))
 	for k := range labels {
 		keys = append(keys, k)
@@ -270,17 +271,17 @@ func value(m analyze.Metric, labels map[string]string) float64 {
 	}
 	x := float64(h.Sum32()%1000) / 1000 // [0, 1)
 	switch {
-	case m.Name == "theme_info" || m.Name == "slo_breached":
+	case m == metrics.ThemeInfo || m == metrics.SLOBreached:
 		return 1
-	case m.Name == "slo_objective_ratio":
+	case m == metrics.SLOObjectiveRatio:
 		return 0.999
-	case m.Name == "error_budget_remaining_ratio":
+	case m == metrics.ErrorBudgetRemainingRatio:
 		return 1 - 1.2*x
-	case strings.HasSuffix(m.Name, "_ratio"):
+	case strings.HasSuffix(m.ResultName(), "_ratio"):
 		return 0.05 + 0.9*x
-	case m.Name == "error_budget_burn_rate":
+	case m == metrics.ErrorBudgetBurnRate:
 		return 0.2 + 20*x
-	case strings.HasSuffix(m.Name, "_seconds"):
+	case strings.HasSuffix(m.ResultName(), "_seconds"):
 		return float64(int(60 + 86400*x))
 	default:
 		return float64(1 + int(40*x))
@@ -288,7 +289,7 @@ func value(m analyze.Metric, labels map[string]string) float64 {
 }
 
 // histogram returns Prometheus-style rows: cumulative buckets, sum and count.
-func histogram(m analyze.Metric, labels map[string]string) []store.Result {
+func histogram(m metrics.Family, labels map[string]string) []store.Result {
 	bounds := analyze.DurationBuckets()
 	var out []store.Result
 	cum := 0.0
@@ -296,10 +297,10 @@ func histogram(m analyze.Metric, labels map[string]string) []store.Result {
 	for i, b := range bounds {
 		cum += float64(1 + i%3)
 		cum = min(cum, total)
-		out = append(out, row(m, m.Name+"_bucket", cum, labels, "le", analyze.FormatLe(b)))
+		out = append(out, row(m, m.ResultName()+metrics.BucketSuffix, cum, labels, "le", analyze.FormatLe(b)))
 	}
-	out = append(out, row(m, m.Name+"_bucket", total, labels, "le", "+Inf"))
-	out = append(out, row(m, m.Name+"_sum", total*1800, labels))
-	out = append(out, row(m, m.Name+"_count", total, labels))
+	out = append(out, row(m, m.ResultName()+metrics.BucketSuffix, total, labels, "le", "+Inf"))
+	out = append(out, row(m, m.ResultName()+metrics.SumSuffix, total*1800, labels))
+	out = append(out, row(m, m.ResultName()+metrics.CountSuffix, total, labels))
 	return out
 }

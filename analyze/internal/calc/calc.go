@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/aftermath-sre/aftermath/domain"
+	"github.com/aftermath-sre/aftermath/metrics"
 	"github.com/aftermath-sre/aftermath/store"
 )
 
@@ -245,15 +246,35 @@ func Slope(ys []float64) float64 {
 	return (n*sxy - sx*sy) / (n*sxx - sx*sx)
 }
 
-// Sink collects the results of one analysis.
+// Sink collects the results of one analysis. Each row's Metric and Analysis
+// come from its catalogued family.
 type Sink struct {
-	Analysis string
-	Results  []store.Result
+	Results []store.Result
 }
 
-// Add appends a result; kv alternates label names and values. NaN values
-// (undefined statistics) are skipped.
-func (s *Sink) Add(metric string, v float64, kv ...string) {
+// Add appends a row of family f; kv alternates label names and values. NaN
+// values (undefined statistics) are skipped.
+func (s *Sink) Add(f metrics.Family, v float64, kv ...string) {
+	s.add(f, f.ResultName(), v, kv)
+}
+
+// AddBucket appends the cumulative count of a histogram's bucket with upper
+// bound le; kv are the labels before "le".
+func (s *Sink) AddBucket(f metrics.Family, cum float64, le float64, kv ...string) {
+	s.add(f, f.ResultName()+metrics.BucketSuffix, cum, append(append([]string(nil), kv...), "le", FormatLe(le)))
+}
+
+// AddSum appends a histogram's sum row.
+func (s *Sink) AddSum(f metrics.Family, v float64, kv ...string) {
+	s.add(f, f.ResultName()+metrics.SumSuffix, v, kv)
+}
+
+// AddCount appends a histogram's count row.
+func (s *Sink) AddCount(f metrics.Family, n float64, kv ...string) {
+	s.add(f, f.ResultName()+metrics.CountSuffix, n, kv)
+}
+
+func (s *Sink) add(f metrics.Family, metric string, v float64, kv []string) {
 	if math.IsNaN(v) {
 		return
 	}
@@ -263,12 +284,12 @@ func (s *Sink) Add(metric string, v float64, kv ...string) {
 		names = append(names, kv[i])
 		values = append(values, kv[i+1])
 	}
-	s.Results = append(s.Results, store.Result{Analysis: s.Analysis, Metric: metric, LabelNames: names, LabelValues: values, Value: v})
+	s.Results = append(s.Results, store.Result{Analysis: f.Analysis(), Metric: metric, LabelNames: names, LabelValues: values, Value: v})
 }
 
 // AddStats appends p50, p90, p95 and mean rows of a percentile gauge (none
 // when there are no values); kv are the labels before "stat".
-func (s *Sink) AddStats(metric string, st Stats, kv ...string) {
+func (s *Sink) AddStats(f metrics.Family, st Stats, kv ...string) {
 	if st.N == 0 {
 		return
 	}
@@ -276,7 +297,7 @@ func (s *Sink) AddStats(metric string, st Stats, kv ...string) {
 		stat string
 		v    float64
 	}{{"p50", st.P50}, {"p90", st.P90}, {"p95", st.P95}, {"mean", st.Avg}} {
-		s.Add(metric, x.v, append(append([]string(nil), kv...), "stat", x.stat)...)
+		s.Add(f, x.v, append(append([]string(nil), kv...), "stat", x.stat)...)
 	}
 }
 

@@ -6,6 +6,9 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/aftermath-sre/aftermath/metrics"
+	"github.com/aftermath-sre/aftermath/store"
 )
 
 func TestQuantile(t *testing.T) {
@@ -125,13 +128,33 @@ func TestSlope(t *testing.T) {
 }
 
 func TestSinkSkipsNaN(t *testing.T) {
-	s := Sink{Analysis: "x"}
-	s.Add("a", math.NaN(), "k", "v")
-	s.Add("b", 1, "k", "v")
-	s.AddStats("c", Summarize(nil), "k", "v")
-	s.AddStats("d", Summarize([]float64{3, 1, 2}), "k", "v")
+	var s Sink
+	s.Add(metrics.IncidentsMonthlyTrend, math.NaN(), "severity", "SEV1")
+	s.Add(metrics.IncidentsMonthlyTrend, 1, "severity", "SEV1")
+	s.AddStats(metrics.TimeToDetectSeconds, Summarize(nil), "period", "30d", "severity", "")
+	s.AddStats(metrics.TimeToDetectSeconds, Summarize([]float64{3, 1, 2}), "period", "30d", "severity", "")
 	require.Len(t, s.Results, 5)
-	require.Equal(t, []string{"k", "stat"}, s.Results[1].LabelNames)
-	require.Equal(t, []string{"v", "p50"}, s.Results[1].LabelValues)
+	require.Equal(t, store.Result{Analysis: metrics.AnalysisResponse, Metric: "incidents_monthly_trend",
+		LabelNames: []string{"severity"}, LabelValues: []string{"SEV1"}, Value: 1}, s.Results[0])
+	require.Equal(t, []string{"period", "severity", "stat"}, s.Results[1].LabelNames)
+	require.Equal(t, []string{"30d", "", "p50"}, s.Results[1].LabelValues)
 	require.Equal(t, 2.0, s.Results[1].Value)
+}
+
+func TestSinkHistogramRows(t *testing.T) {
+	var s Sink
+	s.AddBucket(metrics.IncidentAckDurationSeconds, 3, 60, "severity", "SEV1")
+	s.AddBucket(metrics.IncidentAckDurationSeconds, 5, math.Inf(1), "severity", "SEV1")
+	s.AddSum(metrics.IncidentAckDurationSeconds, 400, "severity", "SEV1")
+	s.AddCount(metrics.IncidentAckDurationSeconds, 5, "severity", "SEV1")
+	var names []string
+	for _, r := range s.Results {
+		names = append(names, r.Metric)
+		require.Equal(t, metrics.AnalysisResponse, r.Analysis)
+	}
+	require.Equal(t, []string{"incident_ack_duration_seconds_bucket", "incident_ack_duration_seconds_bucket",
+		"incident_ack_duration_seconds_sum", "incident_ack_duration_seconds_count"}, names)
+	require.Equal(t, []string{"severity", "le"}, s.Results[1].LabelNames)
+	require.Equal(t, []string{"SEV1", "+Inf"}, s.Results[1].LabelValues)
+	require.Equal(t, []string{"SEV1", "60"}, s.Results[0].LabelValues)
 }
