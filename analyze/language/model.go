@@ -93,6 +93,10 @@ type actionModel struct {
 	// Wording: when true, a wording rule (careful, document, make-sure,
 	// hedge) flags an item whatever the score.
 	Wording bool
+	// Variant and Penalty record the fit's choice (feature set, L2 penalty),
+	// so that a test can refit and compare.
+	Variant string
+	Penalty float64
 }
 
 func (m *actionModel) score(x *[nFeatures]float64) float64 {

@@ -39,4 +39,6 @@ var fittedModel = actionModel{
 	Bias:      -3.7971,
 	Threshold: -1.1500,
 	Wording:   true,
+	Variant:   "all features, wording rules final",
+	Penalty:   0.1,
 }
