@@ -23,6 +23,7 @@ import (
 	"github.com/aftermath-sre/aftermath/analyze"
 	"github.com/aftermath-sre/aftermath/config"
 	"github.com/aftermath-sre/aftermath/exporter"
+	"github.com/aftermath-sre/aftermath/metrics"
 	"github.com/aftermath-sre/aftermath/simulate"
 	"github.com/aftermath-sre/aftermath/simulate/org"
 	"github.com/aftermath-sre/aftermath/store/chtest"
@@ -103,11 +104,34 @@ func TestGoldenMetricsSmallOrg(t *testing.T) {
 		t.Fatalf("/metrics of the small org differs from %s (run with -update and review the diff); first difference:\n%s", golden, diff)
 	}
 
+	requireEveryFamilyServed(t, rec.Body.String())
+
 	promtool := requireTool(t, "promtool")
 	check := exec.Command(promtool, "check", "metrics")
 	check.Stdin = bytes.NewReader(rec.Body.Bytes())
 	out, err := check.CombinedOutput()
 	require.NoError(t, err, "promtool check metrics:\n%s", out)
+}
+
+// requireEveryFamilyServed fails unless every family the exporter serves
+// (the analyses' and its own) has at least one sample in body: a catalogued
+// family that the small org never produces is either dead or broken.
+func requireEveryFamilyServed(t *testing.T, body string) {
+	t.Helper()
+	sampled := map[string]bool{}
+	for _, line := range strings.Split(body, "\n") {
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		name, _, _ := strings.Cut(line, "{")
+		name, _, _ = strings.Cut(name, " ")
+		if f, ok := metrics.ByName(name); ok {
+			sampled[f.Name()] = true
+		}
+	}
+	for _, f := range exporter.Served() {
+		require.True(t, sampled[f.Name()], "catalogued family %s has no sample in the small org's /metrics", f.Name())
+	}
 }
 
 func firstDiff(want, got string) string {
