@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/aftermath-sre/aftermath/metrics"
 )
 
 // Job is one scheduled piece of work.
@@ -61,15 +63,15 @@ func New(jobs []Job, opts Options) *Scheduler {
 	s := &Scheduler{
 		jobs: jobs, next: make([]time.Time, len(jobs)), logger: opts.Logger, now: opts.Now, after: opts.After,
 		runs: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "aftermath_job_runs_total", Help: "Scheduled job runs by job and result (success, failure).",
-		}, []string{"task", "result"}),
+			Name: metrics.JobRunsTotal.Name(), Help: metrics.JobRunsTotal.Help(),
+		}, metrics.JobRunsTotal.Labels()),
 		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
-			Name: "aftermath_job_duration_seconds", Help: "Duration of scheduled job runs.",
+			Name: metrics.JobDurationSeconds.Name(), Help: metrics.JobDurationSeconds.Help(),
 			Buckets: []float64{0.1, 0.5, 1, 5, 15, 60, 300, 900, 3600},
-		}, []string{"task"}),
+		}, metrics.JobDurationSeconds.Labels()),
 		lastOK: prometheus.NewGaugeVec(prometheus.GaugeOpts{
-			Name: "aftermath_job_last_success_timestamp_seconds", Help: "When each scheduled job last succeeded (Unix time).",
-		}, []string{"task"}),
+			Name: metrics.JobLastSuccessTimestampSeconds.Name(), Help: metrics.JobLastSuccessTimestampSeconds.Help(),
+		}, metrics.JobLastSuccessTimestampSeconds.Labels()),
 	}
 	if opts.Registerer != nil {
 		opts.Registerer.MustRegister(s.runs, s.duration, s.lastOK)

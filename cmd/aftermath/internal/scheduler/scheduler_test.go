@@ -3,6 +3,7 @@ package scheduler
 import (
 	"context"
 	"errors"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -11,6 +12,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 	"github.com/stretchr/testify/require"
+
+	"github.com/aftermath-sre/aftermath/metrics"
 )
 
 // fakeClock advances only when the scheduler waits.
@@ -68,6 +71,19 @@ func TestJobsRunAtTheirIntervalsWithoutOverlap(t *testing.T) {
 	require.Equal(t, []string{"pagerduty", "jira", "analysis", "pagerduty", "analysis", "pagerduty", "analysis", "pagerduty", "jira", "analysis", "pagerduty", "analysis"}, order[:12])
 	require.Equal(t, 2.0, testutil.ToFloat64(s.runs.WithLabelValues("jira", "failure")))
 	require.Equal(t, 5.0, testutil.ToFloat64(s.runs.WithLabelValues("pagerduty", "success")))
+
+	// Every catalogued scheduler family is produced, as the catalogue types it.
+	mfs, err := reg.Gather()
+	require.NoError(t, err)
+	got := map[string]string{}
+	for _, mf := range mfs {
+		got[mf.GetName()] = strings.ToLower(mf.GetType().String())
+	}
+	fams := metrics.By(metrics.ByScheduler)
+	require.NotEmpty(t, fams)
+	for _, f := range fams {
+		require.Equal(t, f.Type().String(), got[f.Name()], f.Name())
+	}
 }
 
 func TestCancelStopsWaiting(t *testing.T) {
