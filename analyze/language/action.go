@@ -101,8 +101,7 @@ func (a *actionChecker) vague(summary string) []Finding {
 	if c, ok := a.verdicts.Load(summary); ok {
 		return c.([]Finding)
 	}
-	rules, obj, objOK := a.ruleFindings(summary)
-	x := features(summary, rules, obj, objOK)
+	rules, obj, x := a.itemFeatures(summary, true)
 	out := a.model.decide(summary, rules, obj, &x)
 	if a.verdictsN.Load() < maxCachedVerdicts {
 		if _, loaded := a.verdicts.LoadOrStore(summary, out); !loaded {
@@ -112,9 +111,26 @@ func (a *actionChecker) vague(summary string) []Finding {
 	return out
 }
 
+// itemFeatures runs the word rules and builds the model's features. The
+// rules do not read the object of an item that gives a number; the model
+// does, but with lazy set only when the parse could lift the score to the
+// threshold (the decision is the same, and tagging, the costly step, is
+// skipped for most items with a number).
+func (a *actionChecker) itemFeatures(summary string, lazy bool) ([]Finding, objectVerdict, [nFeatures]float64) {
+	rules, obj, objOK, deferred := a.ruleFindings(summary)
+	x := features(summary, rules, obj, objOK)
+	if deferred && (!lazy || a.model.parseCanFlag(&x)) {
+		obj, objOK = a.readObject(summary)
+		x = features(summary, rules, obj, objOK)
+	}
+	return rules, obj, x
+}
+
 // ruleFindings runs the word rules: their vague findings, and the parse of
-// the item's object (objOK false when none was read).
-func (a *actionChecker) ruleFindings(summary string) ([]Finding, objectVerdict, bool) {
+// the item's object (objOK false when none was read). deferred reports an
+// item whose object the rules did not read because it gives a number, though
+// it has a word that can make it vague.
+func (a *actionChecker) ruleFindings(summary string) (rules []Finding, obj objectVerdict, objOK, deferred bool) {
 	var out []Finding
 	whole := Span{0, len(summary)}
 	add := func(rule string, sp Span, phrase, why string) {
@@ -136,14 +152,11 @@ func (a *actionChecker) ruleFindings(summary string) ([]Finding, objectVerdict, 
 	if m := findIf(a.careful, summary, low, carefulKeys); m != nil {
 		add(RuleVagueCareful, whole, summary[m[0]:m[1]], "asks people to be more careful; that changes nothing the next person will meet, so it cannot be verified as done")
 	}
-	// The object is read for the model whenever the item has a word that can
-	// make it vague; the rules below use it only when no number is given.
-	var parsed, obj objectVerdict
-	parsedOK, objOK := false, false
 	if needsObject(summary) {
-		parsed, parsedOK = a.readObject(summary)
-		if !measurable {
-			obj, objOK = parsed, parsedOK
+		if measurable {
+			deferred = true
+		} else {
+			obj, objOK = a.readObject(summary)
 		}
 	}
 	if objOK && obj.class == verbInquire && !openEndedVerdict(obj) {
@@ -169,7 +182,7 @@ func (a *actionChecker) ruleFindings(summary string) ([]Finding, objectVerdict, 
 	if m := findIf(a.hedge, summary, low, hedgeKeys); m != nil {
 		add(RuleVagueHedge, whole, summary[m[0]:m[1]], "hedged wording ('consider', 'try to') commits to nothing")
 	}
-	return out, parsed, parsedOK
+	return out, obj, objOK, deferred
 }
 
 // Prefilter keys (lowercase substrings) of the action-item regexps.

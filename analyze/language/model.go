@@ -107,6 +107,21 @@ func (m *actionModel) score(x *[nFeatures]float64) float64 {
 	return z
 }
 
+// parseCanFlag reports whether reading the object could bring an item with
+// features x (read without its object) to the threshold: an upper bound of
+// what the parse features can add.
+func (m *actionModel) parseCanFlag(x *[nFeatures]float64) bool {
+	lift, class := m.Weights[fParsed], 0.0
+	for _, i := range []int{fClassWeak, fClassInquire, fClassCreate, fClassConcrete, fClassAssure} {
+		class = max(class, m.Weights[i]) // one class at most
+	}
+	lift += class
+	for _, i := range []int{fObjOpenEnded, fObjGeneric, fObjBare, fObjNamed, fRestOutcome, fRestSpecific} {
+		lift += max(0, m.Weights[i])
+	}
+	return m.score(x)+max(0, lift) >= m.Threshold
+}
+
 // Word classes for the lexical features (lowercase).
 var (
 	scopeWords = map[string]bool{"further": true, "additional": true, "other": true, "various": true, "multiple": true,

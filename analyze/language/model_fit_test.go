@@ -90,8 +90,8 @@ func loadTuningItems(t *testing.T) []fitItem {
 		require.LessOrEqual(t, l.end, len(text), "record %s: item [%d, %d) out of range", l.id, l.start, l.end)
 		item := text[l.start:l.end]
 		require.Equal(t, l.hash, sentenceHash(item), "record %s item [%d, %d): text differs from the labeled one", l.id, l.start, l.end)
-		rules, obj, objOK := a.ruleFindings(item)
-		out = append(out, fitItem{features(item, rules, obj, objOK), l.vague, l.batch, fmt.Sprintf("%s\t%s\t%d", l.id, l.field, l.start), item})
+		_, _, x := a.itemFeatures(item, false)
+		out = append(out, fitItem{x, l.vague, l.batch, fmt.Sprintf("%s\t%s\t%d", l.id, l.field, l.start), item})
 	}
 	return out
 }

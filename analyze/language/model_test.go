@@ -65,3 +65,22 @@ func TestFeatureTables(t *testing.T) {
 		}
 	}
 }
+
+// TestLazyParseDecidesAlike: skipping the parse of an item with a number when
+// the parse cannot bring it to the threshold gives the same findings as
+// always parsing.
+func TestLazyParseDecidesAlike(t *testing.T) {
+	a := newActionChecker()
+	for _, s := range []string{
+		"Improve monitoring of the 3 primary replicas",
+		"Review the alert thresholds quarterly with the on-call team by 2026-03-01",
+		"Investigate further improvements to the 2 regional failover processes",
+		"Add safeguards to the v2 deploy pipeline to prevent similar issues",
+		"Lower the scale-out threshold of the web tier from 80% to 60% CPU",
+		"Evaluate options for reducing the 30 minute failover time",
+	} {
+		rl, ol, xl := a.itemFeatures(s, true)
+		rf, of, xf := a.itemFeatures(s, false)
+		require.Equal(t, a.model.decide(s, rf, of, &xf), a.model.decide(s, rl, ol, &xl), s)
+	}
+}
