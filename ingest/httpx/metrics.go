@@ -4,6 +4,8 @@ import (
 	"errors"
 
 	"github.com/prometheus/client_golang/prometheus"
+
+	catalog "github.com/aftermath-sre/aftermath/metrics"
 )
 
 // metrics are shared by every Transport registered with the same Registerer;
@@ -16,28 +18,18 @@ type metrics struct {
 	rateWaitSeconds *prometheus.CounterVec
 }
 
+// counterVec is the counter family f of the metrics catalogue.
+func counterVec(f catalog.Family) *prometheus.CounterVec {
+	return prometheus.NewCounterVec(prometheus.CounterOpts{Name: f.Name(), Help: f.Help()}, f.Labels())
+}
+
 func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 	m := &metrics{
-		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "aftermath_http_requests_total",
-			Help: "HTTP requests sent to a source API (every attempt), by endpoint template and status code (\"error\" when no response came).",
-		}, []string{"source", "endpoint", "status"}),
-		retries: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "aftermath_http_retries_total",
-			Help: "HTTP requests retried, by endpoint template and reason (429, 5xx, timeout, network).",
-		}, []string{"source", "endpoint", "reason"}),
-		errors: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "aftermath_http_errors_total",
-			Help: "HTTP requests that finally failed, by endpoint template and kind (status, 429, 5xx, timeout, network, canceled, body, too_large).",
-		}, []string{"source", "endpoint", "kind"}),
-		rateWaits: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "aftermath_http_rate_limit_waits_total",
-			Help: "Times a request waited for the request budget or a server rate limit.",
-		}, []string{"source"}),
-		rateWaitSeconds: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "aftermath_http_rate_limit_wait_seconds_total",
-			Help: "Time spent waiting for the request budget or a server rate limit.",
-		}, []string{"source"}),
+		requests:        counterVec(catalog.HTTPRequestsTotal),
+		retries:         counterVec(catalog.HTTPRetriesTotal),
+		errors:          counterVec(catalog.HTTPErrorsTotal),
+		rateWaits:       counterVec(catalog.HTTPRateLimitWaitsTotal),
+		rateWaitSeconds: counterVec(catalog.HTTPRateLimitWaitSecondsTotal),
 	}
 	if reg == nil {
 		return m, nil
