@@ -2,12 +2,20 @@ package main
 
 import (
 	"encoding/json"
+	"go/scanner"
+	"go/token"
 	"io"
+	"io/fs"
+	"os"
 	"os/exec"
+	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/aftermath-sre/aftermath/metrics"
 )
 
 const module = "github.com/aftermath-sre/aftermath"
@@ -24,6 +32,9 @@ var importRules = []struct {
 }{
 	// The domain is the shared vocabulary: it depends on nothing of ours.
 	{"domain", []string{""}},
+	// The metrics catalogue is the contract between what writes a family
+	// and what shows it: it depends on nothing of ours.
+	{"metrics", []string{""}},
 	// A source speaks its vendor and the domain; it reaches the store only
 	// through the interface package ingest defines.
 	{"ingest/pagerduty", []string{"ingest/jira", "store", "analyze", "exporter", "digest", "simulate", "cmd"}},
@@ -90,4 +101,64 @@ func TestImportRulesCatchAViolation(t *testing.T) {
 	// module, and nothing outside it.
 	require.True(t, within(module+"/store", ""))
 	require.False(t, within("github.com/stretchr/testify/require", ""))
+}
+
+// A catalogued family is spelled once, in package metrics: no string literal
+// of another package's (non-test) Go code names one. Comments may.
+func TestFamilyNamesSpelledOnlyInTheCatalogue(t *testing.T) {
+	name := regexp.MustCompile(`\baftermath_[a-z0-9_]+`)
+	files := 0
+	root := filepath.Join("..", "..")
+	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() {
+			if n := d.Name(); path != root && (strings.HasPrefix(n, ".") || n == "testdata" || n == "node_modules") {
+				return filepath.SkipDir
+			}
+			if path == filepath.Join(root, "metrics") {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if !strings.HasSuffix(path, ".go") || strings.HasSuffix(path, "_test.go") {
+			return nil
+		}
+		files++
+		for _, lit := range stringLiterals(t, path) {
+			for _, n := range name.FindAllString(lit.text, -1) {
+				if f, ok := metrics.ByName(n); ok {
+					t.Errorf("%s:%d spells %s in a string; refer to the family through package metrics instead", path, lit.line, f)
+				}
+			}
+		}
+		return nil
+	})
+	require.NoError(t, err)
+	require.Greater(t, files, 50)
+}
+
+type literal struct {
+	line int
+	text string
+}
+
+func stringLiterals(t *testing.T, path string) []literal {
+	src, err := os.ReadFile(path)
+	require.NoError(t, err)
+	fset := token.NewFileSet()
+	file := fset.AddFile(path, -1, len(src))
+	var s scanner.Scanner
+	s.Init(file, src, func(pos token.Position, msg string) { t.Errorf("%s: %s", pos, msg) }, 0)
+	var out []literal
+	for {
+		pos, tok, lit := s.Scan()
+		if tok == token.EOF {
+			return out
+		}
+		if tok == token.STRING {
+			out = append(out, literal{fset.Position(pos).Line, lit})
+		}
+	}
 }
