@@ -1,6 +1,8 @@
 package metrics
 
 import (
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -122,4 +124,29 @@ func TestCheckLabels(t *testing.T) {
 	require.Error(t, ErrorBudgetBurnRate.CheckLabels([]string{"service"}, false))
 	require.Error(t, IncidentAckDurationSeconds.CheckLabels([]string{"severity"}, true), "a bucket row needs le")
 	require.ErrorContains(t, Incidents.CheckLabels([]string{"period", "severity", "service", "team", "le"}, true), "has no buckets")
+}
+
+// README's metrics table lists every analysis family with its labels, and
+// names every other family; and it lists nothing the catalogue does not hold.
+func TestREADMEListsEveryFamily(t *testing.T) {
+	readme, err := os.ReadFile(filepath.Join("..", "README.md"))
+	require.NoError(t, err)
+	text := string(readme)
+	row := regexp.MustCompile("(?m)^\\| `(aftermath_[a-z0-9_]+)`(?: \\(histogram\\))? \\| ([a-z_, ]*) \\|")
+	rows := map[string]string{}
+	for _, m := range row.FindAllStringSubmatch(text, -1) {
+		f, ok := ByName(m[1])
+		require.True(t, ok, "README's metrics table lists %s, which is not in the catalogue", m[1])
+		require.Equal(t, ByAnalysis, f.Producer(), "README's table is of the analysis families: %s", m[1])
+		rows[m[1]] = strings.TrimSpace(m[2])
+	}
+	for _, f := range All() {
+		if f.Producer() == ByAnalysis {
+			labels, ok := rows[f.Name()]
+			require.True(t, ok, "README's metrics table has no row for %s", f.Name())
+			require.Equal(t, strings.Join(f.Labels(), ", "), labels, "README's labels of %s", f.Name())
+			continue
+		}
+		require.True(t, strings.Contains(text, "`"+f.Name()), "README does not name %s", f.Name())
+	}
 }
