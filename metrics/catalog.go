@@ -122,6 +122,8 @@ const (
 	ActionItemsWithoutDueDate
 	ActionItemsReopened
 	ActionItemsClosedWithinSLORatio
+	ActionItemsByKind
+	ActionItemsClosedByKindRatio
 	ActionItemTimeToCloseSeconds
 	ActionItemOldestOpenAgeSeconds
 	ActionItemOverdueSeconds
@@ -251,6 +253,8 @@ var specs = [numFamilies]spec{
 	ActionItemsWithoutDueDate:       {"action_items_without_due_date", AnalysisActions, labels("priority", "team"), "Open action items without a due date.", Gauge, ByAnalysis},
 	ActionItemsReopened:             {"action_items_reopened", AnalysisActions, labels("priority", "team"), "Action items moved from done back to an open status at least once.", Gauge, ByAnalysis},
 	ActionItemsClosedWithinSLORatio: {"action_items_closed_within_slo_ratio", AnalysisActions, labels("priority", "team"), "Share of action items closed within their priority's closure SLO, among items closed or past the SLO (empty priority/team = all).", Gauge, ByAnalysis},
+	ActionItemsByKind:               {"action_items_by_kind", AnalysisActions, labels("kind", "team", "period"), "Action items created in the period by kind (investigate, mitigate, repair, detect, prevent: Lunney and Lueder, ;login: 2017; unknown when the summary has no words) and team.", Gauge, ByAnalysis},
+	ActionItemsClosedByKindRatio:    {"action_items_closed_by_kind_ratio", AnalysisActions, labels("kind", "period"), "Share of the action items of a kind created in the period that are closed at the time of the run.", Gauge, ByAnalysis},
 	ActionItemTimeToCloseSeconds:    {"action_item_time_to_close_seconds", AnalysisActions, labels("priority", "stat"), "Kaplan-Meier quantiles (km_p50, km_p90) of time from creation to close, open items censored; +Inf when the curve never falls that low (empty priority = all).", Gauge, ByAnalysis},
 	ActionItemOldestOpenAgeSeconds:  {"action_item_oldest_open_age_seconds", AnalysisActions, labels("priority", "team"), "Age of the oldest open action item.", Gauge, ByAnalysis},
 	ActionItemOverdueSeconds:        {"action_item_overdue_seconds", AnalysisActions, labels("key", "team", "priority"), "Time past the due date of one open overdue action item (capped, most overdue first).", Gauge, ByAnalysis},

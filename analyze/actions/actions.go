@@ -10,6 +10,7 @@ import (
 	"sort"
 	"time"
 
+	"github.com/aftermath-sre/aftermath/analyze/followup"
 	"github.com/aftermath-sre/aftermath/analyze/internal/calc"
 	"github.com/aftermath-sre/aftermath/metrics"
 	"github.com/aftermath-sre/aftermath/store"
@@ -157,6 +158,7 @@ func Compute(in Input) ([]store.Result, []store.AnalysisItem) {
 	}
 	var overdueItems, staleItems []itemSeries
 	openByTeam := map[string][]*store.ActionItem{}
+	var kindItems []followup.Item
 	hasItems := map[string]bool{}
 
 	for i := range in.Items {
@@ -179,6 +181,11 @@ func Compute(in Input) ([]store.Result, []store.AnalysisItem) {
 			reopened[k]++
 		}
 		ps.Of(a.CreatedAt, func(p int) { created[perTeam{p, team}]++ })
+		fi := followup.Item{Text: a.Summary, Team: team, Created: a.CreatedAt}
+		if !isOpen {
+			fi.Resolved = ClosedAt(a)
+		}
+		kindItems = append(kindItems, fi)
 		if !isOpen {
 			ps.Of(ClosedAt(a), func(p int) { completed[perTeam{p, team}]++ })
 		}
@@ -261,6 +268,19 @@ func Compute(in Input) ([]store.Result, []store.AnalysisItem) {
 	for _, k := range kmKeys {
 		s.Add(metrics.ActionItemTimeToCloseSeconds, calc.KaplanMeierQuantile(km[k], 0.5), "priority", k, "stat", "km_p50")
 		s.Add(metrics.ActionItemTimeToCloseSeconds, calc.KaplanMeierQuantile(km[k], 0.9), "priority", k, "stat", "km_p90")
+	}
+	// Follow-ups by kind (analyze/followup): the mix per team and period, and
+	// each kind's closure.
+	kindPeriods := make([]followup.Period, len(ps.All))
+	for i, p := range ps.All {
+		kindPeriods[i] = followup.Period{Label: p.Label, From: p.From, To: p.To}
+	}
+	mix, closure := followup.Mix(kindItems, kindPeriods, now, followup.Classify)
+	for _, r := range mix {
+		s.Add(metrics.ActionItemsByKind, float64(r.Created), "kind", string(r.Kind), "team", r.Team, "period", r.Period)
+	}
+	for _, c := range closure {
+		s.Add(metrics.ActionItemsClosedByKindRatio, c.Ratio, "kind", string(c.Kind), "period", c.Period)
 	}
 	for _, m := range []struct {
 		f    metrics.Family

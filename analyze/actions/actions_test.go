@@ -166,3 +166,34 @@ func TestPostmortemsWithoutActionItemsAndReopened(t *testing.T) {
 	require.Equal(t, "oldest_open_action_item", items[0].Kind)
 	require.Equal(t, "ACT-1", items[0].Key)
 }
+
+func TestActionItemsByKind(t *testing.T) {
+	month := now.Format("2006-01")
+	mk := func(key, summary, team string, created time.Time, closed bool) store.ActionItem {
+		a := item(key, "P3", created)
+		a.Summary, a.Team = summary, team
+		if closed {
+			a.StatusCategory, a.ResolvedAt = store.CategoryDone, created.Add(day)
+		}
+		return a
+	}
+	items := []store.ActionItem{
+		mk("ACT-1", "Investigate why the failover stalled", "payments", now.Add(-3*day), false),
+		mk("ACT-2", "Investigate the slow checkout query", "payments", now.Add(-4*day), true),
+		mk("ACT-3", "Add an alert on replication lag", "search", now.Add(-2*day), true),
+		mk("ACT-4", "Fix the pagination cursor bug", "", now.Add(-5*day), false),
+		mk("ACT-5", "Add an alert on queue depth", "search", now.Add(2*day), false), // after the clock: not counted
+	}
+	rs, _ := Compute(Input{Items: items, Periods: calc.NewPeriods(now, time.UTC, 1)})
+	got := index(rs)
+	for _, p := range []string{calc.Rolling30d, month} {
+		require.Equal(t, 2.0, got["action_items_by_kind|kind=investigate|team=payments|period="+p], p)
+		require.Equal(t, 1.0, got["action_items_by_kind|kind=detect|team=search|period="+p], p)
+		require.Equal(t, 1.0, got["action_items_by_kind|kind=prevent|team=unknown|period="+p], p)
+		require.Equal(t, 0.5, got["action_items_closed_by_kind_ratio|kind=investigate|period="+p], p)
+		require.Equal(t, 1.0, got["action_items_closed_by_kind_ratio|kind=detect|period="+p], p)
+		require.Equal(t, 0.0, got["action_items_closed_by_kind_ratio|kind=prevent|period="+p], p)
+		_, ok := got["action_items_by_kind|kind=mitigate|team=payments|period="+p]
+		require.False(t, ok, "no row for a kind with no item")
+	}
+}
