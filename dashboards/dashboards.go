@@ -230,6 +230,13 @@ func ActionItems() (dashboard.Dashboard, error) {
 			{expr: "sum(" + m(metrics.ActionItemsCreated, `period="30d"`, team) + ")", legend: "created"},
 			{expr: "sum(" + m(metrics.ActionItemsCompleted, `period="30d"`, team) + ")", legend: "completed"},
 		}})
+	b.bars(panel{title: "Follow-ups by kind, last 30 days", w: 6, h: 8, min: zero,
+		desc: "Action items created in the last 30 days by kind (Lunney and Lueder: investigate, mitigate, repair, detect, prevent), read from their summaries. " +
+			"Mostly investigate and little prevent means the postmortems teach less than their item counts suggest.",
+		queries: []query{{expr: "sort_desc(sum by (kind) (" + m(metrics.ActionItemsByKind, `period="30d"`, team) + "))", legend: "{{kind}}", instant: true}}})
+	b.bars(panel{title: "Closed by kind, items of the last 30 days", w: 6, h: 8, unit: "percentunit", min: zero, max: one,
+		desc:    "Share of each kind's action items created in the last 30 days that are already closed (all teams).",
+		queries: []query{{expr: m(metrics.ActionItemsClosedByKindRatio, `period="30d"`), legend: "{{kind}}", instant: true}}})
 
 	b.row("Items to chase")
 	b.promTable(panel{title: "Most overdue items", w: 12, h: 9, unit: "s",
