@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -61,7 +62,9 @@ func TestHelperSimulator(t *testing.T) {
 // reports wall time, rows/s into ClickHouse, the ingester's peak RSS, the
 // requests made against the minimum number of pages and against one call per
 // incident, and the backfill time projected at PagerDuty's 960 requests a
-// minute. The simulator runs in a child process. Scale from
+// minute, and the ingester's CPU time (user and system) per 1,000 rows stored
+// (incidents and timeline events; raw payloads not counted). The simulator
+// runs in a child process. Scale from
 // AFTERMATH_PD_BENCH_SCALE (default small):
 //
 //	AFTERMATH_PD_BENCH_SCALE=large go test ./ingest/pagerduty -run '^$' -bench BenchmarkBackfill -benchtime 1x -timeout 60m
@@ -131,8 +134,10 @@ func BenchmarkBackfill(b *testing.B) {
 		})
 		require.NoError(b, err)
 		start := time.Now()
+		cpu0 := cpuTime()
 		stats, err := in.Sync(context.Background())
 		require.NoError(b, err)
+		cpu := cpuTime() - cpu0
 		wall := time.Since(start)
 		ctx := context.Background()
 		nInc, err := st.Count(ctx, "incidents")
@@ -158,6 +163,8 @@ func BenchmarkBackfill(b *testing.B) {
 		b.ReportMetric(float64(noChange.Requests), "nochange_requests")
 		b.Logf("no-change sync: %d requests (%d retries) with %d incidents open", noChange.Requests, noChange.Retries, len(open))
 		b.ReportMetric(wall.Seconds(), "wall_s")
+		b.ReportMetric(float64(cpu.Milliseconds())*1000/float64(incidents+entries), "cpu_ms/1000rows")
+		b.Logf("CPU %s for %d rows (incidents and timeline events): %.1f ms per 1,000 rows", cpu.Round(time.Millisecond), incidents+entries, float64(cpu.Milliseconds())*1000/float64(incidents+entries))
 		b.ReportMetric(time.Duration(waited.Load()).Seconds(), "waited_s")
 		b.ReportMetric(float64(stats.Records)/wall.Seconds(), "rows/s")
 		b.ReportMetric(float64(rss)/(1<<20), "peak_rss_MiB")
@@ -184,6 +191,17 @@ func dataDigest(b *testing.B, st *store.Store) string {
 		fmt.Fprintf(h, "%+v\n", e)
 	}
 	return hex.EncodeToString(h.Sum(nil))[:16]
+}
+
+// cpuTime is the user and system CPU time this process has used: the
+// ingester's, since the simulator runs in another process and ClickHouse in
+// its own.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // peakRSS is this process's peak resident set size in bytes (VmHWM).
