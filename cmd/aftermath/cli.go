@@ -34,14 +34,20 @@ func (e usageError) Unwrap() error { return e.err }
 
 func usagef(format string, args ...any) error { return usageError{fmt.Errorf(format, args...)} }
 
-// command is one subcommand.
+// command is one subcommand: its name and help, its flags and what it runs.
 type command struct {
 	name    string
 	summary string
-	// args describes the positional arguments for the help text.
+	// args describes the positional arguments for the help text. A command
+	// without it takes none: runCommands refuses any as bad usage.
 	args string
-	// flags adds the command's own flags; the common ones are added for it.
-	flags func(fs *flag.FlagSet) func(ctx context.Context, app *app, args []string) error
+	// flags adds the command's own flags (nil: none); the common ones
+	// (--config, --log.level, --log.format) are added for it.
+	flags func(fs *flag.FlagSet)
+	// run does the command's work once the flags are parsed and the logger
+	// made; args are the positional arguments. An error wrapping usageError
+	// exits 2, any other error (or a panic) 1.
+	run func(ctx context.Context, a *app, args []string) error
 }
 
 // app is what every command gets: the streams, the logger and the config.
@@ -105,7 +111,9 @@ func runCommands(ctx context.Context, cmds []command, args []string, stdout, std
 	fs.StringVar(&a.configPath, "config", defaultConfig, "path of aftermath.yml (env "+config.EnvConfigPath+"); without one, all defaults")
 	level := fs.String("log.level", "info", "log level: debug, info, warn, error")
 	format := fs.String("log.format", "logfmt", "log format: logfmt or json")
-	exec := cmd.flags(fs)
+	if cmd.flags != nil {
+		cmd.flags(fs)
+	}
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "Usage: aftermath %s [flags] %s\n\n%s\n\nFlags:\n", cmd.name, cmd.args, cmd.summary)
 		fs.PrintDefaults()
@@ -122,7 +130,12 @@ func runCommands(ctx context.Context, cmds []command, args []string, stdout, std
 		return exitUsage
 	}
 	a.logger = logger
-	if err := protect(func() error { return exec(ctx, a, fs.Args()) }); err != nil {
+	if err := protect(func() error {
+		if cmd.args == "" && fs.NArg() > 0 {
+			return usagef("unexpected arguments: %s", strings.Join(fs.Args(), " "))
+		}
+		return cmd.run(ctx, a, fs.Args())
+	}); err != nil {
 		var ue usageError
 		if errors.As(err, &ue) {
 			fmt.Fprintf(stderr, "aftermath %s: %v\n", cmd.name, err)

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 
 	"github.com/aftermath-sre/aftermath/config"
@@ -13,22 +12,20 @@ func configCommand() command {
 		name:    "config",
 		args:    "check FILE",
 		summary: "Check a config file: print it normalized, defaults applied and secrets redacted,\nor every error with its file, line and key path (exit code 2).",
-		flags: func(fs *flag.FlagSet) func(context.Context, *app, []string) error {
-			return func(ctx context.Context, a *app, args []string) error {
-				if len(args) != 2 || args[0] != "check" {
-					return usagef("usage: aftermath config check FILE")
-				}
-				cfg, err := config.Load(args[1])
-				if err != nil {
-					return usageError{err}
-				}
-				out, err := cfg.Redacted()
-				if err != nil {
-					return err
-				}
-				fmt.Fprintf(a.stdout, "# %s is valid; normalized, with secrets redacted:\n%s", args[1], out)
-				return nil
+		run: func(ctx context.Context, a *app, args []string) error {
+			if len(args) != 2 || args[0] != "check" {
+				return usagef("usage: aftermath config check FILE")
 			}
+			cfg, err := config.Load(args[1])
+			if err != nil {
+				return usageError{err}
+			}
+			out, err := cfg.Redacted()
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(a.stdout, "# %s is valid; normalized, with secrets redacted:\n%s", args[1], out)
+			return nil
 		},
 	}
 }

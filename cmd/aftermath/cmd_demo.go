@@ -10,7 +10,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strings"
 	"syscall"
 	"time"
 
@@ -58,18 +57,13 @@ func demoCommand() command {
 		summary: "Run everything locally with no account anywhere: a managed ClickHouse, the PagerDuty and Jira\n" +
 			"simulators over a generated organization, `serve` ingesting and analyzing it, the latest digest,\n" +
 			"and, when Debian's prometheus is installed, a Prometheus with the shipped alert rules.",
-		flags: func(fs *flag.FlagSet) func(context.Context, *app, []string) error {
+		flags: func(fs *flag.FlagSet) {
 			o.sim.register(fs, "medium")
 			fs.StringVar(&o.stateDir, "state-dir", ".aftermath/demo", "folder for the demo's ClickHouse, Prometheus and digests")
 			fs.BoolVar(&o.prometheus, "prometheus", true, "also start Prometheus with the shipped rules, if it is installed")
 			o.webCfg = exporter.AddFlags(fs, "127.0.0.1:9847")
-			return func(ctx context.Context, a *app, args []string) error {
-				if len(args) > 0 {
-					return usagef("unexpected arguments: %s", strings.Join(args, " "))
-				}
-				return a.demo(ctx, o)
-			}
 		},
+		run: func(ctx context.Context, a *app, _ []string) error { return a.demo(ctx, o) },
 	}
 }
 
@@ -116,14 +110,11 @@ func (a *app) demo(ctx context.Context, o demoOptions) error {
 		*o.webCfg.WebListenAddresses = addrs
 	}
 
-	st, closeStore, err := a.openStore(ctx)
+	st, _, closeStore, err := a.openMigratedStore(ctx)
 	if err != nil {
 		return err
 	}
 	defer closeStore()
-	if _, err := st.Migrate(ctx); err != nil {
-		return err
-	}
 
 	urls := demoURLs{Aftermath: "http://" + loopbackHost(addrs[0]), Simulator: simURL, Org: generated}
 	urls.Digests = urls.Aftermath + "/digests/"

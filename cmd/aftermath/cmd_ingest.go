@@ -5,7 +5,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -20,64 +19,58 @@ func ingestCommand() command {
 	return command{
 		name:    "ingest",
 		summary: "Pull incidents (PagerDuty) and postmortems with action items (Jira) into ClickHouse.\nThe first run backfills from the configured start; later runs are incremental. Without --once it\nkeeps syncing at the intervals of the schedule section until stopped.",
-		flags: func(fs *flag.FlagSet) func(context.Context, *app, []string) error {
+		flags: func(fs *flag.FlagSet) {
 			fs.StringVar(&source, "source", "all", "which source: pagerduty, jira or all (the enabled ones)")
 			fs.BoolVar(&once, "once", false, "sync once and exit")
 			fs.BoolVar(&reextract, "reextract", false, "convert the raw documents already stored into rows again, without calling the\nAPIs (after an upgrade that maps them differently), and exit; PagerDuty only")
-			return func(ctx context.Context, a *app, args []string) error {
-				if len(args) > 0 {
-					return usagef("unexpected arguments: %s", strings.Join(args, " "))
-				}
-				// Check the source choice before starting anything.
-				if _, err := a.sources(nil, nil, source); err != nil {
-					return err
-				}
-				st, closeStore, err := a.openStore(ctx)
-				if err != nil {
-					return err
-				}
-				defer closeStore()
-				if _, err := st.Migrate(ctx); err != nil {
-					return err
-				}
-				srcs, err := a.sources(st, prometheus.NewRegistry(), source)
-				if err != nil {
-					return err
-				}
-				if reextract {
-					var errs []error
-					for _, src := range srcs {
-						stats, err := src.Reextract(ctx)
-						if err != nil {
-							errs = append(errs, err)
-							continue
-						}
-						fmt.Fprintf(a.stdout, "%s: %d records re-extracted from raw documents, %d unmapped\n", src.Name(), stats.Records, stats.Unmapped)
-					}
-					return errors.Join(errs...)
-				}
-				if once {
-					var errs []error
-					for _, src := range srcs {
-						stats, err := syncOnce(ctx, src, a)
-						if err != nil {
-							errs = append(errs, err)
-							continue
-						}
-						fmt.Fprintf(a.stdout, "%s: %d records stored, %d requests, %d unmapped\n", src.Name(), stats.Records, stats.Requests, stats.Unmapped)
-					}
-					return errors.Join(errs...)
-				}
-				var jobs []scheduler.Job
-				for _, src := range srcs {
-					src := src
-					jobs = append(jobs, scheduler.Job{Name: src.Name(), Interval: src.every, Run: func(ctx context.Context) error {
-						_, err := syncOnce(ctx, src, a)
-						return err
-					}})
-				}
-				return scheduler.New(jobs, scheduler.Options{Logger: a.logger}).Run(ctx)
+		},
+		run: func(ctx context.Context, a *app, _ []string) error {
+			// Check the source choice before starting anything.
+			if _, err := a.sources(nil, nil, source); err != nil {
+				return err
 			}
+			st, _, closeStore, err := a.openMigratedStore(ctx)
+			if err != nil {
+				return err
+			}
+			defer closeStore()
+			srcs, err := a.sources(st, prometheus.NewRegistry(), source)
+			if err != nil {
+				return err
+			}
+			if reextract {
+				var errs []error
+				for _, src := range srcs {
+					stats, err := src.Reextract(ctx)
+					if err != nil {
+						errs = append(errs, err)
+						continue
+					}
+					fmt.Fprintf(a.stdout, "%s: %d records re-extracted from raw documents, %d unmapped\n", src.Name(), stats.Records, stats.Unmapped)
+				}
+				return errors.Join(errs...)
+			}
+			if once {
+				var errs []error
+				for _, src := range srcs {
+					stats, err := syncOnce(ctx, src, a)
+					if err != nil {
+						errs = append(errs, err)
+						continue
+					}
+					fmt.Fprintf(a.stdout, "%s: %d records stored, %d requests, %d unmapped\n", src.Name(), stats.Records, stats.Requests, stats.Unmapped)
+				}
+				return errors.Join(errs...)
+			}
+			var jobs []scheduler.Job
+			for _, src := range srcs {
+				src := src
+				jobs = append(jobs, scheduler.Job{Name: src.Name(), Interval: src.every, Run: func(ctx context.Context) error {
+					_, err := syncOnce(ctx, src, a)
+					return err
+				}})
+			}
+			return scheduler.New(jobs, scheduler.Options{Logger: a.logger}).Run(ctx)
 		},
 	}
 }
@@ -86,32 +79,24 @@ func analyzeCommand() command {
 	return command{
 		name:    "analyze",
 		summary: "Analyze the stored incidents, postmortems and action items once and store the results\n(response times, SLOs, action-item closure, postmortem process, language, themes, recurrence).",
-		flags: func(fs *flag.FlagSet) func(context.Context, *app, []string) error {
-			return func(ctx context.Context, a *app, args []string) error {
-				if len(args) > 0 {
-					return usagef("unexpected arguments: %s", strings.Join(args, " "))
-				}
-				opts, err := a.analyzeOptions()
-				if err != nil {
-					return err
-				}
-				st, closeStore, err := a.openStore(ctx)
-				if err != nil {
-					return err
-				}
-				defer closeStore()
-				if _, err := st.Migrate(ctx); err != nil {
-					return err
-				}
-				began := time.Now()
-				sum, err := analyze.Run(ctx, st, opts)
-				if err != nil {
-					return err
-				}
-				fmt.Fprintf(a.stdout, "analysis %s done in %s: %d incidents, %d postmortems, %d factors in %d themes, %d action items; %d results and %d items stored\n",
-					sum.RunID, time.Since(began).Round(time.Millisecond), sum.Incidents, sum.Postmortems, sum.Factors, sum.Themes, sum.ActionItems, sum.Results, sum.Items)
-				return nil
+		run: func(ctx context.Context, a *app, _ []string) error {
+			opts, err := a.analyzeOptions()
+			if err != nil {
+				return err
 			}
+			st, _, closeStore, err := a.openMigratedStore(ctx)
+			if err != nil {
+				return err
+			}
+			defer closeStore()
+			began := time.Now()
+			sum, err := analyze.Run(ctx, st, opts)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(a.stdout, "analysis %s done in %s: %d incidents, %d postmortems, %d factors in %d themes, %d action items; %d results and %d items stored\n",
+				sum.RunID, time.Since(began).Round(time.Millisecond), sum.Incidents, sum.Postmortems, sum.Factors, sum.Themes, sum.ActionItems, sum.Results, sum.Items)
+			return nil
 		},
 	}
 }

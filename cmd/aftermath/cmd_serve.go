@@ -31,42 +31,37 @@ func serveCommand() command {
 	return command{
 		name:    "serve",
 		summary: "Run Aftermath as a service: ingest each source at its interval, analyze after ingestion, write\nthe monthly digest on the first of the month, and serve /metrics, /healthz, /readyz, /digests/.",
-		flags: func(fs *flag.FlagSet) func(context.Context, *app, []string) error {
-			webCfg = exporter.AddFlags(fs, "")
-			return func(ctx context.Context, a *app, args []string) error {
-				if len(args) > 0 {
-					return usagef("unexpected arguments: %s", strings.Join(args, " "))
-				}
-				cfg, err := a.loadConfig()
-				if err != nil {
-					return err
-				}
-				// Check the sources before starting anything.
-				if _, err := a.sources(nil, nil, "all"); err != nil {
-					return err
-				}
-				if err := resolveWebConfig(webCfg, cfg); err != nil {
-					return err
-				}
-				st, closeStore, err := a.openStore(ctx)
-				if err != nil {
-					return err
-				}
-				defer closeStore()
-				if _, err := st.Migrate(ctx); err != nil {
-					var down *store.UnreachableHostsError
-					if !errors.As(err, &down) {
-						return err
-					}
-					// A cluster node is down while a migration is pending:
-					// serve anyway (/readyz fails and aftermath_up is 0 until
-					// the schema is there) and retry the migration.
-					a.logger.Warn("clickhouse cluster degraded: the pending migration waits until every node answers; serving meanwhile",
-						"cluster", down.Cluster, "unreachable", strings.Join(down.Hosts, ","))
-					go retryMigrate(ctx, st, a.logger, 30*time.Second)
-				}
-				return a.serve(ctx, st, webCfg, nil)
+		flags:   func(fs *flag.FlagSet) { webCfg = exporter.AddFlags(fs, "") },
+		run: func(ctx context.Context, a *app, _ []string) error {
+			cfg, err := a.loadConfig()
+			if err != nil {
+				return err
 			}
+			// Check the sources before starting anything.
+			if _, err := a.sources(nil, nil, "all"); err != nil {
+				return err
+			}
+			if err := resolveWebConfig(webCfg, cfg); err != nil {
+				return err
+			}
+			st, closeStore, err := a.openStore(ctx)
+			if err != nil {
+				return err
+			}
+			defer closeStore()
+			if _, err := st.Migrate(ctx); err != nil {
+				var down *store.UnreachableHostsError
+				if !errors.As(err, &down) {
+					return err
+				}
+				// A cluster node is down while a migration is pending:
+				// serve anyway (/readyz fails and aftermath_up is 0 until
+				// the schema is there) and retry the migration.
+				a.logger.Warn("clickhouse cluster degraded: the pending migration waits until every node answers; serving meanwhile",
+					"cluster", down.Cluster, "unreachable", strings.Join(down.Hosts, ","))
+				go retryMigrate(ctx, st, a.logger, 30*time.Second)
+			}
+			return a.serve(ctx, st, webCfg, nil)
 		},
 	}
 }

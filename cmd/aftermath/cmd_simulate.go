@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"net"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/aftermath-sre/aftermath/simulate"
@@ -122,28 +121,25 @@ func simulateCommand() command {
 	return command{
 		name:    "simulate",
 		summary: "Serve simulated PagerDuty and Jira APIs over a generated organization.\nPagerDuty's REST API is at the root, Jira Cloud's under /rest/api/{2,3}/. Both behave like the\nreal services: pagination and caps, auth, rate limits with 429s, and injectable faults.",
-		flags: func(fs *flag.FlagSet) func(context.Context, *app, []string) error {
+		flags: func(fs *flag.FlagSet) {
 			f.register(fs, "small")
 			fs.StringVar(&listen, "listen", "127.0.0.1:8080", "address to serve on")
-			return func(ctx context.Context, a *app, args []string) error {
-				if len(args) > 0 {
-					return usagef("unexpected arguments: %s", strings.Join(args, " "))
-				}
-				l, err := net.Listen("tcp", listen)
-				if err != nil {
-					return usagef("--listen: %v", err)
-				}
-				defer l.Close()
-				srv, o, err := f.build(time.Now, "http://"+l.Addr().String())
-				if err != nil {
-					return err
-				}
-				fmt.Fprintf(a.stdout, "simulating %d incidents, %d postmortems and %d action items (%s org, seed %d) on http://%s\n",
-					len(o.Incidents), len(o.Postmortems), len(o.ActionItems), f.scale, f.seed, l.Addr())
-				fmt.Fprintf(a.stdout, "  PagerDuty: api_url http://%s, token %q\n  Jira:      base_url http://%s, email %q, token %q\n",
-					l.Addr(), f.pdToken, l.Addr(), f.jiraEmail, f.jiraToken)
-				return serveHTTP(ctx, l, srv)
+		},
+		run: func(ctx context.Context, a *app, _ []string) error {
+			l, err := net.Listen("tcp", listen)
+			if err != nil {
+				return usagef("--listen: %v", err)
 			}
+			defer l.Close()
+			srv, o, err := f.build(time.Now, "http://"+l.Addr().String())
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(a.stdout, "simulating %d incidents, %d postmortems and %d action items (%s org, seed %d) on http://%s\n",
+				len(o.Incidents), len(o.Postmortems), len(o.ActionItems), f.scale, f.seed, l.Addr())
+			fmt.Fprintf(a.stdout, "  PagerDuty: api_url http://%s, token %q\n  Jira:      base_url http://%s, email %q, token %q\n",
+				l.Addr(), f.pdToken, l.Addr(), f.jiraEmail, f.jiraToken)
+			return serveHTTP(ctx, l, srv)
 		},
 	}
 }

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"net"
 	"net/http"
@@ -38,12 +37,10 @@ func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return 
 // TestPanicInACommandExitsOne: a panic is a runtime failure (1), not Go's
 // crash exit code (2, which means bad usage or config here).
 func TestPanicInACommandExitsOne(t *testing.T) {
-	boom := command{name: "boom", summary: "panics", flags: func(*flag.FlagSet) func(context.Context, *app, []string) error {
-		return func(context.Context, *app, []string) error {
-			var xs []int
-			_ = xs[len(xs)+1]
-			return nil
-		}
+	boom := command{name: "boom", summary: "panics", run: func(context.Context, *app, []string) error {
+		var xs []int
+		_ = xs[len(xs)+1]
+		return nil
 	}}
 	var out, errOut bytes.Buffer
 	code := runCommands(context.Background(), []command{boom}, []string{"boom"}, &out, &errOut)
@@ -239,4 +236,25 @@ func TestConfigCheckRejectsABadWebConfig(t *testing.T) {
 	code, stdout, stderr := runCLI(t, "config", "check", cfg)
 	require.Equal(t, exitOK, code, stderr)
 	require.Contains(t, stdout, "is valid")
+}
+
+// A command without positional arguments refuses any (exit 2) before it
+// loads a config or starts anything; one that takes them checks them itself.
+func TestCommandsWithoutArgumentsRefuseThem(t *testing.T) {
+	n := 0
+	for _, c := range commands() {
+		require.NotNil(t, c.run, c.name)
+		if c.args != "" {
+			continue
+		}
+		n++
+		code, stdout, stderr := runCLI(t, c.name, "--config", "/nonexistent/aftermath.yml", "extra", "more")
+		require.Equal(t, exitUsage, code, c.name)
+		require.Empty(t, stdout, c.name)
+		require.Equal(t, "aftermath "+c.name+": unexpected arguments: extra more\n", stderr, c.name)
+	}
+	require.GreaterOrEqual(t, n, 7)
+	code, _, stderr := runCLI(t, "config", "check")
+	require.Equal(t, exitUsage, code)
+	require.Contains(t, stderr, "usage: aftermath config check FILE")
 }

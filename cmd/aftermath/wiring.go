@@ -53,3 +53,20 @@ func (a *app) openStore(ctx context.Context) (st *store.Store, closeFn func(), e
 		}
 	}, nil
 }
+
+// openMigratedStore opens the store as openStore does and applies the
+// pending migrations, returning what they did; on an error nothing is left
+// open. migrate, ingest, analyze and demo start with it; digest, which only
+// reads, checks the schema instead, and serve, which may serve while a
+// migration waits for a cluster node, migrates itself.
+func (a *app) openMigratedStore(ctx context.Context) (st *store.Store, res store.MigrateResult, closeFn func(), err error) {
+	st, closeFn, err = a.openStore(ctx)
+	if err != nil {
+		return nil, res, nil, err
+	}
+	if res, err = st.Migrate(ctx); err != nil {
+		closeFn()
+		return nil, res, nil, err
+	}
+	return st, res, closeFn, nil
+}
