@@ -7,6 +7,8 @@ import (
 	"io"
 	"log/slog"
 	"time"
+
+	"github.com/aftermath-sre/aftermath/domain"
 )
 
 // Due reports whether the digest of the month before now (in loc) should be
@@ -24,8 +26,8 @@ func NextDue(now time.Time, loc *time.Location) time.Time {
 	if loc == nil {
 		loc = time.UTC
 	}
-	l := now.In(loc)
-	return time.Date(l.Year(), l.Month()+1, 1, 0, 0, 0, 0, loc)
+	_, next := domain.Month(now, loc)
+	return next.In(loc)
 }
 
 // Monthly writes (and optionally delivers) the previous month's digest when
