@@ -37,20 +37,48 @@ const textAnalysisChunk = 5000
 // given hashes, by hash. Hashes with no stored result are absent.
 func (s *Store) TextAnalyses(ctx context.Context, analyzer, version string, hashes []string) (map[string]string, error) {
 	out := make(map[string]string, len(hashes))
+	if len(hashes) > 2*textAnalysisChunk {
+		// Many hashes: when they are most of what analyzer stored (a run
+		// over all history), one read of everything it stored is cheaper
+		// than many IN lists.
+		var n uint64
+		if err := s.conn.QueryRow(ctx, "SELECT count() FROM "+s.Table("text_analyses")+
+			" WHERE analyzer = ? AND version = ?", analyzer, version).Scan(&n); err != nil {
+			return nil, fmt.Errorf("store: count text analyses %s/%s: %w", analyzer, version, err)
+		}
+		if n <= uint64(2*len(hashes)) {
+			want := make(map[string]bool, len(hashes))
+			for _, h := range hashes {
+				want[h] = true
+			}
+			return out, s.readTextAnalyses(ctx, analyzer, version, nil, func(h, p string) {
+				if want[h] {
+					out[h] = p
+				}
+			})
+		}
+	}
 	for lo := 0; lo < len(hashes); lo += textAnalysisChunk {
 		chunk := hashes[lo:min(len(hashes), lo+textAnalysisChunk)]
-		if err := s.readTextAnalyses(ctx, analyzer, version, chunk, out); err != nil {
+		if err := s.readTextAnalyses(ctx, analyzer, version, chunk, func(h, p string) { out[h] = p }); err != nil {
 			return nil, err
 		}
 	}
 	return out, nil
 }
 
-func (s *Store) readTextAnalyses(ctx context.Context, analyzer, version string, hashes []string, out map[string]string) error {
+// readTextAnalyses passes each stored (hash, payload) of analyzer at
+// version to add: of the given hashes, or of all when hashes is nil.
+func (s *Store) readTextAnalyses(ctx context.Context, analyzer, version string, hashes []string, add func(hash, payload string)) error {
 	// No FINAL: every row for (analyzer, version, hash) holds the same
 	// result, so any duplicate a merge has not removed yet is as good.
-	rows, err := s.conn.Query(ctx, "SELECT hash, payload FROM "+s.Table("text_analyses")+
-		" WHERE analyzer = ? AND version = ? AND hash IN ?", analyzer, version, inSet(hashes))
+	q := "SELECT hash, payload FROM " + s.Table("text_analyses") + " WHERE analyzer = ? AND version = ?"
+	args := []any{analyzer, version}
+	if hashes != nil {
+		q += " AND hash IN ?"
+		args = append(args, inSet(hashes))
+	}
+	rows, err := s.conn.Query(ctx, q, args...)
 	if err != nil {
 		return fmt.Errorf("store: query text analyses %s/%s: %w", analyzer, version, err)
 	}
@@ -60,7 +88,7 @@ func (s *Store) readTextAnalyses(ctx context.Context, analyzer, version string, 
 		if err := rows.Scan(&h, &p); err != nil {
 			return fmt.Errorf("store: scan text analysis %s/%s: %w", analyzer, version, err)
 		}
-		out[h] = p
+		add(h, p)
 	}
 	if err := rows.Err(); err != nil {
 		return fmt.Errorf("store: read text analyses %s/%s: %w", analyzer, version, err)

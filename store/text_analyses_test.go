@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -43,12 +44,53 @@ func TestTextAnalysesRoundTripByVersion(t *testing.T) {
 	require.Empty(t, other, "analyzers do not see each other's results")
 
 	require.NoError(t, st.PruneTextAnalyses(ctx, "themes", "v1"))
-	old, err := st.TextAnalyses(ctx, "themes", "v0", hashes)
-	require.NoError(t, err)
-	require.Empty(t, old, "an old version's results are pruned")
+	// A delete is a mutation that ClickHouse applies in the background.
+	var readErr error
+	require.Eventually(t, func() bool {
+		old, err := st.TextAnalyses(ctx, "themes", "v0", hashes)
+		readErr = err
+		return err != nil || len(old) == 0
+	}, 20*time.Second, 20*time.Millisecond, "an old version's results are pruned")
+	require.NoError(t, readErr)
 	kept, err := st.TextAnalyses(ctx, "themes", "v1", hashes)
 	require.NoError(t, err)
 	require.Len(t, kept, len(rows))
+}
+
+// TestTextAnalysesManyHashes: asked for many hashes, the store reads by IN
+// lists or, when they are most of what the analyzer stored, everything at
+// once; either way the answer is exactly the stored results of the hashes
+// asked.
+func TestTextAnalysesManyHashes(t *testing.T) {
+	st := chtest.Store(t)
+	ctx := context.Background()
+	var rows []store.TextAnalysis
+	var stored, absent []string
+	for i := 0; i < 25_000; i++ {
+		h := store.TextHash(fmt.Sprintf("stored %d", i))
+		stored = append(stored, h)
+		rows = append(rows, store.TextAnalysis{Hash: h, Payload: fmt.Sprintf("p%d", i)})
+		absent = append(absent, store.TextHash(fmt.Sprintf("absent %d", i)))
+	}
+	require.NoError(t, st.PutTextAnalyses(ctx, "themes", "v1", rows))
+	for _, tc := range []struct {
+		name       string
+		hit, aside int
+	}{
+		{"a few", 30, 10},
+		{"a minority of what is stored (IN lists)", 10_500, 500},
+		{"most of what is stored (one read)", 24_000, 3000},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ask := append(append([]string(nil), stored[:tc.hit]...), absent[:tc.aside]...)
+			got, err := st.TextAnalyses(ctx, "themes", "v1", ask)
+			require.NoError(t, err)
+			require.Len(t, got, tc.hit)
+			for i, h := range stored[:tc.hit] {
+				require.Equal(t, fmt.Sprintf("p%d", i), got[h])
+			}
+		})
+	}
 }
 
 func TestTextHashEqualsClickHouse(t *testing.T) {

@@ -59,6 +59,7 @@ import (
 	"runtime"
 	"sort"
 	"strings"
+	"sync"
 )
 
 // Item is one contributing factor to cluster.
@@ -374,12 +375,13 @@ func ClusterFeatures(items []FeatureItem, prev []Theme, opts Options) (Result, e
 	for _, i := range unknown {
 		isUnknown[i] = true
 	}
+	vecs := vectorizeAll(sp, vocab, co.docs, isUnknown, opts.ConceptWeight, opts.Workers)
+	co, vocab = nil, nil // release the raw terms
 	for i := range ids {
 		if isUnknown[i] {
 			continue
 		}
-		v := vectorize(sp, vocab, co.docs[i], opts.ConceptWeight)
-		co.docs[i] = termDoc{} // release the raw terms early
+		v := vecs[i]
 		if v.empty() {
 			res.Unassigned = append(res.Unassigned, ids[i])
 			continue
@@ -387,7 +389,7 @@ func ClusterFeatures(items []FeatureItem, prev []Theme, opts Options) (Result, e
 		docs = append(docs, v)
 		docItems = append(docItems, i)
 	}
-	co, vocab = nil, nil
+	vecs = nil
 	var unknownDraft *draft
 	if len(unknown) > 0 {
 		unknownDraft = &draft{theme: Theme{Label: "cause not yet known", Class: ClassUnclassified, ClassShare: 1,
@@ -472,6 +474,35 @@ func ClusterFeatures(items []FeatureItem, prev []Theme, opts Options) (Result, e
 	})
 	sort.Strings(res.Unassigned)
 	return res, nil
+}
+
+// vectorizeAll vectorizes the documents not skipped on up to workers
+// goroutines.
+func vectorizeAll(sp *space, vocab []int32, docs []termDoc, skip []bool, conceptWeight float64, workers int) []sparse {
+	out := make([]sparse, len(docs))
+	workers = max(1, min(workers, len(docs)/4096+1))
+	var wg sync.WaitGroup
+	var pb panicBox
+	chunk := (len(docs) + workers - 1) / workers
+	for w := 0; w < workers; w++ {
+		lo, hi := w*chunk, min((w+1)*chunk, len(docs))
+		if lo >= hi {
+			continue
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer pb.capture()
+			for i := lo; i < hi; i++ {
+				if !skip[i] {
+					out[i] = vectorize(sp, vocab, docs[i], conceptWeight)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	pb.rethrow()
+	return out
 }
 
 // compactSpace renumbers the features of docs to those that occur in them,
