@@ -535,6 +535,7 @@ func (b *builder) actions(team string) ActionSection {
 		}
 	}
 	a.TimeToCloseOrgWide = team != ""
+	a.Kinds = b.kinds(team)
 	a.Oldest = b.items.oldestActionItems(team, b.max)
 	// The per-item overdue gauges name the most overdue items.
 	for _, row := range b.res.rows(metrics.ActionItemOverdueSeconds, nil) {
@@ -554,6 +555,37 @@ func (b *builder) actions(team string) ActionSection {
 	}
 	b.items.describeActionItems(a.MostOverdue)
 	return a
+}
+
+// kinds are the action items created in the digest's month by kind.
+func (b *builder) kinds(team string) []KindCount {
+	f := L{"period": b.month}
+	if team != "" {
+		f["team"] = team
+	}
+	by := map[string]float64{}
+	for _, row := range b.res.rows(metrics.ActionItemsByKind, L{"period": b.month}) {
+		if matches(row, f) {
+			by[row.Label("kind")] += row.Value
+		}
+	}
+	var out []KindCount
+	for k, v := range by {
+		n := int(math.Round(v))
+		if n == 0 {
+			continue
+		}
+		kc := KindCount{Kind: k, Count: n}
+		kc.Closed, kc.HasClosed = b.res.value(metrics.ActionItemsClosedByKindRatio, L{"kind": k, "period": b.month})
+		out = append(out, kc)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Count != out[j].Count {
+			return out[i].Count > out[j].Count
+		}
+		return out[i].Kind < out[j].Kind
+	})
+	return out
 }
 
 func (b *builder) themeLabel(id string) string {

@@ -189,6 +189,19 @@ type ActionSection struct {
 	MostOverdue                        []ActionItem
 	AsOf                               time.Time // snapshot counts are as of the analysis run
 	TimeToCloseOrgWide, SLOOrgWideOnly bool
+	// Kinds are the action items created in the month by kind (investigate,
+	// mitigate, repair, detect, prevent), most first, with the share of each
+	// kind's items closed by the run (organization-wide: the closure is not
+	// kept per team).
+	Kinds []KindCount
+}
+
+// KindCount is the action items of one kind created in the month.
+type KindCount struct {
+	Kind      string
+	Count     int
+	Closed    float64 // share closed by the run, organization-wide
+	HasClosed bool
 }
 
 // Count is a snapshot count with its breakdown by priority.

@@ -340,3 +340,28 @@ func TestHTMLShowsTheNumbersAndLoadsNothingExternal(t *testing.T) {
 func storeRun(id string, at time.Time, status string) store.AnalysisRun {
 	return store.AnalysisRun{ID: id, StartedAt: at.Add(-time.Minute), FinishedAt: at, Status: status}
 }
+
+func TestActionItemsByKind(t *testing.T) {
+	f := orgFixture(t)
+	f.add(metrics.ActionItemsByKind, 6, "kind", "prevent", "team", "Payments", "period", "2026-10")
+	f.add(metrics.ActionItemsByKind, 2, "kind", "prevent", "team", "Search", "period", "2026-10")
+	f.add(metrics.ActionItemsByKind, 7, "kind", "investigate", "team", "Search", "period", "2026-10")
+	f.add(metrics.ActionItemsByKind, 9, "kind", "detect", "team", "Payments", "period", "2026-09") // another month
+	f.add(metrics.ActionItemsClosedByKindRatio, 0.25, "kind", "prevent", "period", "2026-10")
+	f.add(metrics.ActionItemsClosedByKindRatio, 0.5, "kind", "investigate", "period", "2026-10")
+	st := f.store()
+
+	d := build(t, st, "2026-10", "")
+	require.Equal(t, []digest.KindCount{
+		{Kind: "prevent", Count: 8, Closed: 0.25, HasClosed: true},
+		{Kind: "investigate", Count: 7, Closed: 0.5, HasClosed: true},
+	}, d.Actions.Kinds)
+	require.Contains(t, render(t, d), "prevent 8 (25% closed) · investigate 7 (50% closed)")
+	require.Contains(t, renderMD(t, d), "prevent 8 (25% closed) · investigate 7 (50% closed)")
+
+	d = build(t, st, "2026-10", "Search")
+	require.Equal(t, []digest.KindCount{
+		{Kind: "investigate", Count: 7, Closed: 0.5, HasClosed: true},
+		{Kind: "prevent", Count: 2, Closed: 0.25, HasClosed: true},
+	}, d.Actions.Kinds, "a team's counts, the closure organization-wide")
+}

@@ -153,6 +153,7 @@ type htmlView struct {
 	AsOf         string
 	SLOShare     string
 	TimeToClose  string
+	Kinds        string
 	Oldest       []itemRow
 	MostOverdue  []itemRow
 	ActionsEmpty bool
@@ -332,6 +333,7 @@ func newView(d *Digest) *htmlView {
 	if a.HasClosedWithinSLO {
 		v.SLOShare = formatPercent(a.ClosedWithinSLO)
 	}
+	v.Kinds = kindsLine(a.Kinds)
 	if a.HasTimeToClose {
 		v.TimeToClose = fmt.Sprintf("median %s, p90 %s", formatValue(a.TimeToCloseP50, UnitDuration), formatValue(a.TimeToCloseP90, UnitDuration))
 	}
@@ -484,4 +486,17 @@ func RenderHTML(d *Digest) ([]byte, error) {
 		return nil, fmt.Errorf("digest: render html: %w", err)
 	}
 	return buf.Bytes(), nil
+}
+
+// kindsLine is "prevent 12 (58% closed) · mitigate 5 (40% closed) · ...".
+func kindsLine(ks []KindCount) string {
+	var parts []string
+	for _, k := range ks {
+		p := fmt.Sprintf("%s %s", k.Kind, formatThousands(float64(k.Count)))
+		if k.HasClosed {
+			p += " (" + formatPercent(k.Closed) + " closed)"
+		}
+		parts = append(parts, p)
+	}
+	return strings.Join(parts, " · ")
 }

@@ -198,6 +198,9 @@ func RenderMarkdown(d *Digest) ([]byte, error) {
 	if v.TimeToClose != "" {
 		w.p("Time to close (Kaplan–Meier, open items counted): %s.", v.TimeToClose)
 	}
+	if v.Kinds != "" {
+		w.p("Created in the month by kind (investigate, mitigate, repair, detect, prevent; the share closed is organization-wide): %s.", md(v.Kinds))
+	}
 	w.p("")
 	w.items("Oldest open action items", "open for", v.Oldest)
 	w.items("Most overdue", "overdue by", v.MostOverdue)

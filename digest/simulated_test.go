@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/aftermath-sre/aftermath/analyze"
+	"github.com/aftermath-sre/aftermath/analyze/followup"
 	"github.com/aftermath-sre/aftermath/digest"
 	jiraingest "github.com/aftermath-sre/aftermath/ingest/jira"
 	"github.com/aftermath-sre/aftermath/simulate/org"
@@ -205,6 +206,25 @@ func TestDigestOfARealAnalysisOfASimulatedOrg(t *testing.T) {
 	}
 	require.Equal(t, want, got)
 
+	// The month's action items by kind equal an independent count: each
+	// simulated item created in December, its summary classified.
+	wantKinds := map[string]int{}
+	for _, a := range o.ActionItems {
+		if a.CreatedAt.Format("2006-01") == "2025-12" {
+			wantKinds[string(followup.Classify(a.Summary).Kind)]++
+		}
+	}
+	gotKinds := map[string]int{}
+	for i, k := range d.Actions.Kinds {
+		gotKinds[k.Kind] = k.Count
+		require.True(t, k.HasClosed, k.Kind)
+		require.True(t, k.Closed >= 0 && k.Closed <= 1, k.Kind)
+		if i > 0 {
+			require.LessOrEqual(t, k.Count, d.Actions.Kinds[i-1].Count, "most first")
+		}
+	}
+	require.Equal(t, wantKinds, gotKinds)
+
 	// Every section has content.
 	require.Greater(t, d.Incidents.Total.Value(), 0.0)
 	require.True(t, d.Response.MTTRP90.Known())
@@ -233,6 +253,8 @@ func TestDigestOfARealAnalysisOfASimulatedOrg(t *testing.T) {
 		require.NotContains(t, md, bad)
 	}
 	require.Contains(t, html, d.Highlights.Lessons[0].URL)
+	require.Contains(t, html, "Created in the month by kind")
+	require.Contains(t, md, "Created in the month by kind")
 
 	// A team's own digest agrees with its section in the organization's.
 	ts := d.Teams[0]
