@@ -141,6 +141,45 @@ func TestExpressionsUseTheSelectorAndServedMetrics(t *testing.T) {
 	}
 }
 
+// Every label an expression matches on or groups by is one the families it
+// reads carry (plus job and instance, and le for a histogram's buckets): a
+// misspelt label is an empty panel, not an error, in Grafana.
+func TestExpressionsUseCataloguedLabels(t *testing.T) {
+	exprs, err := dashboards.Expressions()
+	require.NoError(t, err)
+	selector := regexp.MustCompile(`\b(aftermath_[a-z0-9_]+)\{([^}]*)\}`)
+	matcher := regexp.MustCompile(`([a-zA-Z_][a-zA-Z0-9_]*)\s*(?:=~|!~|!=|=)\s*"`)
+	grouping := regexp.MustCompile(`\b(?:by|on|without|ignoring|group_left|group_right)\s*\(([^)]*)\)`)
+	checked := 0
+	for _, e := range exprs {
+		known := map[string]bool{"job": true, "instance": true}
+		for _, m := range selector.FindAllStringSubmatch(e.Expr, -1) {
+			f, ok := metrics.ByName(m[1])
+			require.True(t, ok, "%s / %s: %s is not catalogued", e.Dashboard, e.Panel, m[1])
+			own := map[string]bool{"job": true, "instance": true}
+			for _, l := range f.Labels() {
+				own[l], known[l] = true, true
+			}
+			if m[1] == f.Bucket() {
+				own["le"], known["le"] = true, true
+			}
+			for _, l := range matcher.FindAllStringSubmatch(m[2], -1) {
+				require.True(t, own[l[1]], "%s / %s: %s has no label %s", e.Dashboard, e.Panel, m[1], l[1])
+				checked++
+			}
+		}
+		for _, g := range grouping.FindAllStringSubmatch(e.Expr, -1) {
+			for _, l := range strings.Split(g[1], ",") {
+				if l = strings.TrimSpace(l); l != "" {
+					require.True(t, known[l], "%s / %s groups by %s, which none of its families has", e.Dashboard, e.Panel, l)
+					checked++
+				}
+			}
+		}
+	}
+	require.Greater(t, checked, 100)
+}
+
 // Every expression is valid PromQL: promtool parses them as recording rules.
 func TestExpressionsParse(t *testing.T) {
 	promtool := tool(t, "promtool")
