@@ -163,6 +163,43 @@ func TestRulesUseCataloguedMetrics(t *testing.T) {
 	require.False(t, ok)
 }
 
+// The labels the rules' selectors match on, and the labels of the series in
+// their promtool tests, are labels the catalogue gives those families (plus
+// job and instance, and le for a histogram's buckets).
+func TestRulesUseCataloguedLabels(t *testing.T) {
+	var rf ruleFile
+	require.NoError(t, yaml.Unmarshal(Rules(), &rf))
+	tests, err := os.ReadFile("aftermath.rules.test.yml")
+	require.NoError(t, err)
+	selector := regexp.MustCompile(`\b(aftermath_[a-z0-9_]+)\{([^}]*)\}`)
+	matcher := regexp.MustCompile(`([a-zA-Z_][a-zA-Z0-9_]*)\s*(?:=~|!~|!=|=)\s*["']`)
+	checked := 0
+	check := func(where, text string) {
+		for _, m := range selector.FindAllStringSubmatch(text, -1) {
+			f, ok := metrics.ByName(m[1])
+			require.True(t, ok, "%s: %s is not catalogued", where, m[1])
+			own := map[string]bool{"job": true, "instance": true}
+			for _, l := range f.Labels() {
+				own[l] = true
+			}
+			if m[1] == f.Bucket() {
+				own["le"] = true
+			}
+			for _, l := range matcher.FindAllStringSubmatch(m[2], -1) {
+				require.True(t, own[l[1]], "%s: %s has no label %s", where, m[1], l[1])
+				checked++
+			}
+		}
+	}
+	for _, g := range rf.Groups {
+		for _, r := range g.Rules {
+			check(r.Alert, r.Expr)
+		}
+	}
+	check("aftermath.rules.test.yml", string(tests))
+	require.Greater(t, checked, 20)
+}
+
 func TestAlertmanagerExample(t *testing.T) {
 	out, err := run(t, ".", "amtool", "check-config", "alertmanager.example.yml")
 	require.NoError(t, err, out)
