@@ -87,7 +87,9 @@ func (p Producer) String() string {
 // the constants below are not families (Valid reports false).
 type Family uint8
 
-// Families written by the analyses, served by the exporter.
+// The families, in one block so that each has its own value: first those
+// the analyses write and the exporter serves, then the exporter's own, then
+// the process families.
 const (
 	_ Family = iota
 
@@ -165,11 +167,9 @@ const (
 	AnalysisDurationSeconds
 	AnalysisInputRows
 	AnalysisUnknownValues
-)
 
-// Families the exporter computes itself at each scrape.
-const (
-	Up Family = iota + firstExporter
+	// Families the exporter computes itself at each scrape.
+	Up
 	ClickHouseUp
 	AnalysisLastSuccessTimestampSeconds
 	IngestLastSuccessTimestampSeconds
@@ -193,9 +193,6 @@ const (
 
 	numFamilies
 )
-
-// firstExporter follows the last analysis family.
-const firstExporter = AnalysisUnknownValues + 1
 
 type spec struct {
 	name     string // without the namespace
