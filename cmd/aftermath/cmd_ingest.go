@@ -22,7 +22,7 @@ func ingestCommand() command {
 		flags: func(fs *flag.FlagSet) {
 			fs.StringVar(&source, "source", "all", "which source: pagerduty, jira or all (the enabled ones)")
 			fs.BoolVar(&once, "once", false, "sync once and exit")
-			fs.BoolVar(&reextract, "reextract", false, "convert the raw documents already stored into rows again, without calling the\nAPIs (after an upgrade that maps them differently), and exit; PagerDuty only")
+			fs.BoolVar(&reextract, "reextract", false, "convert the raw documents already stored into rows again, without calling the\nAPIs (after an upgrade or a configuration change that maps them differently), and exit")
 		},
 		run: func(ctx context.Context, a *app, _ []string) error {
 			// Check the source choice before starting anything.

@@ -19,7 +19,8 @@ import (
 // TestIngestReextract: `ingest --reextract` converts the stored raw
 // documents again with the configuration as it is now (here a severity
 // mapping that changed), without calling the API (its address is
-// unreachable); Jira, which cannot, fails naming itself.
+// unreachable); Jira, never synced, fails asking for a sync first (it maps
+// statuses with the metadata a sync caches).
 func TestIngestReextract(t *testing.T) {
 	if testing.Short() {
 		t.Skip("ingests a tiny org")
@@ -79,5 +80,5 @@ func TestIngestReextract(t *testing.T) {
 	jira := body("http://127.0.0.1:1", "") + fmt.Sprintf("jira:\n  enabled: true\n  base_url: %s\n", srv.URL)
 	code, _, stderr = runCLI(t, "ingest", "--reextract", "--source", "jira", "--config", writeConfig(t, jira))
 	require.Equal(t, exitFailure, code, stderr)
-	require.Contains(t, stderr, "jira: this source cannot re-extract")
+	require.Contains(t, stderr, "jira: re-extract: jira: no cached the statuses (/status) to re-extract with: run a sync first")
 }

@@ -371,9 +371,8 @@ func (in *Ingester) Name() string { return sourceName }
 // Sync runs one pass through the shared loop, which records it.
 func (in *Ingester) Sync(ctx context.Context) (ingest.Stats, error) { return in.loop.Sync(ctx) }
 
-// Reextract goes through the shared loop, which says that this source
-// cannot re-extract yet: its raw issues are stored, but not which query
-// (postmortem or action item) served each.
+// Reextract converts the stored raw issues into rows again through the
+// shared loop, without calling the API (see ReextractRun).
 func (in *Ingester) Reextract(ctx context.Context) (ingest.Stats, error) {
 	return in.loop.Reextract(ctx)
 }
