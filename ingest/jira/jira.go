@@ -13,9 +13,10 @@
 // advance only after the rows they cover are stored, page by page, so an
 // interrupted sync resumes without gaps.
 //
-// The package speaks Jira (issues, changelogs, fields); it translates to the
-// store's domain (postmortems, contributing factors, action items,
-// transitions) in mapping.go.
+// The package speaks Jira (issues, changelogs, fields); it translates to
+// package domain's facts (postmortems, contributing factors, action items,
+// transitions) in mapping.go, and again from the stored raw issues in
+// reextract.go. It runs through the shared ingest.Loop.
 package jira
 
 import (

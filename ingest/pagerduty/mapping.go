@@ -10,8 +10,8 @@ import (
 )
 
 // This file translates PagerDuty's vocabulary (incidents, log entries) into
-// the store's domain (incidents, timeline events). It is the only place that
-// does.
+// package domain's facts (incidents, timeline events). It is the only place
+// that does.
 
 const unknown = domain.Unknown
 
