@@ -27,6 +27,7 @@
 package followup
 
 import (
+	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -240,6 +241,20 @@ var lexicon = func() map[string][]cue {
 	return out
 }()
 
+// keyLens are the distinct lengths of the lexicon's keys, ascending.
+var keyLens = func() []int {
+	seen := map[int]bool{}
+	var out []int
+	for k := range lexicon {
+		if !seen[len(k)] {
+			seen[len(k)] = true
+			out = append(out, len(k))
+		}
+	}
+	slices.Sort(out)
+	return out
+}()
+
 // expand turns a cue with one "{a,b}" word into one cue per alternative.
 func expand(cues []string) []string {
 	var out []string
@@ -256,20 +271,24 @@ func expand(cues []string) []string {
 	return out
 }
 
-// matchAt returns the longest cue matching at toks[i].
-func matchAt(toks []token, i int) (cue, bool) {
+// matchAt returns the longest cue matching at toks[i], or nil.
+func matchAt(toks []token, i int) *cue {
 	w := toks[i].w
-	var best cue
-	found := false
-	// A cue is indexed by its first pattern without '*'; try every prefix of w.
-	for n := 1; n <= len(w); n++ {
-		for _, c := range lexicon[w[:n]] {
-			if c.matchAt(toks, i) && (!found || len(c.pats) > len(best.pats)) {
-				best, found = c, true
+	var best *cue
+	// A cue is indexed by its first pattern without '*'; try every prefix of
+	// w that is the length of some key.
+	for _, n := range keyLens {
+		if n > len(w) {
+			break
+		}
+		cs := lexicon[w[:n]]
+		for j := range cs {
+			if cs[j].matchAt(toks, i) && (best == nil || len(cs[j].pats) > len(best.pats)) {
+				best = &cs[j]
 			}
 		}
 	}
-	return best, found
+	return best
 }
 
 // purposeVerbs open a purpose clause after "to".
@@ -355,17 +374,26 @@ type hit struct {
 	end int // index after the last token
 }
 
+// matchAll is the longest cue at each token (nil where none matches).
+func matchAll(toks []token) []*cue {
+	out := make([]*cue, len(toks))
+	for i := range toks {
+		out[i] = matchAt(toks, i)
+	}
+	return out
+}
+
 // hits returns the cues in toks[from:to], left to right, each the longest
 // at its position, not overlapping.
-func hits(toks []token, from, to int) []hit {
+func hits(toks []token, ms []*cue, from, to int) []hit {
 	var out []hit
 	for i := from; i < to; {
-		c, ok := matchAt(toks, i)
-		if !ok || i+len(c.pats) > to {
+		c := ms[i]
+		if c == nil || i+len(c.pats) > to {
 			i++
 			continue
 		}
-		out = append(out, hit{c, i, i + len(c.pats)})
+		out = append(out, hit{*c, i, i + len(c.pats)})
 		i += len(c.pats)
 	}
 	return out
@@ -421,8 +449,9 @@ func Classify(text string) Result {
 	// The main clause is read before the purpose clause; the purpose clause
 	// decides only when the main clause holds no cue.
 	p := purposeStart(toks, start)
+	ms := matchAll(toks)
 	for _, span := range [][2]int{{start, p}, {p, len(toks)}, {0, start}} {
-		h, ok := decide(toks, hits(toks, span[0], span[1]), span[1], hits(toks, span[1], len(toks)))
+		h, ok := decide(toks, hits(toks, ms, span[0], span[1]), span[1], hits(toks, ms, span[1], len(toks)))
 		if !ok {
 			continue
 		}

@@ -261,7 +261,7 @@ func majority(string) Kind { return Prevent }
 func keywordOnly(text string) Kind {
 	toks := tokenize(text)
 	counts := map[Kind]int{}
-	for _, h := range hits(toks, 0, len(toks)) {
+	for _, h := range hits(toks, matchAll(toks), 0, len(toks)) {
 		if h.c.kind != neutral {
 			counts[h.c.kind]++
 		}
