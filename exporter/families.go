@@ -120,9 +120,11 @@ func (b *built) skip(reason string) {
 }
 
 // buildMetrics turns one collector's results into const metrics. It never
-// fails: a result that cannot be served is counted and left out, so one bad
-// row never breaks a scrape (a duplicate series would make the whole
-// /metrics fail).
+// fails: a result that cannot be served is counted (the skipped-results self
+// metric, which AftermathResultsSkipped watches) and left out, so one bad row never breaks a
+// scrape (a duplicate series would make the whole /metrics fail). An analysis
+// run refuses to write a row its catalogue family does not describe, so such
+// rows come only from a run written by another version of Aftermath.
 func buildMetrics(fams []*family, results []store.Result, maxItems int) *built {
 	b := &built{}
 	byResult := map[string]*family{}
