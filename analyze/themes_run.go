@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/aftermath-sre/aftermath/analyze/internal/calc"
 	"github.com/aftermath-sre/aftermath/analyze/themes"
@@ -94,6 +95,7 @@ func clusterThemes(ctx context.Context, log *slog.Logger, st *store.Store, d *da
 	if opts.PrevAssignments == nil {
 		opts.PrevAssignments = prevAssign
 	}
+	t0 := time.Now()
 	// Every factor by the hash of its text; the texts themselves are read
 	// only for hashes without stored features.
 	type factorRef struct{ pm, f int32 }
@@ -128,7 +130,7 @@ func clusterThemes(ctx context.Context, log *slog.Logger, st *store.Store, d *da
 	}
 	byHash = nil
 	out.texts = stats
-	log.Debug("themes: factor features", "texts", stats.Texts, "featurized", stats.Analyzed)
+	log.Debug("themes: factor features", "texts", stats.Texts, "featurized", stats.Analyzed, "took", time.Since(t0))
 	if stats.Analyzed > 0 {
 		// Features of other versions are never read again.
 		if err := st.PruneTextAnalyses(ctx, textAnalyzerThemes, themes.Version); err != nil {
@@ -145,10 +147,12 @@ func clusterThemes(ctx context.Context, log *slog.Logger, st *store.Store, d *da
 		items[i] = themes.FeatureItem{ID: id, Features: f}
 	}
 	feats, hashes = nil, nil
+	t0 = time.Now()
 	res, err := themes.ClusterFeatures(items, prev, opts)
 	if err != nil {
 		return out, err
 	}
+	log.Debug("themes: formed", "factors", len(items), "themes", len(res.Themes), "took", time.Since(t0))
 	// Only the representatives' texts are shown.
 	rep := map[string]int{}
 	for _, t := range res.Themes {
