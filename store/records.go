@@ -526,28 +526,34 @@ func (s *Store) RecordIngestRun(ctx context.Context, r IngestRun) error {
 // as aborted, finished at at, and returns how many it closed. Call it before
 // a source's run starts, when no other run of that source can be in flight.
 func (s *Store) AbortStaleIngestRuns(ctx context.Context, source string, at time.Time) (int, error) {
-	rows, err := s.conn.Query(ctx, "SELECT run_id, started_at, requests, records FROM "+s.Table("ingest_runs")+
-		" FINAL WHERE source = ? AND status = ? ORDER BY started_at, run_id", source, IngestRunning)
-	if err != nil {
-		return 0, fmt.Errorf("store: query running ingest runs of %s: %w", source, err)
-	}
 	var stale []IngestRun
-	for rows.Next() {
-		r := IngestRun{Source: source, Status: IngestAborted}
-		if err := rows.Scan(&r.RunID, &r.StartedAt, &r.Requests, &r.Records); err != nil {
-			rows.Close()
-			return 0, fmt.Errorf("store: scan running ingest run of %s: %w", source, err)
+	err := readRetry(ctx, func() error {
+		stale = stale[:0]
+		rows, err := s.conn.Query(ctx, "SELECT run_id, started_at, requests, records FROM "+s.Table("ingest_runs")+
+			" FINAL WHERE source = ? AND status = ? ORDER BY started_at, run_id", source, IngestRunning)
+		if err != nil {
+			return fmt.Errorf("store: query running ingest runs of %s: %w", source, err)
 		}
-		r.FinishedAt = at
-		if r.FinishedAt.Before(r.StartedAt) {
-			r.FinishedAt = r.StartedAt
+		defer rows.Close()
+		for rows.Next() {
+			r := IngestRun{Source: source, Status: IngestAborted}
+			if err := rows.Scan(&r.RunID, &r.StartedAt, &r.Requests, &r.Records); err != nil {
+				return fmt.Errorf("store: scan running ingest run of %s: %w", source, err)
+			}
+			r.FinishedAt = at
+			if r.FinishedAt.Before(r.StartedAt) {
+				r.FinishedAt = r.StartedAt
+			}
+			r.Error = "the run did not finish: the process stopped before recording its outcome"
+			stale = append(stale, r)
 		}
-		r.Error = "the run did not finish: the process stopped before recording its outcome"
-		stale = append(stale, r)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return 0, fmt.Errorf("store: read running ingest runs of %s: %w", source, err)
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("store: read running ingest runs of %s: %w", source, err)
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, err
 	}
 	if len(stale) == 0 {
 		return 0, nil
