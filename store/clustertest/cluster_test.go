@@ -462,7 +462,7 @@ func TestClusterNodeDownAtStart(t *testing.T) {
 // break these tests.
 func migrationCount(t *testing.T) int {
 	t.Helper()
-	migs, err := store.Migrations(store.DDLOptions{})
+	migs, err := store.Migrations(store.DDLOptions{Database: "aftermath"})
 	require.NoError(t, err)
 	return len(migs)
 }
