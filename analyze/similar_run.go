@@ -1,0 +1,99 @@
+package analyze
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/aftermath-sre/aftermath/analyze/similar"
+	"github.com/aftermath-sre/aftermath/store"
+)
+
+// SimilarPostmortem is an earlier postmortem like the one asked about, with
+// what a reader needs to open it.
+type SimilarPostmortem struct {
+	similar.Match
+	Title   string `json:"title"`
+	URL     string `json:"url,omitempty"`
+	Service string `json:"service,omitempty"`
+	// SharedThemeLabels are the labels of the shared themes, in the order of
+	// Match.SharedThemes.
+	SharedThemeLabels []string `json:"shared_theme_labels,omitempty"`
+}
+
+// ErrNoAnalysis is returned by Similar when no analysis run has stored
+// themes yet.
+var ErrNoAnalysis = errors.New("no successful analysis run yet: run `aftermath analyze` first")
+
+// Similar lists up to n postmortems created before the one with key, most
+// similar first, matched on the themes of the latest analysis, the wording
+// of the contributing factors and the service (package analyze/similar).
+func Similar(ctx context.Context, st *store.Store, key string, n int) ([]SimilarPostmortem, error) {
+	run, ok, err := st.LatestAnalysisRun(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("similar: %w", err)
+	}
+	if !ok {
+		return nil, ErrNoAnalysis
+	}
+	pms, err := st.Postmortems(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("similar: %w", err)
+	}
+	found := false
+	for _, p := range pms {
+		if p.Key == key {
+			found = true
+			break
+		}
+	}
+	if !found {
+		return nil, fmt.Errorf("similar: no postmortem %q in the store", key)
+	}
+	fts, err := st.FactorThemes(ctx, run.ID)
+	if err != nil {
+		return nil, fmt.Errorf("similar: %w", err)
+	}
+	states, err := st.Themes(ctx, run.ID)
+	if err != nil {
+		return nil, fmt.Errorf("similar: %w", err)
+	}
+	labels := make(map[string]string, len(states))
+	for _, s := range states {
+		labels[s.ID] = s.Label
+	}
+	themesOf := make(map[string][]string)
+	for _, a := range fts {
+		themesOf[a.PostmortemKey] = append(themesOf[a.PostmortemKey], a.ThemeID)
+	}
+	in := make([]similar.Postmortem, len(pms))
+	byKey := make(map[string]*store.Postmortem, len(pms))
+	for i := range pms {
+		p := &pms[i]
+		byKey[p.Key] = p
+		in[i] = similar.Postmortem{Key: p.Key, Created: p.CreatedAt, Themes: themesOf[p.Key]}
+		if p.Service != "" {
+			in[i].Services = []string{p.Service}
+		}
+		for _, f := range p.Factors {
+			in[i].Factors = append(in[i].Factors, f.Text)
+		}
+	}
+	ix, err := similar.NewIndex(in, similar.Options{})
+	if err != nil {
+		return nil, fmt.Errorf("similar: %w", err)
+	}
+	ms, err := ix.Similar(key, n)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]SimilarPostmortem, len(ms))
+	for i, m := range ms {
+		p := byKey[m.Key]
+		out[i] = SimilarPostmortem{Match: m, Title: p.Title, URL: p.URL, Service: p.Service}
+		for _, id := range m.SharedThemes {
+			out[i].SharedThemeLabels = append(out[i].SharedThemeLabels, labels[id])
+		}
+	}
+	return out, nil
+}

@@ -1,0 +1,97 @@
+package analyze
+
+import (
+	"context"
+	"errors"
+	"math/rand/v2"
+	"sort"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/aftermath-sre/aftermath/simulate/org"
+	"github.com/aftermath-sre/aftermath/store/chtest"
+)
+
+// TestSimilarFindsPostmortemsOfTheSameLatentTheme asks, for the newest
+// postmortems of the small simulated org, for the 3 most similar earlier ones
+// and checks how much of the query's latent themes they share (the simulator's ground
+// truth) with the query, against earlier postmortems drawn at random.
+func TestSimilarFindsPostmortemsOfTheSameLatentTheme(t *testing.T) {
+	ctx := context.Background()
+	o := testOrg(t, org.ScaleSmall)
+	st := chtest.Store(t)
+
+	_, err := Similar(ctx, st, "ANY-1", 3)
+	require.ErrorIs(t, err, ErrNoAnalysis)
+
+	storeOrg(ctx, t, st, o)
+	_, err = Run(ctx, st, testOptions(o.End, time.UTC, nil))
+	require.NoError(t, err)
+
+	_, err = Similar(ctx, st, "NOPE-404", 3)
+	require.ErrorContains(t, err, `"NOPE-404"`)
+
+	var pms []*org.Postmortem
+	for i := range o.Postmortems {
+		pms = append(pms, &o.Postmortems[i])
+	}
+	sort.Slice(pms, func(i, j int) bool { return pms[i].CreatedAt.Before(pms[j].CreatedAt) })
+	// overlap is the Jaccard index of two postmortems' latent theme sets.
+	overlap := func(a, b *org.Postmortem) float64 {
+		sa, inter, union := map[string]bool{}, 0, 0
+		for _, x := range a.FactorThemes {
+			sa[x] = true
+		}
+		union = len(sa)
+		seen := map[string]bool{}
+		for _, y := range b.FactorThemes {
+			if seen[y] {
+				continue
+			}
+			seen[y] = true
+			if sa[y] {
+				inter++
+			} else {
+				union++
+			}
+		}
+		if union == 0 {
+			return 0
+		}
+		return float64(inter) / float64(union)
+	}
+	rng := rand.New(rand.NewPCG(5, 6))
+	var hits, randomHits float64
+	var total int
+	queries := pms[len(pms)-40:]
+	for _, q := range queries {
+		got, err := Similar(ctx, st, q.Key, 3)
+		require.NoError(t, err)
+		require.LessOrEqual(t, len(got), 3)
+		for i, m := range got {
+			p := o.PostmortemByKey(m.Key)
+			require.NotNil(t, p, m.Key)
+			require.True(t, p.CreatedAt.Before(q.CreatedAt), "only earlier postmortems: %s", m.Key)
+			require.NotEmpty(t, m.Title)
+			require.Len(t, m.SharedThemeLabels, len(m.SharedThemes))
+			if i > 0 {
+				require.GreaterOrEqual(t, got[i-1].Score, m.Score, "most similar first")
+			}
+			total++
+			hits += overlap(q, p)
+			// A random earlier postmortem, for the baseline.
+			earlier := 0
+			for earlier < len(pms) && pms[earlier].CreatedAt.Before(q.CreatedAt) {
+				earlier++
+			}
+			randomHits += overlap(q, pms[rng.IntN(earlier)])
+		}
+	}
+	require.Positive(t, total)
+	got, random := hits/float64(total), randomHits/float64(total)
+	t.Logf("latent-theme overlap (Jaccard) with the query: top 3 %.3f, random earlier postmortem %.3f (%d matches)", got, random, total)
+	require.Greater(t, got, random+0.2, "the matches share more of the query's latent themes than chance")
+	require.False(t, errors.Is(err, ErrNoAnalysis))
+}
