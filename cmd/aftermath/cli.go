@@ -71,6 +71,7 @@ func commands() []command {
 		serveCommand(),
 		demoCommand(),
 		evaluateCommand(),
+		similarCommand(),
 	}
 	sort.Slice(cs, func(i, j int) bool { return cs[i].name < cs[j].name })
 	return cs

@@ -105,6 +105,7 @@ func TestGoldenMetricsSmallOrg(t *testing.T) {
 	}
 
 	requireEveryFamilyServed(t, rec.Body.String())
+	requireSimilarCommand(t, ctx, o, st.Database())
 
 	promtool := requireTool(t, "promtool")
 	check := exec.Command(promtool, "check", "metrics")
