@@ -666,6 +666,7 @@ func (b *builder) themeSection(team string) ThemeSection {
 	}
 	sec.Changes = themeChanges(all, b.max)
 	if team == "" {
+		sec.Causes = b.causeClasses()
 		sec.Changes = append(sec.Changes, b.items.themeChanges(b.themeLabel, 2)...)
 	}
 	return sec
@@ -839,4 +840,29 @@ func (b *builder) teamSection(team string) TeamSection {
 	ts.Highlights = len(h.Lessons) + len(h.Lucky)
 	ts.Sentences = teamSentences(ts)
 	return ts
+}
+
+// causeClasses are the month's contributing factors by cause class
+// (aftermath_cause_class_factors has no team label: organization-wide only).
+func (b *builder) causeClasses() []ClassCount {
+	var out []ClassCount
+	total := 0
+	for _, row := range b.res.rows(metrics.CauseClassFactors, L{"period": b.month}) {
+		n := int(math.Round(row.Value))
+		if n == 0 {
+			continue
+		}
+		out = append(out, ClassCount{Class: row.Label("class"), Count: n})
+		total += n
+	}
+	for i := range out {
+		out[i].Share = float64(out[i].Count) / float64(total)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Count != out[j].Count {
+			return out[i].Count > out[j].Count
+		}
+		return out[i].Class < out[j].Class
+	})
+	return out
 }

@@ -233,6 +233,9 @@ type ThemeSection struct {
 	Factors Measure // all factors of the month's postmortems
 	Top     []ThemeTrend
 	Changes []string // plain-language: rising, new, fading themes, merges and splits
+	// Causes are the month's contributing factors by cause class, most
+	// first (organization-wide; empty in a team's digest).
+	Causes []ClassCount
 }
 
 // ThemeTrend is one theme's factor count over the trend.
@@ -312,4 +315,11 @@ type TeamSection struct {
 	Highlights  int
 	Sentences   []string
 	NoIncidents bool
+}
+
+// ClassCount is the contributing factors of one cause class in the month.
+type ClassCount struct {
+	Class string
+	Count int
+	Share float64 // of all factors of the month with a class row
 }

@@ -230,6 +230,10 @@ func RenderMarkdown(d *Digest) ([]byte, error) {
 		}
 		w.p("")
 	}
+	if v.Causes != "" {
+		w.p("By cause class: %s.", md(v.Causes))
+		w.p("")
+	}
 	if len(d.Themes.Changes) > 0 {
 		w.p("What changed:")
 		w.p("")

@@ -225,6 +225,30 @@ func TestDigestOfARealAnalysisOfASimulatedOrg(t *testing.T) {
 	}
 	require.Equal(t, wantKinds, gotKinds)
 
+	// The month's factors by cause class: every factor of a postmortem
+	// created in December is counted once, most first, shares summing to 1.
+	wantFactors := 0
+	for _, p := range o.Postmortems {
+		if p.CreatedAt.Format("2006-01") == "2025-12" {
+			wantFactors += len(p.Doc.Factors)
+		}
+	}
+	gotFactors, share := 0, 0.0
+	for i, c := range d.Themes.Causes {
+		require.NotEmpty(t, c.Class)
+		gotFactors += c.Count
+		share += c.Share
+		if i > 0 {
+			require.LessOrEqual(t, c.Count, d.Themes.Causes[i-1].Count, "most first")
+		}
+	}
+	require.Greater(t, len(d.Themes.Causes), 3, "the simulated factors fall in several classes")
+	require.Equal(t, wantFactors, gotFactors)
+	require.InDelta(t, 1.0, share, 1e-9)
+	mdOut, err := digest.RenderMarkdown(d)
+	require.NoError(t, err)
+	require.Contains(t, string(mdOut), "By cause class: "+d.Themes.Causes[0].Class+" ")
+
 	// Every section has content.
 	require.Greater(t, d.Incidents.Total.Value(), 0.0)
 	require.True(t, d.Response.MTTRP90.Known())
