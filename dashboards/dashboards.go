@@ -308,6 +308,13 @@ func Learning() (dashboard.Dashboard, error) {
 	b.timeseries(panel{title: "Themes over time (rolling 30 days)", w: 24, h: 9, min: zero,
 		desc:    "Contributing factors per theme in the 30 days before each analysis run: a rising theme is a lesson that is not sticking.",
 		queries: []query{{expr: withThemeLabels(m(metrics.ThemeFactors, `period="30d"`)), legend: "{{label}}"}}})
+	b.bars(panel{title: "Factors by cause class, last 30 days", w: 12, h: 8, min: zero,
+		desc: "Contributing factors of the last 30 days' postmortems by cause class (code bug, configuration, deployment, capacity and load, dependency or third party, hardware and infrastructure, network, data, security, process), " +
+			"decided by the sentence that states the cause; unclassified when none states it clearly enough. Each theme's main class is the class label of aftermath_theme_info.",
+		queries: []query{{expr: "sort_desc(" + m(metrics.CauseClassFactors, `period="30d"`) + ")", legend: "{{class}}", instant: true}}})
+	b.timeseries(panel{title: "Cause classes over time (rolling 30 days)", w: 12, h: 8, min: zero,
+		desc:    "Contributing factors per cause class in the 30 days before each analysis run.",
+		queries: []query{{expr: m(metrics.CauseClassFactors, `period="30d"`), legend: "{{class}}"}}})
 
 	b.row("Language")
 	b.stat(panel{title: "Postmortems with blame, last 30 days", w: 6, h: 6, unit: "percentunit",
