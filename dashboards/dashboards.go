@@ -310,7 +310,7 @@ func Learning() (dashboard.Dashboard, error) {
 		queries: []query{{expr: withThemeLabels(m(metrics.ThemeFactors, `period="30d"`)), legend: "{{label}}"}}})
 	b.bars(panel{title: "Factors by cause class, last 30 days", w: 12, h: 8, min: zero,
 		desc: "Contributing factors of the last 30 days' postmortems by cause class (code bug, configuration, deployment, capacity and load, dependency or third party, hardware and infrastructure, network, data, security, process), " +
-			"decided by the sentence that states the cause; unclassified when none states it clearly enough. Each theme's main class is the class label of aftermath_theme_info.",
+			"decided by the sentence that states the cause; unclassified when none states it clearly enough. Each theme's main class is the class label of its theme info series.",
 		queries: []query{{expr: "sort_desc(" + m(metrics.CauseClassFactors, `period="30d"`) + ")", legend: "{{class}}", instant: true}}})
 	b.timeseries(panel{title: "Cause classes over time (rolling 30 days)", w: 12, h: 8, min: zero,
 		desc:    "Contributing factors per cause class in the 30 days before each analysis run.",

@@ -2,6 +2,8 @@ package main
 
 import (
 	"encoding/json"
+	"go/ast"
+	"go/parser"
 	"go/scanner"
 	"go/token"
 	"io"
@@ -161,4 +163,60 @@ func stringLiterals(t *testing.T, path string) []literal {
 			out = append(out, literal{fset.Position(pos).Line, lit})
 		}
 	}
+}
+
+// Only package store (and its test helpers) talks SQL: no non-test Go file
+// elsewhere calls the store's Conn(), so the schema is known in one place
+// and every read can be changed (a cluster, an aggregation) behind a method.
+func TestNoConnOutsideTheStore(t *testing.T) {
+	root := filepath.Join("..", "..")
+	files := 0
+	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() {
+			if n := d.Name(); path != root && (strings.HasPrefix(n, ".") || n == "testdata" || n == "node_modules") {
+				return filepath.SkipDir
+			}
+			if path == filepath.Join(root, "store") {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if !strings.HasSuffix(path, ".go") || strings.HasSuffix(path, "_test.go") {
+			return nil
+		}
+		files++
+		for _, line := range connCalls(t, path) {
+			t.Errorf("%s:%d calls Conn(): read and write through a store method instead", path, line)
+		}
+		return nil
+	})
+	require.NoError(t, err)
+	require.Greater(t, files, 50)
+	require.Equal(t, []int{3}, connCalls(t, writeTemp(t, "package x\n\nfunc f() { _ = st.Conn().Query }\n")), "the check finds a call")
+}
+
+// connCalls are the lines of path with a call of a method named Conn.
+func connCalls(t *testing.T, path string) []int {
+	fset := token.NewFileSet()
+	f, err := parser.ParseFile(fset, path, nil, 0)
+	require.NoError(t, err)
+	var lines []int
+	ast.Inspect(f, func(n ast.Node) bool {
+		if c, ok := n.(*ast.CallExpr); ok {
+			if sel, ok := c.Fun.(*ast.SelectorExpr); ok && sel.Sel.Name == "Conn" {
+				lines = append(lines, fset.Position(c.Pos()).Line)
+			}
+		}
+		return true
+	})
+	return lines
+}
+
+func writeTemp(t *testing.T, src string) string {
+	p := filepath.Join(t.TempDir(), "x.go")
+	require.NoError(t, os.WriteFile(p, []byte(src), 0o644))
+	return p
 }
