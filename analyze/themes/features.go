@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"runtime"
 	"strings"
-	"sync"
 )
 
 // Version names what Featurize computes for a text: the cause classifier
@@ -61,26 +60,11 @@ func featurizeAll(fz *Featurizer, items []Item, workers int) []FeatureItem {
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
-	workers = max(1, min(workers, len(items)/256+1))
-	var wg sync.WaitGroup
-	var pb panicBox
-	chunk := (len(items) + workers - 1) / workers
-	for w := 0; w < workers; w++ {
-		lo, hi := w*chunk, min((w+1)*chunk, len(items))
-		if lo >= hi {
-			continue
+	inChunks(len(items), min(workers, len(items)/256+1), func(_, lo, hi int) {
+		for i := lo; i < hi; i++ {
+			out[i] = FeatureItem{ID: items[i].ID, Features: fz.Featurize(items[i].Text)}
 		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			defer pb.capture()
-			for i := lo; i < hi; i++ {
-				out[i] = FeatureItem{ID: items[i].ID, Features: fz.Featurize(items[i].Text)}
-			}
-		}()
-	}
-	wg.Wait()
-	pb.rethrow()
+	})
 	return out
 }
 

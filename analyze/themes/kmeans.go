@@ -3,7 +3,6 @@ package themes
 import (
 	"math"
 	"math/rand/v2"
-	"sync"
 )
 
 // clustering is one spherical k-means solution.
@@ -71,45 +70,31 @@ func assignAll(docs []sparse, centroids [][]float32, assign []int, sims []float3
 	}
 	workers = max(workers, 1)
 	changed := make([]int, workers)
-	var wg sync.WaitGroup
-	var pb panicBox
-	chunk := (len(docs) + workers - 1) / workers
-	for w := 0; w < workers; w++ {
-		lo, hi := w*chunk, min((w+1)*chunk, len(docs))
-		if lo >= hi {
-			continue
-		}
-		wg.Add(1)
-		go func(w, lo, hi int) {
-			defer wg.Done()
-			defer pb.capture()
-			scores := make([]float32, k)
-			for i := lo; i < hi; i++ {
-				clear(scores)
-				d := docs[i]
-				for j, t := range d.idx {
-					v := d.val[j]
-					row := ct[int(t)*k : int(t)*k+k]
-					for c, x := range row {
-						scores[c] += v * x
-					}
+	inChunks(len(docs), workers, func(w, lo, hi int) {
+		scores := make([]float32, k)
+		for i := lo; i < hi; i++ {
+			clear(scores)
+			d := docs[i]
+			for j, t := range d.idx {
+				v := d.val[j]
+				row := ct[int(t)*k : int(t)*k+k]
+				for c, x := range row {
+					scores[c] += v * x
 				}
-				best, bestSim := 0, float32(math.Inf(-1))
-				for c, s := range scores {
-					if s > bestSim {
-						best, bestSim = c, s
-					}
-				}
-				if assign[i] != best {
-					assign[i] = best
-					changed[w]++
-				}
-				sims[i] = bestSim
 			}
-		}(w, lo, hi)
-	}
-	wg.Wait()
-	pb.rethrow()
+			best, bestSim := 0, float32(math.Inf(-1))
+			for c, s := range scores {
+				if s > bestSim {
+					best, bestSim = c, s
+				}
+			}
+			if assign[i] != best {
+				assign[i] = best
+				changed[w]++
+			}
+			sims[i] = bestSim
+		}
+	})
 	total := 0
 	for _, c := range changed {
 		total += c

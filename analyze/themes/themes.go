@@ -59,7 +59,6 @@ import (
 	"runtime"
 	"sort"
 	"strings"
-	"sync"
 )
 
 // Item is one contributing factor to cluster.
@@ -480,28 +479,13 @@ func ClusterFeatures(items []FeatureItem, prev []Theme, opts Options) (Result, e
 // goroutines.
 func vectorizeAll(sp *space, vocab []int32, docs []termDoc, skip []bool, conceptWeight float64, workers int) []sparse {
 	out := make([]sparse, len(docs))
-	workers = max(1, min(workers, len(docs)/4096+1))
-	var wg sync.WaitGroup
-	var pb panicBox
-	chunk := (len(docs) + workers - 1) / workers
-	for w := 0; w < workers; w++ {
-		lo, hi := w*chunk, min((w+1)*chunk, len(docs))
-		if lo >= hi {
-			continue
-		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			defer pb.capture()
-			for i := lo; i < hi; i++ {
-				if !skip[i] {
-					out[i] = vectorize(sp, vocab, docs[i], conceptWeight)
-				}
+	inChunks(len(docs), min(workers, len(docs)/4096+1), func(_, lo, hi int) {
+		for i := lo; i < hi; i++ {
+			if !skip[i] {
+				out[i] = vectorize(sp, vocab, docs[i], conceptWeight)
 			}
-		}()
-	}
-	wg.Wait()
-	pb.rethrow()
+		}
+	})
 	return out
 }
 

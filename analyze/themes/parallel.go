@@ -36,3 +36,27 @@ func (p *panicBox) rethrow() {
 		panic(fmt.Sprintf("%v (in a worker goroutine)\n%s", p.value, p.stack))
 	}
 }
+
+// inChunks splits [0, n) into up to workers contiguous chunks and runs
+// f(w, lo, hi) for each on its own goroutine (w is the chunk's index), then
+// waits; a panic in any chunk is re-raised here.
+func inChunks(n, workers int, f func(w, lo, hi int)) {
+	workers = max(workers, 1)
+	chunk := (n + workers - 1) / workers
+	var wg sync.WaitGroup
+	var pb panicBox
+	for w := 0; w < workers; w++ {
+		lo, hi := w*chunk, min((w+1)*chunk, n)
+		if lo >= hi {
+			continue
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer pb.capture()
+			f(w, lo, hi)
+		}()
+	}
+	wg.Wait()
+	pb.rethrow()
+}
