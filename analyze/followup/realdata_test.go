@@ -8,13 +8,14 @@ import (
 	"fmt"
 	"math"
 	"os"
-	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/aftermath-sre/aftermath/analyze/internal/devdata"
 )
 
 // realRecord is the part of a postmortems-dev.jsonl record the evaluation
@@ -35,33 +36,9 @@ func (r realRecord) field(name string) (string, error) {
 	return "", fmt.Errorf("record %s: unknown field %q", r.ID, name)
 }
 
-// findDataFile walks up from the working directory to shared/data/name.
-// It skips the test when the file is absent, unless AFTERMATH_REQUIRE_DATA=1.
-func findDataFile(t testing.TB, name string) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	require.NoError(t, err)
-	for {
-		p := filepath.Join(dir, "shared", "data", name)
-		if _, err := os.Stat(p); err == nil {
-			return p
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			break
-		}
-		dir = parent
-	}
-	if os.Getenv("AFTERMATH_REQUIRE_DATA") == "1" {
-		t.Fatalf("shared/data/%s not found above the working directory and AFTERMATH_REQUIRE_DATA=1", name)
-	}
-	t.Skipf("shared/data/%s not found above the working directory; skipping the real-data evaluation", name)
-	return ""
-}
-
 func loadRealRecords(t testing.TB) map[string]realRecord {
 	t.Helper()
-	p := findDataFile(t, "postmortems-dev.jsonl")
+	p := devdata.Path(t, "postmortems-dev.jsonl")
 	f, err := os.Open(p)
 	require.NoError(t, err)
 	defer f.Close()

@@ -5,13 +5,13 @@ import (
 	"encoding/json"
 	"math/rand/v2"
 	"os"
-	"path/filepath"
 	"sort"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/aftermath-sre/aftermath/analyze/internal/devdata"
 	"github.com/aftermath-sre/aftermath/analyze/similar"
 	"github.com/aftermath-sre/aftermath/analyze/themes"
 )
@@ -27,33 +27,9 @@ type record struct {
 	Date         string `json:"date"`
 }
 
-// findDataFile walks up from the working directory to shared/data/name.
-// It skips the test when the file is absent, unless AFTERMATH_REQUIRE_DATA=1.
-func findDataFile(t testing.TB, name string) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	require.NoError(t, err)
-	for {
-		p := filepath.Join(dir, "shared", "data", name)
-		if _, err := os.Stat(p); err == nil {
-			return p
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			break
-		}
-		dir = parent
-	}
-	if os.Getenv("AFTERMATH_REQUIRE_DATA") == "1" {
-		t.Fatalf("shared/data/%s not found above the working directory and AFTERMATH_REQUIRE_DATA=1", name)
-	}
-	t.Skipf("shared/data/%s not found above the working directory; skipping the real-data evaluation", name)
-	return ""
-}
-
 func loadRecords(t testing.TB) []record {
 	t.Helper()
-	p := findDataFile(t, "postmortems-dev.jsonl")
+	p := devdata.Path(t, "postmortems-dev.jsonl")
 	f, err := os.Open(p)
 	require.NoError(t, err)
 	defer f.Close()

@@ -4,13 +4,12 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/aftermath-sre/aftermath/analyze/internal/devdata"
 	"github.com/aftermath-sre/aftermath/simulate/org"
 )
 
@@ -157,17 +156,7 @@ func TestVersionFingerprint(t *testing.T) {
 
 // devDataPath is the dev data file's path, or "" where it is absent.
 func devDataPath(t *testing.T) string {
-	dir, err := os.Getwd()
+	p, err := devdata.Lookup("postmortems-dev.jsonl")
 	require.NoError(t, err)
-	for {
-		p := filepath.Join(dir, "shared", "data", "postmortems-dev.jsonl")
-		if _, err := os.Stat(p); err == nil {
-			return p
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return ""
-		}
-		dir = parent
-	}
+	return p
 }

@@ -6,12 +6,12 @@ import (
 	"fmt"
 	"hash/fnv"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/aftermath-sre/aftermath/analyze/internal/devdata"
 	"github.com/aftermath-sre/aftermath/analyze/themes/eval"
 )
 
@@ -24,33 +24,9 @@ type realRecord struct {
 	Text         string  `json:"text"`
 }
 
-// findDataFile walks up from the working directory to shared/data/name.
-// It skips the test when the file is absent, unless AFTERMATH_REQUIRE_DATA=1.
-func findDataFile(t testing.TB, name string) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	require.NoError(t, err)
-	for {
-		p := filepath.Join(dir, "shared", "data", name)
-		if _, err := os.Stat(p); err == nil {
-			return p
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			break
-		}
-		dir = parent
-	}
-	if os.Getenv("AFTERMATH_REQUIRE_DATA") == "1" {
-		t.Fatalf("shared/data/%s not found above the working directory and AFTERMATH_REQUIRE_DATA=1", name)
-	}
-	t.Skipf("shared/data/%s not found above the working directory; skipping the real-data evaluation", name)
-	return ""
-}
-
 func loadRealRecords(t testing.TB) []realRecord {
 	t.Helper()
-	f, err := os.Open(findDataFile(t, "postmortems-dev.jsonl"))
+	f, err := os.Open(devdata.Path(t, "postmortems-dev.jsonl"))
 	require.NoError(t, err)
 	defer f.Close()
 	var out []realRecord

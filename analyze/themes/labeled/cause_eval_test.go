@@ -3,36 +3,16 @@ package labeled
 import (
 	"fmt"
 	"os"
-	"path/filepath"
 	"sort"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/aftermath-sre/aftermath/analyze/internal/devdata"
 	"github.com/aftermath-sre/aftermath/analyze/themes"
 )
 
-func devFile(t testing.TB) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	require.NoError(t, err)
-	for {
-		p := filepath.Join(dir, "shared", "data", "postmortems-dev.jsonl")
-		if _, err := os.Stat(p); err == nil {
-			return p
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			break
-		}
-		dir = parent
-	}
-	if os.Getenv("AFTERMATH_REQUIRE_DATA") == "1" {
-		t.Fatal("shared/data/postmortems-dev.jsonl not found and AFTERMATH_REQUIRE_DATA=1")
-	}
-	t.Skip("shared/data/postmortems-dev.jsonl not found above the working directory")
-	return ""
-}
+func devFile(t testing.TB) string { return devdata.Path(t, "postmortems-dev.jsonl") }
 
 // TestCauseClassAccuracyOnISSRE prints the confusion of the cause classes
 // against the mapped ISSRE labels (AFTERMATH_EVAL=1 prints every miss's id).
