@@ -24,6 +24,8 @@ func (s Scale) params() (scaleParams, bool) {
 		return scaleParams{days: 365, incidents: 20000, teams: 14, users: 180, services: 50}, true
 	case ScaleLarge:
 		return scaleParams{days: 730, incidents: 100000, teams: 20, users: 300, services: 80}, true
+	case ScaleXLarge:
+		return scaleParams{days: 1095, incidents: 1000000, teams: 24, users: 480, services: 120}, true
 	}
 	return scaleParams{}, false
 }
@@ -48,13 +50,13 @@ func (s Scale) Valid() bool {
 }
 
 // Scales lists the known scales, smallest first.
-func Scales() []Scale { return []Scale{ScaleTiny, ScaleSmall, ScaleMedium, ScaleLarge} }
+func Scales() []Scale { return []Scale{ScaleTiny, ScaleSmall, ScaleMedium, ScaleLarge, ScaleXLarge} }
 
 // ParseScale parses a scale name.
 func ParseScale(s string) (Scale, error) {
 	sc := Scale(s)
 	if !sc.Valid() {
-		return "", fmt.Errorf("org: unknown scale %q (want tiny, small, medium or large)", s)
+		return "", fmt.Errorf("org: unknown scale %q (want tiny, small, medium, large or xlarge)", s)
 	}
 	return sc, nil
 }

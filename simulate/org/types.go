@@ -15,6 +15,10 @@ const (
 	ScaleSmall  Scale = "small"  // ~2,000 incidents over 90 days
 	ScaleMedium Scale = "medium" // ~20,000 incidents over 365 days
 	ScaleLarge  Scale = "large"  // ~100,000 incidents over 730 days
+	// ScaleXLarge (~1,000,000 incidents over 1,095 days, about 200k
+	// postmortems and 1M action items) is for the analysis benchmark: it is
+	// streamed into the store, not served by the HTTP simulators.
+	ScaleXLarge Scale = "xlarge"
 )
 
 // Options configure Generate.
