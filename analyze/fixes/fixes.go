@@ -1,0 +1,433 @@
+// Package fixes asks whether a postmortem's fixes held: after its action
+// items were closed, did the same service fail again for the same reason
+// (a contributing factor of the same theme) less often than while they were
+// open?
+//
+// The unit is a (postmortem, theme) pair: a postmortem P with action items,
+// the service S of its incidents, and one theme T of P's contributing
+// factors. A repeat of the pair is a later incident on S (not one of P's
+// own) whose postmortems have a factor of theme T. Time from P's first
+// incident on is split into two phases:
+//
+//   - open: from P's first incident until the last of its items closed (or
+//     until now while any is open);
+//   - closed: from that close until now.
+//
+// A repeat at the instant of the close counts as closed. Each phase has an
+// exposure (its length) and the repeats in it, so the two phases are
+// compared as rates. A pair whose items are all closed "held" when no repeat
+// came after the close and "failed" otherwise; a pair with an open item is
+// "open".
+//
+// Tallies sum pairs (so one later incident counts once for every earlier
+// pair it repeats) and report the closed-versus-open rate ratio with an
+// exact conditional interval (see RateRatio). Rows break down by theme, by
+// the action-item kind (a postmortem counts under every kind among its
+// items, and its phases there are by its items of that kind alone: "did
+// the prevent items, once closed, stop repeats?") and by the postmortem's
+// team.
+package fixes
+
+import (
+	"fmt"
+	"math"
+	"sort"
+	"time"
+)
+
+// Incident is what the analysis needs of an incident (merged ones left out
+// by the caller).
+type Incident struct {
+	ID      string
+	Service string
+	At      time.Time // created
+	// Themes are the themes of the contributing factors of its postmortems
+	// (none when it has no postmortem).
+	Themes []string
+}
+
+// Item is one action item of a postmortem.
+type Item struct {
+	Kind string
+	// Closed is when the item was closed; zero while it is open.
+	Closed time.Time
+}
+
+// Postmortem is a postmortem with its action items.
+type Postmortem struct {
+	Key       string
+	Team      string
+	Incidents []string // ids; a postmortem none of whose incidents is known is skipped
+	Themes    []string // distinct themes of its contributing factors
+	Items     []Item
+}
+
+// Input is what Compute reads. Incidents created after Now, and items
+// closed after it, are the caller's to leave out or open.
+type Input struct {
+	Incidents   []Incident
+	Postmortems []Postmortem
+	Now         time.Time
+}
+
+// States of a pair.
+const (
+	StateHeld   = "held"
+	StateFailed = "failed"
+	StateOpen   = "open"
+)
+
+// Phases of a pair's time.
+const (
+	PhaseOpen   = "open"
+	PhaseClosed = "closed"
+)
+
+// Pair is one (postmortem, theme) pair over all its items.
+type Pair struct {
+	Postmortem, Theme, Team, Service string
+	Kinds                            []string // distinct kinds of its items, sorted
+	Start                            time.Time
+	Closed                           time.Time // zero while an item is open
+	State                            string
+	OpenRepeats, ClosedRepeats       []string // incident ids, in time order
+	OpenExposure, ClosedExposure     time.Duration
+}
+
+// Tally is the sum over a set of pairs.
+type Tally struct {
+	Pairs, Held, Failed, Open    int
+	OpenRepeats, ClosedRepeats   int
+	OpenExposure, ClosedExposure time.Duration
+}
+
+// Row is the tally of one breakdown: Theme, Kind and Team are "" for all
+// (at most one of them is set).
+type Row struct {
+	Theme, Kind, Team string
+	Tally
+	Ratio Interval
+}
+
+// Result is what Compute returns.
+type Result struct {
+	Pairs []Pair
+	// Rows: the overall row first, then by theme, kind and team, each
+	// sorted by its value.
+	Rows []Row
+	// Skipped counts postmortems with items but no known incident.
+	Skipped int
+}
+
+// Confidence is the two-sided level of the rate-ratio intervals.
+const Confidence = 0.95
+
+type phaseCount struct {
+	open, closed       int
+	openExp, closedExp time.Duration
+	openIDs, closedIDs []string
+}
+
+// Compute pairs every postmortem that has action items with each theme of
+// its factors and counts the repeats in each phase.
+func Compute(in Input) (Result, error) {
+	now := in.Now
+	if now.IsZero() {
+		return Result{}, fmt.Errorf("fixes: no clock (Input.Now is zero)")
+	}
+	byID := make(map[string]*Incident, len(in.Incidents))
+	// Candidate repeats by service and theme, in time order.
+	type st struct{ svc, theme string }
+	cands := map[st][]*Incident{}
+	for i := range in.Incidents {
+		x := &in.Incidents[i]
+		if x.ID == "" {
+			return Result{}, fmt.Errorf("fixes: incident %d has no id", i)
+		}
+		byID[x.ID] = x
+		seen := map[string]bool{}
+		for _, th := range x.Themes {
+			if th == "" || seen[th] {
+				continue
+			}
+			seen[th] = true
+			k := st{x.Service, th}
+			cands[k] = append(cands[k], x)
+		}
+	}
+	for _, l := range cands {
+		sort.Slice(l, func(i, j int) bool {
+			if !l[i].At.Equal(l[j].At) {
+				return l[i].At.Before(l[j].At)
+			}
+			return l[i].ID < l[j].ID
+		})
+	}
+	// count splits the repeats of (svc, theme) after start by the close.
+	count := func(svc, theme string, start, closed time.Time, own map[string]bool) phaseCount {
+		var c phaseCount
+		end := now
+		if !closed.IsZero() {
+			end = closed
+			if end.After(now) {
+				end = now
+			}
+			if end.Before(start) {
+				end = start
+			}
+			c.closedExp = now.Sub(end)
+		}
+		c.openExp = end.Sub(start)
+		for _, x := range cands[st{svc, theme}] {
+			if !x.At.After(start) || x.At.After(now) || own[x.ID] {
+				continue
+			}
+			if closed.IsZero() || x.At.Before(end) {
+				c.open++
+				c.openIDs = append(c.openIDs, x.ID)
+			} else {
+				c.closed++
+				c.closedIDs = append(c.closedIDs, x.ID)
+			}
+		}
+		return c
+	}
+	state := func(closed time.Time, c phaseCount) string {
+		switch {
+		case closed.IsZero():
+			return StateOpen
+		case c.closed > 0:
+			return StateFailed
+		}
+		return StateHeld
+	}
+	add := func(t *Tally, closed time.Time, c phaseCount) {
+		t.Pairs++
+		switch state(closed, c) {
+		case StateOpen:
+			t.Open++
+		case StateFailed:
+			t.Failed++
+		default:
+			t.Held++
+		}
+		t.OpenRepeats += c.open
+		t.ClosedRepeats += c.closed
+		t.OpenExposure += c.openExp
+		t.ClosedExposure += c.closedExp
+	}
+
+	var res Result
+	all := &Tally{}
+	byTheme, byKind, byTeam := map[string]*Tally{}, map[string]*Tally{}, map[string]*Tally{}
+	get := func(m map[string]*Tally, k string) *Tally {
+		t := m[k]
+		if t == nil {
+			t = &Tally{}
+			m[k] = t
+		}
+		return t
+	}
+	for pi := range in.Postmortems {
+		p := &in.Postmortems[pi]
+		if len(p.Items) == 0 || len(p.Themes) == 0 {
+			continue
+		}
+		// The anchor: P's first known incident, and its service.
+		var first *Incident
+		own := map[string]bool{}
+		for _, id := range p.Incidents {
+			own[id] = true
+			if x := byID[id]; x != nil && (first == nil || x.At.Before(first.At) || (x.At.Equal(first.At) && x.ID < first.ID)) {
+				first = x
+			}
+		}
+		if first == nil || first.At.After(now) {
+			res.Skipped++
+			continue
+		}
+		// Closure over all items, and per kind.
+		closedAt := func(kind string) time.Time {
+			var last time.Time
+			for _, it := range p.Items {
+				if kind != "" && it.Kind != kind {
+					continue
+				}
+				if it.Closed.IsZero() || it.Closed.After(now) {
+					return time.Time{}
+				}
+				if it.Closed.After(last) {
+					last = it.Closed
+				}
+			}
+			return last
+		}
+		var kinds []string
+		for _, it := range p.Items {
+			if !contains(kinds, it.Kind) {
+				kinds = append(kinds, it.Kind)
+			}
+		}
+		sort.Strings(kinds)
+		team := p.Team
+		if team == "" {
+			team = "unknown"
+		}
+		closed := closedAt("")
+		var themes []string
+		for _, th := range p.Themes {
+			if th != "" && !contains(themes, th) {
+				themes = append(themes, th)
+			}
+		}
+		sort.Strings(themes)
+		for _, th := range themes {
+			c := count(first.Service, th, first.At, closed, own)
+			res.Pairs = append(res.Pairs, Pair{Postmortem: p.Key, Theme: th, Team: team, Service: first.Service, Kinds: kinds,
+				Start: first.At, Closed: closed, State: state(closed, c), OpenRepeats: c.openIDs, ClosedRepeats: c.closedIDs,
+				OpenExposure: c.openExp, ClosedExposure: c.closedExp})
+			add(all, closed, c)
+			add(get(byTheme, th), closed, c)
+			add(get(byTeam, team), closed, c)
+			for _, k := range kinds {
+				kc := closedAt(k)
+				add(get(byKind, k), kc, count(first.Service, th, first.At, kc, own))
+			}
+		}
+	}
+	res.Rows = append(res.Rows, row(Row{Tally: *all}))
+	for _, m := range []struct {
+		m   map[string]*Tally
+		set func(*Row, string)
+	}{{byTheme, func(r *Row, v string) { r.Theme = v }}, {byKind, func(r *Row, v string) { r.Kind = v }}, {byTeam, func(r *Row, v string) { r.Team = v }}} {
+		keys := make([]string, 0, len(m.m))
+		for k := range m.m {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			r := Row{Tally: *m.m[k]}
+			m.set(&r, k)
+			res.Rows = append(res.Rows, row(r))
+		}
+	}
+	return res, nil
+}
+
+func row(r Row) Row {
+	r.Ratio = RateRatio(r.ClosedRepeats, r.ClosedExposure.Seconds(), r.OpenRepeats, r.OpenExposure.Seconds(), Confidence)
+	return r
+}
+
+func contains(xs []string, x string) bool {
+	for _, y := range xs {
+		if y == x {
+			return true
+		}
+	}
+	return false
+}
+
+// Interval is a rate ratio (closed over open) with its confidence
+// interval. Defined is false when there is nothing to compare (no exposure
+// in a phase or no repeat at all); Estimate and Upper are +Inf when there
+// is no repeat in the open phase, Lower is 0 when there is none in the
+// closed phase.
+type Interval struct {
+	Defined                bool
+	Estimate, Lower, Upper float64
+}
+
+// Holds reports whether the interval lies below 1: repeats were less
+// frequent after the items closed than while they were open, beyond chance.
+func (iv Interval) Holds() bool { return iv.Defined && iv.Upper < 1 }
+
+// Worse reports whether the interval lies above 1.
+func (iv Interval) Worse() bool { return iv.Defined && iv.Lower > 1 }
+
+// RateRatio is the ratio of two Poisson rates, x1 events in exposure e1
+// against x0 in e0, with the exact conditional interval: given n = x1 + x0,
+// x1 is binomial with p = e1 r1 / (e1 r1 + e0 r0), so the Clopper–Pearson
+// interval of p maps to the ratio r1/r0 = p/(1-p) · e0/e1 (Armitage, Berry
+// and Matthews, Statistical Methods in Medical Research, 4th ed., 2002,
+// §5.3). It is deterministic and conservative.
+func RateRatio(x1 int, e1 float64, x0 int, e0 float64, conf float64) Interval {
+	n := x1 + x0
+	if n == 0 || !(e1 > 0) || !(e0 > 0) || x1 < 0 || x0 < 0 {
+		return Interval{}
+	}
+	alpha := 1 - conf
+	scale := e0 / e1
+	odds := func(p float64) float64 {
+		if p >= 1 {
+			return math.Inf(1)
+		}
+		return p / (1 - p) * scale
+	}
+	iv := Interval{Defined: true}
+	if x0 == 0 {
+		iv.Estimate = math.Inf(1)
+	} else {
+		iv.Estimate = float64(x1) / e1 / (float64(x0) / e0)
+	}
+	lo, hi := ClopperPearson(x1, n, alpha)
+	iv.Lower, iv.Upper = odds(lo), odds(hi)
+	return iv
+}
+
+// ClopperPearson is the exact two-sided interval of a binomial proportion
+// with x successes in n trials at level 1-alpha.
+func ClopperPearson(x, n int, alpha float64) (lo, hi float64) {
+	if x > 0 {
+		// P(X >= x | p) = alpha/2; increasing in p.
+		lo = bisect(func(p float64) float64 { return 1 - binomCDF(x-1, n, p) - alpha/2 })
+	}
+	hi = 1
+	if x < n {
+		// P(X <= x | p) = alpha/2; decreasing in p.
+		hi = bisect(func(p float64) float64 { return alpha/2 - binomCDF(x, n, p) })
+	}
+	return lo, hi
+}
+
+// bisect finds the root of an increasing f on [0, 1].
+func bisect(f func(float64) float64) float64 {
+	a, b := 0.0, 1.0
+	for range 200 {
+		m := (a + b) / 2
+		if f(m) < 0 {
+			a = m
+		} else {
+			b = m
+		}
+		if b-a < 1e-13 {
+			break
+		}
+	}
+	return (a + b) / 2
+}
+
+// binomCDF is P(X <= k) for X ~ Binomial(n, p), summed in log space.
+func binomCDF(k, n int, p float64) float64 {
+	if k < 0 {
+		return 0
+	}
+	if k >= n {
+		return 1
+	}
+	if p <= 0 {
+		return 1
+	}
+	if p >= 1 {
+		return 0
+	}
+	lp, lq := math.Log(p), math.Log1p(-p)
+	ln, _ := math.Lgamma(float64(n + 1))
+	s := 0.0
+	for i := 0; i <= k; i++ {
+		a, _ := math.Lgamma(float64(i + 1))
+		b, _ := math.Lgamma(float64(n - i + 1))
+		s += math.Exp(ln - a - b + float64(i)*lp + float64(n-i)*lq)
+	}
+	return math.Min(s, 1)
+}
