@@ -47,13 +47,27 @@ type aiEvent struct {
 	author string // account id; automationAccount for the bot
 }
 
-func (g *gen) buildActionItems(plans []*pmPlan) {
+// actionPlanner draws the action items of one postmortem at a time, in
+// postmortem order, so that later postmortems can depend on when earlier
+// ones' items were closed (Latent.FixHolds).
+type actionPlanner struct {
+	r, tr       *rng
+	investigate int // team index of Latent.InvestigateTeamID
+}
+
+func (g *gen) newActionPlanner(nPlans int) *actionPlanner {
+	g.aiPlans = make([]aiPlan, 0, nPlans*5)
+	return &actionPlanner{r: newRNG(g.opts.Seed, streamActions), tr: newRNG(g.opts.Seed, streamText+100),
+		investigate: g.org.teamIdx[g.org.Latent.InvestigateTeamID]}
+}
+
+// planActions draws the action items of one postmortem and returns when all
+// of them are closed by End (zero if one stays open or there are none).
+func (g *gen) planActions(ap *actionPlanner, p *pmPlan) time.Time {
 	o := g.org
-	r := newRNG(g.opts.Seed, streamActions)
-	tr := newRNG(g.opts.Seed, streamText+100)
+	r, tr := ap.r, ap.tr
 	prios := JiraPriorities()
-	g.aiPlans = make([]aiPlan, 0, len(plans)*5)
-	for _, p := range plans {
+	{
 		n := r.weighted(actionCountW)
 		late := r.chance(0.3)
 		base := p.pm.CreatedAt
@@ -69,10 +83,14 @@ func (g *gen) buildActionItems(plans []*pmPlan) {
 			ts := &themeCatalog[themeIdx(theme)]
 			vague := r.chance(vagueShare)
 			var summary, desc string
-			if vague {
+			switch {
+			case p.team == ap.investigate && !vague && r.chance(investigateShare):
+				summary = sentence(tr, pick(tr, investigateActions), ctx)
+				desc = "Follow-up from " + p.pm.Key + " (" + p.pm.Title + ").\n\nDone when: the findings are written up and linked from the postmortem."
+			case vague:
 				summary = sentence(tr, pick(tr, vagueActions), ctx)
 				desc = "Follow-up from " + p.pm.Key + "."
-			} else {
+			default:
 				k := tr.IntN(len(ts.actions))
 				for tries := 0; usedAct[ts.actions[k]] && tries < 4; tries++ {
 					k = (k + 1) % len(ts.actions)
@@ -100,6 +118,50 @@ func (g *gen) buildActionItems(plans []*pmPlan) {
 			g.aiPlans = append(g.aiPlans, plan)
 		}
 	}
+	return g.closedAt(p)
+}
+
+// closedAt is when every planned item of p is in a done status at End (the
+// last entry into a done status), zero if one is open or p has none. Event
+// times can still move by a few seconds when the changelog is written.
+func (g *gen) closedAt(p *pmPlan) time.Time {
+	if len(p.actions) == 0 {
+		return time.Time{}
+	}
+	var last time.Time
+	for _, k := range p.actions {
+		pl := &g.aiPlans[k]
+		status, doneAt := pl.ai.Initial.Status, time.Time{}
+		evs := make([]aiEvent, 0, 4)
+		for _, ev := range pl.events {
+			if ev.field == "status" && ev.at.Before(g.org.End) {
+				evs = append(evs, ev)
+			}
+		}
+		slices.SortStableFunc(evs, func(x, y aiEvent) int { return x.at.Compare(y.at) })
+		for _, ev := range evs {
+			if isDone(ev.value) && !isDone(status) {
+				doneAt = ev.at
+			}
+			status = ev.value
+		}
+		if !isDone(status) {
+			return time.Time{}
+		}
+		if doneAt.After(last) {
+			last = doneAt
+		}
+	}
+	return last
+}
+
+func isDone(status string) bool { return status == AIDone || status == AIWontDo }
+
+// finishActionItems adds the bot churn, gives the items their keys in
+// creation order and writes their changelogs.
+func (g *gen) finishActionItems(ap *actionPlanner, plans []*pmPlan) {
+	o := g.org
+	r := ap.r
 
 	// Bot churn on a few old items: the automation toggles a label >100 times.
 	var cands []int

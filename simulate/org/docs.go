@@ -80,6 +80,20 @@ var vagueActions = []string{
 	"Clean up the {svc} config",
 }
 
+// investigateActions are follow-ups whose deliverable is knowledge (the
+// "investigate" kind of Lunney and Lueder), used for Latent.InvestigateTeamID.
+var investigateActions = []string{
+	"Investigate why the {comp} in {svc} [stopped responding|degraded|failed] and write up the findings",
+	"Find the root cause of the {comp} errors in {svc} and add it to the postmortem",
+	"Investigate why {svc} did not fail over to {region2}",
+	"Determine why the {comp} retries in {svc} amplified the load",
+	"Analyze the {svc} logs from the incident to find what triggered the {comp} errors",
+	"Investigate whether {svc2} has the same weakness as {svc}",
+	"Root-cause the {comp} timeouts between {svc} and {svc2}",
+	"Audit the {svc} configuration for other settings like the one that failed",
+	"Investigate how often the {comp} in {svc} has come close to failing before",
+}
+
 var detectionAlert = []string{
 	"The {monitor} alert \"{title}\" paged the on-call engineer.",
 	"We were alerted by {monitor} when {symptom} crossed the paging threshold.",

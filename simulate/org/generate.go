@@ -15,6 +15,7 @@ const (
 	streamPostmortems
 	streamActions
 	streamText
+	streamLatent
 )
 
 // gen holds generation state.
@@ -37,6 +38,8 @@ type gen struct {
 
 	themes  *themeModel
 	aiPlans []aiPlan
+
+	shiftTeam int // team index of the planted MTTR shift
 
 	strings map[string]string
 	scratch []LogEntry // reused per incident
@@ -70,6 +73,7 @@ func Generate(opts Options) (*Org, error) {
 	}
 	g.buildPeople()
 	o.indexPeople()
+	g.planLatent()
 	g.buildIncidents()
 	g.buildThemes()
 	g.buildPostmortems()

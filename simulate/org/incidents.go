@@ -525,7 +525,7 @@ func (b *timeline) merged(mergeAt time.Time, target *Incident) time.Time {
 
 func (b *timeline) autoResolved() time.Time {
 	maxD := 2 * 24 * time.Hour
-	at := b.inc.CreatedAt.Add(b.r.lognormalDur(12*time.Minute, 1.3, time.Minute, maxD))
+	at := b.g.shiftResolve(b.team, b.inc.CreatedAt, b.inc.CreatedAt.Add(b.r.lognormalDur(12*time.Minute, 1.3, time.Minute, maxD)))
 	b.trigger(false, at)
 	b.escalateUntil(at)
 	if b.r.chance(annotationP[b.sev] / 2) {
@@ -558,6 +558,7 @@ func (b *timeline) acked(minEnd time.Time, manual bool) time.Time {
 	if !minEnd.IsZero() && resolveAt.Before(minEnd) {
 		resolveAt = minEnd
 	}
+	resolveAt = b.g.shiftResolve(b.team, t0, resolveAt)
 	b.trigger(manual, ackAt)
 	b.escalateUntil(ackAt)
 	ackUser := b.cur[r.IntN(len(b.cur))]

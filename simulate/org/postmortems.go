@@ -120,11 +120,39 @@ func (g *gen) buildPostmortems() {
 	slices.SortStableFunc(plans, func(a, b *pmPlan) int { return a.pm.CreatedAt.Compare(b.pm.CreatedAt) })
 
 	tr := newRNG(g.opts.Seed, streamText)
+	ap := g.newActionPlanner(len(plans))
+	// fixedAt[svc][theme] is the earliest time all action items of a
+	// postmortem of the service with a factor of that theme were closed, for
+	// themes whose fixes hold (Latent.FixHolds).
+	fixedAt := make([][]time.Time, len(o.Services))
+	holds := make([]bool, len(themeCatalog))
+	for i, t := range themeCatalog {
+		holds[i] = o.Latent.FixHolds[t.id]
+	}
 	for k, p := range plans {
 		p.pm.Key = "PM-" + strconv.Itoa(k+1)
-		g.planPostmortem(r, tr, p)
+		var fixed func(theme int) bool
+		if len(p.incs) > 0 {
+			at := o.Incidents[p.incs[0]].CreatedAt
+			fx := fixedAt[p.svc]
+			fixed = func(theme int) bool { return fx != nil && !fx[theme].IsZero() && !at.Before(fx[theme]) }
+		}
+		g.planPostmortem(r, tr, p, fixed)
+		done := g.planActions(ap, p)
+		if done.IsZero() || len(p.incs) == 0 {
+			continue
+		}
+		if fixedAt[p.svc] == nil {
+			fixedAt[p.svc] = make([]time.Time, len(themeCatalog))
+		}
+		for _, th := range p.pm.FactorThemes {
+			ti := themeIdx(th)
+			if holds[ti] && (fixedAt[p.svc][ti].IsZero() || done.Before(fixedAt[p.svc][ti])) {
+				fixedAt[p.svc][ti] = done
+			}
+		}
 	}
-	g.buildActionItems(plans)
+	g.finishActionItems(ap, plans)
 
 	o.Postmortems = make([]Postmortem, len(plans))
 	for k, p := range plans {
@@ -136,7 +164,10 @@ func (g *gen) buildPostmortems() {
 
 // planPostmortem decides everything about a postmortem except its action
 // items: people, workflow, time to detect, factors, document prose.
-func (g *gen) planPostmortem(r, tr *rng, p *pmPlan) {
+// fixed, when not nil, reports whether a theme's fix holds on the
+// postmortem's service and time (see Latent): such factors are kept only
+// with probability fixHoldsKeep.
+func (g *gen) planPostmortem(r, tr *rng, p *pmPlan, fixed func(theme int) bool) {
 	o := g.org
 	pm := &p.pm
 	pm.TeamID = o.Teams[p.team].ID
@@ -202,9 +233,27 @@ func (g *gen) planPostmortem(r, tr *rng, p *pmPlan) {
 	frac := float64(c.Sub(o.Start)) / float64(o.End.Sub(o.Start))
 	w := g.themes.weights(p.team, frac, nil)
 	nf := r.weighted(factorCountW)
+	var dropped []int
 	for range nf {
 		ti := r.weighted(w)
 		w[ti] = 0
+		if fixed != nil && fixed(ti) && !r.chance(fixHoldsKeep) {
+			dropped = append(dropped, ti)
+			continue
+		}
+		pm.FactorThemes = append(pm.FactorThemes, themeCatalog[ti].id)
+	}
+	if len(pm.FactorThemes) == 0 {
+		// Every drawn theme was fixed: the factor is another, unfixed one.
+		for ti := range w {
+			if fixed(ti) {
+				w[ti] = 0
+			}
+		}
+		ti := dropped[0]
+		if sumOf(w) > 0 {
+			ti = r.weighted(w)
+		}
 		pm.FactorThemes = append(pm.FactorThemes, themeCatalog[ti].id)
 	}
 
@@ -722,4 +771,12 @@ func (g *gen) assignJiraIDs() {
 	for k, h := range hs {
 		h.h.ID = strconv.Itoa(20001 + k)
 	}
+}
+
+func sumOf(w []float64) float64 {
+	var s float64
+	for _, x := range w {
+		s += x
+	}
+	return s
 }

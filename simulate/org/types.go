@@ -48,6 +48,11 @@ type Org struct {
 
 	Themes []Theme // latent contributing-factor themes (ground truth)
 
+	// Latent holds the effects planted in the history (ground truth): which
+	// themes' fixes hold, the team whose follow-ups are mostly
+	// investigations, and the one real change of time to resolve. See Latent.
+	Latent Latent
+
 	// Automation is the Jira automation account that authors bot churn in
 	// changelogs. It is not a PagerDuty user (ID is empty).
 	Automation User
