@@ -113,6 +113,9 @@ const (
 	AvailabilityRatio
 	SLOBreached
 	DowntimeCost
+	ThemeDowntimeSeconds
+	ThemeErrorBudgetConsumedRatio
+	ThemeDowntimeCost
 
 	// actions
 	ActionItems
@@ -162,6 +165,10 @@ const (
 	RepeatIncidentRatio
 	RecurringIncidents
 	RecurringIncidentsBySeverity
+	FixPostmortemThemes
+	FixRepeats
+	FixExposureSeconds
+	FixRepeatRateRatio
 
 	// run
 	AnalysisDurationSeconds
@@ -231,14 +238,17 @@ var specs = [numFamilies]spec{
 	TimeToDetectSeconds:            {"time_to_detect_seconds", AnalysisResponse, labels("period", "severity", "stat"), "Time to detect stated in postmortems created in the period (p50, p90, p95, mean; empty severity = all).", Gauge, ByAnalysis},
 
 	// slo
-	SLOObjectiveRatio:         {"slo_objective_ratio", AnalysisSLO, labels("service", "window"), "Configured availability objective of the service's SLO.", Gauge, ByAnalysis},
-	ErrorBudgetConsumedRatio:  {"error_budget_consumed_ratio", AnalysisSLO, labels("service", "window"), "Share of the error budget consumed by customer-impacting downtime in the current SLO window (can exceed 1).", Gauge, ByAnalysis},
-	ErrorBudgetRemainingRatio: {"error_budget_remaining_ratio", AnalysisSLO, labels("service", "window"), "Share of the error budget left in the current SLO window (1 - consumed; negative when breached).", Gauge, ByAnalysis},
-	ErrorBudgetBurnRate:       {"error_budget_burn_rate", AnalysisSLO, labels("service", "range"), "Downtime share over the trailing range (1h, 6h, 24h, 3d) divided by the error budget share; 1 spends the budget exactly over the window.", Gauge, ByAnalysis},
-	DowntimeSeconds:           {"downtime_seconds", AnalysisSLO, labels("service", "period"), "Customer-impacting downtime in the period, overlapping incidents on the service merged.", Gauge, ByAnalysis},
-	AvailabilityRatio:         {"availability_ratio", AnalysisSLO, labels("service", "period"), "1 - downtime / length of the period (elapsed part for the current month).", Gauge, ByAnalysis},
-	SLOBreached:               {"slo_breached", AnalysisSLO, labels("service", "period"), "1 when the period's downtime exceeded the error budget of a period of that length, else 0.", Gauge, ByAnalysis},
-	DowntimeCost:              {"downtime_cost", AnalysisSLO, labels("service", "period"), "Cost of the period's downtime at the configured hourly cost, in the configured currency.", Gauge, ByAnalysis},
+	SLOObjectiveRatio:             {"slo_objective_ratio", AnalysisSLO, labels("service", "window"), "Configured availability objective of the service's SLO.", Gauge, ByAnalysis},
+	ErrorBudgetConsumedRatio:      {"error_budget_consumed_ratio", AnalysisSLO, labels("service", "window"), "Share of the error budget consumed by customer-impacting downtime in the current SLO window (can exceed 1).", Gauge, ByAnalysis},
+	ErrorBudgetRemainingRatio:     {"error_budget_remaining_ratio", AnalysisSLO, labels("service", "window"), "Share of the error budget left in the current SLO window (1 - consumed; negative when breached).", Gauge, ByAnalysis},
+	ErrorBudgetBurnRate:           {"error_budget_burn_rate", AnalysisSLO, labels("service", "range"), "Downtime share over the trailing range (1h, 6h, 24h, 3d) divided by the error budget share; 1 spends the budget exactly over the window.", Gauge, ByAnalysis},
+	DowntimeSeconds:               {"downtime_seconds", AnalysisSLO, labels("service", "period"), "Customer-impacting downtime in the period, overlapping incidents on the service merged.", Gauge, ByAnalysis},
+	AvailabilityRatio:             {"availability_ratio", AnalysisSLO, labels("service", "period"), "1 - downtime / length of the period (elapsed part for the current month).", Gauge, ByAnalysis},
+	SLOBreached:                   {"slo_breached", AnalysisSLO, labels("service", "period"), "1 when the period's downtime exceeded the error budget of a period of that length, else 0.", Gauge, ByAnalysis},
+	DowntimeCost:                  {"downtime_cost", AnalysisSLO, labels("service", "period"), "Cost of the period's downtime at the configured hourly cost, in the configured currency.", Gauge, ByAnalysis},
+	ThemeDowntimeSeconds:          {"theme_downtime_seconds", AnalysisSLO, labels("period", "service", "theme"), "The period's customer-impacting downtime of an SLO service attributed to a contributing-factor theme: overlapping incidents share each instant evenly, an incident's share is split evenly over its postmortems' themes (no_postmortem, unthemed when none). Empty service = all SLO services.", Gauge, ByAnalysis},
+	ThemeErrorBudgetConsumedRatio: {"theme_error_budget_consumed_ratio", AnalysisSLO, labels("period", "service", "theme"), "Share of the period's error budget (1 - objective times the period's length) burned by the downtime attributed to the theme; empty service = all SLO services, their budgets added up.", Gauge, ByAnalysis},
+	ThemeDowntimeCost:             {"theme_downtime_cost", AnalysisSLO, labels("period", "service", "theme"), "Cost of the downtime attributed to the theme at the services' configured hourly cost (services with a cost only); empty service = all of them.", Gauge, ByAnalysis},
 
 	// actions
 	ActionItems:                     {"action_items", AnalysisActions, labels("state", "priority", "team"), "Action items by state (open, closed), priority and team at the time of the run.", Gauge, ByAnalysis},
@@ -288,6 +298,10 @@ var specs = [numFamilies]spec{
 	RepeatIncidentRatio:          {"repeat_incident_ratio", AnalysisRecurrence, labels("period"), "Share of incidents created in the period that repeat an earlier one within the recurrence window (same service and theme, or a near-duplicate title).", Gauge, ByAnalysis},
 	RecurringIncidents:           {"recurring_incidents", AnalysisRecurrence, labels("period", "service"), "Incidents created in the period that repeat an earlier one within the recurrence window.", Gauge, ByAnalysis},
 	RecurringIncidentsBySeverity: {"recurring_incidents_by_severity", AnalysisRecurrence, labels("period", "severity"), "Incidents created in the period that repeat an earlier one within the recurrence window, by severity, zero included (merged incidents excluded, as in aftermath_incidents_by_severity, which gives the rate).", Gauge, ByAnalysis},
+	FixPostmortemThemes:          {"fix_postmortem_themes", AnalysisRecurrence, labels("theme", "kind", "team", "state"), "Pairs of a postmortem with action items and a theme of its contributing factors, by state as of the run: held (all items closed, no repeat of the service and theme since), failed (all closed, repeated since), open (an item still open). Empty theme/kind/team = all; a postmortem counts under every kind among its items, with the state of its items of that kind.", Gauge, ByAnalysis},
+	FixRepeats:                   {"fix_repeats", AnalysisRecurrence, labels("theme", "kind", "team", "phase"), "Later incidents on a postmortem's service whose postmortems have a factor of the same theme, while its action items were open (phase open) and after all closed (phase closed), summed over (postmortem, theme) pairs. Empty theme/kind/team = all.", Gauge, ByAnalysis},
+	FixExposureSeconds:           {"fix_exposure_seconds", AnalysisRecurrence, labels("theme", "kind", "team", "phase"), "Time (postmortem, theme) pairs spent with action items open (from the first incident until the last item closed) and closed (until the run), summed; fix_repeats divided by it is the repeat rate of each phase. Empty theme/kind/team = all.", Gauge, ByAnalysis},
+	FixRepeatRateRatio:           {"fix_repeat_rate_ratio", AnalysisRecurrence, labels("theme", "kind", "team", "stat"), "Repeat rate after action items closed divided by the rate while open (stat estimate), with the exact conditional 95% interval (stat lower, upper); below 1 the fixes held. Written when both phases have exposure and there is a repeat; an infinite value is not written. Empty theme/kind/team = all.", Gauge, ByAnalysis},
 
 	// run
 	AnalysisDurationSeconds: {"analysis_duration_seconds", AnalysisRun, labels("analysis"), "Wall time of each analysis in this run.", Gauge, ByAnalysis},
