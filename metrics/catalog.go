@@ -22,6 +22,7 @@ const (
 	AnalysisLanguage   = "language"
 	AnalysisThemes     = "themes"
 	AnalysisRecurrence = "recurrence"
+	AnalysisChange     = "change"
 	AnalysisRun        = "run"
 )
 
@@ -170,6 +171,12 @@ const (
 	FixExposureSeconds
 	FixRepeatRateRatio
 
+	// change
+	MTTAIntervalSeconds
+	MTTRIntervalSeconds
+	ChangeRatio
+	ChangeVerdict
+
 	// run
 	AnalysisDurationSeconds
 	AnalysisInputRows
@@ -302,6 +309,12 @@ var specs = [numFamilies]spec{
 	FixRepeats:                   {"fix_repeats", AnalysisRecurrence, labels("theme", "kind", "team", "phase"), "Later incidents on a postmortem's service whose postmortems have a factor of the same theme, while its action items were open (phase open) and after all closed (phase closed), summed over (postmortem, theme) pairs. Empty theme/kind/team = all.", Gauge, ByAnalysis},
 	FixExposureSeconds:           {"fix_exposure_seconds", AnalysisRecurrence, labels("theme", "kind", "team", "phase"), "Time (postmortem, theme) pairs spent with action items open (from the first incident until the last item closed) and closed (until the run), summed; fix_repeats divided by it is the repeat rate of each phase. Empty theme/kind/team = all.", Gauge, ByAnalysis},
 	FixRepeatRateRatio:           {"fix_repeat_rate_ratio", AnalysisRecurrence, labels("theme", "kind", "team", "stat"), "Repeat rate after action items closed divided by the rate while open (stat estimate), with the exact conditional 95% interval (stat lower, upper); below 1 the fixes held. Written when both phases have exposure and there is a repeat; an infinite value is not written. Empty theme/kind/team = all.", Gauge, ByAnalysis},
+
+	// change
+	MTTAIntervalSeconds: {"mtta_interval_seconds", AnalysisChange, labels("period", "severity", "team", "stat", "bound"), "95% bootstrap interval (bound lower, upper) of the MTTA percentile (p50, p90) of aftermath_mtta_seconds, for bands (empty severity/team = all; at least 5 incidents).", Gauge, ByAnalysis},
+	MTTRIntervalSeconds: {"mttr_interval_seconds", AnalysisChange, labels("period", "severity", "team", "stat", "bound"), "95% bootstrap interval (bound lower, upper) of the MTTR percentile (p50, p90) of aftermath_mttr_seconds, for bands (empty severity/team = all; at least 5 incidents).", Gauge, ByAnalysis},
+	ChangeRatio:         {"change_ratio", AnalysisChange, labels("period", "measure", "severity", "team", "stat", "bound"), "The period's value over the month before's: MTTA or MTTR percentile (stat p50, p90; bootstrap) or incidents per day (measure incidents, stat rate; exact conditional binomial), bound estimate, lower, upper (95%; empty severity/team = all).", Gauge, ByAnalysis},
+	ChangeVerdict:       {"change_verdict", AnalysisChange, labels("period", "measure", "severity", "team", "stat"), "Whether the change of aftermath_change_ratio is distinguishable from noise: 1 rose, -1 fell, 0 no clear change; Benjamini-Hochberg at a 5% false discovery rate over all the period's comparisons.", Gauge, ByAnalysis},
 
 	// run
 	AnalysisDurationSeconds: {"analysis_duration_seconds", AnalysisRun, labels("analysis"), "Wall time of each analysis in this run.", Gauge, ByAnalysis},
