@@ -3,6 +3,7 @@ package themes_test
 import (
 	"fmt"
 	"os"
+	"sort"
 	"testing"
 	"time"
 
@@ -100,4 +101,87 @@ func predictions(res themes.Result, items []themes.Item) []string {
 
 func add(a, b eval.Scores) eval.Scores {
 	return eval.Scores{NMI: a.NMI + b.NMI, ARI: a.ARI + b.ARI, Purity: a.Purity + b.Purity, Clusters: a.Clusters + b.Clusters}
+}
+
+// TestWarmStartKeepsThemes runs the small org's factors without their
+// newest 1% (by postmortem creation), then all of them with the first run's
+// themes and assignments: the second run re-forms the themes from the
+// first's (no k chosen), keeps every theme id, records no change, and still
+// recovers the latent themes. A share of new factors above WarmMaxNew
+// chooses k again.
+func TestWarmStartKeepsThemes(t *testing.T) {
+	o, err := org.Generate(org.Options{Seed: 1, Scale: org.ScaleSmall, End: time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)})
+	require.NoError(t, err)
+	pms := append([]org.Postmortem(nil), o.Postmortems...)
+	sort.SliceStable(pms, func(i, j int) bool { return pms[i].CreatedAt.Before(pms[j].CreatedAt) })
+	var items []themes.Item
+	var truth []string
+	cut := 0
+	for n, p := range pms {
+		if n == len(pms)-max(1, len(pms)/100) {
+			cut = len(items)
+		}
+		for i, f := range p.Doc.Factors {
+			items = append(items, themes.Item{ID: fmt.Sprintf("%s#%d", p.Key, i), Text: f.Name + ". " + f.Text})
+			truth = append(truth, p.FactorThemes[i])
+		}
+	}
+	require.Less(t, cut, len(items))
+	first, err := themes.Cluster(items[:cut], nil, themes.Options{Seed: 1, WarmStart: true})
+	require.NoError(t, err)
+	require.False(t, first.Warm, "no previous themes: k is chosen")
+
+	opts := themes.Options{Seed: 1, WarmStart: true, PrevAssignments: first.Assignments}
+	second, err := themes.Cluster(items, first.Themes, opts)
+	require.NoError(t, err)
+	require.True(t, second.Warm, "1%% new factors: the themes are re-formed from the previous ones")
+	require.Empty(t, second.KScores, "no k was chosen")
+	s, err := eval.Score(truth, predictions(second, items))
+	require.NoError(t, err)
+	require.GreaterOrEqual(t, s.ARI, 0.85, "ARI against the latent themes after a warm start")
+	ids := func(r themes.Result) []string {
+		var out []string
+		for _, th := range r.Themes {
+			out = append(out, th.ID)
+		}
+		sort.Strings(out)
+		return out
+	}
+	require.Equal(t, ids(first), ids(second), "theme ids carry over")
+	require.Empty(t, second.Changes)
+	moved := 0
+	for id, th := range first.Assignments {
+		if second.Assignments[id] != th {
+			moved++
+		}
+	}
+	require.LessOrEqual(t, moved, 3*len(first.Assignments)/100, "old factors keep their themes (%d of %d moved)", moved, len(first.Assignments))
+
+	// Half the factors new: k is chosen again.
+	half := themes.Options{Seed: 1, WarmStart: true, PrevAssignments: map[string]string{}}
+	for _, it := range items[:len(items)/2] {
+		half.PrevAssignments[it.ID] = first.Assignments[it.ID]
+	}
+	cold, err := themes.Cluster(items, first.Themes, half)
+	require.NoError(t, err)
+	require.False(t, cold.Warm)
+	require.NotEmpty(t, cold.KScores)
+}
+
+func TestWarmStartHolds(t *testing.T) {
+	for _, c := range []struct {
+		prevN, n, fresh int
+		want            bool
+	}{
+		{0, 100, 100, false},        // no previous run
+		{74031, 74755, 724, true},   // +1%
+		{74031, 74755, 8000, false}, // many changed texts
+		{1000, 1200, 200, false},    // +20%
+		{1000, 1000, 0, true},       // nothing new
+		{11380, 11400, 20, false},   // +0.2%, crossing a step of the grid (1.1^98 = 11,389)
+		{11390, 12000, 610, true},   // +5%, within one step
+	} {
+		got := themes.WarmStartHolds(c.prevN, c.n, c.fresh, 0)
+		require.Equal(t, c.want, got, "%+v", c)
+	}
 }

@@ -27,3 +27,47 @@ func simSmallFactors(t testing.TB) ([]Item, []string) {
 	}
 	return items, truth
 }
+
+// TestWarmStartFromClasses: when the previous themes were formed from the
+// cause classes (their centroids carry fromClassesTerm), a warm start forms
+// them from the classes again rather than running k-means from them.
+func TestWarmStartFromClasses(t *testing.T) {
+	items, _ := simSmallFactors(t)
+	first, err := Cluster(items, nil, Options{Seed: 1})
+	require.NoError(t, err)
+	require.False(t, first.FromClasses, "the simulated themes have a stable k")
+	prev := append([]Theme(nil), first.Themes...)
+	for i := range prev {
+		c := map[string]float64{fromClassesTerm: 0}
+		for k, v := range prev[i].Centroid {
+			c[k] = v
+		}
+		prev[i].Centroid = c
+	}
+	res, err := Cluster(items, prev, Options{Seed: 1, WarmStart: true, PrevAssignments: first.Assignments})
+	require.NoError(t, err)
+	require.True(t, res.Warm)
+	require.True(t, res.FromClasses)
+	for _, th := range res.Themes {
+		_, ok := th.Centroid[fromClassesTerm]
+		require.Equal(t, th.Centroid[unknownTerm] == 0, ok, "theme %s %q marks its origin", th.ID, th.Label)
+	}
+}
+
+func TestClusterStreamNeedsAscendingIDs(t *testing.T) {
+	f := NewFeaturizer().Featurize("The config change was not validated.")
+	_, err := ClusterStream(func(add func(string, Features) error) error {
+		if err := add("b", f); err != nil {
+			return err
+		}
+		return add("a", f)
+	}, nil, Options{})
+	require.ErrorContains(t, err, `item "a" after "b"`)
+	_, err = ClusterStream(func(add func(string, Features) error) error {
+		if err := add("a", f); err != nil {
+			return err
+		}
+		return add("a", f)
+	}, nil, Options{})
+	require.ErrorContains(t, err, `duplicate item id "a"`)
+}

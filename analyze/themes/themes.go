@@ -124,6 +124,9 @@ type Result struct {
 	// FromClasses is set when no k was stable and the themes were formed
 	// from the cause classes (see Options.ClassLevel).
 	FromClasses bool
+	// Warm is set when the themes were re-formed from the previous run's
+	// (Options.WarmStart) rather than by choosing k.
+	Warm bool
 	Changes     []Change
 	// K is the number of clusters asked of k-means (chosen or given) and
 	// Silhouette the sample silhouette that chose it (0 when K was given).
@@ -204,6 +207,19 @@ type Options struct {
 	// PrevAssignments (item id -> previous theme id) lets matching use
 	// member overlap as well as centroid similarity.
 	PrevAssignments map[string]string
+	// WarmStart re-forms the themes from the previous run's instead of
+	// choosing k again, when prev and PrevAssignments are given and the
+	// items moved little since (WarmStartHolds with WarmMaxNew): spherical
+	// k-means over all items starts from the previous themes' centroids, or,
+	// when the previous themes were formed from the cause classes, the
+	// themes are the classes' partition again. Choosing k (the sample's
+	// over-clustering, merge path and resamples) is the fixed cost of a
+	// run; a warm start skips it. Result.Warm tells which way was taken.
+	WarmStart bool
+	// WarmMaxNew is the share of new items above which k is chosen again
+	// (and the growth step of the grid, see WarmStartHolds); default
+	// DefaultWarmMaxNew.
+	WarmMaxNew float64
 	Workers         int // default GOMAXPROCS
 }
 
@@ -341,30 +357,55 @@ func ClusterFeatures(items []FeatureItem, prev []Theme, opts Options) (Result, e
 		order[i] = i
 	}
 	sort.Slice(order, func(a, b int) bool { return items[order[a]].ID < items[order[b]].ID })
-	ids := make([]string, len(items))
-	for i, j := range order {
-		ids[i] = items[j].ID
-	}
-	opts = opts.withDefaults(len(ids))
+	return ClusterStream(func(add func(id string, f Features) error) error {
+		for _, j := range order {
+			if err := add(items[j].ID, items[j].Features); err != nil {
+				return err
+			}
+		}
+		return nil
+	}, prev, opts)
+}
 
+// ClusterStream is ClusterFeatures over items that each passes to add, one
+// at a time, in ascending id order (an id out of order or repeated is an
+// error). Only the items' interned term counts and cause classes are kept,
+// not the features themselves, so a caller can stream stored features
+// straight from a query.
+func ClusterStream(each func(add func(id string, f Features) error) error, prev []Theme, opts Options) (Result, error) {
 	useClasses := !opts.NoCauseClasses
 	lx := newLexicon(newNormalizer())
-	co := newCorpus(lx, !opts.NoBigrams, len(ids))
-	res := Result{Assignments: map[string]string{}, Causes: make(map[string]Cause, len(ids))}
+	co := newCorpus(lx, !opts.NoBigrams, 0)
+	res := Result{Assignments: map[string]string{}, Causes: map[string]Cause{}}
+	var ids []string
 	var unknown []int
-	for i, j := range order {
-		f := &items[j].Features
-		res.Causes[ids[i]] = f.Cause
+	err := each(func(id string, f Features) error {
+		if id == "" {
+			return errors.New("themes: item with empty id")
+		}
+		if n := len(ids); n > 0 && id <= ids[n-1] {
+			if id == ids[n-1] {
+				return fmt.Errorf("themes: duplicate item id %q", id)
+			}
+			return fmt.Errorf("themes: item %q after %q: items must come in ascending id order", id, ids[n-1])
+		}
+		i := len(ids)
+		ids = append(ids, id)
+		res.Causes[id] = f.Cause
 		terms := f.Terms
 		if useClasses && f.Cause.Unknown {
 			unknown = append(unknown, i)
 			terms = ""
 		}
 		if err := co.add(terms); err != nil {
-			return Result{}, fmt.Errorf("themes: item %q: terms: %w", ids[i], err)
+			return fmt.Errorf("themes: item %q: terms: %w", id, err)
 		}
+		return nil
+	})
+	if err != nil {
+		return Result{}, err
 	}
-	order = nil
+	opts = opts.withDefaults(len(ids))
 	sp, vocab := co.space(len(ids), opts.MinDF, opts.MaxVocab)
 	dim := len(sp.terms)
 
@@ -408,9 +449,67 @@ func ClusterFeatures(items []FeatureItem, prev []Theme, opts Options) (Result, e
 		return res, nil
 	}
 
-	rng := rand.New(rand.NewPCG(opts.Seed, 0x5851f42d4c957f2d))
 	cfg := kmeansConfig{maxIter: opts.MaxIter, workers: opts.Workers}
+	var final clustering
+	init, warmClasses, warm := warmStart(prev, ids, len(docs)+len(unknown), sp, opts)
+	switch {
+	case warm && warmClasses:
+		res.Warm, res.FromClasses = true, useClasses
+	case warm:
+		res.Warm = true
+		final = sphericalKMeans(docs, dim, init, cfg)
+		res.K = final.k
+	default:
+		final = chooseAndCluster(docs, docItems, ids, dim, opts, cfg, &res)
+	}
+	if res.FromClasses {
+		// No reproducible themes in the words: the cause taxonomy gives
+		// the structure.
+		keys := make([]string, len(docs))
+		for d, i := range docItems {
+			keys[d] = res.Causes[ids[i]].Class
+		}
+		final = classPartition(docs, dim, keys, opts)
+		res.K = final.k
+	}
 
+	// Build themes from non-empty clusters.
+	members := make([][]int, final.k)
+	for d, c := range final.assign {
+		members[c] = append(members[c], d)
+	}
+	var clusters []*draft
+	for c, ms := range members {
+		if len(ms) == 0 {
+			continue
+		}
+		d := buildDraft(sp, final.centroids[c], ms, docs, docItems, ids, opts.TopTerms)
+		if res.FromClasses {
+			d.theme.Centroid[fromClassesTerm] = 0
+		}
+		clusters = append(clusters, d)
+	}
+	nameThemes(clusters, res.Causes, res.FromClasses, opts.ClassLevel == LevelGroup)
+	if unknownDraft != nil {
+		clusters = append(clusters, unknownDraft)
+	}
+	res.Changes = matchThemes(clusters, prev, ids, opts, &res)
+	sort.Slice(res.Themes, func(i, j int) bool {
+		if res.Themes[i].Size != res.Themes[j].Size {
+			return res.Themes[i].Size > res.Themes[j].Size
+		}
+		return res.Themes[i].ID < res.Themes[j].ID
+	})
+	sort.Strings(res.Unassigned)
+	return res, nil
+}
+
+// chooseAndCluster chooses k on a sample of docs (or takes opts.K) and
+// assigns every document with Lloyd iterations from the sample's
+// centroids. res.FromClasses is set when no k was stable and cause classes
+// are on (the caller then forms the themes from the classes instead).
+func chooseAndCluster(docs []sparse, docItems []int, ids []string, dim int, opts Options, cfg kmeansConfig, res *Result) clustering {
+	rng := rand.New(rand.NewPCG(opts.Seed, 0x5851f42d4c957f2d))
 	// Sample for choosing k and for the restarts.
 	sampleIdx := sampleIndices(ids, docItems, opts.SampleSize, opts.Seed)
 	sample := make([]sparse, len(sampleIdx))
@@ -427,52 +526,97 @@ func ClusterFeatures(items []FeatureItem, prev []Theme, opts Options) (Result, e
 		res.K = chosen.k
 	} else {
 		var stable bool
-		chosen, stable = chooseK(sample, len(sub), opts, rng, cfg, &res)
-		res.FromClasses = useClasses && !stable
+		chosen, stable = chooseK(sample, len(sub), opts, rng, cfg, res)
+		res.FromClasses = !opts.NoCauseClasses && !stable
 	}
 	sample = nil
 	chosen.centroids = expandCentroids(chosen.centroids, sub, dim)
+	if res.FromClasses {
+		return chosen
+	}
+	return sphericalKMeans(docs, dim, chosen.centroids, cfg)
+}
 
-	final := chosen
-	switch {
-	case res.FromClasses:
-		// No reproducible themes in the words: the cause taxonomy gives
-		// the structure.
-		keys := make([]string, len(docs))
-		for d, i := range docItems {
-			keys[d] = res.Causes[ids[i]].Class
-		}
-		final = classPartition(docs, dim, keys, opts)
-		res.K = final.k
-	case len(sample) < len(docs):
-		final = sphericalKMeans(docs, dim, chosen.centroids, cfg)
-	}
+// fromClassesTerm marks the persisted centroid of a theme formed from the
+// cause classes (weight 0, so it changes no similarity): a warm start
+// forms such themes from the classes again.
+const fromClassesTerm = "#from-classes"
 
-	// Build themes from non-empty clusters.
-	members := make([][]int, final.k)
-	for d, c := range final.assign {
-		members[c] = append(members[c], d)
+// warmStart decides whether the themes are re-formed from prev rather than
+// by choosing k again (Options.WarmStart), and returns the previous themes'
+// centroids in sp as the starting centroids, or fromClasses when prev was
+// formed from the cause classes. n is the number of items to be assigned
+// (all but those without a usable term).
+func warmStart(prev []Theme, ids []string, n int, sp *space, opts Options) (init [][]float32, fromClasses, ok bool) {
+	if !opts.WarmStart || opts.K > 0 || len(prev) == 0 || len(opts.PrevAssignments) == 0 || n == 0 {
+		return nil, false, false
 	}
-	var clusters []*draft
-	for c, ms := range members {
-		if len(ms) == 0 {
-			continue
+	if !WarmStartHolds(len(opts.PrevAssignments), n, newSince(ids, opts.PrevAssignments), opts.WarmMaxNew) {
+		return nil, false, false
+	}
+	for _, p := range prev {
+		if _, ok := p.Centroid[fromClassesTerm]; ok {
+			if opts.NoCauseClasses {
+				return nil, false, false
+			}
+			return nil, true, true
 		}
-		clusters = append(clusters, buildDraft(sp, final.centroids[c], ms, docs, docItems, ids, opts.TopTerms))
 	}
-	nameThemes(clusters, res.Causes, res.FromClasses, opts.ClassLevel == LevelGroup)
-	if unknownDraft != nil {
-		clusters = append(clusters, unknownDraft)
-	}
-	res.Changes = matchThemes(clusters, prev, ids, opts, &res)
-	sort.Slice(res.Themes, func(i, j int) bool {
-		if res.Themes[i].Size != res.Themes[j].Size {
-			return res.Themes[i].Size > res.Themes[j].Size
+	ps := append([]Theme(nil), prev...)
+	sort.Slice(ps, func(i, j int) bool { return ps[i].ID < ps[j].ID })
+	for _, p := range ps {
+		if _, ok := p.Centroid[unknownTerm]; ok {
+			continue // the theme of causes not yet known is not clustered
 		}
-		return res.Themes[i].ID < res.Themes[j].ID
-	})
-	sort.Strings(res.Unassigned)
-	return res, nil
+		v := sp.termVector(p.Centroid)
+		normalize(v)
+		if !isZero(v) {
+			init = append(init, v)
+		}
+	}
+	if len(init) < max(1, opts.MinK) {
+		return nil, false, false
+	}
+	return init, false, true
+}
+
+func isZero(v []float32) bool {
+	for _, x := range v {
+		if x != 0 {
+			return false
+		}
+	}
+	return true
+}
+
+func newSince(ids []string, prev map[string]string) int {
+	n := 0
+	for _, id := range ids {
+		if _, ok := prev[id]; !ok {
+			n++
+		}
+	}
+	return n
+}
+
+// DefaultWarmMaxNew is the default Options.WarmMaxNew.
+const DefaultWarmMaxNew = 0.10
+
+// WarmStartHolds reports whether a warm start is allowed: of the n items
+// to assign, at most the share maxNew are new since the previous run
+// (fresh items), and n has not crossed a step of the geometric grid of
+// ratio 1+maxNew since the previous run's prevN assigned items. The grid
+// bounds the drift that runs of small increments add up to: k is chosen
+// again at least once every time the item count grows by that share.
+func WarmStartHolds(prevN, n, fresh int, maxNew float64) bool {
+	if maxNew <= 0 {
+		maxNew = DefaultWarmMaxNew
+	}
+	if prevN <= 0 || n <= 0 || float64(fresh) > maxNew*float64(n) {
+		return false
+	}
+	step := math.Log1p(maxNew)
+	return math.Floor(math.Log(float64(n))/step) == math.Floor(math.Log(float64(prevN))/step)
 }
 
 // vectorizeAll vectorizes the documents not skipped on up to workers
