@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/aftermath-sre/aftermath/analyze/actions"
+	"github.com/aftermath-sre/aftermath/analyze/change"
 	"github.com/aftermath-sre/aftermath/analyze/internal/calc"
 	"github.com/aftermath-sre/aftermath/analyze/process"
 	"github.com/aftermath-sre/aftermath/analyze/recurrence"
@@ -211,6 +212,12 @@ func Run(ctx context.Context, st *store.Store, opts Options) (RunSummary, error)
 		return nil
 	}); err != nil {
 		return fail(fmt.Errorf("analyze: %s: %w", AnalysisSLO, err))
+	}
+	if err := timed(AnalysisChange, func() error {
+		results = append(results, computeChange(d.incidents, ps, change.Resamples)...)
+		return nil
+	}); err != nil {
+		return fail(fmt.Errorf("analyze: %s: %w", AnalysisChange, err))
 	}
 	if err := timed(AnalysisActions, func() error {
 		r, it := actions.Compute(actions.Input{Items: d.items, Postmortems: d.postmortems, Periods: ps, Options: actions.Options{

@@ -1,0 +1,232 @@
+package analyze
+
+import (
+	"math"
+	"sort"
+	"time"
+
+	"github.com/aftermath-sre/aftermath/analyze/change"
+	"github.com/aftermath-sre/aftermath/analyze/internal/calc"
+	"github.com/aftermath-sre/aftermath/analyze/response"
+	"github.com/aftermath-sre/aftermath/metrics"
+	"github.com/aftermath-sre/aftermath/store"
+)
+
+// AnalysisChange says which month-over-month changes are distinguishable
+// from noise (package change).
+const AnalysisChange = metrics.AnalysisChange
+
+// Measure label values of aftermath_change_ratio and aftermath_change_verdict.
+const (
+	MeasureMTTA      = "mtta"
+	MeasureMTTR      = "mttr"
+	MeasureIncidents = "incidents"
+)
+
+// StatRate is the stat label of an incident-count comparison (incidents per
+// day).
+const StatRate = "rate"
+
+// Bound label values of the interval families.
+const (
+	BoundEstimate = "estimate"
+	BoundLower    = "lower"
+	BoundUpper    = "upper"
+)
+
+// ChangeFDR is the false discovery rate at which a month's comparisons are
+// called real (Benjamini–Hochberg over all of the month's comparisons).
+const ChangeFDR = 0.05
+
+// MinChangeSample is the fewest incidents a percentile needs in a period
+// for an interval, and in each of two months for a comparison.
+const MinChangeSample = 5
+
+var changeStats = []struct {
+	stat string
+	q    float64
+}{{StatP50, 0.5}, {StatP90, 0.9}}
+
+// changeGroup is a breakdown of the percentiles: all incidents, one
+// severity or one team (empty = all).
+type changeGroup struct{ sev, team string }
+
+type changeSample struct {
+	measure string
+	group   changeGroup
+}
+
+// comparison is one test of the month against the month before.
+type comparison struct {
+	measure, stat string
+	group         changeGroup
+	c             change.Comparison
+}
+
+// computeChange writes the bootstrap intervals of the MTTA and MTTR
+// percentiles of every period (all incidents, by severity, by team) and
+// compares each complete-data month with the month before: the percentiles
+// by bootstrap, the incident counts by the exact rate-ratio test, with
+// Benjamini–Hochberg over all of a month's comparisons. Incidents are those
+// the response analysis counts (merged ones and those after the clock left
+// out).
+func computeChange(incs []store.Incident, ps calc.Periods, resamples int) []store.Result {
+	now := ps.Now
+	n := len(ps.All)
+	durations := make([]map[changeSample][]float64, n)
+	counts := make([]map[changeGroup]int, n)
+	for i := range durations {
+		durations[i] = map[changeSample][]float64{}
+		counts[i] = map[changeGroup]int{}
+	}
+	var dataStart time.Time
+	for i := range incs {
+		inc := &incs[i]
+		if response.Merged(inc) || inc.CreatedAt.After(now) {
+			continue
+		}
+		if dataStart.IsZero() || inc.CreatedAt.Before(dataStart) {
+			dataStart = inc.CreatedAt
+		}
+		groups := [3]changeGroup{{}, {sev: response.Severity(inc.Severity)}, {team: response.TeamOf(inc)}}
+		ack, res := -1.0, -1.0
+		if !inc.AcknowledgedAt.IsZero() {
+			ack = math.Max(0, inc.AcknowledgedAt.Sub(inc.CreatedAt).Seconds())
+		}
+		if response.Resolved(inc) {
+			res = math.Max(0, inc.ResolvedAt.Sub(inc.CreatedAt).Seconds())
+		}
+		ps.Of(inc.CreatedAt, func(p int) {
+			for _, g := range groups {
+				counts[p][g]++
+				if ack >= 0 {
+					durations[p][changeSample{MeasureMTTA, g}] = append(durations[p][changeSample{MeasureMTTA, g}], ack)
+				}
+				if res >= 0 {
+					durations[p][changeSample{MeasureMTTR, g}] = append(durations[p][changeSample{MeasureMTTR, g}], res)
+				}
+			}
+		})
+	}
+
+	qs := make([]float64, len(changeStats))
+	for i, s := range changeStats {
+		qs[i] = s.q
+	}
+	s := calc.Sink{}
+	boots := make([]map[changeSample]change.Boot, n)
+	for p, per := range ps.All {
+		boots[p] = map[changeSample]change.Boot{}
+		for _, k := range sortedSamples(durations[p]) {
+			xs := durations[p][k]
+			if len(xs) < MinChangeSample {
+				continue
+			}
+			sort.Float64s(xs)
+			bt := change.Bootstrap(xs, qs, resamples, change.Seed(k.measure+"|"+per.Label+"|"+k.group.sev+"|"+k.group.team))
+			boots[p][k] = bt
+			f := metrics.MTTAIntervalSeconds
+			if k.measure == MeasureMTTR {
+				f = metrics.MTTRIntervalSeconds
+			}
+			for j, st := range changeStats {
+				lo, hi := bt.Interval(j)
+				s.Add(f, lo, "period", per.Label, "severity", k.group.sev, "team", k.group.team, "stat", st.stat, "bound", BoundLower)
+				s.Add(f, hi, "period", per.Label, "severity", k.group.sev, "team", k.group.team, "stat", st.stat, "bound", BoundUpper)
+			}
+		}
+	}
+
+	// Month over month: All[p] against All[p-1] for p ≥ 2, when the data
+	// covers the whole earlier month (months before the first incident are
+	// not zeros to compare with).
+	for p := 2; p < n; p++ {
+		prev, cur := ps.All[p-1], ps.All[p]
+		if dataStart.IsZero() || prev.From.Before(dataStart) || !cur.From.Before(now) {
+			continue
+		}
+		var cmps []comparison
+		for _, k := range sortedSamples(durations[p]) {
+			a, okA := boots[p-1][k]
+			b, okB := boots[p][k]
+			if !okA || !okB {
+				continue
+			}
+			for j, st := range changeStats {
+				cmps = append(cmps, comparison{measure: k.measure, stat: st.stat, group: k.group, c: change.CompareQuantile(a, b, j)})
+			}
+		}
+		days := func(per calc.Period) float64 { return per.Elapsed(now).Hours() / 24 }
+		groups := map[changeGroup]bool{}
+		for g := range counts[p] {
+			groups[g] = true
+		}
+		for g := range counts[p-1] {
+			groups[g] = true
+		}
+		for _, sev := range response.Severities() {
+			groups[changeGroup{sev: sev}] = true
+		}
+		for _, g := range sortedGroups(groups) {
+			c := change.RateRatio(counts[p-1][g], days(prev), counts[p][g], days(cur))
+			if math.IsNaN(c.Ratio) {
+				continue // no incidents in either month: nothing to compare
+			}
+			cmps = append(cmps, comparison{measure: MeasureIncidents, stat: StatRate, group: g, c: c})
+		}
+		pv := make([]float64, len(cmps))
+		for i := range cmps {
+			pv[i] = cmps[i].c.P
+		}
+		real := change.BH(pv, ChangeFDR)
+		for i, x := range cmps {
+			kv := []string{"period", cur.Label, "measure", x.measure, "severity", x.group.sev, "team", x.group.team, "stat", x.stat}
+			s.Add(metrics.ChangeRatio, x.c.Ratio, append(kv, "bound", BoundEstimate)...)
+			s.Add(metrics.ChangeRatio, x.c.Lower, append(kv, "bound", BoundLower)...)
+			s.Add(metrics.ChangeRatio, x.c.Upper, append(kv, "bound", BoundUpper)...)
+			verdict := 0.0
+			if real[i] {
+				switch {
+				case x.c.Ratio > 1:
+					verdict = 1
+				case x.c.Ratio < 1:
+					verdict = -1
+				}
+			}
+			s.Add(metrics.ChangeVerdict, verdict, kv...)
+		}
+	}
+	return s.Results
+}
+
+func sortedSamples(m map[changeSample][]float64) []changeSample {
+	out := make([]changeSample, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		a, b := out[i], out[j]
+		if a.measure != b.measure {
+			return a.measure < b.measure
+		}
+		if a.group.sev != b.group.sev {
+			return a.group.sev < b.group.sev
+		}
+		return a.group.team < b.group.team
+	})
+	return out
+}
+
+func sortedGroups(m map[changeGroup]bool) []changeGroup {
+	out := make([]changeGroup, 0, len(m))
+	for g := range m {
+		out = append(out, g)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].sev != out[j].sev {
+			return out[i].sev < out[j].sev
+		}
+		return out[i].team < out[j].team
+	})
+	return out
+}
