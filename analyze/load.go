@@ -158,6 +158,20 @@ func newTeamNamer(aliases map[string]string) teamNamer {
 	return n
 }
 
+// labels maps every team name stored in st onto its label (store.Scope's
+// Teams), so that ClickHouse groups by label.
+func (n teamNamer) labels(ctx context.Context, st *store.Store) (map[string]string, error) {
+	names, err := st.TeamNames(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]string, len(names))
+	for _, s := range names {
+		out[s] = n.name(s)
+	}
+	return out, nil
+}
+
 func (n teamNamer) name(s string) string {
 	k := TeamKey(s)
 	if to, ok := n[k]; ok {

@@ -185,8 +185,13 @@ func Run(ctx context.Context, st *store.Store, opts Options) (RunSummary, error)
 
 	ps := calc.NewPeriods(now, opts.Location, opts.Months)
 	var d *dataset
+	namer := newTeamNamer(opts.TeamAliases)
+	var teams map[string]string // stored team name -> label, for the aggregates ClickHouse computes
 	if err := timed("load", func() (err error) {
-		d, err = load(ctx, log, st, ps.Start(), newTeamNamer(opts.TeamAliases))
+		if d, err = load(ctx, log, st, ps.Start(), namer); err != nil {
+			return err
+		}
+		teams, err = namer.labels(ctx, st)
 		return err
 	}); err != nil {
 		return fail(fmt.Errorf("analyze: load: %w", err))
@@ -202,14 +207,16 @@ func Run(ctx context.Context, st *store.Store, opts Options) (RunSummary, error)
 	var items []store.AnalysisItem
 
 	if err := timed(AnalysisResponse, func() error {
-		results = append(results, response.Compute(response.Input{Incidents: d.incidents, Postmortems: d.postmortems, Periods: ps})...)
-		return nil
+		r, err := response.Compute(ctx, st, response.Input{Periods: ps, Teams: teams})
+		results = append(results, r...)
+		return err
 	}); err != nil {
 		return fail(fmt.Errorf("analyze: %s: %w", AnalysisResponse, err))
 	}
 	if err := timed(AnalysisSLO, func() error {
-		results = append(results, response.ComputeSLO(d.incidents, opts.SLOs, ps, opts.Location)...)
-		return nil
+		r, err := response.ComputeSLO(ctx, st, opts.SLOs, ps, opts.Location)
+		results = append(results, r...)
+		return err
 	}); err != nil {
 		return fail(fmt.Errorf("analyze: %s: %w", AnalysisSLO, err))
 	}
@@ -261,12 +268,32 @@ func Run(ctx context.Context, st *store.Store, opts Options) (RunSummary, error)
 	}
 	results, items = append(results, th.results...), append(items, th.items...)
 	sum.Themes, sum.ThemeChanges = len(th.res.Themes), th.res.Changes
+	if err := timed(AnalysisSimilar, func() error {
+		it, err := similarItems(ctx, st, th, items, SimilarPerHighlight)
+		items = append(items, it...)
+		return err
+	}); err != nil {
+		return fail(fmt.Errorf("analyze: %s: %w", AnalysisSimilar, err))
+	}
 	if err := timed(AnalysisRecurrence, func() error {
 		r, it := recurrence.Compute(recurrence.Input{Incidents: d.incidents, Themes: th.incidentThemes, Window: opts.RecurrenceWindow, Periods: ps})
 		results, items = append(results, r...), append(items, it...)
 		return nil
 	}); err != nil {
 		return fail(fmt.Errorf("analyze: %s: %w", AnalysisRecurrence, err))
+	}
+	if err := timed(stepFixes, func() error {
+		r, err := computeFixes(d, th, ps)
+		results = append(results, r...)
+		return err
+	}); err != nil {
+		return fail(fmt.Errorf("analyze: %s: %w", stepFixes, err))
+	}
+	if err := timed(stepThemeCost, func() error {
+		results = append(results, computeThemeCost(d, th, opts.SLOs, ps)...)
+		return nil
+	}); err != nil {
+		return fail(fmt.Errorf("analyze: %s: %w", stepThemeCost, err))
 	}
 
 	// Bookkeeping results of the run itself.

@@ -4,9 +4,9 @@
 package response
 
 import (
+	"context"
 	"math"
 	"sort"
-	"time"
 
 	"github.com/aftermath-sre/aftermath/analyze/internal/calc"
 	"github.com/aftermath-sre/aftermath/metrics"
@@ -65,101 +65,45 @@ func TeamOf(inc *store.Incident) string {
 
 // Input is what Compute reads.
 type Input struct {
-	Incidents   []store.Incident
-	Postmortems []store.Postmortem
-	Periods     calc.Periods
+	Periods calc.Periods
+	// Teams maps stored team names onto their labels (see store.Scope).
+	Teams map[string]string
 	// TrendMonths is how many complete months the severity trend spans; 0 means 6.
 	TrendMonths int
 }
 
 type breakdown struct{ sev, svc, team string }
 
-// Compute returns the results of the "response" analysis.
-func Compute(in Input) []store.Result {
+// Compute returns the results of the "response" analysis. ClickHouse
+// counts the incidents and computes the percentiles (store aggregates).
+func Compute(ctx context.Context, st *store.Store, in Input) ([]store.Result, error) {
 	s := calc.Sink{}
 	ps := in.Periods
-	now := ps.Now
-	type countKey struct {
-		period         int
-		sev, svc, team string
+	sc := ps.Scope(in.Teams)
+	counts, err := st.IncidentCounts(ctx, sc)
+	if err != nil {
+		return nil, err
 	}
-	counts := map[countKey]int{}
-	bySev := make([]map[string]int, len(ps.All))
-	mtta := make([]map[breakdown][]float64, len(ps.All))
-	mttr := make([]map[breakdown][]float64, len(ps.All))
-	for i := range ps.All {
-		bySev[i] = map[string]int{}
-		mtta[i] = map[breakdown][]float64{}
-		mttr[i] = map[breakdown][]float64{}
-	}
-	type openKey struct{ sev, svc, team string }
-	open := map[openKey]int{}
-	buckets := calcBuckets()
-	ackHist := map[string]*hist{}
-	resHist := map[string]*hist{}
-	var dataStart time.Time
-
-	for i := range in.Incidents {
-		inc := &in.Incidents[i]
-		if Merged(inc) || inc.CreatedAt.After(now) {
-			continue // duplicates, and incidents the run's clock has not reached
+	sort.Slice(counts, func(i, j int) bool {
+		a, b := counts[i], counts[j]
+		if a.Period != b.Period {
+			return a.Period < b.Period
 		}
-		sev, svc, team := Severity(inc.Severity), ServiceOf(inc), TeamOf(inc)
-		if dataStart.IsZero() || inc.CreatedAt.Before(dataStart) {
-			dataStart = inc.CreatedAt
+		if a.Severity != b.Severity {
+			return a.Severity < b.Severity
 		}
-		if !Resolved(inc) {
-			open[openKey{sev, svc, team}]++
+		if a.Service != b.Service {
+			return a.Service < b.Service
 		}
-		var ack, res float64 = -1, -1
-		if !inc.AcknowledgedAt.IsZero() {
-			ack = math.Max(0, inc.AcknowledgedAt.Sub(inc.CreatedAt).Seconds())
-		}
-		if Resolved(inc) {
-			res = math.Max(0, inc.ResolvedAt.Sub(inc.CreatedAt).Seconds())
-		}
-		ps.Of(inc.CreatedAt, func(p int) {
-			counts[countKey{p, sev, svc, team}]++
-			bySev[p][sev]++
-			keys := [4]breakdown{{}, {sev: sev}, {svc: svc}, {team: team}}
-			for _, k := range keys {
-				if ack >= 0 {
-					mtta[p][k] = append(mtta[p][k], ack)
-				}
-				if res >= 0 {
-					mttr[p][k] = append(mttr[p][k], res)
-				}
-			}
-			if p == 0 {
-				if ack >= 0 {
-					h(ackHist, sev, buckets).observe(ack)
-				}
-				if res >= 0 {
-					h(resHist, sev, buckets).observe(res)
-				}
-			}
-		})
-	}
-
-	ckeys := make([]countKey, 0, len(counts))
-	for k := range counts {
-		ckeys = append(ckeys, k)
-	}
-	sort.Slice(ckeys, func(i, j int) bool {
-		a, b := ckeys[i], ckeys[j]
-		if a.period != b.period {
-			return a.period < b.period
-		}
-		if a.sev != b.sev {
-			return a.sev < b.sev
-		}
-		if a.svc != b.svc {
-			return a.svc < b.svc
-		}
-		return a.team < b.team
+		return a.Team < b.Team
 	})
-	for _, k := range ckeys {
-		s.Add(metrics.Incidents, float64(counts[k]), "period", ps.All[k.period].Label, "severity", k.sev, "service", k.svc, "team", k.team)
+	bySev := make([]map[string]int, len(ps.All))
+	for i := range bySev {
+		bySev[i] = map[string]int{}
+	}
+	for _, c := range counts {
+		s.Add(metrics.Incidents, float64(c.N), "period", ps.All[c.Period].Label, "severity", c.Severity, "service", c.Service, "team", c.Team)
+		bySev[c.Period][c.Severity] += c.N
 	}
 	for p, per := range ps.All {
 		for _, sev := range severities {
@@ -169,8 +113,11 @@ func Compute(in Input) []store.Result {
 			s.Add(metrics.IncidentsBySeverity, float64(n), "period", per.Label, "severity", store.SeverityUnknown)
 		}
 	}
-
 	// Trend over the last complete months that the data covers.
+	dataStart, _, err := st.FirstIncidentAt(ctx, sc)
+	if err != nil {
+		return nil, err
+	}
 	trendN := in.TrendMonths
 	if trendN <= 0 {
 		trendN = 6
@@ -192,124 +139,94 @@ func Compute(in Input) []store.Result {
 			s.Add(metrics.IncidentsMonthlyTrend, calc.Slope(ys), "severity", sev)
 		}
 	}
-
-	okeys := make([]openKey, 0, len(open))
-	for k := range open {
-		okeys = append(okeys, k)
+	open, err := st.OpenIncidentCounts(ctx, sc)
+	if err != nil {
+		return nil, err
 	}
-	sort.Slice(okeys, func(i, j int) bool {
-		a, b := okeys[i], okeys[j]
-		if a.sev != b.sev {
-			return a.sev < b.sev
+	sort.Slice(open, func(i, j int) bool {
+		a, b := open[i], open[j]
+		if a.Severity != b.Severity {
+			return a.Severity < b.Severity
 		}
-		if a.svc != b.svc {
-			return a.svc < b.svc
+		if a.Service != b.Service {
+			return a.Service < b.Service
 		}
-		return a.team < b.team
+		return a.Team < b.Team
 	})
-	for _, k := range okeys {
-		s.Add(metrics.IncidentsOpen, float64(open[k]), "severity", k.sev, "service", k.svc, "team", k.team)
+	for _, c := range open {
+		s.Add(metrics.IncidentsOpen, float64(c.N), "severity", c.Severity, "service", c.Service, "team", c.Team)
 	}
-
-	for p, per := range ps.All {
-		for _, m := range []struct {
-			f    metrics.Family
-			data map[breakdown][]float64
-		}{{metrics.MTTASeconds, mtta[p]}, {metrics.MTTRSeconds, mttr[p]}} {
-			keys := make([]breakdown, 0, len(m.data))
-			for k := range m.data {
-				keys = append(keys, k)
-			}
-			sort.Slice(keys, func(i, j int) bool {
-				a, b := keys[i], keys[j]
-				if a.sev != b.sev {
-					return a.sev < b.sev
-				}
-				if a.svc != b.svc {
-					return a.svc < b.svc
-				}
-				return a.team < b.team
-			})
-			for _, k := range keys {
-				s.AddStats(m.f, calc.Summarize(m.data[k]), "period", per.Label, "severity", k.sev, "service", k.svc, "team", k.team)
+	stats, err := st.ResponseStats(ctx, sc)
+	if err != nil {
+		return nil, err
+	}
+	measure := map[string]int{store.MeasureAck: 0, store.MeasureResolve: 1}
+	sort.Slice(stats, func(i, j int) bool {
+		a, b := stats[i], stats[j]
+		if a.Period != b.Period {
+			return a.Period < b.Period
+		}
+		if a.Measure != b.Measure {
+			return measure[a.Measure] < measure[b.Measure]
+		}
+		if a.Severity != b.Severity {
+			return a.Severity < b.Severity
+		}
+		if a.Service != b.Service {
+			return a.Service < b.Service
+		}
+		return a.Team < b.Team
+	})
+	for _, x := range stats {
+		f := metrics.MTTASeconds
+		if x.Measure == store.MeasureResolve {
+			f = metrics.MTTRSeconds
+		}
+		s.AddStats(f, calc.StatsOf(x.Stats), "period", ps.All[x.Period].Label, "severity", x.Severity, "service", x.Service, "team", x.Team)
+	}
+	hists, err := st.ResponseHistograms(ctx, sc, 0, calc.DurationBuckets)
+	if err != nil {
+		return nil, err
+	}
+	for _, m := range []struct {
+		f       metrics.Family
+		measure string
+	}{{metrics.IncidentAckDurationSeconds, store.MeasureAck}, {metrics.IncidentResolveDurationSeconds, store.MeasureResolve}} {
+		for _, x := range hists {
+			if x.Measure == m.measure {
+				writeHist(&s, m.f, x, calc.DurationBuckets)
 			}
 		}
 	}
-	writeHists(&s, metrics.IncidentAckDurationSeconds, ackHist, buckets)
-	writeHists(&s, metrics.IncidentResolveDurationSeconds, resHist, buckets)
-
 	// Time to detect, from the postmortems that state it.
-	ttd := make([]map[string][]float64, len(ps.All))
-	for i := range ttd {
-		ttd[i] = map[string][]float64{}
+	ttd, err := st.DetectStats(ctx, sc)
+	if err != nil {
+		return nil, err
 	}
-	for i := range in.Postmortems {
-		pm := &in.Postmortems[i]
-		if pm.TimeToDetect <= 0 {
-			continue
+	sort.Slice(ttd, func(i, j int) bool {
+		if ttd[i].Period != ttd[j].Period {
+			return ttd[i].Period < ttd[j].Period
 		}
-		v := pm.TimeToDetect.Seconds()
-		sev := Severity(pm.Severity)
-		ps.Of(pm.CreatedAt, func(p int) {
-			ttd[p][""] = append(ttd[p][""], v)
-			ttd[p][sev] = append(ttd[p][sev], v)
-		})
+		return ttd[i].Severity < ttd[j].Severity
+	})
+	for _, x := range ttd {
+		s.AddStats(metrics.TimeToDetectSeconds, calc.StatsOf(x.Stats), "period", ps.All[x.Period].Label, "severity", x.Severity)
 	}
-	for p, per := range ps.All {
-		keys := make([]string, 0, len(ttd[p]))
-		for k := range ttd[p] {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		for _, k := range keys {
-			s.AddStats(metrics.TimeToDetectSeconds, calc.Summarize(ttd[p][k]), "period", per.Label, "severity", k)
-		}
-	}
-	return s.Results
+	return s.Results, nil
 }
 
-func calcBuckets() []float64 { return calc.DurationBuckets }
-
-type hist struct {
-	counts []uint64 // per bucket, not cumulative; last is +Inf
-	sum    float64
-	n      uint64
-}
-
-func h(m map[string]*hist, k string, buckets []float64) *hist {
-	x := m[k]
-	if x == nil {
-		x = &hist{counts: make([]uint64, len(buckets)+1)}
-		m[k] = x
-	}
-	return x
-}
-
-func (x *hist) observe(v float64) {
-	i := sort.SearchFloat64s(calc.DurationBuckets, v) // first bound >= v
-	x.counts[i]++
-	x.sum += v
-	x.n++
-}
-
-func writeHists(s *calc.Sink, f metrics.Family, m map[string]*hist, buckets []float64) {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
-		x := m[k]
-		var cum uint64
-		for i := range x.counts {
-			cum += x.counts[i]
-			le := math.Inf(1)
-			if i < len(buckets) {
-				le = buckets[i]
-			}
-			s.AddBucket(f, float64(cum), le, "severity", k)
+// writeHist writes one severity's histogram rows (cumulative buckets, sum,
+// count).
+func writeHist(s *calc.Sink, f metrics.Family, x store.Histogram, buckets []float64) {
+	var cum uint64
+	for i := range x.Counts {
+		cum += x.Counts[i]
+		le := math.Inf(1)
+		if i < len(buckets) {
+			le = buckets[i]
 		}
-		s.AddSum(f, x.sum, "severity", k)
-		s.AddCount(f, float64(x.n), "severity", k)
+		s.AddBucket(f, float64(cum), le, "severity", x.Severity)
 	}
+	s.AddSum(f, x.Sum, "severity", x.Severity)
+	s.AddCount(f, float64(x.N), "severity", x.Severity)
 }

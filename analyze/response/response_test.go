@@ -44,7 +44,7 @@ func TestResponseEdgeCases(t *testing.T) {
 		inc("unacked", "SEV2", "db", at(4*time.Hour), time.Time{}, at(5*time.Hour)),
 		inc("odd", "P0-critical", "db", at(5*time.Hour), at(5*time.Hour+time.Minute), at(6*time.Hour)),
 	}
-	got := index(Compute(Input{Incidents: incs, Periods: calc.NewPeriods(now, time.UTC, 3)}))
+	got := index(compute(t, incs, nil, calc.NewPeriods(now, time.UTC, 3)))
 	for _, tc := range []struct {
 		name   string
 		key    string
@@ -85,7 +85,7 @@ func TestMonthlyTrendUsesCompleteMonthsWithData(t *testing.T) {
 			incs = append(incs, inc(fmt.Sprint(m, i), "SEV1", "api", c, c, c.Add(time.Hour)))
 		}
 	}
-	got := index(Compute(Input{Incidents: incs, Periods: calc.NewPeriods(now, time.UTC, 13)}))
+	got := index(compute(t, incs, nil, calc.NewPeriods(now, time.UTC, 13)))
 	require.InDelta(t, 1.0, got["incidents_monthly_trend|severity=SEV1"], 1e-12, "one more per month; the months before the data and the current month do not count")
 	require.InDelta(t, 0.0, got["incidents_monthly_trend|severity=SEV2"], 1e-12)
 }
@@ -97,7 +97,7 @@ func TestTimeToDetectFromPostmortems(t *testing.T) {
 		{Key: "PM-2", Severity: "SEV2", CreatedAt: at(time.Hour), TimeToDetect: 30 * time.Minute},
 		{Key: "PM-3", Severity: "SEV2", CreatedAt: at(2 * time.Hour)}, // not stated
 	}
-	got := index(Compute(Input{Postmortems: pms, Periods: calc.NewPeriods(now, time.UTC, 2)}))
+	got := index(compute(t, nil, pms, calc.NewPeriods(now, time.UTC, 2)))
 	require.Equal(t, 1200.0, got["time_to_detect_seconds|period=30d|severity=|stat=p50"], "a postmortem without a stated time is not a zero")
 	require.Equal(t, 1800.0, got["time_to_detect_seconds|period=2025-06|severity=SEV2|stat=mean"])
 }

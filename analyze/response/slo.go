@@ -1,6 +1,7 @@
 package response
 
 import (
+	"context"
 	"time"
 
 	"github.com/aftermath-sre/aftermath/analyze/internal/calc"
@@ -33,9 +34,10 @@ var BurnRanges = []struct {
 }{{"1h", time.Hour}, {"6h", 6 * time.Hour}, {"24h", 24 * time.Hour}, {"3d", 72 * time.Hour}}
 
 // Downtime returns the customer-impacting downtime intervals of an SLO's
-// service: from trigger to resolve (or now while open) of every non-merged
-// incident of a customer-impacting severity. Overlaps are merged by
-// calc.UnionWithin when measured.
+// service among incs: from trigger to resolve (or now while open) of every
+// non-merged incident of a customer-impacting severity. Overlaps are merged
+// by calc.UnionWithin when measured. (Rows in memory: the analysis run
+// streams them from the store with StreamDowntime.)
 func Downtime(incs []store.Incident, slo SLO, now time.Time) []calc.Interval {
 	sev := map[string]bool{}
 	for _, s := range slo.Severities {
@@ -58,6 +60,36 @@ func Downtime(incs []store.Incident, slo SLO, now time.Time) []calc.Interval {
 	return out
 }
 
+// StreamDowntime streams the same intervals as Downtime from the store,
+// each with its incident's id, ordered by start: those that end after from.
+// Overlapping intervals of different incidents are not merged (calc.Union
+// merges them on the fly).
+func StreamDowntime(ctx context.Context, st *store.Store, slo SLO, from, now time.Time, fn func(id string, iv calc.Interval) error) error {
+	return st.DowntimeIntervals(ctx, slo.Service, slo.Severities, from, now, func(id string, start, end time.Time) error {
+		return fn(id, calc.Interval{Start: start, End: end})
+	})
+}
+
+// MeasureDowntime is the union of an SLO's downtime within each window,
+// streamed from the store and merged on the fly.
+func MeasureDowntime(ctx context.Context, st *store.Store, slo SLO, now time.Time, windows []calc.Interval) ([]time.Duration, error) {
+	if len(windows) == 0 {
+		return nil, nil
+	}
+	from := windows[0].Start
+	for _, w := range windows[1:] {
+		if w.Start.Before(from) {
+			from = w.Start
+		}
+	}
+	u := calc.NewUnion(windows)
+	err := StreamDowntime(ctx, st, slo, from, now, func(_ string, iv calc.Interval) error { return u.Add(iv) })
+	if err != nil {
+		return nil, err
+	}
+	return u.Totals(), nil
+}
+
 // Window returns the SLO's current window [from, to) (to may be after now for
 // a calendar month) in UTC.
 func Window(slo SLO, now time.Time, loc *time.Location) (from, to time.Time) {
@@ -73,18 +105,29 @@ func Window(slo SLO, now time.Time, loc *time.Location) (from, to time.Time) {
 
 // ComputeSLO returns the results of the "slo" analysis. loc is the time zone
 // of calendar-month windows.
-func ComputeSLO(incs []store.Incident, slos []SLO, ps calc.Periods, loc *time.Location) []store.Result {
+func ComputeSLO(ctx context.Context, st *store.Store, slos []SLO, ps calc.Periods, loc *time.Location) ([]store.Result, error) {
 	s := calc.Sink{}
 	now := ps.Now
 	for _, slo := range slos {
-		ivs := Downtime(incs, slo, now)
 		budget := 1 - slo.Target
 		win := slo.Window
 		if win == "" {
 			win = WindowRolling28d
 		}
 		from, to := Window(slo, now, loc)
-		down := calc.UnionWithin(ivs, from, to)
+		// One stream measures every window: the SLO's, the burn ranges', the periods'.
+		windows := []calc.Interval{{Start: from, End: to}}
+		for _, r := range BurnRanges {
+			windows = append(windows, calc.Interval{Start: now.Add(-r.D), End: now})
+		}
+		for _, p := range ps.All {
+			windows = append(windows, calc.Interval{Start: p.From, End: p.To}) // intervals end by now
+		}
+		downs, err := MeasureDowntime(ctx, st, slo, now, windows)
+		if err != nil {
+			return nil, err
+		}
+		down := downs[0]
 		consumed := 0.0
 		if budget > 0 {
 			consumed = down.Seconds() / (budget * to.Sub(from).Seconds())
@@ -92,16 +135,16 @@ func ComputeSLO(incs []store.Incident, slos []SLO, ps calc.Periods, loc *time.Lo
 		s.Add(metrics.SLOObjectiveRatio, slo.Target, "service", slo.Service, "window", win)
 		s.Add(metrics.ErrorBudgetConsumedRatio, consumed, "service", slo.Service, "window", win)
 		s.Add(metrics.ErrorBudgetRemainingRatio, 1-consumed, "service", slo.Service, "window", win)
-		for _, r := range BurnRanges {
-			d := calc.UnionWithin(ivs, now.Add(-r.D), now)
+		for i, r := range BurnRanges {
+			d := downs[1+i]
 			rate := 0.0
 			if budget > 0 {
 				rate = d.Seconds() / r.D.Seconds() / budget
 			}
 			s.Add(metrics.ErrorBudgetBurnRate, rate, "service", slo.Service, "range", r.Label)
 		}
-		for _, p := range ps.All {
-			d := calc.UnionWithin(ivs, p.From, p.To) // intervals end by now
+		for i, p := range ps.All {
+			d := downs[1+len(BurnRanges)+i]
 			s.Add(metrics.DowntimeSeconds, d.Seconds(), "service", slo.Service, "period", p.Label)
 			if el := p.Elapsed(now); el > 0 {
 				s.Add(metrics.AvailabilityRatio, 1-d.Seconds()/el.Seconds(), "service", slo.Service, "period", p.Label)
@@ -116,5 +159,5 @@ func ComputeSLO(incs []store.Incident, slos []SLO, ps calc.Periods, loc *time.Lo
 			}
 		}
 	}
-	return s.Results
+	return s.Results, nil
 }

@@ -24,7 +24,7 @@ func TestSLODowntime(t *testing.T) {
 		inc("open", "SEV1", "api", now.Add(-30*time.Minute), time.Time{}, time.Time{}), // open: counts until now
 	}
 	slos := []SLO{{Service: "api", Target: 0.99, Window: WindowRolling30d, Severities: []string{"SEV1", "SEV2"}, HourlyCost: 100}}
-	got := index(ComputeSLO(incs, slos, calc.NewPeriods(now, time.UTC, 2), time.UTC))
+	got := index(computeSLO(t, incs, slos, calc.NewPeriods(now, time.UTC, 2), time.UTC))
 	require.Equal(t, 3.5*3600, got["downtime_seconds|service=api|period=30d"], "overlaps merged, open incident until now")
 	require.Equal(t, 350.0, got["downtime_cost|service=api|period=2025-06"])
 	budget := 0.01 * 30 * 24 * 3600
@@ -43,7 +43,7 @@ func TestSLOCalendarMonthAcrossDST(t *testing.T) {
 	now := time.Date(2025, 3, 31, 12, 0, 0, 0, time.UTC)
 	incs := []store.Incident{inc("a", "SEV1", "api", time.Date(2025, 3, 10, 0, 0, 0, 0, time.UTC), time.Time{}, time.Date(2025, 3, 10, 1, 0, 0, 0, time.UTC))}
 	slos := []SLO{{Service: "api", Target: 0.999, Window: WindowCalendarMonth, Severities: []string{"SEV1"}}}
-	got := index(ComputeSLO(incs, slos, calc.NewPeriods(now, berlin, 2), berlin))
+	got := index(computeSLO(t, incs, slos, calc.NewPeriods(now, berlin, 2), berlin))
 	march := (31*24 - 1) * 3600.0 // Berlin's March is an hour short
 	require.InDelta(t, 3600/(0.001*march), got["error_budget_consumed_ratio|service=api|window=calendar_month"], 1e-12)
 	require.Equal(t, 1.0, got["slo_breached|service=api|period=2025-03"], "one hour exceeds the 44.58-minute budget of March")

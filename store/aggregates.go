@@ -1,0 +1,191 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/aftermath-sre/aftermath/domain"
+)
+
+// Aggregate reads: what the analyses measure (counts, percentiles,
+// action-item states, coverage, lags) is computed by ClickHouse, grouped by
+// period, severity, service and team, so an analysis holds results, not
+// rows. Every aggregate read takes a Scope: the run's clock, its reporting
+// periods and the labels of the teams.
+//
+// Percentiles follow calc.Quantile (linear interpolation between closest
+// ranks, Hyndman–Fan type 7) on arraySort(groupArray(x)); the mean is the
+// sum of the sorted values over their count. Times are compared in whole
+// seconds (the columns' resolution).
+
+// Span is a reporting period [From, To).
+type Span struct{ From, To time.Time }
+
+// Scope is what an aggregate read needs of the run.
+type Scope struct {
+	Now time.Time
+	// Periods are the run's reporting periods; rows carry their index.
+	Periods []Span
+	// Teams maps stored team names onto their labels (see TeamNames); a
+	// name not listed is its own label.
+	Teams map[string]string
+}
+
+// Stats are the percentile gauges' statistics of one group, computed by
+// ClickHouse: the number of values, p50, p90, p95 (calc.Quantile's
+// semantics) and the mean.
+type Stats struct {
+	N                   int
+	P50, P90, P95, Mean float64
+}
+
+func (sc Scope) now() int64 { return sc.Now.UTC().Unix() }
+
+// periodsOf is the SQL of the indices of the periods containing the unix
+// time t, one row each (arrayJoin): the rolling period and at most one
+// month. Bounds are inlined (numbers the run made, not input). t must be a
+// column of a subquery that the query also uses outside this expression:
+// 18.16 drops a subquery's column that only a lambda uses ("Unknown
+// identifier").
+func (sc Scope) periodsOf(t string) string {
+	if len(sc.Periods) == 0 {
+		return "toUInt32(arrayJoin(emptyArrayUInt32()))"
+	}
+	from := make([]string, len(sc.Periods))
+	to := make([]string, len(sc.Periods))
+	for i, p := range sc.Periods {
+		from[i] = strconv.FormatInt(p.From.UTC().Unix(), 10)
+		to[i] = strconv.FormatInt(p.To.UTC().Unix(), 10)
+	}
+	return fmt.Sprintf("toUInt32(arrayJoin(arrayFilter(i -> %s >= [%s][i + 1] AND %s < [%s][i + 1], range(%d))))",
+		t, strings.Join(from, ", "), t, strings.Join(to, ", "), len(sc.Periods))
+}
+
+// start is the earliest instant any period covers (unix seconds).
+func (sc Scope) start() int64 {
+	start := sc.now()
+	for _, p := range sc.Periods {
+		start = min(start, p.From.UTC().Unix())
+	}
+	return start
+}
+
+// teamLabel is the SQL of the label of the team named by col: its mapped
+// name, or the name itself.
+func (sc Scope) teamLabel(col string) string {
+	var from, to []string
+	names := make([]string, 0, len(sc.Teams))
+	for k := range sc.Teams {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	for _, k := range names {
+		if v := sc.Teams[k]; v != k {
+			from, to = append(from, quoteString(k)), append(to, quoteString(v))
+		}
+	}
+	if len(from) == 0 {
+		return col
+	}
+	return "transform(" + col + ", [" + strings.Join(from, ", ") + "], [" + strings.Join(to, ", ") + "], " + col + ")"
+}
+
+// statsSQL is the SQL of the Stats columns (n, p50, p90, p95, mean) of the
+// sorted Float64 array a (an alias).
+func statsSQL(a string) string {
+	n := "toInt64(length(" + a + "))"
+	q := func(p string) string {
+		h := "((" + n + " - 1) * " + p + ")"
+		lo := "toInt64(floor(" + h + "))"
+		return fmt.Sprintf("if(%[1]s >= %[2]s - 1, %[3]s[%[2]s], %[3]s[%[1]s + 1] + (%[4]s - floor(%[4]s)) * (%[3]s[%[1]s + 2] - %[3]s[%[1]s + 1]))",
+			lo, n, a, h)
+	}
+	return "toUInt64(length(" + a + ")), " + q("0.5") + ", " + q("0.9") + ", " + q("0.95") + ", arraySum(" + a + ") / " + n
+}
+
+// statsDest are the Scan destinations of statsSQL's columns.
+type statsDest struct {
+	n                   uint64
+	p50, p90, p95, mean float64
+}
+
+func (d *statsDest) dest() []any { return []any{&d.n, &d.p50, &d.p90, &d.p95, &d.mean} }
+func (d *statsDest) stats() Stats {
+	return Stats{N: int(d.n), P50: d.p50, P90: d.p90, P95: d.p95, Mean: d.mean}
+}
+
+// severitySQL is the label of the severity column col: SEV1..SEV5 or
+// unknown.
+func severitySQL(col string) string {
+	return "if(" + col + " IN ('SEV1', 'SEV2', 'SEV3', 'SEV4', 'SEV5'), " + col + ", '" + SeverityUnknown + "')"
+}
+
+// join is the JOIN before a subquery: GLOBAL in cluster mode (see in).
+func (s *Store) join(kind string) string {
+	if s.cluster != "" {
+		return " GLOBAL " + kind + " JOIN "
+	}
+	return " " + kind + " JOIN "
+}
+
+// incidentView is a subquery of the deduplicated incidents with what the
+// analyses use, in the analyses' vocabulary:
+//
+//	id, title, url, severity (as stored), sev (its label), svc and team
+//	(labels: names, falling back to ids, then "unknown"), service_name,
+//	service_id, merged (UInt8), created, acked and resolved (unix seconds,
+//	0 when not acknowledged / not resolved).
+//
+// The first acknowledgement comes from the timeline; the resolve time from
+// the document, or from the timeline's last resolve when the document says
+// resolved without one (domain.Response.Apply). where filters the
+// incidents table (may be empty); withTimeline false leaves acked 0 and
+// resolved as the document has it (reads that need neither).
+func (s *Store) incidentView(sc Scope, where string, withTimeline bool) string {
+	cols := `id, title, url, severity, ` + severitySQL("severity") + ` AS sev,
+if(service_name != '', service_name, if(service_id != '', service_id, 'unknown')) AS svc, service_name, service_id,
+if(team_name_label != '', team_name_label, if(team_id != '', team_id, 'unknown')) AS team,
+toUInt8(is_merged = 1 OR merged_into != '') AS merged, toUInt32(created_at) AS created`
+	inc := "SELECT source, id, title, url, severity, service_name, service_id, " + sc.teamLabel("team_name") + " AS team_name_label, team_id, " +
+		"is_merged, merged_into, created_at, status, resolved_at FROM " + s.Table("incidents") + " FINAL"
+	if where != "" {
+		inc += " WHERE " + where
+	}
+	if !withTimeline {
+		return "SELECT " + cols + ", toUInt32(0) AS acked, toUInt32(ifNull(toUInt32(resolved_at), 0)) AS resolved FROM (" + inc + ")"
+	}
+	tl := "SELECT source, incident_id AS id, countIf(type = '" + EventAcknowledge + "') AS acks, minIf(created_at, type = '" + EventAcknowledge +
+		"') AS first_ack, countIf(type = '" + EventResolve + "') AS resolves, maxIf(created_at, type = '" + EventResolve + "') AS last_resolve FROM " +
+		s.Table("timeline_events") + " FINAL WHERE type IN ('" + EventAcknowledge + "', '" + EventResolve + "') GROUP BY source, incident_id"
+	return "SELECT " + cols + `, toUInt32(if(acks > 0, toUInt32(first_ack), 0)) AS acked,
+toUInt32(ifNull(toUInt32(resolved_at), if(status = '` + domain.StatusResolved + `' AND resolves > 0, toUInt32(last_resolve), 0))) AS resolved
+FROM (` + inc + ")" + s.join("ANY LEFT") + "(" + tl + ") USING (source, id)"
+}
+
+// TeamNames are the distinct team names the incidents, postmortems and
+// action items are stored with (for Scope.Teams).
+func (s *Store) TeamNames(ctx context.Context) ([]string, error) {
+	rows, err := s.conn.Query(ctx, "SELECT DISTINCT name FROM (SELECT DISTINCT team_name AS name FROM "+s.Table("incidents")+
+		" UNION ALL SELECT DISTINCT team AS name FROM "+s.Table("postmortems")+" UNION ALL SELECT DISTINCT team AS name FROM "+
+		s.Table("action_items")+") ORDER BY name")
+	if err != nil {
+		return nil, fmt.Errorf("store: query team names: %w", err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var n string
+		if err := rows.Scan(&n); err != nil {
+			return nil, fmt.Errorf("store: scan team name: %w", err)
+		}
+		out = append(out, n)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: read team names: %w", err)
+	}
+	return out, nil
+}
