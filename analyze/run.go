@@ -268,32 +268,12 @@ func Run(ctx context.Context, st *store.Store, opts Options) (RunSummary, error)
 	}
 	results, items = append(results, th.results...), append(items, th.items...)
 	sum.Themes, sum.ThemeChanges = len(th.res.Themes), th.res.Changes
-	if err := timed(AnalysisSimilar, func() error {
-		it, err := similarItems(ctx, st, th, items, SimilarPerHighlight)
-		items = append(items, it...)
-		return err
-	}); err != nil {
-		return fail(fmt.Errorf("analyze: %s: %w", AnalysisSimilar, err))
-	}
 	if err := timed(AnalysisRecurrence, func() error {
 		r, it := recurrence.Compute(recurrence.Input{Incidents: d.incidents, Themes: th.incidentThemes, Window: opts.RecurrenceWindow, Periods: ps})
 		results, items = append(results, r...), append(items, it...)
 		return nil
 	}); err != nil {
 		return fail(fmt.Errorf("analyze: %s: %w", AnalysisRecurrence, err))
-	}
-	if err := timed(stepFixes, func() error {
-		r, err := computeFixes(d, th, ps)
-		results = append(results, r...)
-		return err
-	}); err != nil {
-		return fail(fmt.Errorf("analyze: %s: %w", stepFixes, err))
-	}
-	if err := timed(stepThemeCost, func() error {
-		results = append(results, computeThemeCost(d, th, opts.SLOs, ps)...)
-		return nil
-	}); err != nil {
-		return fail(fmt.Errorf("analyze: %s: %w", stepThemeCost, err))
 	}
 
 	// Bookkeeping results of the run itself.
