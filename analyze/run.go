@@ -275,6 +275,19 @@ func Run(ctx context.Context, st *store.Store, opts Options) (RunSummary, error)
 	}); err != nil {
 		return fail(fmt.Errorf("analyze: %s: %w", AnalysisRecurrence, err))
 	}
+	if err := timed(stepFixes, func() error {
+		r, err := computeFixes(d, th, ps)
+		results = append(results, r...)
+		return err
+	}); err != nil {
+		return fail(fmt.Errorf("analyze: %s: %w", stepFixes, err))
+	}
+	if err := timed(stepThemeCost, func() error {
+		results = append(results, computeThemeCost(d, th, opts.SLOs, ps)...)
+		return nil
+	}); err != nil {
+		return fail(fmt.Errorf("analyze: %s: %w", stepThemeCost, err))
+	}
 
 	// Bookkeeping results of the run itself.
 	rs := calc.Sink{}

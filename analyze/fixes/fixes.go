@@ -21,7 +21,8 @@
 //
 // Tallies sum pairs (so one later incident counts once for every earlier
 // pair it repeats) and report the closed-versus-open rate ratio with an
-// exact conditional interval (see RateRatio). Rows break down by theme, by
+// exact conditional interval, each pair compared with itself (see
+// StratifiedRateRatio). Rows break down by theme, by
 // the action-item kind (a postmortem counts under every kind among its
 // items, and its phases there are by its items of that kind alone: "did
 // the prevent items, once closed, stop repeats?") and by the postmortem's
@@ -99,6 +100,9 @@ type Tally struct {
 	Pairs, Held, Failed, Open    int
 	OpenRepeats, ClosedRepeats   int
 	OpenExposure, ClosedExposure time.Duration
+	// Strata are the pairs that say something about the ratio: exposure in
+	// both phases and at least one repeat.
+	Strata []Stratum
 }
 
 // Row is the tally of one breakdown: Theme, Kind and Team are "" for all
@@ -215,6 +219,9 @@ func Compute(in Input) (Result, error) {
 		t.ClosedRepeats += c.closed
 		t.OpenExposure += c.openExp
 		t.ClosedExposure += c.closedExp
+		if c.open+c.closed > 0 && c.openExp > 0 && c.closedExp > 0 {
+			t.Strata = append(t.Strata, Stratum{Closed: c.closed, Open: c.open, ClosedExposure: c.closedExp.Seconds(), OpenExposure: c.openExp.Seconds()})
+		}
 	}
 
 	var res Result
@@ -315,7 +322,7 @@ func Compute(in Input) (Result, error) {
 }
 
 func row(r Row) Row {
-	r.Ratio = RateRatio(r.ClosedRepeats, r.ClosedExposure.Seconds(), r.OpenRepeats, r.OpenExposure.Seconds(), Confidence)
+	r.Ratio = StratifiedRateRatio(r.Strata, Confidence)
 	return r
 }
 

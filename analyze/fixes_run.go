@@ -1,0 +1,208 @@
+package analyze
+
+import (
+	"sort"
+
+	"github.com/aftermath-sre/aftermath/analyze/actions"
+	"github.com/aftermath-sre/aftermath/analyze/budget"
+	"github.com/aftermath-sre/aftermath/analyze/fixes"
+	"github.com/aftermath-sre/aftermath/analyze/followup"
+	"github.com/aftermath-sre/aftermath/analyze/internal/calc"
+	"github.com/aftermath-sre/aftermath/analyze/response"
+	"github.com/aftermath-sre/aftermath/metrics"
+	"github.com/aftermath-sre/aftermath/store"
+)
+
+// Steps of the run that write under other analyses' names: "did the fixes
+// hold" writes recurrence families, "what did each theme cost" slo ones.
+const (
+	stepFixes     = "fixes"
+	stepThemeCost = "theme_cost"
+)
+
+// Label values of the fixes and theme cost families.
+const (
+	FixHeld      = fixes.StateHeld
+	FixFailed    = fixes.StateFailed
+	FixOpen      = fixes.StateOpen
+	PhaseOpen    = fixes.PhaseOpen
+	PhaseClosed  = fixes.PhaseClosed
+	StatEstimate = "estimate"
+	StatLower    = "lower"
+	StatUpper    = "upper"
+	// ThemeNoPostmortem and ThemeUnthemed are the theme label values of
+	// downtime that no theme explains.
+	ThemeNoPostmortem = budget.NoPostmortem
+	ThemeUnthemed     = budget.Unthemed
+)
+
+// postmortemThemes are the distinct themes of each postmortem's factors in
+// this run's clustering.
+func postmortemThemes(d *dataset, th themeRun) map[string][]string {
+	out := map[string][]string{}
+	for i := range d.postmortems {
+		pm := &d.postmortems[i]
+		for _, f := range pm.Factors {
+			if t, ok := th.res.Assignments[FactorID(pm.Key, f.Ordinal)]; ok && !contains(out[pm.Key], t) {
+				out[pm.Key] = append(out[pm.Key], t)
+			}
+		}
+	}
+	return out
+}
+
+// fixesInput maps the dataset onto the fixes analysis: incidents (merged
+// left out) with the themes of their postmortems, and postmortems with
+// their items' kinds and close times as of the run.
+func fixesInput(d *dataset, th themeRun, ps calc.Periods) fixes.Input {
+	now := ps.Now
+	in := fixes.Input{Now: now}
+	for i := range d.incidents {
+		inc := &d.incidents[i]
+		if response.Merged(inc) || inc.CreatedAt.After(now) {
+			continue
+		}
+		in.Incidents = append(in.Incidents, fixes.Incident{ID: inc.ID, Service: response.ServiceOf(inc), At: inc.CreatedAt, Themes: th.incidentThemes[inc.ID]})
+	}
+	items := map[string][]fixes.Item{}
+	for i := range d.items {
+		a := &d.items[i]
+		if a.PostmortemKey == "" || a.CreatedAt.After(now) {
+			continue
+		}
+		it := fixes.Item{Kind: string(followup.Classify(a.Summary).Kind)}
+		if !actions.Open(a) {
+			it.Closed = actions.ClosedAt(a) // after now: open (fixes.Compute)
+		}
+		items[a.PostmortemKey] = append(items[a.PostmortemKey], it)
+	}
+	pmThemes := postmortemThemes(d, th)
+	for i := range d.postmortems {
+		pm := &d.postmortems[i]
+		if pm.CreatedAt.After(now) || len(items[pm.Key]) == 0 {
+			continue
+		}
+		in.Postmortems = append(in.Postmortems, fixes.Postmortem{Key: pm.Key, Team: label(pm.Team), Incidents: pm.IncidentIDs,
+			Themes: pmThemes[pm.Key], Items: items[pm.Key]})
+	}
+	return in
+}
+
+// computeFixes returns the results of "did the fixes hold" (recurrence
+// families; see package fixes).
+func computeFixes(d *dataset, th themeRun, ps calc.Periods) ([]store.Result, error) {
+	res, err := fixes.Compute(fixesInput(d, th, ps))
+	if err != nil {
+		return nil, err
+	}
+	s := calc.Sink{}
+	for _, r := range res.Rows {
+		kv := []string{"theme", r.Theme, "kind", r.Kind, "team", r.Team}
+		with := func(k, v string) []string { return append(append([]string(nil), kv...), k, v) }
+		s.Add(metrics.FixPostmortemThemes, float64(r.Held), with("state", FixHeld)...)
+		s.Add(metrics.FixPostmortemThemes, float64(r.Failed), with("state", FixFailed)...)
+		s.Add(metrics.FixPostmortemThemes, float64(r.Open), with("state", FixOpen)...)
+		s.Add(metrics.FixRepeats, float64(r.OpenRepeats), with("phase", PhaseOpen)...)
+		s.Add(metrics.FixRepeats, float64(r.ClosedRepeats), with("phase", PhaseClosed)...)
+		s.Add(metrics.FixExposureSeconds, r.OpenExposure.Seconds(), with("phase", PhaseOpen)...)
+		s.Add(metrics.FixExposureSeconds, r.ClosedExposure.Seconds(), with("phase", PhaseClosed)...)
+		if !r.Ratio.Defined {
+			continue
+		}
+		for _, st := range []struct {
+			stat string
+			v    float64
+		}{{StatEstimate, r.Ratio.Estimate}, {StatLower, r.Ratio.Lower}, {StatUpper, r.Ratio.Upper}} {
+			if finite(st.v) {
+				s.Add(metrics.FixRepeatRateRatio, st.v, with("stat", st.stat)...)
+			}
+		}
+	}
+	return s.Results, nil
+}
+
+func finite(v float64) bool { return v == v && v < 1e308 && v > -1e308 }
+
+// computeThemeCost returns the results of "what did each theme cost" (slo
+// families; see package budget): every SLO service's downtime in each
+// period, as the SLO analysis defines it (response.Downtime), attributed to
+// incidents and their themes.
+func computeThemeCost(d *dataset, th themeRun, slos []SLO, ps calc.Periods) []store.Result {
+	now := ps.Now
+	hasPM := map[string]bool{}
+	for i := range d.postmortems {
+		if pm := &d.postmortems[i]; !pm.CreatedAt.After(now) {
+			for _, id := range pm.IncidentIDs {
+				hasPM[id] = true
+			}
+		}
+	}
+	hasPostmortem := func(id string) bool { return hasPM[id] }
+	type agg struct{ secs, budget, cost float64 }
+	all := make([]map[string]*agg, len(ps.All)) // by period, theme
+	budgetAll := make([]float64, len(ps.All))
+	for i := range all {
+		all[i] = map[string]*agg{}
+	}
+	s := calc.Sink{}
+	for _, slo := range slos {
+		var spans []budget.Span
+		for i := range d.incidents {
+			inc := &d.incidents[i]
+			if inc.ServiceName != slo.Service && inc.ServiceID != slo.Service {
+				continue
+			}
+			// The SLO analysis' own definition, one incident at a time.
+			for _, iv := range response.Downtime(d.incidents[i:i+1], slo, now) {
+				spans = append(spans, budget.Span{ID: inc.ID, Start: iv.Start, End: iv.End})
+			}
+		}
+		frac := 1 - slo.Target
+		for p, per := range ps.All {
+			budgetSecs := frac * per.To.Sub(per.From).Seconds()
+			budgetAll[p] += budgetSecs
+			byTheme := budget.ByTheme(budget.Attribute(spans, per.From, per.To), th.incidentThemes, hasPostmortem)
+			for _, t := range sortedKeys(byTheme) {
+				secs := byTheme[t]
+				kv := []string{"period", per.Label, "service", slo.Service, "theme", t}
+				s.Add(metrics.ThemeDowntimeSeconds, secs, kv...)
+				s.Add(metrics.ThemeErrorBudgetConsumedRatio, secs/budgetSecs, kv...)
+				a := all[p][t]
+				if a == nil {
+					a = &agg{}
+					all[p][t] = a
+				}
+				a.secs += secs
+				if slo.HourlyCost > 0 {
+					s.Add(metrics.ThemeDowntimeCost, secs/3600*slo.HourlyCost, kv...)
+					a.cost += secs / 3600 * slo.HourlyCost
+				}
+			}
+		}
+	}
+	hasCost := false
+	for _, slo := range slos {
+		hasCost = hasCost || slo.HourlyCost > 0
+	}
+	for p, per := range ps.All {
+		for _, t := range sortedKeys(all[p]) {
+			a := all[p][t]
+			kv := []string{"period", per.Label, "service", "", "theme", t}
+			s.Add(metrics.ThemeDowntimeSeconds, a.secs, kv...)
+			s.Add(metrics.ThemeErrorBudgetConsumedRatio, a.secs/budgetAll[p], kv...)
+			if hasCost {
+				s.Add(metrics.ThemeDowntimeCost, a.cost, kv...)
+			}
+		}
+	}
+	return s.Results
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
