@@ -268,6 +268,13 @@ func Run(ctx context.Context, st *store.Store, opts Options) (RunSummary, error)
 	}
 	results, items = append(results, th.results...), append(items, th.items...)
 	sum.Themes, sum.ThemeChanges = len(th.res.Themes), th.res.Changes
+	if err := timed(AnalysisSimilar, func() error {
+		it, err := similarItems(ctx, st, th, items, SimilarPerHighlight)
+		items = append(items, it...)
+		return err
+	}); err != nil {
+		return fail(fmt.Errorf("analyze: %s: %w", AnalysisSimilar, err))
+	}
 	if err := timed(AnalysisRecurrence, func() error {
 		r, it := recurrence.Compute(recurrence.Input{Incidents: d.incidents, Themes: th.incidentThemes, Window: opts.RecurrenceWindow, Periods: ps})
 		results, items = append(results, r...), append(items, it...)

@@ -62,24 +62,11 @@ func Similar(ctx context.Context, st *store.Store, key string, n int) ([]Similar
 	for _, s := range states {
 		labels[s.ID] = s.Label
 	}
-	themesOf := make(map[string][]string)
-	for _, a := range fts {
-		themesOf[a.PostmortemKey] = append(themesOf[a.PostmortemKey], a.ThemeID)
-	}
-	in := make([]similar.Postmortem, len(pms))
 	byKey := make(map[string]*store.Postmortem, len(pms))
 	for i := range pms {
-		p := &pms[i]
-		byKey[p.Key] = p
-		in[i] = similar.Postmortem{Key: p.Key, Created: p.CreatedAt, Themes: themesOf[p.Key]}
-		if p.Service != "" {
-			in[i].Services = []string{p.Service}
-		}
-		for _, f := range p.Factors {
-			in[i].Factors = append(in[i].Factors, f.Text)
-		}
+		byKey[pms[i].Key] = &pms[i]
 	}
-	ix, err := similar.NewIndex(in, similar.Options{})
+	ix, err := similarIndex(pms, fts)
 	if err != nil {
 		return nil, fmt.Errorf("similar: %w", err)
 	}

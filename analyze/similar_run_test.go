@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/aftermath-sre/aftermath/simulate/org"
+	"github.com/aftermath-sre/aftermath/store"
 	"github.com/aftermath-sre/aftermath/store/chtest"
 )
 
@@ -27,8 +28,45 @@ func TestSimilarFindsPostmortemsOfTheSameLatentTheme(t *testing.T) {
 	require.ErrorIs(t, err, ErrNoAnalysis)
 
 	storeOrg(ctx, t, st, o)
-	_, err = Run(ctx, st, testOptions(o.End, time.UTC, nil))
+	sum, err := Run(ctx, st, testOptions(o.End, time.UTC, nil))
 	require.NoError(t, err)
+
+	// The run lists, for every postmortem it quotes in a highlight, the same
+	// earlier postmortems `aftermath similar` finds, for the digest.
+	hl, err := st.AnalysisItems(ctx, sum.RunID, store.AnalysisItemFilter{Kind: ItemHighlight})
+	require.NoError(t, err)
+	sim, err := st.AnalysisItems(ctx, sum.RunID, store.AnalysisItemFilter{Kind: ItemSimilarPostmortem})
+	require.NoError(t, err)
+	require.NotEmpty(t, hl)
+	type qk struct{ period, key string }
+	runMatches := map[qk][]string{}
+	for _, it := range sim {
+		require.Equal(t, AnalysisSimilar, it.Analysis)
+		k := qk{it.Period, it.Key}
+		for len(runMatches[k]) <= it.Rank {
+			runMatches[k] = append(runMatches[k], "")
+		}
+		runMatches[k][it.Rank] = it.Field("similar")
+		p := o.PostmortemByKey(it.Field("similar"))
+		require.NotNil(t, p)
+		require.Equal(t, p.Title, it.Field("title"))
+	}
+	quoted := map[qk]bool{}
+	for _, it := range hl {
+		k := qk{it.Period, it.Key}
+		if quoted[k] {
+			continue
+		}
+		quoted[k] = true
+		want, err := Similar(ctx, st, it.Key, SimilarPerHighlight)
+		require.NoError(t, err)
+		var wantKeys []string
+		for _, m := range want {
+			wantKeys = append(wantKeys, m.Key)
+		}
+		require.Equal(t, wantKeys, runMatches[k], "similar to %s (%s)", it.Key, it.Period)
+	}
+	require.Len(t, runMatches, len(quoted)-countWithout(quoted, runMatches), "matches only for quoted postmortems")
 
 	_, err = Similar(ctx, st, "NOPE-404", 3)
 	require.ErrorContains(t, err, `"NOPE-404"`)
@@ -94,4 +132,15 @@ func TestSimilarFindsPostmortemsOfTheSameLatentTheme(t *testing.T) {
 	t.Logf("latent-theme overlap (Jaccard) with the query: top 3 %.3f, random earlier postmortem %.3f (%d matches)", got, random, total)
 	require.Greater(t, got, random+0.2, "the matches share more of the query's latent themes than chance")
 	require.False(t, errors.Is(err, ErrNoAnalysis))
+}
+
+// countWithout counts the quoted postmortems without any match.
+func countWithout[K comparable](quoted map[K]bool, matches map[K][]string) int {
+	n := 0
+	for k := range quoted {
+		if len(matches[k]) == 0 {
+			n++
+		}
+	}
+	return n
 }

@@ -298,6 +298,25 @@ type HighlightSection struct {
 // Highlight is a quote from a published postmortem.
 type Highlight struct {
 	Quote, Title, URL, Key, Team, Service string
+	// Similar are earlier postmortems most like this one (matched on
+	// themes, the factors' wording and the service), most similar first.
+	Similar []SimilarPostmortem
+}
+
+// SimilarPostmortem is an earlier postmortem like a quoted one.
+type SimilarPostmortem struct {
+	Key, Title, URL string
+	// SharedThemes are the labels of the themes both postmortems have.
+	SharedThemes []string
+	rank         int
+}
+
+// Name is the title, or the key when the postmortem has none.
+func (s SimilarPostmortem) Name() string {
+	if s.Title != "" {
+		return s.Title
+	}
+	return s.Key
 }
 
 // TeamSection is one team's part of an organization digest.

@@ -127,6 +127,12 @@ func TestBuildReadsTheMonthAgainstThePreviousAndSixBefore(t *testing.T) {
 	require.Equal(t, "Feature flags let us roll back in minutes.", d.Highlights.Lessons[0].Quote)
 	require.Equal(t, "https://jira.example.com/browse/PM-12", d.Highlights.Lessons[0].URL)
 	require.Len(t, d.Highlights.Lucky, 1)
+	// Earlier postmortems like the quoted one, in rank order, of the month only; unsafe links dropped.
+	require.Equal(t, []digest.SimilarPostmortem{
+		{Key: "PM-7", Title: "Checkout flag rollout", URL: "https://jira.example.com/browse/PM-7", SharedThemes: []string{"deploy config", "feature flags"}},
+		{Key: "PM-3", Title: "Ledger timeouts"},
+	}, stripRank(d.Highlights.Lessons[0].Similar))
+	require.Equal(t, d.Highlights.Lessons[0].Similar, d.Highlights.Lucky[0].Similar)
 
 	require.Equal(t, []string{"Payments", "Quiet", "Search"}, teamNames(d.Teams))
 	require.Len(t, d.Language.Examples, 1, "vague action items are quoted, blame is not")
@@ -310,6 +316,7 @@ func TestHTMLShowsTheNumbersAndLoadsNothingExternal(t *testing.T) {
 		"SEV1s fell from 4 to 2 and SEV2s rose from 3 to 5; 19 incidents in all, up from 17.",
 		"3h 10m", "+30%", "200%", "checkout", "deploy config", "Feature flags let us roll back in minutes.",
 		`href="https://jira.example.com/browse/PM-12"`, "Where we got lucky", "Quiet",
+		`Seen before: <a href="https://jira.example.com/browse/PM-7">Checkout flag rollout</a> <span class="muted">(deploy config, feature flags)</span>; Ledger timeouts</p>`,
 		"<svg class=\"chart\"", "Incidents per month by severity", "Time to resolve per month", "Share of SEV1/SEV2 incidents",
 		"@media print", "@media (max-width:640px)",
 	} {
@@ -330,6 +337,7 @@ func TestHTMLShowsTheNumbersAndLoadsNothingExternal(t *testing.T) {
 		"| MTTR p90 | **3h 10m** | 2h 26m | ▲ +30% |",
 		"[Checkout outage](https://jira.example.com/browse/PM-12)",
 		"> “Feature flags let us roll back in minutes.”",
+		"> Seen before: [Checkout flag rollout](https://jira.example.com/browse/PM-7) (deploy config, feature flags); Ledger timeouts",
 		"| checkout **(breached)** | 99.9% | 1h 29m | **200%** | 50% |",
 		"| Share of SEV1/SEV2 incidents | **29%** | 14% |",
 	} {
@@ -364,4 +372,13 @@ func TestActionItemsByKind(t *testing.T) {
 		{Kind: "investigate", Count: 7, Closed: 0.5, HasClosed: true},
 		{Kind: "prevent", Count: 2, Closed: 0.25, HasClosed: true},
 	}, d.Actions.Kinds, "a team's counts, the closure organization-wide")
+}
+
+// stripRank copies the exported fields only, so tests can compare values.
+func stripRank(ss []digest.SimilarPostmortem) []digest.SimilarPostmortem {
+	out := make([]digest.SimilarPostmortem, len(ss))
+	for i, s := range ss {
+		out[i] = digest.SimilarPostmortem{Key: s.Key, Title: s.Title, URL: s.URL, SharedThemes: s.SharedThemes}
+	}
+	return out
 }

@@ -29,6 +29,7 @@ func parse(name, text string) (*template.Template, error) {
 		"monthNameOf": monthName,
 		"reason":      reasonText,
 		"rule":        ruleName,
+		"join":        strings.Join,
 		"plural":      plural,
 		"table": func(v *htmlView, rows []metricRow, first string) tableArgs {
 			return tableArgs{V: v, Rows: rows, First: first}

@@ -379,6 +379,23 @@ func (w *mdWriter) quotes(title, empty string, hs []Highlight) {
 			line += " · " + md(h.Team)
 		}
 		w.p("%s", line)
+		if len(h.Similar) > 0 {
+			w.p(">")
+			w.p("> Seen before: %s", similarLine(h.Similar))
+		}
 		w.p("")
 	}
+}
+
+// similarLine lists earlier postmortems with links and the themes they
+// share with the quoted one.
+func similarLine(ss []SimilarPostmortem) string {
+	parts := make([]string, len(ss))
+	for i, s := range ss {
+		parts[i] = mdLink(s.Name(), s.URL)
+		if len(s.SharedThemes) > 0 {
+			parts[i] += " (" + md(strings.Join(s.SharedThemes, ", ")) + ")"
+		}
+	}
+	return strings.Join(parts, "; ")
 }

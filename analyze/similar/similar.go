@@ -74,9 +74,9 @@ type Match struct {
 
 type entry struct {
 	pm       Postmortem
-	themes   []string // sorted, distinct
-	services []string // sorted, distinct
-	vec      map[string]float64
+	themes   []string     // sorted, distinct
+	services []string     // sorted, distinct
+	vec      []termWeight // sorted by term, so sums run in one order
 	norm     float64
 }
 
@@ -115,14 +115,16 @@ func NewIndex(pms []Postmortem, opts Options) (*Index, error) {
 	}
 	n := float64(len(pms))
 	for i, tf := range tfs {
-		vec := make(map[string]float64, len(tf))
-		var sum float64
+		vec := make([]termWeight, 0, len(tf))
 		for t, c := range tf {
-			w := (1 + math.Log(float64(c))) * math.Log((1+n)/(1+float64(df[t])))
-			if w > 0 {
-				vec[t] = w
-				sum += w * w
+			if w := (1 + math.Log(float64(c))) * math.Log((1+n)/(1+float64(df[t]))); w > 0 {
+				vec = append(vec, termWeight{t, w})
 			}
+		}
+		sort.Slice(vec, func(a, b int) bool { return vec[a].term < vec[b].term })
+		var sum float64
+		for _, tw := range vec {
+			sum += tw.w * tw.w
 		}
 		ix.entries[i].vec, ix.entries[i].norm = vec, math.Sqrt(sum)
 	}
@@ -213,17 +215,31 @@ func jaccard(a, b []string) ([]string, float64) {
 	return shared, float64(len(shared)) / float64(union)
 }
 
+// termWeight is one term of a postmortem's factor vector.
+type termWeight struct {
+	term string
+	w    float64
+}
+
+// cosine merges the two sorted vectors: the same pair always sums its
+// products in the same order, so scores are identical run to run.
 func cosine(a, b *entry) float64 {
 	if a.norm == 0 || b.norm == 0 {
 		return 0
 	}
 	x, y := a.vec, b.vec
-	if len(y) < len(x) {
-		x, y = y, x
-	}
 	var dot float64
-	for t, w := range x {
-		dot += w * y[t]
+	for i, j := 0, 0; i < len(x) && j < len(y); {
+		switch {
+		case x[i].term < y[j].term:
+			i++
+		case x[i].term > y[j].term:
+			j++
+		default:
+			dot += x[i].w * y[j].w
+			i++
+			j++
+		}
 	}
 	return dot / (a.norm * b.norm)
 }
