@@ -1,0 +1,87 @@
+package analyze
+
+import (
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/aftermath-sre/aftermath/metrics"
+	"github.com/aftermath-sre/aftermath/simulate/org"
+)
+
+// The simulated org has one planted change of time to resolve
+// (org.Latent.MTTRShift: one team's, from the first day of the last full
+// month, by a factor of 2 to 3) and none elsewhere. The change analysis,
+// through the real analyze.Run on the store, flags that team's MTTR for
+// that month and no other team's anything in any month.
+func TestChangeFindsThePlantedMTTRShift(t *testing.T) {
+	r := runOnOrg(t, org.ScaleSmall, time.UTC, func(o *org.Org) time.Time { return o.End })
+	shift := r.o.Latent.MTTRShift
+	require.NotEmpty(t, shift.TeamID)
+	team := teamName(r.o, shift.TeamID)
+	month := shift.From.UTC().Format("2006-01")
+	prevMonth := shift.From.UTC().AddDate(0, -1, 0).Format("2006-01")
+	t.Logf("planted: %s's MTTR x%.2f from %s", team, shift.Factor, month)
+
+	verdict := metrics.ChangeVerdict.ResultName()
+	ratio := metrics.ChangeRatio.ResultName()
+	get := func(metric, measure, team, stat, bound string) (float64, bool) {
+		kv := []string{"period", month, "measure", measure, "severity", "", "team", team, "stat", stat}
+		if bound != "" {
+			kv = append(kv, "bound", bound)
+		}
+		v, ok := r.res[rkey(metric, kv...)]
+		return v, ok
+	}
+
+	// The planted team's MTTR rose, for real, in that month; the ratio is the
+	// ratio of the two months' percentiles computed from the ground truth.
+	res := map[string][]float64{}
+	for i := range r.o.Incidents {
+		x := &r.o.Incidents[i]
+		if x.MergedInto != "" || x.ResolvedAt.IsZero() || teamName(r.o, x.TeamID) != team {
+			continue
+		}
+		m := x.CreatedAt.UTC().Format("2006-01")
+		res[m] = append(res[m], x.ResolvedAt.Sub(x.CreatedAt).Seconds())
+	}
+	flagged := 0
+	for _, st := range []struct {
+		stat string
+		q    float64
+	}{{StatP50, 0.5}, {StatP90, 0.9}} {
+		sort.Float64s(res[month])
+		sort.Float64s(res[prevMonth])
+		want := quantile7(res[month], st.q) / quantile7(res[prevMonth], st.q)
+		est, ok := get(ratio, MeasureMTTR, team, st.stat, BoundEstimate)
+		require.True(t, ok, "%s MTTR %s compared", team, st.stat)
+		require.InDelta(t, want, est, 1e-9, "ratio of %s's MTTR %s, %s over %s", team, st.stat, month, prevMonth)
+		lo, _ := get(ratio, MeasureMTTR, team, st.stat, BoundLower)
+		hi, _ := get(ratio, MeasureMTTR, team, st.stat, BoundUpper)
+		v, _ := get(verdict, MeasureMTTR, team, st.stat, "")
+		t.Logf("%s MTTR %s: n %d -> %d, ratio %.2f [%.2f, %.2f], verdict %v", team, st.stat, len(res[prevMonth]), len(res[month]), est, lo, hi, v)
+		require.NotEqual(t, -1.0, v)
+		if v == 1 {
+			flagged++
+		}
+	}
+	require.Positive(t, flagged, "the planted MTTR shift of %s in %s is found", team, month)
+
+	// No other team changed anything in any month, and the planted team
+	// nothing but its MTTR in that month.
+	compared := 0
+	for k, v := range r.res {
+		if !strings.HasPrefix(k, verdict+"|") || strings.Contains(k, "|team=|") {
+			continue // the org-wide and per-severity rows include the planted team
+		}
+		compared++
+		if strings.Contains(k, "|period="+month+"|measure=mttr|") && strings.Contains(k, "|team="+team+"|") {
+			continue
+		}
+		require.Equal(t, 0.0, v, "%s: no change was planted", k)
+	}
+	require.Greater(t, compared, 20, "team comparisons written")
+}
