@@ -227,11 +227,11 @@ func Run(ctx context.Context, st *store.Store, opts Options) (RunSummary, error)
 		return fail(fmt.Errorf("analyze: %s: %w", AnalysisChange, err))
 	}
 	if err := timed(AnalysisActions, func() error {
-		r, it := actions.Compute(actions.Input{Items: d.items, Postmortems: d.postmortems, Periods: ps, Options: actions.Options{
+		r, it, err := actions.Compute(ctx, st, actions.Input{Periods: ps, Teams: teams, Options: actions.Options{
 			StaleAfter: opts.StaleAfter, ClosureSLO: opts.ClosureSLO, MaxItemSeries: opts.MaxItemSeries,
 		}})
 		results, items = append(results, r...), append(items, it...)
-		return nil
+		return err
 	}); err != nil {
 		return fail(fmt.Errorf("analyze: %s: %w", AnalysisActions, err))
 	}

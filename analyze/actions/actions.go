@@ -6,7 +6,7 @@
 package actions
 
 import (
-	"math"
+	"context"
 	"sort"
 	"time"
 
@@ -123,14 +123,31 @@ type pt struct{ prio, team string }
 
 // Input is what Compute reads.
 type Input struct {
-	Items       []store.ActionItem
-	Postmortems []store.Postmortem
-	Periods     calc.Periods
-	Options     Options
+	Periods calc.Periods
+	// Teams maps stored team names onto their labels (see store.Scope).
+	Teams   map[string]string
+	Options Options
+}
+
+// rules are the thresholds in seconds by priority label, as threshold
+// resolves them (unknown priorities get the longest).
+func rules(opts Options) store.ItemRules {
+	r := store.ItemRules{StaleAfter: map[string]int64{}, ClosureSLO: map[string]int64{}}
+	for _, p := range append(append([]string(nil), Priorities...), "unknown") {
+		if d, ok := threshold(opts.StaleAfter, p); ok {
+			r.StaleAfter[p] = int64(d / time.Second)
+		}
+		if d, ok := threshold(opts.ClosureSLO, p); ok {
+			r.ClosureSLO[p] = int64(d / time.Second)
+		}
+	}
+	return r
 }
 
 // Compute returns the results and digest items of the "actions" analysis.
-func Compute(in Input) ([]store.Result, []store.AnalysisItem) {
+// ClickHouse counts the items by state, priority, team and period; times to
+// close stream from it into the Kaplan–Meier estimate.
+func Compute(ctx context.Context, st *store.Store, in Input) ([]store.Result, []store.AnalysisItem, error) {
 	s := calc.Sink{}
 	ps := in.Periods
 	now := ps.Now
@@ -138,264 +155,234 @@ func Compute(in Input) ([]store.Result, []store.AnalysisItem) {
 	if opts.OldestPerTeam <= 0 {
 		opts.OldestPerTeam = 10
 	}
-	type stateKey struct {
-		state string
-		pt
+	sc := ps.Scope(in.Teams)
+	rs := rules(opts)
+	groups, err := st.ActionItemGroups(ctx, sc, rs)
+	if err != nil {
+		return nil, nil, err
 	}
-	states := map[stateKey]int{}
-	overdue, stale, unowned, noDue, reopened := map[pt]int{}, map[pt]int{}, map[pt]int{}, map[pt]int{}, map[pt]int{}
-	oldest := map[pt]time.Duration{}
-	type perTeam struct {
-		period int
-		team   string
-	}
-	created, completed := map[perTeam]int{}, map[perTeam]int{}
-	within, determined := map[pt]int{}, map[pt]int{}
-	km := map[string][]calc.Observation{}
-	type itemSeries struct {
-		key, team, prio string
-		d               time.Duration
-	}
-	var overdueItems, staleItems []itemSeries
-	openByTeam := map[string][]*store.ActionItem{}
-	var kindItems []followup.Item
-	hasItems := map[string]bool{}
-
-	for i := range in.Items {
-		a := &in.Items[i]
-		prio, team := Priority(a.Priority), Team(a)
-		k := pt{prio, team}
-		if a.PostmortemKey != "" {
-			hasItems[a.PostmortemKey] = true
-		}
-		if a.CreatedAt.After(now) {
-			continue // created after the clock: not yet there
-		}
-		isOpen := Open(a)
-		state := "closed"
-		if isOpen {
-			state = "open"
-		}
-		states[stateKey{state, k}]++
-		if a.ReopenCount > 0 {
-			reopened[k]++
-		}
-		ps.Of(a.CreatedAt, func(p int) { created[perTeam{p, team}]++ })
-		fi := followup.Item{Text: a.Summary, Team: team, Created: a.CreatedAt}
-		if !isOpen {
-			fi.Resolved = ClosedAt(a)
-		}
-		kindItems = append(kindItems, fi)
-		if !isOpen {
-			ps.Of(ClosedAt(a), func(p int) { completed[perTeam{p, team}]++ })
-		}
-		if isOpen {
-			if d, ok := OverdueBy(a, now); ok {
-				overdue[k]++
-				overdueItems = append(overdueItems, itemSeries{a.Key, team, prio, d})
+	for _, state := range []string{"open", "closed"} {
+		for _, g := range groups {
+			n := g.Open
+			if state == "closed" {
+				n = g.Closed
 			}
-			if since, ok := StaleBy(a, now, opts.StaleAfter); ok {
-				stale[k]++
-				staleItems = append(staleItems, itemSeries{a.Key, team, prio, since})
+			if n > 0 {
+				s.Add(metrics.ActionItems, float64(n), "state", state, "priority", g.Priority, "team", g.Team)
 			}
-			if a.AssigneeID == "" {
-				unowned[k]++
-			}
-			if a.DueDate.IsZero() {
-				noDue[k]++
-			}
-			if age, seen := oldest[k]; !seen || now.Sub(a.CreatedAt) > age {
-				oldest[k] = now.Sub(a.CreatedAt)
-			}
-			openByTeam[team] = append(openByTeam[team], a)
-		}
-
-		// Time to close: closed items are events, open ones censored at now.
-		var obs calc.Observation
-		if isOpen {
-			obs = calc.Observation{Duration: now.Sub(a.CreatedAt).Seconds(), Event: false}
-		} else {
-			obs = calc.Observation{Duration: math.Max(0, ClosedAt(a).Sub(a.CreatedAt).Seconds()), Event: true}
-		}
-		km[""] = append(km[""], obs)
-		km[prio] = append(km[prio], obs)
-
-		// Closed within the SLO, among items whose outcome is known.
-		if slo, ok := threshold(opts.ClosureSLO, prio); ok {
-			var in, known bool
-			switch {
-			case !isOpen:
-				in, known = ClosedAt(a).Sub(a.CreatedAt) <= slo, true
-			case now.Sub(a.CreatedAt) > slo:
-				in, known = false, true
-			}
-			if known {
-				for _, kk := range []pt{{}, {prio: prio}, {team: team}} {
-					determined[kk]++
-					if in {
-						within[kk]++
-					}
-				}
-			}
-		}
-	}
-
-	for _, st := range []string{"open", "closed"} {
-		for _, k := range sortedPT(keysOf(states, func(k stateKey) (pt, bool) { return k.pt, k.state == st })) {
-			s.Add(metrics.ActionItems, float64(states[stateKey{st, k}]), "state", st, "priority", k.prio, "team", k.team)
 		}
 	}
 	for _, m := range []struct {
-		f    metrics.Family
-		data map[pt]int
-	}{{metrics.ActionItemsOverdue, overdue}, {metrics.ActionItemsStale, stale}, {metrics.ActionItemsUnowned, unowned},
-		{metrics.ActionItemsWithoutDueDate, noDue}, {metrics.ActionItemsReopened, reopened}} {
-		for _, k := range sortedPT(keysOf(m.data, func(k pt) (pt, bool) { return k, true })) {
-			s.Add(m.f, float64(m.data[k]), "priority", k.prio, "team", k.team)
+		f metrics.Family
+		n func(store.ItemGroup) int
+	}{
+		{metrics.ActionItemsOverdue, func(g store.ItemGroup) int { return g.Overdue }},
+		{metrics.ActionItemsStale, func(g store.ItemGroup) int { return g.Stale }},
+		{metrics.ActionItemsUnowned, func(g store.ItemGroup) int { return g.Unowned }},
+		{metrics.ActionItemsWithoutDueDate, func(g store.ItemGroup) int { return g.WithoutDueDate }},
+		{metrics.ActionItemsReopened, func(g store.ItemGroup) int { return g.Reopened }},
+	} {
+		for _, g := range groups {
+			if n := m.n(g); n > 0 {
+				s.Add(m.f, float64(n), "priority", g.Priority, "team", g.Team)
+			}
 		}
 	}
-	for _, k := range sortedPT(keysOf(oldest, func(k pt) (pt, bool) { return k, true })) {
-		s.Add(metrics.ActionItemOldestOpenAgeSeconds, oldest[k].Truncate(time.Second).Seconds(), "priority", k.prio, "team", k.team)
+	for _, g := range groups {
+		if g.Open > 0 {
+			s.Add(metrics.ActionItemOldestOpenAgeSeconds, now.Sub(g.OldestOpenCreated).Truncate(time.Second).Seconds(), "priority", g.Priority, "team", g.Team)
+		}
 	}
-	for _, k := range sortedPT(keysOf(determined, func(k pt) (pt, bool) { return k, true })) {
+	// Closed within the SLO, among items whose outcome is known: overall,
+	// by priority and by team.
+	within, determined := map[pt]int{}, map[pt]int{}
+	for _, g := range groups {
+		for _, k := range []pt{{}, {prio: g.Priority}, {team: g.Team}} {
+			determined[k] += g.Determined
+			within[k] += g.Within
+		}
+	}
+	for _, k := range sortedPT(keysOf(determined, func(k pt) (pt, bool) { return k, determined[k] > 0 })) {
 		s.Add(metrics.ActionItemsClosedWithinSLORatio, calc.Ratio(within[k], determined[k]), "priority", k.prio, "team", k.team)
 	}
-	kmKeys := make([]string, 0, len(km))
-	for k := range km {
-		kmKeys = append(kmKeys, k)
-	}
-	sort.Strings(kmKeys)
-	for _, k := range kmKeys {
-		s.Add(metrics.ActionItemTimeToCloseSeconds, calc.KaplanMeierQuantile(km[k], 0.5), "priority", k, "stat", "km_p50")
-		s.Add(metrics.ActionItemTimeToCloseSeconds, calc.KaplanMeierQuantile(km[k], 0.9), "priority", k, "stat", "km_p90")
+	// Time to close: closed items are events, open ones censored at now.
+	for _, byPrio := range []bool{false, true} {
+		var km *calc.KaplanMeier
+		cur := ""
+		flush := func() {
+			if km != nil {
+				q := km.Quantiles()
+				s.Add(metrics.ActionItemTimeToCloseSeconds, q[0], "priority", cur, "stat", "km_p50")
+				s.Add(metrics.ActionItemTimeToCloseSeconds, q[1], "priority", cur, "stat", "km_p90")
+			}
+		}
+		err := st.Durations(ctx, sc, byPrio, func(prio string, total int, secs float64, events, censored int) error {
+			if km == nil || prio != cur {
+				flush()
+				km, cur = calc.NewKaplanMeier(total, 0.5, 0.9), prio
+			}
+			km.At(secs, events, censored)
+			return nil
+		})
+		if err != nil {
+			return nil, nil, err
+		}
+		flush()
 	}
 	// Follow-ups by kind (analyze/followup): the mix per team and period, and
 	// each kind's closure.
-	kindPeriods := make([]followup.Period, len(ps.All))
-	for i, p := range ps.All {
-		kindPeriods[i] = followup.Period{Label: p.Label, From: p.From, To: p.To}
+	mix, closure, err := kindMix(ctx, st, sc, ps)
+	if err != nil {
+		return nil, nil, err
 	}
-	mix, closure := followup.Mix(kindItems, kindPeriods, now, followup.Classify)
 	for _, r := range mix {
 		s.Add(metrics.ActionItemsByKind, float64(r.Created), "kind", string(r.Kind), "team", r.Team, "period", r.Period)
 	}
 	for _, c := range closure {
 		s.Add(metrics.ActionItemsClosedByKindRatio, c.Ratio, "kind", string(c.Kind), "period", c.Period)
 	}
+	created, completed, err := st.ActionItemFlow(ctx, sc)
+	if err != nil {
+		return nil, nil, err
+	}
 	for _, m := range []struct {
 		f    metrics.Family
-		data map[perTeam]int
+		data []store.TeamCount
 	}{{metrics.ActionItemsCreated, created}, {metrics.ActionItemsCompleted, completed}} {
-		keys := make([]perTeam, 0, len(m.data))
-		for k := range m.data {
-			keys = append(keys, k)
-		}
-		sort.Slice(keys, func(i, j int) bool {
-			if keys[i].period != keys[j].period {
-				return keys[i].period < keys[j].period
-			}
-			return keys[i].team < keys[j].team
-		})
-		for _, k := range keys {
-			s.Add(m.f, float64(m.data[k]), "period", ps.All[k.period].Label, "team", k.team)
+		for _, c := range m.data {
+			s.Add(m.f, float64(c.N), "period", ps.All[c.Period].Label, "team", c.Team)
 		}
 	}
 	for _, m := range []struct {
 		f     metrics.Family
-		items []itemSeries
-	}{{metrics.ActionItemOverdueSeconds, overdueItems}, {metrics.ActionItemStaleSeconds, staleItems}} {
-		sort.Slice(m.items, func(i, j int) bool {
-			if m.items[i].d != m.items[j].d {
-				return m.items[i].d > m.items[j].d
-			}
-			return m.items[i].key < m.items[j].key
-		})
-		for i, it := range m.items {
-			if i >= opts.MaxItemSeries {
-				break
-			}
-			s.Add(m.f, it.d.Truncate(time.Second).Seconds(), "key", it.key, "team", it.team, "priority", it.prio)
+		gauge string
+	}{{metrics.ActionItemOverdueSeconds, store.GaugeOverdue}, {metrics.ActionItemStaleSeconds, store.GaugeStale}} {
+		worst, err := st.WorstItems(ctx, sc, rs, m.gauge, opts.MaxItemSeries)
+		if err != nil {
+			return nil, nil, err
+		}
+		for _, it := range worst {
+			s.Add(m.f, float64(it.Seconds), "key", it.Key, "team", it.Team, "priority", it.Priority)
 		}
 	}
-
 	// Published postmortems without any action item.
-	noItems := map[string]int{}
-	for i := range in.Postmortems {
-		pm := &in.Postmortems[i]
-		if pm.PublishedAt.IsZero() || pm.PublishedAt.After(now) {
-			continue
-		}
-		sev := severity(pm.Severity)
-		if _, ok := noItems[sev]; !ok {
-			noItems[sev] = 0
-		}
-		if len(pm.ActionItemKeys) == 0 && !hasItems[pm.Key] {
-			noItems[sev]++
-		}
+	noItems, err := st.PostmortemsWithoutItems(ctx, sc)
+	if err != nil {
+		return nil, nil, err
 	}
-	sevs := make([]string, 0, len(noItems))
-	for k := range noItems {
-		sevs = append(sevs, k)
+	for _, c := range noItems {
+		s.Add(metrics.PostmortemsWithoutActionItems, float64(c.N), "severity", c.Severity)
 	}
-	sort.Strings(sevs)
-	for _, sev := range sevs {
-		s.Add(metrics.PostmortemsWithoutActionItems, float64(noItems[sev]), "severity", sev)
-	}
-
 	// The oldest open items of each team, for the digest.
-	var items []store.AnalysisItem
-	teams := make([]string, 0, len(openByTeam))
-	for t := range openByTeam {
-		teams = append(teams, t)
+	oldest, err := st.OldestOpenItems(ctx, sc, opts.OldestPerTeam)
+	if err != nil {
+		return nil, nil, err
 	}
-	sort.Strings(teams)
-	for _, t := range teams {
-		list := openByTeam[t]
-		sort.Slice(list, func(i, j int) bool {
-			if !list[i].CreatedAt.Equal(list[j].CreatedAt) {
-				return list[i].CreatedAt.Before(list[j].CreatedAt)
-			}
-			return list[i].Key < list[j].Key
+	var items []store.AnalysisItem
+	rank := 0
+	for i := range oldest {
+		a := &oldest[i]
+		if i > 0 && oldest[i-1].Team != a.Team {
+			rank = 0
+		}
+		f := []store.Field{
+			{Name: "summary", Value: a.Summary},
+			{Name: "priority", Value: a.Priority},
+			{Name: "status", Value: a.Status},
+			{Name: "assignee", Value: a.AssigneeName},
+			{Name: "postmortem", Value: a.PostmortemKey},
+			{Name: "created_at", Value: a.CreatedAt.UTC().Format(time.RFC3339)},
+			{Name: "url", Value: a.URL},
+		}
+		if !a.DueDate.IsZero() {
+			f = append(f, store.Field{Name: "due_date", Value: a.DueDate.Format("2006-01-02")})
+		}
+		if d, ok := OverdueBy(a, now); ok {
+			f = append(f, store.Field{Name: "overdue_seconds", Value: formatSeconds(d)})
+		}
+		if since, ok := StaleBy(a, now, opts.StaleAfter); ok {
+			f = append(f, store.Field{Name: "stale_seconds", Value: formatSeconds(since)})
+		}
+		items = append(items, store.AnalysisItem{
+			Analysis: "actions", Kind: "oldest_open_action_item", Key: a.Key, Team: a.Team, Rank: rank,
+			Fields: f, Value: now.Sub(a.CreatedAt).Truncate(time.Second).Seconds(),
 		})
-		for r, a := range list[:min(len(list), opts.OldestPerTeam)] {
-			f := []store.Field{
-				{Name: "summary", Value: a.Summary},
-				{Name: "priority", Value: Priority(a.Priority)},
-				{Name: "status", Value: a.Status},
-				{Name: "assignee", Value: a.AssigneeName},
-				{Name: "postmortem", Value: a.PostmortemKey},
-				{Name: "created_at", Value: a.CreatedAt.UTC().Format(time.RFC3339)},
-				{Name: "url", Value: a.URL},
-			}
-			if !a.DueDate.IsZero() {
-				f = append(f, store.Field{Name: "due_date", Value: a.DueDate.Format("2006-01-02")})
-			}
-			if d, ok := OverdueBy(a, now); ok {
-				f = append(f, store.Field{Name: "overdue_seconds", Value: formatSeconds(d)})
-			}
-			if since, ok := StaleBy(a, now, opts.StaleAfter); ok {
-				f = append(f, store.Field{Name: "stale_seconds", Value: formatSeconds(since)})
-			}
-			items = append(items, store.AnalysisItem{
-				Analysis: "actions", Kind: "oldest_open_action_item", Key: a.Key, Team: t, Rank: r,
-				Fields: f, Value: now.Sub(a.CreatedAt).Truncate(time.Second).Seconds(),
-			})
+		rank++
+	}
+	return s.Results, items, nil
+}
+
+// kindMix is followup.Mix over the items' summaries as the store streams
+// them grouped (each distinct summary classified once): the kinds of the
+// items created in each period by team, and each kind's closure, in Mix's
+// order.
+func kindMix(ctx context.Context, st *store.Store, sc store.Scope, ps calc.Periods) ([]followup.MixRow, []followup.ClosureRow, error) {
+	type key struct {
+		period int
+		kind   followup.Kind
+		team   string
+	}
+	created, closed := map[key]int{}, map[key]int{}
+	last, kind := "", followup.Kind("")
+	first := true
+	err := st.ItemTexts(ctx, sc, func(text string, p int, team string, n, done int) error {
+		if first || text != last {
+			last, kind, first = text, followup.Classify(text).Kind, false
+		}
+		k := key{p, kind, team}
+		created[k] += n
+		closed[k] += done
+		return nil
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	order := map[followup.Kind]int{}
+	for i, k := range append(append([]followup.Kind(nil), followup.Kinds...), followup.Unknown) {
+		order[k] = i
+	}
+	keys := make([]key, 0, len(created))
+	for k := range created {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool {
+		a, b := keys[i], keys[j]
+		if a.period != b.period {
+			return a.period < b.period
+		}
+		if a.kind != b.kind {
+			return order[a.kind] < order[b.kind]
+		}
+		return a.team < b.team
+	})
+	rows := make([]followup.MixRow, 0, len(keys))
+	var closure []followup.ClosureRow
+	at := map[[2]int]int{}
+	for _, k := range keys {
+		label := ps.All[k.period].Label
+		rows = append(rows, followup.MixRow{Kind: k.kind, Team: k.team, Period: label, Created: created[k], Closed: closed[k]})
+		c := [2]int{k.period, order[k.kind]}
+		i, ok := at[c]
+		if !ok {
+			i = len(closure)
+			at[c] = i
+			closure = append(closure, followup.ClosureRow{Kind: k.kind, Period: label})
+		}
+		closure[i].Created += created[k]
+		closure[i].Closed += closed[k]
+	}
+	for i := range closure {
+		if closure[i].Created > 0 {
+			closure[i].Ratio = float64(closure[i].Closed) / float64(closure[i].Created)
 		}
 	}
-	return s.Results, items
+	return rows, closure, nil
 }
 
 func formatSeconds(d time.Duration) string {
 	return calc.FormatLe(d.Truncate(time.Second).Seconds())
 }
 
-func severity(s string) string {
-	switch s {
-	case "SEV1", "SEV2", "SEV3", "SEV4", "SEV5":
-		return s
-	}
-	return store.SeverityUnknown
-}
 
 func keysOf[K comparable, V any](m map[K]V, f func(K) (pt, bool)) []pt {
 	seen := map[pt]bool{}

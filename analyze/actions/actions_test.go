@@ -82,7 +82,7 @@ func TestOverdueAndStaleBoundaries(t *testing.T) {
 	}
 
 	items := []store.ActionItem{dueToday, dueYesterday, noDue, closedLate, p1Quiet, p3Quiet, oddQuiet, unowned}
-	rs, _ := Compute(Input{Items: items, Periods: calc.NewPeriods(now, time.UTC, 2), Options: Options{StaleAfter: stale, MaxItemSeries: 10}})
+	rs, _ := compute(t, items, nil, Input{Periods: calc.NewPeriods(now, time.UTC, 2), Options: Options{StaleAfter: stale, MaxItemSeries: 10}})
 	got := index(rs)
 	require.Equal(t, 1.0, got["action_items_overdue|priority=P3|team=payments"])
 	require.Equal(t, 1.0, got["action_items_without_due_date|priority=P3|team=payments"])
@@ -108,7 +108,7 @@ func TestItemSeriesAreCappedWorstFirst(t *testing.T) {
 		cap  int
 		want []string
 	}{{0, nil}, {2, []string{"ACT-5", "ACT-4"}}, {10, []string{"ACT-5", "ACT-4", "ACT-3", "ACT-2", "ACT-1"}}} {
-		rs, _ := Compute(Input{Items: items, Periods: calc.NewPeriods(now, time.UTC, 1), Options: Options{MaxItemSeries: tc.cap}})
+		rs, _ := compute(t, items, nil, Input{Periods: calc.NewPeriods(now, time.UTC, 1), Options: Options{MaxItemSeries: tc.cap}})
 		var keys []string
 		for _, r := range rs {
 			if r.Metric == "action_item_overdue_seconds" {
@@ -130,7 +130,7 @@ func TestTimeToCloseCountsOpenItems(t *testing.T) {
 	for i := 0; i < 3; i++ { // open for 10 days
 		items = append(items, item(fmt.Sprintf("o%d", i), "P2", now.Add(-10*day)))
 	}
-	rs, _ := Compute(Input{Items: items, Periods: calc.NewPeriods(now, time.UTC, 1), Options: Options{ClosureSLO: map[string]time.Duration{"P2": 2 * day}}})
+	rs, _ := compute(t, items, nil, Input{Periods: calc.NewPeriods(now, time.UTC, 1), Options: Options{ClosureSLO: map[string]time.Duration{"P2": 2 * day}}})
 	got := index(rs)
 	// S(1d)=5/6, S(2d)=4/6, S(3d)=3/6: the median is 3 days; ignoring open items would give 2.
 	require.Equal(t, (3 * day).Seconds(), got["action_item_time_to_close_seconds|priority=P2|stat=km_p50"])
@@ -143,7 +143,7 @@ func TestClosedWithinSLOIgnoresUndecidedItems(t *testing.T) {
 	young := item("young", "P1", now.Add(-day)) // open, SLO not yet passed: undecided
 	fast := item("fast", "P1", now.Add(-30*day))
 	fast.StatusCategory, fast.ResolvedAt = store.CategoryDone, fast.CreatedAt.Add(day)
-	rs, _ := Compute(Input{Items: []store.ActionItem{young, fast}, Periods: calc.NewPeriods(now, time.UTC, 1), Options: Options{ClosureSLO: map[string]time.Duration{"P1": 14 * day}}})
+	rs, _ := compute(t, []store.ActionItem{young, fast}, nil, Input{Periods: calc.NewPeriods(now, time.UTC, 1), Options: Options{ClosureSLO: map[string]time.Duration{"P1": 14 * day}}})
 	require.Equal(t, 1.0, index(rs)["action_items_closed_within_slo_ratio|priority=P1|team="])
 }
 
@@ -157,7 +157,7 @@ func TestPostmortemsWithoutActionItemsAndReopened(t *testing.T) {
 	}
 	a := item("ACT-1", "P3", now.Add(-5*day))
 	a.PostmortemKey, a.ReopenCount = "PM-2", 2
-	rs, items := Compute(Input{Items: []store.ActionItem{a}, Postmortems: pms, Periods: calc.NewPeriods(now, time.UTC, 1)})
+	rs, items := compute(t, []store.ActionItem{a}, pms, Input{Periods: calc.NewPeriods(now, time.UTC, 1)})
 	got := index(rs)
 	require.Equal(t, 1.0, got["postmortems_without_action_items|severity=SEV1"])
 	require.Equal(t, 0.0, got["postmortems_without_action_items|severity=SEV2"])
@@ -184,7 +184,7 @@ func TestActionItemsByKind(t *testing.T) {
 		mk("ACT-4", "Fix the pagination cursor bug", "", now.Add(-5*day), false),
 		mk("ACT-5", "Add an alert on queue depth", "search", now.Add(2*day), false), // after the clock: not counted
 	}
-	rs, _ := Compute(Input{Items: items, Periods: calc.NewPeriods(now, time.UTC, 1)})
+	rs, _ := compute(t, items, nil, Input{Periods: calc.NewPeriods(now, time.UTC, 1)})
 	got := index(rs)
 	for _, p := range []string{calc.Rolling30d, month} {
 		require.Equal(t, 2.0, got["action_items_by_kind|kind=investigate|team=payments|period="+p], p)

@@ -2,6 +2,7 @@ package calc
 
 import (
 	"fmt"
+	"math"
 	"time"
 
 	"github.com/aftermath-sre/aftermath/store"
@@ -86,3 +87,41 @@ func (ps Periods) Scope(teams map[string]string) store.Scope {
 func StatsOf(s store.Stats) Stats {
 	return Stats{N: s.N, P50: s.P50, P90: s.P90, P95: s.P95, Avg: s.Mean}
 }
+
+// KaplanMeier gives KaplanMeierQuantile's quantiles of observations that
+// arrive grouped by duration, ascending, without holding them.
+type KaplanMeier struct {
+	atRisk int
+	surv   float64
+	qs     []float64
+	out    []float64
+	done   []bool
+}
+
+// NewKaplanMeier estimates the quantiles qs of n observations.
+func NewKaplanMeier(n int, qs ...float64) *KaplanMeier {
+	k := &KaplanMeier{atRisk: n, surv: 1, qs: qs, out: make([]float64, len(qs)), done: make([]bool, len(qs))}
+	for i := range k.out {
+		k.out[i] = math.Inf(1)
+		if n == 0 {
+			k.out[i] = math.NaN()
+		}
+	}
+	return k
+}
+
+// At takes the events and censorings at duration t (each t once, ascending).
+func (k *KaplanMeier) At(t float64, events, censored int) {
+	if events > 0 && k.atRisk > 0 {
+		k.surv *= 1 - float64(events)/float64(k.atRisk)
+		for i, q := range k.qs {
+			if !k.done[i] && k.surv <= 1-q+1e-12 {
+				k.out[i], k.done[i] = t, true
+			}
+		}
+	}
+	k.atRisk -= events + censored
+}
+
+// Quantiles are the estimates, in the order asked.
+func (k *KaplanMeier) Quantiles() []float64 { return k.out }
