@@ -133,6 +133,15 @@ func Reliability() (dashboard.Dashboard, error) {
 			{expr: m(metrics.AvailabilityRatio, `service=~"$service"`, `period="30d"`), table: true},
 			{expr: m(metrics.DowntimeSeconds, `service=~"$service"`, `period="30d"`), table: true},
 		}, hide: []string{"period"}}, "")
+	budgetByTheme := m(metrics.ThemeErrorBudgetConsumedRatio, `period="30d"`, `service=""`)
+	b.bars(panel{title: "Error budget burned by theme, last 30 days", w: 12, h: 8, unit: "percentunit", min: zero,
+		desc: "Share of the error budget of all SLO services together (their budgets for 30 days added up) burned by downtime attributed to each contributing-factor theme: " +
+			"overlapping incidents share each minute evenly, an incident's share splits evenly over its postmortems' themes; no_postmortem and unthemed are downtime no theme explains.",
+		queries: []query{{expr: "sort_desc(" + themeLabeled(budgetByTheme) + ")", legend: "{{label}}", instant: true}}})
+	b.promTable(panel{title: "Downtime by theme and service, last 30 days", w: 12, h: 8, unit: "s",
+		desc:    "Customer-impacting downtime of each SLO service attributed to contributing-factor themes (the split of the panel to the left, per service).",
+		queries: []query{{expr: "sort_desc(" + themeLabeled(m(metrics.ThemeDowntimeSeconds, `period="30d"`, `service=~"$service"`, `service!=""`)) + ")", table: true}},
+		hide:    []string{"period", "theme", "class"}}, "Value")
 
 	b.row("Recurrence")
 	major := `severity=~"SEV1|SEV2"`
@@ -146,7 +155,31 @@ func Reliability() (dashboard.Dashboard, error) {
 	b.bars(panel{title: "Recurring incidents by service, last 30 days (top 10)", w: 12, h: 8,
 		desc:    "Services with the most repeat incidents in the last 30 days.",
 		queries: []query{{expr: "topk(10, " + m(metrics.RecurringIncidents, `period="30d"`, `service=~"$service"`) + ")", legend: "{{service}}", instant: true}}})
+	ratioTh := []dashboard.Threshold{{Value: nil, Color: "green"}, {Value: ptr(1.0), Color: "red"}}
+	fixDesc := "For each postmortem with action items and each theme of its factors: later incidents on its service with a factor of the same theme, " +
+		"counted while its items were open and after all closed. The ratio is the repeat rate after closing over the rate while open, each pair compared with itself, " +
+		"with the exact 95% interval: an upper bound below 1 means the fixes held beyond chance; an interval around 1 means closing the items changed nothing."
+	b.bars(panel{title: "Did the fixes hold? Repeat rate after items closed ÷ while open, by theme", w: 12, h: 10, unit: "short", min: zero, thresholds: ratioTh,
+		desc:    fixDesc,
+		queries: []query{{expr: "sort(" + themeLabeled(m(metrics.FixRepeatRateRatio, `theme!=""`, `kind=""`, `team=""`)) + ")", legend: "{{label}} {{stat}}", instant: true}}})
+	b.bars(panel{title: "Did the fixes hold? By action-item kind", w: 12, h: 10, unit: "short", min: zero, thresholds: ratioTh,
+		desc:    fixDesc + " A postmortem counts under each kind among its items, with the close of its items of that kind.",
+		queries: []query{{expr: m(metrics.FixRepeatRateRatio, `theme=""`, `kind!=""`, `team=""`), legend: "{{kind}} {{stat}}", instant: true}}})
+	b.promTable(panel{title: "Fixes that held, repeats despite closed items, repeats while open", w: 24, h: 8,
+		desc: "(Postmortem, theme) pairs by state: held (all items closed, no repeat since), failed (repeated after all closed), open (an item still open); " +
+			"and the repeats counted while items were open and after they closed. By action-item kind.",
+		queries: []query{
+			{expr: "sum by (kind, state) (" + m(metrics.FixPostmortemThemes, `theme=""`, `kind!=""`, `team=""`) + ")", table: true},
+			{expr: "sum by (kind, phase) (" + m(metrics.FixRepeats, `theme=""`, `kind!=""`, `team=""`) + ")", table: true},
+		}}, "")
 	return b.build()
+}
+
+// themeLabeled adds the theme's human-readable label (theme_info) to the
+// series of a theme-labeled expression; series of a theme without info
+// (no_postmortem, unthemed) take the theme as their label.
+func themeLabeled(expr string) string {
+	return "(" + expr + " * on (theme) group_left (label) " + m(metrics.ThemeInfo) + ") or on (theme) label_replace(" + expr + `, "label", "$1", "theme", "(.*)")`
 }
 
 // OverdueItemsSQL is the drill-down query of overdue action items: open

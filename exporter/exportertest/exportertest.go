@@ -154,8 +154,16 @@ func ResultsOf(sh Shape, end time.Time) []store.Result {
 				if strings.Contains(m.Help(), analyze.StatKMP50) {
 					vs = []string{analyze.StatKMP50, analyze.StatKMP90}
 				}
+				if m == metrics.FixRepeatRateRatio {
+					vs = []string{analyze.StatEstimate, analyze.StatLower, analyze.StatUpper}
+				}
 			case "state":
 				vs = []string{analyze.StateOpen, analyze.StateClosed}
+				if m == metrics.FixPostmortemThemes {
+					vs = []string{analyze.FixHeld, analyze.FixFailed, analyze.FixOpen}
+				}
+			case "phase":
+				vs = []string{analyze.PhaseOpen, analyze.PhaseClosed}
 			case "stage":
 				vs = []string{analyze.StageDraft, analyze.StagePublish}
 			case "window":
@@ -164,6 +172,9 @@ func ResultsOf(sh Shape, end time.Time) []store.Result {
 				vs = []string{"1h", "6h", "24h", "3d"}
 			case "theme":
 				vs = themes
+				if m == metrics.ThemeDowntimeSeconds || m == metrics.ThemeErrorBudgetConsumedRatio || m == metrics.ThemeDowntimeCost {
+					vs = append(slices.Clone(themes), analyze.ThemeNoPostmortem)
+				}
 			case "label":
 				vs = []string{"deploy config"}
 			case "rule":
@@ -172,6 +183,9 @@ func ResultsOf(sh Shape, end time.Time) []store.Result {
 				vs = []string{"timeline", "lessons"}
 			case "kind":
 				vs = []string{"merge", "split"}
+				if strings.HasPrefix(m.ResultName(), "fix_") {
+					vs = []string{"investigate", "prevent"}
+				}
 			case "analysis":
 				vs = []string{analyze.AnalysisResponse, analyze.AnalysisThemes}
 			case "table":
