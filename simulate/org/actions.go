@@ -24,6 +24,7 @@ const (
 	initialDueP       = 0.6
 	laterDueP         = 0.5
 	wontDoP           = 0.08
+	groomP            = 0.9 // an item that would never close is closed Won't Do in a backlog review
 	reopenP           = 0.06
 	botChurnShare     = 0.005
 	labelActionItem   = "postmortem-action"
@@ -290,8 +291,21 @@ func (g *gen) planActionWorkflow(r *rng, pl *aiPlan, p *pmPlan, pi int) {
 		}
 	}
 
+	// Backlog reviews close most forgotten items as Won't Do, a few months
+	// after they were created.
+	groomed := false
+	if !closes && r.chance(groomP) {
+		closes, groomed = true, true
+		closeAt = c.Add(r.lognormalDur(100*24*time.Hour, 0.45, 40*24*time.Hour, 0))
+	}
+
 	worker := ownerAcct(owner)
 	switch {
+	case groomed:
+		if r.chance(0.3) {
+			add(aiEvent{at: c.Add(r.lognormalDur(7*24*time.Hour, 1.0, time.Hour, 0)), field: "status", value: AIInProgress, author: worker})
+		}
+		add(aiEvent{at: closeAt, field: "status", value: AIWontDo, author: pmAuthor})
 	case closes && r.chance(wontDoP+vagueBoost):
 		if r.chance(0.3) {
 			add(aiEvent{at: c.Add(closeDur / 3), field: "status", value: AIInProgress, author: worker})

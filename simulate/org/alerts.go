@@ -80,8 +80,26 @@ func (g *gen) templatesFor(kind string) []int {
 	return out
 }
 
-// fillAlert expands an alert title.
-func (g *gen) fillAlert(r *rng, title string, svc int) string {
+// targetAreas and targetTiers name the workload and tier an alert fires on
+// (appended to its title as "(area, tier)"). One alert template of one
+// service has targetsPerAlert targets with distinct areas and distinct
+// tiers, so two of its targets differ in two title words.
+var (
+	targetAreas = []string{"orders", "payments", "search", "cart", "profile", "catalog", "billing", "reports", "sessions", "webhooks", "inventory", "shipping"}
+	targetTiers = []string{"primary", "canary", "batch", "internal", "public", "partner", "mobile", "legacy", "admin"}
+)
+
+// fillAlert expands an alert title. For an alert (target >= 0) the named
+// slots (path, queue, topic, domain, job, code) are fixed by the target, so
+// that the titles of one signature differ only in numbers, hosts and
+// regions; an incident opened by hand (target < 0) draws them.
+func (g *gen) fillAlert(r *rng, title string, svc, target int) string {
+	choose := func(salt int, xs []string) string {
+		if target < 0 {
+			return pick(r, xs)
+		}
+		return xs[(target*7+salt)%len(xs)]
+	}
 	var b strings.Builder
 	b.Grow(len(title) + 24)
 	name := g.org.Services[svc].Name
@@ -128,21 +146,21 @@ func (g *gen) fillAlert(r *rng, title string, svc int) string {
 				b.WriteString(name + "-db")
 			}
 		case "queue":
-			b.WriteString(name + pick(r, []string{"-jobs", "-retry", "-events", "-outbox"}))
+			b.WriteString(name + choose(1, []string{"-jobs", "-retry", "-events", "-outbox"}))
 		case "topic":
-			b.WriteString(pick(r, []string{"orders", "payments", "clicks", "inventory", "audit", "notifications"}) + "." + pick(r, []string{"v1", "v2", "events", "changelog"}))
+			b.WriteString(choose(2, []string{"orders", "payments", "clicks", "inventory", "audit", "notifications"}) + "." + choose(3, []string{"v1", "v2", "events", "changelog"}))
 		case "domain":
-			b.WriteString(pick(r, certDomains))
+			b.WriteString(choose(4, certDomains))
 		case "days":
 			b.WriteString(strconv.Itoa(r.IntN(14) + 1))
 		case "version":
 			b.WriteString(strconv.Itoa(r.IntN(5)+1) + "." + strconv.Itoa(r.IntN(40)) + "." + strconv.Itoa(r.IntN(20)))
 		case "path":
-			b.WriteString(pick(r, []string{"healthz", "api/v1/status", "login", "checkout", "search?q=test", "orders/latest"}))
+			b.WriteString(choose(5, []string{"healthz", "api/v1/status", "login", "checkout", "search?q=test", "orders/latest"}))
 		case "code":
-			b.WriteString(pick(r, []string{"500", "502", "503", "504", "timeout"}))
+			b.WriteString(choose(6, []string{"500", "502", "503", "504", "timeout"}))
 		case "job":
-			b.WriteString(name + pick(r, []string{"-nightly", "-reconcile", "-compaction", "-export"}))
+			b.WriteString(name + choose(7, []string{"-nightly", "-reconcile", "-compaction", "-export"}))
 		case "thing":
 			b.WriteString(pick(r, manualThings))
 		case "symptom2":

@@ -83,15 +83,13 @@ var vagueActions = []string{
 // investigateActions are follow-ups whose deliverable is knowledge (the
 // "investigate" kind of Lunney and Lueder), used for Latent.InvestigateTeamID.
 var investigateActions = []string{
-	"Investigate why the {comp} in {svc} [stopped responding|degraded|failed] and write up the findings",
 	"Find the root cause of the {comp} errors in {svc} and add it to the postmortem",
 	"Investigate why {svc} did not fail over to {region2}",
-	"Determine why the {comp} retries in {svc} amplified the load",
-	"Analyze the {svc} logs from the incident to find what triggered the {comp} errors",
 	"Investigate whether {svc2} has the same weakness as {svc}",
-	"Root-cause the {comp} timeouts between {svc} and {svc2}",
-	"Audit the {svc} configuration for other settings like the one that failed",
-	"Investigate how often the {comp} in {svc} has come close to failing before",
+	"Root-cause the {comp} timeouts between {svc} and {svc2} and publish the analysis in the postmortem by {month}",
+	"Write a root-cause analysis of the {comp} errors in {svc} and attach it to the postmortem",
+	"Audit all {n2} {svc} configuration keys for unvalidated values and list them in the postmortem",
+	"Review the last 90 days of {svc} pages for the same {comp} errors and report the count in the postmortem",
 }
 
 var detectionAlert = []string{

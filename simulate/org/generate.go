@@ -32,6 +32,10 @@ type gen struct {
 	svcAckTimeout  []int
 	svcTemplates   [][]int
 	svcTemplateCum []cumulative
+	svcTargets     [][][]string // [service][template k][target] "area tier"
+	targetCum      cumulative
+	svcShare       []float64 // share of the alert volume by service
+	majorP         float64   // base probability that an incident is major
 
 	incMeta    []incMeta
 	plannedEnd []time.Time
@@ -74,6 +78,10 @@ func Generate(opts Options) (*Org, error) {
 	g.buildPeople()
 	o.indexPeople()
 	g.planLatent()
+	// Base rate of a major incident, normalized by the mix of incident kinds
+	// (regular alerts, incidents opened by hand) and their relative rates.
+	kindMix := (1-stormShare)*(1-manualShare)*majorKindF[0] + (1-stormShare)*manualShare*majorKindF[1]
+	g.majorP = majorsPerServiceMonth * float64(p.services) * float64(p.days) / 30.44 / float64(p.incidents) / kindMix
 	g.buildIncidents()
 	g.buildThemes()
 	g.buildPostmortems()

@@ -5,6 +5,7 @@ import (
 	"math"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -21,6 +22,15 @@ var hourWeights = [24]float64{
 var weekdayWeights = [7]float64{0.55, 1.1, 1.15, 1.15, 1.1, 0.95, 0.6}
 
 const (
+	svcPopularityExp = 0.45 // Zipf exponent of the services' alert volume
+	templateExp      = 0.5  // Zipf exponent of a service's alert templates
+	targetsPerAlert  = 6    // targets (workload, tier) one alert template fires on
+	targetExp        = 0.4  // Zipf exponent of the targets
+	// majorsPerServiceMonth is the rate of major incidents (P1/P2, SEV1/SEV2)
+	// of a service, the same for every service.
+	majorsPerServiceMonth = 0.22
+	sev1OfMajor           = 0.25 // share of major incidents that are P1
+
 	stormShare     = 0.10 // share of incidents that arrive in storms
 	manualShare    = 0.05 // share of regular incidents opened by hand
 	regularMergeP  = 0.03 // a regular incident is merged into an open one of its service
@@ -38,21 +48,27 @@ var (
 	autoResolveP     = [6]float64{0, 0, 0.02, 0.12, 0.30, 0.40}
 	ttaMedianMin     = [6]float64{0, 1.5, 2.5, 4, 12, 30}
 	ttrMedianMin     = [6]float64{0, 45, 35, 25, 50, 120}
-	customerImpactP  = [6]float64{0, 0.95, 0.7, 0.3, 0.08, 0.02}
+	customerImpactP  = [6]float64{0, 0.95, 0.7, 0.2, 0.05, 0.02}
 	annotationP      = [6]float64{0, 0.9, 0.6, 0.25, 0.08, 0.05}
 	priorityNames    = [6]string{"", "P1", "P2", "P3", "P4", "P5"}
 	severityNames    = [6]string{"", "SEV1", "SEV2", "SEV3", "SEV4", "SEV5"}
-	regularPriorityW = []float64{40, 1.5, 5, 20, 20, 13.5} // none, P1..P5
-	manualPriorityW  = []float64{17, 8, 20, 40, 15, 0}
-	headPriorityW    = []float64{20, 0, 10, 40, 30, 0}
-	followPriorityW  = []float64{70, 0, 0, 0, 20, 10}
-	highUrgencyP     = []float64{0.55, 1, 1, 0.85, 0.4, 0.1} // by priority order, 0 = none
+	regularPriorityW = []float64{42, 0, 0, 21, 22, 15} // none, P1..P5; P1/P2 are drawn apart (majorP)
+	manualPriorityW  = []float64{20, 0, 0, 60, 20, 0}
+	headPriorityW    = []float64{20, 0, 0, 50, 30, 0}
+	// majorKindF is the relative rate of major incidents by kind (regular
+	// alert, opened by hand, storm head, storm follower): most major
+	// incidents are declared by people (support escalations, customer
+	// reports), not paged by an alert.
+	majorKindF      = [4]float64{1, 25, 1, 0}
+	followPriorityW = []float64{70, 0, 0, 0, 20, 10}
+	highUrgencyP    = []float64{0.55, 1, 1, 0.85, 0.4, 0.1} // by priority order, 0 = none
 )
 
 type arrival struct {
 	at       time.Time
 	svc      int
 	tmpl     int // index in alertTemplates, -1 = opened by hand
+	target   int // index in the service's targets of the template
 	storm    bool
 	head     bool
 	stormEnd time.Time
@@ -65,7 +81,8 @@ type openInc struct {
 
 // incMeta is generation-time data about an incident that postmortems use.
 type incMeta struct {
-	tmpl int
+	tmpl   int
+	target string // the alert's target label ("" when opened by hand)
 }
 
 func (g *gen) arrivals(r *rng) []arrival {
@@ -73,27 +90,50 @@ func (g *gen) arrivals(r *rng) []arrival {
 	p := g.params
 	// Service popularity: Zipf-like over a seeded ranking.
 	svcW := make([]float64, len(o.Services))
+	var wsum float64
 	for rank, i := range r.Perm(len(o.Services)) {
-		svcW[i] = math.Pow(float64(rank+1), -0.7) * (0.7 + 0.6*r.Float64())
+		svcW[i] = math.Pow(float64(rank+1), -svcPopularityExp) * (0.7 + 0.6*r.Float64())
+		wsum += svcW[i]
 	}
 	svcPick := newCumulative(svcW)
-	// Alert templates per service, the first ones chronic.
+	g.svcShare = make([]float64, len(o.Services))
+	for i, w := range svcW {
+		g.svcShare[i] = w / wsum
+	}
+	// Alert templates per service, the first ones more frequent, and the
+	// targets (workload and tier labels) each can fire on.
 	g.svcTemplates = make([][]int, len(o.Services))
 	g.svcTemplateCum = make([]cumulative, len(o.Services))
+	g.svcTargets = make([][][]string, len(o.Services))
+	tw := make([]float64, targetsPerAlert)
+	for j := range tw {
+		tw[j] = math.Pow(float64(j+1), -targetExp)
+	}
+	g.targetCum = newCumulative(tw)
 	for s := range o.Services {
 		all := g.templatesFor(g.svcKind[s])
-		m := min(len(all), r.between(5, 9))
+		m := min(len(all), r.between(10, 16))
 		perm := r.Perm(len(all))[:m]
 		ts := make([]int, m)
 		w := make([]float64, m)
+		tg := make([][]string, m)
 		for k, j := range perm {
 			ts[k] = all[j]
-			w[k] = math.Pow(float64(k+1), -1.3)
+			w[k] = math.Pow(float64(k+1), -templateExp)
+			pa, pb := r.Perm(len(targetAreas)), r.Perm(len(targetTiers))
+			tg[k] = make([]string, targetsPerAlert)
+			for t := range tg[k] {
+				tg[k][t] = targetAreas[pa[t]] + " " + targetTiers[pb[t]]
+			}
 		}
 		g.svcTemplates[s] = ts
 		g.svcTemplateCum[s] = newCumulative(w)
+		g.svcTargets[s] = tg
 	}
-	drawTmpl := func(s int) int { return g.svcTemplates[s][g.svcTemplateCum[s].draw(r)] }
+	drawTmpl := func(s int) (int, int) {
+		k := g.svcTemplateCum[s].draw(r)
+		return k, g.targetCum.draw(r)
+	}
 
 	hours := p.days * 24
 	weights := make([]float64, hours)
@@ -114,7 +154,7 @@ func (g *gen) arrivals(r *rng) []arrival {
 			if r.chance(manualShare) {
 				a.tmpl = -1
 			} else {
-				a.tmpl = drawTmpl(a.svc)
+				a.tmpl, a.target = drawTmpl(a.svc)
 			}
 			out = append(out, a)
 		}
@@ -129,15 +169,23 @@ func (g *gen) arrivals(r *rng) []arrival {
 		h := hourPick.draw(r)
 		start := o.Start.Add(time.Duration(h)*time.Hour + time.Duration(r.IntN(3600))*time.Second)
 		dur := r.uniformDur(15*time.Minute, 3*time.Hour)
-		tmpl := drawTmpl(s)
+		tmpl, target := drawTmpl(s)
 		end := start.Add(dur)
-		out = append(out, arrival{at: start, svc: s, tmpl: tmpl, storm: true, head: true, stormEnd: end})
+		out = append(out, arrival{at: start, svc: s, tmpl: tmpl, target: target, storm: true, head: true, stormEnd: end})
 		for range size - 1 {
-			a := arrival{at: start.Add(time.Second + r.uniformDur(0, dur)), svc: s, tmpl: tmpl, storm: true, stormEnd: end}
+			a := arrival{at: start.Add(time.Second + r.uniformDur(0, dur)), svc: s, tmpl: tmpl, target: target, storm: true, stormEnd: end}
 			if r.chance(0.2) {
-				a.tmpl = drawTmpl(s)
+				a.tmpl, a.target = drawTmpl(s)
 			}
 			out = append(out, a)
+		}
+	}
+	// Template indexes into alertTemplates.
+	for i := range out {
+		if out[i].tmpl >= 0 {
+			k := out[i].tmpl
+			out[i].tmpl = g.svcTemplates[out[i].svc][k]
+			out[i].target = k*targetsPerAlert + out[i].target
 		}
 	}
 	// Sort, make creation times unique (so incident numbers follow the
@@ -180,6 +228,9 @@ func (g *gen) buildIncidents() {
 		inc.TeamID = o.Teams[team].ID
 		inc.EscalationPolicyID = o.EscalationPolicies[team].ID
 		g.incMeta[k] = incMeta{tmpl: a.tmpl}
+		if a.tmpl >= 0 {
+			g.incMeta[k].target = g.svcTargets[a.svc][a.target/targetsPerAlert][a.target%targetsPerAlert]
+		}
 
 		kind := 0
 		switch {
@@ -191,6 +242,16 @@ func (g *gen) buildIncidents() {
 			kind = 3
 		}
 		prio := prioPickers[kind].draw(r)
+		if kind != 3 {
+			// Major incidents (P1/P2) arrive at about the same rate on every
+			// service, whatever its volume of alerts.
+			if r.chance(min(0.5, g.majorP*majorKindF[kind]/(g.svcShare[a.svc]*float64(len(o.Services))))) {
+				prio = 2
+				if r.chance(sev1OfMajor) {
+					prio = 1
+				}
+			}
+		}
 		if prio > 0 {
 			inc.PriorityID = o.Priorities[prio-1].ID
 		}
@@ -211,12 +272,12 @@ func (g *gen) buildIncidents() {
 		// Title, key and details.
 		svcName := o.Services[a.svc].Name
 		if a.tmpl < 0 {
-			inc.Title = g.fillAlert(r, pick(r, manualTitles), a.svc)
+			inc.Title = g.fillAlert(r, pick(r, manualTitles), a.svc, -1)
 			inc.IncidentKey = hexID(r, 32)
 			inc.Details = "Opened by hand from the web UI. " + inc.Title
 		} else {
 			t := &alertTemplates[a.tmpl]
-			inc.Title = g.fillAlert(r, t.title, a.svc)
+			inc.Title = g.fillAlert(r, t.title, a.svc, a.target) + " (" + strings.Replace(g.incMeta[k].target, " ", ", ", 1) + ")"
 			inc.IncidentKey = t.monitor + ":" + svcName + ":" + t.id + ":" + hexID(r, 8)
 			inc.Details = "Alert: " + inc.Title + "\nSource: " + t.monitor + "\nRunbook: https://runbooks.example.com/" + svcName + "/" + t.id
 		}
@@ -309,7 +370,7 @@ func (g *gen) buildIncidents() {
 		if m.tmpl < 0 {
 			inc.Signature = "manual/" + inc.ID
 		} else {
-			inc.Signature = o.Services[svc].Name + "/" + alertTemplates[m.tmpl].id
+			inc.Signature = o.Services[svc].Name + "/" + alertTemplates[m.tmpl].id + "/" + strings.ReplaceAll(m.target, " ", "-")
 		}
 		if inc.MergedInto != "" {
 			continue
@@ -549,7 +610,11 @@ func (b *timeline) acked(minEnd time.Time, manual bool) time.Time {
 		tta = time.Duration(float64(tta) * 1.8).Truncate(time.Second)
 	}
 	ackAt := t0.Add(tta)
-	ttr := r.lognormalDur(time.Duration(ttrMedianMin[b.sev]*float64(time.Minute)), 1.1, 2*time.Minute, 14*24*time.Hour)
+	maxTTR := 14 * 24 * time.Hour
+	if b.sev <= 2 {
+		maxTTR = 12 * time.Hour // major incidents get all hands until resolved
+	}
+	ttr := r.lognormalDur(time.Duration(ttrMedianMin[b.sev]*float64(time.Minute)), 1.1, 2*time.Minute, maxTTR)
 	if b.inc.Urgency == "low" && r.chance(lingerP) {
 		// Low-urgency incidents that linger for days.
 		ttr = r.lognormalDur(30*time.Hour, 1.2, time.Hour, 20*24*time.Hour)

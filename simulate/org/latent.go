@@ -29,10 +29,12 @@ import (
 //     rate): such repeats are about 20 times rarer after the items are closed
 //     than while they are open. For a theme with FixHolds false, closing the
 //     items changes nothing. Near misses neither fix nor are suppressed.
-//   - The investigate team's action items are written as investigations
-//     ("Investigate why ...", "Find the root cause of ...") with probability
-//     investigateShare (0.75); every other team's items come from the same
-//     template mix as before (a few vague items are investigations).
+//   - The investigate team's specific (not vague) action items are written
+//     as investigations ("Investigate why ...", "Find the root cause of
+//     ...") with probability investigateShare (0.75); every other team's
+//     items come from the same template mix (a few of their vague items are
+//     investigations). The investigate team writes SEV3 postmortems often
+//     (it has enough items for a monthly mix).
 //   - MTTRShift: for every non-merged incident of MTTRShift.TeamID created at
 //     or after MTTRShift.From, the time from trigger to resolve is
 //     MTTRShift.Factor times what it would have been (acknowledged and

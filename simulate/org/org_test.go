@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"math"
 	"regexp"
 	"slices"
 	"strings"
@@ -315,9 +316,10 @@ func TestIncidentDistributions(t *testing.T) {
 	}
 	share := func(x int) float64 { return float64(x) / n }
 	p := func(order int) float64 { return share(byPrio[o.Priorities[order-1].ID]) }
-	require.InDelta(t, 0.017, p(1), 0.012, "P1 share")
-	require.InDelta(t, 0.06, p(2), 0.025, "P2 share")
-	require.InDelta(t, 0.21, p(3), 0.05, "P3 share")
+	require.Positive(t, p(1), "some P1")
+	require.Less(t, p(1), p(2), "P1 rarer than P2")
+	require.Less(t, p(1)+p(2), 0.03, "major incidents (P1/P2) are rare")
+	require.InDelta(t, 0.22, p(3), 0.05, "P3 share")
 	require.InDelta(t, 0.40, share(byPrio[""]), 0.08, "no-priority share")
 	require.InDelta(t, 0.07, share(st.MergedIncidents), 0.04, "merged share")
 	require.InDelta(t, 0.2, share(st.AutoResolved), 0.08, "auto-resolved share")
@@ -457,7 +459,7 @@ func TestPostmortemCoverageAndLinks(t *testing.T) {
 	cov := func(s string) float64 { return float64(with[s]) / float64(total[s]) }
 	require.Greater(t, cov("SEV1"), 0.85, "almost all SEV1")
 	require.InDelta(t, 0.8, cov("SEV2"), 0.15, "most SEV2")
-	require.InDelta(t, 0.3, cov("SEV3"), 0.15, "some SEV3")
+	require.InDelta(t, 0.12, cov("SEV3"), 0.07, "some SEV3")
 	require.Less(t, cov("SEV4"), 0.05)
 }
 
@@ -860,37 +862,41 @@ func TestLookupsReturnNilForUnknown(t *testing.T) {
 }
 
 func TestThemesDriftAndDifferByTeam(t *testing.T) {
-	o := genOrg(t, 1, ScaleSmall)
-	// The theme with the strongest upward drift is more common in the second
-	// half of the history than in the first.
-	up := ""
+	o := genOrg(t, 1, ScaleMedium)
+	// The theme with the strongest drift appears in more (or fewer)
+	// postmortems in the second half of the history than in the first.
+	// Themes whose fixes hold become rarer on a service once its
+	// postmortems' items are closed (Latent), so the drift alone is seen on
+	// the others; the rate per postmortem is not changed by those drops.
+	drift := ""
 	best := 0.0
 	for _, th := range o.Themes {
-		if th.Trend > best {
-			best, up = th.Trend, th.ID
+		if math.Abs(th.Trend) > math.Abs(best) && !o.Latent.FixHolds[th.ID] {
+			best, drift = th.Trend, th.ID
 		}
 	}
-	require.NotEmpty(t, up)
-	require.Greater(t, o.ThemeWeight(o.Teams[0].ID, up, o.End), o.ThemeWeight(o.Teams[0].ID, up, o.Start))
+	require.NotEmpty(t, drift)
+	require.Greater(t, math.Abs(best), 0.5)
+	require.Equal(t, best > 0, o.ThemeWeight(o.Teams[0].ID, drift, o.End) > o.ThemeWeight(o.Teams[0].ID, drift, o.Start))
 	mid := o.Start.Add(o.End.Sub(o.Start) / 2)
 	var first, second, n1, n2 float64
 	for i := range o.Postmortems {
 		p := &o.Postmortems[i]
-		for _, th := range p.FactorThemes {
-			if p.CreatedAt.Before(mid) {
-				n1++
-				if th == up {
-					first++
-				}
-			} else {
-				n2++
-				if th == up {
-					second++
-				}
+		has := slices.Contains(p.FactorThemes, drift)
+		if p.CreatedAt.Before(mid) {
+			n1++
+			if has {
+				first++
+			}
+		} else {
+			n2++
+			if has {
+				second++
 			}
 		}
 	}
-	require.Greater(t, second/n2, first/n1, "theme %s trends up (Trend %.2f)", up, best)
+	t.Logf("theme %s (Trend %.2f): in %.3f of the postmortems of the first half, %.3f of the second", drift, best, first/n1, second/n2)
+	require.Equal(t, best > 0, second/n2 > first/n1, "theme %s drifts (Trend %.2f)", drift, best)
 
 	// Teams differ in their theme mix.
 	w0 := o.ThemeWeight(o.Teams[0].ID, "capacity", mid) / o.ThemeWeight(o.Teams[0].ID, "config-change", mid)

@@ -13,12 +13,18 @@ import (
 // Postmortem coverage by severity (SEV1..SEV5); a customer-impacting SEV3
 // uses coverageSev3Customer instead.
 var (
-	coverageP            = [6]float64{0, 0.97, 0.80, 0.15, 0.01, 0}
-	coverageSev3Customer = 0.70
+	coverageP            = [6]float64{0, 0.97, 0.80, 0.05, 0.005, 0}
+	coverageSev3Customer = 0.55
+	// SEV3 postmortems depend on the team's habits: about a third of the
+	// teams write them for most customer-impacting SEV3 incidents
+	// (x sev3CultureHigh), the others rarely (x sev3CultureLow).
+	sev3CultureHighShare = 0.35
+	sev3CultureHigh      = 1.6
+	sev3CultureLow       = 0.2
 	nearMissShare        = 0.04 // near misses per incident postmortem
 	blameShare           = 0.15
 	groupP               = 0.08 // a postmortem also covers related incidents
-	factorCountW         = []float64{0, 4, 10, 20, 28, 24, 14}
+	factorCountW         = []float64{0, 25, 35, 25, 15}
 	sentenceCountW       = []float64{0, 30, 30, 25, 15}
 	actionCountW         = []float64{3, 4, 8, 11, 14, 17, 17, 15, 11}
 )
@@ -55,6 +61,13 @@ func (g *gen) buildPostmortems() {
 	o := g.org
 	o.themes = g.themes
 	r := newRNG(g.opts.Seed, streamPostmortems)
+	sev3Culture := make([]float64, len(o.Teams))
+	for i := range sev3Culture {
+		sev3Culture[i] = sev3CultureLow
+		if r.chance(sev3CultureHighShare) || o.Teams[i].ID == o.Latent.InvestigateTeamID {
+			sev3Culture[i] = sev3CultureHigh
+		}
+	}
 	var plans []*pmPlan
 	covered := make([]bool, len(o.Incidents))
 	for i := range o.Incidents {
@@ -66,6 +79,9 @@ func (g *gen) buildPostmortems() {
 		p := coverageP[sev]
 		if sev == 3 && inc.CustomerImpacting {
 			p = coverageSev3Customer
+		}
+		if sev == 3 {
+			p = min(0.9, p*sev3Culture[g.svcTeam[o.serviceIdxOf(inc.ServiceID)]])
 		}
 		if !r.chance(p) {
 			continue

@@ -233,7 +233,7 @@ func TestARIHelper(t *testing.T) {
 }
 
 func TestFactorThemesSeparableButNotTrivial(t *testing.T) {
-	o := genOrg(t, 1, ScaleSmall)
+	o := genOrg(t, 1, ScaleMedium)
 	themeIdx := map[string]int{}
 	for i, th := range o.Themes {
 		themeIdx[th.ID] = i
