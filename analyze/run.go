@@ -236,11 +236,11 @@ func Run(ctx context.Context, st *store.Store, opts Options) (RunSummary, error)
 		return fail(fmt.Errorf("analyze: %s: %w", AnalysisActions, err))
 	}
 	if err := timed(AnalysisProcess, func() error {
-		r, it := process.Compute(process.Input{Incidents: d.incidents, Postmortems: d.postmortems, Items: d.items, Periods: ps,
+		r, it, err := process.Compute(ctx, st, process.Input{Periods: ps, Teams: teams,
 			Options: process.Options{RequiredSeverities: opts.RequiredSeverities, DraftWithin: opts.DraftWithin,
 				PublishWithin: opts.PublishWithin, OverdueLookback: opts.PostmortemOverdueLookback, MaxItemSeries: opts.MaxItemSeries}})
 		results, items = append(results, r...), append(items, it...)
-		return nil
+		return err
 	}); err != nil {
 		return fail(fmt.Errorf("analyze: %s: %w", AnalysisProcess, err))
 	}

@@ -174,6 +174,9 @@ func Build(ctx context.Context, r Reader, opts Options) (*Digest, error) {
 	d.Actions.AsOf = run.FinishedAt.UTC()
 	d.Themes = b.themeSection(opts.Team)
 	d.Recurrence = b.recurrence(opts.Team)
+	if opts.Team == "" {
+		d.ThemeCost, d.Fixes = b.themeCost(), b.fixSection()
+	}
 	d.Language = b.language(opts.Team != "")
 	d.Highlights = b.highlights(opts.Team)
 	if opts.Team == "" {

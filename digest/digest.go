@@ -47,6 +47,8 @@ type Digest struct {
 	Actions     ActionSection
 	Themes      ThemeSection
 	Recurrence  RecurrenceSection
+	ThemeCost   ThemeCostSection // organization-wide digest only
+	Fixes       FixSection       // organization-wide digest only
 	Language    LanguageSection
 	Highlights  HighlightSection
 	Teams       []TeamSection

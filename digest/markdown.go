@@ -270,6 +270,7 @@ func RenderMarkdown(d *Digest) ([]byte, error) {
 		w.p("%s", line)
 	}
 	w.p("")
+	writeFixesAndCost(w, d)
 
 	w.p("## Language health")
 	w.p("")

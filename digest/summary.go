@@ -22,6 +22,7 @@ func summarize(d *Digest) []string {
 	add(incidentSummary(d.Incidents))
 	add(responseSummary(d.Response))
 	add(budgetSummary(d.ErrorBudget))
+	add(themeCostSummary(d))
 	add(actionSummary(d.Actions))
 	add(postmortemSummary(d.Postmortems))
 	add(themeSummary(d.Themes))

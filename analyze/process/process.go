@@ -6,7 +6,7 @@
 package process
 
 import (
-	"math"
+	"context"
 	"sort"
 	"strings"
 	"time"
@@ -51,16 +51,16 @@ func (o Options) withDefaults() Options {
 
 // Input is what Compute reads.
 type Input struct {
-	Incidents   []store.Incident
-	Postmortems []store.Postmortem
-	Items       []store.ActionItem
-	Periods     calc.Periods
-	Options     Options
+	Periods calc.Periods
+	// Teams maps stored team names onto their labels (see store.Scope).
+	Teams   map[string]string
+	Options Options
 }
 
 // ResolvedAt is when a postmortem's incidents were all resolved (the latest
 // resolve of its non-merged incidents); ok is false for a near miss, when an
-// incident is unknown, or while one is open.
+// incident is unknown, or while one is open. (The analysis run computes
+// the same in ClickHouse: store.PostmortemLags.)
 func ResolvedAt(pm *store.Postmortem, byID map[string]*store.Incident) (time.Time, bool) {
 	var t time.Time
 	n := 0
@@ -84,81 +84,57 @@ func ResolvedAt(pm *store.Postmortem, byID map[string]*store.Incident) (time.Tim
 }
 
 // Compute returns the results and digest items of the "process" analysis.
-func Compute(in Input) ([]store.Result, []store.AnalysisItem) {
+// ClickHouse computes coverage, lags, completeness and the items' owners
+// and due dates; the overdue postmortems (bounded by the lookback) and the
+// month's highlights stream from it.
+func Compute(ctx context.Context, st *store.Store, in Input) ([]store.Result, []store.AnalysisItem, error) {
 	opts := in.Options.withDefaults()
 	s := calc.Sink{}
 	ps := in.Periods
 	now := ps.Now
-	required := map[string]bool{}
-	for _, sev := range opts.RequiredSeverities {
-		required[sev] = true
-	}
-	byID := make(map[string]*store.Incident, len(in.Incidents))
-	for i := range in.Incidents {
-		byID[in.Incidents[i].ID] = &in.Incidents[i]
-	}
-	// Postmortems of each incident (visible at now).
-	pmsOf := map[string][]*store.Postmortem{}
-	for i := range in.Postmortems {
-		pm := &in.Postmortems[i]
-		if pm.CreatedAt.After(now) {
-			continue
-		}
-		for _, id := range pm.IncidentIDs {
-			pmsOf[id] = append(pmsOf[id], pm)
-		}
-	}
-
+	sc := ps.Scope(in.Teams)
+	rules := store.ProcessRules{RequiredSeverities: opts.RequiredSeverities, DraftWithin: int64(opts.DraftWithin / time.Second),
+		PublishWithin: int64(opts.PublishWithin / time.Second), OverdueLookback: int64(opts.OverdueLookback / time.Second)}
 	// Coverage and overdue postmortems.
 	type ps2 struct {
 		period int
 		sev    string
 	}
 	need, have := map[ps2]int{}, map[ps2]int{}
-	type overdueRow struct {
-		inc   *store.Incident
-		stage string
-		by    time.Duration
+	cov, err := st.PostmortemCoverage(ctx, sc, rules)
+	if err != nil {
+		return nil, nil, err
 	}
-	var overdue []overdueRow
-	overdueCount := map[[2]string]int{}
-	for i := range in.Incidents {
-		inc := &in.Incidents[i]
-		if response.Merged(inc) || !required[inc.Severity] || !response.Resolved(inc) || inc.ResolvedAt.After(now) {
-			continue
-		}
-		covered := len(pmsOf[inc.ID]) > 0
-		ps.Of(inc.CreatedAt, func(p int) {
-			for _, k := range []ps2{{p, ""}, {p, inc.Severity}} {
-				need[k]++
-				if covered {
-					have[k]++
-				}
-			}
-		})
-		if now.Sub(inc.ResolvedAt) > opts.OverdueLookback {
-			continue
-		}
-		published := false
-		for _, pm := range pmsOf[inc.ID] {
-			if !pm.PublishedAt.IsZero() && !pm.PublishedAt.After(now) {
-				published = true
-			}
-		}
-		if due := inc.ResolvedAt.Add(opts.DraftWithin); !covered && !now.Before(due) {
-			overdue = append(overdue, overdueRow{inc, "draft", now.Sub(due)})
-			overdueCount[[2]string{"draft", inc.Severity}]++
-		}
-		if due := inc.ResolvedAt.Add(opts.PublishWithin); !published && !now.Before(due) {
-			overdue = append(overdue, overdueRow{inc, "publish", now.Sub(due)})
-			overdueCount[[2]string{"publish", inc.Severity}]++
-		}
+	for _, c := range cov {
+		need[ps2{c.Period, c.Severity}], have[ps2{c.Period, c.Severity}] = c.Required, c.Have
 	}
 	for p, per := range ps.All {
 		for _, sev := range append([]string{""}, opts.RequiredSeverities...) {
 			k := ps2{p, sev}
 			s.Add(metrics.PostmortemsRequired, float64(need[k]), "period", per.Label, "severity", sev)
 			s.Add(metrics.PostmortemCoverageRatio, calc.Ratio(have[k], need[k]), "period", per.Label, "severity", sev)
+		}
+	}
+	type overdueRow struct {
+		inc   *store.OverdueIncident
+		stage string
+		by    time.Duration
+	}
+	late, err := st.OverduePostmortems(ctx, sc, rules)
+	if err != nil {
+		return nil, nil, err
+	}
+	var overdue []overdueRow
+	overdueCount := map[[2]string]int{}
+	for i := range late {
+		inc := &late[i]
+		if due := inc.ResolvedAt.Add(opts.DraftWithin); !inc.Covered && !now.Before(due) {
+			overdue = append(overdue, overdueRow{inc, "draft", now.Sub(due)})
+			overdueCount[[2]string{"draft", inc.Severity}]++
+		}
+		if due := inc.ResolvedAt.Add(opts.PublishWithin); !inc.Published && !now.Before(due) {
+			overdue = append(overdue, overdueRow{inc, "publish", now.Sub(due)})
+			overdueCount[[2]string{"publish", inc.Severity}]++
 		}
 	}
 	for _, stage := range []string{"draft", "publish"} {
@@ -179,7 +155,7 @@ func Compute(in Input) ([]store.Result, []store.AnalysisItem) {
 	for i, o := range overdue {
 		if i < opts.MaxItemSeries {
 			s.Add(metrics.PostmortemOverdueSeconds, o.by.Truncate(time.Second).Seconds(), "incident", o.inc.ID,
-				"severity", o.inc.Severity, "stage", o.stage, "team", response.TeamOf(o.inc))
+				"severity", o.inc.Severity, "stage", o.stage, "team", o.inc.Team)
 		}
 	}
 	for r, o := range overdue {
@@ -187,139 +163,82 @@ func Compute(in Input) ([]store.Result, []store.AnalysisItem) {
 			break
 		}
 		items = append(items, store.AnalysisItem{
-			Analysis: "process", Kind: "overdue_postmortem", Key: o.inc.ID, Team: response.TeamOf(o.inc),
-			Service: response.ServiceOf(o.inc), Rank: r, Value: o.by.Truncate(time.Second).Seconds(),
+			Analysis: "process", Kind: "overdue_postmortem", Key: o.inc.ID, Team: o.inc.Team,
+			Service: o.inc.Service, Rank: r, Value: o.by.Truncate(time.Second).Seconds(),
 			Fields: []store.Field{
 				{Name: "stage", Value: o.stage}, {Name: "title", Value: o.inc.Title}, {Name: "severity", Value: o.inc.Severity},
 				{Name: "resolved_at", Value: o.inc.ResolvedAt.UTC().Format(time.RFC3339)}, {Name: "url", Value: o.inc.URL},
 			},
 		})
 	}
-
 	// Lag from resolve to draft and to publish.
 	s.Add(metrics.PostmortemLagTargetSeconds, opts.DraftWithin.Seconds(), "stage", "draft")
 	s.Add(metrics.PostmortemLagTargetSeconds, opts.PublishWithin.Seconds(), "stage", "publish")
-	draftLag := make([][]float64, len(ps.All))
-	pubLag := make([][]float64, len(ps.All))
-	type cnt struct{ in, known int }
-	draftIn := make([]cnt, len(ps.All))
-	pubIn := make([]cnt, len(ps.All))
-	for i := range in.Postmortems {
-		pm := &in.Postmortems[i]
-		if pm.CreatedAt.After(now) {
-			continue
-		}
-		res, ok := ResolvedAt(pm, byID)
-		if !ok {
-			continue
-		}
-		dl := math.Max(0, pm.CreatedAt.Sub(res).Seconds())
-		published := !pm.PublishedAt.IsZero() && !pm.PublishedAt.After(now)
-		pl := -1.0
-		if published {
-			pl = math.Max(0, pm.PublishedAt.Sub(res).Seconds())
-		}
-		ps.Of(res, func(p int) {
-			draftLag[p] = append(draftLag[p], dl)
-			draftIn[p].known++
-			if dl <= opts.DraftWithin.Seconds() {
-				draftIn[p].in++
-			}
-			if published {
-				pubLag[p] = append(pubLag[p], pl)
-			}
-			switch {
-			case published:
-				pubIn[p].known++
-				if pl <= opts.PublishWithin.Seconds() {
-					pubIn[p].in++
-				}
-			case !now.Before(res.Add(opts.PublishWithin)):
-				pubIn[p].known++
-			}
-		})
+	lags, err := st.PostmortemLags(ctx, sc, rules)
+	if err != nil {
+		return nil, nil, err
+	}
+	byPeriod := map[int]store.Lag{}
+	for _, l := range lags {
+		byPeriod[l.Period] = l
 	}
 	for p, per := range ps.All {
-		s.AddStats(metrics.PostmortemLagSeconds, calc.Summarize(draftLag[p]), "period", per.Label, "stage", "draft")
-		s.AddStats(metrics.PostmortemLagSeconds, calc.Summarize(pubLag[p]), "period", per.Label, "stage", "publish")
-		s.Add(metrics.PostmortemWithinTargetRatio, calc.Ratio(draftIn[p].in, draftIn[p].known), "period", per.Label, "stage", "draft")
-		s.Add(metrics.PostmortemWithinTargetRatio, calc.Ratio(pubIn[p].in, pubIn[p].known), "period", per.Label, "stage", "publish")
+		l := byPeriod[p]
+		s.AddStats(metrics.PostmortemLagSeconds, calc.StatsOf(l.Draft), "period", per.Label, "stage", "draft")
+		s.AddStats(metrics.PostmortemLagSeconds, calc.StatsOf(l.Publish), "period", per.Label, "stage", "publish")
+		s.Add(metrics.PostmortemWithinTargetRatio, calc.Ratio(l.DraftIn, l.DraftKnown), "period", per.Label, "stage", "draft")
+		s.Add(metrics.PostmortemWithinTargetRatio, calc.Ratio(l.PublishIn, l.PublishKnown), "period", per.Label, "stage", "publish")
 	}
-
 	// Completeness against the template's sections.
-	complete := make([][]float64, len(ps.All))
-	missing := make([]map[string]int, len(ps.All))
-	for i := range missing {
-		missing[i] = map[string]int{}
+	comp, err := st.PostmortemCompleteness(ctx, sc)
+	if err != nil {
+		return nil, nil, err
 	}
-	for i := range in.Postmortems {
-		pm := &in.Postmortems[i]
-		total := len(pm.Sections) + len(pm.MissingSections)
-		if total == 0 || pm.CreatedAt.After(now) {
-			continue
-		}
-		share := float64(len(pm.Sections)) / float64(total)
-		ps.Of(pm.CreatedAt, func(p int) {
-			complete[p] = append(complete[p], share)
-			for _, sec := range pm.MissingSections {
-				missing[p][sec]++
-			}
-		})
+	byP := map[int]store.Completeness{}
+	for _, c := range comp {
+		byP[c.Period] = c
 	}
 	for p, per := range ps.All {
-		s.Add(metrics.PostmortemCompletenessRatio, calc.Mean(complete[p]), "period", per.Label)
-		secs := make([]string, 0, len(missing[p]))
-		for k := range missing[p] {
+		c, ok := byP[p]
+		if !ok {
+			continue // no postmortem: the mean is undefined
+		}
+		s.Add(metrics.PostmortemCompletenessRatio, c.Mean, "period", per.Label)
+		secs := make([]string, 0, len(c.Missing))
+		for k := range c.Missing {
 			secs = append(secs, k)
 		}
 		sort.Strings(secs)
 		for _, sec := range secs {
-			s.Add(metrics.PostmortemSectionsMissing, float64(missing[p][sec]), "period", per.Label, "section", sec)
+			s.Add(metrics.PostmortemSectionsMissing, float64(c.Missing[sec]), "period", per.Label, "section", sec)
 		}
 	}
-
 	// Action items with both an owner and a due date.
-	ownedDue := make([]cnt, len(ps.All))
-	for i := range in.Items {
-		a := &in.Items[i]
-		ok := a.AssigneeID != "" && !a.DueDate.IsZero()
-		ps.Of(a.CreatedAt, func(p int) {
-			ownedDue[p].known++
-			if ok {
-				ownedDue[p].in++
-			}
-		})
+	all, ownedDue, err := st.OwnedAndDue(ctx, sc)
+	if err != nil {
+		return nil, nil, err
 	}
 	for p, per := range ps.All {
-		s.Add(metrics.ActionItemsOwnerAndDueRatio, calc.Ratio(ownedDue[p].in, ownedDue[p].known), "period", per.Label)
+		s.Add(metrics.ActionItemsOwnerAndDueRatio, calc.Ratio(ownedDue[p], all[p]), "period", per.Label)
 	}
-
-	items = append(items, highlights(in.Postmortems, ps, opts.QuoteChars)...)
-	return s.Results, items
+	hl, err := highlights(ctx, st, sc, ps, opts.QuoteChars)
+	if err != nil {
+		return nil, nil, err
+	}
+	return s.Results, append(items, hl...), nil
 }
 
 // highlights quotes the lessons learned and "where we got lucky" of the
-// postmortems published in each month.
-func highlights(pms []store.Postmortem, ps calc.Periods, maxChars int) []store.AnalysisItem {
+// postmortems published in each month, as the store streams them (most
+// severe first, then by publication and key).
+func highlights(ctx context.Context, st *store.Store, sc store.Scope, ps calc.Periods, maxChars int) ([]store.AnalysisItem, error) {
 	var out []store.AnalysisItem
 	rank := map[string]int{}
-	sorted := make([]*store.Postmortem, 0, len(pms))
-	for i := range pms {
-		if !pms[i].PublishedAt.IsZero() && !pms[i].PublishedAt.After(ps.Now) {
-			sorted = append(sorted, &pms[i])
-		}
+	months := ps.Months()
+	if len(months) == 0 {
+		return nil, nil
 	}
-	sort.Slice(sorted, func(i, j int) bool {
-		a, b := sorted[i], sorted[j]
-		if sa, sb := sevRank(a.Severity), sevRank(b.Severity); sa != sb {
-			return sa < sb
-		}
-		if !a.PublishedAt.Equal(b.PublishedAt) {
-			return a.PublishedAt.Before(b.PublishedAt)
-		}
-		return a.Key < b.Key
-	})
-	for _, pm := range sorted {
+	err := st.Highlights(ctx, sc, months[0].From, func(pm store.Highlight) error {
 		ps.Of(pm.PublishedAt, func(p int) {
 			if p == 0 {
 				return // items are listed per month
@@ -341,16 +260,11 @@ func highlights(pms []store.Postmortem, ps calc.Periods, maxChars int) []store.A
 				rank[label]++
 			}
 		})
-	}
-	return out
+		return nil
+	})
+	return out, err
 }
 
-func sevRank(s string) int {
-	if len(s) == 4 && strings.HasPrefix(s, "SEV") && s[3] >= '1' && s[3] <= '5' {
-		return int(s[3] - '0')
-	}
-	return 9
-}
 
 // Quote returns a section's text as a quote: whitespace collapsed, cut at a
 // word boundary to at most maxChars bytes with an ellipsis.

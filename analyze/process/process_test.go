@@ -57,7 +57,7 @@ func TestCoverageLagAndOverdue(t *testing.T) {
 		{Key: "ACT-1", AssigneeID: "u", DueDate: r(-3), CreatedAt: r(2)},
 		{Key: "ACT-2", CreatedAt: r(2)},
 	}
-	rs, out := Compute(Input{Incidents: incs, Postmortems: pms, Items: items, Periods: calc.NewPeriods(now, time.UTC, 1),
+	rs, out := compute(t, incs, pms, items, Input{Periods: calc.NewPeriods(now, time.UTC, 1),
 		Options: Options{MaxItemSeries: 10}})
 	got := index(rs)
 	require.Equal(t, 5.0, got["postmortems_required|period=30d|severity="], "a, b, c, e, f: open, merged, SEV3 and old are not")
@@ -90,7 +90,7 @@ func TestHighlightsQuoteLessonsAndLuckByMonth(t *testing.T) {
 		{Key: "PM-2", Severity: "SEV1", Title: "Ledger", PublishedAt: time.Date(2025, 6, 3, 0, 0, 0, 0, time.UTC), Lessons: "Backups work."},
 		{Key: "PM-3", Severity: "SEV1", Lessons: "Unpublished."},
 	}
-	_, items := Compute(Input{Postmortems: pms, Periods: calc.NewPeriods(now, time.UTC, 2)})
+	_, items := compute(t, nil, pms, nil, Input{Periods: calc.NewPeriods(now, time.UTC, 2)})
 	var got []string
 	for _, it := range items {
 		if it.Kind == "highlight" {

@@ -1,0 +1,387 @@
+package digest
+
+import (
+	"bytes"
+	"fmt"
+	"html/template"
+	"math"
+	"sort"
+	"strings"
+
+	"github.com/aftermath-sre/aftermath/analyze"
+	"github.com/aftermath-sre/aftermath/analyze/followup"
+	"github.com/aftermath-sre/aftermath/metrics"
+)
+
+// FixSection answers "did the fixes hold?" for the whole history up to the
+// analysis run (not only the digest's month): for each postmortem with
+// action items and each theme of its factors, later incidents of the same
+// service and theme while its items were open and after all closed.
+type FixSection struct {
+	All     FixRow
+	ByKind  []FixRow // in the kinds' order
+	ByTheme []FixRow // themes whose fixes held first, then by ratio
+	// Held, NotHeld name the kinds whose closed-versus-open interval lies
+	// below 1, and those with an interval that contains 1.
+	HeldKinds, UnclearKinds []string
+}
+
+// FixRow is one breakdown's tally and rate ratio.
+type FixRow struct {
+	Name                       string // kind, theme label, or "All"
+	Held, Failed, Open         int    // (postmortem, theme) pairs
+	OpenRepeats, ClosedRepeats int
+	// OpenRate and ClosedRate are repeats per 30 days of exposure.
+	OpenRate, ClosedRate float64
+	// Ratio is ClosedRate over OpenRate with its 95% interval; HasRatio is
+	// false when there is nothing to compare.
+	HasRatio            bool
+	Ratio, Lower, Upper float64 // Ratio/Upper +Inf when unbounded
+}
+
+// Verdict reads the interval: "held" below 1, "worse" above 1, "no clear
+// change" around 1, "no data" without one.
+func (r FixRow) Verdict() string {
+	switch {
+	case !r.HasRatio:
+		return "no data"
+	case r.Upper < 1:
+		return "held"
+	case r.Lower > 1:
+		return "worse"
+	}
+	return "no clear change"
+}
+
+// Interval formats the ratio and its interval, e.g. "0.12 (0.03–0.45)".
+func (r FixRow) Interval() string {
+	if !r.HasRatio {
+		return "–"
+	}
+	return fmt.Sprintf("%s (%s–%s)", fixRatioText(r.Ratio), fixRatioText(r.Lower), fixRatioText(r.Upper))
+}
+
+// Rates formats the two phases' repeat rates per 30 days.
+func (r FixRow) Rates() string {
+	return fmt.Sprintf("%s → %s", rateText(r.OpenRate), rateText(r.ClosedRate))
+}
+
+func fixRatioText(v float64) string {
+	if math.IsInf(v, 1) {
+		return "∞"
+	}
+	if v >= 10 {
+		return fmt.Sprintf("%.0f", v)
+	}
+	return fmt.Sprintf("%.2f", v)
+}
+
+func rateText(v float64) string { return fmt.Sprintf("%.2f", v) }
+
+// Known reports whether the run wrote the section's results.
+func (s FixSection) Known() bool { return s.All.Held+s.All.Failed+s.All.Open > 0 }
+
+// Sentence is the section's reading for a leader.
+func (s FixSection) Sentence() string {
+	if !s.Known() {
+		return ""
+	}
+	var held, unclear []string
+	for _, t := range s.ByTheme {
+		switch t.Verdict() {
+		case "held":
+			held = append(held, t.Name)
+		case "no clear change", "worse":
+			unclear = append(unclear, t.Name)
+		}
+	}
+	out := fmt.Sprintf("Of %d postmortem themes whose action items are all closed, %d held (no repeat since) and %d repeated despite closed items; %d still have open items.",
+		s.All.Held+s.All.Failed, s.All.Held, s.All.Failed, s.All.Open)
+	if len(held) > 0 {
+		out += fmt.Sprintf(" Closing the items cut repeats beyond chance for %s", joinAnd(firstN(held, 4)))
+		if len(unclear) > 0 {
+			out += fmt.Sprintf(", but made no clear difference for %s", joinAnd(firstN(unclear, 4)))
+		}
+		out += "."
+	} else if len(unclear) > 0 {
+		out += " Closing the items made no clear difference to repeats for any theme."
+	}
+	return out
+}
+
+func firstN(xs []string, n int) []string {
+	if len(xs) <= n {
+		return xs
+	}
+	return append(append([]string(nil), xs[:n]...), fmt.Sprintf("%d more", len(xs)-n))
+}
+
+func (b *builder) fixRow(name string, l L) (FixRow, bool) {
+	r := FixRow{Name: name}
+	get := func(f metrics.Family, k, v string) float64 {
+		ll := L{"theme": l["theme"], "kind": l["kind"], "team": l["team"], k: v}
+		x, _ := b.res.value(f, ll)
+		return x
+	}
+	held, ok := b.res.value(metrics.FixPostmortemThemes, L{"theme": l["theme"], "kind": l["kind"], "team": l["team"], "state": analyze.FixHeld})
+	if !ok {
+		return r, false
+	}
+	r.Held = int(held)
+	r.Failed = int(get(metrics.FixPostmortemThemes, "state", analyze.FixFailed))
+	r.Open = int(get(metrics.FixPostmortemThemes, "state", analyze.FixOpen))
+	r.OpenRepeats = int(get(metrics.FixRepeats, "phase", analyze.PhaseOpen))
+	r.ClosedRepeats = int(get(metrics.FixRepeats, "phase", analyze.PhaseClosed))
+	const per30d = 30 * 86400
+	if e := get(metrics.FixExposureSeconds, "phase", analyze.PhaseOpen); e > 0 {
+		r.OpenRate = float64(r.OpenRepeats) / e * per30d
+	}
+	if e := get(metrics.FixExposureSeconds, "phase", analyze.PhaseClosed); e > 0 {
+		r.ClosedRate = float64(r.ClosedRepeats) / e * per30d
+	}
+	lo, okLo := b.res.value(metrics.FixRepeatRateRatio, L{"theme": l["theme"], "kind": l["kind"], "team": l["team"], "stat": analyze.StatLower})
+	if okLo {
+		r.HasRatio, r.Lower = true, lo
+		r.Ratio, r.Upper = math.Inf(1), math.Inf(1)
+		if v, ok := b.res.value(metrics.FixRepeatRateRatio, L{"theme": l["theme"], "kind": l["kind"], "team": l["team"], "stat": analyze.StatEstimate}); ok {
+			r.Ratio = v
+		}
+		if v, ok := b.res.value(metrics.FixRepeatRateRatio, L{"theme": l["theme"], "kind": l["kind"], "team": l["team"], "stat": analyze.StatUpper}); ok {
+			r.Upper = v
+		}
+	}
+	return r, true
+}
+
+// fixSection reads the fixes results (organization-wide).
+func (b *builder) fixSection() FixSection {
+	var s FixSection
+	all, ok := b.fixRow("All", L{})
+	if !ok {
+		return s
+	}
+	s.All = all
+	kinds := b.res.labelValues(metrics.FixPostmortemThemes, "kind", nil)
+	order := map[string]int{}
+	for i, k := range append(followup.Kinds, followup.Unknown) {
+		order[string(k)] = i
+	}
+	sort.Slice(kinds, func(i, j int) bool { return order[kinds[i]] < order[kinds[j]] })
+	for _, k := range kinds {
+		if k == "" {
+			continue
+		}
+		if r, ok := b.fixRow(k, L{"kind": k}); ok {
+			s.ByKind = append(s.ByKind, r)
+			switch r.Verdict() {
+			case "held":
+				s.HeldKinds = append(s.HeldKinds, k)
+			case "no clear change", "worse":
+				s.UnclearKinds = append(s.UnclearKinds, k)
+			}
+		}
+	}
+	for _, th := range b.res.labelValues(metrics.FixPostmortemThemes, "theme", nil) {
+		if th == "" {
+			continue
+		}
+		if r, ok := b.fixRow(b.themeLabel(th), L{"theme": th}); ok {
+			s.ByTheme = append(s.ByTheme, r)
+		}
+	}
+	rank := map[string]int{"held": 0, "no clear change": 1, "worse": 2, "no data": 3}
+	sort.SliceStable(s.ByTheme, func(i, j int) bool {
+		a, c := s.ByTheme[i], s.ByTheme[j]
+		if rank[a.Verdict()] != rank[c.Verdict()] {
+			return rank[a.Verdict()] < rank[c.Verdict()]
+		}
+		if a.HasRatio && c.HasRatio && a.Upper != c.Upper {
+			return a.Upper < c.Upper
+		}
+		return a.Name < c.Name
+	})
+	return s
+}
+
+// ThemeCostSection ranks the month's contributing-factor themes by the
+// error budget their incidents' downtime burned, over all services with an
+// SLO (their budgets for the month added up).
+type ThemeCostSection struct {
+	Month  string
+	Themes []ThemeCost // most budget first
+	// Consumed is the share of the month's budget all downtime burned.
+	Consumed float64
+	HasCost  bool
+}
+
+// ThemeCost is one theme's share of the month's downtime and budget.
+type ThemeCost struct {
+	Theme, Label string
+	Downtime     float64 // seconds
+	Budget       float64 // share of the month's error budget
+	Spend        float64 // share of the month's downtime
+	Cost         float64
+	HasCost      bool
+}
+
+// Known reports whether the month has attributed downtime.
+func (s ThemeCostSection) Known() bool { return len(s.Themes) > 0 }
+
+func costLabel(b *builder, th string) string {
+	switch th {
+	case analyze.ThemeNoPostmortem:
+		return "incidents without a postmortem"
+	case analyze.ThemeUnthemed:
+		return "postmortems without a themed factor"
+	}
+	return b.themeLabel(th)
+}
+
+func (b *builder) themeCost() ThemeCostSection {
+	s := ThemeCostSection{Month: b.month}
+	var total float64
+	for _, row := range b.res.rows(metrics.ThemeErrorBudgetConsumedRatio, L{"period": b.month}) {
+		if row.Label("service") != "" {
+			continue
+		}
+		th := row.Label("theme")
+		tc := ThemeCost{Theme: th, Label: costLabel(b, th), Budget: row.Value}
+		tc.Downtime, _ = b.res.value(metrics.ThemeDowntimeSeconds, L{"period": b.month, "theme": th})
+		tc.Cost, tc.HasCost = b.res.value(metrics.ThemeDowntimeCost, L{"period": b.month, "theme": th})
+		s.HasCost = s.HasCost || tc.HasCost
+		total += tc.Downtime
+		s.Consumed += tc.Budget
+		s.Themes = append(s.Themes, tc)
+	}
+	for i := range s.Themes {
+		if total > 0 {
+			s.Themes[i].Spend = s.Themes[i].Downtime / total
+		}
+	}
+	sort.Slice(s.Themes, func(i, j int) bool {
+		if s.Themes[i].Budget != s.Themes[j].Budget {
+			return s.Themes[i].Budget > s.Themes[j].Budget
+		}
+		return s.Themes[i].Theme < s.Themes[j].Theme
+	})
+	return s
+}
+
+// themeCostSummary is the two-minute sentence, e.g. "Configuration
+// changes cost 41% of October 2026's error budget (58% of the downtime).".
+// The top entry that is a theme is named; downtime no theme explains is
+// named only when it leads.
+func themeCostSummary(d *Digest) string {
+	s := d.ThemeCost
+	if !s.Known() || s.Themes[0].Budget <= 0 {
+		return ""
+	}
+	top := s.Themes[0]
+	name := top.Label
+	if top.Theme == analyze.ThemeNoPostmortem || top.Theme == analyze.ThemeUnthemed {
+		name = "Downtime of " + name
+	}
+	out := fmt.Sprintf("%s cost %s of %s's error budget (%s of the downtime of services with an SLO)",
+		capitalize(name), formatPercent(top.Budget), d.MonthName, formatPercent(top.Spend))
+	if len(s.Themes) > 1 && s.Themes[1].Budget > 0 {
+		out += fmt.Sprintf("; next, %s cost %s", s.Themes[1].Label, formatPercent(s.Themes[1].Budget))
+	}
+	return out + "."
+}
+
+// fixesAndCostHTML renders the two sections (their own template, escaped
+// by html/template).
+func fixesAndCostHTML(d *Digest) (template.HTML, error) {
+	t, err := template.New("fixes").Funcs(template.FuncMap{"pct": formatPercent, "join": strings.Join, "dur": formatDuration, "money": formatThousands}).Parse(fixesTmpl)
+	if err != nil {
+		return "", fmt.Errorf("digest: parse fixes template: %w", err)
+	}
+	var buf bytes.Buffer
+	if err := t.Execute(&buf, d); err != nil {
+		return "", fmt.Errorf("digest: render fixes: %w", err)
+	}
+	return template.HTML(buf.String()), nil
+}
+
+const fixesTmpl = `{{with .ThemeCost}}{{if .Known}}<section class="card" id="theme-cost" aria-labelledby="h-cost">
+<h2 id="h-cost">What each theme cost</h2>
+<p class="lede">{{$.MonthName}}'s customer-impacting downtime of the services with an SLO, attributed to the themes of the incidents' postmortems: overlapping incidents share each minute evenly, an incident's share splits evenly over its postmortems' themes. Budget is the month's error budget of those services added up; all downtime burned {{pct .Consumed}} of it.</p>
+<div class="tw"><table><thead><tr><th>Theme</th><th class="num">Budget burned</th><th class="num">Share of downtime</th><th class="num">Downtime</th>{{if .HasCost}}<th class="num hide-sm">Cost</th>{{end}}</tr></thead>
+<tbody>{{range .Themes}}<tr><td class="name">{{.Label}}</td><td class="num"><strong>{{pct .Budget}}</strong></td><td class="num">{{pct .Spend}}</td><td class="num">{{dur .Downtime}}</td>{{if $.ThemeCost.HasCost}}<td class="num hide-sm">{{if .HasCost}}{{money .Cost}}{{end}}</td>{{end}}</tr>
+{{end}}</tbody></table></div>
+</section>
+{{end}}{{end}}{{with .Fixes}}{{if .Known}}<section class="card" id="fixes" aria-labelledby="h-fixes">
+<h2 id="h-fixes">Did the fixes hold?</h2>
+<p class="lede">For each postmortem with action items and each theme of its contributing factors: later incidents of the same service and theme while its items were open, and after all were closed (the whole history up to the analysis run). The ratio is the repeat rate after closing over the rate while open, each postmortem compared with itself, with its 95% interval: below 1 throughout, the fixes held beyond chance; an interval around 1, closing the items made no clear difference.</p>
+<p>{{.Sentence}}</p>
+<h3>By action-item kind</h3>
+{{if .HeldKinds}}<p>Fixes that held: postmortems with <strong>{{join .HeldKinds ", "}}</strong> items.{{if .UnclearKinds}} No clear difference: {{join .UnclearKinds ", "}}.{{end}}</p>{{end}}
+<div class="tw"><table><thead><tr><th>Kind</th><th class="num">Held</th><th class="num">Repeated despite closed items</th><th class="num">Still open</th><th class="num hide-sm">Repeats while open</th><th class="num hide-sm">Repeats after closing</th><th class="num hide-sm">Repeats per 30 days, open → closed</th><th class="num">Closed ÷ open (95% interval)</th><th>Reading</th></tr></thead>
+<tbody>{{range .ByKind}}{{template "fixrow" .}}{{end}}{{template "fixrow" .All}}</tbody></table></div>
+<h3>By theme</h3>
+<div class="tw"><table><thead><tr><th>Theme</th><th class="num">Held</th><th class="num">Repeated despite closed items</th><th class="num">Still open</th><th class="num hide-sm">Repeats while open</th><th class="num hide-sm">Repeats after closing</th><th class="num hide-sm">Repeats per 30 days, open → closed</th><th class="num">Closed ÷ open (95% interval)</th><th>Reading</th></tr></thead>
+<tbody>{{range .ByTheme}}{{template "fixrow" .}}{{end}}</tbody></table></div>
+</section>
+{{end}}{{end}}
+{{- define "fixrow"}}<tr><td class="name">{{.Name}}</td><td class="num">{{.Held}}</td><td class="num">{{.Failed}}</td><td class="num">{{.Open}}</td><td class="num hide-sm">{{.OpenRepeats}}</td><td class="num hide-sm">{{.ClosedRepeats}}</td><td class="num hide-sm">{{.Rates}}</td><td class="num"><strong>{{.Interval}}</strong></td><td>{{with .Verdict}}<span class="pill{{if eq . "held"}} good{{else if eq . "worse"}} bad{{end}}">{{.}}</span>{{end}}</td></tr>
+{{end}}`
+
+// writeFixesAndCost writes the two sections in Markdown.
+func writeFixesAndCost(w *mdWriter, d *Digest) {
+	if s := d.ThemeCost; s.Known() {
+		w.p("## What each theme cost")
+		w.p("")
+		w.p("%s's customer-impacting downtime of the services with an SLO, attributed to the themes of the incidents' postmortems (overlapping incidents share each minute evenly; an incident's share splits evenly over its postmortems' themes). Budget is the month's error budget of those services added up; all downtime burned %s of it.", d.MonthName, formatPercent(s.Consumed))
+		w.p("")
+		head := "| Theme | Budget burned | Share of downtime | Downtime |"
+		sep := "|---|---:|---:|---:|"
+		if s.HasCost {
+			head += " Cost |"
+			sep += "---:|"
+		}
+		w.p("%s", head)
+		w.p("%s", sep)
+		for _, t := range s.Themes {
+			line := fmt.Sprintf("| %s | **%s** | %s | %s |", md(t.Label), formatPercent(t.Budget), formatPercent(t.Spend), formatDuration(t.Downtime))
+			if s.HasCost {
+				c := ""
+				if t.HasCost {
+					c = formatThousands(t.Cost)
+				}
+				line += " " + c + " |"
+			}
+			w.p("%s", line)
+		}
+		w.p("")
+	}
+	if s := d.Fixes; s.Known() {
+		w.p("## Did the fixes hold?")
+		w.p("")
+		w.p("For each postmortem with action items and each theme of its contributing factors: later incidents of the same service and theme while its items were open, and after all were closed (the whole history up to the analysis run). The ratio is the repeat rate after closing over the rate while open, each postmortem compared with itself, with its 95%% interval: below 1 throughout, the fixes held beyond chance; around 1, closing the items made no clear difference.")
+		w.p("")
+		w.p("%s", md(s.Sentence()))
+		w.p("")
+		if len(s.HeldKinds) > 0 {
+			line := "Fixes that held: postmortems with **" + strings.Join(s.HeldKinds, ", ") + "** items."
+			if len(s.UnclearKinds) > 0 {
+				line += " No clear difference: " + strings.Join(s.UnclearKinds, ", ") + "."
+			}
+			w.p("%s", line)
+			w.p("")
+		}
+		table := func(first string, rows []FixRow) {
+			w.p("| %s | Held | Repeated despite closed items | Still open | Repeats while open | Repeats after closing | Repeats per 30 days, open → closed | Closed ÷ open (95%% interval) | Reading |", first)
+			w.p("|---|---:|---:|---:|---:|---:|---:|---:|---|")
+			for _, r := range rows {
+				w.p("| %s | %d | %d | %d | %d | %d | %s | %s | %s |", md(r.Name), r.Held, r.Failed, r.Open, r.OpenRepeats, r.ClosedRepeats, r.Rates(), r.Interval(), r.Verdict())
+			}
+			w.p("")
+		}
+		w.p("### By action-item kind")
+		w.p("")
+		table("Kind", append(append([]FixRow(nil), s.ByKind...), s.All))
+		w.p("### By theme")
+		w.p("")
+		table("Theme", s.ByTheme)
+	}
+}
