@@ -614,7 +614,18 @@ func TestIncrementalSyncFollowsTheClock(t *testing.T) {
 	o := genOrg(t, org.ScaleTiny)
 	var now atomic.Pointer[time.Time]
 	clock := func() time.Time { return *now.Load() }
-	t0 := o.Start.Add(o.End.Sub(o.Start) / 3).Truncate(time.Second)
+	// t0: two thirds into the history, inside the long incident created
+	// nearest to that point (so that one incident is open at t0).
+	twoThirds := o.Start.Add(o.End.Sub(o.Start) * 2 / 3).Truncate(time.Second)
+	t0, best := twoThirds, time.Duration(math.MaxInt64)
+	for i := range o.Incidents {
+		inc := &o.Incidents[i]
+		d := inc.CreatedAt.Sub(twoThirds).Abs()
+		if inc.ResolvedAt.Sub(inc.CreatedAt) > time.Hour && d < best {
+			t0, best = inc.CreatedAt.Add(30*time.Minute), d
+		}
+	}
+	t.Logf("t0 %s, %s from two thirds of the history", t0, t0.Sub(twoThirds))
 	now.Store(&t0)
 	e := newEnv(t, o, func(so *sim.Options) { so.Now = clock }, func(opt *pagerduty.Options) { opt.Now = clock })
 	in := e.ingester(t, nil)
@@ -647,6 +658,7 @@ func TestIncrementalSyncFollowsTheClock(t *testing.T) {
 
 	// The clock advances in steps; each sync is incremental.
 	backfill := totalRequests(e.sim)
+	t.Logf("backfill: %v", e.sim.Requests())
 	for step := 1; step <= 4; step++ {
 		tn := t0.Add(o.End.Sub(t0) * time.Duration(step) / 4)
 		if step == 4 {
@@ -654,8 +666,10 @@ func TestIncrementalSyncFollowsTheClock(t *testing.T) {
 		}
 		now.Store(&tn)
 		before := totalRequests(e.sim)
+		rb := e.sim.Requests()
 		_, err := in.Sync(context.Background())
 		require.NoError(t, err)
+		t.Logf("step %d: %v", step, diffRequests(rb, e.sim.Requests()))
 		require.Less(t, totalRequests(e.sim)-before, backfill, "an incremental sync is cheaper than the backfill")
 	}
 	s = snap(t, e.st)
