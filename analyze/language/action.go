@@ -116,15 +116,46 @@ func (a *actionChecker) vague(summary string) []Finding {
 // does, but with lazy set only when the parse could lift the score to the
 // threshold (the decision is the same, and tagging, the costly step, is
 // skipped for most items with a number).
+//
+// A lead-in that only points to the action ("Steps specific to this incident
+// include: Evaluate ...", "we are implementing the following actions: ...")
+// is skipped: the action after it is judged, and the findings' offsets stay
+// those of summary.
 func (a *actionChecker) itemFeatures(summary string, lazy bool) ([]Finding, objectVerdict, [nFeatures]float64) {
-	rules, obj, objOK, deferred := a.ruleFindings(summary)
-	x := features(summary, rules, obj, objOK)
+	off := 0
+	if strings.Contains(summary, ":") {
+		if m := listLeadIn.FindStringSubmatchIndex(summary); m != nil {
+			off = m[3]
+		}
+	}
+	s := summary[off:]
+	if strings.ContainsAny(s, "-–—[(") {
+		if m := statusSuffix.FindStringIndex(s); m != nil && m[0] > 0 {
+			s = s[:m[0]]
+		}
+	}
+	rules, obj, objOK, deferred := a.ruleFindings(s)
+	x := features(s, rules, obj, objOK)
 	if deferred && (!lazy || a.model.parseCanFlag(&x)) {
-		obj, objOK = a.readObject(summary)
-		x = features(summary, rules, obj, objOK)
+		obj, objOK = a.readObject(s)
+		x = features(s, rules, obj, objOK)
+	}
+	if off > 0 {
+		for i := range rules {
+			rules[i].Start += off
+			rules[i].End += off
+		}
 	}
 	return rules, obj, x
 }
+
+// statusSuffix is a status written after the item ("- in progress",
+// "[Complete]"): not part of the action.
+var statusSuffix = regexp.MustCompile(`(?i)\s*(?:[-–—]\s*|[\[(]\s*)(?:in[- ]progress|complete|completed|done|ongoing|planned|pending|scheduled)\s*[\])]?\s*\.?\s*$`)
+
+// listLeadIn is a lead-in ending in a colon that points to the action after
+// it, with at least three words after the colon.
+var listLeadIn = regexp.MustCompile(`(?i)^(.{0,200}?\b(?:includ(?:e|es|ing)|the following(?: \w+){0,3})\s*(?:\(but (?:is|are) not limited to\)|,? but (?:is|are) not limited to)?\s*:\s*)(?:\S+\s+){2}\S`)
 
 // ruleFindings runs the word rules: their vague findings, and the parse of
 // the item's object (objOK false when none was read). deferred reports an

@@ -262,16 +262,23 @@ type actionLabel struct {
 	start, end int
 	hash       string
 	vague      bool
-	batch      int // 1: action_labels.tsv, 2: action_labels_2.tsv, 3: action_labels_3.tsv (testdata/LABELING.md)
+	batch      int // 1: action_labels.tsv, ..., 4: action_labels_4.tsv (testdata/LABELING.md)
 }
 
 // actionLabelFiles hold the action-item labels, by batch.
-var actionLabelFiles = []string{"action_labels.tsv", "action_labels_2.tsv", "action_labels_3.tsv"}
+var actionLabelFiles = []string{"action_labels.tsv", "action_labels_2.tsv", "action_labels_3.tsv", "action_labels_4.tsv"}
 
-// splitBatches are the batches split into a tuning and a report half; the
-// model is fitted on their tuning halves. The third batch is a blind check of
-// the fitted model as a whole (both halves), never used to fit or choose.
-const splitBatches = 2
+// splitBatches are the batches split into a tuning and a report half (the
+// first round's model was fitted on their tuning halves; the old report
+// halves are still reported, marked as seen). tuneBatches are the batches the
+// current model is fitted on, both halves: every batch labeled before the
+// second round. reportBatch, labeled after them, is the blind report set of
+// the current model (all of it), never used to fit or choose.
+const (
+	splitBatches = 2
+	tuneBatches  = 3
+	reportBatch  = 4
+)
 
 func (l actionLabel) half() half {
 	return halfOf(l.id + "\t" + l.field + "\t" + strconv.Itoa(l.start))
@@ -383,28 +390,29 @@ func TestBlameOnLabeledRealSentences(t *testing.T) {
 	}
 }
 
-// TestVagueActionsOnLabeledRealItems measures the vague-wording rules
-// against the hand-labeled action items of the report half.
+// TestVagueActionsOnLabeledRealItems measures the vague-wording findings
+// against the hand-labeled action items: the report batch (labeled after the
+// model's tuning data, never fitted on) and, marked as seen, the first
+// round's report halves, which are now part of the tuning data.
 //
 //	AFTERMATH_EVAL=1 go test ./analyze/language -run 'LabeledReal' -v
 func TestVagueActionsOnLabeledRealItems(t *testing.T) {
-	third, _ := evaluateActionLabels(t, bothHalves, 3)
-	t.Logf("vague actions, batch 3 (blind check of the fitted model, both halves): %s", third.report())
-	for _, h := range []half{tuningHalf, reportHalf} {
-		for b := 1; b <= splitBatches; b++ {
+	for b := 1; b <= tuneBatches; b++ {
+		for _, h := range []half{tuningHalf, reportHalf} {
 			bc, _ := evaluateActionLabels(t, h, b)
-			t.Logf("vague actions, %s, batch %d: %s", h, b, bc.report())
+			t.Logf("vague actions (tuning data), batch %d, %s: %s", b, h, bc.report())
 		}
-		conf, misses := evaluateActionLabels(t, h, 0)
-		t.Logf("vague actions, %s: %s", h, conf.report())
-		if h == tuningHalf || os.Getenv("AFTERMATH_EVAL_REPORT_MISSES") == "1" {
-			logMisses(t, misses)
-		}
-		if h == tuningHalf {
-			continue
-		}
-		// The floors hold the report halves of both batches (EVALUATION.md).
-		require.GreaterOrEqual(t, conf.recall(), minVagueRecall, "vague-action recall on the report half")
-		require.LessOrEqual(t, float64(conf.fp)/float64(max(1, conf.fp+conf.tn)), maxSpecificFlagged, "share of specific items flagged vague on the report half")
 	}
+	old, _ := evaluateActionLabels(t, reportHalf, 0)
+	t.Logf("vague actions, first round's report halves (batches 1-2; seen, now tuning data): %s", old.report())
+	rep, misses := evaluateActionLabels(t, bothHalves, reportBatch)
+	t.Logf("vague actions, report batch %d (blind): %s", reportBatch, rep.report())
+	if os.Getenv("AFTERMATH_EVAL_REPORT_MISSES") == "1" {
+		logMisses(t, misses) // only on request (see EVALUATION.md)
+	}
+	// Floors just under the measured values (EVALUATION.md).
+	require.GreaterOrEqual(t, rep.recall(), minVagueRecall, "vague-action recall on the report batch")
+	require.LessOrEqual(t, fpRate(rep), maxSpecificFlagged, "share of specific items flagged vague on the report batch")
+	require.GreaterOrEqual(t, old.recall(), minSeenVagueRecall, "vague-action recall on the first round's report halves")
+	require.LessOrEqual(t, fpRate(old), maxSeenSpecificFlagged, "share of specific items flagged vague on the first round's report halves")
 }
