@@ -785,11 +785,11 @@ func checkThemes(t *testing.T, r orgRun) {
 func checkRecurrence(t *testing.T, r orgRun) {
 	o, now := r.o, r.now
 	repeats, total := 0, 0
-	// The analysis also counts a repeat of the same contributing-factor
-	// theme on the same service (through postmortems), which the
-	// simulator's "same alert" ground truth does not; for the counts by
-	// severity (where postmortems, and so themes, concentrate on SEV1 and
-	// SEV2) the ground truth is either.
+	// The analysis counts a repeat of the same alert (near-duplicate title)
+	// or of the same contributing-factor theme (through postmortems) on the
+	// same service; the ground truth is the simulator's alert signature or
+	// its latent factor themes (the analysis reads learned themes, so a few
+	// differ).
 	const window = 30 * 24 * time.Hour
 	themesOf := map[string][]string{}
 	for i := range o.Postmortems {
@@ -815,6 +815,7 @@ func checkRecurrence(t *testing.T, r orgRun) {
 		return false
 	}
 	sevRepeats, sevTotal := map[string]int{}, map[string]int{}
+	either := 0 // same alert or same latent theme
 	for i := range o.Incidents {
 		x := &o.Incidents[i]
 		if x.MergedInto != "" || !contains(truthPeriods(x.CreatedAt, now, r.loc), allPeriods(now, r.loc)[13]) {
@@ -828,6 +829,7 @@ func checkRecurrence(t *testing.T, r orgRun) {
 		}
 		if alert || themeRepeat(x) {
 			sevRepeats[x.Severity]++
+			either++
 		}
 	}
 	if total == 0 {
@@ -835,9 +837,9 @@ func checkRecurrence(t *testing.T, r orgRun) {
 	}
 	month := allPeriods(now, r.loc)[13]
 	got := r.res[rkey("repeat_incident_ratio", "period", month)]
-	want := float64(repeats) / float64(total)
-	t.Logf("repeat rate %s: %.3f, ground truth (same alert on the same service) %.3f", month, got, want)
-	require.InDelta(t, want, got, 0.05)
+	want := float64(either) / float64(total)
+	t.Logf("repeat rate %s: %.3f, ground truth (same alert or same latent theme on the same service) %.3f, same alert alone %.3f", month, got, want, float64(repeats)/float64(total))
+	require.InDelta(t, want, got, 0.03)
 	// By severity: the counts, and the rate of major incidents.
 	var gotMajor, wantMajor, majorTotal float64
 	for _, sev := range []string{"SEV1", "SEV2", "SEV3", "SEV4", "SEV5"} {
