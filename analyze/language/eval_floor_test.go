@@ -12,8 +12,8 @@ package language
 const (
 	minBlamePrecision      = 1.0  // 6 of 6 flagged
 	minBlameRecall         = 0.85 // 6 of 7
-	minVagueRecall         = 0.0  // TODO(measure)
-	maxSpecificFlagged     = 1.0  // TODO(measure)
-	minSeenVagueRecall     = 0.0  // TODO(measure)
-	maxSeenSpecificFlagged = 1.0  // TODO(measure)
+	minVagueRecall         = 0.43 // report batch: 7 of 16 (0.4375)
+	maxSpecificFlagged     = 0.16 // report batch: 5 of 33 (0.152)
+	minSeenVagueRecall     = 0.73 // first round's report halves: 44 of 60 (0.733)
+	maxSeenSpecificFlagged = 0.07 // first round's report halves: 7 of 100
 )
