@@ -276,9 +276,9 @@ func Run(ctx context.Context, st *store.Store, opts Options) (RunSummary, error)
 		return fail(fmt.Errorf("analyze: %s: %w", AnalysisSimilar, err))
 	}
 	if err := timed(AnalysisRecurrence, func() error {
-		r, it := recurrence.Compute(recurrence.Input{Incidents: d.incidents, Themes: th.incidentThemes, Window: opts.RecurrenceWindow, Periods: ps})
+		r, it, err := recurrence.Compute(ctx, st, recurrence.Input{Themes: th.incidentThemes, Window: opts.RecurrenceWindow, Periods: ps, Teams: teams})
 		results, items = append(results, r...), append(items, it...)
-		return nil
+		return err
 	}); err != nil {
 		return fail(fmt.Errorf("analyze: %s: %w", AnalysisRecurrence, err))
 	}

@@ -189,3 +189,60 @@ func (s *Store) TeamNames(ctx context.Context) ([]string, error) {
 	}
 	return out, nil
 }
+
+// ServiceNames are the distinct service names of the stored incidents.
+func (s *Store) ServiceNames(ctx context.Context) ([]string, error) {
+	rows, err := s.conn.Query(ctx, "SELECT DISTINCT service_name FROM "+s.Table("incidents")+" ORDER BY service_name")
+	if err != nil {
+		return nil, fmt.Errorf("store: query service names: %w", err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var n string
+		if err := rows.Scan(&n); err != nil {
+			return nil, fmt.Errorf("store: scan service name: %w", err)
+		}
+		out = append(out, n)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: read service names: %w", err)
+	}
+	return out, nil
+}
+
+// IncidentHead is what the recurrence analysis reads of an incident; the
+// labels are the analyses' (see incidentView).
+type IncidentHead struct {
+	ID, Title, URL, Severity string
+	Service, Team            string // labels
+	CreatedAt                time.Time
+}
+
+// StreamIncidents streams the non-merged incidents created at or after
+// from, ordered by service label, creation and id (one service's incidents
+// in a row, oldest first).
+func (s *Store) StreamIncidents(ctx context.Context, sc Scope, from time.Time, fn func(IncidentHead) error) error {
+	q := "SELECT id, title, url, severity, svc, team, created FROM (" + s.incidentView(sc, "created_at >= toDateTime(?)", false) +
+		") WHERE merged = 0 ORDER BY svc, created, id"
+	rows, err := s.conn.Query(ctx, q, max(from.UTC().Unix(), 0))
+	if err != nil {
+		return fmt.Errorf("store: query incidents by service: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var x IncidentHead
+		var created uint32
+		if err := rows.Scan(&x.ID, &x.Title, &x.URL, &x.Severity, &x.Service, &x.Team, &created); err != nil {
+			return fmt.Errorf("store: scan incident by service: %w", err)
+		}
+		x.CreatedAt = time.Unix(int64(created), 0).UTC()
+		if err := fn(x); err != nil {
+			return err
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("store: read incidents by service: %w", err)
+	}
+	return nil
+}

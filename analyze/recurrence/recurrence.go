@@ -5,6 +5,7 @@
 package recurrence
 
 import (
+	"context"
 	"sort"
 	"strings"
 	"time"
@@ -18,11 +19,15 @@ import (
 
 // Input is what Compute reads.
 type Input struct {
+	// Incidents are Find's input held in memory (Compute streams them from
+	// the store instead).
 	Incidents []store.Incident
 	// Themes maps an incident id to the themes of its postmortems' factors.
 	Themes  map[string][]string
 	Window  time.Duration // default 30 days
 	Periods calc.Periods
+	// Teams maps stored team names onto their labels (see store.Scope).
+	Teams map[string]string
 	// MaxGroups caps the recurring groups listed per month; default 50.
 	MaxGroups int
 	// Since, when set, limits the search to repeats created at or after it
@@ -31,6 +36,19 @@ type Input struct {
 	// MinJaccard is the token-set similarity at which two titles whose
 	// masked forms differ are still near-duplicates; default 0.8.
 	MinJaccard float64
+}
+
+func (in Input) withDefaults() Input {
+	if in.Window <= 0 {
+		in.Window = 30 * 24 * time.Hour
+	}
+	if in.MinJaccard <= 0 {
+		in.MinJaccard = 0.8
+	}
+	if in.MaxGroups <= 0 {
+		in.MaxGroups = 50
+	}
+	return in
 }
 
 // Repeat is an incident found to repeat an earlier one.
@@ -139,77 +157,89 @@ func jaccard(a, b []uint32) float64 {
 }
 
 type entry struct {
-	inc    *store.Incident
-	sig    string
-	set    []uint32
-	themes []string
+	id      string
+	service string
+	created time.Time
+	sig     string
+	set     []uint32
+	themes  []string
 }
 
-// Find returns the repeats among incidents (merged ones excluded), keyed by
-// incident id.
+// finder finds repeats among incidents that arrive ordered by service,
+// creation and id, holding only the current service's incidents within the
+// window.
+type finder struct {
+	in     Input
+	titles *Titles
+	window []entry // the current service's, oldest first
+}
+
+// add takes the next incident and says whether (and what) it repeats.
+func (f *finder) add(id, service, title string, created time.Time) (Repeat, bool) {
+	if len(f.window) > 0 && f.window[0].service != service {
+		f.window = f.window[:0]
+	}
+	// Incidents more than the window before this one can repeat nothing
+	// that follows (the stream is in creation order).
+	drop := 0
+	for drop < len(f.window) && created.Sub(f.window[drop].created) > f.in.Window {
+		drop++
+	}
+	f.window = append(f.window[:0], f.window[drop:]...)
+	toks := f.titles.Tokens(title)
+	b := entry{id: id, service: service, created: created, sig: strings.Join(toks, " "), set: f.titles.set(toks), themes: f.in.Themes[id]}
+	var rep Repeat
+	for j := len(f.window) - 1; j >= 0; j-- {
+		a := &f.window[j]
+		byTitle := a.sig == b.sig || jaccard(a.set, b.set) >= f.in.MinJaccard
+		byTheme := shareTheme(a.themes, b.themes)
+		if !byTitle && !byTheme {
+			continue
+		}
+		if rep.Of == "" {
+			rep.Of = a.id
+		}
+		rep.ByTitle = rep.ByTitle || byTitle
+		rep.ByTheme = rep.ByTheme || byTheme
+		if rep.ByTitle && (rep.ByTheme || len(b.themes) == 0) {
+			break
+		}
+	}
+	f.window = append(f.window, b)
+	return rep, rep.Of != ""
+}
+
+// Find returns the repeats among incidents held in memory (merged ones
+// excluded), keyed by incident id. (The analysis run streams the
+// incidents from the store through the same finder.)
 func Find(in Input) map[string]Repeat {
-	if in.Window <= 0 {
-		in.Window = 30 * 24 * time.Hour
-	}
-	if in.MinJaccard <= 0 {
-		in.MinJaccard = 0.8
-	}
+	in = in.withDefaults()
+	incs := in.Incidents
 	var names []string
-	bySvc := map[string][]entry{}
-	for i := range in.Incidents {
-		inc := &in.Incidents[i]
+	var list []*store.Incident
+	for i := range incs {
+		inc := &incs[i]
 		names = append(names, inc.ServiceName)
 		if response.Merged(inc) || (!in.Since.IsZero() && inc.CreatedAt.Before(in.Since.Add(-in.Window))) {
 			continue
 		}
-		bySvc[response.ServiceOf(inc)] = append(bySvc[response.ServiceOf(inc)], entry{inc: inc, themes: in.Themes[inc.ID]})
+		list = append(list, inc)
 	}
-	titles := NewTitles(names)
-	out := map[string]Repeat{}
-	svcs := make([]string, 0, len(bySvc))
-	for s := range bySvc {
-		svcs = append(svcs, s)
-	}
-	sort.Strings(svcs)
-	for _, svc := range svcs {
-		list := bySvc[svc]
-		sort.Slice(list, func(i, j int) bool {
-			a, b := list[i].inc, list[j].inc
-			if !a.CreatedAt.Equal(b.CreatedAt) {
-				return a.CreatedAt.Before(b.CreatedAt)
-			}
-			return a.ID < b.ID
-		})
-		for i := range list {
-			toks := titles.Tokens(list[i].inc.Title)
-			list[i].sig = strings.Join(toks, " ")
-			list[i].set = titles.set(toks)
+	sort.SliceStable(list, func(i, j int) bool {
+		a, b := list[i], list[j]
+		if sa, sb := response.ServiceOf(a), response.ServiceOf(b); sa != sb {
+			return sa < sb
 		}
-		for i := range list {
-			b := &list[i]
-			var rep Repeat
-			for j := i - 1; j >= 0; j-- {
-				a := &list[j]
-				if b.inc.CreatedAt.Sub(a.inc.CreatedAt) > in.Window {
-					break
-				}
-				byTitle := a.sig == b.sig || jaccard(a.set, b.set) >= in.MinJaccard
-				byTheme := shareTheme(a.themes, b.themes)
-				if !byTitle && !byTheme {
-					continue
-				}
-				if rep.Of == "" {
-					rep.Of = a.inc.ID
-				}
-				rep.ByTitle = rep.ByTitle || byTitle
-				rep.ByTheme = rep.ByTheme || byTheme
-				if rep.ByTitle && (rep.ByTheme || len(b.themes) == 0) {
-					break
-				}
-			}
-			if rep.Of != "" {
-				out[b.inc.ID] = rep
-			}
+		if !a.CreatedAt.Equal(b.CreatedAt) {
+			return a.CreatedAt.Before(b.CreatedAt)
+		}
+		return a.ID < b.ID
+	})
+	f := &finder{in: in, titles: NewTitles(names)}
+	out := map[string]Repeat{}
+	for _, inc := range list {
+		if rep, ok := f.add(inc.ID, response.ServiceOf(inc), inc.Title, inc.CreatedAt); ok {
+			out[inc.ID] = rep
 		}
 	}
 	return out
@@ -226,17 +256,43 @@ func shareTheme(a, b []string) bool {
 	return false
 }
 
-// Compute returns the results and digest items of the "recurrence" analysis.
-func Compute(in Input) ([]store.Result, []store.AnalysisItem) {
-	if in.MaxGroups <= 0 {
-		in.MaxGroups = 50
-	}
+// Compute returns the results and digest items of the "recurrence"
+// analysis. The incidents stream from the store twice, ordered by service
+// and creation: once to find the repeats (holding one service's window of
+// incidents), once to count them and gather the groups of the incidents
+// that repeat or are repeated (holding a group's first ten ids and last
+// incident).
+func Compute(ctx context.Context, st *store.Store, in Input) ([]store.Result, []store.AnalysisItem, error) {
+	in = in.withDefaults()
 	if in.Since.IsZero() {
 		in.Since = in.Periods.Start()
 	}
-	reps := Find(in)
-	s := calc.Sink{}
 	ps := in.Periods
+	sc := ps.Scope(in.Teams)
+	names, err := st.ServiceNames(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	from := in.Since.Add(-in.Window)
+	f := &finder{in: in, titles: NewTitles(names)}
+	reps := map[string]Repeat{}
+	created := map[string]time.Time{} // of the incidents in a group, for the roots
+	err = st.StreamIncidents(ctx, sc, from, func(x store.IncidentHead) error {
+		if rep, ok := f.add(x.ID, x.Service, x.Title, x.CreatedAt); ok {
+			reps[x.ID] = rep
+			created[x.ID] = x.CreatedAt
+			for _, e := range f.window {
+				if e.id == rep.Of {
+					created[rep.Of] = e.created
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	s := calc.Sink{}
 	total := make([]int, len(ps.All))
 	repeats := make([]int, len(ps.All))
 	bySvc := make([]map[string]int, len(ps.All))
@@ -257,9 +313,16 @@ func Compute(in Input) ([]store.Result, []store.AnalysisItem) {
 		parent[x] = r
 		return r
 	}
-	byID := map[string]*store.Incident{}
-	for i := range in.Incidents {
-		byID[in.Incidents[i].ID] = &in.Incidents[i]
+	earlier := func(a, b string) bool {
+		ta, oka := created[a]
+		tb, okb := created[b]
+		if !oka || !okb {
+			return oka
+		}
+		if !ta.Equal(tb) {
+			return ta.Before(tb)
+		}
+		return a < b
 	}
 	ids := make([]string, 0, len(reps))
 	grouped := map[string]bool{}
@@ -272,7 +335,7 @@ func Compute(in Input) ([]store.Result, []store.AnalysisItem) {
 		ra, rb := find(id), find(reps[id].Of)
 		if ra != rb {
 			// keep the earliest incident as the root
-			if earlier(byID[ra], byID[rb]) {
+			if earlier(ra, rb) {
 				parent[rb] = ra
 			} else {
 				parent[ra] = rb
@@ -281,7 +344,10 @@ func Compute(in Input) ([]store.Result, []store.AnalysisItem) {
 	}
 	type groupAgg struct {
 		root             string
-		incidents        []*store.Incident
+		n                int
+		listed           []string
+		first            time.Time
+		last             store.IncidentHead
 		repeats          int
 		byTitle, byTheme bool
 	}
@@ -289,10 +355,9 @@ func Compute(in Input) ([]store.Result, []store.AnalysisItem) {
 	for i := range groups {
 		groups[i] = map[string]*groupAgg{}
 	}
-	for i := range in.Incidents {
-		inc := &in.Incidents[i]
-		if response.Merged(inc) || inc.CreatedAt.After(ps.Now) {
-			continue
+	err = st.StreamIncidents(ctx, sc, ps.Start(), func(inc store.IncidentHead) error {
+		if inc.CreatedAt.After(ps.Now) {
+			return nil
 		}
 		rep, isRep := reps[inc.ID]
 		inGroup := grouped[inc.ID]
@@ -300,7 +365,7 @@ func Compute(in Input) ([]store.Result, []store.AnalysisItem) {
 			total[p]++
 			if isRep {
 				repeats[p]++
-				bySvc[p][response.ServiceOf(inc)]++
+				bySvc[p][inc.Service]++
 				bySev[p][response.Severity(inc.Severity)]++
 			}
 			if p == 0 || !(isRep || inGroup) {
@@ -309,16 +374,24 @@ func Compute(in Input) ([]store.Result, []store.AnalysisItem) {
 			root := find(inc.ID)
 			g := groups[p][root]
 			if g == nil {
-				g = &groupAgg{root: root}
+				g = &groupAgg{root: root, first: inc.CreatedAt}
 				groups[p][root] = g
 			}
-			g.incidents = append(g.incidents, inc)
+			g.n++
+			if len(g.listed) < 10 {
+				g.listed = append(g.listed, inc.ID)
+			}
+			g.last = inc
 			if isRep {
 				g.repeats++
 				g.byTitle = g.byTitle || rep.ByTitle
 				g.byTheme = g.byTheme || rep.ByTheme
 			}
 		})
+		return nil
+	})
+	if err != nil {
+		return nil, nil, err
 	}
 	var items []store.AnalysisItem
 	for p, per := range ps.All {
@@ -347,17 +420,13 @@ func Compute(in Input) ([]store.Result, []store.AnalysisItem) {
 			}
 		}
 		sort.Slice(gs, func(i, j int) bool {
-			if len(gs[i].incidents) != len(gs[j].incidents) {
-				return len(gs[i].incidents) > len(gs[j].incidents)
+			if gs[i].n != gs[j].n {
+				return gs[i].n > gs[j].n
 			}
 			return gs[i].root < gs[j].root
 		})
 		for r, g := range gs[:min(len(gs), in.MaxGroups)] {
-			last := g.incidents[len(g.incidents)-1]
-			var listed []string
-			for _, inc := range g.incidents[:min(len(g.incidents), 10)] {
-				listed = append(listed, inc.ID)
-			}
+			last := g.last
 			reason := "title"
 			switch {
 			case g.byTitle && g.byTheme:
@@ -367,28 +436,19 @@ func Compute(in Input) ([]store.Result, []store.AnalysisItem) {
 			}
 			items = append(items, store.AnalysisItem{
 				Analysis: "recurrence", Kind: "recurring_group", Period: per.Label, Key: g.root,
-				Team: response.TeamOf(last), Service: response.ServiceOf(last), Rank: r, Value: float64(len(g.incidents)),
+				Team: last.Team, Service: last.Service, Rank: r, Value: float64(g.n),
 				Fields: []store.Field{
 					{Name: "title", Value: last.Title}, {Name: "severity", Value: last.Severity},
-					{Name: "repeats", Value: itoa(g.repeats)}, {Name: "incidents", Value: strings.Join(listed, ",")},
-					{Name: "first_at", Value: g.incidents[0].CreatedAt.UTC().Format(time.RFC3339)},
+					{Name: "repeats", Value: itoa(g.repeats)}, {Name: "incidents", Value: strings.Join(g.listed, ",")},
+					{Name: "first_at", Value: g.first.UTC().Format(time.RFC3339)},
 					{Name: "last_at", Value: last.CreatedAt.UTC().Format(time.RFC3339)},
 					{Name: "reason", Value: reason}, {Name: "url", Value: last.URL},
 				},
 			})
 		}
 	}
-	return s.Results, items
+	return s.Results, items, nil
 }
 
-func earlier(a, b *store.Incident) bool {
-	if a == nil || b == nil {
-		return a != nil
-	}
-	if !a.CreatedAt.Equal(b.CreatedAt) {
-		return a.CreatedAt.Before(b.CreatedAt)
-	}
-	return a.ID < b.ID
-}
 
 func itoa(n int) string { return calc.FormatLe(float64(n)) }

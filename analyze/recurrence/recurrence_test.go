@@ -60,7 +60,7 @@ func TestFindRepeats(t *testing.T) {
 	}, reps)
 
 	now := d(75)
-	rs, items := Compute(Input{Incidents: incs, Themes: themes, Window: 30 * 24 * time.Hour, Periods: calc.NewPeriods(now, time.UTC, 3)})
+	rs, items := compute(t, incs, Input{Themes: themes, Window: 30 * 24 * time.Hour, Periods: calc.NewPeriods(now, time.UTC, 3)})
 	got := map[string]float64{}
 	for _, r := range rs {
 		got[r.Metric+"|"+r.Label("period")+"|"+r.Label("service")] = r.Value
@@ -98,7 +98,7 @@ func TestRepeatsOfUnknownSeverityAreCounted(t *testing.T) {
 		{ID: "a", ServiceName: "api", Title: "Disk space low on api-1", Severity: "SEV2", CreatedAt: t0},
 		{ID: "b", ServiceName: "api", Title: "Disk space low on api-2", Severity: "P9", CreatedAt: t0.Add(24 * time.Hour)},
 	}
-	rs, _ := Compute(Input{Incidents: incs, Window: 30 * 24 * time.Hour, Periods: calc.NewPeriods(t0.Add(5*24*time.Hour), time.UTC, 1)})
+	rs, _ := compute(t, incs, Input{Window: 30 * 24 * time.Hour, Periods: calc.NewPeriods(t0.Add(5*24*time.Hour), time.UTC, 1)})
 	bySev := map[string]float64{}
 	for _, r := range rs {
 		if r.Metric == "recurring_incidents_by_severity" && r.Label("period") == "2025-05" {
