@@ -40,11 +40,14 @@ type FixRow struct {
 }
 
 // Verdict reads the interval: "held" below 1, "worse" above 1, "no clear
-// change" around 1, "no data" without one.
+// change" around 1, "too few repeats" when it is unbounded (no repeat
+// while the items were open), "no data" without one.
 func (r FixRow) Verdict() string {
 	switch {
 	case !r.HasRatio:
 		return "no data"
+	case math.IsInf(r.Upper, 1):
+		return "too few repeats"
 	case r.Upper < 1:
 		return "held"
 	case r.Lower > 1:
@@ -55,8 +58,8 @@ func (r FixRow) Verdict() string {
 
 // Interval formats the ratio and its interval, e.g. "0.12 (0.03–0.45)".
 func (r FixRow) Interval() string {
-	if !r.HasRatio {
-		return "–"
+	if !r.HasRatio || math.IsInf(r.Upper, 1) {
+		return "–" // nothing to read: see Verdict
 	}
 	return fmt.Sprintf("%s (%s–%s)", fixRatioText(r.Ratio), fixRatioText(r.Lower), fixRatioText(r.Upper))
 }
@@ -95,7 +98,7 @@ func (s FixSection) Sentence() string {
 			unclear = append(unclear, t.Name)
 		}
 	}
-	out := fmt.Sprintf("Of %d postmortem themes whose action items are all closed, %d held (no repeat since) and %d repeated despite closed items; %d still have open items.",
+	out := fmt.Sprintf("Of %d fixes with every action item closed (a postmortem and one theme of its factors), %d held: the service has not failed again for that theme since; %d saw it fail again despite the closed items. %d more still have open items.",
 		s.All.Held+s.All.Failed, s.All.Held, s.All.Failed, s.All.Open)
 	if len(held) > 0 {
 		out += fmt.Sprintf(" Closing the items cut repeats beyond chance for %s", joinAnd(firstN(held, 4)))
@@ -189,7 +192,7 @@ func (b *builder) fixSection() FixSection {
 			s.ByTheme = append(s.ByTheme, r)
 		}
 	}
-	rank := map[string]int{"held": 0, "no clear change": 1, "worse": 2, "no data": 3}
+	rank := map[string]int{"held": 0, "no clear change": 1, "worse": 2, "too few repeats": 3, "no data": 4}
 	sort.SliceStable(s.ByTheme, func(i, j int) bool {
 		a, c := s.ByTheme[i], s.ByTheme[j]
 		if rank[a.Verdict()] != rank[c.Verdict()] {
@@ -306,8 +309,8 @@ func fixesAndCostHTML(d *Digest) (template.HTML, error) {
 const fixesTmpl = `{{with .ThemeCost}}{{if .Known}}<section class="card" id="theme-cost" aria-labelledby="h-cost">
 <h2 id="h-cost">What each theme cost</h2>
 <p class="lede">{{$.MonthName}}'s customer-impacting downtime of the services with an SLO, attributed to the themes of the incidents' postmortems: overlapping incidents share each minute evenly, an incident's share splits evenly over its postmortems' themes. Budget is the month's error budget of those services added up; all downtime burned {{pct .Consumed}} of it.</p>
-<div class="tw"><table><thead><tr><th>Theme</th><th class="num">Budget burned</th><th class="num">Share of downtime</th><th class="num">Downtime</th>{{if .HasCost}}<th class="num hide-sm">Cost</th>{{end}}</tr></thead>
-<tbody>{{range .Themes}}<tr><td class="name">{{.Label}}</td><td class="num"><strong>{{pct .Budget}}</strong></td><td class="num">{{pct .Spend}}</td><td class="num">{{dur .Downtime}}</td>{{if $.ThemeCost.HasCost}}<td class="num hide-sm">{{if .HasCost}}{{money .Cost}}{{end}}</td>{{end}}</tr>
+<div class="tw"><table><thead><tr><th>Theme</th><th class="num">Budget burned</th><th class="num hide-sm">Share of downtime</th><th class="num hide-sm">Downtime</th>{{if .HasCost}}<th class="num hide-sm">Cost</th>{{end}}</tr></thead>
+<tbody>{{range .Themes}}<tr><td class="name">{{.Label}}</td><td class="num"><strong>{{pct .Budget}}</strong></td><td class="num hide-sm">{{pct .Spend}}</td><td class="num hide-sm">{{dur .Downtime}}</td>{{if $.ThemeCost.HasCost}}<td class="num hide-sm">{{if .HasCost}}{{money .Cost}}{{end}}</td>{{end}}</tr>
 {{end}}</tbody></table></div>
 </section>
 {{end}}{{end}}{{with .Fixes}}{{if .Known}}<section class="card" id="fixes" aria-labelledby="h-fixes">
@@ -316,14 +319,14 @@ const fixesTmpl = `{{with .ThemeCost}}{{if .Known}}<section class="card" id="the
 <p>{{.Sentence}}</p>
 <h3>By action-item kind</h3>
 {{if .HeldKinds}}<p>Fixes that held: postmortems with <strong>{{join .HeldKinds ", "}}</strong> items.{{if .UnclearKinds}} No clear difference: {{join .UnclearKinds ", "}}.{{end}}</p>{{end}}
-<div class="tw"><table><thead><tr><th>Kind</th><th class="num">Held</th><th class="num">Repeated despite closed items</th><th class="num">Still open</th><th class="num hide-sm">Repeats while open</th><th class="num hide-sm">Repeats after closing</th><th class="num hide-sm">Repeats per 30 days, open → closed</th><th class="num">Closed ÷ open (95% interval)</th><th>Reading</th></tr></thead>
+<div class="tw"><table><thead><tr><th>Kind</th><th class="num hide-sm" title="all items closed, no repeat since">Held</th><th class="num hide-sm" title="all items closed, the same service failed again for the same theme">Repeated despite closed items</th><th class="num hide-sm" title="an item still open">Still open</th><th class="num">Closed ÷ open<br>(95% interval)</th><th class="num hide-sm">Repeats, open → closed</th></tr></thead>
 <tbody>{{range .ByKind}}{{template "fixrow" .}}{{end}}{{template "fixrow" .All}}</tbody></table></div>
 <h3>By theme</h3>
-<div class="tw"><table><thead><tr><th>Theme</th><th class="num">Held</th><th class="num">Repeated despite closed items</th><th class="num">Still open</th><th class="num hide-sm">Repeats while open</th><th class="num hide-sm">Repeats after closing</th><th class="num hide-sm">Repeats per 30 days, open → closed</th><th class="num">Closed ÷ open (95% interval)</th><th>Reading</th></tr></thead>
+<div class="tw"><table><thead><tr><th>Theme</th><th class="num hide-sm" title="all items closed, no repeat since">Held</th><th class="num hide-sm" title="all items closed, the same service failed again for the same theme">Repeated despite closed items</th><th class="num hide-sm" title="an item still open">Still open</th><th class="num">Closed ÷ open<br>(95% interval)</th><th class="num hide-sm">Repeats, open → closed</th></tr></thead>
 <tbody>{{range .ByTheme}}{{template "fixrow" .}}{{end}}</tbody></table></div>
 </section>
 {{end}}{{end}}
-{{- define "fixrow"}}<tr><td class="name">{{.Name}}</td><td class="num">{{.Held}}</td><td class="num">{{.Failed}}</td><td class="num">{{.Open}}</td><td class="num hide-sm">{{.OpenRepeats}}</td><td class="num hide-sm">{{.ClosedRepeats}}</td><td class="num hide-sm">{{.Rates}}</td><td class="num"><strong>{{.Interval}}</strong></td><td>{{with .Verdict}}<span class="pill{{if eq . "held"}} good{{else if eq . "worse"}} bad{{end}}">{{.}}</span>{{end}}</td></tr>
+{{- define "fixrow"}}<tr><td class="name">{{.Name}}</td><td class="num hide-sm">{{.Held}}</td><td class="num hide-sm">{{.Failed}}</td><td class="num hide-sm">{{.Open}}</td><td class="num"><strong>{{.Interval}}</strong><br>{{with .Verdict}}<span class="pill{{if eq . "held"}} good{{else if eq . "worse"}} bad{{end}}">{{.}}</span>{{end}}</td><td class="num hide-sm" title="per 30 days: {{.Rates}}">{{.OpenRepeats}} → {{.ClosedRepeats}}</td></tr>
 {{end}}`
 
 // writeFixesAndCost writes the two sections in Markdown.
@@ -370,10 +373,10 @@ func writeFixesAndCost(w *mdWriter, d *Digest) {
 			w.p("")
 		}
 		table := func(first string, rows []FixRow) {
-			w.p("| %s | Held | Repeated despite closed items | Still open | Repeats while open | Repeats after closing | Repeats per 30 days, open → closed | Closed ÷ open (95%% interval) | Reading |", first)
-			w.p("|---|---:|---:|---:|---:|---:|---:|---:|---|")
+			w.p("| %s | Held | Repeated despite closed items | Still open | Closed ÷ open (95%% interval) | Reading | Repeats, open → closed | Per 30 days |", first)
+			w.p("|---|---:|---:|---:|---:|---|---:|---:|")
 			for _, r := range rows {
-				w.p("| %s | %d | %d | %d | %d | %d | %s | %s | %s |", md(r.Name), r.Held, r.Failed, r.Open, r.OpenRepeats, r.ClosedRepeats, r.Rates(), r.Interval(), r.Verdict())
+				w.p("| %s | %d | %d | %d | %s | %s | %d → %d | %s |", md(r.Name), r.Held, r.Failed, r.Open, r.Interval(), r.Verdict(), r.OpenRepeats, r.ClosedRepeats, r.Rates())
 			}
 			w.p("")
 		}

@@ -98,7 +98,7 @@ func TestDigestThemeCostAndFixesOfASimulatedOrg(t *testing.T) {
 	for _, out := range []string{html, md} {
 		require.Contains(t, out, "What each theme cost")
 		require.Contains(t, out, "Did the fixes hold?")
-		require.Contains(t, out, "Closed ÷ open (95% interval)")
+		require.Contains(t, out, "95% interval")
 		require.Contains(t, out, c.Themes[0].Label)
 	}
 	require.Contains(t, html, `id="fixes"`)
