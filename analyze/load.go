@@ -10,8 +10,6 @@ import (
 	"time"
 	"unicode"
 
-	"github.com/aftermath-sre/aftermath/analyze/actions"
-	"github.com/aftermath-sre/aftermath/analyze/response"
 	"github.com/aftermath-sre/aftermath/store"
 )
 
@@ -94,36 +92,6 @@ func personNames(ctx context.Context, st *store.Store, d *dataset) ([]string, er
 	}
 	sort.Strings(out)
 	return out, nil
-}
-
-type unknownCount struct {
-	field string
-	n     int
-}
-
-// unknowns counts the values outside the known sets, which the analyses
-// report as "unknown".
-func (d *dataset) unknowns() []unknownCount {
-	var sev, pmSev, prio, team int
-	for i := range d.incidents {
-		if response.Severity(d.incidents[i].Severity) == store.SeverityUnknown {
-			sev++
-		}
-	}
-	for i := range d.postmortems {
-		if response.Severity(d.postmortems[i].Severity) == store.SeverityUnknown {
-			pmSev++
-		}
-	}
-	for i := range d.items {
-		if actions.Priority(d.items[i].Priority) == "unknown" {
-			prio++
-		}
-		if d.items[i].Team == "" {
-			team++
-		}
-	}
-	return []unknownCount{{"incident_severity", sev}, {"postmortem_severity", pmSev}, {"action_item_priority", prio}, {"action_item_team", team}}
 }
 
 // TeamKey is the canonical form of a team name used in every team label:

@@ -187,16 +187,20 @@ func Run(ctx context.Context, st *store.Store, opts Options) (RunSummary, error)
 	var d *dataset
 	namer := newTeamNamer(opts.TeamAliases)
 	var teams map[string]string // stored team name -> label, for the aggregates ClickHouse computes
+	var input store.InputCounts
 	if err := timed("load", func() (err error) {
 		if d, err = load(ctx, log, st, ps.Start(), namer); err != nil {
 			return err
 		}
-		teams, err = namer.labels(ctx, st)
+		if teams, err = namer.labels(ctx, st); err != nil {
+			return err
+		}
+		input, err = st.CountInputs(ctx, ps.Scope(teams))
 		return err
 	}); err != nil {
 		return fail(fmt.Errorf("analyze: load: %w", err))
 	}
-	sum.Incidents, sum.Postmortems, sum.ActionItems = len(d.incidents), len(d.postmortems), len(d.items)
+	sum.Incidents, sum.Postmortems, sum.ActionItems = input.Incidents, input.Postmortems, input.ActionItems
 	for i := range d.postmortems {
 		sum.Factors += len(d.postmortems[i].Factors)
 	}
@@ -312,7 +316,11 @@ func Run(ctx context.Context, st *store.Store, opts Options) (RunSummary, error)
 	}{{"incidents", sum.Incidents}, {"postmortems", sum.Postmortems}, {"contributing_factors", sum.Factors}, {"action_items", sum.ActionItems}} {
 		rs.Add(metrics.AnalysisInputRows, float64(t.n), "table", t.table)
 	}
-	for _, u := range d.unknowns() {
+	for _, u := range []struct {
+		field string
+		n     int
+	}{{"incident_severity", input.UnknownIncidentSeverity}, {"postmortem_severity", input.UnknownPostmortemSeverity},
+		{"action_item_priority", input.UnknownItemPriority}, {"action_item_team", input.ItemsWithoutTeam}} {
 		rs.Add(metrics.AnalysisUnknownValues, float64(u.n), "field", u.field)
 	}
 	results = append(results, rs.Results...)

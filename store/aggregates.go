@@ -246,3 +246,31 @@ func (s *Store) StreamIncidents(ctx context.Context, sc Scope, from time.Time, f
 	}
 	return nil
 }
+
+// InputCounts are the deduplicated rows an analysis reads, and how many
+// carry a value outside the known sets (the analyses report those as
+// "unknown").
+type InputCounts struct {
+	Incidents, Postmortems, ActionItems int
+	// UnknownIncidentSeverity and UnknownPostmortemSeverity: not SEV1..SEV5;
+	// UnknownItemPriority: not P1..P5; ItemsWithoutTeam: no team label.
+	UnknownIncidentSeverity, UnknownPostmortemSeverity, UnknownItemPriority, ItemsWithoutTeam int
+}
+
+// CountInputs counts the analysis input: every deduplicated incident,
+// postmortem and action item.
+func (s *Store) CountInputs(ctx context.Context, sc Scope) (InputCounts, error) {
+	known := func(col string, vals ...string) string { return col + " NOT IN (" + sqlStrings(vals) + ")" }
+	sev := []string{"SEV1", "SEV2", "SEV3", "SEV4", "SEV5"}
+	q := "SELECT (SELECT count() FROM " + s.Table("incidents") + " FINAL), (SELECT countIf(" + known("severity", sev...) + ") FROM " +
+		s.Table("incidents") + " FINAL), (SELECT count() FROM " + s.Table("postmortems") + " FINAL), (SELECT countIf(" + known("severity", sev...) +
+		") FROM " + s.Table("postmortems") + " FINAL), " +
+		"(SELECT count() FROM " + s.Table("action_items") + " FINAL), (SELECT countIf(" + known("priority", "P1", "P2", "P3", "P4", "P5") + ") FROM " +
+		s.Table("action_items") + " FINAL), (SELECT countIf(" + sc.teamLabel("team") + " = '') FROM " + s.Table("action_items") + " FINAL)"
+	var c [7]uint64
+	if err := s.conn.QueryRow(ctx, q).Scan(&c[0], &c[1], &c[2], &c[3], &c[4], &c[5], &c[6]); err != nil {
+		return InputCounts{}, fmt.Errorf("store: count analysis input: %w", err)
+	}
+	return InputCounts{Incidents: int(c[0]), UnknownIncidentSeverity: int(c[1]), Postmortems: int(c[2]), UnknownPostmortemSeverity: int(c[3]),
+		ActionItems: int(c[4]), UnknownItemPriority: int(c[5]), ItemsWithoutTeam: int(c[6])}, nil
+}
