@@ -163,7 +163,7 @@ toUInt8(is_merged = 1 OR merged_into != '') AS merged, toUInt32(created_at) AS c
 		s.Table("timeline_events") + " FINAL WHERE type IN ('" + EventAcknowledge + "', '" + EventResolve + "') GROUP BY source, incident_id"
 	return "SELECT " + cols + `, toUInt32(if(acks > 0, toUInt32(first_ack), 0)) AS acked,
 toUInt32(ifNull(toUInt32(resolved_at), if(status = '` + domain.StatusResolved + `' AND resolves > 0, toUInt32(last_resolve), 0))) AS resolved
-FROM (` + inc + ")" + s.join("ANY LEFT") + "(" + tl + ") USING (source, id)"
+FROM (` + inc + ") AS i" + s.join("ANY LEFT") + "(" + tl + ") AS t USING (source, id)"
 }
 
 // TeamNames are the distinct team names the incidents, postmortems and

@@ -141,8 +141,8 @@ func (s *Store) PostmortemLags(ctx context.Context, sc Scope, rules ProcessRules
 	pmi := "SELECT key, toInt64(toUInt32(created_at)) AS pc, toInt64(ifNull(toUInt32(published_at), 0)) AS pp, arrayJoin(incident_ids) AS id FROM " +
 		s.Table("postmortems") + " FINAL WHERE created_at <= toDateTime(" + n + ")"
 	inc := "SELECT id, toUInt8(1) AS known, merged, resolved FROM (" + s.incidentView(sc, "", true) + ")"
-	perPM := "SELECT key, any(pc) AS pc, any(pp) AS pp, toInt64(maxIf(resolved, known = 1 AND merged = 0)) AS res FROM (" + pmi + ")" +
-		s.join("ANY LEFT") + "(" + inc + ") USING id GROUP BY key HAVING countIf(known = 0) = 0 AND " +
+	perPM := "SELECT key, any(pc) AS pc, any(pp) AS pp, toInt64(maxIf(resolved, known = 1 AND merged = 0)) AS res FROM (" + pmi + ") AS pm" +
+		s.join("ANY LEFT") + "(" + inc + ") AS inc USING id GROUP BY key HAVING countIf(known = 0) = 0 AND " +
 		"countIf(known = 1 AND merged = 0 AND resolved = 0) = 0 AND countIf(known = 1 AND merged = 0) > 0"
 	lags := "SELECT " + sc.periodsOf("res") + " AS p, greatest(toInt64(0), pc - res) AS dl, toUInt8(pp > 0 AND pp <= " + n + ") AS pub, " +
 		"greatest(toInt64(0), pp - res) AS pl, res FROM (" + perPM + ") WHERE res >= ?"
