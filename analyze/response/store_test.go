@@ -2,6 +2,8 @@ package response
 
 import (
 	"context"
+	"fmt"
+	"math/rand"
 	"os"
 	"testing"
 	"time"
@@ -51,4 +53,40 @@ func computeSLO(t *testing.T, incs []store.Incident, slos []SLO, ps calc.Periods
 	rs, err := ComputeSLO(context.Background(), stored(t, incs, nil), slos, ps, loc)
 	require.NoError(t, err)
 	return rs
+}
+
+// ClickHouse's statistics (arraySort(groupArray) with linear interpolation
+// between closest ranks) equal calc.Summarize's on the same values, to the
+// last bit, for every group size from 1 up.
+func TestStoreStatsEqualCalcQuantiles(t *testing.T) {
+	now := time.Date(2025, 6, 20, 0, 0, 0, 0, time.UTC)
+	r := rand.New(rand.NewSource(11))
+	var incs []store.Incident
+	acks := map[string][]float64{}
+	for i := 0; i < 400; i++ {
+		svc := fmt.Sprintf("svc-%d", i%23) // groups of 17-18 values, and the whole month's 400
+		created := now.Add(-time.Duration(1+r.Intn(15*24*3600)) * time.Second)
+		ack := time.Duration(r.Intn(5000)) * time.Second
+		x := inc(fmt.Sprintf("i%03d", i), "SEV2", svc, created, created.Add(ack), time.Time{})
+		if i < 3 {
+			x.ServiceName = "single" // one-value groups
+		}
+		incs = append(incs, x)
+		acks[""] = append(acks[""], ack.Seconds())
+		acks[x.ServiceName] = append(acks[x.ServiceName], ack.Seconds())
+	}
+	ps := calc.NewPeriods(now, time.UTC, 1)
+	st := stored(t, incs, nil)
+	got, err := st.ResponseStats(context.Background(), ps.Scope(nil))
+	require.NoError(t, err)
+	seen := 0
+	for _, x := range got {
+		if x.Measure != store.MeasureAck || x.Severity != "" || x.Team != "" || x.Period != 1 {
+			continue
+		}
+		want := calc.Summarize(append([]float64(nil), acks[x.Service]...))
+		require.Equal(t, want, calc.StatsOf(x.Stats), x.Service)
+		seen++
+	}
+	require.Equal(t, len(acks), seen, "every service and the whole")
 }
