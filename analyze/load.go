@@ -16,7 +16,10 @@ import (
 // dataset is every stored row a run reads.
 type dataset struct {
 	incidents   []store.Incident
-	postmortems []store.Postmortem // with their current factors
+	// postmortems without their factors' names and texts: the themes step
+	// reads stored per-factor features and sets each postmortem's Factors
+	// to the ids (PostmortemKey, Ordinal) of the factors it clustered.
+	postmortems []store.Postmortem
 	items       []store.ActionItem // without transitions (no analysis needs them)
 }
 
@@ -27,9 +30,8 @@ type dataset struct {
 func load(ctx context.Context, log *slog.Logger, st *store.Store, textsSince time.Time, team teamNamer) (*dataset, error) {
 	d := &dataset{}
 	var texts map[string]store.PostmortemHighlights
-	var factors []store.Factor
 	var wg sync.WaitGroup
-	errs := make([]error, 5)
+	errs := make([]error, 4)
 	read := func(i int, f func() error) {
 		wg.Add(1)
 		go func() { defer wg.Done(); errs[i] = protect(log, "load", f) }()
@@ -37,8 +39,7 @@ func load(ctx context.Context, log *slog.Logger, st *store.Store, textsSince tim
 	read(0, func() (err error) { d.incidents, err = st.AnalysisIncidents(ctx); return err })
 	read(1, func() (err error) { d.postmortems, err = st.AnalysisPostmortems(ctx); return err })
 	read(2, func() (err error) { texts, err = st.PublishedHighlights(ctx, textsSince); return err })
-	read(3, func() (err error) { factors, err = st.Factors(ctx); return err })
-	read(4, func() (err error) { d.items, err = st.AnalysisActionItems(ctx); return err })
+	read(3, func() (err error) { d.items, err = st.AnalysisActionItems(ctx); return err })
 	wg.Wait()
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
@@ -51,18 +52,11 @@ func load(ctx context.Context, log *slog.Logger, st *store.Store, textsSince tim
 	for i := range d.items {
 		d.items[i].Team = team.name(d.items[i].Team)
 	}
-	idx := make(map[string]int, len(d.postmortems))
 	for i := range d.postmortems {
 		p := &d.postmortems[i]
 		p.Team = team.name(p.Team)
-		idx[p.Key] = i
 		if x, ok := texts[p.Key]; ok {
 			p.Lucky, p.Lessons = x.Lucky, x.Lessons
-		}
-	}
-	for _, f := range factors {
-		if i, ok := idx[f.PostmortemKey]; ok {
-			d.postmortems[i].Factors = append(d.postmortems[i].Factors, f)
 		}
 	}
 	return d, nil

@@ -201,11 +201,8 @@ func Run(ctx context.Context, st *store.Store, opts Options) (RunSummary, error)
 		return fail(fmt.Errorf("analyze: load: %w", err))
 	}
 	sum.Incidents, sum.Postmortems, sum.ActionItems = input.Incidents, input.Postmortems, input.ActionItems
-	for i := range d.postmortems {
-		sum.Factors += len(d.postmortems[i].Factors)
-	}
 	log.Info("analysis input loaded", "run_id", sum.RunID, "incidents", sum.Incidents, "postmortems", sum.Postmortems,
-		"factors", sum.Factors, "action_items", sum.ActionItems, "took", sum.Durations["load"])
+		"action_items", sum.ActionItems, "took", sum.Durations["load"])
 
 	var results []store.Result
 	var items []store.AnalysisItem
@@ -271,7 +268,7 @@ func Run(ctx context.Context, st *store.Store, opts Options) (RunSummary, error)
 		return fail(fmt.Errorf("analyze: themes: %w", err))
 	}
 	results, items = append(results, th.results...), append(items, th.items...)
-	sum.Themes, sum.ThemeChanges = len(th.res.Themes), th.res.Changes
+	sum.Themes, sum.ThemeChanges, sum.Factors = len(th.res.Themes), th.res.Changes, len(th.factors)
 	if err := timed(AnalysisSimilar, func() error {
 		it, err := similarItems(ctx, st, th, items, SimilarPerHighlight)
 		items = append(items, it...)

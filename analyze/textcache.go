@@ -89,12 +89,32 @@ func perTextOf[T any](ctx context.Context, log *slog.Logger, st *store.Store, an
 	decoded = nil
 	stats.Analyzed = len(toAnalyze)
 
-	type job struct{ hash, text string }
-	jobs := make([]job, 0, len(toAnalyze))
-	for h, t := range toAnalyze {
-		jobs = append(jobs, job{h, t})
+	hashes = make([]string, 0, len(toAnalyze))
+	for h := range toAnalyze {
+		hashes = append(hashes, h)
 	}
-	results := make([]T, len(jobs))
+	texts := make([]string, len(hashes))
+	for i, h := range hashes {
+		texts[i] = toAnalyze[h]
+	}
+	results, err := analyzeNew(ctx, log, st, analyzer, version, hashes, texts, analyze)
+	if err != nil {
+		return nil, stats, err
+	}
+	for i, h := range hashes {
+		if !isZero(results[i]) {
+			out[h] = results[i]
+		}
+	}
+	return out, stats, nil
+}
+
+// analyzeNew analyzes texts (whose hashes are hashes) on every core, stores
+// the results of analyzer at version in batches of textPutBatch, and
+// returns them in the order of texts.
+func analyzeNew[T any](ctx context.Context, log *slog.Logger, st *store.Store, analyzer, version string, hashes, texts []string,
+	analyze func(text string) T) ([]T, error) {
+	results := make([]T, len(texts))
 	workers := max(1, runtime.GOMAXPROCS(0))
 	errs := make([]error, workers)
 	var wg sync.WaitGroup
@@ -103,8 +123,8 @@ func perTextOf[T any](ctx context.Context, log *slog.Logger, st *store.Store, an
 		go func(w int) {
 			defer wg.Done()
 			errs[w] = protect(log, analyzer, func() error {
-				for i := w; i < len(jobs); i += workers {
-					results[i] = analyze(jobs[i].text)
+				for i := w; i < len(texts); i += workers {
+					results[i] = analyze(texts[i])
 				}
 				return nil
 			})
@@ -112,9 +132,9 @@ func perTextOf[T any](ctx context.Context, log *slog.Logger, st *store.Store, an
 	}
 	wg.Wait()
 	if err := errors.Join(errs...); err != nil {
-		return nil, stats, err
+		return nil, err
 	}
-	rows := make([]store.TextAnalysis, 0, min(len(jobs), textPutBatch))
+	rows := make([]store.TextAnalysis, 0, min(len(texts), textPutBatch))
 	flush := func() error {
 		if err := st.PutTextAnalyses(ctx, analyzer, version, rows); err != nil {
 			return fmt.Errorf("%s: store per-text results: %w", analyzer, err)
@@ -122,25 +142,22 @@ func perTextOf[T any](ctx context.Context, log *slog.Logger, st *store.Store, an
 		rows = rows[:0]
 		return nil
 	}
-	for i, j := range jobs {
+	for i, h := range hashes {
 		b, err := json.Marshal(results[i])
 		if err != nil {
-			return nil, stats, fmt.Errorf("%s: encode result for text %s: %w", analyzer, j.hash, err)
+			return nil, fmt.Errorf("%s: encode result for text %s: %w", analyzer, h, err)
 		}
-		rows = append(rows, store.TextAnalysis{Hash: j.hash, Payload: string(b)})
-		if !isZero(results[i]) {
-			out[j.hash] = results[i]
-		}
+		rows = append(rows, store.TextAnalysis{Hash: h, Payload: string(b)})
 		if len(rows) == textPutBatch {
 			if err := flush(); err != nil {
-				return nil, stats, err
+				return nil, err
 			}
 		}
 	}
 	if err := flush(); err != nil {
-		return nil, stats, err
+		return nil, err
 	}
-	return out, stats, nil
+	return results, nil
 }
 
 // decodeStored decodes the stored payloads of hashes on every core (a run

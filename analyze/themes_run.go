@@ -2,11 +2,15 @@ package analyze
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
+	"runtime"
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/aftermath-sre/aftermath/analyze/internal/calc"
@@ -22,7 +26,8 @@ type themeRun struct {
 	incidentThemes map[string][]string // incident id -> themes of its postmortems' factors
 	results        []store.Result
 	items          []store.AnalysisItem
-	texts          textCacheStats // factor texts clustered, of which featurized in this run
+	texts          textCacheStats // factors clustered, and texts featurized in this run
+	factors        []string       // ids of the factors clustered, in id order
 }
 
 // FactorID is the id a contributing factor has in clustering and in
@@ -70,10 +75,11 @@ func previousThemes(ctx context.Context, st *store.Store) ([]themes.Theme, map[s
 	return prev, assign, nil
 }
 
-// textAnalyzerThemes is the per-text analyzer of the themes: each factor
-// text's features (cause class with its evidence, normalized term stream)
-// are stored under themes.Version (see perText), so a run featurizes only
-// new and changed factor texts and forms the themes over stored features.
+// textAnalyzerThemes is the per-text analyzer of the themes: each factor's
+// features (cause class with its evidence, normalized term stream) are
+// stored under themes.Version, keyed by store.FactorHash of its name and
+// text, so a run featurizes only new and changed factors and forms the
+// themes over stored features.
 const textAnalyzerThemes = "themes-features"
 
 // factorText is what the themes read of a factor: its name as a sentence,
@@ -86,6 +92,114 @@ func factorText(f *store.Factor) string {
 	return strings.TrimSpace(text + " " + f.Text)
 }
 
+// featurizeNewFactors featurizes and stores the factors of the postmortems
+// created by until that have no stored features, textPutBatch distinct
+// texts at a time, so only they are read and no more of them are held.
+func featurizeNewFactors(ctx context.Context, log *slog.Logger, st *store.Store, until time.Time) (int, error) {
+	fz := themes.NewFeaturizer()
+	seen := map[string]bool{}
+	var hashes, texts []string
+	n := 0
+	flush := func() error {
+		if len(hashes) == 0 {
+			return nil
+		}
+		if _, err := analyzeNew(ctx, log, st, textAnalyzerThemes, themes.Version, hashes, texts, fz.Featurize); err != nil {
+			return err
+		}
+		n += len(hashes)
+		hashes, texts = hashes[:0], texts[:0]
+		return nil
+	}
+	err := st.UnanalyzedFactors(ctx, textAnalyzerThemes, themes.Version, until, func(f store.FactorText) error {
+		if seen[f.Hash] {
+			return nil
+		}
+		seen[f.Hash] = true
+		hashes = append(hashes, f.Hash)
+		texts = append(texts, factorText(&store.Factor{Name: f.Name, Text: f.Text}))
+		if len(hashes) == textPutBatch {
+			return flush()
+		}
+		return nil
+	})
+	if err != nil {
+		return n, err
+	}
+	return n, flush()
+}
+
+// decodeBatch is how many stored features are decoded together (on every
+// core) before they are passed on in order.
+const decodeBatch = 4096
+
+// streamFeatures passes every current factor's stored features to add in
+// id order, decoding them a batch at a time on every core. Only the cause
+// class and cue of a feature's cause are kept (the evidence sentence is
+// not needed to form themes).
+func streamFeatures(ctx context.Context, log *slog.Logger, st *store.Store, until time.Time, add func(id string, f themes.Features) error) error {
+	type row struct{ id, payload string }
+	batch := make([]row, 0, decodeBatch)
+	feats := make([]themes.Features, decodeBatch)
+	cues := map[string]string{} // interned class and cue strings
+	intern := func(s string) string {
+		if v, ok := cues[s]; ok {
+			return v
+		}
+		cues[s] = s
+		return s
+	}
+	flush := func() error {
+		workers := max(1, min(runtime.GOMAXPROCS(0), len(batch)/512+1))
+		errs := make([]error, workers)
+		var wg sync.WaitGroup
+		for w := 0; w < workers; w++ {
+			wg.Add(1)
+			go func(w int) {
+				defer wg.Done()
+				errs[w] = protect(log, textAnalyzerThemes, func() error {
+					for i := w; i < len(batch); i += workers {
+						feats[i] = themes.Features{}
+						if err := json.Unmarshal([]byte(batch[i].payload), &feats[i]); err != nil {
+							return fmt.Errorf("themes: decode stored features of factor %s: %w", batch[i].id, err)
+						}
+					}
+					return nil
+				})
+			}(w)
+		}
+		wg.Wait()
+		if err := errors.Join(errs...); err != nil {
+			return err
+		}
+		for i := range batch {
+			c := feats[i].Cause
+			f := themes.Features{Terms: feats[i].Terms, Cause: themes.Cause{Class: intern(c.Class), Cue: intern(c.Cue), Unknown: c.Unknown}}
+			if err := add(batch[i].id, f); err != nil {
+				return err
+			}
+		}
+		batch = batch[:0]
+		return nil
+	}
+	err := st.FactorAnalyses(ctx, textAnalyzerThemes, themes.Version, until, func(key string, ordinal int, payload string) error {
+		id := FactorID(key, ordinal)
+		if payload == "" {
+			// Featurized at the step's start; gone only if pruned since.
+			return fmt.Errorf("themes: no stored features for factor %s at version %s", id, themes.Version)
+		}
+		batch = append(batch, row{id, payload})
+		if len(batch) == decodeBatch {
+			return flush()
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	return flush()
+}
+
 func clusterThemes(ctx context.Context, log *slog.Logger, st *store.Store, d *dataset, ps calc.Periods, opts themes.Options) (themeRun, error) {
 	var out themeRun
 	prev, prevAssign, err := previousThemes(ctx, st)
@@ -95,79 +209,52 @@ func clusterThemes(ctx context.Context, log *slog.Logger, st *store.Store, d *da
 	if opts.PrevAssignments == nil {
 		opts.PrevAssignments = prevAssign
 	}
+	// Re-form the themes from the previous run's while few factors are new
+	// (themes.WarmStartHolds); k is chosen again when they are not.
+	opts.WarmStart = true
 	t0 := time.Now()
-	// Every factor by the hash of its text; the texts themselves are read
-	// only for hashes without stored features.
-	type factorRef struct{ pm, f int32 }
-	var refs []factorRef
-	var hashes []string
-	byHash := map[string]factorRef{}
-	for i := range d.postmortems {
-		pm := &d.postmortems[i]
-		if pm.CreatedAt.After(ps.Now) {
-			continue
-		}
-		for j := range pm.Factors {
-			r := factorRef{int32(i), int32(j)}
-			h := store.TextHash(factorText(&pm.Factors[j]))
-			refs = append(refs, r)
-			hashes = append(hashes, h)
-			byHash[h] = r
-		}
-	}
-	textOf := func(r factorRef) string { return factorText(&d.postmortems[r.pm].Factors[r.f]) }
-	fz := themes.NewFeaturizer()
-	feats, stats, err := perTextOf(ctx, log, st, textAnalyzerThemes, themes.Version, hashes,
-		func(h string) (string, bool) {
-			r, ok := byHash[h]
-			if !ok {
-				return "", false
-			}
-			return textOf(r), true
-		}, fz.Featurize, func(themes.Features) bool { return false })
+	analyzed, err := featurizeNewFactors(ctx, log, st, ps.Now)
 	if err != nil {
 		return out, err
 	}
-	byHash = nil
-	out.texts = stats
-	log.Debug("themes: factor features", "texts", stats.Texts, "featurized", stats.Analyzed, "took", time.Since(t0))
-	if stats.Analyzed > 0 {
+	log.Debug("themes: new factor texts featurized", "texts", analyzed, "took", time.Since(t0))
+	if analyzed > 0 {
 		// Features of other versions are never read again.
 		if err := st.PruneTextAnalyses(ctx, textAnalyzerThemes, themes.Version); err != nil {
 			log.Warn("themes: prune stored features of other versions", "err", err)
 		}
 	}
-	items := make([]themes.FeatureItem, len(refs))
-	for i, r := range refs {
-		id := FactorID(d.postmortems[r.pm].Key, d.postmortems[r.pm].Factors[r.f].Ordinal)
-		f, ok := feats[hashes[i]]
-		if !ok {
-			return out, fmt.Errorf("themes: no features for factor %s (text %s)", id, hashes[i])
-		}
-		items[i] = themes.FeatureItem{ID: id, Features: f}
-	}
-	feats, hashes = nil, nil
 	t0 = time.Now()
-	res, err := themes.ClusterFeatures(items, prev, opts)
+	var ids []string // every factor clustered, in id order
+	res, err := themes.ClusterStream(func(add func(id string, f themes.Features) error) error {
+		return streamFeatures(ctx, log, st, ps.Now, func(id string, f themes.Features) error {
+			ids = append(ids, id)
+			return add(id, f)
+		})
+	}, prev, opts)
 	if err != nil {
 		return out, err
 	}
-	log.Debug("themes: formed", "factors", len(items), "themes", len(res.Themes), "took", time.Since(t0))
-	// Only the representatives' texts are shown.
-	rep := map[string]int{}
+	out.factors = ids
+	out.texts = textCacheStats{Texts: len(ids), Analyzed: analyzed}
+	log.Debug("themes: formed", "factors", len(ids), "themes", len(res.Themes), "warm", res.Warm, "took", time.Since(t0))
+	// Only the representatives' texts are read, and shown.
+	var reps []store.FactorText
 	for _, t := range res.Themes {
-		rep[t.Representative] = -1
-	}
-	for i, it := range items {
-		if _, ok := rep[it.ID]; ok {
-			rep[it.ID] = i
+		if key, ord, ok := splitFactorID(t.Representative); ok {
+			reps = append(reps, store.FactorText{PostmortemKey: key, Ordinal: ord})
 		}
 	}
-	items = nil
+	texts, err := st.FactorTexts(ctx, reps)
+	if err != nil {
+		return out, err
+	}
+	repText := map[string]string{}
+	for _, f := range texts {
+		repText[FactorID(f.PostmortemKey, f.Ordinal)] = factorText(&store.Factor{Name: f.Name, Text: f.Text})
+	}
 	for i := range res.Themes {
-		if j := rep[res.Themes[i].Representative]; j >= 0 {
-			res.Themes[i].RepresentativeText = textOf(refs[j])
-		}
+		res.Themes[i].RepresentativeText = repText[res.Themes[i].Representative]
 	}
 	out.res = res
 
@@ -185,14 +272,14 @@ func clusterThemes(ctx context.Context, log *slog.Logger, st *store.Store, d *da
 		}
 		out.state = append(out.state, st)
 	}
-	ids := make([]string, 0, len(res.Assignments))
-	for id := range res.Assignments {
-		ids = append(ids, id)
-	}
-	sort.Strings(ids)
-	for _, id := range ids {
+	out.assignments = make([]store.FactorTheme, 0, len(res.Assignments))
+	for _, id := range ids { // in id order
+		th, ok := res.Assignments[id]
+		if !ok {
+			continue
+		}
 		if key, ord, ok := splitFactorID(id); ok {
-			out.assignments = append(out.assignments, store.FactorTheme{PostmortemKey: key, Ordinal: ord, ThemeID: res.Assignments[id]})
+			out.assignments = append(out.assignments, store.FactorTheme{PostmortemKey: key, Ordinal: ord, ThemeID: th})
 		}
 	}
 
@@ -207,26 +294,16 @@ func clusterThemes(ctx context.Context, log *slog.Logger, st *store.Store, d *da
 	}
 	byTheme, byTeam, bySvc, byClass := map[key]int{}, map[key]int{}, map[key]int{}, map[key]int{}
 	out.incidentThemes = map[string][]string{}
+	pmIndex := make(map[string]int, len(d.postmortems))
 	for i := range d.postmortems {
-		pm := &d.postmortems[i]
-		var pmThemes []string
-		for _, f := range pm.Factors {
-			id := FactorID(pm.Key, f.Ordinal)
-			if c, ok := res.Causes[id]; ok {
-				ps.Of(pm.CreatedAt, func(p int) { byClass[key{p, c.Class, ""}]++ })
-			}
-			th, ok := res.Assignments[id]
-			if !ok {
-				continue
-			}
-			if !contains(pmThemes, th) {
-				pmThemes = append(pmThemes, th)
-			}
-			ps.Of(pm.CreatedAt, func(p int) {
-				byTheme[key{p, th, ""}]++
-				byTeam[key{p, th, label(pm.Team)}]++
-				bySvc[key{p, th, label(pm.Service)}]++
-			})
+		pmIndex[d.postmortems[i].Key] = i
+	}
+	// ids are in id order, so the factors of one postmortem are adjacent.
+	var pm *store.Postmortem
+	var pmThemes []string
+	flushPM := func() {
+		if pm == nil {
+			return
 		}
 		for _, id := range pm.IncidentIDs {
 			for _, th := range pmThemes {
@@ -235,7 +312,38 @@ func clusterThemes(ctx context.Context, log *slog.Logger, st *store.Store, d *da
 				}
 			}
 		}
+		pm, pmThemes = nil, nil
 	}
+	for _, id := range ids {
+		pmKey, ord, _ := splitFactorID(id)
+		if pm == nil || pm.Key != pmKey {
+			flushPM()
+			i, ok := pmIndex[pmKey]
+			if !ok {
+				continue // stored after the run loaded the postmortems
+			}
+			pm = &d.postmortems[i]
+			pm.Factors = pm.Factors[:0]
+		}
+		// Later steps see which factors the postmortem has (not their text).
+		pm.Factors = append(pm.Factors, store.Factor{PostmortemKey: pmKey, Ordinal: ord})
+		if c, ok := res.Causes[id]; ok {
+			ps.Of(pm.CreatedAt, func(p int) { byClass[key{p, c.Class, ""}]++ })
+		}
+		th, ok := res.Assignments[id]
+		if !ok {
+			continue
+		}
+		if !contains(pmThemes, th) {
+			pmThemes = append(pmThemes, th)
+		}
+		ps.Of(pm.CreatedAt, func(p int) {
+			byTheme[key{p, th, ""}]++
+			byTeam[key{p, th, label(pm.Team)}]++
+			bySvc[key{p, th, label(pm.Service)}]++
+		})
+	}
+	flushPM()
 	for _, m := range []struct {
 		f     metrics.Family
 		other string

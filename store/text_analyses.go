@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -208,6 +209,138 @@ func (s *Store) ProseTexts(ctx context.Context, analyzer, version string, since 
 		}
 		p.Ordinal = int(ord)
 		out = append(out, p)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: read factor texts: %w", err)
+	}
+	return out, nil
+}
+
+// FactorHash is the content key of a contributing factor's name and text
+// for per-text analyzers (FactorHashSQL computes the same in ClickHouse).
+func FactorHash(name, text string) string { return TextHash(name + "\n" + text) }
+
+// factorHashSQL is FactorHash over the columns of contributing_factors.
+const factorHashSQL = "lower(hex(substring(SHA256(concat(name, '\\n', text)), 1, 16)))"
+
+// currentFactors is the subquery of the current contributing factors (of
+// their postmortem's latest version) of the postmortems created at or
+// before a bound parameter, with their FactorHash as h.
+func (s *Store) currentFactors(cols string) string {
+	return "SELECT postmortem_key, ordinal, " + factorHashSQL + " AS h" + cols + " FROM " + s.Table("contributing_factors") +
+		" FINAL WHERE (postmortem_key, version)" + s.in() + "(SELECT key, version FROM " + s.Table("postmortems") +
+		" FINAL WHERE created_at <= ?)"
+}
+
+// FactorText is a contributing factor's name and text with its FactorHash.
+type FactorText struct {
+	PostmortemKey string
+	Ordinal       int
+	Hash          string
+	Name, Text    string
+}
+
+// UnanalyzedFactors passes to add, one at a time, the current contributing
+// factors of the postmortems created at or before until whose FactorHash
+// analyzer at version has no stored result for: the only factors whose
+// texts a run needs to read. Hashes are computed by ClickHouse, so factors
+// analyzed before never leave the server.
+func (s *Store) UnanalyzedFactors(ctx context.Context, analyzer, version string, until time.Time, add func(FactorText) error) error {
+	q := "SELECT postmortem_key, ordinal, h, name, text FROM (" + s.currentFactors(", name, text") + ") WHERE h NOT" + s.in() +
+		"(SELECT hash FROM " + s.Table("text_analyses") + " WHERE analyzer = ? AND version = ?)"
+	rows, err := s.conn.Query(ctx, q, utc(until), analyzer, version)
+	if err != nil {
+		return fmt.Errorf("store: query factors without %s results: %w", analyzer, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var f FactorText
+		var ord uint32
+		if err := rows.Scan(&f.PostmortemKey, &ord, &f.Hash, &f.Name, &f.Text); err != nil {
+			return fmt.Errorf("store: scan factor text: %w", err)
+		}
+		f.Ordinal = int(ord)
+		if err := add(f); err != nil {
+			return err
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("store: read factors without %s results: %w", analyzer, err)
+	}
+	return nil
+}
+
+// FactorAnalyses passes to add the stored result of analyzer at version for
+// every current contributing factor of the postmortems created at or before
+// until, ordered by the factor's id "<postmortem key>#<ordinal>" (as bytes),
+// so a caller can consume them as a stream. payload is "" for a factor
+// whose text has no stored result (see UnanalyzedFactors).
+func (s *Store) FactorAnalyses(ctx context.Context, analyzer, version string, until time.Time,
+	add func(postmortemKey string, ordinal int, payload string) error) error {
+	join := " ANY LEFT JOIN "
+	if s.cluster != "" {
+		join = " GLOBAL ANY LEFT JOIN "
+	}
+	// No FINAL on text_analyses: every row for a hash holds the same result.
+	q := "SELECT postmortem_key, ordinal, payload FROM (" + s.currentFactors("") + ") AS f" + join +
+		"(SELECT hash AS h, any(payload) AS payload FROM " + s.Table("text_analyses") +
+		" WHERE analyzer = ? AND version = ? GROUP BY hash) AS t USING h ORDER BY concat(postmortem_key, '#', toString(ordinal))"
+	rows, err := s.conn.Query(ctx, q, utc(until), analyzer, version)
+	if err != nil {
+		return fmt.Errorf("store: query factor results of %s: %w", analyzer, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var key, payload string
+		var ord uint32
+		if err := rows.Scan(&key, &ord, &payload); err != nil {
+			return fmt.Errorf("store: scan factor result of %s: %w", analyzer, err)
+		}
+		if err := add(key, int(ord), payload); err != nil {
+			return err
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("store: read factor results of %s: %w", analyzer, err)
+	}
+	return nil
+}
+
+// FactorTexts returns the current name and text of the given factors (by
+// postmortem key and ordinal); factors not stored are absent.
+func (s *Store) FactorTexts(ctx context.Context, factors []FactorText) ([]FactorText, error) {
+	if len(factors) == 0 {
+		return nil, nil
+	}
+	want := map[string]bool{}
+	var keys []string
+	for _, f := range factors {
+		if !want[f.PostmortemKey] {
+			keys = append(keys, f.PostmortemKey)
+		}
+		want[f.PostmortemKey] = true
+		want[f.PostmortemKey+"#"+strconv.Itoa(f.Ordinal)] = true
+	}
+	q := "SELECT postmortem_key, ordinal, name, text FROM " + s.Table("contributing_factors") +
+		" FINAL WHERE (postmortem_key, version)" + s.in() + "(SELECT key, version FROM " + s.Table("postmortems") +
+		" FINAL WHERE key IN ?) AND postmortem_key IN ? ORDER BY postmortem_key, ordinal"
+	rows, err := s.conn.Query(ctx, q, inSet(keys), inSet(keys))
+	if err != nil {
+		return nil, fmt.Errorf("store: query factor texts: %w", err)
+	}
+	defer rows.Close()
+	var out []FactorText
+	for rows.Next() {
+		var f FactorText
+		var ord uint32
+		if err := rows.Scan(&f.PostmortemKey, &ord, &f.Name, &f.Text); err != nil {
+			return nil, fmt.Errorf("store: scan factor text: %w", err)
+		}
+		f.Ordinal = int(ord)
+		if want[f.PostmortemKey+"#"+strconv.Itoa(f.Ordinal)] {
+			f.Hash = FactorHash(f.Name, f.Text)
+			out = append(out, f)
+		}
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("store: read factor texts: %w", err)

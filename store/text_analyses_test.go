@@ -147,3 +147,61 @@ func TestProseTextsSendOnlyWhatIsNotAnalyzed(t *testing.T) {
 		require.NotEmpty(t, p.Text)
 	}
 }
+
+// TestFactorReadsForPerTextResults: UnanalyzedFactors sends only the
+// factors without a stored result (hashed like FactorHash), FactorAnalyses
+// streams every current factor's result in id order (bytes of
+// "<key>#<ordinal>"), with "" where none is stored, and leaves out factors
+// of postmortems created after the bound or of a postmortem's old version;
+// FactorTexts reads the texts of chosen factors.
+func TestFactorReadsForPerTextResults(t *testing.T) {
+	st := chtest.Store(t)
+	ctx := context.Background()
+	later := t0.Add(48 * time.Hour)
+	pms := []store.Postmortem{
+		{Key: "PM-10", CreatedAt: t0, UpdatedAt: t0, Factors: []store.Factor{{Ordinal: 1, Name: "Config", Text: "Not validated."}}},
+		{Key: "PM-1", CreatedAt: t0, UpdatedAt: t0, Factors: []store.Factor{{Ordinal: 2, Name: "Load", Text: "A surge."}, {Ordinal: 1, Name: "Config", Text: "Not validated."}}},
+		{Key: "PM-2", CreatedAt: t0, UpdatedAt: t0, Factors: []store.Factor{{Ordinal: 1, Name: "Old", Text: "Replaced below."}}},
+		{Key: "PM-LATE", CreatedAt: later, UpdatedAt: later, Factors: []store.Factor{{Ordinal: 1, Name: "Late", Text: "After the bound."}}},
+	}
+	require.NoError(t, st.UpsertPostmortems(ctx, pms))
+	require.NoError(t, st.UpsertPostmortems(ctx, []store.Postmortem{{Key: "PM-2", CreatedAt: t0, UpdatedAt: t0.Add(time.Hour),
+		Factors: []store.Factor{{Ordinal: 1, Name: "Disk", Text: "The disk filled."}}}}))
+
+	unanalyzed := func() map[string]store.FactorText {
+		out := map[string]store.FactorText{}
+		require.NoError(t, st.UnanalyzedFactors(ctx, "themes", "v1", t0.Add(time.Hour), func(f store.FactorText) error {
+			out[fmt.Sprintf("%s#%d", f.PostmortemKey, f.Ordinal)] = f
+			return nil
+		}))
+		return out
+	}
+	got := unanalyzed()
+	require.Len(t, got, 4, "%v", got)
+	require.Equal(t, store.FactorHash("Config", "Not validated."), got["PM-1#1"].Hash)
+	require.Equal(t, got["PM-1#1"].Hash, got["PM-10#1"].Hash, "same name and text, same key")
+	require.Equal(t, "The disk filled.", got["PM-2#1"].Text, "the postmortem's current version")
+	require.Equal(t, "Load", got["PM-1#2"].Name)
+
+	require.NoError(t, st.PutTextAnalyses(ctx, "themes", "v1", []store.TextAnalysis{
+		{Hash: store.FactorHash("Config", "Not validated."), Payload: "c"}, {Hash: store.FactorHash("Disk", "The disk filled."), Payload: "d"}}))
+	got = unanalyzed()
+	require.Len(t, got, 1)
+	require.Contains(t, got, "PM-1#2")
+
+	var ids, payloads []string
+	require.NoError(t, st.FactorAnalyses(ctx, "themes", "v1", t0.Add(time.Hour), func(key string, ord int, payload string) error {
+		ids = append(ids, fmt.Sprintf("%s#%d", key, ord))
+		payloads = append(payloads, payload)
+		return nil
+	}))
+	require.Equal(t, []string{"PM-1#1", "PM-1#2", "PM-10#1", "PM-2#1"}, ids)
+	require.Equal(t, []string{"c", "", "c", "d"}, payloads)
+
+	texts, err := st.FactorTexts(ctx, []store.FactorText{{PostmortemKey: "PM-1", Ordinal: 2}, {PostmortemKey: "PM-2", Ordinal: 1}, {PostmortemKey: "PM-9", Ordinal: 1}})
+	require.NoError(t, err)
+	require.Len(t, texts, 2)
+	require.Equal(t, "A surge.", texts[0].Text)
+	require.Equal(t, "The disk filled.", texts[1].Text)
+	require.Equal(t, store.FactorHash("Disk", "The disk filled."), texts[1].Hash)
+}

@@ -110,7 +110,9 @@ func TestClusterFeaturesRejectsBadTerms(t *testing.T) {
 // Featurize computes something else the Version must change too, or texts
 // featurized before keep their old features.
 var featureFingerprints = map[string]struct{ sim, real string }{
-	"2026-12-06.1": {sim: "f5d8b5ab2a87135e8593252b", real: "ae65f1d294984f90c8cd1a41"},
+	// sim re-pinned for the generator of 7820a52 (its factor texts changed;
+	// Featurize did not: the real fingerprint is the same).
+	"2026-12-06.1": {sim: "f447c2b4d6fa11835f724a82", real: "ae65f1d294984f90c8cd1a41"},
 }
 
 func featuresDigest(t *testing.T, texts []string) string {

@@ -88,7 +88,9 @@ type Theme struct {
 	Size               int
 	// Centroid is the theme's centroid truncated to its heaviest features
 	// (normalized terms, "@family" for cause families), to be stored and
-	// passed back as Options-free prev on the next run.
+	// passed back as Options-free prev on the next run. Keys starting with
+	// '#' are bookkeeping for the next run's warm start, not features (see
+	// chosenAtTerm).
 	Centroid map[string]float64
 }
 
@@ -126,8 +128,8 @@ type Result struct {
 	FromClasses bool
 	// Warm is set when the themes were re-formed from the previous run's
 	// (Options.WarmStart) rather than by choosing k.
-	Warm bool
-	Changes     []Change
+	Warm    bool
+	Changes []Change
 	// K is the number of clusters asked of k-means (chosen or given) and
 	// Silhouette the sample silhouette that chose it (0 when K was given).
 	K          int
@@ -216,11 +218,12 @@ type Options struct {
 	// over-clustering, merge path and resamples) is the fixed cost of a
 	// run; a warm start skips it. Result.Warm tells which way was taken.
 	WarmStart bool
-	// WarmMaxNew is the share of new items above which k is chosen again
-	// (and the growth step of the grid, see WarmStartHolds); default
+	// WarmMaxNew is the share of new items above which k is chosen again,
+	// and the growth since k was chosen at which it is (WarmStartHolds);
+	// default
 	// DefaultWarmMaxNew.
 	WarmMaxNew float64
-	Workers         int // default GOMAXPROCS
+	Workers    int // default GOMAXPROCS
 }
 
 func (o Options) withDefaults(n int) Options {
@@ -451,7 +454,7 @@ func ClusterStream(each func(add func(id string, f Features) error) error, prev 
 
 	cfg := kmeansConfig{maxIter: opts.MaxIter, workers: opts.Workers}
 	var final clustering
-	init, warmClasses, warm := warmStart(prev, ids, len(docs)+len(unknown), sp, opts)
+	init, warmClasses, warm := warmStart(prev, ids, docs, docItems, len(docs)+len(unknown), sp, opts)
 	switch {
 	case warm && warmClasses:
 		res.Warm, res.FromClasses = true, useClasses
@@ -492,6 +495,15 @@ func ClusterStream(each func(add func(id string, f Features) error) error, prev 
 	nameThemes(clusters, res.Causes, res.FromClasses, opts.ClassLevel == LevelGroup)
 	if unknownDraft != nil {
 		clusters = append(clusters, unknownDraft)
+	}
+	// How many items there were when k was chosen: a warm start carries
+	// the count over, so that the growth since is measured from there.
+	chosenAt := float64(len(docs) + len(unknown))
+	if res.Warm {
+		chosenAt = kChosenAt(prev)
+	}
+	for _, d := range clusters {
+		d.theme.Centroid[chosenAtTerm] = chosenAt
 	}
 	res.Changes = matchThemes(clusters, prev, ids, opts, &res)
 	sort.Slice(res.Themes, func(i, j int) bool {
@@ -537,21 +549,41 @@ func chooseAndCluster(docs []sparse, docItems []int, ids []string, dim int, opts
 	return sphericalKMeans(docs, dim, chosen.centroids, cfg)
 }
 
-// fromClassesTerm marks the persisted centroid of a theme formed from the
-// cause classes (weight 0, so it changes no similarity): a warm start
-// forms such themes from the classes again.
-const fromClassesTerm = "#from-classes"
+// Bookkeeping entries of a persisted centroid (keys start with '#'; they
+// are not features, and cosineMaps and termVector ignore them):
+// fromClassesTerm (weight 0) marks a theme formed from the cause classes,
+// so that a warm start forms the themes from the classes again;
+// chosenAtTerm holds the number of items when k was last chosen.
+const (
+	fromClassesTerm = "#from-classes"
+	chosenAtTerm    = "#k-chosen-at"
+)
+
+func isBookkeeping(term string) bool { return strings.HasPrefix(term, "#") }
+
+// kChosenAt is the item count at which prev's k was chosen (0 when prev
+// does not record it).
+func kChosenAt(prev []Theme) float64 {
+	var n float64
+	for _, p := range prev {
+		n = max(n, p.Centroid[chosenAtTerm])
+	}
+	return n
+}
 
 // warmStart decides whether the themes are re-formed from prev rather than
-// by choosing k again (Options.WarmStart), and returns the previous themes'
-// centroids in sp as the starting centroids, or fromClasses when prev was
-// formed from the cause classes. n is the number of items to be assigned
-// (all but those without a usable term).
-func warmStart(prev []Theme, ids []string, n int, sp *space, opts Options) (init [][]float32, fromClasses, ok bool) {
+// by choosing k again (Options.WarmStart), and returns the starting
+// centroids: for each previous theme (by id), the normalized mean of the
+// documents it held in the previous run (its stored centroid when none of
+// them is left), or fromClasses when prev was formed from the cause
+// classes. Started from the previous members, Lloyd's iterations give the
+// previous clustering back exactly when nothing changed (a rerun on the
+// same rows is idempotent), and move only as far as new items pull.
+func warmStart(prev []Theme, ids []string, docs []sparse, docItems []int, n int, sp *space, opts Options) (init [][]float32, fromClasses, ok bool) {
 	if !opts.WarmStart || opts.K > 0 || len(prev) == 0 || len(opts.PrevAssignments) == 0 || n == 0 {
 		return nil, false, false
 	}
-	if !WarmStartHolds(len(opts.PrevAssignments), n, newSince(ids, opts.PrevAssignments), opts.WarmMaxNew) {
+	if !WarmStartHolds(int(kChosenAt(prev)), n, newSince(ids, opts.PrevAssignments), opts.WarmMaxNew) {
 		return nil, false, false
 	}
 	for _, p := range prev {
@@ -564,20 +596,44 @@ func warmStart(prev []Theme, ids []string, n int, sp *space, opts Options) (init
 	}
 	ps := append([]Theme(nil), prev...)
 	sort.Slice(ps, func(i, j int) bool { return ps[i].ID < ps[j].ID })
+	index := map[string]int{}
 	for _, p := range ps {
 		if _, ok := p.Centroid[unknownTerm]; ok {
 			continue // the theme of causes not yet known is not clustered
 		}
-		v := sp.termVector(p.Centroid)
-		normalize(v)
-		if !isZero(v) {
-			init = append(init, v)
+		index[p.ID] = len(init)
+		init = append(init, make([]float32, len(sp.terms)))
+	}
+	held := make([]int, len(init))
+	for d, i := range docItems {
+		c, ok := index[opts.PrevAssignments[ids[i]]]
+		if !ok {
+			continue
+		}
+		held[c]++
+		for j, t := range docs[d].idx {
+			init[c][t] += docs[d].val[j]
 		}
 	}
-	if len(init) < max(1, opts.MinK) {
+	out := init[:0]
+	for _, p := range ps {
+		c, ok := index[p.ID]
+		if !ok {
+			continue
+		}
+		v := init[c]
+		if held[c] == 0 {
+			v = sp.termVector(p.Centroid)
+		}
+		normalize(v)
+		if !isZero(v) {
+			out = append(out, v)
+		}
+	}
+	if len(out) < max(1, opts.MinK) {
 		return nil, false, false
 	}
-	return init, false, true
+	return out, false, true
 }
 
 func isZero(v []float32) bool {
@@ -604,19 +660,19 @@ const DefaultWarmMaxNew = 0.10
 
 // WarmStartHolds reports whether a warm start is allowed: of the n items
 // to assign, at most the share maxNew are new since the previous run
-// (fresh items), and n has not crossed a step of the geometric grid of
-// ratio 1+maxNew since the previous run's prevN assigned items. The grid
-// bounds the drift that runs of small increments add up to: k is chosen
-// again at least once every time the item count grows by that share.
-func WarmStartHolds(prevN, n, fresh int, maxNew float64) bool {
+// (fresh: new or changed), and n is within a factor 1+maxNew of chosenAt,
+// the item count when k was last chosen. The second bound keeps runs of
+// small increments from adding up: k is chosen again once the items have
+// grown (or shrunk) by that share since it was.
+func WarmStartHolds(chosenAt, n, fresh int, maxNew float64) bool {
 	if maxNew <= 0 {
 		maxNew = DefaultWarmMaxNew
 	}
-	if prevN <= 0 || n <= 0 || float64(fresh) > maxNew*float64(n) {
+	if chosenAt <= 0 || n <= 0 || float64(fresh) > maxNew*float64(n) {
 		return false
 	}
-	step := math.Log1p(maxNew)
-	return math.Floor(math.Log(float64(n))/step) == math.Floor(math.Log(float64(prevN))/step)
+	r := float64(n) / float64(chosenAt)
+	return r <= 1+maxNew && r >= 1/(1+maxNew)
 }
 
 // vectorizeAll vectorizes the documents not skipped on up to workers

@@ -301,10 +301,16 @@ func cosineMaps(a, b map[string]float64) float64 {
 	}
 	var dot, na, nb float64
 	for t, w := range a {
+		if isBookkeeping(t) {
+			continue
+		}
 		dot += w * b[t]
 		na += w * w
 	}
-	for _, w := range b {
+	for t, w := range b {
+		if isBookkeeping(t) {
+			continue
+		}
 		nb += w * w
 	}
 	if na == 0 || nb == 0 {
