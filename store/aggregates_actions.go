@@ -344,8 +344,8 @@ type SeverityCount struct {
 // none pointing at them); every severity with a published postmortem has a
 // row.
 func (s *Store) PostmortemsWithoutItems(ctx context.Context, sc Scope) ([]SeverityCount, error) {
-	q := "SELECT " + severitySQL("severity") + " AS sev, countIf(empty(action_item_keys) AND key NOT" + s.in() + "(SELECT postmortem_key FROM " +
-		s.Table("action_items") + " FINAL WHERE postmortem_key != '')) FROM " + s.Table("postmortems") +
+	q := "SELECT " + severitySQL("severity") + " AS sev, countIf(empty(action_item_keys) AND NOT (key" + s.in() + "(SELECT postmortem_key FROM " +
+		s.Table("action_items") + " FINAL WHERE postmortem_key != ''))) FROM " + s.Table("postmortems") +
 		" FINAL WHERE isNotNull(published_at) AND published_at <= toDateTime(?) GROUP BY sev ORDER BY sev"
 	rows, err := s.conn.Query(ctx, q, sc.now())
 	if err != nil {
