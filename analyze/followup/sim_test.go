@@ -67,3 +67,60 @@ func TestSimulatedActionItems(t *testing.T) {
 	t.Logf("repair, and investigate among specific items (distinct texts, to read by hand): %q", os)
 	require.LessOrEqual(t, float64(nDefault)/float64(len(o.ActionItems)), maxSimDefaultShare, "share of simulated action items no cue decides")
 }
+
+// TestMixFindsTheInvestigateTeam: the per-team mix of the simulated orgs
+// (small and medium, two seeds) finds exactly the team the simulator made
+// mostly "investigate" (Org.Latent.InvestigateTeamID) as majority
+// investigate, over the whole history and in every month where the team
+// created at least 10 items, and no other team.
+func TestMixFindsTheInvestigateTeam(t *testing.T) {
+	for _, tc := range []struct {
+		scale org.Scale
+		seed  int64
+	}{{org.ScaleSmall, 1}, {org.ScaleSmall, 7}, {org.ScaleMedium, 1}, {org.ScaleMedium, 7}} {
+		o, err := org.Generate(org.Options{Seed: tc.seed, Scale: tc.scale})
+		require.NoError(t, err)
+		var items []followup.Item
+		for _, a := range o.ActionItems {
+			items = append(items, followup.Item{Text: a.Summary, Team: a.TeamID, Created: a.CreatedAt, Resolved: a.ResolvedAt})
+		}
+		all := followup.Period{Label: "all", From: o.Start, To: o.End}
+		periods := []followup.Period{all}
+		for m := time.Date(o.Start.Year(), o.Start.Month(), 1, 0, 0, 0, 0, time.UTC); m.Before(o.End); m = m.AddDate(0, 1, 0) {
+			periods = append(periods, followup.Period{Label: m.Format("2006-01"), From: m, To: m.AddDate(0, 1, 0)})
+		}
+		rows, _ := followup.Mix(items, periods, o.End, followup.Classify)
+		type key struct{ team, period string }
+		inv, total := map[key]int{}, map[key]int{}
+		for _, r := range rows {
+			k := key{r.Team, r.Period}
+			total[k] += r.Created
+			if r.Kind == followup.Investigate {
+				inv[k] += r.Created
+			}
+		}
+		want := o.Latent.InvestigateTeamID
+		var majority []string
+		for _, team := range o.Teams {
+			k := key{team.ID, "all"}
+			share := float64(inv[k]) / float64(max(1, total[k]))
+			t.Logf("%s seed %d team %-24s investigate %3d of %4d items (%.2f)", tc.scale, tc.seed, team.Name, inv[k], total[k], share)
+			if 2*inv[k] > total[k] {
+				majority = append(majority, team.ID)
+			}
+			if team.ID == want {
+				require.Greater(t, share, 0.6, "the investigate team's follow-ups are clearly mostly investigate")
+				require.GreaterOrEqual(t, total[k], 30, "the investigate team has items to read")
+			} else {
+				require.Less(t, share, 0.25, "team %s is not mostly investigate", team.Name)
+			}
+		}
+		require.Equal(t, []string{want}, majority)
+		for _, p := range periods[1:] {
+			k := key{want, p.Label}
+			if total[k] >= 10 {
+				require.Greater(t, 2*inv[k], total[k], "the investigate team in %s: %d of %d", p.Label, inv[k], total[k])
+			}
+		}
+	}
+}
