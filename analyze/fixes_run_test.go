@@ -41,15 +41,6 @@ func TestFixesAndThemeCostMatchGroundTruth(t *testing.T) {
 		}
 		return out
 	}
-	latentThemesOf := func(p *org.Postmortem) []string {
-		var out []string
-		for _, th := range p.FactorThemes {
-			if !contains(out, th) {
-				out = append(out, th)
-			}
-		}
-		return out
-	}
 	t.Run("fixes", func(t *testing.T) {
 		want := truthFixes(o, now, runThemesOf)
 		got := map[string]float64{}
@@ -78,77 +69,6 @@ func TestFixesAndThemeCostMatchGroundTruth(t *testing.T) {
 			r.res[rkey("fix_repeat_rate_ratio", "theme", "", "kind", "", "team", "", "stat", StatLower)],
 			r.res[rkey("fix_repeat_rate_ratio", "theme", "", "kind", "", "team", "", "stat", StatUpper)])
 	})
-	t.Run("latent effect", func(t *testing.T) {
-		require.NotEmpty(t, o.Latent.FixHolds)
-		checkLatent := func(name string, rows map[string]fixes.Row, holds func(theme string) (bool, bool)) {
-			for _, th := range sortedKeys(rows) {
-				row := rows[th]
-				h, ok := holds(th)
-				if !ok {
-					continue
-				}
-				iv := row.Ratio
-				t.Logf("%s %s (holds %v): %d pairs, repeats open %d in %.0fd, closed %d in %.0fd: ratio %.3f [%.3f, %.3f]", name, th, h, row.Pairs,
-					row.OpenRepeats, row.OpenExposure.Hours()/24, row.ClosedRepeats, row.ClosedExposure.Hours()/24, iv.Estimate, iv.Lower, iv.Upper)
-				require.True(t, iv.Defined, "%s %s: no interval", name, th)
-				if h {
-					require.Less(t, iv.Upper, 1.0, "%s %s: fixes hold, interval below 1", name, th)
-				} else {
-					require.LessOrEqual(t, iv.Lower, 1.0, "%s %s: fixes do not hold, interval contains 1", name, th)
-					require.GreaterOrEqual(t, iv.Upper, 1.0, "%s %s: fixes do not hold, interval contains 1", name, th)
-				}
-			}
-		}
-		// The effect on the latent themes themselves.
-		latentRows := map[string]fixes.Row{}
-		for _, row := range truthFixRows(o, now, latentThemesOf) {
-			if row.Theme != "" {
-				latentRows[row.Theme] = row
-			}
-		}
-		checkLatent("latent", latentRows, func(th string) (bool, bool) { h, ok := o.Latent.FixHolds[th]; return h, ok })
-		// The analysis' themes, each read as the latent theme most of its
-		// factors have (the themes ground truth of checkThemes).
-		votes := map[string]map[string]int{}
-		for _, a := range fts {
-			p := o.PostmortemByKey(a.PostmortemKey)
-			if votes[a.ThemeID] == nil {
-				votes[a.ThemeID] = map[string]int{}
-			}
-			votes[a.ThemeID][p.FactorThemes[a.Ordinal-1]]++
-		}
-		latentOf := map[string]string{}
-		for th, v := range votes {
-			best, n, total := "", 0, 0
-			for l, c := range v {
-				total += c
-				if c > n || (c == n && l < best) {
-					best, n = l, c
-				}
-			}
-			// Only themes that are mostly one latent theme say something
-			// about that theme's fixes.
-			if float64(n) >= 0.8*float64(total) {
-				latentOf[th] = best
-			}
-		}
-		runRows := map[string]fixes.Row{}
-		for _, row := range truthFixRows(o, now, runThemesOf) {
-			if row.Theme != "" {
-				runRows[row.Theme] = row
-			}
-		}
-		checked := 0
-		checkLatent("analysis theme", runRows, func(th string) (bool, bool) {
-			l, ok := latentOf[th]
-			if !ok {
-				return false, false
-			}
-			checked++
-			return o.Latent.FixHolds[l], true
-		})
-		require.Positive(t, checked)
-	})
 	t.Run("theme cost", func(t *testing.T) { checkThemeCost(t, r, runThemesOf) })
 }
 
@@ -165,13 +85,13 @@ func truthFixRows(o *org.Org, now time.Time, themesOf func(*org.Postmortem) []st
 			covering[id] = append(covering[id], p)
 		}
 	}
-	incThemes := func(id string) []string {
-		var out []string
-		for _, p := range covering[id] {
-			out = append(out, themesOf(p)...)
+	themesOfInc := map[string][]string{}
+	for id, ps := range covering {
+		for _, p := range ps {
+			themesOfInc[id] = append(themesOfInc[id], themesOf(p)...)
 		}
-		return out
 	}
+	incThemes := func(id string) []string { return themesOfInc[id] }
 	itemsOf := map[string][]*org.ActionItem{}
 	for i := range o.ActionItems {
 		a := &o.ActionItems[i]
@@ -180,6 +100,19 @@ func truthFixRows(o *org.Org, now time.Time, themesOf func(*org.Postmortem) []st
 		}
 	}
 	rows := map[[3]string]*fixes.Tally{}
+	// repeatsOf: the later incidents on svc with a factor of theme.
+	repeatsOf := func(start time.Time, svc, theme string, own map[string]bool) []time.Time {
+		var out []time.Time
+		for j := range o.Incidents {
+			y := &o.Incidents[j]
+			if y.MergedInto != "" || own[y.ID] || !y.CreatedAt.After(start) || y.CreatedAt.After(now) || serviceName(o, y.ServiceID) != svc || !contains(incThemes(y.ID), theme) {
+				continue
+			}
+			out = append(out, y.CreatedAt)
+		}
+		return out
+	}
+	slopes := map[string]float64{}
 	add := func(k [3]string, closed time.Time, start time.Time, svc, theme string, own map[string]bool) {
 		tl := rows[k]
 		if tl == nil {
@@ -196,12 +129,8 @@ func truthFixRows(o *org.Org, now time.Time, themesOf func(*org.Postmortem) []st
 			tl.ClosedExposure += now.Sub(closed)
 		}
 		closedReps, openReps := 0, 0
-		for j := range o.Incidents {
-			y := &o.Incidents[j]
-			if y.MergedInto != "" || own[y.ID] || !y.CreatedAt.After(start) || y.CreatedAt.After(now) || serviceName(o, y.ServiceID) != svc || !contains(incThemes(y.ID), theme) {
-				continue
-			}
-			if closed.IsZero() || y.CreatedAt.Before(closed) {
+		for _, at := range repeatsOf(start, svc, theme, own) {
+			if closed.IsZero() || at.Before(closed) {
 				tl.OpenRepeats++
 				openReps++
 			} else {
@@ -214,7 +143,8 @@ func truthFixRows(o *org.Org, now time.Time, themesOf func(*org.Postmortem) []st
 			closedExp = now.Sub(closed)
 		}
 		if n := openReps + closedReps; n > 0 && openExp > 0 && closedExp > 0 {
-			tl.Strata = append(tl.Strata, fixes.Stratum{Closed: closedReps, Open: openReps, ClosedExposure: closedExp.Seconds(), OpenExposure: openExp.Seconds()})
+			tl.Strata = append(tl.Strata, fixes.Stratum{Closed: closedReps, Open: openReps,
+				ClosedExposure: fixes.TrendWeight(slopes[theme], closed, now, now), OpenExposure: fixes.TrendWeight(slopes[theme], start, closed, now)})
 		}
 		switch {
 		case closed.IsZero():
@@ -225,6 +155,8 @@ func truthFixRows(o *org.Org, now time.Time, themesOf func(*org.Postmortem) []st
 			tl.Held++
 		}
 	}
+	var calls []func()
+	spans, reps := map[string][]fixes.Span{}, map[string][]time.Time{}
 	for i := range o.Postmortems {
 		p := &o.Postmortems[i]
 		items := itemsOf[p.Key]
@@ -272,13 +204,32 @@ func truthFixRows(o *org.Org, now time.Time, themesOf func(*org.Postmortem) []st
 		svc := serviceName(o, first.ServiceID)
 		for _, th := range themesOf(p) {
 			c := closedOf("")
-			add([3]string{}, c, first.CreatedAt, svc, th, own)
-			add([3]string{th, "", ""}, c, first.CreatedAt, svc, th, own)
-			add([3]string{"", "", team}, c, first.CreatedAt, svc, th, own)
-			for k := range kinds {
-				add([3]string{"", k, ""}, closedOf(k), first.CreatedAt, svc, th, own)
+			calls = append(calls, func() {
+				add([3]string{}, c, first.CreatedAt, svc, th, own)
+				add([3]string{th, "", ""}, c, first.CreatedAt, svc, th, own)
+				add([3]string{"", "", team}, c, first.CreatedAt, svc, th, own)
+				for k := range kinds {
+					add([3]string{"", k, ""}, closedOf(k), first.CreatedAt, svc, th, own)
+				}
+			})
+			// The theme's trend, fitted on the open phases.
+			openEnd := now
+			if !c.IsZero() {
+				openEnd = c
+			}
+			spans[th] = append(spans[th], fixes.Span{From: first.CreatedAt, To: openEnd})
+			for _, at := range repeatsOf(first.CreatedAt, svc, th, own) {
+				if at.Before(openEnd) {
+					reps[th] = append(reps[th], at)
+				}
 			}
 		}
+	}
+	for th := range spans {
+		slopes[th] = fixes.FitTrend(spans[th], reps[th], now)
+	}
+	for _, f := range calls {
+		f()
 	}
 	var out []fixes.Row
 	for k, tl := range rows {
@@ -459,4 +410,116 @@ func checkThemeCost(t *testing.T, r orgRun, themesOf func(*org.Postmortem) []str
 	}
 	sort.Slice(rank, func(i, j int) bool { return rank[i].ratio > rank[j].ratio })
 	t.Logf("theme cost %s (all SLO services' budget): %+v", month, rank)
+}
+
+// TestFixesFindTheLatentEffect runs the analysis on the medium simulated org
+// (a year of history: enough closed fixes to tell) and checks the planted
+// effect: every latent theme whose fixes hold has a closed/open repeat-rate
+// interval below 1 and every other theme one that contains 1, both on the
+// latent themes themselves (a recomputation from the org) and on the
+// analysis' themes, each read as the latent theme most of its factors have.
+func TestFixesFindTheLatentEffect(t *testing.T) {
+	if testing.Short() {
+		t.Skip("analyses the medium simulated org")
+	}
+	r := runOnOrg(t, org.ScaleMedium, time.UTC, func(o *org.Org) time.Time { return o.End })
+	o, now := r.o, r.now
+	fts, err := r.st.FactorThemes(context.Background(), r.sum.RunID)
+	require.NoError(t, err)
+	runTheme := map[string]string{} // factor id -> the run's theme
+	for _, a := range fts {
+		runTheme[FactorID(a.PostmortemKey, a.Ordinal)] = a.ThemeID
+	}
+	runThemesOf := func(p *org.Postmortem) []string {
+		var out []string
+		for _, f := range p.Doc.Factors {
+			if th, ok := runTheme[FactorID(p.Key, f.Ordinal)]; ok && !contains(out, th) {
+				out = append(out, th)
+			}
+		}
+		return out
+	}
+	latentThemesOf := func(p *org.Postmortem) []string {
+		var out []string
+		for _, th := range p.FactorThemes {
+			if !contains(out, th) {
+				out = append(out, th)
+			}
+		}
+		return out
+	}
+	// The run's rows are the recomputation's.
+	want := truthFixes(o, now, runThemesOf)
+	for k, w := range want {
+		require.InDelta(t, w, r.res[k], 1e-6*math.Max(1, math.Abs(w)), k)
+	}
+	require.NotEmpty(t, o.Latent.FixHolds)
+	checkLatent := func(name string, rows map[string]fixes.Row, holds func(theme string) (bool, bool)) {
+		for _, th := range sortedKeys(rows) {
+			row := rows[th]
+			h, ok := holds(th)
+			if !ok {
+				continue
+			}
+			iv := row.Ratio
+			t.Logf("%s %s (holds %v): %d pairs, repeats open %d in %.0fd, closed %d in %.0fd: ratio %.3f [%.3f, %.3f]", name, th, h, row.Pairs,
+				row.OpenRepeats, row.OpenExposure.Hours()/24, row.ClosedRepeats, row.ClosedExposure.Hours()/24, iv.Estimate, iv.Lower, iv.Upper)
+			require.True(t, iv.Defined, "%s %s: no interval", name, th)
+			if h {
+				require.Less(t, iv.Upper, 1.0, "%s %s: fixes hold, interval below 1", name, th)
+			} else {
+				require.LessOrEqual(t, iv.Lower, 1.0, "%s %s: fixes do not hold, interval contains 1", name, th)
+				require.GreaterOrEqual(t, iv.Upper, 1.0, "%s %s: fixes do not hold, interval contains 1", name, th)
+			}
+		}
+	}
+	// The effect on the latent themes themselves.
+	latentRows := map[string]fixes.Row{}
+	for _, row := range truthFixRows(o, now, latentThemesOf) {
+		if row.Theme != "" {
+			latentRows[row.Theme] = row
+		}
+	}
+	checkLatent("latent", latentRows, func(th string) (bool, bool) { h, ok := o.Latent.FixHolds[th]; return h, ok })
+	// The analysis' themes, each read as the latent theme most of its
+	// factors have (the themes ground truth of checkThemes).
+	votes := map[string]map[string]int{}
+	for _, a := range fts {
+		p := o.PostmortemByKey(a.PostmortemKey)
+		if votes[a.ThemeID] == nil {
+			votes[a.ThemeID] = map[string]int{}
+		}
+		votes[a.ThemeID][p.FactorThemes[a.Ordinal-1]]++
+	}
+	latentOf := map[string]string{}
+	for th, v := range votes {
+		best, n, total := "", 0, 0
+		for l, c := range v {
+			total += c
+			if c > n || (c == n && l < best) {
+				best, n = l, c
+			}
+		}
+		// Only themes that are mostly one latent theme say something
+		// about that theme's fixes.
+		if float64(n) >= 0.8*float64(total) {
+			latentOf[th] = best
+		}
+	}
+	runRows := map[string]fixes.Row{}
+	for _, row := range truthFixRows(o, now, runThemesOf) {
+		if row.Theme != "" {
+			runRows[row.Theme] = row
+		}
+	}
+	checked := 0
+	checkLatent("analysis theme", runRows, func(th string) (bool, bool) {
+		l, ok := latentOf[th]
+		if !ok {
+			return false, false
+		}
+		checked++
+		return o.Latent.FixHolds[l], true
+	})
+	require.Positive(t, checked)
 }

@@ -22,7 +22,9 @@
 // Tallies sum pairs (so one later incident counts once for every earlier
 // pair it repeats) and report the closed-versus-open rate ratio with an
 // exact conditional interval, each pair compared with itself (see
-// StratifiedRateRatio). Rows break down by theme, by
+// StratifiedRateRatio) and each phase's time weighed by its theme's own
+// calendar-time trend (see FitTrend), so that a theme on the rise does not
+// read as fixes failing. Rows break down by theme, by
 // the action-item kind (a postmortem counts under every kind among its
 // items, and its phases there are by its items of that kind alone: "did
 // the prevent items, once closed, stop repeats?") and by the postmortem's
@@ -121,6 +123,8 @@ type Result struct {
 	Rows []Row
 	// Skipped counts postmortems with items but no known incident.
 	Skipped int
+	// Slopes are the themes' fitted trends (see FitTrend).
+	Slopes map[string]float64
 }
 
 // Confidence is the two-sided level of the rate-ratio intervals.
@@ -205,7 +209,7 @@ func Compute(in Input) (Result, error) {
 		}
 		return StateHeld
 	}
-	add := func(t *Tally, closed time.Time, c phaseCount) {
+	add := func(t *Tally, start, closed time.Time, c phaseCount, slope float64) {
 		t.Pairs++
 		switch state(closed, c) {
 		case StateOpen:
@@ -220,11 +224,19 @@ func Compute(in Input) (Result, error) {
 		t.OpenExposure += c.openExp
 		t.ClosedExposure += c.closedExp
 		if c.open+c.closed > 0 && c.openExp > 0 && c.closedExp > 0 {
-			t.Strata = append(t.Strata, Stratum{Closed: c.closed, Open: c.open, ClosedExposure: c.closedExp.Seconds(), OpenExposure: c.openExp.Seconds()})
+			openEnd := start.Add(c.openExp)
+			t.Strata = append(t.Strata, Stratum{Closed: c.closed, Open: c.open,
+				ClosedExposure: TrendWeight(slope, openEnd, now, now), OpenExposure: TrendWeight(slope, start, openEnd, now)})
 		}
 	}
 
 	var res Result
+	type pending struct {
+		pair       int
+		own        map[string]bool
+		kindClosed map[string]time.Time
+	}
+	var pend []pending
 	all := &Tally{}
 	byTheme, byKind, byTeam := map[string]*Tally{}, map[string]*Tally{}, map[string]*Tally{}
 	get := func(m map[string]*Tally, k string) *Tally {
@@ -288,18 +300,40 @@ func Compute(in Input) (Result, error) {
 			}
 		}
 		sort.Strings(themes)
+		byKindClosed := map[string]time.Time{}
+		for _, k := range kinds {
+			byKindClosed[k] = closedAt(k)
+		}
 		for _, th := range themes {
 			c := count(first.Service, th, first.At, closed, own)
 			res.Pairs = append(res.Pairs, Pair{Postmortem: p.Key, Theme: th, Team: team, Service: first.Service, Kinds: kinds,
 				Start: first.At, Closed: closed, State: state(closed, c), OpenRepeats: c.openIDs, ClosedRepeats: c.closedIDs,
 				OpenExposure: c.openExp, ClosedExposure: c.closedExp})
-			add(all, closed, c)
-			add(get(byTheme, th), closed, c)
-			add(get(byTeam, team), closed, c)
-			for _, k := range kinds {
-				kc := closedAt(k)
-				add(get(byKind, k), kc, count(first.Service, th, first.At, kc, own))
-			}
+			pend = append(pend, pending{pair: len(res.Pairs) - 1, own: own, kindClosed: byKindClosed})
+		}
+	}
+	// Each theme's trend, from the open phases of its pairs.
+	spans, reps := map[string][]Span{}, map[string][]time.Time{}
+	for _, p := range res.Pairs {
+		spans[p.Theme] = append(spans[p.Theme], Span{p.Start, p.Start.Add(p.OpenExposure)})
+		for _, id := range p.OpenRepeats {
+			reps[p.Theme] = append(reps[p.Theme], byID[id].At)
+		}
+	}
+	res.Slopes = map[string]float64{}
+	for th := range spans {
+		res.Slopes[th] = FitTrend(spans[th], reps[th], now)
+	}
+	for _, pd := range pend {
+		p := &res.Pairs[pd.pair]
+		slope := res.Slopes[p.Theme]
+		c := phaseCount{open: len(p.OpenRepeats), closed: len(p.ClosedRepeats), openExp: p.OpenExposure, closedExp: p.ClosedExposure}
+		add(all, p.Start, p.Closed, c, slope)
+		add(get(byTheme, p.Theme), p.Start, p.Closed, c, slope)
+		add(get(byTeam, p.Team), p.Start, p.Closed, c, slope)
+		for _, k := range p.Kinds {
+			kc := pd.kindClosed[k]
+			add(get(byKind, k), p.Start, kc, count(p.Service, p.Theme, p.Start, kc, pd.own), slope)
 		}
 	}
 	res.Rows = append(res.Rows, row(Row{Tally: *all}))
