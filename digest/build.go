@@ -184,6 +184,7 @@ func Build(ctx context.Context, r Reader, opts Options) (*Digest, error) {
 			d.Teams = append(d.Teams, b.teamSection(t))
 		}
 	}
+	d.Changes = b.changes(opts.Team)
 	d.Summary = summarize(d)
 	return d, nil
 }

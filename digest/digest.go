@@ -42,6 +42,7 @@ type Digest struct {
 
 	Incidents   IncidentSection
 	Response    ResponseSection
+	Changes     ChangeSection // which changes from the month before are beyond chance
 	ErrorBudget BudgetSection
 	Postmortems PostmortemSection
 	Actions     ActionSection

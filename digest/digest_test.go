@@ -161,8 +161,9 @@ func TestSummaryIsGeneratedFromTheNumbers(t *testing.T) {
 	st := orgFixture(t).store()
 	d := build(t, st, "2026-10", "")
 	require.Equal(t, []string{
-		"SEV1s fell from 4 to 2 and SEV2s rose from 3 to 5; 19 incidents in all, up from 17.",
-		"MTTR p90 rose 30% to 3h 10m (median 42m).",
+		"2 SEV1s, 5 SEV2s and 19 incidents in all, against 4, 3 and 17 the month before: no clear change.",
+		"MTTR p90 rose 30% to 3h 10m (95% interval +12% to +55%), beyond chance; no clear change in MTTR p50 or MTTA.",
+		"Beyond chance by team or severity: MTTR p90 of Payments rose 50% to 1h 30m (95% interval +20% to +90%); no clear change in the other 2 comparisons by team and severity.",
 		"1 service overspent the month's error budget: checkout (200%).",
 		"12 action items are overdue, 5 of them P1; 30 completed this month (22 the month before); 4 open items have no owner.",
 		"Postmortems were written for 5 of 7 incidents that needed one (71%, down from 100%); the median took 4d 2h to publish against a 7d target.",
@@ -196,7 +197,11 @@ func TestTeamsWithoutIncidentsReadSensibly(t *testing.T) {
 	require.Equal(t, 5.0, cur(t, pay.Incidents.Total))
 	require.Equal(t, 7, pay.Overdue.Total)
 	require.Equal(t, "1h 30m", pay.MTTRP90.Now())
-	require.Equal(t, "SEV1s fell from 3 to 2 and SEV2s rose from 1 to 3; 5 incidents in all, up from 4.", pay.Sentences[0])
+	require.Equal(t, []string{
+		"2 SEV1s, 3 SEV2s and 5 incidents in all, against 3, 1 and 4 the month before: no clear change.",
+		"MTTR p90 rose 50% to 1h 30m (95% interval +20% to +90%), beyond chance.",
+		"7 action items are overdue, 3 of them P1.",
+	}, pay.Sentences)
 
 	html := render(t, d)
 	require.Contains(t, html, "No incidents this month.")
@@ -225,7 +230,7 @@ func TestTeamDigestIsScopedToTheTeam(t *testing.T) {
 	require.Equal(t, "capacity", d.Themes.Top[0].Label)
 	require.True(t, d.Postmortems.OrgWide)
 	require.Equal(t, "https://aftermath.example.com/digests/2026-10-search.html", d.Links.HTML)
-	require.Equal(t, "SEV1s fell from 1 to 0 and SEV2s held at 2; 14 incidents in all, up from 13.", d.Summary[0])
+	require.Equal(t, "0 SEV1s, 2 SEV2s and 14 incidents in all, against 1, 2 and 13 the month before: no clear change.", d.Summary[0])
 }
 
 func TestEmptyMonthReadsSensibly(t *testing.T) {
@@ -313,7 +318,10 @@ func TestHTMLShowsTheNumbersAndLoadsNothingExternal(t *testing.T) {
 	require.Contains(t, html, "&#43;30%", "html/template escapes + in text")
 	for _, want := range []string{
 		"<h1>October 2026</h1>",
-		"SEV1s fell from 4 to 2 and SEV2s rose from 3 to 5; 19 incidents in all, up from 17.",
+		"2 SEV1s, 5 SEV2s and 19 incidents in all, against 4, 3 and 17 the month before: no clear change.",
+		"Is the change real?", "Of the 11 comparisons with September 2026, 2 are clear changes.",
+		"MTTR p90</td><td class=\"num hide-sm\">2h 26m</td><td class=\"num\"><strong>3h 10m</strong></td><td class=\"num\">+30%</td><td class=\"num hide-sm\">+12% to +55%</td><td><span class=\"pill bad\">real rise</span>",
+		"Payments · MTTR p90", "Clear changes by team and severity", "The other 2 comparisons by team and severity show no clear change.",
 		"3h 10m", "+30%", "200%", "checkout", "deploy config", "Feature flags let us roll back in minutes.",
 		`href="https://jira.example.com/browse/PM-12"`, "Where we got lucky", "Quiet",
 		`Seen before: <a href="https://jira.example.com/browse/PM-7">Checkout flag rollout</a> <span class="muted">(deploy config, feature flags)</span>; Ledger timeouts</p>`,
@@ -333,7 +341,10 @@ func TestHTMLShowsTheNumbersAndLoadsNothingExternal(t *testing.T) {
 	md := renderMD(t, d)
 	for _, want := range []string{
 		"# Learning digest: October 2026",
-		"- SEV1s fell from 4 to 2 and SEV2s rose from 3 to 5; 19 incidents in all, up from 17.",
+		"- 2 SEV1s, 5 SEV2s and 19 incidents in all, against 4, 3 and 17 the month before: no clear change.",
+		"## Is the change real?",
+		"| MTTR p90 | 2h 26m | **3h 10m** | +30% | +12% to +55% | **real rise** |",
+		"| SEV2 incidents | 3 | **5** | +61% | −65% to ×8.3 | no clear change |",
 		"| MTTR p90 | **3h 10m** | 2h 26m | ▲ +30% |",
 		"[Checkout outage](https://jira.example.com/browse/PM-12)",
 		"> “Feature flags let us roll back in minutes.”",

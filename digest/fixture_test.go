@@ -169,6 +169,27 @@ func orgFixture(t *testing.T) *fixture {
 	mttr("2026-10", "p90", 5400, "team", "Payments")
 	mttr("2026-09", "p90", 3600, "team", "Payments")
 	mtta("2026-10", "p90", 420, "team", "Payments")
+	// The change analysis, October against September: MTTR p90 rose beyond
+	// chance (+30%, 95% interval +12% to +55%), and Payments' MTTR p90
+	// (+50%); nothing else is a clear change.
+	cmp := func(measure, stat, sev, team string, ratio, lo, hi, verdict float64) {
+		kv := []string{"period", "2026-10", "measure", measure, "severity", sev, "team", team, "stat", stat}
+		f.add(metrics.ChangeRatio, ratio, append(kv, "bound", analyze.BoundEstimate)...)
+		f.add(metrics.ChangeRatio, lo, append(kv, "bound", analyze.BoundLower)...)
+		f.add(metrics.ChangeRatio, hi, append(kv, "bound", analyze.BoundUpper)...)
+		f.add(metrics.ChangeVerdict, verdict, kv...)
+	}
+	cmp(analyze.MeasureMTTR, "p90", "", "", 11400.0/8770, 1.12, 1.55, 1)
+	cmp(analyze.MeasureMTTR, "p50", "", "", 2520.0/2400, 0.8, 1.4, 0)
+	cmp(analyze.MeasureMTTA, "p90", "", "", 600.0/720, 0.6, 1.2, 0)
+	cmp(analyze.MeasureMTTA, "p50", "", "", 180.0/240, 0.5, 1.1, 0)
+	cmp(analyze.MeasureIncidents, analyze.StatRate, "", "", 19.0/17*30/31, 0.57, 2.1, 0)
+	cmp(analyze.MeasureIncidents, analyze.StatRate, "SEV1", "", 2.0/4*30/31, 0.07, 2.8, 0)
+	cmp(analyze.MeasureIncidents, analyze.StatRate, "SEV2", "", 5.0/3*30/31, 0.35, 8.3, 0)
+	cmp(analyze.MeasureIncidents, analyze.StatRate, "SEV3", "", 12.0/10*30/31, 0.48, 2.9, 0)
+	cmp(analyze.MeasureMTTR, "p90", "", "Payments", 1.5, 1.2, 1.9, 1)
+	cmp(analyze.MeasureIncidents, analyze.StatRate, "", "Payments", 5.0/4*30/31, 0.3, 5.1, 0)
+	cmp(analyze.MeasureIncidents, analyze.StatRate, "", "Search", 14.0/13*30/31, 0.45, 2.4, 0)
 
 	// action items
 	f.add(metrics.ActionItemsOverdue, 3, "priority", "P1", "team", "Payments")

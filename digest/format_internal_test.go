@@ -91,22 +91,58 @@ func sevSection(s1, p1, s2, p2, total, prevTotal float64) IncidentSection {
 }
 
 func TestIncidentSummary(t *testing.T) {
+	// verdictsOf answers for the incident counts compared, none by default.
+	verdictsOf := func(rows ...ChangeRow) verdicts {
+		return func(measure, sev, stat string) (ChangeRow, bool) {
+			for _, r := range rows {
+				if r.Measure == measure && r.Severity == sev && r.Stat == stat {
+					return r, true
+				}
+			}
+			return ChangeRow{}, false
+		}
+	}
+	count := func(sev string, ratio float64, verdict int) ChangeRow {
+		return ChangeRow{Measure: analyzeMeasureIncidents, Stat: analyzeStatRate, Severity: sev, Ratio: ratio, Lower: ratio / 2, Upper: ratio * 2, Verdict: verdict}
+	}
+	quiet := verdictsOf(count("SEV1", 0.5, 0), count("SEV2", 1.7, 0), count("", 1.1, 0))
 	for _, tc := range []struct {
 		name string
 		sec  IncidentSection
+		v    verdicts
 		want string
 	}{
-		{"moves", sevSection(2, 4, 5, 3, 19, 17), "SEV1s fell from 4 to 2 and SEV2s rose from 3 to 5; 19 incidents in all, up from 17."},
-		{"no major incidents", sevSection(0, 1, 0, 2, 12, 15), "No SEV1 or SEV2 incidents this month (3 the month before); 12 incidents in all, down from 15."},
-		{"nothing at all", sevSection(0, 0, 0, 0, 0, 4), "No incidents this month (4 the month before)."},
-		{"quiet twice", sevSection(0, 0, 0, 0, 0, 0), "No incidents this month."},
-		{"held", sevSection(1, 1, 0, 0, 1, 1), "SEV1s held at 1 and SEV2s held at 0; 1 incident in all, the same as the month before."},
+		{"moves, not compared", sevSection(2, 4, 5, 3, 19, 17), nil, "2 SEV1s, 5 SEV2s and 19 incidents in all, against 4, 3 and 17 the month before."},
+		{"moves within noise", sevSection(2, 4, 5, 3, 19, 17), quiet, "2 SEV1s, 5 SEV2s and 19 incidents in all, against 4, 3 and 17 the month before: no clear change."},
+		{"a real rise", sevSection(2, 4, 15, 3, 40, 17), verdictsOf(count("SEV1", 0.5, 0), count("SEV2", 5, 1), count("", 2.35, 1)),
+			"2 SEV1s, 15 SEV2s and 40 incidents in all, against 4, 3 and 17 the month before: SEV2s rose (×5.0 per day) and all incidents rose (×2.4 per day) beyond chance."},
+		{"no major incidents", sevSection(0, 1, 0, 2, 12, 15), quiet, "No SEV1 or SEV2 incidents this month (3 the month before); 12 incidents in all, against 15 the month before: no clear change."},
+		{"nothing at all", sevSection(0, 0, 0, 0, 0, 4), nil, "No incidents this month (4 the month before)."},
+		{"quiet twice", sevSection(0, 0, 0, 0, 0, 0), nil, "No incidents this month."},
+		{"held", sevSection(1, 1, 0, 0, 1, 1), nil, "1 SEV1, 0 SEV2s and 1 incident in all, against 1, 0 and 1 the month before."},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			require.Equal(t, tc.want, incidentSummary(tc.sec))
+			require.Equal(t, tc.want, incidentSummary(tc.sec, tc.v))
 		})
 	}
 	require.Equal(t, "No SEV1 or SEV2 incidents this month.", incidentSentence(sevSection(0, 1, 0, 2, 12, 15)))
+}
+
+func TestChangeTexts(t *testing.T) {
+	r := ChangeRow{Measure: analyzeMeasureMTTR, Stat: "p90", Ratio: 1.3, Lower: 1.12, Upper: 1.55, Verdict: 1, After: 11400, HasAfter: true}
+	require.Equal(t, "+30%", r.ChangeText())
+	require.Equal(t, "+12% to +55%", r.IntervalText())
+	require.Equal(t, "MTTR p90 rose 30% to 3h 10m (95% interval +12% to +55%)", durationMove("MTTR p90", r))
+	r = ChangeRow{Measure: analyzeMeasureMTTR, Stat: "p90", Team: "billing", Ratio: 3.68, Lower: 1.74, Upper: 12.86, Verdict: 1, After: 33120, HasAfter: true}
+	require.Equal(t, "×3.7", r.ChangeText())
+	require.Equal(t, "×1.7 to ×13", r.IntervalText())
+	require.Equal(t, "MTTR p90 of billing rose 3.7-fold to 9h 12m (95% interval ×1.7 to ×13)", clearMove(r))
+	r = ChangeRow{Ratio: 0.6, Lower: 0.45, Upper: 0.8, Verdict: -1}
+	require.Equal(t, "−40%", r.ChangeText())
+	require.Equal(t, "−55% to −20%", r.IntervalText())
+	require.Equal(t, "real fall", r.Reading())
+	require.Equal(t, "no clear change", ChangeRow{Ratio: 1.2}.Reading())
+	require.Equal(t, "from none", ChangeRow{Ratio: math.Inf(1)}.ChangeText())
 }
 
 func TestNiceTicks(t *testing.T) {

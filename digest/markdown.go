@@ -127,6 +127,8 @@ func RenderMarkdown(d *Digest) ([]byte, error) {
 		w.p("")
 	}
 
+	w.changes(d.Changes)
+
 	w.p("## Error budget by service")
 	w.p("")
 	if len(v.Budget) == 0 {

@@ -4,14 +4,27 @@ import (
 	"fmt"
 	"math"
 	"strings"
+	"time"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/aftermath-sre/aftermath/analyze"
+)
+
+const (
+	analyzeMeasureIncidents = analyze.MeasureIncidents
+	analyzeMeasureMTTA      = analyze.MeasureMTTA
+	analyzeMeasureMTTR      = analyze.MeasureMTTR
+	analyzeStatRate         = analyze.StatRate
 )
 
 // maxSummary caps the sentences at the top: a two-minute read.
-const maxSummary = 7
+const maxSummary = 8
 
-// summarize writes the plain-language summary from the numbers.
+// summarize writes the plain-language summary from the numbers. A change
+// from the month before is named only when the change analysis found it
+// beyond chance; otherwise the sentence says "no clear change" (or, for a
+// run without comparisons, only states the numbers).
 func summarize(d *Digest) []string {
 	var out []string
 	add := func(s string) {
@@ -19,8 +32,12 @@ func summarize(d *Digest) []string {
 			out = append(out, s)
 		}
 	}
-	add(incidentSummary(d.Incidents))
-	add(responseSummary(d.Response))
+	v := d.Changes.verdicts(d.Team)
+	add(incidentSummary(d.Incidents, v))
+	add(responseSummary(d.Response, v, d.Previous))
+	if d.Team == "" {
+		add(changeSummary(d.Changes))
+	}
 	add(budgetSummary(d.ErrorBudget))
 	add(themeCostSummary(d))
 	add(actionSummary(d.Actions))
@@ -28,7 +45,34 @@ func summarize(d *Digest) []string {
 	add(themeSummary(d.Themes))
 	add(recurrenceSummary(d.Recurrence))
 	add(languageSummary(d.Language))
+	for i := range d.Teams {
+		d.Teams[i].Sentences = teamSentencesWith(d.Teams[i], d.Changes.verdicts(d.Teams[i].Team))
+	}
 	return out
+}
+
+// verdicts looks up the month's comparison of a measure (severity "" = all)
+// in a scope: the organization (team "") or one team. Nil means the run
+// made no comparisons.
+type verdicts func(measure, sev, stat string) (ChangeRow, bool)
+
+func (c ChangeSection) verdicts(team string) verdicts {
+	if !c.Compared {
+		return nil
+	}
+	return func(measure, sev, stat string) (ChangeRow, bool) {
+		if team != "" && sev != "" {
+			return ChangeRow{}, false // by team, only all severities are compared
+		}
+		return c.find(measure, sev, team, stat)
+	}
+}
+
+func (v verdicts) get(measure, sev, stat string) (ChangeRow, bool) {
+	if v == nil {
+		return ChangeRow{}, false
+	}
+	return v(measure, sev, stat)
 }
 
 func sevCounts(sec IncidentSection, sev string) (cur, prev float64, prevOK bool) {
@@ -58,93 +102,206 @@ func incidentSentence(sec IncidentSection) string {
 
 func plainCount(n float64) string { return formatThousands(math.Round(n)) }
 
-// moveSentence says how a count moved: "SEV1s fell from 4 to 2".
-func moveSentence(plural string, cur, prev float64, prevOK bool) string {
-	switch {
-	case !prevOK:
-		return fmt.Sprintf("%s %s", plainCount(cur), plural)
-	case cur > prev:
-		return fmt.Sprintf("%s rose from %s to %s", plural, plainCount(prev), plainCount(cur))
-	case cur < prev:
-		return fmt.Sprintf("%s fell from %s to %s", plural, plainCount(prev), plainCount(cur))
-	default:
-		return fmt.Sprintf("%s held at %s", plural, plainCount(cur))
+// countVerdict says which of the counts (SEV1s, SEV2s, all) moved beyond
+// chance: ": no clear change", ": SEV2s rose beyond chance (×2.4 per day)",
+// or "" when none was compared.
+func countVerdict(v verdicts) string {
+	tested := 0
+	var real []string
+	for _, c := range []struct{ name, sev string }{{"SEV1s", "SEV1"}, {"SEV2s", "SEV2"}, {"all incidents", ""}} {
+		r, ok := v.get(analyzeMeasureIncidents, c.sev, analyzeStatRate)
+		if !ok {
+			continue
+		}
+		tested++
+		if r.Verdict != 0 {
+			real = append(real, fmt.Sprintf("%s %s (%s per day)", c.name, roseFell(r), chgRatioText(r.Ratio)))
+		}
 	}
+	switch {
+	case tested == 0:
+		return ""
+	case len(real) == 0:
+		return ": no clear change"
+	}
+	return ": " + joinAnd(real) + " beyond chance"
 }
 
-func incidentSummary(sec IncidentSection) string {
+func roseFell(r ChangeRow) string {
+	if r.Verdict > 0 || (r.Verdict == 0 && r.Ratio > 1) {
+		return "rose"
+	}
+	return "fell"
+}
+
+func incidentSummary(sec IncidentSection, v verdicts) string {
 	total := sec.Total.Value()
 	prevTotal, prevOK := sec.Total.Series.Previous()
 	s1, p1, ok1 := sevCounts(sec, "SEV1")
 	s2, p2, ok2 := sevCounts(sec, "SEV2")
 	if total == 0 {
 		if prevOK && prevTotal > 0 {
-			return fmt.Sprintf("No incidents this month (%s the month before).", plainCount(prevTotal))
+			return fmt.Sprintf("No incidents this month (%s the month before)%s.", plainCount(prevTotal), countVerdict(v))
 		}
 		return "No incidents this month."
 	}
-	var parts []string
+	all := plural(int(total), "incident", "incidents") + " in all"
 	if s1 == 0 && s2 == 0 {
-		major := "No SEV1 or SEV2 incidents this month"
+		s := "No SEV1 or SEV2 incidents this month"
 		if prev := p1 + p2; ok1 && ok2 && prev > 0 {
-			major += fmt.Sprintf(" (%s the month before)", plainCount(prev))
+			s += fmt.Sprintf(" (%s the month before)", plainCount(prev))
 		}
-		parts = append(parts, major)
+		s += "; " + all
+		if prevOK {
+			s += fmt.Sprintf(", against %s the month before", plainCount(prevTotal))
+		}
+		return s + countVerdict(v) + "."
+	}
+	s := fmt.Sprintf("%s, %s and %s", plural(int(s1), "SEV1", "SEV1s"), plural(int(s2), "SEV2", "SEV2s"), all)
+	if prevOK && ok1 && ok2 {
+		s += fmt.Sprintf(", against %s, %s and %s the month before", plainCount(p1), plainCount(p2), plainCount(prevTotal))
+	}
+	return capitalize(s) + countVerdict(v) + "."
+}
+
+// durationMove says how a compared percentile moved: "MTTR p90 rose 30% to
+// 3h 10m (95% interval +12% to +55%)".
+func durationMove(name string, r ChangeRow) string {
+	by := chgRatioText(r.Ratio)
+	if r.Ratio >= 2 {
+		by = strings.TrimPrefix(by, "×") + "-fold"
 	} else {
-		parts = append(parts, capitalize(moveSentence("SEV1s", s1, p1, ok1)))
-		parts = append(parts, moveSentence("SEV2s", s2, p2, ok2))
+		by = strings.TrimLeft(by, "+−")
 	}
-	all := fmt.Sprintf("%s in all", plural(int(total), "incident", "incidents"))
-	if prevOK {
-		switch {
-		case total > prevTotal:
-			all += fmt.Sprintf(", up from %s", plainCount(prevTotal))
-		case total < prevTotal:
-			all += fmt.Sprintf(", down from %s", plainCount(prevTotal))
-		default:
-			all += ", the same as the month before"
-		}
-	}
-	if len(parts) == 2 {
-		return parts[0] + " and " + parts[1] + "; " + all + "."
-	}
-	return parts[0] + "; " + all + "."
+	return fmt.Sprintf("%s %s %s to %s (95%% interval %s)", name, roseFell(r), by, formatDuration(r.After), r.IntervalText())
 }
 
-// relMove says how a duration moved: "MTTR p90 rose 30% to 3h 10m".
-func relMove(m Measure, threshold float64) (string, bool) {
-	cur, ok := m.Series.Current()
-	if !ok || math.IsInf(cur, 0) {
-		return "", false
-	}
-	prev, pok := m.Series.Previous()
-	if !pok || prev <= 0 || math.IsInf(prev, 0) {
-		return fmt.Sprintf("%s was %s", m.Name, formatDuration(cur)), false
-	}
-	pct := (cur - prev) / prev * 100
-	switch {
-	case pct >= threshold:
-		return fmt.Sprintf("%s rose %.0f%% to %s", m.Name, pct, formatDuration(cur)), true
-	case pct <= -threshold:
-		return fmt.Sprintf("%s fell %.0f%% to %s", m.Name, -pct, formatDuration(cur)), true
-	default:
-		return fmt.Sprintf("%s held steady at %s", m.Name, formatDuration(cur)), false
-	}
-}
-
-func responseSummary(r ResponseSection) string {
-	mttr, _ := relMove(r.MTTRP90, 10)
-	if mttr == "" {
+func responseSummary(r ResponseSection, v verdicts, prevMonth string) string {
+	p90, ok := r.MTTRP90.Series.Current()
+	if !ok || math.IsInf(p90, 0) {
 		return ""
 	}
-	s := mttr
-	if p50, ok := r.MTTRP50.Series.Current(); ok && !math.IsInf(p50, 0) {
-		s += fmt.Sprintf(" (median %s)", formatDuration(p50))
+	measures := []struct {
+		name, measure, stat string
+	}{{"MTTR p90", analyzeMeasureMTTR, "p90"}, {"MTTR p50", analyzeMeasureMTTR, "p50"}, {"MTTA p90", analyzeMeasureMTTA, "p90"}, {"MTTA p50", analyzeMeasureMTTA, "p50"}}
+	var real, quiet []string
+	tested := 0
+	for _, m := range measures {
+		c, ok := v.get(m.measure, "", m.stat)
+		if !ok || !c.HasAfter {
+			continue
+		}
+		tested++
+		if c.Verdict != 0 {
+			real = append(real, durationMove(m.name, c))
+		} else {
+			quiet = append(quiet, m.name)
+		}
 	}
-	if mtta, moved := relMove(r.MTTAP90, 20); moved {
-		s += "; " + mtta
+	median := ""
+	if p50, ok := r.MTTRP50.Series.Current(); ok && !math.IsInf(p50, 0) {
+		median = fmt.Sprintf(" (median %s)", formatDuration(p50))
+	}
+	switch {
+	case tested == 0:
+		s := fmt.Sprintf("MTTR p90 was %s", formatDuration(p90))
+		if prev, ok := r.MTTRP90.Series.Previous(); ok && prev > 0 && !math.IsInf(prev, 0) {
+			s += fmt.Sprintf(", %s the month before", formatDuration(prev))
+		}
+		return s + median + "."
+	case len(real) == 0:
+		s := fmt.Sprintf("MTTR p90 was %s%s", formatDuration(p90), median)
+		if a, ok := r.MTTAP90.Series.Current(); ok && !math.IsInf(a, 0) {
+			s += fmt.Sprintf(", MTTA p90 %s", formatDuration(a))
+		}
+		return s + fmt.Sprintf(": no clear change in MTTA or MTTR from %s.", monthOnly(prevMonth))
+	}
+	s := joinAnd(real) + ", beyond chance"
+	if len(quiet) > 0 {
+		s += "; no clear change in " + joinOr(quietNames(quiet))
 	}
 	return s + "."
+}
+
+// quietNames folds "MTTA p90" and "MTTA p50" into "MTTA".
+func quietNames(q []string) []string {
+	has := map[string]bool{}
+	for _, n := range q {
+		has[n] = true
+	}
+	var out []string
+	for _, m := range []string{"MTTR", "MTTA"} {
+		switch {
+		case has[m+" p90"] && has[m+" p50"]:
+			out = append(out, m)
+		case has[m+" p90"]:
+			out = append(out, m+" p90")
+		case has[m+" p50"]:
+			out = append(out, m+" p50")
+		}
+	}
+	return out
+}
+
+// changeSummary names the clear changes by team and severity, and says
+// "no clear change" for the rest.
+func changeSummary(c ChangeSection) string {
+	if !c.Compared || len(c.Clear)+c.Quiet == 0 {
+		return ""
+	}
+	others := c.Quiet
+	if len(c.Clear) == 0 {
+		return fmt.Sprintf("No team or severity shows a clear change in incidents, MTTA or MTTR from %s (%s comparisons).",
+			monthOnly(c.Previous), formatThousands(float64(others)))
+	}
+	var named []string
+	for i, r := range c.Clear {
+		if i == 3 {
+			named = append(named, fmt.Sprintf("%d more", len(c.Clear)-3))
+			break
+		}
+		named = append(named, clearMove(r))
+	}
+	s := "Beyond chance by team or severity: " + joinAnd(named)
+	if others > 0 {
+		s += fmt.Sprintf("; no clear change in the other %s comparisons by team and severity", formatThousands(float64(others)))
+	}
+	return s + "."
+}
+
+// clearMove describes a clear change by team or severity: "MTTR p90 of
+// billing rose 3.7-fold to 9h 12m (95% interval ×1.7 to ×12.9)", "SEV2
+// incidents rose from 3 to 12 (...)".
+func clearMove(r ChangeRow) string {
+	if r.Measure == analyzeMeasureIncidents {
+		what := r.Severity + " incidents"
+		if r.Team != "" {
+			what = "incidents of " + r.Team
+		}
+		return fmt.Sprintf("%s %s from %s to %s (%s per day, 95%% interval %s)", what, roseFell(r), plainCount(r.Before), plainCount(r.After), chgRatioText(r.Ratio), r.IntervalText())
+	}
+	what := measureName(r)
+	if r.Team != "" {
+		what += " of " + r.Team
+	} else {
+		what = r.Severity + " " + what
+	}
+	return durationMove(what, r)
+}
+
+func monthOnly(m string) string {
+	t, err := time.Parse("2006-01", m)
+	if err != nil {
+		return "the month before"
+	}
+	return t.Format("January")
+}
+
+func joinOr(parts []string) string {
+	if len(parts) < 2 {
+		return joinAnd(parts)
+	}
+	return strings.Join(parts[:len(parts)-1], ", ") + " or " + parts[len(parts)-1]
 }
 
 func budgetSummary(b BudgetSection) string {
@@ -295,17 +452,30 @@ func languageSummary(l LanguageSection) string {
 	return s + "."
 }
 
-// teamSentences are a team card's one or two lines.
-func teamSentences(t TeamSection) []string {
+// teamSentences are a team card's one or two lines, without comparisons.
+func teamSentences(t TeamSection) []string { return teamSentencesWith(t, nil) }
+
+// teamSentencesWith writes a team card's lines with the team's comparisons:
+// its incidents, its clear MTTA/MTTR changes, its overdue items.
+func teamSentencesWith(t TeamSection, v verdicts) []string {
 	var out []string
 	if t.NoIncidents {
 		s := "No incidents this month"
 		if p, ok := t.Incidents.Total.Series.Previous(); ok && p > 0 {
 			s += fmt.Sprintf(" (%s the month before)", plainCount(p))
 		}
-		out = append(out, s+".")
+		out = append(out, s+countVerdict(v)+".")
 	} else {
-		out = append(out, incidentSummary(t.Incidents))
+		out = append(out, incidentSummary(t.Incidents, v))
+	}
+	var real []string
+	for _, m := range []struct{ name, measure, stat string }{{"MTTR p90", analyzeMeasureMTTR, "p90"}, {"MTTR p50", analyzeMeasureMTTR, "p50"}, {"MTTA p90", analyzeMeasureMTTA, "p90"}, {"MTTA p50", analyzeMeasureMTTA, "p50"}} {
+		if c, ok := v.get(m.measure, "", m.stat); ok && c.Verdict != 0 && c.HasAfter {
+			real = append(real, durationMove(m.name, c))
+		}
+	}
+	if len(real) > 0 {
+		out = append(out, capitalize(joinAnd(real))+", beyond chance.")
 	}
 	if t.Overdue.Total > 0 {
 		s := fmt.Sprintf("%s overdue", isAre(t.Overdue.Total, "action item"))

@@ -1,0 +1,370 @@
+package digest
+
+import (
+	"fmt"
+	"math"
+	"sort"
+	"strconv"
+
+	"github.com/aftermath-sre/aftermath/analyze"
+	"github.com/aftermath-sre/aftermath/metrics"
+)
+
+// ChangeSection says which of the month's changes from the month before are
+// distinguishable from noise (the analysis's "change" results: bootstrap
+// intervals for percentiles, an exact rate test for counts, Benjamini–
+// Hochberg over all of the month's comparisons).
+type ChangeSection struct {
+	// Compared is false when the analysis run has no comparison of the
+	// month with the one before (no data the month before, or a run from
+	// before the change analysis).
+	Compared bool
+	Previous string // the month compared with, "2026-09"
+	// Tests is how many comparisons the run made for the month (every
+	// team and severity): the correction for chance findings counts them
+	// all.
+	Tests int
+	// Rows are the organization's comparisons (incidents overall and by
+	// severity, MTTA and MTTR p50 and p90), or the team's in a team digest.
+	Rows []ChangeRow
+	// Clear are the clear changes among the comparisons by team and by
+	// severity (organization digest only); Quiet counts the others.
+	Clear []ChangeRow
+	Quiet int
+	// PrevShort and NowShort head the tables: "Sep", "Oct".
+	PrevShort, NowShort string
+
+	all []ChangeRow
+}
+
+// ChangeTable is a titled list of comparisons.
+type ChangeTable struct {
+	Title string
+	Rows  []ChangeRow
+}
+
+// Tables are the section's tables: the main comparisons, then the clear
+// changes by team and severity.
+func (c ChangeSection) Tables() []ChangeTable {
+	out := []ChangeTable{{Rows: c.Rows}}
+	if len(c.Clear) > 0 {
+		out = append(out, ChangeTable{Title: "Clear changes by team and severity", Rows: c.Clear})
+	}
+	return out
+}
+
+// ChangeRow is one comparison of the month with the month before.
+type ChangeRow struct {
+	Measure  string // analyze.MeasureIncidents, MeasureMTTA, MeasureMTTR
+	Stat     string // p50, p90 or rate
+	Severity string // "" = all
+	Team     string // "" = all
+	Label    string // "MTTR p90", "SEV1 incidents", "billing · MTTR p90"
+
+	Before, After       float64 // the two months' values (counts or seconds)
+	HasBefore, HasAfter bool
+	// Ratio is the month's value over the month before's (incidents per
+	// day for counts), with its 95% interval.
+	Ratio, Lower, Upper float64
+	// Verdict is 1 when the measure rose beyond chance, -1 when it fell,
+	// 0 when there is no clear change.
+	Verdict int
+}
+
+func (b *builder) changes(team string) ChangeSection {
+	cs := ChangeSection{Previous: addMonths(b.month, -1), NowShort: shortMonth(b.month)}
+	cs.PrevShort = shortMonth(cs.Previous)
+	for _, row := range b.res.rows(metrics.ChangeVerdict, L{"period": b.month}) {
+		if row.Label("period") != b.month {
+			continue
+		}
+		r := ChangeRow{Measure: row.Label("measure"), Stat: row.Label("stat"), Severity: row.Label("severity"), Team: row.Label("team"), Verdict: int(row.Value)}
+		l := func(bound string) L {
+			return L{"period": b.month, "measure": r.Measure, "severity": r.Severity, "team": r.Team, "stat": r.Stat, "bound": bound}
+		}
+		var ok bool
+		if r.Ratio, ok = b.res.value(metrics.ChangeRatio, l(analyze.BoundEstimate)); !ok {
+			r.Ratio = math.NaN()
+		}
+		if r.Lower, ok = b.res.value(metrics.ChangeRatio, l(analyze.BoundLower)); !ok {
+			r.Lower = math.NaN()
+		}
+		if r.Upper, ok = b.res.value(metrics.ChangeRatio, l(analyze.BoundUpper)); !ok {
+			r.Upper = math.NaN()
+		}
+		r.Before, r.HasBefore = b.changeValue(r, cs.Previous)
+		r.After, r.HasAfter = b.changeValue(r, b.month)
+		r.Label = changeLabel(r, team == "")
+		cs.all = append(cs.all, r)
+	}
+	sortChangeRows(cs.all)
+	cs.Tests = len(cs.all)
+	cs.Compared = cs.Tests > 0
+	for _, r := range cs.all {
+		switch {
+		case team != "":
+			if r.Team == team {
+				cs.Rows = append(cs.Rows, r)
+			}
+		case r.Team == "" && (r.Severity == "" || r.Measure == analyze.MeasureIncidents):
+			cs.Rows = append(cs.Rows, r)
+		case r.Verdict != 0:
+			cs.Clear = append(cs.Clear, r)
+		default:
+			cs.Quiet++
+		}
+	}
+	return cs
+}
+
+// changeValue is a compared measure's value in month m: the percentile of
+// the response analysis, or the incident count.
+func (b *builder) changeValue(r ChangeRow, m string) (float64, bool) {
+	switch r.Measure {
+	case analyze.MeasureMTTA:
+		return b.res.value(metrics.MTTASeconds, L{"period": m, "severity": r.Severity, "team": r.Team, "stat": r.Stat})
+	case analyze.MeasureMTTR:
+		return b.res.value(metrics.MTTRSeconds, L{"period": m, "severity": r.Severity, "team": r.Team, "stat": r.Stat})
+	case analyze.MeasureIncidents:
+		if !b.covered[m] {
+			return 0, false
+		}
+		switch {
+		case r.Team != "":
+			v, _ := b.res.sum(metrics.Incidents, L{"period": m, "team": r.Team})
+			return v, true
+		case r.Severity != "":
+			v, _ := b.res.sum(metrics.IncidentsBySeverity, L{"period": m, "severity": r.Severity})
+			return v, true
+		default:
+			v, _ := b.res.sum(metrics.IncidentsBySeverity, L{"period": m})
+			return v, true
+		}
+	}
+	return 0, false
+}
+
+var measureOrder = map[string]int{analyze.MeasureIncidents: 0, analyze.MeasureMTTA: 1, analyze.MeasureMTTR: 2}
+
+func sortChangeRows(rs []ChangeRow) {
+	sort.SliceStable(rs, func(i, j int) bool {
+		a, c := rs[i], rs[j]
+		if (a.Team == "") != (c.Team == "") {
+			return a.Team == ""
+		}
+		if a.Team != c.Team {
+			return a.Team < c.Team
+		}
+		if (a.Severity == "") != (c.Severity == "") {
+			return a.Severity == ""
+		}
+		if a.Severity != c.Severity {
+			return severityRank(a.Severity) < severityRank(c.Severity)
+		}
+		if measureOrder[a.Measure] != measureOrder[c.Measure] {
+			return measureOrder[a.Measure] < measureOrder[c.Measure]
+		}
+		return a.Stat < c.Stat
+	})
+}
+
+func severityRank(s string) int {
+	if o := severityOrder[s]; o > 0 {
+		return o
+	}
+	return 99
+}
+
+// changeLabel names a comparison: "MTTR p90", "SEV1 incidents", "SEV2 ·
+// MTTR p50", "billing · incidents" (the team is left out of a team digest's
+// own rows).
+func changeLabel(r ChangeRow, orgWide bool) string {
+	what := measureName(r)
+	switch {
+	case r.Team != "" && orgWide:
+		return r.Team + " · " + what
+	case r.Severity != "" && r.Measure == analyze.MeasureIncidents:
+		return r.Severity + " incidents"
+	case r.Severity != "":
+		return r.Severity + " · " + what
+	}
+	if r.Measure == analyze.MeasureIncidents {
+		return "Incidents"
+	}
+	return what
+}
+
+func measureName(r ChangeRow) string {
+	switch r.Measure {
+	case analyze.MeasureMTTA:
+		return "MTTA " + r.Stat
+	case analyze.MeasureMTTR:
+		return "MTTR " + r.Stat
+	}
+	return "incidents"
+}
+
+func (r ChangeRow) unit() Unit {
+	if r.Measure == analyze.MeasureIncidents {
+		return UnitCount
+	}
+	return UnitDuration
+}
+
+// PrevText and NowText are the two months' values.
+func (r ChangeRow) PrevText() string { return formatOpt(r.Before, r.HasBefore, r.unit()) }
+
+// NowText: see PrevText.
+func (r ChangeRow) NowText() string { return formatOpt(r.After, r.HasAfter, r.unit()) }
+
+// ChangeText is the ratio as a change: "+27%", "−40%", "×3.7" (from
+// doubling on); per day for counts.
+func (r ChangeRow) ChangeText() string { return chgRatioText(r.Ratio) }
+
+// IntervalText is the ratio's 95% interval: "−12% to +55%"; an upper bound
+// of three times or more reads "×8.3" ("−65% to ×8.3", "×2.1 to ×13").
+func (r ChangeRow) IntervalText() string {
+	if math.IsNaN(r.Lower) || math.IsNaN(r.Upper) {
+		return "–"
+	}
+	if r.Upper >= 3 {
+		if r.Lower >= 1 {
+			return chgTimesText(r.Lower) + " to " + chgTimesText(r.Upper)
+		}
+		return chgPctText(r.Lower) + " to " + chgTimesText(r.Upper)
+	}
+	return chgPctText(r.Lower) + " to " + chgPctText(r.Upper)
+}
+
+// Reading is the verdict in words.
+func (r ChangeRow) Reading() string {
+	switch {
+	case r.Verdict > 0:
+		return "real rise"
+	case r.Verdict < 0:
+		return "real fall"
+	}
+	return "no clear change"
+}
+
+// PillClass styles a clear change: a rise in incidents or response times is
+// worse, a fall better.
+func (r ChangeRow) PillClass() string {
+	if r.Verdict > 0 {
+		return "bad"
+	}
+	return "good"
+}
+
+func chgRatioText(x float64) string {
+	switch {
+	case math.IsNaN(x):
+		return "–"
+	case math.IsInf(x, 1):
+		return "from none"
+	case x >= 2:
+		return chgTimesText(x)
+	}
+	return chgPctText(x)
+}
+
+func chgPctText(x float64) string {
+	if math.IsInf(x, 1) {
+		return "∞"
+	}
+	p := math.Round((x - 1) * 100)
+	switch {
+	case p > 0:
+		return "+" + formatThousands(p) + "%"
+	case p < 0:
+		return "−" + formatThousands(-p) + "%"
+	}
+	return "±0%"
+}
+
+func chgTimesText(x float64) string {
+	if math.IsInf(x, 1) {
+		return "∞"
+	}
+	if x < 10 {
+		return "×" + strconv.FormatFloat(x, 'f', 1, 64)
+	}
+	return "×" + formatThousands(math.Round(x))
+}
+
+// Method is the section's footnote.
+func (c ChangeSection) Method() string {
+	return fmt.Sprintf("Percentiles are compared by a bootstrap of each month's incidents (%s resamples, the same on every run), "+
+		"incident counts by an exact test on incidents per day. A change is called clear only when it stays significant after "+
+		"correcting for all %s of the month's comparisons (every team and severity; Benjamini–Hochberg, 5%% false discoveries). "+
+		"The interval is the 95%% range of the month's value over the month before's.",
+		formatThousands(5000), formatThousands(float64(c.Tests)))
+}
+
+// Lede is the section's one-line reading.
+func (c ChangeSection) Lede() string {
+	real := 0
+	for _, r := range c.Rows {
+		if r.Verdict != 0 {
+			real++
+		}
+	}
+	real += len(c.Clear)
+	if real == 0 {
+		return fmt.Sprintf("Month-over-month differences are mostly noise. Of the %s comparisons with %s, none is a clear change.", formatThousands(float64(c.Tests)), monthName(c.Previous))
+	}
+	return fmt.Sprintf("Month-over-month differences are mostly noise. Of the %s comparisons with %s, %s.", formatThousands(float64(c.Tests)), monthName(c.Previous), isAreClear(real))
+}
+
+func isAreClear(n int) string {
+	if n == 1 {
+		return "1 is a clear change"
+	}
+	return formatThousands(float64(n)) + " are clear changes"
+}
+
+// find returns the comparison of a measure, or false when the run made none.
+func (c ChangeSection) find(measure, sev, team, stat string) (ChangeRow, bool) {
+	for _, r := range c.all {
+		if r.Measure == measure && r.Severity == sev && r.Team == team && r.Stat == stat {
+			return r, true
+		}
+	}
+	return ChangeRow{}, false
+}
+
+// markdown writes the section.
+func (w *mdWriter) changes(c ChangeSection) {
+	if !c.Compared {
+		return
+	}
+	w.p("## Is the change real?")
+	w.p("")
+	w.p("%s", md(c.Lede()))
+	w.p("")
+	w.changeTable(c.Rows)
+	if len(c.Clear) > 0 {
+		w.p("### Clear changes by team and severity")
+		w.p("")
+		w.changeTable(c.Clear)
+	}
+	if c.Quiet > 0 {
+		w.p("The other %s comparisons by team and severity show no clear change.", formatThousands(float64(c.Quiet)))
+		w.p("")
+	}
+	w.p("_%s_", md(c.Method()))
+	w.p("")
+}
+
+func (w *mdWriter) changeTable(rs []ChangeRow) {
+	w.p("| Measure | %s | %s | Change | 95%% interval | Reading |", shortMonth(w.d.Previous), shortMonth(w.d.Month))
+	w.p("|---|--:|--:|--:|--:|---|")
+	for _, r := range rs {
+		reading := r.Reading()
+		if r.Verdict != 0 {
+			reading = "**" + reading + "**"
+		}
+		w.p("| %s | %s | **%s** | %s | %s | %s |", md(r.Label), r.PrevText(), r.NowText(), r.ChangeText(), r.IntervalText(), reading)
+	}
+	w.p("")
+}
