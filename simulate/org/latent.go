@@ -26,9 +26,13 @@ import (
 //     incident of service S created at or after the fix time of any earlier
 //     postmortem of S with that theme only with probability fixHoldsKeep
 //     (0.05; the factor is otherwise left out, so other themes keep their
-//     rate): such repeats are about 20 times rarer after the items are closed
-//     than while they are open. For a theme with FixHolds false, closing the
-//     items changes nothing. Near misses neither fix nor are suppressed.
+//     rate; when every drawn factor is left out, one unfixed theme is drawn
+//     instead): such repeats are about 20 times rarer after the items are
+//     closed than while they are open. The generator decides from planned
+//     item events, which can move by a few seconds when the changelogs are
+//     written, so ItemsClosedAt can differ from its fix time by seconds. For
+//     a theme with FixHolds false, closing the items changes nothing. Near
+//     misses neither fix nor are suppressed.
 //   - The investigate team's specific (not vague) action items are written
 //     as investigations ("Investigate why ...", "Find the root cause of
 //     ...") with probability investigateShare (0.75); every other team's
