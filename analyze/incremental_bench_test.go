@@ -2,13 +2,9 @@ package analyze
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
 	"os"
-	"runtime"
-	"runtime/debug"
 	"sort"
-	"strings"
 	"testing"
 	"time"
 
@@ -47,38 +43,11 @@ func BenchmarkAnalyzeIncremental(b *testing.B) {
 		if os.Getenv("AFTERMATH_BENCH_DEBUG") == "1" {
 			opts.Logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
 		}
-		measure := func(name string) RunSummary {
-			runtime.GC()
-			debug.FreeOSMemory()
-			base := rssKiB("VmRSS")
-			resetPeakRSS(b)
-			cpu0, t0 := cpuSeconds(), time.Now()
-			b.StartTimer()
-			sum, err := Run(ctx, st, opts)
-			b.StopTimer()
-			if err != nil {
-				b.Fatal(err)
-			}
-			wall := time.Since(t0)
-			b.ReportMetric(wall.Seconds(), name+"-s")
-			b.ReportMetric(cpuSeconds()-cpu0, name+"-cpu-s")
-			peak := rssKiB("VmHWM")
-			b.ReportMetric(float64(peak)/1024, name+"-peak-RSS-MiB")
-			// What the run itself added: its peak over the process before it.
-			b.ReportMetric(float64(peak-base)/float64(sum.Postmortems), name+"-KiB/postmortem")
-			var parts []string
-			for _, k := range []string{"load", AnalysisLanguage, AnalysisThemes, "write"} {
-				parts = append(parts, fmt.Sprintf("%s=%.2fs", k, sum.Durations[k].Seconds()))
-			}
-			b.Logf("%s run: %v wall; postmortems=%d factors=%d texts checked=%d analyzed=%d; %s", name, wall.Round(10*time.Millisecond),
-				sum.Postmortems, sum.Factors, sum.TextsChecked, sum.TextsAnalyzed, strings.Join(parts, " "))
-			return sum
-		}
-		measure("first")
+		measureRun(ctx, b, st, opts, "first")
 		if err := st.UpsertPostmortems(ctx, lateRows); err != nil {
 			b.Fatal(err)
 		}
-		measure("second")
+		measureRun(ctx, b, st, opts, "second")
 	}
 }
 
