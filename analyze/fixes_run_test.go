@@ -424,6 +424,8 @@ func TestFixesFindTheLatentEffect(t *testing.T) {
 	}
 	r := runOnOrg(t, org.ScaleMedium, time.UTC, func(o *org.Org) time.Time { return o.End })
 	o, now := r.o, r.now
+	t.Logf("medium org: %d incidents, %d postmortems; run steps %s %v, %s %v (whole run %v)", r.sum.Incidents, r.sum.Postmortems,
+		stepFixes, r.sum.Durations[stepFixes], stepThemeCost, r.sum.Durations[stepThemeCost], r.sum.FinishedAt.Sub(r.sum.StartedAt))
 	fts, err := r.st.FactorThemes(context.Background(), r.sum.RunID)
 	require.NoError(t, err)
 	runTheme := map[string]string{} // factor id -> the run's theme

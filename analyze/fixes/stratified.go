@@ -14,7 +14,7 @@ type Stratum struct {
 // MaxExactRepeats bounds the repeats StratifiedRateRatio convolves
 // exactly; above it the interval is the Wald interval of the log of the
 // Mantel–Haenszel ratio (Greenland and Robins 1985), still deterministic.
-const MaxExactRepeats = 20000
+const MaxExactRepeats = 1000
 
 // StratifiedRateRatio is the closed-versus-open rate ratio common to the
 // strata, each pair compared with itself so that pairs of busy and quiet
@@ -78,22 +78,32 @@ func pOf(s Stratum, r float64) float64 {
 }
 
 // cdf is P(X <= k) for X the sum of the strata's Binomial(n_i, p_i(r)).
+// The convolution keeps only the values 0..k: mass above k never comes back
+// below it, so the cost is n·k rather than n².
 func cdf(strata []Stratum, n, k int, r float64) float64 {
-	dist := make([]float64, 1, n+1)
+	if k >= n {
+		return 1
+	}
+	dist := make([]float64, 1, k+1)
 	dist[0] = 1
+	next := make([]float64, 0, k+1)
 	for _, s := range strata {
 		m := s.Closed + s.Open
 		pmf := binomPMF(m, pOf(s, r))
-		next := make([]float64, len(dist)+m)
+		next = next[:min(len(dist)+m, k+1)]
+		clear(next)
 		for i, a := range dist {
 			if a == 0 {
 				continue
 			}
 			for j, b := range pmf {
+				if i+j > k {
+					break
+				}
 				next[i+j] += a * b
 			}
 		}
-		dist = next
+		dist, next = next, dist
 	}
 	sum := 0.0
 	for i := 0; i <= k && i < len(dist); i++ {
@@ -133,7 +143,7 @@ func solveLog(f func(float64) float64) float64 {
 		} else {
 			b = m
 		}
-		if b-a < 1e-10 {
+		if b-a < 1e-7 { // a relative precision of 1e-7 of the ratio
 			break
 		}
 	}

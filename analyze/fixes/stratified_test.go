@@ -48,3 +48,45 @@ func TestStratifiedRemovesTheMixOfPairs(t *testing.T) {
 	z := mantelHaenszel([]Stratum{{0, 10, 10, 10}}, 0.95)
 	require.InDelta(t, RateRatio(0, 10, 10, 10, 0.95).Upper, z.Upper, 1e-6)
 }
+
+// The convolution keeps only what the tail needs: its result equals a full
+// convolution's.
+func TestStratifiedTruncatedConvolution(t *testing.T) {
+	strata := []Stratum{{3, 9, 5, 20}, {0, 4, 2, 7}, {7, 2, 30, 10}, {1, 1, 1, 1}}
+	full := func(k int, r float64) float64 {
+		dist := []float64{1}
+		for _, s := range strata {
+			pmf := binomPMF(s.Closed+s.Open, pOf(s, r))
+			next := make([]float64, len(dist)+len(pmf)-1)
+			for i, a := range dist {
+				for j, b := range pmf {
+					next[i+j] += a * b
+				}
+			}
+			dist = next
+		}
+		sum := 0.0
+		for i := 0; i <= k; i++ {
+			sum += dist[i]
+		}
+		return sum
+	}
+	for _, r := range []float64{0.1, 1, 3.7} {
+		for k := 0; k <= 27; k++ {
+			require.InDelta(t, full(k, r), cdf(strata, 27, k, r), 1e-12, "k %d r %v", k, r)
+		}
+	}
+}
+
+// BenchmarkStratifiedRateRatio: 100 pairs with 10 repeats each, about a
+// third after closing (MaxExactRepeats: the most the exact interval is
+// computed for).
+func BenchmarkStratifiedRateRatio(b *testing.B) {
+	var strata []Stratum
+	for i := range 100 {
+		strata = append(strata, Stratum{Closed: 2 + i%3, Open: 8 - i%3, ClosedExposure: float64(10 + i%7), OpenExposure: float64(20 + i%11)})
+	}
+	for b.Loop() {
+		StratifiedRateRatio(strata, 0.95)
+	}
+}
