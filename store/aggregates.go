@@ -144,7 +144,9 @@ func (s *Store) join(kind string) string {
 // the document, or from the timeline's last resolve when the document says
 // resolved without one (domain.Response.Apply). where filters the
 // incidents table (may be empty); withTimeline false leaves acked 0 and
-// resolved as the document has it (reads that need neither).
+// resolved as the document has it (reads that need neither). where must
+// hold no placeholders (it is used twice: the timeline is aggregated only
+// for the incidents it selects, through the primary key).
 func (s *Store) incidentView(sc Scope, where string, withTimeline bool) string {
 	cols := `id, title, url, severity, ` + severitySQL("severity") + ` AS sev,
 if(service_name != '', service_name, if(service_id != '', service_id, 'unknown')) AS svc, service_name, service_id,
@@ -160,7 +162,11 @@ toUInt8(is_merged = 1 OR merged_into != '') AS merged, toUInt32(created_at) AS c
 	}
 	tl := "SELECT source, incident_id AS id, countIf(type = '" + EventAcknowledge + "') AS acks, minIf(created_at, type = '" + EventAcknowledge +
 		"') AS first_ack, countIf(type = '" + EventResolve + "') AS resolves, maxIf(created_at, type = '" + EventResolve + "') AS last_resolve FROM " +
-		s.Table("timeline_events") + " FINAL WHERE type IN ('" + EventAcknowledge + "', '" + EventResolve + "') GROUP BY source, incident_id"
+		s.Table("timeline_events") + " FINAL WHERE type IN ('" + EventAcknowledge + "', '" + EventResolve + "')"
+	if where != "" {
+		tl += " AND (source, incident_id)" + s.in() + "(SELECT source, id FROM " + s.Table("incidents") + " FINAL WHERE " + where + ")"
+	}
+	tl += " GROUP BY source, incident_id"
 	return "SELECT " + cols + `, toUInt32(if(acks > 0, toUInt32(first_ack), 0)) AS acked,
 toUInt32(ifNull(toUInt32(resolved_at), if(status = '` + domain.StatusResolved + `' AND resolves > 0, toUInt32(last_resolve), 0))) AS resolved
 FROM (` + inc + ") AS i" + s.join("ANY LEFT") + "(" + tl + ") AS t USING (source, id)"
@@ -223,9 +229,9 @@ type IncidentHead struct {
 // from, ordered by service label, creation and id (one service's incidents
 // in a row, oldest first).
 func (s *Store) StreamIncidents(ctx context.Context, sc Scope, from time.Time, fn func(IncidentHead) error) error {
-	q := "SELECT id, title, url, severity, svc, team, created FROM (" + s.incidentView(sc, "created_at >= toDateTime(?)", false) +
+	q := "SELECT id, title, url, severity, svc, team, created FROM (" + s.incidentView(sc, "created_at >= "+unixTime(from), false) +
 		") WHERE merged = 0 ORDER BY svc, created, id"
-	rows, err := s.conn.Query(ctx, q, max(from.UTC().Unix(), 0))
+	rows, err := s.conn.Query(ctx, q)
 	if err != nil {
 		return fmt.Errorf("store: query incidents by service: %w", err)
 	}
@@ -273,4 +279,10 @@ func (s *Store) CountInputs(ctx context.Context, sc Scope) (InputCounts, error) 
 	}
 	return InputCounts{Incidents: int(c[0]), UnknownIncidentSeverity: int(c[1]), Postmortems: int(c[2]), UnknownPostmortemSeverity: int(c[3]),
 		ActionItems: int(c[4]), UnknownItemPriority: int(c[5]), ItemsWithoutTeam: int(c[6])}, nil
+}
+
+// unixTime is the SQL DateTime literal of t (whole seconds; the epoch for
+// earlier times).
+func unixTime(t time.Time) string {
+	return "toDateTime(" + strconv.FormatInt(max(t.UTC().Unix(), 0), 10) + ")"
 }

@@ -140,7 +140,7 @@ func (s *Store) PostmortemLags(ctx context.Context, sc Scope, rules ProcessRules
 	n := strconv.FormatInt(now, 10)
 	pmi := "SELECT key, toInt64(toUInt32(created_at)) AS pc, toInt64(ifNull(toUInt32(published_at), 0)) AS pp, arrayJoin(incident_ids) AS id FROM " +
 		s.Table("postmortems") + " FINAL WHERE created_at <= toDateTime(" + n + ")"
-	inc := "SELECT id, toUInt8(1) AS known, merged, resolved FROM (" + s.incidentView(sc, "", true) + ")"
+	inc := "SELECT id, toUInt8(1) AS known, merged, resolved FROM (" + s.incidentView(sc, "id"+s.in()+s.postmortemIncidents(now, false), true) + ")"
 	perPM := "SELECT key, any(pc) AS pc, any(pp) AS pp, toInt64(maxIf(resolved, known = 1 AND merged = 0)) AS res FROM (" + pmi + ") AS pm" +
 		s.join("ANY LEFT") + "(" + inc + ") AS inc USING id GROUP BY key HAVING countIf(known = 0) = 0 AND " +
 		"countIf(known = 1 AND merged = 0 AND resolved = 0) = 0 AND countIf(known = 1 AND merged = 0) > 0"

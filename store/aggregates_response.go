@@ -27,7 +27,9 @@ func (s *Store) IncidentCounts(ctx context.Context, sc Scope) ([]IncidentCount, 
 // OpenIncidentCounts counts the non-merged incidents created by the run's
 // clock and not resolved, by severity, service and team (Period -1).
 func (s *Store) OpenIncidentCounts(ctx context.Context, sc Scope) ([]IncidentCount, error) {
-	q := "SELECT toUInt32(0), sev, svc, team, count() FROM (" + s.incidentView(sc, "", true) +
+	// An incident whose document has a resolve time is resolved: only the
+	// others need their timeline.
+	q := "SELECT toUInt32(0), sev, svc, team, count() FROM (" + s.incidentView(sc, "isNull(resolved_at)", true) +
 		") WHERE merged = 0 AND created <= ? AND resolved = 0 GROUP BY sev, svc, team"
 	return s.incidentCounts(ctx, "open incident counts", q, false, sc.now())
 }
@@ -101,11 +103,11 @@ const ackResSQL = "if(acked > 0, greatest(toInt64(0), toInt64(acked) - toInt64(c
 // value have no row.
 func (s *Store) ResponseStats(ctx context.Context, sc Scope) ([]ResponseStat, error) {
 	inner := "SELECT " + sc.periodsOf("created") + " AS p, arrayJoin([('', '', ''), (sev, '', ''), ('', svc, ''), ('', '', team)]) AS b, " +
-		ackResSQL + " FROM (" + s.incidentView(sc, "created_at >= toDateTime(?)", true) + ") WHERE merged = 0 AND created <= ?"
+		ackResSQL + " FROM (" + s.incidentView(sc, "created_at >= "+unixTime(time.Unix(sc.start(), 0)), true) + ") WHERE merged = 0 AND created <= ?"
 	q := "SELECT p, tupleElement(b, 1), tupleElement(b, 2), tupleElement(b, 3), " +
 		"arraySort(groupArrayIf(toFloat64(ack), ack >= 0)) AS a_ack, arraySort(groupArrayIf(toFloat64(res), res >= 0)) AS a_res, " +
 		statsSQL("a_ack") + ", " + statsSQL("a_res") + " FROM (" + inner + ") GROUP BY p, b"
-	rows, err := s.conn.Query(ctx, q, uint32(max(sc.start(), 0)), sc.now())
+	rows, err := s.conn.Query(ctx, q, sc.now())
 	if err != nil {
 		return nil, fmt.Errorf("store: query response stats: %w", err)
 	}
@@ -159,11 +161,11 @@ func (s *Store) ResponseHistograms(ctx context.Context, sc Scope, period int, bo
 	}
 	p := sc.Periods[period]
 	inner := "SELECT sev, arrayJoin([('" + MeasureAck + "', ack), ('" + MeasureResolve + "', res)]) AS mv FROM (SELECT sev, " + ackResSQL +
-		" FROM (" + s.incidentView(sc, "created_at >= toDateTime(?) AND created_at < toDateTime(?)", true) + ") WHERE merged = 0 AND created <= ?)" +
+		" FROM (" + s.incidentView(sc, "created_at >= "+unixTime(p.From)+" AND created_at < "+unixTime(p.To), true) + ") WHERE merged = 0 AND created <= ?)" +
 		" WHERE tupleElement(mv, 2) >= 0"
 	q := "SELECT tupleElement(mv, 1) AS m, sev, toUInt32(arrayFirstIndex(x -> x >= toFloat64(tupleElement(mv, 2)), [" + strings.Join(bs, ", ") + "])) AS i, " +
 		"count(), toFloat64(sum(tupleElement(mv, 2))) FROM (" + inner + ") GROUP BY m, sev, i ORDER BY m, sev, i"
-	rows, err := s.conn.Query(ctx, q, uint32(max(p.From.UTC().Unix(), 0)), uint32(max(p.To.UTC().Unix(), 0)), sc.now())
+	rows, err := s.conn.Query(ctx, q, sc.now())
 	if err != nil {
 		return nil, fmt.Errorf("store: query response histograms: %w", err)
 	}
@@ -248,11 +250,11 @@ func (s *Store) DowntimeIntervals(ctx context.Context, service string, severitie
 	for i, v := range severities {
 		sevs[i] = quoteString(v)
 	}
-	where := "(service_name = ? OR service_id = ?) AND severity IN (" + strings.Join(sevs, ", ") + ")"
+	where := "(service_name = " + quoteString(service) + " OR service_id = " + quoteString(service) + ") AND severity IN (" + strings.Join(sevs, ", ") + ")"
 	q := "SELECT id, created, toUInt32(if(resolved = 0 OR resolved > ?, ?, resolved)) AS e FROM (" + s.incidentView(Scope{}, where, true) +
 		") WHERE merged = 0 AND e > created AND e > ? ORDER BY created, e, id"
 	n := uint32(max(now.UTC().Unix(), 0))
-	rows, err := s.conn.Query(ctx, q, n, n, service, service, uint32(max(from.UTC().Unix(), 0)))
+	rows, err := s.conn.Query(ctx, q, n, n, uint32(max(from.UTC().Unix(), 0)))
 	if err != nil {
 		return fmt.Errorf("store: query downtime of %s: %w", service, err)
 	}
