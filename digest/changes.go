@@ -368,3 +368,17 @@ func (w *mdWriter) changeTable(rs []ChangeRow) {
 	}
 	w.p("")
 }
+
+// note is a headline tile's reading of its change from the month before
+// ("no clear change", "real rise", "real fall"), joined to sub with " · ";
+// sub alone when the run made no such comparison.
+func (c ChangeSection) note(team, measure, stat, sub string) string {
+	r, ok := c.verdicts(team).get(measure, "", stat)
+	switch {
+	case !ok:
+		return sub
+	case sub == "":
+		return r.Reading()
+	}
+	return r.Reading() + " · " + sub
+}
