@@ -33,7 +33,7 @@ import (
 // this process never holds it; that is setup and not measured. Each run
 // reports its wall time, CPU (user+sys of this process) and peak RSS (VmHWM,
 // reset through /proc/self/clear_refs before the run), and logs every
-// step's duration and the load average:
+// step's duration and peak RSS ("step=seconds/MiB") and the load average:
 //
 //	AFTERMATH_BENCH_LARGE=1 go test ./analyze -run '^$' -bench AnalyzeLarge -benchtime 1x -timeout 60m
 //
@@ -79,6 +79,18 @@ func measureRun(ctx context.Context, b *testing.B, st *store.Store, opts Options
 	base := rssKiB("VmRSS")
 	resetPeakRSS(b)
 	load0 := loadAvg()
+	// The peak RSS of each step: VmHWM is read and reset as the next starts.
+	stepPeak := map[string]int64{}
+	var step string
+	var peak int64
+	endStep := func() {
+		if p := rssKiB("VmHWM"); step != "" {
+			stepPeak[step] = max(stepPeak[step], p)
+			peak = max(peak, p)
+		}
+		resetPeakRSS(b)
+	}
+	opts.beforeStep = func(s string) { endStep(); step = s }
 	cpu0, t0 := cpuSeconds(), time.Now()
 	b.StartTimer()
 	sum, err := Run(ctx, st, opts)
@@ -87,7 +99,7 @@ func measureRun(ctx context.Context, b *testing.B, st *store.Store, opts Options
 		b.Fatal(err)
 	}
 	wall := time.Since(t0)
-	peak := rssKiB("VmHWM")
+	endStep()
 	b.ReportMetric(wall.Seconds(), name+"-s")
 	b.ReportMetric(cpuSeconds()-cpu0, name+"-cpu-s")
 	b.ReportMetric(float64(peak)/1024, name+"-peak-RSS-MiB")
@@ -102,7 +114,7 @@ func measureRun(ctx context.Context, b *testing.B, st *store.Store, opts Options
 	sort.Strings(steps)
 	var parts []string
 	for _, k := range steps {
-		parts = append(parts, fmt.Sprintf("%s=%.2fs", k, sum.Durations[k].Seconds()))
+		parts = append(parts, fmt.Sprintf("%s=%.2fs/%dMiB", k, sum.Durations[k].Seconds(), stepPeak[k]/1024))
 	}
 	b.Logf("%s run: %v wall, RSS %d MiB before, peak %d MiB; incidents=%d postmortems=%d factors=%d action_items=%d themes=%d results=%d items=%d; texts checked=%d analyzed=%d; load average %s -> %s; %s",
 		name, wall.Round(10*time.Millisecond), base/1024, peak/1024, sum.Incidents, sum.Postmortems, sum.Factors, sum.ActionItems,
