@@ -14,6 +14,7 @@ import (
 	"github.com/aftermath-sre/aftermath/analyze/fixes"
 	"github.com/aftermath-sre/aftermath/analyze/followup"
 	"github.com/aftermath-sre/aftermath/simulate/org"
+	"github.com/aftermath-sre/aftermath/store"
 )
 
 // TestFixesAndThemeCostMatchGroundTruth runs the whole analysis on the small
@@ -26,21 +27,7 @@ import (
 func TestFixesAndThemeCostMatchGroundTruth(t *testing.T) {
 	r := runOnOrg(t, org.ScaleSmall, time.UTC, func(o *org.Org) time.Time { return o.End })
 	o, now := r.o, r.now
-	fts, err := r.st.FactorThemes(context.Background(), r.sum.RunID)
-	require.NoError(t, err)
-	runTheme := map[string]string{} // factor id -> the run's theme
-	for _, a := range fts {
-		runTheme[FactorID(a.PostmortemKey, a.Ordinal)] = a.ThemeID
-	}
-	runThemesOf := func(p *org.Postmortem) []string {
-		var out []string
-		for _, f := range p.Doc.Factors {
-			if th, ok := runTheme[FactorID(p.Key, f.Ordinal)]; ok && !contains(out, th) {
-				out = append(out, th)
-			}
-		}
-		return out
-	}
+	_, runThemesOf := runFactorThemes(t, r)
 	t.Run("fixes", func(t *testing.T) {
 		want := truthFixes(o, now, runThemesOf)
 		got := map[string]float64{}
@@ -426,21 +413,7 @@ func TestFixesFindTheLatentEffect(t *testing.T) {
 	o, now := r.o, r.now
 	t.Logf("medium org: %d incidents, %d postmortems; run steps %s %v, %s %v (whole run %v)", r.sum.Incidents, r.sum.Postmortems,
 		stepFixes, r.sum.Durations[stepFixes], stepThemeCost, r.sum.Durations[stepThemeCost], r.sum.FinishedAt.Sub(r.sum.StartedAt))
-	fts, err := r.st.FactorThemes(context.Background(), r.sum.RunID)
-	require.NoError(t, err)
-	runTheme := map[string]string{} // factor id -> the run's theme
-	for _, a := range fts {
-		runTheme[FactorID(a.PostmortemKey, a.Ordinal)] = a.ThemeID
-	}
-	runThemesOf := func(p *org.Postmortem) []string {
-		var out []string
-		for _, f := range p.Doc.Factors {
-			if th, ok := runTheme[FactorID(p.Key, f.Ordinal)]; ok && !contains(out, th) {
-				out = append(out, th)
-			}
-		}
-		return out
-	}
+	fts, runThemesOf := runFactorThemes(t, r)
 	latentThemesOf := func(p *org.Postmortem) []string {
 		var out []string
 		for _, th := range p.FactorThemes {
@@ -524,4 +497,24 @@ func TestFixesFindTheLatentEffect(t *testing.T) {
 		return o.Latent.FixHolds[l], true
 	})
 	require.Positive(t, checked)
+}
+
+// runFactorThemes reads the run's theme of every factor and returns it with
+// the distinct run themes of a simulated postmortem's factors.
+func runFactorThemes(t *testing.T, r orgRun) ([]store.FactorTheme, func(*org.Postmortem) []string) {
+	fts, err := r.st.FactorThemes(context.Background(), r.sum.RunID)
+	require.NoError(t, err)
+	runTheme := map[string]string{} // factor id -> the run's theme
+	for _, a := range fts {
+		runTheme[FactorID(a.PostmortemKey, a.Ordinal)] = a.ThemeID
+	}
+	return fts, func(p *org.Postmortem) []string {
+		var out []string
+		for _, f := range p.Doc.Factors {
+			if th, ok := runTheme[FactorID(p.Key, f.Ordinal)]; ok && !contains(out, th) {
+				out = append(out, th)
+			}
+		}
+		return out
+	}
 }
