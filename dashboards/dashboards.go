@@ -172,6 +172,7 @@ func Reliability() (dashboard.Dashboard, error) {
 			{expr: "sum by (kind, state) (" + m(metrics.FixPostmortemThemes, `theme=""`, `kind!=""`, `team=""`) + ")", table: true},
 			{expr: "sum by (kind, phase) (" + m(metrics.FixRepeats, `theme=""`, `kind!=""`, `team=""`) + ")", table: true},
 		}}, "")
+	changePanels(b)
 	return b.build()
 }
 

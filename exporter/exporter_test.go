@@ -149,6 +149,7 @@ aftermath_clickhouse_up 1
 # HELP aftermath_exporter_item_series_dropped Per-action-item info series of the served run left out because of the max item series cap.
 # TYPE aftermath_exporter_item_series_dropped gauge
 aftermath_exporter_item_series_dropped{collector="actions"} 1
+aftermath_exporter_item_series_dropped{collector="change"} 0
 aftermath_exporter_item_series_dropped{collector="language"} 0
 aftermath_exporter_item_series_dropped{collector="process"} 0
 aftermath_exporter_item_series_dropped{collector="recurrence"} 0
@@ -159,6 +160,7 @@ aftermath_exporter_item_series_dropped{collector="themes"} 0
 # HELP aftermath_exporter_skipped_results Results of the served analysis run that the exporter could not serve (unknown metric, wrong labels, duplicate series).
 # TYPE aftermath_exporter_skipped_results gauge
 aftermath_exporter_skipped_results{collector="actions"} 0
+aftermath_exporter_skipped_results{collector="change"} 0
 aftermath_exporter_skipped_results{collector="language"} 0
 aftermath_exporter_skipped_results{collector="process"} 0
 aftermath_exporter_skipped_results{collector="recurrence"} 0
@@ -211,6 +213,7 @@ func TestIngestFreshness(t *testing.T) {
 # HELP aftermath_collector_success 1 if the collector served its data during the last scrape, 0 if it failed.
 # TYPE aftermath_collector_success gauge
 aftermath_collector_success{collector="actions"} 0
+aftermath_collector_success{collector="change"} 0
 aftermath_collector_success{collector="ingest"} 1
 aftermath_collector_success{collector="language"} 0
 aftermath_collector_success{collector="process"} 0

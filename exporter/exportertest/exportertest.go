@@ -157,6 +157,19 @@ func ResultsOf(sh Shape, end time.Time) []store.Result {
 				if m == metrics.FixRepeatRateRatio {
 					vs = []string{analyze.StatEstimate, analyze.StatLower, analyze.StatUpper}
 				}
+				if m.Analysis() == metrics.AnalysisChange {
+					vs = []string{analyze.StatP50, analyze.StatP90}
+					if m == metrics.ChangeRatio || m == metrics.ChangeVerdict {
+						vs = append(vs, analyze.StatRate)
+					}
+				}
+			case "measure":
+				vs = []string{analyze.MeasureIncidents, analyze.MeasureMTTA, analyze.MeasureMTTR}
+			case "bound":
+				vs = []string{analyze.BoundLower, analyze.BoundUpper}
+				if m == metrics.ChangeRatio {
+					vs = append([]string{analyze.BoundEstimate}, vs...)
+				}
 			case "state":
 				vs = []string{analyze.StateOpen, analyze.StateClosed}
 				if m == metrics.FixPostmortemThemes {
@@ -287,6 +300,8 @@ func value(m metrics.Family, labels map[string]string) float64 {
 	switch {
 	case m == metrics.ThemeInfo || m == metrics.SLOBreached:
 		return 1
+	case m == metrics.ChangeVerdict:
+		return float64(int(3*x)) - 1 // -1, 0 or 1
 	case m == metrics.SLOObjectiveRatio:
 		return 0.999
 	case m == metrics.ErrorBudgetRemainingRatio:
