@@ -5,9 +5,10 @@ import (
 	"strings"
 )
 
-// alertTemplate is a monitoring alert that can fire on a service. Every
-// incident of one service and one template shares a Signature, and their
-// titles differ only in hosts, numbers and regions (near-duplicates).
+// alertTemplate is a monitoring alert that can fire on a service, on one of
+// its targets. Every incident of one service, template and target shares a
+// Signature, and their titles differ only in hosts, numbers and regions
+// (near-duplicates).
 type alertTemplate struct {
 	id      string
 	kinds   string // service kinds it applies to; "" = all

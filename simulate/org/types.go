@@ -177,9 +177,10 @@ type Incident struct {
 	Severity          string // "SEV1".."SEV5" under the default mapping
 	CustomerImpacting bool
 
-	// Signature is ground truth: the service and the alert that fired, e.g.
-	// "checkout-api/high-error-rate"; incidents opened by hand have a unique
-	// "manual/<id>". Incidents with one signature have near-duplicate titles.
+	// Signature is ground truth: the service, the alert that fired and its
+	// target, e.g. "checkout-api/high-error-rate/orders-canary"; incidents
+	// opened by hand have a unique "manual/<id>". Incidents with one
+	// signature have near-duplicate titles.
 	Signature string
 	// RecurrenceOf is ground truth: the id of the latest earlier incident
 	// with the same Signature that was not merged, or "". Merged incidents
