@@ -2,7 +2,10 @@ package analyze
 
 import (
 	"math"
+	"runtime"
 	"sort"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/aftermath-sre/aftermath/analyze/change"
@@ -114,26 +117,51 @@ func computeChange(incs []store.Incident, ps calc.Periods, resamples int) []stor
 		qs[i] = s.q
 	}
 	s := calc.Sink{}
-	boots := make([]map[changeSample]change.Boot, n)
-	for p, per := range ps.All {
-		boots[p] = map[changeSample]change.Boot{}
+	// The bootstraps are independent (each seeded by its series key): run
+	// them on every CPU, then write the rows in order.
+	type job struct {
+		p int
+		k changeSample
+	}
+	var jobs []job
+	for p := range ps.All {
 		for _, k := range sortedSamples(durations[p]) {
-			xs := durations[p][k]
-			if len(xs) < MinChangeSample {
-				continue
+			if len(durations[p][k]) >= MinChangeSample {
+				jobs = append(jobs, job{p, k})
 			}
-			sort.Float64s(xs)
-			bt := change.Bootstrap(xs, qs, resamples, change.Seed(k.measure+"|"+per.Label+"|"+k.group.sev+"|"+k.group.team))
-			boots[p][k] = bt
-			f := metrics.MTTAIntervalSeconds
-			if k.measure == MeasureMTTR {
-				f = metrics.MTTRIntervalSeconds
+		}
+	}
+	done := make([]change.Boot, len(jobs))
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for w := 0; w < min(runtime.GOMAXPROCS(0), len(jobs)); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := int(next.Add(1)) - 1; i < len(jobs); i = int(next.Add(1)) - 1 {
+				j := jobs[i]
+				xs := durations[j.p][j.k]
+				sort.Float64s(xs)
+				done[i] = change.Bootstrap(xs, qs, resamples, change.Seed(j.k.measure+"|"+ps.All[j.p].Label+"|"+j.k.group.sev+"|"+j.k.group.team))
 			}
-			for j, st := range changeStats {
-				lo, hi := bt.Interval(j)
-				s.Add(f, lo, "period", per.Label, "severity", k.group.sev, "team", k.group.team, "stat", st.stat, "bound", BoundLower)
-				s.Add(f, hi, "period", per.Label, "severity", k.group.sev, "team", k.group.team, "stat", st.stat, "bound", BoundUpper)
-			}
+		}()
+	}
+	wg.Wait()
+	boots := make([]map[changeSample]change.Boot, n)
+	for p := range boots {
+		boots[p] = map[changeSample]change.Boot{}
+	}
+	for i, jb := range jobs {
+		boots[jb.p][jb.k] = done[i]
+		per, k, bt := ps.All[jb.p], jb.k, done[i]
+		f := metrics.MTTAIntervalSeconds
+		if k.measure == MeasureMTTR {
+			f = metrics.MTTRIntervalSeconds
+		}
+		for j, st := range changeStats {
+			lo, hi := bt.Interval(j)
+			s.Add(f, lo, "period", per.Label, "severity", k.group.sev, "team", k.group.team, "stat", st.stat, "bound", BoundLower)
+			s.Add(f, hi, "period", per.Label, "severity", k.group.sev, "team", k.group.team, "stat", st.stat, "bound", BoundUpper)
 		}
 	}
 

@@ -130,9 +130,74 @@ func (bt Boot) Interval(j int) (lo, hi float64) {
 		return math.NaN(), math.NaN()
 	}
 	d := append([]float64(nil), bt.Draws[j]...)
-	sort.Float64s(d)
 	a := (1 - Level) / 2
-	return Quantile(d, a), Quantile(d, 1-a)
+	return selectQuantile(d, a), selectQuantile(d, 1-a)
+}
+
+// selectQuantile is Quantile of the values in xs without sorting them all
+// (quickselect; xs is reordered). NaN for no values.
+func selectQuantile(xs []float64, q float64) float64 {
+	n := len(xs)
+	if n == 0 {
+		return math.NaN()
+	}
+	h := float64(n-1) * q
+	lo := int(math.Floor(h))
+	if lo >= n-1 {
+		return selectK(xs, n-1)
+	}
+	a := selectK(xs, lo)
+	// The next order statistic is the smallest of the part above lo.
+	b := xs[lo+1]
+	for _, x := range xs[lo+2:] {
+		if x < b {
+			b = x
+		}
+	}
+	return a + (h-float64(lo))*(b-a)
+}
+
+// selectK puts the k-th smallest (0-based) value of xs at xs[k], smaller or
+// equal ones before it and greater or equal ones after, and returns it.
+func selectK(xs []float64, k int) float64 {
+	lo, hi := 0, len(xs)-1
+	for lo < hi {
+		// Median of three as the pivot.
+		mid := lo + (hi-lo)/2
+		if xs[mid] < xs[lo] {
+			xs[mid], xs[lo] = xs[lo], xs[mid]
+		}
+		if xs[hi] < xs[lo] {
+			xs[hi], xs[lo] = xs[lo], xs[hi]
+		}
+		if xs[hi] < xs[mid] {
+			xs[hi], xs[mid] = xs[mid], xs[hi]
+		}
+		pivot := xs[mid]
+		i, j := lo, hi
+		for i <= j {
+			for xs[i] < pivot {
+				i++
+			}
+			for xs[j] > pivot {
+				j--
+			}
+			if i <= j {
+				xs[i], xs[j] = xs[j], xs[i]
+				i++
+				j--
+			}
+		}
+		switch {
+		case k <= j:
+			hi = j
+		case k >= i:
+			lo = i
+		default:
+			return xs[k]
+		}
+	}
+	return xs[k]
 }
 
 // Comparison is a month-over-month comparison: the ratio of the later value
@@ -177,9 +242,8 @@ func CompareQuantile(before, after Boot, j int) Comparison {
 			ge++
 		}
 	}
-	sort.Float64s(ls)
 	a := (1 - Level) / 2
-	c.Lower, c.Upper = math.Exp(Quantile(ls, a)), math.Exp(Quantile(ls, 1-a))
+	c.Lower, c.Upper = math.Exp(selectQuantile(ls, a)), math.Exp(selectQuantile(ls, 1-a))
 	c.P = math.Min(1, 2*float64(min(le, ge)+1)/float64(m+1))
 	return c
 }

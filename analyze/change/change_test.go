@@ -285,6 +285,23 @@ func TestBHAcrossTeams(t *testing.T) {
 	require.Greater(t, float64(anyFalseRaw)/months, 0.4, "without the correction most months have a false positive")
 }
 
+func TestSelectQuantileEqualsSortedQuantile(t *testing.T) {
+	r := rand.New(rand.NewPCG(15, 16))
+	for _, n := range []int{1, 2, 3, 10, 101, 5000} {
+		for trial := 0; trial < 20; trial++ {
+			xs := make([]float64, n)
+			for i := range xs {
+				xs[i] = math.Round(r.NormFloat64() * 5) // ties too
+			}
+			sorted := append([]float64(nil), xs...)
+			sort.Float64s(sorted)
+			for _, q := range []float64{0, 0.025, 0.5, 0.9, 0.975, 1} {
+				require.Equal(t, Quantile(sorted, q), selectQuantile(append([]float64(nil), xs...), q), "n=%d q=%v", n, q)
+			}
+		}
+	}
+}
+
 func boolInt(b bool) int {
 	if b {
 		return 1
