@@ -24,6 +24,27 @@ type FixSection struct {
 	// Held, NotHeld name the kinds whose closed-versus-open interval lies
 	// below 1, and those with an interval that contains 1.
 	HeldKinds, UnclearKinds []string
+	// KindsAlike is true when the kinds' intervals share a point: no kind
+	// of fix holds better than another beyond chance.
+	KindsAlike bool
+}
+
+// KindSentence reads the kinds.
+func (s FixSection) KindSentence() string {
+	switch {
+	case len(s.HeldKinds) == 0:
+		return ""
+	case len(s.UnclearKinds) == 0 && s.KindsAlike:
+		return "Every kind of item shows fewer repeats after closing, and their intervals overlap: no kind of fix holds better than another."
+	case s.KindsAlike:
+		return "Fixes that held: postmortems with " + strings.Join(s.HeldKinds, ", ") + " items; no clear difference for " +
+			strings.Join(s.UnclearKinds, ", ") + ". The kinds' intervals overlap, so none is shown to hold better than another."
+	}
+	out := "Fixes that held: postmortems with " + strings.Join(s.HeldKinds, ", ") + " items."
+	if len(s.UnclearKinds) > 0 {
+		out += " No clear difference: " + strings.Join(s.UnclearKinds, ", ") + "."
+	}
+	return out
 }
 
 // FixRow is one breakdown's tally and rate ratio.
@@ -184,6 +205,13 @@ func (b *builder) fixSection() FixSection {
 			}
 		}
 	}
+	lo, hi, n := 0.0, math.Inf(1), 0
+	for _, r := range s.ByKind {
+		if r.HasRatio {
+			lo, hi, n = math.Max(lo, r.Lower), math.Min(hi, r.Upper), n+1
+		}
+	}
+	s.KindsAlike = n > 1 && lo <= hi
 	for _, th := range b.res.labelValues(metrics.FixPostmortemThemes, "theme", nil) {
 		if th == "" {
 			continue
@@ -318,7 +346,7 @@ const fixesTmpl = `{{with .ThemeCost}}{{if .Known}}<section class="card" id="the
 <p class="lede">For each postmortem with action items and each theme of its contributing factors: later incidents of the same service and theme while its items were open, and after all were closed (the whole history up to the analysis run). The ratio is the repeat rate after closing over the rate while open, each postmortem compared with itself, with its 95% interval: below 1 throughout, the fixes held beyond chance; an interval around 1, closing the items made no clear difference.</p>
 <p>{{.Sentence}}</p>
 <h3>By action-item kind</h3>
-{{if .HeldKinds}}<p>Fixes that held: postmortems with <strong>{{join .HeldKinds ", "}}</strong> items.{{if .UnclearKinds}} No clear difference: {{join .UnclearKinds ", "}}.{{end}}</p>{{end}}
+{{with .KindSentence}}<p>{{.}}</p>{{end}}
 <div class="tw"><table><thead><tr><th>Kind</th><th class="num hide-sm" title="all items closed, no repeat since">Held</th><th class="num hide-sm" title="all items closed, the same service failed again for the same theme">Repeated despite closed items</th><th class="num hide-sm" title="an item still open">Still open</th><th class="num">Closed ÷ open<br>(95% interval)</th><th class="num hide-sm">Repeats, open → closed</th></tr></thead>
 <tbody>{{range .ByKind}}{{template "fixrow" .}}{{end}}{{template "fixrow" .All}}</tbody></table></div>
 <h3>By theme</h3>
@@ -364,14 +392,6 @@ func writeFixesAndCost(w *mdWriter, d *Digest) {
 		w.p("")
 		w.p("%s", md(s.Sentence()))
 		w.p("")
-		if len(s.HeldKinds) > 0 {
-			line := "Fixes that held: postmortems with **" + strings.Join(s.HeldKinds, ", ") + "** items."
-			if len(s.UnclearKinds) > 0 {
-				line += " No clear difference: " + strings.Join(s.UnclearKinds, ", ") + "."
-			}
-			w.p("%s", line)
-			w.p("")
-		}
 		table := func(first string, rows []FixRow) {
 			w.p("| %s | Held | Repeated despite closed items | Still open | Closed ÷ open (95%% interval) | Reading | Repeats, open → closed | Per 30 days |", first)
 			w.p("|---|---:|---:|---:|---:|---|---:|---:|")
@@ -382,9 +402,50 @@ func writeFixesAndCost(w *mdWriter, d *Digest) {
 		}
 		w.p("### By action-item kind")
 		w.p("")
+		if k := s.KindSentence(); k != "" {
+			w.p("%s", md(k))
+			w.p("")
+		}
 		table("Kind", append(append([]FixRow(nil), s.ByKind...), s.All))
 		w.p("### By theme")
 		w.p("")
 		table("Theme", s.ByTheme)
 	}
+}
+
+// fixesSummary is the two-minute sentence on the fixes: named only when at
+// least one theme's fixes held beyond chance (otherwise the section says
+// it).
+func fixesSummary(s FixSection) string {
+	var held, unclear []string
+	for _, t := range s.ByTheme {
+		switch t.Verdict() {
+		case "held":
+			held = append(held, t.Name)
+		case "no clear change", "worse":
+			unclear = append(unclear, t.Name)
+		}
+	}
+	if len(held) == 0 {
+		return ""
+	}
+	quote := func(xs []string) string {
+		q := make([]string, len(xs))
+		for i, x := range xs {
+			q[i] = "“" + x + "”"
+		}
+		return joinAnd(q)
+	}
+	out := fmt.Sprintf("Closing postmortem action items cut repeat failures beyond chance for %s (among them %s)",
+		plural(len(held), "theme", "themes"), quote(held[:min(2, len(held))]))
+	if len(unclear) > 0 {
+		out += fmt.Sprintf("; for %d others (such as %s) it made no clear difference", len(unclear), quote(unclear[:1]))
+	}
+	switch {
+	case len(s.HeldKinds) > 0 && len(s.UnclearKinds) == 0 && s.KindsAlike:
+		out += ". No kind of action item holds better than another"
+	case len(s.HeldKinds) > 0:
+		out += fmt.Sprintf(". By kind, %s items held", joinAnd(s.HeldKinds))
+	}
+	return out + "."
 }
