@@ -15,6 +15,8 @@ import (
 	"math"
 	"math/rand/v2"
 	"sort"
+
+	"github.com/aftermath-sre/aftermath/analyze/internal/calc"
 )
 
 // Level is the confidence level of every interval: 95%.
@@ -30,22 +32,9 @@ func Seed(key string) uint64 {
 	return h.Sum64()
 }
 
-// Quantile is the q-quantile of sorted values by linear interpolation
-// between closest ranks (Hyndman–Fan type 7, as calc.Quantile); NaN for no
-// values.
-func Quantile(sorted []float64, q float64) float64 {
-	n := len(sorted)
-	if n == 0 {
-		return math.NaN()
-	}
-	h := float64(n-1) * q
-	lo := math.Floor(h)
-	i := int(lo)
-	if i >= n-1 {
-		return sorted[n-1]
-	}
-	return sorted[i] + (h-lo)*(sorted[i+1]-sorted[i])
-}
+// Quantile is the q-quantile of sorted values, type 7 as every percentile
+// Aftermath reports (calc.Quantile); NaN for no values.
+func Quantile(sorted []float64, q float64) float64 { return calc.Quantile(sorted, q) }
 
 // Boot is the bootstrap distribution of some quantiles of one sample.
 type Boot struct {
