@@ -1,14 +1,21 @@
 package digest_test
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/aftermath-sre/aftermath/analyze"
+	"github.com/aftermath-sre/aftermath/digest"
+	"github.com/aftermath-sre/aftermath/simulate/org"
+	"github.com/aftermath-sre/aftermath/store/chtest"
 )
 
 // The simulated org's digest shows what each theme cost and whether the
@@ -106,4 +113,80 @@ func TestDigestThemeCostAndFixesOfASimulatedOrg(t *testing.T) {
 		require.NoError(t, os.WriteFile(filepath.Join(dst, "sim-fixes.html"), []byte(html), 0o644))
 		require.NoError(t, os.WriteFile(filepath.Join(dst, "sim-fixes.md"), []byte(md), 0o644))
 	}
+}
+
+// TestDigestFixesMatchTheLatentEffect builds the digest of the medium
+// simulated org (a year of history) through ingest rows, the real analysis
+// and ClickHouse, and checks "did the fixes hold" against the simulator's
+// ground truth: every theme the digest reads as held is, by its factors'
+// latent themes, one whose fixes the simulator makes hold, and every theme
+// it reads as "no clear change" one whose fixes do not; the summary counts
+// the themes that held.
+func TestDigestFixesMatchTheLatentEffect(t *testing.T) {
+	if testing.Short() {
+		t.Skip("analyses the medium simulated org")
+	}
+	ctx := context.Background()
+	o, err := org.Generate(org.Options{Seed: 7, Scale: org.ScaleMedium})
+	require.NoError(t, err)
+	st := chtest.Store(t)
+	storeSimulatedOrg(ctx, t, st, o)
+	runAt := o.End.Add(time.Hour)
+	_, err = analyze.Run(ctx, st, analyze.Options{Now: func() time.Time { return runAt }, MaxItemSeries: 20})
+	require.NoError(t, err)
+	d, err := digest.Build(ctx, st, digest.Options{Now: func() time.Time { return runAt }})
+	require.NoError(t, err)
+
+	run, ok, err := st.LatestAnalysisRun(ctx)
+	require.NoError(t, err)
+	require.True(t, ok)
+	states, err := st.Themes(ctx, run.ID)
+	require.NoError(t, err)
+	idOf := map[string]string{}
+	for _, s := range states {
+		idOf[s.Label] = s.ID
+	}
+	fts, err := st.FactorThemes(ctx, run.ID)
+	require.NoError(t, err)
+	votes := map[string]map[string]int{}
+	for _, a := range fts {
+		p := o.PostmortemByKey(a.PostmortemKey)
+		require.NotNil(t, p)
+		if votes[a.ThemeID] == nil {
+			votes[a.ThemeID] = map[string]int{}
+		}
+		votes[a.ThemeID][p.FactorThemes[a.Ordinal-1]]++
+	}
+	held, checked := 0, 0
+	for _, r := range d.Fixes.ByTheme {
+		id, ok := idOf[r.Name]
+		require.True(t, ok, "theme label %q", r.Name)
+		best, n, total := "", 0, 0
+		for l, c := range votes[id] {
+			total += c
+			if c > n {
+				best, n = l, c
+			}
+		}
+		if r.Verdict() == "held" {
+			held++
+		}
+		if float64(n) < 0.8*float64(total) {
+			continue // a mix of latent themes says nothing about one
+		}
+		checked++
+		want := "no clear change"
+		if o.Latent.FixHolds[best] {
+			want = "held"
+		}
+		require.Equal(t, want, r.Verdict(), "%s (latent %s): %s", r.Name, best, r.Interval())
+	}
+	require.GreaterOrEqual(t, checked, 10)
+	found := false
+	for _, s := range d.Summary {
+		if strings.Contains(s, "cut repeat failures beyond chance for "+strconv.Itoa(held)+" themes") {
+			found = true
+		}
+	}
+	require.True(t, found, "the summary counts the themes that held: %q", d.Summary)
 }
