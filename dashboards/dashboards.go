@@ -165,6 +165,9 @@ func Reliability() (dashboard.Dashboard, error) {
 	b.bars(panel{title: "Did the fixes hold? By action-item kind", w: 12, h: 10, unit: "short", min: zero, thresholds: ratioTh,
 		desc:    fixDesc + " A postmortem counts under each kind among its items, with the close of its items of that kind.",
 		queries: []query{{expr: m(metrics.FixRepeatRateRatio, `theme=""`, `kind!=""`, `team=""`), legend: "{{kind}} {{stat}}", instant: true}}})
+	b.bars(panel{title: "Did the fixes hold? By team", w: 24, h: 8, unit: "short", min: zero, thresholds: ratioTh,
+		desc:    fixDesc + " By the postmortem's team.",
+		queries: []query{{expr: m(metrics.FixRepeatRateRatio, `theme=""`, `kind=""`, `team=~"$team"`, `team!=""`), legend: "{{team}} {{stat}}", instant: true}}})
 	b.promTable(panel{title: "Fixes that held, repeats despite closed items, repeats while open", w: 24, h: 8,
 		desc: "(Postmortem, theme) pairs by state: held (all items closed, no repeat since), failed (repeated after all closed), open (an item still open); " +
 			"and the repeats counted while items were open and after they closed. By action-item kind.",
