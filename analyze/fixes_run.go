@@ -1,6 +1,7 @@
 package analyze
 
 import (
+	"math"
 	"sort"
 
 	"github.com/aftermath-sre/aftermath/analyze/actions"
@@ -121,7 +122,7 @@ func computeFixes(d *dataset, th themeRun, ps calc.Periods) ([]store.Result, err
 	return s.Results, nil
 }
 
-func finite(v float64) bool { return v == v && v < 1e308 && v > -1e308 }
+func finite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
 
 // computeThemeCost returns the results of "what did each theme cost" (slo
 // families; see package budget): every SLO service's downtime in each
