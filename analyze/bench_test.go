@@ -90,7 +90,17 @@ func measureRun(ctx context.Context, b *testing.B, st *store.Store, opts Options
 		}
 		resetPeakRSS(b)
 	}
-	opts.beforeStep = func(s string) { endStep(); step = s }
+	stepStart := time.Now()
+	opts.beforeStep = func(s string) {
+		endStep()
+		if step != "" {
+			// Progress on stderr as it happens (b.Logf prints at the end):
+			// a step that takes too long shows before the timeout.
+			fmt.Fprintf(os.Stderr, "bench %s: %s took %v, peak RSS %d MiB; %s starts (load average %s)\n",
+				name, step, time.Since(stepStart).Round(10*time.Millisecond), stepPeak[step]/1024, s, loadAvg())
+		}
+		step, stepStart = s, time.Now()
+	}
 	cpu0, t0 := cpuSeconds(), time.Now()
 	b.StartTimer()
 	sum, err := Run(ctx, st, opts)
