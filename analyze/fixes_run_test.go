@@ -13,6 +13,7 @@ import (
 
 	"github.com/aftermath-sre/aftermath/analyze/fixes"
 	"github.com/aftermath-sre/aftermath/analyze/followup"
+	"github.com/aftermath-sre/aftermath/metrics"
 	"github.com/aftermath-sre/aftermath/simulate/org"
 	"github.com/aftermath-sre/aftermath/store"
 )
@@ -57,6 +58,12 @@ func TestFixesAndThemeCostMatchGroundTruth(t *testing.T) {
 			r.res[rkey("fix_repeat_rate_ratio", "theme", "", "kind", "", "team", "", "stat", StatUpper)])
 	})
 	t.Run("theme cost", func(t *testing.T) { checkThemeCost(t, r, runThemesOf) })
+	// Every family of the two analyses has rows (the golden small org of
+	// cmd/aftermath needs a sample of each).
+	for _, f := range []metrics.Family{metrics.FixPostmortemThemes, metrics.FixRepeats, metrics.FixExposureSeconds, metrics.FixRepeatRateRatio,
+		metrics.ThemeDowntimeSeconds, metrics.ThemeErrorBudgetConsumedRatio, metrics.ThemeDowntimeCost} {
+		require.NotEmpty(t, r.res.rows(f.ResultName()), f.Name())
+	}
 }
 
 // truthFixRows recomputes the fixes tallies from the org by brute force
