@@ -2,8 +2,10 @@
 // incident counts is distinguishable from noise: deterministic bootstrap
 // intervals for percentiles (and for the ratio of two months' percentiles),
 // the exact conditional binomial test and interval for the ratio of two
-// incident rates, and the Benjamini–Hochberg procedure for the many
-// comparisons a month brings (every team, severity and measure at once).
+// incident rates, Fisher's exact test with a score interval for the ratio of
+// two proportions (postmortem coverage, blame, vague action items, repeat
+// incidents), and the Benjamini–Hochberg procedure for the many comparisons
+// a month brings (every team, severity and measure at once).
 //
 // The package is pure: no I/O, no clock, no global random state. A bootstrap
 // is seeded from the key of the series it describes, so a rerun on the same
@@ -274,6 +276,139 @@ func RateRatio(before int, tb float64, after int, ta float64) Comparison {
 		c.Upper = toR(betaInv(1-a, float64(after+1), float64(n-after)))
 	}
 	return c
+}
+
+// Proportions compares two shares: before successes out of nb against after
+// out of na (postmortems written out of those required, say). Ratio is the
+// later share over the earlier one; P is Fisher's exact two-sided test of
+// equal shares (as R's fisher.test: the tables no more likely than the
+// observed one given both margins, with a relative tolerance of 1e-7); the
+// interval is Koopman's score interval for the ratio of two binomial
+// proportions at Level (the set of ratios the score test does not reject;
+// 0 or +Inf at the ends a zero count leaves open). A share with no trials
+// cannot be compared: NaN ratio and interval, P 1. Two zero numerators
+// compare as no change (ratio NaN, P 1).
+func Proportions(before, nb, after, na int) Comparison {
+	c := Comparison{Ratio: math.NaN(), Lower: math.NaN(), Upper: math.NaN(), P: 1}
+	if nb <= 0 || na <= 0 || before < 0 || after < 0 || before > nb || after > na {
+		c.Before, c.After = math.NaN(), math.NaN()
+		return c
+	}
+	c.Before, c.After = float64(before)/float64(nb), float64(after)/float64(na)
+	c.P = FisherExact(before, nb, after, na)
+	if before == 0 && after == 0 {
+		return c
+	}
+	c.Ratio = c.After / c.Before // +Inf when before is 0
+	c.Lower, c.Upper = koopman(before, nb, after, na)
+	return c
+}
+
+// FisherExact is the two-sided p-value of Fisher's exact test of the 2×2
+// table (x1, n1-x1; x2, n2-x2): given the margins, x2 is hypergeometric;
+// the p-value sums the probabilities of the tables no more likely than the
+// observed one (R's fisher.test, relative tolerance 1e-7).
+func FisherExact(x1, n1, x2, n2 int) float64 {
+	k := x1 + x2
+	lo, hi := max(0, k-n1), min(k, n2)
+	if lo == hi {
+		return 1
+	}
+	// log C(n2, x) + log C(n1, k-x) - log C(n1+n2, k)
+	lchoose := func(n, r int) float64 {
+		a, _ := math.Lgamma(float64(n + 1))
+		b, _ := math.Lgamma(float64(r + 1))
+		c, _ := math.Lgamma(float64(n - r + 1))
+		return a - b - c
+	}
+	total := lchoose(n1+n2, k)
+	logd := func(x int) float64 { return lchoose(n2, x) + lchoose(n1, k-x) - total }
+	obs := logd(x2) + math.Log1p(1e-7)
+	p := 0.0
+	for x := lo; x <= hi; x++ {
+		if l := logd(x); l <= obs {
+			p += math.Exp(l)
+		}
+	}
+	return math.Min(1, p)
+}
+
+// chi2Level is the Level quantile of the chi-squared distribution with one
+// degree of freedom (the square of the normal's (1+Level)/2 quantile).
+var chi2Level = math.Pow(zQuantile((1+Level)/2), 2)
+
+// koopman is the score interval for θ = (x2/n2)/(x1/n1) (Koopman 1984):
+// the θ whose score statistic, with the shares fitted under p2 = θ·p1, is at
+// most the chi-squared quantile.
+func koopman(x1, n1, x2, n2 int) (lo, hi float64) {
+	score := func(theta float64) float64 { return ratioScore(x1, n1, x2, n2, theta) }
+	est := (float64(x2) / float64(n2)) / (float64(x1) / float64(n1))
+	const far = 1e9
+	// Below the estimate the statistic falls towards it, above it rises.
+	if x2 == 0 {
+		lo = 0
+	} else {
+		top := est
+		if math.IsInf(top, 1) {
+			top = far
+		}
+		if score(1/far) <= chi2Level {
+			lo = 0
+		} else {
+			lo = bisectLog(score, 1/far, top, true)
+		}
+	}
+	if x1 == 0 {
+		hi = math.Inf(1)
+	} else {
+		bottom := est
+		if bottom == 0 {
+			bottom = 1 / far
+		}
+		if score(far) <= chi2Level {
+			hi = math.Inf(1)
+		} else {
+			hi = bisectLog(score, bottom, far, false)
+		}
+	}
+	return lo, hi
+}
+
+// bisectLog finds where f crosses chi2Level between a and b on a log
+// scale: f(a) > level ≥ f(b) when falling, f(a) ≤ level < f(b) otherwise.
+func bisectLog(f func(float64) float64, a, b float64, falling bool) float64 {
+	la, lb := math.Log(a), math.Log(b)
+	for i := 0; i < 200 && lb-la > 1e-12; i++ {
+		m := (la + lb) / 2
+		if (f(math.Exp(m)) > chi2Level) == falling {
+			la = m
+		} else {
+			lb = m
+		}
+	}
+	return math.Exp((la + lb) / 2)
+}
+
+// ratioScore is the score statistic of H: p2 = θ·p1 with p1 the
+// constrained maximum-likelihood share, the smaller root of
+// θN·p² − ((n1+x2) + θ(n2+x1))·p + (x1+x2) = 0.
+func ratioScore(x1, n1, x2, n2 int, theta float64) float64 {
+	fx1, fn1, fx2, fn2 := float64(x1), float64(n1), float64(x2), float64(n2)
+	n, s := fn1+fn2, fx1+fx2
+	b := (fn1 + fx2) + theta*(fn2+fx1)
+	disc := math.Max(0, b*b-4*theta*n*s)
+	// The smaller root, written to avoid cancellation.
+	p1 := 2 * s / (b + math.Sqrt(disc))
+	p2 := theta * p1
+	num := fx2/fn2 - theta*fx1/fn1
+	v := p2*(1-p2)/fn2 + theta*theta*p1*(1-p1)/fn1
+	if v <= 0 {
+		if num == 0 {
+			return 0
+		}
+		return math.Inf(1)
+	}
+	return num * num / v
 }
 
 // BH returns which of the p-values the Benjamini–Hochberg step-up procedure

@@ -2,6 +2,7 @@ package change
 
 import (
 	"math"
+	"math/big"
 	"math/rand/v2"
 	"sort"
 	"testing"
@@ -313,5 +314,175 @@ func BenchmarkBootstrap(b *testing.B) {
 	xs := lognormal(rand.New(rand.NewPCG(1, 1)), 1000, 1800, 1)
 	for b.Loop() {
 		Bootstrap(xs, []float64{0.5, 0.9}, Resamples, 7)
+	}
+}
+
+// fisherByEnumeration is Fisher's two-sided p-value in exact rational
+// arithmetic: the hypergeometric probabilities of every table with the
+// observed margins, summed over those no more likely than the observed one.
+func fisherByEnumeration(x1, n1, x2, n2 int) float64 {
+	k := x1 + x2
+	choose := func(n, r int) *big.Int { return new(big.Int).Binomial(int64(n), int64(r)) }
+	total := choose(n1+n2, k)
+	prob := func(x int) *big.Rat {
+		if x < 0 || x > n2 || k-x < 0 || k-x > n1 {
+			return new(big.Rat)
+		}
+		num := new(big.Int).Mul(choose(n2, x), choose(n1, k-x))
+		return new(big.Rat).SetFrac(num, total)
+	}
+	obs := prob(x2)
+	sum := new(big.Rat)
+	for x := 0; x <= n2; x++ {
+		if p := prob(x); p.Cmp(obs) <= 0 {
+			sum.Add(sum, p)
+		}
+	}
+	f, _ := sum.Float64()
+	return f
+}
+
+func TestFisherExactKnownValues(t *testing.T) {
+	// R: fisher.test(matrix(c(3, 1, 1, 3), 2)) (the tea-tasting table of
+	// the R documentation): p-value = 0.4857 = 34/70.
+	require.InDelta(t, 34.0/70, FisherExact(3, 4, 1, 4), 1e-12)
+	// One-table supports have nothing else to be as unlikely as.
+	require.Equal(t, 1.0, FisherExact(0, 5, 0, 7))
+	require.Equal(t, 1.0, FisherExact(5, 5, 7, 7))
+	// 0 of 10 against 10 of 10: only the two extreme tables, 2/C(20,10).
+	require.InDelta(t, 2/184756.0, FisherExact(0, 10, 10, 10), 1e-15)
+	r := rand.New(rand.NewPCG(3, 4))
+	for i := 0; i < 300; i++ {
+		n1, n2 := 1+r.IntN(60), 1+r.IntN(60)
+		x1, x2 := r.IntN(n1+1), r.IntN(n2+1)
+		want := fisherByEnumeration(x1, n1, x2, n2)
+		require.InDelta(t, want, FisherExact(x1, n1, x2, n2), 1e-9*math.Max(1, want), "%d/%d vs %d/%d", x1, n1, x2, n2)
+	}
+}
+
+// Under no change, Fisher's test rejects at most as often as its level (it
+// is conservative), and not absurdly less.
+func TestFisherExactCalibratedUnderNoChange(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	binom := func(n int, p float64) int {
+		x := 0
+		for i := 0; i < n; i++ {
+			if r.Float64() < p {
+				x++
+			}
+		}
+		return x
+	}
+	for _, c := range []struct {
+		n1, n2 int
+		p      float64
+	}{{40, 40, 0.3}, {25, 60, 0.8}, {200, 180, 0.1}} {
+		const trials = 4000
+		rejected := 0
+		for i := 0; i < trials; i++ {
+			if FisherExact(binom(c.n1, c.p), c.n1, binom(c.n2, c.p), c.n2) <= 0.05 {
+				rejected++
+			}
+		}
+		rate := float64(rejected) / trials
+		require.LessOrEqual(t, rate, 0.05+0.01, "%+v", c)
+		require.Greater(t, rate, 0.01, "%+v", c)
+	}
+}
+
+// The score statistic at ratio 1 is Pearson's chi-squared without
+// continuity correction (R: prop.test(c(15, 25), c(50, 50), correct =
+// FALSE) gives X-squared = 4.1667), so the interval excludes 1 exactly when
+// that test rejects at 5%; the bounds sit where the statistic meets the
+// chi-squared quantile.
+func TestProportionsKnownValues(t *testing.T) {
+	require.InDelta(t, 4.1667, ratioScore(15, 50, 25, 50, 1), 1e-4)
+	c := Proportions(15, 50, 25, 50)
+	require.InDelta(t, 0.3, c.Before, 1e-12)
+	require.InDelta(t, 0.5, c.After, 1e-12)
+	require.InDelta(t, 5.0/3, c.Ratio, 1e-12)
+	require.Greater(t, c.Lower, 1.0)
+	require.InDelta(t, chi2Level, ratioScore(15, 50, 25, 50, c.Lower), 1e-6)
+	require.InDelta(t, chi2Level, ratioScore(15, 50, 25, 50, c.Upper), 1e-6)
+	require.InDelta(t, fisherByEnumeration(15, 50, 25, 50), c.P, 1e-9)
+	// R: prop.test(c(20, 25), c(50, 50), correct = FALSE): X-squared = 1.0101.
+	require.InDelta(t, 1.0101, ratioScore(20, 50, 25, 50, 1), 1e-4)
+	c = Proportions(20, 50, 25, 50)
+	require.Less(t, c.Lower, 1.0)
+	require.Greater(t, c.Upper, 1.0)
+	// Zero counts leave an end open.
+	c = Proportions(0, 20, 5, 20)
+	require.True(t, math.IsInf(c.Ratio, 1))
+	require.True(t, math.IsInf(c.Upper, 1))
+	require.Greater(t, c.Lower, 1.0)
+	c = Proportions(5, 20, 0, 20)
+	require.Equal(t, 0.0, c.Ratio)
+	require.Equal(t, 0.0, c.Lower)
+	require.Less(t, c.Upper, 1.0)
+	c = Proportions(0, 20, 0, 30)
+	require.True(t, math.IsNaN(c.Ratio))
+	require.Equal(t, 1.0, c.P)
+	c = Proportions(1, 0, 3, 5)
+	require.True(t, math.IsNaN(c.Ratio))
+	require.Equal(t, 1.0, c.P)
+}
+
+// The constrained fit inside the score statistic is the maximum of the
+// likelihood under p2 = θ·p1 (checked against a fine grid).
+func TestRatioScoreConstrainedFit(t *testing.T) {
+	for _, c := range [][4]int{{15, 50, 25, 50}, {3, 9, 7, 11}, {0, 10, 4, 12}, {30, 31, 2, 40}} {
+		x1, n1, x2, n2 := float64(c[0]), float64(c[1]), float64(c[2]), float64(c[3])
+		for _, theta := range []float64{0.3, 1, 1.7, 4} {
+			ll := func(p float64) float64 {
+				q := theta * p
+				return x1*math.Log(p) + (n1-x1)*math.Log1p(-p) + x2*math.Log(q) + (n2-x2)*math.Log1p(-q)
+			}
+			best, bestP := math.Inf(-1), 0.0
+			top := math.Min(1, 1/theta)
+			for i := 1; i < 200000; i++ {
+				p := top * float64(i) / 200000
+				if v := ll(p); v > best {
+					best, bestP = v, p
+				}
+			}
+			s := x1 + x2
+			b := (n1 + x2) + theta*(n2+x1)
+			p1 := 2 * s / (b + math.Sqrt(b*b-4*theta*(n1+n2)*s))
+			require.InDelta(t, bestP, p1, 2e-5*top, "%v θ=%v", c, theta)
+		}
+	}
+}
+
+// The score interval covers the true ratio about 95% of the time.
+func TestProportionsCoverage(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 8))
+	binom := func(n int, p float64) int {
+		x := 0
+		for i := 0; i < n; i++ {
+			if r.Float64() < p {
+				x++
+			}
+		}
+		return x
+	}
+	for _, c := range []struct {
+		n1, n2 int
+		p1, p2 float64
+	}{{40, 40, 0.3, 0.3}, {60, 50, 0.5, 0.7}, {30, 30, 0.8, 0.6}, {300, 300, 0.1, 0.15}} {
+		const trials = 3000
+		covered, n := 0, 0
+		for i := 0; i < trials; i++ {
+			x1, x2 := binom(c.n1, c.p1), binom(c.n2, c.p2)
+			cmp := Proportions(x1, c.n1, x2, c.n2)
+			if math.IsNaN(cmp.Ratio) {
+				continue
+			}
+			n++
+			if truth := c.p2 / c.p1; cmp.Lower <= truth && truth <= cmp.Upper {
+				covered++
+			}
+		}
+		cov := float64(covered) / float64(n)
+		require.InDelta(t, 0.95, cov, 0.02, "%+v", c)
 	}
 }
