@@ -160,13 +160,20 @@ toUInt8(is_merged = 1 OR merged_into != '') AS merged, toUInt32(created_at) AS c
 	if !withTimeline {
 		return "SELECT " + cols + ", toUInt32(0) AS acked, toUInt32(ifNull(toUInt32(resolved_at), 0)) AS resolved FROM (" + inc + ")"
 	}
-	tl := "SELECT source, incident_id AS id, countIf(type = '" + EventAcknowledge + "') AS acks, minIf(created_at, type = '" + EventAcknowledge +
-		"') AS first_ack, countIf(type = '" + EventResolve + "') AS resolves, maxIf(created_at, type = '" + EventResolve + "') AS last_resolve FROM " +
-		s.Table("timeline_events") + " FINAL WHERE type IN ('" + EventAcknowledge + "', '" + EventResolve + "')"
+	// Each event's latest version (as FINAL would keep it), by argMax over
+	// the selected incidents' events: with the primary-key filter this
+	// reads only their granules, where 18.16's FINAL merges every part.
+	ev := "SELECT source, incident_id, argMax(type, version) AS t, argMax(created_at, version) AS c FROM " + s.Table("timeline_events")
 	if where != "" {
-		tl += " AND (source, incident_id)" + s.in() + "(SELECT source, id FROM " + s.Table("incidents") + " FINAL WHERE " + where + ")"
+		// By id alone (the key's second column prunes better than the
+		// pair); events of another source's incident of the same id form
+		// their own group, which the join on (source, id) leaves out.
+		ev += " WHERE incident_id" + s.in() + "(SELECT id FROM " + s.Table("incidents") + " FINAL WHERE " + where + ")"
 	}
-	tl += " GROUP BY source, incident_id"
+	ev += " GROUP BY source, incident_id, id"
+	tl := "SELECT source, incident_id AS id, countIf(t = '" + EventAcknowledge + "') AS acks, minIf(c, t = '" + EventAcknowledge +
+		"') AS first_ack, countIf(t = '" + EventResolve + "') AS resolves, maxIf(c, t = '" + EventResolve + "') AS last_resolve FROM (" +
+		ev + ") WHERE t IN ('" + EventAcknowledge + "', '" + EventResolve + "') GROUP BY source, incident_id"
 	return "SELECT " + cols + `, toUInt32(if(acks > 0, toUInt32(first_ack), 0)) AS acked,
 toUInt32(ifNull(toUInt32(resolved_at), if(status = '` + domain.StatusResolved + `' AND resolves > 0, toUInt32(last_resolve), 0))) AS resolved
 FROM (` + inc + ") AS i" + s.join("ANY LEFT") + "(" + tl + ") AS t USING (source, id)"

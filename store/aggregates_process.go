@@ -146,9 +146,10 @@ func (s *Store) PostmortemLags(ctx context.Context, sc Scope, rules ProcessRules
 		"countIf(known = 1 AND merged = 0 AND resolved = 0) = 0 AND countIf(known = 1 AND merged = 0) > 0"
 	lags := "SELECT " + sc.periodsOf("res") + " AS p, greatest(toInt64(0), pc - res) AS dl, toUInt8(pp > 0 AND pp <= " + n + ") AS pub, " +
 		"greatest(toInt64(0), pp - res) AS pl, res FROM (" + perPM + ") WHERE res >= ?"
-	q := "SELECT p, arraySort(groupArray(toFloat64(dl))) AS a_d, arraySort(groupArrayIf(toFloat64(pl), pub = 1)) AS a_p, " +
-		statsSQL("a_d") + ", " + statsSQL("a_p") + ", countIf(dl <= ?), count(), countIf(pub = 1 AND pl <= ?), countIf(pub = 1 OR " + n + " >= res + ?) " +
-		"FROM (" + lags + ") GROUP BY p ORDER BY p"
+	q := "SELECT p, " + statsSQL("a_d") + ", " + statsSQL("a_p") + ", d_in, d_known, p_in, p_known FROM (" +
+		"SELECT p, arraySort(groupArray(toFloat64(dl))) AS a_d, arraySort(groupArrayIf(toFloat64(pl), pub = 1)) AS a_p, " +
+		"countIf(dl <= ?) AS d_in, count() AS d_known, countIf(pub = 1 AND pl <= ?) AS p_in, countIf(pub = 1 OR " + n + " >= res + ?) AS p_known " +
+		"FROM (" + lags + ") GROUP BY p) ORDER BY p"
 	rows, err := s.conn.Query(ctx, q, rules.DraftWithin, rules.PublishWithin, rules.PublishWithin, sc.start())
 	if err != nil {
 		return nil, fmt.Errorf("store: query postmortem lags: %w", err)
@@ -158,10 +159,9 @@ func (s *Store) PostmortemLags(ctx context.Context, sc Scope, rules ProcessRules
 	for rows.Next() {
 		var l Lag
 		var p uint32
-		var ad, ap []float64
 		var d, pb statsDest
 		var c [4]uint64
-		dest := append(append([]any{&p, &ad, &ap}, d.dest()...), pb.dest()...)
+		dest := append(append([]any{&p}, d.dest()...), pb.dest()...)
 		if err := rows.Scan(append(dest, &c[0], &c[1], &c[2], &c[3])...); err != nil {
 			return nil, fmt.Errorf("store: scan postmortem lags: %w", err)
 		}
