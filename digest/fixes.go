@@ -243,6 +243,24 @@ type ThemeCostSection struct {
 	// Consumed is the share of the month's budget all downtime burned.
 	Consumed float64
 	HasCost  bool
+	// QuarterMonths are the months (the digest's and up to two before,
+	// those the run covers) of each theme's Quarter share.
+	QuarterMonths []string
+}
+
+// QuarterName names the quarter's months, e.g. "October–December 2025".
+func (s ThemeCostSection) QuarterName() string {
+	switch len(s.QuarterMonths) {
+	case 0:
+		return ""
+	case 1:
+		return monthName(s.QuarterMonths[0])
+	}
+	first, last := monthName(s.QuarterMonths[0]), monthName(s.QuarterMonths[len(s.QuarterMonths)-1])
+	if f, l := strings.Fields(first), strings.Fields(last); len(f) == 2 && len(l) == 2 && f[1] == l[1] {
+		first = f[0]
+	}
+	return first + "–" + last
 }
 
 // ThemeCost is one theme's share of the month's downtime and budget.
@@ -253,9 +271,13 @@ type ThemeCost struct {
 	Spend        float64 // share of the month's downtime
 	Cost         float64
 	HasCost      bool
+	// Quarter is the theme's share of the error budget of QuarterMonths
+	// together.
+	Quarter float64
 }
 
-// Known reports whether the month has attributed downtime.
+// Known reports whether the month or the months before it have
+// attributed downtime.
 func (s ThemeCostSection) Known() bool { return len(s.Themes) > 0 }
 
 func costLabel(b *builder, th string) string {
@@ -289,13 +311,70 @@ func (b *builder) themeCost() ThemeCostSection {
 			s.Themes[i].Spend = s.Themes[i].Downtime / total
 		}
 	}
-	sort.Slice(s.Themes, func(i, j int) bool {
-		if s.Themes[i].Budget != s.Themes[j].Budget {
-			return s.Themes[i].Budget > s.Themes[j].Budget
+	// The quarter: the theme's downtime in the months over their budgets
+	// (each SLO's 1 - objective times the month's length, added up).
+	var budget float64
+	var services []string
+	for _, svc := range b.res.labelValues(metrics.SLOObjectiveRatio, "service", nil) {
+		if svc != "" {
+			services = append(services, svc)
 		}
-		return s.Themes[i].Theme < s.Themes[j].Theme
+	}
+	secs := map[string]float64{}
+	for i := 2; i >= 0; i-- {
+		m := addMonths(b.month, -i)
+		if !b.covered[m] {
+			continue
+		}
+		s.QuarterMonths = append(s.QuarterMonths, m)
+		for _, svc := range services {
+			for _, w := range b.res.labelValues(metrics.SLOObjectiveRatio, "window", L{"service": svc}) {
+				if obj, ok := b.res.value(metrics.SLOObjectiveRatio, L{"service": svc, "window": w}); ok && obj > 0 && obj < 1 {
+					budget += (1 - obj) * b.monthSeconds(m)
+				}
+			}
+		}
+		for _, row := range b.res.rows(metrics.ThemeDowntimeSeconds, L{"period": m}) {
+			if row.Label("service") == "" {
+				secs[row.Label("theme")] += row.Value
+			}
+		}
+	}
+	// Themes with downtime in the earlier months only are listed too.
+	listed := map[string]bool{}
+	for _, t := range s.Themes {
+		listed[t.Theme] = true
+	}
+	for _, th := range sortedNames(secs) {
+		if !listed[th] {
+			s.Themes = append(s.Themes, ThemeCost{Theme: th, Label: costLabel(b, th)})
+		}
+	}
+	if budget > 0 {
+		for i := range s.Themes {
+			s.Themes[i].Quarter = secs[s.Themes[i].Theme] / budget
+		}
+	}
+	sort.Slice(s.Themes, func(i, j int) bool {
+		a, c := s.Themes[i], s.Themes[j]
+		if a.Budget != c.Budget {
+			return a.Budget > c.Budget
+		}
+		if a.Quarter != c.Quarter {
+			return a.Quarter > c.Quarter
+		}
+		return a.Theme < c.Theme
 	})
 	return s
+}
+
+func sortedNames(m map[string]float64) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
 }
 
 // themeCostSummary is the two-minute sentence, e.g. "Configuration
@@ -314,6 +393,9 @@ func themeCostSummary(d *Digest) string {
 	}
 	out := fmt.Sprintf("%s cost %s of %s's error budget (%s of the downtime of services with an SLO)",
 		capitalize(name), formatPercent(top.Budget), d.MonthName, formatPercent(top.Spend))
+	if len(s.QuarterMonths) > 1 {
+		out += fmt.Sprintf(", and %s of %s's", formatPercent(top.Quarter), s.QuarterName())
+	}
 	if len(s.Themes) > 1 && s.Themes[1].Budget > 0 {
 		out += fmt.Sprintf("; next, %s cost %s", s.Themes[1].Label, formatPercent(s.Themes[1].Budget))
 	}
@@ -336,9 +418,9 @@ func fixesAndCostHTML(d *Digest) (template.HTML, error) {
 
 const fixesTmpl = `{{with .ThemeCost}}{{if .Known}}<section class="card" id="theme-cost" aria-labelledby="h-cost">
 <h2 id="h-cost">What each theme cost</h2>
-<p class="lede">{{$.MonthName}}'s customer-impacting downtime of the services with an SLO, attributed to the themes of the incidents' postmortems: overlapping incidents share each minute evenly, an incident's share splits evenly over its postmortems' themes. Budget is the month's error budget of those services added up; all downtime burned {{pct .Consumed}} of it.</p>
-<div class="tw"><table><thead><tr><th>Theme</th><th class="num">Budget burned</th><th class="num hide-sm">Share of downtime</th><th class="num hide-sm">Downtime</th>{{if .HasCost}}<th class="num hide-sm">Cost</th>{{end}}</tr></thead>
-<tbody>{{range .Themes}}<tr><td class="name">{{.Label}}</td><td class="num"><strong>{{pct .Budget}}</strong></td><td class="num hide-sm">{{pct .Spend}}</td><td class="num hide-sm">{{dur .Downtime}}</td>{{if $.ThemeCost.HasCost}}<td class="num hide-sm">{{if .HasCost}}{{money .Cost}}{{end}}</td>{{end}}</tr>
+<p class="lede">{{$.MonthName}}'s customer-impacting downtime of the services with an SLO, attributed to the themes of the incidents' postmortems: overlapping incidents share each minute evenly, an incident's share splits evenly over its postmortems' themes. Budget is the month's error budget of those services added up; all downtime burned {{pct .Consumed}} of it.{{if gt (len .QuarterMonths) 1}} The {{len .QuarterMonths}}-month column is the same over {{.QuarterName}}.{{end}}</p>
+<div class="tw"><table><thead><tr><th>Theme</th><th class="num">Budget burned</th>{{if gt (len .QuarterMonths) 1}}<th class="num" title="{{.QuarterName}}">{{len .QuarterMonths}} months</th>{{end}}<th class="num hide-sm">Share of downtime</th><th class="num hide-sm">Downtime</th>{{if .HasCost}}<th class="num hide-sm">Cost</th>{{end}}</tr></thead>
+<tbody>{{range .Themes}}<tr><td class="name">{{.Label}}</td><td class="num"><strong>{{pct .Budget}}</strong></td>{{if gt (len $.ThemeCost.QuarterMonths) 1}}<td class="num">{{pct .Quarter}}</td>{{end}}<td class="num hide-sm">{{pct .Spend}}</td><td class="num hide-sm">{{dur .Downtime}}</td>{{if $.ThemeCost.HasCost}}<td class="num hide-sm">{{if .HasCost}}{{money .Cost}}{{end}}</td>{{end}}</tr>
 {{end}}</tbody></table></div>
 </section>
 {{end}}{{end}}{{with .Fixes}}{{if .Known}}<section class="card" id="fixes" aria-labelledby="h-fixes">
@@ -362,10 +444,17 @@ func writeFixesAndCost(w *mdWriter, d *Digest) {
 	if s := d.ThemeCost; s.Known() {
 		w.p("## What each theme cost")
 		w.p("")
-		w.p("%s's customer-impacting downtime of the services with an SLO, attributed to the themes of the incidents' postmortems (overlapping incidents share each minute evenly; an incident's share splits evenly over its postmortems' themes). Budget is the month's error budget of those services added up; all downtime burned %s of it.", d.MonthName, formatPercent(s.Consumed))
+		w.p("%s's customer-impacting downtime of the services with an SLO, attributed to the themes of the incidents' postmortems (overlapping incidents share each minute evenly; an incident's share splits evenly over its postmortems' themes). Budget is the month's error budget of those services added up; all downtime burned %s of it.%s", d.MonthName, formatPercent(s.Consumed), quarterNote(s))
 		w.p("")
-		head := "| Theme | Budget burned | Share of downtime | Downtime |"
-		sep := "|---|---:|---:|---:|"
+		quarter := len(s.QuarterMonths) > 1
+		head := "| Theme | Budget burned |"
+		sep := "|---|---:|"
+		if quarter {
+			head += " " + s.QuarterName() + " |"
+			sep += "---:|"
+		}
+		head += " Share of downtime | Downtime |"
+		sep += "---:|---:|"
 		if s.HasCost {
 			head += " Cost |"
 			sep += "---:|"
@@ -373,7 +462,11 @@ func writeFixesAndCost(w *mdWriter, d *Digest) {
 		w.p("%s", head)
 		w.p("%s", sep)
 		for _, t := range s.Themes {
-			line := fmt.Sprintf("| %s | **%s** | %s | %s |", md(t.Label), formatPercent(t.Budget), formatPercent(t.Spend), formatDuration(t.Downtime))
+			line := fmt.Sprintf("| %s | **%s** |", md(t.Label), formatPercent(t.Budget))
+			if quarter {
+				line += " " + formatPercent(t.Quarter) + " |"
+			}
+			line += fmt.Sprintf(" %s | %s |", formatPercent(t.Spend), formatDuration(t.Downtime))
 			if s.HasCost {
 				c := ""
 				if t.HasCost {
@@ -448,4 +541,11 @@ func fixesSummary(s FixSection) string {
 		out += fmt.Sprintf(". By kind, %s items held", joinAnd(s.HeldKinds))
 	}
 	return out + "."
+}
+
+func quarterNote(s ThemeCostSection) string {
+	if len(s.QuarterMonths) < 2 {
+		return ""
+	}
+	return " The " + s.QuarterName() + " column is the same over those months."
 }

@@ -25,45 +25,49 @@ import (
 // the two-minute summary names the theme that cost most.
 func TestDigestThemeCostAndFixesOfASimulatedOrg(t *testing.T) {
 	o, d := simulatedDigest(t)
-	from := time.Date(2025, 12, 1, 0, 0, 0, 0, time.UTC)
-	to := from.AddDate(0, 1, 0)
-	var down float64
-	for _, s := range o.Services[:min(3, len(o.Services))] {
-		type iv struct{ a, b time.Time }
-		var ivs []iv
-		for _, x := range o.Incidents {
-			if x.MergedInto != "" || x.ServiceID != s.ID || (x.Severity != "SEV1" && x.Severity != "SEV2") {
-				continue
-			}
-			a, b := x.CreatedAt, x.ResolvedAt
-			if b.IsZero() || b.After(to) {
-				b = to
-			}
-			if a.Before(from) {
-				a = from
-			}
-			if b.After(a) {
-				ivs = append(ivs, iv{a, b})
-			}
-		}
-		sort.Slice(ivs, func(i, j int) bool { return ivs[i].a.Before(ivs[j].a) })
-		var cur iv
-		for i, v := range ivs {
-			if i > 0 && !v.a.After(cur.b) {
-				if v.b.After(cur.b) {
-					cur.b = v.b
+	downtime := func(from, to time.Time) float64 {
+		var down float64
+		for _, s := range o.Services[:min(3, len(o.Services))] {
+			type iv struct{ a, b time.Time }
+			var ivs []iv
+			for _, x := range o.Incidents {
+				if x.MergedInto != "" || x.ServiceID != s.ID || (x.Severity != "SEV1" && x.Severity != "SEV2") {
+					continue
 				}
-				continue
+				a, b := x.CreatedAt, x.ResolvedAt
+				if b.IsZero() || b.After(to) {
+					b = to
+				}
+				if a.Before(from) {
+					a = from
+				}
+				if b.After(a) {
+					ivs = append(ivs, iv{a, b})
+				}
 			}
-			if i > 0 {
+			sort.Slice(ivs, func(i, j int) bool { return ivs[i].a.Before(ivs[j].a) })
+			var cur iv
+			for i, v := range ivs {
+				if i > 0 && !v.a.After(cur.b) {
+					if v.b.After(cur.b) {
+						cur.b = v.b
+					}
+					continue
+				}
+				if i > 0 {
+					down += cur.b.Sub(cur.a).Seconds()
+				}
+				cur = v
+			}
+			if len(ivs) > 0 {
 				down += cur.b.Sub(cur.a).Seconds()
 			}
-			cur = v
 		}
-		if len(ivs) > 0 {
-			down += cur.b.Sub(cur.a).Seconds()
-		}
+		return down
 	}
+	from := time.Date(2025, 12, 1, 0, 0, 0, 0, time.UTC)
+	to := from.AddDate(0, 1, 0)
+	down := downtime(from, to)
 	budget := 3 * 0.001 * to.Sub(from).Seconds()
 	require.Positive(t, down, "the SLO services had downtime in December")
 	c := d.ThemeCost
@@ -80,6 +84,17 @@ func TestDigestThemeCostAndFixesOfASimulatedOrg(t *testing.T) {
 	}
 	require.InDelta(t, 1, spend, 1e-9)
 	require.InDelta(t, c.Consumed, burned, 1e-9)
+	// The quarter: the covered months up to December, against their budgets.
+	require.NotEmpty(t, c.QuarterMonths)
+	require.Equal(t, "2025-12", c.QuarterMonths[len(c.QuarterMonths)-1])
+	qFrom, err := time.Parse("2006-01", c.QuarterMonths[0])
+	require.NoError(t, err)
+	quarter := 0.0
+	for _, th := range c.Themes {
+		quarter += th.Quarter
+	}
+	require.InDelta(t, downtime(qFrom, to)/(3*0.001*to.Sub(qFrom).Seconds()), quarter, 1e-6, "themes' quarter shares add up to the quarter's downtime over its budget")
+	t.Logf("quarter %s: %.4f of the budget", c.QuarterName(), quarter)
 	found := false
 	for _, s := range d.Summary {
 		if strings.Contains(s, "of December 2025's error budget") {
