@@ -203,9 +203,10 @@ func (s *Store) TeamNames(ctx context.Context) ([]string, error) {
 	return out, nil
 }
 
-// ServiceNames are the distinct service names of the stored incidents.
+// ServiceNames are the distinct service names of the stored incidents (their
+// latest versions).
 func (s *Store) ServiceNames(ctx context.Context) ([]string, error) {
-	rows, err := s.conn.Query(ctx, "SELECT DISTINCT service_name FROM "+s.Table("incidents")+" ORDER BY service_name")
+	rows, err := s.conn.Query(ctx, "SELECT DISTINCT service_name FROM "+s.Table("incidents")+" FINAL ORDER BY service_name")
 	if err != nil {
 		return nil, fmt.Errorf("store: query service names: %w", err)
 	}
