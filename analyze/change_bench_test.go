@@ -21,7 +21,7 @@ func BenchmarkChangeLarge(b *testing.B) {
 	b.ResetTimer()
 	var rows int
 	for b.Loop() {
-		rows = len(computeChange(incs, ps, change.Resamples))
+		rows = len(computeChange(incs, ps, change.Resamples, changeInputs{}))
 	}
 	b.ReportMetric(float64(len(incs)), "incidents")
 	b.ReportMetric(float64(rows), "results")

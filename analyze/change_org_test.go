@@ -94,6 +94,17 @@ func TestChangeFindsThePlantedMTTRShift(t *testing.T) {
 	// No other team changed anything in any month, and the planted team
 	// nothing but its MTTR in that month.
 	compared := 0
+	// The simulator plants no change of the organization's shares
+	// (postmortem coverage, blame, vague items, repeats) or of its SEV1+SEV2
+	// and repeat counts: the run compares them and finds none.
+	shares := 0
+	for k, v := range r.res {
+		if strings.HasPrefix(k, verdict+"|") && (strings.Contains(k, "|stat=share") || strings.Contains(k, "|measure=major_incidents|") || strings.Contains(k, "|measure=repeat_incidents|")) {
+			shares++
+			require.Equal(t, 0.0, v, "%s: no change was planted", k)
+		}
+	}
+	require.GreaterOrEqual(t, shares, 7, "the shares and counts are compared")
 	for k, v := range r.res {
 		if !strings.HasPrefix(k, verdict+"|") || strings.Contains(k, "|team=|") {
 			continue // the org-wide and per-severity rows include the planted team
@@ -126,7 +137,7 @@ func TestChangePowerAcrossSimulatedOrgs(t *testing.T) {
 		for i := range incs {
 			incs[i].TeamName = TeamKey(incs[i].TeamName)
 		}
-		got := changeRows(computeChange(incs, calc.NewPeriods(o.End.Add(6*time.Hour), time.UTC, 13), change.Resamples))
+		got := changeRows(computeChange(incs, calc.NewPeriods(o.End.Add(6*time.Hour), time.UTC, 13), change.Resamples, changeInputs{}))
 		team := teamName(o, o.Latent.MTTRShift.TeamID)
 		month := o.Latent.MTTRShift.From.Format("2006-01")
 		hit := false

@@ -1,6 +1,7 @@
 package analyze
 
 import (
+	"fmt"
 	"math"
 	"runtime"
 	"sort"
@@ -24,11 +25,29 @@ const (
 	MeasureMTTA      = "mtta"
 	MeasureMTTR      = "mttr"
 	MeasureIncidents = "incidents"
+	// MeasureMajorIncidents counts SEV1 and SEV2 incidents together.
+	MeasureMajorIncidents = "major_incidents"
+	// MeasureRepeats: incidents that repeat an earlier one, as a count
+	// (stat rate) and as a share of all incidents (stat share).
+	MeasureRepeats = "repeat_incidents"
+	// MeasureMajorRepeats: the share of SEV1 and SEV2 incidents that
+	// repeat an earlier one.
+	MeasureMajorRepeats = "major_repeat_incidents"
+	// MeasureCoverage: the share of incidents requiring a postmortem that
+	// have one.
+	MeasureCoverage = "postmortem_coverage"
+	// MeasureBlame: the share of postmortems with blaming language.
+	MeasureBlame = "postmortems_with_blame"
+	// MeasureVague: the share of action items worded vaguely.
+	MeasureVague = "action_items_vague"
 )
 
-// StatRate is the stat label of an incident-count comparison (incidents per
-// day).
+// StatRate is the stat label of a count comparison (per day).
 const StatRate = "rate"
+
+// StatShare is the stat label of a proportion comparison (Fisher's exact
+// test; the ratio is of the two months' shares).
+const StatShare = "share"
 
 // Bound label values of the interval families.
 const (
@@ -66,18 +85,151 @@ type comparison struct {
 	c             change.Comparison
 }
 
+// changeInputs are the counts behind the other steps' month-over-month
+// comparisons, by period (index of ps.All): shares as numerator and
+// denominator, counts as compared per day.
+type changeInputs struct {
+	shares []shareSeries
+	counts []countSeries
+}
+
+type shareSeries struct {
+	measure  string
+	num, den []int
+}
+
+type countSeries struct {
+	measure string
+	n       []int
+	known   []bool // the step wrote the count for the period
+}
+
+// languageCounts are the language step's denominators and numerators by
+// period: postmortems and those with blame, action items and vague ones.
+type languageCounts struct {
+	postmortems, blamed, items, vague []int
+}
+
+// changeInputsFrom reads the counts of the digest's other month-over-month
+// comparisons from the results the run computed (process: postmortems
+// required and coverage; recurrence and response: repeats and incidents by
+// severity) and the language step's counts. Action items created and
+// completed are not compared: they come in batches (several per
+// postmortem, often closed together), so a test that counts each item as
+// an independent event would call ordinary months real changes.
+func changeInputsFrom(results []store.Result, ps calc.Periods, lang languageCounts) (changeInputs, error) {
+	n := len(ps.All)
+	period := map[string]int{}
+	for i, per := range ps.All {
+		period[per.Label] = i
+	}
+	type key struct{ metric, a, b string }
+	// vals[key][p]: the result of a family (and one label) in period p.
+	vals := map[key][]float64{}
+	has := map[key][]bool{}
+	put := func(k key, p int, v float64) {
+		if vals[k] == nil {
+			vals[k], has[k] = make([]float64, n), make([]bool, n)
+		}
+		vals[k][p] += v
+		has[k][p] = true
+	}
+	for _, r := range results {
+		p, ok := period[r.Label("period")]
+		if !ok {
+			continue
+		}
+		switch r.Metric {
+		case metrics.PostmortemsRequired.ResultName(), metrics.PostmortemCoverageRatio.ResultName():
+			if r.Label("severity") == "" {
+				put(key{r.Metric, "", ""}, p, r.Value)
+			}
+		case metrics.IncidentsBySeverity.ResultName(), metrics.RecurringIncidentsBySeverity.ResultName():
+			put(key{r.Metric, r.Label("severity"), ""}, p, r.Value)
+			put(key{r.Metric, "*", ""}, p, r.Value)
+		}
+	}
+	count := func(x float64, what string, p int) (int, error) {
+		c := math.Round(x)
+		if math.Abs(x-c) > 1e-6 || c < 0 {
+			return 0, fmt.Errorf("change: %s in %s is %v, not a count", what, ps.All[p].Label, x)
+		}
+		return int(c), nil
+	}
+	var in changeInputs
+	// Coverage: written = required × coverage (a ratio of two counts).
+	req, cov := key{metrics.PostmortemsRequired.ResultName(), "", ""}, key{metrics.PostmortemCoverageRatio.ResultName(), "", ""}
+	if vals[req] != nil {
+		sh := shareSeries{measure: MeasureCoverage, num: make([]int, n), den: make([]int, n)}
+		for p := 0; p < n; p++ {
+			d, err := count(vals[req][p], metrics.PostmortemsRequired.ResultName(), p)
+			if err != nil {
+				return in, err
+			}
+			sh.den[p] = d
+			if d > 0 && has[cov] != nil && has[cov][p] {
+				if sh.num[p], err = count(vals[cov][p]*float64(d), "postmortems written (coverage × required)", p); err != nil {
+					return in, err
+				}
+			}
+		}
+		in.shares = append(in.shares, sh)
+	}
+	inc, rep := metrics.IncidentsBySeverity.ResultName(), metrics.RecurringIncidentsBySeverity.ResultName()
+	if vals[key{inc, "*", ""}] != nil && vals[key{rep, "*", ""}] != nil {
+		all := shareSeries{measure: MeasureRepeats, num: make([]int, n), den: make([]int, n)}
+		major := shareSeries{measure: MeasureMajorRepeats, num: make([]int, n), den: make([]int, n)}
+		repeats := countSeries{measure: MeasureRepeats, n: make([]int, n), known: make([]bool, n)}
+		for p := 0; p < n; p++ {
+			sums := []struct {
+				sevs     []string
+				num, den *int
+			}{{[]string{"*"}, &all.num[p], &all.den[p]}, {[]string{"SEV1", "SEV2"}, &major.num[p], &major.den[p]}}
+			for _, x := range sums {
+				for _, sev := range x.sevs {
+					for _, f := range []struct {
+						metric string
+						to     *int
+					}{{rep, x.num}, {inc, x.den}} {
+						v := vals[key{f.metric, sev, ""}]
+						if v == nil {
+							continue
+						}
+						c, err := count(v[p], f.metric, p)
+						if err != nil {
+							return in, err
+						}
+						*f.to += c
+					}
+				}
+			}
+			repeats.n[p], repeats.known[p] = all.num[p], has[key{rep, "*", ""}][p]
+		}
+		in.shares = append(in.shares, all, major)
+		in.counts = append(in.counts, repeats)
+	}
+	if len(lang.postmortems) == n {
+		in.shares = append(in.shares, shareSeries{measure: MeasureBlame, num: lang.blamed, den: lang.postmortems},
+			shareSeries{measure: MeasureVague, num: lang.vague, den: lang.items})
+	}
+	return in, nil
+}
+
 // computeChange writes the bootstrap intervals of the MTTA and MTTR
 // percentiles of every period (all incidents, by severity, by team) and
 // compares each complete-data month with the month before: the percentiles
 // by bootstrap, the incident counts by the exact rate-ratio test, with
 // Benjamini–Hochberg over all of a month's comparisons. Incidents are those
 // the response analysis counts (merged ones and those after the clock left
-// out).
-func computeChange(incs []store.Incident, ps calc.Periods, resamples int) []store.Result {
+// out). The other steps' shares (more.shares) are compared by Fisher's exact
+// test and their counts (more.counts) by the rate test, in the same
+// Benjamini–Hochberg family as the month's other comparisons.
+func computeChange(incs []store.Incident, ps calc.Periods, resamples int, more changeInputs) []store.Result {
 	now := ps.Now
 	n := len(ps.All)
 	durations := make([]map[changeSample][]float64, n)
 	counts := make([]map[changeGroup]int, n)
+	majors := make([]int, n)
 	for i := range durations {
 		durations[i] = map[changeSample][]float64{}
 		counts[i] = map[changeGroup]int{}
@@ -99,7 +251,11 @@ func computeChange(incs []store.Incident, ps calc.Periods, resamples int) []stor
 		if response.Resolved(inc) {
 			res = math.Max(0, inc.ResolvedAt.Sub(inc.CreatedAt).Seconds())
 		}
+		major := groups[1].sev == "SEV1" || groups[1].sev == "SEV2"
 		ps.Of(inc.CreatedAt, func(p int) {
+			if major {
+				majors[p]++
+			}
 			for _, g := range groups {
 				counts[p][g]++
 				if ack >= 0 {
@@ -201,6 +357,27 @@ func computeChange(incs []store.Incident, ps calc.Periods, resamples int) []stor
 				continue // no incidents in either month: nothing to compare
 			}
 			cmps = append(cmps, comparison{measure: MeasureIncidents, stat: StatRate, group: g, c: c})
+		}
+		if c := change.RateRatio(majors[p-1], days(prev), majors[p], days(cur)); !math.IsNaN(c.Ratio) {
+			cmps = append(cmps, comparison{measure: MeasureMajorIncidents, stat: StatRate, c: c})
+		}
+		for _, cs := range more.counts {
+			if !cs.known[p-1] || !cs.known[p] {
+				continue
+			}
+			if c := change.RateRatio(cs.n[p-1], days(prev), cs.n[p], days(cur)); !math.IsNaN(c.Ratio) {
+				cmps = append(cmps, comparison{measure: cs.measure, stat: StatRate, c: c})
+			}
+		}
+		for _, sh := range more.shares {
+			if sh.den[p-1] == 0 || sh.den[p] == 0 {
+				continue // a share of nothing: no comparison
+			}
+			c := change.Proportions(sh.num[p-1], sh.den[p-1], sh.num[p], sh.den[p])
+			if math.IsNaN(c.Ratio) {
+				continue // none in either month: nothing to compare
+			}
+			cmps = append(cmps, comparison{measure: sh.measure, stat: StatShare, c: c})
 		}
 		pv := make([]float64, len(cmps))
 		for i := range cmps {

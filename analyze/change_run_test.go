@@ -64,7 +64,7 @@ func changeRows(rs []store.Result) map[string]float64 {
 
 func TestChangeFindsThePlantedChangesOnly(t *testing.T) {
 	incs, ps := changeFixture()
-	rs := computeChange(incs, ps, change.Resamples)
+	rs := computeChange(incs, ps, change.Resamples, changeInputs{})
 	require.NoError(t, checkResults(rs))
 	got := changeRows(rs)
 
@@ -126,7 +126,7 @@ func TestChangeFindsThePlantedChangesOnly(t *testing.T) {
 	require.True(t, ok, "the rolling 30 days have bands too")
 
 	// Reruns give identical results.
-	require.Equal(t, rs, computeChange(incs, ps, change.Resamples))
+	require.Equal(t, rs, computeChange(incs, ps, change.Resamples, changeInputs{}))
 }
 
 func TestChangeTooFewIncidents(t *testing.T) {
@@ -138,11 +138,84 @@ func TestChangeTooFewIncidents(t *testing.T) {
 			incs = append(incs, store.Incident{ID: fmt.Sprint(m, i), Severity: "SEV2", TeamName: "t", CreatedAt: c, AcknowledgedAt: c.Add(time.Minute), ResolvedAt: c.Add(time.Hour)})
 		}
 	}
-	got := changeRows(computeChange(incs, calc.NewPeriods(now, time.UTC, 3), 500))
+	got := changeRows(computeChange(incs, calc.NewPeriods(now, time.UTC, 3), 500, changeInputs{}))
 	for k := range got {
 		require.False(t, strings.HasPrefix(k, "mttr_interval_seconds|") || strings.Contains(k, "measure=mttr"), "%s: fewer than %d incidents", k, MinChangeSample)
 	}
 	v, ok := got[rkey(metrics.ChangeVerdict.ResultName(), "period", "2026-10", "measure", MeasureIncidents, "severity", "", "team", "", "stat", StatRate)]
 	require.True(t, ok, "counts are compared however small")
 	require.Equal(t, 0.0, v)
+}
+
+// The digest's other comparisons: shares (postmortem coverage, repeats,
+// blame, vague items) by Fisher's exact test and counts (repeats,
+// SEV1+SEV2) by the rate test, read from the other steps' results
+// and in the same Benjamini–Hochberg family as the month's other tests.
+func TestChangeSharesAndCounts(t *testing.T) {
+	incs, ps := changeFixture()
+	var s calc.Sink
+	for _, per := range ps.All {
+		req, cov := 50, 0.8
+		if per.Label == "2026-10" {
+			cov = 0.3 // 15 of 50 against 40 of 50: a real fall
+		}
+		s.Add(metrics.PostmortemsRequired, float64(req), "period", per.Label, "severity", "")
+		s.Add(metrics.PostmortemsRequired, 30, "period", per.Label, "severity", "SEV1")
+		s.Add(metrics.PostmortemCoverageRatio, cov, "period", per.Label, "severity", "")
+		s.Add(metrics.PostmortemCoverageRatio, 0.5, "period", per.Label, "severity", "SEV1")
+		// 300 incidents a month, 30 repeats (October: 33, noise).
+		rep := 30.0
+		if per.Label == "2026-10" {
+			rep = 33
+		}
+		s.Add(metrics.IncidentsBySeverity, 100, "period", per.Label, "severity", "SEV1")
+		s.Add(metrics.IncidentsBySeverity, 200, "period", per.Label, "severity", "SEV3")
+		s.Add(metrics.RecurringIncidentsBySeverity, 10, "period", per.Label, "severity", "SEV1")
+		s.Add(metrics.RecurringIncidentsBySeverity, rep-10, "period", per.Label, "severity", "SEV3")
+		// Action items created tripled: not compared (they come in batches).
+		s.Add(metrics.ActionItemsCreated, map[bool]float64{true: 120, false: 40}[per.Label == "2026-10"], "period", per.Label, "team", "team-a")
+	}
+	n := len(ps.All)
+	lang := languageCounts{postmortems: make([]int, n), blamed: make([]int, n), items: make([]int, n), vague: make([]int, n)}
+	for p := range ps.All {
+		lang.postmortems[p], lang.blamed[p], lang.items[p], lang.vague[p] = 40, 8, 60, 6
+	}
+	more, err := changeInputsFrom(s.Results, ps, lang)
+	require.NoError(t, err)
+	rs := computeChange(incs, ps, 500, more)
+	require.NoError(t, checkResults(rs))
+	got := changeRows(rs)
+	verdict := func(measure, team, stat string) float64 {
+		v, ok := got[rkey(metrics.ChangeVerdict.ResultName(), "period", "2026-10", "measure", measure, "severity", "", "team", team, "stat", stat)]
+		require.True(t, ok, "%s %s %s compared", measure, team, stat)
+		return v
+	}
+	ratio := func(measure, team, stat, bound string) float64 {
+		return got[rkey(metrics.ChangeRatio.ResultName(), "period", "2026-10", "measure", measure, "severity", "", "team", team, "stat", stat, "bound", bound)]
+	}
+	require.Equal(t, -1.0, verdict(MeasureCoverage, "", StatShare), "coverage fell from 80% to 30%")
+	require.InDelta(t, 0.3/0.8, ratio(MeasureCoverage, "", StatShare, BoundEstimate), 1e-12)
+	require.Less(t, ratio(MeasureCoverage, "", StatShare, BoundUpper), 1.0)
+	require.Equal(t, 0.0, verdict(MeasureRepeats, "", StatShare), "33 of 300 against 30 of 300")
+	require.InDelta(t, 1.1, ratio(MeasureRepeats, "", StatShare, BoundEstimate), 1e-12)
+	require.Equal(t, 0.0, verdict(MeasureRepeats, "", StatRate))
+	require.Equal(t, 0.0, verdict(MeasureMajorRepeats, "", StatShare), "10 of 100 both months")
+	require.Equal(t, 0.0, verdict(MeasureBlame, "", StatShare))
+	require.Equal(t, 0.0, verdict(MeasureVague, "", StatShare))
+	for k := range got {
+		require.NotContains(t, k, "measure=action_items_created", "action items created are not compared")
+	}
+	require.Equal(t, 0.0, verdict(MeasureMajorIncidents, "", StatRate))
+	// The shares are not compared where the months have no data: August
+	// is the first month with incidents.
+	_, ok := got[rkey(metrics.ChangeVerdict.ResultName(), "period", "2026-08", "measure", MeasureCoverage, "severity", "", "team", "", "stat", StatShare)]
+	require.False(t, ok)
+
+	// A ratio that is not a share of the count fails with the family named.
+	var bad calc.Sink
+	bad.Add(metrics.PostmortemsRequired, 7, "period", "2026-10", "severity", "")
+	bad.Add(metrics.PostmortemCoverageRatio, 0.5, "period", "2026-10", "severity", "")
+	_, err = changeInputsFrom(bad.Results, ps, languageCounts{})
+	require.ErrorContains(t, err, "postmortems written")
+	require.ErrorContains(t, err, "2026-10")
 }

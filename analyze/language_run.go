@@ -30,7 +30,7 @@ const (
 // analyzeLanguage checks the prose of every postmortem and every action item
 // created within the reported periods (older texts count in no period).
 func analyzeLanguage(ctx context.Context, log *slog.Logger, st *store.Store, d *dataset, ps calc.Periods, names []string,
-	maxPerMonth int) ([]store.Result, []store.AnalysisItem, textCacheStats, error) {
+	maxPerMonth int) ([]store.Result, []store.AnalysisItem, textCacheStats, languageCounts, error) {
 	var stats textCacheStats
 	checker := language.NewChecker(language.BlameOptions{Names: names})
 	start := ps.Start()
@@ -39,7 +39,7 @@ func analyzeLanguage(ctx context.Context, log *slog.Logger, st *store.Store, d *
 	blameVersion := language.Version + "+names:" + store.TextHash(strings.Join(names, "\x00"))
 	prose, err := st.ProseTexts(ctx, textAnalyzerBlame, blameVersion, start)
 	if err != nil {
-		return nil, nil, stats, err
+		return nil, nil, stats, languageCounts{}, err
 	}
 	hashes := make([]string, len(prose))
 	texts := map[string]string{}
@@ -51,7 +51,7 @@ func analyzeLanguage(ctx context.Context, log *slog.Logger, st *store.Store, d *
 	}
 	blame, bs, err := perText(ctx, log, st, textAnalyzerBlame, blameVersion, hashes, texts, checker.CheckBlame, noFindings)
 	if err != nil {
-		return nil, nil, stats, err
+		return nil, nil, stats, languageCounts{}, err
 	}
 	texts, hashes = nil, nil
 
@@ -83,7 +83,7 @@ func analyzeLanguage(ctx context.Context, log *slog.Logger, st *store.Store, d *
 			return checker.CheckActionItem(in.Summary, in.HasOwner, in.HasDue)
 		}, noFindings)
 	if err != nil {
-		return nil, nil, stats, err
+		return nil, nil, stats, languageCounts{}, err
 	}
 	stats = textCacheStats{Texts: bs.Texts + as.Texts, Analyzed: bs.Analyzed + as.Analyzed}
 
@@ -226,7 +226,7 @@ func analyzeLanguage(ctx context.Context, log *slog.Logger, st *store.Store, d *
 			out = append(out, c.item)
 		}
 	}
-	return s.Results, out, stats, nil
+	return s.Results, out, stats, languageCounts{postmortems: pms, blamed: blamed, items: items, vague: vague}, nil
 }
 
 func noFindings(fs []language.Finding) bool { return len(fs) == 0 }

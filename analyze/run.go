@@ -221,12 +221,6 @@ func Run(ctx context.Context, st *store.Store, opts Options) (RunSummary, error)
 	}); err != nil {
 		return fail(fmt.Errorf("analyze: %s: %w", AnalysisSLO, err))
 	}
-	if err := timed(AnalysisChange, func() error {
-		results = append(results, computeChange(d.incidents, ps, change.Resamples)...)
-		return nil
-	}); err != nil {
-		return fail(fmt.Errorf("analyze: %s: %w", AnalysisChange, err))
-	}
 	if err := timed(AnalysisActions, func() error {
 		r, it, err := actions.Compute(ctx, st, actions.Input{Periods: ps, Teams: teams, Options: actions.Options{
 			StaleAfter: opts.StaleAfter, ClosureSLO: opts.ClosureSLO, MaxItemSeries: opts.MaxItemSeries,
@@ -245,16 +239,18 @@ func Run(ctx context.Context, st *store.Store, opts Options) (RunSummary, error)
 	}); err != nil {
 		return fail(fmt.Errorf("analyze: %s: %w", AnalysisProcess, err))
 	}
+	var langCounts languageCounts
 	if err := timed(AnalysisLanguage, func() error {
 		names, err := personNames(ctx, st, d)
 		if err != nil {
 			return err
 		}
-		r, it, tc, err := analyzeLanguage(ctx, log, st, d, ps, names, opts.MaxFindingsPerMonth)
+		r, it, tc, lc, err := analyzeLanguage(ctx, log, st, d, ps, names, opts.MaxFindingsPerMonth)
 		if err != nil {
 			return err
 		}
 		sum.TextsChecked, sum.TextsAnalyzed = tc.Texts, tc.Analyzed
+		langCounts = lc
 		results, items = append(results, r...), append(items, it...)
 		return nil
 	}); err != nil {
@@ -295,6 +291,19 @@ func Run(ctx context.Context, st *store.Store, opts Options) (RunSummary, error)
 		return nil
 	}); err != nil {
 		return fail(fmt.Errorf("analyze: %s: %w", stepThemeCost, err))
+	}
+	// Last: the change step compares the month with the month before in
+	// every measure the digest compares, reading the counts behind the
+	// other steps' shares from their results.
+	if err := timed(AnalysisChange, func() error {
+		more, err := changeInputsFrom(results, ps, langCounts)
+		if err != nil {
+			return err
+		}
+		results = append(results, computeChange(d.incidents, ps, change.Resamples, more)...)
+		return nil
+	}); err != nil {
+		return fail(fmt.Errorf("analyze: %s: %w", AnalysisChange, err))
 	}
 
 	// Bookkeeping results of the run itself.
