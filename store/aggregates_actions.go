@@ -96,7 +96,7 @@ func (s *Store) ActionItemGroups(ctx context.Context, sc Scope, rules ItemRules)
 	var out []ItemGroup
 	for rows.Next() {
 		var g ItemGroup
-		var c [10]uint64
+		var c [9]uint64
 		var oldest uint32
 		if err := rows.Scan(&g.Priority, &g.Team, &c[0], &c[1], &c[2], &c[3], &c[4], &c[5], &c[6], &oldest, &c[7], &c[8]); err != nil {
 			return nil, fmt.Errorf("store: scan action item groups: %w", err)
