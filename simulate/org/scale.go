@@ -25,7 +25,7 @@ func (s Scale) params() (scaleParams, bool) {
 	case ScaleLarge:
 		return scaleParams{days: 730, incidents: 100000, teams: 20, users: 300, services: 80}, true
 	case ScaleXLarge:
-		return scaleParams{days: 1095, incidents: 1000000, teams: 24, users: 480, services: 120}, true
+		return scaleParams{days: 1095, incidents: 1000000, teams: 20, users: 480, services: 120}, true
 	}
 	return scaleParams{}, false
 }

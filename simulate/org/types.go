@@ -15,9 +15,11 @@ const (
 	ScaleSmall  Scale = "small"  // ~2,000 incidents over 90 days
 	ScaleMedium Scale = "medium" // ~20,000 incidents over 365 days
 	ScaleLarge  Scale = "large"  // ~100,000 incidents over 730 days
-	// ScaleXLarge (~1,000,000 incidents over 1,095 days, about 200k
-	// postmortems and 1M action items) is for the analysis benchmark: it is
-	// streamed into the store, not served by the HTTP simulators.
+	// ScaleXLarge (~1,000,000 incidents over 1,095 days, 20 teams: the
+	// whole team catalog, 120 services) is for the analysis benchmark,
+	// written straight into the store rather than served by the HTTP
+	// simulators. Postmortems and action items follow the generator's
+	// coverage by severity, like every scale.
 	ScaleXLarge Scale = "xlarge"
 )
 
