@@ -257,7 +257,7 @@ type Highlight struct {
 func (s *Store) Highlights(ctx context.Context, sc Scope, from time.Time, fn func(Highlight) error) error {
 	q := "SELECT key, title, url, severity, " + sc.teamLabel("team") + ", service, published_at, lessons, lucky FROM " + s.Table("postmortems") +
 		" FINAL WHERE isNotNull(published_at) AND published_at >= toDateTime(?) AND published_at <= toDateTime(?) AND (lessons != '' OR lucky != '')" +
-		" ORDER BY if(severity IN ('SEV1', 'SEV2', 'SEV3', 'SEV4', 'SEV5'), toUInt8(substring(severity, 4, 1)), 9), published_at, key"
+		" ORDER BY if(indexOf(['SEV1', 'SEV2', 'SEV3', 'SEV4', 'SEV5'], severity) = 0, 9, indexOf(['SEV1', 'SEV2', 'SEV3', 'SEV4', 'SEV5'], severity)), published_at, key"
 	rows, err := s.conn.Query(ctx, q, max(from.UTC().Unix(), 0), sc.now())
 	if err != nil {
 		return fmt.Errorf("store: query highlights: %w", err)
