@@ -185,6 +185,7 @@ func Build(ctx context.Context, r Reader, opts Options) (*Digest, error) {
 		}
 	}
 	d.Changes = b.changes(opts.Team)
+	d.Changes.attach(d)
 	d.Summary = summarize(d)
 	return d, nil
 }

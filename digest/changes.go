@@ -125,6 +125,38 @@ func (b *builder) changeValue(r ChangeRow, m string) (float64, bool) {
 		return b.res.value(metrics.MTTASeconds, L{"period": m, "severity": r.Severity, "team": r.Team, "stat": r.Stat})
 	case analyze.MeasureMTTR:
 		return b.res.value(metrics.MTTRSeconds, L{"period": m, "severity": r.Severity, "team": r.Team, "stat": r.Stat})
+	case analyze.MeasureCoverage:
+		return b.res.value(metrics.PostmortemCoverageRatio, L{"period": m, "severity": ""})
+	case analyze.MeasureBlame:
+		return b.res.value(metrics.PostmortemsWithBlameRatio, L{"period": m})
+	case analyze.MeasureVague:
+		return b.res.value(metrics.ActionItemsVagueRatio, L{"period": m})
+	case analyze.MeasureRepeats:
+		if r.Stat == analyze.StatShare {
+			return b.res.value(metrics.RepeatIncidentRatio, L{"period": m})
+		}
+		if !b.covered[m] {
+			return 0, false
+		}
+		v, _ := b.res.sum(metrics.RecurringIncidentsBySeverity, L{"period": m})
+		return v, true
+	case analyze.MeasureMajorRepeats, analyze.MeasureMajorIncidents:
+		if !b.covered[m] {
+			return 0, false
+		}
+		var rep, all float64
+		for _, sev := range []string{"SEV1", "SEV2"} {
+			x, _ := b.res.value(metrics.RecurringIncidentsBySeverity, L{"period": m, "severity": sev})
+			n, _ := b.res.value(metrics.IncidentsBySeverity, L{"period": m, "severity": sev})
+			rep, all = rep+x, all+n
+		}
+		if r.Measure == analyze.MeasureMajorIncidents {
+			return all, true
+		}
+		if all == 0 {
+			return 0, false
+		}
+		return rep / all, true
 	case analyze.MeasureIncidents:
 		if !b.covered[m] {
 			return 0, false
@@ -144,7 +176,8 @@ func (b *builder) changeValue(r ChangeRow, m string) (float64, bool) {
 	return 0, false
 }
 
-var measureOrder = map[string]int{analyze.MeasureIncidents: 0, analyze.MeasureMTTA: 1, analyze.MeasureMTTR: 2}
+var measureOrder = map[string]int{analyze.MeasureIncidents: 0, analyze.MeasureMajorIncidents: 1, analyze.MeasureMTTA: 2, analyze.MeasureMTTR: 3,
+	analyze.MeasureCoverage: 4, analyze.MeasureRepeats: 5, analyze.MeasureMajorRepeats: 6, analyze.MeasureBlame: 7, analyze.MeasureVague: 8}
 
 func sortChangeRows(rs []ChangeRow) {
 	sort.SliceStable(rs, func(i, j int) bool {
@@ -191,7 +224,7 @@ func changeLabel(r ChangeRow, orgWide bool) string {
 	if r.Measure == analyze.MeasureIncidents {
 		return "Incidents"
 	}
-	return what
+	return capitalize(what)
 }
 
 func measureName(r ChangeRow) string {
@@ -200,12 +233,30 @@ func measureName(r ChangeRow) string {
 		return "MTTA " + r.Stat
 	case analyze.MeasureMTTR:
 		return "MTTR " + r.Stat
+	case analyze.MeasureMajorIncidents:
+		return "SEV1 + SEV2 incidents"
+	case analyze.MeasureCoverage:
+		return "postmortem coverage"
+	case analyze.MeasureBlame:
+		return "postmortems with blaming language"
+	case analyze.MeasureVague:
+		return "vague action items"
+	case analyze.MeasureRepeats:
+		if r.Stat == analyze.StatShare {
+			return "share of incidents that repeat"
+		}
+		return "repeat incidents"
+	case analyze.MeasureMajorRepeats:
+		return "share of SEV1/SEV2 that repeat"
 	}
 	return "incidents"
 }
 
 func (r ChangeRow) unit() Unit {
-	if r.Measure == analyze.MeasureIncidents {
+	switch {
+	case r.Stat == analyze.StatShare:
+		return UnitRatio
+	case r.Stat == analyze.StatRate:
 		return UnitCount
 	}
 	return UnitDuration
@@ -295,9 +346,11 @@ func chgTimesText(x float64) string {
 // Method is the section's footnote.
 func (c ChangeSection) Method() string {
 	return fmt.Sprintf("Percentiles are compared by a bootstrap of each month's incidents (%s resamples, the same on every run), "+
-		"incident counts by an exact test on incidents per day. A change is called clear only when it stays significant after "+
+		"incident counts by an exact test on incidents per day, shares (postmortem coverage, blaming language, vague action items, repeats) "+
+		"by Fisher's exact test on the two months' counts. A change is called clear only when it stays significant after "+
 		"correcting for all %s of the month's comparisons (every team and severity; Benjamini–Hochberg, 5%% false discoveries). "+
-		"The interval is the 95%% range of the month's value over the month before's.",
+		"The interval is the 95%% range of the month's value over the month before's (for a share, of the ratio of the two shares). "+
+		"Arrows marked “not tested” (action items, themes, downtime, time to publish) were not compared against chance.",
 		formatThousands(5000), formatThousands(float64(c.Tests)))
 }
 
@@ -381,4 +434,93 @@ func (c ChangeSection) note(team, measure, stat, sub string) string {
 		return r.Reading()
 	}
 	return r.Reading() + " · " + sub
+}
+
+// The verdicts a month-over-month arrow carries.
+const (
+	VerdictNoise    = "no clear change"
+	VerdictReal     = "beyond chance"
+	VerdictUntested = "not tested"
+)
+
+// judged gives a change from the month before the verdict of the change
+// analysis's comparison r: "no clear change" (the arrow is drawn grey),
+// "beyond chance", or "not tested" when the run made no comparison of the
+// measure.
+func (c Change) judged(r *ChangeRow) Change {
+	if c.Text == "" || (c.Arrow == "=" && (r == nil || r.Verdict == 0)) {
+		return c // nothing moved: nothing to judge
+	}
+	switch {
+	case r == nil:
+		c.Verdict = VerdictUntested
+	case r.Verdict == 0:
+		c.Verdict = VerdictNoise
+		c.Interval = r.IntervalText()
+	default:
+		c.Verdict = VerdictReal
+		c.Interval = r.IntervalText()
+	}
+	return c
+}
+
+// Noise reports whether the change is within chance.
+func (c Change) Noise() bool { return c.Verdict == VerdictNoise }
+
+// Untested reports whether the change was not tested against chance.
+func (c Change) Untested() bool { return c.Verdict == VerdictUntested }
+
+// Title is the arrow's tooltip: the verdict with the ratio's interval.
+func (c Change) Title() string {
+	switch {
+	case c.Verdict == VerdictUntested:
+		return "not tested against chance"
+	case c.Verdict != "" && c.Interval != "":
+		return c.Verdict + " (95% interval of the ratio to the month before: " + c.Interval + ")"
+	}
+	return c.Verdict
+}
+
+// attach gives every measure the digest compares with the month before the
+// change analysis's comparison of it, so its arrow carries the verdict.
+// Measures without one (time to publish, template completeness, action
+// items, downtime, themes; a team's severities and shares) read "not
+// tested". (The SEV1 + SEV2 tile is built with the page: see newView.)
+func (c ChangeSection) attach(d *Digest) {
+	v := c.verdicts(d.Team)
+	set := func(m *Measure, measure, sev, stat string) {
+		if r, ok := v.get(measure, sev, stat); ok {
+			m.Cmp = &r
+		}
+	}
+	set(&d.Incidents.Total, analyze.MeasureIncidents, "", analyze.StatRate)
+	for i := range d.Incidents.BySeverity {
+		set(&d.Incidents.BySeverity[i], analyze.MeasureIncidents, d.Incidents.BySeverity[i].Name, analyze.StatRate)
+	}
+	set(&d.Response.MTTAP50, analyze.MeasureMTTA, "", analyze.StatP50)
+	set(&d.Response.MTTAP90, analyze.MeasureMTTA, "", analyze.StatP90)
+	set(&d.Response.MTTRP50, analyze.MeasureMTTR, "", analyze.StatP50)
+	set(&d.Response.MTTRP90, analyze.MeasureMTTR, "", analyze.StatP90)
+	for i := range d.Response.BySeverity {
+		s := &d.Response.BySeverity[i]
+		set(&s.Incidents, analyze.MeasureIncidents, s.Severity, analyze.StatRate)
+		set(&s.MTTAP90, analyze.MeasureMTTA, s.Severity, analyze.StatP90)
+		set(&s.MTTRP50, analyze.MeasureMTTR, s.Severity, analyze.StatP50)
+		set(&s.MTTRP90, analyze.MeasureMTTR, s.Severity, analyze.StatP90)
+	}
+	if d.Team == "" {
+		// The shares are organization-wide.
+		set(&d.Postmortems.Coverage, analyze.MeasureCoverage, "", analyze.StatShare)
+		set(&d.Recurrence.Count, analyze.MeasureRepeats, "", analyze.StatRate)
+		set(&d.Recurrence.Ratio, analyze.MeasureRepeats, "", analyze.StatShare)
+		set(&d.Recurrence.MajorRatio, analyze.MeasureMajorRepeats, "", analyze.StatShare)
+		set(&d.Language.BlameRatio, analyze.MeasureBlame, "", analyze.StatShare)
+		set(&d.Language.VagueRatio, analyze.MeasureVague, "", analyze.StatShare)
+	}
+	for i := range d.Teams {
+		tv := c.verdicts(d.Teams[i].Team)
+		if r, ok := tv.get(analyze.MeasureIncidents, "", analyze.StatRate); ok {
+			d.Teams[i].Incidents.Total.Cmp = &r
+		}
+	}
 }

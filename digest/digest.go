@@ -72,6 +72,9 @@ type Measure struct {
 	Unit      Unit
 	Direction Direction
 	Series    Series
+	// Cmp is the change analysis's comparison of the month with the month
+	// before (nil: the run made none); VsPrevious carries its verdict.
+	Cmp *ChangeRow
 }
 
 // Now formats the digest month's value.
@@ -87,7 +90,7 @@ func (m Measure) Avg() string { v, ok := m.Series.Average(); return formatOpt(v,
 func (m Measure) VsPrevious() Change {
 	c, cok := m.Series.Current()
 	p, pok := m.Series.Previous()
-	return change(c, p, cok, pok, m.Unit, m.Direction)
+	return change(c, p, cok, pok, m.Unit, m.Direction).judged(m.Cmp)
 }
 
 // VsAverage compares the month with the six-month average.

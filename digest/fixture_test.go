@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/aftermath-sre/aftermath/analyze"
+	"github.com/aftermath-sre/aftermath/analyze/change"
 	"github.com/aftermath-sre/aftermath/metrics"
 	"github.com/aftermath-sre/aftermath/store"
 	"github.com/aftermath-sre/aftermath/store/chtest"
@@ -190,6 +191,23 @@ func orgFixture(t *testing.T) *fixture {
 	cmp(analyze.MeasureMTTR, "p90", "", "Payments", 1.5, 1.2, 1.9, 1)
 	cmp(analyze.MeasureIncidents, analyze.StatRate, "", "Payments", 5.0/4*30/31, 0.3, 5.1, 0)
 	cmp(analyze.MeasureIncidents, analyze.StatRate, "", "Search", 14.0/13*30/31, 0.45, 2.4, 0)
+	// The shares and counts of the other sections, tested by the change
+	// package itself on counts that give the fixture's percentages: none
+	// is beyond chance.
+	share := func(measure string, x1, n1, x2, n2 int) {
+		c := change.Proportions(x1, n1, x2, n2)
+		cmp(measure, analyze.StatShare, "", "", c.Ratio, c.Lower, c.Upper, 0)
+	}
+	share(analyze.MeasureCoverage, 7, 7, 5, 7)
+	share(analyze.MeasureBlame, 2, 20, 3, 20)
+	share(analyze.MeasureRepeats, 1, 20, 3, 25)
+	share(analyze.MeasureMajorRepeats, 1, 7, 2, 7)
+	rate := func(measure string, before, after int) {
+		c := change.RateRatio(before, 30, after, 31)
+		cmp(measure, analyze.StatRate, "", "", c.Ratio, c.Lower, c.Upper, 0)
+	}
+	rate(analyze.MeasureMajorIncidents, 7, 7)
+	rate(analyze.MeasureRepeats, 1, 4)
 
 	// action items
 	f.add(metrics.ActionItemsOverdue, 3, "priority", "P1", "team", "Payments")

@@ -207,6 +207,12 @@ type Change struct {
 	Text  string // "+30%", "−2", "+5 pts", "no change", "" when unknown
 	Class string // "better", "worse", "same" or "" (for styling)
 	Arrow string // "▲", "▼" or "="
+	// Verdict says whether a change from the month before is beyond
+	// chance (see Change.judged): "no clear change", "beyond chance" or
+	// "not tested"; "" for other comparisons.
+	Verdict string
+	// Interval is the tested ratio's 95% interval ("−12% to +55%").
+	Interval string
 }
 
 // change compares cur against ref in the unit: ratios in percentage points,

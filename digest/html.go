@@ -233,9 +233,13 @@ func newView(d *Digest) *htmlView {
 			}
 		}
 	}
-	v.KPIs = append(v.KPIs, kpiOf("Incidents", d.Incidents.Total, d.Changes.note(d.Team, analyzeMeasureIncidents, analyzeStatRate, "")), kpiOf("SEV1 + SEV2", major, ""))
-	v.KPIs = append(v.KPIs, kpiOf("MTTR p90", d.Response.MTTRP90, d.Changes.note(d.Team, analyzeMeasureMTTR, "p90", "median "+d.Response.MTTRP50.Now())))
-	v.KPIs = append(v.KPIs, kpiOf("MTTA p90", d.Response.MTTAP90, d.Changes.note(d.Team, analyzeMeasureMTTA, "p90", "median "+d.Response.MTTAP50.Now())))
+	if r, ok := d.Changes.verdicts(d.Team).get(analyzeMeasureMajorIncidents, "", analyzeStatRate); ok {
+		major.Cmp = &r
+	}
+	// Each tile's arrow carries its verdict (Change.judged).
+	v.KPIs = append(v.KPIs, kpiOf("Incidents", d.Incidents.Total, ""), kpiOf("SEV1 + SEV2", major, ""))
+	v.KPIs = append(v.KPIs, kpiOf("MTTR p90", d.Response.MTTRP90, "median "+d.Response.MTTRP50.Now()))
+	v.KPIs = append(v.KPIs, kpiOf("MTTA p90", d.Response.MTTAP90, "median "+d.Response.MTTAP50.Now()))
 	v.KPIs = append(v.KPIs, kpiOf("Postmortem coverage", d.Postmortems.Coverage, postmortemSub(d.Postmortems)))
 	v.KPIs = append(v.KPIs, kpi{Label: "Overdue action items", Value: formatThousands(float64(d.Actions.Overdue.Total)),
 		Sub: fmt.Sprintf("%d P1 · as of the run", d.Actions.Overdue.Priority("P1"))})

@@ -46,6 +46,9 @@ func (w *mdWriter) changeText(c Change) string {
 	if c.Text == "" {
 		return "–"
 	}
+	if c.Verdict != "" {
+		return c.Arrow + " " + c.Text + " (" + c.Verdict + ")"
+	}
 	return c.Arrow + " " + c.Text
 }
 

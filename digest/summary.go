@@ -16,6 +16,8 @@ const (
 	analyzeMeasureMTTA      = analyze.MeasureMTTA
 	analyzeMeasureMTTR      = analyze.MeasureMTTR
 	analyzeStatRate         = analyze.StatRate
+	// analyzeMeasureMajorIncidents compares SEV1 and SEV2 incidents together.
+	analyzeMeasureMajorIncidents = analyze.MeasureMajorIncidents
 )
 
 // maxSummary caps the sentences at the top: a two-minute read.
@@ -378,16 +380,7 @@ func postmortemSummary(p PostmortemSection) string {
 		return "No incident this month needed a postmortem."
 	}
 	cov, _ := p.Coverage.Series.Current()
-	s := fmt.Sprintf("Postmortems were written for %s of %s incidents that needed one (%s", plainCount(float64(p.Written)), plainCount(req), formatPercent(cov))
-	if prev, ok := p.Coverage.Series.Previous(); ok {
-		switch d := math.Round((cov - prev) * 100); {
-		case d > 0:
-			s += fmt.Sprintf(", up from %s", formatPercent(prev))
-		case d < 0:
-			s += fmt.Sprintf(", down from %s", formatPercent(prev))
-		}
-	}
-	s += ")"
+	s := fmt.Sprintf("Postmortems were written for %s of %s incidents that needed one (%s%s)", plainCount(float64(p.Written)), plainCount(req), formatPercent(cov), shareMove(p.Coverage))
 	if pub, ok := p.PublishP50.Series.Current(); ok && !math.IsInf(pub, 0) {
 		s += fmt.Sprintf("; the median took %s to publish", formatDuration(pub))
 		if p.PublishTarget > 0 {
@@ -420,9 +413,31 @@ func recurrenceSummary(r RecurrenceSection) string {
 	}
 	s := fmt.Sprintf("%s repeated an earlier incident", capitalize(plural(int(n), "incident", "incidents")))
 	if ratio, ok := r.Ratio.Series.Current(); ok {
+		shares, names := []Measure{r.Ratio}, []string{"the share of all incidents"}
 		s += fmt.Sprintf(" (%s of all incidents", formatPercent(ratio))
 		if major, ok := r.MajorRatio.Series.Current(); ok {
+			shares, names = append(shares, r.MajorRatio), append(names, "the share of SEV1/SEV2")
 			s += fmt.Sprintf(", %s of SEV1/SEV2", formatPercent(major))
+		}
+		// Both within chance: one clause; otherwise each share's move.
+		var prevs []string
+		for _, m := range shares {
+			p, ok := m.Series.Previous()
+			if !ok || m.Cmp == nil || m.Cmp.Verdict != 0 {
+				prevs = nil
+				break
+			}
+			prevs = append(prevs, formatPercent(p))
+		}
+		switch {
+		case len(prevs) > 0:
+			s += ": no clear change from " + joinAnd(prevs) + " the month before"
+		default:
+			for i, m := range shares {
+				if mv := shareMove(m); mv != "" && m.Cmp != nil && m.Cmp.Verdict != 0 {
+					s += "; " + names[i] + " " + strings.TrimPrefix(mv, ", ")
+				}
+			}
 		}
 		s += ")"
 	}
@@ -441,16 +456,36 @@ func languageSummary(l LanguageSection) string {
 	if cur == 0 && (!pok || prev == 0) {
 		return ""
 	}
-	s := fmt.Sprintf("%s of postmortems used blaming language", formatPercent(cur))
-	if pok {
-		switch d := math.Round((cur - prev) * 100); {
-		case d > 0:
-			s += fmt.Sprintf(", up from %s", formatPercent(prev))
-		case d < 0:
-			s += fmt.Sprintf(", down from %s", formatPercent(prev))
-		}
+	return fmt.Sprintf("%s of postmortems used blaming language%s.", formatPercent(cur), shareMove(l.BlameRatio))
+}
+
+// shareMove says how a share moved from the month before as far as the
+// change analysis lets it: ", up from 10% beyond chance (95% interval of
+// the ratio +12% to +55%)" for a real change, ", against 10% the month
+// before: no clear change" for one within chance, "; 10% the month before"
+// when the run did not test it (no direction is claimed), "" when the month
+// before is unknown or the share did not move.
+func shareMove(m Measure) string {
+	cur, ok := m.Series.Current()
+	prev, pok := m.Series.Previous()
+	if !ok || !pok {
+		return ""
 	}
-	return s + "."
+	r := m.Cmp
+	if r != nil && r.Verdict != 0 {
+		dir := "up"
+		if r.Verdict < 0 {
+			dir = "down"
+		}
+		return fmt.Sprintf(", %s from %s beyond chance (95%% interval of the ratio %s)", dir, formatPercent(prev), r.IntervalText())
+	}
+	if math.Round(cur*100) == math.Round(prev*100) {
+		return ", as the month before"
+	}
+	if r == nil {
+		return fmt.Sprintf("; %s the month before", formatPercent(prev))
+	}
+	return fmt.Sprintf(", against %s the month before: no clear change", formatPercent(prev))
 }
 
 // teamSentences are a team card's one or two lines, without comparisons.
