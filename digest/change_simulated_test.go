@@ -3,12 +3,14 @@ package digest_test
 import (
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 
 	"github.com/aftermath-sre/aftermath/analyze"
+	"github.com/aftermath-sre/aftermath/digest"
 )
 
 // December's digest of the simulated org (seed 11) against its one planted
@@ -62,5 +64,44 @@ func TestDigestNamesOnlyThePlantedChange(t *testing.T) {
 	if dst := os.Getenv("AFTERMATH_DIGEST_SHOTS"); dst != "" {
 		require.NoError(t, os.WriteFile(filepath.Join(dst, "sim-change.html"), []byte(html), 0o644))
 	}
+	t.Logf("summary:\n%s", strings.Join(d.Summary, "\n"))
+}
+
+// The simulated org plants no month-over-month change of its postmortem
+// coverage, blaming language, vague action items or repeat shares: the
+// digest compares each of them, calls none a change, and every arrow and
+// sentence of December's digest carries its verdict; the summary says "up
+// from"/"down from"/"rose"/"fell" only beyond chance.
+func TestSimulatedDigestQualifiesEveryComparison(t *testing.T) {
+	_, d := simulatedDigest(t)
+	shares := map[string]bool{}
+	for _, r := range d.Changes.Rows {
+		if r.Stat == analyze.StatShare {
+			shares[r.Measure] = true
+			require.Equal(t, 0, r.Verdict, "%s: the simulator plants no change", r.Label)
+			require.True(t, r.HasBefore && r.HasAfter, "%s: both months' shares shown", r.Label)
+			require.LessOrEqual(t, r.Lower, r.Ratio)
+			require.GreaterOrEqual(t, r.Upper, r.Ratio)
+		}
+	}
+	for _, m := range []string{analyze.MeasureCoverage, analyze.MeasureBlame, analyze.MeasureVague, analyze.MeasureRepeats, analyze.MeasureMajorRepeats} {
+		require.True(t, shares[m], "%s compared", m)
+	}
+	for _, m := range []digest.Measure{d.Postmortems.Coverage, d.Language.BlameRatio, d.Language.VagueRatio, d.Recurrence.Ratio, d.Recurrence.MajorRatio} {
+		require.NotNil(t, m.Cmp, "%s carries its comparison", m.Name)
+	}
+	md, html := renderMD(t, d), render(t, d)
+	noise, _, untested := requireArrowsJudged(t, md, html)
+	require.Positive(t, noise)
+	require.Positive(t, untested)
+	moved := regexp.MustCompile(`\b(up from|down from|rose|fell)\b`)
+	for _, s := range d.Summary {
+		for _, clause := range strings.Split(s, ";") {
+			if moved.MatchString(clause) && !strings.Contains(clause, "six-month average") {
+				require.Contains(t, strings.ToLower(clause), "beyond chance", "a move named in the summary is beyond chance: %q", s)
+			}
+		}
+	}
+	requireArrowsJudged(t, renderMD(t, simTeam), render(t, simTeam))
 	t.Logf("summary:\n%s", strings.Join(d.Summary, "\n"))
 }
