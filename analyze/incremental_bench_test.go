@@ -4,10 +4,13 @@ import (
 	"context"
 	"log/slog"
 	"os"
+	"runtime"
 	"sort"
 	"testing"
 	"time"
 
+	"github.com/aftermath-sre/aftermath/analyze/internal/calc"
+	"github.com/aftermath-sre/aftermath/analyze/themes"
 	"github.com/aftermath-sre/aftermath/simulate/org"
 	"github.com/aftermath-sre/aftermath/store"
 	"github.com/aftermath-sre/aftermath/store/chtest"
@@ -66,4 +69,92 @@ func storeAllButLatest(ctx context.Context, b *testing.B, st *store.Store, scale
 	storeOrg(ctx, b, st, o)
 	o.Postmortems = append(o.Postmortems, late...)
 	return orgPostmortems(o)[cut:]
+}
+
+// BenchmarkThemesStep measures the themes step alone (its own wall time and
+// Go heap high-water mark above the heap before it, sampled every 5 ms) on
+// the large org without its newest 1% of postmortems, with no stored
+// features ("first"), then after the 1% arrive with the first's themes
+// stored as the latest run ("warm"):
+//
+//	AFTERMATH_BENCH_LARGE=1 go test ./analyze -run '^$' -bench ThemesStep -benchtime 1x -timeout 60m
+func BenchmarkThemesStep(b *testing.B) {
+	if os.Getenv("AFTERMATH_BENCH_LARGE") != "1" {
+		b.Skip("set AFTERMATH_BENCH_LARGE=1 to load the large org")
+	}
+	ctx := context.Background()
+	scale := org.ScaleLarge
+	if s := os.Getenv("AFTERMATH_BENCH_SCALE"); s != "" {
+		scale = org.Scale(s)
+	}
+	log := slog.New(slog.DiscardHandler)
+	ps := calc.NewPeriods(org.DefaultEnd(), time.UTC, 13)
+	b.StopTimer()
+	for i := 0; i < b.N; i++ {
+		st := chtest.Store(b)
+		late := storeAllButLatest(ctx, b, st, scale)
+		step := func(name string) themeRun {
+			d, err := load(ctx, log, st, ps.Start(), newTeamNamer(nil))
+			if err != nil {
+				b.Fatal(err)
+			}
+			var th themeRun
+			t0 := time.Now()
+			b.StartTimer()
+			peak := heapPeak(func() { th, err = clusterThemes(ctx, log, st, d, ps, themes.Options{}) })
+			b.StopTimer()
+			if err != nil {
+				b.Fatal(err)
+			}
+			wall := time.Since(t0)
+			b.ReportMetric(wall.Seconds(), name+"-s")
+			b.ReportMetric(float64(peak)/(1<<20), name+"-heap-peak-MiB")
+			b.ReportMetric(float64(peak)/1024/float64(len(d.postmortems)), name+"-KiB/postmortem")
+			b.Logf("%s: %v, heap peak +%.1f MiB; postmortems=%d factors=%d featurized=%d themes=%d warm=%v; load average %s", name,
+				wall.Round(time.Millisecond), float64(peak)/(1<<20), len(d.postmortems), th.texts.Texts, th.texts.Analyzed,
+				len(th.res.Themes), th.res.Warm, loadAvg())
+			return th
+		}
+		first := step("first")
+		if err := st.WriteThemes(ctx, "bench-1", org.DefaultEnd(), first.state, first.assignments); err != nil {
+			b.Fatal(err)
+		}
+		if err := st.WriteAnalysis(ctx, store.AnalysisRun{ID: "bench-1", StartedAt: org.DefaultEnd(), FinishedAt: org.DefaultEnd(), Status: store.RunSuccess}, nil); err != nil {
+			b.Fatal(err)
+		}
+		if err := st.UpsertPostmortems(ctx, late); err != nil {
+			b.Fatal(err)
+		}
+		step("warm")
+	}
+}
+
+// heapPeak runs f and returns the Go heap's high-water mark during it above
+// the heap before it (sampled every 5 ms, garbage not yet collected
+// included).
+func heapPeak(f func()) uint64 {
+	runtime.GC()
+	var m0, m runtime.MemStats
+	runtime.ReadMemStats(&m0)
+	peak := m0.HeapAlloc
+	stop, done := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(done)
+		t := time.NewTicker(5 * time.Millisecond)
+		defer t.Stop()
+		for {
+			select {
+			case <-stop:
+				return
+			case <-t.C:
+				runtime.ReadMemStats(&m)
+				peak = max(peak, m.HeapAlloc)
+			}
+		}
+	}()
+	f()
+	close(stop)
+	<-done
+	runtime.ReadMemStats(&m)
+	return max(peak, m.HeapAlloc) - m0.HeapAlloc
 }

@@ -96,13 +96,16 @@ func factorText(f *store.Factor) string {
 // created by until that have no stored features, textPutBatch distinct
 // texts at a time, so only they are read and no more of them are held.
 func featurizeNewFactors(ctx context.Context, log *slog.Logger, st *store.Store, until time.Time) (int, error) {
-	fz := themes.NewFeaturizer()
+	var fz *themes.Featurizer // built only when a text needs it
 	seen := map[string]bool{}
 	var hashes, texts []string
 	n := 0
 	flush := func() error {
 		if len(hashes) == 0 {
 			return nil
+		}
+		if fz == nil {
+			fz = themes.NewFeaturizer()
 		}
 		if _, err := analyzeNew(ctx, log, st, textAnalyzerThemes, themes.Version, hashes, texts, fz.Featurize); err != nil {
 			return err
