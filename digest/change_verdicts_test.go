@@ -33,7 +33,7 @@ func requireArrowsJudged(t *testing.T, md, html string) (noise, real, untested i
 			t.Errorf("markdown arrow without a verdict: %q", cell)
 		}
 	}
-	spans := regexp.MustCompile(`<span class="chg [^"]*"[^>]*>[▲▼][^<]*</span>(<span class="verdict">[^<]*</span>)?`).FindAllStringSubmatch(html, -1)
+	spans := regexp.MustCompile(`<span class="chg [^"]*"[^>]*>[▲▼][^<]*</span>(?: <span>vs \w+</span>)?(<span class="verdict">[^<]*</span>)?`).FindAllStringSubmatch(html, -1)
 	require.NotEmpty(t, spans)
 	for _, s := range spans {
 		require.NotEmpty(t, s[1], "html arrow without a verdict: %s", s[0])
