@@ -60,8 +60,10 @@ func perTextOf[T any](ctx context.Context, log *slog.Logger, st *store.Store, an
 	toAnalyze := map[string]string{}
 	var storedHashes []string
 	for _, h := range distinct {
-		if _, ok := payloads[h]; ok {
-			storedHashes = append(storedHashes, h)
+		if p, ok := payloads[h]; ok {
+			if p != "" { // "" is a stored empty result: nothing to decode
+				storedHashes = append(storedHashes, h)
+			}
 			continue
 		}
 		t, ok := textOf(h)

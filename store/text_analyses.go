@@ -35,7 +35,9 @@ func TextHash(text string) string {
 const textAnalysisChunk = 5000
 
 // TextAnalyses returns the stored payloads of analyzer at version for the
-// given hashes, by hash. Hashes with no stored result are absent.
+// given hashes, by hash. Hashes with no stored result are absent; a stored
+// empty result (a JSON null or [], an analyzer's "no finding") is returned
+// as "", so that the many texts without findings cost a run their hash only.
 func (s *Store) TextAnalyses(ctx context.Context, analyzer, version string, hashes []string) (map[string]string, error) {
 	out := make(map[string]string, len(hashes))
 	if len(hashes) > 2*textAnalysisChunk {
@@ -73,7 +75,7 @@ func (s *Store) TextAnalyses(ctx context.Context, analyzer, version string, hash
 func (s *Store) readTextAnalyses(ctx context.Context, analyzer, version string, hashes []string, add func(hash, payload string)) error {
 	// No FINAL: every row for (analyzer, version, hash) holds the same
 	// result, so any duplicate a merge has not removed yet is as good.
-	q := "SELECT hash, payload FROM " + s.Table("text_analyses") + " WHERE analyzer = ? AND version = ?"
+	q := "SELECT hash, if(payload IN ('null', '[]'), '', payload) FROM " + s.Table("text_analyses") + " WHERE analyzer = ? AND version = ?"
 	args := []any{analyzer, version}
 	if hashes != nil {
 		q += " AND hash IN ?"

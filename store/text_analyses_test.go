@@ -39,6 +39,12 @@ func TestTextAnalysesRoundTripByVersion(t *testing.T) {
 			require.Equal(t, fmt.Sprintf("p%d", i), p)
 		}
 	}
+	// An empty result is returned as "" (its hash says it was analyzed).
+	empty := []store.TextAnalysis{{Hash: store.TextHash("no finding"), Payload: "null"}, {Hash: store.TextHash("none"), Payload: "[]"}}
+	require.NoError(t, st.PutTextAnalyses(ctx, "language", "v1", empty))
+	got, err = st.TextAnalyses(ctx, "language", "v1", []string{empty[0].Hash, empty[1].Hash})
+	require.NoError(t, err)
+	require.Equal(t, map[string]string{empty[0].Hash: "", empty[1].Hash: ""}, got)
 	other, err := st.TextAnalyses(ctx, "language", "v1", hashes)
 	require.NoError(t, err)
 	require.Empty(t, other, "analyzers do not see each other's results")
