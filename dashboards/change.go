@@ -37,8 +37,9 @@ func changePanels(b *builder) {
 		return "max without (bound) (" + m(metrics.ChangeRatio, `severity=""`, `team=""`, `period!="30d"`, `bound="`+bound+`"`) + ")"
 	}
 	b.mergedTable(panel{title: "Month over month, organization: change and 95% interval", w: 12, h: 10, unit: "short",
-		desc: "Each month against the month before, for the whole organization: MTTA and MTTR percentiles (ratio of the two months', bootstrap interval) and incidents " +
-			"(ratio of incidents per day, exact interval). An interval that holds 1 is no clear change; the verdict column says whether the change survives the correction " +
+		desc: "Each month against the month before, for the whole organization: MTTA and MTTR percentiles (ratio of the two months', bootstrap interval), incidents, " +
+			"SEV1+SEV2 incidents and repeat incidents (ratio per day, exact interval; stat rate), and the shares of postmortem coverage, postmortems with blaming language, " +
+			"vague action items and repeat incidents (ratio of the two months' shares, Fisher's exact test, score interval; stat share). An interval that holds 1 is no clear change; the verdict column says whether the change survives the correction " +
 			"for all of the month's comparisons (1 rose, -1 fell, 0 no clear change).",
 		queries: []query{
 			{expr: ratio("estimate"), table: true},
