@@ -57,6 +57,7 @@ func TestEveryArrowCarriesItsVerdict(t *testing.T) {
 		"| MTTR p90 | **3h 10m** | 2h 26m | ▲ +30% (beyond chance) |",
 		"| Postmortems with blaming language | **15%** | 10% | ▲ +5 pts (no clear change) |",
 		"| Share of SEV1/SEV2 incidents | **29%** | 14% | ▲ +14 pts (no clear change) |",
+		"| Share of all incidents | **12%** | 5% | ▲ +7 pts (no clear change) |",
 		"| Repeat incidents | **4** | 0 | ▲ +4 (no clear change) |",
 		"| Created | **35** | 18 | ▲ +17 (not tested) |",
 		"| deploy config | **9** | 3 | ▲ +6 (not tested) |",

@@ -370,7 +370,7 @@ func newView(d *Digest) *htmlView {
 	// recurrence
 	v.RecRows = rowsOf(d.Recurrence.Count)
 	if d.Recurrence.Ratio.Series.AnyKnown() {
-		v.RecRows = append(v.RecRows, rowOf(Measure{Name: "Share of all incidents", Unit: UnitRatio, Direction: LowerIsBetter, Series: d.Recurrence.Ratio.Series}))
+		v.RecRows = append(v.RecRows, rowOf(Measure{Name: "Share of all incidents", Unit: UnitRatio, Direction: LowerIsBetter, Series: d.Recurrence.Ratio.Series, Cmp: d.Recurrence.Ratio.Cmp}))
 	}
 	if d.Recurrence.MajorRatio.Series.AnyKnown() {
 		v.RecRows = append(v.RecRows, rowOf(d.Recurrence.MajorRatio))

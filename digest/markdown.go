@@ -252,7 +252,7 @@ func RenderMarkdown(d *Digest) ([]byte, error) {
 	w.p("")
 	rec := []Measure{d.Recurrence.Count}
 	if d.Recurrence.Ratio.Series.AnyKnown() {
-		rec = append(rec, Measure{Name: "Share of all incidents", Unit: UnitRatio, Direction: LowerIsBetter, Series: d.Recurrence.Ratio.Series})
+		rec = append(rec, Measure{Name: "Share of all incidents", Unit: UnitRatio, Direction: LowerIsBetter, Series: d.Recurrence.Ratio.Series, Cmp: d.Recurrence.Ratio.Cmp})
 	}
 	if d.Recurrence.MajorRatio.Series.AnyKnown() {
 		rec = append(rec, d.Recurrence.MajorRatio)
