@@ -385,9 +385,27 @@ func TestFisherExactCalibratedUnderNoChange(t *testing.T) {
 			}
 		}
 		rate := float64(rejected) / trials
+		t.Logf("no change %+v: rejected at 5%%: %.1f%%", c, 100*rate)
 		require.LessOrEqual(t, rate, 0.05+0.01, "%+v", c)
 		require.Greater(t, rate, 0.01, "%+v", c)
 	}
+	// Power: a share that doubles from 30% (60 a month) is found most of
+	// the time at 5%, and at the 0.1% a correction over ~80 tests needs
+	// about half the time.
+	const trials = 2000
+	at5, at01 := 0, 0
+	for i := 0; i < trials; i++ {
+		p := FisherExact(binom(60, 0.3), 60, binom(60, 0.6), 60)
+		if p <= 0.05 {
+			at5++
+		}
+		if p <= 0.001 {
+			at01++
+		}
+	}
+	t.Logf("30%% -> 60%%, n = 60: found at 5%%: %.1f%%, at 0.1%%: %.1f%%", 100*float64(at5)/trials, 100*float64(at01)/trials)
+	require.Greater(t, float64(at5)/trials, 0.8)
+	require.Greater(t, float64(at01)/trials, 0.3)
 }
 
 // The score statistic at ratio 1 is Pearson's chi-squared without
@@ -483,6 +501,7 @@ func TestProportionsCoverage(t *testing.T) {
 			}
 		}
 		cov := float64(covered) / float64(n)
+		t.Logf("%+v: interval covers the true ratio %.1f%%", c, 100*cov)
 		require.InDelta(t, 0.95, cov, 0.02, "%+v", c)
 	}
 }
