@@ -158,7 +158,11 @@ func loadInChild(b *testing.B, st *store.Store, scale org.Scale) {
 }
 
 // TestBenchLoadOrg is the child process of the analysis benchmarks (see
-// loadInChild); it skips unless they start it.
+// loadInChild); it skips unless they start it. Run by hand it loads an org
+// into a database to keep (then named name_<scale> for AFTERMATH_BENCH_DB):
+//
+//	AFTERMATH_BENCH_LOAD_ADDR=127.0.0.1:9000 AFTERMATH_BENCH_LOAD_DB=amb_xlarge AFTERMATH_BENCH_LOAD_SCALE=xlarge \
+//	  go test ./analyze -run '^TestBenchLoadOrg$' -v -timeout 0
 func TestBenchLoadOrg(t *testing.T) {
 	db := os.Getenv("AFTERMATH_BENCH_LOAD_DB")
 	if db == "" {
@@ -170,6 +174,8 @@ func TestBenchLoadOrg(t *testing.T) {
 	st, err := store.Open(ctx, store.Options{Addresses: []string{os.Getenv("AFTERMATH_BENCH_LOAD_ADDR")}, Database: db})
 	require.NoError(t, err)
 	defer st.Close()
+	_, err = st.Migrate(ctx) // already done when the benchmark started it
+	require.NoError(t, err)
 	t0 := time.Now()
 	o, err := org.Generate(org.Options{Seed: 7, Scale: scale})
 	require.NoError(t, err)
