@@ -166,9 +166,10 @@ toUInt8(is_merged = 1 OR merged_into != '') AS merged, toUInt32(created_at) AS c
 	ev := "SELECT source, incident_id, argMax(type, version) AS t, argMax(created_at, version) AS c FROM " + s.Table("timeline_events")
 	if where != "" {
 		// By id alone (the key's second column prunes better than the
-		// pair); events of another source's incident of the same id form
-		// their own group, which the join on (source, id) leaves out.
-		ev += " WHERE incident_id" + s.in() + "(SELECT id FROM " + s.Table("incidents") + " FINAL WHERE " + where + ")"
+		// pair), over every stored version (no FINAL): a superset of the
+		// selected incidents; events of other incidents form their own
+		// groups, which the join leaves out.
+		ev += " WHERE incident_id" + s.in() + "(SELECT id FROM " + s.Table("incidents") + " WHERE " + where + ")"
 	}
 	ev += " GROUP BY source, incident_id, id"
 	tl := "SELECT source, incident_id AS id, countIf(t = '" + EventAcknowledge + "') AS acks, minIf(c, t = '" + EventAcknowledge +

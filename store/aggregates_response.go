@@ -84,16 +84,12 @@ const (
 
 // ResponseStat is the statistics of one response measure (MeasureAck,
 // MeasureResolve) over one period's incidents, overall (all labels empty)
-// or by one of severity, service and team, with their histogram:
-// Cumulative[i] values are at most the i-th bound asked for, Sum is their
-// sum.
+// or by one of severity, service and team.
 type ResponseStat struct {
 	Period                  int
 	Measure                 string
 	Severity, Service, Team string
 	Stats
-	Cumulative []uint64
-	Sum        float64
 }
 
 // ackResSQL are the seconds to acknowledge and to resolve of an
@@ -103,27 +99,16 @@ const ackResSQL = "if(acked > 0, greatest(toInt64(0), toInt64(acked) - toInt64(c
 
 // ResponseStats computes the times to acknowledge and to resolve of the
 // non-merged incidents created by the run's clock, per period of their
-// creation, overall and by severity, service and team, with the histogram
-// over the bucket upper bounds (inclusive, ascending). Groups without a
+// creation, overall and by severity, service and team. Groups without a
 // value have no row.
-func (s *Store) ResponseStats(ctx context.Context, sc Scope, bounds []float64) ([]ResponseStat, error) {
+func (s *Store) ResponseStats(ctx context.Context, sc Scope) ([]ResponseStat, error) {
 	inner := "SELECT " + sc.periodsOf("created") + " AS p, arrayJoin([('', '', ''), (sev, '', ''), ('', svc, ''), ('', '', team)]) AS b, " +
 		ackResSQL + " FROM (" + s.incidentView(sc, "created_at >= "+unixTime(time.Unix(sc.start(), 0)), true) + ") WHERE merged = 0 AND created <= ?"
-	cum := func(col string) string {
-		cs := make([]string, len(bounds))
-		for i, b := range bounds {
-			cs[i] = "countIf(" + col + " >= 0 AND " + col + " <= " + strconv.FormatFloat(b, 'f', -1, 64) + ")"
-		}
-		if len(cs) == 0 {
-			return "emptyArrayUInt64()"
-		}
-		return "[" + strings.Join(cs, ", ") + "]"
-	}
 	// The sorted values stay in ClickHouse: only their statistics leave it.
-	grouped := "SELECT p, b, arraySort(groupArrayIf(toFloat64(ack), ack >= 0)) AS a_ack, arraySort(groupArrayIf(toFloat64(res), res >= 0)) AS a_res, " +
-		cum("ack") + " AS c_ack, " + cum("res") + " AS c_res FROM (" + inner + ") GROUP BY p, b"
+	grouped := "SELECT p, b, arraySort(groupArrayIf(toFloat64(ack), ack >= 0)) AS a_ack, arraySort(groupArrayIf(toFloat64(res), res >= 0)) AS a_res " +
+		"FROM (" + inner + ") GROUP BY p, b"
 	q := "SELECT p, tupleElement(b, 1), tupleElement(b, 2), tupleElement(b, 3), " + statsSQL("a_ack") + ", " + statsSQL("a_res") +
-		", c_ack, c_res, toFloat64(arraySum(a_ack)), toFloat64(arraySum(a_res)) FROM (" + grouped + ")"
+		" FROM (" + grouped + ")"
 	rows, err := s.conn.Query(ctx, q, sc.now())
 	if err != nil {
 		return nil, fmt.Errorf("store: query response stats: %w", err)
@@ -134,26 +119,81 @@ func (s *Store) ResponseStats(ctx context.Context, sc Scope, bounds []float64) (
 		var p uint32
 		var sev, svc, team string
 		var ack, res statsDest
-		var cAck, cRes []uint64
-		var sAck, sRes float64
 		dest := append(append([]any{&p, &sev, &svc, &team}, ack.dest()...), res.dest()...)
-		if err := rows.Scan(append(dest, &cAck, &cRes, &sAck, &sRes)...); err != nil {
+		if err := rows.Scan(dest...); err != nil {
 			return nil, fmt.Errorf("store: scan response stats: %w", err)
 		}
 		for _, m := range []struct {
 			name string
 			d    statsDest
-			cum  []uint64
-			sum  float64
-		}{{MeasureAck, ack, cAck, sAck}, {MeasureResolve, res, cRes, sRes}} {
+		}{{MeasureAck, ack}, {MeasureResolve, res}} {
 			if m.d.n > 0 {
-				out = append(out, ResponseStat{Period: int(p), Measure: m.name, Severity: sev, Service: svc, Team: team, Stats: m.d.stats(),
-					Cumulative: m.cum, Sum: m.sum})
+				out = append(out, ResponseStat{Period: int(p), Measure: m.name, Severity: sev, Service: svc, Team: team, Stats: m.d.stats()})
 			}
 		}
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("store: read response stats: %w", err)
+	}
+	return out, nil
+}
+
+// Histogram is the distribution of one measure over one severity's
+// incidents: Counts per bucket (not cumulative; the last is +Inf), their
+// sum and count.
+type Histogram struct {
+	Measure, Severity string
+	Counts            []uint64
+	Sum               float64
+	N                 uint64
+}
+
+// ResponseHistograms computes the histograms of the times to acknowledge
+// and to resolve of the non-merged incidents created by the run's clock in
+// period (an index into sc.Periods), by severity, over the bucket upper
+// bounds (inclusive, ascending).
+func (s *Store) ResponseHistograms(ctx context.Context, sc Scope, period int, bounds []float64) ([]Histogram, error) {
+	if period < 0 || period >= len(sc.Periods) {
+		return nil, fmt.Errorf("store: response histograms: period %d out of range", period)
+	}
+	bs := make([]string, len(bounds))
+	for i, b := range bounds {
+		bs[i] = strconv.FormatFloat(b, 'g', -1, 64)
+	}
+	p := sc.Periods[period]
+	inner := "SELECT sev, arrayJoin([('" + MeasureAck + "', ack), ('" + MeasureResolve + "', res)]) AS mv FROM (SELECT sev, " + ackResSQL +
+		" FROM (" + s.incidentView(sc, "created_at >= "+unixTime(p.From)+" AND created_at < "+unixTime(p.To), true) + ") WHERE merged = 0 AND created <= ?)" +
+		" WHERE tupleElement(mv, 2) >= 0"
+	q := "SELECT tupleElement(mv, 1) AS m, sev, toUInt32(arrayFirstIndex(x -> x >= toFloat64(tupleElement(mv, 2)), [" + strings.Join(bs, ", ") + "])) AS i, " +
+		"count(), toFloat64(sum(tupleElement(mv, 2))) FROM (" + inner + ") GROUP BY m, sev, i ORDER BY m, sev, i"
+	rows, err := s.conn.Query(ctx, q, sc.now())
+	if err != nil {
+		return nil, fmt.Errorf("store: query response histograms: %w", err)
+	}
+	defer rows.Close()
+	var out []Histogram
+	for rows.Next() {
+		var m, sev string
+		var i uint32
+		var n uint64
+		var sum float64
+		if err := rows.Scan(&m, &sev, &i, &n, &sum); err != nil {
+			return nil, fmt.Errorf("store: scan response histograms: %w", err)
+		}
+		if len(out) == 0 || out[len(out)-1].Measure != m || out[len(out)-1].Severity != sev {
+			out = append(out, Histogram{Measure: m, Severity: sev, Counts: make([]uint64, len(bounds)+1)})
+		}
+		h := &out[len(out)-1]
+		b := len(bounds) // arrayFirstIndex is 1-based, 0 when no bound holds the value: +Inf
+		if i > 0 {
+			b = int(i) - 1
+		}
+		h.Counts[b] += n
+		h.Sum += sum
+		h.N += n
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: read response histograms: %w", err)
 	}
 	return out, nil
 }

@@ -6,6 +6,8 @@ package recurrence
 
 import (
 	"context"
+	"fmt"
+	"hash/fnv"
 	"sort"
 	"strings"
 	"time"
@@ -157,6 +159,7 @@ func jaccard(a, b []uint32) float64 {
 }
 
 type entry struct {
+	idx     int32 // position in the stream
 	id      string
 	service string
 	created time.Time
@@ -174,8 +177,9 @@ type finder struct {
 	window []entry // the current service's, oldest first
 }
 
-// add takes the next incident and says whether (and what) it repeats.
-func (f *finder) add(id, service, title string, created time.Time) (Repeat, bool) {
+// add takes the next incident (idx: its position in the stream) and says
+// whether it repeats one, which (of: that one's position), and how.
+func (f *finder) add(idx int32, id, service, title string, created time.Time) (rep Repeat, of int32, ok bool) {
 	if len(f.window) > 0 && f.window[0].service != service {
 		f.window = f.window[:0]
 	}
@@ -187,8 +191,8 @@ func (f *finder) add(id, service, title string, created time.Time) (Repeat, bool
 	}
 	f.window = append(f.window[:0], f.window[drop:]...)
 	toks := f.titles.Tokens(title)
-	b := entry{id: id, service: service, created: created, sig: strings.Join(toks, " "), set: f.titles.set(toks), themes: f.in.Themes[id]}
-	var rep Repeat
+	b := entry{idx: idx, id: id, service: service, created: created, sig: strings.Join(toks, " "), set: f.titles.set(toks), themes: f.in.Themes[id]}
+	of = -1
 	for j := len(f.window) - 1; j >= 0; j-- {
 		a := &f.window[j]
 		byTitle := a.sig == b.sig || jaccard(a.set, b.set) >= f.in.MinJaccard
@@ -197,7 +201,7 @@ func (f *finder) add(id, service, title string, created time.Time) (Repeat, bool
 			continue
 		}
 		if rep.Of == "" {
-			rep.Of = a.id
+			rep.Of, of = a.id, a.idx
 		}
 		rep.ByTitle = rep.ByTitle || byTitle
 		rep.ByTheme = rep.ByTheme || byTheme
@@ -206,7 +210,7 @@ func (f *finder) add(id, service, title string, created time.Time) (Repeat, bool
 		}
 	}
 	f.window = append(f.window, b)
-	return rep, rep.Of != ""
+	return rep, of, rep.Of != ""
 }
 
 // Find returns the repeats among incidents held in memory (merged ones
@@ -237,8 +241,8 @@ func Find(in Input) map[string]Repeat {
 	})
 	f := &finder{in: in, titles: NewTitles(names)}
 	out := map[string]Repeat{}
-	for _, inc := range list {
-		if rep, ok := f.add(inc.ID, response.ServiceOf(inc), inc.Title, inc.CreatedAt); ok {
+	for i, inc := range list {
+		if rep, _, ok := f.add(int32(i), inc.ID, response.ServiceOf(inc), inc.Title, inc.CreatedAt); ok {
 			out[inc.ID] = rep
 		}
 	}
@@ -257,11 +261,13 @@ func shareTheme(a, b []string) bool {
 }
 
 // Compute returns the results and digest items of the "recurrence"
-// analysis. The incidents stream from the store twice, ordered by service
-// and creation: once to find the repeats (holding one service's window of
-// incidents), once to count them and gather the groups of the incidents
-// that repeat or are repeated (holding a group's first ten ids and last
-// incident).
+// analysis. The incidents stream from the store twice in one order (by
+// service, creation and id): once to find the repeats, holding one
+// service's window of incidents and, per incident, only what it repeats
+// (a position in the stream) and a hash of its id; once to count them and
+// gather the groups, each holding its first ten ids and last incident. A
+// group's root is its earliest incident, which in this order is its
+// lowest position.
 func Compute(ctx context.Context, st *store.Store, in Input) ([]store.Result, []store.AnalysisItem, error) {
 	in = in.withDefaults()
 	if in.Since.IsZero() {
@@ -274,23 +280,60 @@ func Compute(ctx context.Context, st *store.Store, in Input) ([]store.Result, []
 		return nil, nil, err
 	}
 	from := in.Since.Add(-in.Window)
+	if start := ps.Start(); start.Before(from) {
+		from = start // the counts cover every period
+	}
 	f := &finder{in: in, titles: NewTitles(names)}
-	reps := map[string]Repeat{}
-	created := map[string]time.Time{} // of the incidents in a group, for the roots
+	var (
+		hashes []uint64 // of each incident's id, to check the second pass
+		repOf  []int32  // what each incident repeats; -1: none
+		how    []uint8  // 1: by title, 2: by theme
+	)
 	err = st.StreamIncidents(ctx, sc, from, func(x store.IncidentHead) error {
-		if rep, ok := f.add(x.ID, x.Service, x.Title, x.CreatedAt); ok {
-			reps[x.ID] = rep
-			created[x.ID] = x.CreatedAt
-			for _, e := range f.window {
-				if e.id == rep.Of {
-					created[rep.Of] = e.created
-				}
+		i := int32(len(hashes))
+		hashes = append(hashes, idHash(x.ID))
+		of, flags := int32(-1), uint8(0)
+		if rep, o, ok := f.add(i, x.ID, x.Service, x.Title, x.CreatedAt); ok {
+			of = o
+			if rep.ByTitle {
+				flags |= 1
+			}
+			if rep.ByTheme {
+				flags |= 2
 			}
 		}
+		repOf, how = append(repOf, of), append(how, flags)
 		return nil
 	})
 	if err != nil {
 		return nil, nil, err
+	}
+	f.window = nil
+	// Groups: union of each repeat with the incident it repeats, the
+	// earliest (lowest position) as the root.
+	n := len(hashes)
+	parent := make([]int32, n)
+	grouped := make([]bool, n)
+	for i := range parent {
+		parent[i] = int32(i)
+	}
+	var find func(int32) int32
+	find = func(x int32) int32 {
+		for parent[x] != x {
+			parent[x] = parent[parent[x]]
+			x = parent[x]
+		}
+		return x
+	}
+	for i, of := range repOf {
+		if of < 0 {
+			continue
+		}
+		grouped[i], grouped[of] = true, true
+		ra, rb := find(int32(i)), find(of)
+		if ra != rb {
+			parent[max(ra, rb)] = min(ra, rb)
+		}
 	}
 	s := calc.Sink{}
 	total := make([]int, len(ps.All))
@@ -301,47 +344,6 @@ func Compute(ctx context.Context, st *store.Store, in Input) ([]store.Result, []
 		bySvc[i] = map[string]int{}
 		bySev[i] = map[string]int{}
 	}
-	// Groups: union of each repeat with the incident it repeats.
-	parent := map[string]string{}
-	var find func(string) string
-	find = func(x string) string {
-		p, ok := parent[x]
-		if !ok || p == x {
-			return x
-		}
-		r := find(p)
-		parent[x] = r
-		return r
-	}
-	earlier := func(a, b string) bool {
-		ta, oka := created[a]
-		tb, okb := created[b]
-		if !oka || !okb {
-			return oka
-		}
-		if !ta.Equal(tb) {
-			return ta.Before(tb)
-		}
-		return a < b
-	}
-	ids := make([]string, 0, len(reps))
-	grouped := map[string]bool{}
-	for id, r := range reps {
-		ids = append(ids, id)
-		grouped[id], grouped[r.Of] = true, true
-	}
-	sort.Strings(ids)
-	for _, id := range ids {
-		ra, rb := find(id), find(reps[id].Of)
-		if ra != rb {
-			// keep the earliest incident as the root
-			if earlier(ra, rb) {
-				parent[rb] = ra
-			} else {
-				parent[ra] = rb
-			}
-		}
-	}
 	type groupAgg struct {
 		root             string
 		n                int
@@ -351,16 +353,25 @@ func Compute(ctx context.Context, st *store.Store, in Input) ([]store.Result, []
 		repeats          int
 		byTitle, byTheme bool
 	}
-	groups := make([]map[string]*groupAgg, len(ps.All))
+	groups := make([]map[int32]*groupAgg, len(ps.All))
 	for i := range groups {
-		groups[i] = map[string]*groupAgg{}
+		groups[i] = map[int32]*groupAgg{}
 	}
-	err = st.StreamIncidents(ctx, sc, ps.Start(), func(inc store.IncidentHead) error {
+	rootID := map[int32]string{}
+	i := 0
+	err = st.StreamIncidents(ctx, sc, from, func(inc store.IncidentHead) error {
+		if i >= n || idHash(inc.ID) != hashes[i] {
+			return fmt.Errorf("recurrence: the incidents changed between the two reads (at %s); the next run reads them again", inc.ID)
+		}
+		idx := int32(i)
+		i++
+		if grouped[idx] && find(idx) == idx {
+			rootID[idx] = inc.ID
+		}
 		if inc.CreatedAt.After(ps.Now) {
 			return nil
 		}
-		rep, isRep := reps[inc.ID]
-		inGroup := grouped[inc.ID]
+		isRep := repOf[idx] >= 0
 		ps.Of(inc.CreatedAt, func(p int) {
 			total[p]++
 			if isRep {
@@ -368,13 +379,13 @@ func Compute(ctx context.Context, st *store.Store, in Input) ([]store.Result, []
 				bySvc[p][inc.Service]++
 				bySev[p][response.Severity(inc.Severity)]++
 			}
-			if p == 0 || !(isRep || inGroup) {
+			if p == 0 || !grouped[idx] {
 				return
 			}
-			root := find(inc.ID)
+			root := find(idx)
 			g := groups[p][root]
 			if g == nil {
-				g = &groupAgg{root: root, first: inc.CreatedAt}
+				g = &groupAgg{root: rootID[root], first: inc.CreatedAt}
 				groups[p][root] = g
 			}
 			g.n++
@@ -384,14 +395,17 @@ func Compute(ctx context.Context, st *store.Store, in Input) ([]store.Result, []
 			g.last = inc
 			if isRep {
 				g.repeats++
-				g.byTitle = g.byTitle || rep.ByTitle
-				g.byTheme = g.byTheme || rep.ByTheme
+				g.byTitle = g.byTitle || how[idx]&1 != 0
+				g.byTheme = g.byTheme || how[idx]&2 != 0
 			}
 		})
 		return nil
 	})
 	if err != nil {
 		return nil, nil, err
+	}
+	if i != n {
+		return nil, nil, fmt.Errorf("recurrence: the incidents changed between the two reads (%d, then %d); the next run reads them again", n, i)
 	}
 	var items []store.AnalysisItem
 	for p, per := range ps.All {
@@ -450,5 +464,11 @@ func Compute(ctx context.Context, st *store.Store, in Input) ([]store.Result, []
 	return s.Results, items, nil
 }
 
+// idHash is the FNV-1a hash of an incident id.
+func idHash(id string) uint64 {
+	h := fnv.New64a()
+	_, _ = h.Write([]byte(id))
+	return h.Sum64()
+}
 
 func itoa(n int) string { return calc.FormatLe(float64(n)) }

@@ -156,7 +156,7 @@ func Compute(ctx context.Context, st *store.Store, in Input) ([]store.Result, er
 	for _, c := range open {
 		s.Add(metrics.IncidentsOpen, float64(c.N), "severity", c.Severity, "service", c.Service, "team", c.Team)
 	}
-	stats, err := st.ResponseStats(ctx, sc, calc.DurationBuckets)
+	stats, err := st.ResponseStats(ctx, sc)
 	if err != nil {
 		return nil, err
 	}
@@ -184,14 +184,17 @@ func Compute(ctx context.Context, st *store.Store, in Input) ([]store.Result, er
 		}
 		s.AddStats(f, calc.StatsOf(x.Stats), "period", ps.All[x.Period].Label, "severity", x.Severity, "service", x.Service, "team", x.Team)
 	}
-	// Histograms of the rolling period by severity (stats is sorted by
-	// measure, then severity).
+	// Histograms of the rolling period by severity.
+	hists, err := st.ResponseHistograms(ctx, sc, 0, calc.DurationBuckets)
+	if err != nil {
+		return nil, err
+	}
 	for _, m := range []struct {
 		f       metrics.Family
 		measure string
 	}{{metrics.IncidentAckDurationSeconds, store.MeasureAck}, {metrics.IncidentResolveDurationSeconds, store.MeasureResolve}} {
-		for _, x := range stats {
-			if x.Period == 0 && x.Measure == m.measure && x.Severity != "" && x.Service == "" && x.Team == "" {
+		for _, x := range hists {
+			if x.Measure == m.measure {
 				writeHist(&s, m.f, x, calc.DurationBuckets)
 			}
 		}
@@ -215,11 +218,16 @@ func Compute(ctx context.Context, st *store.Store, in Input) ([]store.Result, er
 
 // writeHist writes one severity's histogram rows (cumulative buckets, sum,
 // count).
-func writeHist(s *calc.Sink, f metrics.Family, x store.ResponseStat, buckets []float64) {
-	for i, le := range buckets {
-		s.AddBucket(f, float64(x.Cumulative[i]), le, "severity", x.Severity)
+func writeHist(s *calc.Sink, f metrics.Family, x store.Histogram, buckets []float64) {
+	var cum uint64
+	for i := range x.Counts {
+		cum += x.Counts[i]
+		le := math.Inf(1)
+		if i < len(buckets) {
+			le = buckets[i]
+		}
+		s.AddBucket(f, float64(cum), le, "severity", x.Severity)
 	}
-	s.AddBucket(f, float64(x.N), math.Inf(1), "severity", x.Severity)
 	s.AddSum(f, x.Sum, "severity", x.Severity)
 	s.AddCount(f, float64(x.N), "severity", x.Severity)
 }

@@ -77,7 +77,7 @@ func TestStoreStatsEqualCalcQuantiles(t *testing.T) {
 	}
 	ps := calc.NewPeriods(now, time.UTC, 1)
 	st := stored(t, incs, nil)
-	got, err := st.ResponseStats(context.Background(), ps.Scope(nil), calc.DurationBuckets)
+	got, err := st.ResponseStats(context.Background(), ps.Scope(nil))
 	require.NoError(t, err)
 	seen := 0
 	for _, x := range got {
