@@ -317,6 +317,17 @@ func BenchmarkBootstrap(b *testing.B) {
 	}
 }
 
+// binomDraw draws from Binomial(n, p) by counting n Bernoulli trials.
+func binomDraw(r *rand.Rand, n int, p float64) int {
+	x := 0
+	for i := 0; i < n; i++ {
+		if r.Float64() < p {
+			x++
+		}
+	}
+	return x
+}
+
 // fisherByEnumeration is Fisher's two-sided p-value in exact rational
 // arithmetic: the hypergeometric probabilities of every table with the
 // observed margins, summed over those no more likely than the observed one.
@@ -364,15 +375,7 @@ func TestFisherExactKnownValues(t *testing.T) {
 // is conservative), and not absurdly less.
 func TestFisherExactCalibratedUnderNoChange(t *testing.T) {
 	r := rand.New(rand.NewPCG(5, 6))
-	binom := func(n int, p float64) int {
-		x := 0
-		for i := 0; i < n; i++ {
-			if r.Float64() < p {
-				x++
-			}
-		}
-		return x
-	}
+	binom := func(n int, p float64) int { return binomDraw(r, n, p) }
 	for _, c := range []struct {
 		n1, n2 int
 		p      float64
@@ -474,15 +477,7 @@ func TestRatioScoreConstrainedFit(t *testing.T) {
 // The score interval covers the true ratio about 95% of the time.
 func TestProportionsCoverage(t *testing.T) {
 	r := rand.New(rand.NewPCG(7, 8))
-	binom := func(n int, p float64) int {
-		x := 0
-		for i := 0; i < n; i++ {
-			if r.Float64() < p {
-				x++
-			}
-		}
-		return x
-	}
+	binom := func(n int, p float64) int { return binomDraw(r, n, p) }
 	for _, c := range []struct {
 		n1, n2 int
 		p1, p2 float64
