@@ -350,7 +350,8 @@ func (c ChangeSection) Method() string {
 		"by Fisher's exact test on the two months' counts. A change is called clear only when it stays significant after "+
 		"correcting for all %s of the month's comparisons (every team and severity; Benjamini–Hochberg, 5%% false discoveries). "+
 		"The interval is the 95%% range of the month's value over the month before's (for a share, of the ratio of the two shares). "+
-		"Arrows marked “not tested” (action items, themes, downtime, time to publish) were not compared against chance.",
+		"Arrows marked “not tested” (action items, themes, language rules, downtime, time to publish) were not compared against chance; "+
+		"only changes beyond chance are drawn in colour.",
 		formatThousands(5000), formatThousands(float64(c.Tests)))
 }
 
