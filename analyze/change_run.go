@@ -36,6 +36,8 @@ const (
 	// MeasureCoverage: the share of incidents requiring a postmortem that
 	// have one.
 	MeasureCoverage = "postmortem_coverage"
+	// MeasureRequired: incidents requiring a postmortem, as a count.
+	MeasureRequired = "postmortems_required"
 	// MeasureBlame: the share of postmortems with blaming language.
 	MeasureBlame = "postmortems_with_blame"
 	// MeasureVague: the share of action items worded vaguely.
@@ -161,6 +163,7 @@ func changeInputsFrom(results []store.Result, ps calc.Periods, lang languageCoun
 	req, cov := key{metrics.PostmortemsRequired.ResultName(), "", ""}, key{metrics.PostmortemCoverageRatio.ResultName(), "", ""}
 	if vals[req] != nil {
 		sh := shareSeries{measure: MeasureCoverage, num: make([]int, n), den: make([]int, n)}
+		required := countSeries{measure: MeasureRequired, n: sh.den, known: has[req]}
 		for p := 0; p < n; p++ {
 			d, err := count(vals[req][p], metrics.PostmortemsRequired.ResultName(), p)
 			if err != nil {
@@ -174,6 +177,7 @@ func changeInputsFrom(results []store.Result, ps calc.Periods, lang languageCoun
 			}
 		}
 		in.shares = append(in.shares, sh)
+		in.counts = append(in.counts, required)
 	}
 	inc, rep := metrics.IncidentsBySeverity.ResultName(), metrics.RecurringIncidentsBySeverity.ResultName()
 	if vals[key{inc, "*", ""}] != nil && vals[key{rep, "*", ""}] != nil {

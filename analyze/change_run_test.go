@@ -199,6 +199,7 @@ func TestChangeSharesAndCounts(t *testing.T) {
 	require.Equal(t, 0.0, verdict(MeasureRepeats, "", StatShare), "33 of 300 against 30 of 300")
 	require.InDelta(t, 1.1, ratio(MeasureRepeats, "", StatShare, BoundEstimate), 1e-12)
 	require.Equal(t, 0.0, verdict(MeasureRepeats, "", StatRate))
+	require.Equal(t, 0.0, verdict(MeasureRequired, "", StatRate), "50 incidents needed a postmortem every month")
 	require.Equal(t, 0.0, verdict(MeasureMajorRepeats, "", StatShare), "10 of 100 both months")
 	require.Equal(t, 0.0, verdict(MeasureBlame, "", StatShare))
 	require.Equal(t, 0.0, verdict(MeasureVague, "", StatShare))

@@ -91,7 +91,7 @@ func TestSimulatedDigestQualifiesEveryComparison(t *testing.T) {
 		require.NotNil(t, m.Cmp, "%s carries its comparison", m.Name)
 	}
 	md, html := renderMD(t, d), render(t, d)
-	for _, name := range []string{"Postmortem coverage", "Share of all incidents", "Share of SEV1/SEV2 incidents", "Postmortems with blaming language", "Vague action items"} {
+	for _, name := range []string{"Incidents needing a postmortem", "Postmortem coverage", "Share of all incidents", "Share of SEV1/SEV2 incidents", "Postmortems with blaming language", "Vague action items"} {
 		require.Regexp(t, `\| `+name+` \| [^|]+ \| [^|]+ \| [▲▼=][^|]*(no clear change|no change)`, md, "%s: its arrow says no clear change", name)
 	}
 	noise, _, untested := requireArrowsJudged(t, md, html)

@@ -127,6 +127,8 @@ func (b *builder) changeValue(r ChangeRow, m string) (float64, bool) {
 		return b.res.value(metrics.MTTRSeconds, L{"period": m, "severity": r.Severity, "team": r.Team, "stat": r.Stat})
 	case analyze.MeasureCoverage:
 		return b.res.value(metrics.PostmortemCoverageRatio, L{"period": m, "severity": ""})
+	case analyze.MeasureRequired:
+		return b.res.value(metrics.PostmortemsRequired, L{"period": m, "severity": ""})
 	case analyze.MeasureBlame:
 		return b.res.value(metrics.PostmortemsWithBlameRatio, L{"period": m})
 	case analyze.MeasureVague:
@@ -177,7 +179,7 @@ func (b *builder) changeValue(r ChangeRow, m string) (float64, bool) {
 }
 
 var measureOrder = map[string]int{analyze.MeasureIncidents: 0, analyze.MeasureMajorIncidents: 1, analyze.MeasureMTTA: 2, analyze.MeasureMTTR: 3,
-	analyze.MeasureCoverage: 4, analyze.MeasureRepeats: 5, analyze.MeasureMajorRepeats: 6, analyze.MeasureBlame: 7, analyze.MeasureVague: 8}
+	analyze.MeasureRequired: 4, analyze.MeasureCoverage: 5, analyze.MeasureRepeats: 6, analyze.MeasureMajorRepeats: 7, analyze.MeasureBlame: 8, analyze.MeasureVague: 9}
 
 func sortChangeRows(rs []ChangeRow) {
 	sort.SliceStable(rs, func(i, j int) bool {
@@ -237,6 +239,8 @@ func measureName(r ChangeRow) string {
 		return "SEV1 + SEV2 incidents"
 	case analyze.MeasureCoverage:
 		return "postmortem coverage"
+	case analyze.MeasureRequired:
+		return "incidents needing a postmortem"
 	case analyze.MeasureBlame:
 		return "postmortems with blaming language"
 	case analyze.MeasureVague:
@@ -512,6 +516,7 @@ func (c ChangeSection) attach(d *Digest) {
 	if d.Team == "" {
 		// The shares are organization-wide.
 		set(&d.Postmortems.Coverage, analyze.MeasureCoverage, "", analyze.StatShare)
+		set(&d.Postmortems.Required, analyze.MeasureRequired, "", analyze.StatRate)
 		set(&d.Recurrence.Count, analyze.MeasureRepeats, "", analyze.StatRate)
 		set(&d.Recurrence.Ratio, analyze.MeasureRepeats, "", analyze.StatShare)
 		set(&d.Recurrence.MajorRatio, analyze.MeasureMajorRepeats, "", analyze.StatShare)
