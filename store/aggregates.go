@@ -161,20 +161,23 @@ toUInt8(is_merged = 1 OR merged_into != '') AS merged, toUInt32(created_at) AS c
 		return "SELECT " + cols + ", toUInt32(0) AS acked, toUInt32(ifNull(toUInt32(resolved_at), 0)) AS resolved FROM (" + inc + ")"
 	}
 	// Each event's latest version (as FINAL would keep it), by argMax over
-	// the selected incidents' events: with the primary-key filter this
-	// reads only their granules, where 18.16's FINAL merges every part.
-	ev := "SELECT source, incident_id, argMax(type, version) AS t, argMax(created_at, version) AS c FROM " + s.Table("timeline_events")
+	// the selected incidents' acknowledgements and resolves: with the
+	// primary-key filter this reads only their granules, where 18.16's FINAL
+	// merges every part. (An event's type is the same in all its versions:
+	// a log entry does not change kind.)
+	ev := "SELECT source, incident_id, argMax(type, version) AS t, argMax(created_at, version) AS c FROM " + s.Table("timeline_events") +
+		" WHERE type IN ('" + EventAcknowledge + "', '" + EventResolve + "')"
 	if where != "" {
 		// By id alone (the key's second column prunes better than the
 		// pair), over every stored version (no FINAL): a superset of the
 		// selected incidents; events of other incidents form their own
 		// groups, which the join leaves out.
-		ev += " WHERE incident_id" + s.in() + "(SELECT id FROM " + s.Table("incidents") + " WHERE " + where + ")"
+		ev += " AND incident_id" + s.in() + "(SELECT id FROM " + s.Table("incidents") + " WHERE " + where + ")"
 	}
 	ev += " GROUP BY source, incident_id, id"
 	tl := "SELECT source, incident_id AS id, countIf(t = '" + EventAcknowledge + "') AS acks, minIf(c, t = '" + EventAcknowledge +
 		"') AS first_ack, countIf(t = '" + EventResolve + "') AS resolves, maxIf(c, t = '" + EventResolve + "') AS last_resolve FROM (" +
-		ev + ") WHERE t IN ('" + EventAcknowledge + "', '" + EventResolve + "') GROUP BY source, incident_id"
+		ev + ") GROUP BY source, incident_id"
 	return "SELECT " + cols + `, toUInt32(if(acks > 0, toUInt32(first_ack), 0)) AS acked,
 toUInt32(ifNull(toUInt32(resolved_at), if(status = '` + domain.StatusResolved + `' AND resolves > 0, toUInt32(last_resolve), 0))) AS resolved
 FROM (` + inc + ") AS i" + s.join("ANY LEFT") + "(" + tl + ") AS t USING (source, id)"
