@@ -107,6 +107,15 @@ func (s *Store) in() string {
 	return " IN "
 }
 
+// notIn is in's negation. 18.16 reads only "x GLOBAL NOT IN (...)": a
+// "NOT" before "GLOBAL IN" is a syntax error there.
+func (s *Store) notIn() string {
+	if s.cluster != "" {
+		return " GLOBAL NOT IN "
+	}
+	return " NOT IN "
+}
+
 // shardingKeys is the sharding expression of each table's Distributed
 // table: a hash of the natural key, or of the parent's key for child rows.
 // A migration that creates a table not listed here does not render in

@@ -248,7 +248,7 @@ type FactorText struct {
 // texts a run needs to read. Hashes are computed by ClickHouse, so factors
 // analyzed before never leave the server.
 func (s *Store) UnanalyzedFactors(ctx context.Context, analyzer, version string, until time.Time, add func(FactorText) error) error {
-	q := "SELECT postmortem_key, ordinal, h, name, text FROM (" + s.currentFactors(", name, text") + ") WHERE h NOT" + s.in() +
+	q := "SELECT postmortem_key, ordinal, h, name, text FROM (" + s.currentFactors(", name, text") + ") WHERE h" + s.notIn() +
 		"(SELECT hash FROM " + s.Table("text_analyses") + " WHERE analyzer = ? AND version = ?)"
 	rows, err := s.conn.Query(ctx, q, utc(until), analyzer, version)
 	if err != nil {
