@@ -78,6 +78,10 @@ func TestEveryArrowCarriesItsVerdict(t *testing.T) {
 	requireArrowsJudged(t, md, html)
 	require.Contains(t, md, "| SEV2 | **3** | 1 | ▲ +2 (not tested) |")
 	require.Contains(t, md, "| All | **5** | 4 | ▲ +1 (no clear change) |")
+	// Its postmortem and language sections show the organization's numbers,
+	// with the organization's verdicts.
+	require.Contains(t, md, "| Postmortem coverage | **71%** | 100% | ▼ −29 pts (no clear change) |")
+	require.Contains(t, md, "| Postmortems with blaming language | **15%** | 10% | ▲ +5 pts (no clear change) |")
 }
 
 // A share that moved beyond chance is named with its direction and

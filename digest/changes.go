@@ -513,15 +513,23 @@ func (c ChangeSection) attach(d *Digest) {
 		set(&s.MTTRP50, analyze.MeasureMTTR, s.Severity, analyze.StatP50)
 		set(&s.MTTRP90, analyze.MeasureMTTR, s.Severity, analyze.StatP90)
 	}
+	// The postmortem and language sections show the organization's numbers
+	// in a team digest too: they carry the organization's verdicts.
+	org := c.verdicts("")
+	for _, x := range []struct {
+		m             *Measure
+		measure, stat string
+	}{{&d.Postmortems.Coverage, analyze.MeasureCoverage, analyze.StatShare}, {&d.Postmortems.Required, analyze.MeasureRequired, analyze.StatRate},
+		{&d.Language.BlameRatio, analyze.MeasureBlame, analyze.StatShare}, {&d.Language.VagueRatio, analyze.MeasureVague, analyze.StatShare}} {
+		if r, ok := org.get(x.measure, "", x.stat); ok {
+			x.m.Cmp = &r
+		}
+	}
 	if d.Team == "" {
-		// The shares are organization-wide.
-		set(&d.Postmortems.Coverage, analyze.MeasureCoverage, "", analyze.StatShare)
-		set(&d.Postmortems.Required, analyze.MeasureRequired, "", analyze.StatRate)
+		// A team digest's repeats are the team's services' (not compared).
 		set(&d.Recurrence.Count, analyze.MeasureRepeats, "", analyze.StatRate)
 		set(&d.Recurrence.Ratio, analyze.MeasureRepeats, "", analyze.StatShare)
 		set(&d.Recurrence.MajorRatio, analyze.MeasureMajorRepeats, "", analyze.StatShare)
-		set(&d.Language.BlameRatio, analyze.MeasureBlame, "", analyze.StatShare)
-		set(&d.Language.VagueRatio, analyze.MeasureVague, "", analyze.StatShare)
 	}
 	for i := range d.Teams {
 		tv := c.verdicts(d.Teams[i].Team)
