@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/aftermath-sre/aftermath/analyze/internal/calc"
-	"github.com/aftermath-sre/aftermath/analyze/response"
 	"github.com/aftermath-sre/aftermath/metrics"
 	"github.com/aftermath-sre/aftermath/store"
 )
@@ -55,32 +54,6 @@ type Input struct {
 	// Teams maps stored team names onto their labels (see store.Scope).
 	Teams   map[string]string
 	Options Options
-}
-
-// ResolvedAt is when a postmortem's incidents were all resolved (the latest
-// resolve of its non-merged incidents); ok is false for a near miss, when an
-// incident is unknown, or while one is open. (The analysis run computes
-// the same in ClickHouse: store.PostmortemLags.)
-func ResolvedAt(pm *store.Postmortem, byID map[string]*store.Incident) (time.Time, bool) {
-	var t time.Time
-	n := 0
-	for _, id := range pm.IncidentIDs {
-		inc := byID[id]
-		if inc == nil {
-			return time.Time{}, false
-		}
-		if response.Merged(inc) {
-			continue
-		}
-		if !response.Resolved(inc) {
-			return time.Time{}, false
-		}
-		n++
-		if inc.ResolvedAt.After(t) {
-			t = inc.ResolvedAt
-		}
-	}
-	return t, n > 0
 }
 
 // Compute returns the results and digest items of the "process" analysis.
