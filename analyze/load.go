@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"log/slog"
-	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -60,32 +59,6 @@ func load(ctx context.Context, log *slog.Logger, st *store.Store, textsSince tim
 		}
 	}
 	return d, nil
-}
-
-// personNames are the people the blame check recognizes by name: action-item
-// assignees, postmortem authors and the users in incident timelines.
-func personNames(ctx context.Context, st *store.Store, d *dataset) ([]string, error) {
-	seen := map[string]bool{}
-	for i := range d.items {
-		seen[d.items[i].AssigneeName] = true
-	}
-	for i := range d.postmortems {
-		seen[d.postmortems[i].Author] = true
-	}
-	names, err := st.TimelineUserNames(ctx)
-	if err != nil {
-		return nil, err
-	}
-	for _, n := range names {
-		seen[n] = true
-	}
-	delete(seen, "")
-	out := make([]string, 0, len(seen))
-	for n := range seen {
-		out = append(out, n)
-	}
-	sort.Strings(out)
-	return out, nil
 }
 
 // TeamKey is the canonical form of a team name used in every team label:

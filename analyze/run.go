@@ -241,7 +241,7 @@ func Run(ctx context.Context, st *store.Store, opts Options) (RunSummary, error)
 	}
 	var langCounts languageCounts
 	if err := timed(AnalysisLanguage, func() error {
-		names, err := personNames(ctx, st, d)
+		names, err := st.PersonNames(ctx)
 		if err != nil {
 			return err
 		}

@@ -298,3 +298,29 @@ func (s *Store) CountInputs(ctx context.Context, sc Scope) (InputCounts, error) 
 func unixTime(t time.Time) string {
 	return "toDateTime(" + strconv.FormatInt(max(t.UTC().Unix(), 0), 10) + ")"
 }
+
+// PersonNames are the people the blame check recognizes by name, sorted:
+// action-item assignees and postmortem authors (their latest versions) and
+// the users acting in incident timelines.
+func (s *Store) PersonNames(ctx context.Context) ([]string, error) {
+	q := "SELECT DISTINCT n FROM (SELECT assignee_name AS n FROM " + s.Table("action_items") + " FINAL UNION ALL SELECT author AS n FROM " +
+		s.Table("postmortems") + " FINAL UNION ALL SELECT agent_name AS n FROM " + s.Table("timeline_events") +
+		" WHERE agent_type IN ('user', 'user_reference')) WHERE n != '' ORDER BY n"
+	rows, err := s.conn.Query(ctx, q)
+	if err != nil {
+		return nil, fmt.Errorf("store: query person names: %w", err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var n string
+		if err := rows.Scan(&n); err != nil {
+			return nil, fmt.Errorf("store: scan person name: %w", err)
+		}
+		out = append(out, n)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: read person names: %w", err)
+	}
+	return out, nil
+}
