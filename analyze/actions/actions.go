@@ -383,7 +383,6 @@ func formatSeconds(d time.Duration) string {
 	return calc.FormatLe(d.Truncate(time.Second).Seconds())
 }
 
-
 func keysOf[K comparable, V any](m map[K]V, f func(K) (pt, bool)) []pt {
 	seen := map[pt]bool{}
 	var out []pt

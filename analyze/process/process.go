@@ -238,7 +238,6 @@ func highlights(ctx context.Context, st *store.Store, sc store.Scope, ps calc.Pe
 	return out, err
 }
 
-
 // Quote returns a section's text as a quote: whitespace collapsed, cut at a
 // word boundary to at most maxChars bytes with an ellipsis.
 func Quote(text string, maxChars int) string {
