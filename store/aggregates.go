@@ -324,3 +324,30 @@ func (s *Store) PersonNames(ctx context.Context) ([]string, error) {
 	}
 	return out, nil
 }
+
+// StreamIncidentTitles streams what StreamIncidents does, in the same
+// order, with only the id, service label, title and creation of each
+// incident.
+func (s *Store) StreamIncidentTitles(ctx context.Context, sc Scope, from time.Time, fn func(id, service, title string, created time.Time) error) error {
+	q := "SELECT id, svc, title, created FROM (" + s.incidentView(sc, "created_at >= "+unixTime(from), false) +
+		") WHERE merged = 0 ORDER BY svc, created, id"
+	rows, err := s.conn.Query(ctx, q)
+	if err != nil {
+		return fmt.Errorf("store: query incident titles by service: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id, svc, title string
+		var created uint32
+		if err := rows.Scan(&id, &svc, &title, &created); err != nil {
+			return fmt.Errorf("store: scan incident title by service: %w", err)
+		}
+		if err := fn(id, svc, title, time.Unix(int64(created), 0).UTC()); err != nil {
+			return err
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("store: read incident titles by service: %w", err)
+	}
+	return nil
+}

@@ -175,6 +175,14 @@ type finder struct {
 	in     Input
 	titles *Titles
 	window []entry // the current service's, oldest first
+	// masked holds the current service's titles already masked (an alert
+	// repeats its title): signature and token set, shared read-only.
+	masked map[string]maskedTitle
+}
+
+type maskedTitle struct {
+	sig string
+	set []uint32
 }
 
 // add takes the next incident (idx: its position in the stream) and says
@@ -182,6 +190,7 @@ type finder struct {
 func (f *finder) add(idx int32, id, service, title string, created time.Time) (rep Repeat, of int32, ok bool) {
 	if len(f.window) > 0 && f.window[0].service != service {
 		f.window = f.window[:0]
+		f.masked = nil
 	}
 	// Incidents more than the window before this one can repeat nothing
 	// that follows (the stream is in creation order).
@@ -190,8 +199,16 @@ func (f *finder) add(idx int32, id, service, title string, created time.Time) (r
 		drop++
 	}
 	f.window = append(f.window[:0], f.window[drop:]...)
-	toks := f.titles.Tokens(title)
-	b := entry{idx: idx, id: id, service: service, created: created, sig: strings.Join(toks, " "), set: f.titles.set(toks), themes: f.in.Themes[id]}
+	m, ok := f.masked[title]
+	if !ok {
+		toks := f.titles.Tokens(title)
+		m = maskedTitle{sig: strings.Join(toks, " "), set: f.titles.set(toks)}
+		if f.masked == nil {
+			f.masked = map[string]maskedTitle{}
+		}
+		f.masked[title] = m
+	}
+	b := entry{idx: idx, id: id, service: service, created: created, sig: m.sig, set: m.set, themes: f.in.Themes[id]}
 	of = -1
 	for j := len(f.window) - 1; j >= 0; j-- {
 		a := &f.window[j]
@@ -289,11 +306,11 @@ func Compute(ctx context.Context, st *store.Store, in Input) ([]store.Result, []
 		repOf  []int32  // what each incident repeats; -1: none
 		how    []uint8  // 1: by title, 2: by theme
 	)
-	err = st.StreamIncidents(ctx, sc, from, func(x store.IncidentHead) error {
+	err = st.StreamIncidentTitles(ctx, sc, from, func(id, service, title string, created time.Time) error {
 		i := int32(len(hashes))
-		hashes = append(hashes, idHash(x.ID))
+		hashes = append(hashes, idHash(id))
 		of, flags := int32(-1), uint8(0)
-		if rep, o, ok := f.add(i, x.ID, x.Service, x.Title, x.CreatedAt); ok {
+		if rep, o, ok := f.add(i, id, service, title, created); ok {
 			of = o
 			if rep.ByTitle {
 				flags |= 1
