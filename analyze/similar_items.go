@@ -21,7 +21,7 @@ const AnalysisSimilar = "similar"
 
 // similarIndex indexes every stored postmortem for matching, with the
 // themes of its factors from assignments.
-func similarIndex(pms []store.Postmortem, assignments []store.FactorTheme) (*similar.Index, error) {
+func similarIndex(pms []store.SimilarInput, assignments []store.FactorTheme) (*similar.Index, error) {
 	themesOf := make(map[string][]string)
 	for _, a := range assignments {
 		themesOf[a.PostmortemKey] = append(themesOf[a.PostmortemKey], a.ThemeID)
@@ -29,28 +29,43 @@ func similarIndex(pms []store.Postmortem, assignments []store.FactorTheme) (*sim
 	in := make([]similar.Postmortem, len(pms))
 	for i := range pms {
 		p := &pms[i]
-		in[i] = similar.Postmortem{Key: p.Key, Created: p.CreatedAt, Themes: themesOf[p.Key]}
+		in[i] = similar.Postmortem{Key: p.Key, Created: p.CreatedAt, Themes: themesOf[p.Key], Factors: p.Factors}
 		if p.Service != "" {
 			in[i].Services = []string{p.Service}
-		}
-		for _, f := range p.Factors {
-			in[i].Factors = append(in[i].Factors, f.Text)
 		}
 	}
 	return similar.NewIndex(in, similar.Options{})
 }
 
-// similarItems lists, for each postmortem quoted in a highlight item, up to
-// n earlier postmortems most like it (ItemSimilarPostmortem), matched on the
+// HighlightsMatched is how many quoted postmortems of each month, section
+// and team get similar matches: the first ones in the highlights' order,
+// as many as a digest quotes (digest.Options.MaxItems defaults to 5).
+const HighlightsMatched = 5
+
+// similarItems lists, for the first HighlightsMatched postmortems quoted in
+// each month, section and team (the ones a digest can show), up to n earlier
+// postmortems most like it (ItemSimilarPostmortem), matched on the
 // run's themes, the factors' wording and the service. It reads the
 // postmortems itself: the step needs every postmortem's factor texts, which
 // the other steps do not.
 func similarItems(ctx context.Context, st *store.Store, th themeRun, highlights []store.AnalysisItem, n int) ([]store.AnalysisItem, error) {
 	type quoted struct{ key, period, team, service string }
-	seen := map[string]bool{}
-	var qs []quoted
+	var hl []store.AnalysisItem
 	for _, it := range highlights {
-		if it.Kind != ItemHighlight || seen[it.Period+"\x00"+it.Key] {
+		if it.Kind == ItemHighlight {
+			hl = append(hl, it)
+		}
+	}
+	sort.SliceStable(hl, func(i, j int) bool { return hl[i].Rank < hl[j].Rank })
+	seen, shown := map[string]bool{}, map[string]int{}
+	var qs []quoted
+	for _, it := range hl {
+		list := it.Period + "\x00" + it.Field("section") + "\x00" + it.Team
+		if shown[list] >= HighlightsMatched {
+			continue
+		}
+		shown[list]++
+		if seen[it.Period+"\x00"+it.Key] {
 			continue
 		}
 		seen[it.Period+"\x00"+it.Key] = true
@@ -59,7 +74,7 @@ func similarItems(ctx context.Context, st *store.Store, th themeRun, highlights 
 	if len(qs) == 0 || n <= 0 {
 		return nil, nil
 	}
-	pms, err := st.Postmortems(ctx)
+	pms, err := st.SimilarInputs(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -67,7 +82,7 @@ func similarItems(ctx context.Context, st *store.Store, th themeRun, highlights 
 	if err != nil {
 		return nil, err
 	}
-	byKey := make(map[string]*store.Postmortem, len(pms))
+	byKey := make(map[string]*store.SimilarInput, len(pms))
 	for i := range pms {
 		byKey[pms[i].Key] = &pms[i]
 	}

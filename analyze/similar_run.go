@@ -36,7 +36,7 @@ func Similar(ctx context.Context, st *store.Store, key string, n int) ([]Similar
 	if !ok {
 		return nil, ErrNoAnalysis
 	}
-	pms, err := st.Postmortems(ctx)
+	pms, err := st.SimilarInputs(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("similar: %w", err)
 	}
@@ -62,7 +62,7 @@ func Similar(ctx context.Context, st *store.Store, key string, n int) ([]Similar
 	for _, s := range states {
 		labels[s.ID] = s.Label
 	}
-	byKey := make(map[string]*store.Postmortem, len(pms))
+	byKey := make(map[string]*store.SimilarInput, len(pms))
 	for i := range pms {
 		byKey[pms[i].Key] = &pms[i]
 	}

@@ -55,10 +55,14 @@ func TestSimilarFindsPostmortemsOfTheSameLatentTheme(t *testing.T) {
 		require.NotNil(t, p)
 		require.Equal(t, p.Title, it.Field("title"))
 	}
-	quoted := map[qk]bool{}
+	// The postmortems a digest can quote: the first HighlightsMatched of
+	// each month, section and team, in rank order (AnalysisItems reads
+	// them in that order).
+	quoted, perList := map[qk]bool{}, map[string]int{}
 	for _, it := range hl {
 		k := qk{it.Period, it.Key}
-		if quoted[k] {
+		list := it.Period + "/" + it.Field("section") + "/" + it.Team
+		if perList[list]++; perList[list] > HighlightsMatched || quoted[k] {
 			continue
 		}
 		quoted[k] = true
@@ -70,6 +74,7 @@ func TestSimilarFindsPostmortemsOfTheSameLatentTheme(t *testing.T) {
 		}
 		require.Equal(t, wantKeys, runMatches[k], "similar to %s (%s)", it.Key, it.Period)
 	}
+	require.NotEmpty(t, runMatches)
 	require.Len(t, runMatches, len(quoted)-countWithout(quoted, runMatches), "matches only for quoted postmortems")
 
 	_, err = Similar(ctx, st, "NOPE-404", 3)

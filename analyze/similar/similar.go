@@ -86,6 +86,17 @@ type Index struct {
 	opts    Options
 	entries []entry
 	byKey   map[string]int
+	// Inverted lists: a query scores only the postmortems that share a
+	// term, a theme or a service with it (every other one scores 0).
+	terms    map[string][]posting
+	themes   map[string][]int32
+	services map[string][]int32
+}
+
+// posting is one postmortem's weight of a term.
+type posting struct {
+	doc int32
+	w   float64
 }
 
 // NewIndex indexes pms. Keys must be non-empty and distinct.
@@ -128,6 +139,20 @@ func NewIndex(pms []Postmortem, opts Options) (*Index, error) {
 		}
 		ix.entries[i].vec, ix.entries[i].norm = vec, math.Sqrt(sum)
 	}
+	ix.terms = make(map[string][]posting, len(df))
+	ix.themes, ix.services = map[string][]int32{}, map[string][]int32{}
+	for i := range ix.entries {
+		e := &ix.entries[i]
+		for _, tw := range e.vec {
+			ix.terms[tw.term] = append(ix.terms[tw.term], posting{int32(i), tw.w})
+		}
+		for _, t := range e.themes {
+			ix.themes[t] = append(ix.themes[t], int32(i))
+		}
+		for _, sv := range e.services {
+			ix.services[sv] = append(ix.services[sv], int32(i))
+		}
+	}
 	return ix, nil
 }
 
@@ -150,8 +175,37 @@ func (ix *Index) match(key string, n int, earlierOnly bool) ([]Match, error) {
 		return nil, fmt.Errorf("similar: no postmortem %s", key)
 	}
 	a := &ix.entries[i]
+	// dot accumulates each candidate's dot product over the query's terms
+	// in their sorted order: the same sums, in the same order, as merging
+	// the two sorted vectors (cosine).
+	dot := make([]float64, len(ix.entries))
+	seen := make([]bool, len(ix.entries))
+	var cand []int32
+	touch := func(j int32) {
+		if !seen[j] {
+			seen[j] = true
+			cand = append(cand, j)
+		}
+	}
+	for _, tw := range a.vec {
+		for _, p := range ix.terms[tw.term] {
+			touch(p.doc)
+			dot[p.doc] += tw.w * p.w
+		}
+	}
+	for _, t := range a.themes {
+		for _, j := range ix.themes[t] {
+			touch(j)
+		}
+	}
+	for _, sv := range a.services {
+		for _, j := range ix.services[sv] {
+			touch(j)
+		}
+	}
 	var out []Match
-	for j := range ix.entries {
+	for _, j32 := range cand {
+		j := int(j32)
 		b := &ix.entries[j]
 		if j == i || (earlierOnly && !b.pm.Created.Before(a.pm.Created)) {
 			continue
@@ -159,7 +213,9 @@ func (ix *Index) match(key string, n int, earlierOnly bool) ([]Match, error) {
 		m := Match{Key: b.pm.Key, Created: b.pm.Created}
 		m.SharedThemes, m.ThemeScore = jaccard(a.themes, b.themes)
 		m.SharedServices, m.ServiceScore = jaccard(a.services, b.services)
-		m.FactorScore = cosine(a, b)
+		if a.norm != 0 && b.norm != 0 {
+			m.FactorScore = dot[j] / (a.norm * b.norm)
+		}
 		m.Score = ix.opts.ThemeWeight*m.ThemeScore + ix.opts.FactorWeight*m.FactorScore + ix.opts.ServiceWeight*m.ServiceScore
 		if m.Score > 0 {
 			out = append(out, m)
