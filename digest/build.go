@@ -541,6 +541,9 @@ func (b *builder) actions(team string) ActionSection {
 	}
 	a.TimeToCloseOrgWide = team != ""
 	a.Kinds = b.kinds(team)
+	if team == "" {
+		a.MostlyInvestigate = b.mostlyInvestigate()
+	}
 	a.Oldest = b.items.oldestActionItems(team, b.max)
 	// The per-item overdue gauges name the most overdue items.
 	for _, row := range b.res.rows(metrics.ActionItemOverdueSeconds, nil) {
@@ -591,6 +594,48 @@ func (b *builder) kinds(team string) []KindCount {
 		return out[i].Kind < out[j].Kind
 	})
 	return out
+}
+
+// mostlyInvestigate names the teams whose follow-ups of the month and the
+// two before are mostly "investigate" (Lunney and Lueder: a program that
+// investigates and never prevents learns less than its counts suggest).
+func (b *builder) mostlyInvestigate() []TeamKindShare {
+	from := addMonths(b.month, -2)
+	inv, all := map[string]int{}, map[string]int{}
+	for i := -2; i <= 0; i++ {
+		for _, row := range b.res.rows(metrics.ActionItemsByKind, L{"period": addMonths(b.month, i)}) {
+			team := row.Label("team")
+			if team == "" {
+				continue
+			}
+			n := int(math.Round(row.Value))
+			all[team] += n
+			if row.Label("kind") == "investigate" {
+				inv[team] += n
+			}
+		}
+	}
+	var out []TeamKindShare
+	for team, n := range all {
+		if n >= MinKindItems && 2*inv[team] > n {
+			out = append(out, TeamKindShare{Team: team, Investigate: inv[team], Total: n, From: from, To: b.month})
+		}
+	}
+	sort.Slice(out, func(i, j int) bool {
+		x, y := float64(out[i].Investigate)/float64(out[i].Total), float64(out[j].Investigate)/float64(out[j].Total)
+		if x != y {
+			return x > y
+		}
+		return out[i].Team < out[j].Team
+	})
+	return out
+}
+
+// Sentence says which teams mostly investigate, for the digest.
+func (s TeamKindShare) Sentence() string {
+	span := ThemeCostSection{QuarterMonths: []string{s.From, s.To}}.QuarterName()
+	return fmt.Sprintf("%s, %d of %d action items created %s (%s)", s.Team, s.Investigate, s.Total,
+		span, formatValue(float64(s.Investigate)/float64(s.Total), UnitRatio))
 }
 
 func (b *builder) themeLabel(id string) string {

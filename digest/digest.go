@@ -200,6 +200,23 @@ type ActionSection struct {
 	// kind's items closed by the run (organization-wide: the closure is not
 	// kept per team).
 	Kinds []KindCount
+	// MostlyInvestigate are the teams (organization digest only) whose
+	// action items of the month and the two before are mostly
+	// "investigate": at least MinKindItems items, more than half of them
+	// investigate. Most investigate-heavy first.
+	MostlyInvestigate []TeamKindShare
+}
+
+// MinKindItems is the fewest action items over three months for a team's
+// mix of kinds to be judged.
+const MinKindItems = 10
+
+// TeamKindShare is one team's investigate items among all its action items
+// created in a span of months.
+type TeamKindShare struct {
+	Team               string
+	Investigate, Total int
+	From, To           string // months, "YYYY-MM"
 }
 
 // KindCount is the action items of one kind created in the month.

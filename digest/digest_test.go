@@ -6,6 +6,7 @@ import (
 	"math"
 	"os"
 	"regexp"
+	"strings"
 	"testing"
 	"time"
 
@@ -368,6 +369,13 @@ func TestActionItemsByKind(t *testing.T) {
 	f.add(metrics.ActionItemsByKind, 9, "kind", "detect", "team", "Payments", "period", "2026-09") // another month
 	f.add(metrics.ActionItemsClosedByKindRatio, 0.25, "kind", "prevent", "period", "2026-10")
 	f.add(metrics.ActionItemsClosedByKindRatio, 0.5, "kind", "investigate", "period", "2026-10")
+	// Three months decide whether a team mostly investigates: Search 9 of
+	// 11 (August counts), Quiet exactly half (not more), Payments' July
+	// items are out of the window.
+	f.add(metrics.ActionItemsByKind, 2, "kind", "investigate", "team", "Search", "period", "2026-08")
+	f.add(metrics.ActionItemsByKind, 5, "kind", "investigate", "team", "Quiet", "period", "2026-09")
+	f.add(metrics.ActionItemsByKind, 5, "kind", "repair", "team", "Quiet", "period", "2026-09")
+	f.add(metrics.ActionItemsByKind, 20, "kind", "investigate", "team", "Payments", "period", "2026-07")
 	st := f.store()
 
 	d := build(t, st, "2026-10", "")
@@ -377,6 +385,10 @@ func TestActionItemsByKind(t *testing.T) {
 	}, d.Actions.Kinds)
 	require.Contains(t, render(t, d), "prevent 8 (25% closed) · investigate 7 (50% closed)")
 	require.Contains(t, renderMD(t, d), "prevent 8 (25% closed) · investigate 7 (50% closed)")
+	require.Equal(t, []digest.TeamKindShare{{Team: "Search", Investigate: 9, Total: 11, From: "2026-08", To: "2026-10"}}, d.Actions.MostlyInvestigate)
+	require.Contains(t, renderMD(t, d), "- Follow-ups mostly “investigate”: Search, 9 of 11 action items created August–October 2026 (82%).")
+	require.Contains(t, render(t, d), "Follow-ups mostly “investigate”: Search, 9 of 11 action items created August–October 2026 (82%).")
+	require.Contains(t, strings.Join(d.Summary, "\n"), "Search’s (9 of 11) follow-ups over three months were mostly “investigate”")
 
 	d = build(t, st, "2026-10", "Search")
 	require.Equal(t, []digest.KindCount{

@@ -150,16 +150,18 @@ type htmlView struct {
 	PMMissing     []NameCount
 	PMOverdueList []itemRow
 
-	ActionRows   []metricRow
-	Snapshot     []countRow
-	AsOf         string
-	SLOShare     string
-	TimeToClose  string
-	Kinds        string
-	Causes       string
-	Oldest       []itemRow
-	MostOverdue  []itemRow
-	ActionsEmpty bool
+	ActionRows  []metricRow
+	Snapshot    []countRow
+	AsOf        string
+	SLOShare    string
+	TimeToClose string
+	Kinds       string
+	// MostlyInvestigate are sentences naming investigate-heavy teams.
+	MostlyInvestigate []string
+	Causes            string
+	Oldest            []itemRow
+	MostOverdue       []itemRow
+	ActionsEmpty      bool
 
 	Themes       []themeRow
 	ThemeFactors metricRow
@@ -341,6 +343,9 @@ func newView(d *Digest) *htmlView {
 		v.SLOShare = formatPercent(a.ClosedWithinSLO)
 	}
 	v.Kinds = kindsLine(a.Kinds)
+	for _, t := range a.MostlyInvestigate {
+		v.MostlyInvestigate = append(v.MostlyInvestigate, t.Sentence())
+	}
 	if a.HasTimeToClose {
 		v.TimeToClose = fmt.Sprintf("median %s, p90 %s", formatValue(a.TimeToCloseP50, UnitDuration), formatValue(a.TimeToCloseP90, UnitDuration))
 	}

@@ -205,6 +205,10 @@ func RenderMarkdown(d *Digest) ([]byte, error) {
 	}
 	if v.Kinds != "" {
 		w.p("Created in the month by kind (investigate, mitigate, repair, detect, prevent; the share closed is organization-wide): %s.", md(v.Kinds))
+		w.p("")
+		for _, t := range v.MostlyInvestigate {
+			w.p("- Follow-ups mostly “investigate”: %s.", md(t))
+		}
 	}
 	w.p("")
 	w.items("Oldest open action items", "open for", v.Oldest)

@@ -365,6 +365,13 @@ func actionSummary(a ActionSection) string {
 	if a.Unowned.Total > 0 {
 		parts = append(parts, fmt.Sprintf("%s no owner", hasHave(a.Unowned.Total, "open item")))
 	}
+	if len(a.MostlyInvestigate) > 0 {
+		var teams []string
+		for _, t := range a.MostlyInvestigate {
+			teams = append(teams, fmt.Sprintf("%s’s (%d of %d)", t.Team, t.Investigate, t.Total))
+		}
+		parts = append(parts, fmt.Sprintf("%s follow-ups over three months were mostly “investigate”", joinAnd(teams)))
+	}
 	if len(parts) == 0 {
 		return ""
 	}
