@@ -36,7 +36,7 @@ func simFactors(t testing.TB, scale org.Scale, seed int64) ([]themes.Item, []str
 // themes: the issue's goal, ARI >= 0.8, on the medium org (seed 1) with k
 // chosen by Cluster. (The small org, tuned to realistic postmortem counts
 // in issue 14, has about 240 factors: too few to choose k from.) With AFTERMATH_EVAL=1 it prints the rows of
-// EVALUATION.md: the mean over clustering seeds 1..5 for the small org of
+// EVALUATION.md: the mean over clustering seeds 1..5 for the medium org of
 // seeds 1..3, next to the TF-IDF k-means baseline given the true k.
 //
 //	AFTERMATH_EVAL=1 go test ./analyze/themes -run TestSimulatedThemes -v
@@ -59,7 +59,7 @@ func TestSimulatedThemes(t *testing.T) {
 	}
 	const seeds = 5
 	for orgSeed := int64(1); orgSeed <= 3; orgSeed++ {
-		items, truth, nThemes := simFactors(t, org.ScaleSmall, orgSeed)
+		items, truth, nThemes := simFactors(t, org.ScaleMedium, orgSeed)
 		texts := make([]string, len(items))
 		for i, it := range items {
 			texts[i] = it.Text
@@ -82,9 +82,9 @@ func TestSimulatedThemes(t *testing.T) {
 			require.NoError(t, err)
 			b = add(b, s)
 		}
-		fmt.Printf("| sim small (org seed %d) | %d factors | %d latent themes | aftermath (k chosen, mean of %d seeds; lowest ARI %.3f) | %.1f | %.3f | %.3f | %.3f |\n",
+		fmt.Printf("| sim medium (org seed %d) | %d factors | %d latent themes | aftermath (k chosen, mean of %d seeds; lowest ARI %.3f) | %.1f | %.3f | %.3f | %.3f |\n",
 			orgSeed, len(items), nThemes, seeds, minARI, float64(a.Clusters)/seeds, a.NMI/seeds, a.ARI/seeds, a.Purity/seeds)
-		fmt.Printf("| sim small (org seed %d) | %d factors | %d latent themes | baseline TF-IDF k-means (k = #themes, mean of %d seeds) | %d | %.3f | %.3f | %.3f |\n",
+		fmt.Printf("| sim medium (org seed %d) | %d factors | %d latent themes | baseline TF-IDF k-means (k = #themes, mean of %d seeds) | %d | %.3f | %.3f | %.3f |\n",
 			orgSeed, len(items), nThemes, seeds, nThemes, b.NMI/seeds, b.ARI/seeds, b.Purity/seeds)
 	}
 }
