@@ -1,6 +1,7 @@
 package analyze
 
 import (
+	"context"
 	"fmt"
 	"math"
 	"runtime"
@@ -219,59 +220,108 @@ func changeInputsFrom(results []store.Result, ps calc.Periods, lang languageCoun
 	return in, nil
 }
 
-// computeChange writes the bootstrap intervals of the MTTA and MTTR
-// percentiles of every period (all incidents, by severity, by team) and
-// compares each complete-data month with the month before: the percentiles
-// by bootstrap, the incident counts by the exact rate-ratio test, with
-// Benjamini–Hochberg over all of a month's comparisons. Incidents are those
-// the response analysis counts (merged ones and those after the clock left
-// out). The other steps' shares (more.shares) are compared by Fisher's exact
-// test and their counts (more.counts) by the rate test, in the same
-// Benjamini–Hochberg family as the month's other comparisons.
-func computeChange(incs []store.Incident, ps calc.Periods, resamples int, more changeInputs) []store.Result {
-	now := ps.Now
+// changeTally holds the change step's samples and counts by period (index
+// of ps.All): the MTTA and MTTR samples of every group, the incidents of
+// every group and the major ones, and when the data starts.
+type changeTally struct {
+	ps        calc.Periods
+	durations []map[changeSample][]float64
+	counts    []map[changeGroup]int
+	majors    []int
+	dataStart time.Time
+}
+
+func newChangeTally(ps calc.Periods) *changeTally {
 	n := len(ps.All)
-	durations := make([]map[changeSample][]float64, n)
-	counts := make([]map[changeGroup]int, n)
-	majors := make([]int, n)
-	for i := range durations {
-		durations[i] = map[changeSample][]float64{}
-		counts[i] = map[changeGroup]int{}
+	t := &changeTally{ps: ps, durations: make([]map[changeSample][]float64, n), counts: make([]map[changeGroup]int, n), majors: make([]int, n)}
+	for i := range t.durations {
+		t.durations[i] = map[changeSample][]float64{}
+		t.counts[i] = map[changeGroup]int{}
 	}
-	var dataStart time.Time
+	return t
+}
+
+// add counts one incident the response analysis counts (not merged,
+// created by the clock), with its severity and team labels.
+func (t *changeTally) add(x store.ResponseTimes) {
+	if t.dataStart.IsZero() || x.CreatedAt.Before(t.dataStart) {
+		t.dataStart = x.CreatedAt
+	}
+	groups := [3]changeGroup{{}, {sev: x.Severity}, {team: x.Team}}
+	ack, res := -1.0, -1.0
+	if !x.AcknowledgedAt.IsZero() {
+		ack = math.Max(0, x.AcknowledgedAt.Sub(x.CreatedAt).Seconds())
+	}
+	if !x.ResolvedAt.IsZero() {
+		res = math.Max(0, x.ResolvedAt.Sub(x.CreatedAt).Seconds())
+	}
+	major := x.Severity == "SEV1" || x.Severity == "SEV2"
+	t.ps.Of(x.CreatedAt, func(p int) {
+		if major {
+			t.majors[p]++
+		}
+		for _, g := range groups {
+			t.counts[p][g]++
+			if ack >= 0 {
+				t.durations[p][changeSample{MeasureMTTA, g}] = append(t.durations[p][changeSample{MeasureMTTA, g}], ack)
+			}
+			if res >= 0 {
+				t.durations[p][changeSample{MeasureMTTR, g}] = append(t.durations[p][changeSample{MeasureMTTR, g}], res)
+			}
+		}
+	})
+}
+
+// computeChange is the change step over incidents in memory (tests and
+// benchmarks; the run streams them with changeFromStore): the incidents
+// the response analysis counts (merged ones and those after the clock left
+// out), labelled as it labels them.
+func computeChange(incs []store.Incident, ps calc.Periods, resamples int, more changeInputs) []store.Result {
+	t := newChangeTally(ps)
 	for i := range incs {
 		inc := &incs[i]
-		if response.Merged(inc) || inc.CreatedAt.After(now) {
+		if response.Merged(inc) || inc.CreatedAt.After(ps.Now) {
 			continue
 		}
-		if dataStart.IsZero() || inc.CreatedAt.Before(dataStart) {
-			dataStart = inc.CreatedAt
-		}
-		groups := [3]changeGroup{{}, {sev: response.Severity(inc.Severity)}, {team: response.TeamOf(inc)}}
-		ack, res := -1.0, -1.0
-		if !inc.AcknowledgedAt.IsZero() {
-			ack = math.Max(0, inc.AcknowledgedAt.Sub(inc.CreatedAt).Seconds())
-		}
+		x := store.ResponseTimes{Severity: response.Severity(inc.Severity), Team: response.TeamOf(inc),
+			CreatedAt: inc.CreatedAt, AcknowledgedAt: inc.AcknowledgedAt}
 		if response.Resolved(inc) {
-			res = math.Max(0, inc.ResolvedAt.Sub(inc.CreatedAt).Seconds())
+			x.ResolvedAt = inc.ResolvedAt
 		}
-		major := groups[1].sev == "SEV1" || groups[1].sev == "SEV2"
-		ps.Of(inc.CreatedAt, func(p int) {
-			if major {
-				majors[p]++
-			}
-			for _, g := range groups {
-				counts[p][g]++
-				if ack >= 0 {
-					durations[p][changeSample{MeasureMTTA, g}] = append(durations[p][changeSample{MeasureMTTA, g}], ack)
-				}
-				if res >= 0 {
-					durations[p][changeSample{MeasureMTTR, g}] = append(durations[p][changeSample{MeasureMTTR, g}], res)
-				}
-			}
-		})
+		t.add(x)
 	}
+	return t.results(resamples, more)
+}
 
+// changeFromStore is the change step over the stored incidents: ClickHouse
+// labels them and sends only the run's periods' incidents, three labels
+// and three times each, and says when the data starts.
+func changeFromStore(ctx context.Context, st *store.Store, sc store.Scope, ps calc.Periods, resamples int, more changeInputs) ([]store.Result, error) {
+	t := newChangeTally(ps)
+	if err := st.StreamResponseTimes(ctx, sc, func(x store.ResponseTimes) error { t.add(x); return nil }); err != nil {
+		return nil, err
+	}
+	first, ok, err := st.FirstIncidentAt(ctx, sc)
+	if err != nil {
+		return nil, err
+	}
+	if ok {
+		t.dataStart = first
+	}
+	return t.results(resamples, more), nil
+}
+
+// results writes the bootstrap intervals of the MTTA and MTTR percentiles
+// of every period (all incidents, by severity, by team) and compares each
+// complete-data month with the month before: the percentiles by bootstrap,
+// the incident counts by the exact rate-ratio test, with Benjamini–Hochberg
+// over all of a month's comparisons. The other steps' shares (more.shares)
+// are compared by Fisher's exact test and their counts (more.counts) by the
+// rate test, in the same Benjamini–Hochberg family as the month's other
+// comparisons.
+func (t *changeTally) results(resamples int, more changeInputs) []store.Result {
+	ps, now, n := t.ps, t.ps.Now, len(t.ps.All)
+	durations, counts, majors, dataStart := t.durations, t.counts, t.majors, t.dataStart
 	qs := make([]float64, len(changeStats))
 	for i, s := range changeStats {
 		qs[i] = s.q

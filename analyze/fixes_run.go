@@ -1,8 +1,10 @@
 package analyze
 
 import (
+	"context"
 	"math"
 	"sort"
+	"time"
 
 	"github.com/aftermath-sre/aftermath/analyze/actions"
 	"github.com/aftermath-sre/aftermath/analyze/budget"
@@ -52,32 +54,33 @@ func postmortemThemes(d *dataset, th themeRun) map[string][]string {
 	return out
 }
 
-// fixesInput maps the dataset onto the fixes analysis: incidents (merged
-// left out) with the themes of their postmortems, and postmortems with
-// their items' kinds and close times as of the run.
-func fixesInput(d *dataset, th themeRun, ps calc.Periods) fixes.Input {
+// fixesInput reads the fixes analysis' input: the postmortems with themes
+// and with items, each with its items' kinds and close times as of the run,
+// and the incidents (merged left out) with the themes of their postmortems
+// that a pair can count (themed) or start from (a postmortem's). Incidents
+// and action items are streamed from the store; only these are kept.
+func fixesInput(ctx context.Context, st *store.Store, d *dataset, th themeRun, ps calc.Periods, teams map[string]string) (fixes.Input, error) {
 	now := ps.Now
 	in := fixes.Input{Now: now}
-	for i := range d.incidents {
-		inc := &d.incidents[i]
-		if response.Merged(inc) || inc.CreatedAt.After(now) {
-			continue
-		}
-		in.Incidents = append(in.Incidents, fixes.Incident{ID: inc.ID, Service: response.ServiceOf(inc), At: inc.CreatedAt, Themes: th.incidentThemes[inc.ID]})
-	}
+	pmThemes := postmortemThemes(d, th)
 	items := map[string][]fixes.Item{}
-	for i := range d.items {
-		a := &d.items[i]
-		if a.PostmortemKey == "" || a.CreatedAt.After(now) {
-			continue
+	// fixes.Compute skips a postmortem without themes: its items are not
+	// kept.
+	err := st.StreamPostmortemItems(ctx, now, func(a *store.ActionItem) error {
+		if len(pmThemes[a.PostmortemKey]) == 0 {
+			return nil
 		}
 		it := fixes.Item{Kind: string(followup.Classify(a.Summary).Kind)}
 		if !actions.Open(a) {
 			it.Closed = actions.ClosedAt(a) // after now: open (fixes.Compute)
 		}
 		items[a.PostmortemKey] = append(items[a.PostmortemKey], it)
+		return nil
+	})
+	if err != nil {
+		return in, err
 	}
-	pmThemes := postmortemThemes(d, th)
+	linked := map[string]bool{} // the incidents of the postmortems kept
 	for i := range d.postmortems {
 		pm := &d.postmortems[i]
 		if pm.CreatedAt.After(now) || len(items[pm.Key]) == 0 {
@@ -85,14 +88,29 @@ func fixesInput(d *dataset, th themeRun, ps calc.Periods) fixes.Input {
 		}
 		in.Postmortems = append(in.Postmortems, fixes.Postmortem{Key: pm.Key, Team: label(pm.Team), Incidents: pm.IncidentIDs,
 			Themes: pmThemes[pm.Key], Items: items[pm.Key]})
+		for _, id := range pm.IncidentIDs {
+			linked[id] = true
+		}
 	}
-	return in
+	// An incident neither themed nor linked to a kept postmortem plays no
+	// part (fixes.Compute); one without an id is kept for its error.
+	err = st.StreamIncidentStarts(ctx, ps.Scope(teams), func(id, service string, created time.Time) error {
+		if ts := th.incidentThemes[id]; len(ts) > 0 || linked[id] || id == "" {
+			in.Incidents = append(in.Incidents, fixes.Incident{ID: id, Service: service, At: created, Themes: ts})
+		}
+		return nil
+	})
+	return in, err
 }
 
 // computeFixes returns the results of "did the fixes hold" (recurrence
 // families; see package fixes).
-func computeFixes(d *dataset, th themeRun, ps calc.Periods) ([]store.Result, error) {
-	res, err := fixes.Compute(fixesInput(d, th, ps))
+func computeFixes(ctx context.Context, st *store.Store, d *dataset, th themeRun, ps calc.Periods, teams map[string]string) ([]store.Result, error) {
+	in, err := fixesInput(ctx, st, d, th, ps, teams)
+	if err != nil {
+		return nil, err
+	}
+	res, err := fixes.Compute(in)
 	if err != nil {
 		return nil, err
 	}
@@ -126,9 +144,9 @@ func finite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
 
 // computeThemeCost returns the results of "what did each theme cost" (slo
 // families; see package budget): every SLO service's downtime in each
-// period, as the SLO analysis defines it (response.Downtime), attributed to
+// period, as the SLO analysis defines it (response.StreamDowntime), attributed to
 // incidents and their themes.
-func computeThemeCost(d *dataset, th themeRun, slos []SLO, ps calc.Periods) []store.Result {
+func computeThemeCost(ctx context.Context, st *store.Store, d *dataset, th themeRun, slos []SLO, ps calc.Periods) ([]store.Result, error) {
 	now := ps.Now
 	hasPM := map[string]bool{}
 	for i := range d.postmortems {
@@ -147,16 +165,15 @@ func computeThemeCost(d *dataset, th themeRun, slos []SLO, ps calc.Periods) []st
 	}
 	s := calc.Sink{}
 	for _, slo := range slos {
+		// The SLO analysis' own intervals, one per incident (not merged),
+		// those that reach into the periods.
 		var spans []budget.Span
-		for i := range d.incidents {
-			inc := &d.incidents[i]
-			if inc.ServiceName != slo.Service && inc.ServiceID != slo.Service {
-				continue
-			}
-			// The SLO analysis' own definition, one incident at a time.
-			for _, iv := range response.Downtime(d.incidents[i:i+1], slo, now) {
-				spans = append(spans, budget.Span{ID: inc.ID, Start: iv.Start, End: iv.End})
-			}
+		err := response.StreamDowntime(ctx, st, slo, ps.Start(), now, func(id string, iv calc.Interval) error {
+			spans = append(spans, budget.Span{ID: id, Start: iv.Start, End: iv.End})
+			return nil
+		})
+		if err != nil {
+			return nil, err
 		}
 		frac := 1 - slo.Target
 		for p, per := range ps.All {
@@ -196,7 +213,7 @@ func computeThemeCost(d *dataset, th themeRun, slos []SLO, ps calc.Periods) []st
 			}
 		}
 	}
-	return s.Results
+	return s.Results, nil
 }
 
 func sortedKeys[V any](m map[string]V) []string {

@@ -12,14 +12,14 @@ import (
 	"github.com/aftermath-sre/aftermath/store"
 )
 
-// dataset is every stored row a run reads.
+// dataset is the stored rows a run holds (incidents are streamed by the
+// steps that need them one at a time).
 type dataset struct {
-	incidents   []store.Incident
 	// postmortems without their factors' names and texts: the themes step
 	// reads stored per-factor features and sets each postmortem's Factors
 	// to the ids (PostmortemKey, Ordinal) of the factors it clustered.
 	postmortems []store.Postmortem
-	items       []store.ActionItem // without transitions (no analysis needs them)
+	items       []store.ActionItem // the language step's, without transitions
 }
 
 // load reads the tables concurrently (ClickHouse reads one while Go decodes
@@ -30,24 +30,20 @@ func load(ctx context.Context, log *slog.Logger, st *store.Store, textsSince tim
 	d := &dataset{}
 	var texts map[string]store.PostmortemHighlights
 	var wg sync.WaitGroup
-	errs := make([]error, 4)
+	errs := make([]error, 3)
 	read := func(i int, f func() error) {
 		wg.Add(1)
 		go func() { defer wg.Done(); errs[i] = protect(log, "load", f) }()
 	}
-	read(0, func() (err error) { d.incidents, err = st.AnalysisIncidents(ctx); return err })
-	read(1, func() (err error) { d.postmortems, err = st.AnalysisPostmortems(ctx); return err })
-	read(2, func() (err error) { texts, err = st.PublishedHighlights(ctx, textsSince); return err })
-	read(3, func() (err error) { d.items, err = st.AnalysisActionItems(ctx); return err })
+	read(0, func() (err error) { d.postmortems, err = st.AnalysisPostmortems(ctx); return err })
+	read(1, func() (err error) { texts, err = st.PublishedHighlights(ctx, textsSince); return err })
+	read(2, func() (err error) { d.items, err = st.AnalysisActionItems(ctx); return err })
 	wg.Wait()
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
 	// Sources name teams their own way (PagerDuty "Data Platform", a Jira
 	// component "data-platform"): team labels use one canonical form.
-	for i := range d.incidents {
-		d.incidents[i].TeamName = team.name(d.incidents[i].TeamName)
-	}
 	for i := range d.items {
 		d.items[i].Team = team.name(d.items[i].Team)
 	}

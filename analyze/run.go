@@ -280,15 +280,16 @@ func Run(ctx context.Context, st *store.Store, opts Options) (RunSummary, error)
 		return fail(fmt.Errorf("analyze: %s: %w", AnalysisRecurrence, err))
 	}
 	if err := timed(stepFixes, func() error {
-		r, err := computeFixes(d, th, ps)
+		r, err := computeFixes(ctx, st, d, th, ps, teams)
 		results = append(results, r...)
 		return err
 	}); err != nil {
 		return fail(fmt.Errorf("analyze: %s: %w", stepFixes, err))
 	}
 	if err := timed(stepThemeCost, func() error {
-		results = append(results, computeThemeCost(d, th, opts.SLOs, ps)...)
-		return nil
+		r, err := computeThemeCost(ctx, st, d, th, opts.SLOs, ps)
+		results = append(results, r...)
+		return err
 	}); err != nil {
 		return fail(fmt.Errorf("analyze: %s: %w", stepThemeCost, err))
 	}
@@ -300,8 +301,9 @@ func Run(ctx context.Context, st *store.Store, opts Options) (RunSummary, error)
 		if err != nil {
 			return err
 		}
-		results = append(results, computeChange(d.incidents, ps, change.Resamples, more)...)
-		return nil
+		r, err := changeFromStore(ctx, st, ps.Scope(teams), ps, change.Resamples, more)
+		results = append(results, r...)
+		return err
 	}); err != nil {
 		return fail(fmt.Errorf("analyze: %s: %w", AnalysisChange, err))
 	}
