@@ -79,11 +79,6 @@ const (
 	// representative (factor id "PM-1#2"), representative_text, size.
 	// Key is the theme id; Value its size.
 	ItemTheme = "theme"
-	// ItemSimilarPostmortem: similar (the earlier postmortem's key), title,
-	// url, service, created_at, score, shared_themes (labels, "; "-joined).
-	// Key is a postmortem quoted in a highlight item of the same Period;
-	// Rank orders its matches, most similar first; Value is the score.
-	ItemSimilarPostmortem = "similar_postmortem"
 	// ItemThemeChange: change (new|merge|split|retired), themes
 	// (comma-separated), into, from.
 	ItemThemeChange = "theme_change"

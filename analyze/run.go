@@ -265,13 +265,6 @@ func Run(ctx context.Context, st *store.Store, opts Options) (RunSummary, error)
 	}
 	results, items = append(results, th.results...), append(items, th.items...)
 	sum.Themes, sum.ThemeChanges, sum.Factors = len(th.res.Themes), th.res.Changes, len(th.factors)
-	if err := timed(AnalysisSimilar, func() error {
-		it, err := similarItems(ctx, st, th, items, SimilarPerHighlight)
-		items = append(items, it...)
-		return err
-	}); err != nil {
-		return fail(fmt.Errorf("analyze: %s: %w", AnalysisSimilar, err))
-	}
 	if err := timed(AnalysisRecurrence, func() error {
 		r, it, err := recurrence.Compute(ctx, st, recurrence.Input{Themes: th.incidentThemes, Window: opts.RecurrenceWindow, Periods: ps, Teams: teams})
 		results, items = append(results, r...), append(items, it...)

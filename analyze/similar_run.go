@@ -29,6 +29,16 @@ var ErrNoAnalysis = errors.New("no successful analysis run yet: run `aftermath a
 // similar first, matched on the themes of the latest analysis, the wording
 // of the contributing factors and the service (package analyze/similar).
 func Similar(ctx context.Context, st *store.Store, key string, n int) ([]SimilarPostmortem, error) {
+	m, err := SimilarMany(ctx, st, []string{key}, n)
+	if err != nil {
+		return nil, err
+	}
+	return m[key], nil
+}
+
+// SimilarMany is Similar for several postmortems at once: the postmortems
+// are read and indexed once. Every key must be a stored postmortem.
+func SimilarMany(ctx context.Context, st *store.Store, keys []string, n int) (map[string][]SimilarPostmortem, error) {
 	run, ok, err := st.LatestAnalysisRun(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("similar: %w", err)
@@ -40,15 +50,14 @@ func Similar(ctx context.Context, st *store.Store, key string, n int) ([]Similar
 	if err != nil {
 		return nil, fmt.Errorf("similar: %w", err)
 	}
-	found := false
-	for _, p := range pms {
-		if p.Key == key {
-			found = true
-			break
-		}
+	byKey := make(map[string]*store.SimilarInput, len(pms))
+	for i := range pms {
+		byKey[pms[i].Key] = &pms[i]
 	}
-	if !found {
-		return nil, fmt.Errorf("similar: no postmortem %q in the store", key)
+	for _, key := range keys {
+		if byKey[key] == nil {
+			return nil, fmt.Errorf("similar: no postmortem %q in the store", key)
+		}
 	}
 	fts, err := st.FactorThemes(ctx, run.ID)
 	if err != nil {
@@ -62,25 +71,43 @@ func Similar(ctx context.Context, st *store.Store, key string, n int) ([]Similar
 	for _, s := range states {
 		labels[s.ID] = s.Label
 	}
-	byKey := make(map[string]*store.SimilarInput, len(pms))
-	for i := range pms {
-		byKey[pms[i].Key] = &pms[i]
-	}
 	ix, err := similarIndex(pms, fts)
 	if err != nil {
 		return nil, fmt.Errorf("similar: %w", err)
 	}
-	ms, err := ix.Similar(key, n)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]SimilarPostmortem, len(ms))
-	for i, m := range ms {
-		p := byKey[m.Key]
-		out[i] = SimilarPostmortem{Match: m, Title: p.Title, URL: p.URL, Service: p.Service}
-		for _, id := range m.SharedThemes {
-			out[i].SharedThemeLabels = append(out[i].SharedThemeLabels, labels[id])
+	out := make(map[string][]SimilarPostmortem, len(keys))
+	for _, key := range keys {
+		ms, err := ix.Similar(key, n)
+		if err != nil {
+			return nil, err
 		}
+		list := make([]SimilarPostmortem, len(ms))
+		for i, m := range ms {
+			p := byKey[m.Key]
+			list[i] = SimilarPostmortem{Match: m, Title: p.Title, URL: p.URL, Service: p.Service}
+			for _, id := range m.SharedThemes {
+				list[i].SharedThemeLabels = append(list[i].SharedThemeLabels, labels[id])
+			}
+		}
+		out[key] = list
 	}
 	return out, nil
+}
+
+// similarIndex indexes every stored postmortem for matching, with the
+// themes of its factors from assignments.
+func similarIndex(pms []store.SimilarInput, assignments []store.FactorTheme) (*similar.Index, error) {
+	themesOf := make(map[string][]string)
+	for _, a := range assignments {
+		themesOf[a.PostmortemKey] = append(themesOf[a.PostmortemKey], a.ThemeID)
+	}
+	in := make([]similar.Postmortem, len(pms))
+	for i := range pms {
+		p := &pms[i]
+		in[i] = similar.Postmortem{Key: p.Key, Created: p.CreatedAt, Themes: themesOf[p.Key], Factors: p.Factors}
+		if p.Service != "" {
+			in[i].Services = []string{p.Service}
+		}
+	}
+	return similar.NewIndex(in, similar.Options{})
 }

@@ -11,7 +11,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/aftermath-sre/aftermath/simulate/org"
-	"github.com/aftermath-sre/aftermath/store"
 	"github.com/aftermath-sre/aftermath/store/chtest"
 )
 
@@ -32,50 +31,23 @@ func TestSimilarFindsPostmortemsOfTheSameLatentTheme(t *testing.T) {
 	// their themes and services (incidents would only slow the run down).
 	require.NoError(t, st.UpsertPostmortems(ctx, orgPostmortems(o)))
 	require.NoError(t, st.UpsertActionItems(ctx, orgActionItems(o)))
-	sum, err := Run(ctx, st, testOptions(o.End, time.UTC, nil))
+	_, err = Run(ctx, st, testOptions(o.End, time.UTC, nil))
 	require.NoError(t, err)
 
-	// The run lists, for every postmortem it quotes in a highlight, the same
-	// earlier postmortems `aftermath similar` finds, for the digest.
-	hl, err := st.AnalysisItems(ctx, sum.RunID, store.AnalysisItemFilter{Kind: ItemHighlight})
+	// SimilarMany (the digest's read) equals Similar key by key.
+	keys := []string{o.Postmortems[len(o.Postmortems)-1].Key, o.Postmortems[len(o.Postmortems)/2].Key, o.Postmortems[0].Key}
+	many, err := SimilarMany(ctx, st, keys, 3)
 	require.NoError(t, err)
-	sim, err := st.AnalysisItems(ctx, sum.RunID, store.AnalysisItemFilter{Kind: ItemSimilarPostmortem})
-	require.NoError(t, err)
-	require.NotEmpty(t, hl)
-	type qk struct{ period, key string }
-	runMatches := map[qk][]string{}
-	for _, it := range sim {
-		require.Equal(t, AnalysisSimilar, it.Analysis)
-		k := qk{it.Period, it.Key}
-		for len(runMatches[k]) <= it.Rank {
-			runMatches[k] = append(runMatches[k], "")
-		}
-		runMatches[k][it.Rank] = it.Field("similar")
-		p := o.PostmortemByKey(it.Field("similar"))
-		require.NotNil(t, p)
-		require.Equal(t, p.Title, it.Field("title"))
-	}
-	// The postmortems a digest can quote: the first HighlightsMatched of
-	// each month, section and team, in rank order (AnalysisItems reads
-	// them in that order).
-	quoted, perList := map[qk]bool{}, map[string]int{}
-	for _, it := range hl {
-		k := qk{it.Period, it.Key}
-		list := it.Period + "/" + it.Field("section") + "/" + it.Team
-		if perList[list]++; perList[list] > HighlightsMatched || quoted[k] {
-			continue
-		}
-		quoted[k] = true
-		want, err := Similar(ctx, st, it.Key, SimilarPerHighlight)
+	require.Len(t, many, len(keys))
+	for _, k := range keys {
+		one, err := Similar(ctx, st, k, 3)
 		require.NoError(t, err)
-		var wantKeys []string
-		for _, m := range want {
-			wantKeys = append(wantKeys, m.Key)
-		}
-		require.Equal(t, wantKeys, runMatches[k], "similar to %s (%s)", it.Key, it.Period)
+		require.Equal(t, one, many[k], k)
 	}
-	require.NotEmpty(t, runMatches)
-	require.Len(t, runMatches, len(quoted)-countWithout(quoted, runMatches), "matches only for quoted postmortems")
+	require.NotEmpty(t, many[keys[0]], "the newest postmortem has earlier ones like it")
+	require.Empty(t, many[o.Postmortems[0].Key], "the first postmortem has none before it")
+	_, err = SimilarMany(ctx, st, []string{keys[0], "NOPE-1"}, 3)
+	require.ErrorContains(t, err, `"NOPE-1"`)
 
 	_, err = Similar(ctx, st, "NOPE-404", 3)
 	require.ErrorContains(t, err, `"NOPE-404"`)
@@ -141,15 +113,4 @@ func TestSimilarFindsPostmortemsOfTheSameLatentTheme(t *testing.T) {
 	t.Logf("latent-theme overlap (Jaccard) with the query: top 3 %.3f, random earlier postmortem %.3f (%d matches)", got, random, total)
 	require.Greater(t, got, random+0.2, "the matches share more of the query's latent themes than chance")
 	require.False(t, errors.Is(err, ErrNoAnalysis))
-}
-
-// countWithout counts the quoted postmortems without any match.
-func countWithout[K comparable](quoted map[K]bool, matches map[K][]string) int {
-	n := 0
-	for k := range quoted {
-		if len(matches[k]) == 0 {
-			n++
-		}
-	}
-	return n
 }

@@ -47,7 +47,50 @@ type Options struct {
 	BaseURL string
 	// MaxItems caps each list (oldest items, highlights, themes...); 5 when 0.
 	MaxItems int
-	Logger   *slog.Logger
+	// Similar, when set, lists the earlier postmortems most like each
+	// quoted one (analyze.SimilarMany over the store), shown under its
+	// quote as "Seen before". Nil leaves them out.
+	Similar SimilarFunc
+	Logger  *slog.Logger
+}
+
+// SimilarFunc lists up to n earlier postmortems like each of keys, most
+// similar first (analyze.SimilarMany has this shape over a store).
+type SimilarFunc func(ctx context.Context, keys []string, n int) (map[string][]analyze.SimilarPostmortem, error)
+
+// SimilarShown is how many earlier postmortems a quote lists.
+const SimilarShown = 3
+
+// seenBefore fills each quoted postmortem's similar earlier ones, asking
+// once for all of them.
+func seenBefore(ctx context.Context, similar SimilarFunc, h *HighlightSection) error {
+	var keys []string
+	seen := map[string]bool{}
+	for _, list := range [][]Highlight{h.Lessons, h.Lucky} {
+		for _, x := range list {
+			if !seen[x.Key] {
+				seen[x.Key] = true
+				keys = append(keys, x.Key)
+			}
+		}
+	}
+	if len(keys) == 0 {
+		return nil
+	}
+	got, err := similar(ctx, keys, SimilarShown)
+	if err != nil {
+		return err
+	}
+	for _, list := range [][]Highlight{h.Lessons, h.Lucky} {
+		for i := range list {
+			for _, m := range got[list[i].Key] {
+				list[i].Similar = append(list[i].Similar, SimilarPostmortem{
+					Key: m.Key, Title: m.Title, URL: safeURL(m.URL), SharedThemes: m.SharedThemeLabels,
+				})
+			}
+		}
+	}
+	return nil
 }
 
 // PreviousMonth returns the month before the one containing now in loc.
@@ -179,6 +222,11 @@ func Build(ctx context.Context, r Reader, opts Options) (*Digest, error) {
 	}
 	d.Language = b.language(opts.Team != "")
 	d.Highlights = b.highlights(opts.Team)
+	if opts.Similar != nil {
+		if err := seenBefore(ctx, opts.Similar, &d.Highlights); err != nil {
+			return nil, fmt.Errorf("digest: similar postmortems: %w", err)
+		}
+	}
 	if opts.Team == "" {
 		for _, t := range b.teams() {
 			d.Teams = append(d.Teams, b.teamSection(t))

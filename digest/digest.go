@@ -331,7 +331,6 @@ type SimilarPostmortem struct {
 	Key, Title, URL string
 	// SharedThemes are the labels of the themes both postmortems have.
 	SharedThemes []string
-	rank         int
 }
 
 // Name is the title, or the key when the postmortem has none.

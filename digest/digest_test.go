@@ -2,6 +2,7 @@ package digest_test
 
 import (
 	"context"
+	"errors"
 	stdhtml "html"
 	"math"
 	"os"
@@ -12,6 +13,8 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/aftermath-sre/aftermath/analyze"
+	similarpkg "github.com/aftermath-sre/aftermath/analyze/similar"
 	"github.com/aftermath-sre/aftermath/digest"
 	"github.com/aftermath-sre/aftermath/metrics"
 	"github.com/aftermath-sre/aftermath/store"
@@ -128,13 +131,6 @@ func TestBuildReadsTheMonthAgainstThePreviousAndSixBefore(t *testing.T) {
 	require.Equal(t, "Feature flags let us roll back in minutes.", d.Highlights.Lessons[0].Quote)
 	require.Equal(t, "https://jira.example.com/browse/PM-12", d.Highlights.Lessons[0].URL)
 	require.Len(t, d.Highlights.Lucky, 1)
-	// Earlier postmortems like the quoted one, in rank order, of the month only; unsafe links dropped.
-	require.Equal(t, []digest.SimilarPostmortem{
-		{Key: "PM-7", Title: "Checkout flag rollout", URL: "https://jira.example.com/browse/PM-7", SharedThemes: []string{"deploy config", "feature flags"}},
-		{Key: "PM-3", Title: "Ledger timeouts"},
-	}, stripRank(d.Highlights.Lessons[0].Similar))
-	require.Equal(t, d.Highlights.Lessons[0].Similar, d.Highlights.Lucky[0].Similar)
-
 	require.Equal(t, []string{"Payments", "Quiet", "Search"}, teamNames(d.Teams))
 	require.Len(t, d.Language.Examples, 1, "vague action items are quoted, blame is not")
 	require.Equal(t, "Improve monitoring", d.Language.Examples[0].Sentence)
@@ -325,7 +321,6 @@ func TestHTMLShowsTheNumbersAndLoadsNothingExternal(t *testing.T) {
 		"Payments · MTTR p90", "Clear changes by team and severity", "The other 2 comparisons by team and severity show no clear change.",
 		"3h 10m", "+30%", "200%", "checkout", "deploy config", "Feature flags let us roll back in minutes.",
 		`href="https://jira.example.com/browse/PM-12"`, "Where we got lucky", "Quiet",
-		`Seen before: <a href="https://jira.example.com/browse/PM-7">Checkout flag rollout</a> <span class="muted">(deploy config, feature flags)</span>; Ledger timeouts</p>`,
 		"<svg class=\"chart\"", "Incidents per month by severity", "Time to resolve per month", "Share of SEV1/SEV2 incidents",
 		"@media print", "@media (max-width:640px)",
 	} {
@@ -349,7 +344,6 @@ func TestHTMLShowsTheNumbersAndLoadsNothingExternal(t *testing.T) {
 		"| MTTR p90 | **3h 10m** | 2h 26m | ▲ +30% (beyond chance) |",
 		"[Checkout outage](https://jira.example.com/browse/PM-12)",
 		"> “Feature flags let us roll back in minutes.”",
-		"> Seen before: [Checkout flag rollout](https://jira.example.com/browse/PM-7) (deploy config, feature flags); Ledger timeouts",
 		"| checkout **(breached)** | 99.9% | 1h 29m | **200%** | 50% |",
 		"| Share of SEV1/SEV2 incidents | **29%** | 14% |",
 	} {
@@ -397,11 +391,36 @@ func TestActionItemsByKind(t *testing.T) {
 	}, d.Actions.Kinds, "a team's counts, the closure organization-wide")
 }
 
-// stripRank copies the exported fields only, so tests can compare values.
-func stripRank(ss []digest.SimilarPostmortem) []digest.SimilarPostmortem {
-	out := make([]digest.SimilarPostmortem, len(ss))
-	for i, s := range ss {
-		out[i] = digest.SimilarPostmortem{Key: s.Key, Title: s.Title, URL: s.URL, SharedThemes: s.SharedThemes}
+func TestHighlightsListSimilarEarlierPostmortems(t *testing.T) {
+	st := orgFixture(t).store()
+	var asked [][]string
+	similar := func(_ context.Context, keys []string, n int) (map[string][]analyze.SimilarPostmortem, error) {
+		asked = append(asked, keys)
+		require.Equal(t, digest.SimilarShown, n)
+		return map[string][]analyze.SimilarPostmortem{"PM-12": {
+			{Match: similarpkg.Match{Key: "PM-7"}, Title: "Checkout flag rollout", URL: "https://jira.example.com/browse/PM-7", SharedThemeLabels: []string{"deploy config", "feature flags"}},
+			{Match: similarpkg.Match{Key: "PM-3"}, Title: "Ledger timeouts", URL: "javascript:alert(1)"},
+		}}, nil
 	}
-	return out
+	d, err := digest.Build(context.Background(), st, digest.Options{Month: "2026-10", Now: genAt, Similar: similar})
+	require.NoError(t, err)
+	require.Equal(t, [][]string{{"PM-12"}}, asked, "one call for every quoted postmortem, each once")
+	want := []digest.SimilarPostmortem{
+		{Key: "PM-7", Title: "Checkout flag rollout", URL: "https://jira.example.com/browse/PM-7", SharedThemes: []string{"deploy config", "feature flags"}},
+		{Key: "PM-3", Title: "Ledger timeouts"},
+	}
+	require.Equal(t, want, d.Highlights.Lessons[0].Similar, "unsafe links dropped")
+	require.Equal(t, want, d.Highlights.Lucky[0].Similar)
+	require.Contains(t, stdhtml.UnescapeString(render(t, d)),
+		`Seen before: <a href="https://jira.example.com/browse/PM-7">Checkout flag rollout</a> <span class="muted">(deploy config, feature flags)</span>; Ledger timeouts</p>`)
+	require.Contains(t, renderMD(t, d), "> Seen before: [Checkout flag rollout](https://jira.example.com/browse/PM-7) (deploy config, feature flags); Ledger timeouts")
+
+	_, err = digest.Build(context.Background(), st, digest.Options{Month: "2026-10", Now: genAt,
+		Similar: func(context.Context, []string, int) (map[string][]analyze.SimilarPostmortem, error) {
+			return nil, errors.New("boom")
+		}})
+	require.ErrorContains(t, err, "boom")
+
+	d = build(t, st, "2026-10", "")
+	require.Empty(t, d.Highlights.Lessons[0].Similar, "without Similar, no matches")
 }

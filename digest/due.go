@@ -43,6 +43,8 @@ type Monthly struct {
 	Deliverer *Deliverer
 	Now       func() time.Time
 	Logger    *slog.Logger
+	// Similar is passed to Build (Options.Similar); optional.
+	Similar SimilarFunc
 }
 
 // Run writes the previous month's digest if Due says so. It returns the
@@ -67,7 +69,7 @@ func (m *Monthly) Run(ctx context.Context) (string, error) {
 	if !due {
 		return "", nil
 	}
-	d, err := Build(ctx, m.Reader, Options{Month: month, Location: loc, Now: now, BaseURL: m.BaseURL, Logger: logger})
+	d, err := Build(ctx, m.Reader, Options{Month: month, Location: loc, Now: now, BaseURL: m.BaseURL, Logger: logger, Similar: m.Similar})
 	if err != nil {
 		if errors.Is(err, ErrNoAnalysis) {
 			return "", err

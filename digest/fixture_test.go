@@ -303,12 +303,6 @@ func orgFixture(t *testing.T) *fixture {
 		Fields: fields("section", "lessons", "quote", "Feature flags let us roll back in minutes.", "title", "Checkout outage", "url", "https://jira.example.com/browse/PM-12")})
 	f.item(store.AnalysisItem{Analysis: "process", Kind: analyze.ItemHighlight, Period: "2026-10", Key: "PM-12", Team: "Payments", Rank: 1,
 		Fields: fields("section", "lucky", "quote", "The spike came at 3am when traffic was low.", "title", "Checkout outage", "url", "https://jira.example.com/browse/PM-12")})
-	f.item(store.AnalysisItem{Analysis: "similar", Kind: analyze.ItemSimilarPostmortem, Period: "2026-10", Key: "PM-12", Team: "Payments", Rank: 1, Value: 0.4,
-		Fields: fields("similar", "PM-3", "title", "Ledger timeouts", "url", "javascript:alert(1)", "shared_themes", "")})
-	f.item(store.AnalysisItem{Analysis: "similar", Kind: analyze.ItemSimilarPostmortem, Period: "2026-10", Key: "PM-12", Team: "Payments", Rank: 0, Value: 0.7,
-		Fields: fields("similar", "PM-7", "title", "Checkout flag rollout", "url", "https://jira.example.com/browse/PM-7", "shared_themes", "deploy config; feature flags")})
-	f.item(store.AnalysisItem{Analysis: "similar", Kind: analyze.ItemSimilarPostmortem, Period: "2026-09", Key: "PM-12", Team: "Payments", Rank: 0, Value: 0.9,
-		Fields: fields("similar", "PM-1", "title", "September match", "url", "https://jira.example.com/browse/PM-1")})
 	f.item(store.AnalysisItem{Analysis: "process", Kind: analyze.ItemHighlight, Period: "2026-09", Key: "PM-9", Team: "Search", Rank: 0,
 		Fields: fields("section", "lessons", "quote", "September lesson that must not show in October.", "title", "Old", "url", "https://jira.example.com/browse/PM-9")})
 	f.item(store.AnalysisItem{Analysis: "actions", Kind: analyze.ItemOldestOpenActionItem, Key: "PAY-3", Team: "Payments", Rank: 0, Value: 200 * 86400,

@@ -20,7 +20,6 @@ const (
 	itemOldestOpen  = analyze.ItemOldestOpenActionItem // summary, priority, assignee, url, created_at, due_date; Value = age
 	itemRecurring   = analyze.ItemRecurringGroup       // title, repeats, reason, url; Value = the month's incidents
 	itemTheme       = analyze.ItemTheme                // label, representative_text
-	itemSimilar     = analyze.ItemSimilarPostmortem    // similar, title, url, shared_themes; Key = quoted postmortem
 	itemThemeChange = analyze.ItemThemeChange          // change new|merge|split|retired, themes, into, from
 	itemFinding     = analyze.ItemLanguageFinding      // rule, sentence, why, title, url
 	itemOverduePM   = analyze.ItemOverduePostmortem    // stage, title, severity, url; Value = seconds late
@@ -129,30 +128,11 @@ func (ix *itemIndex) highlights(section, month, team string, max int) []Highligh
 		out = append(out, Highlight{
 			Quote: q, Title: field(it, "title"), URL: safeURL(field(it, "url")),
 			Key: it.Key, Team: it.Team, Service: it.Service,
-			Similar: ix.similarTo(it.Key, month),
 		})
 		if len(out) >= max {
 			break
 		}
 	}
-	return out
-}
-
-// similarTo lists the earlier postmortems the run found most like the
-// quoted postmortem key, most similar first.
-func (ix *itemIndex) similarTo(key, month string) []SimilarPostmortem {
-	var out []SimilarPostmortem
-	for _, it := range ix.pick(itemSimilar, month, "") {
-		if it.Key != key {
-			continue
-		}
-		sp := SimilarPostmortem{Key: field(it, "similar"), Title: field(it, "title"), URL: safeURL(field(it, "url")), rank: it.Rank}
-		if t := field(it, "shared_themes"); t != "" {
-			sp.SharedThemes = strings.Split(t, "; ")
-		}
-		out = append(out, sp)
-	}
-	sort.SliceStable(out, func(i, j int) bool { return out[i].rank < out[j].rank })
 	return out
 }
 

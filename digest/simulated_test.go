@@ -174,7 +174,10 @@ func simulatedDigest(t *testing.T) (*org.Org, *digest.Digest) {
 		_, err = analyze.Run(ctx, st, analyze.Options{Now: func() time.Time { return runAt }, SLOs: slos, MaxItemSeries: 20})
 		require.NoError(t, err)
 		d, err := digest.Build(ctx, st, digest.Options{Month: "2025-12", Now: func() time.Time { return runAt },
-			BaseURL: "http://localhost:9187/digests/"})
+			BaseURL: "http://localhost:9187/digests/",
+			Similar: func(ctx context.Context, keys []string, n int) (map[string][]analyze.SimilarPostmortem, error) {
+				return analyze.SimilarMany(ctx, st, keys, n)
+			}})
 		require.NoError(t, err)
 		require.NotEmpty(t, d.Teams)
 		td, err := digest.Build(ctx, st, digest.Options{Month: "2025-12", Team: d.Teams[0].Team, Now: func() time.Time { return runAt }})

@@ -22,6 +22,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 	"unicode"
 )
@@ -91,6 +92,7 @@ type Index struct {
 	terms    map[string][]posting
 	themes   map[string][]int32
 	services map[string][]int32
+	scratch  sync.Pool // of *scratch
 }
 
 // posting is one postmortem's weight of a term.
@@ -102,6 +104,7 @@ type posting struct {
 // NewIndex indexes pms. Keys must be non-empty and distinct.
 func NewIndex(pms []Postmortem, opts Options) (*Index, error) {
 	ix := &Index{opts: opts.withDefaults(), byKey: make(map[string]int, len(pms))}
+	ix.scratch.New = func() any { return &scratch{} }
 	df := map[string]int{}
 	tfs := make([]map[string]int, len(pms))
 	for i, p := range pms {
@@ -178,9 +181,18 @@ func (ix *Index) match(key string, n int, earlierOnly bool) ([]Match, error) {
 	// dot accumulates each candidate's dot product over the query's terms
 	// in their sorted order: the same sums, in the same order, as merging
 	// the two sorted vectors (cosine).
-	dot := make([]float64, len(ix.entries))
-	seen := make([]bool, len(ix.entries))
-	var cand []int32
+	sc := ix.scratch.Get().(*scratch)
+	defer ix.scratch.Put(sc)
+	if len(sc.dot) < len(ix.entries) {
+		sc.dot, sc.seen = make([]float64, len(ix.entries)), make([]bool, len(ix.entries))
+	}
+	dot, seen, cand := sc.dot, sc.seen, sc.cand[:0]
+	defer func() {
+		for _, j := range cand {
+			dot[j], seen[j] = 0, false
+		}
+		sc.cand = cand[:0]
+	}()
 	touch := func(j int32) {
 		if !seen[j] {
 			seen[j] = true
@@ -203,37 +215,95 @@ func (ix *Index) match(key string, n int, earlierOnly bool) ([]Match, error) {
 			touch(j)
 		}
 	}
-	var out []Match
+	// better orders matches: higher score, then more recent, then key.
+	better := func(x, y *scored) bool {
+		if x.score != y.score {
+			return x.score > y.score
+		}
+		bx, by := &ix.entries[x.j].pm, &ix.entries[y.j].pm
+		if !bx.Created.Equal(by.Created) {
+			return bx.Created.After(by.Created)
+		}
+		return bx.Key < by.Key
+	}
+	// top holds the best n so far, best first (every match when n < 0).
+	var top []scored
 	for _, j32 := range cand {
 		j := int(j32)
 		b := &ix.entries[j]
 		if j == i || (earlierOnly && !b.pm.Created.Before(a.pm.Created)) {
 			continue
 		}
-		m := Match{Key: b.pm.Key, Created: b.pm.Created}
-		m.SharedThemes, m.ThemeScore = jaccard(a.themes, b.themes)
-		m.SharedServices, m.ServiceScore = jaccard(a.services, b.services)
+		c := scored{j: j, theme: jaccardScore(a.themes, b.themes), service: jaccardScore(a.services, b.services)}
 		if a.norm != 0 && b.norm != 0 {
-			m.FactorScore = dot[j] / (a.norm * b.norm)
+			c.factor = dot[j] / (a.norm * b.norm)
 		}
-		m.Score = ix.opts.ThemeWeight*m.ThemeScore + ix.opts.FactorWeight*m.FactorScore + ix.opts.ServiceWeight*m.ServiceScore
-		if m.Score > 0 {
-			out = append(out, m)
+		c.score = ix.opts.ThemeWeight*c.theme + ix.opts.FactorWeight*c.factor + ix.opts.ServiceWeight*c.service
+		switch {
+		case c.score <= 0 || n == 0:
+		case n < 0 || len(top) < n:
+			top = append(top, c)
+			if n > 0 {
+				for k := len(top) - 1; k > 0 && better(&top[k], &top[k-1]); k-- {
+					top[k], top[k-1] = top[k-1], top[k]
+				}
+			}
+		case better(&c, &top[n-1]):
+			top[n-1] = c
+			for k := n - 1; k > 0 && better(&top[k], &top[k-1]); k-- {
+				top[k], top[k-1] = top[k-1], top[k]
+			}
 		}
 	}
-	sort.Slice(out, func(x, y int) bool {
-		if out[x].Score != out[y].Score {
-			return out[x].Score > out[y].Score
-		}
-		if !out[x].Created.Equal(out[y].Created) {
-			return out[x].Created.After(out[y].Created)
-		}
-		return out[x].Key < out[y].Key
-	})
-	if n >= 0 && len(out) > n {
-		out = out[:n]
+	if n < 0 {
+		sort.Slice(top, func(x, y int) bool { return better(&top[x], &top[y]) })
+	}
+	out := make([]Match, len(top))
+	for k, c := range top {
+		b := &ix.entries[c.j]
+		out[k] = Match{Key: b.pm.Key, Created: b.pm.Created, Score: c.score, ThemeScore: c.theme, FactorScore: c.factor, ServiceScore: c.service}
+		out[k].SharedThemes, _ = jaccard(a.themes, b.themes)
+		out[k].SharedServices, _ = jaccard(a.services, b.services)
+	}
+	if len(out) == 0 {
+		return nil, nil
 	}
 	return out, nil
+}
+
+// scored is one candidate's scores, before it becomes a Match.
+type scored struct {
+	j                             int
+	theme, factor, service, score float64
+}
+
+// scratch is one query's working memory, pooled per Index.
+type scratch struct {
+	dot  []float64
+	seen []bool
+	cand []int32
+}
+
+// jaccardScore is jaccard's index without the shared list.
+func jaccardScore(a, b []string) float64 {
+	shared, i, j := 0, 0, 0
+	for i < len(a) && j < len(b) {
+		switch {
+		case a[i] == b[j]:
+			shared++
+			i++
+			j++
+		case a[i] < b[j]:
+			i++
+		default:
+			j++
+		}
+	}
+	union := len(a) + len(b) - shared
+	if union == 0 {
+		return 0
+	}
+	return float64(shared) / float64(union)
 }
 
 func set(xs []string) []string {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/aftermath-sre/aftermath/analyze"
 	"github.com/aftermath-sre/aftermath/digest"
 )
 
@@ -46,7 +47,10 @@ func digestCommand() command {
 			if err := st.CheckSchema(ctx); err != nil {
 				return err
 			}
-			d, err := digest.Build(ctx, st, digest.Options{Month: month, Team: team, Location: loc, BaseURL: cfg.Digest.BaseURL, Logger: a.logger})
+			d, err := digest.Build(ctx, st, digest.Options{Month: month, Team: team, Location: loc, BaseURL: cfg.Digest.BaseURL, Logger: a.logger,
+				Similar: func(ctx context.Context, keys []string, n int) (map[string][]analyze.SimilarPostmortem, error) {
+					return analyze.SimilarMany(ctx, st, keys, n)
+				}})
 			if err != nil {
 				return err
 			}

@@ -139,6 +139,9 @@ func (a *app) serve(ctx context.Context, st *store.Store, webCfg *web.FlagConfig
 		Reader: st, Dir: cfg.Digest.OutputDir, Location: aopts.Location, BaseURL: cfg.Digest.BaseURL,
 		Deliverer: digest.NewDeliverer(cfg.Digest, digest.DeliverOptions{Logger: a.logger.With("component", "digest")}),
 		Logger:    a.logger.With("component", "digest"),
+		Similar: func(ctx context.Context, keys []string, n int) (map[string][]analyze.SimilarPostmortem, error) {
+			return analyze.SimilarMany(ctx, st, keys, n)
+		},
 	}
 	handler, err := exporter.NewHandler(exporter.HandlerOptions{
 		Exporter: exp, Gatherer: reg, Registerer: reg, Ready: exp.Ready, Version: version,
