@@ -155,7 +155,7 @@ func (a *app) demo(ctx context.Context, o demoOptions) error {
 }
 
 // demoConfig points Aftermath at the simulators, with SLOs on the busiest
-// services of the generated org.
+// services of the generated org (recent customer impact first).
 func demoConfig(state, simURL string, f simFlags, o *org.Org) *config.Config {
 	cfg := config.Default()
 	cfg.ClickHouse.Managed.StateDir = filepath.Join(state, "clickhouse")
@@ -178,10 +178,19 @@ func demoConfig(state, simURL string, f simFlags, o *org.Org) *config.Config {
 	// The simulated Jira names teams by a short component ("devprod"),
 	// PagerDuty by their full names ("Developer Productivity").
 	cfg.Analysis.TeamAliases = simTeamAliases(o)
+	// Busiest: services with SEV1/SEV2 incidents (what the SLOs below count)
+	// in the last 30 days before the simulated clock first, so the demo's
+	// budget panels for the rolling 30 days have something to show; then
+	// customer-impacting incidents over the whole history.
 	counts := map[string]int{}
+	clock := o.End.Add(-f.ahead)
 	for _, inc := range o.Incidents {
 		if inc.CustomerImpacting {
 			counts[inc.ServiceID]++
+			major := inc.Severity == "SEV1" || inc.Severity == "SEV2"
+			if major && !inc.CreatedAt.Before(clock.AddDate(0, 0, -30)) && inc.CreatedAt.Before(clock) {
+				counts[inc.ServiceID] += 1 << 20
+			}
 		}
 	}
 	targets := []float64{0.999, 0.995, 0.99, 0.999}
