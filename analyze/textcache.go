@@ -166,7 +166,23 @@ func analyzeNew[T any](ctx context.Context, log *slog.Logger, st *store.Store, a
 // that analyzed nothing new spends most of its per-text time here).
 func decodeStored[T any](log *slog.Logger, analyzer string, hashes []string, payloads map[string]string) ([]T, error) {
 	out := make([]T, len(hashes))
-	workers := max(1, min(runtime.GOMAXPROCS(0), len(hashes)/1000+1))
+	err := eachInParallel(log, analyzer, len(hashes), 1000, func(i int) error {
+		if err := json.Unmarshal([]byte(payloads[hashes[i]]), &out[i]); err != nil {
+			return fmt.Errorf("%s: decode stored result for text %s: %w", analyzer, hashes[i], err)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// eachInParallel calls f for every index below n, on up to one worker per
+// core (one more worker per perWorker indices), and returns the workers'
+// errors; a panic in f becomes an error of the analyzer (protect).
+func eachInParallel(log *slog.Logger, analyzer string, n, perWorker int, f func(i int) error) error {
+	workers := max(1, min(runtime.GOMAXPROCS(0), n/perWorker+1))
 	errs := make([]error, workers)
 	var wg sync.WaitGroup
 	for w := 0; w < workers; w++ {
@@ -174,9 +190,9 @@ func decodeStored[T any](log *slog.Logger, analyzer string, hashes []string, pay
 		go func(w int) {
 			defer wg.Done()
 			errs[w] = protect(log, analyzer, func() error {
-				for i := w; i < len(hashes); i += workers {
-					if err := json.Unmarshal([]byte(payloads[hashes[i]]), &out[i]); err != nil {
-						return fmt.Errorf("%s: decode stored result for text %s: %w", analyzer, hashes[i], err)
+				for i := w; i < n; i += workers {
+					if err := f(i); err != nil {
+						return err
 					}
 				}
 				return nil
@@ -184,8 +200,5 @@ func decodeStored[T any](log *slog.Logger, analyzer string, hashes []string, pay
 		}(w)
 	}
 	wg.Wait()
-	if err := errors.Join(errs...); err != nil {
-		return nil, err
-	}
-	return out, nil
+	return errors.Join(errs...)
 }

@@ -3,14 +3,11 @@ package analyze
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"log/slog"
-	"runtime"
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/aftermath-sre/aftermath/analyze/internal/calc"
@@ -153,26 +150,14 @@ func streamFeatures(ctx context.Context, log *slog.Logger, st *store.Store, unti
 		return s
 	}
 	flush := func() error {
-		workers := max(1, min(runtime.GOMAXPROCS(0), len(batch)/512+1))
-		errs := make([]error, workers)
-		var wg sync.WaitGroup
-		for w := 0; w < workers; w++ {
-			wg.Add(1)
-			go func(w int) {
-				defer wg.Done()
-				errs[w] = protect(log, textAnalyzerThemes, func() error {
-					for i := w; i < len(batch); i += workers {
-						feats[i] = themes.Features{}
-						if err := json.Unmarshal([]byte(batch[i].payload), &feats[i]); err != nil {
-							return fmt.Errorf("themes: decode stored features of factor %s: %w", batch[i].id, err)
-						}
-					}
-					return nil
-				})
-			}(w)
-		}
-		wg.Wait()
-		if err := errors.Join(errs...); err != nil {
+		err := eachInParallel(log, textAnalyzerThemes, len(batch), 512, func(i int) error {
+			feats[i] = themes.Features{}
+			if err := json.Unmarshal([]byte(batch[i].payload), &feats[i]); err != nil {
+				return fmt.Errorf("themes: decode stored features of factor %s: %w", batch[i].id, err)
+			}
+			return nil
+		})
+		if err != nil {
 			return err
 		}
 		for i := range batch {

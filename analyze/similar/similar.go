@@ -286,24 +286,8 @@ type scratch struct {
 
 // jaccardScore is jaccard's index without the shared list.
 func jaccardScore(a, b []string) float64 {
-	shared, i, j := 0, 0, 0
-	for i < len(a) && j < len(b) {
-		switch {
-		case a[i] == b[j]:
-			shared++
-			i++
-			j++
-		case a[i] < b[j]:
-			i++
-		default:
-			j++
-		}
-	}
-	union := len(a) + len(b) - shared
-	if union == 0 {
-		return 0
-	}
-	return float64(shared) / float64(union)
+	_, score := overlap(a, b, false)
+	return score
 }
 
 func set(xs []string) []string {
@@ -319,13 +303,20 @@ func set(xs []string) []string {
 
 // jaccard returns the shared elements of two sorted sets and their Jaccard
 // index (0 when both are empty).
-func jaccard(a, b []string) ([]string, float64) {
+func jaccard(a, b []string) ([]string, float64) { return overlap(a, b, true) }
+
+// overlap merges two sorted sets: the Jaccard index, and the shared members
+// when keep (no allocation otherwise: scoring every candidate uses that).
+func overlap(a, b []string, keep bool) ([]string, float64) {
 	var shared []string
-	i, j := 0, 0
+	n, i, j := 0, 0, 0
 	for i < len(a) && j < len(b) {
 		switch {
 		case a[i] == b[j]:
-			shared = append(shared, a[i])
+			if keep {
+				shared = append(shared, a[i])
+			}
+			n++
 			i++
 			j++
 		case a[i] < b[j]:
@@ -334,11 +325,11 @@ func jaccard(a, b []string) ([]string, float64) {
 			j++
 		}
 	}
-	union := len(a) + len(b) - len(shared)
+	union := len(a) + len(b) - n
 	if union == 0 {
 		return nil, 0
 	}
-	return shared, float64(len(shared)) / float64(union)
+	return shared, float64(n) / float64(union)
 }
 
 // termWeight is one term of a postmortem's factor vector.
