@@ -33,11 +33,16 @@ func Similar(ctx context.Context, st *store.Store, key string, n int) ([]Similar
 	if err != nil {
 		return nil, err
 	}
-	return m[key], nil
+	list, ok := m[key]
+	if !ok {
+		return nil, fmt.Errorf("similar: no postmortem %q in the store", key)
+	}
+	return list, nil
 }
 
 // SimilarMany is Similar for several postmortems at once: the postmortems
-// are read and indexed once. Every key must be a stored postmortem.
+// are read and indexed once. A key that is not a stored postmortem (deleted
+// since the analysis that quoted it) has no entry in the result.
 func SimilarMany(ctx context.Context, st *store.Store, keys []string, n int) (map[string][]SimilarPostmortem, error) {
 	run, ok, err := st.LatestAnalysisRun(ctx)
 	if err != nil {
@@ -53,11 +58,6 @@ func SimilarMany(ctx context.Context, st *store.Store, keys []string, n int) (ma
 	byKey := make(map[string]*store.SimilarInput, len(pms))
 	for i := range pms {
 		byKey[pms[i].Key] = &pms[i]
-	}
-	for _, key := range keys {
-		if byKey[key] == nil {
-			return nil, fmt.Errorf("similar: no postmortem %q in the store", key)
-		}
 	}
 	fts, err := st.FactorThemes(ctx, run.ID)
 	if err != nil {
@@ -77,6 +77,9 @@ func SimilarMany(ctx context.Context, st *store.Store, keys []string, n int) (ma
 	}
 	out := make(map[string][]SimilarPostmortem, len(keys))
 	for _, key := range keys {
+		if byKey[key] == nil {
+			continue
+		}
 		ms, err := ix.Similar(key, n)
 		if err != nil {
 			return nil, err
