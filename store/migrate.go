@@ -16,6 +16,8 @@ import (
 	"strings"
 	"text/template"
 	"time"
+
+	"github.com/ClickHouse/clickhouse-go/v2"
 )
 
 //go:embed migrations/*.sql
@@ -309,7 +311,7 @@ func (s *Store) Migrate(ctx context.Context) (MigrateResult, error) {
 				return res, fmt.Errorf("store: migration %04d_%s statement %d: %w", m.Version, m.Name, i+1, err)
 			}
 		}
-		b, err := s.conn.PrepareBatch(ctx, "INSERT INTO "+s.db+".schema_migrations (version, name, checksum, applied_at)")
+		b, err := s.conn.PrepareBatch(s.recordCtx(ctx), "INSERT INTO "+s.db+".schema_migrations (version, name, checksum, applied_at)")
 		if err != nil {
 			return res, fmt.Errorf("store: record migration %04d: %w", m.Version, err)
 		}
@@ -324,6 +326,23 @@ func (s *Store) Migrate(ctx context.Context) (MigrateResult, error) {
 		s.logger.Info("applied migration", "version", m.Version, "name", m.Name)
 	}
 	return res, nil
+}
+
+// recordCtx is the context of a migration record's insert. In cluster mode
+// every node is a replica of schema_migrations, and a migration runs only
+// with every node up: the record reaches all of them before the insert
+// returns (insert_quorum), so SchemaVersion on any node sees it right after.
+// Without it a lagging replica read the previous version (a migrate that
+// stopped after version 2 read back 1).
+func (s *Store) recordCtx(ctx context.Context) context.Context {
+	if s.cluster == "" {
+		return ctx
+	}
+	hosts, err := s.ClusterHosts(ctx)
+	if err != nil || len(hosts) < 2 {
+		return ctx
+	}
+	return clickhouse.Context(ctx, clickhouse.WithSettings(clickhouse.Settings{"insert_quorum": len(hosts), "insert_quorum_timeout": insertQuorumTimeoutMS}))
 }
 
 // SchemaVersion is the highest migration recorded in the database, 0 if none.
