@@ -61,10 +61,14 @@ func (g *gen) buildPostmortems() {
 	o := g.org
 	o.themes = g.themes
 	r := newRNG(g.opts.Seed, streamPostmortems)
+	coverage := coverageP
+	if c := g.params.coverage; c != nil {
+		coverage = *c
+	}
 	sev3Culture := make([]float64, len(o.Teams))
 	for i := range sev3Culture {
 		sev3Culture[i] = sev3CultureLow
-		if r.chance(sev3CultureHighShare) || o.Teams[i].ID == o.Latent.InvestigateTeamID {
+		if r.chance(sev3CultureHighShare) || o.Teams[i].ID == o.Latent.InvestigateTeamID || g.params.coverage != nil {
 			sev3Culture[i] = sev3CultureHigh
 		}
 	}
@@ -76,9 +80,9 @@ func (g *gen) buildPostmortems() {
 			continue
 		}
 		sev := sevNum(inc.Severity)
-		p := coverageP[sev]
+		p := coverage[sev]
 		if sev == 3 && inc.CustomerImpacting {
-			p = coverageSev3Customer
+			p = max(p, coverageSev3Customer)
 		}
 		if sev == 3 {
 			p = min(0.9, p*sev3Culture[g.svcTeam[o.serviceIdxOf(inc.ServiceID)]])
