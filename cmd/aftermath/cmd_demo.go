@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"flag"
@@ -10,6 +11,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
+	"strings"
 	"syscall"
 	"time"
 
@@ -182,15 +185,17 @@ func demoConfig(state, simURL string, f simFlags, o *org.Org) *config.Config {
 	// in the last 30 days before the simulated clock first, so the demo's
 	// budget panels for the rolling 30 days have something to show; then
 	// customer-impacting incidents over the whole history.
-	counts := map[string]int{}
+	counts := map[string]serviceLoad{}
 	clock := o.End.Add(-f.ahead)
 	for _, inc := range o.Incidents {
 		if inc.CustomerImpacting {
-			counts[inc.ServiceID]++
+			c := counts[inc.ServiceID]
+			c.impacting++
 			major := inc.Severity == "SEV1" || inc.Severity == "SEV2"
 			if major && !inc.CreatedAt.Before(clock.AddDate(0, 0, -30)) && inc.CreatedAt.Before(clock) {
-				counts[inc.ServiceID] += 1 << 20
+				c.recentMajor++
 			}
+			counts[inc.ServiceID] = c
 		}
 	}
 	targets := []float64{0.999, 0.995, 0.99, 0.999}
@@ -202,15 +207,24 @@ func demoConfig(state, simURL string, f simFlags, o *org.Org) *config.Config {
 	return cfg
 }
 
-func busiest(svcs []org.Service, counts map[string]int, n int) []org.Service {
-	out := append([]org.Service(nil), svcs...)
-	for i := 0; i < len(out); i++ {
-		for j := i + 1; j < len(out); j++ {
-			if counts[out[j].ID] > counts[out[i].ID] || counts[out[j].ID] == counts[out[i].ID] && out[j].Name < out[i].Name {
-				out[i], out[j] = out[j], out[i]
-			}
+// serviceLoad is what makes a service busy for the demo's SLOs: its recent
+// SEV1/SEV2 customer-impacting incidents first, then all of them.
+type serviceLoad struct{ recentMajor, impacting int }
+
+// busiest returns the n services with the most recent major incidents, ties
+// broken by customer-impacting incidents overall, then by name.
+func busiest(svcs []org.Service, counts map[string]serviceLoad, n int) []org.Service {
+	out := slices.Clone(svcs)
+	slices.SortFunc(out, func(a, b org.Service) int {
+		ca, cb := counts[a.ID], counts[b.ID]
+		if c := cmp.Compare(cb.recentMajor, ca.recentMajor); c != 0 {
+			return c
 		}
-	}
+		if c := cmp.Compare(cb.impacting, ca.impacting); c != 0 {
+			return c
+		}
+		return strings.Compare(a.Name, b.Name)
+	})
 	return out[:min(n, len(out))]
 }
 

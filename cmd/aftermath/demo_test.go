@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -17,6 +18,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/aftermath-sre/aftermath/exporter"
+	"github.com/aftermath-sre/aftermath/simulate/org"
 )
 
 func freeAddr(t *testing.T) string {
@@ -120,4 +122,24 @@ func TestDemoStartsServesAndStopsCleanly(t *testing.T) {
 	require.Zero(t, code, "nothing may still listen after the demo stopped")
 	code, _ = get(t, urls.Simulator+"/incidents")
 	require.Zero(t, code, "the simulator must be stopped too")
+}
+
+func TestBusiestOrdersByRecentMajorThenImpactingThenName(t *testing.T) {
+	svcs := []org.Service{{ID: "a", Name: "alpha"}, {ID: "b", Name: "beta"}, {ID: "c", Name: "gamma"}, {ID: "d", Name: "delta"}}
+	counts := map[string]serviceLoad{
+		"a": {recentMajor: 0, impacting: 5000000}, // many incidents, none recent and major
+		"b": {recentMajor: 1, impacting: 3},
+		"c": {recentMajor: 1, impacting: 9},
+		"d": {recentMajor: 1, impacting: 9},
+	}
+	var got []string
+	for _, s := range busiest(svcs, counts, 3) {
+		got = append(got, s.Name)
+	}
+	if want := []string{"delta", "gamma", "beta"}; !slices.Equal(got, want) {
+		t.Fatalf("busiest = %v, want %v", got, want)
+	}
+	if len(svcs) != 4 || svcs[0].Name != "alpha" {
+		t.Fatalf("busiest reordered its input: %v", svcs)
+	}
 }
