@@ -5,85 +5,42 @@ import (
 	"fmt"
 
 	"github.com/prometheus/client_golang/prometheus"
+
+	catalog "github.com/aftermath-sre/aftermath/metrics"
 )
 
-// SourceMetricsOptions names one source's metrics and words their help.
-type SourceMetricsOptions struct {
-	// Source is the metric name part: aftermath_<Source>_records_stored_total.
-	Source string
-	// DisplayName is how the help texts call the source ("PagerDuty").
-	DisplayName string
-	// StoredTables lists the values of the table label of records_stored_total
-	// for its help text ("incident, timeline_event, raw_document").
-	StoredTables string
-
-	// Help texts whose wording differs between sources. Empty means the
-	// default, which names the source by DisplayName where it needs to.
-	UnmappedHelp      string // default: "<DisplayName> records skipped because they could not be mapped, by kind."
-	UnknownEnumsHelp  string // default: "Values <DisplayName> sent that Aftermath does not know (stored as unknown), by field."
-	DecodeRetriesHelp string // default: "Responses fetched again because their body could not be decoded."
-}
-
-// SourceMetrics are the metrics every ingester keeps about its own runs,
-// named aftermath_<source>_...; requests, retries and rate-limit waits come
-// from the httpx transport instead. A source adds its own metrics next to
-// these in its package.
+// SourceMetrics are the metrics every ingester keeps about its own runs, the
+// catalogue's SourceFamily families of its source (aftermath_<source>_...);
+// requests, retries and rate-limit waits come from the httpx transport
+// instead. A source adds its own catalogued families next to these in its
+// package.
 type SourceMetrics struct {
-	Stored        *prometheus.CounterVec // by table
-	Unmapped      *prometheus.CounterVec // by kind
-	UnknownEnums  *prometheus.CounterVec // by field
-	DecodeRetries prometheus.Counter
-	SyncErrors    prometheus.Counter
-	LastSuccess   prometheus.Gauge
-	SyncDuration  prometheus.Gauge
+	Source        catalog.Source
+	Stored        *prometheus.CounterVec // RecordsStoredTotal, by table
+	Unmapped      *prometheus.CounterVec // UnmappedRecordsTotal, by kind
+	UnknownEnums  *prometheus.CounterVec // UnknownEnumValuesTotal, by field
+	DecodeRetries prometheus.Counter     // DecodeRetriesTotal
+	SyncErrors    prometheus.Counter     // SyncErrorsTotal
+	LastSuccess   prometheus.Gauge       // LastSuccessTimestampSeconds
+	SyncDuration  prometheus.Gauge       // SyncDurationSeconds
 }
 
-// NewSourceMetrics builds one source's metrics and registers them with reg
+// NewSourceMetrics builds the metrics of src and registers them with reg
 // (nil: not registered). A second call for the same source on the same
 // Registerer (a rebuilt ingester) shares the first call's collectors.
-func NewSourceMetrics(opts SourceMetricsOptions, reg prometheus.Registerer) (*SourceMetrics, error) {
-	if opts.Source == "" || opts.DisplayName == "" {
-		return nil, errors.New("source metrics: source and display name are required")
+func NewSourceMetrics(src catalog.Source, reg prometheus.Registerer) (*SourceMetrics, error) {
+	if !src.Valid() {
+		return nil, fmt.Errorf("source metrics: %q is not a source of the metrics catalogue", src)
 	}
-	if opts.UnmappedHelp == "" {
-		opts.UnmappedHelp = opts.DisplayName + " records skipped because they could not be mapped, by kind."
-	}
-	if opts.UnknownEnumsHelp == "" {
-		opts.UnknownEnumsHelp = "Values " + opts.DisplayName + " sent that Aftermath does not know (stored as unknown), by field."
-	}
-	if opts.DecodeRetriesHelp == "" {
-		opts.DecodeRetriesHelp = "Responses fetched again because their body could not be decoded."
-	}
-	name := func(s string) string { return "aftermath_" + opts.Source + "_" + s }
 	m := &SourceMetrics{
-		Stored: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: name("records_stored_total"),
-			Help: fmt.Sprintf("Rows stored by the %s ingester, by table (%s).", opts.DisplayName, opts.StoredTables),
-		}, []string{"table"}),
-		Unmapped: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: name("unmapped_records_total"),
-			Help: opts.UnmappedHelp,
-		}, []string{"kind"}),
-		UnknownEnums: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: name("unknown_enum_values_total"),
-			Help: opts.UnknownEnumsHelp,
-		}, []string{"field"}),
-		DecodeRetries: prometheus.NewCounter(prometheus.CounterOpts{
-			Name: name("decode_retries_total"),
-			Help: opts.DecodeRetriesHelp,
-		}),
-		SyncErrors: prometheus.NewCounter(prometheus.CounterOpts{
-			Name: name("sync_errors_total"),
-			Help: opts.DisplayName + " syncs that failed.",
-		}),
-		LastSuccess: prometheus.NewGauge(prometheus.GaugeOpts{
-			Name: name("last_success_timestamp_seconds"),
-			Help: "When the last successful " + opts.DisplayName + " sync finished (Unix time).",
-		}),
-		SyncDuration: prometheus.NewGauge(prometheus.GaugeOpts{
-			Name: name("sync_duration_seconds"),
-			Help: "How long the last " + opts.DisplayName + " sync took.",
-		}),
+		Source:        src,
+		Stored:        NewCounterVec(catalog.RecordsStoredTotal.For(src)),
+		Unmapped:      NewCounterVec(catalog.UnmappedRecordsTotal.For(src)),
+		UnknownEnums:  NewCounterVec(catalog.UnknownEnumValuesTotal.For(src)),
+		DecodeRetries: NewCounter(catalog.DecodeRetriesTotal.For(src)),
+		SyncErrors:    NewCounter(catalog.SyncErrorsTotal.For(src)),
+		LastSuccess:   NewGauge(catalog.LastSuccessTimestampSeconds.For(src)),
+		SyncDuration:  NewGauge(catalog.SyncDurationSeconds.For(src)),
 	}
 	if err := errors.Join(
 		Register(reg, &m.Stored),
@@ -97,6 +54,35 @@ func NewSourceMetrics(opts SourceMetricsOptions, reg prometheus.Registerer) (*So
 		return nil, err
 	}
 	return m, nil
+}
+
+// NewCounterVec is the collector of the catalogued counter family f, with its
+// name, help and labels. It panics when f is not a counter, as NewCounter and
+// NewGauge do for a family of another type or with labels: the family is a
+// constant of the code, and the mistake shows at the first construction.
+func NewCounterVec(f catalog.Family) *prometheus.CounterVec {
+	mustBe(f, catalog.Counter, true)
+	return prometheus.NewCounterVec(prometheus.CounterOpts{Name: f.Name(), Help: f.Help()}, f.Labels())
+}
+
+// NewCounter is the collector of the catalogued counter family f, which has no
+// labels.
+func NewCounter(f catalog.Family) prometheus.Counter {
+	mustBe(f, catalog.Counter, false)
+	return prometheus.NewCounter(prometheus.CounterOpts{Name: f.Name(), Help: f.Help()})
+}
+
+// NewGauge is the collector of the catalogued gauge family f, which has no
+// labels.
+func NewGauge(f catalog.Family) prometheus.Gauge {
+	mustBe(f, catalog.Gauge, false)
+	return prometheus.NewGauge(prometheus.GaugeOpts{Name: f.Name(), Help: f.Help()})
+}
+
+func mustBe(f catalog.Family, typ catalog.Type, labelled bool) {
+	if f.Type() != typ || (len(f.Labels()) > 0) != labelled {
+		panic(fmt.Sprintf("ingest: %s is a %s with labels %v, which this collector is not", f, f.Type(), f.Labels()))
+	}
 }
 
 // Register registers *c with reg (nil: does nothing). If reg already holds an

@@ -83,6 +83,9 @@ func NewLoop(src Syncer, opts LoopOptions) (*Loop, error) {
 	if opts.Metrics == nil {
 		return nil, fmt.Errorf("%s: no metrics", src.Name())
 	}
+	if string(opts.Metrics.Source) != src.Name() {
+		return nil, fmt.Errorf("%s: the metrics are %s's", src.Name(), opts.Metrics.Source)
+	}
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}

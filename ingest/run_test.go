@@ -13,6 +13,7 @@ import (
 
 	"github.com/aftermath-sre/aftermath/domain"
 	"github.com/aftermath-sre/aftermath/ingest/httpx"
+	catalog "github.com/aftermath-sre/aftermath/metrics"
 )
 
 type memStore struct {
@@ -59,7 +60,9 @@ type fakeSource struct {
 	sync func(ctx context.Context, r *Run) error
 }
 
-func (f *fakeSource) Name() string { return "fake" }
+// fakeSource syncs under the name of a catalogued source, whose metrics
+// its loop keeps.
+func (f *fakeSource) Name() string { return string(catalog.SourceJira) }
 func (f *fakeSource) SyncRun(ctx context.Context, r *Run) error {
 	if f.sync != nil {
 		return f.sync(ctx, r)
@@ -73,7 +76,7 @@ func (c *fakeCounter) Stats() httpx.Stats { return httpx.Stats{Requests: c.n} }
 
 func newTestLoop(t *testing.T, src Syncer, st Store, req Counter) (*Loop, *SourceMetrics) {
 	t.Helper()
-	m, err := NewSourceMetrics(SourceMetricsOptions{Source: "fake", DisplayName: "Fake"}, prometheus.NewRegistry())
+	m, err := NewSourceMetrics(catalog.SourceJira, prometheus.NewRegistry())
 	require.NoError(t, err)
 	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 	l, err := NewLoop(src, LoopOptions{Store: st, Metrics: m, Requests: req, Now: func() time.Time { return now }})
@@ -98,7 +101,7 @@ func TestLoopRecordsTheRunAndItsCounts(t *testing.T) {
 	stats, err := l.Sync(context.Background())
 	require.NoError(t, err)
 	require.Equal(t, Stats{Requests: 3, Records: 10, Unmapped: 1}, stats)
-	require.Equal(t, "2026-02-01T00:00:00Z", st.cps["fake/things"])
+	require.Equal(t, "2026-02-01T00:00:00Z", st.cps["jira/things"])
 	require.Len(t, st.runs, 2)
 	require.Equal(t, domain.IngestRunning, st.runs[0].Status)
 	require.Equal(t, domain.IngestSuccess, st.runs[1].Status)
@@ -118,7 +121,7 @@ func TestLoopReturnsRecordErrors(t *testing.T) {
 	l, m := newTestLoop(t, &fakeSource{sync: func(context.Context, *Run) error { ran = true; return nil }}, st, nil)
 	_, err := l.Sync(context.Background())
 	require.ErrorIs(t, err, recErr)
-	require.ErrorContains(t, err, "fake: record run start")
+	require.ErrorContains(t, err, "jira: record run start")
 	require.False(t, ran)
 	require.Equal(t, 1.0, testutil.ToFloat64(m.SyncErrors))
 
@@ -127,7 +130,7 @@ func TestLoopReturnsRecordErrors(t *testing.T) {
 	l, m = newTestLoop(t, &fakeSource{}, st, nil)
 	_, err = l.Sync(context.Background())
 	require.ErrorIs(t, err, recErr)
-	require.ErrorContains(t, err, "fake: record run outcome")
+	require.ErrorContains(t, err, "jira: record run outcome")
 	require.Equal(t, 1.0, testutil.ToFloat64(m.SyncErrors))
 	require.Zero(t, testutil.ToFloat64(m.LastSuccess))
 }
@@ -153,16 +156,23 @@ func TestLoopSaysWhenASyncWasInterrupted(t *testing.T) {
 	}}, st, nil)
 	_, err := l.Sync(ctx)
 	require.ErrorIs(t, err, context.Canceled)
-	require.ErrorContains(t, err, "fake: sync interrupted")
+	require.ErrorContains(t, err, "jira: sync interrupted")
 	require.Equal(t, domain.IngestFailed, st.runs[len(st.runs)-1].Status, "recorded although ctx was cancelled")
 }
 
 func TestRunBadCheckpoint(t *testing.T) {
-	st := &memStore{cps: map[string]string{"fake/things": "yesterday"}}
+	st := &memStore{cps: map[string]string{"jira/things": "yesterday"}}
 	l, _ := newTestLoop(t, &fakeSource{sync: func(ctx context.Context, r *Run) error {
 		_, _, err := r.TimeCheckpoint(ctx, "things", time.Time{})
 		return err
 	}}, st, nil)
 	_, err := l.Sync(context.Background())
-	require.ErrorContains(t, err, `fake: checkpoint things: bad value "yesterday"`)
+	require.ErrorContains(t, err, `jira: checkpoint things: bad value "yesterday"`)
+}
+
+func TestLoopKeepsTheMetricsOfItsOwnSource(t *testing.T) {
+	m, err := NewSourceMetrics(catalog.SourcePagerDuty, nil)
+	require.NoError(t, err)
+	_, err = NewLoop(&fakeSource{}, LoopOptions{Store: &memStore{}, Metrics: m})
+	require.ErrorContains(t, err, "jira: the metrics are pagerduty's")
 }

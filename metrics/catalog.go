@@ -1,10 +1,12 @@
 // Package metrics is the catalogue of every metric family Aftermath
 // publishes: the results an analysis run writes and the exporter serves, the
-// exporter's own self metrics, and the process metrics of the scheduler and
-// the ingest HTTP transport. Each family is a typed constant with its name,
-// help, type and label names, so that the analyzers, the exporter, the digest
-// and the dashboards refer to a family by identifier: a misspelt family does
-// not compile. The package imports nothing of the project.
+// exporter's own self metrics, and the process metrics of the scheduler, the
+// ingest HTTP transport and each ingest source's runs. Each family is a typed
+// value with its name, help, type and label names (a constant, or for the
+// families every ingest source has, SourceFamily.For(Source)), so that the
+// analyzers, the exporter, the digest, the dashboards and the ingesters refer
+// to a family by identifier: a misspelt family does not compile. The package
+// imports nothing of the project.
 package metrics
 
 import "fmt"
@@ -68,6 +70,9 @@ const (
 	ByScheduler
 	// ByHTTP: the HTTP transport of the ingest sources.
 	ByHTTP
+	// ByIngest: an ingest source's own runs (the shared ingest loop and the
+	// source), named aftermath_<source>_...; see Source.
+	ByIngest
 )
 
 func (p Producer) String() string {
@@ -80,17 +85,21 @@ func (p Producer) String() string {
 		return "scheduler"
 	case ByHTTP:
 		return "http"
+	case ByIngest:
+		return "ingest"
 	}
 	return fmt.Sprintf("Producer(%d)", uint8(p))
 }
 
-// Family is one catalogued metric family. The zero Family and values outside
-// the constants below are not families (Valid reports false).
+// Family is one catalogued metric family. The zero Family and values that
+// are neither a constant below nor a source's family (SourceFamily.For) are
+// not families (Valid reports false).
 type Family uint8
 
 // The families, in one block so that each has its own value: first those
 // the analyses write and the exporter serves, then the exporter's own, then
-// the process families.
+// the process families. The families every ingest source has come after
+// them (SourceFamily.For).
 const (
 	_ Family = iota
 
@@ -205,21 +214,32 @@ const (
 	HTTPRateLimitWaitsTotal
 	HTTPRateLimitWaitSecondsTotal
 
-	numFamilies
+	// Process families of one ingest source only (those every source has
+	// are SourceFamily's).
+	JiraChangelogsCompletedTotal
+	JiraSkippedIssuesTotal
+	PagerDutyWindowRepassesTotal
+
+	numFixed
 )
 
+// numFamilies bounds the families: the constants above, then, source by
+// source in the order of sources, one family of each SourceFamily.
+const numFamilies = numFixed + Family(len(sources))*Family(numSourceFamilies-1)
+
 type spec struct {
-	name     string // without the namespace
-	analysis string // the analysis writing it; empty for the others
-	labels   []string
-	help     string
-	typ      Type
-	by       Producer
+	name   string // without the namespace
+	of     string // the analysis writing an analysis family, the source of an ingest family; empty for the others
+	labels []string
+	help   string
+	typ    Type
+	by     Producer
 }
 
 func labels(names ...string) []string { return names }
 
-// specs are the families. Conventions of the analysis families:
+// fixedSpecs are the families of the constants above (specs adds the
+// per-source ones). Conventions of the analysis families:
 //   - Label values come from bounded sets: severities SEV1..SEV5 and
 //     "unknown", priorities P1..P5 and "unknown", the org's teams and services,
 //     theme ids, template sections, language rules, periods ("30d" or a
@@ -231,7 +251,7 @@ func labels(names ...string) []string { return names }
 //   - Counts (incidents, action items, factors) are written for every
 //     non-zero combination; the *_by_severity and ratio families are written
 //     for every period even when zero or, for ratios, only when defined.
-var specs = [numFamilies]spec{
+var fixedSpecs = [numFixed]spec{
 
 	// response
 	Incidents:                      {"incidents", AnalysisResponse, labels("period", "severity", "service", "team"), "Incidents created in the period (merged incidents excluded), by severity, service and owning team.", Gauge, ByAnalysis},
@@ -343,4 +363,22 @@ var specs = [numFamilies]spec{
 	HTTPErrorsTotal:               {"http_errors_total", "", labels("source", "endpoint", "kind"), "HTTP requests that finally failed, by endpoint template and kind (status, 429, 5xx, timeout, network, canceled, body, too_large).", Counter, ByHTTP},
 	HTTPRateLimitWaitsTotal:       {"http_rate_limit_waits_total", "", labels("source"), "Times a request waited for the request budget or a server rate limit.", Counter, ByHTTP},
 	HTTPRateLimitWaitSecondsTotal: {"http_rate_limit_wait_seconds_total", "", labels("source"), "Time spent waiting for the request budget or a server rate limit.", Counter, ByHTTP},
+
+	// one ingest source's own
+	JiraChangelogsCompletedTotal: {"jira_changelogs_completed_total", string(SourceJira), nil, "Issues whose changelog search truncated and the changelog endpoint completed.", Counter, ByIngest},
+	JiraSkippedIssuesTotal:       {"jira_skipped_issues_total", string(SourceJira), labels("kind", "reason"), "Jira issues not stored because they could not be decoded or mapped (each is logged by key), by kind and reason (undecodable, changelog, unmappable).", Counter, ByIngest},
+	PagerDutyWindowRepassesTotal: {"pagerduty_window_repasses_total", string(SourcePagerDuty), labels("kind"), "Time windows paged again because items shifted between pages, by kind.", Counter, ByIngest},
 }
+
+// specs are every family's: fixedSpecs, then each source's SourceFamily
+// ones.
+var specs = func() [numFamilies]spec {
+	var out [numFamilies]spec
+	copy(out[:], fixedSpecs[:])
+	for i, src := range sources {
+		for k := SourceFamily(1); k < numSourceFamilies; k++ {
+			out[sourceFamily(i, k)] = src.spec(k)
+		}
+	}
+	return out
+}()

@@ -20,8 +20,14 @@ func TestFamiliesArePrometheusStyleAndUnique(t *testing.T) {
 		require.Regexp(t, name, s.name, "family %d", f)
 		require.NotEmpty(t, s.help, f.Name())
 		require.Contains(t, []Type{Gauge, Histogram, Counter}, s.typ, f.Name())
-		require.Contains(t, []Producer{ByAnalysis, ByExporter, ByScheduler, ByHTTP}, s.by, f.Name())
-		require.Equal(t, s.by == ByAnalysis, s.analysis != "", "%s: only analysis families name an analysis", f.Name())
+		require.Contains(t, []Producer{ByAnalysis, ByExporter, ByScheduler, ByHTTP, ByIngest}, s.by, f.Name())
+		require.Equal(t, s.by == ByAnalysis, f.Analysis() != "", "%s: analysis families, and only they, name an analysis", f.Name())
+		require.Equal(t, s.by == ByIngest, f.Source() != "", "%s: ingest families, and only they, name a source", f.Name())
+		if s.by == ByIngest {
+			require.True(t, f.Source().Valid(), f.Name())
+			require.True(t, strings.HasPrefix(s.name, string(f.Source())+"_"), "%s: an ingest family is named aftermath_<source>_...", f.Name())
+			require.Contains(t, []Type{Gauge, Counter}, s.typ, "%s: sources keep counters and gauges", f.Name())
+		}
 		// A family's name and its histogram series names are distinct from
 		// every other family's.
 		names := []string{s.name}
@@ -106,7 +112,7 @@ func TestAccessors(t *testing.T) {
 	require.Panics(t, func() { _ = Family(0).Name() })
 
 	var n int
-	for _, p := range []Producer{ByAnalysis, ByExporter, ByScheduler, ByHTTP} {
+	for _, p := range []Producer{ByAnalysis, ByExporter, ByScheduler, ByHTTP, ByIngest} {
 		fs := By(p)
 		require.NotEmpty(t, fs, p.String())
 		n += len(fs)
@@ -127,7 +133,8 @@ func TestCheckLabels(t *testing.T) {
 }
 
 // README's metrics table lists every analysis family with its labels, and
-// names every other family; and it lists nothing the catalogue does not hold.
+// names every other family (an ingest source's by aftermath_<source>_*); and
+// it lists nothing the catalogue does not hold.
 func TestREADMEListsEveryFamily(t *testing.T) {
 	readme, err := os.ReadFile(filepath.Join("..", "README.md"))
 	require.NoError(t, err)
@@ -147,6 +154,101 @@ func TestREADMEListsEveryFamily(t *testing.T) {
 			require.Equal(t, strings.Join(f.Labels(), ", "), labels, "README's labels of %s", f.Name())
 			continue
 		}
+		if f.Producer() == ByIngest {
+			pattern := "`" + Namespace + "_" + string(f.Source()) + "_*`"
+			require.True(t, strings.Contains(text, pattern), "README does not name %s (as %s)", f.Name(), pattern)
+			continue
+		}
 		require.True(t, strings.Contains(text, "`"+f.Name()), "README does not name %s", f.Name())
 	}
+}
+
+// The ingest families keep the names, types, labels and help texts they had
+// before the catalogue held them: dashboards and alert rules outside this
+// repository use them.
+func TestIngestFamiliesAsPublished(t *testing.T) {
+	want := []struct {
+		name   string
+		typ    Type
+		labels []string
+		help   string
+	}{
+		{"aftermath_jira_changelogs_completed_total", Counter, nil, "Issues whose changelog search truncated and the changelog endpoint completed."},
+		{"aftermath_jira_decode_retries_total", Counter, nil, "Responses fetched again because their body could not be decoded."},
+		{"aftermath_jira_last_success_timestamp_seconds", Gauge, nil, "When the last successful Jira sync finished (Unix time)."},
+		{"aftermath_jira_records_stored_total", Counter, []string{"table"}, "Rows stored by the Jira ingester, by table (postmortem, factor, action_item, transition, raw_document)."},
+		{"aftermath_jira_skipped_issues_total", Counter, []string{"kind", "reason"}, "Jira issues not stored because they could not be decoded or mapped (each is logged by key), by kind and reason (undecodable, changelog, unmappable)."},
+		{"aftermath_jira_sync_duration_seconds", Gauge, nil, "How long the last Jira sync took."},
+		{"aftermath_jira_sync_errors_total", Counter, nil, "Jira syncs that failed."},
+		{"aftermath_jira_unknown_enum_values_total", Counter, []string{"field"}, "Values Jira sent that Aftermath does not know (stored as unknown), by field."},
+		{"aftermath_jira_unmapped_records_total", Counter, []string{"kind"}, "Jira records skipped (or, for descriptions, stored without their content) because they could not be mapped, by kind."},
+		{"aftermath_pagerduty_decode_retries_total", Counter, nil, "Responses fetched again because their body could not be read or decoded."},
+		{"aftermath_pagerduty_last_success_timestamp_seconds", Gauge, nil, "When the last successful PagerDuty sync finished (Unix time)."},
+		{"aftermath_pagerduty_records_stored_total", Counter, []string{"table"}, "Rows stored by the PagerDuty ingester, by table (incident, timeline_event, raw_document)."},
+		{"aftermath_pagerduty_sync_duration_seconds", Gauge, nil, "How long the last PagerDuty sync took."},
+		{"aftermath_pagerduty_sync_errors_total", Counter, nil, "PagerDuty syncs that failed."},
+		{"aftermath_pagerduty_unknown_enum_values_total", Counter, []string{"field"}, "Enum values PagerDuty sent that Aftermath does not know (stored as unknown or other), by field."},
+		{"aftermath_pagerduty_unmapped_records_total", Counter, []string{"kind"}, "PagerDuty records skipped because they could not be mapped, by kind."},
+		{"aftermath_pagerduty_window_repasses_total", Counter, []string{"kind"}, "Time windows paged again because items shifted between pages, by kind."},
+	}
+	got := By(ByIngest)
+	require.Len(t, got, len(want))
+	for i, f := range got {
+		w := want[i]
+		require.Equal(t, w.name, f.Name())
+		require.Equal(t, w.typ, f.Type(), w.name)
+		if w.labels == nil {
+			w.labels = []string{}
+		}
+		require.Equal(t, w.labels, append([]string{}, f.Labels()...), w.name)
+		require.Equal(t, w.help, f.Help(), w.name)
+	}
+}
+
+func TestSourceFamilies(t *testing.T) {
+	require.Equal(t, []Source{SourcePagerDuty, SourceJira}, Sources())
+	require.Equal(t, "aftermath_jira_records_stored_total", RecordsStoredTotal.For(SourceJira).Name())
+	require.Equal(t, "aftermath_pagerduty_sync_duration_seconds", SyncDurationSeconds.For(SourcePagerDuty).Name())
+	require.Equal(t, SourceJira, RecordsStoredTotal.For(SourceJira).Source())
+	require.Equal(t, ByIngest, SyncErrorsTotal.For(SourceJira).Producer())
+	require.Equal(t, SourcePagerDuty, PagerDutyWindowRepassesTotal.Source())
+	require.Empty(t, Incidents.Source())
+	require.Empty(t, RecordsStoredTotal.For(SourceJira).Analysis())
+
+	// Every source has every SourceFamily, each a family of its own, and
+	// its own families besides.
+	seen := map[Family]bool{}
+	for _, s := range Sources() {
+		fams := s.Families()
+		for k := SourceFamily(1); k < numSourceFamilies; k++ {
+			f := k.For(s)
+			require.True(t, f.Valid(), "%d for %s", k, s)
+			require.False(t, seen[f], f.Name())
+			seen[f] = true
+			require.Contains(t, fams, f)
+			got, ok := ByName(f.Name())
+			require.True(t, ok, f.Name())
+			require.Equal(t, f, got)
+		}
+	}
+	require.Equal(t, []Family{JiraChangelogsCompletedTotal, JiraSkippedIssuesTotal}, onlyOwn(SourceJira.Families()))
+	require.Equal(t, []Family{PagerDutyWindowRepassesTotal}, onlyOwn(SourcePagerDuty.Families()))
+
+	// A source or kind outside the catalogue has no family.
+	require.False(t, Source("demo").Valid())
+	require.False(t, RecordsStoredTotal.For("demo").Valid())
+	require.False(t, SourceFamily(0).For(SourceJira).Valid())
+	require.False(t, numSourceFamilies.For(SourceJira).Valid())
+	require.Empty(t, Source("demo").Families())
+}
+
+// onlyOwn are the families of fs that are no SourceFamily's.
+func onlyOwn(fs []Family) []Family {
+	var out []Family
+	for _, f := range fs {
+		if f < numFixed {
+			out = append(out, f)
+		}
+	}
+	return out
 }

@@ -52,7 +52,21 @@ func (f Family) Labels() []string { return slices.Clone(f.spec().labels) }
 
 // Analysis is the analysis whose results feed the family; empty unless the
 // family is produced ByAnalysis.
-func (f Family) Analysis() string { return f.spec().analysis }
+func (f Family) Analysis() string {
+	if s := f.spec(); s.by == ByAnalysis {
+		return s.of
+	}
+	return ""
+}
+
+// Source is the ingest source whose runs the family counts; empty unless the
+// family is produced ByIngest.
+func (f Family) Source() Source {
+	if s := f.spec(); s.by == ByIngest {
+		return Source(s.of)
+	}
+	return ""
+}
 
 // Producer is what emits the family.
 func (f Family) Producer() Producer { return f.spec().by }

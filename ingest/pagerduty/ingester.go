@@ -54,10 +54,12 @@ import (
 	"github.com/aftermath-sre/aftermath/domain"
 	"github.com/aftermath-sre/aftermath/ingest"
 	"github.com/aftermath-sre/aftermath/ingest/httpx"
+	catalog "github.com/aftermath-sre/aftermath/metrics"
 )
 
-// Source is the source name in the store, in metrics and in logs.
-const Source = "pagerduty"
+// Source is the source name in the store, in metrics and in logs: the
+// metrics catalogue's, which names the source's families after it.
+const Source = string(catalog.SourcePagerDuty)
 
 const (
 	kindIncident = "incident"

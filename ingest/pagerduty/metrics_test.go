@@ -1,0 +1,60 @@
+package pagerduty
+
+import (
+	"testing"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
+	"github.com/stretchr/testify/require"
+
+	catalog "github.com/aftermath-sre/aftermath/metrics"
+)
+
+func TestRebuiltIngesterMetricsShareARegisterer(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	a, err := newMetrics(reg)
+	require.NoError(t, err)
+	b, err := newMetrics(reg)
+	require.NoError(t, err, "a rebuilt PagerDuty ingester reuses the first one's collectors")
+	a.SyncErrors.Inc()
+	b.SyncErrors.Inc()
+	a.windowRepasses.WithLabelValues("incidents").Inc()
+	b.windowRepasses.WithLabelValues("incidents").Inc()
+	require.Equal(t, 2.0, testutil.ToFloat64(b.SyncErrors))
+	require.Equal(t, 2.0, testutil.ToFloat64(b.windowRepasses.WithLabelValues("incidents")))
+}
+
+// The ingester registers the catalogued families of its source, with the
+// catalogue's help and labels, and nothing else.
+func TestIngesterRegistersTheCataloguedFamilies(t *testing.T) {
+	reg := &describing{}
+	_, err := newMetrics(reg)
+	require.NoError(t, err)
+	var want []string
+	for _, f := range catalog.SourcePagerDuty.Families() {
+		want = append(want, prometheus.NewDesc(f.Name(), f.Help(), f.Labels(), nil).String())
+	}
+	require.Len(t, want, 8)
+	require.ElementsMatch(t, want, reg.descs)
+	require.Equal(t, string(catalog.SourcePagerDuty), (&Ingester{}).Name())
+}
+
+// describing records the descriptors of what is registered with it.
+type describing struct{ descs []string }
+
+func (d *describing) Register(c prometheus.Collector) error {
+	ch := make(chan *prometheus.Desc)
+	go func() { c.Describe(ch); close(ch) }()
+	for desc := range ch {
+		d.descs = append(d.descs, desc.String())
+	}
+	return nil
+}
+
+func (d *describing) MustRegister(cs ...prometheus.Collector) {
+	for _, c := range cs {
+		_ = d.Register(c)
+	}
+}
+
+func (d *describing) Unregister(prometheus.Collector) bool { return false }
