@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -106,7 +107,9 @@ func TestImportRulesCatchAViolation(t *testing.T) {
 }
 
 // A catalogued family is spelled once, in package metrics: no string literal
-// of another package's (non-test) Go code names one. Comments may.
+// of another package's (non-test) Go code names one, nor a part to build one
+// from (a prefix such as "aftermath_", or what follows aftermath_<source>_ in
+// an ingest family's name). Comments may.
 func TestFamilyNamesSpelledOnlyInTheCatalogue(t *testing.T) {
 	name := regexp.MustCompile(`\baftermath_[a-z0-9_]+`)
 	files := 0
@@ -134,11 +137,43 @@ func TestFamilyNamesSpelledOnlyInTheCatalogue(t *testing.T) {
 					t.Errorf("%s:%d spells %s in a string; refer to the family through package metrics instead", path, lit.line, f)
 				}
 			}
+			if text, err := strconv.Unquote(lit.text); err == nil {
+				if part := familyNamePart(text); part != "" {
+					t.Errorf("%s:%d spells %q, a part of %s, in a string; refer to the family through package metrics instead", path, lit.line, text, part)
+				}
+			}
 		}
 		return nil
 	})
 	require.NoError(t, err)
 	require.Greater(t, files, 50)
+}
+
+// familyNamePart is the family whose name text would build: a prefix
+// ending in "_" ("aftermath_", "aftermath_jira_"), or what follows
+// aftermath_<source>_ in an ingest family's name ("records_stored_total");
+// empty when text is none.
+func familyNamePart(text string) string {
+	for _, f := range metrics.All() {
+		name := f.Name()
+		if strings.HasSuffix(text, "_") && strings.HasPrefix(name, text) {
+			return name
+		}
+		if s := f.Source(); s != "" && text == strings.TrimPrefix(name, metrics.Namespace+"_"+string(s)+"_") {
+			return name
+		}
+	}
+	return ""
+}
+
+func TestFamilyNamePart(t *testing.T) {
+	require.Equal(t, "aftermath_jira_changelogs_completed_total", familyNamePart("aftermath_jira_"))
+	require.NotEmpty(t, familyNamePart("aftermath_"))
+	require.Equal(t, "aftermath_jira_records_stored_total", familyNamePart("records_stored_total"), "the first of the families it is a part of")
+	require.Equal(t, "aftermath_pagerduty_window_repasses_total", familyNamePart("window_repasses_total"))
+	for _, text := range []string{"aftermath", "aftermath_test", "jira", "records", "incidents", "_total", ""} {
+		require.Empty(t, familyNamePart(text), text)
+	}
 }
 
 type literal struct {
