@@ -54,6 +54,7 @@ type fitItem struct {
 	batch int
 	key   string
 	text  string
+	group string // the source document (record id): its items never train and test together
 }
 
 // fitVariant is one choice of feature set and wording rule.
@@ -77,13 +78,18 @@ func fitVariants() []fitVariant {
 	}
 }
 
-func loadTuningItems(t *testing.T) []fitItem {
+func loadTuningItems(t *testing.T) []fitItem { return loadLabeledItems(t, tuneBatches) }
+
+// loadLabeledItems reads the labeled action items of batches 1 to maxBatch
+// and computes their features; later batches are dropped before any feature
+// is computed.
+func loadLabeledItems(t *testing.T, maxBatch int) []fitItem {
 	recs := loadRealRecords(t)
 	a := newActionChecker()
 	var out []fitItem
 	for _, l := range readActionLabels(t) {
-		if l.batch > tuneBatches {
-			continue // the report batch is never read here
+		if l.batch > maxBatch {
+			continue
 		}
 		r, ok := recs[l.id]
 		require.True(t, ok, "labeled record %s not in the data file", l.id)
@@ -92,7 +98,7 @@ func loadTuningItems(t *testing.T) []fitItem {
 		item := text[l.start:l.end]
 		require.Equal(t, l.hash, sentenceHash(item), "record %s item [%d, %d): text differs from the labeled one", l.id, l.start, l.end)
 		_, _, x := a.itemFeatures(item, false)
-		out = append(out, fitItem{x, l.vague, l.batch, fmt.Sprintf("%s\t%s\t%d", l.id, l.field, l.start), item})
+		out = append(out, fitItem{x, l.vague, l.batch, fmt.Sprintf("%s\t%s\t%d", l.id, l.field, l.start), item, l.id})
 	}
 	return out
 }
@@ -158,39 +164,51 @@ func fitLogisticFree(items []fitItem, mask [nFeatures]bool, lambda float64) (w [
 	}
 	d := len(idx) + 1 // last: bias
 	beta := make([]float64, d)
-	row := func(it fitItem) []float64 {
-		r := make([]float64, d)
+	rows := make([]float64, len(items)*d)
+	ys := make([]float64, len(items))
+	for n, it := range items {
+		r := rows[n*d : (n+1)*d]
 		for k, i := range idx {
 			r[k] = it.x[i]
 		}
 		r[d-1] = 1
-		return r
+		if it.vague {
+			ys[n] = 1
+		}
 	}
-	rows := make([][]float64, len(items))
-	for n, it := range items {
-		rows[n] = row(it)
+	g := make([]float64, d)
+	h := make([][]float64, d)
+	for k := range h {
+		h[k] = make([]float64, d)
 	}
 	for iter := 0; iter < 50; iter++ {
-		g := make([]float64, d)
-		h := make([][]float64, d)
-		for k := range h {
-			h[k] = make([]float64, d)
+		for k := range g {
+			g[k] = 0
+			clear(h[k])
 		}
-		for n, it := range items {
+		for n := range items {
+			r := rows[n*d : (n+1)*d]
 			z := 0.0
-			for k, v := range rows[n] {
+			for k, v := range r {
 				z += beta[k] * v
 			}
 			p := 1 / (1 + math.Exp(-z))
-			y := 0.0
-			if it.vague {
-				y = 1
-			}
-			for k, v := range rows[n] {
-				g[k] += (p - y) * v
-				for j, u := range rows[n] {
-					h[k][j] += p * (1 - p) * v * u
+			q := p * (1 - p)
+			for k, v := range r {
+				if v == 0 {
+					continue
 				}
+				g[k] += (p - ys[n]) * v
+				qv := q * v
+				hk := h[k]
+				for j := k; j < d; j++ {
+					hk[j] += qv * r[j]
+				}
+			}
+		}
+		for k := 0; k < d; k++ {
+			for j := 0; j < k; j++ {
+				h[k][j] = h[j][k]
 			}
 		}
 		for k := 0; k < d-1; k++ {
@@ -301,9 +319,20 @@ type cvResult struct {
 // scores of every repeat, the threshold with the best mean criterion and
 // that criterion.
 func crossValidate(items []fitItem, v fitVariant, lambda float64) cvResult {
+	folds := make([][]int, fitRepeats)
+	for r := range folds {
+		folds[r] = foldsOf(items, r)
+	}
+	return crossValidateFolds(items, v, lambda, folds)
+}
+
+// crossValidateFolds is crossValidate over given fold assignments, one per
+// repeat (fold numbers 0 to fitFolds-1).
+func crossValidateFolds(items []fitItem, v fitVariant, lambda float64, repeats [][]int) cvResult {
+	fitRepeats := len(repeats)
 	oof := make([][]float64, fitRepeats)
 	for r := 0; r < fitRepeats; r++ {
-		folds := foldsOf(items, r)
+		folds := repeats[r]
 		oof[r] = make([]float64, len(items))
 		for f := 0; f < fitFolds; f++ {
 			var train []fitItem
