@@ -92,6 +92,8 @@ func refID(i int) string { return string(rune('A' + i)) }
 type builder struct {
 	d      *dashboard.DashboardBuilder
 	nextID uint32
+	// findings maps a findings panel's title to its panel.findingsOf.
+	findings map[string]string
 }
 
 func newBuilder(uid, title, description string, tags []string, vars ...cog.Builder[dashboard.VariableModel]) *builder {
@@ -113,7 +115,7 @@ func newBuilder(uid, title, description string, tags []string, vars ...cog.Build
 	for _, v := range vars {
 		d = d.WithVariable(v)
 	}
-	return &builder{d: d, nextID: 1}
+	return &builder{d: d, nextID: 1, findings: map[string]string{}}
 }
 
 func (b *builder) row(title string) {
@@ -130,6 +132,11 @@ type panel struct {
 	min, max    *float64
 	thresholds  []dashboard.Threshold
 	hide        []string // table columns to hide
+	// findingsOf makes a findings panel: its query is findingsOf with a
+	// filter that keeps only the rows that are findings, so it is empty
+	// when there is none (see Expression.FindingsOf); noFinding is what the
+	// empty panel says.
+	findingsOf, noFinding string
 }
 
 func (p panel) targets() []cog.Builder[variantsDataquery] {
@@ -209,6 +216,10 @@ func (b *builder) promTable(p panel, sortBy string) {
 		Span(p.w).Height(p.h).Unit(p.unit).Targets(p.targets()).Thresholds(p.thresholdsConfig()).
 		ShowHeader(true).
 		WithTransformation(hidden(append(append([]string{}, promTableHidden...), p.hide...)))
+	if p.findingsOf != "" {
+		b.findings[p.title] = p.findingsOf
+		t = t.NoValue(p.noFinding)
+	}
 	if sortBy != "" {
 		t = t.SortBy([]cog.Builder[common.TableSortByFieldState]{common.NewTableSortByFieldStateBuilder().DisplayName(sortBy).Desc(true)})
 	}

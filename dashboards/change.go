@@ -47,10 +47,12 @@ func changePanels(b *builder) {
 			{expr: ratio("upper"), table: true},
 			{expr: m(metrics.ChangeVerdict, `severity=""`, `team=""`), table: true},
 		}}, map[string]string{"Value #A": "change", "Value #B": "lower", "Value #C": "upper", "Value #D": "verdict"}, "period")
+	verdicts := m(metrics.ChangeVerdict, `team=~"$team"`)
 	b.promTable(panel{title: "Clear month-over-month changes, by team and severity", w: 12, h: 10,
 		desc: "The comparisons the analysis calls real: 1 rose, -1 fell, beyond chance after Benjamini-Hochberg at a 5% false discovery rate over all of the month's " +
 			"comparisons (every team, severity and measure). Everything not listed is no clear change.",
-		queries: []query{{expr: m(metrics.ChangeVerdict, `team=~"$team"`) + " != 0", table: true}}}, "period")
+		queries:    []query{{expr: verdicts + " != 0", table: true}},
+		findingsOf: verdicts, noFinding: "No clear change"}, "period")
 }
 
 // band is a time series whose "<name> lower" and "<name> upper" series are

@@ -42,11 +42,14 @@ var (
 	badTh   = []dashboard.Threshold{{Value: nil, Color: "green"}, {Value: ptr(1.0), Color: "orange"}, {Value: ptr(10.0), Color: "red"}}
 )
 
+// builders are the dashboards, in order.
+var builders = []func() *builder{reliability, actionItems, learning}
+
 // All builds every dashboard.
 func All() ([]dashboard.Dashboard, error) {
 	var out []dashboard.Dashboard
-	for _, f := range []func() (dashboard.Dashboard, error){Reliability, ActionItems, Learning} {
-		d, err := f()
+	for _, f := range builders {
+		d, err := f().build()
 		if err != nil {
 			return nil, err
 		}
@@ -57,7 +60,9 @@ func All() ([]dashboard.Dashboard, error) {
 
 // Reliability is the "Reliability trends" dashboard: incidents by severity,
 // MTTA and MTTR percentiles, error budget, repeat rate.
-func Reliability() (dashboard.Dashboard, error) {
+func Reliability() (dashboard.Dashboard, error) { return reliability().build() }
+
+func reliability() *builder {
 	vars := append(commonVars(),
 		labelVar("service", "Service", labelValues(metrics.Incidents, "service"), true),
 		labelVar("team", "Team", labelValues(metrics.Incidents, "team"), true))
@@ -176,7 +181,7 @@ func Reliability() (dashboard.Dashboard, error) {
 			{expr: "sum by (kind, phase) (" + m(metrics.FixRepeats, `theme=""`, `kind!=""`, `team=""`) + ")", table: true},
 		}}, "")
 	changePanels(b)
-	return b.build()
+	return b
 }
 
 // themeLabeled adds the theme's human-readable label (theme_info) to the
@@ -210,7 +215,9 @@ LIMIT 500`
 
 // ActionItems is the "Action items" dashboard: overdue, stale and unowned by
 // team, closure within SLO, the oldest and most overdue items.
-func ActionItems() (dashboard.Dashboard, error) {
+func ActionItems() (dashboard.Dashboard, error) { return actionItems().build() }
+
+func actionItems() *builder {
 	vars := append(commonVars(), clickhouseVar(),
 		labelVar("team", "Team", labelValues(metrics.ActionItems, "team"), true))
 	b := newBuilder(ActionItemsUID, "Aftermath / Action items",
@@ -285,12 +292,14 @@ func ActionItems() (dashboard.Dashboard, error) {
 	b.sqlTable("Overdue items (ClickHouse drill-down)",
 		"Every open action item past its due date, straight from ClickHouse (not capped): owner, summary, status and a link to the ticket.",
 		24, 12, OverdueItemsSQL)
-	return b.build()
+	return b
 }
 
 // Learning is the "Learning culture" dashboard: postmortem coverage and lag,
 // themes over time, language health.
-func Learning() (dashboard.Dashboard, error) {
+func Learning() (dashboard.Dashboard, error) { return learning().build() }
+
+func learning() *builder {
 	vars := append(commonVars(),
 		labelVar("team", "Team", labelValues(metrics.ThemeFactorsByTeam, "team"), true))
 	b := newBuilder(LearningUID, "Aftermath / Learning culture",
@@ -365,7 +374,7 @@ func Learning() (dashboard.Dashboard, error) {
 	b.timeseries(panel{title: "Language findings by rule, last 30 days", w: 12, h: 8, min: zero,
 		desc:    "Findings per rule in the last 30 days' postmortems and action items; each finding in ClickHouse points to its sentence and says why.",
 		queries: []query{{expr: "sum by (rule) (" + m(metrics.LanguageFindings, `period="30d"`) + ")", legend: "{{rule}}"}}})
-	return b.build()
+	return b
 }
 
 // Expression is one Prometheus query of a dashboard panel.
@@ -375,16 +384,23 @@ type Expression struct {
 	RefID     string
 	Expr      string // with Grafana variables, see Interpolate
 	Instant   bool
+	// FindingsOf is set on the query of a findings panel, one that lists
+	// only the rows its filter keeps (the changes called real, say): Expr
+	// before that filter, with the same variables. Such a panel is rightly
+	// empty when FindingsOf has data and Expr has none: the analysis
+	// computed the rows and none is a finding.
+	FindingsOf string
 }
 
 // Expressions lists every Prometheus query of every dashboard, in order.
 func Expressions() ([]Expression, error) {
-	ds, err := All()
-	if err != nil {
-		return nil, err
-	}
 	var out []Expression
-	for _, d := range ds {
+	for _, f := range builders {
+		b := f()
+		d, err := b.build()
+		if err != nil {
+			return nil, err
+		}
 		for _, p := range d.Panels {
 			if p.Panel == nil {
 				continue
@@ -398,7 +414,8 @@ func Expressions() ([]Expression, error) {
 				if p.Panel.Title != nil {
 					title = *p.Panel.Title
 				}
-				out = append(out, Expression{Dashboard: *d.Uid, Panel: title, RefID: deref(q.RefId), Expr: q.Expr, Instant: q.Instant != nil && *q.Instant})
+				out = append(out, Expression{Dashboard: *d.Uid, Panel: title, RefID: deref(q.RefId), Expr: q.Expr,
+					Instant: q.Instant != nil && *q.Instant, FindingsOf: b.findings[title]})
 			}
 		}
 	}

@@ -322,3 +322,27 @@ func TestProvisioning(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, []string{"aftermath-action-items.json", "aftermath-learning.json", "aftermath-reliability.json"}, names)
 }
+
+// A findings panel's query is the rows it filters with a filter added, and
+// its empty state says there is no finding rather than "No data".
+func TestFindingsPanelsFilterWhatTheyDeclare(t *testing.T) {
+	exprs, err := dashboards.Expressions()
+	require.NoError(t, err)
+	n := 0
+	for _, e := range exprs {
+		if e.FindingsOf == "" {
+			continue
+		}
+		n++
+		require.True(t, strings.HasPrefix(e.Expr, e.FindingsOf+" "), "%s / %s: %q does not filter %q", e.Dashboard, e.Panel, e.Expr, e.FindingsOf)
+		require.Regexp(t, `^ (!=|==|>|<|>=|<=) `, strings.TrimPrefix(e.Expr, e.FindingsOf), "%s / %s: not a filter", e.Dashboard, e.Panel)
+	}
+	require.Positive(t, n, "the clear-changes panel is a findings panel")
+	js, err := dashboards.JSON()
+	require.NoError(t, err)
+	var all string
+	for _, b := range js {
+		all += string(b)
+	}
+	require.Contains(t, all, `"noValue": "No clear change"`)
+}
