@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/aftermath-sre/aftermath/analyze/similar"
 	"github.com/aftermath-sre/aftermath/store"
@@ -40,9 +41,18 @@ func Similar(ctx context.Context, st *store.Store, key string, n int) ([]Similar
 	return list, nil
 }
 
-// SimilarMany is Similar for several postmortems at once: the postmortems
-// are read and indexed once. A key that is not a stored postmortem (deleted
-// since the analysis that quoted it) has no entry in the result.
+// SimilarMany is Similar for several postmortems at once. A key that is not
+// a stored postmortem (deleted since the analysis that quoted it) has no
+// entry in the result.
+//
+// It holds the vocabulary and the queries, not the postmortems: the stored
+// postmortems are streamed twice (store.StreamSimilarInputs), first to count
+// how many use each factor term (the TF-IDF weights are over all of them)
+// and to pick up the queries, then, those created before the newest query,
+// to score each against the queries, keeping the best n of each
+// (similar.Search: the same matches, scores and order as a similar.Index of
+// them). A postmortem stored between the two passes is scored with the
+// counts of the first.
 func SimilarMany(ctx context.Context, st *store.Store, keys []string, n int) (map[string][]SimilarPostmortem, error) {
 	run, ok, err := st.LatestAnalysisRun(ctx)
 	if err != nil {
@@ -51,17 +61,51 @@ func SimilarMany(ctx context.Context, st *store.Store, keys []string, n int) (ma
 	if !ok {
 		return nil, ErrNoAnalysis
 	}
-	pms, err := st.SimilarInputs(ctx)
+	want := make(map[string]bool, len(keys))
+	for _, k := range keys {
+		want[k] = true
+	}
+	corpus := similar.NewCorpus()
+	var queries []similar.Postmortem
+	var latest time.Time
+	prev := ""
+	if err := st.StreamSimilarInputs(ctx, run.ID, time.Time{}, func(p store.SimilarInput) error {
+		// The stream is ordered by key: a key read twice comes twice in a row.
+		switch {
+		case p.Key == "":
+			return fmt.Errorf("similar: postmortem %d has no key", corpus.Len())
+		case corpus.Len() > 0 && p.Key == prev:
+			return fmt.Errorf("similar: postmortem %s given twice", p.Key)
+		}
+		prev = p.Key
+		corpus.Add(p.Factors)
+		if want[p.Key] {
+			queries = append(queries, similarPostmortem(p))
+			if p.CreatedAt.After(latest) {
+				latest = p.CreatedAt
+			}
+		}
+		return nil
+	}); err != nil {
+		return nil, fmt.Errorf("similar: %w", err)
+	}
+	search, err := corpus.Search(queries, n, similar.Options{})
 	if err != nil {
 		return nil, fmt.Errorf("similar: %w", err)
 	}
-	byKey := make(map[string]*store.SimilarInput, len(pms))
-	for i := range pms {
-		byKey[pms[i].Key] = &pms[i]
-	}
-	fts, err := st.FactorThemes(ctx, run.ID)
-	if err != nil {
-		return nil, fmt.Errorf("similar: %w", err)
+	// What a reader needs of each postmortem a query kept (at most the
+	// few that ever entered a top n).
+	type about struct{ title, url, service string }
+	kept := map[string]about{}
+	if len(queries) > 0 {
+		if err := st.StreamSimilarInputs(ctx, run.ID, latest, func(p store.SimilarInput) error {
+			if search.Offer(similarPostmortem(p)) {
+				kept[p.Key] = about{p.Title, p.URL, p.Service}
+			}
+			return nil
+		}); err != nil {
+			return nil, fmt.Errorf("similar: %w", err)
+		}
 	}
 	states, err := st.Themes(ctx, run.ID)
 	if err != nil {
@@ -71,46 +115,31 @@ func SimilarMany(ctx context.Context, st *store.Store, keys []string, n int) (ma
 	for _, s := range states {
 		labels[s.ID] = s.Label
 	}
-	ix, err := similarIndex(pms, fts)
-	if err != nil {
-		return nil, fmt.Errorf("similar: %w", err)
-	}
-	out := make(map[string][]SimilarPostmortem, len(keys))
-	for _, key := range keys {
-		if byKey[key] == nil {
-			continue
-		}
-		ms, err := ix.Similar(key, n)
+	out := make(map[string][]SimilarPostmortem, len(queries))
+	for _, q := range queries {
+		ms, err := search.Similar(q.Key)
 		if err != nil {
 			return nil, err
 		}
 		list := make([]SimilarPostmortem, len(ms))
 		for i, m := range ms {
-			p := byKey[m.Key]
-			list[i] = SimilarPostmortem{Match: m, Title: p.Title, URL: p.URL, Service: p.Service}
+			p := kept[m.Key]
+			list[i] = SimilarPostmortem{Match: m, Title: p.title, URL: p.url, Service: p.service}
 			for _, id := range m.SharedThemes {
 				list[i].SharedThemeLabels = append(list[i].SharedThemeLabels, labels[id])
 			}
 		}
-		out[key] = list
+		out[q.Key] = list
 	}
 	return out, nil
 }
 
-// similarIndex indexes every stored postmortem for matching, with the
-// themes of its factors from assignments.
-func similarIndex(pms []store.SimilarInput, assignments []store.FactorTheme) (*similar.Index, error) {
-	themesOf := make(map[string][]string)
-	for _, a := range assignments {
-		themesOf[a.PostmortemKey] = append(themesOf[a.PostmortemKey], a.ThemeID)
+// similarPostmortem is what matching needs of a stored postmortem: its
+// factors, the themes of their assignments and its service.
+func similarPostmortem(p store.SimilarInput) similar.Postmortem {
+	out := similar.Postmortem{Key: p.Key, Created: p.CreatedAt, Themes: p.Themes, Factors: p.Factors}
+	if p.Service != "" {
+		out.Services = []string{p.Service}
 	}
-	in := make([]similar.Postmortem, len(pms))
-	for i := range pms {
-		p := &pms[i]
-		in[i] = similar.Postmortem{Key: p.Key, Created: p.CreatedAt, Themes: themesOf[p.Key], Factors: p.Factors}
-		if p.Service != "" {
-			in[i].Services = []string{p.Service}
-		}
-	}
-	return similar.NewIndex(in, similar.Options{})
+	return out
 }

@@ -7,54 +7,58 @@ import (
 )
 
 // SimilarInput is what matching similar postmortems reads of one
-// postmortem: who it is, when, where, and its current factors' texts.
+// postmortem: who it is, when, where, its current factors' texts and the
+// themes an analysis run gave them.
 type SimilarInput struct {
 	Key, Title, URL, Service string
 	CreatedAt                time.Time
-	Factors                  []string // in ordinal order
+	// Factors are the texts of its current contributing factors (of its
+	// latest version), in no particular order.
+	Factors []string
+	// Themes are the theme ids the run assigned to its factors, one per
+	// assignment, in no particular order.
+	Themes []string
 }
 
-// SimilarInputs reads every deduplicated postmortem, oldest first, with the
-// texts of its current contributing factors and nothing else of its prose.
-func (s *Store) SimilarInputs(ctx context.Context) ([]SimilarInput, error) {
-	rows, err := s.conn.Query(ctx, "SELECT key, title, url, service, created_at FROM "+s.Table("postmortems")+" FINAL ORDER BY created_at, key")
+// StreamSimilarInputs passes fn every deduplicated postmortem created
+// before before (every one when before is zero), ordered by key, with the
+// texts of its current contributing factors and the themes of run runID,
+// and nothing else of its prose. ClickHouse groups the factors and themes
+// by postmortem, so a caller holds one postmortem at a time; fn may keep
+// what it is given.
+func (s *Store) StreamSimilarInputs(ctx context.Context, runID string, before time.Time, fn func(SimilarInput) error) error {
+	pms := "SELECT key, title, url, service, created_at FROM " + s.Table("postmortems") + " FINAL"
+	var args []any
+	if !before.IsZero() {
+		pms += " WHERE created_at < ?"
+		args = append(args, utc(before))
+	}
+	args = append(args, runID)
+	factors := "SELECT postmortem_key AS key, groupArray(text) AS texts FROM " + s.Table("contributing_factors") +
+		" FINAL WHERE (postmortem_key, version)" + s.in() + "(SELECT key, version FROM " + s.Table("postmortems") + " FINAL)" +
+		" GROUP BY postmortem_key"
+	themes := "SELECT postmortem_key AS key, groupArray(theme_id) AS theme_ids FROM " + s.Table("factor_themes") +
+		" WHERE run_id = ? GROUP BY postmortem_key"
+	q := "SELECT key, title, url, service, created_at, texts, theme_ids FROM (" +
+		"SELECT key, title, url, service, created_at, texts FROM (" + pms + ") AS p" + s.join("ANY LEFT") + "(" + factors + ") AS f USING key" +
+		") AS pf" + s.join("ANY LEFT") + "(" + themes + ") AS t USING key ORDER BY key"
+	rows, err := s.conn.Query(ctx, q, args...)
 	if err != nil {
-		return nil, fmt.Errorf("store: query postmortems for matching: %w", err)
+		return fmt.Errorf("store: query postmortems for matching: %w", err)
 	}
 	defer rows.Close()
-	var out []SimilarInput
-	idx := map[string]int{}
 	for rows.Next() {
 		var p SimilarInput
-		if err := rows.Scan(&p.Key, &p.Title, &p.URL, &p.Service, &p.CreatedAt); err != nil {
-			return nil, fmt.Errorf("store: scan postmortem for matching: %w", err)
+		if err := rows.Scan(&p.Key, &p.Title, &p.URL, &p.Service, &p.CreatedAt, &p.Factors, &p.Themes); err != nil {
+			return fmt.Errorf("store: scan postmortem for matching: %w", err)
 		}
 		p.CreatedAt = p.CreatedAt.UTC()
-		idx[p.Key] = len(out)
-		out = append(out, p)
+		if err := fn(p); err != nil {
+			return err
+		}
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("store: read postmortems for matching: %w", err)
+		return fmt.Errorf("store: read postmortems for matching: %w", err)
 	}
-	rows.Close()
-	frows, err := s.conn.Query(ctx, "SELECT postmortem_key, text FROM "+s.Table("contributing_factors")+
-		" FINAL WHERE (postmortem_key, version)"+s.in()+"(SELECT key, version FROM "+s.Table("postmortems")+" FINAL)"+
-		" ORDER BY postmortem_key, ordinal")
-	if err != nil {
-		return nil, fmt.Errorf("store: query factors for matching: %w", err)
-	}
-	defer frows.Close()
-	for frows.Next() {
-		var key, text string
-		if err := frows.Scan(&key, &text); err != nil {
-			return nil, fmt.Errorf("store: scan factor for matching: %w", err)
-		}
-		if i, ok := idx[key]; ok {
-			out[i].Factors = append(out[i].Factors, text)
-		}
-	}
-	if err := frows.Err(); err != nil {
-		return nil, fmt.Errorf("store: read factors for matching: %w", err)
-	}
-	return out, nil
+	return nil
 }

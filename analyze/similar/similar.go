@@ -115,32 +115,16 @@ func NewIndex(pms []Postmortem, opts Options) (*Index, error) {
 			return nil, fmt.Errorf("similar: postmortem %s given twice", p.Key)
 		}
 		ix.byKey[p.Key] = i
-		tf := map[string]int{}
-		for _, f := range p.Factors {
-			for _, t := range Terms(f) {
-				tf[t]++
-			}
-		}
+		tf := termCounts(p.Factors, map[string]int{})
 		for t := range tf {
 			df[t]++
 		}
 		tfs[i] = tf
-		ix.entries = append(ix.entries, entry{pm: p, themes: set(p.Themes), services: set(p.Services)})
+		ix.entries = append(ix.entries, newEntry(p))
 	}
 	n := float64(len(pms))
 	for i, tf := range tfs {
-		vec := make([]termWeight, 0, len(tf))
-		for t, c := range tf {
-			if w := (1 + math.Log(float64(c))) * math.Log((1+n)/(1+float64(df[t]))); w > 0 {
-				vec = append(vec, termWeight{t, w})
-			}
-		}
-		sort.Slice(vec, func(a, b int) bool { return vec[a].term < vec[b].term })
-		var sum float64
-		for _, tw := range vec {
-			sum += tw.w * tw.w
-		}
-		ix.entries[i].vec, ix.entries[i].norm = vec, math.Sqrt(sum)
+		ix.entries[i].vec, ix.entries[i].norm = weigh(tf, df, n, nil)
 	}
 	ix.terms = make(map[string][]posting, len(df))
 	ix.themes, ix.services = map[string][]int32{}, map[string][]int32{}
@@ -157,6 +141,43 @@ func NewIndex(pms []Postmortem, opts Options) (*Index, error) {
 		}
 	}
 	return ix, nil
+}
+
+// newEntry is p with its theme and service sets (its vector is weighed
+// once the document frequencies are known).
+func newEntry(p Postmortem) entry {
+	return entry{pm: p, themes: set(p.Themes), services: set(p.Services)}
+}
+
+// termCounts adds to tf how often each term occurs in factors.
+func termCounts(factors []string, tf map[string]int) map[string]int {
+	for _, f := range factors {
+		for _, t := range Terms(f) {
+			tf[t]++
+		}
+	}
+	return tf
+}
+
+// weigh is the TF-IDF vector of term counts tf, sorted by term (appended to
+// buf[:0]), and its norm: a term counted c times, in df of n postmortems,
+// weighs (1 + ln c)·ln((1+n)/(1+df)); terms of no weight are left out.
+func weigh(tf map[string]int, df map[string]int, n float64, buf []termWeight) ([]termWeight, float64) {
+	vec := buf[:0]
+	if vec == nil {
+		vec = make([]termWeight, 0, len(tf))
+	}
+	for t, c := range tf {
+		if w := (1 + math.Log(float64(c))) * math.Log((1+n)/(1+float64(df[t]))); w > 0 {
+			vec = append(vec, termWeight{t, w})
+		}
+	}
+	sort.Slice(vec, func(a, b int) bool { return vec[a].term < vec[b].term })
+	var sum float64
+	for _, tw := range vec {
+		sum += tw.w * tw.w
+	}
+	return vec, math.Sqrt(sum)
 }
 
 // Similar returns up to n postmortems created before the one with key,
@@ -180,7 +201,7 @@ func (ix *Index) match(key string, n int, earlierOnly bool) ([]Match, error) {
 	a := &ix.entries[i]
 	// dot accumulates each candidate's dot product over the query's terms
 	// in their sorted order: the same sums, in the same order, as merging
-	// the two sorted vectors (cosine).
+	// the two sorted vectors (dotProduct).
 	sc := ix.scratch.Get().(*scratch)
 	defer ix.scratch.Put(sc)
 	if len(sc.dot) < len(ix.entries) {
@@ -215,65 +236,104 @@ func (ix *Index) match(key string, n int, earlierOnly bool) ([]Match, error) {
 			touch(j)
 		}
 	}
-	// better orders matches: higher score, then more recent, then key.
-	better := func(x, y *scored) bool {
-		if x.score != y.score {
-			return x.score > y.score
-		}
-		bx, by := &ix.entries[x.j].pm, &ix.entries[y.j].pm
-		if !bx.Created.Equal(by.Created) {
-			return bx.Created.After(by.Created)
-		}
-		return bx.Key < by.Key
-	}
-	// top holds the best n so far, best first (every match when n < 0).
-	var top []scored
+	top := top{n: n}
 	for _, j32 := range cand {
 		j := int(j32)
 		b := &ix.entries[j]
 		if j == i || (earlierOnly && !b.pm.Created.Before(a.pm.Created)) {
 			continue
 		}
-		c := scored{j: j, theme: jaccardScore(a.themes, b.themes), service: jaccardScore(a.services, b.services)}
-		if a.norm != 0 && b.norm != 0 {
-			c.factor = dot[j] / (a.norm * b.norm)
-		}
-		c.score = ix.opts.ThemeWeight*c.theme + ix.opts.FactorWeight*c.factor + ix.opts.ServiceWeight*c.service
-		switch {
-		case c.score <= 0 || n == 0:
-		case n < 0 || len(top) < n:
-			top = append(top, c)
-			if n > 0 {
-				for k := len(top) - 1; k > 0 && better(&top[k], &top[k-1]); k-- {
-					top[k], top[k-1] = top[k-1], top[k]
-				}
-			}
-		case better(&c, &top[n-1]):
-			top[n-1] = c
-			for k := n - 1; k > 0 && better(&top[k], &top[k-1]); k-- {
-				top[k], top[k-1] = top[k-1], top[k]
-			}
+		if c := ix.opts.score(a, b, dot[j]); top.wants(&c) {
+			top.add(c)
 		}
 	}
-	if n < 0 {
-		sort.Slice(top, func(x, y int) bool { return better(&top[x], &top[y]) })
+	return matches(a, top.sorted()), nil
+}
+
+// score is how similar b is to a, given the dot product of their factor
+// vectors.
+func (o Options) score(a, b *entry, dot float64) scored {
+	c := scored{e: b, theme: jaccardScore(a.themes, b.themes), service: jaccardScore(a.services, b.services)}
+	if a.norm != 0 && b.norm != 0 {
+		c.factor = dot / (a.norm * b.norm)
+	}
+	c.score = o.ThemeWeight*c.theme + o.FactorWeight*c.factor + o.ServiceWeight*c.service
+	return c
+}
+
+// better orders matches: higher score, then more recent, then key.
+func better(x, y *scored) bool {
+	if x.score != y.score {
+		return x.score > y.score
+	}
+	bx, by := &x.e.pm, &y.e.pm
+	if !bx.Created.Equal(by.Created) {
+		return bx.Created.After(by.Created)
+	}
+	return bx.Key < by.Key
+}
+
+// top holds the best n matches so far, best first (every match when n < 0,
+// sorted by sorted). better is a strict order over distinct keys, so the
+// result does not depend on the order candidates come in.
+type top struct {
+	n    int
+	list []scored
+}
+
+// wants says whether c would be kept: it scores above 0 and, when n are
+// kept already, better than the last of them.
+func (t *top) wants(c *scored) bool {
+	switch {
+	case c.score <= 0 || t.n == 0:
+		return false
+	case t.n < 0 || len(t.list) < t.n:
+		return true
+	}
+	return better(c, &t.list[t.n-1])
+}
+
+// add keeps c, which top wants, in its place.
+func (t *top) add(c scored) {
+	if t.n < 0 || len(t.list) < t.n {
+		t.list = append(t.list, c)
+		if t.n < 0 {
+			return
+		}
+	} else {
+		t.list[t.n-1] = c
+	}
+	for k := len(t.list) - 1; k > 0 && better(&t.list[k], &t.list[k-1]); k-- {
+		t.list[k], t.list[k-1] = t.list[k-1], t.list[k]
+	}
+}
+
+// sorted is the kept matches, best first.
+func (t *top) sorted() []scored {
+	if t.n < 0 {
+		sort.Slice(t.list, func(x, y int) bool { return better(&t.list[x], &t.list[y]) })
+	}
+	return t.list
+}
+
+// matches are the kept candidates of query a as Matches (nil for none).
+func matches(a *entry, top []scored) []Match {
+	if len(top) == 0 {
+		return nil
 	}
 	out := make([]Match, len(top))
 	for k, c := range top {
-		b := &ix.entries[c.j]
+		b := c.e
 		out[k] = Match{Key: b.pm.Key, Created: b.pm.Created, Score: c.score, ThemeScore: c.theme, FactorScore: c.factor, ServiceScore: c.service}
 		out[k].SharedThemes, _ = jaccard(a.themes, b.themes)
 		out[k].SharedServices, _ = jaccard(a.services, b.services)
 	}
-	if len(out) == 0 {
-		return nil, nil
-	}
-	return out, nil
+	return out
 }
 
 // scored is one candidate's scores, before it becomes a Match.
 type scored struct {
-	j                             int
+	e                             *entry
 	theme, factor, service, score float64
 }
 
@@ -338,12 +398,11 @@ type termWeight struct {
 	w    float64
 }
 
-// cosine merges the two sorted vectors: the same pair always sums its
-// products in the same order, so scores are identical run to run.
-func cosine(a, b *entry) float64 {
-	if a.norm == 0 || b.norm == 0 {
-		return 0
-	}
+// dotProduct merges the two sorted vectors of a and b, summing the
+// products of the terms they share in term order: the same sums, in the same
+// order, as the inverted lists' (so scores are identical run to run and
+// between Index and Search).
+func dotProduct(a, b *entry) float64 {
 	x, y := a.vec, b.vec
 	var dot float64
 	for i, j := 0, 0; i < len(x) && j < len(y); {
@@ -358,7 +417,15 @@ func cosine(a, b *entry) float64 {
 			j++
 		}
 	}
-	return dot / (a.norm * b.norm)
+	return dot
+}
+
+// cosine is the cosine of the factor vectors of a and b.
+func cosine(a, b *entry) float64 {
+	if a.norm == 0 || b.norm == 0 {
+		return 0
+	}
+	return dotProduct(a, b) / (a.norm * b.norm)
 }
 
 // stopwords are dropped from factor texts: function words and the words
