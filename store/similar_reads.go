@@ -13,10 +13,10 @@ type SimilarInput struct {
 	Key, Title, URL, Service string
 	CreatedAt                time.Time
 	// Factors are the texts of its current contributing factors (of its
-	// latest version), in no particular order.
+	// latest version), sorted.
 	Factors []string
 	// Themes are the theme ids the run assigned to its factors, one per
-	// assignment, in no particular order.
+	// assignment, sorted.
 	Themes []string
 }
 
@@ -34,10 +34,10 @@ func (s *Store) StreamSimilarInputs(ctx context.Context, runID string, before ti
 		args = append(args, utc(before))
 	}
 	args = append(args, runID)
-	factors := "SELECT postmortem_key AS key, groupArray(text) AS texts FROM " + s.Table("contributing_factors") +
+	factors := "SELECT postmortem_key AS key, arraySort(groupArray(text)) AS texts FROM " + s.Table("contributing_factors") +
 		" FINAL WHERE (postmortem_key, version)" + s.in() + "(SELECT key, version FROM " + s.Table("postmortems") + " FINAL)" +
 		" GROUP BY postmortem_key"
-	themes := "SELECT postmortem_key AS key, groupArray(theme_id) AS theme_ids FROM " + s.Table("factor_themes") +
+	themes := "SELECT postmortem_key AS key, arraySort(groupArray(theme_id)) AS theme_ids FROM " + s.Table("factor_themes") +
 		" WHERE run_id = ? GROUP BY postmortem_key"
 	q := "SELECT key, title, url, service, created_at, texts, theme_ids FROM (" +
 		"SELECT key, title, url, service, created_at, texts FROM (" + pms + ") AS p" + s.join("ANY LEFT") + "(" + factors + ") AS f USING key" +

@@ -15,7 +15,7 @@ import (
 
 // TestStreamSimilarInputs reads each postmortem once, ordered by key, with
 // the texts of its current factors (a factor dropped by a newer version is
-// not read) and the themes of the asked run only; a postmortem without
+// not read) and the themes of the asked run only, both sorted; a postmortem without
 // factors or themes comes with none; before bounds the creation time.
 func TestStreamSimilarInputs(t *testing.T) {
 	st := chtest.Store(t)
@@ -46,8 +46,8 @@ func TestStreamSimilarInputs(t *testing.T) {
 	read := func(runID string, before time.Time) []store.SimilarInput {
 		var out []store.SimilarInput
 		require.NoError(t, st.StreamSimilarInputs(ctx, runID, before, func(p store.SimilarInput) error {
-			slices.Sort(p.Factors)
-			slices.Sort(p.Themes)
+			require.True(t, slices.IsSorted(p.Factors), p.Key)
+			require.True(t, slices.IsSorted(p.Themes), p.Key)
 			out = append(out, p)
 			return nil
 		}))

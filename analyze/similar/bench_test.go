@@ -12,7 +12,57 @@ import (
 // factors, 12 themes, 120 services; one op is 100 queries for the top 3.
 //
 //	go test ./analyze/similar -run '^$' -bench Similar -benchmem
+//
+// (which runs BenchmarkSimilarStreamed too).
 func BenchmarkSimilar(b *testing.B) {
+	pms := benchPostmortems()
+	ix, err := NewIndex(pms, Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	for range b.N {
+		for q := range 100 {
+			if _, err := ix.Similar(pms[len(pms)-1-q*37].Key, 3); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+}
+
+// BenchmarkSimilarStreamed is BenchmarkSimilar's 100 queries answered the
+// way SimilarMany does, without an index: one op counts the terms of the
+// 50,000 postmortems (pass 1), then offers each of them to a Search of the
+// 100 queries (pass 2); the postmortems are in memory here, not read.
+func BenchmarkSimilarStreamed(b *testing.B) {
+	pms := benchPostmortems()
+	var queries []Postmortem
+	for q := range 100 {
+		queries = append(queries, pms[len(pms)-1-q*37])
+	}
+	b.ResetTimer()
+	for range b.N {
+		c := NewCorpus()
+		for i := range pms {
+			c.Add(pms[i].Factors)
+		}
+		s, err := c.Search(queries, 3, Options{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		for i := range pms {
+			s.Offer(pms[i])
+		}
+		for _, q := range queries {
+			if _, err := s.Similar(q.Key); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+}
+
+// benchPostmortems are the benchmarks' 50,000 synthetic postmortems.
+func benchPostmortems() []Postmortem {
 	rng := rand.New(rand.NewPCG(7, 8))
 	z := rand.NewZipf(rand.New(rand.NewPCG(9, 10)), 1.1, 2, 2999)
 	t0 := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
@@ -30,16 +80,5 @@ func BenchmarkSimilar(b *testing.B) {
 		}
 		pms[i] = p
 	}
-	ix, err := NewIndex(pms, Options{})
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.ResetTimer()
-	for range b.N {
-		for q := range 100 {
-			if _, err := ix.Similar(pms[len(pms)-1-q*37].Key, 3); err != nil {
-				b.Fatal(err)
-			}
-		}
-	}
+	return pms
 }

@@ -168,7 +168,7 @@ func weigh(tf map[string]int, df map[string]int, n float64, buf []termWeight) ([
 		vec = make([]termWeight, 0, len(tf))
 	}
 	for t, c := range tf {
-		if w := (1 + math.Log(float64(c))) * math.Log((1+n)/(1+float64(df[t]))); w > 0 {
+		if w := weight(c, idf(n, df[t])); w > 0 {
 			vec = append(vec, termWeight{t, w})
 		}
 	}
@@ -179,6 +179,13 @@ func weigh(tf map[string]int, df map[string]int, n float64, buf []termWeight) ([
 	}
 	return vec, math.Sqrt(sum)
 }
+
+// idf is the inverse document frequency of a term used by df of n
+// postmortems.
+func idf(n float64, df int) float64 { return math.Log((1 + n) / (1 + float64(df))) }
+
+// weight is the weight of a term counted c times in a postmortem.
+func weight(c int, idf float64) float64 { return (1 + math.Log(float64(c))) * idf }
 
 // Similar returns up to n postmortems created before the one with key,
 // most similar first; postmortems with a score of 0 are left out. A

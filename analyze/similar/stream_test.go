@@ -152,3 +152,37 @@ func TestSearchErrors(t *testing.T) {
 	require.NoError(t, err)
 	require.Nil(t, got)
 }
+
+// TestSearchUncountedCandidate: a postmortem stored after the corpus was
+// counted is scored with the corpus's weights, its new terms weighing as if
+// no postmortem used them; a query must have been counted.
+func TestSearchUncountedCandidate(t *testing.T) {
+	counted := []Postmortem{
+		{Key: "A", Created: day(1), Factors: []string{"disk quota exhausted on the database host"}},
+		{Key: "B", Created: day(1), Factors: []string{"certificate expired on the load balancer"}},
+		{Key: "Q", Created: day(4), Themes: []string{"capacity"}, Factors: []string{"disk quota exhausted again on the database host"}},
+	}
+	late := Postmortem{Key: "X", Created: day(2), Themes: []string{"capacity"}, Factors: []string{"zebra quota exhausted, zebra disk"}}
+	c := NewCorpus()
+	for _, p := range counted {
+		c.Add(p.Factors)
+	}
+	_, err := c.Search([]Postmortem{late}, 3, Options{})
+	require.ErrorContains(t, err, "query X was not counted")
+	s, err := c.Search([]Postmortem{counted[2]}, -1, Options{})
+	require.NoError(t, err)
+	require.True(t, s.Offer(late))
+	require.True(t, s.Offer(counted[0]))
+	got, err := s.Similar("Q")
+	require.NoError(t, err)
+	require.Equal(t, []string{"X", "A"}, keys(got), "X shares the theme too")
+
+	// X as the Index weighs a postmortem under the corpus's counts.
+	require.False(t, s.Offer(counted[1]))
+	q, x := newEntry(counted[2]), newEntry(late)
+	q.vec, q.norm = weigh(termCounts(q.pm.Factors, map[string]int{}), c.df, 3, nil)
+	x.vec, x.norm = weigh(termCounts(x.pm.Factors, map[string]int{}), c.df, 3, nil)
+	require.Equal(t, cosine(&q, &x), got[0].FactorScore)
+	require.Positive(t, got[0].FactorScore)
+	require.Equal(t, 1.0, got[0].ThemeScore)
+}

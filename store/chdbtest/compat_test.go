@@ -294,6 +294,10 @@ func workload(ctx context.Context, t *testing.T, st *store.Store, now time.Time)
 	}
 	_, _, err = st.LatestAnalysisRun(ctx)
 	require.NoError(t, err)
+	// The digest's search for similar earlier postmortems (both passes).
+	similar, err := analyze.SimilarMany(ctx, st, []string{"PM-8", "PM-5"}, 3)
+	require.NoError(t, err)
+	require.NotEmpty(t, similar["PM-8"])
 	require.NoError(t, st.PruneAnalysis(ctx, 1))
 	require.NoError(t, st.PruneAnalysisItems(ctx, 1))
 	run, ok, err := st.LatestAnalysisRun(ctx)
