@@ -6,8 +6,10 @@ import (
 	"log/slog"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"runtime"
 	"runtime/debug"
+	"runtime/pprof"
 	"sort"
 	"strconv"
 	"strings"
@@ -91,8 +93,12 @@ func measureRun(ctx context.Context, b *testing.B, st *store.Store, opts Options
 		resetPeakRSS(b)
 	}
 	stepStart := time.Now()
+	heapDir := os.Getenv("AFTERMATH_BENCH_HEAPPROFILE")
 	opts.beforeStep = func(s string) {
 		endStep()
+		if heapDir != "" && step != "" {
+			writeHeapProfile(b, heapDir, name+"-"+step)
+		}
 		if step != "" {
 			// Progress on stderr as it happens (b.Logf prints at the end):
 			// a step that takes too long shows before the timeout.
@@ -110,6 +116,9 @@ func measureRun(ctx context.Context, b *testing.B, st *store.Store, opts Options
 	}
 	wall := time.Since(t0)
 	endStep()
+	if heapDir != "" && step != "" {
+		writeHeapProfile(b, heapDir, name+"-"+step)
+	}
 	b.ReportMetric(wall.Seconds(), name+"-s")
 	b.ReportMetric(cpuSeconds()-cpu0, name+"-cpu-s")
 	b.ReportMetric(float64(peak)/1024, name+"-peak-RSS-MiB")
@@ -130,6 +139,25 @@ func measureRun(ctx context.Context, b *testing.B, st *store.Store, opts Options
 		name, wall.Round(10*time.Millisecond), base/1024, peak/1024, sum.Incidents, sum.Postmortems, sum.Factors, sum.ActionItems,
 		sum.Themes, sum.Results, sum.Items, sum.TextsChecked, sum.TextsAnalyzed, load0, loadAvg(), strings.Join(parts, " "))
 	return sum
+}
+
+// writeHeapProfile writes the live heap after a collection, as a step ends,
+// to dir/<name>.pb.gz (AFTERMATH_BENCH_HEAPPROFILE=dir; the forced
+// collections change the peak RSS, so profile and measure in separate runs).
+// Read with go tool pprof -top -inuse_space.
+func writeHeapProfile(b *testing.B, dir, name string) {
+	runtime.GC()
+	f, err := os.Create(filepath.Join(dir, name+".pb.gz"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer f.Close()
+	if err := pprof.Lookup("heap").WriteTo(f, 0); err != nil {
+		b.Fatal(err)
+	}
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	fmt.Fprintf(os.Stderr, "heap after %s: %d MiB live\n", name, ms.HeapAlloc>>20)
 }
 
 // loadInChild generates the org of scale (seed 7) and writes it into st's

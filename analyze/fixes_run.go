@@ -39,21 +39,6 @@ const (
 	ThemeUnthemed     = budget.Unthemed
 )
 
-// postmortemThemes are the distinct themes of each postmortem's factors in
-// this run's clustering.
-func postmortemThemes(d *dataset, th themeRun) map[string][]string {
-	out := map[string][]string{}
-	for i := range d.postmortems {
-		pm := &d.postmortems[i]
-		for _, f := range pm.Factors {
-			if t, ok := th.res.Assignments[FactorID(pm.Key, f.Ordinal)]; ok && !contains(out[pm.Key], t) {
-				out[pm.Key] = append(out[pm.Key], t)
-			}
-		}
-	}
-	return out
-}
-
 // fixesInput reads the fixes analysis' input: the postmortems with themes
 // and with items, each with its items' kinds and close times as of the run,
 // and the incidents (merged left out) with the themes of their postmortems
@@ -61,8 +46,8 @@ func postmortemThemes(d *dataset, th themeRun) map[string][]string {
 // and action items are streamed from the store; only these are kept.
 func fixesInput(ctx context.Context, st *store.Store, d *dataset, th themeRun, ps calc.Periods, teams map[string]string) (fixes.Input, error) {
 	now := ps.Now
-	in := fixes.Input{Now: now}
-	pmThemes := postmortemThemes(d, th)
+	in := fixes.Input{Now: now, CountsOnly: true}
+	pmThemes := th.postmortemThemes
 	items := map[string][]fixes.Item{}
 	// fixes.Compute skips a postmortem without themes: its items are not
 	// kept.
@@ -81,16 +66,19 @@ func fixesInput(ctx context.Context, st *store.Store, d *dataset, th themeRun, p
 		return in, err
 	}
 	linked := map[string]bool{} // the incidents of the postmortems kept
-	for i := range d.postmortems {
-		pm := &d.postmortems[i]
-		if pm.CreatedAt.After(now) || len(items[pm.Key]) == 0 {
-			continue
+	err = st.StreamPostmortemHeads(ctx, now, store.ByCreation, func(pm *store.PostmortemHead) error {
+		if len(items[pm.Key]) == 0 {
+			return nil
 		}
-		in.Postmortems = append(in.Postmortems, fixes.Postmortem{Key: pm.Key, Team: label(pm.Team), Incidents: pm.IncidentIDs,
+		in.Postmortems = append(in.Postmortems, fixes.Postmortem{Key: pm.Key, Team: label(d.team.name(pm.Team)), Incidents: pm.IncidentIDs,
 			Themes: pmThemes[pm.Key], Items: items[pm.Key]})
 		for _, id := range pm.IncidentIDs {
 			linked[id] = true
 		}
+		return nil
+	})
+	if err != nil {
+		return in, err
 	}
 	// An incident neither themed nor linked to a kept postmortem plays no
 	// part (fixes.Compute); one without an id is kept for its error.
@@ -146,17 +134,8 @@ func finite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
 // families; see package budget): every SLO service's downtime in each
 // period, as the SLO analysis defines it (response.StreamDowntime), attributed to
 // incidents and their themes.
-func computeThemeCost(ctx context.Context, st *store.Store, d *dataset, th themeRun, slos []SLO, ps calc.Periods) ([]store.Result, error) {
+func computeThemeCost(ctx context.Context, st *store.Store, th themeRun, slos []SLO, ps calc.Periods) ([]store.Result, error) {
 	now := ps.Now
-	hasPM := map[string]bool{}
-	for i := range d.postmortems {
-		if pm := &d.postmortems[i]; !pm.CreatedAt.After(now) {
-			for _, id := range pm.IncidentIDs {
-				hasPM[id] = true
-			}
-		}
-	}
-	hasPostmortem := func(id string) bool { return hasPM[id] }
 	type agg struct{ secs, budget, cost float64 }
 	all := make([]map[string]*agg, len(ps.All)) // by period, theme
 	budgetAll := make([]float64, len(ps.All))
@@ -175,6 +154,16 @@ func computeThemeCost(ctx context.Context, st *store.Store, d *dataset, th theme
 		if err != nil {
 			return nil, err
 		}
+		// Which of them have a postmortem (created by now).
+		ids := make([]string, len(spans))
+		for i := range spans {
+			ids[i] = spans[i].ID
+		}
+		hasPM, err := st.IncidentsWithPostmortem(ctx, now, ids)
+		if err != nil {
+			return nil, err
+		}
+		hasPostmortem := func(id string) bool { return hasPM[id] }
 		frac := 1 - slo.Target
 		for p, per := range ps.All {
 			budgetSecs := frac * per.To.Sub(per.From).Seconds()

@@ -2,6 +2,7 @@ package analyze
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"log/slog"
 	"sort"
@@ -29,6 +30,9 @@ const (
 
 // analyzeLanguage checks the prose of every postmortem and every action item
 // created within the reported periods (older texts count in no period).
+// Texts without a stored result are read once each, checked and stored
+// first; then the postmortems and action items of the periods stream from
+// the store one at a time with the stored results of their texts.
 func analyzeLanguage(ctx context.Context, log *slog.Logger, st *store.Store, d *dataset, ps calc.Periods, names []string,
 	maxPerMonth int) ([]store.Result, []store.AnalysisItem, textCacheStats, languageCounts, error) {
 	var stats textCacheStats
@@ -37,95 +41,82 @@ func analyzeLanguage(ctx context.Context, log *slog.Logger, st *store.Store, d *
 	// Which people are known changes what blame finds, so it is part of the
 	// version under which blame results are stored.
 	blameVersion := language.Version + "+names:" + store.TextHash(strings.Join(names, "\x00"))
-	prose, err := st.ProseTexts(ctx, textAnalyzerBlame, blameVersion, start)
-	if err != nil {
-		return nil, nil, stats, languageCounts{}, err
-	}
-	hashes := make([]string, len(prose))
-	texts := map[string]string{}
-	for i, p := range prose {
-		hashes[i] = p.Hash
-		if p.Text != "" {
-			texts[p.Hash] = p.Text
-		}
-	}
-	blame, bs, err := perText(ctx, log, st, textAnalyzerBlame, blameVersion, hashes, texts, checker.CheckBlame, noFindings)
-	if err != nil {
-		return nil, nil, stats, languageCounts{}, err
-	}
-	texts, hashes = nil, nil
 
-	type actionText struct {
-		Summary          string
-		HasOwner, HasDue bool
-	}
-	itemHash := make([]string, len(d.items))
-	actionTexts := map[string]string{}
-	actionInput := map[string]actionText{}
-	for i := range d.items {
-		if a := &d.items[i]; !a.CreatedAt.Before(start) {
-			in := actionText{a.Summary, a.AssigneeID != "", !a.DueDate.IsZero()}
-			h := store.TextHash(fmt.Sprintf("%s\x00owner=%t\x00due=%t", in.Summary, in.HasOwner, in.HasDue))
-			itemHash[i] = h
-			actionTexts[h] = h
-			actionInput[h] = in
+	// New texts: checked on every core and stored, textPutBatch at a time.
+	var hashes, texts []string
+	newBlame := 0
+	flushBlame := func() error {
+		if len(hashes) == 0 {
+			return nil
 		}
-	}
-	var itemHashes []string
-	for _, h := range itemHash {
-		if h != "" {
-			itemHashes = append(itemHashes, h)
+		if _, err := analyzeNew(ctx, log, st, textAnalyzerBlame, blameVersion, hashes, texts, checker.CheckBlame); err != nil {
+			return err
 		}
+		newBlame += len(hashes)
+		hashes, texts = hashes[:0], texts[:0]
+		return nil
 	}
-	actionFindings, as, err := perText(ctx, log, st, textAnalyzerAction, language.Version, itemHashes, actionTexts,
-		func(h string) []language.Finding {
-			in := actionInput[h]
-			return checker.CheckActionItem(in.Summary, in.HasOwner, in.HasDue)
-		}, noFindings)
+	err := st.UnanalyzedProse(ctx, textAnalyzerBlame, blameVersion, start, func(h, text string) error {
+		hashes, texts = append(hashes, h), append(texts, text)
+		if len(hashes) == textPutBatch {
+			return flushBlame()
+		}
+		return nil
+	})
+	if err == nil {
+		err = flushBlame()
+	}
 	if err != nil {
 		return nil, nil, stats, languageCounts{}, err
 	}
-	stats = textCacheStats{Texts: bs.Texts + as.Texts, Analyzed: bs.Analyzed + as.Analyzed}
+	newAction := 0
+	actionInput := map[string]store.ActionText{} // of the batch
+	checkAction := func(h string) []language.Finding {
+		in := actionInput[h]
+		return checker.CheckActionItem(in.Summary, in.HasOwner, in.HasDue)
+	}
+	flushAction := func() error {
+		if len(hashes) == 0 {
+			return nil
+		}
+		// The hashes stand for the texts: checkAction looks up the input.
+		if _, err := analyzeNew(ctx, log, st, textAnalyzerAction, language.Version, hashes, hashes, checkAction); err != nil {
+			return err
+		}
+		newAction += len(hashes)
+		hashes = hashes[:0]
+		clear(actionInput)
+		return nil
+	}
+	err = st.UnanalyzedActionTexts(ctx, textAnalyzerAction, language.Version, start, func(a store.ActionText) error {
+		hashes = append(hashes, a.Hash)
+		actionInput[a.Hash] = a
+		if len(hashes) == textPutBatch {
+			return flushAction()
+		}
+		return nil
+	})
+	if err == nil {
+		err = flushAction()
+	}
+	if err != nil {
+		return nil, nil, stats, languageCounts{}, err
+	}
+	hashes, texts, actionInput = nil, nil, nil
+	nProse, err := st.CountProseTexts(ctx, start)
+	if err != nil {
+		return nil, nil, stats, languageCounts{}, err
+	}
+	nAction, err := st.CountActionTexts(ctx, start)
+	if err != nil {
+		return nil, nil, stats, languageCounts{}, err
+	}
+	stats = textCacheStats{Texts: nProse + nAction, Analyzed: newBlame + newAction}
 
-	// Each postmortem's findings, its sections in document order, then its
-	// factors by ordinal.
 	order := map[string]int{}
 	for i, s := range store.ProseSections {
 		order[s] = i
 	}
-	sort.Slice(prose, func(i, j int) bool {
-		a, b := prose[i], prose[j]
-		if a.PostmortemKey != b.PostmortemKey {
-			return a.PostmortemKey < b.PostmortemKey
-		}
-		if a.Section != b.Section {
-			return sectionRank(order, a.Section) < sectionRank(order, b.Section)
-		}
-		return a.Ordinal < b.Ordinal
-	})
-	byKey := map[string][]textFinding{}
-	for _, p := range prose {
-		for _, f := range blame[p.Hash] {
-			sec := p.Section
-			if sec == "factor" {
-				sec = "factor " + strconv.Itoa(p.Ordinal)
-			}
-			byKey[p.PostmortemKey] = append(byKey[p.PostmortemKey], textFinding{sec, f})
-		}
-	}
-	pmFindings := make([][]textFinding, len(d.postmortems))
-	for i := range d.postmortems {
-		if pm := &d.postmortems[i]; !pm.CreatedAt.Before(start) {
-			pmFindings[i] = byKey[pm.Key]
-		}
-	}
-	itemFindings := make([][]language.Finding, len(d.items))
-	for i, h := range itemHash {
-		if h != "" {
-			itemFindings[i] = actionFindings[h]
-		}
-	}
-
 	s := calc.Sink{}
 	type pr struct {
 		period int
@@ -134,21 +125,42 @@ func analyzeLanguage(ctx context.Context, log *slog.Logger, st *store.Store, d *
 	counts := map[pr]int{}
 	pms, blamed := make([]int, len(ps.All)), make([]int, len(ps.All))
 	items, vague := make([]int, len(ps.All)), make([]int, len(ps.All))
-	type candidate struct {
-		at   time.Time
-		item store.AnalysisItem
-	}
-	listed := map[[3]string][]candidate{} // (month, subject, rule)
-	add := func(month, subject, rule string, at time.Time, it store.AnalysisItem) {
+	listed := map[[3]string]*latest{} // (month, subject, rule)
+	add := func(month, subject, rule string, at time.Time, it func() store.AnalysisItem) {
 		k := [3]string{month, subject, rule}
-		listed[k] = append(listed[k], candidate{at, it})
-	}
-	for i := range d.postmortems {
-		pm := &d.postmortems[i]
-		if pm.CreatedAt.After(ps.Now) {
-			continue
+		l := listed[k]
+		if l == nil {
+			l = &latest{max: maxPerMonth}
+			listed[k] = l
 		}
-		fs := pmFindings[i]
+		l.add(at, it)
+	}
+	// Each postmortem's findings, its sections in document order, then its
+	// factors by ordinal.
+	var fs []textFinding
+	err = st.StreamPostmortemProse(ctx, textAnalyzerBlame, blameVersion, start, ps.Now, func(pm *store.PostmortemProse) error {
+		sort.Slice(pm.Texts, func(i, j int) bool {
+			a, b := &pm.Texts[i], &pm.Texts[j]
+			if a.Section != b.Section {
+				return sectionRank(order, a.Section) < sectionRank(order, b.Section)
+			}
+			return a.Ordinal < b.Ordinal
+		})
+		fs = fs[:0]
+		for _, p := range pm.Texts {
+			found, err := storedFindings(p.Found, p.Payload, func() []language.Finding { return checker.CheckBlame(p.Text) })
+			if err != nil {
+				return fmt.Errorf("%s: postmortem %s: %w", textAnalyzerBlame, pm.Key, err)
+			}
+			sec := p.Section
+			if sec == "factor" {
+				sec = "factor " + strconv.Itoa(p.Ordinal)
+			}
+			for _, f := range found {
+				fs = append(fs, textFinding{sec, f})
+			}
+		}
+		team := d.team.name(pm.Team)
 		ps.Of(pm.CreatedAt, func(p int) {
 			pms[p]++
 			if len(fs) > 0 {
@@ -157,20 +169,31 @@ func analyzeLanguage(ctx context.Context, log *slog.Logger, st *store.Store, d *
 			for _, f := range fs {
 				counts[pr{p, f.f.Rule}]++
 				if p > 0 {
-					add(ps.All[p].Label, "postmortem", f.f.Rule, pm.CreatedAt, findingItem(ps.All[p].Label, "postmortem", pm.Key, pm.Team, pm.Service, pm.Title, pm.URL, f))
+					add(ps.All[p].Label, "postmortem", f.f.Rule, pm.CreatedAt, func() store.AnalysisItem {
+						return findingItem(ps.All[p].Label, "postmortem", pm.Key, team, pm.Service, pm.Title, pm.URL, f)
+					})
 				}
 			}
 		})
+		return nil
+	})
+	if err != nil {
+		return nil, nil, stats, languageCounts{}, err
 	}
-	for i := range d.items {
-		a := &d.items[i]
-		if a.CreatedAt.After(ps.Now) {
-			continue
+	err = st.StreamActionTextResults(ctx, textAnalyzerAction, language.Version, start, ps.Now, func(a *store.ActionTextResult) error {
+		fs, err := storedFindings(a.Found, a.Payload, func() []language.Finding {
+			return checker.CheckActionItem(a.Summary, a.HasOwner, a.HasDue)
+		})
+		if err != nil {
+			return fmt.Errorf("%s: action item %s: %w", textAnalyzerAction, a.Key, err)
 		}
-		fs := itemFindings[i]
 		isVague := false
 		for _, f := range fs {
 			isVague = isVague || language.IsVagueRule(f.Rule)
+		}
+		team := ""
+		if len(fs) > 0 {
+			team = d.team.name(a.Team)
 		}
 		ps.Of(a.CreatedAt, func(p int) {
 			items[p]++
@@ -180,10 +203,16 @@ func analyzeLanguage(ctx context.Context, log *slog.Logger, st *store.Store, d *
 			for _, f := range fs {
 				counts[pr{p, f.Rule}]++
 				if p > 0 {
-					add(ps.All[p].Label, "action_item", f.Rule, a.CreatedAt, findingItem(ps.All[p].Label, "action_item", a.Key, a.Team, "", a.Summary, a.URL, textFinding{"summary", f}))
+					add(ps.All[p].Label, "action_item", f.Rule, a.CreatedAt, func() store.AnalysisItem {
+						return findingItem(ps.All[p].Label, "action_item", a.Key, team, "", a.Summary, a.URL, textFinding{"summary", f})
+					})
 				}
 			}
 		})
+		return nil
+	})
+	if err != nil {
+		return nil, nil, stats, languageCounts{}, err
 	}
 	keys := make([]pr, 0, len(counts))
 	for k := range counts {
@@ -218,15 +247,79 @@ func analyzeLanguage(ctx context.Context, log *slog.Logger, st *store.Store, d *
 	})
 	rank := map[string]int{}
 	for _, k := range lk {
-		cs := listed[k]
-		sort.SliceStable(cs, func(i, j int) bool { return cs[i].at.After(cs[j].at) }) // most recent first
-		for _, c := range cs[:min(len(cs), maxPerMonth)] {
-			c.item.Rank = rank[k[0]]
+		for _, it := range listed[k].items() {
+			it.Rank = rank[k[0]]
 			rank[k[0]]++
-			out = append(out, c.item)
+			out = append(out, it)
 		}
 	}
 	return s.Results, out, stats, languageCounts{postmortems: pms, blamed: blamed, items: items, vague: vague}, nil
+}
+
+// storedFindings decodes a stored check's payload ("" for none found), or
+// checks the text now (check) when no result is stored: a text stored after
+// the step checked the new ones.
+func storedFindings(found bool, payload string, check func() []language.Finding) ([]language.Finding, error) {
+	if !found {
+		return check(), nil
+	}
+	if payload == "" {
+		return nil, nil
+	}
+	var fs []language.Finding
+	if err := json.Unmarshal([]byte(payload), &fs); err != nil {
+		return nil, fmt.Errorf("decode stored findings: %w", err)
+	}
+	return fs, nil
+}
+
+// latest keeps the max most recent of the candidates added (ties: the one
+// added first), so a month's listed findings cost max items however many
+// there are; an item is built only while it is among them.
+type latest struct {
+	max  int
+	seq  int
+	list []candidate
+}
+
+type candidate struct {
+	at   time.Time
+	seq  int
+	item store.AnalysisItem
+}
+
+// before orders candidates most recent first, ties by the order added.
+func (c *candidate) before(o *candidate) bool {
+	if !c.at.Equal(o.at) {
+		return c.at.After(o.at)
+	}
+	return c.seq < o.seq
+}
+
+func (l *latest) add(at time.Time, item func() store.AnalysisItem) {
+	l.seq++
+	c := candidate{at: at, seq: l.seq}
+	if len(l.list) >= l.max {
+		// Full: the new one replaces the last only if it comes before it.
+		if l.max == 0 || !c.before(&l.list[len(l.list)-1]) {
+			return
+		}
+		l.list = l.list[:len(l.list)-1]
+	}
+	c.item = item()
+	i := sort.Search(len(l.list), func(i int) bool { return c.before(&l.list[i]) })
+	l.list = append(l.list, candidate{})
+	copy(l.list[i+1:], l.list[i:])
+	l.list[i] = c
+}
+
+// items are the kept candidates' items, most recent first.
+func (l *latest) items() []store.AnalysisItem {
+	out := make([]store.AnalysisItem, len(l.list))
+	for i := range l.list {
+		out[i] = l.list[i].item
+	}
+	return out
 }
 
 func noFindings(fs []language.Finding) bool { return len(fs) == 0 }

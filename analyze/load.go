@@ -2,59 +2,29 @@ package analyze
 
 import (
 	"context"
-	"errors"
-	"log/slog"
 	"strings"
-	"sync"
-	"time"
 	"unicode"
 
 	"github.com/aftermath-sre/aftermath/store"
 )
 
-// dataset is the stored rows a run holds (incidents are streamed by the
-// steps that need them one at a time).
+// dataset is what every step of a run shares: how teams are named. The
+// steps read the rows they need from the store themselves, streamed or
+// aggregated by ClickHouse, so a run holds no table's rows (whatever the
+// history's size, it holds what the steps derive).
 type dataset struct {
-	// postmortems without their factors' names and texts: the themes step
-	// reads stored per-factor features and sets each postmortem's Factors
-	// to the ids (PostmortemKey, Ordinal) of the factors it clustered.
-	postmortems []store.Postmortem
-	items       []store.ActionItem // the language step's, without transitions
+	team   teamNamer
+	labels map[string]string // stored team name -> label (teamNamer.labels)
 }
 
-// load reads the tables concurrently (ClickHouse reads one while Go decodes
-// another), only the columns the analyses use, and the postmortems' prose
-// only for those created or published since textsSince (older prose falls
-// in no period).
-func load(ctx context.Context, log *slog.Logger, st *store.Store, textsSince time.Time, team teamNamer) (*dataset, error) {
-	d := &dataset{}
-	var texts map[string]store.PostmortemHighlights
-	var wg sync.WaitGroup
-	errs := make([]error, 3)
-	read := func(i int, f func() error) {
-		wg.Add(1)
-		go func() { defer wg.Done(); errs[i] = protect(log, "load", f) }()
-	}
-	read(0, func() (err error) { d.postmortems, err = st.AnalysisPostmortems(ctx); return err })
-	read(1, func() (err error) { texts, err = st.PublishedHighlights(ctx, textsSince); return err })
-	read(2, func() (err error) { d.items, err = st.AnalysisActionItems(ctx); return err })
-	wg.Wait()
-	if err := errors.Join(errs...); err != nil {
+// load reads what the steps share: the team labels of every team name
+// stored.
+func load(ctx context.Context, st *store.Store, team teamNamer) (*dataset, error) {
+	labels, err := team.labels(ctx, st)
+	if err != nil {
 		return nil, err
 	}
-	// Sources name teams their own way (PagerDuty "Data Platform", a Jira
-	// component "data-platform"): team labels use one canonical form.
-	for i := range d.items {
-		d.items[i].Team = team.name(d.items[i].Team)
-	}
-	for i := range d.postmortems {
-		p := &d.postmortems[i]
-		p.Team = team.name(p.Team)
-		if x, ok := texts[p.Key]; ok {
-			p.Lucky, p.Lessons = x.Lucky, x.Lessons
-		}
-	}
-	return d, nil
+	return &dataset{team: team, labels: labels}, nil
 }
 
 // TeamKey is the canonical form of a team name used in every team label:

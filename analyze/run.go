@@ -189,12 +189,10 @@ func Run(ctx context.Context, st *store.Store, opts Options) (RunSummary, error)
 	var teams map[string]string // stored team name -> label, for the aggregates ClickHouse computes
 	var input store.InputCounts
 	if err := timed("load", func() (err error) {
-		if d, err = load(ctx, log, st, ps.Start(), namer); err != nil {
+		if d, err = load(ctx, st, namer); err != nil {
 			return err
 		}
-		if teams, err = namer.labels(ctx, st); err != nil {
-			return err
-		}
+		teams = d.labels
 		input, err = st.CountInputs(ctx, ps.Scope(teams))
 		return err
 	}); err != nil {
@@ -265,6 +263,9 @@ func Run(ctx context.Context, st *store.Store, opts Options) (RunSummary, error)
 	}
 	results, items = append(results, th.results...), append(items, th.items...)
 	sum.Themes, sum.ThemeChanges, sum.Factors = len(th.res.Themes), th.res.Changes, len(th.factors)
+	// Per factor, later steps need only the themes of incidents and
+	// postmortems (and the write, the assignments).
+	th.factors, th.res.Assignments, th.res.Causes, th.res.Unassigned = nil, nil, nil, nil
 	if err := timed(AnalysisRecurrence, func() error {
 		r, it, err := recurrence.Compute(ctx, st, recurrence.Input{Themes: th.incidentThemes, Window: opts.RecurrenceWindow, Periods: ps, Teams: teams})
 		results, items = append(results, r...), append(items, it...)
@@ -280,7 +281,7 @@ func Run(ctx context.Context, st *store.Store, opts Options) (RunSummary, error)
 		return fail(fmt.Errorf("analyze: %s: %w", stepFixes, err))
 	}
 	if err := timed(stepThemeCost, func() error {
-		r, err := computeThemeCost(ctx, st, d, th, opts.SLOs, ps)
+		r, err := computeThemeCost(ctx, st, th, opts.SLOs, ps)
 		results = append(results, r...)
 		return err
 	}); err != nil {
@@ -333,8 +334,12 @@ func Run(ctx context.Context, st *store.Store, opts Options) (RunSummary, error)
 		if err := st.WriteThemes(ctx, sum.RunID, now, th.state, th.assignments); err != nil {
 			return err
 		}
-		if err := st.WriteAnalysisItems(ctx, sum.RunID, now, items); err != nil {
-			return err
+		// In parts: a connection keeps the buffers of the largest insert
+		// it sent for as long as it is pooled.
+		for lo := 0; lo < len(items); lo += writeItemsBatch {
+			if err := st.WriteAnalysisItems(ctx, sum.RunID, now, items[lo:min(lo+writeItemsBatch, len(items))]); err != nil {
+				return err
+			}
 		}
 		sum.FinishedAt = now.Add(time.Since(wall)).Truncate(time.Second)
 		return st.WriteAnalysis(ctx, store.AnalysisRun{ID: sum.RunID, StartedAt: now, FinishedAt: sum.FinishedAt, Status: store.RunSuccess}, results)
@@ -353,6 +358,9 @@ func Run(ctx context.Context, st *store.Store, opts Options) (RunSummary, error)
 		"themes", sum.Themes, "took", time.Since(wall))
 	return sum, nil
 }
+
+// writeItemsBatch bounds the items of one insert.
+const writeItemsBatch = 5000
 
 // newRunID is the run's clock and 6 random bytes: sortable and unique.
 func newRunID(now time.Time) string {

@@ -21,10 +21,13 @@ type themeRun struct {
 	state          []store.ThemeState
 	assignments    []store.FactorTheme
 	incidentThemes map[string][]string // incident id -> themes of its postmortems' factors
-	results        []store.Result
-	items          []store.AnalysisItem
-	texts          textCacheStats // factors clustered, and texts featurized in this run
-	factors        []string       // ids of the factors clustered, in id order
+	// postmortemThemes are the distinct themes of each themed postmortem's
+	// factors, in factor id order.
+	postmortemThemes map[string][]string
+	results          []store.Result
+	items            []store.AnalysisItem
+	texts            textCacheStats // factors clustered, and texts featurized in this run
+	factors          []string       // ids of the factors clustered, in id order
 }
 
 // FactorID is the id a contributing factor has in clustering and in
@@ -282,56 +285,63 @@ func clusterThemes(ctx context.Context, log *slog.Logger, st *store.Store, d *da
 	}
 	byTheme, byTeam, bySvc, byClass := map[key]int{}, map[key]int{}, map[key]int{}, map[key]int{}
 	out.incidentThemes = map[string][]string{}
-	pmIndex := make(map[string]int, len(d.postmortems))
-	for i := range d.postmortems {
-		pmIndex[d.postmortems[i].Key] = i
-	}
-	// ids are in id order, so the factors of one postmortem are adjacent.
-	var pm *store.Postmortem
-	var pmThemes []string
-	flushPM := func() {
-		if pm == nil {
-			return
+	out.postmortemThemes = map[string][]string{}
+	sets := themeSets{}
+	// ids are in id order, so the factors of one postmortem are adjacent,
+	// and the postmortems stream in the same order (store.ByFactorID): one
+	// postmortem is held at a time.
+	next := 0 // the first id not yet passed
+	err = st.StreamPostmortemHeads(ctx, ps.Now, store.ByFactorID, func(pm *store.PostmortemHead) error {
+		// Factors of postmortems before this one are of none read (stored
+		// after the run read the factors): passed.
+		for next < len(ids) && factorGroupBefore(ids[next], pm.Key) {
+			next++
 		}
+		var pmThemes []string
+		team, svc := label(d.team.name(pm.Team)), label(pm.Service)
+		for ; next < len(ids); next++ {
+			id := ids[next]
+			pmKey, _, _ := splitFactorID(id)
+			if pmKey != pm.Key {
+				break
+			}
+			if c, ok := res.Causes[id]; ok {
+				ps.Of(pm.CreatedAt, func(p int) { byClass[key{p, c.Class, ""}]++ })
+			}
+			th, ok := res.Assignments[id]
+			if !ok {
+				continue
+			}
+			if !contains(pmThemes, th) {
+				pmThemes = append(pmThemes, th)
+			}
+			ps.Of(pm.CreatedAt, func(p int) {
+				byTheme[key{p, th, ""}]++
+				byTeam[key{p, th, team}]++
+				bySvc[key{p, th, svc}]++
+			})
+		}
+		if len(pmThemes) == 0 {
+			return nil
+		}
+		out.postmortemThemes[pm.Key] = sets.of(pmThemes)
 		for _, id := range pm.IncidentIDs {
+			ts := out.incidentThemes[id]
+			grown := ts
 			for _, th := range pmThemes {
-				if !contains(out.incidentThemes[id], th) {
-					out.incidentThemes[id] = append(out.incidentThemes[id], th)
+				if !contains(grown, th) {
+					grown = append(grown[:len(grown):len(grown)], th)
 				}
 			}
-		}
-		pm, pmThemes = nil, nil
-	}
-	for _, id := range ids {
-		pmKey, ord, _ := splitFactorID(id)
-		if pm == nil || pm.Key != pmKey {
-			flushPM()
-			i, ok := pmIndex[pmKey]
-			if !ok {
-				continue // stored after the run loaded the postmortems
+			if len(grown) != len(ts) {
+				out.incidentThemes[id] = sets.of(grown)
 			}
-			pm = &d.postmortems[i]
-			pm.Factors = pm.Factors[:0]
 		}
-		// Later steps see which factors the postmortem has (not their text).
-		pm.Factors = append(pm.Factors, store.Factor{PostmortemKey: pmKey, Ordinal: ord})
-		if c, ok := res.Causes[id]; ok {
-			ps.Of(pm.CreatedAt, func(p int) { byClass[key{p, c.Class, ""}]++ })
-		}
-		th, ok := res.Assignments[id]
-		if !ok {
-			continue
-		}
-		if !contains(pmThemes, th) {
-			pmThemes = append(pmThemes, th)
-		}
-		ps.Of(pm.CreatedAt, func(p int) {
-			byTheme[key{p, th, ""}]++
-			byTeam[key{p, th, label(pm.Team)}]++
-			bySvc[key{p, th, label(pm.Service)}]++
-		})
+		return nil
+	})
+	if err != nil {
+		return out, err
 	}
-	flushPM()
 	for _, m := range []struct {
 		f     metrics.Family
 		other string
@@ -399,6 +409,27 @@ func clusterThemes(ctx context.Context, log *slog.Logger, st *store.Store, d *da
 		})
 	}
 	return out, nil
+}
+
+// factorGroupBefore reports whether the factor id comes before every factor
+// of postmortem key in id order ("<key>#" as bytes).
+func factorGroupBefore(id, key string) bool {
+	pmKey, _, _ := splitFactorID(id)
+	return pmKey+"#" < key+"#"
+}
+
+// themeSets interns theme lists: the many incidents and postmortems with the
+// same themes share one slice (never appended to in place).
+type themeSets map[string][]string
+
+func (t themeSets) of(ts []string) []string {
+	k := strings.Join(ts, "\x00")
+	if s, ok := t[k]; ok {
+		return s
+	}
+	s := append([]string(nil), ts...)
+	t[k] = s
+	return s
 }
 
 func label(v string) string {

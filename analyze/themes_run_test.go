@@ -33,7 +33,7 @@ func TestThemesFeaturizeEachTextOnce(t *testing.T) {
 
 	cluster := func() themeRun {
 		t.Helper()
-		d, err := load(ctx, log, st, ps.Start(), newTeamNamer(nil))
+		d, err := load(ctx, st, newTeamNamer(nil))
 		require.NoError(t, err)
 		th, err := clusterThemes(ctx, log, st, d, ps, themes.Options{})
 		require.NoError(t, err)
@@ -102,7 +102,7 @@ func TestThemesWarmStartAfterARun(t *testing.T) {
 	ps := calc.NewPeriods(o.End, time.UTC, 13)
 	cluster := func() themeRun {
 		t.Helper()
-		d, err := load(ctx, log, st, ps.Start(), newTeamNamer(nil))
+		d, err := load(ctx, st, newTeamNamer(nil))
 		require.NoError(t, err)
 		th, err := clusterThemes(ctx, log, st, d, ps, themes.Options{})
 		require.NoError(t, err)

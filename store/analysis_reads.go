@@ -89,33 +89,6 @@ incident_ids, action_item_keys, created_at, published_at, sections, missing_sect
 	return out, nil
 }
 
-// PostmortemHighlights are the quotable sections of one postmortem.
-type PostmortemHighlights struct{ Lucky, Lessons string }
-
-// PublishedHighlights reads the "where we got lucky" and "lessons" sections of
-// the postmortems published since since, by key.
-func (s *Store) PublishedHighlights(ctx context.Context, since time.Time) (map[string]PostmortemHighlights, error) {
-	rows, err := s.conn.Query(ctx, `SELECT key, lucky, lessons FROM `+
-		s.Table("postmortems")+" FINAL WHERE published_at >= ?", since.UTC().Truncate(time.Second))
-	if err != nil {
-		return nil, fmt.Errorf("query postmortem texts: %w", err)
-	}
-	defer rows.Close()
-	out := map[string]PostmortemHighlights{}
-	for rows.Next() {
-		var k string
-		var x PostmortemHighlights
-		if err := rows.Scan(&k, &x.Lucky, &x.Lessons); err != nil {
-			return nil, fmt.Errorf("scan postmortem texts: %w", err)
-		}
-		out[k] = x
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("read postmortem texts: %w", err)
-	}
-	return out, nil
-}
-
 // AnalysisActionItems reads every deduplicated action item without its
 // transitions (reopen counts and last activity are on the item), oldest first.
 func (s *Store) AnalysisActionItems(ctx context.Context) ([]ActionItem, error) {

@@ -71,6 +71,10 @@ type Input struct {
 	Incidents   []Incident
 	Postmortems []Postmortem
 	Now         time.Time
+	// CountsOnly leaves the pairs' repeat ids out (Pair.OpenRepeats and
+	// ClosedRepeats empty; their counts are in the rows): a pair on a busy
+	// service and theme has thousands of repeats.
+	CountsOnly bool
 }
 
 // States of a pair.
@@ -133,7 +137,27 @@ const Confidence = 0.95
 type phaseCount struct {
 	open, closed       int
 	openExp, closedExp time.Duration
-	openIDs, closedIDs []string
+	// The repeats: list[lo:mid] in the open phase and list[mid:hi] in the
+	// closed one, except the pair's own incidents.
+	list        []*Incident
+	lo, mid, hi int
+	own         map[string]bool
+}
+
+// each calls fn with every repeat of list[from:to] in time order.
+func (c *phaseCount) each(from, to int, fn func(x *Incident)) {
+	for _, x := range c.list[from:to] {
+		if !c.own[x.ID] {
+			fn(x)
+		}
+	}
+}
+
+// ids are the ids of the repeats of list[from:to].
+func (c *phaseCount) ids(from, to int) []string {
+	var out []string
+	c.each(from, to, func(x *Incident) { out = append(out, x.ID) })
+	return out
 }
 
 // Compute pairs every postmortem that has action items with each theme of
@@ -172,6 +196,8 @@ func Compute(in Input) (Result, error) {
 		})
 	}
 	// count splits the repeats of (svc, theme) after start by the close.
+	// The candidates are in time order, so each phase's are a range of
+	// them; the pair's own incidents in a range are taken out of its count.
 	count := func(svc, theme string, start, closed time.Time, own map[string]bool) phaseCount {
 		var c phaseCount
 		end := now
@@ -186,16 +212,32 @@ func Compute(in Input) (Result, error) {
 			c.closedExp = now.Sub(end)
 		}
 		c.openExp = end.Sub(start)
-		for _, x := range cands[st{svc, theme}] {
-			if !x.At.After(start) || x.At.After(now) || own[x.ID] {
+		l := cands[st{svc, theme}]
+		c.list, c.own = l, own
+		c.lo = sort.Search(len(l), func(i int) bool { return l[i].At.After(start) })
+		c.hi = max(c.lo, sort.Search(len(l), func(i int) bool { return l[i].At.After(now) }))
+		c.mid = c.hi
+		if !closed.IsZero() {
+			c.mid = min(max(c.lo, sort.Search(len(l), func(i int) bool { return !l[i].At.Before(end) })), c.hi)
+		}
+		c.open, c.closed = c.mid-c.lo, c.hi-c.mid
+		for id := range own {
+			x := byID[id]
+			if x == nil {
 				continue
 			}
-			if closed.IsZero() || x.At.Before(end) {
-				c.open++
-				c.openIDs = append(c.openIDs, x.ID)
-			} else {
-				c.closed++
-				c.closedIDs = append(c.closedIDs, x.ID)
+			// Where x is among the candidates (by time, then id), if it is one.
+			i := sort.Search(len(l), func(i int) bool {
+				return l[i].At.After(x.At) || (l[i].At.Equal(x.At) && l[i].ID >= x.ID)
+			})
+			if i >= len(l) || l[i] != x {
+				continue
+			}
+			switch {
+			case i >= c.lo && i < c.mid:
+				c.open--
+			case i >= c.mid && i < c.hi:
+				c.closed--
 			}
 		}
 		return c
@@ -231,12 +273,102 @@ func Compute(in Input) (Result, error) {
 	}
 
 	var res Result
-	type pending struct {
-		pair       int
-		own        map[string]bool
-		kindClosed map[string]time.Time
+	// eachPair calls fn with every pair, in postmortem order and each
+	// postmortem's themes sorted, with its repeats over all its items and
+	// its postmortem's own incidents and items' close by kind. The pairs
+	// are not kept: the passes below derive them again, so what a run holds
+	// is the postmortems, not their pairs' repeats.
+	eachPair := func(fn func(p *Pair, c *phaseCount, kindClosed map[string]time.Time)) (skipped int) {
+		for pi := range in.Postmortems {
+			p := &in.Postmortems[pi]
+			if len(p.Items) == 0 || len(p.Themes) == 0 {
+				continue
+			}
+			// The anchor: P's first known incident, and its service.
+			var first *Incident
+			own := map[string]bool{}
+			for _, id := range p.Incidents {
+				own[id] = true
+				if x := byID[id]; x != nil && (first == nil || x.At.Before(first.At) || (x.At.Equal(first.At) && x.ID < first.ID)) {
+					first = x
+				}
+			}
+			if first == nil || first.At.After(now) {
+				skipped++
+				continue
+			}
+			// Closure over all items, and per kind.
+			closedAt := func(kind string) time.Time {
+				var last time.Time
+				for _, it := range p.Items {
+					if kind != "" && it.Kind != kind {
+						continue
+					}
+					if it.Closed.IsZero() || it.Closed.After(now) {
+						return time.Time{}
+					}
+					if it.Closed.After(last) {
+						last = it.Closed
+					}
+				}
+				return last
+			}
+			var kinds []string
+			for _, it := range p.Items {
+				if !contains(kinds, it.Kind) {
+					kinds = append(kinds, it.Kind)
+				}
+			}
+			sort.Strings(kinds)
+			team := p.Team
+			if team == "" {
+				team = "unknown"
+			}
+			closed := closedAt("")
+			var themes []string
+			for _, th := range p.Themes {
+				if th != "" && !contains(themes, th) {
+					themes = append(themes, th)
+				}
+			}
+			sort.Strings(themes)
+			byKindClosed := map[string]time.Time{}
+			for _, k := range kinds {
+				byKindClosed[k] = closedAt(k)
+			}
+			for _, th := range themes {
+				c := count(first.Service, th, first.At, closed, own)
+				pair := Pair{Postmortem: p.Key, Theme: th, Team: team, Service: first.Service, Kinds: kinds,
+					Start: first.At, Closed: closed, State: state(closed, c), OpenExposure: c.openExp, ClosedExposure: c.closedExp}
+				fn(&pair, &c, byKindClosed)
+			}
+		}
+		return skipped
 	}
-	var pend []pending
+	// Each theme's trend, from the open phases of its pairs: their spans
+	// first, then their repeats in pair order (as FitTrend reads them).
+	spans, nreps := map[string][]Span{}, map[string]int{}
+	res.Skipped = eachPair(func(p *Pair, c *phaseCount, _ map[string]time.Time) {
+		spans[p.Theme] = append(spans[p.Theme], Span{p.Start, p.Start.Add(p.OpenExposure)})
+		nreps[p.Theme] += c.open
+		if !in.CountsOnly {
+			p.OpenRepeats, p.ClosedRepeats = c.ids(c.lo, c.mid), c.ids(c.mid, c.hi)
+			res.Pairs = append(res.Pairs, *p)
+		}
+	})
+	fits := map[string]*trendFit{}
+	for th := range spans {
+		fits[th] = newTrendFit(spans[th], nreps[th], now)
+	}
+	eachPair(func(p *Pair, c *phaseCount, _ map[string]time.Time) {
+		if f := fits[p.Theme]; f.fits() {
+			c.each(c.lo, c.mid, func(x *Incident) { f.add(x.At) })
+		}
+	})
+	res.Slopes = map[string]float64{}
+	for th, f := range fits {
+		res.Slopes[th] = f.slope()
+	}
 	all := &Tally{}
 	byTheme, byKind, byTeam := map[string]*Tally{}, map[string]*Tally{}, map[string]*Tally{}
 	get := func(m map[string]*Tally, k string) *Tally {
@@ -247,95 +379,16 @@ func Compute(in Input) (Result, error) {
 		}
 		return t
 	}
-	for pi := range in.Postmortems {
-		p := &in.Postmortems[pi]
-		if len(p.Items) == 0 || len(p.Themes) == 0 {
-			continue
-		}
-		// The anchor: P's first known incident, and its service.
-		var first *Incident
-		own := map[string]bool{}
-		for _, id := range p.Incidents {
-			own[id] = true
-			if x := byID[id]; x != nil && (first == nil || x.At.Before(first.At) || (x.At.Equal(first.At) && x.ID < first.ID)) {
-				first = x
-			}
-		}
-		if first == nil || first.At.After(now) {
-			res.Skipped++
-			continue
-		}
-		// Closure over all items, and per kind.
-		closedAt := func(kind string) time.Time {
-			var last time.Time
-			for _, it := range p.Items {
-				if kind != "" && it.Kind != kind {
-					continue
-				}
-				if it.Closed.IsZero() || it.Closed.After(now) {
-					return time.Time{}
-				}
-				if it.Closed.After(last) {
-					last = it.Closed
-				}
-			}
-			return last
-		}
-		var kinds []string
-		for _, it := range p.Items {
-			if !contains(kinds, it.Kind) {
-				kinds = append(kinds, it.Kind)
-			}
-		}
-		sort.Strings(kinds)
-		team := p.Team
-		if team == "" {
-			team = "unknown"
-		}
-		closed := closedAt("")
-		var themes []string
-		for _, th := range p.Themes {
-			if th != "" && !contains(themes, th) {
-				themes = append(themes, th)
-			}
-		}
-		sort.Strings(themes)
-		byKindClosed := map[string]time.Time{}
-		for _, k := range kinds {
-			byKindClosed[k] = closedAt(k)
-		}
-		for _, th := range themes {
-			c := count(first.Service, th, first.At, closed, own)
-			res.Pairs = append(res.Pairs, Pair{Postmortem: p.Key, Theme: th, Team: team, Service: first.Service, Kinds: kinds,
-				Start: first.At, Closed: closed, State: state(closed, c), OpenRepeats: c.openIDs, ClosedRepeats: c.closedIDs,
-				OpenExposure: c.openExp, ClosedExposure: c.closedExp})
-			pend = append(pend, pending{pair: len(res.Pairs) - 1, own: own, kindClosed: byKindClosed})
-		}
-	}
-	// Each theme's trend, from the open phases of its pairs.
-	spans, reps := map[string][]Span{}, map[string][]time.Time{}
-	for _, p := range res.Pairs {
-		spans[p.Theme] = append(spans[p.Theme], Span{p.Start, p.Start.Add(p.OpenExposure)})
-		for _, id := range p.OpenRepeats {
-			reps[p.Theme] = append(reps[p.Theme], byID[id].At)
-		}
-	}
-	res.Slopes = map[string]float64{}
-	for th := range spans {
-		res.Slopes[th] = FitTrend(spans[th], reps[th], now)
-	}
-	for _, pd := range pend {
-		p := &res.Pairs[pd.pair]
+	eachPair(func(p *Pair, c *phaseCount, kindClosed map[string]time.Time) {
 		slope := res.Slopes[p.Theme]
-		c := phaseCount{open: len(p.OpenRepeats), closed: len(p.ClosedRepeats), openExp: p.OpenExposure, closedExp: p.ClosedExposure}
-		add(all, p.Start, p.Closed, c, slope)
-		add(get(byTheme, p.Theme), p.Start, p.Closed, c, slope)
-		add(get(byTeam, p.Team), p.Start, p.Closed, c, slope)
+		add(all, p.Start, p.Closed, *c, slope)
+		add(get(byTheme, p.Theme), p.Start, p.Closed, *c, slope)
+		add(get(byTeam, p.Team), p.Start, p.Closed, *c, slope)
 		for _, k := range p.Kinds {
-			kc := pd.kindClosed[k]
-			add(get(byKind, k), p.Start, kc, count(p.Service, p.Theme, p.Start, kc, pd.own), slope)
+			kc := kindClosed[k]
+			add(get(byKind, k), p.Start, kc, count(p.Service, p.Theme, p.Start, kc, c.own), slope)
 		}
-	}
+	})
 	res.Rows = append(res.Rows, row(Row{Tally: *all}))
 	for _, m := range []struct {
 		m   map[string]*Tally

@@ -38,8 +38,31 @@ type Span struct{ From, To time.Time }
 // counted once per span it falls in), relative to now. It is the maximum of
 // the profile likelihood, found by bisection on its (decreasing) score.
 func FitTrend(spans []Span, repeats []time.Time, now time.Time) float64 {
-	if len(repeats) < MinTrendRepeats {
-		return 0
+	f := newTrendFit(spans, len(repeats), now)
+	if f.fits() {
+		for _, r := range repeats {
+			f.add(r)
+		}
+	}
+	return f.slope()
+}
+
+// trendFit is FitTrend in steps, so that the repeats can be passed one at a
+// time: newTrendFit with the spans and the number of repeats, add with
+// each repeat (in the order FitTrend would read them) while fits, slope.
+type trendFit struct {
+	ok       bool // enough repeats and a span before now
+	first    time.Time
+	now      time.Time
+	expo, tb []float64
+	sumXT    float64
+	n        int
+}
+
+func newTrendFit(spans []Span, repeats int, now time.Time) *trendFit {
+	f := &trendFit{now: now}
+	if repeats < MinTrendRepeats {
+		return f
 	}
 	var first time.Time
 	for _, s := range spans {
@@ -48,23 +71,23 @@ func FitTrend(spans []Span, repeats []time.Time, now time.Time) float64 {
 		}
 	}
 	if first.IsZero() || !now.After(first) {
-		return 0
+		return f
 	}
+	f.ok, f.first = true, first
 	nb := int(now.Sub(first)/binSize) + 1
-	expo := make([]float64, nb) // years of exposure per bin
-	tb := make([]float64, nb)   // bin midpoints, years before now (negative)
-	for b := range tb {
+	f.expo = make([]float64, nb) // years of exposure per bin
+	f.tb = make([]float64, nb)   // bin midpoints, years before now (negative)
+	for b := range f.tb {
 		mid := first.Add(time.Duration(b)*binSize + binSize/2)
-		tb[b] = -now.Sub(mid).Hours() / (year.Hours())
+		f.tb[b] = -now.Sub(mid).Hours() / (year.Hours())
 	}
-	bin := func(t time.Time) int { return min(max(int(t.Sub(first)/binSize), 0), nb-1) }
 	for _, s := range spans {
 		to := s.To
 		if to.After(now) {
 			to = now
 		}
 		for t := s.From; t.Before(to); {
-			b := bin(t)
+			b := f.bin(t)
 			end := first.Add(time.Duration(b+1) * binSize)
 			if end.After(to) {
 				end = to
@@ -72,22 +95,32 @@ func FitTrend(spans []Span, repeats []time.Time, now time.Time) float64 {
 			if !end.After(t) { // guard against a zero step at the last bin
 				end = to
 			}
-			expo[b] += end.Sub(t).Hours() / year.Hours()
+			f.expo[b] += end.Sub(t).Hours() / year.Hours()
 			t = end
 		}
 	}
-	var sumXT float64
-	n := 0
-	for _, r := range repeats {
-		if r.Before(first) || r.After(now) {
-			continue
-		}
-		sumXT += tb[bin(r)]
-		n++
+	return f
+}
+
+func (f *trendFit) fits() bool { return f.ok }
+
+func (f *trendFit) bin(t time.Time) int {
+	return min(max(int(t.Sub(f.first)/binSize), 0), len(f.tb)-1)
+}
+
+func (f *trendFit) add(r time.Time) {
+	if r.Before(f.first) || r.After(f.now) {
+		return
 	}
-	if n < MinTrendRepeats {
+	f.sumXT += f.tb[f.bin(r)]
+	f.n++
+}
+
+func (f *trendFit) slope() float64 {
+	if !f.ok || f.n < MinTrendRepeats {
 		return 0
 	}
+	expo, tb, sumXT, n := f.expo, f.tb, f.sumXT, f.n
 	score := func(slope float64) float64 {
 		// d/dslope of sum x_b·slope·t_b − n·log sum e_b·exp(slope·t_b)
 		var num, den float64

@@ -1,0 +1,82 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// PostmortemHead is what the themes, fixes and theme-cost steps read of a
+// postmortem.
+type PostmortemHead struct {
+	Key, Team, Service string
+	CreatedAt          time.Time
+	IncidentIDs        []string
+}
+
+// Orders of StreamPostmortemHeads.
+const (
+	// ByCreation: oldest first, ties by key.
+	ByCreation = iota
+	// ByFactorID: in the order of their factors' ids "<key>#<ordinal>" as
+	// bytes (the order of "<key>#"), so a stream of factor ids in id order
+	// meets their postmortems in this order.
+	ByFactorID
+)
+
+// StreamPostmortemHeads streams the current postmortems created at or
+// before until, in order (ByCreation or ByFactorID), one at a time.
+func (s *Store) StreamPostmortemHeads(ctx context.Context, until time.Time, order int, fn func(*PostmortemHead) error) error {
+	by := " ORDER BY created_at, key"
+	if order == ByFactorID {
+		by = " ORDER BY concat(key, '#')"
+	}
+	q := "SELECT key, team, service, created_at, incident_ids FROM " + s.Table("postmortems") + " FINAL WHERE created_at <= ?" + by
+	rows, err := s.conn.Query(ctx, q, utc(until))
+	if err != nil {
+		return fmt.Errorf("store: query postmortem heads: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var p PostmortemHead
+		if err := rows.Scan(&p.Key, &p.Team, &p.Service, &p.CreatedAt, &p.IncidentIDs); err != nil {
+			return fmt.Errorf("store: scan postmortem head: %w", err)
+		}
+		p.CreatedAt = p.CreatedAt.UTC()
+		if err := fn(&p); err != nil {
+			return err
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("store: read postmortem heads: %w", err)
+	}
+	return nil
+}
+
+// IncidentsWithPostmortem returns which of ids are incidents of a current
+// postmortem created at or before until.
+func (s *Store) IncidentsWithPostmortem(ctx context.Context, until time.Time, ids []string) (map[string]bool, error) {
+	out := map[string]bool{}
+	for lo := 0; lo < len(ids); lo += textAnalysisChunk {
+		chunk := ids[lo:min(len(ids), lo+textAnalysisChunk)]
+		q := "SELECT DISTINCT id FROM (SELECT arrayJoin(incident_ids) AS id FROM " + s.Table("postmortems") +
+			" FINAL WHERE created_at <= ?) WHERE id IN ?"
+		rows, err := s.conn.Query(ctx, q, utc(until), inSet(chunk))
+		if err != nil {
+			return nil, fmt.Errorf("store: query incidents with a postmortem: %w", err)
+		}
+		for rows.Next() {
+			var id string
+			if err := rows.Scan(&id); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("store: scan incident with a postmortem: %w", err)
+			}
+			out[id] = true
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, fmt.Errorf("store: read incidents with a postmortem: %w", err)
+		}
+	}
+	return out, nil
+}
