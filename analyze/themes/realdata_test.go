@@ -207,9 +207,9 @@ func TestSweepDevHalf(t *testing.T) {
 		opts Options
 	}
 	configs := []config{
-		{"defaults (concept weight 2, min theme size 10, stability 0.85)", Options{}},
+		{"defaults (concept weight 1, min theme size 10, stability 0.85)", Options{}},
 		{"stability threshold 0.8", Options{StabilityThreshold: 0.8}},
-		{"concept weight 1", Options{ConceptWeight: 1}},
+		{"concept weight 2", Options{ConceptWeight: 2}},
 		{"concept weight 3", Options{ConceptWeight: 3}},
 		{"no cause lexicon", Options{ConceptWeight: -1}},
 		{"min theme size 3", Options{MinThemeSize: 3}},

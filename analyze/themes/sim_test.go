@@ -33,11 +33,15 @@ func simFactors(t testing.TB, scale org.Scale, seed int64) ([]themes.Item, []str
 }
 
 // TestSimulatedThemes checks clustering against the simulator's latent
-// themes: the issue's goal, ARI >= 0.8, on the medium org (seed 1) with k
-// chosen by Cluster. (The small org, tuned to realistic postmortem counts
-// in issue 14, has about 240 factors: too few to choose k from.) With AFTERMATH_EVAL=1 it prints the rows of
-// EVALUATION.md: the mean over clustering seeds 1..5 for the medium org of
-// seeds 1..3, next to the TF-IDF k-means baseline given the true k.
+// themes on the medium org (seed 1) with k chosen by Cluster: ARI >= 0.88
+// (issue 11's goal is 0.85; clustering seed 1 measured 0.914, the mean of
+// seeds 1..5 0.929). (The small org, tuned to realistic postmortem counts
+// in issue 14, has about 240 factors: too few to choose k from.) With
+// AFTERMATH_EVAL=1 it prints the rows of EVALUATION.md: the mean over
+// clustering seeds 1..5 for the medium org of seeds 1..6, next to the
+// TF-IDF k-means baseline given the true k. Org seed 1 is the one settings
+// are chosen on; seeds 2 and 3 were looked at while changing the merge
+// order (EVALUATION.md), seeds 4..6 were not.
 //
 //	AFTERMATH_EVAL=1 go test ./analyze/themes -run TestSimulatedThemes -v
 func TestSimulatedThemes(t *testing.T) {
@@ -46,7 +50,7 @@ func TestSimulatedThemes(t *testing.T) {
 	require.NoError(t, err)
 	got, err := eval.Score(truth, predictions(res, items))
 	require.NoError(t, err)
-	require.GreaterOrEqual(t, got.ARI, 0.8, "ARI against the latent themes (k chosen %d, scores %+v)", res.K, res.KScores)
+	require.GreaterOrEqual(t, got.ARI, 0.88, "ARI against the latent themes (k chosen %d, scores %+v)", res.K, res.KScores)
 
 	if os.Getenv("AFTERMATH_EVAL") != "1" {
 		return
@@ -58,7 +62,7 @@ func TestSimulatedThemes(t *testing.T) {
 		fmt.Printf("  k=%d silhouette %.4f stability %.3f\n", ks.K, ks.Silhouette, ks.Stability)
 	}
 	const seeds = 5
-	for orgSeed := int64(1); orgSeed <= 3; orgSeed++ {
+	for orgSeed := int64(1); orgSeed <= 6; orgSeed++ {
 		items, truth, nThemes := simFactors(t, org.ScaleMedium, orgSeed)
 		texts := make([]string, len(items))
 		for i, it := range items {

@@ -2,6 +2,7 @@ package themes
 
 import (
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"strings"
 	"testing"
@@ -471,4 +472,24 @@ func TestClassThemesKeepIDsAcrossRuns(t *testing.T) {
 		require.Equal(t, first.Assignments[it.ID], second.Assignments[it.ID], it.ID)
 	}
 	require.Equal(t, first.Assignments["unknown-1"], second.Assignments["unknown-1"], "the unknown-cause theme keeps its id")
+}
+
+// TestMergeCostJoinsPartsOfALargeThemeFirst: two halves of a large theme
+// (200 members each, centroids at cosine 0.45) merge before two small
+// distinct themes (20 members each, cosine 0.25), although the objective
+// the halves' merge loses is larger, as it grows with the clusters' sizes.
+func TestMergeCostJoinsPartsOfALargeThemeFirst(t *testing.T) {
+	const r = 0.35 // mean resultant length of a theme's unit vectors
+	pair := func(n, cos float64) (sqA, sqB, ab float64) {
+		a := n * r
+		return a * a, a * a, a * a * cos
+	}
+	loss := func(sqA, sqB, ab float64) float64 {
+		return math.Sqrt(sqA) + math.Sqrt(sqB) - math.Sqrt(sqA+sqB+2*ab)
+	}
+	hA, hB, hAB := pair(200, 0.45)
+	sA, sB, sAB := pair(20, 0.25)
+	require.Greater(t, loss(hA, hB, hAB), loss(sA, sB, sAB), "the objective lost alone would merge the small themes first")
+	require.Less(t, mergeCost(hA, hB, hAB), mergeCost(sA, sB, sAB))
+	require.Zero(t, mergeCost(0, sB, 0), "an empty cluster merges first")
 }
