@@ -45,14 +45,14 @@ func Similar(ctx context.Context, st *store.Store, key string, n int) ([]Similar
 // a stored postmortem (deleted since the analysis that quoted it) has no
 // entry in the result.
 //
-// It holds the vocabulary and the queries, not the postmortems: the stored
-// postmortems are streamed twice (store.StreamSimilarInputs), first to count
-// how many use each factor term (the TF-IDF weights are over all of them)
-// and to pick up the queries, then, those created before the newest query,
-// to score each against the queries, keeping the best n of each
-// (similar.Search: the same matches, scores and order as a similar.Index of
-// them). A postmortem stored between the two passes is scored with the
-// counts of the first.
+// It holds the vocabulary and the queries, not the postmortems: the factor
+// texts of every stored postmortem are streamed to count how many
+// postmortems use each term (the TF-IDF weights are over all of them), then
+// the postmortems created before the newest query are streamed and each is
+// scored against the queries, keeping the best n of each (similar.Search:
+// the same matches, scores and order as a similar.Index of them). A
+// postmortem stored between the two passes is scored with the counts of the
+// first.
 func SimilarMany(ctx context.Context, st *store.Store, keys []string, n int) (map[string][]SimilarPostmortem, error) {
 	run, ok, err := st.LatestAnalysisRun(ctx)
 	if err != nil {
@@ -61,51 +61,49 @@ func SimilarMany(ctx context.Context, st *store.Store, keys []string, n int) (ma
 	if !ok {
 		return nil, ErrNoAnalysis
 	}
-	want := make(map[string]bool, len(keys))
-	for _, k := range keys {
-		want[k] = true
-	}
-	corpus := similar.NewCorpus()
 	var queries []similar.Postmortem
 	var latest time.Time
-	prev := ""
-	if err := st.StreamSimilarInputs(ctx, run.ID, time.Time{}, func(p store.SimilarInput) error {
-		// The stream is ordered by key: a key read twice comes twice in a row.
-		switch {
-		case p.Key == "":
-			return fmt.Errorf("similar: postmortem %d has no key", corpus.Len())
-		case corpus.Len() > 0 && p.Key == prev:
-			return fmt.Errorf("similar: postmortem %s given twice", p.Key)
-		}
-		prev = p.Key
-		corpus.Add(p.Factors)
-		if want[p.Key] {
-			queries = append(queries, similarPostmortem(p))
-			if p.CreatedAt.After(latest) {
-				latest = p.CreatedAt
-			}
+	if err := st.StreamSimilarInputs(ctx, run.ID, store.SimilarFilter{Keys: append([]string{}, keys...)}, func(p store.SimilarInput) error {
+		queries = append(queries, similarPostmortem(p))
+		if p.CreatedAt.After(latest) {
+			latest = p.CreatedAt
 		}
 		return nil
 	}); err != nil {
 		return nil, fmt.Errorf("similar: %w", err)
 	}
+	out := make(map[string][]SimilarPostmortem, len(queries))
+	if len(queries) == 0 {
+		return out, nil
+	}
+	// Pass 1: the document frequencies. A postmortem without factors counts
+	// in the number of postmortems only.
+	corpus := similar.NewCorpus()
+	total, err := st.StreamFactorTexts(ctx, func(_ string, texts []string) error {
+		corpus.Add(texts)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("similar: %w", err)
+	}
+	for range total - corpus.Len() {
+		corpus.Add(nil)
+	}
 	search, err := corpus.Search(queries, n, similar.Options{})
 	if err != nil {
 		return nil, fmt.Errorf("similar: %w", err)
 	}
-	// What a reader needs of each postmortem a query kept (at most the
-	// few that ever entered a top n).
+	// Pass 2: the candidates. kept is what a reader needs of each
+	// postmortem a query kept (at most the few that ever entered a top n).
 	type about struct{ title, url, service string }
 	kept := map[string]about{}
-	if len(queries) > 0 {
-		if err := st.StreamSimilarInputs(ctx, run.ID, latest, func(p store.SimilarInput) error {
-			if search.Offer(similarPostmortem(p)) {
-				kept[p.Key] = about{p.Title, p.URL, p.Service}
-			}
-			return nil
-		}); err != nil {
-			return nil, fmt.Errorf("similar: %w", err)
+	if err := st.StreamSimilarInputs(ctx, run.ID, store.SimilarFilter{Before: latest}, func(p store.SimilarInput) error {
+		if search.Offer(similarPostmortem(p)) {
+			kept[p.Key] = about{p.Title, p.URL, p.Service}
 		}
+		return nil
+	}); err != nil {
+		return nil, fmt.Errorf("similar: %w", err)
 	}
 	states, err := st.Themes(ctx, run.ID)
 	if err != nil {
@@ -115,7 +113,6 @@ func SimilarMany(ctx context.Context, st *store.Store, keys []string, n int) (ma
 	for _, s := range states {
 		labels[s.ID] = s.Label
 	}
-	out := make(map[string][]SimilarPostmortem, len(queries))
 	for _, q := range queries {
 		ms, err := search.Similar(q.Key)
 		if err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -13,10 +14,11 @@ import (
 	"github.com/aftermath-sre/aftermath/store/chtest"
 )
 
-// TestStreamSimilarInputs reads each postmortem once, ordered by key, with
-// the texts of its current factors (a factor dropped by a newer version is
-// not read) and the themes of the asked run only, both sorted; a postmortem without
-// factors or themes comes with none; before bounds the creation time.
+// TestStreamSimilarInputs reads each postmortem once with the texts of its
+// current factors (a factor dropped by a newer version is not read) and the
+// themes of the asked run only, both sorted; a postmortem without factors or
+// themes comes with none; the filter bounds the creation time and picks keys.
+// StreamFactorTexts reads the same texts and counts every postmortem.
 func TestStreamSimilarInputs(t *testing.T) {
 	st := chtest.Store(t)
 	ctx := context.Background()
@@ -43,14 +45,15 @@ func TestStreamSimilarInputs(t *testing.T) {
 	}))
 	require.NoError(t, st.WriteThemes(ctx, "run-2", t0, nil, []store.FactorTheme{{PostmortemKey: "PM-A", Ordinal: 1, ThemeID: "T-other"}}))
 
-	read := func(runID string, before time.Time) []store.SimilarInput {
+	read := func(runID string, f store.SimilarFilter) []store.SimilarInput {
 		var out []store.SimilarInput
-		require.NoError(t, st.StreamSimilarInputs(ctx, runID, before, func(p store.SimilarInput) error {
+		require.NoError(t, st.StreamSimilarInputs(ctx, runID, f, func(p store.SimilarInput) error {
 			require.True(t, slices.IsSorted(p.Factors), p.Key)
 			require.True(t, slices.IsSorted(p.Themes), p.Key)
 			out = append(out, p)
 			return nil
 		}))
+		slices.SortFunc(out, func(a, b store.SimilarInput) int { return strings.Compare(a.Key, b.Key) })
 		return out
 	}
 	in := func(key string, created time.Time, service string, factors, themes []string) store.SimilarInput {
@@ -58,19 +61,35 @@ func TestStreamSimilarInputs(t *testing.T) {
 			Factors: factors, Themes: themes}
 	}
 	a := in("PM-A", t0.Add(time.Hour), "", []string{}, []string{})
-	require.Equal(t, []store.SimilarInput{
-		a,
-		in("PM-B", t0, "checkout", []string{"config pushed without validation", "no canary"}, []string{"T-config", "T-deploy"}),
-		in("PM-C", t0.Add(2*time.Hour), "search", []string{"disk full"}, []string{"T-capacity"}),
-	}, read("run-1", time.Time{}))
+	b1 := in("PM-B", t0, "checkout", []string{"config pushed without validation", "no canary"}, []string{"T-config", "T-deploy"})
+	c := in("PM-C", t0.Add(2*time.Hour), "search", []string{"disk full"}, []string{"T-capacity"})
+	require.Equal(t, []store.SimilarInput{a, b1, c}, read("run-1", store.SimilarFilter{}))
+	require.Equal(t, []store.SimilarInput{a, c}, read("run-1", store.SimilarFilter{Keys: []string{"PM-C", "PM-A", "PM-GONE"}}))
+	require.Empty(t, read("run-1", store.SimilarFilter{Keys: []string{}}), "no keys, no postmortems")
+	require.Equal(t, []store.SimilarInput{b1}, read("run-1", store.SimilarFilter{Keys: []string{"PM-B", "PM-C"}, Before: t0.Add(2 * time.Hour)}))
 
-	a.Themes = []string{"T-other"}
-	require.Equal(t, []store.SimilarInput{a, in("PM-B", t0, "checkout", []string{"config pushed without validation", "no canary"}, []string{})},
-		read("run-2", t0.Add(2*time.Hour)), "created strictly before the bound, run-2's themes")
+	a.Themes, b1.Themes = []string{"T-other"}, []string{}
+	require.Equal(t, []store.SimilarInput{a, b1}, read("run-2", store.SimilarFilter{Before: t0.Add(2 * time.Hour)}),
+		"created strictly before the bound, run-2's themes")
 
 	stop := errors.New("stop")
 	calls := 0
-	err := st.StreamSimilarInputs(ctx, "run-1", time.Time{}, func(store.SimilarInput) error { calls++; return stop })
+	err := st.StreamSimilarInputs(ctx, "run-1", store.SimilarFilter{}, func(store.SimilarInput) error { calls++; return stop })
 	require.ErrorIs(t, err, stop)
 	require.Equal(t, 1, calls, "an error from fn ends the stream")
+
+	// The factor texts alone: the postmortems with factors, and how many
+	// there are in all.
+	texts := map[string][]string{}
+	n, err := st.StreamFactorTexts(ctx, func(key string, x []string) error {
+		_, dup := texts[key]
+		require.False(t, dup, key)
+		texts[key] = x
+		return nil
+	})
+	require.NoError(t, err)
+	require.Equal(t, 3, n)
+	require.Equal(t, map[string][]string{"PM-B": b1.Factors, "PM-C": c.Factors}, texts)
+	_, err = st.StreamFactorTexts(ctx, func(string, []string) error { return stop })
+	require.ErrorIs(t, err, stop)
 }

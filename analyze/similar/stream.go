@@ -85,8 +85,11 @@ type query struct {
 	top top
 }
 
-// Search starts matching queries: postmortems the corpus counted, whose keys
-// must be non-empty and distinct. The corpus is not used afterwards.
+// Search starts matching queries, postmortems the corpus counted, whose keys
+// must be non-empty and distinct. The corpus is not used afterwards. (A
+// query's terms that the corpus does not know, as when it changed after
+// being counted, weigh in its norm as if no postmortem used them, and match
+// no candidate's.)
 func (c *Corpus) Search(queries []Postmortem, n int, opts Options) (*Search, error) {
 	s := &Search{opts: opts.withDefaults(), n: float64(c.n), byKey: make(map[string]int, len(queries)), tf: map[string]int{}}
 	terms := make([]string, 0, len(c.df))
@@ -107,11 +110,7 @@ func (c *Corpus) Search(queries []Postmortem, n int, opts Options) (*Search, err
 		}
 		s.byKey[p.Key] = i
 		q := query{e: newEntry(p), top: top{n: n}}
-		var unknown bool
-		q.vec, q.e.norm, unknown = s.vector(p.Factors, nil)
-		if unknown {
-			return nil, fmt.Errorf("similar: query %s was not counted in the corpus", p.Key)
-		}
+		q.vec, q.e.norm, _ = s.vector(p.Factors, nil)
 		s.queries = append(s.queries, q)
 	}
 	return s, nil
@@ -119,8 +118,8 @@ func (c *Corpus) Search(queries []Postmortem, n int, opts Options) (*Search, err
 
 // vector is the weighted terms of factors that the corpus knows, sorted
 // (appended to buf[:0]), and the norm of all of them; unknown says whether
-// some term is not the corpus's (a postmortem stored after it was counted,
-// whose terms weigh as if used by none).
+// some term is not the corpus's (a postmortem stored or changed after it was
+// counted), which weighs as if no postmortem used it.
 func (s *Search) vector(factors []string, buf []idWeight) (vec []idWeight, norm float64, unknown bool) {
 	clear(s.tf)
 	termCounts(factors, s.tf)

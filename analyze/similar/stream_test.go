@@ -155,7 +155,7 @@ func TestSearchErrors(t *testing.T) {
 
 // TestSearchUncountedCandidate: a postmortem stored after the corpus was
 // counted is scored with the corpus's weights, its new terms weighing as if
-// no postmortem used them; a query must have been counted.
+// no postmortem used them, as a candidate and as a query.
 func TestSearchUncountedCandidate(t *testing.T) {
 	counted := []Postmortem{
 		{Key: "A", Created: day(1), Factors: []string{"disk quota exhausted on the database host"}},
@@ -167,8 +167,6 @@ func TestSearchUncountedCandidate(t *testing.T) {
 	for _, p := range counted {
 		c.Add(p.Factors)
 	}
-	_, err := c.Search([]Postmortem{late}, 3, Options{})
-	require.ErrorContains(t, err, "query X was not counted")
 	s, err := c.Search([]Postmortem{counted[2]}, -1, Options{})
 	require.NoError(t, err)
 	require.True(t, s.Offer(late))
@@ -185,4 +183,17 @@ func TestSearchUncountedCandidate(t *testing.T) {
 	require.Equal(t, cosine(&q, &x), got[0].FactorScore)
 	require.Positive(t, got[0].FactorScore)
 	require.Equal(t, 1.0, got[0].ThemeScore)
+
+	// X as a query (changed after the corpus counted it): the same cosine
+	// with Q (later, so Q is no candidate of X: ask for A's).
+	s, err = c.Search([]Postmortem{late}, -1, Options{})
+	require.NoError(t, err)
+	require.True(t, s.Offer(counted[0]))
+	got, err = s.Similar("X")
+	require.NoError(t, err)
+	require.Equal(t, []string{"A"}, keys(got))
+	a := newEntry(counted[0])
+	a.vec, a.norm = weigh(termCounts(a.pm.Factors, map[string]int{}), c.df, 3, nil)
+	require.Equal(t, cosine(&x, &a), got[0].FactorScore)
+	require.Positive(t, got[0].FactorScore)
 }
