@@ -4,11 +4,24 @@ import (
 	"context"
 	"fmt"
 	"time"
+
+	"github.com/ClickHouse/clickhouse-go/v2"
 )
 
 // Reads of the search for similar earlier postmortems (analyze.SimilarMany),
 // streamed one postmortem at a time: ClickHouse groups each postmortem's
 // factor texts and themes, so a caller holds what it derives, not the rows.
+
+// similarBlockRows is the block size of these reads: the driver decodes a
+// block at a time, and the default (65,536 rows, with their factor texts)
+// is tens of MiB.
+const similarBlockRows = 4096
+
+// smallBlocks asks for blocks of similarBlockRows (replacing any settings
+// of ctx's own).
+func smallBlocks(ctx context.Context) context.Context {
+	return clickhouse.Context(ctx, clickhouse.WithSettings(clickhouse.Settings{"max_block_size": similarBlockRows}))
+}
 
 // SimilarInput is what matching similar postmortems reads of one
 // postmortem: who it is, when, where, its current factors' texts and the
@@ -54,24 +67,36 @@ func (s *Store) StreamFactorTexts(ctx context.Context, fn func(postmortemKey str
 	if err := s.conn.QueryRow(ctx, "SELECT count() FROM "+s.Table("postmortems")+" FINAL").Scan(&n); err != nil {
 		return 0, fmt.Errorf("store: count postmortems: %w", err)
 	}
-	q := "SELECT postmortem_key, arraySort(groupArray(text)) FROM (" + s.currentFactorsOf(", text", "") + ") GROUP BY postmortem_key"
-	rows, err := s.conn.Query(ctx, q)
+	// Ordered by key rather than grouped by ClickHouse: 18.16 returns a
+	// GROUP BY's result in one block, every text at once.
+	q := "SELECT postmortem_key, text FROM (" + s.currentFactorsOf(", text", "") + ") ORDER BY postmortem_key, text"
+	rows, err := s.conn.Query(smallBlocks(ctx), q)
 	if err != nil {
 		return 0, fmt.Errorf("store: query factor texts by postmortem: %w", err)
 	}
 	defer rows.Close()
+	var key string
+	var texts []string
 	for rows.Next() {
-		var key string
-		var texts []string
-		if err := rows.Scan(&key, &texts); err != nil {
-			return 0, fmt.Errorf("store: scan factor texts by postmortem: %w", err)
+		var k, text string
+		if err := rows.Scan(&k, &text); err != nil {
+			return 0, fmt.Errorf("store: scan factor text: %w", err)
 		}
-		if err := fn(key, texts); err != nil {
-			return 0, err
+		if k != key && texts != nil {
+			if err := fn(key, texts); err != nil {
+				return 0, err
+			}
+			texts = nil
 		}
+		key, texts = k, append(texts, text)
 	}
 	if err := rows.Err(); err != nil {
 		return 0, fmt.Errorf("store: read factor texts by postmortem: %w", err)
+	}
+	if texts != nil {
+		if err := fn(key, texts); err != nil {
+			return 0, err
+		}
 	}
 	return int(n), nil
 }
@@ -110,8 +135,12 @@ func (s *Store) StreamSimilarInputs(ctx context.Context, runID string, f Similar
 	if w := where("key", true); w != "" {
 		pms += " WHERE " + w
 	}
-	factors := "SELECT postmortem_key AS key, arraySort(groupArray(text)) AS texts FROM (" + s.currentFactorsOf(", text", where("key", true)) +
-		") GROUP BY postmortem_key"
+	factors := s.currentFactorsOf(", text", where("key", true))
+	if f.Keys != nil {
+		// Also on the factors' own key: their primary key.
+		factors += " AND " + where("postmortem_key", false)
+	}
+	factors = "SELECT postmortem_key AS key, arraySort(groupArray(text)) AS texts FROM (" + factors + ") GROUP BY postmortem_key"
 	themes := "SELECT postmortem_key AS key, arraySort(groupArray(theme_id)) AS theme_ids FROM " + s.Table("factor_themes") + " WHERE run_id = ?"
 	args = append(args, runID)
 	if w := where("postmortem_key", false); w != "" {
@@ -121,7 +150,7 @@ func (s *Store) StreamSimilarInputs(ctx context.Context, runID string, f Similar
 	q := "SELECT key, title, url, service, created_at, texts, theme_ids FROM (" +
 		"SELECT key, title, url, service, created_at, texts FROM (" + pms + ") AS p" + s.join("ANY LEFT") + "(" + factors + ") AS f USING key" +
 		") AS pf" + s.join("ANY LEFT") + "(" + themes + ") AS t USING key"
-	rows, err := s.conn.Query(ctx, q, args...)
+	rows, err := s.conn.Query(smallBlocks(ctx), q, args...)
 	if err != nil {
 		return fmt.Errorf("store: query postmortems for matching: %w", err)
 	}
