@@ -100,6 +100,10 @@ type actionModel struct {
 	// Wording: when true, a wording rule (careful, document, make-sure,
 	// hedge) flags an item whatever the score.
 	Wording bool
+	// Rules: when true, every vague finding of the word rules (the object
+	// rules too) flags an item whatever the score, so the model only adds
+	// items. A variant the fit may choose; the fitted model does not use it.
+	Rules bool
 	// Variant and Penalty record the fit's choice (feature set, L2 penalty),
 	// so that a test can refit and compare.
 	Variant string
@@ -363,6 +367,9 @@ func b2f(b bool) float64 {
 // except the wording rules when the model keeps them (actionModel.Wording).
 func (m *actionModel) decide(summary string, rules []Finding, obj objectVerdict, x *[nFeatures]float64) []Finding {
 	if m.score(x) < m.Threshold {
+		if m.Rules {
+			return rules
+		}
 		if !m.Wording {
 			return nil
 		}

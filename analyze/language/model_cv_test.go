@@ -122,16 +122,13 @@ func groupedFolds(items []fitItem, k, seed int) []int {
 // uses, one per repeat.
 func innerFolds(items []fitItem) [][]int {
 	_, n := cvRepeats()
-	out := make([][]int, n)
-	for r := range out {
-		out[r] = groupedFolds(items, fitFolds, 1000+r)
-	}
-	return out
+	return fitFoldsOf(items, n)
 }
 
 // chooseModel makes every choice of the fit on items alone (grouped k-fold
-// inside them) and fits the chosen variant on all of them.
-func chooseModel(items []fitItem) (best cvResult, w [nFeatures]float64, b float64) {
+// inside them) and fits the chosen variant on all of them; score is the
+// fitted model's score.
+func chooseModel(items []fitItem) (best cvResult, score func(fitItem) float64) {
 	folds := innerFolds(items)
 	best.obj = math.Inf(-1)
 	for _, v := range fitVariants() {
@@ -141,8 +138,25 @@ func chooseModel(items []fitItem) (best cvResult, w [nFeatures]float64, b float6
 			}
 		}
 	}
-	w, b = fitLogistic(items, best.variant.mask, best.lambda)
-	return best, w, b
+	if os.Getenv("AFTERMATH_CV_BOW") == "1" {
+		v := fitVariants()[1] // all features, wording rules final
+		for _, l := range []float64{0.3, 1, 3} {
+			for _, lb := range bowLambdas {
+				r := crossValidateWith(items, v, l, folds, func(train []fitItem) func(fitItem) float64 {
+					return fitBoW(train, v.mask, l, lb).score
+				})
+				r.bow = lb
+				if r.obj > best.obj+1e-12 {
+					best = r
+				}
+			}
+		}
+	}
+	if best.bow > 0 {
+		return best, fitBoW(items, best.variant.mask, best.lambda, best.bow).score
+	}
+	w, b := fitLogistic(items, best.variant.mask, best.lambda)
+	return best, func(it fitItem) float64 { return scoreOf(it, w, b) }
 }
 
 // nestedResult is one outer pass: every item predicted once by a model that
@@ -167,17 +181,176 @@ func nestedCV(items []fitItem, outer []int, k int) nestedResult {
 		if len(train) == len(items) {
 			continue
 		}
-		best, w, b := chooseModel(train)
-		res.choices = append(res.choices, fmt.Sprintf("%s/l=%g/t=%.2f", best.variant.name, best.lambda, best.thr))
+		best, score := chooseModel(train)
+		res.choices = append(res.choices, fmt.Sprintf("%s/l=%g/bow=%g/t=%.2f", best.variant.name, best.lambda, best.bow, best.thr))
 		for n, it := range items {
 			if outer[n] == f {
-				res.z[n] = scoreOf(it, w, b)
+				res.z[n] = score(it)
 				res.thr[n] = best.thr
-				res.pred[n] = predictFit(it, res.z[n], best.thr, best.variant.wording)
+				res.pred[n] = predictFit(it, res.z[n], best.thr, best.variant)
 			}
 		}
 	}
 	return res
+}
+
+// A bag of words beside the features (tried in this round, AFTERMATH_CV_BOW=1):
+// one indicator per word that occurs in at least bowMinDocs training
+// documents (so a report's own vocabulary cannot enter), with its own, strong
+// L2 penalty.
+const bowMinDocs = 3
+
+var bowLambdas = []float64{3, 10, 30}
+
+// itemWords are an item's distinct content words (lowercase, no function
+// words, no company names).
+func itemWords(text string) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, w := range strings.FieldsFunc(strings.ToLower(text), func(r rune) bool { return !(r >= 'a' && r <= 'z') && r != '-' }) {
+		w = strings.Trim(w, "-")
+		if len(w) < 3 || stopWords[w] || companyWords[w] || seen[w] {
+			continue
+		}
+		seen[w] = true
+		out = append(out, w)
+	}
+	return out
+}
+
+type bowFit struct {
+	w     [nFeatures]float64
+	b     float64
+	words map[string]float64
+}
+
+func (m bowFit) score(it fitItem) float64 {
+	z := scoreOf(it, m.w, m.b)
+	for _, w := range itemWords(it.text) {
+		z += m.words[w]
+	}
+	return z
+}
+
+// fitBoW fits the features (signs as fitLogistic) and the words together.
+func fitBoW(items []fitItem, mask [nFeatures]bool, lambda, lambdaBow float64) bowFit {
+	docs := map[string]map[string]bool{}
+	words := make([][]string, len(items))
+	for n, it := range items {
+		words[n] = itemWords(it.text)
+		for _, w := range words[n] {
+			if docs[w] == nil {
+				docs[w] = map[string]bool{}
+			}
+			docs[w][it.group] = true
+		}
+	}
+	var vocab []string
+	for w, d := range docs {
+		if len(d) >= bowMinDocs {
+			vocab = append(vocab, w)
+		}
+	}
+	sort.Strings(vocab)
+	index := map[string]int{}
+	for k, w := range vocab {
+		index[w] = k
+	}
+	for {
+		var idx []int
+		for i, on := range mask {
+			if on {
+				idx = append(idx, i)
+			}
+		}
+		nd := len(idx)
+		d := nd + len(vocab) + 1
+		type entry struct {
+			k int
+			v float64
+		}
+		rows := make([][]entry, len(items))
+		for n, it := range items {
+			for k, i := range idx {
+				if it.x[i] != 0 {
+					rows[n] = append(rows[n], entry{k, it.x[i]})
+				}
+			}
+			for _, w := range words[n] {
+				if k, ok := index[w]; ok {
+					rows[n] = append(rows[n], entry{nd + k, 1})
+				}
+			}
+			rows[n] = append(rows[n], entry{d - 1, 1})
+		}
+		beta := make([]float64, d)
+		g := make([]float64, d)
+		h := make([][]float64, d)
+		for k := range h {
+			h[k] = make([]float64, d)
+		}
+		for iter := 0; iter < 50; iter++ {
+			for k := range g {
+				g[k] = 0
+				clear(h[k])
+			}
+			for n, it := range items {
+				z := 0.0
+				for _, e := range rows[n] {
+					z += beta[e.k] * e.v
+				}
+				p := 1 / (1 + math.Exp(-z))
+				y := 0.0
+				if it.vague {
+					y = 1
+				}
+				for _, e := range rows[n] {
+					g[e.k] += (p - y) * e.v
+					for _, f := range rows[n] {
+						h[e.k][f.k] += p * (1 - p) * e.v * f.v
+					}
+				}
+			}
+			for k := 0; k < d-1; k++ {
+				l := lambda
+				if k >= nd {
+					l = lambdaBow
+				}
+				g[k] += l * beta[k]
+				h[k][k] += l
+			}
+			h[d-1][d-1] += 1e-9
+			step := solve(h, g)
+			maxStep := 0.0
+			for k := range beta {
+				beta[k] -= step[k]
+				maxStep = math.Max(maxStep, math.Abs(step[k]))
+			}
+			if maxStep < 1e-7 {
+				break
+			}
+		}
+		var m bowFit
+		for k, i := range idx {
+			m.w[i] = beta[k]
+		}
+		m.b = beta[d-1]
+		worst, by := -1, 0.0
+		for i, sg := range featureSign {
+			if v := m.w[i] * float64(sg); mask[i] && v < -by {
+				worst, by = i, -v
+			}
+		}
+		if worst >= 0 {
+			mask[worst] = false
+			continue
+		}
+		m.words = map[string]float64{}
+		for k, w := range vocab {
+			m.words[w] = beta[nd+k]
+		}
+		return m
+	}
 }
 
 // cvLine formats recall and the specific items flagged with Wilson

@@ -8,8 +8,10 @@ import (
 	"go/format"
 	"math"
 	"os"
+	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -24,7 +26,11 @@ import (
 // the L2 penalty, and the decision threshold. The criterion, fixed before this
 // round's first fit, is precision-oriented: out-of-fold recall, pooled over
 // the batches and repeats, with at most fitMaxFP of the specific items
-// flagged (see criterion).
+// flagged (see criterion). A choice that would break a table test of the
+// package (pinnedBounds) is not made. How well this procedure carries over
+// to other writers' documents is measured by TestNestedGroupedCV
+// (model_cv_test.go), which reruns it, with folds of whole documents,
+// inside each outer fold.
 //
 //	AFTERMATH_FIT=1 go test ./analyze/language -run TestFitActionModel -v       # print
 //	AFTERMATH_FIT=write go test ./analyze/language -run TestFitActionModel -v   # and write model_weights.go
@@ -62,6 +68,7 @@ type fitVariant struct {
 	name    string
 	mask    [nFeatures]bool // features in use
 	wording bool
+	rules   bool // every rule finding is final (object rules too): the model only adds items
 }
 
 func fitVariants() []fitVariant {
@@ -70,12 +77,18 @@ func fitVariants() []fitVariant {
 		all[i] = true
 		noRules[i] = i != fRuleObject && i != fRuleWording
 	}
-	return []fitVariant{
-		{"all features", all, false},
-		{"all features, wording rules final", all, true},
-		{"no rule outputs", noRules, false},
-		{"no rule outputs, wording rules final", noRules, true},
+	all4 := []fitVariant{
+		{"all features", all, false, false},
+		{"all features, wording rules final", all, true, false},
+		{"no rule outputs", noRules, false, false},
+		{"no rule outputs, wording rules final", noRules, true, false},
+		{"all features, all rules final", all, true, true},
+		{"no rule outputs, all rules final", noRules, true, true},
 	}
+	if os.Getenv("AFTERMATH_FIT_VARIANTS") == "rules" {
+		return all4[4:]
+	}
+	return all4
 }
 
 func loadTuningItems(t *testing.T) []fitItem { return loadLabeledItems(t, tuneBatches) }
@@ -132,6 +145,16 @@ func foldsOf(items []fitItem, repeat int) []int {
 		}
 	}
 	return fold
+}
+
+// fitFoldsOf are fold assignments of whole documents, one per repeat
+// (groupedFolds, model_cv_test.go): the nested cross-validation's.
+func fitFoldsOf(items []fitItem, repeats int) [][]int {
+	out := make([][]int, repeats)
+	for r := range out {
+		out[r] = groupedFolds(items, fitFolds, 1000+r)
+	}
+	return out
 }
 
 // fitLogistic fits an L2-penalized logistic regression with the signs of
@@ -274,8 +297,8 @@ func scoreOf(it fitItem, w [nFeatures]float64, bias float64) float64 {
 	return z
 }
 
-func predictFit(it fitItem, z, thr float64, wording bool) bool {
-	return z >= thr || (wording && it.x[fRuleWording] == 1)
+func predictFit(it fitItem, z, thr float64, v fitVariant) bool {
+	return z >= thr || (v.wording && it.x[fRuleWording] == 1) || (v.rules && it.x[fRuleObject] == 1)
 }
 
 // batchCounts counts predictions against labels, per batch.
@@ -310,25 +333,25 @@ func criterion(c confusion) float64 {
 type cvResult struct {
 	variant fitVariant
 	lambda  float64
+	bow     float64 // the bag of words' L2 penalty (0: no bag of words; model_cv_test.go)
 	thr     float64
 	obj     float64
 	per     map[int]confusion // at thr, summed over repeats
 }
 
-// crossValidate returns, for one variant and penalty, the out-of-fold
-// scores of every repeat, the threshold with the best mean criterion and
-// that criterion.
-func crossValidate(items []fitItem, v fitVariant, lambda float64) cvResult {
-	folds := make([][]int, fitRepeats)
-	for r := range folds {
-		folds[r] = foldsOf(items, r)
-	}
-	return crossValidateFolds(items, v, lambda, folds)
+// crossValidateFolds returns, for one variant and penalty, the out-of-fold
+// scores of every repeat (one fold assignment each, fold numbers 0 to
+// fitFolds-1), the threshold with the best criterion and that criterion.
+func crossValidateFolds(items []fitItem, v fitVariant, lambda float64, repeats [][]int) cvResult {
+	return crossValidateWith(items, v, lambda, repeats, func(train []fitItem) func(fitItem) float64 {
+		w, b := fitLogistic(train, v.mask, lambda)
+		return func(it fitItem) float64 { return scoreOf(it, w, b) }
+	})
 }
 
-// crossValidateFolds is crossValidate over given fold assignments, one per
-// repeat (fold numbers 0 to fitFolds-1).
-func crossValidateFolds(items []fitItem, v fitVariant, lambda float64, repeats [][]int) cvResult {
+// crossValidateWith is crossValidateFolds with the model fitted by fit
+// (which returns the fitted model's score).
+func crossValidateWith(items []fitItem, v fitVariant, lambda float64, repeats [][]int, fit func([]fitItem) func(fitItem) float64) cvResult {
 	fitRepeats := len(repeats)
 	oof := make([][]float64, fitRepeats)
 	for r := 0; r < fitRepeats; r++ {
@@ -341,21 +364,25 @@ func crossValidateFolds(items []fitItem, v fitVariant, lambda float64, repeats [
 					train = append(train, it)
 				}
 			}
-			w, b := fitLogistic(train, v.mask, lambda)
+			score := fit(train)
 			for n, it := range items {
 				if folds[n] == f {
-					oof[r][n] = scoreOf(it, w, b)
+					oof[r][n] = score(it)
 				}
 			}
 		}
 	}
 	best := cvResult{variant: v, lambda: lambda, obj: math.Inf(-1)}
+	lo, hi := pinnedBounds(v, fit(items))
 	for _, thr := range fitThresholds {
+		if thr <= lo || thr > hi {
+			continue // the model fitted on these items would break a pinned test
+		}
 		per := map[int]confusion{}
 		for r := 0; r < fitRepeats; r++ {
 			pred := make([]bool, len(items))
 			for n, it := range items {
-				pred[n] = predictFit(it, oof[r][n], thr, v.wording)
+				pred[n] = predictFit(it, oof[r][n], thr, v)
 			}
 			for b, c := range batchCounts(items, pred) {
 				t := per[b]
@@ -368,6 +395,70 @@ func crossValidateFolds(items []fitItem, v fitVariant, lambda float64, repeats [
 		}
 	}
 	return best
+}
+
+// pinned is an item of the package's table tests (TestCheckActionItem,
+// TestMadeUpWording: made-up wording, in no labeled set) with what the model
+// must do for the test to hold: flag it (its expected findings include an
+// object rule's, or no rule fires on a vague item) or not flag it.
+type pinned struct {
+	it                  fitItem
+	mustFlag, mustClear bool
+}
+
+var pinnedOnce = sync.OnceValue(func() []pinned {
+	a := newActionChecker()
+	var out []pinned
+	add := func(s string, vague bool, want []string) {
+		rules, _, x := a.itemFeatures(s, false)
+		p := pinned{it: fitItem{x: x, vague: vague, text: s}}
+		// A vague item must be flagged by the model unless the variant keeps
+		// its rules' findings anyway (pinnedBounds); a specific one must not.
+		p.mustFlag, p.mustClear = vague, !vague
+		if vague && want != nil {
+			var got []string
+			for _, f := range rules {
+				got = append(got, f.Rule)
+			}
+			if len(rules) > 0 && !slices.Equal(got, want) {
+				p.mustFlag = false // the table expects other findings: nothing the fit can keep
+			}
+		}
+		out = append(out, p)
+	}
+	for _, tc := range checkActionItemCases {
+		var want []string
+		for _, r := range tc.want {
+			if IsVagueRule(r) {
+				want = append(want, r)
+			}
+		}
+		add(tc.summary, len(want) > 0, want)
+	}
+	for _, s := range madeUpVagueItems {
+		add(s, true, nil)
+	}
+	for _, s := range madeUpSpecificItems {
+		add(s, false, nil)
+	}
+	return out
+})
+
+// pinnedBounds is the range (lo, hi] of thresholds at which a model with
+// score keeps every pinned test: above every score of an item it must not
+// flag, at or below every score of one it must flag.
+func pinnedBounds(v fitVariant, score func(fitItem) float64) (lo, hi float64) {
+	lo, hi = math.Inf(-1), math.Inf(1)
+	for _, p := range pinnedOnce() {
+		z := score(p.it)
+		switch {
+		case p.mustFlag && !(v.rules && p.it.x[fRuleObject] == 1) && !(v.wording && p.it.x[fRuleObject] == 0 && p.it.x[fRuleWording] == 1):
+			hi = min(hi, z)
+		case p.mustClear && !(v.wording && p.it.x[fRuleWording] == 1) && !(v.rules && p.it.x[fRuleObject] == 1):
+			lo = max(lo, z)
+		}
+	}
+	return lo, hi
 }
 
 // fitResult is the chosen variant and the weights fitted on all tuning items.
@@ -388,9 +479,13 @@ func fitActionModel(items []fitItem) fitResult {
 			fr.pos++
 		}
 	}
+	folds := make([][]int, fitRepeats)
+	for r := range folds {
+		folds[r] = foldsOf(items, r)
+	}
 	for _, v := range fitVariants() {
 		for _, l := range fitLambdas {
-			fr.results = append(fr.results, crossValidate(items, v, l))
+			fr.results = append(fr.results, crossValidateFolds(items, v, l, folds))
 		}
 	}
 	fr.best = fr.results[0]
@@ -421,8 +516,8 @@ func modelSource(t testing.TB, fr fitResult) []byte {
 	for i, name := range featureNames {
 		fmt.Fprintf(&buf, "\t\t%s: %s, // %s\n", featureConst[i], strconvFloat(fr.w[i]), name)
 	}
-	fmt.Fprintf(&buf, "\t},\n\tBias: %s,\n\tThreshold: %s,\n\tWording: %v,\n\tVariant: %q,\n\tPenalty: %g,\n}\n",
-		strconvFloat(fr.b), strconvFloat(best.thr), best.variant.wording, best.variant.name, best.lambda)
+	fmt.Fprintf(&buf, "\t},\n\tBias: %s,\n\tThreshold: %s,\n\tWording: %v,\n\tRules: %v,\n\tVariant: %q,\n\tPenalty: %g,\n}\n",
+		strconvFloat(fr.b), strconvFloat(best.thr), best.variant.wording, best.variant.rules, best.variant.name, best.lambda)
 	src, err := format.Source(buf.Bytes())
 	require.NoError(t, err)
 	return src
@@ -443,6 +538,7 @@ func TestFittedModelIsReproducible(t *testing.T) {
 	}
 	require.NotNil(t, v, "model_weights.go names variant %q, which fitVariants does not have", fittedModel.Variant)
 	require.Equal(t, v.wording, fittedModel.Wording)
+	require.Equal(t, v.rules, fittedModel.Rules)
 	w, b := fitLogistic(items, v.mask, fittedModel.Penalty)
 	for i, name := range featureNames {
 		require.Equal(t, strconvFloat(w[i]), strconvFloat(fittedModel.Weights[i]),
@@ -472,7 +568,7 @@ func TestFitActionModel(t *testing.T) {
 	t.Logf("  %-15s %+.3f", "bias", b)
 	var fit confusion
 	for _, it := range items {
-		fit.add(predictFit(it, scoreOf(it, w, b), best.thr, best.variant.wording), it.vague)
+		fit.add(predictFit(it, scoreOf(it, w, b), best.thr, best.variant), it.vague)
 	}
 	if os.Getenv("AFTERMATH_FIT_MISSES") == "1" {
 		// out-of-fold errors of the chosen variant (first repeat): tuning items only
@@ -486,13 +582,18 @@ func TestFitActionModel(t *testing.T) {
 			}
 			fw, fb := fitLogistic(train, best.variant.mask, best.lambda)
 			for n, it := range items {
-				if z := scoreOf(it, fw, fb); folds[n] == f && predictFit(it, z, best.thr, best.variant.wording) != it.vague {
+				if z := scoreOf(it, fw, fb); folds[n] == f && predictFit(it, z, best.thr, best.variant) != it.vague {
 					t.Logf("tuning miss (out of fold): label=%v batch=%d z=%.2f x=%v %s", it.vague, it.batch, z, it.x, it.text)
 				}
 			}
 		}
 	}
 	t.Logf("in-sample on the tuning batches: %s", fit.report())
+	for _, p := range pinnedOnce() {
+		if z := scoreOf(p.it, w, b); (p.mustFlag && z < best.thr+0.5) || (p.mustClear && z > best.thr-0.5) {
+			t.Logf("pinned near the threshold: flag=%v clear=%v z=%.2f rules=(object %v, wording %v) %s", p.mustFlag, p.mustClear, z, p.it.x[fRuleObject], p.it.x[fRuleWording], p.it.text)
+		}
+	}
 	if mode == "write" {
 		require.NoError(t, os.WriteFile("model_weights.go", modelSource(t, fr), 0o644))
 	}

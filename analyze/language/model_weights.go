@@ -42,6 +42,7 @@ var fittedModel = actionModel{
 	Bias:      -1.4494,
 	Threshold: 0.5500,
 	Wording:   true,
+	Rules:     false,
 	Variant:   "all features, wording rules final",
 	Penalty:   1,
 }
