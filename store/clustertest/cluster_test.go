@@ -193,6 +193,14 @@ func TestClusterMatchesSingleServer(t *testing.T) {
 	wantLines := metricLines(ctx, t, single)
 	require.Greater(t, len(wantLines), 100)
 	requireSameLines(t, wantLines, metricLines(ctx, t, st))
+	// The digest's search for similar earlier postmortems (GLOBAL joins).
+	keys := []string{o.Postmortems[len(o.Postmortems)-1].Key, o.Postmortems[len(o.Postmortems)/2].Key}
+	wantSimilar, err := analyze.SimilarMany(ctx, single, keys, 3)
+	require.NoError(t, err)
+	require.NotEmpty(t, wantSimilar[keys[0]])
+	gotSimilar, err := analyze.SimilarMany(ctx, st, keys, 3)
+	require.NoError(t, err)
+	require.Equal(t, wantSimilar, gotSimilar)
 
 	// Migrations once, cluster-wide: every node sees the schema, and a
 	// second migrate from another node applies nothing and queues no DDL.
