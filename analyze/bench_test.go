@@ -13,6 +13,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -20,6 +21,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/aftermath-sre/aftermath/analyze/themes"
+	"github.com/aftermath-sre/aftermath/config"
 	"github.com/aftermath-sre/aftermath/simulate/org"
 	"github.com/aftermath-sre/aftermath/store"
 	"github.com/aftermath-sre/aftermath/store/chtest"
@@ -64,6 +66,8 @@ func BenchmarkAnalyzeLarge(b *testing.B) {
 		}
 		opts := testOptions(org.DefaultEnd(), time.UTC, []SLO{{Service: "checkout-api", Target: 0.999, Window: WindowCalendarMonth, Severities: []string{"SEV1", "SEV2"}, HourlyCost: 1000}})
 		opts.MaxItemSeries = 200
+		// What a user gets by default (analysis.memory_limit_mib).
+		opts.MemoryLimit = int64(config.Default().Analysis.MemoryLimitMiB) << 20
 		if os.Getenv("AFTERMATH_BENCH_DEBUG") == "1" {
 			opts.Logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
 		}
@@ -94,6 +98,12 @@ func measureRun(ctx context.Context, b *testing.B, st *store.Store, opts Options
 	}
 	stepStart := time.Now()
 	heapDir := os.Getenv("AFTERMATH_BENCH_HEAPPROFILE")
+	var curStep atomic.Value // the step running, for the collections' hook
+	curStep.Store("")
+	if heapDir != "" {
+		stop := watchLiveHeap(b, heapDir, name, func() string { return curStep.Load().(string) })
+		defer stop()
+	}
 	opts.beforeStep = func(s string) {
 		endStep()
 		if heapDir != "" && step != "" {
@@ -106,6 +116,17 @@ func measureRun(ctx context.Context, b *testing.B, st *store.Store, opts Options
 				name, step, time.Since(stepStart).Round(10*time.Millisecond), stepPeak[step]/1024, s, loadAvg())
 		}
 		step, stepStart = s, time.Now()
+		curStep.Store(s)
+	}
+	if dir := os.Getenv("AFTERMATH_BENCH_CPUPROFILE"); dir != "" {
+		f, err := os.Create(filepath.Join(dir, name+".cpu.pb.gz"))
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			b.Fatal(err)
+		}
+		defer func() { pprof.StopCPUProfile(); f.Close() }()
 	}
 	cpu0, t0 := cpuSeconds(), time.Now()
 	b.StartTimer()
@@ -139,6 +160,42 @@ func measureRun(ctx context.Context, b *testing.B, st *store.Store, opts Options
 		name, wall.Round(10*time.Millisecond), base/1024, peak/1024, sum.Incidents, sum.Postmortems, sum.Factors, sum.ActionItems,
 		sum.Themes, sum.Results, sum.Items, sum.TextsChecked, sum.TextsAnalyzed, load0, loadAvg(), strings.Join(parts, " "))
 	return sum
+}
+
+// watchLiveHeap writes, after each collection, the heap profile of the
+// step running when its live heap is the step's largest so far, to
+// dir/<name>-<step>-maxlive.pb.gz (the profile is of the collection
+// before: close enough to find what is held). It returns a stop function.
+func watchLiveHeap(b *testing.B, dir, name string, step func() string) func() {
+	var stopped atomic.Bool
+	maxLive := map[string]uint64{}
+	type sentinel struct{ _ [16]byte }
+	var arm func()
+	arm = func() {
+		x := &sentinel{}
+		runtime.SetFinalizer(x, func(*sentinel) {
+			if stopped.Load() {
+				return
+			}
+			var ms runtime.MemStats
+			runtime.ReadMemStats(&ms)
+			if s := step(); s != "" && ms.HeapAlloc > maxLive[s] {
+				maxLive[s] = ms.HeapAlloc
+				if f, err := os.Create(filepath.Join(dir, name+"-"+s+"-maxlive.pb.gz")); err == nil {
+					_ = pprof.Lookup("heap").WriteTo(f, 0)
+					f.Close()
+				}
+			}
+			arm()
+		})
+	}
+	arm()
+	return func() {
+		stopped.Store(true)
+		for s, v := range maxLive {
+			fmt.Fprintf(os.Stderr, "max live heap %s-%s: %d MiB\n", name, s, v>>20)
+		}
+	}
 }
 
 // writeHeapProfile writes the live heap after a collection, as a step ends,

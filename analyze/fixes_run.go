@@ -65,7 +65,10 @@ func fixesInput(ctx context.Context, st *store.Store, d *dataset, th themeRun, p
 	if err != nil {
 		return in, err
 	}
-	linked := map[string]bool{} // the incidents of the postmortems kept
+	// The incidents of the postmortems kept that have no themes: none,
+	// unless a postmortem's incidents changed since the themes step read
+	// them (its incidents have its themes).
+	linked := map[string]bool{}
 	err = st.StreamPostmortemHeads(ctx, now, store.ByCreation, func(pm *store.PostmortemHead) error {
 		if len(items[pm.Key]) == 0 {
 			return nil
@@ -73,7 +76,9 @@ func fixesInput(ctx context.Context, st *store.Store, d *dataset, th themeRun, p
 		in.Postmortems = append(in.Postmortems, fixes.Postmortem{Key: pm.Key, Team: label(d.team.name(pm.Team)), Incidents: pm.IncidentIDs,
 			Themes: pmThemes[pm.Key], Items: items[pm.Key]})
 		for _, id := range pm.IncidentIDs {
-			linked[id] = true
+			if len(th.incidentThemes[id]) == 0 {
+				linked[id] = true
+			}
 		}
 		return nil
 	})

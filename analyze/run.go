@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"runtime/debug"
 	"sort"
 	"time"
 
@@ -80,6 +81,13 @@ type Options struct {
 	// RunID names the run; a time-based unique id when empty.
 	RunID string
 
+	// MemoryLimit, when positive, is the soft limit of the process's Go
+	// memory while the run lasts (runtime/debug.SetMemoryLimit): the
+	// collector then runs more often instead of letting the heap double
+	// over what the steps hold. A lower limit already in force (GOMEMLIMIT)
+	// is kept; the previous limit is restored when the run ends.
+	MemoryLimit int64
+
 	// beforeStep, when set, is called as each step starts (tests).
 	beforeStep func(step string)
 }
@@ -122,6 +130,9 @@ func (o Options) Validate() error {
 			errs = append(errs, fmt.Errorf("analyze: slo %s: unknown window %q", slo.Service, slo.Window))
 		}
 	}
+	if o.MemoryLimit < 0 {
+		errs = append(errs, fmt.Errorf("analyze: memory limit %d is negative", o.MemoryLimit))
+	}
 	if o.MaxItemSeries < 0 {
 		errs = append(errs, fmt.Errorf("analyze: max item series %d is negative", o.MaxItemSeries))
 	}
@@ -156,6 +167,12 @@ func Run(ctx context.Context, st *store.Store, opts Options) (RunSummary, error)
 	}
 	opts = opts.withDefaults()
 	log := opts.Logger
+	if opts.MemoryLimit > 0 {
+		if prev := debug.SetMemoryLimit(-1); opts.MemoryLimit < prev {
+			debug.SetMemoryLimit(opts.MemoryLimit)
+			defer debug.SetMemoryLimit(prev)
+		}
+	}
 	now := opts.Now().UTC().Truncate(time.Second)
 	wall := time.Now()
 	sum := RunSummary{RunID: opts.RunID, StartedAt: now, Durations: map[string]time.Duration{}}

@@ -117,6 +117,7 @@ func Default() *Config {
 			},
 			RecurrenceWindow: Duration(30 * day),
 			TeamAliases:      map[string]string{},
+			MemoryLimitMiB:   400,
 		},
 		Schedule: Schedule{
 			PagerDuty: Duration(5 * time.Minute),

@@ -411,6 +411,10 @@ type Analysis struct {
 	// used in every team label (e.g. the Jira component "devprod" onto the
 	// PagerDuty team "Developer Productivity").
 	TeamAliases map[string]string `yaml:"team_aliases"`
+	// MemoryLimitMiB is the soft limit of the process's Go memory while an
+	// analysis runs (analyze.Options.MemoryLimit), in MiB; 0: none beyond
+	// GOMEMLIMIT.
+	MemoryLimitMiB int `yaml:"memory_limit_mib"`
 }
 
 // PriorityDurations is one duration per action-item priority.
@@ -464,6 +468,9 @@ func (a Analysis) Validate() error {
 		p.add("postmortem.publish_within", "must not be shorter than postmortem.draft_within (%v)", a.Postmortem.DraftWithin)
 	}
 	checkPositive(&p, "recurrence_window", a.RecurrenceWindow)
+	if a.MemoryLimitMiB < 0 {
+		p.add("memory_limit_mib", "must not be negative, got %d", a.MemoryLimitMiB)
+	}
 	for _, k := range slices.Sorted(maps.Keys(a.TeamAliases)) {
 		if strings.TrimSpace(k) == "" {
 			p.add("team_aliases", "team names must not be empty")

@@ -142,14 +142,20 @@ type phaseCount struct {
 	list        []*Incident
 	lo, mid, hi int
 	own         map[string]bool
+	skip        []int // the indices of own incidents in list[lo:hi], ascending
 }
 
 // each calls fn with every repeat of list[from:to] in time order.
 func (c *phaseCount) each(from, to int, fn func(x *Incident)) {
-	for _, x := range c.list[from:to] {
-		if !c.own[x.ID] {
-			fn(x)
+	k := 0
+	for i := from; i < to; i++ {
+		for k < len(c.skip) && c.skip[k] < i {
+			k++
 		}
+		if k < len(c.skip) && c.skip[k] == i {
+			continue
+		}
+		fn(c.list[i])
 	}
 }
 
@@ -238,8 +244,12 @@ func Compute(in Input) (Result, error) {
 				c.open--
 			case i >= c.mid && i < c.hi:
 				c.closed--
+			default:
+				continue
 			}
+			c.skip = append(c.skip, i)
 		}
+		sort.Ints(c.skip)
 		return c
 	}
 	state := func(closed time.Time, c phaseCount) string {

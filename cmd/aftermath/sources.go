@@ -191,6 +191,7 @@ func (a *app) analyzeOptions() (analyze.Options, error) {
 		PublishWithin:      cfg.Analysis.Postmortem.PublishWithin.D(),
 		RecurrenceWindow:   cfg.Analysis.RecurrenceWindow.D(),
 		TeamAliases:        cfg.Analysis.TeamAliases,
+		MemoryLimit:        int64(cfg.Analysis.MemoryLimitMiB) << 20,
 		MaxItemSeries:      cfg.Exporter.MaxItemSeries,
 		SLOs:               slos,
 		KeepRuns:           48,
