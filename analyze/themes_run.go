@@ -64,13 +64,21 @@ func previousThemes(ctx context.Context, st *store.Store) ([]themes.Theme, map[s
 		prev[i] = themes.Theme{ID: s.ID, Label: s.Label, TopTerms: s.TopTerms, Families: s.Families,
 			Representative: s.Representative, RepresentativeText: s.RepresentativeText, Size: s.Size, Centroid: c}
 	}
-	fts, err := st.FactorThemes(ctx, run.ID)
+	// Streamed into the map: one string per factor (its id), theme ids
+	// shared.
+	assign := map[string]string{}
+	ids := map[string]string{}
+	err = st.StreamFactorThemes(ctx, run.ID, func(factorID, themeID string) error {
+		th, ok := ids[themeID]
+		if !ok {
+			th = themeID
+			ids[th] = th
+		}
+		assign[factorID] = th
+		return nil
+	})
 	if err != nil {
 		return nil, nil, err
-	}
-	assign := make(map[string]string, len(fts))
-	for _, a := range fts {
-		assign[FactorID(a.PostmortemKey, a.Ordinal)] = a.ThemeID
 	}
 	return prev, assign, nil
 }

@@ -80,3 +80,28 @@ func (s *Store) IncidentsWithPostmortem(ctx context.Context, until time.Time, id
 	}
 	return out, nil
 }
+
+// StreamFactorThemes passes every factor assignment of a run to fn, one at
+// a time and in no particular order, with the factor's id
+// "<postmortem key>#<ordinal>" (the order of FactorAnalyses).
+func (s *Store) StreamFactorThemes(ctx context.Context, runID string, fn func(factorID, themeID string) error) error {
+	rows, err := s.conn.Query(ctx, "SELECT concat(postmortem_key, '#', toString(ordinal)), theme_id FROM "+s.Table("factor_themes")+
+		" WHERE run_id = ?", runID)
+	if err != nil {
+		return fmt.Errorf("store: query factor themes of run %s: %w", runID, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id, theme string
+		if err := rows.Scan(&id, &theme); err != nil {
+			return fmt.Errorf("store: scan factor theme: %w", err)
+		}
+		if err := fn(id, theme); err != nil {
+			return err
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("store: read factor themes: %w", err)
+	}
+	return nil
+}
