@@ -36,8 +36,8 @@ func clusterFixedK(sample []sparse, dim, k int, opts Options, rng *rand.Rand, cf
 
 // chooseK picks k and its clustering on the sample (see the package
 // comment) and records the score of every candidate in res. stable reports
-// whether some k reached opts.StabilityThreshold; when none did, the most
-// stable k is returned.
+// whether some k reached opts.StabilityThreshold, or, when none did, whether
+// the most stable k (returned then) is within opts.StabilityMargin of it.
 func chooseK(sample []sparse, dim int, opts Options, rng *rand.Rand, cfg kmeansConfig, res *Result) (c clustering, stable bool) {
 	n := len(sample)
 	top := maxKFor(n, opts)
@@ -76,7 +76,13 @@ func chooseK(sample []sparse, dim int, opts Options, rng *rand.Rand, cfg kmeansC
 		}
 	}
 	if best < 0 {
+		// No k reaches the threshold: the most stable k. Its themes are
+		// taken to be reproducible when it is within StabilityMargin of
+		// the threshold (on large skewed corpora every k can fall just
+		// short of it, and the cause classes are no themes of theirs),
+		// otherwise the texts have none.
 		best = mostStable
+		stable = bestStab >= opts.StabilityThreshold-opts.StabilityMargin
 	}
 	if best < 0 { // k-means found fewer than MinK distinct clusters
 		for k := len(full) - 1; k >= 0; k-- {
