@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"fmt"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/ClickHouse/clickhouse-go/v2"
@@ -142,81 +141,8 @@ func TextHashSQL(expr string) string {
 	return "lower(hex(substring(SHA256(" + expr + "), 1, 16)))"
 }
 
-// ProseText is one stored text a per-text analyzer reads: a section of a
-// postmortem's prose or one of its contributing factors. Text is empty when
-// the analyzer's result for Hash is already stored (read it with
-// TextAnalyses), so a run holds the text only of what it has not analyzed.
-type ProseText struct {
-	PostmortemKey string
-	// Section is the prose section ("summary", "impact", "detection",
-	// "went_well", "went_poorly", "lucky", "lessons") or "factor" for a
-	// contributing factor, whose Ordinal is then set.
-	Section string
-	Ordinal int
-	Hash    string
-	Text    string
-}
-
 // ProseSections are the postmortem columns of prose, in document order.
 var ProseSections = []string{"summary", "impact", "detection", "went_well", "went_poorly", "lucky", "lessons"}
-
-// ProseTexts returns the non-empty prose sections and contributing factors
-// of the current postmortems created or published since since, each with
-// its content hash, and its text only where analyzer at version has no
-// stored result. ClickHouse computes the hashes, so stored texts that were
-// analyzed before never leave the server.
-func (s *Store) ProseTexts(ctx context.Context, analyzer, version string, since time.Time) ([]ProseText, error) {
-	since = utc(since)
-	analyzed := "(SELECT hash FROM " + s.Table("text_analyses") + " WHERE analyzer = ? AND version = ?)"
-	var pairs []string
-	for _, c := range ProseSections {
-		pairs = append(pairs, "('"+c+"', "+c+")")
-	}
-	var out []ProseText
-	q := "SELECT key, tupleElement(sec, 1) AS section, " + TextHashSQL("tupleElement(sec, 2)") + " AS h," +
-		" if(h" + s.in() + analyzed + ", '', tupleElement(sec, 2)) FROM " + s.Table("postmortems") + " FINAL" +
-		" ARRAY JOIN [" + strings.Join(pairs, ", ") + "] AS sec" +
-		" WHERE (created_at >= ? OR published_at >= ?) AND tupleElement(sec, 2) != ''"
-	rows, err := s.conn.Query(ctx, q, analyzer, version, since, since)
-	if err != nil {
-		return nil, fmt.Errorf("store: query postmortem prose for %s: %w", analyzer, err)
-	}
-	for rows.Next() {
-		var p ProseText
-		if err := rows.Scan(&p.PostmortemKey, &p.Section, &p.Hash, &p.Text); err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("store: scan postmortem prose: %w", err)
-		}
-		out = append(out, p)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("store: read postmortem prose: %w", err)
-	}
-
-	// A factor belongs to its postmortem's current version (see Factors).
-	q = "SELECT postmortem_key, ordinal, " + TextHashSQL("text") + " AS h, if(h" + s.in() + analyzed + ", '', text) FROM " +
-		s.Table("contributing_factors") + " FINAL WHERE (postmortem_key, version)" + s.in() + "(SELECT key, version FROM " +
-		s.Table("postmortems") + " FINAL WHERE created_at >= ? OR published_at >= ?) AND text != ''"
-	rows, err = s.conn.Query(ctx, q, analyzer, version, since, since)
-	if err != nil {
-		return nil, fmt.Errorf("store: query factor texts for %s: %w", analyzer, err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		p := ProseText{Section: "factor"}
-		var ord uint32
-		if err := rows.Scan(&p.PostmortemKey, &ord, &p.Hash, &p.Text); err != nil {
-			return nil, fmt.Errorf("store: scan factor text: %w", err)
-		}
-		p.Ordinal = int(ord)
-		out = append(out, p)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("store: read factor texts: %w", err)
-	}
-	return out, nil
-}
 
 // FactorHash is the content key of a contributing factor's name and text
 // for per-text analyzers (FactorHashSQL computes the same in ClickHouse).

@@ -108,52 +108,6 @@ func TestTextHashEqualsClickHouse(t *testing.T) {
 	}
 }
 
-func TestProseTextsSendOnlyWhatIsNotAnalyzed(t *testing.T) {
-	st := chtest.Store(t)
-	ctx := context.Background()
-	old := t0.AddDate(-2, 0, 0)
-	pms := []store.Postmortem{
-		{Key: "PM-1", CreatedAt: t0, UpdatedAt: t0, Summary: "The deploy failed.", Lessons: "Test configs.",
-			Factors: []store.Factor{{Ordinal: 1, Name: "Config", Text: "A config change was not validated."}, {Ordinal: 2, Name: "Empty"}}},
-		{Key: "PM-2", CreatedAt: t0, UpdatedAt: t0, Impact: "The deploy failed."}, // same text as PM-1's summary
-		{Key: "PM-OLD", CreatedAt: old, UpdatedAt: old, Summary: "Too old to report."},
-	}
-	require.NoError(t, st.UpsertPostmortems(ctx, pms))
-
-	got, err := st.ProseTexts(ctx, "language", "v1", t0.AddDate(0, -1, 0))
-	require.NoError(t, err)
-	byKey := map[string]store.ProseText{}
-	for _, p := range got {
-		byKey[fmt.Sprintf("%s/%s/%d", p.PostmortemKey, p.Section, p.Ordinal)] = p
-	}
-	require.Len(t, byKey, 4, "%v", got)
-	require.Equal(t, "The deploy failed.", byKey["PM-1/summary/0"].Text)
-	require.Equal(t, store.TextHash("The deploy failed."), byKey["PM-1/summary/0"].Hash)
-	require.Equal(t, byKey["PM-1/summary/0"].Hash, byKey["PM-2/impact/0"].Hash, "same text, same key")
-	require.Equal(t, "A config change was not validated.", byKey["PM-1/factor/1"].Text)
-	require.Contains(t, byKey, "PM-1/lessons/0")
-
-	// Once analyzed, a text is no longer sent; other versions still get it.
-	require.NoError(t, st.PutTextAnalyses(ctx, "language", "v1", []store.TextAnalysis{{Hash: store.TextHash("The deploy failed."), Payload: "[]"}}))
-	got, err = st.ProseTexts(ctx, "language", "v1", t0.AddDate(0, -1, 0))
-	require.NoError(t, err)
-	sent := 0
-	for _, p := range got {
-		if p.Text != "" {
-			sent++
-		}
-		if p.Hash == store.TextHash("The deploy failed.") {
-			require.Empty(t, p.Text, "%s/%s is analyzed", p.PostmortemKey, p.Section)
-		}
-	}
-	require.Equal(t, 2, sent)
-	again, err := st.ProseTexts(ctx, "language", "v2", t0.AddDate(0, -1, 0))
-	require.NoError(t, err)
-	for _, p := range again {
-		require.NotEmpty(t, p.Text)
-	}
-}
-
 // TestFactorReadsForPerTextResults: UnanalyzedFactors sends only the
 // factors without a stored result (hashed like FactorHash), FactorAnalyses
 // streams every current factor's result in id order (bytes of
