@@ -72,7 +72,9 @@ func newActionChecker() *actionChecker {
 // CheckActionItem returns the findings for one action item: vague wording
 // (no measurable outcome), and a missing owner or due date.
 func CheckActionItem(summary string, hasOwner, hasDue bool) []Finding {
-	return newActionChecker().check(summary, hasOwner, hasDue)
+	c := newActionChecker()
+	c.tagger = packageTagger
+	return c.check(summary, hasOwner, hasDue)
 }
 
 // CheckActionItem is CheckActionItem with the checker's compiled rules.

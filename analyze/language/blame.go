@@ -153,7 +153,9 @@ func newBlameChecker() *blameChecker {
 // CheckBlame returns the blame findings of text, in text order, at most one
 // per rule and sentence.
 func CheckBlame(text string, opts BlameOptions) []Finding {
-	return newBlameChecker().check(text, opts)
+	c := newBlameChecker()
+	c.tagger = packageTagger
+	return c.check(text, opts)
 }
 
 // Checker checks many texts with one compiled rule set.

@@ -5,24 +5,42 @@ import (
 	"sync"
 	"unicode"
 	"unicode/utf8"
+	"weak"
 
 	"github.com/jdkato/prose/v2"
 )
 
 // Part-of-speech tagging uses the averaged-perceptron tagger of
 // github.com/jdkato/prose/v2 (pure Go, Penn Treebank tags, model embedded in
-// the module). Its model takes about a quarter of a second to decode, so it is
-// decoded once per process, on first use, and shared: the model is only read
-// after loading, and tagging allocates its own state, so sharing it between
-// goroutines is safe. Tagging costs about 20 µs a word, so the checkers tag
-// only the sentences and items that a cheap lexical prefilter leaves in doubt.
-var sharedModel = sync.OnceValue(func() *prose.Model {
+// the module). Its model takes about a quarter of a second to decode and
+// holds about 45 MiB, so it is decoded on first use and shared while
+// checkers use it: the model is only read after loading, and tagging
+// allocates its own state, so sharing it between goroutines is safe. It is
+// held weakly: once no checker that tagged is left (an analysis run ended),
+// the collector may free it, and the next checker that needs it decodes it
+// again, so a long-running process does not keep it between runs. Tagging
+// costs about 20 µs a word, so the checkers tag only the sentences and items
+// that a cheap lexical prefilter leaves in doubt.
+var modelCache struct {
+	mu sync.Mutex
+	p  weak.Pointer[prose.Model]
+}
+
+// sharedModel returns the decoded model, decoding it when no live one is
+// left; nil when it cannot be decoded.
+func sharedModel() *prose.Model {
+	modelCache.mu.Lock()
+	defer modelCache.mu.Unlock()
+	if m := modelCache.p.Value(); m != nil {
+		return m
+	}
 	doc, err := prose.NewDocument("warm", prose.WithSegmentation(false), prose.WithExtraction(false))
-	if err != nil || doc == nil {
+	if err != nil || doc == nil || doc.Model == nil {
 		return nil
 	}
+	modelCache.p = weak.Make(doc.Model)
 	return doc.Model
-})
+}
 
 // token is one tagged word with its byte offsets in the tagged text.
 type token struct {
@@ -34,27 +52,38 @@ func (t token) isNoun() bool   { return strings.HasPrefix(t.tag, "NN") }
 func (t token) isVerb() bool   { return strings.HasPrefix(t.tag, "VB") || t.tag == "MD" }
 func (t token) isProper() bool { return strings.HasPrefix(t.tag, "NNP") }
 
-// tagger tags text with the shared model.
+// packageTagger is the tagger of the package-level CheckActionItem and
+// CheckBlame: their callers check one text per call, so it keeps the model
+// for the process's life once it has tagged (a Checker's tagger lets it go
+// with the Checker).
+var packageTagger = newTagger()
+
+// tagger tags text with the shared model, which it gets on its first tag
+// and then keeps.
 type tagger struct {
-	model *prose.Model
+	model func() *prose.Model
 }
 
 func newTagger() *tagger {
-	return &tagger{model: sharedModel()}
+	return &tagger{model: sync.OnceValue(sharedModel)}
 }
 
 // tag tokenizes and tags s. imperative lowercases a capitalized first word
 // before tagging: the model, trained on news text, reads a sentence-initial
 // "Update" or "Add" as a proper noun, while action items start with a verb.
 func (tg *tagger) tag(s string, imperative bool) []token {
-	if tg == nil || tg.model == nil || strings.TrimSpace(s) == "" {
+	if tg == nil || strings.TrimSpace(s) == "" {
+		return nil
+	}
+	model := tg.model()
+	if model == nil {
 		return nil
 	}
 	in := s
 	if imperative {
 		in = lowerFirstWord(s)
 	}
-	doc, err := prose.NewDocument(in, prose.WithSegmentation(false), prose.WithExtraction(false), prose.UsingModel(tg.model))
+	doc, err := prose.NewDocument(in, prose.WithSegmentation(false), prose.WithExtraction(false), prose.UsingModel(model))
 	if err != nil {
 		return nil
 	}
