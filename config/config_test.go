@@ -249,6 +249,7 @@ func TestBadConfigs(t *testing.T) {
 			`testdata/values.bad.yml:36: digest.smtp.from: must be set when smtp is enabled`,
 			`testdata/values.bad.yml:38: digest.smtp.port: must be between 1 and 65535, got 0`,
 			`testdata/values.bad.yml:39: digest.smtp.to[1]: must be an email address, got "not an address"`,
+			`testdata/values.bad.yml:41: analysis.memory_limit_mib: must not be negative, got -1`,
 		}},
 		// A secret put where the name of its environment variable or file
 		// belongs is never repeated in the error.
