@@ -47,23 +47,10 @@ import (
 // and reused by later runs (whose "first" run then finds the per-text
 // results of earlier ones).
 func BenchmarkAnalyzeLarge(b *testing.B) {
-	if os.Getenv("AFTERMATH_BENCH_LARGE") != "1" {
-		b.Skip("set AFTERMATH_BENCH_LARGE=1 to load the large org (several minutes of setup)")
-	}
 	ctx := context.Background()
-	scale := org.ScaleLarge
-	if s := os.Getenv("AFTERMATH_BENCH_SCALE"); s != "" {
-		var err error
-		if scale, err = org.ParseScale(s); err != nil {
-			b.Fatal(err)
-		}
-	}
 	b.StopTimer()
 	for i := 0; i < b.N; i++ {
-		st, loaded := benchStore(b, scale)
-		if !loaded {
-			loadInChild(b, st, scale)
-		}
+		st, _ := benchOrg(b)
 		opts := testOptions(org.DefaultEnd(), time.UTC, []SLO{{Service: "checkout-api", Target: 0.999, Window: WindowCalendarMonth, Severities: []string{"SEV1", "SEV2"}, HourlyCost: 1000}})
 		opts.MaxItemSeries = 200
 		// What a user gets by default (analysis.memory_limit_mib).
@@ -75,6 +62,29 @@ func BenchmarkAnalyzeLarge(b *testing.B) {
 			measureRun(ctx, b, st, opts, name)
 		}
 	}
+}
+
+// benchOrg skips the benchmark unless AFTERMATH_BENCH_LARGE=1, and returns
+// a store holding the generated org of AFTERMATH_BENCH_SCALE (large by
+// default): kept from an earlier run (see benchStore) or loaded now by a
+// child process (loadInChild).
+func benchOrg(b *testing.B) (*store.Store, org.Scale) {
+	b.Helper()
+	if os.Getenv("AFTERMATH_BENCH_LARGE") != "1" {
+		b.Skip("set AFTERMATH_BENCH_LARGE=1 to load the large org (several minutes of setup)")
+	}
+	scale := org.ScaleLarge
+	if s := os.Getenv("AFTERMATH_BENCH_SCALE"); s != "" {
+		var err error
+		if scale, err = org.ParseScale(s); err != nil {
+			b.Fatal(err)
+		}
+	}
+	st, loaded := benchStore(b, scale)
+	if !loaded {
+		loadInChild(b, st, scale)
+	}
+	return st, scale
 }
 
 // measureRun runs one analysis and reports its wall time, CPU and peak RSS

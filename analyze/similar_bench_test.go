@@ -27,22 +27,9 @@ import (
 // AFTERMATH_BENCH_SIMILAR_OUT=file writes the matches as JSON, to compare
 // two versions of the search bit for bit (JSON floats round-trip).
 func BenchmarkSimilarMany(b *testing.B) {
-	if os.Getenv("AFTERMATH_BENCH_LARGE") != "1" {
-		b.Skip("set AFTERMATH_BENCH_LARGE=1 to load the large org (several minutes of setup)")
-	}
 	ctx := context.Background()
-	scale := org.ScaleLarge
-	if s := os.Getenv("AFTERMATH_BENCH_SCALE"); s != "" {
-		var err error
-		if scale, err = org.ParseScale(s); err != nil {
-			b.Fatal(err)
-		}
-	}
 	b.StopTimer()
-	st, loaded := benchStore(b, scale)
-	if !loaded {
-		loadInChild(b, st, scale)
-	}
+	st, scale := benchOrg(b)
 	if _, ok, err := st.LatestAnalysisRun(ctx); err != nil {
 		b.Fatal(err)
 	} else if !ok {
