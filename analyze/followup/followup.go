@@ -90,7 +90,7 @@ func isWordRune(r rune) bool {
 // hyphen joins the parts of a word only between letters, so "roll-back" is
 // one word "rollback" and "active-active" is "activeactive").
 func tokenize(text string) []token {
-	var out []token
+	out := make([]token, 0, len(text)/6+1)
 	i := 0
 	for i < len(text) {
 		r, n := utf8.DecodeRuneInString(text[i:])
@@ -105,12 +105,14 @@ func tokenize(text string) []token {
 			continue
 		}
 		start := i
-		var b strings.Builder
+		// plain: the word's bytes are its lower-case form (no capital, no
+		// apostrophe, no joining hyphen), so it is a substring of text.
+		plain := true
 		for i < len(text) {
 			r, n := utf8.DecodeRuneInString(text[i:])
 			if isWordRune(r) {
-				if r != '\'' && r != '’' {
-					b.WriteRune(unicode.ToLower(r))
+				if r == '\'' || r == '’' || unicode.ToLower(r) != r {
+					plain = false
 				}
 				i += n
 				continue
@@ -118,15 +120,34 @@ func tokenize(text string) []token {
 			if r == '-' && i+1 < len(text) {
 				next, _ := utf8.DecodeRuneInString(text[i+1:])
 				if unicode.IsLetter(next) {
+					plain = false
 					i++
 					continue
 				}
 			}
 			break
 		}
-		out = append(out, token{w: b.String(), start: start, end: i})
+		w := text[start:i]
+		if !plain {
+			w = foldWord(w)
+		}
+		out = append(out, token{w: w, start: start, end: i})
 	}
 	return out
+}
+
+// foldWord is a word as tokens hold it: lower case, without apostrophes and
+// joining hyphens.
+func foldWord(s string) string {
+	var b strings.Builder
+	b.Grow(len(s))
+	for _, r := range s {
+		if r == '\'' || r == '’' || r == '-' {
+			continue
+		}
+		b.WriteRune(unicode.ToLower(r))
+	}
+	return b.String()
 }
 
 // cue is a sequence of word patterns; a pattern ending in '*' matches any
