@@ -8,6 +8,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/testutil"
 	"github.com/stretchr/testify/require"
 
+	"github.com/aftermath-sre/aftermath/ingest/ingesttest"
 	catalog "github.com/aftermath-sre/aftermath/metrics"
 )
 
@@ -50,7 +51,7 @@ aftermath_jira_unmapped_records_total{kind="description"} 1
 
 	// Every SourceFamily of the source, with the catalogue's help and
 	// labels, and nothing else.
-	descs := &describing{}
+	descs := &ingesttest.Describing{}
 	_, err = NewSourceMetrics(catalog.SourcePagerDuty, descs)
 	require.NoError(t, err)
 	var want []string
@@ -59,7 +60,7 @@ aftermath_jira_unmapped_records_total{kind="description"} 1
 		want = append(want, prometheus.NewDesc(f.Name(), f.Help(), f.Labels(), nil).String())
 	}
 	require.Len(t, want, 7)
-	require.ElementsMatch(t, want, descs.descs)
+	require.ElementsMatch(t, want, descs.Descs)
 }
 
 func TestRebuiltSourceMetricsShareARegisterer(t *testing.T) {
@@ -124,23 +125,3 @@ func TestRegisterReusesOnlyTheSameType(t *testing.T) {
 	c := prometheus.NewCounter(prometheus.CounterOpts{Name: "y", Help: "y."})
 	require.NoError(t, Register(nil, &c))
 }
-
-// describing records the descriptors of what is registered with it.
-type describing struct{ descs []string }
-
-func (d *describing) Register(c prometheus.Collector) error {
-	ch := make(chan *prometheus.Desc)
-	go func() { c.Describe(ch); close(ch) }()
-	for desc := range ch {
-		d.descs = append(d.descs, desc.String())
-	}
-	return nil
-}
-
-func (d *describing) MustRegister(cs ...prometheus.Collector) {
-	for _, c := range cs {
-		_ = d.Register(c)
-	}
-}
-
-func (d *describing) Unregister(prometheus.Collector) bool { return false }

@@ -7,6 +7,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/testutil"
 	"github.com/stretchr/testify/require"
 
+	"github.com/aftermath-sre/aftermath/ingest/ingesttest"
 	catalog "github.com/aftermath-sre/aftermath/metrics"
 )
 
@@ -27,7 +28,7 @@ func TestRebuiltIngesterMetricsShareARegisterer(t *testing.T) {
 // The ingester registers the catalogued families of its source, with the
 // catalogue's help and labels, and nothing else.
 func TestIngesterRegistersTheCataloguedFamilies(t *testing.T) {
-	reg := &describing{}
+	reg := &ingesttest.Describing{}
 	_, err := newMetrics(reg)
 	require.NoError(t, err)
 	var want []string
@@ -35,26 +36,6 @@ func TestIngesterRegistersTheCataloguedFamilies(t *testing.T) {
 		want = append(want, prometheus.NewDesc(f.Name(), f.Help(), f.Labels(), nil).String())
 	}
 	require.Len(t, want, 9)
-	require.ElementsMatch(t, want, reg.descs)
+	require.ElementsMatch(t, want, reg.Descs)
 	require.Equal(t, string(catalog.SourceJira), (&Ingester{}).Name())
 }
-
-// describing records the descriptors of what is registered with it.
-type describing struct{ descs []string }
-
-func (d *describing) Register(c prometheus.Collector) error {
-	ch := make(chan *prometheus.Desc)
-	go func() { c.Describe(ch); close(ch) }()
-	for desc := range ch {
-		d.descs = append(d.descs, desc.String())
-	}
-	return nil
-}
-
-func (d *describing) MustRegister(cs ...prometheus.Collector) {
-	for _, c := range cs {
-		_ = d.Register(c)
-	}
-}
-
-func (d *describing) Unregister(prometheus.Collector) bool { return false }
