@@ -215,12 +215,13 @@ func (c *Classifier) classify(text, stripped string) Cause {
 	for i := range sents {
 		after[i], before[i] = -1, -1
 	}
-	for _, m := range causalAfter.findAll(lower) {
+	ws := wordStarts(lower)
+	for _, m := range causalAfter.findAllAt(lower, ws) {
 		if si := sentenceOf(m[0]); si < len(sents) && after[si] < 0 {
 			after[si] = m[1]
 		}
 	}
-	for _, m := range causalBefore.findAll(lower) {
+	for _, m := range causalBefore.findAllAt(lower, ws) {
 		if si := sentenceOf(m[0]); si < len(sents) && before[si] < 0 {
 			before[si] = m[0]
 		}
@@ -241,7 +242,7 @@ func (c *Classifier) classify(text, stripped string) Cause {
 	per := make([]acc, len(sents)*nc)
 	mechanism := false
 	for _, cu := range c.cues {
-		for _, m := range cu.re.findAll(lower) {
+		for _, m := range cu.re.findAllAt(lower, ws) {
 			si := sentenceOf(m[0])
 			if si >= len(sents) {
 				continue
