@@ -121,8 +121,11 @@ func measureRun(ctx context.Context, b *testing.B, st *store.Store, opts Options
 		}
 		if step != "" {
 			// Progress on stderr as it happens (b.Logf prints at the end):
-			// a step that takes too long shows before the timeout.
-			fmt.Fprintf(os.Stderr, "bench %s: %s took %v, peak RSS %d MiB; %s starts (load average %s)\n",
+			// a step that takes too long shows before the timeout. Steps
+			// run in lanes at once (Run): the time and peak RSS are from
+			// the previous step's start, whichever lane it is in; the
+			// steps' own times are in the run's summary.
+			fmt.Fprintf(os.Stderr, "bench %s: since %s started %v, peak RSS %d MiB; %s starts (load average %s)\n",
 				name, step, time.Since(stepStart).Round(10*time.Millisecond), stepPeak[step]/1024, s, loadAvg())
 		}
 		step, stepStart = s, time.Now()

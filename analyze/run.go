@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"runtime/debug"
 	"sort"
+	"sync"
 	"time"
 
 	"github.com/aftermath-sre/aftermath/analyze/actions"
@@ -160,7 +161,9 @@ type RunSummary struct {
 // the results, items and theme state with a new run id. Re-running on the
 // same rows and clock gives the same results (under a new id). The run
 // becomes visible to readers (LatestAnalysisRun) only once everything is
-// written; a failed run is recorded as failed.
+// written; a failed run is recorded as failed. Independent steps run at
+// once in two lanes (see inParallel): a failing step cancels the other
+// lane, and the run fails with that step's error.
 func Run(ctx context.Context, st *store.Store, opts Options) (RunSummary, error) {
 	if err := opts.Validate(); err != nil {
 		return RunSummary{}, err
@@ -189,12 +192,23 @@ func Run(ctx context.Context, st *store.Store, opts Options) (RunSummary, error)
 	// timed runs one step and times it. A panic in the step (an analyzer
 	// meeting data it did not expect) fails the run instead of the process:
 	// the run is recorded as failed and readers keep the previous one.
+	// Steps run in lanes at once (inParallel): mu guards sum and the test
+	// hook.
+	var mu sync.Mutex
 	timed := func(name string, f func() error) error {
 		t0 := time.Now()
-		defer func() { sum.Durations[name] += time.Since(t0) }()
+		defer func() {
+			mu.Lock()
+			sum.Durations[name] += time.Since(t0)
+			mu.Unlock()
+		}()
 		return protect(log, name, func() error {
 			if opts.beforeStep != nil {
-				opts.beforeStep(name)
+				func() {
+					mu.Lock()
+					defer mu.Unlock() // the hook may panic (tests)
+					opts.beforeStep(name)
+				}()
 			}
 			return f()
 		})
@@ -222,87 +236,102 @@ func Run(ctx context.Context, st *store.Store, opts Options) (RunSummary, error)
 	var results []store.Result
 	var items []store.AnalysisItem
 
-	if err := timed(AnalysisResponse, func() error {
-		r, err := response.Compute(ctx, st, response.Input{Periods: ps, Teams: teams})
-		results = append(results, r...)
-		return err
-	}); err != nil {
-		return fail(fmt.Errorf("analyze: %s: %w", AnalysisResponse, err))
-	}
-	if err := timed(AnalysisSLO, func() error {
-		r, err := response.ComputeSLO(ctx, st, opts.SLOs, ps, opts.Location)
-		results = append(results, r...)
-		return err
-	}); err != nil {
-		return fail(fmt.Errorf("analyze: %s: %w", AnalysisSLO, err))
-	}
-	if err := timed(AnalysisActions, func() error {
-		r, it, err := actions.Compute(ctx, st, actions.Input{Periods: ps, Teams: teams, Options: actions.Options{
-			StaleAfter: opts.StaleAfter, ClosureSLO: opts.ClosureSLO, MaxItemSeries: opts.MaxItemSeries,
-		}})
-		results, items = append(results, r...), append(items, it...)
-		return err
-	}); err != nil {
-		return fail(fmt.Errorf("analyze: %s: %w", AnalysisActions, err))
-	}
-	if err := timed(AnalysisProcess, func() error {
-		r, it, err := process.Compute(ctx, st, process.Input{Periods: ps, Teams: teams,
-			Options: process.Options{RequiredSeverities: opts.RequiredSeverities, DraftWithin: opts.DraftWithin,
-				PublishWithin: opts.PublishWithin, OverdueLookback: opts.PostmortemOverdueLookback, MaxItemSeries: opts.MaxItemSeries}})
-		results, items = append(results, r...), append(items, it...)
-		return err
-	}); err != nil {
-		return fail(fmt.Errorf("analyze: %s: %w", AnalysisProcess, err))
-	}
-	var langCounts languageCounts
-	if err := timed(AnalysisLanguage, func() error {
-		names, err := st.PersonNames(ctx)
-		if err != nil {
-			return err
-		}
-		r, it, tc, lc, err := analyzeLanguage(ctx, log, st, d, ps, names, opts.MaxFindingsPerMonth)
-		if err != nil {
-			return err
-		}
-		sum.TextsChecked, sum.TextsAnalyzed = tc.Texts, tc.Analyzed
-		langCounts = lc
-		results, items = append(results, r...), append(items, it...)
-		return nil
-	}); err != nil {
-		return fail(fmt.Errorf("analyze: language: %w", err))
-	}
+	// Two lanes at once: the aggregates ClickHouse computes (response, SLO,
+	// action items, process: the server's CPU, this process mostly waits)
+	// and then the language checks; and the themes with the steps that
+	// read them (recurrence, fixes, theme cost). A third lane (language on
+	// its own) was no faster on two cores and held more at once: the
+	// xlarge rerun peaked at 529 MiB. Each step keeps its own output; they
+	// are gathered in step order.
+	var resp, slo, act, proc, lang, rec, fix, cost stepOut
 	var th themeRun
-	if err := timed(AnalysisThemes, func() (err error) {
-		th, err = clusterThemes(ctx, log, st, d, ps, opts.Themes)
-		return err
-	}); err != nil {
-		return fail(fmt.Errorf("analyze: themes: %w", err))
+	var langCounts languageCounts
+	err := inParallel(ctx, func(ctx context.Context) error {
+		if err := timed(AnalysisResponse, func() (err error) {
+			resp.results, err = response.Compute(ctx, st, response.Input{Periods: ps, Teams: teams})
+			return err
+		}); err != nil {
+			return fmt.Errorf("analyze: %s: %w", AnalysisResponse, err)
+		}
+		if err := timed(AnalysisSLO, func() (err error) {
+			slo.results, err = response.ComputeSLO(ctx, st, opts.SLOs, ps, opts.Location)
+			return err
+		}); err != nil {
+			return fmt.Errorf("analyze: %s: %w", AnalysisSLO, err)
+		}
+		if err := timed(AnalysisActions, func() (err error) {
+			act.results, act.items, err = actions.Compute(ctx, st, actions.Input{Periods: ps, Teams: teams, Options: actions.Options{
+				StaleAfter: opts.StaleAfter, ClosureSLO: opts.ClosureSLO, MaxItemSeries: opts.MaxItemSeries,
+			}})
+			return err
+		}); err != nil {
+			return fmt.Errorf("analyze: %s: %w", AnalysisActions, err)
+		}
+		if err := timed(AnalysisProcess, func() (err error) {
+			proc.results, proc.items, err = process.Compute(ctx, st, process.Input{Periods: ps, Teams: teams,
+				Options: process.Options{RequiredSeverities: opts.RequiredSeverities, DraftWithin: opts.DraftWithin,
+					PublishWithin: opts.PublishWithin, OverdueLookback: opts.PostmortemOverdueLookback, MaxItemSeries: opts.MaxItemSeries}})
+			return err
+		}); err != nil {
+			return fmt.Errorf("analyze: %s: %w", AnalysisProcess, err)
+		}
+		if err := timed(AnalysisLanguage, func() error {
+			names, err := st.PersonNames(ctx)
+			if err != nil {
+				return err
+			}
+			r, it, tc, lc, err := analyzeLanguage(ctx, log, st, d, ps, names, opts.MaxFindingsPerMonth)
+			if err != nil {
+				return err
+			}
+			mu.Lock()
+			sum.TextsChecked, sum.TextsAnalyzed = tc.Texts, tc.Analyzed
+			mu.Unlock()
+			langCounts = lc
+			lang.results, lang.items = r, it
+			return nil
+		}); err != nil {
+			return fmt.Errorf("analyze: language: %w", err)
+		}
+		return nil
+	}, func(ctx context.Context) error {
+		if err := timed(AnalysisThemes, func() (err error) {
+			th, err = clusterThemes(ctx, log, st, d, ps, opts.Themes)
+			return err
+		}); err != nil {
+			return fmt.Errorf("analyze: themes: %w", err)
+		}
+		mu.Lock()
+		sum.Themes, sum.ThemeChanges, sum.Factors = len(th.res.Themes), th.res.Changes, len(th.factors)
+		mu.Unlock()
+		// Per factor, later steps need only the themes of incidents and
+		// postmortems (and the write, the assignments).
+		th.factors, th.res.Assignments, th.res.Causes, th.res.Unassigned = nil, nil, nil, nil
+		if err := timed(AnalysisRecurrence, func() (err error) {
+			rec.results, rec.items, err = recurrence.Compute(ctx, st, recurrence.Input{Themes: th.incidentThemes, Window: opts.RecurrenceWindow, Periods: ps, Teams: teams})
+			return err
+		}); err != nil {
+			return fmt.Errorf("analyze: %s: %w", AnalysisRecurrence, err)
+		}
+		if err := timed(stepFixes, func() (err error) {
+			fix.results, err = computeFixes(ctx, st, d, th, ps, teams)
+			return err
+		}); err != nil {
+			return fmt.Errorf("analyze: %s: %w", stepFixes, err)
+		}
+		if err := timed(stepThemeCost, func() (err error) {
+			cost.results, err = computeThemeCost(ctx, st, th, opts.SLOs, ps)
+			return err
+		}); err != nil {
+			return fmt.Errorf("analyze: %s: %w", stepThemeCost, err)
+		}
+		return nil
+	})
+	if err != nil {
+		return fail(err)
 	}
-	results, items = append(results, th.results...), append(items, th.items...)
-	sum.Themes, sum.ThemeChanges, sum.Factors = len(th.res.Themes), th.res.Changes, len(th.factors)
-	// Per factor, later steps need only the themes of incidents and
-	// postmortems (and the write, the assignments).
-	th.factors, th.res.Assignments, th.res.Causes, th.res.Unassigned = nil, nil, nil, nil
-	if err := timed(AnalysisRecurrence, func() error {
-		r, it, err := recurrence.Compute(ctx, st, recurrence.Input{Themes: th.incidentThemes, Window: opts.RecurrenceWindow, Periods: ps, Teams: teams})
-		results, items = append(results, r...), append(items, it...)
-		return err
-	}); err != nil {
-		return fail(fmt.Errorf("analyze: %s: %w", AnalysisRecurrence, err))
-	}
-	if err := timed(stepFixes, func() error {
-		r, err := computeFixes(ctx, st, d, th, ps, teams)
-		results = append(results, r...)
-		return err
-	}); err != nil {
-		return fail(fmt.Errorf("analyze: %s: %w", stepFixes, err))
-	}
-	if err := timed(stepThemeCost, func() error {
-		r, err := computeThemeCost(ctx, st, th, opts.SLOs, ps)
-		results = append(results, r...)
-		return err
-	}); err != nil {
-		return fail(fmt.Errorf("analyze: %s: %w", stepThemeCost, err))
+	for _, o := range []stepOut{resp, slo, act, proc, lang, {th.results, th.items}, rec, fix, cost} {
+		results, items = append(results, o.results...), append(items, o.items...)
 	}
 	// Last: the change step compares the month with the month before in
 	// every measure the digest compares, reading the counts behind the
@@ -374,6 +403,36 @@ func Run(ctx context.Context, st *store.Store, opts Options) (RunSummary, error)
 	log.Info("analysis run finished", "run_id", sum.RunID, "results", sum.Results, "items", sum.Items,
 		"themes", sum.Themes, "took", time.Since(wall))
 	return sum, nil
+}
+
+// stepOut is what one step adds to the run.
+type stepOut struct {
+	results []store.Result
+	items   []store.AnalysisItem
+}
+
+// inParallel runs the lanes at once and waits for all of them. The first
+// lane to fail cancels the others' context; its error is returned (not
+// the cancellation it caused in the others).
+func inParallel(ctx context.Context, lanes ...func(context.Context) error) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var (
+		once  sync.Once
+		first error
+		wg    sync.WaitGroup
+	)
+	for _, lane := range lanes {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := lane(ctx); err != nil {
+				once.Do(func() { first = err; cancel() })
+			}
+		}()
+	}
+	wg.Wait()
+	return first
 }
 
 // writeItemsBatch bounds the items of one insert.
