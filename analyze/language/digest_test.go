@@ -1,0 +1,163 @@
+package language_test
+
+import (
+	"bufio"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"hash"
+	"os"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/aftermath-sre/aftermath/analyze/internal/devdata"
+	"github.com/aftermath-sre/aftermath/analyze/language"
+	"github.com/aftermath-sre/aftermath/simulate/org"
+)
+
+// Findings digests pinned from the checker as it was before its speed-ups
+// (commit 2cf3c9d): a change that only makes the checks cheaper must leave
+// every finding (rule, sentence, offsets, phrase, why, order) as it was,
+// since the analyzer stores them per text under language.Version. A change
+// of what is found changes Version and these digests together.
+const (
+	orgFindingsDigest = "91242c1a406d3d63495b97c55e16a3f33465fe0f3980abf0061ee47fb9e128e5"
+	devFindingsDigest = "a11b0f543ac95f77c1e7c545dc674d9966f604e497e0b00d431c7d710a2e15d9"
+)
+
+// findingsDigest hashes the JSON of each call's findings, in call order.
+type findingsDigest struct {
+	h        hash.Hash
+	calls    int
+	findings int
+}
+
+func newFindingsDigest() *findingsDigest { return &findingsDigest{h: sha256.New()} }
+
+func (d *findingsDigest) add(t *testing.T, kind string, fs []language.Finding) {
+	t.Helper()
+	b, err := json.Marshal(fs)
+	require.NoError(t, err)
+	d.h.Write([]byte(kind))
+	d.h.Write([]byte{0})
+	d.h.Write(b)
+	d.h.Write([]byte{'\n'})
+	d.calls++
+	d.findings += len(fs)
+}
+
+func (d *findingsDigest) sum() string { return hex.EncodeToString(d.h.Sum(nil)) }
+
+// TestFindingsDigestOrg checks every prose field and factor of every
+// postmortem of the simulated medium org for blame (with the org's people as
+// known names, sorted and distinct as the analyzer reads them), and every
+// action item with its owner and due-date flags, through a Checker and
+// through the package-level functions, and compares a digest of all
+// findings with the pinned one.
+func TestFindingsDigestOrg(t *testing.T) {
+	o, err := org.Generate(org.Options{Seed: 7, Scale: org.ScaleMedium})
+	require.NoError(t, err)
+	seen := map[string]bool{}
+	var names []string
+	for _, u := range o.Users {
+		if u.Name != "" && !seen[u.Name] {
+			seen[u.Name] = true
+			names = append(names, u.Name)
+		}
+	}
+	sort.Strings(names)
+	var texts []string
+	for _, p := range o.Postmortems {
+		d := p.Doc
+		texts = append(texts, d.Summary, d.Impact, d.Detection, d.WentWell, d.WentPoorly, d.Lucky, d.Lessons)
+		for _, f := range d.Factors {
+			texts = append(texts, f.Text)
+		}
+	}
+	opts := language.BlameOptions{Names: names}
+	c := language.NewChecker(opts)
+	dg := newFindingsDigest()
+	for i, text := range texts {
+		dg.add(t, "blame", c.CheckBlame(text))
+		// The package-level function compiles its rules on every call: a
+		// sample of the texts keeps the test fast.
+		if i%16 == 0 {
+			dg.add(t, "blame-pkg", language.CheckBlame(text, opts))
+		}
+	}
+	for i := range o.ActionItems {
+		a := &o.ActionItems[i]
+		owner, due := a.AssigneeID != "", !a.DueDate.IsZero()
+		dg.add(t, "action", c.CheckActionItem(a.Summary, owner, due))
+		if i%4 == 0 {
+			dg.add(t, "action-pkg", language.CheckActionItem(a.Summary, owner, due))
+		}
+	}
+	t.Logf("org: %d texts, %d action items, %d calls, %d findings, digest %s", len(texts), len(o.ActionItems), dg.calls, dg.findings, dg.sum())
+	require.Equal(t, orgFindingsDigest, dg.sum(), "findings on the simulated org changed")
+}
+
+// TestFindingsDigestDev checks the text and full text of every record of
+// the dev file for blame (without names, as the real-data evaluation does,
+// and with a few common names), and each of their sentences (split as the
+// real-data tests split them) as an action item and, with its first word
+// replaced by a person, for blame, and compares a digest of
+// all findings with the pinned one. Skipped without the dev file.
+func TestFindingsDigestDev(t *testing.T) {
+	f, err := os.Open(devdata.Path(t, "postmortems-dev.jsonl"))
+	require.NoError(t, err)
+	defer f.Close()
+	type record struct {
+		ID       string `json:"id"`
+		Text     string `json:"text"`
+		FullText string `json:"full_text"`
+	}
+	var recs []record
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 1<<20), 16<<20)
+	for sc.Scan() {
+		var r record
+		require.NoError(t, json.Unmarshal(sc.Bytes(), &r))
+		recs = append(recs, r)
+	}
+	require.NoError(t, sc.Err())
+	require.NotEmpty(t, recs)
+
+	plain := language.NewChecker(language.BlameOptions{})
+	namedOpts := language.BlameOptions{Names: []string{"John Smith", "Dave", "Mike Jones", "Alex", "Chris Brown", "Sam", "Matt", "Tom"}}
+	named := language.NewChecker(namedOpts)
+	dg := newFindingsDigest()
+	n := 0
+	for ri, r := range recs {
+		for _, text := range []string{r.Text, r.FullText} {
+			if text == "" {
+				continue
+			}
+			dg.add(t, "blame", plain.CheckBlame(text))
+			dg.add(t, "blame-named", named.CheckBlame(text))
+			if ri%16 == 0 {
+				dg.add(t, "blame-pkg", language.CheckBlame(text, namedOpts))
+			}
+			for _, sp := range language.Sentences(text) {
+				s := text[sp.Start:sp.End]
+				// The sentence with a person as its subject: real prose
+				// rarely blames, so these exercise the person rules.
+				if _, rest, ok := strings.Cut(s, " "); ok {
+					for _, subj := range []string{"The on-call engineer ", "John Smith ", "Engineers ", "He "} {
+						dg.add(t, "blame-person", named.CheckBlame(subj+rest))
+					}
+				}
+				dg.add(t, "action", plain.CheckActionItem(s, n%2 == 0, n%3 == 0))
+				if n%16 == 0 {
+					dg.add(t, "action-pkg", language.CheckActionItem(s, n%2 == 0, n%3 == 0))
+				}
+				n++
+			}
+		}
+	}
+	t.Logf("dev: %d records, %d sentences, %d calls, %d findings, digest %s", len(recs), n, dg.calls, dg.findings, dg.sum())
+	require.Equal(t, devFindingsDigest, dg.sum(), "findings on the dev postmortems changed")
+}
