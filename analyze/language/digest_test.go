@@ -7,7 +7,9 @@ import (
 	"encoding/json"
 	"hash"
 	"os"
+	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -25,7 +27,7 @@ import (
 // of what is found changes Version and these digests together.
 const (
 	orgFindingsDigest = "91242c1a406d3d63495b97c55e16a3f33465fe0f3980abf0061ee47fb9e128e5"
-	devFindingsDigest = "a11b0f543ac95f77c1e7c545dc674d9966f604e497e0b00d431c7d710a2e15d9"
+	devFindingsDigest = "3c37bfaa510fee45fac6986df80180016385831e59a1b6b2b710fea3a0039df9"
 )
 
 // findingsDigest hashes the JSON of each call's findings, in call order.
@@ -103,7 +105,8 @@ func TestFindingsDigestOrg(t *testing.T) {
 // TestFindingsDigestDev checks the text and full text of every record of
 // the dev file for blame (without names, as the real-data evaluation does,
 // and with a few common names), and each of their sentences (split as the
-// real-data tests split them) as an action item and, with its first word
+// real-data tests split them) as an action item, the hand-labeled action
+// items of testdata as action items, and, with its first word
 // replaced by a person, for blame, and compares a digest of
 // all findings with the pinned one. Skipped without the dev file.
 func TestFindingsDigestDev(t *testing.T) {
@@ -158,6 +161,37 @@ func TestFindingsDigestDev(t *testing.T) {
 			}
 		}
 	}
+	// The hand-labeled action items (testdata/action_labels*.tsv): real
+	// action items, as the evaluation checks them.
+	byID := map[string]record{}
+	for _, r := range recs {
+		byID[r.ID] = r
+	}
+	items := 0
+	for _, name := range []string{"action_labels.tsv", "action_labels_2.tsv", "action_labels_3.tsv", "action_labels_4.tsv"} {
+		b, err := os.ReadFile(filepath.Join("testdata", name))
+		require.NoError(t, err)
+		for _, line := range strings.Split(string(b), "\n") {
+			cols := strings.Split(line, "\t")
+			if strings.HasPrefix(line, "#") || len(cols) != 6 {
+				continue
+			}
+			r, ok := byID[cols[0]]
+			require.True(t, ok, "%s: record %s", name, cols[0])
+			text := r.Text
+			if cols[1] == "full_text" {
+				text = r.FullText
+			}
+			start, err := strconv.Atoi(cols[2])
+			require.NoError(t, err)
+			end, err := strconv.Atoi(cols[3])
+			require.NoError(t, err)
+			dg.add(t, "labeled-action", plain.CheckActionItem(text[start:end], items%2 == 0, items%3 == 0))
+			items++
+		}
+	}
+	require.NotZero(t, items)
+	t.Logf("dev: %d labeled action items", items)
 	t.Logf("dev: %d records, %d sentences, %d calls, %d findings, digest %s", len(recs), n, dg.calls, dg.findings, dg.sum())
 	require.Equal(t, devFindingsDigest, dg.sum(), "findings on the dev postmortems changed")
 }
