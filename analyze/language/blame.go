@@ -75,7 +75,11 @@ type blameRule struct {
 	// keys: the regexp runs only on sentences whose lowercase form
 	// contains one of them (a cheap prefilter; regexps are slow).
 	keys []string
-	why  string
+	// mask is keys in blameKeys; literal, when set, is a set of keys one of
+	// which every match of re contains (checked on ASCII sentences only).
+	mask, literal keyMask
+	role          bool // every match of re holds a role (hasRoleLiteral)
+	why           string
 	// negatable rules are skipped when a negation precedes the match.
 	negatable bool
 }
@@ -100,7 +104,7 @@ type blameChecker struct {
 }
 
 func newBlameChecker() *blameChecker {
-	return &blameChecker{
+	b := &blameChecker{
 		tagger: newTagger(),
 		rules: []blameRule{
 			{
@@ -108,13 +112,13 @@ func newBlameChecker() *blameChecker {
 				re: regexp.MustCompile(`(?i)\b(?:should|ought to|must)(?: not)?\s+have\s+(?:known|caught|noticed|realized|realised|seen|spotted|checked|double[- ]checked|verified|tested|anticipated|foreseen|prevented|avoided|been (?:caught|prevented|avoided|aware|spotted))\b` +
 					`|\b(?:could|would)(?: easily)? have (?:prevented|avoided|caught)\b|\b(?:could|would) have been (?:prevented|avoided|caught)\b` +
 					`|\bshould'?ve\b|\bif only\b|\b(?:would|could) (?:not|never) have happened (?:if|had)\b|\bhad (?:he|she|they|the [\w-]+|(?-i:[A-Z][a-z]+)) (?:only |just )?(?:checked|tested|known|followed|noticed|read|verified|waited)\b`),
-				keys: []string{" have ", "should've", "shouldve", "if only", "had "},
+				keys: counterfactualKeys,
 				why:  "counterfactual hindsight (what someone should or could have done) judges people instead of explaining why the system let it happen",
 			},
 			{
 				rule:      RuleCharacter,
 				re:        regexp.MustCompile(`(?i)\b(?:careless(?:ly|ness)?|negligen(?:t|ce|tly)|sloppy|sloppiness|lazy|laziness|incompeten(?:t|ce)|reckless(?:ly|ness)?|inattentive(?:ness)?|inattention|irresponsible|irresponsibly|lack of (?:care|attention|diligence)|not (?:being )?careful enough|(?:should|must) (?:have )?be(?:en)? more careful)\b`),
-				keys:      []string{"careless", "negligen", "sloppy", "lazy", "laziness", "incompeten", "reckless", "inattenti", "irresponsib", "lack of ", "careful"},
+				keys:      characterKeys,
 				why:       "judges a person's care or character; a blameless postmortem asks what made the action easy to get wrong",
 				negatable: true,
 			},
@@ -122,7 +126,7 @@ func newBlameChecker() *blameChecker {
 				rule: RuleHumanErrorCause,
 				re: regexp.MustCompile(`(?i)(?:root[- ]cause|caused by|cause of|due to|result of|resulted from|attributed to|attributable to|because of|blamed on|stemmed from|triggered by|traced (?:back )?to|came down to|boils down to|\b(?:was|is)|:)\s+(?:an? |the )?(?:simple |single |basic |unfortunate )?(?:human|operator|operational|user|manual|pilot|personnel) (?:error|mistake|failure)` +
 					`|\b(?:human|operator|operational|manual|personnel|inadvertent|accidental) (?:error|mistake)s?\b[^.;:!?]{0,60}?\b(?:caused|led to|resulted in|triggered|was (?:the )?(?:root )?cause|is (?:the )?(?:root )?cause)\b`),
-				keys:      []string{"error", "mistake", "failure"},
+				keys:      humanErrorKeys,
 				why:       "gives human error as the root cause; human error is where an investigation starts, not where it ends",
 				negatable: true,
 			},
@@ -148,6 +152,19 @@ func newBlameChecker() *blameChecker {
 		negRe:       regexp.MustCompile(`(?i)\b(?:not|n't|never|no|nor|rather than|instead of|isn't|wasn't|without|beyond|more than|avoid|stop)\b`),
 		capName:     regexp.MustCompile(`\b([A-Z][a-z]+(?: [A-Z][a-z]+)?)(?:'s)?\s+(?:(?:had |has )?(?:forgot|forgotten|neglected|carelessly|did not bother|didn't bother|messed up|screwed up|fat[- ]fingered|made (?:a|an) (?:mistake|error|blunder))|(?:is|was) to blame)\b`),
 	}
+	for i := range b.rules {
+		r := &b.rules[i]
+		r.mask = ruleMasks[r.rule]
+		switch r.rule {
+		case RuleCounterfactual:
+			r.literal = kModal
+		case RuleHumanErrorCause:
+			r.literal = kHumanErrorLiteral
+		case RulePersonFault:
+			r.role = true
+		}
+	}
+	return b
 }
 
 // CheckBlame returns the blame findings of text, in text order, at most one
@@ -187,8 +204,15 @@ func (b *blameChecker) checkWith(text string, names *knownNames) []Finding {
 			out = append(out, Finding{Rule: rule, Sentence: s, Start: sp.Start, End: sp.End, Phrase: phrase, Why: why})
 		}
 		low := strings.ToLower(s)
-		for _, r := range b.rules {
-			if !containsAny(low, r.keys) {
+		h := blameKeys.scan(low)
+		ascii := isASCII(s)
+		for i := range b.rules {
+			r := &b.rules[i]
+			if !r.mask.any(&h) {
+				continue
+			}
+			// Exact literal prefilters (see prefilter.go): the regexp cannot match.
+			if ascii && ((r.literal != keyMask{} && !r.literal.any(&h)) || (r.role && !hasRoleLiteral(low, &h))) {
 				continue
 			}
 			for _, loc := range r.re.FindAllStringIndex(s, -1) {
@@ -211,15 +235,15 @@ func (b *blameChecker) checkWith(text string, names *knownNames) []Finding {
 				break
 			}
 		}
-		if len(s) < 80 && containsAny(low, []string{"error", "mistake", "slip", "failure"}) && !hasRule(out, RuleHumanErrorCause, sp.Start) && humanErrorSentence.MatchString(s) {
+		if len(s) < 80 && kErrorWords.any(&h) && !hasRule(out, RuleHumanErrorCause, sp.Start) && humanErrorSentence.MatchString(s) {
 			add(RuleHumanErrorCause, strings.TrimSpace(s), "gives human error as the root cause; human error is where an investigation starts, not where it ends")
 		}
 		if !hasRule(out, RulePersonFault, sp.Start) {
-			if p, ok := b.personFault(s, low); ok {
+			if p, ok := b.personFault(s, low, &h); ok {
 				add(RulePersonFault, p, "makes a person the one at fault; describe what the system allowed instead")
 			}
 		}
-		if !hasRule(out, RuleCounterfactual, sp.Start) && strings.Contains(low, " have ") {
+		if !hasRule(out, RuleCounterfactual, sp.Start) && kHave.any(&h) {
 			if m := personalModal.FindStringIndex(s); m != nil && b.personSubject(s, m[0], names) {
 				add(RuleCounterfactual, s[m[0]:m[1]], "counterfactual hindsight about what a person should have done judges people instead of explaining why the system let it happen")
 			}
@@ -227,10 +251,10 @@ func (b *blameChecker) checkWith(text string, names *knownNames) []Finding {
 		if p, ok := b.personalCounterfactual(s, low, names); ok {
 			add(RuleCounterfactual, p, "counterfactual about a person (if they had acted otherwise, it would not have happened) judges people with hindsight instead of explaining why the system let it happen")
 		}
-		if p, ok := b.roleAgentCause(s, low); ok {
+		if p, ok := b.roleAgentCause(s, low, &h, ascii); ok {
 			add(RulePersonFault, p, "makes a person the agent of the change that caused the failure; describe what the change did and why the system let it through")
 		}
-		if p, ok := b.namedCause(s, low, names); ok {
+		if p, ok := b.namedCause(s, low, names, &h); ok {
 			add(RuleNamedPerson, p, "names a person as the cause; say what happened and why the system allowed it, not who")
 		}
 	}
@@ -406,8 +430,8 @@ func actionParticiple(w string) bool {
 
 // roleAgentCause finds a role as the agent of the change that caused the
 // failure: "An engineer pushed a config change that caused the outage".
-func (b *blameChecker) roleAgentCause(s, low string) (string, bool) {
-	if !containsAny(low, agentKeys) {
+func (b *blameChecker) roleAgentCause(s, low string, h *keyMask, ascii bool) (string, bool) {
+	if !kAgent.any(h) || (ascii && !hasRoleLiteral(low, h)) {
 		return "", false
 	}
 	for _, m := range b.roleAgent.FindAllStringSubmatchIndex(s, -1) {
@@ -429,8 +453,8 @@ const nameFaultPattern = (`(?i)^(?:'s?\s+(?:[\w-]+\s+){0,3}?(?:mistake|error|fau
 const causeBeforePattern = `(?i)(?:\bbecause(?: of)?|\bcaused by|\bdue to|\bthanks to|\bblame(?:d)?(?: on)?|\bfault of|\bresponsible:?)\s+$`
 
 // namedCause finds a named person presented as the cause.
-func (b *blameChecker) namedCause(s, low string, names *knownNames) (string, bool) {
-	if !containsAny(low, faultKeys) && !containsAny(low, agentKeys) && !containsAny(low, []string{"because", "due to", "thanks to", "blame", "fault of", "responsible", "'s"}) {
+func (b *blameChecker) namedCause(s, low string, names *knownNames, h *keyMask) (string, bool) {
+	if !kFault.any(h) && !kAgent.any(h) && !kNamedCue.any(h) {
 		return "", false
 	}
 	if names != nil && names.mentioned(s) {
@@ -456,7 +480,7 @@ func (b *blameChecker) namedCause(s, low string, names *knownNames) (string, boo
 		}
 	}
 	// Unknown names: a capitalized name with an unmistakably personal fault.
-	if !containsAny(low, faultKeys) {
+	if !kFault.any(h) || !kCapNameLiteral.any(h) {
 		return "", false
 	}
 	if m := b.capName.FindStringSubmatchIndex(s); m != nil {

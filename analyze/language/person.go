@@ -70,8 +70,8 @@ var objectBefore = regexp.MustCompile(`(?i)\b(?:paged|alerted|notified|woke|call
 
 // personFault finds a role as the subject of a clause that states their
 // fault, and returns the phrase from the role to the fault.
-func (b *blameChecker) personFault(s, low string) (string, bool) {
-	if !containsAny(low, personalFaultKeys) || !mentionsRole(low) {
+func (b *blameChecker) personFault(s, low string, h *keyMask) (string, bool) {
+	if !kPersonalFault.any(h) || !mentionsRole(low, h) {
 		return "", false
 	}
 	for _, m := range roleRe.FindAllStringIndex(s, -1) {
@@ -137,9 +137,10 @@ var roleKeys = []string{"engineer", "developer", "operator", "admin", "sre", "on
 	"technician", "contractor", "intern", "staff", "dba", "sysadmin", "designer", "reviewer", "approver", "manager",
 	"deployer", "maintainer", "person", "someone", "somebody"}
 
-// mentionsRole is a cheap test for a role word or "he"/"she" in low.
-func mentionsRole(low string) bool {
-	if containsAny(low, roleKeys) {
+// mentionsRole is a cheap test for a role word (h holds low's keys) or
+// "he"/"she" in low.
+func mentionsRole(low string, h *keyMask) bool {
+	if kRole.any(h) {
 		return true
 	}
 	for _, p := range []string{"he ", "she "} {

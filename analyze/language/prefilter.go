@@ -1,0 +1,201 @@
+package language
+
+import (
+	"strings"
+)
+
+// This file holds the cheap, exact prefilters of the checks: they only skip
+// work that cannot produce a match, so every finding stays the same.
+//
+// keySet answers the checks' "does the lowercase sentence contain one of
+// these keys" questions (containsAny) from one pass over the sentence
+// instead of one strings.Contains per key: scan sets the bit of every key
+// that occurs, and a group of keys is a mask over those bits.
+
+// maxKeys bounds the keys of a keySet (the size of keyMask).
+const maxKeys = 4 * 64
+
+// keyMask is a set of key ids.
+type keyMask [maxKeys / 64]uint64
+
+func (m *keyMask) set(id int) { m[id>>6] |= 1 << (id & 63) }
+
+// any reports a key of m in h.
+func (m *keyMask) any(h *keyMask) bool {
+	for i := range m {
+		if m[i]&h[i] != 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// keySet is a fixed set of keys (at least two bytes each), indexed by their
+// first two bytes.
+type keySet struct {
+	ids   map[string]int
+	keys  []string
+	heads map[uint16][]int // first two bytes -> key ids
+	seen  [1 << 16 / 64]uint64
+}
+
+func newKeySet() *keySet {
+	return &keySet{ids: map[string]int{}, heads: map[uint16][]int{}}
+}
+
+// group adds keys to the set and returns their mask.
+func (k *keySet) group(keys ...string) keyMask {
+	var m keyMask
+	for _, key := range keys {
+		if len(key) < 2 {
+			panic("language: keySet key shorter than two bytes: " + key)
+		}
+		id, ok := k.ids[key]
+		if !ok {
+			id = len(k.keys)
+			if id >= maxKeys {
+				panic("language: too many prefilter keys")
+			}
+			k.ids[key] = id
+			k.keys = append(k.keys, key)
+			h := uint16(key[0])<<8 | uint16(key[1])
+			k.heads[h] = append(k.heads[h], id)
+			k.seen[h>>6] |= 1 << (h & 63)
+		}
+		m.set(id)
+	}
+	return m
+}
+
+// scan returns the keys that occur in s.
+func (k *keySet) scan(s string) keyMask {
+	var h keyMask
+	for i := 0; i+1 < len(s); i++ {
+		x := uint16(s[i])<<8 | uint16(s[i+1])
+		if k.seen[x>>6]&(1<<(x&63)) == 0 {
+			continue
+		}
+		for _, id := range k.heads[x] {
+			if strings.HasPrefix(s[i:], k.keys[id]) {
+				h.set(id)
+			}
+		}
+	}
+	return h
+}
+
+// isASCII reports a string of ASCII bytes only. Literal prefilters of (?i)
+// regexps are exact only then: Go folds 'k' with the Kelvin sign and 's'
+// with the long s, which a lowercase literal does not see.
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
+}
+
+// heSheWord reports "he" or "she" in low (ASCII, lowercase) where the
+// roles pattern can match them: after the start, a space (\s) or , or ;
+// and before a non-word byte or the end.
+func heSheWord(low string) bool {
+	for i := 0; ; {
+		j := strings.Index(low[i:], "he")
+		if j < 0 {
+			return false
+		}
+		at := i + j
+		i = at + 1
+		end := at + 2
+		if end < len(low) && isWordByte(low[end]) {
+			continue
+		}
+		start := at
+		if start > 0 && low[start-1] == 's' {
+			start-- // "she"
+			if openerAt(low, start) {
+				return true
+			}
+			start++
+		}
+		if openerAt(low, start) {
+			return true
+		}
+	}
+}
+
+// openerAt: the start of low, or one of \s , ; before i.
+func openerAt(low string, i int) bool {
+	if i == 0 {
+		return true
+	}
+	switch low[i-1] {
+	case ' ', '\t', '\n', '\f', '\r', ',', ';':
+		return true
+	}
+	return false
+}
+
+func isWordByte(c byte) bool {
+	return c == '_' || c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
+}
+
+// Keys of the blame rules' prefilters.
+var (
+	counterfactualKeys = []string{" have ", "should've", "shouldve", "if only", "had "}
+	characterKeys      = []string{"careless", "negligen", "sloppy", "lazy", "laziness", "incompeten", "reckless", "inattenti", "irresponsib", "lack of ", "careful"}
+	humanErrorKeys     = []string{"error", "mistake", "failure"}
+)
+
+// blameKeys holds every key the blame checks ask about; the groups are
+// built once, here, and only read after.
+var (
+	blameKeys = newKeySet()
+	ruleMasks = map[string]keyMask{
+		RuleCounterfactual:  blameKeys.group(counterfactualKeys...),
+		RuleCharacter:       blameKeys.group(characterKeys...),
+		RuleHumanErrorCause: blameKeys.group(humanErrorKeys...),
+		RulePersonFault:     blameKeys.group(faultKeys...),
+	}
+	kFault          = blameKeys.group(faultKeys...)
+	kAgent          = blameKeys.group(agentKeys...)
+	kPersonalFault  = blameKeys.group(personalFaultKeys...)
+	kRole           = blameKeys.group(roleKeys...)
+	kNamedCue       = blameKeys.group("because", "due to", "thanks to", "blame", "fault of", "responsible", "'s")
+	kErrorWords     = blameKeys.group("error", "mistake", "slip", "failure")
+	kHave           = blameKeys.group(" have ")
+	kCapNameLiteral = blameKeys.group(
+		// capName is case-sensitive: each match holds one of these as is, so
+		// the lowercase sentence does too.
+		"forgot", "neglected", "carelessly", "did not bother", "didn't bother", "messed up", "screwed up",
+		"fat-fingered", "fat fingered", "made a", "s to blame")
+	// kModal: every counterfactual-rule match holds one of these.
+	kModal = blameKeys.group("should", "ought to", "must", "could", "would", "if only", "had ")
+	// kHumanErrorLiteral: every human-error-rule match holds "<who> <error>".
+	kHumanErrorLiteral = blameKeys.group(joinWords(
+		[]string{"human", "operator", "operational", "user", "manual", "pilot", "personnel", "inadvertent", "accidental"},
+		[]string{"error", "mistake", "failure"})...)
+	// kRoleLiteral: every match of the roles pattern holds one of these, or
+	// "he"/"she" (heSheWord).
+	kRoleLiteral = blameKeys.group("engineer", "developer", "operator", "admin", "sre", "on-call", "oncall", "team member",
+		"employee", "technician", "contractor", "intern", "person", "staff member", "member of", "dba", "designer",
+		"someone", "somebody")
+)
+
+// hasRoleLiteral: low (ASCII, lowercase, with keys h) may hold a match of
+// the roles pattern.
+func hasRoleLiteral(low string, h *keyMask) bool {
+	return kRoleLiteral.any(h) || heSheWord(low)
+}
+
+// joinWords is every "a b" of a in as and b in bs.
+func joinWords(as, bs []string) []string {
+	var out []string
+	for _, a := range as {
+		for _, b := range bs {
+			out = append(out, a+" "+b)
+		}
+	}
+	return out
+}
