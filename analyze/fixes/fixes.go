@@ -141,8 +141,8 @@ type phaseCount struct {
 	// closed one, except the pair's own incidents.
 	list        []*Incident
 	lo, mid, hi int
-	own         map[string]bool
-	skip        []int // the indices of own incidents in list[lo:hi], ascending
+	own         []*Incident // the pair's own known incidents, distinct
+	skip        []int       // the indices of own incidents in list[lo:hi], ascending
 }
 
 // each calls fn with every repeat of list[from:to] in time order.
@@ -204,8 +204,9 @@ func Compute(in Input) (Result, error) {
 	// count splits the repeats of (svc, theme) after start by the close.
 	// The candidates are in time order, so each phase's are a range of
 	// them; the pair's own incidents in a range are taken out of its count.
-	count := func(svc, theme string, start, closed time.Time, own map[string]bool) phaseCount {
-		var c phaseCount
+	// skip is a buffer for the count's skip list (reused between pairs).
+	count := func(svc, theme string, start, closed time.Time, own []*Incident, skip []int) phaseCount {
+		c := phaseCount{skip: skip[:0]}
 		end := now
 		if !closed.IsZero() {
 			end = closed
@@ -227,11 +228,7 @@ func Compute(in Input) (Result, error) {
 			c.mid = min(max(c.lo, sort.Search(len(l), func(i int) bool { return !l[i].At.Before(end) })), c.hi)
 		}
 		c.open, c.closed = c.mid-c.lo, c.hi-c.mid
-		for id := range own {
-			x := byID[id]
-			if x == nil {
-				continue
-			}
+		for _, x := range own {
 			// Where x is among the candidates (by time, then id), if it is one.
 			i := sort.Search(len(l), func(i int) bool {
 				return l[i].At.After(x.At) || (l[i].At.Equal(x.At) && l[i].ID >= x.ID)
@@ -288,7 +285,21 @@ func Compute(in Input) (Result, error) {
 	// its postmortem's own incidents and items' close by kind. The pairs
 	// are not kept: the passes below derive them again, so what a run holds
 	// is the postmortems, not their pairs' repeats.
-	eachPair := func(fn func(p *Pair, c *phaseCount, kindClosed map[string]time.Time)) (skipped int) {
+	//
+	// fn gets the pair and its count, which it must not keep (they are
+	// reused for the next pair), and the close of the pair's items of each
+	// of its kinds (p.Kinds). A pass allocates little per pair: the three
+	// passes over 300k pairs otherwise made the collector a large part of
+	// the run.
+	var (
+		pair              Pair
+		c                 phaseCount
+		own               []*Incident
+		kindsBuf, themesB []string
+		kindClosed        []time.Time
+		skipBuf           []int
+	)
+	eachPair := func(fn func(p *Pair, c *phaseCount, kindClosed []time.Time)) (skipped int) {
 		for pi := range in.Postmortems {
 			p := &in.Postmortems[pi]
 			if len(p.Items) == 0 || len(p.Themes) == 0 {
@@ -296,10 +307,14 @@ func Compute(in Input) (Result, error) {
 			}
 			// The anchor: P's first known incident, and its service.
 			var first *Incident
-			own := map[string]bool{}
+			own = own[:0]
 			for _, id := range p.Incidents {
-				own[id] = true
-				if x := byID[id]; x != nil && (first == nil || x.At.Before(first.At) || (x.At.Equal(first.At) && x.ID < first.ID)) {
+				x := byID[id]
+				if x == nil || containsIncident(own, x) {
+					continue
+				}
+				own = append(own, x)
+				if first == nil || x.At.Before(first.At) || (x.At.Equal(first.At) && x.ID < first.ID) {
 					first = x
 				}
 			}
@@ -323,7 +338,11 @@ func Compute(in Input) (Result, error) {
 				}
 				return last
 			}
-			var kinds []string
+			// The kinds a kept pair holds (in.CountsOnly false) are its own.
+			kinds := kindsBuf[:0]
+			if !in.CountsOnly {
+				kinds = nil
+			}
 			for _, it := range p.Items {
 				if !contains(kinds, it.Kind) {
 					kinds = append(kinds, it.Kind)
@@ -334,23 +353,28 @@ func Compute(in Input) (Result, error) {
 			if team == "" {
 				team = "unknown"
 			}
+			if in.CountsOnly {
+				kindsBuf = kinds
+			}
 			closed := closedAt("")
-			var themes []string
+			themes := themesB[:0]
 			for _, th := range p.Themes {
 				if th != "" && !contains(themes, th) {
 					themes = append(themes, th)
 				}
 			}
 			sort.Strings(themes)
-			byKindClosed := map[string]time.Time{}
+			themesB = themes
+			kindClosed = kindClosed[:0]
 			for _, k := range kinds {
-				byKindClosed[k] = closedAt(k)
+				kindClosed = append(kindClosed, closedAt(k))
 			}
 			for _, th := range themes {
-				c := count(first.Service, th, first.At, closed, own)
-				pair := Pair{Postmortem: p.Key, Theme: th, Team: team, Service: first.Service, Kinds: kinds,
+				c = count(first.Service, th, first.At, closed, own, skipBuf)
+				skipBuf = c.skip
+				pair = Pair{Postmortem: p.Key, Theme: th, Team: team, Service: first.Service, Kinds: kinds,
 					Start: first.At, Closed: closed, State: state(closed, c), OpenExposure: c.openExp, ClosedExposure: c.closedExp}
-				fn(&pair, &c, byKindClosed)
+				fn(&pair, &c, kindClosed)
 			}
 		}
 		return skipped
@@ -358,7 +382,7 @@ func Compute(in Input) (Result, error) {
 	// Each theme's trend, from the open phases of its pairs: their spans
 	// first, then their repeats in pair order (as FitTrend reads them).
 	spans, nreps := map[string][]Span{}, map[string]int{}
-	res.Skipped = eachPair(func(p *Pair, c *phaseCount, _ map[string]time.Time) {
+	res.Skipped = eachPair(func(p *Pair, c *phaseCount, _ []time.Time) {
 		spans[p.Theme] = append(spans[p.Theme], Span{p.Start, p.Start.Add(p.OpenExposure)})
 		nreps[p.Theme] += c.open
 		if !in.CountsOnly {
@@ -370,7 +394,7 @@ func Compute(in Input) (Result, error) {
 	for th := range spans {
 		fits[th] = newTrendFit(spans[th], nreps[th], now)
 	}
-	eachPair(func(p *Pair, c *phaseCount, _ map[string]time.Time) {
+	eachPair(func(p *Pair, c *phaseCount, _ []time.Time) {
 		if f := fits[p.Theme]; f.fits() {
 			c.each(c.lo, c.mid, func(x *Incident) { f.add(x.At) })
 		}
@@ -389,14 +413,17 @@ func Compute(in Input) (Result, error) {
 		}
 		return t
 	}
-	eachPair(func(p *Pair, c *phaseCount, kindClosed map[string]time.Time) {
+	var kindSkip []int
+	eachPair(func(p *Pair, c *phaseCount, kindClosed []time.Time) {
 		slope := res.Slopes[p.Theme]
 		add(all, p.Start, p.Closed, *c, slope)
 		add(get(byTheme, p.Theme), p.Start, p.Closed, *c, slope)
 		add(get(byTeam, p.Team), p.Start, p.Closed, *c, slope)
-		for _, k := range p.Kinds {
-			kc := kindClosed[k]
-			add(get(byKind, k), p.Start, kc, count(p.Service, p.Theme, p.Start, kc, c.own), slope)
+		for i, k := range p.Kinds {
+			kc := kindClosed[i]
+			kcount := count(p.Service, p.Theme, p.Start, kc, c.own, kindSkip)
+			kindSkip = kcount.skip
+			add(get(byKind, k), p.Start, kc, kcount, slope)
 		}
 	})
 	res.Rows = append(res.Rows, row(Row{Tally: *all}))
@@ -421,6 +448,15 @@ func Compute(in Input) (Result, error) {
 func row(r Row) Row {
 	r.Ratio = StratifiedRateRatio(r.Strata, Confidence)
 	return r
+}
+
+func containsIncident(xs []*Incident, x *Incident) bool {
+	for _, y := range xs {
+		if y == x {
+			return true
+		}
+	}
+	return false
 }
 
 func contains(xs []string, x string) bool {
