@@ -12,8 +12,9 @@ import (
 
 // Part-of-speech tagging uses the averaged-perceptron tagger of
 // github.com/jdkato/prose/v2 (pure Go, Penn Treebank tags, model embedded in
-// the module). Its model takes about a quarter of a second to decode and
-// holds about 45 MiB, so it is decoded on first use and shared while
+// the module): prose's tokenizer, and its model's weights read by posModel
+// (postag.go), which tags as prose does without its per-word maps. The
+// model takes about a quarter of a second to decode, so it is decoded on first use and shared while
 // checkers use it: the model is only read after loading, and tagging
 // allocates its own state, so sharing it between goroutines is safe. It is
 // held weakly: once no checker that tagged is left (an analysis run ended),
@@ -23,23 +24,23 @@ import (
 // that a cheap lexical prefilter leaves in doubt.
 var modelCache struct {
 	mu sync.Mutex
-	p  weak.Pointer[prose.Model]
+	p  weak.Pointer[posModel]
 }
 
 // sharedModel returns the decoded model, decoding it when no live one is
 // left; nil when it cannot be decoded.
-func sharedModel() *prose.Model {
+func sharedModel() *posModel {
 	modelCache.mu.Lock()
 	defer modelCache.mu.Unlock()
 	if m := modelCache.p.Value(); m != nil {
 		return m
 	}
-	doc, err := prose.NewDocument("warm", prose.WithSegmentation(false), prose.WithExtraction(false))
-	if err != nil || doc == nil || doc.Model == nil {
+	m, err := loadPOSModel()
+	if err != nil {
 		return nil
 	}
-	modelCache.p = weak.Make(doc.Model)
-	return doc.Model
+	modelCache.p = weak.Make(m)
+	return m
 }
 
 // token is one tagged word with its byte offsets in the tagged text.
@@ -61,7 +62,7 @@ var packageTagger = newTagger()
 // tagger tags text with the shared model, which it gets on its first tag
 // and then keeps.
 type tagger struct {
-	model func() *prose.Model
+	model func() *posModel
 }
 
 func newTagger() *tagger {
@@ -83,14 +84,21 @@ func (tg *tagger) tag(s string, imperative bool) []token {
 	if imperative {
 		in = lowerFirstWord(s)
 	}
-	doc, err := prose.NewDocument(in, prose.WithSegmentation(false), prose.WithExtraction(false), prose.UsingModel(model))
+	// Tokenized only: prose decodes no model of its own for that.
+	doc, err := prose.NewDocument(in, prose.WithSegmentation(false), prose.WithExtraction(false), prose.WithTagging(false))
 	if err != nil {
 		return nil
 	}
 	toks := doc.Tokens()
+	words := make([]string, len(toks))
+	for i, t := range toks {
+		words[i] = t.Text
+	}
+	tags := model.docTags(in, words)
 	out := make([]token, 0, len(toks))
 	at := 0
-	for _, t := range toks {
+	for k, t := range toks {
+		t.Tag = tags[k]
 		i := strings.Index(in[at:], t.Text)
 		if i < 0 {
 			continue // the tokenizer rewrote the token (quotes); keep the others
