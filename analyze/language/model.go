@@ -166,8 +166,11 @@ var commitFrame = regexp.MustCompile(`(?i)^(?:[^,.;:]{0,60},\s*)?(?:we|engineers
 // effortWords: an effort named instead of its deliverable.
 var effortWords = regexp.MustCompile(`(?i)\b(?:work(?:ing)? (?:on|hard|to)|(?:take|taking|taken) (?:\w+ )?(?:steps|actions|measures)|steps (?:are|were) being|efforts?\b|everything we can|(?:committed|commit) to|a (?:number|set|series|range) of|several|multi-phase|in the process of|continu(?:e|es|ing) to|further invest\w*|invest(?:ing)? in|drive improvement|apply the learning)`)
 
-// wordFeatures are the lexical features of an item.
-func wordFeatures(s string, x *[nFeatures]float64) {
+// wordFeatures are the lexical features of an item; low is s in lowercase
+// and h its keys in featureKeys (prefilter.go), which skip the regexps that
+// cannot match.
+func wordFeatures(s, low string, h *keyMask, x *[nFeatures]float64) {
+	ascii := isASCII(s)
 	words := strings.FieldsFunc(s, func(r rune) bool { return unicode.IsSpace(r) || strings.ContainsRune(",;:()[]\"", r) })
 	var open, scope, outcome, inquiry, proper, acronyms, quality int
 	for i, w := range words {
@@ -196,7 +199,6 @@ func wordFeatures(s string, x *[nFeatures]float64) {
 			proper++
 		}
 	}
-	low := strings.ToLower(s)
 	if strings.Contains(low, "where possible") || strings.Contains(low, "as needed") || strings.Contains(low, "as appropriate") ||
 		strings.Contains(low, "look at ways") || strings.Contains(low, "investigate ways") {
 		scope++
@@ -206,22 +208,29 @@ func wordFeatures(s string, x *[nFeatures]float64) {
 	x[fOutcomeWords] = capCount(outcome)
 	x[fInquiryWords] = capCount(inquiry)
 	x[fQualityWords] = capCount(quality)
-	x[fEffortWords] = capCount(len(effortWords.FindAllStringIndex(s, 3)))
+	if !ascii || kEffort.any(h) {
+		x[fEffortWords] = capCount(len(effortWords.FindAllStringIndex(s, 3)))
+	}
 	if commitFrame.MatchString(s) {
 		x[fCommitFrame] = 1
 	}
-	x[fCodeLike] = capCount(len(codeLike.FindAllStringIndex(s, 3)) + acronyms)
+	code := 0
+	if mayBeCodeLike(s) {
+		code = len(codeLike.FindAllStringIndex(s, 3))
+	}
+	x[fCodeLike] = capCount(code + acronyms)
 	x[fProperNames] = capCount(proper)
-	if strings.ContainsAny(s, "0123456789") || (containsAny(low, measurableKeys) && measurableWords.MatchString(s)) || numberWords.MatchString(s) {
+	if strings.ContainsAny(s, "0123456789") || (containsAny(low, measurableKeys) && measurableWords.MatchString(s)) ||
+		((!ascii || (kNumberWord.any(h) && kNumberUnit.any(h))) && numberWords.MatchString(s)) {
 		x[fNumber] = 1
 	}
-	if strictCondition.MatchString(s) {
+	if (!ascii || kCondition.any(h)) && strictCondition.MatchString(s) {
 		x[fCondition] = 1
 	}
-	if deictic.MatchString(s) {
+	if (!ascii || mayBeDeictic(h)) && deictic.MatchString(s) {
 		x[fDeictic] = 1
 	}
-	if byMeans.MatchString(s) {
+	if (!ascii || (kBy.any(h) && kIng.any(h))) && byMeans.MatchString(s) {
 		x[fByMeans] = 1
 	}
 	content, specific := 0, 0
@@ -329,8 +338,10 @@ func features(summary string, rules []Finding, obj objectVerdict, objOK bool) [n
 		x[fRestOutcome] = b2f(p.restOutcome)
 		x[fRestSpecific] = b2f(p.restSpecific)
 	}
-	wordFeatures(summary, &x)
-	if len(concreteWords(summary, concreteAnywhere.FindAllStringIndex(summary, -1))) > 0 {
+	low := strings.ToLower(summary)
+	h := featureKeys.scan(low)
+	wordFeatures(summary, low, &h, &x)
+	if (!isASCII(summary) || kConcrete.any(&h)) && len(concreteWords(summary, concreteAnywhere.FindAllStringIndex(summary, -1))) > 0 {
 		x[fConcreteVerb] = 1
 	}
 	return x

@@ -199,3 +199,44 @@ func joinWords(as, bs []string) []string {
 	}
 	return out
 }
+
+// featureKeys holds the keys of the action model's lexical features: each
+// group is a set of literals one of which every match of its regexp holds
+// (checked on ASCII items only: the regexps are (?i)).
+var (
+	featureKeys = newKeySet()
+	kEffort     = featureKeys.group("work", "tak", "steps", "effort", "everything we can", "commit", "number of", "set of",
+		"series of", "range of", "several", "multi-phase", "in the process of", "continu", "invest", "drive improvement",
+		"apply the learning")
+	kNumberWord = featureKeys.group("one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "twelve",
+		"fifteen", "twenty", "thirty", "sixty", "hundred")
+	kNumberUnit = featureKeys.group("second", "minute", "hour", "day", "week", "month", "times", "approval", "replica",
+		"retries", "attempts", "percent", "nodes", "zones", "regions")
+	kCondition    = featureKeys.group("when", "where", "if", "before", "until", "once")
+	kDeicticDet   = featureKeys.group("this", "these", "that", "such", "the same")
+	kDeicticNoun  = featureKeys.group("issue", "problem", "class", "type", "kind", "sort", "nature", "scenario", "situation", "failure", "misconfiguration", "condition", "incident", "error", "bug", "event")
+	kDeicticOther = featureKeys.group("repeat", "similar ", "recurrence of this")
+	kBy           = featureKeys.group("by ")
+	kIng          = featureKeys.group("ing")
+	kConcrete     = featureKeys.group("add", "remov", "disabl", "fix", "correct", "replac", "roll", "deploy", "migrat", "block", "enforc", "reject", "requir", "limit", "cap", "rotat", "pin", "split", "delet", "increas", "lower", "rais", "chang", "set", "configur", "enabl", "alarm if", "alert ")
+)
+
+// mayBeDeictic: a determiner and a noun of deictic's first alternative, or
+// a literal of another.
+func mayBeDeictic(h *keyMask) bool {
+	return (kDeicticDet.any(h) && kDeicticNoun.any(h)) || kDeicticOther.any(h)
+}
+
+// mayBeCodeLike: s has what every match of codeLike has (case-sensitive,
+// ASCII classes): '_', '/', '.', or a lowercase letter before an uppercase one.
+func mayBeCodeLike(s string) bool {
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c == '_' || c == '/' || c == '.':
+			return true
+		case c >= 'a' && c <= 'z' && i+1 < len(s) && s[i+1] >= 'A' && s[i+1] <= 'Z':
+			return true
+		}
+	}
+	return false
+}

@@ -78,3 +78,39 @@ func loadRealRecordsIfPresent(t *testing.T) (map[string]realRecord, bool) {
 	}
 	return loadRealRecords(t), true
 }
+
+// TestFeaturePrefiltersExact: an item a feature prefilter skips has no
+// match of the feature's regexp.
+func TestFeaturePrefiltersExact(t *testing.T) {
+	n := 0
+	extra := []string{"fooBar", "a/b", "x_y", "v1.2", "five minutes", "ten replicas", "by adding a queue", "this type of issue",
+		"recurrence of this", "repeat of", "when the error rate exceeds 5", "taking steps", "apply the learnings", "Add a cap"}
+	for _, s := range append(prefilterSentences(t), extra...) {
+		low := strings.ToLower(s)
+		h := featureKeys.scan(low)
+		if !mayBeCodeLike(s) {
+			require.False(t, codeLike.MatchString(s), "codeLike %q", s)
+		}
+		if !isASCII(s) {
+			continue
+		}
+		n++
+		for _, c := range []struct {
+			name string
+			skip bool
+			re   *regexp.Regexp
+		}{
+			{"effort", !kEffort.any(&h), effortWords},
+			{"number", !(kNumberWord.any(&h) && kNumberUnit.any(&h)), numberWords},
+			{"condition", !kCondition.any(&h), strictCondition},
+			{"deictic", !mayBeDeictic(&h), deictic},
+			{"by means", !(kBy.any(&h) && kIng.any(&h)), byMeans},
+			{"concrete", !kConcrete.any(&h), concreteAnywhere},
+		} {
+			if c.skip {
+				require.False(t, c.re.MatchString(s), "%s skipped %q", c.name, s)
+			}
+		}
+	}
+	t.Logf("%d ASCII texts", n)
+}
