@@ -31,16 +31,16 @@ func (m *keyMask) any(h *keyMask) bool {
 }
 
 // keySet is a fixed set of keys (at least two bytes each), indexed by their
-// first two bytes.
+// first two bytes (a table of 128 KiB a set).
 type keySet struct {
 	ids   map[string]int
 	keys  []string
-	heads map[uint16][]int // first two bytes -> key ids
-	seen  [1 << 16 / 64]uint64
+	heads [][]int         // lists of key ids with the same first two bytes
+	head  [1 << 16]uint16 // first two bytes -> 1 + index into heads, 0 for none
 }
 
 func newKeySet() *keySet {
-	return &keySet{ids: map[string]int{}, heads: map[uint16][]int{}}
+	return &keySet{ids: map[string]int{}, heads: [][]int{nil}}
 }
 
 // group adds keys to the set and returns their mask.
@@ -59,8 +59,11 @@ func (k *keySet) group(keys ...string) keyMask {
 			k.ids[key] = id
 			k.keys = append(k.keys, key)
 			h := uint16(key[0])<<8 | uint16(key[1])
-			k.heads[h] = append(k.heads[h], id)
-			k.seen[h>>6] |= 1 << (h & 63)
+			if k.head[h] == 0 {
+				k.head[h] = uint16(len(k.heads))
+				k.heads = append(k.heads, nil)
+			}
+			k.heads[k.head[h]] = append(k.heads[k.head[h]], id)
 		}
 		m.set(id)
 	}
@@ -71,11 +74,11 @@ func (k *keySet) group(keys ...string) keyMask {
 func (k *keySet) scan(s string) keyMask {
 	var h keyMask
 	for i := 0; i+1 < len(s); i++ {
-		x := uint16(s[i])<<8 | uint16(s[i+1])
-		if k.seen[x>>6]&(1<<(x&63)) == 0 {
+		hd := k.head[uint16(s[i])<<8|uint16(s[i+1])]
+		if hd == 0 {
 			continue
 		}
-		for _, id := range k.heads[x] {
+		for _, id := range k.heads[hd] {
 			if strings.HasPrefix(s[i:], k.keys[id]) {
 				h.set(id)
 			}
