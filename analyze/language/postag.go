@@ -87,7 +87,11 @@ func loadPOSModel() (*posModel, error) {
 			m.ws = append(m.ws, labelWeight{ids[l], w})
 		}
 		part := m.ws[start:]
-		sort.Slice(part, func(i, j int) bool { return part[i].label < part[j].label })
+		for i := 1; i < len(part); i++ { // by label (a few dozen at most)
+			for j := i; j > 0 && part[j].label < part[j-1].label; j-- {
+				part[j], part[j-1] = part[j-1], part[j]
+			}
+		}
 	}
 	m.offs = append(m.offs, int32(len(m.ws)))
 	return m, nil
@@ -124,11 +128,14 @@ func (m *posModel) tag(words []string) []string {
 			tag = "-"
 		case posEmoticons[word]:
 			tag = "SYM"
-		case posLink.MatchString(word) || posEmail.MatchString(word) || strings.HasPrefix(word, "@"):
+		// Each regexp only where it can match: a link has a dot, an
+		// address an @, a trace a leading * (or is 0), a bracket -XYZ-.
+		case (strings.IndexByte(word, '.') >= 0 && posLink.MatchString(word)) ||
+			(strings.IndexByte(word, '@') >= 0 && posEmail.MatchString(word)) || strings.HasPrefix(word, "@"):
 			tag = "NN"
-		case posNone.MatchString(word):
+		case (word == "0" || strings.HasPrefix(word, "*")) && posNone.MatchString(word):
 			tag = "-NONE-"
-		case posKeep.MatchString(word):
+		case len(word) == 5 && word[0] == '-' && posKeep.MatchString(word):
 			tag = word
 		default:
 			var ok bool
