@@ -79,7 +79,9 @@ type blameRule struct {
 	// which every match of re contains (checked on ASCII sentences only).
 	mask, literal keyMask
 	role          bool // every match of re holds a role (hasRoleLiteral)
-	why           string
+	// word, when set, finds re's matches faster (wordre.go).
+	word *wordRe
+	why  string
 	// negatable rules are skipped when a negation precedes the match.
 	negatable bool
 }
@@ -158,6 +160,7 @@ func newBlameChecker() *blameChecker {
 		switch r.rule {
 		case RuleCounterfactual:
 			r.literal = kModal
+			r.word = newWordRe(r.re)
 		case RuleHumanErrorCause:
 			r.literal = kHumanErrorLiteral
 		case RulePersonFault:
@@ -215,7 +218,13 @@ func (b *blameChecker) checkWith(text string, names *knownNames) []Finding {
 			if ascii && ((r.literal != keyMask{} && !r.literal.any(&h)) || (r.role && !hasRoleLiteral(low, &h))) {
 				continue
 			}
-			for _, loc := range r.re.FindAllStringIndex(s, -1) {
+			var locs [][]int
+			if r.word != nil {
+				locs = r.word.findAll(s, low, -1)
+			} else {
+				locs = r.re.FindAllStringIndex(s, -1)
+			}
+			for _, loc := range locs {
 				if r.negatable && negated(b.negRe, s, loc[0], loc[1]) {
 					continue
 				}

@@ -1,0 +1,43 @@
+package language
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+// TestWordReEqualsRegexp: wordRe.findAll finds what FindAllStringIndex
+// finds, on the dev sentences (also with a person as subject) and crafted
+// cases (two alternatives at one place, matches back to back, words inside
+// words, non-ASCII).
+func TestWordReEqualsRegexp(t *testing.T) {
+	b := newBlameChecker()
+	a := newActionChecker()
+	var counterfactual *wordRe
+	for _, r := range b.rules {
+		if r.rule == RuleCounterfactual {
+			counterfactual = r.word
+		}
+	}
+	require.NotNil(t, counterfactual)
+	res := map[string]*wordRe{"counterfactual": counterfactual, "concreteAnywhere": concreteAnywhereWord, "concrete": a.concreteWord}
+	extra := []string{"could have prevented it and would have caught it", "Should've, shouldve, should have known",
+		"had he checked; had Alice checked", "If only. if only", "addadd add-add adding added", "setting set reset",
+		"roll back, rolled out, rolling back", "alert on alert when", "Rotate the keys, then pin the version",
+		"blocK the Kelvin", "ſhould have known", "Déployer: deploy the fix", "_add add_ 1add", "would not have happened had"}
+	n := 0
+	for _, s := range append(prefilterSentences(t), extra...) {
+		low := strings.ToLower(s)
+		for name, w := range res {
+			want := w.re.FindAllStringIndex(s, -1)
+			got := w.findAll(s, low, -1)
+			require.Equal(t, want, got, "%s on %q", name, s)
+			if len(want) > 0 {
+				n++
+			}
+			require.Equal(t, w.re.FindAllStringIndex(s, 1), w.findAll(s, low, 1), "%s on %q (n=1)", name, s)
+		}
+	}
+	t.Logf("%d texts with matches", n)
+}
