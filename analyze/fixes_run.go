@@ -50,12 +50,18 @@ func fixesInput(ctx context.Context, st *store.Store, d *dataset, th themeRun, p
 	pmThemes := th.postmortemThemes
 	items := map[string][]fixes.Item{}
 	// fixes.Compute skips a postmortem without themes: its items are not
-	// kept.
+	// kept. Items come by summary: each text is classified once (a
+	// postmortem's items are a set to fixes.Compute, their order is not
+	// read).
+	last, kind, first := "", "", true
 	err := st.StreamPostmortemItems(ctx, now, func(a *store.ActionItem) error {
 		if len(pmThemes[a.PostmortemKey]) == 0 {
 			return nil
 		}
-		it := fixes.Item{Kind: string(followup.Classify(a.Summary).Kind)}
+		if first || a.Summary != last {
+			last, kind, first = a.Summary, string(followup.Classify(a.Summary).Kind), false
+		}
+		it := fixes.Item{Kind: kind}
 		if !actions.Open(a) {
 			it.Closed = actions.ClosedAt(a) // after now: open (fixes.Compute)
 		}

@@ -81,12 +81,13 @@ func (s *Store) StreamIncidentStarts(ctx context.Context, sc Scope, fn func(id, 
 }
 
 // StreamPostmortemItems streams the deduplicated action items of a
-// postmortem created by now, oldest first (ties by key), each with only its
-// key, postmortem key, summary, status category and created, updated and
-// resolved times set.
+// postmortem created by now, ordered by summary (then oldest first, ties by
+// key), so a caller classifying summaries sees each text's items in a row
+// and classifies it once; each with only its key, postmortem key, summary,
+// status category and created, updated and resolved times set.
 func (s *Store) StreamPostmortemItems(ctx context.Context, now time.Time, fn func(*ActionItem) error) error {
 	q := "SELECT key, postmortem_key, summary, status_category, created_at, updated_at, resolved_at FROM " + s.Table("action_items") +
-		" FINAL WHERE postmortem_key != '' AND created_at <= ? ORDER BY created_at, key"
+		" FINAL WHERE postmortem_key != '' AND created_at <= ? ORDER BY summary, created_at, key"
 	rows, err := s.conn.Query(ctx, q, now.UTC().Truncate(time.Second))
 	if err != nil {
 		return fmt.Errorf("store: query postmortem action items: %w", err)

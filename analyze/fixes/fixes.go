@@ -62,7 +62,7 @@ type Postmortem struct {
 	Team      string
 	Incidents []string // ids; a postmortem none of whose incidents is known is skipped
 	Themes    []string // distinct themes of its contributing factors
-	Items     []Item
+	Items     []Item   // in any order
 }
 
 // Input is what Compute reads. Incidents created after Now, and items

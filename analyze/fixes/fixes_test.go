@@ -38,6 +38,20 @@ func TestComputeSplitsRepeatsAtTheClose(t *testing.T) {
 	}
 	res, err := Compute(in)
 	require.NoError(t, err)
+	// A postmortem's items are a set: the caller streams them in any
+	// order (by summary).
+	rev := in
+	rev.Postmortems = append([]Postmortem(nil), in.Postmortems...)
+	for i := range rev.Postmortems {
+		items := append([]Item(nil), rev.Postmortems[i].Items...)
+		for l, r := 0, len(items)-1; l < r; l, r = l+1, r-1 {
+			items[l], items[r] = items[r], items[l]
+		}
+		rev.Postmortems[i].Items = items
+	}
+	again, err := Compute(rev)
+	require.NoError(t, err)
+	require.Equal(t, res, again, "the items' order does not matter")
 	require.Equal(t, 1, res.Skipped)
 	require.Len(t, res.Pairs, 4)
 	byKey := map[string]Pair{}
