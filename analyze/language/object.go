@@ -310,18 +310,26 @@ func actionVerb(w string) (verbClass, bool) {
 // readObject analyzes one action item. ok is false when no action head and
 // object can be found (the item is left to the other rules).
 func (a *actionChecker) readObject(summary string) (objectVerdict, bool) {
+	// Each regexp runs only where it can match (mayHavePreamble; a status
+	// starts with a dash or a bracket; lead clauses and phrases end in a comma).
 	body := summary
-	if m := itemPreamble.FindStringIndex(body); m != nil && m[1] < len(body) {
-		body = body[m[1]:]
+	if mayHavePreamble(body) {
+		if m := itemPreamble.FindStringIndex(body); m != nil && m[1] < len(body) {
+			body = body[m[1]:]
+		}
 	}
-	if m := itemStatus.FindStringIndex(body); m != nil && m[0] > 0 {
-		body = body[:m[0]]
+	if strings.ContainsAny(body, "-–—[(") {
+		if m := itemStatus.FindStringIndex(body); m != nil && m[0] > 0 {
+			body = body[:m[0]]
+		}
 	}
-	if m := leadClause.FindStringIndex(body); m != nil && m[1] < len(body) {
-		body = body[m[1]:]
-	}
-	if m := leadPhrases.FindStringSubmatchIndex(body); m != nil && m[2] < len(body) {
-		body = body[m[2]:]
+	if strings.IndexByte(body, ',') >= 0 {
+		if m := leadClause.FindStringIndex(body); m != nil && m[1] < len(body) {
+			body = body[m[1]:]
+		}
+		if m := leadPhrases.FindStringSubmatchIndex(body); m != nil && m[2] < len(body) {
+			body = body[m[2]:]
+		}
 	}
 	toks := fixTags(a.tagger.tag(body, true))
 	if len(toks) == 0 {
@@ -784,7 +792,25 @@ func isAcronym(w string) bool {
 // specificCondition: what a detection must catch is stated: the incident
 // itself ("this type of issue"), a condition clause, or a number.
 func specificCondition(rest string) bool {
-	return deictic.MatchString(rest) || conditionClause.MatchString(rest) || measurableRe(rest)
+	if measurableRe(rest) {
+		return true
+	}
+	if !isASCII(rest) {
+		return deictic.MatchString(rest) || conditionClause.MatchString(rest)
+	}
+	// Exact literal prefilters (prefilter.go).
+	h := featureKeys.scan(strings.ToLower(rest))
+	return (mayBeDeictic(&h) && deictic.MatchString(rest)) || (kClause.any(&h) && conditionClause.MatchString(rest))
+}
+
+// mayHavePreamble: what every match of itemPreamble holds: a colon, or a
+// bracket after the leading spaces.
+func mayHavePreamble(s string) bool {
+	if strings.IndexByte(s, ':') >= 0 {
+		return true
+	}
+	t := strings.TrimLeft(s, " \t\n\f\r")
+	return t != "" && (t[0] == '[' || t[0] == '(')
 }
 
 // specificOutcome: an inquiry states what it must find or produce.

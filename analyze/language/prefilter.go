@@ -219,6 +219,7 @@ var (
 	kDeicticDet   = featureKeys.group("this", "these", "that", "such", "the same")
 	kDeicticNoun  = featureKeys.group("issue", "problem", "class", "type", "kind", "sort", "nature", "scenario", "situation", "failure", "misconfiguration", "condition", "incident", "error", "bug", "event")
 	kDeicticOther = featureKeys.group("repeat", "similar ", "recurrence of this")
+	kClause       = featureKeys.group("when", "where", "if", "once", "before", "until", "that", "which", "for cases")
 	kBy           = featureKeys.group("by ")
 	kIng          = featureKeys.group("ing")
 	kConcrete     = featureKeys.group("add", "remov", "disabl", "fix", "correct", "replac", "roll", "deploy", "migrat", "block", "enforc", "reject", "requir", "limit", "cap", "rotat", "pin", "split", "delet", "increas", "lower", "rais", "chang", "set", "configur", "enabl", "alarm if", "alert ")

@@ -84,10 +84,20 @@ func loadRealRecordsIfPresent(t *testing.T) (map[string]realRecord, bool) {
 func TestFeaturePrefiltersExact(t *testing.T) {
 	n := 0
 	extra := []string{"fooBar", "a/b", "x_y", "v1.2", "five minutes", "ten replicas", "by adding a queue", "this type of issue",
-		"recurrence of this", "repeat of", "when the error rate exceeds 5", "taking steps", "apply the learnings", "Add a cap"}
+		"recurrence of this", "repeat of", "when the error rate exceeds 5", "taking steps", "apply the learnings", "Add a cap",
+		"  [P1] fix it", "(done) fix", "Steps: fix", "for cases where it is down", "Once done, fix it", "We, engineers will"}
 	for _, s := range append(prefilterSentences(t), extra...) {
 		low := strings.ToLower(s)
 		h := featureKeys.scan(low)
+		if !mayHavePreamble(s) {
+			require.False(t, itemPreamble.MatchString(s), "itemPreamble %q", s)
+		}
+		if !strings.ContainsAny(s, "-–—[(") {
+			require.False(t, itemStatus.MatchString(s), "itemStatus %q", s)
+		}
+		if strings.IndexByte(s, ',') < 0 {
+			require.False(t, leadClause.MatchString(s) || leadPhrases.MatchString(s), "lead clause or phrase %q", s)
+		}
 		if !mayBeCodeLike(s) {
 			require.False(t, codeLike.MatchString(s), "codeLike %q", s)
 		}
@@ -106,6 +116,7 @@ func TestFeaturePrefiltersExact(t *testing.T) {
 			{"deictic", !mayBeDeictic(&h), deictic},
 			{"by means", !(kBy.any(&h) && kIng.any(&h)), byMeans},
 			{"concrete", !kConcrete.any(&h), concreteAnywhere},
+			{"clause", !kClause.any(&h), conditionClause},
 		} {
 			if c.skip {
 				require.False(t, c.re.MatchString(s), "%s skipped %q", c.name, s)
