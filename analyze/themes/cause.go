@@ -119,6 +119,9 @@ var classKeys = map[string]string{
 // concurrent use.
 type Classifier struct {
 	cues []cue
+	// set runs the cues and then causalAfter, causalBefore and unknownCue
+	// in one pass over a text.
+	set *fastSet
 }
 
 // NewClassifier compiles the cue table.
@@ -140,6 +143,11 @@ func NewClassifier() *Classifier {
 		cu.index = classOrder(cu.class)
 		c.cues = append(c.cues, cu)
 	}
+	var res []*fastRe
+	for _, cu := range c.cues {
+		res = append(res, cu.re)
+	}
+	c.set = newFastSet(append(res, causalAfter, causalBefore, unknownCue))
 	return c
 }
 
@@ -215,20 +223,21 @@ func (c *Classifier) classify(text, stripped string) Cause {
 	for i := range sents {
 		after[i], before[i] = -1, -1
 	}
-	ws := wordStarts(lower)
-	for _, m := range causalAfter.findAllAt(lower, ws) {
+	all := c.set.findAllAt(lower, wordStarts(lower))
+	n := len(c.cues)
+	for _, m := range all[n] { // causalAfter
 		if si := sentenceOf(m[0]); si < len(sents) && after[si] < 0 {
 			after[si] = m[1]
 		}
 	}
-	for _, m := range causalBefore.findAllAt(lower, ws) {
+	for _, m := range all[n+1] { // causalBefore
 		if si := sentenceOf(m[0]); si < len(sents) && before[si] < 0 {
 			before[si] = m[0]
 		}
 	}
 	unknownAt := -1
-	if m := unknownCue.find(lower); m != nil {
-		unknownAt = min(sentenceOf(m[0]), len(sents)-1)
+	if ms := all[n+2]; len(ms) > 0 { // unknownCue: its first match
+		unknownAt = min(sentenceOf(ms[0][0]), len(sents)-1)
 	}
 	// Per sentence and class: the strongest mechanism match, plus a little
 	// for each further match, so a long text that names a component many
@@ -241,8 +250,8 @@ func (c *Classifier) classify(text, stripped string) Cause {
 	nc := len(Classes)
 	per := make([]acc, len(sents)*nc)
 	mechanism := false
-	for _, cu := range c.cues {
-		for _, m := range cu.re.findAllAt(lower, ws) {
+	for ci, cu := range c.cues {
+		for _, m := range all[ci] {
 			si := sentenceOf(m[0])
 			if si >= len(sents) {
 				continue

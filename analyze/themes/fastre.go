@@ -191,3 +191,60 @@ func (f *fastRe) find(s string) []int {
 	}
 	return nil
 }
+
+// fastSet runs many fastRe patterns over one text in one pass over its
+// word starts: the classifier's cues, each of which would otherwise walk
+// every word start itself.
+type fastSet struct {
+	res     []*fastRe
+	byFirst [256][]setRef // every pattern's prefixes, by pattern then alternative
+}
+
+type setRef struct {
+	re, alt int
+	prefix  string
+}
+
+func newFastSet(res []*fastRe) *fastSet {
+	fs := &fastSet{res: res}
+	for i, f := range res {
+		for c := range f.byFirst {
+			for _, r := range f.byFirst[c] {
+				fs.byFirst[c] = append(fs.byFirst[c], setRef{re: i, alt: r.alt, prefix: r.prefix})
+			}
+		}
+	}
+	return fs
+}
+
+// findAllAt returns, for each pattern, what its findAllAt(s, starts) would.
+func (fs *fastSet) findAllAt(s string, starts []int32) [][][]int {
+	out := make([][][]int, len(fs.res))
+	end := make([]int, len(fs.res))
+	for i, f := range fs.res {
+		end[i] = -1
+		if f.prefixes == nil {
+			out[i] = f.re.FindAllStringIndex(s, -1)
+		}
+	}
+	for _, p32 := range starts {
+		pos := int(p32)
+		// Refs come by pattern, each pattern's by alternative (as in its
+		// own byFirst): a pattern is done at pos once one alternative
+		// matched, and an alternative is tried once however many of its
+		// prefixes are there.
+		matched, triedRe, triedAlt := -1, -1, -1
+		for _, r := range fs.byFirst[s[pos]] {
+			if r.re == matched || pos < end[r.re] || (r.re == triedRe && r.alt == triedAlt) || !strings.HasPrefix(s[pos:], r.prefix) {
+				continue
+			}
+			triedRe, triedAlt = r.re, r.alt
+			if m := anchoredAt(fs.res[r.re].alts[r.alt], s, pos); m > 0 {
+				out[r.re] = append(out[r.re], []int{pos, pos + m})
+				end[r.re] = pos + m
+				matched = r.re
+			}
+		}
+	}
+	return out
+}

@@ -33,6 +33,18 @@ func TestFastReMatchesRegexp(t *testing.T) {
 		all = append(all, cu.re)
 	}
 	all = append(all, unknownCue, causalAfter, causalBefore, boilerplate)
+	set := newFastSet(all)
+	for _, s := range texts {
+		ws := wordStarts(s)
+		got := set.findAllAt(s, ws)
+		for i, f := range all {
+			want := regexp.MustCompile(f.re.String()).FindAllStringIndex(s, -1)
+			if len(want) == 0 && len(got[i]) == 0 {
+				continue
+			}
+			require.Equal(t, want, got[i], "set member %s on %q", f.re, s)
+		}
+	}
 	withPrefixes := 0
 	for _, f := range all {
 		if f.prefixes != nil {
@@ -77,6 +89,18 @@ func TestFastReMatchesRegexpOnRealProse(t *testing.T) {
 	all := []*fastRe{unknownCue, causalAfter, causalBefore, boilerplate}
 	for _, cu := range NewClassifier().cues {
 		all = append(all, cu.re)
+	}
+	set := newFastSet(all)
+	for _, s := range texts {
+		ws := wordStarts(s)
+		got := set.findAllAt(s, ws)
+		for i, f := range all {
+			want := f.findAllAt(s, ws)
+			if len(want) == 0 && len(got[i]) == 0 {
+				continue
+			}
+			require.Equal(t, want, got[i], "set member %s", f.re)
+		}
 	}
 	split := 0
 	for _, f := range all {
