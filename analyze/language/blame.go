@@ -313,6 +313,9 @@ func negated(neg *regexp.Regexp, s string, start, end int) bool {
 type knownNames struct {
 	words map[string]bool
 	re    *regexp.Regexp
+	// alts are re's alternatives in its order, by first byte: findAll
+	// matches them without the regexp.
+	alts [256][]string
 }
 
 func (k *knownNames) mentioned(s string) bool {
@@ -325,11 +328,14 @@ func (k *knownNames) mentioned(s string) bool {
 }
 
 func newKnownNames(names []string) *knownNames {
-	re := namesRegexp(names)
+	re, alts := namesRegexp(names)
 	if re == nil {
 		return nil
 	}
 	k := &knownNames{words: map[string]bool{}, re: re}
+	for _, a := range alts {
+		k.alts[a[0]] = append(k.alts[a[0]], a)
+	}
 	for _, n := range names {
 		for _, w := range strings.Fields(n) {
 			k.words[w] = true
@@ -347,9 +353,38 @@ func containsAny(s string, keys []string) bool {
 	return false
 }
 
-// namesRegexp matches known names (full names and their first word).
-func namesRegexp(names []string) *regexp.Regexp {
+// findAll is k.re.FindAllStringIndex(s, -1): at each position, in order,
+// the first alternative (longest first) that is there between word
+// boundaries (ASCII word bytes, as Go's \b).
+func (k *knownNames) findAll(s string) [][]int {
+	var out [][]int
+	for p := 0; p < len(s); p++ {
+		if !wordBoundary(s, p) {
+			continue
+		}
+		for _, a := range k.alts[s[p]] {
+			if strings.HasPrefix(s[p:], a) && wordBoundary(s, p+len(a)) {
+				out = append(out, []int{p, p + len(a)})
+				p += len(a) - 1
+				break
+			}
+		}
+	}
+	return out
+}
+
+// wordBoundary is \b at byte i of s.
+func wordBoundary(s string, i int) bool {
+	before := i > 0 && isWordByte(s[i-1])
+	after := i < len(s) && isWordByte(s[i])
+	return before != after
+}
+
+// namesRegexp matches known names (full names and their first word); alts
+// are its alternatives, in order.
+func namesRegexp(names []string) (*regexp.Regexp, []string) {
 	seen := map[string]bool{}
+	unquoted := map[string]string{}
 	var alts []string
 	for _, n := range names {
 		n = strings.TrimSpace(n)
@@ -361,15 +396,21 @@ func namesRegexp(names []string) *regexp.Regexp {
 				continue
 			}
 			seen[v] = true
-			alts = append(alts, regexp.QuoteMeta(v))
+			q := regexp.QuoteMeta(v)
+			alts = append(alts, q)
+			unquoted[q] = v
 		}
 	}
 	if len(alts) == 0 {
-		return nil
+		return nil, nil
 	}
 	// Longest first so "Alice Smith" wins over "Alice".
 	sort.Slice(alts, func(i, j int) bool { return len(alts[i]) > len(alts[j]) })
-	return regexp.MustCompile(`\b(?:` + strings.Join(alts, "|") + `)\b`)
+	re := regexp.MustCompile(`\b(?:` + strings.Join(alts, "|") + `)\b`)
+	for i, a := range alts {
+		alts[i] = unquoted[a]
+	}
+	return re, alts
 }
 
 // agentCausePattern, right after a person: the person made a change
@@ -467,8 +508,7 @@ func (b *blameChecker) namedCause(s, low string, names *knownNames, h *keyMask) 
 		return "", false
 	}
 	if names != nil && names.mentioned(s) {
-		names := names.re
-		for _, loc := range names.FindAllStringIndex(s, -1) {
+		for _, loc := range names.findAll(s) {
 			after := s[loc[1]:]
 			if m := b.nameFault.FindStringIndex(after); m != nil {
 				end := loc[1] + m[1]

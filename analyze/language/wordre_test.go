@@ -41,3 +41,26 @@ func TestWordReEqualsRegexp(t *testing.T) {
 	}
 	t.Logf("%d texts with matches", n)
 }
+
+// TestKnownNamesFindAllEqualsRegexp: knownNames.findAll finds what its
+// regexp finds, with the simulated org's people and crafted names (a name
+// inside another, dots, hyphens, non-ASCII letters).
+func TestKnownNamesFindAllEqualsRegexp(t *testing.T) {
+	names := []string{"Alice Smith", "Alice", "Al", "Bob Stone", "J. R. Doe", "Anne-Marie Dubois", "Zoë Ødegaard", "Émile Zola",
+		"O'Brien", "Li", "Dev Ops", "Ops", "John Smith", "Dave", "Mike Jones", "Alex", "Chris Brown", "Sam", "Matt", "Tom",
+		"Beatriz Garcia", "Chen", "Wei Larsen", "(Bot)", "x_y"}
+	k := newKnownNames(names)
+	extra := []string{"Alice Smith and Alice met Al, Alicea and _Alice", "J. R. Doe.", "Anne-Marie Dubois-Smith", "Zoë Ødegaard's fix",
+		"ÉmileÉmile Zola", "O'Brien's", "Dev Ops Ops", "(Bot) (Bot)x", "x_y x_yz", "LiLi Li", "Tommy Tom Tom."}
+	n := 0
+	for _, s := range append(prefilterSentences(t), extra...) {
+		for _, v := range []string{s, "Alice " + s, s + " Chen"} {
+			want := k.re.FindAllStringIndex(v, -1)
+			require.Equal(t, want, k.findAll(v), "%q", v)
+			if len(want) > 0 {
+				n++
+			}
+		}
+	}
+	t.Logf("%d texts with names", n)
+}
