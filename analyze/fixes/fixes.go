@@ -382,9 +382,17 @@ func Compute(in Input) (Result, error) {
 	// Each theme's trend, from the open phases of its pairs: their spans
 	// first, then their repeats in pair order (as FitTrend reads them).
 	spans, nreps := map[string][]Span{}, map[string]int{}
+	// How many strata each overall, theme and team tally will hold, so
+	// that the last pass appends to slices of their final size.
+	nstrata := map[string]int{}
 	res.Skipped = eachPair(func(p *Pair, c *phaseCount, _ []time.Time) {
 		spans[p.Theme] = append(spans[p.Theme], Span{p.Start, p.Start.Add(p.OpenExposure)})
 		nreps[p.Theme] += c.open
+		if c.open+c.closed > 0 && c.openExp > 0 && c.closedExp > 0 {
+			nstrata[""]++
+			nstrata["theme\x00"+p.Theme]++
+			nstrata["team\x00"+p.Team]++
+		}
 		if !in.CountsOnly {
 			p.OpenRepeats, p.ClosedRepeats = c.ids(c.lo, c.mid), c.ids(c.mid, c.hi)
 			res.Pairs = append(res.Pairs, *p)
@@ -403,12 +411,12 @@ func Compute(in Input) (Result, error) {
 	for th, f := range fits {
 		res.Slopes[th] = f.slope()
 	}
-	all := &Tally{}
+	all := &Tally{Strata: make([]Stratum, 0, nstrata[""])}
 	byTheme, byKind, byTeam := map[string]*Tally{}, map[string]*Tally{}, map[string]*Tally{}
-	get := func(m map[string]*Tally, k string) *Tally {
+	get := func(m map[string]*Tally, by, k string) *Tally {
 		t := m[k]
 		if t == nil {
-			t = &Tally{}
+			t = &Tally{Strata: make([]Stratum, 0, nstrata[by+"\x00"+k])} // kinds: not counted, grown
 			m[k] = t
 		}
 		return t
@@ -417,13 +425,13 @@ func Compute(in Input) (Result, error) {
 	eachPair(func(p *Pair, c *phaseCount, kindClosed []time.Time) {
 		slope := res.Slopes[p.Theme]
 		add(all, p.Start, p.Closed, *c, slope)
-		add(get(byTheme, p.Theme), p.Start, p.Closed, *c, slope)
-		add(get(byTeam, p.Team), p.Start, p.Closed, *c, slope)
+		add(get(byTheme, "theme", p.Theme), p.Start, p.Closed, *c, slope)
+		add(get(byTeam, "team", p.Team), p.Start, p.Closed, *c, slope)
 		for i, k := range p.Kinds {
 			kc := kindClosed[i]
 			kcount := count(p.Service, p.Theme, p.Start, kc, c.own, kindSkip)
 			kindSkip = kcount.skip
-			add(get(byKind, k), p.Start, kc, kcount, slope)
+			add(get(byKind, "kind", k), p.Start, kc, kcount, slope)
 		}
 	})
 	res.Rows = append(res.Rows, row(Row{Tally: *all}))
