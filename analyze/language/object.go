@@ -815,7 +815,7 @@ func mayHavePreamble(s string) bool {
 
 // specificOutcome: an inquiry states what it must find or produce.
 func (a *actionChecker) specificOutcome(rest string, toks []token, from int) bool {
-	if specificOutcome.MatchString(rest) {
+	if mayBeSpecificOutcome(rest) && specificOutcome.MatchString(rest) {
 		return true
 	}
 	// "to find callers of the v1 endpoint": a purpose naming a component.

@@ -244,3 +244,21 @@ func mayBeCodeLike(s string) bool {
 	}
 	return false
 }
+
+// kSpecificOutcome: every match of specificOutcome holds one of these (a
+// coordinated action's verb, a check's verb, or a word of the outcomes).
+var kSpecificOutcome = featureKeys.group("apply", "application of", "fix", "remov", "implement", "roll out", "deploy", "replac",
+	"creat", "add", "ensure", "verify", "validate", "confirm", "check", "dependenc", "whether", "how ", "what ",
+	"up the findings", "like the one that", "and if so", "set", "unmuted", "no other", "false alarm", "escalates",
+	"design doc", "report", "rca", "root cause analysis", "decision", "proposal", "plan", "publish", "write", "runbook",
+	"checklist")
+
+// mayBeSpecificOutcome: rest may hold a match of specificOutcome (exact on
+// ASCII text; other text always may).
+func mayBeSpecificOutcome(rest string) bool {
+	if !isASCII(rest) {
+		return true
+	}
+	h := featureKeys.scan(strings.ToLower(rest))
+	return kSpecificOutcome.any(&h)
+}

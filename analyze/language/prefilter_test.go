@@ -85,7 +85,8 @@ func TestFeaturePrefiltersExact(t *testing.T) {
 	n := 0
 	extra := []string{"fooBar", "a/b", "x_y", "v1.2", "five minutes", "ten replicas", "by adding a queue", "this type of issue",
 		"recurrence of this", "repeat of", "when the error rate exceeds 5", "taking steps", "apply the learnings", "Add a cap",
-		"  [P1] fix it", "(done) fix", "Steps: fix", "for cases where it is down", "Once done, fix it", "We, engineers will"}
+		"  [P1] fix it", "(done) fix", "Steps: fix", "for cases where it is down", "Once done, fix it", "We, engineers will",
+		"to confirm the replicas are in sync", "how often", "what first caused it", "writing up the findings", "false alarm"}
 	for _, s := range append(prefilterSentences(t), extra...) {
 		low := strings.ToLower(s)
 		h := featureKeys.scan(low)
@@ -117,6 +118,7 @@ func TestFeaturePrefiltersExact(t *testing.T) {
 			{"by means", !(kBy.any(&h) && kIng.any(&h)), byMeans},
 			{"concrete", !kConcrete.any(&h), concreteAnywhere},
 			{"clause", !kClause.any(&h), conditionClause},
+			{"specific outcome", !mayBeSpecificOutcome(s), specificOutcome},
 		} {
 			if c.skip {
 				require.False(t, c.re.MatchString(s), "%s skipped %q", c.name, s)
