@@ -1,6 +1,7 @@
 package language
 
 import (
+	"os"
 	"regexp"
 	"strings"
 	"testing"
@@ -11,8 +12,15 @@ import (
 )
 
 // prefilterSentences are the dev postmortems' sentences (when the data file
-// is there), each also with a person as its subject, and crafted edge cases.
+// is there), each also with a person as its subject, and crafted edge cases:
+// a quarter of the sentences, or all of them with AFTERMATH_EVAL=1 (the
+// exactness tests that read them take seconds each then).
 func prefilterSentences(t *testing.T) []string {
+	every := 4
+	if os.Getenv("AFTERMATH_EVAL") == "1" {
+		every = 1
+	}
+	k := 0
 	out := []string{
 		"he forgot", "He, she and they", "the she-wolf", "she's", "he_x", "ahe forgot", "x,he failed to", ";she", "\the",
 		"Human error.", "this human error caused the outage", "Root cause: operator error", "is human error",
@@ -24,6 +32,10 @@ func prefilterSentences(t *testing.T) []string {
 		for _, r := range recs {
 			for _, text := range []string{r.Text, r.FullText} {
 				for _, sp := range Sentences(text) {
+					k++
+					if k%every != 0 {
+						continue
+					}
 					s := text[sp.Start:sp.End]
 					out = append(out, s)
 					if _, rest, ok := strings.Cut(s, " "); ok {
