@@ -191,14 +191,17 @@ func (s *Store) ItemTexts(ctx context.Context, sc Scope, fn func(summary string,
 // Durations streams the times to close of the action items created by the
 // run's clock, for a Kaplan–Meier estimate: closed items are events at
 // their time to close (at least 0), open ones are censored at their age.
-// It streams once over every item (priority "") and then once per priority
-// label, ordered by label: one pass over the items for both. Within a
-// stream, durations ascend; events and censorings at one duration come as
-// one call. total is the stream's number of items, given with its first
-// call.
-func (s *Store) Durations(ctx context.Context, sc Scope, fn func(priority string, total int, seconds float64, events, censored int) error) error {
+// byPriority false gives one stream over every item (Priority ""); true
+// one per priority label, ordered by label. Within a stream, durations
+// ascend; events and censorings at one duration come as one call. total is
+// the stream's number of items, given with its first call.
+func (s *Store) Durations(ctx context.Context, sc Scope, byPriority bool, fn func(priority string, total int, seconds float64, events, censored int) error) error {
 	now := sc.now()
-	obs := "SELECT arrayJoin(['', prio]) AS k, toFloat64(if(open = 1, ? - created, greatest(toInt64(0), closed - created))) AS d, toUInt8(open = 0) AS ev FROM (" +
+	prio := "''"
+	if byPriority {
+		prio = "prio"
+	}
+	obs := "SELECT " + prio + " AS k, toFloat64(if(open = 1, ? - created, greatest(toInt64(0), closed - created))) AS d, toUInt8(open = 0) AS ev FROM (" +
 		s.itemView(sc) + ") WHERE created <= ?"
 	q := "SELECT k, d, countIf(ev = 1), countIf(ev = 0) FROM (" + obs + ") GROUP BY k, d ORDER BY k, d"
 	totals := map[string]int{}

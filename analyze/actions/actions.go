@@ -205,9 +205,8 @@ func Compute(ctx context.Context, st *store.Store, in Input) ([]store.Result, []
 	for _, k := range sortedPT(keysOf(determined, func(k pt) (pt, bool) { return k, determined[k] > 0 })) {
 		s.Add(metrics.ActionItemsClosedWithinSLORatio, calc.Ratio(within[k], determined[k]), "priority", k.prio, "team", k.team)
 	}
-	// Time to close: closed items are events, open ones censored at now;
-	// over every item (priority "", first), then by priority.
-	{
+	// Time to close: closed items are events, open ones censored at now.
+	for _, byPrio := range []bool{false, true} {
 		var km *calc.KaplanMeier
 		cur := ""
 		flush := func() {
@@ -217,7 +216,7 @@ func Compute(ctx context.Context, st *store.Store, in Input) ([]store.Result, []
 				s.Add(metrics.ActionItemTimeToCloseSeconds, q[1], "priority", cur, "stat", "km_p90")
 			}
 		}
-		err := st.Durations(ctx, sc, func(prio string, total int, secs float64, events, censored int) error {
+		err := st.Durations(ctx, sc, byPrio, func(prio string, total int, secs float64, events, censored int) error {
 			if km == nil || prio != cur {
 				flush()
 				km, cur = calc.NewKaplanMeier(total, 0.5, 0.9), prio
