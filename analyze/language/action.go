@@ -7,6 +7,8 @@ import (
 	"sync/atomic"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/aftermath-sre/aftermath/analyze/internal/wordre"
 )
 
 // Action-item rules.
@@ -36,7 +38,7 @@ func IsVagueRule(rule string) bool {
 type actionChecker struct {
 	careful, improve, document, investigate, hedge, assure *regexp.Regexp
 	measurable, concrete, deliverable, causeObject         *regexp.Regexp
-	concreteWord                                           *wordRe // concrete, faster
+	concreteWord                                           *wordre.Regexp // concrete, faster
 	tagger                                                 *tagger
 	model                                                  *actionModel
 	// verdicts caches an item's vague findings by its text. Bounded.
@@ -68,7 +70,7 @@ func newActionChecker() *actionChecker {
 		concrete:    regexp.MustCompile(`(?i)\b(?:add|adds|adding|create|creating|implement|implementing|automate|automating|enforce|enforcing|block|blocking|alert (?:on|when|if)|page (?:on|when)|write (?:a|an)|migrate|remove|removing|replace|replacing|set|setting|configure|enable|enabling|disable|disabling|deploy|build|rate[- ]limit|fix|fixing|test that|require|requiring|reject|validate|validating|limit|cap|pin|rotate|upgrade|roll out|run (?:a|an)|schedule|switch|move|split|delete|deprecate|introduce|instrument|shard|cache|retry|backoff|canary|gate|lint|check that|fail (?:the|closed)|timeout)\b`),
 		deliverable: regexp.MustCompile(`(?i)\b(?:report|design doc|design|rfc|proposal|decision|decide|recommendation|write-?up|ticket|plan|root cause|rca|post-?mortem|commitment|conclusion|summary|findings|and (?:then )?(?:fix|add|implement|remove|file|propose|decide))\b`),
 	}
-	a.concreteWord = newWordRe(a.concrete)
+	a.concreteWord = wordre.MustCompile(a.concrete.String())
 	return a
 }
 
@@ -180,7 +182,7 @@ func (a *actionChecker) ruleFindings(summary string) (rules []Finding, obj objec
 	concreteDone := false
 	outside := func(m []int) bool { // a concrete change outside the vague phrase m
 		if !concreteDone {
-			concreteAt = concreteWords(summary, a.concreteWord.findAll(summary, low, -1))
+			concreteAt = concreteWords(summary, findWords(a.concreteWord, summary, low))
 			concreteDone = true
 		}
 		return hasConcreteOutside(concreteAt, m)

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/aftermath-sre/aftermath/analyze/internal/wordre"
 )
 
 // Finding is one problem found in a text.
@@ -79,8 +81,8 @@ type blameRule struct {
 	// which every match of re contains (checked on ASCII sentences only).
 	mask, literal keyMask
 	role          bool // every match of re holds a role (hasRoleLiteral)
-	// word, when set, finds re's matches faster (wordre.go).
-	word *wordRe
+	// word, when set, finds re's matches faster (analyze/internal/wordre).
+	word *wordre.Regexp
 	why  string
 	// negatable rules are skipped when a negation precedes the match.
 	negatable bool
@@ -160,7 +162,7 @@ func newBlameChecker() *blameChecker {
 		switch r.rule {
 		case RuleCounterfactual:
 			r.literal = kModal
-			r.word = newWordRe(r.re)
+			r.word = wordre.MustCompile(r.re.String())
 		case RuleHumanErrorCause:
 			r.literal = kHumanErrorLiteral
 		case RulePersonFault:
@@ -220,7 +222,7 @@ func (b *blameChecker) checkWith(text string, names *knownNames) []Finding {
 			}
 			var locs [][]int
 			if r.word != nil {
-				locs = r.word.findAll(s, low, -1)
+				locs = findWords(r.word, s, low)
 			} else {
 				locs = r.re.FindAllStringIndex(s, -1)
 			}

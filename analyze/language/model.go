@@ -8,6 +8,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/aftermath-sre/aftermath/analyze/internal/wordre"
 )
 
 // This file holds the final decision on an action item's wording: a
@@ -297,7 +299,7 @@ var commitmentWords = map[string]bool{"customers": true, "customer": true, "serv
 // concreteAnywhere: a definite change verb anywhere in the item.
 var concreteAnywhere = regexp.MustCompile(`(?i)\b(?:add|adds|added|adding|remov(?:e|es|ed|ing)|disabl(?:e|es|ed|ing)|fix(?:es|ed|ing)?|correct(?:ed|ing)?|replac(?:e|es|ed|ing)|roll(?:ed|ing)? (?:back|out)|deploy(?:ed|ing)?|migrat(?:e|es|ed|ing)|block(?:ed|ing)?|enforc(?:e|es|ed|ing)|reject(?:s|ed|ing)?|requir(?:e|es|ed|ing)|limit(?:s|ed|ing)?|cap|rotat(?:e|ed|ing)|pin|split|delet(?:e|ed|ing)|increas(?:e|ed|ing)|lower(?:ed|ing)?|rais(?:e|ed|ing)|chang(?:e|ed|ing)|set|setting|configur(?:e|ed|ing)|enabl(?:e|ed|ing)|alarm if|alert (?:on|when|if))\b`)
 
-var concreteAnywhereWord = newWordRe(concreteAnywhere)
+var concreteAnywhereWord = wordre.MustCompile(concreteAnywhere.String())
 
 // measurableWords: a threshold, cadence or date in words.
 var measurableWords = regexp.MustCompile(`(?i)\b(?:p50|p90|p95|p99|zero|daily|weekly|monthly|quarterly|yearly|annually|less than|fewer than|more than|at least|at most|no more than|by (?:end of|q[1-4]|the end))\b`)
@@ -343,7 +345,7 @@ func features(summary string, rules []Finding, obj objectVerdict, objOK bool) [n
 	low := strings.ToLower(summary)
 	h := featureKeys.scan(low)
 	wordFeatures(summary, low, &h, &x)
-	if (!isASCII(summary) || kConcrete.any(&h)) && len(concreteWords(summary, concreteAnywhereWord.findAll(summary, low, -1))) > 0 {
+	if (!isASCII(summary) || kConcrete.any(&h)) && len(concreteWords(summary, findWords(concreteAnywhereWord, summary, low))) > 0 {
 		x[fConcreteVerb] = 1
 	}
 	return x

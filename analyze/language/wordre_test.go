@@ -1,27 +1,33 @@
 package language
 
 import (
+	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/aftermath-sre/aftermath/analyze/internal/wordre"
 
 	"github.com/stretchr/testify/require"
 )
 
-// TestWordReEqualsRegexp: wordRe.findAll finds what FindAllStringIndex
-// finds, on the dev sentences (also with a person as subject) and crafted
-// cases (two alternatives at one place, matches back to back, words inside
-// words, non-ASCII).
+// TestWordReEqualsRegexp: the word patterns (run by analyze/internal/wordre,
+// each from its prefixes) find what Go's regexp finds, on the dev sentences
+// (also with a person as subject) and crafted cases (two alternatives at one
+// place, matches back to back, words inside words, non-ASCII).
 func TestWordReEqualsRegexp(t *testing.T) {
 	b := newBlameChecker()
 	a := newActionChecker()
-	var counterfactual *wordRe
+	var counterfactual *wordre.Regexp
 	for _, r := range b.rules {
 		if r.rule == RuleCounterfactual {
 			counterfactual = r.word
 		}
 	}
 	require.NotNil(t, counterfactual)
-	res := map[string]*wordRe{"counterfactual": counterfactual, "concreteAnywhere": concreteAnywhereWord, "concrete": a.concreteWord}
+	res := map[string]*wordre.Regexp{"counterfactual": counterfactual, "concreteAnywhere": concreteAnywhereWord, "concrete": a.concreteWord}
+	for name, w := range res {
+		require.True(t, w.Accelerated(), "%s runs from its prefixes (a pattern edited out of shape would fall back to Go's regexp)", name)
+	}
 	extra := []string{"could have prevented it and would have caught it", "Should've, shouldve, should have known",
 		"had he checked; had Alice checked", "If only. if only", "addadd add-add adding added", "setting set reset",
 		"roll back, rolled out, rolling back", "alert on alert when", "Rotate the keys, then pin the version",
@@ -30,13 +36,15 @@ func TestWordReEqualsRegexp(t *testing.T) {
 	for _, s := range append(prefilterSentences(t), extra...) {
 		low := strings.ToLower(s)
 		for name, w := range res {
-			want := w.re.FindAllStringIndex(s, -1)
-			got := w.findAll(s, low, -1)
+			plain := regexp.MustCompile(w.String())
+			want := plain.FindAllStringIndex(s, -1)
+			got := findWords(w, s, low)
 			require.Equal(t, want, got, "%s on %q", name, s)
 			if len(want) > 0 {
 				n++
 			}
-			require.Equal(t, w.re.FindAllStringIndex(s, 1), w.findAll(s, low, 1), "%s on %q (n=1)", name, s)
+			text := wordre.NewTextLower(s, low)
+			require.Equal(t, plain.FindAllStringIndex(s, 1), w.FindAllIn(&text, 1), "%s on %q (n=1)", name, s)
 		}
 	}
 	t.Logf("%d texts with matches", n)

@@ -2,9 +2,10 @@ package themes
 
 import (
 	"regexp"
-	"regexp/syntax"
 	"sort"
 	"strings"
+
+	"github.com/aftermath-sre/aftermath/analyze/internal/wordre"
 )
 
 // Cause classes. The taxonomy follows the root-cause categories of two
@@ -56,7 +57,7 @@ type Cause struct {
 // "fiber cut", "surge in traffic"), 1 a component or context noun that only
 // hints ("router", "database"); phrase is how a lead would name the mechanism.
 type cue struct {
-	re     *fastRe
+	re     *wordre.Regexp
 	class  string
 	index  int // of class in Classes
 	weight float64
@@ -93,18 +94,18 @@ process|1|an operational step went wrong|\b(maintenance|procedure|operator|engin
 `
 
 // unknownCue marks statements that the cause is not yet known.
-var unknownCue = mustFast(`\b(investigating (the )?(full |underlying |exact |preliminary )?(root )?cause|(root )?cause (is|was|remains|has) (not yet|yet to be|still being|currently being|being|not been) (known|understood|determined|identified|investigated|confirmed)|(root )?cause (is |remains )?(unknown|under investigation|not yet known)|under investigation|not yet (known|understood|determined|clear)|continu\w+ to investigate|investigation is ongoing|investigation (is )?(still )?in progress|preliminary root cause|yet to be determined|no root cause)\b`)
+var unknownCue = wordre.MustCompile(`\b(investigating (the )?(full |underlying |exact |preliminary )?(root )?cause|(root )?cause (is|was|remains|has) (not yet|yet to be|still being|currently being|being|not been) (known|understood|determined|identified|investigated|confirmed)|(root )?cause (is |remains )?(unknown|under investigation|not yet known)|under investigation|not yet (known|understood|determined|clear)|continu\w+ to investigate|investigation is ongoing|investigation (is )?(still )?in progress|preliminary root cause|yet to be determined|no root cause)\b`)
 
 // boilerplate are the stock openings of cloud-provider postmortems: they
 // say who found the cause, not what it was, and are stripped before
 // classifying and clustering.
-var boilerplate = mustFast(`\b((summary )?root cause( analysis)?( and mitigation)?\s*:|(after|upon|following|during) (a |an |the |our |further |initial |preliminary |an initial |a preliminary |thorough )*(investigation|analysis|review)s?,?|(our |the )?engineers? (have |had )?(quickly |subsequently |later |then |initially )?(identified|determined|found|discovered|observed|established|confirmed|detected|noticed|investigated|were (able to )?(identify|determine))( that)?|we (have |had )?(identified|determined|found|discovered|observed|established|confirmed|detected|noticed|believe)( that)?|(was|has been|have been|were) (identified|determined|found) (as|to be) (the|a) (potential|possible|likely|probable|preliminary|underlying)?\s*(root |underlying )?cause|as (the|a) (potential|possible|likely|probable|preliminary|underlying)\s*(root |underlying )?cause|it was (determined|identified|found|discovered) that)`)
+var boilerplate = wordre.MustCompile(`\b((summary )?root cause( analysis)?( and mitigation)?\s*:|(after|upon|following|during) (a |an |the |our |further |initial |preliminary |an initial |a preliminary |thorough )*(investigation|analysis|review)s?,?|(our |the )?engineers? (have |had )?(quickly |subsequently |later |then |initially )?(identified|determined|found|discovered|observed|established|confirmed|detected|noticed|investigated|were (able to )?(identify|determine))( that)?|we (have |had )?(identified|determined|found|discovered|observed|established|confirmed|detected|noticed|believe)( that)?|(was|has been|have been|were) (identified|determined|found) (as|to be) (the|a) (potential|possible|likely|probable|preliminary|underlying)?\s*(root |underlying )?cause|as (the|a) (potential|possible|likely|probable|preliminary|underlying)\s*(root |underlying )?cause|it was (determined|identified|found|discovered) that)`)
 
 // causalAfter marks a connective after which the cause is named ("... due
 // to X"); causalBefore a verb before which it is ("X caused ...").
 var (
-	causalAfter  = mustFast(`\b(due to|caused by|because( of)?|triggered by|as a result of|resulted from|resulting from|attributed to|stemm(ed|ing) from|originated (from|in)|root cause (was|is)|traced (back )?to|the result of|the cause (was|is))\b`)
-	causalBefore = mustFast(`\b(caus(ed|es|ing)|led to|lead to|leads to|resulted in|results in|triggered|broke|prevented|made|forced|stopped)\b`)
+	causalAfter  = wordre.MustCompile(`\b(due to|caused by|because( of)?|triggered by|as a result of|resulted from|resulting from|attributed to|stemm(ed|ing) from|originated (from|in)|root cause (was|is)|traced (back )?to|the result of|the cause (was|is))\b`)
+	causalBefore = wordre.MustCompile(`\b(caus(ed|es|ing)|led to|lead to|leads to|resulted in|results in|triggered|broke|prevented|made|forced|stopped)\b`)
 	sentenceEnd  = regexp.MustCompile(`[.!?;]+(\s+|$)|\n+`)
 )
 
@@ -121,7 +122,7 @@ type Classifier struct {
 	cues []cue
 	// set runs the cues and then causalAfter, causalBefore and unknownCue
 	// in one pass over a text.
-	set *fastSet
+	set *wordre.Set
 }
 
 // NewClassifier compiles the cue table.
@@ -139,15 +140,15 @@ func NewClassifier() *Classifier {
 		case "3":
 			w = 3
 		}
-		cu := cue{re: mustFast(parts[3]), class: classKeys[parts[0]], weight: w, phrase: parts[2]}
+		cu := cue{re: wordre.MustCompile(parts[3]), class: classKeys[parts[0]], weight: w, phrase: parts[2]}
 		cu.index = classOrder(cu.class)
 		c.cues = append(c.cues, cu)
 	}
-	var res []*fastRe
+	var res []*wordre.Regexp
 	for _, cu := range c.cues {
 		res = append(res, cu.re)
 	}
-	c.set = newFastSet(append(res, causalAfter, causalBefore, unknownCue))
+	c.set = wordre.NewSet(append(res, causalAfter, causalBefore, unknownCue)...)
 	return c
 }
 
@@ -164,7 +165,7 @@ const minClassScore = 1
 // postmortems ("engineers identified ...", "... as the potential root
 // cause"), keeping the offsets of the rest aligned by blanking them out.
 func StripBoilerplate(text string) string {
-	ms := boilerplate.findAll(asciiLower(text))
+	ms := boilerplate.FindAllStringIndex(asciiLower(text), -1)
 	if len(ms) == 0 {
 		return text
 	}
@@ -223,7 +224,8 @@ func (c *Classifier) classify(text, stripped string) Cause {
 	for i := range sents {
 		after[i], before[i] = -1, -1
 	}
-	all := c.set.findAllAt(lower, wordStarts(lower))
+	prepared := wordre.NewText(lower)
+	all := c.set.FindAllIn(&prepared)
 	n := len(c.cues)
 	for _, m := range all[n] { // causalAfter
 		if si := sentenceOf(m[0]); si < len(sents) && after[si] < 0 {
@@ -343,78 +345,6 @@ func asciiLower(s string) string {
 		}
 	}
 	return string(b)
-}
-
-// literalPrefixes returns strings one of which every match of re starts
-// with (up to 4 bytes each), or ok = false when no such set is known.
-func literalPrefixes(re *syntax.Regexp) (set []string, ok bool) {
-	switch re.Op {
-	case syntax.OpLiteral:
-		if re.Flags&syntax.FoldCase != 0 {
-			return nil, false
-		}
-		r := re.Rune
-		return []string{string(r[:min(4, len(r))])}, true
-	case syntax.OpCharClass:
-		var out []string
-		for i := 0; i+1 < len(re.Rune); i += 2 {
-			for c := re.Rune[i]; c <= re.Rune[i+1]; c++ {
-				out = append(out, string(c))
-				if len(out) > 12 {
-					return nil, false
-				}
-			}
-		}
-		return out, true
-	case syntax.OpCapture, syntax.OpPlus:
-		return literalPrefixes(re.Sub[0])
-	case syntax.OpRepeat:
-		if re.Min == 0 {
-			return nil, false
-		}
-		return literalPrefixes(re.Sub[0])
-	case syntax.OpAlternate:
-		var out []string
-		for _, sub := range re.Sub {
-			s, ok := literalPrefixes(sub)
-			if !ok {
-				return nil, false
-			}
-			out = append(out, s...)
-		}
-		return out, true
-	case syntax.OpConcat:
-		var out []string
-		for _, sub := range re.Sub {
-			switch sub.Op {
-			case syntax.OpWordBoundary, syntax.OpNoWordBoundary, syntax.OpBeginLine, syntax.OpBeginText, syntax.OpEmptyMatch:
-				continue
-			case syntax.OpQuest, syntax.OpStar:
-				s, ok := literalPrefixes(sub.Sub[0])
-				if !ok {
-					return nil, false
-				}
-				out = append(out, s...)
-				continue
-			case syntax.OpRepeat:
-				if sub.Min == 0 {
-					s, ok := literalPrefixes(sub.Sub[0])
-					if !ok {
-						return nil, false
-					}
-					out = append(out, s...)
-					continue
-				}
-			}
-			s, ok := literalPrefixes(sub)
-			if !ok {
-				return nil, false
-			}
-			return append(out, s...), true
-		}
-		return nil, false
-	}
-	return nil, false
 }
 
 func classOrder(cl string) int {

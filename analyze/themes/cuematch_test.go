@@ -1,0 +1,97 @@
+package themes
+
+import (
+	"bufio"
+	"encoding/json"
+	"os"
+	"regexp"
+	"testing"
+
+	"github.com/aftermath-sre/aftermath/analyze/internal/devdata"
+	"github.com/aftermath-sre/aftermath/analyze/internal/wordre"
+
+	"github.com/stretchr/testify/require"
+)
+
+// classifierPatterns are every pattern the classifier runs: the cues, the
+// unknown-cause and causal connectives, and the boilerplate.
+func classifierPatterns() []*wordre.Regexp {
+	var all []*wordre.Regexp
+	for _, cu := range NewClassifier().cues {
+		all = append(all, cu.re)
+	}
+	return append(all, unknownCue, causalAfter, causalBefore, boilerplate)
+}
+
+// requireCueMatches: each pattern, alone and in one set with the others,
+// finds exactly what Go's regexp finds in each text.
+func requireCueMatches(t *testing.T, all []*wordre.Regexp, texts []string) {
+	t.Helper()
+	set := wordre.NewSet(all...)
+	for _, s := range texts {
+		text := wordre.NewText(s)
+		got := set.FindAllIn(&text)
+		for i, r := range all {
+			plain := regexp.MustCompile(r.String())
+			want := plain.FindAllStringIndex(s, -1)
+			if len(want) == 0 && len(got[i]) == 0 && len(r.FindAllStringIndex(s, -1)) == 0 {
+				continue
+			}
+			require.Equal(t, want, got[i], "set member %s", r)
+			require.Equal(t, want, r.FindAllStringIndex(s, -1), "%s", r)
+		}
+	}
+}
+
+// TestCueMatchesEqualRegexp: the classifier's patterns (run by
+// analyze/internal/wordre) match as Go's regexp does on the simulated org's
+// factor texts and crafted cases, and most of them run from their prefixes,
+// one alternative at a time.
+func TestCueMatchesEqualRegexp(t *testing.T) {
+	items, _ := simSmallFactors(t)
+	texts := []string{
+		"", "bug", "x bug", "debug bugs", "misconfigured-config", "a recent deployment.",
+		"the bgp sessions were dropped; bgp", "third-party vendor's isp", "root cause: unknown",
+		"a" + string(make([]byte, 500)) + " config", "certificate for the api gateway expired",
+		// Two alternatives of one pattern match at one place with
+		// different ends: the first in the pattern's order wins.
+		"a misconfigured server setting", "the server crashed due to a bug",
+	}
+	for _, it := range items {
+		texts = append(texts, asciiLower(it.Text))
+	}
+	all := classifierPatterns()
+	requireCueMatches(t, all, texts)
+	split := 0
+	for _, r := range all {
+		if r.Alternatives() > 1 {
+			split++
+		}
+	}
+	require.Greater(t, split, len(all)*3/4, "most patterns are tried one alternative at a time")
+}
+
+// TestCueMatchesEqualRegexpOnRealProse: the same on the public postmortems
+// of the dev file (each record's text and whole postmortem, lowercased as
+// the classifier reads them), where sentences are longer and cues sit in
+// running prose. Skipped without the file.
+func TestCueMatchesEqualRegexpOnRealProse(t *testing.T) {
+	f, err := os.Open(devdata.Path(t, "postmortems-dev.jsonl"))
+	require.NoError(t, err)
+	defer f.Close()
+	var texts []string
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 1<<20), 16<<20)
+	for sc.Scan() {
+		var r struct {
+			Text     string `json:"text"`
+			FullText string `json:"full_text"`
+		}
+		require.NoError(t, json.Unmarshal(sc.Bytes(), &r))
+		for _, s := range []string{r.Text, r.FullText} {
+			texts = append(texts, asciiLower(s), asciiLower(StripBoilerplate(s)))
+		}
+	}
+	require.NoError(t, sc.Err())
+	requireCueMatches(t, classifierPatterns(), texts)
+}
