@@ -106,7 +106,9 @@ var boilerplate = wordre.MustCompile(`\b((summary )?root cause( analysis)?( and 
 var (
 	causalAfter  = wordre.MustCompile(`\b(due to|caused by|because( of)?|triggered by|as a result of|resulted from|resulting from|attributed to|stemm(ed|ing) from|originated (from|in)|root cause (was|is)|traced (back )?to|the result of|the cause (was|is))\b`)
 	causalBefore = wordre.MustCompile(`\b(caus(ed|es|ing)|led to|lead to|leads to|resulted in|results in|triggered|broke|prevented|made|forced|stopped)\b`)
-	sentenceEnd  = regexp.MustCompile(`[.!?;]+(\s+|$)|\n+`)
+	// sentenceEnd is where a sentence ends; sentenceEnds finds its matches
+	// without running it (it was a quarter of the classifier's time).
+	sentenceEnd = regexp.MustCompile(`[.!?;]+(\s+|$)|\n+`)
 )
 
 // classKeys maps the table's class keys to the class names.
@@ -180,10 +182,53 @@ func StripBoilerplate(text string) string {
 
 type span struct{ start, end int }
 
+// sentenceEnds is sentenceEnd.FindAllStringIndex(s, -1): a run of . ! ? ;
+// followed by whitespace (taken with it) or the end, or a run of newlines.
+// A run of punctuation followed by anything else ends nothing, wherever in
+// the run the pattern starts.
+func sentenceEnds(s string) [][]int {
+	var out [][]int
+	for i := 0; i < len(s); {
+		switch c := s[i]; {
+		case c == '.' || c == '!' || c == '?' || c == ';':
+			j := i
+			for j < len(s) && (s[j] == '.' || s[j] == '!' || s[j] == '?' || s[j] == ';') {
+				j++
+			}
+			k := j
+			for k < len(s) && isRESpace(s[k]) {
+				k++
+			}
+			if j == len(s) || k > j {
+				out = append(out, []int{i, k})
+				i = k
+				continue
+			}
+			i = j
+		case c == '\n':
+			k := i
+			for k < len(s) && s[k] == '\n' {
+				k++
+			}
+			out = append(out, []int{i, k})
+			i = k
+		default:
+			i++
+		}
+	}
+	return out
+}
+
+// isRESpace is Go regexp's \s: tab, newline, form feed, carriage return,
+// space.
+func isRESpace(c byte) bool {
+	return c == '\t' || c == '\n' || c == '\f' || c == '\r' || c == ' '
+}
+
 func sentences(text string) []span {
 	var out []span
 	start := 0
-	for _, m := range sentenceEnd.FindAllStringIndex(text, -1) {
+	for _, m := range sentenceEnds(text) {
 		if m[0] > start {
 			out = append(out, span{start, m[0]})
 		}

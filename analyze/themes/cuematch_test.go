@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"os"
 	"regexp"
+	"strings"
 	"testing"
 
 	"github.com/aftermath-sre/aftermath/analyze/internal/devdata"
@@ -94,4 +95,32 @@ func TestCueMatchesEqualRegexpOnRealProse(t *testing.T) {
 	}
 	require.NoError(t, sc.Err())
 	requireCueMatches(t, classifierPatterns(), texts)
+}
+
+// TestSentenceEndsEqualRegexp: sentenceEnds finds what sentenceEnd finds,
+// on crafted cases, the simulated factors and (when present) the dev file.
+func TestSentenceEndsEqualRegexp(t *testing.T) {
+	texts := []string{"", ".", "a.", "a. b", "a.b. c", "a..  b", "e.g. x", "x!?; y", "x;\n\ny", "\n\n", "a\nb",
+		"end.\t\r\fnext", "v1.2.3 released.", "no end", "tail ;", ". . .", "x.\u00a0y", "é. ü!"}
+	items, _ := simSmallFactors(t)
+	for _, it := range items {
+		texts = append(texts, it.Text, asciiLower(it.Text))
+	}
+	if p, err := devdata.Lookup("postmortems-dev.jsonl"); err == nil {
+		data, err := os.ReadFile(p)
+		require.NoError(t, err)
+		sc := bufio.NewScanner(strings.NewReader(string(data)))
+		sc.Buffer(make([]byte, 1<<20), 16<<20)
+		for sc.Scan() {
+			var r struct {
+				Text     string `json:"text"`
+				FullText string `json:"full_text"`
+			}
+			require.NoError(t, json.Unmarshal(sc.Bytes(), &r))
+			texts = append(texts, r.Text, r.FullText)
+		}
+	}
+	for _, s := range texts {
+		require.Equal(t, sentenceEnd.FindAllStringIndex(s, -1), sentenceEnds(s), "%q", s)
+	}
 }
