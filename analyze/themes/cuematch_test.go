@@ -1,11 +1,7 @@
 package themes
 
 import (
-	"bufio"
-	"encoding/json"
-	"os"
 	"regexp"
-	"strings"
 	"testing"
 
 	"github.com/aftermath-sre/aftermath/analyze/internal/devdata"
@@ -77,23 +73,12 @@ func TestCueMatchesEqualRegexp(t *testing.T) {
 // the classifier reads them), where sentences are longer and cues sit in
 // running prose. Skipped without the file.
 func TestCueMatchesEqualRegexpOnRealProse(t *testing.T) {
-	f, err := os.Open(devdata.Path(t, "postmortems-dev.jsonl"))
-	require.NoError(t, err)
-	defer f.Close()
 	var texts []string
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 1<<20), 16<<20)
-	for sc.Scan() {
-		var r struct {
-			Text     string `json:"text"`
-			FullText string `json:"full_text"`
-		}
-		require.NoError(t, json.Unmarshal(sc.Bytes(), &r))
+	for _, r := range loadRealRecords(t) {
 		for _, s := range []string{r.Text, r.FullText} {
 			texts = append(texts, asciiLower(s), asciiLower(StripBoilerplate(s)))
 		}
 	}
-	require.NoError(t, sc.Err())
 	requireCueMatches(t, classifierPatterns(), texts)
 }
 
@@ -107,16 +92,7 @@ func TestSentenceEndsEqualRegexp(t *testing.T) {
 		texts = append(texts, it.Text, asciiLower(it.Text))
 	}
 	if p, err := devdata.Lookup("postmortems-dev.jsonl"); err == nil {
-		data, err := os.ReadFile(p)
-		require.NoError(t, err)
-		sc := bufio.NewScanner(strings.NewReader(string(data)))
-		sc.Buffer(make([]byte, 1<<20), 16<<20)
-		for sc.Scan() {
-			var r struct {
-				Text     string `json:"text"`
-				FullText string `json:"full_text"`
-			}
-			require.NoError(t, json.Unmarshal(sc.Bytes(), &r))
+		for _, r := range readRealRecords(t, p) {
 			texts = append(texts, r.Text, r.FullText)
 		}
 	}

@@ -22,11 +22,18 @@ type realRecord struct {
 	Category     string  `json:"category"`
 	CategoryFine *string `json:"category_fine"`
 	Text         string  `json:"text"`
+	FullText     string  `json:"full_text"`
 }
 
+// loadRealRecords reads the dev file; the test is skipped without it.
 func loadRealRecords(t testing.TB) []realRecord {
 	t.Helper()
-	f, err := os.Open(devdata.Path(t, "postmortems-dev.jsonl"))
+	return readRealRecords(t, devdata.Path(t, "postmortems-dev.jsonl"))
+}
+
+func readRealRecords(t testing.TB, path string) []realRecord {
+	t.Helper()
+	f, err := os.Open(path)
 	require.NoError(t, err)
 	defer f.Close()
 	var out []realRecord
