@@ -159,6 +159,35 @@ func TestFailedRunIsRecordedAndNotRead(t *testing.T) {
 	require.Equal(t, uint64(1), failed)
 }
 
+// TestFailingLaneFailsTheRun: a store error in one lane (the response step
+// reads the timeline, which is gone) while the other lane works fails the
+// run with that step's error, not the cancellation it caused in the other
+// lane; the run is recorded as failed and readers keep the previous one.
+func TestFailingLaneFailsTheRun(t *testing.T) {
+	ctx := context.Background()
+	o := testOrg(t, org.ScaleTiny)
+	st := chtest.Store(t)
+	storeOrg(ctx, t, st, o)
+	opts := testOptions(o.End, time.UTC, nil)
+	good, err := Run(ctx, st, opts)
+	require.NoError(t, err)
+
+	require.NoError(t, st.Conn().Exec(ctx, "DROP TABLE "+st.Table("timeline_events")))
+	opts.Now = func() time.Time { return o.End.Add(time.Hour) }
+	_, err = Run(ctx, st, opts)
+	require.ErrorContains(t, err, "analyze: "+AnalysisResponse+":")
+	require.NotErrorIs(t, err, context.Canceled)
+	require.ErrorContains(t, err, "timeline_events")
+
+	latest, ok, err := st.LatestAnalysisRun(ctx)
+	require.NoError(t, err)
+	require.True(t, ok)
+	require.Equal(t, good.RunID, latest.ID, "readers keep the last successful run")
+	var failed uint64
+	require.NoError(t, st.Conn().QueryRow(ctx, "SELECT count() FROM "+st.Table("analysis_runs")+" FINAL WHERE status = 'failed'").Scan(&failed))
+	require.Equal(t, uint64(1), failed)
+}
+
 func TestOptionsValidate(t *testing.T) {
 	for _, tc := range []struct {
 		name string
