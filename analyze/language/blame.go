@@ -377,8 +377,8 @@ func (k *knownNames) findAll(s string) [][]int {
 
 // wordBoundary is \b at byte i of s.
 func wordBoundary(s string, i int) bool {
-	before := i > 0 && isWordByte(s[i-1])
-	after := i < len(s) && isWordByte(s[i])
+	before := i > 0 && wordre.IsWordByte(s[i-1])
+	after := i < len(s) && wordre.IsWordByte(s[i])
 	return before != after
 }
 

@@ -2,6 +2,8 @@ package language
 
 import (
 	"strings"
+
+	"github.com/aftermath-sre/aftermath/analyze/internal/wordre"
 )
 
 // This file holds the cheap, exact prefilters of the checks: they only skip
@@ -111,7 +113,7 @@ func heSheWord(low string) bool {
 		at := i + j
 		i = at + 1
 		end := at + 2
-		if end < len(low) && isWordByte(low[end]) {
+		if end < len(low) && wordre.IsWordByte(low[end]) {
 			continue
 		}
 		start := at
@@ -138,10 +140,6 @@ func openerAt(low string, i int) bool {
 		return true
 	}
 	return false
-}
-
-func isWordByte(c byte) bool {
-	return c == '_' || c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
 }
 
 // Keys of the blame rules' prefilters.

@@ -115,7 +115,7 @@ func MustCompile(expr string) *Regexp {
 			if pf.fold {
 				s = strings.ToLower(s)
 			}
-			if s == "" || !isWordByte(s[0]) {
+			if s == "" || !IsWordByte(s[0]) {
 				return r
 			}
 			byFirst[s[0]] = append(byFirst[s[0]], prefixRef{s, i})
@@ -168,7 +168,7 @@ func NewText(s string) Text {
 		if c >= 0x80 {
 			t.ascii = false
 		}
-		if isWordByte(c) && (i == 0 || !isWordByte(s[i-1])) {
+		if IsWordByte(c) && (i == 0 || !IsWordByte(s[i-1])) {
 			t.starts = append(t.starts, int32(i))
 		}
 	}
@@ -320,7 +320,9 @@ func (set *Set) FindAllIn(t *Text) [][][]int {
 	return out
 }
 
-func isWordByte(c byte) bool {
+// IsWordByte reports whether c is a word character of Go regexp's \b
+// (ASCII letters, digits and '_').
+func IsWordByte(c byte) bool {
 	return c == '_' || '0' <= c && c <= '9' || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z'
 }
 
