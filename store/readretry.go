@@ -6,6 +6,8 @@ import (
 	"io"
 	"net"
 	"syscall"
+
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 )
 
 // brokenConnection says whether a read failed because its connection broke
@@ -29,4 +31,34 @@ func readRetry(ctx context.Context, f func() error) error {
 		err = f()
 	}
 	return err
+}
+
+// retryingConn runs every read (Query, QueryRow, Select) through readRetry
+// until it has answered: a broken pooled connection fails a read before any
+// row reaches the caller, so a read is tried again on a fresh connection,
+// whichever store method made it. Writes are not retried here.
+type retryingConn struct {
+	driver.Conn
+}
+
+func (c retryingConn) Query(ctx context.Context, query string, args ...any) (driver.Rows, error) {
+	var rows driver.Rows
+	err := readRetry(ctx, func() (err error) {
+		rows, err = c.Conn.Query(ctx, query, args...)
+		return err
+	})
+	return rows, err
+}
+
+func (c retryingConn) QueryRow(ctx context.Context, query string, args ...any) driver.Row {
+	var row driver.Row
+	_ = readRetry(ctx, func() error {
+		row = c.Conn.QueryRow(ctx, query, args...)
+		return row.Err()
+	})
+	return row
+}
+
+func (c retryingConn) Select(ctx context.Context, dest any, query string, args ...any) error {
+	return readRetry(ctx, func() error { return c.Conn.Select(ctx, dest, query, args...) })
 }

@@ -123,8 +123,11 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 	}
 	var c driver.Conn = conn
 	if opts.WrapConn != nil {
-		c = opts.WrapConn(conn)
+		c = opts.WrapConn(c)
 	}
+	// Every read is tried again when its pooled connection broke (a query
+	// cancelled earlier can leave one behind): readretry.go.
+	c = retryingConn{c}
 	return &Store{conn: c, db: opts.Database, cluster: opts.Cluster, addrs: opts.Addresses, dialTimeout: opts.DialTimeout, logger: opts.Logger, now: opts.Now}, nil
 }
 
