@@ -296,8 +296,17 @@ func Run(ctx context.Context, st *store.Store, opts Options) (RunSummary, error)
 		return nil
 	}, func(ctx context.Context) error {
 		if err := timed(AnalysisThemes, func() (err error) {
-			th, err = clusterThemes(ctx, log, st, d, ps, opts.Themes)
-			return err
+			if th, err = clusterThemes(ctx, log, st, d, ps, opts.Themes); err != nil {
+				return err
+			}
+			// Written now, not with the results: the assignments (one per
+			// factor) would otherwise be held through every later step.
+			// Readers see them only once the run is recorded successful.
+			if err := st.WriteThemes(ctx, sum.RunID, now, th.state, th.assignments); err != nil {
+				return fmt.Errorf("write: %w", err)
+			}
+			th.assignments = nil
+			return nil
 		}); err != nil {
 			return fmt.Errorf("analyze: themes: %w", err)
 		}
@@ -377,9 +386,6 @@ func Run(ctx context.Context, st *store.Store, opts Options) (RunSummary, error)
 	}
 
 	if err := timed("write", func() error {
-		if err := st.WriteThemes(ctx, sum.RunID, now, th.state, th.assignments); err != nil {
-			return err
-		}
 		// In parts: a connection keeps the buffers of the largest insert
 		// it sent for as long as it is pooled.
 		for lo := 0; lo < len(items); lo += writeItemsBatch {

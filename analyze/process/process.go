@@ -27,6 +27,11 @@ type Options struct {
 	MaxItemSeries   int // cap of postmortem_overdue_seconds rows; 0 writes none
 	// QuoteChars caps a highlight's quote; default 400.
 	QuoteChars int
+	// MaxHighlights caps the highlights kept per month, section (lessons,
+	// lucky) and team, in the stream's order (most severe first); default
+	// 25. The digest lists the first few of a month, organization-wide or
+	// for one team, and those are always among each team's first ones.
+	MaxHighlights int
 }
 
 func (o Options) withDefaults() Options {
@@ -44,6 +49,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.QuoteChars <= 0 {
 		o.QuoteChars = 400
+	}
+	if o.MaxHighlights <= 0 {
+		o.MaxHighlights = 25
 	}
 	return o
 }
@@ -194,7 +202,7 @@ func Compute(ctx context.Context, st *store.Store, in Input) ([]store.Result, []
 	for p, per := range ps.All {
 		s.Add(metrics.ActionItemsOwnerAndDueRatio, calc.Ratio(ownedDue[p], all[p]), "period", per.Label)
 	}
-	hl, err := highlights(ctx, st, sc, ps, opts.QuoteChars)
+	hl, err := highlights(ctx, st, sc, ps, opts.QuoteChars, opts.MaxHighlights)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -203,10 +211,13 @@ func Compute(ctx context.Context, st *store.Store, in Input) ([]store.Result, []
 
 // highlights quotes the lessons learned and "where we got lucky" of the
 // postmortems published in each month, as the store streams them (most
-// severe first, then by publication and key).
-func highlights(ctx context.Context, st *store.Store, sc store.Scope, ps calc.Periods, maxChars int) ([]store.AnalysisItem, error) {
+// severe first, then by publication and key), the first perTeam of each
+// month, section and team.
+func highlights(ctx context.Context, st *store.Store, sc store.Scope, ps calc.Periods, maxChars, perTeam int) ([]store.AnalysisItem, error) {
 	var out []store.AnalysisItem
 	rank := map[string]int{}
+	type group struct{ period, section, team string }
+	kept := map[group]int{}
 	months := ps.Months()
 	if len(months) == 0 {
 		return nil, nil
@@ -218,6 +229,10 @@ func highlights(ctx context.Context, st *store.Store, sc store.Scope, ps calc.Pe
 			}
 			label := ps.All[p].Label
 			for _, sec := range []struct{ name, text string }{{"lessons", pm.Lessons}, {"lucky", pm.Lucky}} {
+				g := group{label, sec.name, pm.Team}
+				if kept[g] >= perTeam {
+					continue
+				}
 				q := Quote(sec.text, maxChars)
 				if q == "" {
 					continue
@@ -231,6 +246,7 @@ func highlights(ctx context.Context, st *store.Store, sc store.Scope, ps calc.Pe
 					},
 				})
 				rank[label]++
+				kept[g]++
 			}
 		})
 		return nil

@@ -104,6 +104,38 @@ func TestHighlightsQuoteLessonsAndLuckByMonth(t *testing.T) {
 	}, got, "SEV1 first, published only, whitespace collapsed")
 }
 
+func TestHighlightsKeepTheFirstOfEachMonthSectionAndTeam(t *testing.T) {
+	var pms []store.Postmortem
+	for i := range 7 {
+		team, sev := "a", "SEV2"
+		if i%2 == 1 {
+			team = "b"
+		}
+		if i == 6 {
+			sev = "SEV1" // streamed first although published last
+		}
+		pm := store.Postmortem{Key: fmt.Sprintf("PM-%d", i), Severity: sev, Team: team,
+			PublishedAt: time.Date(2025, 6, 2+i, 0, 0, 0, 0, time.UTC), Lessons: fmt.Sprintf("lesson %d", i)}
+		if i < 2 {
+			pm.Lucky = fmt.Sprintf("luck %d", i)
+		}
+		pms = append(pms, pm)
+	}
+	_, items := compute(t, nil, pms, nil, Input{Periods: calc.NewPeriods(now, time.UTC, 2), Options: Options{MaxHighlights: 2}})
+	var got []string
+	for _, it := range items {
+		if it.Kind == "highlight" {
+			got = append(got, fmt.Sprintf("%d %s %s %s", it.Rank, it.Team, it.Key, it.Field("section")))
+		}
+	}
+	require.Equal(t, []string{
+		"0 a PM-6 lessons",
+		"1 a PM-0 lessons", "2 a PM-0 lucky",
+		"3 b PM-1 lessons", "4 b PM-1 lucky",
+		"5 b PM-3 lessons",
+	}, got, "two per month, section and team in the stream's order: team a's third lessons (PM-2) and later ones are left out")
+}
+
 func TestQuote(t *testing.T) {
 	for _, tc := range []struct{ in, want string }{
 		{"short", "short"},
