@@ -160,24 +160,26 @@ toUInt8(is_merged = 1 OR merged_into != '') AS merged, toUInt32(created_at) AS c
 	if !withTimeline {
 		return "SELECT " + cols + ", toUInt32(0) AS acked, toUInt32(ifNull(toUInt32(resolved_at), 0)) AS resolved FROM (" + inc + ")"
 	}
-	// Each event's latest version (as FINAL would keep it), by argMax over
-	// the selected incidents' acknowledgements and resolves: with the
-	// primary-key filter this reads only their granules, where 18.16's FINAL
-	// merges every part. (An event's type is the same in all its versions:
-	// a log entry does not change kind.)
-	ev := "SELECT source, incident_id, argMax(type, version) AS t, argMax(created_at, version) AS c FROM " + s.Table("timeline_events") +
-		" WHERE type IN ('" + EventAcknowledge + "', '" + EventResolve + "')"
+	// The first acknowledgement and the last resolve of each selected
+	// incident, in one aggregation over every stored version of its
+	// acknowledge and resolve events (no FINAL, no per-event step): an
+	// event's type and time are the same in all its versions (a log entry
+	// does not change once written; a new version is the same entry
+	// fetched again), so the earliest and latest times, and whether there
+	// is one at all, are those of the deduplicated events. The row counts
+	// are read only as "any". Grouping by event id first (argMax per event,
+	// then per incident) took four times as long over the xlarge timeline
+	// (2.2 s against 0.5 s on 18.16): the outer grouping ran on one thread.
+	ev := "SELECT source, incident_id AS id, countIf(type = '" + EventAcknowledge + "') AS acks, minIf(created_at, type = '" + EventAcknowledge +
+		"') AS first_ack, countIf(type = '" + EventResolve + "') AS resolves, maxIf(created_at, type = '" + EventResolve + "') AS last_resolve FROM " +
+		s.Table("timeline_events") + " WHERE type IN ('" + EventAcknowledge + "', '" + EventResolve + "')"
 	if where != "" {
 		// By id alone (the key's second column prunes better than the
-		// pair), over every stored version (no FINAL): a superset of the
-		// selected incidents; events of other incidents form their own
-		// groups, which the join leaves out.
+		// pair): a superset of the selected incidents; the groups of other
+		// incidents are left out by the join.
 		ev += " AND incident_id" + s.in() + "(SELECT id FROM " + s.Table("incidents") + " WHERE " + where + ")"
 	}
-	ev += " GROUP BY source, incident_id, id"
-	tl := "SELECT source, incident_id AS id, countIf(t = '" + EventAcknowledge + "') AS acks, minIf(c, t = '" + EventAcknowledge +
-		"') AS first_ack, countIf(t = '" + EventResolve + "') AS resolves, maxIf(c, t = '" + EventResolve + "') AS last_resolve FROM (" +
-		ev + ") GROUP BY source, incident_id"
+	tl := ev + " GROUP BY source, incident_id"
 	return "SELECT " + cols + `, toUInt32(if(acks > 0, toUInt32(first_ack), 0)) AS acked,
 toUInt32(ifNull(toUInt32(resolved_at), if(status = '` + domain.StatusResolved + `' AND resolves > 0, toUInt32(last_resolve), 0))) AS resolved
 FROM (` + inc + ") AS i" + s.join("ANY LEFT") + "(" + tl + ") AS t USING (source, id)"
