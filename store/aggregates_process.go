@@ -52,7 +52,7 @@ func (s *Store) PostmortemCoverage(ctx context.Context, sc Scope, rules ProcessR
 	}
 	now := sc.now()
 	inner := "SELECT " + sc.periodsOf("created") + " AS p, severity, toUInt8(id" + s.in() + s.postmortemIncidents(now, false) + ") AS covered FROM (" +
-		s.incidentView(sc, "severity IN ("+sqlStrings(rules.RequiredSeverities)+")", true) +
+		s.incidentView(sc, "severity IN ("+sqlStrings(rules.RequiredSeverities)+")", viewTimeline) +
 		") WHERE merged = 0 AND resolved > 0 AND resolved <= ? AND created >= ?"
 	q := "SELECT p, arrayJoin(['', severity]) AS sev, count(), countIf(covered = 1) FROM (" + inner + ") GROUP BY p, sev"
 	rows, err := s.conn.Query(ctx, q, now, sc.start())
@@ -97,7 +97,7 @@ func (s *Store) OverduePostmortems(ctx context.Context, sc Scope, rules ProcessR
 	now := sc.now()
 	q := "SELECT id, title, url, severity, svc, team, resolved, covered, published FROM (SELECT *, toUInt8(id" + s.in() +
 		s.postmortemIncidents(now, false) + ") AS covered, toUInt8(id" + s.in() + s.postmortemIncidents(now, true) + ") AS published FROM (" +
-		s.incidentView(sc, "severity IN ("+sqlStrings(rules.RequiredSeverities)+")", true) +
+		s.incidentView(sc, "severity IN ("+sqlStrings(rules.RequiredSeverities)+")", viewTimeline|viewText) +
 		") WHERE merged = 0 AND resolved > 0 AND resolved <= ? AND ? - resolved <= ?) " +
 		"WHERE (covered = 0 AND ? >= resolved + ?) OR (published = 0 AND ? >= resolved + ?) ORDER BY id"
 	rows, err := s.conn.Query(ctx, q, now, now, rules.OverdueLookback, now, rules.DraftWithin, now, rules.PublishWithin)
@@ -140,7 +140,7 @@ func (s *Store) PostmortemLags(ctx context.Context, sc Scope, rules ProcessRules
 	n := strconv.FormatInt(now, 10)
 	pmi := "SELECT key, toInt64(toUInt32(created_at)) AS pc, toInt64(ifNull(toUInt32(published_at), 0)) AS pp, arrayJoin(incident_ids) AS id FROM " +
 		s.Table("postmortems") + " FINAL WHERE created_at <= toDateTime(" + n + ")"
-	inc := "SELECT id, toUInt8(1) AS known, merged, resolved FROM (" + s.incidentView(sc, "id"+s.in()+s.postmortemIncidents(now, false), true) + ")"
+	inc := "SELECT id, toUInt8(1) AS known, merged, resolved FROM (" + s.incidentView(sc, "id"+s.in()+s.postmortemIncidents(now, false), viewTimeline) + ")"
 	perPM := "SELECT key, any(pc) AS pc, any(pp) AS pp, toInt64(maxIf(resolved, known = 1 AND merged = 0)) AS res FROM (" + pmi + ") AS pm" +
 		s.join("ANY LEFT") + "(" + inc + ") AS inc USING id GROUP BY key HAVING countIf(known = 0) = 0 AND " +
 		"countIf(known = 1 AND merged = 0 AND resolved = 0) = 0 AND countIf(known = 1 AND merged = 0) > 0"

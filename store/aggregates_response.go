@@ -19,7 +19,7 @@ type IncidentCount struct {
 // IncidentCounts counts the non-merged incidents created by the run's
 // clock, per period (of their creation), severity, service and team.
 func (s *Store) IncidentCounts(ctx context.Context, sc Scope) ([]IncidentCount, error) {
-	q := "SELECT " + sc.periodsOf("created") + " AS p, sev, svc, team, count() FROM (" + s.incidentView(sc, "", false) +
+	q := "SELECT " + sc.periodsOf("created") + " AS p, sev, svc, team, count() FROM (" + s.incidentView(sc, "", 0) +
 		") WHERE merged = 0 AND created <= ? GROUP BY p, sev, svc, team"
 	return s.incidentCounts(ctx, "incident counts", q, true, sc.now())
 }
@@ -29,7 +29,7 @@ func (s *Store) IncidentCounts(ctx context.Context, sc Scope) ([]IncidentCount, 
 func (s *Store) OpenIncidentCounts(ctx context.Context, sc Scope) ([]IncidentCount, error) {
 	// An incident whose document has a resolve time is resolved: only the
 	// others need their timeline.
-	q := "SELECT toUInt32(0), sev, svc, team, count() FROM (" + s.incidentView(sc, "isNull(resolved_at)", true) +
+	q := "SELECT toUInt32(0), sev, svc, team, count() FROM (" + s.incidentView(sc, "isNull(resolved_at)", viewTimeline) +
 		") WHERE merged = 0 AND created <= ? AND resolved = 0 GROUP BY sev, svc, team"
 	return s.incidentCounts(ctx, "open incident counts", q, false, sc.now())
 }
@@ -65,7 +65,7 @@ func (s *Store) incidentCounts(ctx context.Context, what, q string, perPeriod bo
 func (s *Store) FirstIncidentAt(ctx context.Context, sc Scope) (time.Time, bool, error) {
 	var first uint32
 	var n uint64
-	err := s.conn.QueryRow(ctx, "SELECT toUInt32(min(created)), count() FROM ("+s.incidentView(sc, "", false)+
+	err := s.conn.QueryRow(ctx, "SELECT toUInt32(min(created)), count() FROM ("+s.incidentView(sc, "", 0)+
 		") WHERE merged = 0 AND created <= ?", sc.now()).Scan(&first, &n)
 	if err != nil {
 		return time.Time{}, false, fmt.Errorf("store: query first incident: %w", err)
@@ -103,7 +103,7 @@ const ackResSQL = "if(acked > 0, greatest(toInt64(0), toInt64(acked) - toInt64(c
 // value have no row.
 func (s *Store) ResponseStats(ctx context.Context, sc Scope) ([]ResponseStat, error) {
 	inner := "SELECT " + sc.periodsOf("created") + " AS p, arrayJoin([('', '', ''), (sev, '', ''), ('', svc, ''), ('', '', team)]) AS b, " +
-		ackResSQL + " FROM (" + s.incidentView(sc, "created_at >= "+unixTime(time.Unix(sc.start(), 0)), true) + ") WHERE merged = 0 AND created <= ?"
+		ackResSQL + " FROM (" + s.incidentView(sc, "created_at >= "+unixTime(time.Unix(sc.start(), 0)), viewTimeline) + ") WHERE merged = 0 AND created <= ?"
 	// The sorted values stay in ClickHouse: only their statistics leave it.
 	grouped := "SELECT p, b, arraySort(groupArrayIf(toFloat64(ack), ack >= 0)) AS a_ack, arraySort(groupArrayIf(toFloat64(res), res >= 0)) AS a_res " +
 		"FROM (" + inner + ") GROUP BY p, b"
@@ -162,7 +162,7 @@ func (s *Store) ResponseHistograms(ctx context.Context, sc Scope, period int, bo
 	}
 	p := sc.Periods[period]
 	inner := "SELECT sev, arrayJoin([('" + MeasureAck + "', ack), ('" + MeasureResolve + "', res)]) AS mv FROM (SELECT sev, " + ackResSQL +
-		" FROM (" + s.incidentView(sc, "created_at >= "+unixTime(p.From)+" AND created_at < "+unixTime(p.To), true) + ") WHERE merged = 0 AND created <= ?)" +
+		" FROM (" + s.incidentView(sc, "created_at >= "+unixTime(p.From)+" AND created_at < "+unixTime(p.To), viewTimeline) + ") WHERE merged = 0 AND created <= ?)" +
 		" WHERE tupleElement(mv, 2) >= 0"
 	q := "SELECT tupleElement(mv, 1) AS m, sev, toUInt32(arrayFirstIndex(x -> x >= toFloat64(tupleElement(mv, 2)), [" + strings.Join(bs, ", ") + "])) AS i, " +
 		"count(), toFloat64(sum(tupleElement(mv, 2))) FROM (" + inner + ") GROUP BY m, sev, i ORDER BY m, sev, i"
@@ -251,7 +251,7 @@ func (s *Store) DowntimeIntervals(ctx context.Context, service string, severitie
 		sevs[i] = quoteString(v)
 	}
 	where := "(service_name = " + quoteString(service) + " OR service_id = " + quoteString(service) + ") AND severity IN (" + strings.Join(sevs, ", ") + ")"
-	q := "SELECT id, created, toUInt32(if(resolved = 0 OR resolved > ?, ?, resolved)) AS e FROM (" + s.incidentView(Scope{}, where, true) +
+	q := "SELECT id, created, toUInt32(if(resolved = 0 OR resolved > ?, ?, resolved)) AS e FROM (" + s.incidentView(Scope{}, where, viewTimeline) +
 		") WHERE merged = 0 AND e > created AND e > ? ORDER BY created, e, id"
 	n := uint32(max(now.UTC().Unix(), 0))
 	rows, err := s.conn.Query(ctx, q, n, n, uint32(max(from.UTC().Unix(), 0)))

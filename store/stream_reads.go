@@ -23,7 +23,7 @@ type ResponseTimes struct {
 // run's periods (from the earliest period's start) by its clock, in no
 // particular order. FirstIncidentAt says when the data starts.
 func (s *Store) StreamResponseTimes(ctx context.Context, sc Scope, fn func(ResponseTimes) error) error {
-	q := "SELECT sev, team, created, acked, resolved FROM (" + s.incidentView(sc, "created_at >= "+unixTime(time.Unix(sc.start(), 0)), true) +
+	q := "SELECT sev, team, created, acked, resolved FROM (" + s.incidentView(sc, "created_at >= "+unixTime(time.Unix(sc.start(), 0)), viewTimeline) +
 		") WHERE merged = 0 AND created <= ?"
 	rows, err := s.conn.Query(ctx, q, sc.now())
 	if err != nil {
@@ -57,7 +57,7 @@ func (s *Store) StreamResponseTimes(ctx context.Context, sc Scope, fn func(Respo
 // creation of every non-merged incident created by the run's clock, oldest
 // first (ties by id).
 func (s *Store) StreamIncidentStarts(ctx context.Context, sc Scope, fn func(id, service string, created time.Time) error) error {
-	q := "SELECT id, svc, created FROM (" + s.incidentView(sc, "created_at <= "+unixTime(sc.Now), false) +
+	q := "SELECT id, svc, created FROM (" + s.incidentView(sc, "created_at <= "+unixTime(sc.Now), 0) +
 		") WHERE merged = 0 ORDER BY created, id"
 	rows, err := s.conn.Query(ctx, q)
 	if err != nil {
