@@ -208,7 +208,7 @@ func (ix *Index) match(key string, n int, earlierOnly bool) ([]Match, error) {
 	a := &ix.entries[i]
 	// dot accumulates each candidate's dot product over the query's terms
 	// in their sorted order: the same sums, in the same order, as merging
-	// the two sorted vectors (dotProduct).
+	// the two sorted vectors (the tests' dotProduct, their oracle).
 	sc := ix.scratch.Get().(*scratch)
 	defer ix.scratch.Put(sc)
 	if len(sc.dot) < len(ix.entries) {
@@ -403,36 +403,6 @@ func overlap(a, b []string, keep bool) ([]string, float64) {
 type termWeight struct {
 	term string
 	w    float64
-}
-
-// dotProduct merges the two sorted vectors of a and b, summing the
-// products of the terms they share in term order: the same sums, in the same
-// order, as the inverted lists' (so scores are identical run to run and
-// between Index and Search).
-func dotProduct(a, b *entry) float64 {
-	x, y := a.vec, b.vec
-	var dot float64
-	for i, j := 0, 0; i < len(x) && j < len(y); {
-		switch {
-		case x[i].term < y[j].term:
-			i++
-		case x[i].term > y[j].term:
-			j++
-		default:
-			dot += x[i].w * y[j].w
-			i++
-			j++
-		}
-	}
-	return dot
-}
-
-// cosine is the cosine of the factor vectors of a and b.
-func cosine(a, b *entry) float64 {
-	if a.norm == 0 || b.norm == 0 {
-		return 0
-	}
-	return dotProduct(a, b) / (a.norm * b.norm)
 }
 
 // stopwords are dropped from factor texts: function words and the words
