@@ -41,9 +41,11 @@ type Regexp struct {
 	byFirst [256][]prefixRef
 }
 
+// prefixRef is one prefix of a pattern's alternative: re is the pattern's
+// place in a Set (0 in a Regexp's own table).
 type prefixRef struct {
-	prefix string
-	alt    int
+	re, alt int
+	prefix  string
 }
 
 // window bounds the text an anchored try reads first; a match that reaches
@@ -118,7 +120,7 @@ func MustCompile(expr string) *Regexp {
 			if s == "" || !IsWordByte(s[0]) {
 				return r
 			}
-			byFirst[s[0]] = append(byFirst[s[0]], prefixRef{s, i})
+			byFirst[s[0]] = append(byFirst[s[0]], prefixRef{alt: i, prefix: s})
 			prefixes = append(prefixes, s)
 		}
 	}
@@ -199,39 +201,14 @@ func (t *Text) lower() string {
 
 // FindAllIn is regexp.FindAllStringIndex(t's text, n).
 func (r *Regexp) FindAllIn(t *Text, n int) [][]int {
-	if r.prefixes == nil || (r.fold && !t.ascii) {
-		return r.re.FindAllStringIndex(t.s, n)
+	if n == 0 {
+		return nil
 	}
-	s, cmp := t.s, t.s
-	if r.fold {
-		cmp = t.lower()
-	}
-	var out [][]int
-	end := -1
-	for _, p32 := range t.starts {
-		if n == 0 {
-			break
-		}
-		pos := int(p32)
-		refs := r.byFirst[cmp[pos]]
-		if len(refs) == 0 || pos < end {
-			continue
-		}
-		tried := -1
-		for _, ref := range refs {
-			if ref.alt == tried || !strings.HasPrefix(cmp[pos:], ref.prefix) {
-				continue
-			}
-			tried = ref.alt
-			if m := anchoredAt(r.alts[ref.alt], s, pos); m > 0 {
-				out = append(out, []int{pos, pos + m})
-				end = pos + m
-				n--
-				break
-			}
-		}
-	}
-	return out
+	one := [1]*Regexp{r}
+	var out [1][][]int
+	var end [1]int
+	scan(one[:], &r.byFirst, r.fold, t, n, out[:], end[:])
+	return out[0]
 }
 
 // anchoredAt is the length of re's match at s[pos:], 0 when none (an empty
@@ -251,13 +228,8 @@ func anchoredAt(re *regexp.Regexp, s string, pos int) int {
 // Set runs many patterns over one text in one pass over its word starts.
 type Set struct {
 	res     []*Regexp
-	byFirst [2][256][]setRef // [0] case-sensitive patterns, [1] folded ones
-	folds   bool             // some pattern is folded
-}
-
-type setRef struct {
-	re, alt int
-	prefix  string
+	byFirst [2][256][]prefixRef // [0] case-sensitive patterns, [1] folded ones
+	folds   bool                // some pattern is folded
 }
 
 // NewSet makes a set of res; FindAllIn gives their matches in this order.
@@ -271,7 +243,7 @@ func NewSet(res ...*Regexp) *Set {
 		}
 		for c := range r.byFirst {
 			for _, ref := range r.byFirst[c] {
-				set.byFirst[f][c] = append(set.byFirst[f][c], setRef{re: i, alt: ref.alt, prefix: ref.prefix})
+				set.byFirst[f][c] = append(set.byFirst[f][c], prefixRef{re: i, alt: ref.alt, prefix: ref.prefix})
 			}
 		}
 	}
@@ -282,42 +254,61 @@ func NewSet(res ...*Regexp) *Set {
 func (set *Set) FindAllIn(t *Text) [][][]int {
 	out := make([][][]int, len(set.res))
 	end := make([]int, len(set.res))
-	for i, r := range set.res {
-		end[i] = -1
-		if r.prefixes == nil || (r.fold && !t.ascii) {
-			out[i] = r.re.FindAllStringIndex(t.s, -1)
-			end[i] = len(t.s) + 1 // done
-		}
-	}
-	s := t.s
-	for f, cmp := range []string{s, ""} {
-		if f == 1 {
-			if !set.folds || !t.ascii {
-				break
-			}
-			cmp = t.lower()
-		}
-		for _, p32 := range t.starts {
-			pos := int(p32)
-			// Refs come by pattern, each pattern's by alternative: a
-			// pattern is done at pos once one alternative matched, and an
-			// alternative is tried once however many of its prefixes are
-			// there.
-			matched, triedRe, triedAlt := -1, -1, -1
-			for _, ref := range set.byFirst[f][cmp[pos]] {
-				if ref.re == matched || pos < end[ref.re] || (ref.re == triedRe && ref.alt == triedAlt) || !strings.HasPrefix(cmp[pos:], ref.prefix) {
-					continue
-				}
-				triedRe, triedAlt = ref.re, ref.alt
-				if m := anchoredAt(set.res[ref.re].alts[ref.alt], s, pos); m > 0 {
-					out[ref.re] = append(out[ref.re], []int{pos, pos + m})
-					end[ref.re] = pos + m
-					matched = ref.re
-				}
-			}
-		}
+	scan(set.res, &set.byFirst[0], false, t, -1, out, end)
+	if set.folds {
+		scan(set.res, &set.byFirst[1], true, t, -1, out, end)
 	}
 	return out
+}
+
+// scan finds the matches of res in t, at most n a pattern (n < 0: all), into
+// out (by pattern), over t's word starts: at each, the refs of the byte
+// there (byFirst, for the text's own form or, when fold, its ASCII
+// lowercase form), which come by pattern and each pattern's by
+// alternative. A pattern is done at a start once one alternative matched,
+// an alternative is tried once however many of its prefixes are there, and
+// a pattern's next match starts after its last one (end, by pattern). A
+// pattern with no prefix set, or a folded one on a text that is not ASCII,
+// runs on Go's regexp instead (in the pass for its own form).
+func scan(res []*Regexp, byFirst *[256][]prefixRef, fold bool, t *Text, n int, out [][][]int, end []int) {
+	s, cmp := t.s, t.s
+	fast := false
+	for i, r := range res {
+		if r.fold != fold {
+			continue
+		}
+		if r.prefixes == nil || (fold && !t.ascii) {
+			out[i] = r.re.FindAllStringIndex(s, n)
+			end[i] = len(s) + 1 // done
+			continue
+		}
+		end[i] = -1
+		fast = true
+	}
+	if !fast {
+		return
+	}
+	if fold {
+		cmp = t.lower()
+	}
+	for _, p32 := range t.starts {
+		pos := int(p32)
+		matched, triedRe, triedAlt := -1, -1, -1
+		for _, ref := range byFirst[cmp[pos]] {
+			if ref.re == matched || pos < end[ref.re] || (ref.re == triedRe && ref.alt == triedAlt) || !strings.HasPrefix(cmp[pos:], ref.prefix) {
+				continue
+			}
+			triedRe, triedAlt = ref.re, ref.alt
+			if m := anchoredAt(res[ref.re].alts[ref.alt], s, pos); m > 0 {
+				out[ref.re] = append(out[ref.re], []int{pos, pos + m})
+				end[ref.re] = pos + m
+				if len(out[ref.re]) == n {
+					end[ref.re] = len(s) + 1 // done
+				}
+				matched = ref.re
+			}
+		}
+	}
 }
 
 // IsWordByte reports whether c is a word character of Go regexp's \b
