@@ -256,6 +256,7 @@ func fitBoW(items []fitItem, mask [nFeatures]bool, lambda, lambdaBow float64) bo
 	for k, w := range vocab {
 		index[w] = k
 	}
+	ys := labelsOf(items)
 	for {
 		var idx []int
 		for i, on := range mask {
@@ -265,84 +266,39 @@ func fitBoW(items []fitItem, mask [nFeatures]bool, lambda, lambdaBow float64) bo
 		}
 		nd := len(idx)
 		d := nd + len(vocab) + 1
-		type entry struct {
-			k int
-			v float64
-		}
-		rows := make([][]entry, len(items))
+		rows := make([][]column, len(items))
 		for n, it := range items {
 			for k, i := range idx {
 				if it.x[i] != 0 {
-					rows[n] = append(rows[n], entry{k, it.x[i]})
+					rows[n] = append(rows[n], column{k, it.x[i]})
 				}
 			}
+			var ws []int
 			for _, w := range words[n] {
 				if k, ok := index[w]; ok {
-					rows[n] = append(rows[n], entry{nd + k, 1})
+					ws = append(ws, nd+k)
 				}
 			}
-			rows[n] = append(rows[n], entry{d - 1, 1})
+			sort.Ints(ws) // itemWords are distinct
+			for _, k := range ws {
+				rows[n] = append(rows[n], column{k, 1})
+			}
+			rows[n] = append(rows[n], column{d - 1, 1})
 		}
-		beta := make([]float64, d)
-		g := make([]float64, d)
-		h := make([][]float64, d)
-		for k := range h {
-			h[k] = make([]float64, d)
-		}
-		for iter := 0; iter < 50; iter++ {
-			for k := range g {
-				g[k] = 0
-				clear(h[k])
-			}
-			for n, it := range items {
-				z := 0.0
-				for _, e := range rows[n] {
-					z += beta[e.k] * e.v
-				}
-				p := 1 / (1 + math.Exp(-z))
-				y := 0.0
-				if it.vague {
-					y = 1
-				}
-				for _, e := range rows[n] {
-					g[e.k] += (p - y) * e.v
-					for _, f := range rows[n] {
-						h[e.k][f.k] += p * (1 - p) * e.v * f.v
-					}
-				}
-			}
-			for k := 0; k < d-1; k++ {
-				l := lambda
-				if k >= nd {
-					l = lambdaBow
-				}
-				g[k] += l * beta[k]
-				h[k][k] += l
-			}
-			h[d-1][d-1] += 1e-9
-			step := solve(h, g)
-			maxStep := 0.0
-			for k := range beta {
-				beta[k] -= step[k]
-				maxStep = math.Max(maxStep, math.Abs(step[k]))
-			}
-			if maxStep < 1e-7 {
-				break
+		penalty := make([]float64, d-1)
+		for k := range penalty {
+			penalty[k] = lambda
+			if k >= nd {
+				penalty[k] = lambdaBow
 			}
 		}
+		beta := newtonLogistic(rows, ys, penalty, 1e-7)
 		var m bowFit
 		for k, i := range idx {
 			m.w[i] = beta[k]
 		}
 		m.b = beta[d-1]
-		worst, by := -1, 0.0
-		for i, sg := range featureSign {
-			if v := m.w[i] * float64(sg); mask[i] && v < -by {
-				worst, by = i, -v
-			}
-		}
-		if worst >= 0 {
-			mask[worst] = false
+		if dropWrongSign(m.w, &mask) {
 			continue
 		}
 		m.words = map[string]float64{}

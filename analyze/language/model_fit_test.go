@@ -163,17 +163,26 @@ func fitFoldsOf(items []fitItem, repeats int) [][]int {
 func fitLogistic(items []fitItem, mask [nFeatures]bool, lambda float64) (w [nFeatures]float64, bias float64) {
 	for {
 		w, bias = fitLogisticFree(items, mask, lambda)
-		worst, by := -1, 0.0
-		for i, sg := range featureSign {
-			if v := w[i] * float64(sg); mask[i] && v < -by {
-				worst, by = i, -v
-			}
-		}
-		if worst < 0 {
+		if !dropWrongSign(w, &mask) {
 			return w, bias
 		}
-		mask[worst] = false
 	}
+}
+
+// dropWrongSign takes out of mask the feature whose weight in w has the
+// wrong sign (featureSign) by the most, and reports whether there was one.
+func dropWrongSign(w [nFeatures]float64, mask *[nFeatures]bool) bool {
+	worst, by := -1, 0.0
+	for i, sg := range featureSign {
+		if v := w[i] * float64(sg); mask[i] && v < -by {
+			worst, by = i, -v
+		}
+	}
+	if worst < 0 {
+		return false
+	}
+	mask[worst] = false
+	return true
 }
 
 // fitLogisticFree fits an L2-penalized logistic regression (the bias is not
@@ -186,19 +195,50 @@ func fitLogisticFree(items []fitItem, mask [nFeatures]bool, lambda float64) (w [
 		}
 	}
 	d := len(idx) + 1 // last: bias
-	beta := make([]float64, d)
-	rows := make([]float64, len(items)*d)
+	rows := make([][]column, len(items))
+	for n, it := range items {
+		for k, i := range idx {
+			if it.x[i] != 0 {
+				rows[n] = append(rows[n], column{k, it.x[i]})
+			}
+		}
+		rows[n] = append(rows[n], column{d - 1, 1})
+	}
+	penalty := make([]float64, d-1)
+	for k := range penalty {
+		penalty[k] = lambda
+	}
+	beta := newtonLogistic(rows, labelsOf(items), penalty, 1e-9)
+	for k, i := range idx {
+		w[i] = beta[k]
+	}
+	return w, beta[d-1]
+}
+
+// column is one nonzero value of an item's row in a fit.
+type column struct {
+	k int
+	v float64
+}
+
+func labelsOf(items []fitItem) []float64 {
 	ys := make([]float64, len(items))
 	for n, it := range items {
-		r := rows[n*d : (n+1)*d]
-		for k, i := range idx {
-			r[k] = it.x[i]
-		}
-		r[d-1] = 1
 		if it.vague {
 			ys[n] = 1
 		}
 	}
+	return ys
+}
+
+// newtonLogistic fits a logistic regression by Newton's method: rows are
+// the items' nonzero values by ascending column, the last column (len
+// penalty) the bias, present in every row; ys the labels (0, 1); penalty
+// the L2 penalty of each other column (the bias is not penalized). It stops
+// after 50 steps or once no coefficient moves by tol.
+func newtonLogistic(rows [][]column, ys, penalty []float64, tol float64) []float64 {
+	d := len(penalty) + 1
+	beta := make([]float64, d)
 	g := make([]float64, d)
 	h := make([][]float64, d)
 	for k := range h {
@@ -209,23 +249,19 @@ func fitLogisticFree(items []fitItem, mask [nFeatures]bool, lambda float64) (w [
 			g[k] = 0
 			clear(h[k])
 		}
-		for n := range items {
-			r := rows[n*d : (n+1)*d]
+		for n, r := range rows {
 			z := 0.0
-			for k, v := range r {
-				z += beta[k] * v
+			for _, c := range r {
+				z += beta[c.k] * c.v
 			}
 			p := 1 / (1 + math.Exp(-z))
 			q := p * (1 - p)
-			for k, v := range r {
-				if v == 0 {
-					continue
-				}
-				g[k] += (p - ys[n]) * v
-				qv := q * v
-				hk := h[k]
-				for j := k; j < d; j++ {
-					hk[j] += qv * r[j]
+			for a, c := range r { // the upper triangle, mirrored below
+				g[c.k] += (p - ys[n]) * c.v
+				qv := q * c.v
+				hk := h[c.k]
+				for _, e := range r[a:] {
+					hk[e.k] += qv * e.v
 				}
 			}
 		}
@@ -234,9 +270,9 @@ func fitLogisticFree(items []fitItem, mask [nFeatures]bool, lambda float64) (w [
 				h[k][j] = h[j][k]
 			}
 		}
-		for k := 0; k < d-1; k++ {
-			g[k] += lambda * beta[k]
-			h[k][k] += lambda
+		for k, l := range penalty {
+			g[k] += l * beta[k]
+			h[k][k] += l
 		}
 		h[d-1][d-1] += 1e-9
 		step := solve(h, g)
@@ -245,14 +281,11 @@ func fitLogisticFree(items []fitItem, mask [nFeatures]bool, lambda float64) (w [
 			beta[k] -= step[k]
 			maxStep = math.Max(maxStep, math.Abs(step[k]))
 		}
-		if maxStep < 1e-9 {
+		if maxStep < tol {
 			break
 		}
 	}
-	for k, i := range idx {
-		w[i] = beta[k]
-	}
-	return w, beta[d-1]
+	return beta
 }
 
 // solve solves A x = b by Gaussian elimination with partial pivoting (A is
