@@ -456,8 +456,8 @@ func ClusterStream(each func(add func(id string, f Features) error) error, prev 
 	for _, i := range unknown {
 		isUnknown[i] = true
 	}
-	vecs := vectorizeAll(sp, vocab, co.docs, isUnknown, opts.ConceptWeight, opts.Workers)
-	co, vocab = nil, nil // release the raw terms
+	vecs := vectorizeAll(sp, vocab, co.docs, isUnknown, opts.ConceptWeight, opts.Workers) // consumes co.docs
+	co, vocab = nil, nil // release the rest of the raw terms
 	for i := range ids {
 		if isUnknown[i] {
 			continue
@@ -714,7 +714,10 @@ func WarmStartHolds(chosenAt, n, fresh int, maxNew float64) bool {
 }
 
 // vectorizeAll vectorizes the documents not skipped on up to workers
-// goroutines.
+// goroutines. It consumes docs: each document's raw terms are released as
+// it is done, so that the raw terms and the vectors of every document are
+// not all held at once (at xlarge, 287k documents, the vectors are about
+// 60 MB and the raw terms more).
 func vectorizeAll(sp *space, vocab []int32, docs []termDoc, skip []bool, conceptWeight float64, workers int) []sparse {
 	out := make([]sparse, len(docs))
 	inChunks(len(docs), min(workers, len(docs)/4096+1), func(_, lo, hi int) {
@@ -722,6 +725,7 @@ func vectorizeAll(sp *space, vocab []int32, docs []termDoc, skip []bool, concept
 			if !skip[i] {
 				out[i] = vectorize(sp, vocab, docs[i], conceptWeight)
 			}
+			docs[i] = termDoc{}
 		}
 	})
 	return out
