@@ -456,8 +456,9 @@ func ClusterStream(each func(add func(id string, f Features) error) error, prev 
 	for _, i := range unknown {
 		isUnknown[i] = true
 	}
-	vecs := vectorizeAll(sp, vocab, co.docs, isUnknown, opts.ConceptWeight, opts.Workers) // consumes co.docs
-	co, vocab = nil, nil // release the rest of the raw terms
+	// vectorizeAll consumes co.docs; the rest of the raw terms go after.
+	vecs := vectorizeAll(sp, vocab, co.docs, isUnknown, opts.ConceptWeight, opts.Workers)
+	co, vocab = nil, nil
 	for i := range ids {
 		if isUnknown[i] {
 			continue
