@@ -135,7 +135,11 @@ func TestRunIsIdempotentAndThemeIDsAreStable(t *testing.T) {
 	require.NotEmpty(t, th[0].Field("representative_text"))
 }
 
-func TestFailedRunIsRecordedAndNotRead(t *testing.T) {
+// failSecondRun runs the analysis of the tiny org once, drops table, runs it
+// again an hour later and checks that the second run was recorded failed
+// and that readers keep the first. It returns the second run's error.
+func failSecondRun(t *testing.T, table string) error {
+	t.Helper()
 	ctx := context.Background()
 	o := testOrg(t, org.ScaleTiny)
 	st := chtest.Store(t)
@@ -144,11 +148,10 @@ func TestFailedRunIsRecordedAndNotRead(t *testing.T) {
 	good, err := Run(ctx, st, opts)
 	require.NoError(t, err)
 
-	// Break the write of the next run.
-	require.NoError(t, st.Conn().Exec(ctx, "DROP TABLE "+st.Table("analysis_items")))
+	require.NoError(t, st.Conn().Exec(ctx, "DROP TABLE "+st.Table(table)))
 	opts.Now = func() time.Time { return o.End.Add(time.Hour) }
-	_, err = Run(ctx, st, opts)
-	require.ErrorContains(t, err, "analyze: write run")
+	_, runErr := Run(ctx, st, opts)
+	require.Error(t, runErr)
 
 	latest, ok, err := st.LatestAnalysisRun(ctx)
 	require.NoError(t, err)
@@ -157,6 +160,13 @@ func TestFailedRunIsRecordedAndNotRead(t *testing.T) {
 	var failed uint64
 	require.NoError(t, st.Conn().QueryRow(ctx, "SELECT count() FROM "+st.Table("analysis_runs")+" FINAL WHERE status = 'failed'").Scan(&failed))
 	require.Equal(t, uint64(1), failed)
+	return runErr
+}
+
+// TestFailedRunIsRecordedAndNotRead: the write of a run fails (its items
+// table is gone).
+func TestFailedRunIsRecordedAndNotRead(t *testing.T) {
+	require.ErrorContains(t, failSecondRun(t, "analysis_items"), "analyze: write run")
 }
 
 // TestFailingLaneFailsTheRun: a store error in one lane (the response step
@@ -164,28 +174,10 @@ func TestFailedRunIsRecordedAndNotRead(t *testing.T) {
 // run with that step's error, not the cancellation it caused in the other
 // lane; the run is recorded as failed and readers keep the previous one.
 func TestFailingLaneFailsTheRun(t *testing.T) {
-	ctx := context.Background()
-	o := testOrg(t, org.ScaleTiny)
-	st := chtest.Store(t)
-	storeOrg(ctx, t, st, o)
-	opts := testOptions(o.End, time.UTC, nil)
-	good, err := Run(ctx, st, opts)
-	require.NoError(t, err)
-
-	require.NoError(t, st.Conn().Exec(ctx, "DROP TABLE "+st.Table("timeline_events")))
-	opts.Now = func() time.Time { return o.End.Add(time.Hour) }
-	_, err = Run(ctx, st, opts)
+	err := failSecondRun(t, "timeline_events")
 	require.ErrorContains(t, err, "analyze: "+AnalysisResponse+":")
 	require.NotErrorIs(t, err, context.Canceled)
 	require.ErrorContains(t, err, "timeline_events")
-
-	latest, ok, err := st.LatestAnalysisRun(ctx)
-	require.NoError(t, err)
-	require.True(t, ok)
-	require.Equal(t, good.RunID, latest.ID, "readers keep the last successful run")
-	var failed uint64
-	require.NoError(t, st.Conn().QueryRow(ctx, "SELECT count() FROM "+st.Table("analysis_runs")+" FINAL WHERE status = 'failed'").Scan(&failed))
-	require.Equal(t, uint64(1), failed)
 }
 
 func TestOptionsValidate(t *testing.T) {
