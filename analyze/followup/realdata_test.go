@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"math"
 	"os"
@@ -38,21 +37,10 @@ func (r realRecord) field(name string) (string, error) {
 
 func loadRealRecords(t testing.TB) map[string]realRecord {
 	t.Helper()
-	p := devdata.Path(t, "postmortems-dev.jsonl")
-	f, err := os.Open(p)
-	require.NoError(t, err)
-	defer f.Close()
 	out := map[string]realRecord{}
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 1<<20), 16<<20)
-	line := 0
-	for sc.Scan() {
-		line++
-		var r realRecord
-		require.NoError(t, json.Unmarshal(sc.Bytes(), &r), "%s line %d", p, line)
+	for _, r := range devdata.Records[realRecord](t, "postmortems-dev.jsonl") {
 		out[r.ID] = r
 	}
-	require.NoError(t, sc.Err())
 	return out
 }
 

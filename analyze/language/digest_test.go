@@ -1,7 +1,6 @@
 package language_test
 
 import (
-	"bufio"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -110,23 +109,12 @@ func TestFindingsDigestOrg(t *testing.T) {
 // replaced by a person, for blame, and compares a digest of
 // all findings with the pinned one. Skipped without the dev file.
 func TestFindingsDigestDev(t *testing.T) {
-	f, err := os.Open(devdata.Path(t, "postmortems-dev.jsonl"))
-	require.NoError(t, err)
-	defer f.Close()
 	type record struct {
 		ID       string `json:"id"`
 		Text     string `json:"text"`
 		FullText string `json:"full_text"`
 	}
-	var recs []record
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 1<<20), 16<<20)
-	for sc.Scan() {
-		var r record
-		require.NoError(t, json.Unmarshal(sc.Bytes(), &r))
-		recs = append(recs, r)
-	}
-	require.NoError(t, sc.Err())
+	recs := devdata.Records[record](t, "postmortems-dev.jsonl")
 	require.NotEmpty(t, recs)
 
 	plain := language.NewChecker(language.BlameOptions{})

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"math"
 	"os"
@@ -31,18 +30,10 @@ type realRecord struct {
 
 func loadRealRecords(t testing.TB) map[string]realRecord {
 	t.Helper()
-	f, err := os.Open(devdata.Path(t, "postmortems-dev.jsonl"))
-	require.NoError(t, err)
-	defer f.Close()
 	out := map[string]realRecord{}
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 1<<20), 16<<20)
-	for sc.Scan() {
-		var r realRecord
-		require.NoError(t, json.Unmarshal(sc.Bytes(), &r))
+	for _, r := range devdata.Records[realRecord](t, "postmortems-dev.jsonl") {
 		out[r.ID] = r
 	}
-	require.NoError(t, sc.Err())
 	return out
 }
 

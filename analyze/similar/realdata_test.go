@@ -1,10 +1,7 @@
 package similar_test
 
 import (
-	"bufio"
-	"encoding/json"
 	"math/rand/v2"
-	"os"
 	"sort"
 	"testing"
 	"time"
@@ -29,22 +26,7 @@ type record struct {
 
 func loadRecords(t testing.TB) []record {
 	t.Helper()
-	p := devdata.Path(t, "postmortems-dev.jsonl")
-	f, err := os.Open(p)
-	require.NoError(t, err)
-	defer f.Close()
-	var out []record
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 1<<20), 16<<20)
-	line := 0
-	for sc.Scan() {
-		line++
-		var r record
-		require.NoError(t, json.Unmarshal(sc.Bytes(), &r), "%s line %d", p, line)
-		out = append(out, r)
-	}
-	require.NoError(t, sc.Err())
-	return out
+	return devdata.Records[record](t, "postmortems-dev.jsonl")
 }
 
 // noCause are labels that name no cause; a query with one is not scored

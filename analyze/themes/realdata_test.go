@@ -1,8 +1,6 @@
 package themes
 
 import (
-	"bufio"
-	"encoding/json"
 	"fmt"
 	"hash/fnv"
 	"os"
@@ -33,19 +31,7 @@ func loadRealRecords(t testing.TB) []realRecord {
 
 func readRealRecords(t testing.TB, path string) []realRecord {
 	t.Helper()
-	f, err := os.Open(path)
-	require.NoError(t, err)
-	defer f.Close()
-	var out []realRecord
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 1<<20), 16<<20)
-	for sc.Scan() {
-		var r realRecord
-		require.NoError(t, json.Unmarshal(sc.Bytes(), &r))
-		out = append(out, r)
-	}
-	require.NoError(t, sc.Err())
-	return out
+	return devdata.ReadRecords[realRecord](t, path)
 }
 
 // evalScheme is one label scheme: which records, which label.

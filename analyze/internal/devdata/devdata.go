@@ -4,6 +4,8 @@
 package devdata
 
 import (
+	"bufio"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"testing"
@@ -44,4 +46,36 @@ func Path(t testing.TB, name string) string {
 		t.Skipf("shared/data/%s not found above the working directory; skipping the real-data evaluation", name)
 	}
 	return p
+}
+
+// Records reads shared/data/name, one JSON object a line, each into a T; the
+// test is skipped without the file (see Path).
+func Records[T any](t testing.TB, name string) []T {
+	t.Helper()
+	return ReadRecords[T](t, Path(t, name))
+}
+
+// ReadRecords reads the JSON-lines file at path, each line into a T; a line
+// that does not decode fails the test with its number.
+func ReadRecords[T any](t testing.TB, path string) []T {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatalf("devdata: %v", err)
+	}
+	defer f.Close()
+	var out []T
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 1<<20), 16<<20)
+	for line := 1; sc.Scan(); line++ {
+		var r T
+		if err := json.Unmarshal(sc.Bytes(), &r); err != nil {
+			t.Fatalf("devdata: %s line %d: %v", path, line, err)
+		}
+		out = append(out, r)
+	}
+	if err := sc.Err(); err != nil {
+		t.Fatalf("devdata: read %s: %v", path, err)
+	}
+	return out
 }
