@@ -52,6 +52,20 @@ func (d *findingsDigest) add(t *testing.T, kind string, fs []language.Finding) {
 
 func (d *findingsDigest) sum() string { return hex.EncodeToString(d.h.Sum(nil)) }
 
+// orgProseTexts are the prose fields and factors of every postmortem of o,
+// in order: what the blame check reads.
+func orgProseTexts(o *org.Org) []string {
+	var texts []string
+	for _, p := range o.Postmortems {
+		d := p.Doc
+		texts = append(texts, d.Summary, d.Impact, d.Detection, d.WentWell, d.WentPoorly, d.Lucky, d.Lessons)
+		for _, f := range d.Factors {
+			texts = append(texts, f.Text)
+		}
+	}
+	return texts
+}
+
 // TestFindingsDigestOrg checks every prose field and factor of every
 // postmortem of the simulated medium org for blame (with the org's people as
 // known names, sorted and distinct as the analyzer reads them), and every
@@ -70,14 +84,7 @@ func TestFindingsDigestOrg(t *testing.T) {
 		}
 	}
 	sort.Strings(names)
-	var texts []string
-	for _, p := range o.Postmortems {
-		d := p.Doc
-		texts = append(texts, d.Summary, d.Impact, d.Detection, d.WentWell, d.WentPoorly, d.Lucky, d.Lessons)
-		for _, f := range d.Factors {
-			texts = append(texts, f.Text)
-		}
-	}
+	texts := orgProseTexts(o)
 	opts := language.BlameOptions{Names: names}
 	c := language.NewChecker(opts)
 	dg := newFindingsDigest()

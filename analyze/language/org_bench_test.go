@@ -28,14 +28,7 @@ func BenchmarkLanguageLargeOrg(b *testing.B) {
 	for _, u := range o.Users {
 		names = append(names, u.Name)
 	}
-	var texts []string
-	for _, p := range o.Postmortems {
-		d := p.Doc
-		texts = append(texts, d.Summary, d.Impact, d.Detection, d.WentWell, d.WentPoorly, d.Lucky, d.Lessons)
-		for _, f := range d.Factors {
-			texts = append(texts, f.Text)
-		}
-	}
+	texts := orgProseTexts(o)
 	b.Logf("postmortems=%d prose fields=%d action items=%d", len(o.Postmortems), len(texts), len(o.ActionItems))
 	c := language.NewChecker(language.BlameOptions{Names: names}) // loads the tagger model outside the timing
 	_ = c.CheckActionItem("Improve monitoring", true, true)
