@@ -152,6 +152,25 @@ func chooseModel(items []fitItem) (best cvResult, score func(fitItem) float64) {
 			}
 		}
 	}
+	if g := os.Getenv("AFTERMATH_CV_GBM"); g != "" {
+		if g == "only" {
+			best.obj = math.Inf(-1)
+		}
+		for _, v := range []fitVariant{fitVariants()[1], fitVariants()[4]} {
+			for _, cfg := range gbmConfigs {
+				r := crossValidateWith(items, v, 0, folds, func(train []fitItem) func(fitItem) float64 {
+					return fitGBM(train, v.mask, cfg).score
+				})
+				r.gbm = cfg
+				if r.obj > best.obj+1e-12 {
+					best = r
+				}
+			}
+		}
+	}
+	if best.gbm.trees > 0 {
+		return best, fitGBM(items, best.variant.mask, best.gbm).score
+	}
 	if best.bow > 0 {
 		return best, fitBoW(items, best.variant.mask, best.lambda, best.bow).score
 	}
@@ -182,7 +201,7 @@ func nestedCV(items []fitItem, outer []int, k int) nestedResult {
 			continue
 		}
 		best, score := chooseModel(train)
-		res.choices = append(res.choices, fmt.Sprintf("%s/l=%g/bow=%g/t=%.2f", best.variant.name, best.lambda, best.bow, best.thr))
+		res.choices = append(res.choices, fmt.Sprintf("%s/l=%g/bow=%g/gbm=%d,%d/t=%.2f", best.variant.name, best.lambda, best.bow, best.gbm.trees, best.gbm.depth, best.thr))
 		for n, it := range items {
 			if outer[n] == f {
 				res.z[n] = score(it)
@@ -364,6 +383,21 @@ func TestNestedGroupedCV(t *testing.T) {
 			}
 		}
 		t.Logf("    inner choices: %s", strings.Join(res.choices, "; "))
+		if os.Getenv("AFTERMATH_CV_SHIFT") == "1" {
+			// Diagnostic only (an offset chosen on the outer scores): the
+			// recall of each fold's model with every threshold moved by the
+			// same offset, at the first offset that flags at most 5%.
+			for _, off := range fitThresholds {
+				var c confusion
+				for n, it := range items {
+					c.add(res.z[n]-res.thr[n] >= off || (res.pred[n] && res.z[n] < res.thr[n]), it.vague)
+				}
+				if fpRate(c) <= fitMaxFP {
+					t.Logf("    shifted by %+.2f: %s", off, cvLine(c))
+					break
+				}
+			}
+		}
 		if r == 0 && os.Getenv("AFTERMATH_CV_MISSES") == "1" {
 			for n, it := range items {
 				if res.pred[n] != it.vague {

@@ -366,7 +366,8 @@ func criterion(c confusion) float64 {
 type cvResult struct {
 	variant fitVariant
 	lambda  float64
-	bow     float64 // the bag of words' L2 penalty (0: no bag of words; model_cv_test.go)
+	bow     float64   // the bag of words' L2 penalty (0: no bag of words; model_cv_test.go)
+	gbm     gbmConfig // boosted trees instead of the linear model (trees 0: none; model_gbm_test.go)
 	thr     float64
 	obj     float64
 	per     map[int]confusion // at thr, summed over repeats
