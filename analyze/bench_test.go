@@ -169,9 +169,9 @@ func measureRun(ctx context.Context, b *testing.B, st *store.Store, opts Options
 	for _, k := range steps {
 		parts = append(parts, fmt.Sprintf("%s=%.2fs/%dMiB", k, sum.Durations[k].Seconds(), stepPeak[k]/1024))
 	}
-	b.Logf("%s run: %v wall, RSS %d MiB before, peak %d MiB; incidents=%d postmortems=%d factors=%d action_items=%d themes=%d results=%d items=%d; texts checked=%d analyzed=%d; load average %s -> %s; %s",
+	b.Logf("%s run: %v wall, RSS %d MiB before, peak %d MiB; incidents=%d postmortems=%d factors=%d action_items=%d themes=%d results=%d items=%d; texts analyzed=%d; load average %s -> %s; %s",
 		name, wall.Round(10*time.Millisecond), base/1024, peak/1024, sum.Incidents, sum.Postmortems, sum.Factors, sum.ActionItems,
-		sum.Themes, sum.Results, sum.Items, sum.TextsChecked, sum.TextsAnalyzed, load0, loadAvg(), strings.Join(parts, " "))
+		sum.Themes, sum.Results, sum.Items, sum.TextsAnalyzed, load0, loadAvg(), strings.Join(parts, " "))
 	return sum
 }
 

@@ -34,8 +34,7 @@ const (
 // first; then the postmortems and action items of the periods stream from
 // the store one at a time with the stored results of their texts.
 func analyzeLanguage(ctx context.Context, log *slog.Logger, st *store.Store, d *dataset, ps calc.Periods, names []string,
-	maxPerMonth int) ([]store.Result, []store.AnalysisItem, textCacheStats, languageCounts, error) {
-	var stats textCacheStats
+	maxPerMonth int) ([]store.Result, []store.AnalysisItem, int, languageCounts, error) {
 	checker := language.NewChecker(language.BlameOptions{Names: names})
 	start := ps.Start()
 	// Which people are known changes what blame finds, so it is part of the
@@ -67,7 +66,7 @@ func analyzeLanguage(ctx context.Context, log *slog.Logger, st *store.Store, d *
 		err = flushBlame()
 	}
 	if err != nil {
-		return nil, nil, stats, languageCounts{}, err
+		return nil, nil, 0, languageCounts{}, err
 	}
 	newAction := 0
 	actionInput := map[string]store.ActionText{} // of the batch
@@ -100,18 +99,10 @@ func analyzeLanguage(ctx context.Context, log *slog.Logger, st *store.Store, d *
 		err = flushAction()
 	}
 	if err != nil {
-		return nil, nil, stats, languageCounts{}, err
+		return nil, nil, 0, languageCounts{}, err
 	}
 	hashes, texts, actionInput = nil, nil, nil
-	nProse, err := st.CountProseTexts(ctx, start)
-	if err != nil {
-		return nil, nil, stats, languageCounts{}, err
-	}
-	nAction, err := st.CountActionTexts(ctx, start)
-	if err != nil {
-		return nil, nil, stats, languageCounts{}, err
-	}
-	stats = textCacheStats{Texts: nProse + nAction, Analyzed: newBlame + newAction}
+	analyzed := newBlame + newAction
 
 	order := map[string]int{}
 	for i, s := range store.ProseSections {
@@ -178,7 +169,7 @@ func analyzeLanguage(ctx context.Context, log *slog.Logger, st *store.Store, d *
 		return nil
 	})
 	if err != nil {
-		return nil, nil, stats, languageCounts{}, err
+		return nil, nil, 0, languageCounts{}, err
 	}
 	err = st.StreamActionTextResults(ctx, textAnalyzerAction, language.Version, start, ps.Now, func(a *store.ActionTextResult) error {
 		fs, err := storedFindings(a.Found, a.Payload, func() []language.Finding {
@@ -212,7 +203,7 @@ func analyzeLanguage(ctx context.Context, log *slog.Logger, st *store.Store, d *
 		return nil
 	})
 	if err != nil {
-		return nil, nil, stats, languageCounts{}, err
+		return nil, nil, 0, languageCounts{}, err
 	}
 	keys := make([]pr, 0, len(counts))
 	for k := range counts {
@@ -253,7 +244,7 @@ func analyzeLanguage(ctx context.Context, log *slog.Logger, st *store.Store, d *
 			out = append(out, it)
 		}
 	}
-	return s.Results, out, stats, languageCounts{postmortems: pms, blamed: blamed, items: items, vague: vague}, nil
+	return s.Results, out, analyzed, languageCounts{postmortems: pms, blamed: blamed, items: items, vague: vague}, nil
 }
 
 // storedFindings decodes a stored check's payload ("" for none found), or

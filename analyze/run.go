@@ -152,9 +152,9 @@ type RunSummary struct {
 	Themes                int
 	ThemeChanges          []themes.Change
 	Durations             map[string]time.Duration // by analysis, plus "load" and "write"
-	// TextsChecked are the distinct texts the language checks covered, of
-	// which TextsAnalyzed were new or changed; the rest had stored results.
-	TextsChecked, TextsAnalyzed int
+	// TextsAnalyzed are the distinct texts the language checks analyzed in
+	// this run (new or changed); every other text had a stored result.
+	TextsAnalyzed int
 }
 
 // Run computes every analysis from the stored rows as of opts.Now and writes
@@ -280,12 +280,12 @@ func Run(ctx context.Context, st *store.Store, opts Options) (RunSummary, error)
 			if err != nil {
 				return err
 			}
-			r, it, tc, lc, err := analyzeLanguage(ctx, log, st, d, ps, names, opts.MaxFindingsPerMonth)
+			r, it, analyzed, lc, err := analyzeLanguage(ctx, log, st, d, ps, names, opts.MaxFindingsPerMonth)
 			if err != nil {
 				return err
 			}
 			mu.Lock()
-			sum.TextsChecked, sum.TextsAnalyzed = tc.Texts, tc.Analyzed
+			sum.TextsAnalyzed = analyzed
 			mu.Unlock()
 			langCounts = lc
 			lang.results, lang.items = r, it
