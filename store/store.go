@@ -109,8 +109,9 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 		Compression:      &clickhouse.Compression{Method: clickhouse.CompressionLZ4},
 		// The driver's own warnings (an unsupported server version, a
 		// broken connection) reach the log; its debug lines show only at
-		// --log.level=debug.
-		Logger: opts.Logger.With("driver", "clickhouse-go"),
+		// --log.level=debug, and so does a query it reports failed because
+		// its context was cancelled (driverLog).
+		Logger: slog.New(driverLog{opts.Logger.Handler()}).With("driver", "clickhouse-go"),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("store: open clickhouse %v: %w", opts.Addresses, err)
