@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"runtime/debug"
+	"runtime/metrics"
 	"runtime/pprof"
 	"sort"
 	"strconv"
@@ -142,6 +143,7 @@ func measureRun(ctx context.Context, b *testing.B, st *store.Store, opts Options
 		defer func() { pprof.StopCPUProfile(); f.Close() }()
 	}
 	cpu0, t0 := cpuSeconds(), time.Now()
+	gc0 := gcCounters()
 	b.StartTimer()
 	sum, err := Run(ctx, st, opts)
 	b.StopTimer()
@@ -153,8 +155,17 @@ func measureRun(ctx context.Context, b *testing.B, st *store.Store, opts Options
 	if heapDir != "" && step != "" {
 		writeHeapProfile(b, heapDir, name+"-"+step)
 	}
+	gc1 := gcCounters()
 	b.ReportMetric(wall.Seconds(), name+"-s")
 	b.ReportMetric(cpuSeconds()-cpu0, name+"-cpu-s")
+	// The collector's CPU limiter lets the heap grow past the memory limit
+	// when collecting would take more than about half the CPU: a run whose
+	// peak is well over the limit says here whether that happened.
+	limiter := "never"
+	if gc1.limiterCycle > gc0.cycles {
+		limiter = fmt.Sprintf("last at cycle %d of the run", gc1.limiterCycle-gc0.cycles)
+	}
+	fmt.Fprintf(os.Stderr, "bench %s: %d collections; the collector's CPU limiter was on %s\n", name, gc1.cycles-gc0.cycles, limiter)
 	b.ReportMetric(float64(peak)/1024, name+"-peak-RSS-MiB")
 	// What the run itself added: its peak over the process before it.
 	if sum.Postmortems > 0 {
@@ -431,4 +442,21 @@ func resetPeakRSS(b *testing.B) {
 	if err := os.WriteFile("/proc/self/clear_refs", []byte("5"), 0); err != nil {
 		b.Logf("cannot reset the peak RSS (%v): peak includes setup", err)
 	}
+}
+
+type gcCount struct{ cycles, limiterCycle uint64 }
+
+// gcCounters reads the collections completed so far and the collection
+// during which the collector's CPU limiter was last on (0: never).
+func gcCounters() gcCount {
+	ss := []metrics.Sample{{Name: "/gc/cycles/total:gc-cycles"}, {Name: "/gc/limiter/last-enabled:gc-cycle"}}
+	metrics.Read(ss)
+	var c gcCount
+	if ss[0].Value.Kind() == metrics.KindUint64 {
+		c.cycles = ss[0].Value.Uint64()
+	}
+	if ss[1].Value.Kind() == metrics.KindUint64 {
+		c.limiterCycle = ss[1].Value.Uint64()
+	}
+	return c
 }
