@@ -383,6 +383,7 @@ func TestNestedGroupedCV(t *testing.T) {
 			}
 		}
 		t.Logf("    inner choices: %s", strings.Join(res.choices, "; "))
+		secondLabelReport(t, items, res.pred)
 		if os.Getenv("AFTERMATH_CV_SHIFT") == "1" {
 			// Diagnostic only (an offset chosen on the outer scores): the
 			// recall of each fold's model with every threshold moved by the
