@@ -400,9 +400,10 @@ func TestNestedGroupedCV(t *testing.T) {
 			}
 		}
 		if r == 0 && os.Getenv("AFTERMATH_CV_MISSES") == "1" {
+			second := readSecondActionLabels(t)
 			for n, it := range items {
 				if res.pred[n] != it.vague {
-					t.Logf("    miss: label=%v batch=%d z=%.2f thr=%.2f %s", it.vague, it.batch, res.z[n], res.thr[n], it.text)
+					t.Logf("    miss: label=%v second=%v batch=%d z=%.2f thr=%.2f %s", it.vague, second[it.key], it.batch, res.z[n], res.thr[n], it.text)
 				}
 			}
 		}
