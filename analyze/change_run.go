@@ -342,34 +342,30 @@ func (t *changeTally) results(resamples int, more changeInputs) []store.Result {
 		}
 	}
 	done := make([]change.Boot, len(jobs))
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for w := 0; w < min(runtime.GOMAXPROCS(0), len(jobs)); w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := int(next.Add(1)) - 1; i < len(jobs); i = int(next.Add(1)) - 1 {
-				j := jobs[i]
-				xs := durations[j.p][j.k]
-				sort.Float64s(xs)
-				done[i] = change.Bootstrap(xs, qs, resamples, change.Seed(j.k.measure+"|"+ps.All[j.p].Label+"|"+j.k.group.sev+"|"+j.k.group.team))
-			}
-		}()
-	}
-	wg.Wait()
+	bands := make([][][2]float64, len(jobs)) // by job and stat: the interval's bounds
+	forEachIndex(len(jobs), func(i int) {
+		j := jobs[i]
+		xs := durations[j.p][j.k]
+		sort.Float64s(xs)
+		bt := change.Bootstrap(xs, qs, resamples, change.Seed(j.k.measure+"|"+ps.All[j.p].Label+"|"+j.k.group.sev+"|"+j.k.group.team))
+		done[i], bands[i] = bt, make([][2]float64, len(changeStats))
+		for q := range changeStats {
+			bands[i][q][0], bands[i][q][1] = bt.Interval(q)
+		}
+	})
 	boots := make([]map[changeSample]change.Boot, n)
 	for p := range boots {
 		boots[p] = map[changeSample]change.Boot{}
 	}
 	for i, jb := range jobs {
 		boots[jb.p][jb.k] = done[i]
-		per, k, bt := ps.All[jb.p], jb.k, done[i]
+		per, k := ps.All[jb.p], jb.k
 		f := metrics.MTTAIntervalSeconds
 		if k.measure == MeasureMTTR {
 			f = metrics.MTTRIntervalSeconds
 		}
 		for j, st := range changeStats {
-			lo, hi := bt.Interval(j)
+			lo, hi := bands[i][j][0], bands[i][j][1]
 			s.Add(f, lo, "period", per.Label, "severity", k.group.sev, "team", k.group.team, "stat", st.stat, "bound", BoundLower)
 			s.Add(f, hi, "period", per.Label, "severity", k.group.sev, "team", k.group.team, "stat", st.stat, "bound", BoundUpper)
 		}
@@ -377,22 +373,47 @@ func (t *changeTally) results(resamples int, more changeInputs) []store.Result {
 
 	// Month over month: All[p] against All[p-1] for p ≥ 2, when the data
 	// covers the whole earlier month (months before the first incident are
-	// not zeros to compare with).
-	for p := 2; p < n; p++ {
+	// not zeros to compare with). The percentiles' comparisons are
+	// independent of each other: computed on every CPU first.
+	compared := func(p int) bool {
 		prev, cur := ps.All[p-1], ps.All[p]
-		if dataStart.IsZero() || prev.From.Before(dataStart) || !cur.From.Before(now) {
+		return !dataStart.IsZero() && !prev.From.Before(dataStart) && cur.From.Before(now)
+	}
+	type qjob struct {
+		p, j int
+		k    changeSample
+	}
+	var qjobs []qjob
+	for p := 2; p < n; p++ {
+		if !compared(p) {
 			continue
 		}
-		var cmps []comparison
 		for _, k := range sortedSamples(durations[p]) {
-			a, okA := boots[p-1][k]
-			b, okB := boots[p][k]
-			if !okA || !okB {
-				continue
+			_, okA := boots[p-1][k]
+			_, okB := boots[p][k]
+			if okA && okB {
+				for j := range changeStats {
+					qjobs = append(qjobs, qjob{p, j, k})
+				}
 			}
-			for j, st := range changeStats {
-				cmps = append(cmps, comparison{measure: k.measure, stat: st.stat, group: k.group, c: change.CompareQuantile(a, b, j)})
-			}
+		}
+	}
+	qcmp := make([]change.Comparison, len(qjobs))
+	forEachIndex(len(qjobs), func(i int) {
+		q := qjobs[i]
+		qcmp[i] = change.CompareQuantile(boots[q.p-1][q.k], boots[q.p][q.k], q.j)
+	})
+	next := 0 // the next of qcmp: the month loop below takes them in the order qjobs was built
+
+	for p := 2; p < n; p++ {
+		if !compared(p) {
+			continue
+		}
+		prev, cur := ps.All[p-1], ps.All[p]
+		var cmps []comparison
+		for ; next < len(qjobs) && qjobs[next].p == p; next++ {
+			q := qjobs[next]
+			cmps = append(cmps, comparison{measure: q.k.measure, stat: changeStats[q.j].stat, group: q.k.group, c: qcmp[next]})
 		}
 		days := func(per calc.Period) float64 { return per.Elapsed(now).Hours() / 24 }
 		groups := map[changeGroup]bool{}
@@ -488,4 +509,21 @@ func sortedGroups(m map[changeGroup]bool) []changeGroup {
 		return out[i].team < out[j].team
 	})
 	return out
+}
+
+// forEachIndex calls f for every index below n, on up to one worker per
+// CPU; each index is taken by exactly one worker.
+func forEachIndex(n int, f func(i int)) {
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for w := 0; w < min(runtime.GOMAXPROCS(0), n); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := int(next.Add(1)) - 1; i < n; i = int(next.Add(1)) - 1 {
+				f(i)
+			}
+		}()
+	}
+	wg.Wait()
 }
