@@ -91,6 +91,9 @@ type Options struct {
 
 	// beforeStep, when set, is called as each step starts (tests).
 	beforeStep func(step string)
+	// noSnapshot makes the steps query the incidents without the run's
+	// snapshot (tests: the results must not differ).
+	noSnapshot bool
 }
 
 func (o Options) withDefaults() Options {
@@ -236,6 +239,35 @@ func Run(ctx context.Context, st *store.Store, opts Options) (RunSummary, error)
 	var results []store.Result
 	var items []store.AnalysisItem
 
+	// The incidents with their timeline's summary, copied once for the
+	// steps that aggregate them (store.SnapshotIncidents) instead of each
+	// query deduplicating the incidents and aggregating the timeline again:
+	// taken by the first step that needs it, in either lane, and dropped
+	// when the run ends.
+	var dropSnapshot func(context.Context) error
+	incidents := sync.OnceValues(func() (*store.Store, error) {
+		if opts.noSnapshot {
+			return st, nil
+		}
+		t0 := time.Now()
+		snap, drop, err := st.SnapshotIncidents(ctx, sum.RunID)
+		if err != nil {
+			return nil, err
+		}
+		dropSnapshot = drop
+		log.Debug("incident snapshot taken", "run_id", sum.RunID, "took", time.Since(t0))
+		return snap, nil
+	})
+	defer func() {
+		// After the lanes: inParallel has returned, so the step that took
+		// the snapshot has set dropSnapshot.
+		if dropSnapshot != nil {
+			if err := dropSnapshot(context.WithoutCancel(ctx)); err != nil {
+				log.Warn("drop the run's incident snapshot", "run_id", sum.RunID, "err", err)
+			}
+		}
+	}()
+
 	// Two lanes at once: the aggregates ClickHouse computes (response, SLO,
 	// action items, process: the server's CPU, this process mostly waits)
 	// and then the language checks; and the themes with the steps that
@@ -247,14 +279,22 @@ func Run(ctx context.Context, st *store.Store, opts Options) (RunSummary, error)
 	var th themeRun
 	var langCounts languageCounts
 	err := inParallel(ctx, func(ctx context.Context) error {
-		if err := timed(AnalysisResponse, func() (err error) {
-			resp.results, err = response.Compute(ctx, st, response.Input{Periods: ps, Teams: teams})
+		if err := timed(AnalysisResponse, func() error {
+			ist, err := incidents()
+			if err != nil {
+				return err
+			}
+			resp.results, err = response.Compute(ctx, ist, response.Input{Periods: ps, Teams: teams})
 			return err
 		}); err != nil {
 			return fmt.Errorf("analyze: %s: %w", AnalysisResponse, err)
 		}
-		if err := timed(AnalysisSLO, func() (err error) {
-			slo.results, err = response.ComputeSLO(ctx, st, opts.SLOs, ps, opts.Location)
+		if err := timed(AnalysisSLO, func() error {
+			ist, err := incidents()
+			if err != nil {
+				return err
+			}
+			slo.results, err = response.ComputeSLO(ctx, ist, opts.SLOs, ps, opts.Location)
 			return err
 		}); err != nil {
 			return fmt.Errorf("analyze: %s: %w", AnalysisSLO, err)
@@ -267,8 +307,12 @@ func Run(ctx context.Context, st *store.Store, opts Options) (RunSummary, error)
 		}); err != nil {
 			return fmt.Errorf("analyze: %s: %w", AnalysisActions, err)
 		}
-		if err := timed(AnalysisProcess, func() (err error) {
-			proc.results, proc.items, err = process.Compute(ctx, st, process.Input{Periods: ps, Teams: teams,
+		if err := timed(AnalysisProcess, func() error {
+			ist, err := incidents()
+			if err != nil {
+				return err
+			}
+			proc.results, proc.items, err = process.Compute(ctx, ist, process.Input{Periods: ps, Teams: teams,
 				Options: process.Options{RequiredSeverities: opts.RequiredSeverities, DraftWithin: opts.DraftWithin,
 					PublishWithin: opts.PublishWithin, OverdueLookback: opts.PostmortemOverdueLookback, MaxItemSeries: opts.MaxItemSeries}})
 			return err
@@ -322,14 +366,22 @@ func Run(ctx context.Context, st *store.Store, opts Options) (RunSummary, error)
 		}); err != nil {
 			return fmt.Errorf("analyze: %s: %w", AnalysisRecurrence, err)
 		}
-		if err := timed(stepFixes, func() (err error) {
-			fix.results, err = computeFixes(ctx, st, d, th, ps, teams)
+		if err := timed(stepFixes, func() error {
+			ist, err := incidents()
+			if err != nil {
+				return err
+			}
+			fix.results, err = computeFixes(ctx, ist, d, th, ps, teams)
 			return err
 		}); err != nil {
 			return fmt.Errorf("analyze: %s: %w", stepFixes, err)
 		}
-		if err := timed(stepThemeCost, func() (err error) {
-			cost.results, err = computeThemeCost(ctx, st, th, opts.SLOs, ps)
+		if err := timed(stepThemeCost, func() error {
+			ist, err := incidents()
+			if err != nil {
+				return err
+			}
+			cost.results, err = computeThemeCost(ctx, ist, th, opts.SLOs, ps)
 			return err
 		}); err != nil {
 			return fmt.Errorf("analyze: %s: %w", stepThemeCost, err)
@@ -350,7 +402,11 @@ func Run(ctx context.Context, st *store.Store, opts Options) (RunSummary, error)
 		if err != nil {
 			return err
 		}
-		r, err := changeFromStore(ctx, st, ps.Scope(teams), ps, change.Resamples, more)
+		ist, err := incidents()
+		if err != nil {
+			return err
+		}
+		r, err := changeFromStore(ctx, ist, ps.Scope(teams), ps, change.Resamples, more)
 		results = append(results, r...)
 		return err
 	}); err != nil {

@@ -45,7 +45,7 @@ const insertQuorumTimeoutMS = 30000
 // that a read right after a write sees it whichever replica answers. 0 when
 // it cannot be known or a shard has one replica.
 func (s *Store) insertQuorum(ctx context.Context) int {
-	s.quorumOnce.Do(func() {
+	s.sh.quorumOnce.Do(func() {
 		hosts, err := s.ClusterHosts(ctx)
 		if err != nil {
 			s.logger.Warn("cannot list the cluster's replicas; inserts go without quorum", "err", err)
@@ -62,10 +62,10 @@ func (s *Store) insertQuorum(ctx context.Context) int {
 			}
 		}
 		if q > 1 {
-			s.quorum = q
+			s.sh.quorum = q
 		}
 	})
-	return s.quorum
+	return s.sh.quorum
 }
 
 // quorumError says whether err is an insert that could not reach its quorum

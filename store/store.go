@@ -47,22 +47,32 @@ type Store struct {
 	// addrs and dialTimeout are kept for the cluster's host checks.
 	addrs       []string
 	dialTimeout time.Duration
-	// quorum is insertQuorum's result, computed once.
-	quorumOnce sync.Once
-	quorum     int
+	// sh is the state every Store of one connection shares (see
+	// SnapshotIncidents, which derives one).
+	sh *shared
+	// snapshot, when set, is the table of incidents with their timeline's
+	// summary that incidentView reads (SnapshotIncidents).
+	snapshot string
 	// insertRetryWait is the pause before the n-th retry of a failed insert
 	// in cluster mode (see batch); tests shorten it.
 	insertRetryWait func(n int) time.Duration
 	now             func() time.Time
-
-	verMu   sync.Mutex
-	lastVer uint64
 
 	// beforeStatement is a test hook called before each migration statement.
 	beforeStatement func(version uint32, statement int)
 	// beforeRebuildStep is a test hook called before each statement of a
 	// table rebuild (see rebuild).
 	beforeRebuildStep func(table, statement string)
+}
+
+// shared is the mutable state of a connection's Stores.
+type shared struct {
+	// quorum is insertQuorum's result, computed once.
+	quorumOnce sync.Once
+	quorum     int
+
+	verMu   sync.Mutex
+	lastVer uint64
 }
 
 // Open connects to ClickHouse and checks that it answers. It does not migrate.
@@ -129,7 +139,7 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 	// Every read is tried again when its pooled connection broke (a query
 	// cancelled earlier can leave one behind): readretry.go.
 	c = retryingConn{c}
-	return &Store{conn: c, db: opts.Database, cluster: opts.Cluster, addrs: opts.Addresses, dialTimeout: opts.DialTimeout, logger: opts.Logger, now: opts.Now}, nil
+	return &Store{conn: c, db: opts.Database, cluster: opts.Cluster, addrs: opts.Addresses, dialTimeout: opts.DialTimeout, logger: opts.Logger, now: opts.Now, sh: &shared{}}, nil
 }
 
 // Close closes the connection pool.
@@ -157,13 +167,13 @@ func (s *Store) Ping(ctx context.Context) error {
 // this Store handed out before and not less than the clock in nanoseconds, so
 // the latest write wins in ReplacingMergeTree.
 func (s *Store) NextVersion() uint64 {
-	s.verMu.Lock()
-	defer s.verMu.Unlock()
+	s.sh.verMu.Lock()
+	defer s.sh.verMu.Unlock()
 	v := uint64(s.now().UnixNano())
-	if v <= s.lastVer {
-		v = s.lastVer + 1
+	if v <= s.sh.lastVer {
+		v = s.sh.lastVer + 1
 	}
-	s.lastVer = v
+	s.sh.lastVer = v
 	return v
 }
 
