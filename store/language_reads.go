@@ -96,7 +96,9 @@ func (s *Store) CountActionTexts(ctx context.Context, since time.Time) (int, err
 
 // ActionTextResult is an action item with the stored result of its text's
 // check: Payload "" for an empty result; Found false when none is stored,
-// and then HasOwner and HasDue say what to check Summary with.
+// and then HasOwner and HasDue say what to check Summary with. Key, Team,
+// Summary and URL are empty when the stored result is (Found and no
+// Payload): such an item is only counted.
 type ActionTextResult struct {
 	Key, Team, Summary, URL string
 	CreatedAt               time.Time
@@ -109,9 +111,13 @@ type ActionTextResult struct {
 // until (inclusive), oldest first (ties by key), each with analyzer's
 // stored result at version for its text.
 func (s *Store) StreamActionTextResults(ctx context.Context, analyzer, version string, since, until time.Time, fn func(*ActionTextResult) error) error {
-	q := "SELECT key, team, summary, url, created_at, payload, found, assignee_id != '', isNotNull(due_date) FROM (" +
+	// An item whose stored result is empty (most of them) is sent without
+	// its key, team, summary and url: the run only counts it.
+	q := "SELECT if(keep, k, ''), if(keep, team, ''), if(keep, summary, ''), if(keep, url, ''), created_at, payload, found, owner, due FROM (" +
+		"SELECT key AS k, team, summary, url, created_at, payload, found, assignee_id != '' AS owner, isNotNull(due_date) AS due, " +
+		"found = 0 OR payload != '' AS keep FROM (" +
 		s.actionTexts(", key, team, summary, url, created_at, assignee_id, due_date") + " AND created_at <= ?) AS a" + s.anyLeftJoin() +
-		s.storedResults() + " AS t USING h ORDER BY created_at, key"
+		s.storedResults() + " AS t USING h) ORDER BY created_at, k"
 	rows, err := s.conn.Query(ctx, q, utc(since), utc(until), analyzer, version)
 	if err != nil {
 		return fmt.Errorf("store: query action items with %s results: %w", analyzer, err)

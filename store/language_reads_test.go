@@ -33,6 +33,7 @@ func TestLanguageReads(t *testing.T) {
 		{Key: "A-1", PostmortemKey: "PM-1", Summary: "Fix it", AssigneeID: "u1", DueDate: due, Team: "Payments", CreatedAt: t0, UpdatedAt: t0},
 		{Key: "A-2", PostmortemKey: "PM-1", Summary: "Fix it", CreatedAt: t0, UpdatedAt: t0}, // same summary, no owner, no due date
 		{Key: "A-3", PostmortemKey: "PM-2", Summary: "Fix it", CreatedAt: t0, UpdatedAt: t0}, // same text as A-2
+		{Key: "A-4", PostmortemKey: "PM-2", Summary: "Raise the pool to 64", Team: "Payments", URL: "https://jira.example/A-4", CreatedAt: t0.Add(time.Second), UpdatedAt: t0},
 		{Key: "A-OLD", Summary: "Old", CreatedAt: old, UpdatedAt: old},
 	}
 	require.NoError(t, st.UpsertActionItems(ctx, items))
@@ -42,14 +43,20 @@ func TestLanguageReads(t *testing.T) {
 		actions = append(actions, a)
 		return nil
 	}))
-	sort.Slice(actions, func(i, j int) bool { return actions[i].HasOwner && !actions[j].HasOwner })
+	sort.Slice(actions, func(i, j int) bool {
+		if actions[i].HasOwner != actions[j].HasOwner {
+			return actions[i].HasOwner
+		}
+		return actions[i].Summary < actions[j].Summary
+	})
 	require.Equal(t, []store.ActionText{
 		{Hash: store.TextHash(store.ActionTextKey("Fix it", true, true)), Summary: "Fix it", HasOwner: true, HasDue: true},
 		{Hash: store.TextHash(store.ActionTextKey("Fix it", false, false)), Summary: "Fix it"},
+		{Hash: store.TextHash(store.ActionTextKey("Raise the pool to 64", false, false)), Summary: "Raise the pool to 64"},
 	}, actions, "one per distinct text, hashed as in Go")
 	n, err := st.CountActionTexts(ctx, since)
 	require.NoError(t, err)
-	require.Equal(t, 2, n)
+	require.Equal(t, 3, n)
 
 	var prose []string
 	require.NoError(t, st.UnanalyzedProse(ctx, "blame", "v1", since, func(h, text string) error {
@@ -67,7 +74,8 @@ func TestLanguageReads(t *testing.T) {
 	require.NoError(t, st.PutTextAnalyses(ctx, "blame", "v1", []store.TextAnalysis{
 		{Hash: store.TextHash("Bob broke it."), Payload: `[{"rule":"blame"}]`}, {Hash: store.TextHash("The deploy failed."), Payload: "null"}}))
 	require.NoError(t, st.PutTextAnalyses(ctx, "act", "v1", []store.TextAnalysis{
-		{Hash: store.TextHash(store.ActionTextKey("Fix it", false, false)), Payload: `[{"rule":"vague"}]`}}))
+		{Hash: store.TextHash(store.ActionTextKey("Fix it", false, false)), Payload: `[{"rule":"vague"}]`},
+		{Hash: store.TextHash(store.ActionTextKey("Raise the pool to 64", false, false)), Payload: "[]"}}))
 	prose = nil
 	require.NoError(t, st.UnanalyzedProse(ctx, "blame", "v1", since, func(h, text string) error {
 		prose = append(prose, text)
@@ -98,5 +106,8 @@ func TestLanguageReads(t *testing.T) {
 		{Key: "A-1", Team: "Payments", Summary: "Fix it", CreatedAt: t0, HasOwner: true, HasDue: true},
 		{Key: "A-2", Summary: "Fix it", CreatedAt: t0, Payload: `[{"rule":"vague"}]`, Found: true},
 		{Key: "A-3", Summary: "Fix it", CreatedAt: t0, Payload: `[{"rule":"vague"}]`, Found: true},
+		// An empty stored result: only counted, so sent without key, team,
+		// summary and url.
+		{CreatedAt: t0.Add(time.Second), Found: true},
 	}, res)
 }

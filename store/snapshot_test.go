@@ -1,0 +1,63 @@
+package store_test
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/aftermath-sre/aftermath/store"
+	"github.com/aftermath-sre/aftermath/store/chtest"
+)
+
+// snapshotTables lists the database's incident snapshot tables.
+func snapshotTables(t *testing.T, st *store.Store) []string {
+	t.Helper()
+	rows, err := st.Conn().Query(context.Background(), "SELECT name FROM system.tables WHERE database = ? AND startsWith(name, 'incident_snapshot_')", st.Database())
+	require.NoError(t, err)
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var n string
+		require.NoError(t, rows.Scan(&n))
+		out = append(out, n)
+	}
+	require.NoError(t, rows.Err())
+	sort.Strings(out)
+	return out
+}
+
+// TestSnapshotIncidentsDropsOnlyStaleSnapshots: taking a snapshot drops
+// one a killed run left more than a day ago, keeps another run's recent
+// one, and its own drop removes only itself.
+func TestSnapshotIncidentsDropsOnlyStaleSnapshots(t *testing.T) {
+	ctx := context.Background()
+	st := chtest.Store(t)
+	now := time.Now()
+	stale := fmt.Sprintf("incident_snapshot_%d_aaaaaaaaaaaa", now.Add(-25*time.Hour).Unix())
+	live := fmt.Sprintf("incident_snapshot_%d_bbbbbbbbbbbb", now.Add(-time.Hour).Unix())
+	for _, n := range []string{stale, live} {
+		require.NoError(t, st.Conn().Exec(ctx, "CREATE TABLE "+st.Table(n)+" (x UInt8) ENGINE = Memory"))
+	}
+
+	snap, drop, err := st.SnapshotIncidents(ctx, "run-1")
+	require.NoError(t, err)
+	require.NotNil(t, snap)
+	got := snapshotTables(t, st)
+	require.Len(t, got, 2, "%v", got)
+	require.Equal(t, live, got[0])
+	require.NotEqual(t, stale, got[1])
+	at, _, ok := strings.Cut(strings.TrimPrefix(got[1], "incident_snapshot_"), "_")
+	require.True(t, ok, got[1])
+	sec, err := strconv.ParseInt(at, 10, 64)
+	require.NoError(t, err, got[1])
+	require.InDelta(t, now.Unix(), sec, 60, "the snapshot's name carries the time it was taken: %s", got[1])
+
+	require.NoError(t, drop(ctx))
+	require.Equal(t, []string{live}, snapshotTables(t, st))
+}
