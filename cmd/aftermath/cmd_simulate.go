@@ -44,7 +44,7 @@ const (
 
 func (f *simFlags) register(fs *flag.FlagSet, defaultScale string) {
 	fs.Int64Var(&f.seed, "seed", 1, "seed of the generated organization (same seed, same org)")
-	fs.StringVar(&f.scale, "scale", defaultScale, "size of the organization: tiny, small (~2k incidents/90d), medium (~20k/1y), large (~100k/2y)")
+	fs.StringVar(&f.scale, "scale", defaultScale, "size of the organization: tiny, small (~2k incidents/90d), medium (~20k/1y), large (~100k/2y), xlarge (~1M/3y)")
 	fs.DurationVar(&f.ahead, "ahead", 24*time.Hour, "generate history this far past now; it appears as the wall clock reaches it, so incremental sync has new data")
 	fs.StringVar(&f.pdToken, "pagerduty.token", demoPagerDutyToken, "the PagerDuty API token the simulator accepts")
 	fs.StringVar(&f.jiraEmail, "jira.email", demoJiraEmail, "the Jira account email the simulator accepts (basic auth)")

@@ -54,7 +54,7 @@ type gen struct {
 func Generate(opts Options) (*Org, error) {
 	p, ok := opts.Scale.params()
 	if !ok {
-		return nil, fmt.Errorf("org: unknown scale %q (want tiny, small, medium or large)", opts.Scale)
+		return nil, fmt.Errorf("org: unknown scale %q (want tiny, small, medium, large or xlarge)", opts.Scale)
 	}
 	if opts.End.IsZero() {
 		opts.End = defaultEnd
