@@ -18,7 +18,7 @@ build:
 	$(GO) build -o $(BIN) ./cmd/aftermath
 
 # deps installs the servers the tests start (ClickHouse, Prometheus, promtool,
-# Alertmanager's amtool, Chromium, ZooKeeper for the cluster tests). On other systems it says what is missing.
+# Alertmanager's amtool, Chromium, ZooKeeper for the cluster tests, npm for libchdb). On other systems it says what is missing.
 deps:
 	@missing=""; \
 	command -v clickhouse-server >/dev/null || missing="$$missing clickhouse-server"; \
@@ -26,6 +26,7 @@ deps:
 	command -v amtool >/dev/null || missing="$$missing prometheus-alertmanager"; \
 	command -v chromium >/dev/null || missing="$$missing chromium"; \
 	test -f /usr/share/java/zookeeper.jar || missing="$$missing zookeeper"; \
+	test -f $(CHDB_LIB) || command -v npm >/dev/null || missing="$$missing npm"; \
 	if [ -n "$$missing" ]; then \
 	  if command -v apt-get >/dev/null; then \
 	    echo "installing:$$missing"; \
