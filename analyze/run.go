@@ -243,7 +243,9 @@ func Run(ctx context.Context, st *store.Store, opts Options) (RunSummary, error)
 	// steps that aggregate them (store.SnapshotIncidents) instead of each
 	// query deduplicating the incidents and aggregating the timeline again:
 	// taken by the first step that needs it, in either lane, and dropped
-	// when the run ends.
+	// when the run ends. When it cannot be taken (a user without the right
+	// to create tables, a full disk), the steps query the incidents
+	// directly: slower, the same results.
 	var dropSnapshot func(context.Context) error
 	incidents := sync.OnceValues(func() (*store.Store, error) {
 		if opts.noSnapshot {
@@ -252,7 +254,12 @@ func Run(ctx context.Context, st *store.Store, opts Options) (RunSummary, error)
 		t0 := time.Now()
 		snap, drop, err := st.SnapshotIncidents(ctx, sum.RunID)
 		if err != nil {
-			return nil, err
+			if ctx.Err() != nil {
+				return nil, err
+			}
+			log.Warn("incident snapshot not taken; the aggregates read the incidents directly (slower, same results)",
+				"run_id", sum.RunID, "err", err)
+			return st, nil
 		}
 		dropSnapshot = drop
 		log.Debug("incident snapshot taken", "run_id", sum.RunID, "took", time.Since(t0))

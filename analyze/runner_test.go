@@ -1,12 +1,15 @@
 package analyze
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"log/slog"
 	"sort"
 	"testing"
 	"time"
 
+	"github.com/ClickHouse/clickhouse-go/v2"
 	"github.com/stretchr/testify/require"
 
 	"github.com/aftermath-sre/aftermath/analyze/internal/calc"
@@ -290,4 +293,20 @@ func TestIncidentSnapshotGivesTheSameResults(t *testing.T) {
 	var left uint64
 	require.NoError(t, st.Conn().QueryRow(ctx, "SELECT count() FROM system.tables WHERE database = ? AND startsWith(name, 'incident_snapshot_')", st.Database()).Scan(&left))
 	require.Zero(t, left, "the run dropped its snapshot")
+
+	// A ClickHouse user that may not create tables (allow_ddl = 0 keeps
+	// inserts and selects): the snapshot fails, the run still succeeds,
+	// says why in its log, and gives the same results.
+	var logs bytes.Buffer
+	noDDL := opts
+	noDDL.Logger = slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	s3, err := Run(clickhouse.Context(ctx, clickhouse.WithSettings(clickhouse.Settings{"allow_ddl": 0})), st, noDDL)
+	require.NoError(t, err)
+	require.Contains(t, logs.String(), "incident snapshot not taken")
+	r3, err := st.AnalysisResults(ctx, s3.RunID, "")
+	require.NoError(t, err)
+	require.Equal(t, comparableResults(r1), comparableResults(r3))
+	i3, err := st.AnalysisItems(ctx, s3.RunID, store.AnalysisItemFilter{})
+	require.NoError(t, err)
+	require.Equal(t, noChanges(i1), noChanges(i3))
 }
