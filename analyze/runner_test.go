@@ -77,16 +77,7 @@ func TestRunIsIdempotentAndThemeIDsAreStable(t *testing.T) {
 	require.NoError(t, err)
 	i2, err := st.AnalysisItems(ctx, s2.RunID, store.AnalysisItemFilter{})
 	require.NoError(t, err)
-	noChanges := func(its []store.AnalysisItem) []store.AnalysisItem {
-		var out []store.AnalysisItem
-		for _, it := range its {
-			if it.Kind != ItemThemeChange {
-				out = append(out, it)
-			}
-		}
-		return out
-	}
-	require.Equal(t, noChanges(i1), noChanges(i2), "and the same items")
+	require.Equal(t, withoutThemeChanges(i1), withoutThemeChanges(i2), "and the same items")
 
 	// Then the rest arrive: factors seen before keep their theme ids.
 	require.NoError(t, st.UpsertPostmortems(ctx, pms[cut:]))
@@ -229,6 +220,18 @@ func TestPruneKeepsNewestRuns(t *testing.T) {
 	require.NotEmpty(t, rs)
 }
 
+// withoutThemeChanges drops the theme-change items: a run's first themes
+// are new, a rerun keeps them.
+func withoutThemeChanges(its []store.AnalysisItem) []store.AnalysisItem {
+	var out []store.AnalysisItem
+	for _, it := range its {
+		if it.Kind != ItemThemeChange {
+			out = append(out, it)
+		}
+	}
+	return out
+}
+
 // distinctTexts is the number of distinct texts the language checks cover
 // at opts' clock: prose sections and factors, and action items (their
 // summary with whether they have an owner and a due date).
@@ -278,17 +281,8 @@ func TestIncidentSnapshotGivesTheSameResults(t *testing.T) {
 	require.NoError(t, err)
 	// The first run's themes are new (theme-change items); the second
 	// keeps them.
-	noChanges := func(its []store.AnalysisItem) []store.AnalysisItem {
-		var out []store.AnalysisItem
-		for _, it := range its {
-			if it.Kind != ItemThemeChange {
-				out = append(out, it)
-			}
-		}
-		return out
-	}
-	require.NotEmpty(t, noChanges(i1))
-	require.Equal(t, noChanges(i2), noChanges(i1))
+	require.NotEmpty(t, withoutThemeChanges(i1))
+	require.Equal(t, withoutThemeChanges(i2), withoutThemeChanges(i1))
 
 	var left uint64
 	require.NoError(t, st.Conn().QueryRow(ctx, "SELECT count() FROM system.tables WHERE database = ? AND startsWith(name, 'incident_snapshot_')", st.Database()).Scan(&left))
@@ -308,5 +302,5 @@ func TestIncidentSnapshotGivesTheSameResults(t *testing.T) {
 	require.Equal(t, comparableResults(r1), comparableResults(r3))
 	i3, err := st.AnalysisItems(ctx, s3.RunID, store.AnalysisItemFilter{})
 	require.NoError(t, err)
-	require.Equal(t, noChanges(i1), noChanges(i3))
+	require.Equal(t, withoutThemeChanges(i1), withoutThemeChanges(i3))
 }
