@@ -122,8 +122,8 @@ func computeFixes(ctx context.Context, st *store.Store, d *dataset, th themeRun,
 		s.Add(metrics.FixPostmortemThemes, float64(r.Open), with("state", FixOpen)...)
 		s.Add(metrics.FixRepeats, float64(r.OpenRepeats), with("phase", PhaseOpen)...)
 		s.Add(metrics.FixRepeats, float64(r.ClosedRepeats), with("phase", PhaseClosed)...)
-		s.Add(metrics.FixExposureSeconds, r.OpenExposure.Seconds(), with("phase", PhaseOpen)...)
-		s.Add(metrics.FixExposureSeconds, r.ClosedExposure.Seconds(), with("phase", PhaseClosed)...)
+		s.Add(metrics.FixExposureSeconds, r.OpenExposure, with("phase", PhaseOpen)...)
+		s.Add(metrics.FixExposureSeconds, r.ClosedExposure, with("phase", PhaseClosed)...)
 		if !r.Ratio.Defined {
 			continue
 		}

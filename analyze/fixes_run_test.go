@@ -118,9 +118,9 @@ func truthFixRows(o *org.Org, now time.Time, themesOf func(*org.Postmortem) []st
 		if !closed.IsZero() {
 			openEnd = closed
 		}
-		tl.OpenExposure += openEnd.Sub(start)
+		tl.OpenExposure += openEnd.Sub(start).Seconds()
 		if !closed.IsZero() {
-			tl.ClosedExposure += now.Sub(closed)
+			tl.ClosedExposure += now.Sub(closed).Seconds()
 		}
 		closedReps, openReps := 0, 0
 		for _, at := range repeatsOf(start, svc, theme, own) {
@@ -248,8 +248,8 @@ func truthFixes(o *org.Org, now time.Time, themesOf func(*org.Postmortem) []stri
 		out[rkey("fix_postmortem_themes", kv("state", FixOpen)...)] = float64(row.Open)
 		out[rkey("fix_repeats", kv("phase", PhaseOpen)...)] = float64(row.OpenRepeats)
 		out[rkey("fix_repeats", kv("phase", PhaseClosed)...)] = float64(row.ClosedRepeats)
-		out[rkey("fix_exposure_seconds", kv("phase", PhaseOpen)...)] = row.OpenExposure.Seconds()
-		out[rkey("fix_exposure_seconds", kv("phase", PhaseClosed)...)] = row.ClosedExposure.Seconds()
+		out[rkey("fix_exposure_seconds", kv("phase", PhaseOpen)...)] = row.OpenExposure
+		out[rkey("fix_exposure_seconds", kv("phase", PhaseClosed)...)] = row.ClosedExposure
 		if row.Ratio.Defined {
 			for stat, v := range map[string]float64{StatEstimate: row.Ratio.Estimate, StatLower: row.Ratio.Lower, StatUpper: row.Ratio.Upper} {
 				if !math.IsInf(v, 0) {
@@ -445,7 +445,7 @@ func TestFixesFindTheLatentEffect(t *testing.T) {
 			}
 			iv := row.Ratio
 			t.Logf("%s %s (holds %v): %d pairs, repeats open %d in %.0fd, closed %d in %.0fd: ratio %.3f [%.3f, %.3f]", name, th, h, row.Pairs,
-				row.OpenRepeats, row.OpenExposure.Hours()/24, row.ClosedRepeats, row.ClosedExposure.Hours()/24, iv.Estimate, iv.Lower, iv.Upper)
+				row.OpenRepeats, row.OpenExposure/86400, row.ClosedRepeats, row.ClosedExposure/86400, iv.Estimate, iv.Lower, iv.Upper)
 			require.True(t, iv.Defined, "%s %s: no interval", name, th)
 			if h {
 				require.Less(t, iv.Upper, 1.0, "%s %s: fixes hold, interval below 1", name, th)

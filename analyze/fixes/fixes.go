@@ -103,9 +103,11 @@ type Pair struct {
 
 // Tally is the sum over a set of pairs.
 type Tally struct {
-	Pairs, Held, Failed, Open    int
-	OpenRepeats, ClosedRepeats   int
-	OpenExposure, ClosedExposure time.Duration
+	Pairs, Held, Failed, Open  int
+	OpenRepeats, ClosedRepeats int
+	// OpenExposure and ClosedExposure are in seconds: over all pairs they
+	// add up to centuries, past time.Duration's 292 years.
+	OpenExposure, ClosedExposure float64
 	// Strata are the pairs that say something about the ratio: exposure in
 	// both phases and at least one repeat.
 	Strata []Stratum
@@ -270,8 +272,8 @@ func Compute(in Input) (Result, error) {
 		}
 		t.OpenRepeats += c.open
 		t.ClosedRepeats += c.closed
-		t.OpenExposure += c.openExp
-		t.ClosedExposure += c.closedExp
+		t.OpenExposure += c.openExp.Seconds()
+		t.ClosedExposure += c.closedExp.Seconds()
 		if c.open+c.closed > 0 && c.openExp > 0 && c.closedExp > 0 {
 			openEnd := start.Add(c.openExp)
 			t.Strata = append(t.Strata, Stratum{Closed: c.closed, Open: c.open,

@@ -99,7 +99,7 @@ func TestComputeSplitsRepeatsAtTheClose(t *testing.T) {
 	require.Equal(t, 2, inv.Pairs)
 	require.Equal(t, 0, inv.OpenRepeats)
 	require.Equal(t, 4, inv.ClosedRepeats)
-	require.Equal(t, 2*2*24*time.Hour, inv.OpenExposure)
+	require.Equal(t, (2 * 2 * 24 * time.Hour).Seconds(), inv.OpenExposure)
 	prev := rows[[3]string{"", "prevent", ""}]
 	require.Equal(t, 4, prev.Pairs, "PM-1 twice, PM-2 and PM-5")
 	det := rows[[3]string{"", "detect", ""}]
@@ -160,4 +160,21 @@ func TestRateRatio(t *testing.T) {
 	require.False(t, RateRatio(0, 10, 0, 10, 0.95).Defined)
 	require.False(t, RateRatio(1, 0, 1, 10, 0.95).Defined)
 	require.False(t, RateRatio(1, 10, 1, 0, 0.95).Defined)
+}
+
+// The exposure of many pairs adds up to more than time.Duration holds (292
+// years): an organization with thousands of postmortems open for months
+// reaches it. The tally is in seconds and stays exact.
+func TestExposureAddsUpPastCenturies(t *testing.T) {
+	century := 100 * 365 * 24 * time.Hour
+	in := Input{Now: t0.Add(century)}
+	for i := range 4 {
+		id := string(rune('A' + i))
+		in.Incidents = append(in.Incidents, Incident{ID: id, Service: id, At: t0, Themes: []string{"config"}})
+		in.Postmortems = append(in.Postmortems, Postmortem{Key: "PM-" + id, Team: "t", Incidents: []string{id},
+			Themes: []string{"config"}, Items: []Item{{Kind: "prevent"}}})
+	}
+	res, err := Compute(in)
+	require.NoError(t, err)
+	require.Equal(t, 4*century.Seconds(), res.Rows[0].OpenExposure)
 }
