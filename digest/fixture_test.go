@@ -317,6 +317,8 @@ func orgFixture(t *testing.T) *fixture {
 		Fields: fields("subject", "postmortem", "rule", "human_error", "sentence", "Root cause: human error by Robin.", "why", "“human error” given as a root cause", "title", "Checkout outage", "url", "https://jira.example.com/browse/PM-12")})
 	f.item(store.AnalysisItem{Analysis: "language", Kind: analyze.ItemLanguageFinding, Period: "2026-10", Key: "PAY-9", Team: "Payments", Rank: 1,
 		Fields: fields("subject", "action_item", "rule", "vague_monitoring", "sentence", "Improve monitoring", "why", "no measurable outcome", "title", "Improve monitoring", "url", "https://jira.example.com/browse/PAY-9")})
+	f.item(store.AnalysisItem{Analysis: "language", Kind: analyze.ItemLanguageFinding, Period: "2026-10", Key: "PAY-8", Team: "Payments", Rank: 0,
+		Fields: fields("subject", "action_item", "rule", "no-due-date", "sentence", "Add a canary stage to the checkout deploy", "why", "no due date", "title", "Add a canary stage", "url", "https://jira.example.com/browse/PAY-8")})
 	f.item(store.AnalysisItem{Analysis: "themes", Kind: analyze.ItemTheme, Key: "th-a", Value: 30, Fields: fields("label", "deploy config", "representative_text", "A config change was deployed without canary")})
 	f.item(store.AnalysisItem{Analysis: "process", Kind: analyze.ItemOverduePostmortem, Key: "P200", Team: "Search", Value: 3 * 86400,
 		Fields: fields("stage", "publish", "title", "Search latency", "severity", "SEV2", "url", "https://pd.example.com/incidents/P200")})

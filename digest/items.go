@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/aftermath-sre/aftermath/analyze"
+	"github.com/aftermath-sre/aftermath/analyze/language"
 	"github.com/aftermath-sre/aftermath/store"
 )
 
@@ -279,7 +280,9 @@ func (ix *itemIndex) findings(month, team string, max int) []Finding {
 	seen := map[string]bool{}
 	for _, it := range ix.pick(itemFinding, month, team) {
 		rule := field(it, "rule")
-		if it.Field("subject") != "action_item" || seen[rule] {
+		// The examples are of wording: an item without an owner or a due
+		// date may be worded well.
+		if it.Field("subject") != "action_item" || seen[rule] || rule == language.RuleUnowned || rule == language.RuleNoDueDate {
 			continue
 		}
 		seen[rule] = true
