@@ -254,6 +254,8 @@ func RenderMarkdown(d *Digest) ([]byte, error) {
 
 	w.p("## Recurring incidents")
 	w.p("")
+	w.p("Incidents that repeat an earlier one within the recurrence window: same service and theme, or a near-duplicate title.")
+	w.p("")
 	rec := []Measure{d.Recurrence.Count}
 	if d.Recurrence.Ratio.Series.AnyKnown() {
 		rec = append(rec, Measure{Name: "Share of all incidents", Unit: UnitRatio, Direction: LowerIsBetter, Series: d.Recurrence.Ratio.Series, Cmp: d.Recurrence.Ratio.Cmp})
@@ -262,8 +264,19 @@ func RenderMarkdown(d *Digest) ([]byte, error) {
 		rec = append(rec, d.Recurrence.MajorRatio)
 	}
 	w.table("Measure", rec...)
+	if len(d.Recurrence.Services) > 0 {
+		w.p("Repeats by service, %s:", d.MonthName)
+		w.p("")
+	}
 	for _, s := range d.Recurrence.Services {
 		w.p("- %s: %d", md(s.Name), s.Count)
+	}
+	if len(d.Recurrence.Groups) > 0 {
+		if len(d.Recurrence.Services) > 0 {
+			w.p("")
+		}
+		w.p("Recurring groups:")
+		w.p("")
 	}
 	for _, g := range d.Recurrence.Groups {
 		line := fmt.Sprintf("- **%s** (%s this month) · %s", md(g.Title), plural(g.Incidents, "incident", "incidents"), md(g.Service))
