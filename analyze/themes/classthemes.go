@@ -115,8 +115,9 @@ var groupPhrase = map[string]string{
 // defects, mostly configuration changed without validation"). When several
 // themes would carry the same label, each adds its most characteristic
 // terms. A theme whose members mostly have no class is "other causes" with
-// its top terms when formed from the classes, and "factors about" its top
-// terms when formed from the words.
+// its top terms when formed from the classes; when formed from the words,
+// the kind of factor its terms describe ("gaps in detection and alerting",
+// factorKinds), else "factors about" its top terms.
 func nameThemes(clusters []*draft, causes map[string]Cause, fromClasses, groups bool) {
 	for _, d := range clusters {
 		classN := map[string]int{}
@@ -135,7 +136,12 @@ func nameThemes(clusters []*draft, causes map[string]Cause, fromClasses, groups 
 			case fromClasses:
 				d.theme.Label = otherCauses + ": " + d.theme.Label
 			case len(d.theme.TopTerms) > 0:
-				// A theme of the words with no common cause class.
+				// A theme of the words with no common cause class: named
+				// by the kind of factor its terms describe, else by them.
+				if p := factorKindPhrase(d.theme.TopTerms); p != "" {
+					d.theme.Label = p
+					break
+				}
 				top := d.theme.TopTerms[:min(2, len(d.theme.TopTerms))]
 				d.theme.Label = "factors about " + strings.Join(top, " and ")
 			}

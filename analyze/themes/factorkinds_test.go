@@ -1,0 +1,28 @@
+package themes
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+func TestFactorKindPhrase(t *testing.T) {
+	for _, c := range []struct {
+		top  []string
+		want string
+	}{
+		{[]string{"alert", "detection", "logs", "gap", "angry"}, "gaps in detection and alerting"},
+		{[]string{"deploy", "pipeline", "version", "rollback", "canary"}, "deploys and rollouts without safeguards"},
+		{[]string{"deadline", "pressure", "launch", "skipped", "team"}, "work under deadline pressure"},
+		{[]string{"graphs", "looked normal", "measured", "wrong thing", "afternoon"}, "dashboards that hid the problem"},
+		{[]string{"Runbooks", "outdated", "steps"}, "missing or outdated runbooks"},
+		// One matching term, however high, is not enough.
+		{[]string{"alerts", "payments", "ledger", "region", "europe"}, ""},
+		// Nor a tail of weak matches: 1/2 + 1/3 + 1/4 + 1/5 < 1.3.
+		{[]string{"ledger", "tests", "coverage", "staging", "untested"}, ""},
+		{[]string{"ledger", "payments"}, ""},
+		{nil, ""},
+	} {
+		require.Equal(t, c.want, factorKindPhrase(c.top), "%v", c.top)
+	}
+}
