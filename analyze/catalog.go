@@ -82,7 +82,19 @@ const (
 	// ItemThemeChange: change (new|merge|split|retired), themes
 	// (comma-separated), into, from.
 	ItemThemeChange = "theme_change"
+	// ItemPendingFix: a fix still owed while its failure repeats (analysis
+	// recurrence): a postmortem with open action items whose service failed
+	// again for one of its themes since its first incident. Fields theme
+	// (id), theme_label, title, url, since (the first incident, RFC 3339),
+	// last_incident, last_at, open_items, items. Key is the postmortem;
+	// Value the repeats; Rank orders a team's, most repeats first (up to
+	// PendingFixesPerTeam a team).
+	ItemPendingFix = "pending_fix"
 )
+
+// PendingFixesPerTeam is how many pending fixes (ItemPendingFix) a run keeps
+// per team; every organization-wide top ten is among them.
+const PendingFixesPerTeam = 10
 
 // checkResults fails unless every row belongs to a catalogued analysis
 // family, under that family's analysis and with exactly its labels (plus "le"

@@ -4,6 +4,7 @@ import (
 	"context"
 	"math"
 	"sort"
+	"strconv"
 	"time"
 
 	"github.com/aftermath-sre/aftermath/analyze/actions"
@@ -46,7 +47,7 @@ const (
 // and action items are streamed from the store; only these are kept.
 func fixesInput(ctx context.Context, st *store.Store, d *dataset, th themeRun, ps calc.Periods, teams map[string]string) (fixes.Input, error) {
 	now := ps.Now
-	in := fixes.Input{Now: now, CountsOnly: true}
+	in := fixes.Input{Now: now, CountsOnly: true, MaxPending: PendingFixesPerTeam}
 	pmThemes := th.postmortemThemes
 	items := map[string][]fixes.Item{}
 	// fixes.Compute skips a postmortem without themes: its items are not
@@ -103,15 +104,20 @@ func fixesInput(ctx context.Context, st *store.Store, d *dataset, th themeRun, p
 }
 
 // computeFixes returns the results of "did the fixes hold" (recurrence
-// families; see package fixes).
-func computeFixes(ctx context.Context, st *store.Store, d *dataset, th themeRun, ps calc.Periods, teams map[string]string) ([]store.Result, error) {
+// families; see package fixes) and the fixes still owed while their failure
+// repeats (ItemPendingFix).
+func computeFixes(ctx context.Context, st *store.Store, d *dataset, th themeRun, ps calc.Periods, teams map[string]string) ([]store.Result, []store.AnalysisItem, error) {
 	in, err := fixesInput(ctx, st, d, th, ps, teams)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	res, err := fixes.Compute(in)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
+	}
+	items, err := pendingFixItems(ctx, st, th, res.Pending)
+	if err != nil {
+		return nil, nil, err
 	}
 	s := calc.Sink{}
 	for _, r := range res.Rows {
@@ -136,7 +142,48 @@ func computeFixes(ctx context.Context, st *store.Store, d *dataset, th themeRun,
 			}
 		}
 	}
-	return s.Results, nil
+	return s.Results, items, nil
+}
+
+// pendingFixItems turns the pending fixes into items, with their
+// postmortem's title and url and their theme's label.
+func pendingFixItems(ctx context.Context, st *store.Store, th themeRun, pending []fixes.Pending) ([]store.AnalysisItem, error) {
+	if len(pending) == 0 {
+		return nil, nil
+	}
+	keys := make([]string, 0, len(pending))
+	for _, p := range pending {
+		keys = append(keys, p.Postmortem)
+	}
+	links, err := st.PostmortemLinks(ctx, keys)
+	if err != nil {
+		return nil, err
+	}
+	labels := map[string]string{}
+	for _, t := range th.res.Themes {
+		labels[t.ID] = t.Label
+	}
+	out := make([]store.AnalysisItem, 0, len(pending))
+	rank, team := 0, ""
+	for _, p := range pending {
+		if p.Team != team {
+			rank, team = 0, p.Team
+		}
+		l := links[p.Postmortem]
+		out = append(out, store.AnalysisItem{
+			Analysis: AnalysisRecurrence, Kind: ItemPendingFix, Key: p.Postmortem, Team: p.Team, Service: p.Service,
+			Rank: rank, Value: float64(p.Repeats),
+			Fields: []store.Field{
+				{Name: "theme", Value: p.Theme}, {Name: "theme_label", Value: labels[p.Theme]},
+				{Name: "title", Value: l.Title}, {Name: "url", Value: l.URL},
+				{Name: "since", Value: p.Start.UTC().Format(time.RFC3339)},
+				{Name: "last_incident", Value: p.Last}, {Name: "last_at", Value: p.LastAt.UTC().Format(time.RFC3339)},
+				{Name: "open_items", Value: strconv.Itoa(p.OpenItems)}, {Name: "items", Value: strconv.Itoa(p.Items)},
+			},
+		})
+		rank++
+	}
+	return out, nil
 }
 
 func finite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }

@@ -57,6 +57,47 @@ func TestFixesAndThemeCostMatchGroundTruth(t *testing.T) {
 			r.res[rkey("fix_repeat_rate_ratio", "theme", "", "kind", "", "team", "", "stat", StatLower)],
 			r.res[rkey("fix_repeat_rate_ratio", "theme", "", "kind", "", "team", "", "stat", StatUpper)])
 	})
+	t.Run("pending fixes", func(t *testing.T) {
+		truth := map[string]truthPending{}
+		truthFixRows(o, now, runThemesOf, truth)
+		items, err := r.st.AnalysisItems(context.Background(), r.sum.RunID, store.AnalysisItemFilter{Kind: ItemPendingFix})
+		require.NoError(t, err)
+		require.NotEmpty(t, items)
+		// Each is an open pair with its repeats; a team's are its most
+		// repeated, PendingFixesPerTeam at most, in order.
+		listed := map[string]bool{}
+		byTeam := map[string][]store.AnalysisItem{}
+		for _, it := range items {
+			k := it.Key + "|" + it.Field("theme")
+			w, ok := truth[k]
+			require.True(t, ok, "%s is not an open pair with repeats", k)
+			require.Equal(t, w.team, it.Team, k)
+			require.Equal(t, float64(w.repeats), it.Value, k)
+			require.NotEmpty(t, it.Field("title"), k)
+			require.NotEmpty(t, it.Field("theme_label"), k)
+			listed[k] = true
+			byTeam[it.Team] = append(byTeam[it.Team], it)
+		}
+		for team, its := range byTeam {
+			require.LessOrEqual(t, len(its), PendingFixesPerTeam, team)
+			sort.Slice(its, func(i, j int) bool { return its[i].Rank < its[j].Rank })
+			for i := 1; i < len(its); i++ {
+				require.GreaterOrEqual(t, its[i-1].Value, its[i].Value, "%s: most repeats first", team)
+			}
+			least := its[len(its)-1].Value
+			for k, w := range truth {
+				if w.team == team && !listed[k] {
+					require.Equal(t, PendingFixesPerTeam, len(its), "%s: %s left out of a list that is not full", team, k)
+					require.LessOrEqual(t, float64(w.repeats), least, "%s: %s has more repeats than one listed", team, k)
+				}
+			}
+		}
+		for k, w := range truth {
+			if !listed[k] && len(byTeam[w.team]) == 0 {
+				t.Fatalf("team %s has pending fixes (%s) but none is listed", w.team, k)
+			}
+		}
+	})
 	t.Run("theme cost", func(t *testing.T) { checkThemeCost(t, r, runThemesOf) })
 	// Every family of the two analyses has rows (the golden small org of
 	// cmd/aftermath needs a sample of each).
@@ -66,9 +107,18 @@ func TestFixesAndThemeCostMatchGroundTruth(t *testing.T) {
 	}
 }
 
+// truthPending is a pending fix by brute force: the team of the postmortem
+// and the repeats of the theme on its service since its first incident.
+type truthPending struct {
+	team    string
+	repeats int
+}
+
 // truthFixRows recomputes the fixes tallies from the org by brute force
-// (every incident checked against every pair), themes from themesOf.
-func truthFixRows(o *org.Org, now time.Time, themesOf func(*org.Postmortem) []string) []fixes.Row {
+// (every incident checked against every pair), themes from themesOf. When
+// pending is not nil it gets the open pairs with repeats, by
+// "postmortem|theme".
+func truthFixRows(o *org.Org, now time.Time, themesOf func(*org.Postmortem) []string, pending ...map[string]truthPending) []fixes.Row {
 	covering := map[string][]*org.Postmortem{}
 	for i := range o.Postmortems {
 		p := &o.Postmortems[i]
@@ -198,6 +248,9 @@ func truthFixRows(o *org.Org, now time.Time, themesOf func(*org.Postmortem) []st
 		svc := serviceName(o, first.ServiceID)
 		for _, th := range themesOf(p) {
 			c := closedOf("")
+			if n := len(repeatsOf(first.CreatedAt, svc, th, own)); c.IsZero() && n > 0 && len(pending) > 0 {
+				pending[0][p.Key+"|"+th] = truthPending{team: team, repeats: n}
+			}
 			calls = append(calls, func() {
 				add([3]string{}, c, first.CreatedAt, svc, th, own)
 				add([3]string{th, "", ""}, c, first.CreatedAt, svc, th, own)

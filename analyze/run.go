@@ -382,7 +382,7 @@ func Run(ctx context.Context, st *store.Store, opts Options) (RunSummary, error)
 			if err != nil {
 				return err
 			}
-			fix.results, err = computeFixes(ctx, ist, d, th, ps, teams)
+			fix.results, fix.items, err = computeFixes(ctx, ist, d, th, ps, teams)
 			return err
 		}); err != nil {
 			return fmt.Errorf("analyze: %s: %w", stepFixes, err)

@@ -81,6 +81,37 @@ func (s *Store) IncidentsWithPostmortem(ctx context.Context, until time.Time, id
 	return out, nil
 }
 
+// PostmortemLink is how a postmortem is shown: its title and address.
+type PostmortemLink struct{ Title, URL string }
+
+// PostmortemLinks returns the title and url of each current postmortem of
+// keys; a key that is not stored is absent.
+func (s *Store) PostmortemLinks(ctx context.Context, keys []string) (map[string]PostmortemLink, error) {
+	out := map[string]PostmortemLink{}
+	for lo := 0; lo < len(keys); lo += textAnalysisChunk {
+		chunk := keys[lo:min(len(keys), lo+textAnalysisChunk)]
+		q := "SELECT key, title, url FROM " + s.Table("postmortems") + " FINAL WHERE key IN ?"
+		rows, err := s.conn.Query(ctx, q, inSet(chunk))
+		if err != nil {
+			return nil, fmt.Errorf("store: query postmortem links: %w", err)
+		}
+		for rows.Next() {
+			var key string
+			var l PostmortemLink
+			if err := rows.Scan(&key, &l.Title, &l.URL); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("store: scan postmortem link: %w", err)
+			}
+			out[key] = l
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, fmt.Errorf("store: read postmortem links: %w", err)
+		}
+	}
+	return out, nil
+}
+
 // StreamFactorThemes passes every factor assignment of a run to fn, one at
 // a time and in no particular order, with the factor's id
 // "<postmortem key>#<ordinal>" (the order of FactorAnalyses).

@@ -75,6 +75,36 @@ type Input struct {
 	// ClosedRepeats empty; their counts are in the rows): a pair on a busy
 	// service and theme has thousands of repeats.
 	CountsOnly bool
+	// MaxPending is how many pending fixes (Result.Pending) to keep per
+	// team; 0 keeps none.
+	MaxPending int
+}
+
+// Pending is a fix still owed while its failure repeats: a pair whose
+// postmortem still has open items and whose service failed again for the
+// theme since the postmortem's first incident.
+type Pending struct {
+	Postmortem, Theme, Team, Service string
+	Start                            time.Time // the postmortem's first incident
+	Repeats                          int       // since Start, all while open
+	Last                             string    // the latest repeat's incident id
+	LastAt                           time.Time
+	OpenItems, Items                 int // the postmortem's open items and all of them
+}
+
+// pendingBefore orders pending fixes: most repeats first, then the latest
+// repeat, then by postmortem and theme.
+func pendingBefore(a, b *Pending) bool {
+	if a.Repeats != b.Repeats {
+		return a.Repeats > b.Repeats
+	}
+	if !a.LastAt.Equal(b.LastAt) {
+		return a.LastAt.After(b.LastAt)
+	}
+	if a.Postmortem != b.Postmortem {
+		return a.Postmortem < b.Postmortem
+	}
+	return a.Theme < b.Theme
 }
 
 // States of a pair.
@@ -99,6 +129,8 @@ type Pair struct {
 	State                            string
 	OpenRepeats, ClosedRepeats       []string // incident ids, in time order
 	OpenExposure, ClosedExposure     time.Duration
+
+	pm *Postmortem // the pair's postmortem, while Compute runs
 }
 
 // Tally is the sum over a set of pairs.
@@ -131,6 +163,10 @@ type Result struct {
 	Skipped int
 	// Slopes are the themes' fitted trends (see FitTrend).
 	Slopes map[string]float64
+	// Pending are the fixes still owed while their failure repeats, up to
+	// Input.MaxPending per team, each team's in pendingBefore order; teams
+	// in name order.
+	Pending []Pending
 }
 
 // Confidence is the two-sided level of the rate-ratio intervals.
@@ -159,6 +195,21 @@ func (c *phaseCount) each(from, to int, fn func(x *Incident)) {
 		}
 		fn(c.list[i])
 	}
+}
+
+// last is the latest repeat of list[from:to], nil when there is none.
+func (c *phaseCount) last(from, to int) *Incident {
+	k := len(c.skip) - 1
+	for i := to - 1; i >= from; i-- {
+		for k >= 0 && c.skip[k] > i {
+			k--
+		}
+		if k >= 0 && c.skip[k] == i {
+			continue
+		}
+		return c.list[i]
+	}
+	return nil
 }
 
 // ids are the ids of the repeats of list[from:to].
@@ -375,7 +426,7 @@ func Compute(in Input) (Result, error) {
 				c = count(first.Service, th, first.At, closed, own, skipBuf)
 				skipBuf = c.skip
 				pair = Pair{Postmortem: p.Key, Theme: th, Team: team, Service: first.Service, Kinds: kinds,
-					Start: first.At, Closed: closed, State: state(closed, c), OpenExposure: c.openExp, ClosedExposure: c.closedExp}
+					Start: first.At, Closed: closed, State: state(closed, c), OpenExposure: c.openExp, ClosedExposure: c.closedExp, pm: p}
 				fn(&pair, &c, kindClosed)
 			}
 		}
@@ -387,7 +438,11 @@ func Compute(in Input) (Result, error) {
 	// How many strata each overall, theme and team tally will hold, so
 	// that the last pass appends to slices of their final size.
 	nstrata := map[string]int{}
+	pending := map[string][]Pending{} // by team, each sorted, at most in.MaxPending
 	res.Skipped = eachPair(func(p *Pair, c *phaseCount, _ []time.Time) {
+		if in.MaxPending > 0 && p.State == StateOpen && c.open > 0 {
+			keepPending(pending, in.MaxPending, p, c, now)
+		}
 		spans[p.Theme] = append(spans[p.Theme], Span{p.Start, p.Start.Add(p.OpenExposure)})
 		nreps[p.Theme] += c.open
 		if c.open+c.closed > 0 && c.openExp > 0 && c.closedExp > 0 {
@@ -397,9 +452,19 @@ func Compute(in Input) (Result, error) {
 		}
 		if !in.CountsOnly {
 			p.OpenRepeats, p.ClosedRepeats = c.ids(c.lo, c.mid), c.ids(c.mid, c.hi)
-			res.Pairs = append(res.Pairs, *p)
+			q := *p
+			q.pm = nil
+			res.Pairs = append(res.Pairs, q)
 		}
 	})
+	teams := make([]string, 0, len(pending))
+	for t := range pending {
+		teams = append(teams, t)
+	}
+	sort.Strings(teams)
+	for _, t := range teams {
+		res.Pending = append(res.Pending, pending[t]...)
+	}
 	fits := map[string]*trendFit{}
 	for th := range spans {
 		fits[th] = newTrendFit(spans[th], nreps[th], now)
@@ -580,4 +645,33 @@ func binomCDF(k, n int, p float64) float64 {
 		s += math.Exp(ln - a - b + float64(i)*lp + float64(n-i)*lq)
 	}
 	return math.Min(s, 1)
+}
+
+// keepPending adds the open pair p to its team's pending fixes when it is
+// among the team's max most repeated.
+func keepPending(pending map[string][]Pending, max int, p *Pair, c *phaseCount, now time.Time) {
+	l := pending[p.Team]
+	x := Pending{Postmortem: p.Postmortem, Theme: p.Theme, Team: p.Team, Service: p.Service, Start: p.Start, Repeats: c.open}
+	if len(l) == max && x.Repeats < l[len(l)-1].Repeats {
+		return // the common case, before looking for the last repeat
+	}
+	if last := c.last(c.lo, c.mid); last != nil {
+		x.Last, x.LastAt = last.ID, last.At
+	}
+	if len(l) == max && !pendingBefore(&x, &l[len(l)-1]) {
+		return
+	}
+	x.Items = len(p.pm.Items)
+	for _, it := range p.pm.Items {
+		if it.Closed.IsZero() || it.Closed.After(now) {
+			x.OpenItems++
+		}
+	}
+	i := sort.Search(len(l), func(i int) bool { return pendingBefore(&x, &l[i]) })
+	if len(l) < max {
+		l = append(l, Pending{})
+	}
+	copy(l[i+1:], l[i:len(l)-1])
+	l[i] = x
+	pending[p.Team] = l
 }

@@ -178,3 +178,42 @@ func TestExposureAddsUpPastCenturies(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, 4*century.Seconds(), res.Rows[0].OpenExposure)
 }
+
+func TestPendingFixesAreTheOpenPairsThatRepeat(t *testing.T) {
+	in := Input{
+		Now: day(40), CountsOnly: true, MaxPending: 2,
+		Incidents: []Incident{
+			{ID: "I0", Service: "api", At: day(0), Themes: []string{"config"}},
+			{ID: "I1", Service: "api", At: day(5), Themes: []string{"config"}},
+			{ID: "I2", Service: "api", At: day(8), Themes: []string{"config"}},
+			{ID: "I3", Service: "api", At: day(12), Themes: []string{"config"}},
+			{ID: "I4", Service: "web", At: day(3), Themes: []string{"config"}},
+			{ID: "I5", Service: "web", At: day(6), Themes: []string{"config"}},
+		},
+		Postmortems: []Postmortem{
+			// Open (one item of two), repeated three times after its own I0.
+			{Key: "PM-A", Team: "payments", Incidents: []string{"I0"}, Themes: []string{"config"},
+				Items: []Item{{Kind: "prevent"}, {Kind: "investigate", Closed: day(2)}}},
+			// Open, one repeat (I5) on day 6: third of the team's, dropped.
+			{Key: "PM-B", Team: "payments", Incidents: []string{"I4"}, Themes: []string{"config"}, Items: []Item{{Kind: "prevent"}}},
+			// Closed on day 6: not pending, though it failed again.
+			{Key: "PM-C", Team: "search", Incidents: []string{"I1"}, Themes: []string{"config"}, Items: []Item{{Kind: "repair", Closed: day(6)}}},
+			// Open, one repeat (I3) on day 12: before PM-B.
+			{Key: "PM-D", Team: "payments", Incidents: []string{"I2"}, Themes: []string{"config"}, Items: []Item{{Kind: "detect", Closed: day(50)}}},
+			// Its own I3 is its latest incident, not a repeat: one repeat, I2.
+			{Key: "PM-F", Team: "search", Incidents: []string{"I1", "I3"}, Themes: []string{"config"}, Items: []Item{{Kind: "prevent"}}},
+		},
+	}
+	res, err := Compute(in)
+	require.NoError(t, err)
+	require.Equal(t, []Pending{
+		{Postmortem: "PM-A", Theme: "config", Team: "payments", Service: "api", Start: day(0), Repeats: 3, Last: "I3", LastAt: day(12), OpenItems: 1, Items: 2},
+		{Postmortem: "PM-D", Theme: "config", Team: "payments", Service: "api", Start: day(8), Repeats: 1, Last: "I3", LastAt: day(12), OpenItems: 1, Items: 1},
+		{Postmortem: "PM-F", Theme: "config", Team: "search", Service: "api", Start: day(5), Repeats: 1, Last: "I2", LastAt: day(8), OpenItems: 1, Items: 1},
+	}, res.Pending)
+
+	in.MaxPending = 0
+	res, err = Compute(in)
+	require.NoError(t, err)
+	require.Empty(t, res.Pending)
+}
