@@ -219,6 +219,9 @@ func Build(ctx context.Context, r Reader, opts Options) (*Digest, error) {
 	d.Recurrence = b.recurrence(opts.Team)
 	if opts.Team == "" {
 		d.ThemeCost, d.Fixes = b.themeCost(), b.fixSection()
+		if d.Fixes.Known() {
+			d.Fixes.Pending = b.items.pendingFixes(b.team, 5)
+		}
 	}
 	d.Language = b.language(opts.Team != "")
 	d.Highlights = b.highlights(opts.Team)

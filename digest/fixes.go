@@ -7,6 +7,7 @@ import (
 	"math"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/aftermath-sre/aftermath/analyze"
 	"github.com/aftermath-sre/aftermath/analyze/followup"
@@ -27,6 +28,40 @@ type FixSection struct {
 	// KindsAlike is true when the kinds' intervals share a point: no kind
 	// of fix holds better than another beyond chance.
 	KindsAlike bool
+	// Pending are the fixes still owed while their failure repeats: the
+	// postmortems with open action items whose service failed again for
+	// one of their themes, most repeats first (the team's in a team's
+	// digest).
+	Pending []PendingFix
+}
+
+// PendingFix is a postmortem whose action items are not all closed while
+// its service keeps failing for one of its themes.
+type PendingFix struct {
+	Postmortem, Title, URL string
+	Theme, Team, Service   string // theme label
+	Repeats                int    // since Since
+	Since, LastAt          time.Time
+	LastIncident           string
+	OpenItems, Items       int
+}
+
+// Line reads a pending fix without its link, e.g. "checkout · configuration
+// changed without validation: 7 repeats since 2 Mar 2026, the latest on
+// 3 Dec 2026; 2 of 3 action items open".
+func (p PendingFix) Line(loc *time.Location) string {
+	out := p.Service
+	if p.Theme != "" {
+		out += " · " + p.Theme
+	}
+	out += fmt.Sprintf(": %s since %s", plural(p.Repeats, "repeat", "repeats"), dateIn(p.Since, loc, "2 Jan 2006"))
+	if !p.LastAt.IsZero() {
+		out += ", the latest on " + dateIn(p.LastAt, loc, "2 Jan 2006")
+	}
+	if p.Items > 0 {
+		out += fmt.Sprintf("; %d of %s open", p.OpenItems, plural(p.Items, "action item", "action items"))
+	}
+	return out
 }
 
 // KindSentence reads the kinds.
@@ -405,7 +440,10 @@ func themeCostSummary(d *Digest) string {
 // fixesAndCostHTML renders the two sections (their own template, escaped
 // by html/template).
 func fixesAndCostHTML(d *Digest) (template.HTML, error) {
-	t, err := template.New("fixes").Funcs(template.FuncMap{"pct": formatPercent, "join": strings.Join, "dur": formatDuration, "money": formatThousands}).Parse(fixesTmpl)
+	loc := d.location()
+	pendingLine := func(p PendingFix) string { return p.Line(loc) }
+	t, err := template.New("fixes").Funcs(template.FuncMap{"pct": formatPercent, "join": strings.Join, "dur": formatDuration, "money": formatThousands,
+		"pendingLine": pendingLine}).Parse(fixesTmpl)
 	if err != nil {
 		return "", fmt.Errorf("digest: parse fixes template: %w", err)
 	}
@@ -434,6 +472,9 @@ const fixesTmpl = `{{with .ThemeCost}}{{if .Known}}<section class="card" id="the
 <h3>By theme</h3>
 <div class="tw"><table><thead><tr><th>Theme</th><th class="num hide-sm" title="all items closed, no repeat since">Held</th><th class="num hide-sm" title="all items closed, the same service failed again for the same theme">Repeated despite closed items</th><th class="num hide-sm" title="an item still open">Still open</th><th class="num">Closed ÷ open<br>(95% interval)</th><th class="num hide-sm">Repeats, open → closed</th></tr></thead>
 <tbody>{{range .ByTheme}}{{template "fixrow" .}}{{end}}</tbody></table></div>
+{{with .Pending}}<h3>Still failing while the fixes are open</h3>
+<p>Postmortems with action items still open whose service failed again for the same theme since, most repeats first.</p>
+<ul class="plain">{{range .}}<li><strong>{{if .URL}}<a href="{{.URL}}">{{.Postmortem}}</a>{{else}}{{.Postmortem}}{{end}}{{with .Title}} · {{.}}{{end}}</strong> <span class="pill bad">{{.Repeats}} {{if eq .Repeats 1}}repeat{{else}}repeats{{end}}</span><br><span class="muted">{{pendingLine .}}</span></li>{{end}}</ul>{{end}}
 </section>
 {{end}}{{end}}
 {{- define "fixrow"}}<tr><td class="name">{{.Name}}</td><td class="num hide-sm">{{.Held}}</td><td class="num hide-sm">{{.Failed}}</td><td class="num hide-sm">{{.Open}}</td><td class="num"><strong>{{.Interval}}</strong><br>{{with .Verdict}}<span class="pill{{if eq . "held"}} good{{else if eq . "worse"}} bad{{end}}">{{.}}</span>{{end}}</td><td class="num hide-sm" title="per 30 days: {{.Rates}}">{{.OpenRepeats}} → {{.ClosedRepeats}}</td></tr>
@@ -503,6 +544,20 @@ func writeFixesAndCost(w *mdWriter, d *Digest) {
 		w.p("### By theme")
 		w.p("")
 		table("Theme", s.ByTheme)
+		if len(s.Pending) > 0 {
+			w.p("### Still failing while the fixes are open")
+			w.p("")
+			w.p("Postmortems with action items still open whose service failed again for the same theme since, most repeats first:")
+			w.p("")
+			for _, p := range s.Pending {
+				name := p.Postmortem
+				if p.Title != "" {
+					name += " · " + p.Title
+				}
+				w.p("- %s · %s", mdLink(name, p.URL), md(p.Line(d.location())))
+			}
+			w.p("")
+		}
 	}
 }
 

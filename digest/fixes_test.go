@@ -114,9 +114,30 @@ func TestDigestThemeCostAndFixesOfASimulatedOrg(t *testing.T) {
 	}
 	require.Equal(t, [3]int{f.All.Held, f.All.Failed, f.All.Open}, [3]int{held, failed, open}, "the themes add up to all pairs")
 	t.Logf("fixes: %s", f.Sentence())
+	// The fixes still owed while their failure repeats: the run's most
+	// repeated across teams, each with its postmortem, theme and dates.
+	require.NotEmpty(t, f.Pending)
+	require.LessOrEqual(t, len(f.Pending), 5)
+	for i, p := range f.Pending {
+		require.NotEmpty(t, p.Postmortem)
+		require.NotEmpty(t, p.Title, p.Postmortem)
+		require.NotEmpty(t, p.Theme, p.Postmortem)
+		require.Positive(t, p.Repeats, p.Postmortem)
+		require.Positive(t, p.OpenItems, p.Postmortem)
+		require.LessOrEqual(t, p.OpenItems, p.Items, p.Postmortem)
+		require.True(t, p.LastAt.After(p.Since), p.Postmortem)
+		if i > 0 {
+			require.LessOrEqual(t, p.Repeats, f.Pending[i-1].Repeats, "most repeats first")
+		}
+		t.Logf("pending: %s %s", p.Postmortem, p.Line(time.UTC))
+	}
 
 	html := render(t, d)
 	md := renderMD(t, d)
+	for _, out := range []string{html, md} {
+		require.Contains(t, out, "Still failing while the fixes are open")
+		require.Contains(t, out, f.Pending[0].Title)
+	}
 	for _, out := range []string{html, md} {
 		require.Contains(t, out, "What each theme cost")
 		require.Contains(t, out, "Did the fixes hold?")

@@ -24,6 +24,7 @@ const (
 	itemThemeChange = analyze.ItemThemeChange          // change new|merge|split|retired, themes, into, from
 	itemFinding     = analyze.ItemLanguageFinding      // rule, sentence, why, title, url
 	itemOverduePM   = analyze.ItemOverduePostmortem    // stage, title, severity, url; Value = seconds late
+	itemPendingFix  = analyze.ItemPendingFix           // theme, theme_label, title, url, since, last_incident, last_at, open_items, items; Value = repeats
 )
 
 // Highlight sections.
@@ -295,6 +296,37 @@ func (ix *itemIndex) findings(month, team string, max int) []Finding {
 		}
 	}
 	return out
+}
+
+// pendingFixes lists the fixes still owed while their failure repeats: a
+// team's in its rank order, the organization's by repeats across teams
+// (then the latest repeat first).
+func (ix *itemIndex) pendingFixes(team string, max int) []PendingFix {
+	var out []PendingFix
+	for _, it := range ix.pick(itemPendingFix, "", team) {
+		p := PendingFix{
+			Postmortem: it.Key, Title: field(it, "title"), URL: safeURL(field(it, "url")), Theme: field(it, "theme_label", "theme"),
+			Team: it.Team, Service: it.Service, Repeats: int(it.Value), LastIncident: field(it, "last_incident"),
+		}
+		p.Since, _ = time.Parse(time.RFC3339, field(it, "since"))
+		p.LastAt, _ = time.Parse(time.RFC3339, field(it, "last_at"))
+		p.OpenItems, _ = strconv.Atoi(field(it, "open_items"))
+		p.Items, _ = strconv.Atoi(field(it, "items"))
+		out = append(out, p)
+	}
+	if team == "" {
+		sort.SliceStable(out, func(i, j int) bool {
+			a, b := out[i], out[j]
+			if a.Repeats != b.Repeats {
+				return a.Repeats > b.Repeats
+			}
+			if !a.LastAt.Equal(b.LastAt) {
+				return a.LastAt.After(b.LastAt)
+			}
+			return a.Postmortem < b.Postmortem
+		})
+	}
+	return out[:min(max, len(out))]
 }
 
 func (ix *itemIndex) overduePostmortems(team string, max int) []OverduePostmortem {
