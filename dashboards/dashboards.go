@@ -180,6 +180,10 @@ func reliability() *builder {
 			{expr: "sum by (kind, state) (" + m(metrics.FixPostmortemThemes, `theme=""`, `kind!=""`, `team=""`) + ")", table: true},
 			{expr: "sum by (kind, phase) (" + m(metrics.FixRepeats, `theme=""`, `kind!=""`, `team=""`) + ")", table: true},
 		}}, "")
+	b.promTable(panel{title: "Still failing while the fixes are open", w: 24, h: 9,
+		desc: "Postmortems (key) with action items still open whose service failed again for one of their themes since their first incident: " +
+			"the repeats so far, most first (the 10 most repeated per team).",
+		queries: []query{{expr: "sort_desc(" + themeLabeled(m(metrics.FixPendingRepeats, `team=~"$team"`)) + ")", table: true}}}, "Value")
 	changePanels(b)
 	return b
 }

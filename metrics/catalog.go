@@ -179,6 +179,7 @@ const (
 	FixRepeats
 	FixExposureSeconds
 	FixRepeatRateRatio
+	FixPendingRepeats
 
 	// change
 	MTTAIntervalSeconds
@@ -328,6 +329,7 @@ var fixedSpecs = [numFixed]spec{
 	FixPostmortemThemes:          {"fix_postmortem_themes", AnalysisRecurrence, labels("theme", "kind", "team", "state"), "Pairs of a postmortem with action items and a theme of its contributing factors, by state as of the run: held (all items closed, no repeat of the service and theme since), failed (all closed, repeated since), open (an item still open); a postmortem counts under every kind among its items, with the state of its items of that kind (empty theme/kind/team = all).", Gauge, ByAnalysis},
 	FixRepeats:                   {"fix_repeats", AnalysisRecurrence, labels("theme", "kind", "team", "phase"), "Later incidents on a postmortem's service whose postmortems have a factor of the same theme, while its action items were open (phase open) and after all closed (phase closed), summed over (postmortem, theme) pairs (empty theme/kind/team = all).", Gauge, ByAnalysis},
 	FixExposureSeconds:           {"fix_exposure_seconds", AnalysisRecurrence, labels("theme", "kind", "team", "phase"), "Time (postmortem, theme) pairs spent with action items open (from the first incident until the last item closed) and closed (until the run), summed; fix_repeats divided by it is the repeat rate of each phase (empty theme/kind/team = all).", Gauge, ByAnalysis},
+	FixPendingRepeats:            {"fix_pending_repeats", AnalysisRecurrence, labels("key", "team", "service", "theme"), "Repeats of one postmortem's failure (later incidents on its service whose postmortems have a factor of the theme) since its first incident, while its action items are still open; key is the postmortem (capped: the 10 most repeated per team, most first).", Gauge, ByAnalysis},
 	FixRepeatRateRatio:           {"fix_repeat_rate_ratio", AnalysisRecurrence, labels("theme", "kind", "team", "stat"), "Repeat rate after action items closed divided by the rate while open, each (postmortem, theme) pair compared with itself and each phase's time weighed by the theme's trend fitted to the open phases (stat estimate), with its 95% interval (stat lower, upper; exact conditional up to 1000 repeats, Mantel-Haenszel above); an upper bound below 1: the fixes held. Written when a pair has exposure in both phases and a repeat; infinite values are not written (empty theme/kind/team = all).", Gauge, ByAnalysis},
 
 	// change
