@@ -219,10 +219,10 @@ func Build(ctx context.Context, r Reader, opts Options) (*Digest, error) {
 	d.Recurrence = b.recurrence(opts.Team)
 	if opts.Team == "" {
 		d.ThemeCost, d.Fixes = b.themeCost(), b.fixSection()
-		if d.Fixes.Known() {
-			d.Fixes.Pending = b.items.pendingFixes(b.team, 5)
-		}
 	}
+	// The fixes still owed: the organization's most repeated, or the
+	// team's own (a team's digest has no other part of the fixes section).
+	d.Fixes.Pending = b.items.pendingFixes(opts.Team, 5)
 	d.Language = b.language(opts.Team != "")
 	d.Highlights = b.highlights(opts.Team)
 	if opts.Similar != nil {

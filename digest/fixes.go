@@ -473,10 +473,16 @@ const fixesTmpl = `{{with .ThemeCost}}{{if .Known}}<section class="card" id="the
 <div class="tw"><table><thead><tr><th>Theme</th><th class="num hide-sm" title="all items closed, no repeat since">Held</th><th class="num hide-sm" title="all items closed, the same service failed again for the same theme">Repeated despite closed items</th><th class="num hide-sm" title="an item still open">Still open</th><th class="num">Closed ÷ open<br>(95% interval)</th><th class="num hide-sm">Repeats, open → closed</th></tr></thead>
 <tbody>{{range .ByTheme}}{{template "fixrow" .}}{{end}}</tbody></table></div>
 {{with .Pending}}<h3>Still failing while the fixes are open</h3>
-<p>Postmortems with action items still open whose service failed again for the same theme since, most repeats first.</p>
-<ul class="plain">{{range .}}<li><strong>{{if .URL}}<a href="{{.URL}}">{{.Postmortem}}</a>{{else}}{{.Postmortem}}{{end}}{{with .Title}} · {{.}}{{end}}</strong> <span class="pill bad">{{.Repeats}} {{if eq .Repeats 1}}repeat{{else}}repeats{{end}}</span><br><span class="muted">{{pendingLine .}}</span></li>{{end}}</ul>{{end}}
+{{template "pending" .}}{{end}}
 </section>
-{{end}}{{end}}
+{{else}}{{with .Pending}}<section class="card" id="pending-fixes" aria-labelledby="h-pending">
+<h2 id="h-pending">Still failing while the fixes are open</h2>
+{{template "pending" .}}
+</section>
+{{end}}{{end}}{{end}}
+{{- define "pending"}}<p>Postmortems with action items still open whose service failed again for the same theme since, most repeats first.</p>
+<ul class="plain">{{range .}}<li><strong>{{if .URL}}<a href="{{.URL}}">{{.Postmortem}}</a>{{else}}{{.Postmortem}}{{end}}{{with .Title}} · {{.}}{{end}}</strong> <span class="pill bad">{{.Repeats}} {{if eq .Repeats 1}}repeat{{else}}repeats{{end}}</span><br><span class="muted">{{pendingLine .}}</span></li>{{end}}</ul>
+{{end}}
 {{- define "fixrow"}}<tr><td class="name">{{.Name}}</td><td class="num hide-sm">{{.Held}}</td><td class="num hide-sm">{{.Failed}}</td><td class="num hide-sm">{{.Open}}</td><td class="num"><strong>{{.Interval}}</strong><br>{{with .Verdict}}<span class="pill{{if eq . "held"}} good{{else if eq . "worse"}} bad{{end}}">{{.}}</span>{{end}}</td><td class="num hide-sm" title="per 30 days: {{.Rates}}">{{.OpenRepeats}} → {{.ClosedRepeats}}</td></tr>
 {{end}}`
 
@@ -544,20 +550,24 @@ func writeFixesAndCost(w *mdWriter, d *Digest) {
 		w.p("### By theme")
 		w.p("")
 		table("Theme", s.ByTheme)
-		if len(s.Pending) > 0 {
+	}
+	if s := d.Fixes; len(s.Pending) > 0 {
+		if s.Known() {
 			w.p("### Still failing while the fixes are open")
-			w.p("")
-			w.p("Postmortems with action items still open whose service failed again for the same theme since, most repeats first:")
-			w.p("")
-			for _, p := range s.Pending {
-				name := p.Postmortem
-				if p.Title != "" {
-					name += " · " + p.Title
-				}
-				w.p("- %s · %s", mdLink(name, p.URL), md(p.Line(d.location())))
-			}
-			w.p("")
+		} else {
+			w.p("## Still failing while the fixes are open")
 		}
+		w.p("")
+		w.p("Postmortems with action items still open whose service failed again for the same theme since, most repeats first:")
+		w.p("")
+		for _, p := range s.Pending {
+			name := p.Postmortem
+			if p.Title != "" {
+				name += " · " + p.Title
+			}
+			w.p("- %s · %s", mdLink(name, p.URL), md(p.Line(d.location())))
+		}
+		w.p("")
 	}
 }
 

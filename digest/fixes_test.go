@@ -138,6 +138,18 @@ func TestDigestThemeCostAndFixesOfASimulatedOrg(t *testing.T) {
 		require.Contains(t, out, "Still failing while the fixes are open")
 		require.Contains(t, out, f.Pending[0].Title)
 	}
+	// A team's digest has no fixes section but lists the team's own.
+	td := simTeam
+	require.False(t, td.Fixes.Known())
+	require.NotEmpty(t, td.Fixes.Pending, "team %s", td.Team)
+	for _, p := range td.Fixes.Pending {
+		require.Equal(t, td.Team, p.Team, p.Postmortem)
+	}
+	for _, out := range []string{render(t, td), renderMD(t, td)} {
+		require.Contains(t, out, "Still failing while the fixes are open")
+		require.Contains(t, out, td.Fixes.Pending[0].Title)
+		require.NotContains(t, out, "Did the fixes hold?")
+	}
 	for _, out := range []string{html, md} {
 		require.Contains(t, out, "What each theme cost")
 		require.Contains(t, out, "Did the fixes hold?")
