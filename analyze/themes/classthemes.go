@@ -1,6 +1,7 @@
 package themes
 
 import (
+	"slices"
 	"sort"
 	"strings"
 )
@@ -171,8 +172,8 @@ func nameThemes(clusters []*draft, causes map[string]Cause, fromClasses, groups 
 			continue
 		}
 		for _, d := range ds {
-			if len(d.theme.TopTerms) > 0 {
-				d.theme.Label += ": " + strings.Join(d.theme.TopTerms[:min(2, len(d.theme.TopTerms))], ", ")
+			if top := distinctTerms(d.theme.Label, d.theme.TopTerms, 2); len(top) > 0 {
+				d.theme.Label += ": " + strings.Join(top, ", ")
 			}
 		}
 	}
@@ -195,4 +196,39 @@ func keysByCount(m map[string]int) []string {
 		return keys[i] < keys[j]
 	})
 	return keys
+}
+
+// distinctTerms returns up to n of terms, in order, leaving out those whose
+// every word is already a word of label ("load beyond capacity" is not told
+// apart by "capacity"). When fewer than n are left, terms are taken as they
+// come.
+func distinctTerms(label string, terms []string, n int) []string {
+	words := map[string]bool{}
+	for _, w := range strings.Fields(strings.ToLower(label)) {
+		words[strings.Trim(w, ",:;")] = true
+	}
+	var out []string
+	for _, t := range terms {
+		fresh := false
+		for _, w := range strings.Fields(strings.ToLower(t)) {
+			if !words[w] {
+				fresh = true
+			}
+		}
+		if fresh {
+			out = append(out, t)
+		}
+		if len(out) == n {
+			return out
+		}
+	}
+	for _, t := range terms {
+		if len(out) == n {
+			break
+		}
+		if !slices.Contains(out, t) {
+			out = append(out, t)
+		}
+	}
+	return out
 }

@@ -26,3 +26,11 @@ func TestFactorKindPhrase(t *testing.T) {
 		require.Equal(t, c.want, factorKindPhrase(c.top), "%v", c.top)
 	}
 }
+
+func TestDistinctTermsSkipTheLabelsWords(t *testing.T) {
+	require.Equal(t, []string{"overload", "usage"}, distinctTerms("load beyond capacity", []string{"capacity", "overload", "load", "usage", "volumes"}, 2))
+	require.Equal(t, []string{"retries", "clients"}, distinctTerms("load beyond capacity", []string{"retries", "clients", "loop"}, 2))
+	// Too few new words: the label's own terms fill in, in order.
+	require.Equal(t, []string{"overload", "capacity"}, distinctTerms("load beyond capacity", []string{"capacity", "overload", "load"}, 2))
+	require.Empty(t, distinctTerms("bad data", nil, 2))
+}
