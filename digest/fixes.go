@@ -571,10 +571,27 @@ func writeFixesAndCost(w *mdWriter, d *Digest) {
 	}
 }
 
-// fixesSummary is the two-minute sentence on the fixes: named only when at
-// least one theme's fixes held beyond chance (otherwise the section says
-// it).
-func fixesSummary(s FixSection) string {
+// fixesSummary is the two-minute sentence on the fixes: the themes whose
+// fixes held, named only when at least one held beyond chance (otherwise
+// the section says it), and the postmortem whose failure repeats most while
+// its action items are open.
+func fixesSummary(s FixSection, loc *time.Location) string {
+	out := heldSummary(s)
+	if len(s.Pending) == 0 {
+		return out
+	}
+	p := s.Pending[0]
+	pending := fmt.Sprintf("The failure that repeats most while its fixes are open: %s (%s), %s since %s, with %d of %s still open.",
+		p.Postmortem, p.Service, plural(p.Repeats, "repeat", "repeats"), dateIn(p.Since, loc, "2 Jan 2006"), p.OpenItems, plural(p.Items, "action item", "action items"))
+	if out == "" {
+		return pending
+	}
+	return out + " " + pending
+}
+
+// heldSummary names the themes whose fixes held beyond chance ("" when
+// none did).
+func heldSummary(s FixSection) string {
 	var held, unclear []string
 	for _, t := range s.ByTheme {
 		switch t.Verdict() {

@@ -138,6 +138,19 @@ func TestDigestThemeCostAndFixesOfASimulatedOrg(t *testing.T) {
 		require.Contains(t, out, "Still failing while the fixes are open")
 		require.Contains(t, out, f.Pending[0].Title)
 	}
+	// The summary names the most repeated, in the organization's digest
+	// and in a team's.
+	requireSummaryNames := func(d *digest.Digest) {
+		t.Helper()
+		for _, s := range d.Summary {
+			if strings.Contains(s, "repeats most while its fixes are open: "+d.Fixes.Pending[0].Postmortem+" ") {
+				return
+			}
+		}
+		t.Fatalf("the summary does not name %s: %q", d.Fixes.Pending[0].Postmortem, d.Summary)
+	}
+	requireSummaryNames(d)
+	requireSummaryNames(simTeam)
 	// A team's digest has no fixes section but lists the team's own.
 	td := simTeam
 	require.False(t, td.Fixes.Known())

@@ -43,7 +43,7 @@ func summarize(d *Digest) []string {
 	add(budgetSummary(d.ErrorBudget))
 	add(themeCostSummary(d))
 	add(actionSummary(d.Actions))
-	add(fixesSummary(d.Fixes))
+	add(fixesSummary(d.Fixes, d.location()))
 	add(postmortemSummary(d.Postmortems))
 	add(themeSummary(d.Themes))
 	add(recurrenceSummary(d.Recurrence))
