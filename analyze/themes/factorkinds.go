@@ -5,8 +5,9 @@ import "strings"
 // factorKinds name the themes formed from the words whose factors share no
 // cause class. In postmortems those are mostly factors of the response and
 // the organization around the failure rather than its mechanism: how it was
-// (not) detected, how changes reach production, the pressure people worked
-// under, what the dashboards showed, what the responders knew, what was
+// (not) detected, how changes reach production, clients whose retries
+// multiplied the load, the pressure people worked under, what the
+// dashboards showed, what the responders knew, what was
 // tested, the on-call load, who owned what. These are the contributing-factor
 // families of incident-analysis practice (for example the contributing
 // factors of Google's SRE postmortem template and the Learning from
@@ -19,6 +20,7 @@ var factorKinds = []struct {
 }{
 	{"gaps in detection and alerting", []string{"alert", "alarm", "detect", "monitor", "paged", "notic", "symptom", "angry", "customer report"}},
 	{"deploys and rollouts without safeguards", []string{"deploy", "pipeline", "rollout", "roll out", "canary", "rollback", "release", "health check", "health gate"}},
+	{"retries that amplified the load", []string{"retr", "client", "backoff", "jitter", "thundering", "reconnect", "storm", "amplif", "loop"}},
 	{"work under deadline pressure", []string{"deadline", "pressure", "rush", "hurr", "launch", "crunch", "skipped", "shortcut"}},
 	{"dashboards that hid the problem", []string{"graph", "dashboard", "looked normal", "visibility", "blind", "wrong thing", "metric"}},
 	{"missing or outdated runbooks", []string{"runbook", "playbook", "documentation", "outdated", "knowledge", "tribal"}},

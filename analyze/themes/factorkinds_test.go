@@ -16,6 +16,7 @@ func TestFactorKindPhrase(t *testing.T) {
 		{[]string{"deadline", "pressure", "launch", "skipped", "team"}, "work under deadline pressure"},
 		{[]string{"graphs", "looked normal", "measured", "wrong thing", "afternoon"}, "dashboards that hid the problem"},
 		{[]string{"Runbooks", "outdated", "steps"}, "missing or outdated runbooks"},
+		{[]string{"retries", "clients", "loop", "kept", "requests"}, "retries that amplified the load"},
 		// One matching term, however high, is not enough.
 		{[]string{"alerts", "payments", "ledger", "region", "europe"}, ""},
 		// Nor a tail of weak matches: 1/2 + 1/3 + 1/4 + 1/5 < 1.3.
