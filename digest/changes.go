@@ -273,8 +273,16 @@ func (r ChangeRow) PrevText() string { return formatOpt(r.Before, r.HasBefore, r
 func (r ChangeRow) NowText() string { return formatOpt(r.After, r.HasAfter, r.unit()) }
 
 // ChangeText is the ratio as a change: "+27%", "−40%", "×3.7" (from
-// doubling on); per day for counts.
-func (r ChangeRow) ChangeText() string { return chgRatioText(r.Ratio) }
+// doubling on); counts are compared per day, and say so ("+1% per day":
+// 1,723 incidents in November's 30 days are more a day than 1,757 in
+// October's 31).
+func (r ChangeRow) ChangeText() string {
+	t := chgRatioText(r.Ratio)
+	if r.Stat == analyze.StatRate && !math.IsInf(r.Ratio, 0) && !math.IsNaN(r.Ratio) {
+		t += " per day"
+	}
+	return t
+}
 
 // IntervalText is the ratio's 95% interval: "−12% to +55%"; an upper bound
 // of three times or more reads "×8.3" ("−65% to ×8.3", "×2.1 to ×13").

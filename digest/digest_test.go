@@ -340,7 +340,7 @@ func TestHTMLShowsTheNumbersAndLoadsNothingExternal(t *testing.T) {
 		"- 2 SEV1s, 5 SEV2s and 19 incidents in all, against 4, 3 and 17 the month before: no clear change.",
 		"## Is the change real?",
 		"| MTTR p90 | 2h 26m | **3h 10m** | +30% | +12% to +55% | **real rise** |",
-		"| SEV2 incidents | 3 | **5** | +61% | −65% to ×8.3 | no clear change |",
+		"| SEV2 incidents | 3 | **5** | +61% per day | −65% to ×8.3 | no clear change |",
 		"| MTTR p90 | **3h 10m** | 2h 26m | ▲ +30% (beyond chance) |",
 		"[Checkout outage](https://jira.example.com/browse/PM-12)",
 		"> “Feature flags let us roll back in minutes.”",

@@ -143,6 +143,10 @@ func TestChangeTexts(t *testing.T) {
 	require.Equal(t, "real fall", r.Reading())
 	require.Equal(t, "no clear change", ChangeRow{Ratio: 1.2}.Reading())
 	require.Equal(t, "from none", ChangeRow{Ratio: math.Inf(1)}.ChangeText())
+	// Counts are compared per day: fewer incidents in a shorter month can
+	// be more a day.
+	require.Equal(t, "+1% per day", ChangeRow{Measure: analyzeMeasureIncidents, Stat: analyzeStatRate, Ratio: (1723.0 / 30) / (1757.0 / 31)}.ChangeText())
+	require.Equal(t, "from none", ChangeRow{Measure: analyzeMeasureIncidents, Stat: analyzeStatRate, Ratio: math.Inf(1)}.ChangeText())
 }
 
 func TestNiceTicks(t *testing.T) {
