@@ -107,14 +107,22 @@ func Compute(ctx context.Context, st *store.Store, in Input) ([]store.Result, []
 	}
 	var overdue []overdueRow
 	overdueCount := map[[2]string]int{}
+	// Each stage's count has every incident late for it (one never drafted
+	// is late for both); an incident's own row and item name only its
+	// earliest missing stage, so that one missing postmortem is one thing
+	// to chase (and one alert), not two.
 	for i := range late {
 		inc := &late[i]
+		drafted := true
 		if due := inc.ResolvedAt.Add(opts.DraftWithin); !inc.Covered && !now.Before(due) {
 			overdue = append(overdue, overdueRow{inc, "draft", now.Sub(due)})
 			overdueCount[[2]string{"draft", inc.Severity}]++
+			drafted = false
 		}
 		if due := inc.ResolvedAt.Add(opts.PublishWithin); !inc.Published && !now.Before(due) {
-			overdue = append(overdue, overdueRow{inc, "publish", now.Sub(due)})
+			if drafted {
+				overdue = append(overdue, overdueRow{inc, "publish", now.Sub(due)})
+			}
 			overdueCount[[2]string{"publish", inc.Severity}]++
 		}
 	}

@@ -68,6 +68,11 @@ func TestCoverageLagAndOverdue(t *testing.T) {
 	require.Equal(t, 1.0, got["postmortems_overdue|stage=publish|severity=SEV2"])
 	require.Equal(t, 2.0, got["postmortems_overdue|stage=publish|severity=SEV1"], "e and f: PM-2 is not published; old is outside the lookback")
 	require.Equal(t, (8*day - 2*day).Seconds(), got["postmortem_overdue_seconds|incident=b|severity=SEV2|stage=draft|team=Payments"])
+	// b was never drafted: it is late for publication too (counted above),
+	// but its own series and item name only the draft.
+	_, both := got["postmortem_overdue_seconds|incident=b|severity=SEV2|stage=publish|team=Payments"]
+	require.False(t, both, "one missing postmortem is one series")
+	require.Contains(t, got, "postmortem_overdue_seconds|incident=e|severity=SEV1|stage=publish|team=Payments", "drafted, not published")
 	// Draft lag: PM-1 1 day; PM-2 drafted before its last incident resolved: 0.
 	require.Equal(t, 0.5*day.Seconds(), got["postmortem_lag_seconds|period=30d|stage=draft|stat=p50"])
 	require.Equal(t, (5 * day).Seconds(), got["postmortem_lag_seconds|period=30d|stage=publish|stat=p50"], "only published postmortems have a publish lag")
@@ -81,6 +86,13 @@ func TestCoverageLagAndOverdue(t *testing.T) {
 		kinds = append(kinds, it.Kind+":"+it.Key)
 	}
 	require.Contains(t, kinds, "overdue_postmortem:b")
+	nb := 0
+	for _, k := range kinds {
+		if k == "overdue_postmortem:b" {
+			nb++
+		}
+	}
+	require.Equal(t, 1, nb, "one item for b, its draft")
 }
 
 func TestHighlightsQuoteLessonsAndLuckByMonth(t *testing.T) {
