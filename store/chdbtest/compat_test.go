@@ -298,6 +298,11 @@ func workload(ctx context.Context, t *testing.T, st *store.Store, now time.Time)
 	similar, err := analyze.SimilarMany(ctx, st, []string{"PM-8", "PM-5"}, 3)
 	require.NoError(t, err)
 	require.NotEmpty(t, similar["PM-8"])
+	// The pending fixes' titles and links (also read by a run that finds
+	// any).
+	links, err := st.PostmortemLinks(ctx, []string{"PM-8", "PM-5", "PM-404"})
+	require.NoError(t, err)
+	require.Len(t, links, 2)
 	require.NoError(t, st.PruneAnalysis(ctx, 1))
 	require.NoError(t, st.PruneAnalysisItems(ctx, 1))
 	run, ok, err := st.LatestAnalysisRun(ctx)
