@@ -280,9 +280,9 @@ func Run(ctx context.Context, st *store.Store, opts Options) (RunSummary, error)
 	// language checks and then process; and the themes with the steps that
 	// read them (recurrence, fixes, theme cost). Language runs before
 	// process so that it overlaps the themes rather than fixes and theme
-	// cost: at xlarge the reruns then peaked at 419-433 MiB in six runs,
-	// against 426-484 MiB (three of four above 450) with language beside
-	// fixes; the times did not change. A third lane (language on its own)
+	// cost: at xlarge the reruns then peaked at 418-433 MiB in ten runs of
+	// eleven (452 once), against 426-484 MiB (three of four above 450)
+	// with language beside fixes; the times did not change. A third lane (language on its own)
 	// was no faster on two cores and held more at once: the xlarge rerun
 	// peaked at 529 MiB. Each step keeps its own output; they are gathered
 	// in step order.
