@@ -579,6 +579,10 @@ func (b *builder) actions(team string) ActionSection {
 		NoDueDate: b.count(metrics.ActionItemsWithoutDueDate, team, nil),
 	}
 	a.ClosedWithinSLO, a.HasClosedWithinSLO = b.res.value(metrics.ActionItemsClosedWithinSLORatio, L{"team": team})
+	if n, ok := b.res.value(metrics.ActionItemOwners, L{"team": team}); ok && n > 0 {
+		a.Owners, a.HasOwners = int(n), true
+		a.BusiestShare, _ = b.res.value(metrics.ActionItemsBusiestOwnersRatio, L{"team": team})
+	}
 	p50, ok50 := b.res.value(metrics.ActionItemTimeToCloseSeconds, L{"stat": analyze.StatKMP50})
 	p90, ok90 := b.res.value(metrics.ActionItemTimeToCloseSeconds, L{"stat": analyze.StatKMP90})
 	if ok50 || ok90 {

@@ -184,11 +184,17 @@ type NameCount struct {
 
 // ActionSection covers action-item follow-through.
 type ActionSection struct {
-	Created, Completed                 Measure
-	Open, Overdue, Stale, Unowned      Count
-	NoDueDate                          Count
-	ClosedWithinSLO                    float64
-	HasClosedWithinSLO                 bool
+	Created, Completed            Measure
+	Open, Overdue, Stale, Unowned Count
+	NoDueDate                     Count
+	ClosedWithinSLO               float64
+	HasClosedWithinSLO            bool
+	// Owners are the people with open items assigned, BusiestShare the
+	// share of those items the busiest tenth of them hold (HasOwners false
+	// without any).
+	Owners                             int
+	BusiestShare                       float64
+	HasOwners                          bool
 	TimeToCloseP50, TimeToCloseP90     float64 // Kaplan–Meier, seconds; +Inf when not reached
 	HasTimeToClose                     bool
 	Oldest                             []ActionItem

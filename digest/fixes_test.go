@@ -151,6 +151,13 @@ func TestDigestThemeCostAndFixesOfASimulatedOrg(t *testing.T) {
 	}
 	requireSummaryNames(d)
 	requireSummaryNames(simTeam)
+	// How the open items are spread over their owners.
+	require.True(t, d.Actions.HasOwners)
+	require.Greater(t, d.Actions.Owners, 10)
+	require.Greater(t, d.Actions.BusiestShare, 0.1, "the busiest tenth hold at least a tenth")
+	require.LessOrEqual(t, d.Actions.BusiestShare, 1.0)
+	require.Contains(t, md, "Open items with an owner are held by")
+	require.Contains(t, html, "Open items with an owner are held by")
 	// A team's digest has no fixes section but lists the team's own.
 	td := simTeam
 	require.False(t, td.Fixes.Known())

@@ -173,3 +173,10 @@ func TestMarkdownEscaping(t *testing.T) {
 	require.Equal(t, "text", mdLink("text", "javascript:alert(1)"))
 	require.Equal(t, "[x](https://e.example/a%28b%29%20c)", mdLink("x", "https://e.example/a(b) c"))
 }
+
+func TestOwnerSentence(t *testing.T) {
+	require.Empty(t, ActionSection{}.OwnerSentence())
+	require.Equal(t, "Open items with an owner are all held by one person.", ActionSection{HasOwners: true, Owners: 1, BusiestShare: 1}.OwnerSentence())
+	require.Equal(t, "Open items with an owner are held by 7 people; the busiest one holds 40%.", ActionSection{HasOwners: true, Owners: 7, BusiestShare: 0.4}.OwnerSentence())
+	require.Equal(t, "Open items with an owner are held by 142 people; the busiest tenth of them hold 38%.", ActionSection{HasOwners: true, Owners: 142, BusiestShare: 0.38}.OwnerSentence())
+}

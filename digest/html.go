@@ -154,6 +154,7 @@ type htmlView struct {
 	Snapshot    []countRow
 	AsOf        string
 	SLOShare    string
+	OwnerLoad   string
 	TimeToClose string
 	Kinds       string
 	// MostlyInvestigate are sentences naming investigate-heavy teams.
@@ -342,6 +343,7 @@ func newView(d *Digest) *htmlView {
 	if a.HasClosedWithinSLO {
 		v.SLOShare = formatPercent(a.ClosedWithinSLO)
 	}
+	v.OwnerLoad = a.OwnerSentence()
 	v.Kinds = kindsLine(a.Kinds)
 	for _, t := range a.MostlyInvestigate {
 		v.MostlyInvestigate = append(v.MostlyInvestigate, t.Sentence())
@@ -521,4 +523,19 @@ func kindsLine(ks []KindCount) string {
 		parts = append(parts, p)
 	}
 	return strings.Join(parts, " · ")
+}
+
+// OwnerSentence says how the open, assigned items are spread over their
+// owners, e.g. "Open items with an owner are held by 142 people; the
+// busiest tenth of them hold 38%." ("" without owners).
+func (a ActionSection) OwnerSentence() string {
+	switch {
+	case !a.HasOwners:
+		return ""
+	case a.Owners == 1:
+		return "Open items with an owner are all held by one person."
+	case a.Owners <= 10:
+		return fmt.Sprintf("Open items with an owner are held by %d people; the busiest one holds %s.", a.Owners, formatPercent(a.BusiestShare))
+	}
+	return fmt.Sprintf("Open items with an owner are held by %d people; the busiest tenth of them hold %s.", a.Owners, formatPercent(a.BusiestShare))
 }

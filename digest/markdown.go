@@ -200,6 +200,9 @@ func RenderMarkdown(d *Digest) ([]byte, error) {
 	if v.SLOShare != "" {
 		w.p("Closed within their priority's SLO: %s.", v.SLOShare)
 	}
+	if v.OwnerLoad != "" {
+		w.p("%s", v.OwnerLoad)
+	}
 	if v.TimeToClose != "" {
 		w.p("Time to close (Kaplan–Meier, open items counted): %s.", v.TimeToClose)
 	}

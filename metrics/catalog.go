@@ -134,6 +134,8 @@ const (
 	ActionItemsOverdue
 	ActionItemsStale
 	ActionItemsUnowned
+	ActionItemOwners
+	ActionItemsBusiestOwnersRatio
 	ActionItemsWithoutDueDate
 	ActionItemsReopened
 	ActionItemsClosedWithinSLORatio
@@ -285,6 +287,8 @@ var fixedSpecs = [numFixed]spec{
 	ActionItemsOverdue:              {"action_items_overdue", AnalysisActions, labels("priority", "team"), "Open action items past their due date.", Gauge, ByAnalysis},
 	ActionItemsStale:                {"action_items_stale", AnalysisActions, labels("priority", "team"), "Open action items without activity for longer than their priority's stale_after.", Gauge, ByAnalysis},
 	ActionItemsUnowned:              {"action_items_unowned", AnalysisActions, labels("priority", "team"), "Open action items without an assignee.", Gauge, ByAnalysis},
+	ActionItemOwners:                {"action_item_owners", AnalysisActions, labels("team"), "People with open action items assigned (empty team = all; a person with items in several teams counts once there).", Gauge, ByAnalysis},
+	ActionItemsBusiestOwnersRatio:   {"action_items_busiest_owners_ratio", AnalysisActions, labels("team"), "Share of the open, assigned action items held by the busiest tenth of their owners (at least one owner): near 0.1 the load is even, near 1 a few people hold it (empty team = all).", Gauge, ByAnalysis},
 	ActionItemsWithoutDueDate:       {"action_items_without_due_date", AnalysisActions, labels("priority", "team"), "Open action items without a due date.", Gauge, ByAnalysis},
 	ActionItemsReopened:             {"action_items_reopened", AnalysisActions, labels("priority", "team"), "Action items moved from done back to an open status at least once.", Gauge, ByAnalysis},
 	ActionItemsClosedWithinSLORatio: {"action_items_closed_within_slo_ratio", AnalysisActions, labels("priority", "team"), "Share of action items closed within their priority's closure SLO, among items closed or past the SLO (empty priority/team = all).", Gauge, ByAnalysis},

@@ -114,6 +114,39 @@ func (s *Store) ActionItemGroups(ctx context.Context, sc Scope, rules ItemRules)
 	return out, nil
 }
 
+// OwnerLoad is how many open action items created by the run's clock one
+// owner (an assignee id) has in one team label.
+type OwnerLoad struct {
+	Team, Owner string
+	Open        int
+}
+
+// OpenItemsPerOwner counts the open, assigned action items created by the
+// run's clock per team label and assignee, by team then assignee.
+func (s *Store) OpenItemsPerOwner(ctx context.Context, sc Scope) ([]OwnerLoad, error) {
+	q := "SELECT team, assignee_id, count() FROM (" + s.itemView(sc) + ") WHERE open = 1 AND assignee_id != '' AND created <= ? " +
+		"GROUP BY team, assignee_id ORDER BY team, assignee_id"
+	rows, err := s.conn.Query(ctx, q, sc.now())
+	if err != nil {
+		return nil, fmt.Errorf("store: query open items per owner: %w", err)
+	}
+	defer rows.Close()
+	var out []OwnerLoad
+	for rows.Next() {
+		var l OwnerLoad
+		var n uint64
+		if err := rows.Scan(&l.Team, &l.Owner, &n); err != nil {
+			return nil, fmt.Errorf("store: scan open items per owner: %w", err)
+		}
+		l.Open = int(n)
+		out = append(out, l)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: read open items per owner: %w", err)
+	}
+	return out, nil
+}
+
 // TeamCount is a number of one period and team label.
 type TeamCount struct {
 	Period int

@@ -7,6 +7,7 @@ package actions
 
 import (
 	"context"
+	"math"
 	"sort"
 	"time"
 
@@ -187,6 +188,33 @@ func Compute(ctx context.Context, st *store.Store, in Input) ([]store.Result, []
 				s.Add(m.f, float64(n), "priority", g.Priority, "team", g.Team)
 			}
 		}
+	}
+	// How evenly the open, assigned items are spread over their owners:
+	// per team and organization-wide (a person counted once there).
+	loads, err := st.OpenItemsPerOwner(ctx, sc)
+	if err != nil {
+		return nil, nil, err
+	}
+	perTeam, perOwner := map[string][]int{}, map[string]int{}
+	var teams []string
+	for _, l := range loads {
+		if _, ok := perTeam[l.Team]; !ok {
+			teams = append(teams, l.Team)
+		}
+		perTeam[l.Team] = append(perTeam[l.Team], l.Open)
+		perOwner[l.Owner] += l.Open
+	}
+	if len(perOwner) > 0 {
+		all := make([]int, 0, len(perOwner))
+		for _, n := range perOwner {
+			all = append(all, n)
+		}
+		s.Add(metrics.ActionItemOwners, float64(len(all)), "team", "")
+		s.Add(metrics.ActionItemsBusiestOwnersRatio, BusiestShare(all, 0.1), "team", "")
+	}
+	for _, t := range teams {
+		s.Add(metrics.ActionItemOwners, float64(len(perTeam[t])), "team", t)
+		s.Add(metrics.ActionItemsBusiestOwnersRatio, BusiestShare(perTeam[t], 0.1), "team", t)
 	}
 	for _, g := range groups {
 		if g.Open > 0 {
@@ -403,4 +431,24 @@ func sortedPT(ks []pt) []pt {
 		return ks[i].team < ks[j].team
 	})
 	return ks
+}
+
+// BusiestShare is the share of the total of counts (each owner's open
+// items) held by the busiest fraction of owners, at least one; NaN without
+// items.
+func BusiestShare(counts []int, fraction float64) float64 {
+	c := append([]int(nil), counts...)
+	sort.Sort(sort.Reverse(sort.IntSlice(c)))
+	k := max(1, int(math.Ceil(fraction*float64(len(c))-1e-9)))
+	top, total := 0, 0
+	for i, n := range c {
+		if i < k {
+			top += n
+		}
+		total += n
+	}
+	if total == 0 {
+		return math.NaN()
+	}
+	return float64(top) / float64(total)
 }

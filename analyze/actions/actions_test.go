@@ -197,3 +197,42 @@ func TestActionItemsByKind(t *testing.T) {
 		require.False(t, ok, "no row for a kind with no item")
 	}
 }
+
+func TestBusiestShare(t *testing.T) {
+	require.Equal(t, 1.0, BusiestShare([]int{5}, 0.1), "one owner holds everything")
+	// Ten owners: the busiest one holds 10 of 19.
+	require.InDelta(t, 10.0/19, BusiestShare([]int{1, 1, 1, 1, 1, 1, 1, 1, 10, 1}, 0.1), 1e-12)
+	// Eleven owners: the busiest two (a tenth, rounded up).
+	require.InDelta(t, 2.0/11, BusiestShare([]int{1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1}, 0.1), 1e-12)
+	require.True(t, math.IsNaN(BusiestShare(nil, 0.1)))
+}
+
+// Owners are counted per team and once organization-wide; unassigned and
+// closed items are not owned load.
+func TestOwnerLoad(t *testing.T) {
+	var items []store.ActionItem
+	add := func(key, team, owner string, open bool) {
+		a := item(key, "P3", now.Add(-5*day))
+		a.Team, a.AssigneeID = team, owner
+		if !open {
+			a.StatusCategory, a.ResolvedAt = store.CategoryDone, now.Add(-day)
+		}
+		items = append(items, a)
+	}
+	for i := range 6 {
+		add(fmt.Sprintf("P-%d", i), "payments", "ana", true)
+	}
+	add("P-7", "payments", "bo", true)
+	add("P-8", "payments", "bo", false) // closed
+	add("P-9", "payments", "", true)    // unowned
+	add("S-1", "search", "ana", true)
+	add("S-2", "search", "cy", true)
+	rs, _ := compute(t, items, nil, Input{Periods: calc.NewPeriods(now, time.UTC, 1)})
+	got := index(rs)
+	require.Equal(t, 2.0, got["action_item_owners|team=payments"], "ana and bo")
+	require.InDelta(t, 6.0/7, got["action_items_busiest_owners_ratio|team=payments"], 1e-12, "ana holds 6 of the 7 owned open items")
+	require.Equal(t, 2.0, got["action_item_owners|team=search"])
+	require.Equal(t, 0.5, got["action_items_busiest_owners_ratio|team=search"])
+	require.Equal(t, 3.0, got["action_item_owners|team="], "ana counts once")
+	require.InDelta(t, 7.0/9, got["action_items_busiest_owners_ratio|team="], 1e-12, "ana's 7 of 9")
+}
