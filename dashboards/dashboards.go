@@ -269,6 +269,10 @@ func actionItems() *builder {
 	b.bars(panel{title: "Oldest open item by team", w: 8, h: 8, unit: "s",
 		desc:    "Age of each team's oldest open action item.",
 		queries: []query{{expr: "sort_desc(max by (team) (" + m(metrics.ActionItemOldestOpenAgeSeconds, team) + "))", legend: "{{team}}", instant: true}}})
+	b.bars(panel{title: "Held by the busiest tenth of owners, by team", w: 8, h: 8, unit: "percentunit", min: zero, max: one,
+		desc: "Share of each team's open, assigned action items held by the busiest tenth of their owners (at least one person): near 0.1 the load is even, " +
+			"near 1 a few people carry the team's follow-ups. No names: the people are not shown.",
+		queries: []query{{expr: "sort_desc(" + m(metrics.ActionItemsBusiestOwnersRatio, team, `team!=""`) + ")", legend: "{{team}}", instant: true}}})
 	b.promTable(panel{title: "Time to close (Kaplan-Meier)", w: 12, h: 8, unit: "s",
 		desc:    "Median and 90th percentile of the time from creation to close, counting items still open (censored) rather than ignoring them; +Inf when too few have closed to tell. Empty priority = all.",
 		queries: []query{{expr: m(metrics.ActionItemTimeToCloseSeconds), table: true}}}, "")
