@@ -57,26 +57,28 @@ func (s *Store) StreamPostmortemHeads(ctx context.Context, until time.Time, orde
 // postmortem created at or before until.
 func (s *Store) IncidentsWithPostmortem(ctx context.Context, until time.Time, ids []string) (map[string]bool, error) {
 	out := map[string]bool{}
-	for lo := 0; lo < len(ids); lo += textAnalysisChunk {
-		chunk := ids[lo:min(len(ids), lo+textAnalysisChunk)]
+	err := inChunks(ids, func(chunk []string) error {
 		q := "SELECT DISTINCT id FROM (SELECT arrayJoin(incident_ids) AS id FROM " + s.Table("postmortems") +
 			" FINAL WHERE created_at <= ?) WHERE id IN ?"
 		rows, err := s.conn.Query(ctx, q, utc(until), inSet(chunk))
 		if err != nil {
-			return nil, fmt.Errorf("store: query incidents with a postmortem: %w", err)
+			return fmt.Errorf("store: query incidents with a postmortem: %w", err)
 		}
+		defer rows.Close()
 		for rows.Next() {
 			var id string
 			if err := rows.Scan(&id); err != nil {
-				rows.Close()
-				return nil, fmt.Errorf("store: scan incident with a postmortem: %w", err)
+				return fmt.Errorf("store: scan incident with a postmortem: %w", err)
 			}
 			out[id] = true
 		}
-		rows.Close()
 		if err := rows.Err(); err != nil {
-			return nil, fmt.Errorf("store: read incidents with a postmortem: %w", err)
+			return fmt.Errorf("store: read incidents with a postmortem: %w", err)
 		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	return out, nil
 }
@@ -88,26 +90,27 @@ type PostmortemLink struct{ Title, URL string }
 // keys; a key that is not stored is absent.
 func (s *Store) PostmortemLinks(ctx context.Context, keys []string) (map[string]PostmortemLink, error) {
 	out := map[string]PostmortemLink{}
-	for lo := 0; lo < len(keys); lo += textAnalysisChunk {
-		chunk := keys[lo:min(len(keys), lo+textAnalysisChunk)]
-		q := "SELECT key, title, url FROM " + s.Table("postmortems") + " FINAL WHERE key IN ?"
-		rows, err := s.conn.Query(ctx, q, inSet(chunk))
+	err := inChunks(keys, func(chunk []string) error {
+		rows, err := s.conn.Query(ctx, "SELECT key, title, url FROM "+s.Table("postmortems")+" FINAL WHERE key IN ?", inSet(chunk))
 		if err != nil {
-			return nil, fmt.Errorf("store: query postmortem links: %w", err)
+			return fmt.Errorf("store: query postmortem links: %w", err)
 		}
+		defer rows.Close()
 		for rows.Next() {
 			var key string
 			var l PostmortemLink
 			if err := rows.Scan(&key, &l.Title, &l.URL); err != nil {
-				rows.Close()
-				return nil, fmt.Errorf("store: scan postmortem link: %w", err)
+				return fmt.Errorf("store: scan postmortem link: %w", err)
 			}
 			out[key] = l
 		}
-		rows.Close()
 		if err := rows.Err(); err != nil {
-			return nil, fmt.Errorf("store: read postmortem links: %w", err)
+			return fmt.Errorf("store: read postmortem links: %w", err)
 		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	return out, nil
 }

@@ -33,6 +33,18 @@ func TextHash(text string) string {
 // hundred KiB however many texts a run asks for.
 const textAnalysisChunk = 5000
 
+// inChunks calls fn with keys in slices of at most textAnalysisChunk, for
+// IN lists that stay small however many keys a caller asks about; the
+// first error stops it.
+func inChunks(keys []string, fn func(chunk []string) error) error {
+	for lo := 0; lo < len(keys); lo += textAnalysisChunk {
+		if err := fn(keys[lo:min(len(keys), lo+textAnalysisChunk)]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // TextAnalyses returns the stored payloads of analyzer at version for the
 // given hashes, by hash. Hashes with no stored result are absent; a stored
 // empty result (a JSON null or [], an analyzer's "no finding") is returned
@@ -60,11 +72,11 @@ func (s *Store) TextAnalyses(ctx context.Context, analyzer, version string, hash
 			})
 		}
 	}
-	for lo := 0; lo < len(hashes); lo += textAnalysisChunk {
-		chunk := hashes[lo:min(len(hashes), lo+textAnalysisChunk)]
-		if err := s.readTextAnalyses(ctx, analyzer, version, chunk, func(h, p string) { out[h] = p }); err != nil {
-			return nil, err
-		}
+	err := inChunks(hashes, func(chunk []string) error {
+		return s.readTextAnalyses(ctx, analyzer, version, chunk, func(h, p string) { out[h] = p })
+	})
+	if err != nil {
+		return nil, err
 	}
 	return out, nil
 }
