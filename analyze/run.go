@@ -280,12 +280,12 @@ func Run(ctx context.Context, st *store.Store, opts Options) (RunSummary, error)
 	// language checks and then process; and the themes with the steps that
 	// read them (recurrence, fixes, theme cost). Language runs before
 	// process so that it overlaps the themes rather than fixes and theme
-	// cost: at xlarge the reruns then peaked at 418-433 MiB in nine runs of
-	// ten (452 once), against 426-484 MiB (three of four above 450)
-	// with language beside fixes; the times did not change. A third lane (language on its own)
-	// was no faster on two cores and held more at once: the xlarge rerun
-	// peaked at 529 MiB. Each step keeps its own output; they are gathered
-	// in step order.
+	// cost: at xlarge the reruns then mostly peaked at 418-433 MiB (452 and
+	// 447 once each in eleven runs), against 426-484 MiB (three of four
+	// above 450) with language beside fixes; the times did not change. A
+	// third lane (language on its own) was no faster on two cores and held
+	// more at once: the xlarge rerun peaked at 529 MiB. Each step keeps its
+	// own output; they are gathered in step order.
 	var resp, slo, act, proc, lang, rec, fix, cost stepOut
 	var th themeRun
 	var langCounts languageCounts
