@@ -243,9 +243,10 @@ func Run(ctx context.Context, st *store.Store, opts Options) (RunSummary, error)
 	// steps that aggregate them (store.SnapshotIncidents) instead of each
 	// query deduplicating the incidents and aggregating the timeline again:
 	// taken by the first step that needs it, in either lane, and dropped
-	// when the run ends. When it cannot be taken (a user without the right
-	// to create tables, a full disk), the steps query the incidents
-	// directly: slower, the same results.
+	// when the run ends. When the server refuses it (a user without the
+	// right to create tables, a full disk: store.SnapshotRefused), the steps
+	// query the incidents directly: slower, the same results. Any other
+	// error fails the step that asked for it.
 	var dropSnapshot func(context.Context) error
 	incidents := sync.OnceValues(func() (*store.Store, error) {
 		if opts.noSnapshot {
@@ -254,7 +255,7 @@ func Run(ctx context.Context, st *store.Store, opts Options) (RunSummary, error)
 		t0 := time.Now()
 		snap, drop, err := st.SnapshotIncidents(ctx, sum.RunID)
 		if err != nil {
-			if ctx.Err() != nil {
+			if ctx.Err() != nil || !store.SnapshotRefused(err) {
 				return nil, err
 			}
 			log.Warn("incident snapshot not taken; the aggregates read the incidents directly (slower, same results)",

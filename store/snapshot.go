@@ -4,10 +4,13 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/ClickHouse/clickhouse-go/v2"
 )
 
 // snapshotPrefix begins the name of every incident snapshot table:
@@ -57,6 +60,35 @@ func (s *Store) SnapshotIncidents(ctx context.Context, runID string) (*Store, fu
 	snap := *s
 	snap.snapshot = name
 	return &snap, func(ctx context.Context) error { return s.dropSnapshot(ctx, name) }, nil
+}
+
+// The ClickHouse exception codes with which a server refuses to create the
+// snapshot table for this user, while its reads still work.
+const (
+	codeReadonly            = 164 // READONLY: readonly = 1 or 2
+	codeNotEnoughSpace      = 243 // NOT_ENOUGH_SPACE: no disk to reserve for the table
+	codeAccessDenied        = 291 // ACCESS_DENIED (DATABASE_ACCESS_DENIED before 20.x)
+	codeQueryIsProhibited   = 392 // QUERY_IS_PROHIBITED: allow_ddl = 0
+	codeNotEnoughPrivileges = 497 // NOT_ENOUGH_PRIVILEGES: no CREATE TABLE grant (20.x and later)
+)
+
+// SnapshotRefused says whether err, from SnapshotIncidents, means that the
+// server would not create the snapshot table for this user (no right to
+// create tables, DDL or writes prohibited, no disk space for it): the run
+// can then read the incidents directly, slower, with the same results. Any
+// other error (a connection refused or broken, a timeout, a failed query)
+// is not a refusal, and reading directly would fail the same way or hide
+// it.
+func SnapshotRefused(err error) bool {
+	var ex *clickhouse.Exception
+	if !errors.As(err, &ex) {
+		return false
+	}
+	switch ex.Code {
+	case codeReadonly, codeNotEnoughSpace, codeAccessDenied, codeQueryIsProhibited, codeNotEnoughPrivileges:
+		return true
+	}
+	return false
 }
 
 func (s *Store) dropSnapshot(ctx context.Context, name string) error {

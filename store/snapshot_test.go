@@ -2,13 +2,16 @@ package store_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"net"
 	"sort"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/ClickHouse/clickhouse-go/v2"
 	"github.com/stretchr/testify/require"
 
 	"github.com/aftermath-sre/aftermath/store"
@@ -60,4 +63,47 @@ func TestSnapshotIncidentsDropsOnlyStaleSnapshots(t *testing.T) {
 
 	require.NoError(t, drop(ctx))
 	require.Equal(t, []string{live}, snapshotTables(t, st))
+}
+
+// TestSnapshotRefused: only the server's refusals to create the table let a
+// run fall back to reading the incidents directly; a broken connection, a
+// timeout or another server error does not.
+func TestSnapshotRefused(t *testing.T) {
+	ex := func(code int32) error { return &clickhouse.Exception{Code: code, Message: "refused"} }
+	for _, tc := range []struct {
+		name string
+		err  error
+		want bool
+	}{
+		{"READONLY", ex(164), true},
+		{"NOT_ENOUGH_SPACE", ex(243), true},
+		{"ACCESS_DENIED", ex(291), true},
+		{"QUERY_IS_PROHIBITED", ex(392), true},
+		{"NOT_ENOUGH_PRIVILEGES", ex(497), true},
+		{"wrapped", fmt.Errorf("store: snapshot incidents: %w", ex(392)), true},
+		{"TABLE_ALREADY_EXISTS", ex(57), false},
+		{"MEMORY_LIMIT_EXCEEDED", ex(241), false},
+		{"TIMEOUT_EXCEEDED", ex(159), false},
+		{"connection refused", fmt.Errorf("store: snapshot incidents: %w",
+			&net.OpError{Op: "dial", Net: "tcp", Err: errors.New("connect: connection refused")}), false},
+		{"deadline", fmt.Errorf("store: snapshot incidents: %w", context.DeadlineExceeded), false},
+		{"nil", nil, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			require.Equal(t, tc.want, store.SnapshotRefused(tc.err))
+		})
+	}
+}
+
+// TestSnapshotRefusedByTheServer: the errors the server gives a user who may
+// not create tables (allow_ddl = 0, readonly) are refusals.
+func TestSnapshotRefusedByTheServer(t *testing.T) {
+	st := chtest.Store(t)
+	for _, s := range []clickhouse.Settings{{"allow_ddl": 0}, {"readonly": 1}, {"readonly": 2}} {
+		ctx := clickhouse.Context(context.Background(), clickhouse.WithSettings(s))
+		_, _, err := st.SnapshotIncidents(ctx, "refused")
+		require.Error(t, err, "%v", s)
+		require.True(t, store.SnapshotRefused(err), "%v: %v", s, err)
+	}
+	require.Empty(t, snapshotTables(t, st))
 }
