@@ -4,12 +4,14 @@ import (
 	"fmt"
 	"math"
 	"net/url"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/aftermath-sre/aftermath/analyze"
+	"github.com/aftermath-sre/aftermath/analyze/fixes"
 	"github.com/aftermath-sre/aftermath/analyze/language"
 	"github.com/aftermath-sre/aftermath/store"
 )
@@ -299,10 +301,14 @@ func (ix *itemIndex) findings(month, team string, max int) []Finding {
 }
 
 // pendingFixes lists the fixes still owed while their failure repeats: a
-// team's in its rank order, the organization's by repeats across teams
-// (then the latest repeat first).
+// team's in its rank order, the organization's across teams in the same
+// order (fixes.ComparePending: most repeats, then the latest repeat).
 func (ix *itemIndex) pendingFixes(team string, max int) []PendingFix {
-	var out []PendingFix
+	type keyed struct {
+		key fixes.PendingKey
+		fix PendingFix
+	}
+	var all []keyed
 	for _, it := range ix.pick(itemPendingFix, "", team) {
 		p := PendingFix{
 			Postmortem: it.Key, Title: field(it, "title"), URL: safeURL(field(it, "url")), Theme: field(it, "theme_label", "theme"),
@@ -312,21 +318,16 @@ func (ix *itemIndex) pendingFixes(team string, max int) []PendingFix {
 		p.LastAt, _ = time.Parse(time.RFC3339, field(it, "last_at"))
 		p.OpenItems, _ = strconv.Atoi(field(it, "open_items"))
 		p.Items, _ = strconv.Atoi(field(it, "items"))
-		out = append(out, p)
+		all = append(all, keyed{fixes.PendingKey{Repeats: p.Repeats, LastAt: p.LastAt, Postmortem: p.Postmortem, Theme: field(it, "theme")}, p})
 	}
 	if team == "" {
-		sort.SliceStable(out, func(i, j int) bool {
-			a, b := out[i], out[j]
-			if a.Repeats != b.Repeats {
-				return a.Repeats > b.Repeats
-			}
-			if !a.LastAt.Equal(b.LastAt) {
-				return a.LastAt.After(b.LastAt)
-			}
-			return a.Postmortem < b.Postmortem
-		})
+		slices.SortStableFunc(all, func(a, b keyed) int { return fixes.ComparePending(a.key, b.key) })
 	}
-	return out[:min(max, len(out))]
+	var out []PendingFix
+	for _, k := range all[:min(max, len(all))] {
+		out = append(out, k.fix)
+	}
+	return out
 }
 
 func (ix *itemIndex) overduePostmortems(team string, max int) []OverduePostmortem {

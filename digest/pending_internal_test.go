@@ -1,12 +1,14 @@
 package digest
 
 import (
+	"slices"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
 
 	"github.com/aftermath-sre/aftermath/analyze"
+	"github.com/aftermath-sre/aftermath/analyze/fixes"
 	"github.com/aftermath-sre/aftermath/store"
 )
 
@@ -38,4 +40,43 @@ func TestPendingFixesOrderAndLinks(t *testing.T) {
 	require.Empty(t, team[1].URL, "an unsafe link is dropped")
 	require.Equal(t, "bad data", team[0].Theme)
 	require.Equal(t, "api · bad data: 4 repeats since 2 Jan 2026, the latest on 1 Mar 2026; 1 of 3 action items open", team[0].Line(time.UTC))
+}
+
+// The organization's pending fixes are in the order the fixes analysis
+// ranks a team's (fixes.ComparePending), every tie-break included: the
+// items are ranked in reverse, and the same postmortem's two themes have
+// labels in the opposite order to their ids.
+func TestPendingFixesAcrossTeamsInTheFixesOrder(t *testing.T) {
+	type pf struct {
+		key, team, theme, label string
+		repeats                 int
+		last                    string
+	}
+	in := []pf{
+		{"PM-1", "payments", "th-1", "b", 5, "2026-03-01T00:00:00Z"},
+		{"PM-2", "search", "th-1", "b", 4, "2026-03-09T00:00:00Z"},
+		{"PM-3", "payments", "th-1", "b", 4, "2026-03-05T00:00:00Z"},
+		{"PM-4", "search", "th-1", "b", 4, "2026-03-05T00:00:00Z"},
+		{"PM-4", "search", "th-2", "a", 4, "2026-03-05T00:00:00Z"},
+	}
+	var items []store.AnalysisItem
+	var keys []fixes.PendingKey
+	for i, p := range in {
+		items = append(items, store.AnalysisItem{Analysis: "recurrence", Kind: analyze.ItemPendingFix, Key: p.key, Team: p.team, Service: "api",
+			Rank: len(in) - 1 - i, Value: float64(p.repeats), Fields: []store.Field{{Name: "theme", Value: p.theme}, {Name: "theme_label", Value: p.label},
+				{Name: "since", Value: "2026-01-02T00:00:00Z"}, {Name: "last_at", Value: p.last}}})
+		at, err := time.Parse(time.RFC3339, p.last)
+		require.NoError(t, err)
+		keys = append(keys, fixes.PendingKey{Repeats: p.repeats, LastAt: at, Postmortem: p.key, Theme: p.theme})
+	}
+	slices.SortFunc(keys, fixes.ComparePending)
+	var want, got []string
+	for _, k := range keys {
+		want = append(want, k.Postmortem+"/"+k.Theme)
+	}
+	require.Equal(t, []string{"PM-1/th-1", "PM-2/th-1", "PM-3/th-1", "PM-4/th-1", "PM-4/th-2"}, want)
+	for _, p := range indexItems(items).pendingFixes("", 10) {
+		got = append(got, p.Postmortem+"/"+map[string]string{"b": "th-1", "a": "th-2"}[p.Theme])
+	}
+	require.Equal(t, want, got)
 }

@@ -32,9 +32,11 @@
 package fixes
 
 import (
+	"cmp"
 	"fmt"
 	"math"
 	"sort"
+	"strings"
 	"time"
 )
 
@@ -92,20 +94,33 @@ type Pending struct {
 	OpenItems, Items                 int // the postmortem's open items and all of them
 }
 
-// pendingBefore orders pending fixes: most repeats first, then the latest
-// repeat, then by postmortem and theme.
-func pendingBefore(a, b *Pending) bool {
-	if a.Repeats != b.Repeats {
-		return a.Repeats > b.Repeats
-	}
-	if !a.LastAt.Equal(b.LastAt) {
-		return a.LastAt.After(b.LastAt)
-	}
-	if a.Postmortem != b.Postmortem {
-		return a.Postmortem < b.Postmortem
-	}
-	return a.Theme < b.Theme
+// PendingKey is what orders pending fixes (ComparePending).
+type PendingKey struct {
+	Repeats           int
+	LastAt            time.Time // the latest repeat
+	Postmortem, Theme string    // Theme: the theme's id
 }
+
+// Key returns what orders p among pending fixes.
+func (p *Pending) Key() PendingKey {
+	return PendingKey{Repeats: p.Repeats, LastAt: p.LastAt, Postmortem: p.Postmortem, Theme: p.Theme}
+}
+
+// ComparePending is the one order of pending fixes, a team's
+// (Result.Pending) and the organization's across teams (the digest): most
+// repeats first, then the latest repeat, then by postmortem and theme. It
+// is negative when a comes first (slices.SortFunc).
+func ComparePending(a, b PendingKey) int {
+	if c := cmp.Compare(b.Repeats, a.Repeats); c != 0 {
+		return c
+	}
+	if c := b.LastAt.Compare(a.LastAt); c != 0 {
+		return c
+	}
+	return cmp.Or(strings.Compare(a.Postmortem, b.Postmortem), strings.Compare(a.Theme, b.Theme))
+}
+
+func pendingBefore(a, b *Pending) bool { return ComparePending(a.Key(), b.Key()) < 0 }
 
 // States of a pair.
 const (

@@ -217,3 +217,27 @@ func TestPendingFixesAreTheOpenPairsThatRepeat(t *testing.T) {
 	require.NoError(t, err)
 	require.Empty(t, res.Pending)
 }
+
+// TestComparePendingTieBreaks: most repeats first, then the latest repeat
+// (the same instant in another zone is a tie), then postmortem, then theme.
+func TestComparePendingTieBreaks(t *testing.T) {
+	k := func(repeats int, last time.Time, pm, theme string) PendingKey {
+		return PendingKey{Repeats: repeats, LastAt: last, Postmortem: pm, Theme: theme}
+	}
+	for _, tc := range []struct {
+		name  string
+		first PendingKey
+		then  PendingKey
+	}{
+		{"more repeats first, though older and later by key", k(3, day(1), "PM-Z", "z"), k(2, day(9), "PM-A", "a")},
+		{"the latest repeat first", k(2, day(9), "PM-Z", "z"), k(2, day(1), "PM-A", "a")},
+		{"then by postmortem", k(2, day(9), "PM-A", "z"), k(2, day(9).In(time.FixedZone("X", 3600)), "PM-B", "a")},
+		{"then by theme", k(2, day(9), "PM-A", "a"), k(2, day(9), "PM-A", "b")},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			require.Negative(t, ComparePending(tc.first, tc.then))
+			require.Positive(t, ComparePending(tc.then, tc.first))
+			require.Zero(t, ComparePending(tc.first, tc.first))
+		})
+	}
+}
