@@ -65,8 +65,12 @@ func (s *Store) SnapshotIncidents(ctx context.Context, runID string) (*Store, fu
 // The ClickHouse exception codes with which a server refuses to create the
 // snapshot table for this user, while its reads still work.
 const (
-	codeReadonly            = 164 // READONLY: readonly = 1 or 2
-	codeNotEnoughSpace      = 243 // NOT_ENOUGH_SPACE: no disk to reserve for the table
+	codeReadonly       = 164 // READONLY: readonly = 1 or 2
+	codeNotEnoughSpace = 243 // NOT_ENOUGH_SPACE: no disk to reserve for the table
+	// MEMORY_LIMIT_EXCEEDED: the snapshot aggregates every incident's
+	// timeline in one query, more at once than a step's own reads, so a
+	// user's max_memory_usage can refuse it while the steps still run.
+	codeMemoryLimitExceeded = 241
 	codeAccessDenied        = 291 // ACCESS_DENIED (DATABASE_ACCESS_DENIED before 20.x)
 	codeQueryIsProhibited   = 392 // QUERY_IS_PROHIBITED: allow_ddl = 0
 	codeNotEnoughPrivileges = 497 // NOT_ENOUGH_PRIVILEGES: no CREATE TABLE grant (20.x and later)
@@ -74,18 +78,18 @@ const (
 
 // SnapshotRefused says whether err, from SnapshotIncidents, means that the
 // server would not create the snapshot table for this user (no right to
-// create tables, DDL or writes prohibited, no disk space for it): the run
-// can then read the incidents directly, slower, with the same results. Any
-// other error (a connection refused or broken, a timeout, a failed query)
-// is not a refusal, and reading directly would fail the same way or hide
-// it.
+// create tables, DDL or writes prohibited, no disk space or memory for it):
+// the run can then read the incidents directly, slower, with the same
+// results. Any other error (a connection refused or broken, a timeout, a
+// failed query) is not a refusal, and reading directly would fail the same
+// way or hide it.
 func SnapshotRefused(err error) bool {
 	var ex *clickhouse.Exception
 	if !errors.As(err, &ex) {
 		return false
 	}
 	switch ex.Code {
-	case codeReadonly, codeNotEnoughSpace, codeAccessDenied, codeQueryIsProhibited, codeNotEnoughPrivileges:
+	case codeReadonly, codeNotEnoughSpace, codeMemoryLimitExceeded, codeAccessDenied, codeQueryIsProhibited, codeNotEnoughPrivileges:
 		return true
 	}
 	return false

@@ -82,7 +82,7 @@ func TestSnapshotRefused(t *testing.T) {
 		{"NOT_ENOUGH_PRIVILEGES", ex(497), true},
 		{"wrapped", fmt.Errorf("store: snapshot incidents: %w", ex(392)), true},
 		{"TABLE_ALREADY_EXISTS", ex(57), false},
-		{"MEMORY_LIMIT_EXCEEDED", ex(241), false},
+		{"MEMORY_LIMIT_EXCEEDED", ex(241), true},
 		{"TIMEOUT_EXCEEDED", ex(159), false},
 		{"connection refused", fmt.Errorf("store: snapshot incidents: %w",
 			&net.OpError{Op: "dial", Net: "tcp", Err: errors.New("connect: connection refused")}), false},
