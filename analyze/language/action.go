@@ -20,6 +20,7 @@ const (
 	RuleVagueHedge       = "vague-hedge"
 	RuleVagueAssure      = "vague-make-sure"
 	RuleVagueOpenEnded   = "vague-open-ended"
+	RuleVagueNoTarget    = "vague-no-target"
 	RuleUnowned          = "unowned"
 	RuleNoDueDate        = "no-due-date"
 )
@@ -28,7 +29,7 @@ const (
 // opposed to its owner and due date).
 func IsVagueRule(rule string) bool {
 	switch rule {
-	case RuleVagueCareful, RuleVagueImprove, RuleVagueDocument, RuleVagueInvestigate, RuleVagueHedge, RuleVagueAssure, RuleVagueOpenEnded:
+	case RuleVagueCareful, RuleVagueImprove, RuleVagueDocument, RuleVagueInvestigate, RuleVagueHedge, RuleVagueAssure, RuleVagueOpenEnded, RuleVagueNoTarget:
 		return true
 	}
 	return false
@@ -53,7 +54,7 @@ func newActionChecker() *actionChecker {
 	a := &actionChecker{
 		tagger:  newTagger(),
 		model:   &fittedModel,
-		careful: regexp.MustCompile(`(?i)\b(?:be (?:more |extra )?(?:careful|vigilant|cautious|diligent|mindful|aware)|pay (?:more |closer )?attention|double[- ]check|take (?:more |extra )?care|remind (?:the |all )?(?:team|engineers|everyone|people|developers)|raise awareness|educate (?:the )?(?:team|engineers))\b`),
+		careful: regexp.MustCompile(`(?i)\b(?:be (?:more |extra )?(?:careful|vigilant|cautious|diligent|mindful|aware|proactive|thorough|rigorous|disciplined)|pay (?:more |closer )?attention|double[- ]check|take (?:more |extra )?care|remind (?:the |all )?(?:team|engineers|everyone|people|developers)|raise awareness|educate (?:the )?(?:team|engineers))\b`),
 		// Clean-ups name no end state; other improvements are judged by their object (object.go).
 		improve:     regexp.MustCompile(`(?i)\b(?:make (?:\w+ )?(?:more )?(?:robust|resilient|reliable)|clean[- ]?up|tidy(?: up)?|refactor|rework|simplify|overhaul)\b`),
 		document:    regexp.MustCompile(`(?i)\b(?:document(?:ation)? (?:better|more|things|this|it)|better (?:documentation|docs)|(?:improve|update|more|add) (?:the |our )?(?:documentation|docs)|document (?:the )?(?:process|learnings|lessons)|write (?:better |more )?(?:docs|documentation))\b`),
@@ -206,6 +207,8 @@ func (a *actionChecker) ruleFindings(summary string) (rules []Finding, obj objec
 	}
 	if m := findIf(a.document, summary, low, documentKeys); m != nil && !measurable && !outside(m) {
 		add(RuleVagueDocument, whole, summary[m[0]:m[1]], "documentation 'better' without saying which document and what it must cover cannot be checked")
+	} else if objOK && obj.vague && noTargetVerdict(obj) {
+		add(RuleVagueNoTarget, whole, obj.phrase, obj.why)
 	} else if objOK && obj.vague && obj.class != verbInquire && !openEndedVerdict(obj) {
 		add(RuleVagueImprove, whole, obj.phrase, obj.why)
 	} else if m := findIf(a.improve, summary, low, improveKeys); m != nil && !measurable && (!objOK || obj.class == verbNone) && !outside(m) {
@@ -228,7 +231,7 @@ var (
 	measurableKeys = []string{"p50", "p90", "p95", "p99", "zero", "daily", "weekly", "monthly", "quarterly", "yearly",
 		"annually", "than", "at least", "at most", "by end", "by q", "by the end"}
 	carefulKeys = []string{"careful", "vigilan", "cautious", "diligen", "mindful", "aware", "attention", "double",
-		"care", "remind", "educat"}
+		"care", "remind", "educat", "proactive", "thorough", "rigorous", "disciplined"}
 	documentKeys = []string{"doc"}
 	improveKeys  = []string{"robust", "resilien", "reliab", "clean", "tidy", "refactor", "rework", "simplif", "overhaul"}
 	hedgeKeys    = []string{"consider", "try", "attempt", "maybe", "perhaps", "possib", "as needed", "appropriate",
@@ -241,6 +244,14 @@ func findIf(re *regexp.Regexp, s, low string, keys []string) []int {
 		return nil
 	}
 	return re.FindStringIndex(s)
+}
+
+// noTargetVerdict: the aim is more of a quality or less of an amount, with
+// no measure ("make deploys safer", "reduce alert noise"), or a monitor,
+// alert or test is added with nothing said about what it must catch ("add
+// monitoring", "set up a dashboard").
+func noTargetVerdict(v objectVerdict) bool {
+	return v.why == whyNoCriterion || v.why == whyNoTarget || v.why == whyNothingToCatch
 }
 
 // openEndedVerdict: the object itself is a kind of thing (safeguards,

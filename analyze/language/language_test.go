@@ -239,6 +239,14 @@ var checkActionItemCases = []struct {
 	{"investigate with deliverable", "Investigate the replication lag and write a design doc for the fix", true, true, nil},
 	{"concrete runbook update", "Add the failover steps to the payments runbook", true, true, nil},
 	{"automate renewal", "Automate certificate renewal with cert-manager", true, true, nil},
+	{"more of a quality, no criterion", "Make deploys safer", true, true, []string{RuleVagueNoTarget}},
+	{"more of a quality by a means", "Make the pipeline faster by caching the module downloads", true, true, nil},
+	{"more of a quality, with a bound", "Make rollbacks faster than 5 minutes end to end", true, true, nil},
+	{"less of an amount, no target", "Reduce alert noise", true, true, []string{RuleVagueNoTarget}},
+	{"less of an amount, with a target", "Reduce alert noise to under 5 pages a week", true, true, nil},
+	{"less of an amount by a means", "Reduce toil by automating the certificate renewal", true, true, nil},
+	{"a generic artifact with nothing to catch", "Set up a dashboard", true, true, []string{RuleVagueNoTarget}},
+	{"a generic artifact for the whole service", "Add a dashboard for the service", false, true, []string{RuleVagueNoTarget, RuleUnowned}},
 }
 
 func TestCheckActionItem(t *testing.T) {
@@ -281,6 +289,24 @@ var madeUpVagueItems = []string{
 	"Improve documentation for the on-call team",
 	"Review alert thresholds",
 	"Increase resiliency of the checkout flow",
+	// The second batch (2026-12-07), short items as they are written in
+	// Jira, labeled before the rules ran on them: the first run found 4 of
+	// its 15 vague items and flagged none of its 15 specific ones.
+	"Make deploys safer",
+	"Reduce alert noise",
+	"Set up a dashboard",
+	"Make the pipeline faster",
+	"Minimize downtime during upgrades",
+	"Create better alerts",
+	"Add a dashboard for the service",
+	"Be more proactive about capacity",
+	"Improve reliability of the payments service",
+	"Tighten access controls",
+	"Reduce toil for on-call",
+	"Make rollbacks easier",
+	"Add monitoring",
+	"Set up alerting",
+	"Communicate better with support during incidents",
 }
 var madeUpSpecificItems = []string{
 	"Add a CI check that rejects configs with an empty upstream list",
@@ -303,6 +329,22 @@ var madeUpSpecificItems = []string{
 	"Add a timeout of two seconds to calls from checkout to inventory",
 	"Lower the scale-out threshold of the web tier from 80% to 60% CPU",
 	"Document the manual failover steps in the payments runbook",
+	// The second batch (see madeUpVagueItems).
+	"Add a dashboard panel for checkout p99 latency per region",
+	"Reduce the alert noise by deleting the 12 disk alerts that never paged",
+	"Set up a dashboard of replication lag for every Postgres replica",
+	"Make the deploy pipeline block on a failed canary",
+	"Reduce the default request timeout of the API gateway from 30s to 5s",
+	"Create an alert when the queue depth of the mailer exceeds 10,000 messages",
+	"Make the migration script idempotent",
+	"Add monitoring for the certificate expiry of api.example.com",
+	"Set up alerting on 5xx rate above 2% for the login service",
+	"Minimize the blast radius by deploying to one region at a time",
+	"Tighten the IAM policy of the backup role to read-only on the backups bucket",
+	"Make rollbacks one command: add deployctl rollback for every service",
+	"Move the status page off the production cluster",
+	"Reduce the Kafka retention of the audit topic from 30 to 7 days",
+	"Add a pre-commit hook that validates the YAML of the alert rules",
 }
 
 // TestMadeUpWording checks wording that appears in no labeled set: 40 action
@@ -312,7 +354,11 @@ var madeUpSpecificItems = []string{
 // then generalized (tagger corrections for "further measures", "make X more
 // robust", "drive improvements", "protection" as a named kind, "misconfigured
 // the", "skipped the", "dropped the wrong", "pushed untested code", "should
-// have <any participle>" with a person as subject). EVALUATION.md reports it.
+// have <any participle>" with a person as subject). A second batch of 30
+// short items, Jira-style, followed on 2026-12-07 (19 of 30 right at first;
+// the rules then learned comparatives without a criterion, amounts reduced
+// without a target, "set up", singular dashboards and alarms, "better" before
+// a noun, "be more proactive"). EVALUATION.md reports it.
 func TestMadeUpWording(t *testing.T) {
 	vague, specific := madeUpVagueItems, madeUpSpecificItems
 	blameful := []string{

@@ -27,7 +27,7 @@ import (
 // model_weights.go does.
 const (
 	fRuleObject    = iota // an object rule (vague-improve, -investigate, -open-ended) fired
-	fRuleWording          // a wording rule (vague-be-careful, -document, -make-sure, -hedge, or a contact such as "reach out to") fired
+	fRuleWording          // a wording rule (vague-be-careful, -document, -make-sure, -hedge, -no-target, or a contact such as "reach out to") fired
 	fParsed               // an action head and object were read
 	fClassWeak            // head improves, enhances, updates
 	fClassInquire         // head investigates, reviews, evaluates
@@ -353,11 +353,13 @@ func features(summary string, rules []Finding, obj objectVerdict, objOK bool) [n
 
 // wordingFinding: a finding about the wording itself, which no object can
 // make specific: be careful, document better, make sure, hedges, and a
-// contact in place of a change ("reach out to", "sync with", "discuss").
+// contact in place of a change ("reach out to", "sync with", "discuss"),
+// and an aim with no measure ("make deploys safer", "reduce alert noise",
+// "add monitoring").
 // The others (improve, investigate, open-ended) judge the object.
 func wordingFinding(f Finding) bool {
 	switch f.Rule {
-	case RuleVagueCareful, RuleVagueDocument, RuleVagueAssure, RuleVagueHedge:
+	case RuleVagueCareful, RuleVagueDocument, RuleVagueAssure, RuleVagueHedge, RuleVagueNoTarget:
 		return true
 	case RuleVagueInvestigate:
 		return contactVerb.MatchString(f.Phrase)

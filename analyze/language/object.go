@@ -112,7 +112,7 @@ var genericClass = map[string]bool{
 	"alarms": true, "telemetry": true, "testing": true, "tests": true, "validation": true, "validations": true,
 	"checks": true, "check": true, "detection": true, "automation": true, "observability": true, "logging": true,
 	"coverage": true, "documentation": true, "docs": true, "training": true, "diagnostics": true,
-	"instrumentation": true, "signals": true, "metrics": true, "dashboards": true, "logic": true,
+	"instrumentation": true, "signals": true, "metrics": true, "dashboards": true, "dashboard": true, "logic": true,
 }
 
 // genericModifiers do not name a thing when they modify an open-ended head:
@@ -198,6 +198,15 @@ var leadAdverbs = map[string]bool{
 	"networking": true, "our": true, "i": true, "they": true, "need": true, "needs": true,
 }
 
+// The Whys of an aim with no measure (rule vague-no-target): more of a
+// quality, less of an amount, and monitoring, alerting or testing added
+// with nothing said about what it must catch.
+const (
+	whyNoCriterion    = "asks for more of a quality (safer, faster, easier) without a criterion: by how much, and measured how, is not said"
+	whyNoTarget       = "reduces an amount (noise, toil, downtime) without a target or a means: how much, and how, is not said"
+	whyNothingToCatch = "adds monitoring, alerting or testing without saying what it must catch"
+)
+
 const whyOpenEnded = "its object names a kind of thing (safeguards, processes, resiliency), not a thing that can be checked"
 
 // catenative verbs take another verb as their action: "continue to investigate".
@@ -249,7 +258,7 @@ func needsObject(s string) bool {
 	for _, w := range strings.FieldsFunc(strings.ToLower(s), func(r rune) bool {
 		return !(r >= 'a' && r <= 'z') && r != '-'
 	}) {
-		if openEnded[w] || genericClass[w] || isActionNoun(w) || bareObjects[w] {
+		if openEnded[w] || genericClass[w] || isActionNoun(w) || bareObjects[w] || comparativeWords[w] || quantityNouns[w] {
 			return true
 		}
 		if c, ok := actionVerb(w); ok && (c == verbWeak || c == verbInquire || c == verbAssure) {
@@ -357,6 +366,8 @@ func (a *actionChecker) readObject(summary string) (objectVerdict, bool) {
 			for objStart < len(toks) && (toks[objStart].tag == "RP" || toks[objStart].low == "into" || toks[objStart].low == "up" || toks[objStart].low == "on" || toks[objStart].low == "with") {
 				objStart++
 			}
+		} else if objStart+1 < len(toks) && toks[objStart].tag == "RP" && (c == verbCreate || c == verbConcrete) {
+			objStart++ // a particle of the head: "set up a dashboard", "roll back the change"
 		}
 		// "Fix and improve the ...": a coordinated second verb joins the head.
 		if objStart+1 < len(toks) && toks[objStart].tag == "CC" {
@@ -413,6 +424,24 @@ func (a *actionChecker) readObject(summary string) (objectVerdict, bool) {
 		case "more", "less", "better":
 			class = verbWeak // "make the system more robust": an unstated amount of a quality
 		}
+	}
+	// "Make deploys safer", "make the pipeline faster": the object is to
+	// be more of a quality, by an amount and a measure nobody states.
+	comparativeRest, comparative, rest := "", false, ""
+	if headAt >= 0 && toks[headAt].low == "make" && len(np) > 1 && isComparative(np[len(np)-1]) && np[len(np)-2].isNoun() {
+		np, npEnd = np[:len(np)-1], npEnd-1 // "the pipeline faster" read as one noun phrase
+	}
+	if headAt >= 0 && toks[headAt].low == "make" && len(np) > 0 && npEnd < len(toks) && isComparative(toks[npEnd]) {
+		k := npEnd + 1
+		if (toks[npEnd].low == "more" || toks[npEnd].low == "less") && k < len(toks) && (toks[k].tag == "JJ" || toks[k].tag == "VBN") {
+			k++ // "more robust", "less error-prone"
+		}
+		if k < len(toks) {
+			comparativeRest = body[toks[k].start:]
+		}
+		comparative = true
+		class = verbWeak
+		rest = comparativeRest // what follows the quality, for the model's features
 	}
 	if headAt >= 0 && lightVerbs[toks[headAt].low] && len(np) > 0 {
 		if h := np[len(np)-1]; isActionNoun(h.low) {
@@ -480,9 +509,11 @@ func (a *actionChecker) readObject(summary string) (objectVerdict, bool) {
 			}
 		}
 	}
-	rest := ""
-	if npEnd < len(toks) {
-		rest = body[toks[npEnd].start:]
+	if !comparative {
+		rest = ""
+		if npEnd < len(toks) {
+			rest = body[toks[npEnd].start:]
+		}
 	}
 	heads := nounHeads(np)
 	phrase := body[np[0].start:np[len(np)-1].end]
@@ -508,6 +539,12 @@ func (a *actionChecker) readObject(summary string) (objectVerdict, bool) {
 		!(class == verbInquire && !genericOutcome.MatchString(strings.TrimSpace(rest)) && a.specificOutcome(rest, toks, npEnd)) && !definiteKind(class, np, heads) &&
 		!(class == verbInquire && coordinatedActionRe.MatchString(rest)) && !byMeans.MatchString(rest):
 		v.vague, v.why = true, whyOpenEnded
+	case comparative && !namesComponent(np):
+		v.vague = !criterionStated(comparativeRest) && !a.specificOutcome(comparativeRest, toks, npEnd)
+		v.why = whyNoCriterion
+	case reducingHead(class, headAt, toks) && allQuantity(heads) && !namesComponent(np) && !specificModifierOfAny(np, heads):
+		v.vague = !criterionStated(rest) && !contentPurpose.MatchString(strings.TrimSpace(rest))
+		v.why = whyNoTarget
 	case class == verbInquire:
 		v.vague = !a.specificOutcome(rest, toks, npEnd) && !measurableRe(rest) && !relativeCondition.MatchString(rest)
 		v.why = "an inquiry (investigate, review, evaluate) with no stated outcome never visibly finishes"
@@ -516,8 +553,8 @@ func (a *actionChecker) readObject(summary string) (objectVerdict, bool) {
 			!genericNamed(np, heads) && !namedDetection(rest)
 		v.why = "an improvement to monitoring, alerting or testing with no stated condition (what it must catch) cannot be checked"
 	case anyGeneric(heads) && class == verbCreate:
-		v.vague = strings.TrimSpace(rest) == "" || (!specificCondition(rest) && genericOutcome.MatchString(strings.TrimSpace(rest)) && !namesComponent(np))
-		v.why = "adds monitoring, alerting or testing without saying what it must catch"
+		v.vague = strings.TrimSpace(rest) == "" || (!specificCondition(rest) && (genericOutcome.MatchString(strings.TrimSpace(rest)) || bareRest.MatchString(rest)) && !namesComponent(np))
+		v.why = whyNothingToCatch
 	case class == verbWeak && !namesComponent(np) && genericOutcome.MatchString(strings.TrimSpace(rest)) && abstractHead(heads) && !genericNamed(np, heads) && !namedKindNamed(np, heads):
 		v.vague, v.why = true, "an improvement with no measurable target or named thing to change cannot be verified as done"
 	}
@@ -528,6 +565,15 @@ func (a *actionChecker) readObject(summary string) (objectVerdict, bool) {
 // read as a verb ("further measures" as RB VBZ), and "further", "more",
 // "additional" before a noun read as adverbs.
 func fixTags(toks []token) []token {
+	for k := 1; k+1 < len(toks); k++ {
+		// "Create better alerts": a comparative before a noun modifies it.
+		if t := &toks[k]; (t.tag == "RBR" || t.tag == "RB") && toks[k+1].isNoun() {
+			switch t.low {
+			case "better", "more", "fewer", "less":
+				t.tag = "JJR"
+			}
+		}
+	}
 	for k := 1; k < len(toks); k++ {
 		if openEnded[toks[k].low] && strings.HasPrefix(toks[k].tag, "VB") && !isActionVerbWord(toks[k].low) {
 			toks[k].tag = "NNS"
@@ -825,3 +871,77 @@ func (a *actionChecker) specificOutcome(rest string, toks []token, from int) boo
 	}
 	return false
 }
+
+// comparativeWords are comparatives a tagger may read as nouns or verbs
+// ("faster" NN, "safer" VB).
+var comparativeWords = map[string]bool{
+	"more": true, "less": true, "better": true, "safer": true, "faster": true, "easier": true, "simpler": true,
+	"quicker": true, "cheaper": true, "clearer": true, "smoother": true, "stronger": true, "tighter": true,
+	"smaller": true, "shorter": true, "quieter": true, "sturdier": true, "sooner": true, "fewer": true,
+	"leaner": true, "saner": true, "nicer": true,
+}
+
+func isComparative(t token) bool {
+	return comparativeWords[t.low] || ((t.tag == "JJR" || t.tag == "RBR") && !isActionVerbWord(t.low))
+}
+
+// quantityNouns name an amount that an action can lower by some unstated
+// measure: "reduce alert noise", "minimize downtime".
+var quantityNouns = map[string]bool{
+	"noise": true, "toil": true, "downtime": true, "latency": true, "risk": true, "risks": true, "load": true,
+	"impact": true, "errors": true, "flakiness": true, "flakes": true, "pages": true, "paging": true,
+	"friction": true, "exposure": true, "churn": true, "cost": true, "costs": true, "burden": true,
+	"complexity": true, "contention": true, "pressure": true, "interruptions": true, "escalations": true,
+	"delays": true, "delay": true, "effort": true, "waste": true, "fatigue": true, "disruption": true,
+	"disruptions": true,
+}
+
+// reducingHead: the head lowers an amount ("reduce", "minimize", "lower").
+func reducingHead(class verbClass, headAt int, toks []token) bool {
+	if headAt < 0 || (class != verbConcrete && class != verbAssure) {
+		return false
+	}
+	w := toks[headAt].low
+	for _, p := range []string{"reduc", "minimi", "lower"} {
+		if strings.HasPrefix(w, p) {
+			return true
+		}
+	}
+	return false
+}
+
+// allQuantity: every head of the object is an amount (noise, toil).
+func allQuantity(heads []string) bool {
+	if len(heads) == 0 {
+		return false
+	}
+	for _, h := range heads {
+		if !quantityNouns[h] {
+			return false
+		}
+	}
+	return true
+}
+
+// specificModifierOfAny: a modifier names a part ("checkout latency"): the
+// item is about a named thing, and the model weighs it.
+func specificModifierOfAny(np []token, heads []string) bool {
+	for _, h := range heads {
+		if specificModifier(np, h) {
+			return true
+		}
+	}
+	return false
+}
+
+// criterionStated: what follows gives a number, a condition, a means, a
+// comparison ("than ...") or a target ("to under ...", "below ...").
+func criterionStated(rest string) bool {
+	return specificCondition(rest) || byMeans.MatchString(rest) || comparisonRe.MatchString(rest)
+}
+
+var comparisonRe = regexp.MustCompile(`(?i)\b(?:than|below|under|within|at most|at least|no more)\b`)
+
+// bareRest: what follows names only the system as a whole ("for the
+// service", "across our services"), which does not say what is watched.
+var bareRest = regexp.MustCompile(`(?i)^\s*(?:for|of|on|across|in)\s+(?:(?:the|our|this|that|all|each|every|any)\s+)?(?:services?|systems?|platforms?|teams?|apps?|applications?|infrastructure|products?|clusters?|components?)\s*\.?\s*$`)
