@@ -109,8 +109,11 @@ func formatValue(v float64, u Unit) string {
 	case UnitMoney:
 		return formatThousands(math.Round(v))
 	default:
-		if v == math.Trunc(v) {
-			return formatThousands(v)
+		// A count's average keeps a decimal while it is small ("11.7");
+		// from 100 on the decimal is noise and the digits are grouped
+		// like the counts beside it ("1,640", not "1639.5").
+		if v == math.Trunc(v) || math.Abs(v) >= 99.95 {
+			return formatThousands(math.Round(v))
 		}
 		return strconv.FormatFloat(v, 'f', 1, 64)
 	}

@@ -29,6 +29,7 @@ func TestFormatPercentAndCounts(t *testing.T) {
 	}{
 		{0.714, UnitRatio, "71%"}, {0.004, UnitRatio, "0.4%"}, {0.069, UnitRatio, "6.9%"}, {2, UnitRatio, "200%"},
 		{1234567, UnitCount, "1,234,567"}, {2.26, UnitCount, "2.3"}, {14880.4, UnitMoney, "14,880"},
+		{99.94, UnitCount, "99.9"}, {99.96, UnitCount, "100"}, {427.2, UnitCount, "427"}, {1639.5, UnitCount, "1,640"}, {-1639.5, UnitCount, "-1,640"},
 	} {
 		require.Equal(t, tc.want, formatValue(tc.v, tc.u), "%v", tc.v)
 	}
