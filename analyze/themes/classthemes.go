@@ -143,8 +143,8 @@ func nameThemes(clusters []*draft, causes map[string]Cause, fromClasses, groups 
 					d.theme.Label = p
 					break
 				}
-				top := d.theme.TopTerms[:min(2, len(d.theme.TopTerms))]
-				d.theme.Label = "factors about " + strings.Join(top, " and ")
+				top := namingTerms(d.theme.TopTerms)
+				d.theme.Label = "factors about " + strings.Join(top[:min(2, len(top))], " and ")
 			}
 			continue
 		}
@@ -200,9 +200,10 @@ func keysByCount(m map[string]int) []string {
 
 // distinctTerms returns up to n of terms, in order, leaving out those whose
 // every word is already a word of label ("load beyond capacity" is not told
-// apart by "capacity"). When fewer than n are left, terms are taken as they
-// come.
+// apart by "capacity") and those that name nothing (namingTerms). When fewer
+// than n are left, the naming terms are taken as they come.
 func distinctTerms(label string, terms []string, n int) []string {
+	terms = namingTerms(terms)
 	words := map[string]bool{}
 	for _, w := range strings.Fields(strings.ToLower(label)) {
 		words[strings.Trim(w, ",:;")] = true
@@ -232,3 +233,40 @@ func distinctTerms(label string, terms []string, n int) []string {
 	}
 	return out
 }
+
+// namingTerms returns terms without the single words that name nothing a
+// reader could recognize a theme by: quantifiers and pronouns ("enough",
+// "everyone"), degree and time adverbs ("recently"), bare judgements
+// ("wrong", "tight") and light verbs ("go", "showed"); a phrase ("looked
+// normal", "hard deadline") is kept. A theme's top terms
+// weigh words by how much they tell its factors apart, and such words can
+// do that in a batch of similar prose ("not enough workers") while saying
+// nothing in a label ("load beyond capacity: overload, enough"). Only labels
+// use it; the features and the clustering keep every term. When every term
+// is such a word, terms is returned as it is.
+func namingTerms(terms []string) []string {
+	var out []string
+	for _, t := range terms {
+		if !nonNaming[strings.ToLower(strings.TrimSpace(t))] {
+			out = append(out, t)
+		}
+	}
+	if len(out) == 0 {
+		return terms
+	}
+	return out
+}
+
+var nonNaming = func() map[string]bool {
+	m := map[string]bool{}
+	for _, w := range strings.Fields(`enough everyone everybody everything someone somebody something anyone anybody
+		anything nobody nothing none little much many more most less least few several some any each every all other
+		last first next same own only just even also already still yet recently soon later earlier early often never
+		always sometimes usually again ever very really quite too almost
+		wrong right bad good big small hard easy tight loose normal usual new old real true high low
+		go goes went gone get gets got make makes made take takes took show shows showed shown look looks looked seem
+		seemed seems involved kept keep put come came said thing things way lot`) {
+		m[w] = true
+	}
+	return m
+}()

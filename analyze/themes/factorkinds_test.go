@@ -34,4 +34,18 @@ func TestDistinctTermsSkipTheLabelsWords(t *testing.T) {
 	// Too few new words: the label's own terms fill in, in order.
 	require.Equal(t, []string{"overload", "capacity"}, distinctTerms("load beyond capacity", []string{"capacity", "overload", "load"}, 2))
 	require.Empty(t, distinctTerms("bad data", nil, 2))
+	// Words that name nothing are passed over: the demo's "load beyond
+	// capacity: overload, enough" and "a third party failed: wrong, page showed".
+	require.Equal(t, []string{"overload", "plan"}, distinctTerms("load beyond capacity", []string{"capacity", "overload", "load", "enough", "plan"}, 2))
+	require.Equal(t, []string{"page showed", "status"}, distinctTerms("a third party failed", []string{"wrong", "page showed", "status", "graphs"}, 2))
+	// With too few naming terms, the label's own naming terms fill in.
+	require.Equal(t, []string{"overload", "capacity"}, distinctTerms("load beyond capacity", []string{"capacity", "overload", "enough"}, 2))
+}
+
+func TestNamingTerms(t *testing.T) {
+	require.Equal(t, []string{"safety", "hard deadline"}, namingTerms([]string{"tight", "everyone", "safety", "go", "hard deadline"}))
+	require.Equal(t, []string{"looked normal", "graphs"}, namingTerms([]string{"looked normal", "graphs", "recently"}))
+	// Nothing that names: the terms as they are.
+	require.Equal(t, []string{"enough", "wrong"}, namingTerms([]string{"enough", "wrong"}))
+	require.Empty(t, namingTerms(nil))
 }
