@@ -145,13 +145,15 @@ func (s FixSection) Sentence() string {
 	if !s.Known() {
 		return ""
 	}
+	// Quoted: a theme's label can hold commas and a colon ("load beyond
+	// capacity: retries, requests"), which a plain list would run together.
 	var held, unclear []string
 	for _, t := range s.ByTheme {
 		switch t.Verdict() {
 		case "held":
-			held = append(held, t.Name)
+			held = append(held, "“"+t.Name+"”")
 		case "no clear change", "worse":
-			unclear = append(unclear, t.Name)
+			unclear = append(unclear, "“"+t.Name+"”")
 		}
 	}
 	out := fmt.Sprintf("Of %d fixes with every action item closed (a postmortem and one theme of its factors), %d held: the service has not failed again for that theme since; %d saw it fail again despite the closed items. %d more still have open items.",
@@ -592,13 +594,15 @@ func fixesSummary(s FixSection, loc *time.Location) string {
 // heldSummary names the themes whose fixes held beyond chance ("" when
 // none did).
 func heldSummary(s FixSection) string {
+	// Quoted: a theme's label can hold commas and a colon ("load beyond
+	// capacity: retries, requests"), which a plain list would run together.
 	var held, unclear []string
 	for _, t := range s.ByTheme {
 		switch t.Verdict() {
 		case "held":
-			held = append(held, t.Name)
+			held = append(held, "“"+t.Name+"”")
 		case "no clear change", "worse":
-			unclear = append(unclear, t.Name)
+			unclear = append(unclear, "“"+t.Name+"”")
 		}
 	}
 	if len(held) == 0 {

@@ -181,3 +181,10 @@ func TestOwnerSentence(t *testing.T) {
 	require.Equal(t, "Open items with an owner are held by 7 people; the busiest one holds 40%.", ActionSection{HasOwners: true, Owners: 7, BusiestShare: 0.4}.OwnerSentence())
 	require.Equal(t, "Open items with an owner are held by 142 people; the busiest tenth of them hold 38%.", ActionSection{HasOwners: true, Owners: 142, BusiestShare: 0.38}.OwnerSentence())
 }
+
+func TestFixSentenceQuotesThemeLabels(t *testing.T) {
+	held := FixRow{Name: "load beyond capacity: retries, requests", Held: 3, HasRatio: true, Ratio: 0.2, Lower: 0.1, Upper: 0.5}
+	unclear := FixRow{Name: "bad data", Held: 1, Failed: 2, HasRatio: true, Ratio: 1, Lower: 0.5, Upper: 2}
+	s := FixSection{All: FixRow{Held: 4, Failed: 2, Open: 1}, ByTheme: []FixRow{held, unclear}}
+	require.Contains(t, s.Sentence(), "cut repeats beyond chance for “load beyond capacity: retries, requests”, but made no clear difference for “bad data”.")
+}
