@@ -137,6 +137,9 @@ func fixRatioText(v float64) string {
 
 func rateText(v float64) string { return fmt.Sprintf("%.2f", v) }
 
+// countText groups a count's digits like the digest's other counts ("1,755").
+func countText(n int) string { return formatThousands(float64(n)) }
+
 // Known reports whether the run wrote the section's results.
 func (s FixSection) Known() bool { return s.All.Held+s.All.Failed+s.All.Open > 0 }
 
@@ -156,8 +159,8 @@ func (s FixSection) Sentence() string {
 			unclear = append(unclear, "“"+t.Name+"”")
 		}
 	}
-	out := fmt.Sprintf("Of %d fixes with every action item closed (a postmortem and one theme of its factors), %d held: the service has not failed again for that theme since; %d saw it fail again despite the closed items. %d more still have open items.",
-		s.All.Held+s.All.Failed, s.All.Held, s.All.Failed, s.All.Open)
+	out := fmt.Sprintf("Of %s fixes with every action item closed (a postmortem and one theme of its factors), %s held: the service has not failed again for that theme since; %s saw it fail again despite the closed items. %s more still have open items.",
+		countText(s.All.Held+s.All.Failed), countText(s.All.Held), countText(s.All.Failed), countText(s.All.Open))
 	if len(held) > 0 {
 		out += fmt.Sprintf(" Closing the items cut repeats beyond chance for %s", joinAnd(firstN(held, 4)))
 		if len(unclear) > 0 {
@@ -445,7 +448,7 @@ func fixesAndCostHTML(d *Digest) (template.HTML, error) {
 	loc := d.location()
 	pendingLine := func(p PendingFix) string { return p.Line(loc) }
 	t, err := template.New("fixes").Funcs(template.FuncMap{"pct": formatPercent, "join": strings.Join, "dur": formatDuration, "money": formatThousands,
-		"pendingLine": pendingLine}).Parse(fixesTmpl)
+		"pendingLine": pendingLine, "count": countText}).Parse(fixesTmpl)
 	if err != nil {
 		return "", fmt.Errorf("digest: parse fixes template: %w", err)
 	}
@@ -485,7 +488,7 @@ const fixesTmpl = `{{with .ThemeCost}}{{if .Known}}<section class="card" id="the
 {{- define "pending"}}<p>Postmortems with action items still open whose service failed again for the same theme since, most repeats first.</p>
 <ul class="plain">{{range .}}<li><strong>{{if .URL}}<a href="{{.URL}}">{{.Postmortem}}</a>{{else}}{{.Postmortem}}{{end}}{{with .Title}} · {{.}}{{end}}</strong> <span class="pill bad">{{.Repeats}} {{if eq .Repeats 1}}repeat{{else}}repeats{{end}}</span><br><span class="muted">{{pendingLine .}}</span></li>{{end}}</ul>
 {{end}}
-{{- define "fixrow"}}<tr><td class="name">{{.Name}}</td><td class="num hide-sm">{{.Held}}</td><td class="num hide-sm">{{.Failed}}</td><td class="num hide-sm">{{.Open}}</td><td class="num"><strong>{{.Interval}}</strong><br>{{with .Verdict}}<span class="pill{{if eq . "held"}} good{{else if eq . "worse"}} bad{{end}}">{{.}}</span>{{end}}</td><td class="num hide-sm" title="per 30 days: {{.Rates}}">{{.OpenRepeats}} → {{.ClosedRepeats}}</td></tr>
+{{- define "fixrow"}}<tr><td class="name">{{.Name}}</td><td class="num hide-sm">{{count .Held}}</td><td class="num hide-sm">{{count .Failed}}</td><td class="num hide-sm">{{count .Open}}</td><td class="num"><strong>{{.Interval}}</strong><br>{{with .Verdict}}<span class="pill{{if eq . "held"}} good{{else if eq . "worse"}} bad{{end}}">{{.}}</span>{{end}}</td><td class="num hide-sm" title="per 30 days: {{.Rates}}">{{count .OpenRepeats}} → {{count .ClosedRepeats}}</td></tr>
 {{end}}`
 
 // writeFixesAndCost writes the two sections in Markdown.
@@ -538,7 +541,8 @@ func writeFixesAndCost(w *mdWriter, d *Digest) {
 			w.p("| %s | Held | Repeated despite closed items | Still open | Closed ÷ open (95%% interval) | Reading | Repeats, open → closed | Per 30 days |", first)
 			w.p("|---|---:|---:|---:|---:|---|---:|---:|")
 			for _, r := range rows {
-				w.p("| %s | %d | %d | %d | %s | %s | %d → %d | %s |", md(r.Name), r.Held, r.Failed, r.Open, r.Interval(), r.Verdict(), r.OpenRepeats, r.ClosedRepeats, r.Rates())
+				w.p("| %s | %s | %s | %s | %s | %s | %s → %s | %s |", md(r.Name), countText(r.Held), countText(r.Failed), countText(r.Open), r.Interval(), r.Verdict(),
+					countText(r.OpenRepeats), countText(r.ClosedRepeats), r.Rates())
 			}
 			w.p("")
 		}
