@@ -330,6 +330,22 @@ type Highlight struct {
 	// Similar are earlier postmortems most like this one (matched on
 	// themes, the factors' wording and the service), most similar first.
 	Similar []SimilarPostmortem
+	// Also are the month's other postmortems that wrote the same words (the
+	// same lesson learned twice is worth a leader's attention), quoted once.
+	Also []QuoteSource
+}
+
+// QuoteSource is a postmortem that wrote a quote again.
+type QuoteSource struct {
+	Key, Title, URL, Team string
+}
+
+// Name is the title, or the key when the postmortem has none.
+func (q QuoteSource) Name() string {
+	if q.Title != "" {
+		return q.Title
+	}
+	return q.Key
 }
 
 // SimilarPostmortem is an earlier postmortem like a quoted one.

@@ -119,8 +119,13 @@ func fieldInt(it store.AnalysisItem, names ...string) int {
 	return n
 }
 
+// highlights quotes up to max of the month's highlights of a section. A
+// quote that an earlier one already says (the same words, whatever the case,
+// spacing and final stop) is not quoted again: its postmortem is listed under
+// the first one's Also.
 func (ix *itemIndex) highlights(section, month, team string, max int) []Highlight {
 	var out []Highlight
+	seen := map[string]int{} // normalized quote -> index in out
 	for _, it := range ix.pick(itemHighlight, month, team) {
 		if it.Field("section") != section {
 			continue
@@ -129,15 +134,29 @@ func (ix *itemIndex) highlights(section, month, team string, max int) []Highligh
 		if q == "" {
 			continue
 		}
+		norm := sameWords(q)
+		if i, ok := seen[norm]; ok {
+			if it.Key != out[i].Key {
+				out[i].Also = append(out[i].Also, QuoteSource{Key: it.Key, Title: field(it, "title"), URL: safeURL(field(it, "url")), Team: it.Team})
+			}
+			continue
+		}
+		if len(out) >= max {
+			continue // still read: a later item may repeat a quote shown
+		}
+		seen[norm] = len(out)
 		out = append(out, Highlight{
 			Quote: q, Title: field(it, "title"), URL: safeURL(field(it, "url")),
 			Key: it.Key, Team: it.Team, Service: it.Service,
 		})
-		if len(out) >= max {
-			break
-		}
 	}
 	return out
+}
+
+// sameWords normalizes a quote for comparison: lowercase, single spaces,
+// no final stop.
+func sameWords(q string) string {
+	return strings.TrimRight(strings.Join(strings.Fields(strings.ToLower(q)), " "), ".!")
 }
 
 func actionItemOf(it store.AnalysisItem) ActionItem {

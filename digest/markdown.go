@@ -405,12 +405,28 @@ func (w *mdWriter) quotes(title, empty string, hs []Highlight) {
 			line += " · " + md(h.Team)
 		}
 		w.p("%s", line)
+		if len(h.Also) > 0 {
+			w.p(">")
+			w.p("> Also written this month in %s", alsoLine(h.Also))
+		}
 		if len(h.Similar) > 0 {
 			w.p(">")
 			w.p("> Seen before: %s", similarLine(h.Similar))
 		}
 		w.p("")
 	}
+}
+
+// alsoLine lists the postmortems that wrote a quote again, with links.
+func alsoLine(qs []QuoteSource) string {
+	parts := make([]string, len(qs))
+	for i, q := range qs {
+		parts[i] = mdLink(q.Name(), q.URL)
+		if q.Team != "" {
+			parts[i] += " · " + md(q.Team)
+		}
+	}
+	return strings.Join(parts, "; ")
 }
 
 // similarLine lists earlier postmortems with links and the themes they
