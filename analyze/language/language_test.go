@@ -240,6 +240,7 @@ var checkActionItemCases = []struct {
 	{"concrete runbook update", "Add the failover steps to the payments runbook", true, true, nil},
 	{"automate renewal", "Automate certificate renewal with cert-manager", true, true, nil},
 	{"more of a quality, no criterion", "Make deploys safer", true, true, []string{RuleVagueNoTarget}},
+	{"more of a quality of a named part, no criterion", "Make order-placement-worker deploys safer", true, true, []string{RuleVagueNoTarget}},
 	{"more of a quality by a means", "Make the pipeline faster by caching the module downloads", true, true, nil},
 	{"more of a quality, with a bound", "Make rollbacks faster than 5 minutes end to end", true, true, nil},
 	{"less of an amount, no target", "Reduce alert noise", true, true, []string{RuleVagueNoTarget}},

@@ -539,7 +539,7 @@ func (a *actionChecker) readObject(summary string) (objectVerdict, bool) {
 		!(class == verbInquire && !genericOutcome.MatchString(strings.TrimSpace(rest)) && a.specificOutcome(rest, toks, npEnd)) && !definiteKind(class, np, heads) &&
 		!(class == verbInquire && coordinatedActionRe.MatchString(rest)) && !byMeans.MatchString(rest):
 		v.vague, v.why = true, whyOpenEnded
-	case comparative && !namesComponent(np):
+	case comparative:
 		v.vague = !criterionStated(comparativeRest) && !a.specificOutcome(comparativeRest, toks, npEnd)
 		v.why = whyNoCriterion
 	case reducingHead(class, headAt, toks) && allQuantity(heads) && !namesComponent(np) && !specificModifierOfAny(np, heads):

@@ -97,6 +97,8 @@ func TestSimulatedLanguage(t *testing.T) {
 	require.Greater(t, blame.tp+blame.fn, 0, "the simulator wrote blaming sentences")
 	require.GreaterOrEqual(t, blame.precision(), minSimBlamePrecision, "blame: %s", blame)
 	require.GreaterOrEqual(t, blame.recall(), minSimBlameRecall, "blame: %s", blame)
+	t.Logf("blame: %s", blame)
+	t.Logf("vague: %s", vague)
 	require.GreaterOrEqual(t, vague.precision(), minSimVaguePrecision, "vague: %s", vague)
 	require.GreaterOrEqual(t, vague.recall(), minSimVagueRecall, "vague: %s", vague)
 }

@@ -73,7 +73,7 @@ type MTTRShift struct {
 
 const (
 	fixHoldsKeep     = 0.05 // a fixed (service, theme) keeps a drawn factor of that theme with this probability
-	investigateShare = 0.75 // share of the investigate team's items written as investigations
+	investigateShare = 0.8  // share of the investigate team's items written as investigations
 )
 
 // lastFullMonth returns the first day of the last full UTC calendar month
