@@ -335,6 +335,15 @@ type Highlight struct {
 	Also []QuoteSource
 }
 
+// alsoShown is how many of Also the digest links; the rest are counted.
+const alsoShown = 3
+
+// AlsoShown are the first of Also, which the digest links.
+func (h Highlight) AlsoShown() []QuoteSource { return h.Also[:min(len(h.Also), alsoShown)] }
+
+// AlsoMore is how many of Also the digest counts without linking.
+func (h Highlight) AlsoMore() int { return max(0, len(h.Also)-alsoShown) }
+
 // QuoteSource is a postmortem that wrote a quote again.
 type QuoteSource struct {
 	Key, Title, URL, Team string

@@ -36,5 +36,19 @@ func TestHighlightsQuoteTheSameWordsOnce(t *testing.T) {
 	require.Contains(t, string(md), "> Also written this month in [Outage PM-3](https://jira.example.com/browse/PM-3) · search")
 	html, err := RenderHTML(d)
 	require.NoError(t, err)
-	require.Contains(t, string(html), `Also written this month in <a href="https://jira.example.com/browse/PM-3">Outage PM-3</a> · search`)
+	require.Contains(t, string(html), `Also written this month in <a href="https://jira.example.com/browse/PM-3">Outage PM-3</a> · search</p>`)
+
+	// Past three, the others are counted, not linked.
+	for _, k := range []string{"PM-7", "PM-8", "PM-9", "PM-10"} {
+		got[0].Also = append(got[0].Also, QuoteSource{Key: k, URL: "https://jira.example.com/browse/" + k})
+	}
+	d.Highlights.Lessons = got
+	md, err = RenderMarkdown(d)
+	require.NoError(t, err)
+	require.Contains(t, string(md), "[PM-8](https://jira.example.com/browse/PM-8); and 2 more\n")
+	require.NotContains(t, string(md), "PM-9")
+	html, err = RenderHTML(d)
+	require.NoError(t, err)
+	require.Contains(t, string(html), `<a href="https://jira.example.com/browse/PM-8">PM-8</a>; and 2 more</p>`)
+	require.NotContains(t, string(html), "PM-9")
 }

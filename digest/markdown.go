@@ -407,7 +407,7 @@ func (w *mdWriter) quotes(title, empty string, hs []Highlight) {
 		w.p("%s", line)
 		if len(h.Also) > 0 {
 			w.p(">")
-			w.p("> Also written this month in %s", alsoLine(h.Also))
+			w.p("> Also written this month in %s", alsoLine(h.AlsoShown(), h.AlsoMore()))
 		}
 		if len(h.Similar) > 0 {
 			w.p(">")
@@ -417,8 +417,9 @@ func (w *mdWriter) quotes(title, empty string, hs []Highlight) {
 	}
 }
 
-// alsoLine lists the postmortems that wrote a quote again, with links.
-func alsoLine(qs []QuoteSource) string {
+// alsoLine lists the postmortems that wrote a quote again, with links, and
+// counts more of them.
+func alsoLine(qs []QuoteSource, more int) string {
 	parts := make([]string, len(qs))
 	for i, q := range qs {
 		parts[i] = mdLink(q.Name(), q.URL)
@@ -426,7 +427,11 @@ func alsoLine(qs []QuoteSource) string {
 			parts[i] += " · " + md(q.Team)
 		}
 	}
-	return strings.Join(parts, "; ")
+	out := strings.Join(parts, "; ")
+	if more > 0 {
+		out += fmt.Sprintf("; and %d more", more)
+	}
+	return out
 }
 
 // similarLine lists earlier postmortems with links and the themes they
