@@ -6,9 +6,22 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"slices"
+	"strings"
 
+	langlabeled "github.com/aftermath-sre/aftermath/analyze/language/labeled"
 	"github.com/aftermath-sre/aftermath/analyze/themes/labeled"
 )
+
+const evaluateUsage = "usage: aftermath evaluate themes FILE.jsonl [--text-field F] [--scheme S] [--skip-missing-text] [--seeds N] [--folds N]\n" +
+	"       aftermath evaluate language FILE.jsonl [--names A,B] [--misses]"
+
+// evaluateFlags are the flags of each evaluation; a flag of the other one is
+// bad usage.
+var evaluateFlags = map[string][]string{
+	"themes":   {"text-field", "seeds", "folds", "scheme", "skip-missing-text"},
+	"language": {"names", "misses"},
+}
 
 func evaluateCommand() command {
 	// fs is the command's flag set: flags may also follow the file, so run
@@ -16,15 +29,19 @@ func evaluateCommand() command {
 	var fs *flag.FlagSet
 	var textField, scheme *string
 	var seeds, folds *int
-	var skip *bool
+	var skip, misses *bool
+	var names *string
 	return command{
 		name: "evaluate",
-		args: "themes FILE.jsonl",
-		summary: "Measure how well the contributing-factor themes recover human cause labels: cluster the texts of\n" +
-			"a JSONL file (id, text, category; optional label_scheme and category_fine) as `analyze` does, choose\n" +
-			"the theme settings by k-fold cross-validation (never scoring a record used to choose), and print\n" +
-			"ARI, NMI and purity per label scheme as mean ± sd over the seeds, next to the default settings and\n" +
-			"a TF-IDF k-means baseline given the true k. ISSRE'22 labels also get the cause-class accuracy.",
+		args: "themes|language FILE.jsonl",
+		summary: "themes: measure how well the contributing-factor themes recover human cause labels: cluster the\n" +
+			"texts of a JSONL file (id, text, category; optional label_scheme and category_fine) as `analyze` does,\n" +
+			"choose the theme settings by k-fold cross-validation (never scoring a record used to choose), and\n" +
+			"print ARI, NMI and purity per label scheme as mean ± sd over the seeds, next to the default settings\n" +
+			"and a TF-IDF k-means baseline given the true k. ISSRE'22 labels also get the cause-class accuracy.\n\n" +
+			"language: measure the language checks on your own labeled texts: a JSONL file of id, text and\n" +
+			"vague (true/false, for an action item's summary) or blame (true/false, for a postmortem sentence);\n" +
+			"prints precision, recall and the share of negatives flagged, with 95% intervals.",
 		flags: func(f *flag.FlagSet) {
 			fs = f
 			textField = fs.String("text-field", "text", "the record field to cluster (for example full_text)")
@@ -32,16 +49,30 @@ func evaluateCommand() command {
 			folds = fs.Int("folds", 5, "cross-validation folds")
 			scheme = fs.String("scheme", "", "evaluate only the records of this label_scheme")
 			skip = fs.Bool("skip-missing-text", false, "leave out records without the text field instead of failing")
+			names = fs.String("names", "", "language: comma-separated names of people the blame check knows (analysis passes the organization's users)")
+			misses = fs.Bool("misses", false, "language: list every text the checks and the labels disagree on")
 		},
 		run: func(ctx context.Context, a *app, args []string) error {
-			if len(args) < 2 || args[0] != "themes" {
-				return usagef("usage: aftermath evaluate themes FILE.jsonl [--text-field F] [--scheme S] [--skip-missing-text] [--seeds N] [--folds N]")
+			if len(args) < 2 || evaluateFlags[args[0]] == nil {
+				return usagef(evaluateUsage)
 			}
 			if err := fs.Parse(args[2:]); err != nil { // flags after the file
 				return usageError{err}
 			}
 			if fs.NArg() > 0 {
-				return usagef("evaluate themes: unexpected argument %q", fs.Arg(0))
+				return usagef("evaluate %s: unexpected argument %q", args[0], fs.Arg(0))
+			}
+			var wrong error
+			fs.Visit(func(f *flag.Flag) {
+				if wrong == nil && !slices.Contains(evaluateFlags[args[0]], f.Name) {
+					wrong = usagef("evaluate %s: --%s is a flag of the other evaluation", args[0], f.Name)
+				}
+			})
+			if wrong != nil {
+				return wrong
+			}
+			if args[0] == "language" {
+				return evaluateLanguage(a, args[1], *names, *misses)
 			}
 			if *seeds < 1 || *seeds > 100 {
 				return usagef("--seeds: must be between 1 and 100, got %d", *seeds)
@@ -79,4 +110,27 @@ func evaluateCommand() command {
 			return nil
 		},
 	}
+}
+
+// evaluateLanguage measures the language checks on a file of labeled texts.
+func evaluateLanguage(a *app, file, names string, misses bool) error {
+	f, err := os.Open(file)
+	if err != nil {
+		return usageError{err}
+	}
+	defer f.Close()
+	recs, err := langlabeled.Read(f, file)
+	if err != nil {
+		return usageError{err}
+	}
+	var opts langlabeled.Options
+	for _, n := range strings.Split(names, ",") {
+		if n = strings.TrimSpace(n); n != "" {
+			opts.Names = append(opts.Names, n)
+		}
+	}
+	rep := langlabeled.Evaluate(recs, opts)
+	fmt.Fprintf(a.stdout, "# %s: %d action items (%d labeled vague), %d sentences (%d labeled blaming)\n\n",
+		file, rep.Vague.N(), rep.Vague.Positives(), rep.Blame.N(), rep.Blame.Positives())
+	return langlabeled.WriteMarkdown(a.stdout, rep, misses)
 }

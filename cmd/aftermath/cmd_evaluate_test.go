@@ -58,3 +58,39 @@ func TestEvaluateThemes(t *testing.T) {
 		require.Contains(t, stderr, tc.want, tc.args)
 	}
 }
+
+func TestEvaluateLanguage(t *testing.T) {
+	dir := t.TempDir()
+	good := filepath.Join(dir, "ours.jsonl")
+	require.NoError(t, os.WriteFile(good, []byte(strings.Join([]string{
+		`{"id":"ACT-1","text":"Make deploys safer","vague":true}`,
+		`{"id":"ACT-2","text":"Rotate the expired TLS certificate for the payments gateway","vague":false}`,
+		`{"id":"ACT-3","text":"Improve monitoring","vague":false}`,
+		`{"id":"PM-1#4","text":"Dana forgot to renew the domain.","blame":true}`,
+		`{"id":"PM-1#5","text":"The deploy tool allowed the wrong config to reach every region.","blame":false}`,
+	}, "\n")), 0o644))
+
+	code, stdout, stderr := runCLI(t, "evaluate", "language", good, "--misses", "--names", "Dana Smith, Dana")
+	require.Equal(t, exitOK, code, stderr)
+	require.Contains(t, stdout, "ours.jsonl: 3 action items (1 labeled vague), 2 sentences (1 labeled blaming)")
+	require.Contains(t, stdout, "| vague action items | 3 | 1 | 2 | 0.500 [0.09, 0.91] (1/2) | 1.000 [0.21, 1.00] (1/1) | 0.500 [0.09, 0.91] (1/2) |")
+	require.Contains(t, stdout, "| blaming sentences | 2 | 1 | 1 | 1.000 [0.21, 1.00] (1/1) | 1.000 [0.21, 1.00] (1/1) | 0.000 [0.00, 0.79] (0/1) |")
+	require.Contains(t, stdout, `- line 3, ACT-3, labeled vague false, flagged vague-improve`)
+
+	bad := filepath.Join(dir, "bad.jsonl")
+	require.NoError(t, os.WriteFile(bad, []byte(`{"id":"a","text":"Add monitoring","vague":"maybe"}`), 0o644))
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"language", bad}, `bad.jsonl:1: field vague: must be true or false, got "maybe"`},
+		{[]string{"language", filepath.Join(dir, "none.jsonl")}, "none.jsonl"},
+		{[]string{"language", good, "--seeds", "3"}, "evaluate language: --seeds is a flag of the other evaluation"},
+		{[]string{"themes", good, "--misses"}, "evaluate themes: --misses is a flag of the other evaluation"},
+		{[]string{"language"}, "aftermath evaluate language FILE.jsonl"},
+	} {
+		code, _, stderr := runCLI(t, append([]string{"evaluate"}, tc.args...)...)
+		require.Equal(t, exitUsage, code, "%v: %s", tc.args, stderr)
+		require.Contains(t, stderr, tc.want, tc.args)
+	}
+}

@@ -1,0 +1,270 @@
+// Package labeled measures the language checks on a team's own labeled
+// texts: action items labeled vague or specific, and postmortem sentences
+// labeled blaming or not. EVALUATION.md measures the checks on public
+// postmortems; how well they carry over to another organization's writing
+// is best measured on its own items, and `aftermath evaluate language`
+// does that with this package.
+package labeled
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"strings"
+
+	"github.com/aftermath-sre/aftermath/analyze/language"
+)
+
+// Record is one labeled text: an action item's summary (Vague set) or a
+// postmortem sentence (Blame set); a text may carry both labels.
+type Record struct {
+	ID, Text     string
+	Vague, Blame *bool
+	Line         int // in the file, for reports
+}
+
+// ErrNoLabels is returned when a file holds no labeled record.
+var ErrNoLabels = errors.New("no record with a vague or blame label")
+
+// Read reads JSON Lines: one object a line with "id" and "text" (strings)
+// and "vague" or "blame" (booleans), or both. name is used in errors, which
+// give the line and the field.
+func Read(r io.Reader, name string) ([]Record, error) {
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 1<<20), 64<<20)
+	var out []Record
+	seen := map[string]int{}
+	for line := 1; sc.Scan(); line++ {
+		b := sc.Bytes()
+		if len(bytes.TrimSpace(b)) == 0 {
+			continue
+		}
+		var raw map[string]json.RawMessage
+		if err := json.Unmarshal(b, &raw); err != nil {
+			return nil, fmt.Errorf("%s:%d: not a JSON object: %w", name, line, err)
+		}
+		str := func(field string) (string, error) {
+			v, ok := raw[field]
+			if !ok || string(v) == "null" {
+				return "", fmt.Errorf("%s:%d: field %s: missing", name, line, field)
+			}
+			var s string
+			if err := json.Unmarshal(v, &s); err != nil {
+				return "", fmt.Errorf("%s:%d: field %s: must be a string", name, line, field)
+			}
+			if strings.TrimSpace(s) == "" {
+				return "", fmt.Errorf("%s:%d: field %s: empty", name, line, field)
+			}
+			return s, nil
+		}
+		flag := func(field string) (*bool, error) {
+			v, ok := raw[field]
+			if !ok || string(v) == "null" {
+				return nil, nil
+			}
+			var x bool
+			if err := json.Unmarshal(v, &x); err != nil {
+				return nil, fmt.Errorf("%s:%d: field %s: must be true or false, got %s", name, line, field, v)
+			}
+			return &x, nil
+		}
+		rec := Record{Line: line}
+		var err error
+		if rec.ID, err = str("id"); err != nil {
+			return nil, err
+		}
+		if prev, dup := seen[rec.ID]; dup {
+			return nil, fmt.Errorf("%s:%d: field id: %q already on line %d", name, line, rec.ID, prev)
+		}
+		seen[rec.ID] = line
+		if rec.Text, err = str("text"); err != nil {
+			return nil, err
+		}
+		if rec.Vague, err = flag("vague"); err != nil {
+			return nil, err
+		}
+		if rec.Blame, err = flag("blame"); err != nil {
+			return nil, err
+		}
+		if rec.Vague == nil && rec.Blame == nil {
+			return nil, fmt.Errorf("%s:%d: fields vague and blame: missing (one of them labels the text)", name, line)
+		}
+		out = append(out, rec)
+	}
+	if err := sc.Err(); err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("%s: %w", name, ErrNoLabels)
+	}
+	return out, nil
+}
+
+// Counts is a check's confusion against the labels.
+type Counts struct {
+	TP, FP, FN, TN int
+}
+
+// N is the number of labeled texts.
+func (c Counts) N() int { return c.TP + c.FP + c.FN + c.TN }
+
+// Positives are the texts labeled vague (or blaming).
+func (c Counts) Positives() int { return c.TP + c.FN }
+
+// Ratio is a share k of n with its Wilson 95% interval.
+type Ratio struct {
+	K, N          int
+	Value, Lo, Hi float64 // Value is NaN when N is 0
+}
+
+func ratio(k, n int) Ratio {
+	r := Ratio{K: k, N: n, Value: math.NaN(), Lo: 0, Hi: 1}
+	if n > 0 {
+		r.Value = float64(k) / float64(n)
+		r.Lo, r.Hi = wilson(k, n)
+	}
+	return r
+}
+
+// String formats the share, e.g. "0.800 [0.65, 0.90] (32/40)".
+func (r Ratio) String() string {
+	if r.N == 0 {
+		return "– (0/0)"
+	}
+	return fmt.Sprintf("%.3f [%.2f, %.2f] (%d/%d)", r.Value, r.Lo, r.Hi, r.K, r.N)
+}
+
+// Precision is the share of flagged texts that are labeled positive.
+func (c Counts) Precision() Ratio { return ratio(c.TP, c.TP+c.FP) }
+
+// Recall is the share of positive texts flagged.
+func (c Counts) Recall() Ratio { return ratio(c.TP, c.TP+c.FN) }
+
+// FalseFlags is the share of negative texts (specific items, blameless
+// sentences) flagged.
+func (c Counts) FalseFlags() Ratio { return ratio(c.FP, c.FP+c.TN) }
+
+// wilson is the Wilson score interval (95%) of k successes in n trials.
+func wilson(k, n int) (lo, hi float64) {
+	const z = 1.959964
+	p := float64(k) / float64(n)
+	nf := float64(n)
+	den := 1 + z*z/nf
+	mid := (p + z*z/(2*nf)) / den
+	half := z * math.Sqrt(p*(1-p)/nf+z*z/(4*nf*nf)) / den
+	return max(0, mid-half), min(1, mid+half)
+}
+
+// Disagreement is a text the check and its label disagree on.
+type Disagreement struct {
+	Record
+	Check string // "vague" or "blame"
+	Label bool   // what the record says
+	// Rules and Why are the check's findings when it flagged the text.
+	Rules []string
+	Why   string
+}
+
+// Report is the checks' agreement with the labels.
+type Report struct {
+	Vague, Blame  Counts
+	Disagreements []Disagreement // in the file's order
+}
+
+// Options configure Evaluate.
+type Options struct {
+	// Names are people's names the blame check knows (as analysis passes
+	// the organization's users).
+	Names []string
+}
+
+// Evaluate runs the checks as the analysis does: an action item is vague
+// when any vague-wording finding is made (its owner and due date aside), a
+// sentence blames when CheckBlame finds anything in it.
+func Evaluate(recs []Record, opts Options) Report {
+	c := language.NewChecker(language.BlameOptions{Names: opts.Names})
+	var rep Report
+	for _, r := range recs {
+		if r.Vague != nil {
+			var rules []string
+			why := ""
+			for _, f := range c.CheckActionItem(r.Text, true, true) {
+				if language.IsVagueRule(f.Rule) {
+					rules = append(rules, f.Rule)
+					if why == "" {
+						why = f.Why
+					}
+				}
+			}
+			pred := len(rules) > 0
+			tally(&rep.Vague, pred, *r.Vague)
+			if pred != *r.Vague {
+				rep.Disagreements = append(rep.Disagreements, Disagreement{Record: r, Check: "vague", Label: *r.Vague, Rules: rules, Why: why})
+			}
+		}
+		if r.Blame != nil {
+			fs := c.CheckBlame(r.Text)
+			var rules []string
+			why := ""
+			for _, f := range fs {
+				rules = append(rules, f.Rule)
+				if why == "" {
+					why = f.Why
+				}
+			}
+			pred := len(fs) > 0
+			tally(&rep.Blame, pred, *r.Blame)
+			if pred != *r.Blame {
+				rep.Disagreements = append(rep.Disagreements, Disagreement{Record: r, Check: "blame", Label: *r.Blame, Rules: rules, Why: why})
+			}
+		}
+	}
+	return rep
+}
+
+func tally(c *Counts, pred, label bool) {
+	switch {
+	case pred && label:
+		c.TP++
+	case pred:
+		c.FP++
+	case label:
+		c.FN++
+	default:
+		c.TN++
+	}
+}
+
+// WriteMarkdown writes the report as a Markdown table, and the
+// disagreements when misses is set.
+func WriteMarkdown(w io.Writer, rep Report, misses bool) error {
+	var b strings.Builder
+	b.WriteString("| check | texts | labeled positive | flagged | precision | recall | negatives flagged |\n")
+	b.WriteString("|---|---|---|---|---|---|---|\n")
+	row := func(name string, c Counts) {
+		if c.N() == 0 {
+			return
+		}
+		fmt.Fprintf(&b, "| %s | %d | %d | %d | %s | %s | %s |\n", name, c.N(), c.Positives(), c.TP+c.FP,
+			c.Precision(), c.Recall(), c.FalseFlags())
+	}
+	row("vague action items", rep.Vague)
+	row("blaming sentences", rep.Blame)
+	b.WriteString("\nShares with their Wilson 95% intervals. Negatives flagged: specific action items called vague, blameless sentences called blaming.\n")
+	if misses {
+		fmt.Fprintf(&b, "\n%d disagreements:\n\n", len(rep.Disagreements))
+		for _, d := range rep.Disagreements {
+			verdict := "not flagged"
+			if len(d.Rules) > 0 {
+				verdict = "flagged " + strings.Join(d.Rules, ", ") + ": " + d.Why
+			}
+			fmt.Fprintf(&b, "- line %d, %s, labeled %s %v, %s: %q\n", d.Line, d.ID, d.Check, d.Label, verdict, d.Text)
+		}
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
