@@ -14,6 +14,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/aftermath-sre/aftermath/analyze/internal/calc"
 	"github.com/aftermath-sre/aftermath/analyze/internal/devdata"
 )
 
@@ -120,20 +121,6 @@ func readKindLabels(t testing.TB) []kindLabel {
 	return out
 }
 
-// wilson is the Wilson score interval (95%) of k successes in n trials.
-func wilson(k, n int) (lo, hi float64) {
-	if n == 0 {
-		return 0, 1
-	}
-	const z = 1.959964
-	p := float64(k) / float64(n)
-	nf := float64(n)
-	den := 1 + z*z/nf
-	mid := (p + z*z/(2*nf)) / den
-	h := z * math.Sqrt(p*(1-p)/nf+z*z/(4*nf*nf)) / den
-	return max(0, mid-h), min(1, mid+h)
-}
-
 // scores are a classifier's per-kind counts on a set of labeled items.
 type scores struct {
 	n, correct int
@@ -195,13 +182,13 @@ func (s scores) macroF1() float64 {
 
 func (s scores) report(name string) string {
 	var b strings.Builder
-	lo, hi := wilson(s.correct, s.n)
+	lo, hi := calc.Wilson(s.correct, s.n)
 	fmt.Fprintf(&b, "%s: accuracy %d/%d = %.3f [%.3f, %.3f], macro-F1 %.3f\n", name, s.correct, s.n, float64(s.correct)/float64(max(1, s.n)), lo, hi, s.macroF1())
 	for _, k := range Kinds {
 		p, pk, pn := s.precision(k)
 		r, rk, rn := s.recall(k)
-		plo, phi := wilson(pk, pn)
-		rlo, rhi := wilson(rk, rn)
+		plo, phi := calc.Wilson(pk, pn)
+		rlo, rhi := calc.Wilson(rk, rn)
 		fmt.Fprintf(&b, "  %-11s precision %d/%d = %.3f [%.3f, %.3f]  recall %d/%d = %.3f [%.3f, %.3f]\n", k, pk, pn, p, plo, phi, rk, rn, r, rlo, rhi)
 	}
 	b.WriteString("  confusion (rows truth, columns predicted: I M R D P)\n")

@@ -9,6 +9,8 @@ import (
 	"sort"
 	"strings"
 	"testing"
+
+	"github.com/aftermath-sre/aftermath/analyze/internal/calc"
 )
 
 // Grouped, nested cross-validation of the action-item model over every
@@ -331,8 +333,8 @@ func fitBoW(items []fitItem, mask [nFeatures]bool, lambda, lambdaBow float64) bo
 // cvLine formats recall and the specific items flagged with Wilson
 // intervals.
 func cvLine(c confusion) string {
-	rlo, rhi := wilson(c.tp, c.tp+c.fn)
-	flo, fhi := wilson(c.fp, c.fp+c.tn)
+	rlo, rhi := calc.Wilson(c.tp, c.tp+c.fn)
+	flo, fhi := calc.Wilson(c.fp, c.fp+c.tn)
 	return fmt.Sprintf("recall %.3f [%.2f, %.2f] (%d/%d), specific flagged %.3f [%.2f, %.2f] (%d/%d), precision %.3f",
 		c.recall(), rlo, rhi, c.tp, c.tp+c.fn, fpRate(c), flo, fhi, c.fp, c.fp+c.tn, c.precision())
 }

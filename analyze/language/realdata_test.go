@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
-	"math"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -15,6 +14,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/aftermath-sre/aftermath/analyze/internal/calc"
 	"github.com/aftermath-sre/aftermath/analyze/internal/devdata"
 )
 
@@ -329,26 +329,12 @@ func evaluateActionLabels(t testing.TB, which half, batch int) (confusion, []str
 	return conf, misses
 }
 
-// wilson is the Wilson score interval (95%) of k successes in n trials.
-func wilson(k, n int) (lo, hi float64) {
-	if n == 0 {
-		return 0, 1
-	}
-	const z = 1.959964
-	p := float64(k) / float64(n)
-	nf := float64(n)
-	den := 1 + z*z/nf
-	mid := (p + z*z/(2*nf)) / den
-	half := z * math.Sqrt(p*(1-p)/nf+z*z/(4*nf*nf)) / den
-	return max(0, mid-half), min(1, mid+half)
-}
-
 // report formats a confusion with Wilson intervals for precision, recall
 // and the false positive rate.
 func (c confusion) report() string {
-	plo, phi := wilson(c.tp, c.tp+c.fp)
-	rlo, rhi := wilson(c.tp, c.tp+c.fn)
-	flo, fhi := wilson(c.fp, c.fp+c.tn)
+	plo, phi := calc.Wilson(c.tp, c.tp+c.fp)
+	rlo, rhi := calc.Wilson(c.tp, c.tp+c.fn)
+	flo, fhi := calc.Wilson(c.fp, c.fp+c.tn)
 	return fmt.Sprintf("%s precision CI [%.3f, %.3f] recall CI [%.3f, %.3f] false-positive rate %.3f (%d/%d) CI [%.3f, %.3f]",
 		c, plo, phi, rlo, rhi, float64(c.fp)/float64(max(1, c.fp+c.tn)), c.fp, c.fp+c.tn, flo, fhi)
 }

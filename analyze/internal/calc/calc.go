@@ -301,6 +301,21 @@ func (s *Sink) AddStats(f metrics.Family, st Stats, kv ...string) {
 	}
 }
 
+// Wilson is the Wilson score interval (95%) of k successes in n trials;
+// [0, 1] when n is 0.
+func Wilson(k, n int) (lo, hi float64) {
+	if n == 0 {
+		return 0, 1
+	}
+	const z = 1.959964
+	p := float64(k) / float64(n)
+	nf := float64(n)
+	den := 1 + z*z/nf
+	mid := (p + z*z/(2*nf)) / den
+	half := z * math.Sqrt(p*(1-p)/nf+z*z/(4*nf*nf)) / den
+	return max(0, mid-half), min(1, mid+half)
+}
+
 // Ratio is num/den, NaN when den is 0 (so Sink.Add skips it).
 func Ratio(num, den int) float64 {
 	if den == 0 {

@@ -158,3 +158,16 @@ func TestSinkHistogramRows(t *testing.T) {
 	require.Equal(t, []string{"SEV1", "+Inf"}, s.Results[1].LabelValues)
 	require.Equal(t, []string{"SEV1", "60"}, s.Results[0].LabelValues)
 }
+
+func TestWilson(t *testing.T) {
+	for _, tc := range []struct {
+		k, n   int
+		lo, hi float64
+	}{
+		{7, 16, 0.231, 0.668}, {5, 33, 0.067, 0.309}, {0, 10, 0, 0.278}, {10, 10, 0.722, 1}, {0, 0, 0, 1},
+	} {
+		lo, hi := Wilson(tc.k, tc.n)
+		require.InDelta(t, tc.lo, lo, 0.0005, "%d/%d", tc.k, tc.n)
+		require.InDelta(t, tc.hi, hi, 0.0005, "%d/%d", tc.k, tc.n)
+	}
+}

@@ -16,6 +16,7 @@ import (
 	"math"
 	"strings"
 
+	"github.com/aftermath-sre/aftermath/analyze/internal/calc"
 	"github.com/aftermath-sre/aftermath/analyze/language"
 )
 
@@ -125,7 +126,7 @@ func ratio(k, n int) Ratio {
 	r := Ratio{K: k, N: n, Value: math.NaN(), Lo: 0, Hi: 1}
 	if n > 0 {
 		r.Value = float64(k) / float64(n)
-		r.Lo, r.Hi = wilson(k, n)
+		r.Lo, r.Hi = calc.Wilson(k, n)
 	}
 	return r
 }
@@ -147,17 +148,6 @@ func (c Counts) Recall() Ratio { return ratio(c.TP, c.TP+c.FN) }
 // FalseFlags is the share of negative texts (specific items, blameless
 // sentences) flagged.
 func (c Counts) FalseFlags() Ratio { return ratio(c.FP, c.FP+c.TN) }
-
-// wilson is the Wilson score interval (95%) of k successes in n trials.
-func wilson(k, n int) (lo, hi float64) {
-	const z = 1.959964
-	p := float64(k) / float64(n)
-	nf := float64(n)
-	den := 1 + z*z/nf
-	mid := (p + z*z/(2*nf)) / den
-	half := z * math.Sqrt(p*(1-p)/nf+z*z/(4*nf*nf)) / den
-	return max(0, mid-half), min(1, mid+half)
-}
 
 // Disagreement is a text the check and its label disagree on.
 type Disagreement struct {
