@@ -7,9 +7,6 @@
 package labeled
 
 import (
-	"bufio"
-	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -17,6 +14,7 @@ import (
 	"strings"
 
 	"github.com/aftermath-sre/aftermath/analyze/internal/calc"
+	"github.com/aftermath-sre/aftermath/analyze/internal/jsonl"
 	"github.com/aftermath-sre/aftermath/analyze/language"
 )
 
@@ -35,69 +33,35 @@ var ErrNoLabels = errors.New("no record with a vague or blame label")
 // and "vague" or "blame" (booleans), or both. name is used in errors, which
 // give the line and the field.
 func Read(r io.Reader, name string) ([]Record, error) {
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 1<<20), 64<<20)
 	var out []Record
 	seen := map[string]int{}
-	for line := 1; sc.Scan(); line++ {
-		b := sc.Bytes()
-		if len(bytes.TrimSpace(b)) == 0 {
-			continue
-		}
-		var raw map[string]json.RawMessage
-		if err := json.Unmarshal(b, &raw); err != nil {
-			return nil, fmt.Errorf("%s:%d: not a JSON object: %w", name, line, err)
-		}
-		str := func(field string) (string, error) {
-			v, ok := raw[field]
-			if !ok || string(v) == "null" {
-				return "", fmt.Errorf("%s:%d: field %s: missing", name, line, field)
-			}
-			var s string
-			if err := json.Unmarshal(v, &s); err != nil {
-				return "", fmt.Errorf("%s:%d: field %s: must be a string", name, line, field)
-			}
-			if strings.TrimSpace(s) == "" {
-				return "", fmt.Errorf("%s:%d: field %s: empty", name, line, field)
-			}
-			return s, nil
-		}
-		flag := func(field string) (*bool, error) {
-			v, ok := raw[field]
-			if !ok || string(v) == "null" {
-				return nil, nil
-			}
-			var x bool
-			if err := json.Unmarshal(v, &x); err != nil {
-				return nil, fmt.Errorf("%s:%d: field %s: must be true or false, got %s", name, line, field, v)
-			}
-			return &x, nil
-		}
-		rec := Record{Line: line}
+	err := jsonl.Each(r, name, func(o jsonl.Object) error {
+		rec := Record{Line: o.Line()}
 		var err error
-		if rec.ID, err = str("id"); err != nil {
-			return nil, err
+		if rec.ID, err = o.String("id", true); err != nil {
+			return err
 		}
 		if prev, dup := seen[rec.ID]; dup {
-			return nil, fmt.Errorf("%s:%d: field id: %q already on line %d", name, line, rec.ID, prev)
+			return o.Errorf("id", "%q already on line %d", rec.ID, prev)
 		}
-		seen[rec.ID] = line
-		if rec.Text, err = str("text"); err != nil {
-			return nil, err
+		seen[rec.ID] = o.Line()
+		if rec.Text, err = o.String("text", true); err != nil {
+			return err
 		}
-		if rec.Vague, err = flag("vague"); err != nil {
-			return nil, err
+		if rec.Vague, err = o.Bool("vague"); err != nil {
+			return err
 		}
-		if rec.Blame, err = flag("blame"); err != nil {
-			return nil, err
+		if rec.Blame, err = o.Bool("blame"); err != nil {
+			return err
 		}
 		if rec.Vague == nil && rec.Blame == nil {
-			return nil, fmt.Errorf("%s:%d: fields vague and blame: missing (one of them labels the text)", name, line)
+			return fmt.Errorf("%s:%d: fields vague and blame: missing (one of them labels the text)", name, o.Line())
 		}
 		out = append(out, rec)
-	}
-	if err := sc.Err(); err != nil {
-		return nil, fmt.Errorf("%s: %w", name, err)
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	if len(out) == 0 {
 		return nil, fmt.Errorf("%s: %w", name, ErrNoLabels)

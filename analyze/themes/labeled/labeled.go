@@ -5,9 +5,6 @@
 package labeled
 
 import (
-	"bufio"
-	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -17,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/aftermath-sre/aftermath/analyze/internal/jsonl"
 	"github.com/aftermath-sre/aftermath/analyze/themes"
 	"github.com/aftermath-sre/aftermath/analyze/themes/eval"
 )
@@ -52,78 +50,52 @@ func Read(r io.Reader, name string, opts ReadOptions) ([]Record, int, error) {
 	if textField == "" {
 		textField = "text"
 	}
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 1<<20), 64<<20)
 	var out []Record
 	skipped := 0
 	seen := map[string]int{}
-	for line := 1; sc.Scan(); line++ {
-		b := sc.Bytes()
-		if len(bytes.TrimSpace(b)) == 0 {
-			continue
-		}
-		var raw map[string]json.RawMessage
-		if err := json.Unmarshal(b, &raw); err != nil {
-			return nil, 0, fmt.Errorf("%s:%d: not a JSON object: %w", name, line, err)
-		}
-		str := func(field string, required bool) (string, error) {
-			v, ok := raw[field]
-			if !ok || string(v) == "null" {
-				if required {
-					return "", fmt.Errorf("%s:%d: field %s: missing", name, line, field)
-				}
-				return "", nil
-			}
-			var s string
-			if err := json.Unmarshal(v, &s); err != nil {
-				return "", fmt.Errorf("%s:%d: field %s: must be a string", name, line, field)
-			}
-			if required && strings.TrimSpace(s) == "" {
-				return "", fmt.Errorf("%s:%d: field %s: empty", name, line, field)
-			}
-			return s, nil
-		}
+	err := jsonl.Each(r, name, func(o jsonl.Object) error {
 		var rec Record
 		var err error
-		if rec.ID, err = str("id", true); err != nil {
-			return nil, 0, err
+		if rec.ID, err = o.String("id", true); err != nil {
+			return err
 		}
 		if prev, dup := seen[rec.ID]; dup {
-			return nil, 0, fmt.Errorf("%s:%d: field id: %q already on line %d", name, line, rec.ID, prev)
+			return o.Errorf("id", "%q already on line %d", rec.ID, prev)
 		}
-		seen[rec.ID] = line
-		if rec.Scheme, err = str("label_scheme", false); err != nil {
-			return nil, 0, err
+		seen[rec.ID] = o.Line()
+		if rec.Scheme, err = o.String("label_scheme", false); err != nil {
+			return err
 		}
 		if rec.Scheme == "" {
 			rec.Scheme = DefaultScheme
 		}
 		if opts.Scheme != "" && rec.Scheme != opts.Scheme {
-			continue
+			return nil
 		}
-		if rec.Text, err = str(textField, true); err != nil {
-			if v, ok := raw[textField]; opts.SkipMissingText && (!ok || string(v) == "null") {
+		if rec.Text, err = o.String(textField, true); err != nil {
+			if opts.SkipMissingText && !o.Has(textField) {
 				skipped++
-				continue
+				return nil
 			}
-			return nil, 0, err
+			return err
 		}
-		cat, err := str("category", true)
+		cat, err := o.String("category", true)
 		if err != nil {
-			return nil, 0, err
+			return err
 		}
 		rec.Labels = map[string]string{"category": cat}
-		fine, err := str("category_fine", false)
+		fine, err := o.String("category_fine", false)
 		if err != nil {
-			return nil, 0, err
+			return err
 		}
 		if fine != "" {
 			rec.Labels["category_fine"] = fine
 		}
 		out = append(out, rec)
-	}
-	if err := sc.Err(); err != nil {
-		return nil, 0, fmt.Errorf("%s: %w", name, err)
+		return nil
+	})
+	if err != nil {
+		return nil, 0, err
 	}
 	if len(out) == 0 && opts.Scheme != "" {
 		return nil, 0, fmt.Errorf("%s: no records with label_scheme %q", name, opts.Scheme)

@@ -1,0 +1,46 @@
+package jsonl
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+func TestEach(t *testing.T) {
+	in := "{\"id\":\"a\",\"ok\":true,\"n\":null}\n\n  \n{\"id\":\"\",\"ok\":\"yes\",\"x\":1}\n"
+	var lines []int
+	err := Each(strings.NewReader(in), "f.jsonl", func(o Object) error {
+		lines = append(lines, o.Line())
+		if o.Line() == 1 {
+			id, err := o.String("id", true)
+			require.NoError(t, err)
+			require.Equal(t, "a", id)
+			ok, err := o.Bool("ok")
+			require.NoError(t, err)
+			require.True(t, *ok)
+			require.False(t, o.Has("n"), "null is no value")
+			n, err := o.String("n", false)
+			require.NoError(t, err)
+			require.Empty(t, n)
+			_, err = o.String("n", true)
+			require.EqualError(t, err, "f.jsonl:1: field n: missing")
+			b, err := o.Bool("missing")
+			require.NoError(t, err)
+			require.Nil(t, b)
+			return nil
+		}
+		_, err := o.String("id", true)
+		require.EqualError(t, err, "f.jsonl:4: field id: empty")
+		_, err = o.String("x", false)
+		require.EqualError(t, err, "f.jsonl:4: field x: must be a string")
+		_, err = o.Bool("ok")
+		require.EqualError(t, err, `f.jsonl:4: field ok: must be true or false, got "yes"`)
+		return o.Errorf("id", "stop here")
+	})
+	require.EqualError(t, err, "f.jsonl:4: field id: stop here")
+	require.Equal(t, []int{1, 4}, lines)
+
+	err = Each(strings.NewReader("{}\n[1]\n"), "g.jsonl", func(Object) error { return nil })
+	require.ErrorContains(t, err, "g.jsonl:2: not a JSON object")
+}
