@@ -143,11 +143,11 @@ func Evaluate(recs []Record, opts Options) Report {
 	c := language.NewChecker(language.BlameOptions{Names: opts.Names})
 	var rep Report
 	for _, r := range recs {
-		if r.Vague != nil {
+		judge := func(check string, label bool, counts *Counts, fs []language.Finding, counted func(string) bool) {
 			var rules []string
 			why := ""
-			for _, f := range c.CheckActionItem(r.Text, true, true) {
-				if language.IsVagueRule(f.Rule) {
+			for _, f := range fs {
+				if counted(f.Rule) {
 					rules = append(rules, f.Rule)
 					if why == "" {
 						why = f.Why
@@ -155,26 +155,16 @@ func Evaluate(recs []Record, opts Options) Report {
 				}
 			}
 			pred := len(rules) > 0
-			tally(&rep.Vague, pred, *r.Vague)
-			if pred != *r.Vague {
-				rep.Disagreements = append(rep.Disagreements, Disagreement{Record: r, Check: "vague", Label: *r.Vague, Rules: rules, Why: why})
+			tally(counts, pred, label)
+			if pred != label {
+				rep.Disagreements = append(rep.Disagreements, Disagreement{Record: r, Check: check, Label: label, Rules: rules, Why: why})
 			}
 		}
+		if r.Vague != nil {
+			judge("vague", *r.Vague, &rep.Vague, c.CheckActionItem(r.Text, true, true), language.IsVagueRule)
+		}
 		if r.Blame != nil {
-			fs := c.CheckBlame(r.Text)
-			var rules []string
-			why := ""
-			for _, f := range fs {
-				rules = append(rules, f.Rule)
-				if why == "" {
-					why = f.Why
-				}
-			}
-			pred := len(fs) > 0
-			tally(&rep.Blame, pred, *r.Blame)
-			if pred != *r.Blame {
-				rep.Disagreements = append(rep.Disagreements, Disagreement{Record: r, Check: "blame", Label: *r.Blame, Rules: rules, Why: why})
-			}
+			judge("blame", *r.Blame, &rep.Blame, c.CheckBlame(r.Text), func(string) bool { return true })
 		}
 	}
 	return rep
