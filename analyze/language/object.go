@@ -2,6 +2,7 @@ package language
 
 import (
 	"regexp"
+	"slices"
 	"strings"
 )
 
@@ -912,15 +913,7 @@ func reducingHead(class verbClass, headAt int, toks []token) bool {
 
 // allQuantity: every head of the object is an amount (noise, toil).
 func allQuantity(heads []string) bool {
-	if len(heads) == 0 {
-		return false
-	}
-	for _, h := range heads {
-		if !quantityNouns[h] {
-			return false
-		}
-	}
-	return true
+	return len(heads) > 0 && !slices.ContainsFunc(heads, func(h string) bool { return !quantityNouns[h] })
 }
 
 // specificModifierOfAny: a modifier names a part ("checkout latency"): the

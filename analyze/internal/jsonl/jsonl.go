@@ -88,3 +88,20 @@ func Each(r io.Reader, name string, fn func(Object) error) error {
 	}
 	return nil
 }
+
+// IDs are the ids read so far, with their lines.
+type IDs map[string]int
+
+// Read returns the object's "id" (required), or an error naming the line
+// that already had it.
+func (ids IDs) Read(o Object) (string, error) {
+	id, err := o.String("id", true)
+	if err != nil {
+		return "", err
+	}
+	if prev, dup := ids[id]; dup {
+		return "", o.Errorf("id", "%q already on line %d", id, prev)
+	}
+	ids[id] = o.line
+	return id, nil
+}

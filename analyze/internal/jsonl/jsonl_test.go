@@ -44,3 +44,15 @@ func TestEach(t *testing.T) {
 	err = Each(strings.NewReader("{}\n[1]\n"), "g.jsonl", func(Object) error { return nil })
 	require.ErrorContains(t, err, "g.jsonl:2: not a JSON object")
 }
+
+func TestIDs(t *testing.T) {
+	ids := IDs{}
+	var got []string
+	err := Each(strings.NewReader("{\"id\":\"a\"}\n{\"id\":\"b\"}\n{\"id\":\"a\"}\n"), "f.jsonl", func(o Object) error {
+		id, err := ids.Read(o)
+		got = append(got, id)
+		return err
+	})
+	require.EqualError(t, err, `f.jsonl:3: field id: "a" already on line 1`)
+	require.Equal(t, []string{"a", "b", ""}, got)
+}

@@ -34,17 +34,13 @@ var ErrNoLabels = errors.New("no record with a vague or blame label")
 // give the line and the field.
 func Read(r io.Reader, name string) ([]Record, error) {
 	var out []Record
-	seen := map[string]int{}
+	ids := jsonl.IDs{}
 	err := jsonl.Each(r, name, func(o jsonl.Object) error {
 		rec := Record{Line: o.Line()}
 		var err error
-		if rec.ID, err = o.String("id", true); err != nil {
+		if rec.ID, err = ids.Read(o); err != nil {
 			return err
 		}
-		if prev, dup := seen[rec.ID]; dup {
-			return o.Errorf("id", "%q already on line %d", rec.ID, prev)
-		}
-		seen[rec.ID] = o.Line()
 		if rec.Text, err = o.String("text", true); err != nil {
 			return err
 		}

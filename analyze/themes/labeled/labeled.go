@@ -52,17 +52,13 @@ func Read(r io.Reader, name string, opts ReadOptions) ([]Record, int, error) {
 	}
 	var out []Record
 	skipped := 0
-	seen := map[string]int{}
+	ids := jsonl.IDs{}
 	err := jsonl.Each(r, name, func(o jsonl.Object) error {
 		var rec Record
 		var err error
-		if rec.ID, err = o.String("id", true); err != nil {
+		if rec.ID, err = ids.Read(o); err != nil {
 			return err
 		}
-		if prev, dup := seen[rec.ID]; dup {
-			return o.Errorf("id", "%q already on line %d", rec.ID, prev)
-		}
-		seen[rec.ID] = o.Line()
 		if rec.Scheme, err = o.String("label_scheme", false); err != nil {
 			return err
 		}
