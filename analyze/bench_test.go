@@ -59,6 +59,11 @@ func BenchmarkAnalyzeLarge(b *testing.B) {
 		if os.Getenv("AFTERMATH_BENCH_DEBUG") == "1" {
 			opts.Logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
 		}
+		// Shared by the two runs, as by `serve`'s; AFTERMATH_BENCH_NO_MEMO=1
+		// leaves it out.
+		if os.Getenv("AFTERMATH_BENCH_NO_MEMO") != "1" {
+			opts.Memo = NewMemo()
+		}
 		for _, name := range []string{"first", "rerun"} {
 			measureRun(ctx, b, st, opts, name)
 		}

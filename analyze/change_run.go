@@ -94,6 +94,7 @@ type comparison struct {
 type changeInputs struct {
 	shares []shareSeries
 	counts []countSeries
+	memo   *Memo // nil: every bootstrap is drawn
 }
 
 type shareSeries struct {
@@ -341,34 +342,33 @@ func (t *changeTally) results(resamples int, more changeInputs) []store.Result {
 			}
 		}
 	}
-	done := make([]change.Boot, len(jobs))
-	bands := make([][][2]float64, len(jobs)) // by job and stat: the interval's bounds
+	// Each bootstrap is a function of its sorted sample, seed and
+	// resamples: one the previous run of this process drew from the same
+	// sample (Options.Memo) gives the same bounds and comparisons, and is
+	// not drawn again.
+	keys := make([]bootKey, len(jobs))
 	forEachIndex(len(jobs), func(i int) {
 		j := jobs[i]
 		xs := durations[j.p][j.k]
 		sort.Float64s(xs)
-		bt := change.Bootstrap(xs, qs, resamples, change.Seed(j.k.measure+"|"+ps.All[j.p].Label+"|"+j.k.group.sev+"|"+j.k.group.team))
-		done[i], bands[i] = bt, make([][2]float64, len(changeStats))
-		for q := range changeStats {
-			bands[i][q][0], bands[i][q][1] = bt.Interval(q)
-		}
+		keys[i] = bootKeyOf(jobSeed(j.k, ps.All[j.p].Label), resamples, qs, xs)
 	})
-	boots := make([]map[changeSample]change.Boot, n)
-	for p := range boots {
-		boots[p] = map[changeSample]change.Boot{}
+	memo := more.memo.last()
+	bands := make([][][2]float64, len(jobs)) // by job and stat: the interval's bounds
+	need := make([]bool, len(jobs))
+	for i := range jobs {
+		if b, ok := memo.bands[keys[i]]; ok {
+			bands[i] = b
+		} else {
+			need[i] = true
+		}
+	}
+	jobAt := make([]map[changeSample]int, n) // period -> sample -> job
+	for p := range jobAt {
+		jobAt[p] = map[changeSample]int{}
 	}
 	for i, jb := range jobs {
-		boots[jb.p][jb.k] = done[i]
-		per, k := ps.All[jb.p], jb.k
-		f := metrics.MTTAIntervalSeconds
-		if k.measure == MeasureMTTR {
-			f = metrics.MTTRIntervalSeconds
-		}
-		for j, st := range changeStats {
-			lo, hi := bands[i][j][0], bands[i][j][1]
-			s.Add(f, lo, "period", per.Label, "severity", k.group.sev, "team", k.group.team, "stat", st.stat, "bound", BoundLower)
-			s.Add(f, hi, "period", per.Label, "severity", k.group.sev, "team", k.group.team, "stat", st.stat, "bound", BoundUpper)
-		}
+		jobAt[jb.p][jb.k] = i
 	}
 
 	// Month over month: All[p] against All[p-1] for p ≥ 2, when the data
@@ -380,8 +380,10 @@ func (t *changeTally) results(resamples int, more changeInputs) []store.Result {
 		return !dataStart.IsZero() && !prev.From.Before(dataStart) && cur.From.Before(now)
 	}
 	type qjob struct {
-		p, j int
-		k    changeSample
+		p, j   int
+		k      changeSample
+		before int // jobs
+		after  int
 	}
 	var qjobs []qjob
 	for p := 2; p < n; p++ {
@@ -389,20 +391,65 @@ func (t *changeTally) results(resamples int, more changeInputs) []store.Result {
 			continue
 		}
 		for _, k := range sortedSamples(durations[p]) {
-			_, okA := boots[p-1][k]
-			_, okB := boots[p][k]
+			a, okA := jobAt[p-1][k]
+			b, okB := jobAt[p][k]
 			if okA && okB {
 				for j := range changeStats {
-					qjobs = append(qjobs, qjob{p, j, k})
+					qjobs = append(qjobs, qjob{p, j, k, a, b})
 				}
 			}
 		}
 	}
 	qcmp := make([]change.Comparison, len(qjobs))
-	forEachIndex(len(qjobs), func(i int) {
-		q := qjobs[i]
-		qcmp[i] = change.CompareQuantile(boots[q.p-1][q.k], boots[q.p][q.k], q.j)
+	cmpDone := make([]bool, len(qjobs))
+	for i, q := range qjobs {
+		if c, ok := memo.cmps[cmpKey{keys[q.before], keys[q.after], q.j}]; ok {
+			qcmp[i], cmpDone[i] = c, true
+		} else {
+			need[q.before], need[q.after] = true, true
+		}
+	}
+	var drawn []int
+	for i := range jobs {
+		if need[i] {
+			drawn = append(drawn, i)
+		}
+	}
+	done := make([]change.Boot, len(jobs))
+	forEachIndex(len(drawn), func(d int) {
+		i := drawn[d]
+		j := jobs[i]
+		bt := change.Bootstrap(durations[j.p][j.k], qs, resamples, change.Seed(jobSeed(j.k, ps.All[j.p].Label)))
+		done[i], bands[i] = bt, make([][2]float64, len(changeStats))
+		for q := range changeStats {
+			bands[i][q][0], bands[i][q][1] = bt.Interval(q)
+		}
 	})
+	forEachIndex(len(qjobs), func(i int) {
+		if q := qjobs[i]; !cmpDone[i] {
+			qcmp[i] = change.CompareQuantile(done[q.before], done[q.after], q.j)
+		}
+	})
+	kept := memoEntries{bands: make(map[bootKey][][2]float64, len(jobs)), cmps: make(map[cmpKey]change.Comparison, len(qjobs))}
+	for i := range jobs {
+		kept.bands[keys[i]] = bands[i]
+	}
+	for i, q := range qjobs {
+		kept.cmps[cmpKey{keys[q.before], keys[q.after], q.j}] = qcmp[i]
+	}
+	more.memo.keep(kept, len(jobs), len(drawn))
+	for i, jb := range jobs {
+		per, k := ps.All[jb.p], jb.k
+		f := metrics.MTTAIntervalSeconds
+		if k.measure == MeasureMTTR {
+			f = metrics.MTTRIntervalSeconds
+		}
+		for j, st := range changeStats {
+			lo, hi := bands[i][j][0], bands[i][j][1]
+			s.Add(f, lo, "period", per.Label, "severity", k.group.sev, "team", k.group.team, "stat", st.stat, "bound", BoundLower)
+			s.Add(f, hi, "period", per.Label, "severity", k.group.sev, "team", k.group.team, "stat", st.stat, "bound", BoundUpper)
+		}
+	}
 	next := 0 // the next of qcmp: the month loop below takes them in the order qjobs was built
 
 	for p := 2; p < n; p++ {

@@ -46,11 +46,21 @@ func BenchmarkAnalyzeIncremental(b *testing.B) {
 		if os.Getenv("AFTERMATH_BENCH_DEBUG") == "1" {
 			opts.Logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
 		}
+		// The two runs share a Memo, as `serve`'s scheduled runs do;
+		// AFTERMATH_BENCH_NO_MEMO=1 leaves it out (a one-shot `aftermath
+		// analyze` has none to share).
+		if os.Getenv("AFTERMATH_BENCH_NO_MEMO") != "1" {
+			opts.Memo = NewMemo()
+		}
 		measureRun(ctx, b, st, opts, "first")
 		if err := st.UpsertPostmortems(ctx, lateRows); err != nil {
 			b.Fatal(err)
 		}
 		measureRun(ctx, b, st, opts, "second")
+		if opts.Memo != nil {
+			used, drawn := opts.Memo.Bootstraps()
+			b.Logf("second run: change step drew %d of its %d bootstraps (the others from the first run)", drawn, used)
+		}
 	}
 }
 

@@ -89,6 +89,10 @@ type Options struct {
 	// is kept; the previous limit is restored when the run ends.
 	MemoryLimit int64
 
+	// Memo, when set, keeps what a run computed for the next run of the
+	// same process to reuse (see Memo); nil computes everything.
+	Memo *Memo
+
 	// beforeStep, when set, is called as each step starts (tests).
 	beforeStep func(step string)
 	// noSnapshot makes the steps query the incidents without the run's
@@ -411,6 +415,7 @@ func Run(ctx context.Context, st *store.Store, opts Options) (RunSummary, error)
 	// other steps' shares from their results.
 	if err := timed(AnalysisChange, func() error {
 		more, err := changeInputsFrom(results, ps, langCounts)
+		more.memo = opts.Memo
 		if err != nil {
 			return err
 		}

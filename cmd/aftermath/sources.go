@@ -195,6 +195,7 @@ func (a *app) analyzeOptions() (analyze.Options, error) {
 		MaxItemSeries:      cfg.Exporter.MaxItemSeries,
 		SLOs:               slos,
 		KeepRuns:           48,
+		Memo:               analyze.NewMemo(), // serve's runs share it
 	}, nil
 }
 
