@@ -430,14 +430,16 @@ func (t *changeTally) results(resamples int, more changeInputs) []store.Result {
 			qcmp[i] = change.CompareQuantile(done[q.before], done[q.after], q.j)
 		}
 	})
-	kept := memoEntries{bands: make(map[bootKey][][2]float64, len(jobs)), cmps: make(map[cmpKey]change.Comparison, len(qjobs))}
-	for i := range jobs {
-		kept.bands[keys[i]] = bands[i]
+	if more.memo != nil {
+		kept := memoEntries{bands: make(map[bootKey][][2]float64, len(jobs)), cmps: make(map[cmpKey]change.Comparison, len(qjobs))}
+		for i := range jobs {
+			kept.bands[keys[i]] = bands[i]
+		}
+		for i, q := range qjobs {
+			kept.cmps[cmpKey{keys[q.before], keys[q.after], q.j}] = qcmp[i]
+		}
+		more.memo.keep(kept, len(jobs), len(drawn))
 	}
-	for i, q := range qjobs {
-		kept.cmps[cmpKey{keys[q.before], keys[q.after], q.j}] = qcmp[i]
-	}
-	more.memo.keep(kept, len(jobs), len(drawn))
 	for i, jb := range jobs {
 		per, k := ps.All[jb.p], jb.k
 		f := metrics.MTTAIntervalSeconds
