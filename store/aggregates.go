@@ -175,7 +175,7 @@ toUInt8(is_merged = 1 OR merged_into != '') AS merged, toUInt32(created_at) AS c
 	if where != "" {
 		inc += " WHERE " + where
 	}
-	if s.snapshot != "" && parts&viewText == 0 {
+	if s.snapshot != "" && (parts&viewText == 0 || parts&viewTimeline != 0) {
 		// The run's snapshot (SnapshotIncidents) holds the same incidents
 		// with their timeline's summary, aggregated once.
 		snap := "SELECT source, id, severity, service_name, service_id, " + sc.teamLabel("team_name") + " AS team_name_label, team_id, " +
@@ -183,10 +183,21 @@ toUInt8(is_merged = 1 OR merged_into != '') AS merged, toUInt32(created_at) AS c
 		if where != "" {
 			snap += " WHERE " + where
 		}
-		if parts&viewTimeline == 0 {
-			return "SELECT " + cols + ", toUInt32(0) AS acked, toUInt32(ifNull(toUInt32(resolved_at), 0)) AS resolved FROM (" + snap + ")"
+		from := "(" + snap + ")"
+		if parts&viewText != 0 {
+			// The snapshot has no title or url (most reads need neither):
+			// they come from the incidents that where selects, which
+			// costs less than aggregating their timeline again.
+			txt := "SELECT source, id, title, url FROM " + s.Table("incidents") + " FINAL"
+			if where != "" {
+				txt += " WHERE " + where
+			}
+			from = from + " AS i" + s.join("ANY LEFT") + "(" + txt + ") AS x USING (source, id)"
 		}
-		return "SELECT " + cols + ", " + ackedResolvedSQL + " FROM (" + snap + ")"
+		if parts&viewTimeline == 0 {
+			return "SELECT " + cols + ", toUInt32(0) AS acked, toUInt32(ifNull(toUInt32(resolved_at), 0)) AS resolved FROM " + from
+		}
+		return "SELECT " + cols + ", " + ackedResolvedSQL + " FROM " + from
 	}
 	if parts&viewTimeline == 0 {
 		return "SELECT " + cols + ", toUInt32(0) AS acked, toUInt32(ifNull(toUInt32(resolved_at), 0)) AS resolved FROM (" + inc + ")"
