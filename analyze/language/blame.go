@@ -419,7 +419,7 @@ func namesRegexp(names []string) (*regexp.Regexp, []string) {
 // ("pushed", "deployed", "ran") and, later in the same sentence, that change
 // caused the failure. Group 1 is the text between the two, which must not
 // open a subordinate clause ("deployed the fix after the config caused ...").
-const agentCausePattern = `(?i)^(?:'s)?\s+(?:[\w-]+ly\s+)?(?:pushed|deployed|merged|ran|applied|executed|shipped|committed|rolled out|changed|modified|edited|deleted|removed|dropped|truncated|restarted|rebooted|configured|approved|typed|entered|updated|migrated|disabled|enabled|turned off|switched off)\b([^.;!?]{0,120}?)\b(?:caused|led to|resulted in|triggered|took down|brought down|broke)\s+(?:the|this|that|an?|our)\s+(?:[\w-]+\s+){0,2}?(?:outage|incident|failure|downtime|degradation|disruption|errors|problem|issue)\b`
+const agentCausePattern = `(?i)^(?:'s)?\s+(?:[\w-]+ly\s+)?(?:pushed|deployed|merged|ran|applied|executed|shipped|committed|rolled out|changed|modified|edited|deleted|removed|dropped|truncated|restarted|rebooted|configured|approved|typed|entered|updated|migrated|disabled|enabled|turned off|switched off)\b([^.;!?]{0,120}?)\b(?:(?:caused|led to|resulted in|triggered|took down|brought down|broke)\s+(?:the|this|that|an?|our)\s+(?:[\w-]+\s+){0,2}?(?:outage|incident|failure|downtime|degradation|disruption|errors|problem|issue)|(?:took|brought) down\s+(?:the\s+)?[\w.-]+)\b`
 
 // agentKeys prefilter sentences for agentCausePattern.
 var agentKeys = []string{"caused", "led to", "resulted in", "triggered", "took down", "brought down", "broke"}
@@ -441,14 +441,22 @@ func (b *blameChecker) personalCounterfactual(s, low string, names *knownNames) 
 			if !actionParticiple(verb) || !b.isPerson(subj, names) {
 				continue
 			}
-			if !b.wouldRe.MatchString(s[m[1]:]) {
-				continue // the consequence must follow: "If Alice had left, we paged Bob" is indicative
+			if !b.wouldRe.MatchString(s[m[1]:]) && (re != b.ifHad || !wouldHaveBefore.MatchString(s[:m[0]])) {
+				// The consequence must follow the condition, or come first as
+				// a counterfactual perfect ("This would not have happened if
+				// the developer had tested it"): "If Alice had left, we paged
+				// Bob" is indicative.
+				continue
 			}
 			return strings.TrimLeft(s[m[0]:m[1]], ",;: "), true
 		}
 	}
 	return "", false
 }
+
+// wouldHaveBefore: a counterfactual consequence stated before its
+// condition ("... would not have happened if ...").
+var wouldHaveBefore = regexp.MustCompile(`(?i)\b(?:would|could|might)(?:n't| not| never)?\s+have\b`)
 
 // isPerson: a known name, a role ("the on-call engineer") or a personal
 // pronoun. Unknown capitalized words are not enough ("Had Kafka retried").

@@ -373,6 +373,25 @@ func TestMadeUpWording(t *testing.T) {
 		"An engineer misconfigured the load balancer, causing the outage.",
 		"The developer pushed untested code straight to main, which took down the API.",
 		"Because the SRE did not follow the runbook, the failover took two hours.",
+		// The second batch (2026-12-07), labeled before the checker ran on
+		// it (with Jamie, Priya, Alex and Sam as known names): the first run
+		// found 6 of its 10 blameful sentences and flagged none of its 10
+		// blameless ones. The rules then learned a person's group after the
+		// subject ("Someone on the platform team should have noticed"), a
+		// counterfactual whose consequence comes first ("... would not have
+		// happened if the developer had tested ..."), and a change that
+		// "took down" a named service. Still missed, and not pinned: "The
+		// intern deleted the bucket." (a role's act on a thing, with no
+		// consequence said).
+		"Jamie pushed the config without review, which took down checkout.",
+		"The incident was caused by a careless mistake from the on-call engineer.",
+		"Root cause: Priya ran the migration against production by accident.",
+		"Someone on the platform team should have noticed the disk filling up.",
+		"Alex ignored the alert for two hours.",
+		"This would not have happened if the developer had tested the change.",
+		"The SRE on call failed to follow the escalation policy.",
+		"Negligence by the release manager led to the bad deploy.",
+		"Sam's typo in the firewall rule caused the outage.",
 	}
 	blameless := []string{
 		"The on-call engineer restored service by failing over to the secondary region.",
@@ -385,8 +404,19 @@ func TestMadeUpWording(t *testing.T) {
 		"Engineers were paged because the primary failed over incorrectly.",
 		"The engineer who approved the change had no way to see its blast radius.",
 		"Rate limiting would have prevented the overload.",
+		// The second batch's blameless sentences.
+		"Jamie rolled back the config at 14:05 and errors stopped.",
+		"The on-call engineer was paged at 02:13 and acknowledged within four minutes.",
+		"The migration tool ran without a lock timeout, so it blocked writes.",
+		"The alert fired but was routed to a channel nobody watches at night.",
+		"The runbook did not say which flag to flip.",
+		"Priya noticed the error rate climbing and opened the incident.",
+		"The deploy pipeline allowed a change with a failing canary to proceed.",
+		"Two engineers worked through the night to restore the index.",
+		"A typo in the firewall rule blocked traffic from the load balancers.",
+		"Nobody had been told that the certificate was about to expire.",
 	}
-	c := NewChecker(BlameOptions{})
+	c := NewChecker(BlameOptions{Names: []string{"Jamie", "Priya", "Alex", "Sam"}})
 	isVague := func(s string) bool {
 		for _, f := range c.CheckActionItem(s, true, true) {
 			if IsVagueRule(f.Rule) {

@@ -32,6 +32,10 @@ var roleRe = regexp.MustCompile(`(?i)\b(?:(?:the|an?|one|our|their|this|that|ano
 // personHead: a subject head that is a person.
 var personHead = regexp.MustCompile(`(?i)^(?:(?:` + roleWords + `)s?|he|she|someone|somebody|you|qa|reviewers?|they)$`)
 
+// groupPostmodifier is a subject's trailing "on/in/from (the) X team" (or
+// group, org, vendor): group 1 is the subject without it.
+var groupPostmodifier = regexp.MustCompile(`(?i)^(.*\S)\s+(?:on|in|from|at)\s+(?:the\s+|our\s+|their\s+)?(?:[\w-]+\s+){0,2}?(?:teams?|group|org|organization|vendor|side|rotation)$`)
+
 // thingSubject: subject heads of remediation or system counterfactuals.
 var thingSubject = regexp.MustCompile(`(?i)^(?:it|this|that|these|those|which|we|us|what|there|one|each|all|both|either|any|none|nothing|something|anything|everything)$`)
 
@@ -231,6 +235,11 @@ func (b *blameChecker) counterfactualSubject(s string, start int) bool {
 	before := strings.TrimSpace(clauseBefore(s, start))
 	if before == "" {
 		return true // "Should have been caught in review": no subject, about the people involved
+	}
+	// "Someone on the platform team", "an engineer from the vendor": the
+	// head comes before its team or group.
+	if m := groupPostmodifier.FindStringSubmatch(before); m != nil {
+		before = m[1]
 	}
 	low := strings.ToLower(before)
 	words := strings.Fields(low)

@@ -40,6 +40,12 @@ var fingerprints = map[string]struct{ sim, real string }{
 	// templates replaced, 2026-12-07); on the simulator before that, .5
 	// found what .4 found.
 	"2026-12-07.5": {sim: "febb449e54bf91fe3ac23e5f", real: "768845edacf9b962ce8b26f7"},
+	// .6: blame: a person's group after the subject ("Someone on the
+	// platform team should have noticed"), a counterfactual whose
+	// consequence comes first, a change that "took down" a named service.
+	// No finding on the dev file or the simulator changed (same digests);
+	// other writing can.
+	"2026-12-07.6": {sim: "febb449e54bf91fe3ac23e5f", real: "768845edacf9b962ce8b26f7"},
 }
 
 func writeFindings(h hash.Hash, label string, fs []Finding) {
