@@ -16,8 +16,8 @@ import (
 const evaluateUsage = "usage: aftermath evaluate themes FILE.jsonl [--text-field F] [--scheme S] [--skip-missing-text] [--seeds N] [--folds N]\n" +
 	"       aftermath evaluate language FILE.jsonl [--names A,B] [--misses]"
 
-// evaluateFlags are the flags of each evaluation; a flag of the other one is
-// bad usage.
+// evaluateFlags are the flags of each evaluation; a flag of another one is
+// bad usage (the common flags, --config and --log.*, are not listed).
 var evaluateFlags = map[string][]string{
 	"themes":   {"text-field", "seeds", "folds", "scheme", "skip-missing-text"},
 	"language": {"names", "misses"},
@@ -64,8 +64,10 @@ func evaluateCommand() command {
 			}
 			var wrong error
 			fs.Visit(func(f *flag.Flag) {
-				if wrong == nil && !slices.Contains(evaluateFlags[args[0]], f.Name) {
-					wrong = usagef("evaluate %s: --%s is a flag of the other evaluation", args[0], f.Name)
+				for other, flags := range evaluateFlags {
+					if wrong == nil && other != args[0] && slices.Contains(flags, f.Name) {
+						wrong = usagef("evaluate %s: --%s is a flag of evaluate %s", args[0], f.Name, other)
+					}
 				}
 			})
 			if wrong != nil {

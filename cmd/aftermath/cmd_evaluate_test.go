@@ -76,6 +76,9 @@ func TestEvaluateLanguage(t *testing.T) {
 	require.Contains(t, stdout, "| vague action items | 3 | 1 | 2 | 0.500 [0.09, 0.91] (1/2) | 1.000 [0.21, 1.00] (1/1) | 0.500 [0.09, 0.91] (1/2) |")
 	require.Contains(t, stdout, "| blaming sentences | 2 | 1 | 1 | 1.000 [0.21, 1.00] (1/1) | 1.000 [0.21, 1.00] (1/1) | 0.000 [0.00, 0.79] (0/1) |")
 	require.Contains(t, stdout, `- line 3, ACT-3, labeled vague false, flagged vague-improve`)
+	// The common flags go with either evaluation.
+	code, _, stderr = runCLI(t, "evaluate", "language", good, "--log.level", "debug")
+	require.Equal(t, exitOK, code, stderr)
 
 	bad := filepath.Join(dir, "bad.jsonl")
 	require.NoError(t, os.WriteFile(bad, []byte(`{"id":"a","text":"Add monitoring","vague":"maybe"}`), 0o644))
@@ -85,8 +88,8 @@ func TestEvaluateLanguage(t *testing.T) {
 	}{
 		{[]string{"language", bad}, `bad.jsonl:1: field vague: must be true or false, got "maybe"`},
 		{[]string{"language", filepath.Join(dir, "none.jsonl")}, "none.jsonl"},
-		{[]string{"language", good, "--seeds", "3"}, "evaluate language: --seeds is a flag of the other evaluation"},
-		{[]string{"themes", good, "--misses"}, "evaluate themes: --misses is a flag of the other evaluation"},
+		{[]string{"language", good, "--seeds", "3"}, "evaluate language: --seeds is a flag of evaluate themes"},
+		{[]string{"themes", good, "--misses"}, "evaluate themes: --misses is a flag of evaluate language"},
 		{[]string{"language"}, "aftermath evaluate language FILE.jsonl"},
 	} {
 		code, _, stderr := runCLI(t, append([]string{"evaluate"}, tc.args...)...)
