@@ -251,7 +251,7 @@ func findIf(re *regexp.Regexp, s, low string, keys []string) []int {
 // alert or test is added with nothing said about what it must catch ("add
 // monitoring", "set up a dashboard").
 func noTargetVerdict(v objectVerdict) bool {
-	return v.why == whyNoCriterion || v.why == whyNoTarget || v.why == whyNothingToCatch
+	return v.why == whyNoCriterion || v.why == whyNoTarget || v.why == whyNothingToCatch || v.why == whyBareKind
 }
 
 // openEndedVerdict: the object itself is a kind of thing (safeguards,

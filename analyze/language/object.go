@@ -206,6 +206,7 @@ const (
 	whyNoCriterion    = "asks for more of a quality (safer, faster, easier) without a criterion: by how much, and measured how, is not said"
 	whyNoTarget       = "reduces an amount (noise, toil, downtime) without a target or a means: how much, and how, is not said"
 	whyNothingToCatch = "adds monitoring, alerting or testing without saying what it must catch"
+	whyBareKind       = "changes a kind of thing (timeouts, logging, tests) without saying which ones or by how much"
 )
 
 const whyOpenEnded = "its object names a kind of thing (safeguards, processes, resiliency), not a thing that can be checked"
@@ -546,6 +547,8 @@ func (a *actionChecker) readObject(summary string) (objectVerdict, bool) {
 	case reducingHead(class, headAt, toks) && allQuantity(heads) && !namesComponent(np) && !specificModifierOfAny(np, heads):
 		v.vague = !criterionStated(rest) && !contentPurpose.MatchString(strings.TrimSpace(rest))
 		v.why = whyNoTarget
+	case bareKind(class, headAt, np, rest, body):
+		v.vague, v.why = true, whyBareKind
 	case class == verbInquire:
 		v.vague = !a.specificOutcome(rest, toks, npEnd) && !measurableRe(rest) && !relativeCondition.MatchString(rest)
 		v.why = "an inquiry (investigate, review, evaluate) with no stated outcome never visibly finishes"
@@ -567,6 +570,10 @@ func (a *actionChecker) readObject(summary string) (objectVerdict, bool) {
 // "additional" before a noun read as adverbs.
 func fixTags(toks []token) []token {
 	for k := 1; k+1 < len(toks); k++ {
+		// "Add more logging": a generic activity read as an adjective.
+		if t := &toks[k+1]; k+2 == len(toks) && genericClass[t.low] && (t.tag == "JJ" || t.tag == "VBG") {
+			t.tag = "NN"
+		}
 		// "Create better alerts": a comparative before a noun modifies it.
 		if t := &toks[k]; (t.tag == "RBR" || t.tag == "RB") && toks[k+1].isNoun() {
 			switch t.low {
@@ -938,3 +945,29 @@ var comparisonRe = regexp.MustCompile(`(?i)\b(?:than|below|under|within|at most|
 // bareRest: what follows names only the system as a whole ("for the
 // service", "across our services"), which does not say what is watched.
 var bareRest = regexp.MustCompile(`(?i)^\s*(?:for|of|on|across|in)\s+(?:(?:the|our|this|that|all|each|every|any)\s+)?(?:services?|systems?|platforms?|teams?|apps?|applications?|infrastructure|products?|clusters?|components?)\s*\.?\s*$`)
+
+// bareKind: a short imperative whose object is a bare kind of thing, with no
+// article, name, number or anything after it ("Increase timeouts", "Add more
+// logging", "Fix flaky tests"). A definite object is left to the other
+// rules: in a postmortem "Fix the bug" or "Revert the change" means the
+// incident's own.
+func bareKind(class verbClass, headAt int, np []token, rest, body string) bool {
+	if headAt != 0 || (class != verbWeak && class != verbCreate && class != verbConcrete) || len(np) == 0 || len(np) > 3 {
+		return false
+	}
+	if heads := nounHeads(np); (anyGeneric(heads) && class != verbConcrete) || allOpenEnded(heads, np) {
+		return false // adding or improving monitoring or testing, processes: their own rules
+	}
+	if strings.TrimSpace(strings.TrimRight(rest, ".")) != "" || len(strings.Fields(body)) > 4 || namesComponent(np) {
+		return false
+	}
+	for _, t := range np {
+		switch {
+		case t.tag == "DT" || t.tag == "PRP$" || t.tag == "CD" || t.tag == "POS" || t.isProper() || isAcronym(t.text):
+			return false // "the", "our", a number, a name
+		case strings.ContainsAny(t.text, "-_/.0123456789"):
+			return false
+		}
+	}
+	return true
+}
