@@ -250,13 +250,11 @@ func findIf(re *regexp.Regexp, s, low string, keys []string) []int {
 // no measure ("make deploys safer", "reduce alert noise"), or a monitor,
 // alert or test is added with nothing said about what it must catch ("add
 // monitoring", "set up a dashboard").
-func noTargetVerdict(v objectVerdict) bool {
-	return v.why == whyNoCriterion || v.why == whyNoTarget || v.why == whyNothingToCatch || v.why == whyBareKind
-}
+func noTargetVerdict(v objectVerdict) bool { return v.rule == RuleVagueNoTarget }
 
 // openEndedVerdict: the object itself is a kind of thing (safeguards,
 // processes), as opposed to a weak change of a generic activity.
-func openEndedVerdict(v objectVerdict) bool { return v.why == whyOpenEnded }
+func openEndedVerdict(v objectVerdict) bool { return v.rule == RuleVagueOpenEnded }
 
 // assureKeys prefilter the assure regexp (lowercase substrings of its words).
 var assureKeys = []string{"sure", "ensur", "know", "aware", "understand", "rememb", "train", "educat", "communicat"}

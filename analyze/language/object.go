@@ -276,7 +276,10 @@ type objectVerdict struct {
 	class  verbClass
 	phrase string // the head and object that decided
 	why    string
-	parse  objectParse // what the scoring model reads (model.go)
+	// rule is the finding's rule when it is not set by the head's class:
+	// RuleVagueOpenEnded or RuleVagueNoTarget (a wording finding).
+	rule  string
+	parse objectParse // what the scoring model reads (model.go)
 }
 
 // objectParse is the parsed object of an action item, as features for the
@@ -540,15 +543,15 @@ func (a *actionChecker) readObject(summary string) (objectVerdict, bool) {
 		qualityRest.MatchString(rest)))) && !example &&
 		!(class == verbInquire && !genericOutcome.MatchString(strings.TrimSpace(rest)) && a.specificOutcome(rest, toks, npEnd)) && !definiteKind(class, np, heads) &&
 		!(class == verbInquire && coordinatedActionRe.MatchString(rest)) && !byMeans.MatchString(rest):
-		v.vague, v.why = true, whyOpenEnded
+		v.vague, v.why, v.rule = true, whyOpenEnded, RuleVagueOpenEnded
 	case comparative:
 		v.vague = !criterionStated(comparativeRest) && !a.specificOutcome(comparativeRest, toks, npEnd)
-		v.why = whyNoCriterion
+		v.why, v.rule = whyNoCriterion, RuleVagueNoTarget
 	case reducingHead(class, headAt, toks) && allQuantity(heads) && !namesComponent(np) && !specificModifierOfAny(np, heads):
 		v.vague = !criterionStated(rest) && !contentPurpose.MatchString(strings.TrimSpace(rest))
-		v.why = whyNoTarget
+		v.why, v.rule = whyNoTarget, RuleVagueNoTarget
 	case bareKind(class, headAt, np, rest, body):
-		v.vague, v.why = true, whyBareKind
+		v.vague, v.why, v.rule = true, whyBareKind, RuleVagueNoTarget
 	case class == verbInquire:
 		v.vague = !a.specificOutcome(rest, toks, npEnd) && !measurableRe(rest) && !relativeCondition.MatchString(rest)
 		v.why = "an inquiry (investigate, review, evaluate) with no stated outcome never visibly finishes"
@@ -558,7 +561,7 @@ func (a *actionChecker) readObject(summary string) (objectVerdict, bool) {
 		v.why = "an improvement to monitoring, alerting or testing with no stated condition (what it must catch) cannot be checked"
 	case anyGeneric(heads) && class == verbCreate:
 		v.vague = strings.TrimSpace(rest) == "" || (!specificCondition(rest) && (genericOutcome.MatchString(strings.TrimSpace(rest)) || bareRest.MatchString(rest)) && !namesComponent(np))
-		v.why = whyNothingToCatch
+		v.why, v.rule = whyNothingToCatch, RuleVagueNoTarget
 	case class == verbWeak && !namesComponent(np) && genericOutcome.MatchString(strings.TrimSpace(rest)) && abstractHead(heads) && !genericNamed(np, heads) && !namedKindNamed(np, heads):
 		v.vague, v.why = true, "an improvement with no measurable target or named thing to change cannot be verified as done"
 	}
