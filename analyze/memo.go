@@ -58,14 +58,18 @@ func bootKeyOf(seed string, resamples int, qs, sorted []float64) bootKey {
 		var b [8]byte
 		binary.LittleEndian.PutUint64(b[:], uint64(resamples))
 		h.Write(b[:])
+		var buf [8 * 512]byte // the floats in chunks: a month's sample at xlarge is ~100k of them
 		for _, xs := range [][]float64{qs, sorted} {
 			binary.LittleEndian.PutUint64(b[:], uint64(len(xs)))
 			h.Write(b[:])
-			buf := make([]byte, 8*len(xs))
-			for j, x := range xs {
-				binary.LittleEndian.PutUint64(buf[8*j:], math.Float64bits(x))
+			for len(xs) > 0 {
+				n := min(len(xs), 512)
+				for j, x := range xs[:n] {
+					binary.LittleEndian.PutUint64(buf[8*j:], math.Float64bits(x))
+				}
+				h.Write(buf[:8*n])
+				xs = xs[n:]
 			}
-			h.Write(buf)
 		}
 		k[i] = h.Sum64()
 	}

@@ -49,3 +49,23 @@ func TestMemoReusesTheBootstrapsOfUnchangedSamples(t *testing.T) {
 	var none *Memo
 	require.Equal(t, fresh, computeChange(incs, ps, resamples, changeInputs{memo: none}))
 }
+
+// TestBootKeyHashesTheWholeSample: samples longer than the hash's buffer
+// differ in their key when any value differs, past the first chunk too.
+func TestBootKeyHashesTheWholeSample(t *testing.T) {
+	qs := []float64{0.5, 0.9}
+	xs := make([]float64, 1300)
+	for i := range xs {
+		xs[i] = float64(i)
+	}
+	k := bootKeyOf("mttr|2026-10||", 500, qs, xs)
+	require.Equal(t, k, bootKeyOf("mttr|2026-10||", 500, qs, append([]float64(nil), xs...)))
+	for _, at := range []int{0, 511, 512, 1299} {
+		ys := append([]float64(nil), xs...)
+		ys[at] += 0.5
+		require.NotEqual(t, k, bootKeyOf("mttr|2026-10||", 500, qs, ys), "a change at %d", at)
+	}
+	require.NotEqual(t, k, bootKeyOf("mttr|2026-10||", 500, qs, xs[:1299]), "one value fewer")
+	require.NotEqual(t, k, bootKeyOf("mttr|2026-09||", 500, qs, xs), "another seed")
+	require.NotEqual(t, k, bootKeyOf("mttr|2026-10||", 5000, qs, xs), "other resamples")
+}
