@@ -964,11 +964,10 @@ func bareKind(class verbClass, headAt int, np []token, rest, body string) bool {
 	if strings.TrimSpace(strings.TrimRight(rest, ".")) != "" || len(strings.Fields(body)) > 4 || namesComponent(np) {
 		return false
 	}
+	// namesComponent covers numbers, acronyms and code-like names; a
+	// determiner, a possessive and a first word that is a name remain.
 	for _, t := range np {
-		switch {
-		case t.tag == "DT" || t.tag == "PRP$" || t.tag == "CD" || t.tag == "POS" || t.isProper() || isAcronym(t.text):
-			return false // "the", "our", a number, a name
-		case strings.ContainsAny(t.text, "-_/.0123456789"):
+		if t.tag == "DT" || t.tag == "PRP$" || t.tag == "POS" || t.isProper() || strings.Contains(t.text, "-") {
 			return false
 		}
 	}
