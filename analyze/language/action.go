@@ -38,6 +38,7 @@ func IsVagueRule(rule string) bool {
 // actionChecker holds compiled action-item rules; immutable once built.
 type actionChecker struct {
 	careful, improve, document, investigate, hedge, assure *regexp.Regexp
+	wishedQuality, outcomeOnly                             *regexp.Regexp
 	measurable, concrete, deliverable, causeObject         *regexp.Regexp
 	concreteWord                                           *wordre.Regexp // concrete, faster
 	tagger                                                 *tagger
@@ -64,7 +65,11 @@ func newActionChecker() *actionChecker {
 		assure: regexp.MustCompile(`(?i)\b(?:make sure|ensure|ensuring|(?:everyone|everybody|people|all engineers|the team) (?:knows?|is aware|are aware|understands?|remembers?)|(?:more|additional|extra|further|better) (?:training|education|awareness|communication)|train (?:the |all )?(?:team|engineers|people|staff|everyone|on-?call)|communicate (?:better|more)|over-?communicate)\b`),
 		// "investigate the root cause": the cause is what is investigated, not a deliverable.
 		causeObject: regexp.MustCompile(`(?i)^\s+(?:the |its |this |their |a )?(?:root |underlying )?causes?\b`),
-		hedge:       regexp.MustCompile(`(?i)\b(?:consider(?:ing)?|try to|attempt to|maybe|perhaps|possibly|if possible|where possible|when possible|as needed|as appropriate|if needed|ideally|hopefully|might|could potentially|some(?:how|thing))\b`),
+		// A subject's wish for more of a quality: "needs to be more
+		// resilient", "should more closely mirror production".
+		wishedQuality: regexp.MustCompile(`(?i)\b(?:needs?|has|have|ought) to\s+((?:be\s+)?(?:much\s+|far\s+)?(?:more|less|better)\b(?:\s+\w+ly)?(?:\s+[a-z-]+)?)`),
+		outcomeOnly:   regexp.MustCompile(`(?i)\b(?:prevent|avoid)\s+(?:such|similar|this|these|future|further|any|it|that)\b[^.]{0,40}?\b(?:incidents?|issues?|occurrences?|outages?|problems?|events?|recurrences?|failures?|happening)\b`),
+		hedge:         regexp.MustCompile(`(?i)\b(?:consider(?:ing)?|try to|attempt to|maybe|perhaps|possibly|if possible|where possible|when possible|as needed|as appropriate|if needed|ideally|hopefully|might|could potentially|some(?:how|thing))\b`),
 		// A number (threshold, percentage, count, duration, date) makes a target measurable.
 		measurable: regexp.MustCompile(`(?i)\d|\b(?:p50|p90|p95|p99|zero|daily|weekly|monthly|quarterly|yearly|annually|less than|fewer than|more than|at least|at most|no more than|by (?:end of|q[1-4]|the end))\b`),
 		// A concrete change names what gets built, changed or removed.
@@ -134,6 +139,8 @@ func (a *actionChecker) itemFeatures(summary string, lazy bool) ([]Finding, obje
 	if strings.Contains(summary, ":") {
 		if m := listLeadIn.FindStringSubmatchIndex(summary); m != nil {
 			off = m[3]
+		} else if m := topicHeading.FindStringSubmatchIndex(summary); m != nil && !hasActionVerb(summary[m[2]:m[3]]) {
+			off = m[4] // "Observability improvements: Add ...": the action follows its topic
 		}
 	}
 	s := summary[off:]
@@ -155,6 +162,20 @@ func (a *actionChecker) itemFeatures(summary string, lazy bool) ([]Finding, obje
 		}
 	}
 	return rules, obj, x
+}
+
+// topicHeading is a short topic before a colon, then at least two words:
+// "Deployment strategy evolution: Re-evaluate ...".
+var topicHeading = regexp.MustCompile(`^\s*([A-Z][\w/&'-]*(?:\s+[\w/&'-]+){0,3})\s*:\s+(\S+\s+\S)`)
+
+// hasActionVerb reports whether s has a word of the action-verb lexicon.
+func hasActionVerb(s string) bool {
+	for _, w := range strings.Fields(strings.ToLower(s)) {
+		if isActionVerbWord(w) {
+			return true
+		}
+	}
+	return false
 }
 
 // statusSuffix is a status written after the item ("- in progress",
@@ -179,6 +200,12 @@ func (a *actionChecker) ruleFindings(summary string) (rules []Finding, obj objec
 	// Each regexp runs only behind a substring prefilter of its words: the
 	// analyzer checks about 100k items a run.
 	measurable := strings.ContainsAny(summary, "0123456789") || (containsAny(low, measurableKeys) && a.measurable.MatchString(summary))
+	if measurable && (strings.Contains(summary, "#") || strings.Contains(summary, "://")) {
+		// An issue reference or a link ("(#11953)", "https://...") is not a
+		// number the item is measured by.
+		bare := issueRef.ReplaceAllString(summary, " ")
+		measurable = strings.ContainsAny(bare, "0123456789") || (containsAny(low, measurableKeys) && a.measurable.MatchString(bare))
+	}
 	var concreteAt [][]int
 	concreteDone := false
 	outside := func(m []int) bool { // a concrete change outside the vague phrase m
@@ -205,7 +232,7 @@ func (a *actionChecker) ruleFindings(summary string) (rules []Finding, obj objec
 	} else if m := a.investigate.FindStringIndex(summary); m != nil && !measurable && !a.deliverable.MatchString(a.afterObject(summary[m[1]:])) && !outside(m) {
 		add(RuleVagueInvestigate, whole, summary[m[0]:m[1]], "an investigation with no stated outcome (a decision, a fix, a report, a date) never visibly finishes")
 	}
-	if m := findIf(a.document, summary, low, documentKeys); m != nil && !measurable && !outside(m) {
+	if m := findIf(a.document, summary, low, documentKeys); m != nil && !measurable && !outside(m) && !codeLikeAt(summary, m) {
 		add(RuleVagueDocument, whole, summary[m[0]:m[1]], "documentation 'better' without saying which document and what it must cover cannot be checked")
 	} else if objOK && obj.vague && noTargetVerdict(obj) {
 		add(RuleVagueNoTarget, whole, obj.phrase, obj.why)
@@ -220,10 +247,56 @@ func (a *actionChecker) ruleFindings(summary string) (rules []Finding, obj objec
 	if m := a.assureAt(summary); m != nil && !measurable && !outside(m) && !assuredObject(summary, m, obj, objOK) {
 		add(RuleVagueAssure, whole, summary[m[0]:m[1]], "'make sure', awareness and training state a wish, not a change; say what is built or changed and how it is checked")
 	}
-	if m := findIf(a.hedge, summary, low, hedgeKeys); m != nil {
+	if m := findIf(a.hedge, summary, low, hedgeKeys); m != nil && !inParens(summary, m[0]) {
 		add(RuleVagueHedge, whole, summary[m[0]:m[1]], "hedged wording ('consider', 'try to') commits to nothing")
 	}
+	if len(out) == 0 && !measurable && strings.Contains(low, " to ") {
+		// "X needs to be more resilient", "Y should more closely mirror Z":
+		// more of a quality, with no criterion after it.
+		if m := a.wishedQuality.FindStringSubmatchIndex(summary); m != nil && !criterionStated(firstSentence(summary[m[1]:])) {
+			add(RuleVagueNoTarget, whole, summary[m[2]:m[1]], whyNoCriterion)
+		}
+	}
+	if len(out) == 0 && !measurable && containsAny(low, outcomeKeys) {
+		// "... and will prevent such incidents in the future": the outcome
+		// alone, with no change that brings it.
+		if m := a.outcomeOnly.FindStringIndex(summary); m != nil && !outside(m) {
+			add(RuleVagueNoTarget, whole, summary[m[0]:m[1]], whyOutcomeOnly)
+		}
+	}
 	return out, obj, objOK, deferred
+}
+
+// issueRef is a link or an issue reference: "https://...", "(#123)", "[#123]".
+var issueRef = regexp.MustCompile(`\S*://\S*|\[?#\d+\]?`)
+
+// firstSentence is s up to its first sentence end.
+func firstSentence(s string) string {
+	if i := strings.Index(s, ". "); i >= 0 {
+		return s[:i]
+	}
+	return s
+}
+
+// outcomeKeys prefilter outcomeOnly.
+var outcomeKeys = []string{"prevent", "avoid"}
+
+const whyOutcomeOnly = "states only the outcome (no recurrence), not the change that brings it: say what is built or changed"
+
+// inParens reports whether s[at] is inside parentheses: an aside ("(if
+// possible)", "(considering X vs Y)") qualifies the item, it is not the
+// action.
+func inParens(s string, at int) bool {
+	return strings.Count(s[:at], "(") > strings.Count(s[:at], ")")
+}
+
+// codeLikeAt reports whether the match m is part of a code-like name:
+// "docs.rs", "docs/" or "api-docs" name a thing, not documentation.
+func codeLikeAt(s string, m []int) bool {
+	if m[1]+1 < len(s) && (s[m[1]] == '.' || s[m[1]] == '/' || s[m[1]] == '_') && s[m[1]+1] != ' ' {
+		return true
+	}
+	return m[0] > 0 && (s[m[0]-1] == '.' || s[m[0]-1] == '/' || s[m[0]-1] == '-' || s[m[0]-1] == '_')
 }
 
 // Prefilter keys (lowercase substrings) of the action-item regexps.

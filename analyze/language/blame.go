@@ -45,7 +45,8 @@ type BlameOptions struct {
 // faultVerbs attribute a failure to whoever is their subject.
 const faultVerbs = `(?:forgot|forget|forgets|failed to|fails to|neglected|neglects|ignored|ignores|overlooked|` +
 	`did not bother|didn't bother|did not (?:check|notice|follow|test|read|verify|review|realize|realise|wait)|` +
-	`didn't (?:check|notice|follow|test|read|verify|review|realize|realise|wait)|mistakenly|erroneously|` +
+	`didn't (?:check|notice|follow|test|read|verify|review|realize|realise|wait)|mistakenly|erroneously|errantly|wrongly|` +
+	`(?:noticing|noticed|realizing|realized|realising|realised) (?:his|her|their) (?:own )?(?:mistake|error)|` +
 	`accidentally|inadvertently|carelessly|by accident|by mistake|in error|` +
 	`made (?:a|an|the) (?:mistake|error|blunder|typo)|messed up|screwed up|fat[- ]fingered|` +
 	`introduced (?:a|an|the) (?:bad|incorrect|wrong|faulty|erroneous|broken)|` +
@@ -55,8 +56,12 @@ const faultVerbs = `(?:forgot|forget|forgets|failed to|fails to|neglected|neglec
 	`(?:pushed|deployed|shipped|merged|applied|ran) (?:\w+ )?(?:untested|unreviewed|unapproved)|` +
 	`was responsible for (?:the|this)|is responsible for (?:the|this)|(?:was|is|are|were) to blame)`
 
+// passiveFault: the person is the one a faulty act was done to ("was
+// accidentally scheduled for removal"), not the one who did it.
+var passiveFault = regexp.MustCompile(`(?i)\b(?:was|were|is|are|been|being|got)\s+(?:\w+ly\s+)?(?:accidentally|inadvertently|mistakenly|erroneously|wrongly|errantly)\s+\w+(?:ed|en)\b`)
+
 // faultKeys prefilter sentences for the fault and cause verbs.
-var faultKeys = []string{"forg", "fail", "neglect", "ignore", "overlook", "bother", "did not", "didn't", "mistake",
+var faultKeys = []string{"forg", "fail", "neglect", "ignore", "overlook", "bother", "did not", "didn't", "mistake", "errant", "error",
 	"erroneous", "accident", "inadvertent", "careless", "in error", "made a", "made an", "made the", "messed",
 	"screwed", "fat", "introduced", "wrong", "incorrect", "responsible", "to blame", "caused", "broke",
 	"triggered the", "took down", "brought down"}
@@ -238,6 +243,9 @@ func (b *blameChecker) checkWith(text string, names *knownNames) []Finding {
 				}
 				if r.rule == RuleCounterfactual && modalStart.MatchString(s[loc[0]:loc[1]]) && !b.counterfactualSubject(s, loc[0]) {
 					continue // "validation would have prevented this": a remediation, not hindsight about a person
+				}
+				if r.rule == RulePersonFault && passiveFault.MatchString(s[loc[0]:min(len(s), loc[1]+40)]) {
+					continue // "the employee was accidentally scheduled for removal": someone else's act on the person
 				}
 				if r.rule == RulePersonFault && ((clauseBreak.MatchString(s[loc[0]:loc[1]]) && mitigatingRole(s[loc[0]:loc[1]])) || objectBefore.MatchString(s[:loc[0]]) || negatedFault.MatchString(s[loc[0]:loc[1]])) {
 					continue // "engineers rolled back the change that had inadvertently ...": the change is at fault

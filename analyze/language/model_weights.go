@@ -8,38 +8,38 @@ package language
 // (all batches recall 0.746, specific flagged 0.049; by batch: 1: 0.796, 0.044; 2: 0.581, 0.093; 3: 0.667, 0.000;).
 var fittedModel = actionModel{
 	Weights: [nFeatures]float64{
-		fRuleObject:    2.4584,  // rule_object
-		fRuleWording:   1.7368,  // rule_wording
-		fParsed:        -0.7234, // parsed
-		fClassWeak:     0.0860,  // class_weak
-		fClassInquire:  0.3585,  // class_inquire
-		fClassCreate:   -0.4857, // class_create
-		fClassConcrete: -0.3668, // class_concrete
-		fClassAssure:   0.1591,  // class_assure
-		fObjOpenEnded:  0.4827,  // obj_open_ended
+		fRuleObject:    2.4596,  // rule_object
+		fRuleWording:   1.7531,  // rule_wording
+		fParsed:        -0.7232, // parsed
+		fClassWeak:     0.0710,  // class_weak
+		fClassInquire:  0.3680,  // class_inquire
+		fClassCreate:   -0.4894, // class_create
+		fClassConcrete: -0.3683, // class_concrete
+		fClassAssure:   0.1555,  // class_assure
+		fObjOpenEnded:  0.4796,  // obj_open_ended
 		fObjGeneric:    0,       // obj_generic
 		fObjBare:       0,       // obj_bare
-		fObjNamed:      -0.2419, // obj_named
-		fRestOutcome:   0.8910,  // rest_outcome
+		fObjNamed:      -0.2406, // obj_named
+		fRestOutcome:   0.8944,  // rest_outcome
 		fRestSpecific:  0,       // rest_specific
-		fOpenWords:     0.4048,  // open_words
-		fScopeWords:    0.1787,  // scope_words
-		fOutcomeWords:  0.5978,  // outcome_words
-		fInquiryWords:  0.7223,  // inquiry_words
-		fCodeLike:      -0.2284, // code_like
-		fProperNames:   -0.5503, // proper_names
-		fNumber:        -0.0162, // number
-		fCondition:     -0.4933, // condition
+		fOpenWords:     0.4098,  // open_words
+		fScopeWords:    0.1766,  // scope_words
+		fOutcomeWords:  0.5886,  // outcome_words
+		fInquiryWords:  0.7019,  // inquiry_words
+		fCodeLike:      -0.2278, // code_like
+		fProperNames:   -0.5438, // proper_names
+		fNumber:        -0.0147, // number
+		fCondition:     -0.4875, // condition
 		fDeictic:       0,       // deictic
 		fByMeans:       0,       // by_means
-		fConcreteVerb:  -0.3914, // concrete_verb
-		fSpecificWords: -0.6289, // specific_words
-		fGenericShare:  0.9830,  // generic_share
-		fQualityWords:  0.3623,  // quality_words
-		fCommitFrame:   0.4762,  // commit_frame
-		fEffortWords:   1.8867,  // effort_words
+		fConcreteVerb:  -0.3880, // concrete_verb
+		fSpecificWords: -0.6280, // specific_words
+		fGenericShare:  0.9873,  // generic_share
+		fQualityWords:  0.3697,  // quality_words
+		fCommitFrame:   0.4661,  // commit_frame
+		fEffortWords:   1.8706,  // effort_words
 	},
-	Bias:      -1.3204,
+	Bias:      -1.3168,
 	Threshold: 0.5500,
 	Wording:   true,
 	Rules:     false,

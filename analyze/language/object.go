@@ -966,10 +966,19 @@ func bareKind(class verbClass, headAt int, np []token, rest, body string) bool {
 	}
 	// namesComponent covers numbers, acronyms and code-like names; a
 	// determiner, a possessive and a first word that is a name remain.
+	kind := false
 	for _, t := range np {
 		if t.tag == "DT" || t.tag == "PRP$" || t.tag == "POS" || t.isProper() || strings.Contains(t.text, "-") {
 			return false
 		}
+		kind = kind || moreOf[t.low]
 	}
-	return true
+	// A kind is a plural or a mass noun ("timeouts", "logging"), or more of
+	// something; a singular count noun without its article is a thing, the
+	// article dropped as Jira summaries do ("Implement staging environment").
+	h := np[len(np)-1]
+	return kind || h.tag == "NNS" || h.tag == "NNPS" || strings.HasSuffix(h.low, "ing")
 }
+
+// moreOf are the words that ask for an unstated amount more of a kind.
+var moreOf = map[string]bool{"more": true, "additional": true, "extra": true, "further": true, "better": true}

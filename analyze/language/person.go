@@ -101,8 +101,8 @@ func (b *blameChecker) personFault(s, low string, h *keyMask) (string, bool) {
 		}
 		clause := rest[:end]
 		f := personalFault.FindStringIndex(clause)
-		if f == nil {
-			continue
+		if f == nil || passiveFault.MatchString(clause[:min(len(clause), f[1]+40)]) {
+			continue // none, or a faulty act done to the person ("was accidentally scheduled")
 		}
 		// The person's own first verb: people who mitigate are not the cause,
 		// unless the fault is attached to that very verb ("mistakenly rolled back").

@@ -51,6 +51,15 @@ var fingerprints = map[string]struct{ sim, real string }{
 	// generic activity tagged as an adjective at the end ("Add more
 	// logging") is read as a noun. The same digests again.
 	"2026-12-07.7": {sim: "febb449e54bf91fe3ac23e5f", real: "768845edacf9b962ce8b26f7"},
+	// Tuned on half of 192 action items from 36 other organizations'
+	// postmortems (EVALUATION.md, "Other writers"): a singular object
+	// without its article is a thing, not a kind ("Implement staging
+	// environment"); "docs.rs" is a name; hedges in parentheses are asides;
+	// "needs to be more resilient" is an aim with no criterion; a short
+	// topic before a colon is skipped; an issue reference or link is no
+	// measure; "will prevent such incidents" alone is vague-no-target. The
+	// model refitted (same choice). The simulator's findings are the same.
+	"2026-12-07.8": {sim: "febb449e54bf91fe3ac23e5f", real: "b156620768587282da9f0216"},
 }
 
 func writeFindings(h hash.Hash, label string, fs []Finding) {
