@@ -14,6 +14,11 @@ import (
 // results of its texts, so a run streams one postmortem or action item at a
 // time and never holds them all.
 
+// actionTextHashSQL is the hash under which an action item's check is
+// stored: TextHash of "<summary>\x00owner=<bool>\x00due=<bool>" (see
+// ActionTextKey).
+var actionTextHashSQL = TextHashSQL("concat(summary, '\\0owner=', if(assignee_id != '', 'true', 'false'), '\\0due=', if(isNull(due_date), 'false', 'true'))")
+
 // ActionTextKey is the text an action item's check is keyed by: its
 // summary and whether it has an owner and a due date (ActionTextHash is
 // its TextHash, as ClickHouse computes it).
@@ -47,7 +52,7 @@ func (s *Store) anyLeftJoin() string {
 // actionTexts is the subquery of the action items created at or after a
 // bound parameter, with their check's hash as h.
 func (s *Store) actionTexts(cols string) string {
-	return "SELECT text_hash AS h" + cols + " FROM " + s.Table("action_items") + " FINAL WHERE created_at >= ?"
+	return "SELECT " + actionTextHashSQL + " AS h" + cols + " FROM " + s.Table("action_items") + " FINAL WHERE created_at >= ?"
 }
 
 // UnanalyzedActionTexts passes to add, once per distinct text, the action
@@ -136,35 +141,23 @@ func (s *Store) StreamActionTextResults(ctx context.Context, analyzer, version s
 	return nil
 }
 
-// emptyTextHash is TextHash(""): the hash columns of an empty text hold it.
-var emptyTextHash = TextHash("")
-
 // proseTexts is the subquery of the non-empty prose sections and
 // contributing factors of the current postmortems that match where (with
-// its bound parameters twice: once for the sections' postmortems, once for
-// the factors'): key, section ("factor" for a factor), ordinal (0 for a
-// section), h (TextHash of the text, from the columns migration 0005 adds)
-// and, withText, t (the text). Without the text the texts are not read.
-func (s *Store) proseTexts(where string, withText bool) string {
-	var secs []string
+// two bound parameters: one for the sections' postmortems, one for the
+// factors'): key, section ("factor" for a factor), ordinal (0 for a
+// section), h (TextHash of the text) and t (the text).
+func (s *Store) proseTexts(where string) string {
+	var pairs []string
 	for _, c := range ProseSections {
-		if withText {
-			secs = append(secs, "('"+c+"', "+c+"_hash, "+c+")")
-		} else {
-			secs = append(secs, "('"+c+"', "+c+"_hash)")
-		}
+		pairs = append(pairs, "('"+c+"', "+c+")")
 	}
-	secText, factorText := "", ""
-	if withText {
-		secText, factorText = ", tupleElement(sec, 3) AS t", ", text AS t"
-	}
-	return "SELECT key, tupleElement(sec, 1) AS section, toUInt32(0) AS ordinal, tupleElement(sec, 2) AS h" + secText + " FROM " +
-		s.Table("postmortems") + " FINAL ARRAY JOIN [" + strings.Join(secs, ", ") + "] AS sec WHERE (" + where + ") AND h != '" + emptyTextHash + "'" +
+	return "SELECT key, tupleElement(sec, 1) AS section, toUInt16(0) AS ordinal, " + TextHashSQL("tupleElement(sec, 2)") + " AS h, tupleElement(sec, 2) AS t FROM " +
+		s.Table("postmortems") + " FINAL ARRAY JOIN [" + strings.Join(pairs, ", ") + "] AS sec WHERE (" + where + ") AND tupleElement(sec, 2) != ''" +
 		" UNION ALL " +
 		// A factor belongs to its postmortem's current version (see Factors).
-		"SELECT postmortem_key AS key, 'factor' AS section, ordinal, text_hash AS h" + factorText + " FROM " +
+		"SELECT postmortem_key AS key, 'factor' AS section, ordinal, " + TextHashSQL("text") + " AS h, text AS t FROM " +
 		s.Table("contributing_factors") + " FINAL WHERE (postmortem_key, version)" + s.in() + "(SELECT key, version FROM " +
-		s.Table("postmortems") + " FINAL WHERE " + where + ") AND text_hash != '" + emptyTextHash + "'"
+		s.Table("postmortems") + " FINAL WHERE " + where + ") AND text != ''"
 }
 
 // proseSince is the postmortems whose prose a run checks: created or
@@ -177,54 +170,26 @@ const proseSince = "created_at >= ? OR published_at >= ?"
 // stored result for.
 func (s *Store) UnanalyzedProse(ctx context.Context, analyzer, version string, since time.Time, add func(hash, text string) error) error {
 	since = utc(since)
-	stored := "(SELECT hash FROM " + s.Table("text_analyses") + " WHERE analyzer = ? AND version = ?)"
-	// First the postmortems with a text to check, from the hashes alone;
-	// then only their texts are read. (GROUP BY, not DISTINCT: 18.16 applied
-	// DISTINCT to each side of the UNION ALL and sent a key twice.)
-	rows, err := s.conn.Query(ctx, "SELECT key FROM ("+s.proseTexts(proseSince, false)+") WHERE h"+s.notIn()+stored+" GROUP BY key",
-		since, since, since, since, analyzer, version)
+	q := "SELECT h, any(t) FROM (" + s.proseTexts(proseSince) + ") WHERE h" + s.notIn() +
+		"(SELECT hash FROM " + s.Table("text_analyses") + " WHERE analyzer = ? AND version = ?) GROUP BY h"
+	rows, err := s.conn.Query(ctx, q, since, since, since, since, analyzer, version)
 	if err != nil {
-		return fmt.Errorf("store: query postmortems with prose without %s results: %w", analyzer, err)
+		return fmt.Errorf("store: query prose without %s results: %w", analyzer, err)
 	}
-	var keys []string
+	defer rows.Close()
 	for rows.Next() {
-		var k string
-		if err := rows.Scan(&k); err != nil {
-			rows.Close()
-			return fmt.Errorf("store: scan postmortem key: %w", err)
+		var h, t string
+		if err := rows.Scan(&h, &t); err != nil {
+			return fmt.Errorf("store: scan prose text: %w", err)
 		}
-		keys = append(keys, k)
+		if err := add(h, t); err != nil {
+			return err
+		}
 	}
-	rows.Close()
 	if err := rows.Err(); err != nil {
-		return fmt.Errorf("store: read postmortems with prose without %s results: %w", analyzer, err)
+		return fmt.Errorf("store: read prose without %s results: %w", analyzer, err)
 	}
-	seen := map[string]bool{} // a text in two chunks' postmortems is passed once
-	return inChunks(keys, func(chunk []string) error {
-		q := "SELECT h, any(t) FROM (" + s.proseTexts("key IN ?", true) + ") WHERE h" + s.notIn() + stored + " GROUP BY h"
-		rows, err := s.conn.Query(ctx, q, inSet(chunk), inSet(chunk), analyzer, version)
-		if err != nil {
-			return fmt.Errorf("store: query prose without %s results: %w", analyzer, err)
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var h, t string
-			if err := rows.Scan(&h, &t); err != nil {
-				return fmt.Errorf("store: scan prose text: %w", err)
-			}
-			if seen[h] {
-				continue
-			}
-			seen[h] = true
-			if err := add(h, t); err != nil {
-				return err
-			}
-		}
-		if err := rows.Err(); err != nil {
-			return fmt.Errorf("store: read prose without %s results: %w", analyzer, err)
-		}
-		return nil
-	})
+	return nil
 }
 
 // CountProseTexts is the number of distinct prose texts (sections and
@@ -232,7 +197,7 @@ func (s *Store) UnanalyzedProse(ctx context.Context, analyzer, version string, s
 func (s *Store) CountProseTexts(ctx context.Context, since time.Time) (int, error) {
 	since = utc(since)
 	var n uint64
-	if err := s.conn.QueryRow(ctx, "SELECT uniqExact(h) FROM ("+s.proseTexts(proseSince, false)+")", since, since, since, since).Scan(&n); err != nil {
+	if err := s.conn.QueryRow(ctx, "SELECT uniqExact(h) FROM ("+s.proseTexts(proseSince)+")", since, since, since, since).Scan(&n); err != nil {
 		return 0, fmt.Errorf("store: count prose texts: %w", err)
 	}
 	return int(n), nil
@@ -263,14 +228,11 @@ type PostmortemProse struct {
 // version is not empty, or that have none.
 func (s *Store) StreamPostmortemProse(ctx context.Context, analyzer, version string, since, until time.Time, fn func(*PostmortemProse) error) error {
 	since, until = utc(since), utc(until)
-	// The texts are not read here: a run stores the results of every text
-	// it streams first (UnanalyzedProse), so a text without one is rare (it
-	// changed in between), and its postmortem's texts are read on their own.
-	texts := "SELECT key, groupArray(section) AS secs, groupArray(ordinal) AS ords, groupArray(payload) AS payloads, groupArray(found) AS founds" +
-		" FROM (SELECT key, section, ordinal, payload, found FROM (" +
-		s.proseTexts("created_at >= ? AND created_at <= ?", false) + ") AS x" + s.anyLeftJoin() + s.storedResults() +
+	texts := "SELECT key, groupArray(section) AS secs, groupArray(ordinal) AS ords, groupArray(payload) AS payloads, groupArray(found) AS founds," +
+		" groupArray(if(found = 1, '', t)) AS texts FROM (SELECT key, section, ordinal, t, payload, found FROM (" +
+		s.proseTexts("created_at >= ? AND created_at <= ?") + ") AS x" + s.anyLeftJoin() + s.storedResults() +
 		" AS r USING h WHERE payload != '' OR found = 0) GROUP BY key"
-	q := "SELECT key, team, service, title, url, created_at, secs, ords, payloads, founds FROM (SELECT key, team, service, title, url, created_at FROM " +
+	q := "SELECT key, team, service, title, url, created_at, secs, ords, payloads, founds, texts FROM (SELECT key, team, service, title, url, created_at FROM " +
 		s.Table("postmortems") + " FINAL WHERE created_at >= ? AND created_at <= ?) AS p" + s.anyLeftJoin() + "(" + texts + ") AS f USING key ORDER BY created_at, key"
 	rows, err := s.conn.Query(ctx, q, since, until, since, until, since, until, analyzer, version)
 	if err != nil {
@@ -279,22 +241,15 @@ func (s *Store) StreamPostmortemProse(ctx context.Context, analyzer, version str
 	defer rows.Close()
 	for rows.Next() {
 		var p PostmortemProse
-		var secs, payloads []string
-		var ords []uint32
+		var secs, payloads, texts []string
+		var ords []uint16
 		var founds []uint8
-		if err := rows.Scan(&p.Key, &p.Team, &p.Service, &p.Title, &p.URL, &p.CreatedAt, &secs, &ords, &payloads, &founds); err != nil {
+		if err := rows.Scan(&p.Key, &p.Team, &p.Service, &p.Title, &p.URL, &p.CreatedAt, &secs, &ords, &payloads, &founds, &texts); err != nil {
 			return fmt.Errorf("store: scan postmortem prose with %s results: %w", analyzer, err)
 		}
 		p.CreatedAt = p.CreatedAt.UTC()
-		missing := false
 		for i := range secs {
-			p.Texts = append(p.Texts, ProseResult{Section: secs[i], Ordinal: int(ords[i]), Payload: payloads[i], Found: founds[i] == 1})
-			missing = missing || founds[i] == 0
-		}
-		if missing {
-			if err := s.fillProse(ctx, &p); err != nil {
-				return err
-			}
+			p.Texts = append(p.Texts, ProseResult{Section: secs[i], Ordinal: int(ords[i]), Payload: payloads[i], Found: founds[i] == 1, Text: texts[i]})
 		}
 		if err := fn(&p); err != nil {
 			return err
@@ -302,37 +257,6 @@ func (s *Store) StreamPostmortemProse(ctx context.Context, analyzer, version str
 	}
 	if err := rows.Err(); err != nil {
 		return fmt.Errorf("store: read postmortem prose with %s results: %w", analyzer, err)
-	}
-	return nil
-}
-
-// fillProse sets the text of p's texts that have no stored result.
-func (s *Store) fillProse(ctx context.Context, p *PostmortemProse) error {
-	rows, err := s.conn.Query(ctx, "SELECT section, ordinal, t FROM ("+s.proseTexts("key = ?", true)+")", p.Key, p.Key)
-	if err != nil {
-		return fmt.Errorf("store: query the prose of postmortem %s: %w", p.Key, err)
-	}
-	defer rows.Close()
-	type ref struct {
-		section string
-		ordinal int
-	}
-	text := map[ref]string{}
-	for rows.Next() {
-		var sec, t string
-		var ord uint32
-		if err := rows.Scan(&sec, &ord, &t); err != nil {
-			return fmt.Errorf("store: scan the prose of postmortem %s: %w", p.Key, err)
-		}
-		text[ref{sec, int(ord)}] = t
-	}
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("store: read the prose of postmortem %s: %w", p.Key, err)
-	}
-	for i := range p.Texts {
-		if t := &p.Texts[i]; !t.Found {
-			t.Text = text[ref{t.Section, t.Ordinal}]
-		}
 	}
 	return nil
 }

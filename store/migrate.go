@@ -304,9 +304,7 @@ func (s *Store) Migrate(ctx context.Context) (MigrateResult, error) {
 				err = perr
 			} else if ok {
 				err = s.rebuild(ctx, r)
-			} else if added, aerr := s.columnsAdded(ctx, stmt); aerr != nil {
-				err = aerr
-			} else if !added {
+			} else {
 				err = s.conn.Exec(ctx, stmt)
 			}
 			if err != nil {
@@ -328,54 +326,6 @@ func (s *Store) Migrate(ctx context.Context) (MigrateResult, error) {
 		s.logger.Info("applied migration", "version", m.Version, "name", m.Name)
 	}
 	return res, nil
-}
-
-var addColumn = regexp.MustCompile(`\bADD COLUMN ([A-Za-z_][A-Za-z0-9_]*)\s`)
-
-// columnsAdded reports whether stmt is an ALTER TABLE that adds columns
-// the table already has, all of them: a migration interrupted after it ran
-// (18.16 has no ADD COLUMN IF NOT EXISTS). Some of them and not the others
-// is an error: one ALTER adds its columns together, so the table was changed
-// by hand. In cluster mode the node this store is connected to answers.
-func (s *Store) columnsAdded(ctx context.Context, stmt string) (bool, error) {
-	m := alterTable.FindStringSubmatch(stmt)
-	cols := addColumn.FindAllStringSubmatch(stmt, -1)
-	if m == nil || len(cols) == 0 {
-		return false, nil
-	}
-	rows, err := s.conn.Query(ctx, "SELECT name FROM system.columns WHERE database = ? AND table = ?", m[1], m[2])
-	if err != nil {
-		return false, fmt.Errorf("list the columns of %s.%s: %w", m[1], m[2], err)
-	}
-	defer rows.Close()
-	have := map[string]bool{}
-	for rows.Next() {
-		var name string
-		if err := rows.Scan(&name); err != nil {
-			return false, fmt.Errorf("list the columns of %s.%s: %w", m[1], m[2], err)
-		}
-		have[name] = true
-	}
-	if err := rows.Err(); err != nil {
-		return false, fmt.Errorf("list the columns of %s.%s: %w", m[1], m[2], err)
-	}
-	var present, missing []string
-	for _, c := range cols {
-		if have[c[1]] {
-			present = append(present, c[1])
-		} else {
-			missing = append(missing, c[1])
-		}
-	}
-	switch {
-	case len(missing) == 0:
-		s.logger.Info("migration statement already applied: its columns exist", "table", m[1]+"."+m[2], "columns", strings.Join(present, ","))
-		return true, nil
-	case len(present) == 0:
-		return false, nil
-	}
-	return false, fmt.Errorf("table %s.%s has columns %s but not %s, which the same ALTER adds: drop the former or add the latter by hand",
-		m[1], m[2], strings.Join(present, ", "), strings.Join(missing, ", "))
 }
 
 // recordCtx is the context of a migration record's insert. In cluster mode

@@ -17,13 +17,8 @@ func TestMigrationsRenderSingleNode(t *testing.T) {
 			require.NotContains(t, st, "{{", "unrendered template in %04d_%s", m.Version, m.Name)
 			require.NotContains(t, st, "ON CLUSTER")
 			// Every statement must be idempotent: a CREATE has IF NOT
-			// EXISTS, an ALTER only sets a column's type or adds columns
-			// (skipped when they exist: columnsAdded), a REBUILD resumes.
+			// EXISTS, an ALTER only sets a column's type, a REBUILD resumes.
 			switch {
-			case strings.HasPrefix(st, "ALTER TABLE") && strings.Contains(st, "ADD COLUMN"):
-				require.Regexp(t, `^ALTER TABLE \S+\s+(ADD COLUMN \w+ [^,]+,\s*)*ADD COLUMN \w+ [^,]+`, st)
-				require.NotContains(t, st, "MODIFY", "an ALTER that adds columns does only that: %s", st)
-				require.Len(t, addColumn.FindAllString(st, -1), strings.Count(st, "ADD COLUMN"), st)
 			case strings.HasPrefix(st, "ALTER TABLE"):
 				require.Regexp(t, `^ALTER TABLE \S+ +MODIFY COLUMN \w+ \w+$`, st)
 			case strings.HasPrefix(st, "REBUILD"):

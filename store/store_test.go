@@ -84,41 +84,6 @@ func TestInterruptedMigrationIsFinishedByNextRun(t *testing.T) {
 	require.NoError(t, st.CheckSchema(context.Background()))
 }
 
-// TestInterruptedColumnsMigration: 18.16 has no ADD COLUMN IF NOT
-// EXISTS, so a run killed after migration 5 added the factors' hash columns
-// is finished by the next one, which skips that ALTER; an ALTER whose
-// columns a table has only some of is refused with their names.
-func TestInterruptedColumnsMigration(t *testing.T) {
-	st := chtest.Open(t)
-	ctx, cancel := context.WithCancel(context.Background())
-	st.SetBeforeStatement(func(v uint32, i int) {
-		if v == 5 && i == 1 {
-			cancel() // the first ALTER has run
-		}
-	})
-	_, err := st.Migrate(ctx)
-	require.Error(t, err)
-	v, err := st.SchemaVersion(context.Background())
-	require.NoError(t, err)
-	require.Equal(t, uint32(4), v)
-
-	st.SetBeforeStatement(nil)
-	res, err := st.Migrate(context.Background())
-	require.NoError(t, err)
-	require.Equal(t, []string{"0005_text_hashes"}, res.Applied)
-	require.NoError(t, st.CheckSchema(context.Background()))
-
-	migs, err := store.Migrations(store.DDLOptions{Database: st.Database()})
-	require.NoError(t, err)
-	alter := migs[4].Statements[1] // the postmortems' section hashes
-	added, err := st.ColumnsAdded(context.Background(), alter)
-	require.NoError(t, err)
-	require.True(t, added)
-	require.NoError(t, st.Conn().Exec(context.Background(), "ALTER TABLE "+st.Table("postmortems")+" DROP COLUMN lucky_hash"))
-	_, err = st.ColumnsAdded(context.Background(), alter)
-	require.ErrorContains(t, err, "but not lucky_hash")
-}
-
 func incident(i int, title string) store.Incident {
 	created := t0.Add(time.Duration(i) * time.Minute)
 	return store.Incident{

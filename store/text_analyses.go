@@ -157,15 +157,17 @@ func TextHashSQL(expr string) string {
 var ProseSections = []string{"summary", "impact", "detection", "went_well", "went_poorly", "lucky", "lessons"}
 
 // FactorHash is the content key of a contributing factor's name and text
-// for per-text analyzers (the column factor_hash holds the same, see
-// migration 0005).
+// for per-text analyzers (FactorHashSQL computes the same in ClickHouse).
 func FactorHash(name, text string) string { return TextHash(name + "\n" + text) }
+
+// factorHashSQL is FactorHash over the columns of contributing_factors.
+const factorHashSQL = "lower(hex(substring(SHA256(concat(name, '\\n', text)), 1, 16)))"
 
 // currentFactors is the subquery of the current contributing factors (of
 // their postmortem's latest version) of the postmortems created at or
 // before a bound parameter, with their FactorHash as h.
 func (s *Store) currentFactors(cols string) string {
-	return "SELECT postmortem_key, ordinal, factor_hash AS h" + cols + " FROM " + s.Table("contributing_factors") +
+	return "SELECT postmortem_key, ordinal, " + factorHashSQL + " AS h" + cols + " FROM " + s.Table("contributing_factors") +
 		" FINAL WHERE (postmortem_key, version)" + s.in() + "(SELECT key, version FROM " + s.Table("postmortems") +
 		" FINAL WHERE created_at <= ?)"
 }

@@ -67,7 +67,7 @@ func TestClusterRebuildKeepsRows(t *testing.T) {
 	st := openCluster(t, c, db, nil, 2, 3, 0, 1)
 	res, err := st.Migrate(ctx)
 	require.NoError(t, err)
-	require.Equal(t, []string{"0003_wide_counts", "0004_text_analyses", "0005_text_hashes"}, res.Applied)
+	require.Equal(t, []string{"0003_wide_counts", "0004_text_analyses"}, res.Applied)
 	n, err := st.Count(ctx, "contributing_factors")
 	require.NoError(t, err)
 	require.Equal(t, uint64(3*pms), n)
