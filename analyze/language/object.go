@@ -144,8 +144,9 @@ var genericModifiers = map[string]bool{
 var genericOutcome = regexp.MustCompile(`(?i)^(?:to |in order to |so (?:that )?|and )?(?:help (?:to )?)?(?:(?:further |better |more )?(?:(?:improve|increase|ensure|establish|understand|determine|assess|address|learn|enable|find|look|explore|evaluate|inform|strengthen|harden|make|keep|achieve|handle|drive|support|reinforce|continue|plan|take|manage|decide|account|maintain|leverage|provide|allow|flight)\b|(?:prevent|avoid|reduce|minimi[sz]e|mitigate|eliminate|guard against|protect against|catch|detect|spot|flag|notice|find|identify|limit)\s+(?:(?:the|any|all|a|an|such|this|these|those|its|our|further|potential|future|similar|customer|service|negative|widespread|overall|extended)\s+)*(?:future|recurrence|reoccurr\w*|occurrences?|similar|impact\w*|issues?|incidents?|outages?|disruptions?|problems?|failures?|errors?|downtime|risks?|likelihood|probability|chances?|time|scenarios?|situations?|events?|class|types?|kinds?|anomal\w*|incorrect configurations?|misconfigurations?|regressions?|degradations?|(?:bad|incorrect|wrong|invalid|faulty|erroneous|unexpected|abnormal|unusual|risky)\s+[\w-]+)\b))`)
 
 // checkCriterion: an inquiry whose purpose is a checkable state ("to
-// ensure the replicas are in sync").
-const checkCriterion = `\bto (?:ensure|verify|validate|confirm|check)\s+(?:that\s+)?(?:[\w-]+\s+){1,5}?(?:is|are)\s+(?:not\s+)?(?:consistent|correct|set|valid|enabled|disabled|unmuted|configured|present|absent|identical|up to date|in sync)\b`
+// ensure the replicas are in sync", "and make sure they are accessible to
+// ...", "to make sure everyone on it has the permissions to ...").
+const checkCriterion = `\b(?:to|and)\s+(?:ensure|make sure|verify|validate|confirm|check)\s+(?:that\s+)?(?:[\w-]+\s+){1,5}?(?:(?:is|are)\s+(?:not\s+)?(?:\w+ly\s+)?(?:consistent|correct|set|valid|enabled|disabled|unmuted|configured|present|absent|identical|up to date|in sync|accessible|available|documented|visible|owned|backed up)|(?:has|have)\s+(?:the\s+)?(?:permissions?|access|rights|credentials|an owner|owners))\b`
 
 // coordinatedAction: a definite action joined to an inquiry or a vague one
 // ("Review the runbooks, and add a lint rule that ...").
@@ -542,7 +543,7 @@ func (a *actionChecker) readObject(summary string) (objectVerdict, bool) {
 	case (allOpenEnded(heads, np) || (bareObject(class, np, heads) && (strings.TrimSpace(rest) == "" || genericOutcome.MatchString(strings.TrimSpace(rest)) ||
 		qualityRest.MatchString(rest)))) && !example &&
 		!(class == verbInquire && !genericOutcome.MatchString(strings.TrimSpace(rest)) && a.specificOutcome(rest, toks, npEnd)) && !definiteKind(class, np, heads) &&
-		!(class == verbInquire && coordinatedActionRe.MatchString(rest)) && !byMeans.MatchString(rest):
+		!(class == verbInquire && coordinatedActionRe.MatchString(rest)) && !byMeans.MatchString(rest) && !namedPurpose(rest):
 		v.vague, v.why, v.rule = true, whyOpenEnded, RuleVagueOpenEnded
 	case comparative:
 		v.vague = !criterionStated(comparativeRest) && !a.specificOutcome(comparativeRest, toks, npEnd)
@@ -982,3 +983,24 @@ func bareKind(class verbClass, headAt int, np []token, rest, body string) bool {
 
 // moreOf are the words that ask for an unstated amount more of a kind.
 var moreOf = map[string]bool{"more": true, "additional": true, "extra": true, "further": true, "better": true}
+
+// forGerund is a purpose after an object: "for identifying the missing
+// capability owners".
+var forGerund = regexp.MustCompile(`(?i)^\s*for\s+([a-z]+)ing\s+((?:the|all|every|each|any|which|whose)\s+\S+.*)`)
+
+// namedPurpose: a process or mechanism for doing something to a named thing
+// ("a process for identifying the missing capability owners") says what it
+// is for; one for a generic outcome ("for ensuring resiliency", "for
+// preventing similar issues") does not.
+func namedPurpose(rest string) bool {
+	m := forGerund.FindStringSubmatch(rest)
+	if m == nil {
+		return false
+	}
+	for _, stem := range []string{m[1], m[1] + "e"} {
+		if genericOutcome.MatchString("to " + stem + " " + m[2]) {
+			return false
+		}
+	}
+	return true
+}

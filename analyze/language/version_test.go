@@ -60,6 +60,12 @@ var fingerprints = map[string]struct{ sim, real string }{
 	// measure; "will prevent such incidents" alone is vague-no-target. The
 	// model refitted (same choice). The simulator's findings are the same.
 	"2026-12-07.8": {sim: "febb449e54bf91fe3ac23e5f", real: "b156620768587282da9f0216"},
+	// The same tuning half: an inquiry whose purpose is a checkable state
+	// ("to make sure everyone on it has the permissions", "and make sure they
+	// are accessible") is not vague; nor is a process for doing something to
+	// a named thing ("for identifying the missing capability owners"). No
+	// finding on the dev file or the simulator changed.
+	"2026-12-07.9": {sim: "febb449e54bf91fe3ac23e5f", real: "b156620768587282da9f0216"},
 }
 
 func writeFindings(h hash.Hash, label string, fs []Finding) {
