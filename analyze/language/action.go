@@ -144,6 +144,12 @@ func (a *actionChecker) itemFeatures(summary string, lazy bool) ([]Finding, obje
 		}
 	}
 	s := summary[off:]
+	if strings.Contains(s, "#") || strings.Contains(s, "://") {
+		// An issue reference or a link ("(#11953)", "https://...") is not a
+		// number the item is measured by, nor a name it gives: blanked out,
+		// so the findings' offsets stay those of summary.
+		s = issueRef.ReplaceAllStringFunc(s, func(m string) string { return strings.Repeat(" ", len(m)) })
+	}
 	if strings.ContainsAny(s, "-–—[(") {
 		if m := statusSuffix.FindStringIndex(s); m != nil && m[0] > 0 {
 			s = s[:m[0]]
@@ -200,12 +206,6 @@ func (a *actionChecker) ruleFindings(summary string) (rules []Finding, obj objec
 	// Each regexp runs only behind a substring prefilter of its words: the
 	// analyzer checks about 100k items a run.
 	measurable := strings.ContainsAny(summary, "0123456789") || (containsAny(low, measurableKeys) && a.measurable.MatchString(summary))
-	if measurable && (strings.Contains(summary, "#") || strings.Contains(summary, "://")) {
-		// An issue reference or a link ("(#11953)", "https://...") is not a
-		// number the item is measured by.
-		bare := issueRef.ReplaceAllString(summary, " ")
-		measurable = strings.ContainsAny(bare, "0123456789") || (containsAny(low, measurableKeys) && a.measurable.MatchString(bare))
-	}
 	var concreteAt [][]int
 	concreteDone := false
 	outside := func(m []int) bool { // a concrete change outside the vague phrase m
@@ -267,8 +267,9 @@ func (a *actionChecker) ruleFindings(summary string) (rules []Finding, obj objec
 	return out, obj, objOK, deferred
 }
 
-// issueRef is a link or an issue reference: "https://...", "(#123)", "[#123]".
-var issueRef = regexp.MustCompile(`\S*://\S*|\[?#\d+\]?`)
+// issueRef is a link or an issue reference: "https://...", "#123",
+// "[#123]". ("GH-123" is a name, and stays.)
+var issueRef = regexp.MustCompile(`\S*://[^\s)\]]*|\[?#\d+\]?`)
 
 // firstSentence is s up to its first sentence end.
 func firstSentence(s string) string {

@@ -324,8 +324,23 @@ var madeUpVagueItems = []string{
 	"Look at the logs more closely",
 	"Tune the alerts",
 	"Add better error handling",
+	// Shapes from the tuning half of other organizations' items (Versions
+	// .8 and .9), in made-up wording: an aim wished on a subject, the
+	// outcome alone, an issue reference that is no measure, an aim behind
+	// a topic heading.
+	"The retry policy needs to be more robust.",
+	"The team fixed the bug and will prevent such outages in the future.",
+	"Improve alerting around scheduler health (#4512)",
+	"Release process: Re-evaluate the rollout approaches",
 }
 var madeUpSpecificItems = []string{
+	// The same: a singular thing without its article, a code-like name, an
+	// aside in parentheses, a checkable purpose, a process for a named thing.
+	"Implement canary cluster",
+	"Update the docs.example.com redirect rules to drop the old paths",
+	"Rotate the signing key of the billing API (if possible)",
+	"Audit the backup jobs to make sure every database has an owner",
+	"Define a process for tagging the stale feature flags",
 	"Add a CI check that rejects configs with an empty upstream list",
 	"Set the connection pool maximum of the orders service to 200",
 	"Page the storage on-call when replication lag exceeds 30 seconds",
@@ -419,6 +434,8 @@ func TestMadeUpWording(t *testing.T) {
 		"The SRE on call failed to follow the escalation policy.",
 		"Negligence by the release manager led to the bad deploy.",
 		"Sam's typo in the firewall rule caused the outage.",
+		// Version .8, made-up wording: a mistaken belief after the act.
+		"An operator restarted the primary database, wrongly thinking it was the replica.",
 	}
 	blameless := []string{
 		"The on-call engineer restored service by failing over to the secondary region.",
@@ -442,6 +459,8 @@ func TestMadeUpWording(t *testing.T) {
 		"Two engineers worked through the night to restore the index.",
 		"A typo in the firewall rule blocked traffic from the load balancers.",
 		"Nobody had been told that the certificate was about to expire.",
+		// Version .8: a faulty act done to the person, not by them.
+		"The contractor was mistakenly removed from the on-call rotation.",
 	}
 	c := NewChecker(BlameOptions{Names: []string{"Jamie", "Priya", "Alex", "Sam"}})
 	isVague := func(s string) bool {

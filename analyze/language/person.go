@@ -101,8 +101,16 @@ func (b *blameChecker) personFault(s, low string, h *keyMask) (string, bool) {
 		}
 		clause := rest[:end]
 		f := personalFault.FindStringIndex(clause)
-		if f == nil || passiveFault.MatchString(clause[:min(len(clause), f[1]+40)]) {
-			continue // none, or a faulty act done to the person ("was accidentally scheduled")
+		if f == nil {
+			// "an engineer proceeds to wipe the directory, errantly thinking
+			// ...": a mistaken belief set off by a comma is the role's own.
+			if b := mistakenBelief.FindStringIndex(rest[end:]); b != nil && !mitigationVerbs.MatchString(verbHead(clause)) {
+				return strings.TrimLeft(s[m[0]:m[1]+end+b[1]], ",; "), true
+			}
+			continue
+		}
+		if passiveFault.MatchString(clause[:min(len(clause), f[1]+40)]) {
+			continue // a faulty act done to the person ("was accidentally scheduled")
 		}
 		// The person's own first verb: people who mitigate are not the cause,
 		// unless the fault is attached to that very verb ("mistakenly rolled back").
@@ -120,6 +128,10 @@ func (b *blameChecker) personFault(s, low string, h *keyMask) (string, bool) {
 	return "", false
 }
 
+// mistakenBelief: a participle clause after the role's clause that says it
+// acted on a wrong belief.
+var mistakenBelief = regexp.MustCompile(`(?i)^\s*[,;]\s*(?:mistakenly|errantly|wrongly|erroneously|incorrectly)\s+(?:thinking|believing|assuming)\b`)
+
 // mannerFault: a fault in how a mitigating person acted ("mistakenly
 // rolled back", "restarted the wrong cluster").
 var mannerFault = regexp.MustCompile(`(?i)\b(?:mistakenly|accidentally|inadvertently|erroneously|carelessly|by accident|by mistake|in error|(?:the|a|an) wrong)\b`)
@@ -134,7 +146,7 @@ var personalFaultKeys = []string{"forg", "failed to", "fails to", "fail to", "ne
 	"did not", "didn't", "mistake", "erroneous", "accident", "inadvertent", "careless", "in error", "made a", "made an",
 	"made the", "messed", "screwed", "fat", "introduced", "wrong", "incorrect", "unintended", "responsible", "mis",
 	"skipped", "bypassed", "circumvented", "disregarded", "untested", "unreviewed", "unapproved",
-	"to blame", "instead of", "rather than"}
+	"to blame", "instead of", "rather than", "errant"}
 
 // roleKeys prefilter sentences for roleRe (lowercase substrings).
 var roleKeys = []string{"engineer", "developer", "operator", "admin", "sre", "on-call", "oncall", "team member", "employee",
