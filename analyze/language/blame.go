@@ -60,6 +60,15 @@ const faultVerbs = `(?:forgot|forget|forgets|failed to|fails to|neglected|neglec
 // accidentally scheduled for removal"), not the one who did it.
 var passiveFault = regexp.MustCompile(`(?i)\b(?:was|were|is|are|been|being|got)\s+(?:\w+ly\s+)?(?:accidentally|inadvertently|mistakenly|erroneously|wrongly|errantly)\s+\w+(?:ed|en)\b`)
 
+// passiveBefore reports whether s has a passive fault ("was accidentally
+// scheduled") that starts before faultEnd: the fault found is one done to
+// the person, not a later clause's ("... deleted the table that was
+// inadvertently exposed" is still the person's).
+func passiveBefore(s string, faultEnd int) bool {
+	m := passiveFault.FindStringIndex(s[:min(len(s), faultEnd+40)])
+	return m != nil && m[0] < faultEnd
+}
+
 // faultKeys prefilter sentences for the fault and cause verbs.
 var faultKeys = []string{"forg", "fail", "neglect", "ignore", "overlook", "bother", "did not", "didn't", "mistake", "errant", "error",
 	"erroneous", "accident", "inadvertent", "careless", "in error", "made a", "made an", "made the", "messed",
@@ -244,7 +253,7 @@ func (b *blameChecker) checkWith(text string, names *knownNames) []Finding {
 				if r.rule == RuleCounterfactual && modalStart.MatchString(s[loc[0]:loc[1]]) && !b.counterfactualSubject(s, loc[0]) {
 					continue // "validation would have prevented this": a remediation, not hindsight about a person
 				}
-				if r.rule == RulePersonFault && passiveFault.MatchString(s[loc[0]:min(len(s), loc[1]+40)]) {
+				if r.rule == RulePersonFault && passiveBefore(s[loc[0]:], loc[1]-loc[0]) {
 					continue // "the employee was accidentally scheduled for removal": someone else's act on the person
 				}
 				if r.rule == RulePersonFault && ((clauseBreak.MatchString(s[loc[0]:loc[1]]) && mitigatingRole(s[loc[0]:loc[1]])) || objectBefore.MatchString(s[:loc[0]]) || negatedFault.MatchString(s[loc[0]:loc[1]])) {

@@ -436,6 +436,7 @@ func TestMadeUpWording(t *testing.T) {
 		"Sam's typo in the firewall rule caused the outage.",
 		// Version .8, made-up wording: a mistaken belief after the act.
 		"An operator restarted the primary database, wrongly thinking it was the replica.",
+		"The engineer accidentally deleted files that were wrongly named.",
 	}
 	blameless := []string{
 		"The on-call engineer restored service by failing over to the secondary region.",

@@ -109,7 +109,7 @@ func (b *blameChecker) personFault(s, low string, h *keyMask) (string, bool) {
 			}
 			continue
 		}
-		if passiveFault.MatchString(clause[:min(len(clause), f[1]+40)]) {
+		if passiveBefore(clause, f[1]) {
 			continue // a faulty act done to the person ("was accidentally scheduled")
 		}
 		// The person's own first verb: people who mitigate are not the cause,

@@ -71,6 +71,10 @@ var fingerprints = map[string]struct{ sim, real string }{
 	// acting on a mistaken belief set off by a comma ("..., wrongly thinking
 	// ...") is at fault. Labeled dev items and the refit unchanged.
 	"2026-12-07.10": {sim: "febb449e54bf91fe3ac23e5f", real: "bb2d6f0f93d261d3fc43b3cc"},
+	// A passive fault counts as done to the person only when it comes
+	// before the fault found, not in a later clause ("... deleted files
+	// that were wrongly named" is still the person's).
+	"2026-12-07.11": {sim: "febb449e54bf91fe3ac23e5f", real: "bb2d6f0f93d261d3fc43b3cc"},
 }
 
 func writeFindings(h hash.Hash, label string, fs []Finding) {
