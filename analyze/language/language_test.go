@@ -341,6 +341,7 @@ var madeUpSpecificItems = []string{
 	"Rotate the signing key of the billing API (if possible)",
 	"Audit the backup jobs to make sure every database has an owner",
 	"Define a process for tagging the stale feature flags",
+	"Page the database team on replica lag, ideally through the new escalation policy",
 	"Add a CI check that rejects configs with an empty upstream list",
 	"Set the connection pool maximum of the orders service to 200",
 	"Page the storage on-call when replication lag exceeds 30 seconds",

@@ -75,6 +75,11 @@ var fingerprints = map[string]struct{ sim, real string }{
 	// before the fault found, not in a later clause ("... deleted files
 	// that were wrongly named" is still the person's).
 	"2026-12-07.11": {sim: "febb449e54bf91fe3ac23e5f", real: "bb2d6f0f93d261d3fc43b3cc"},
+	// A hedge flags an item only when it governs the whole item ("Consider
+	// adding ...", "We should try to ..."): on 353 items of other
+	// organizations, 5 of 6 such items were labeled vague and 4 of 17 with
+	// a hedge inside ("ideally", "maybe ten minutes", "(if possible)").
+	"2026-12-07.12": {sim: "febb449e54bf91fe3ac23e5f", real: "3a7498f2e8c54c7f37441b4e"},
 }
 
 func writeFindings(h hash.Hash, label string, fs []Finding) {
