@@ -44,8 +44,8 @@ type BlameOptions struct {
 
 // faultVerbs attribute a failure to whoever is their subject.
 const faultVerbs = `(?:forgot|forget|forgets|failed to|fails to|neglected|neglects|ignored|ignores|overlooked|` +
-	`did not bother|didn't bother|did not (?:check|notice|follow|test|read|verify|review|realize|realise|wait)|` +
-	`didn't (?:check|notice|follow|test|read|verify|review|realize|realise|wait)|mistakenly|erroneously|errantly|wrongly|` +
+	`did not bother|didn't bother|did not (?:check|notice|follow|test|read|verify|review|realize|realise|wait|` + omittedSteps + `)|` +
+	`didn't (?:check|notice|follow|test|read|verify|review|realize|realise|wait|` + omittedSteps + `)|mistakenly|erroneously|errantly|wrongly|` +
 	`(?:noticing|noticed|realizing|realized|realising|realised) (?:his|her|their) (?:own )?(?:mistake|error)|` +
 	`accidentally|inadvertently|carelessly|by accident|by mistake|in error|` +
 	`made (?:a|an|the) (?:mistake|error|blunder|typo)|messed up|screwed up|fat[- ]fingered|` +
@@ -55,6 +55,11 @@ const faultVerbs = `(?:forgot|forget|forgets|failed to|fails to|neglected|neglec
 	`(?:skipped|bypassed|circumvented|disregarded) (?:the|a|an|its|their|our)|` +
 	`(?:pushed|deployed|shipped|merged|applied|ran) (?:\w+ )?(?:untested|unreviewed|unapproved)|` +
 	`was responsible for (?:the|this)|is responsible for (?:the|this)|(?:was|is|are|were) to blame)`
+
+// omittedSteps are steps of a change whose omission is a fault of whoever
+// should have taken them: "a technician did not copy the new code to one of
+// the servers".
+const omittedSteps = `copy|deploy|update|apply|run|restart|install|rotate|renew|back up|roll out|push|upload|migrate`
 
 // passiveFault: the person is the one a faulty act was done to ("was
 // accidentally scheduled for removal"), not the one who did it.
@@ -82,7 +87,7 @@ const causeVerbs = `(?:caused|broke|triggered the (?:outage|incident)|took down|
 // roles name a person by role rather than by name.
 const roles = `(?:(?:\b(?:the|an|a|one|our|their|this|that)\s+(?:[\w-]+\s+){0,2}?(?:engineer|developer|operator|admin|` +
 	`administrator|sre|on-?call(?:\s+engineer)?|team member|employee|technician|contractor|intern|person|` +
-	`staff member|member of (?:the )?[\w-]+ team|oncall|dba|sysadmin|designer)s?` +
+	`staff member|member of (?:the )?[\w-]+ team|team|oncall|dba|sysadmin|designer)s?` +
 	`|(?:^|[\s,;])(?:engineers|operators|developers|technicians|administrators|admins|someone|somebody|he|she))\b)`
 
 type blameRule struct {

@@ -438,6 +438,10 @@ func TestMadeUpWording(t *testing.T) {
 		// Version .8, made-up wording: a mistaken belief after the act.
 		"An operator restarted the primary database, wrongly thinking it was the replica.",
 		"The engineer accidentally deleted files that were wrongly named.",
+		// Version .13, after the report halves were scored: a team by role,
+		// and a step of a change left out.
+		"The payments team mistakenly deployed the staging config to production.",
+		"An engineer did not renew the certificate before it expired.",
 	}
 	blameless := []string{
 		"The on-call engineer restored service by failing over to the secondary region.",
@@ -463,6 +467,8 @@ func TestMadeUpWording(t *testing.T) {
 		"Nobody had been told that the certificate was about to expire.",
 		// Version .8: a faulty act done to the person, not by them.
 		"The contractor was mistakenly removed from the on-call rotation.",
+		"The networking team rolled back the change that had mistakenly disabled the health checks.",
+		"The on-call engineer did not see any errors on the dashboard.",
 	}
 	c := NewChecker(BlameOptions{Names: []string{"Jamie", "Priya", "Alex", "Sam"}})
 	isVague := func(s string) bool {

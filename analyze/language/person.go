@@ -149,7 +149,7 @@ var personalFaultKeys = []string{"forg", "failed to", "fails to", "fail to", "ne
 	"to blame", "instead of", "rather than", "errant"}
 
 // roleKeys prefilter sentences for roleRe (lowercase substrings).
-var roleKeys = []string{"engineer", "developer", "operator", "admin", "sre", "on-call", "oncall", "team member", "employee",
+var roleKeys = []string{"engineer", "developer", "operator", "admin", "sre", "on-call", "oncall", "team", "employee",
 	"technician", "contractor", "intern", "staff", "dba", "sysadmin", "designer", "reviewer", "approver", "manager",
 	"deployer", "maintainer", "person", "someone", "somebody"}
 
@@ -182,8 +182,14 @@ func verbHead(rest string) string {
 // ("Engineers rolled back the change that had inadvertently ...").
 func mitigatingRole(match string) bool {
 	m := roleRe.FindStringIndex(match)
+	if m == nil || m[0] != 0 {
+		m = teamRe.FindStringIndex(match) // the rules' roles include a team ("the R2 engineering team")
+	}
 	return m != nil && m[0] == 0 && mitigationVerbs.MatchString(verbHead(match[m[1]:]))
 }
+
+// teamRe is a team as the subject: "the networking team", "our teams".
+var teamRe = regexp.MustCompile(`(?i)^(?:(?:the|our|their|a|an|one)\s+)?(?:[\w-]+\s+){0,2}?teams?\b`)
 
 func insteadOf(s string) bool {
 	l := strings.ToLower(s)

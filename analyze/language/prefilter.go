@@ -179,7 +179,7 @@ var (
 		[]string{"error", "mistake", "failure"})...)
 	// kRoleLiteral: every match of the roles pattern holds one of these, or
 	// "he"/"she" (heSheWord).
-	kRoleLiteral = blameKeys.group("engineer", "developer", "operator", "admin", "sre", "on-call", "oncall", "team member",
+	kRoleLiteral = blameKeys.group("engineer", "developer", "operator", "admin", "sre", "on-call", "oncall", "team",
 		"employee", "technician", "contractor", "intern", "person", "staff member", "member of", "dba", "designer",
 		"someone", "somebody")
 )

@@ -80,6 +80,12 @@ var fingerprints = map[string]struct{ sim, real string }{
 	// organizations, 5 of 6 such items were labeled vague and 4 of 17 with
 	// a hedge inside ("ideally", "maybe ten minutes", "(if possible)").
 	"2026-12-07.12": {sim: "febb449e54bf91fe3ac23e5f", real: "3a7498f2e8c54c7f37441b4e"},
+	// Blame, from two misses of the other writers' report half (after it
+	// was scored): a team is a role for the fault verbs ("the R2 engineering
+	// team inadvertently deployed ..."), unless it mitigates; a step of a
+	// change left out ("did not copy the new code to ...") is a fault. No
+	// finding on the dev file or the simulator changed.
+	"2026-12-07.13": {sim: "febb449e54bf91fe3ac23e5f", real: "3a7498f2e8c54c7f37441b4e"},
 }
 
 func writeFindings(h hash.Hash, label string, fs []Finding) {
