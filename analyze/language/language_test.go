@@ -342,6 +342,7 @@ var madeUpSpecificItems = []string{
 	"Audit the backup jobs to make sure every database has an owner",
 	"Define a process for tagging the stale feature flags",
 	"Page the database team on replica lag, ideally through the new escalation policy",
+	"Add documentation on how on-call can find the failed job in the audit log",
 	"Add a CI check that rejects configs with an empty upstream list",
 	"Set the connection pool maximum of the orders service to 200",
 	"Page the storage on-call when replication lag exceeds 30 seconds",
