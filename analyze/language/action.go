@@ -38,7 +38,7 @@ func IsVagueRule(rule string) bool {
 // actionChecker holds compiled action-item rules; immutable once built.
 type actionChecker struct {
 	careful, improve, document, investigate, hedge, assure *regexp.Regexp
-	wishedQuality, outcomeOnly                             *regexp.Regexp
+	wishedQuality, wishedChange, outcomeOnly               *regexp.Regexp
 	measurable, concrete, deliverable, causeObject         *regexp.Regexp
 	concreteWord                                           *wordre.Regexp // concrete, faster
 	tagger                                                 *tagger
@@ -68,6 +68,7 @@ func newActionChecker() *actionChecker {
 		// A subject's wish for more of a quality: "needs to be more
 		// resilient", "should more closely mirror production".
 		wishedQuality: regexp.MustCompile(`(?i)\b(?:needs?|has|have|ought) to\s+((?:be\s+)?(?:much\s+|far\s+)?(?:more|less|better)\b(?:\s+\w+ly)?(?:\s+[a-z-]+)?)`),
+		wishedChange:  regexp.MustCompile(`(?i)\b(?:should|must|needs? to|has to|have to|will|would)\s+(?:also\s+)?be\s+(?:be\s+)?(?:further\s+|more\s+|better\s+|significantly\s+)?(?:improved|enhanced|strengthened|revisited|clear|clearer|addressed|considered|prioriti[sz]ed|given (?:a )?higher priority)\b`),
 		outcomeOnly:   regexp.MustCompile(`(?i)\b(?:prevent|avoid)\s+(?:such|similar|this|these|future|further|any|it|that)\b[^.]{0,40}?\b(?:incidents?|issues?|occurrences?|outages?|problems?|events?|recurrences?|failures?|happening)\b`),
 		// A hedge that governs the whole item ("Consider adding ...", "We
 		// should try to ..."): on other organizations' items 5 of 6 were
@@ -259,6 +260,15 @@ func (a *actionChecker) ruleFindings(summary string) (rules []Finding, obj objec
 		// more of a quality, with no criterion after it.
 		if m := a.wishedQuality.FindStringSubmatchIndex(summary); m != nil && !criterionStated(firstSentence(summary[m[1]:])) {
 			add(RuleVagueNoTarget, whole, summary[m[2]:m[1]], whyNoCriterion)
+		}
+	}
+	if len(out) == 0 && !measurable && strings.Contains(low, " be ") {
+		// "Monitoring and error handling should be improved", "X should be
+		// given a higher priority": a change wished on a subject, with no
+		// criterion after it (on other organizations' items 4 of 4 such items
+		// were labeled vague).
+		if m := a.wishedChange.FindStringIndex(summary); m != nil && !criterionStated(firstSentence(summary[m[1]:])) {
+			add(RuleVagueNoTarget, whole, summary[m[0]:m[1]], whyNoCriterion)
 		}
 	}
 	if len(out) == 0 && !measurable && containsAny(low, outcomeKeys) {

@@ -332,6 +332,7 @@ var madeUpVagueItems = []string{
 	"The team fixed the bug and will prevent such outages in the future.",
 	"Improve alerting around scheduler health (#4512)",
 	"Release process: Re-evaluate the rollout approaches",
+	"Alerting and retries should be improved.",
 }
 var madeUpSpecificItems = []string{
 	// The same: a singular thing without its article, a code-like name, an
