@@ -115,7 +115,7 @@ func BenchmarkThemesStep(b *testing.B) {
 			var th themeRun
 			t0 := time.Now()
 			b.StartTimer()
-			peak := heapPeak(func() { th, err = clusterThemes(ctx, log, st, d, ps, themes.Options{}) })
+			peak := heapPeak(func() { th, err = clusterThemes(ctx, log, st, d, ps, themes.Options{}, nil) })
 			b.StopTimer()
 			if err != nil {
 				b.Fatal(err)

@@ -7,11 +7,13 @@ import (
 	"sync"
 
 	"github.com/aftermath-sre/aftermath/analyze/change"
+	"github.com/aftermath-sre/aftermath/analyze/themes"
 )
 
 // Memo keeps what a run computed that the next run of the same process can
-// take instead of computing it again when its input is the same: the change
-// step's bootstraps, each a function of its sorted sample, seed and number
+// take instead of computing it again when its input is the same: the themes
+// featurizer (built once per process instead of once per run), and the
+// change step's bootstraps, each a function of its sorted sample, seed and number
 // of resamples (the MTTA and MTTR percentiles' intervals and the month over
 // month comparisons). Closed months' incidents rarely change between two
 // runs an hour apart, so most of them are the same. Only the last run's
@@ -22,6 +24,24 @@ type Memo struct {
 	mu           sync.Mutex
 	entries      memoEntries
 	boots, drawn int
+	// The themes featurizer (its normalizer and cause classifier, about
+	// 80 ms to build), kept for the next run: it depends on nothing but the
+	// binary.
+	featurizer *themes.Featurizer
+}
+
+// Featurizer returns the themes featurizer, built on the first call. A nil
+// Memo builds a new one every call.
+func (m *Memo) Featurizer() *themes.Featurizer {
+	if m == nil {
+		return themes.NewFeaturizer()
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.featurizer == nil {
+		m.featurizer = themes.NewFeaturizer()
+	}
+	return m.featurizer
 }
 
 // Bootstraps returns how many bootstraps the last run used and how many of

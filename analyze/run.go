@@ -356,7 +356,7 @@ func Run(ctx context.Context, st *store.Store, opts Options) (RunSummary, error)
 		return nil
 	}, func(ctx context.Context) error {
 		if err := timed(AnalysisThemes, func() (err error) {
-			if th, err = clusterThemes(ctx, log, st, d, ps, opts.Themes); err != nil {
+			if th, err = clusterThemes(ctx, log, st, d, ps, opts.Themes, opts.Memo); err != nil {
 				return err
 			}
 			// Written now, not with the results: the assignments (one per

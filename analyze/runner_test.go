@@ -66,6 +66,10 @@ func TestRunIsIdempotentAndThemeIDsAreStable(t *testing.T) {
 	used, drawn := memoOpts.Memo.Bootstraps()
 	require.Positive(t, used)
 	require.Zero(t, drawn, "the same incidents and clock: every bootstrap from the first run")
+	// The first run featurized new texts: the Memo keeps the featurizer for
+	// the runs after it.
+	fz := memoOpts.Memo.featurizer
+	require.NotNil(t, fz)
 	require.NotEqual(t, s1.RunID, s2.RunID)
 	texts := distinctTexts(t, st, opts)
 	require.Positive(t, texts)
@@ -88,8 +92,9 @@ func TestRunIsIdempotentAndThemeIDsAreStable(t *testing.T) {
 
 	// Then the rest arrive: factors seen before keep their theme ids.
 	require.NoError(t, st.UpsertPostmortems(ctx, pms[cut:]))
-	s3, err := Run(ctx, st, opts)
+	s3, err := Run(ctx, st, memoOpts)
 	require.NoError(t, err)
+	require.Same(t, fz, memoOpts.Memo.featurizer, "the new factors featurized by the kept featurizer")
 	require.Positive(t, s3.TextsAnalyzed, "new postmortems' texts are checked")
 	require.Equal(t, distinctTexts(t, st, opts)-texts, s3.TextsAnalyzed, "only the new texts are checked")
 	a2, err := st.FactorThemes(ctx, s2.RunID)

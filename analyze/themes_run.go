@@ -103,8 +103,8 @@ func factorText(f *store.Factor) string {
 // featurizeNewFactors featurizes and stores the factors of the postmortems
 // created by until that have no stored features, textPutBatch distinct
 // texts at a time, so only they are read and no more of them are held.
-func featurizeNewFactors(ctx context.Context, log *slog.Logger, st *store.Store, until time.Time) (int, error) {
-	var fz *themes.Featurizer // built only when a text needs it
+func featurizeNewFactors(ctx context.Context, log *slog.Logger, st *store.Store, until time.Time, memo *Memo) (int, error) {
+	var fz *themes.Featurizer // taken only when a text needs it
 	seen := map[string]bool{}
 	var hashes, texts []string
 	n := 0
@@ -113,7 +113,7 @@ func featurizeNewFactors(ctx context.Context, log *slog.Logger, st *store.Store,
 			return nil
 		}
 		if fz == nil {
-			fz = themes.NewFeaturizer()
+			fz = memo.Featurizer()
 		}
 		if _, err := analyzeNew(ctx, log, st, textAnalyzerThemes, themes.Version, hashes, texts, fz.Featurize); err != nil {
 			return err
@@ -199,7 +199,7 @@ func streamFeatures(ctx context.Context, log *slog.Logger, st *store.Store, unti
 	return flush()
 }
 
-func clusterThemes(ctx context.Context, log *slog.Logger, st *store.Store, d *dataset, ps calc.Periods, opts themes.Options) (themeRun, error) {
+func clusterThemes(ctx context.Context, log *slog.Logger, st *store.Store, d *dataset, ps calc.Periods, opts themes.Options, memo *Memo) (themeRun, error) {
 	var out themeRun
 	prev, prevAssign, err := previousThemes(ctx, st)
 	if err != nil {
@@ -212,7 +212,7 @@ func clusterThemes(ctx context.Context, log *slog.Logger, st *store.Store, d *da
 	// (themes.WarmStartHolds); k is chosen again when they are not.
 	opts.WarmStart = true
 	t0 := time.Now()
-	analyzed, err := featurizeNewFactors(ctx, log, st, ps.Now)
+	analyzed, err := featurizeNewFactors(ctx, log, st, ps.Now, memo)
 	if err != nil {
 		return out, err
 	}

@@ -35,7 +35,7 @@ func TestThemesFeaturizeEachTextOnce(t *testing.T) {
 		t.Helper()
 		d, err := load(ctx, st, newTeamNamer(nil))
 		require.NoError(t, err)
-		th, err := clusterThemes(ctx, log, st, d, ps, themes.Options{})
+		th, err := clusterThemes(ctx, log, st, d, ps, themes.Options{}, nil)
 		require.NoError(t, err)
 		return th
 	}
@@ -104,7 +104,7 @@ func TestThemesWarmStartAfterARun(t *testing.T) {
 		t.Helper()
 		d, err := load(ctx, st, newTeamNamer(nil))
 		require.NoError(t, err)
-		th, err := clusterThemes(ctx, log, st, d, ps, themes.Options{})
+		th, err := clusterThemes(ctx, log, st, d, ps, themes.Options{}, nil)
 		require.NoError(t, err)
 		return th
 	}
