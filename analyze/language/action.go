@@ -149,11 +149,13 @@ func (a *actionChecker) itemFeatures(summary string, lazy bool) ([]Finding, obje
 		}
 	}
 	s := summary[off:]
+	blanked := false
 	if strings.Contains(s, "#") || strings.Contains(s, "://") {
 		// An issue reference or a link ("(#11953)", "https://...") is not a
 		// number the item is measured by, nor a name it gives: blanked out,
-		// so the findings' offsets stay those of summary.
-		s = issueRef.ReplaceAllStringFunc(s, func(m string) string { return strings.Repeat(" ", len(m)) })
+		// with the same length so the findings' offsets stay those of
+		// summary (their sentences are taken from summary below).
+		s = issueRef.ReplaceAllStringFunc(s, func(m string) string { blanked = true; return strings.Repeat(" ", len(m)) })
 	}
 	if strings.ContainsAny(s, "-–—[(") {
 		if m := statusSuffix.FindStringIndex(s); m != nil && m[0] > 0 {
@@ -166,10 +168,11 @@ func (a *actionChecker) itemFeatures(summary string, lazy bool) ([]Finding, obje
 		obj, objOK = a.readObject(s)
 		x = features(s, rules, obj, objOK)
 	}
-	if off > 0 {
-		for i := range rules {
-			rules[i].Start += off
-			rules[i].End += off
+	for i := range rules {
+		rules[i].Start += off
+		rules[i].End += off
+		if blanked {
+			rules[i].Sentence = summary[rules[i].Start:rules[i].End]
 		}
 	}
 	return rules, obj, x

@@ -494,3 +494,18 @@ func TestMadeUpWording(t *testing.T) {
 		require.Empty(t, c.CheckBlame(s), "blameless: %s", s)
 	}
 }
+
+// A link or issue reference is blanked out while an item is read, but its
+// findings quote the item as written, at the same offsets.
+func TestFindingsQuoteTheItemWithItsLinks(t *testing.T) {
+	c := NewChecker(BlameOptions{})
+	for _, s := range []string{"Improve alerting around scheduler health (#4512)", "Ops: Tune the alerts (#12)", "Tune the alerts, see https://example.com/x/1"} {
+		fs := c.CheckActionItem(s, true, true)
+		found := false
+		for _, f := range fs {
+			require.Equal(t, s[f.Start:f.End], f.Sentence, "%s: %s", s, f.Rule)
+			found = found || IsVagueRule(f.Rule)
+		}
+		require.True(t, found, "vague: %s", s)
+	}
+}
