@@ -7,10 +7,12 @@
 package labeled
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"io"
 	"math"
+	"slices"
 	"strings"
 
 	"github.com/aftermath-sre/aftermath/analyze/internal/calc"
@@ -123,7 +125,21 @@ type Disagreement struct {
 type Report struct {
 	Vague, Blame  Counts
 	Disagreements []Disagreement // in the file's order
+	// Rules are the texts each rule flagged, in check and rule order: a
+	// text flagged by two rules counts under both. A rule whose flags are
+	// mostly labeled negative is one to distrust on this writing.
+	Rules []RuleCount
 }
+
+// RuleCount is what one rule of a check flagged.
+type RuleCount struct {
+	Check, Rule string
+	Flagged     int // texts the rule flagged
+	Positive    int // of them, labeled positive (vague, blaming)
+}
+
+// Precision is the share of the rule's flags labeled positive.
+func (r RuleCount) Precision() Ratio { return ratio(r.Positive, r.Flagged) }
 
 // Options configure Evaluate.
 type Options struct {
@@ -138,15 +154,26 @@ type Options struct {
 func Evaluate(recs []Record, opts Options) Report {
 	c := language.NewChecker(language.BlameOptions{Names: opts.Names})
 	var rep Report
+	byRule := map[[2]string]*RuleCount{}
 	for _, r := range recs {
 		judge := func(check string, label bool, counts *Counts, fs []language.Finding, counted func(string) bool) {
 			var rules []string
 			why := ""
 			for _, f := range fs {
-				if counted(f.Rule) {
+				if counted(f.Rule) && !slices.Contains(rules, f.Rule) {
 					rules = append(rules, f.Rule)
 					if why == "" {
 						why = f.Why
+					}
+					k := [2]string{check, f.Rule}
+					rc := byRule[k]
+					if rc == nil {
+						rc = &RuleCount{Check: check, Rule: f.Rule}
+						byRule[k] = rc
+					}
+					rc.Flagged++
+					if label {
+						rc.Positive++
 					}
 				}
 			}
@@ -163,6 +190,12 @@ func Evaluate(recs []Record, opts Options) Report {
 			judge("blame", *r.Blame, &rep.Blame, c.CheckBlame(r.Text), func(string) bool { return true })
 		}
 	}
+	for _, rc := range byRule {
+		rep.Rules = append(rep.Rules, *rc)
+	}
+	slices.SortFunc(rep.Rules, func(a, b RuleCount) int {
+		return cmp.Or(strings.Compare(a.Check, b.Check), strings.Compare(a.Rule, b.Rule))
+	})
 	return rep
 }
 
@@ -195,6 +228,12 @@ func WriteMarkdown(w io.Writer, rep Report, misses bool) error {
 	row("vague action items", rep.Vague)
 	row("blaming sentences", rep.Blame)
 	b.WriteString("\nShares with their Wilson 95% intervals. Negatives flagged: specific action items called vague, blameless sentences called blaming.\n")
+	if len(rep.Rules) > 0 {
+		b.WriteString("\nBy rule (a text flagged by two rules counts under both):\n\n| check | rule | flagged | labeled positive |\n|---|---|---|---|\n")
+		for _, r := range rep.Rules {
+			fmt.Fprintf(&b, "| %s | %s | %d | %s |\n", r.Check, r.Rule, r.Flagged, r.Precision())
+		}
+	}
 	if misses {
 		fmt.Fprintf(&b, "\n%d disagreements:\n\n", len(rep.Disagreements))
 		for _, d := range rep.Disagreements {

@@ -47,6 +47,12 @@ func TestEvaluateCountsAgainstTheLabels(t *testing.T) {
 	require.Equal(t, "s2", rep.Disagreements[1].ID)
 	require.Equal(t, []string{"vague-improve"}, rep.Disagreements[1].Rules)
 	require.Equal(t, 5, rep.Disagreements[1].Line)
+	require.Equal(t, []RuleCount{
+		{Check: "blame", Rule: "person-fault", Flagged: 1, Positive: 1},
+		{Check: "vague", Rule: "vague-be-careful", Flagged: 1, Positive: 1},
+		{Check: "vague", Rule: "vague-improve", Flagged: 1, Positive: 0},
+		{Check: "vague", Rule: "vague-no-target", Flagged: 2, Positive: 2},
+	}, rep.Rules)
 
 	var b bytes.Buffer
 	require.NoError(t, WriteMarkdown(&b, rep, true))
@@ -55,6 +61,8 @@ func TestEvaluateCountsAgainstTheLabels(t *testing.T) {
 	require.Contains(t, out, "| blaming sentences | 3 | 1 | 1 | 1.000 [0.21, 1.00] (1/1) | 1.000 [0.21, 1.00] (1/1) | 0.000 [0.00, 0.66] (0/2) |")
 	require.Contains(t, out, `- line 3, v3, labeled vague true, not flagged: "Add a CI check`)
 	require.Contains(t, out, `- line 5, s2, labeled vague false, flagged vague-improve: `)
+	require.Contains(t, out, "| vague | vague-improve | 1 | 0.000 [0.00, 0.79] (0/1) |")
+	require.Contains(t, out, "| vague | vague-no-target | 2 | 1.000 [0.34, 1.00] (2/2) |")
 	b.Reset()
 	require.NoError(t, WriteMarkdown(&b, rep, false))
 	require.NotContains(t, b.String(), "disagreements")
