@@ -344,6 +344,8 @@ var madeUpSpecificItems = []string{
 	"Define a process for tagging the stale feature flags",
 	"Page the database team on replica lag, ideally through the new escalation policy",
 	"Add documentation on how on-call can find the failed job in the audit log",
+	"Investigate Envoy as a replacement for the edge proxy, as we have seen a number of issues with the current one",
+	"Evaluate Caddy as an alternative to the nginx ingress, since we have had a number of problems with it",
 	"Add a CI check that rejects configs with an empty upstream list",
 	"Set the connection pool maximum of the orders service to 200",
 	"Page the storage on-call when replication lag exceeds 30 seconds",

@@ -155,7 +155,7 @@ const coordinatedAction = `(?:,\s*(?:and\s+)?|\band\s+|\bthen\s+)(?:apply|applic
 var coordinatedActionRe = regexp.MustCompile(`(?i)` + coordinatedAction)
 
 // specificOutcome words name a definite thing to find or make.
-var specificOutcome = regexp.MustCompile(`(?i)(?:` + coordinatedAction + `|` + checkCriterion + `|\b(?:dependenc(?:y|ies) on|whether|how (?:often|many|much)|what (?:[\w-]+ ){0,2}?(?:caused|triggered|broke)|(?:write|writes|writing) up the findings|add (?:it|them|the findings) to the postmortem|like the one that|and if so|(?:is|are) set|(?:is|are) unmuted|no other|false alarm|escalates|design doc|report|rca|root cause analysis|decision|proposal|plan\b|publish|write-?up|runbook|checklist|fix (?:the|a|for)|and fix (?:the|a|it|this)))\b`)
+var specificOutcome = regexp.MustCompile(`(?i)(?:` + coordinatedAction + `|` + checkCriterion + `|\b(?:dependenc(?:y|ies) on|whether|as (?:a |an )?(?:replacement|alternative|substitute)|how (?:often|many|much)|what (?:[\w-]+ ){0,2}?(?:caused|triggered|broke)|(?:write|writes|writing) up the findings|add (?:it|them|the findings) to the postmortem|like the one that|and if so|(?:is|are) set|(?:is|are) unmuted|no other|false alarm|escalates|design doc|report|rca|root cause analysis|decision|proposal|plan\b|publish|write-?up|runbook|checklist|fix (?:the|a|for)|and fix (?:the|a|it|this)))\b`)
 
 // deictic refers to the incident itself: "this type of issue", "repeats of
 // this issue", "similar problems", which makes a detection specific.

@@ -246,7 +246,7 @@ func mayBeCodeLike(s string) bool {
 // kSpecificOutcome: every match of specificOutcome holds one of these (a
 // coordinated action's verb, a check's verb, or a word of the outcomes).
 var kSpecificOutcome = featureKeys.group("apply", "application of", "fix", "remov", "implement", "roll out", "deploy", "replac",
-	"creat", "add", "ensure", "make sure", "verify", "validate", "confirm", "check", "dependenc", "whether", "how ", "what ",
+	"creat", "add", "ensure", "make sure", "verify", "validate", "confirm", "check", "dependenc", "whether", "replacement", "alternative", "substitute", "how ", "what ",
 	"up the findings", "like the one that", "and if so", "set", "unmuted", "no other", "false alarm", "escalates",
 	"design doc", "report", "rca", "root cause analysis", "decision", "proposal", "plan", "publish", "write", "runbook",
 	"checklist")

@@ -97,6 +97,10 @@ var fingerprints = map[string]struct{ sim, real string }{
 	// The findings of an item with a link or issue reference quote it as
 	// written (.10 to .15 quoted it with the link blanked out).
 	"2026-12-07.16": {sim: "febb449e54bf91fe3ac23e5f", real: "aa878f27b25a4b336b9594e5"},
+	// An inquiry into a named option "as a replacement for" or "as an
+	// alternative to" something states its question. No dev or simulator
+	// finding changed.
+	"2026-12-07.17": {sim: "febb449e54bf91fe3ac23e5f", real: "aa878f27b25a4b336b9594e5"},
 }
 
 func writeFindings(h hash.Hash, label string, fs []Finding) {
