@@ -324,24 +324,27 @@ var madeUpVagueItems = []string{
 	"Look at the logs more closely",
 	"Tune the alerts",
 	"Add better error handling",
-	// Shapes from the tuning half of other organizations' items (Versions
-	// .8 and .9), in made-up wording: an aim wished on a subject, the
-	// outcome alone, an issue reference that is no measure, an aim behind
-	// a topic heading.
+	// Shapes from other organizations' items (Versions .8 to .17), in
+	// made-up wording: an aim wished on a subject, the outcome alone, an
+	// issue reference that is no measure, a change wished with no
+	// criterion.
 	"The retry policy needs to be more robust.",
 	"The team fixed the bug and will prevent such outages in the future.",
 	"Improve alerting around scheduler health (#4512)",
-	"Release process: Re-evaluate the rollout approaches",
 	"Alerting and retries should be improved.",
 }
 var madeUpSpecificItems = []string{
-	// The same: a singular thing without its article, a code-like name, an
-	// aside in parentheses, a checkable purpose, a process for a named thing.
-	"Implement canary cluster",
+	// The same: a singular thing without its article, a topic heading
+	// before a specific action, a code-like name, an aside in parentheses, a
+	// checkable purpose, a process for a named thing. Every item of these
+	// two groups was judged wrongly by Version .7.
+	"Create staging environment",
+	"Build load test harness",
+	"Reliability improvements: Move the session store to the replicated Redis cluster",
 	"Update the docs.example.com redirect rules to drop the old paths",
 	"Rotate the signing key of the billing API (if possible)",
 	"Audit the backup jobs to make sure every database has an owner",
-	"Define a process for tagging the stale feature flags",
+	"Create a process for identifying the owners of orphaned services",
 	"Page the database team on replica lag, ideally through the new escalation policy",
 	"Add documentation on how on-call can find the failed job in the audit log",
 	"Investigate Envoy as a replacement for the edge proxy, as we have seen a number of issues with the current one",
