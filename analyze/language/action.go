@@ -38,7 +38,7 @@ func IsVagueRule(rule string) bool {
 // actionChecker holds compiled action-item rules; immutable once built.
 type actionChecker struct {
 	careful, improve, document, investigate, hedge, assure *regexp.Regexp
-	wishedQuality, wishedChange, outcomeOnly               *regexp.Regexp
+	wished, outcomeOnly                                    *regexp.Regexp
 	measurable, concrete, deliverable, causeObject         *regexp.Regexp
 	concreteWord                                           *wordre.Regexp // concrete, faster
 	tagger                                                 *tagger
@@ -65,11 +65,11 @@ func newActionChecker() *actionChecker {
 		assure: regexp.MustCompile(`(?i)\b(?:make sure|ensure|ensuring|(?:everyone|everybody|people|all engineers|the team) (?:knows?|is aware|are aware|understands?|remembers?)|(?:more|additional|extra|further|better) (?:training|education|awareness|communication)|train (?:the |all )?(?:team|engineers|people|staff|everyone|on-?call)|communicate (?:better|more)|over-?communicate)\b`),
 		// "investigate the root cause": the cause is what is investigated, not a deliverable.
 		causeObject: regexp.MustCompile(`(?i)^\s+(?:the |its |this |their |a )?(?:root |underlying )?causes?\b`),
-		// A subject's wish for more of a quality: "needs to be more
-		// resilient", "should more closely mirror production".
-		wishedQuality: regexp.MustCompile(`(?i)\b(?:needs?|has|have|ought) to\s+((?:be\s+)?(?:much\s+|far\s+)?(?:more|less|better)\b(?:\s+\w+ly)?(?:\s+[a-z-]+)?)`),
-		wishedChange:  regexp.MustCompile(`(?i)\b(?:should|must|needs? to|has to|have to|will|would)\s+(?:also\s+)?be\s+(?:be\s+)?(?:further\s+|more\s+|better\s+|significantly\s+)?(?:improved|enhanced|strengthened|revisited|clear|clearer|addressed|considered|prioriti[sz]ed|given (?:a )?higher priority)\b`),
-		outcomeOnly:   regexp.MustCompile(`(?i)\b(?:prevent|avoid)\s+(?:such|similar|this|these|future|further|any|it|that)\b[^.]{0,40}?\b(?:incidents?|issues?|occurrences?|outages?|problems?|events?|recurrences?|failures?|happening)\b`),
+		// A subject's wish with no measure: more of a quality ("needs to
+		// be more resilient", group 1) or a change ("should be improved",
+		// "should be given a higher priority", group 2).
+		wished:      regexp.MustCompile(`(?i)\b(?:(?:needs?|has|have|ought) to\s+((?:be\s+)?(?:much\s+|far\s+)?(?:more|less|better)\b(?:\s+\w+ly)?(?:\s+[a-z-]+)?)|((?:should|must|needs? to|has to|have to|will|would)\s+(?:also\s+)?be\s+(?:be\s+)?(?:further\s+|more\s+|better\s+|significantly\s+)?(?:improved|enhanced|strengthened|revisited|clear|clearer|addressed|considered|prioriti[sz]ed|given (?:a )?higher priority)\b))`),
+		outcomeOnly: regexp.MustCompile(`(?i)\b(?:prevent|avoid)\s+(?:such|similar|this|these|future|further|any|it|that)\b[^.]{0,40}?\b(?:incidents?|issues?|occurrences?|outages?|problems?|events?|recurrences?|failures?|happening)\b`),
 		// A hedge that governs the whole item ("Consider adding ...", "We
 		// should try to ..."): on other organizations' items 5 of 6 were
 		// labeled vague; a hedge inside an item ("ideally", "(if possible)",
@@ -258,20 +258,16 @@ func (a *actionChecker) ruleFindings(summary string) (rules []Finding, obj objec
 	if m := findIf(a.hedge, summary, low, hedgeKeys); m != nil {
 		add(RuleVagueHedge, whole, summary[m[0]:m[1]], "hedged wording ('consider', 'try to') commits to nothing")
 	}
-	if len(out) == 0 && !measurable && strings.Contains(low, " to ") {
-		// "X needs to be more resilient", "Y should more closely mirror Z":
-		// more of a quality, with no criterion after it.
-		if m := a.wishedQuality.FindStringSubmatchIndex(summary); m != nil && !criterionStated(firstSentence(summary[m[1]:])) {
-			add(RuleVagueNoTarget, whole, summary[m[2]:m[1]], whyNoCriterion)
-		}
-	}
-	if len(out) == 0 && !measurable && strings.Contains(low, " be ") {
-		// "Monitoring and error handling should be improved", "X should be
-		// given a higher priority": a change wished on a subject, with no
-		// criterion after it (on other organizations' items 4 of 4 such items
-		// were labeled vague).
-		if m := a.wishedChange.FindStringIndex(summary); m != nil && !criterionStated(firstSentence(summary[m[1]:])) {
-			add(RuleVagueNoTarget, whole, summary[m[0]:m[1]], whyNoCriterion)
+	if len(out) == 0 && !measurable && (strings.Contains(low, " to ") || strings.Contains(low, " be ")) {
+		// "X needs to be more resilient", "Monitoring and error handling
+		// should be improved": wished on a subject, with no criterion after
+		// it (on other organizations' items every one was labeled vague).
+		if m := a.wished.FindStringSubmatchIndex(summary); m != nil && !criterionStated(firstSentence(summary[m[1]:])) {
+			ph := m[2:4]
+			if ph[0] < 0 {
+				ph = m[4:6]
+			}
+			add(RuleVagueNoTarget, whole, summary[ph[0]:ph[1]], whyNoCriterion)
 		}
 	}
 	if len(out) == 0 && !measurable && containsAny(low, outcomeKeys) {
