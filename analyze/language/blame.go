@@ -75,7 +75,7 @@ func passiveBefore(s string, faultEnd int) bool {
 }
 
 // faultKeys prefilter sentences for the fault and cause verbs.
-var faultKeys = []string{"forg", "fail", "neglect", "ignore", "overlook", "bother", "did not", "didn't", "mistake", "errant", "error",
+var faultKeys = []string{"forg", "fail", "neglect", "ignore", "overlook", "bother", "did not", "didn't", "mistake", "errant", "their error", "his error", "her error", "own error",
 	"erroneous", "accident", "inadvertent", "careless", "in error", "made a", "made an", "made the", "messed",
 	"screwed", "fat", "introduced", "wrong", "incorrect", "responsible", "to blame", "caused", "broke",
 	"triggered the", "took down", "brought down"}

@@ -149,7 +149,7 @@ var personalFaultKeys = []string{"forg", "failed to", "fails to", "fail to", "ne
 	"to blame", "instead of", "rather than", "errant"}
 
 // roleKeys prefilter sentences for roleRe (lowercase substrings).
-var roleKeys = []string{"engineer", "developer", "operator", "admin", "sre", "on-call", "oncall", "team", "employee",
+var roleKeys = []string{"engineer", "developer", "operator", "admin", "sre", "on-call", "oncall", "team member", "employee",
 	"technician", "contractor", "intern", "staff", "dba", "sysadmin", "designer", "reviewer", "approver", "manager",
 	"deployer", "maintainer", "person", "someone", "somebody"}
 
