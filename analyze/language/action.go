@@ -284,10 +284,10 @@ func (a *actionChecker) ruleFindings(summary string) (rules []Finding, obj objec
 // "[#123]". ("GH-123" is a name, and stays.)
 var issueRef = regexp.MustCompile(`\S*://[^\s)\]]*|\[?#\d+\]?`)
 
-// firstSentence is s up to its first sentence end.
+// firstSentence is s up to its first sentence end (Sentences' split).
 func firstSentence(s string) string {
-	if i := strings.Index(s, ". "); i >= 0 {
-		return s[:i]
+	if sp := Sentences(s); len(sp) > 0 {
+		return s[:sp[0].End]
 	}
 	return s
 }
