@@ -41,7 +41,8 @@ func evaluateCommand() command {
 			"and a TF-IDF k-means baseline given the true k. ISSRE'22 labels also get the cause-class accuracy.\n\n" +
 			"language: measure the language checks on your own labeled texts: a JSONL file of id, text and\n" +
 			"vague (true/false, for an action item's summary) or blame (true/false, for a postmortem sentence);\n" +
-			"prints precision, recall and the share of negatives flagged, with 95% intervals.",
+			"prints precision, recall and the share of negatives flagged, with 95% intervals, and by rule how\n" +
+			"many texts each rule flagged and how many of them were labeled positive.",
 		flags: func(f *flag.FlagSet) {
 			fs = f
 			textField = fs.String("text-field", "text", "the record field to cluster (for example full_text)")
