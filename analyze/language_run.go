@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"maps"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -34,7 +36,7 @@ const (
 // first; then the postmortems and action items of the periods stream from
 // the store one at a time with the stored results of their texts.
 func analyzeLanguage(ctx context.Context, log *slog.Logger, st *store.Store, d *dataset, ps calc.Periods, names []string,
-	maxPerMonth int) ([]store.Result, []store.AnalysisItem, int, languageCounts, error) {
+	maxPerMonth int, dismissLabel string) ([]store.Result, []store.AnalysisItem, int, languageCounts, error) {
 	checker := language.NewChecker(language.BlameOptions{Names: names})
 	start := ps.Start()
 	// Which people are known changes what blame finds, so it is part of the
@@ -113,7 +115,10 @@ func analyzeLanguage(ctx context.Context, log *slog.Logger, st *store.Store, d *
 		period int
 		rule   string
 	}
-	counts := map[pr]int{}
+	// counts are the findings by period and rule; dismissed the findings a
+	// team dismissed with the label (a postmortem's, or an action item's
+	// vagueness findings), which count nowhere else.
+	counts, dismissed := map[pr]int{}, map[pr]int{}
 	pms, blamed := make([]int, len(ps.All)), make([]int, len(ps.All))
 	items, vague := make([]int, len(ps.All)), make([]int, len(ps.All))
 	listed := map[[3]string]*latest{} // (month, subject, rule)
@@ -129,7 +134,7 @@ func analyzeLanguage(ctx context.Context, log *slog.Logger, st *store.Store, d *
 	// Each postmortem's findings, its sections in document order, then its
 	// factors by ordinal.
 	var fs []textFinding
-	err = st.StreamPostmortemProse(ctx, textAnalyzerBlame, blameVersion, start, ps.Now, func(pm *store.PostmortemProse) error {
+	err = st.StreamPostmortemProse(ctx, textAnalyzerBlame, blameVersion, dismissLabel, start, ps.Now, func(pm *store.PostmortemProse) error {
 		sort.Slice(pm.Texts, func(i, j int) bool {
 			a, b := &pm.Texts[i], &pm.Texts[j]
 			if a.Section != b.Section {
@@ -152,6 +157,15 @@ func analyzeLanguage(ctx context.Context, log *slog.Logger, st *store.Store, d *
 			}
 		}
 		team := d.team.name(pm.Team)
+		if pm.Dismissed {
+			ps.Of(pm.CreatedAt, func(p int) {
+				pms[p]++
+				for _, f := range fs {
+					dismissed[pr{p, f.f.Rule}]++
+				}
+			})
+			return nil
+		}
 		ps.Of(pm.CreatedAt, func(p int) {
 			pms[p]++
 			if len(fs) > 0 {
@@ -171,12 +185,25 @@ func analyzeLanguage(ctx context.Context, log *slog.Logger, st *store.Store, d *
 	if err != nil {
 		return nil, nil, 0, languageCounts{}, err
 	}
-	err = st.StreamActionTextResults(ctx, textAnalyzerAction, language.Version, start, ps.Now, func(a *store.ActionTextResult) error {
+	var dis []language.Finding
+	err = st.StreamActionTextResults(ctx, textAnalyzerAction, language.Version, dismissLabel, start, ps.Now, func(a *store.ActionTextResult) error {
 		fs, err := storedFindings(a.Found, a.Payload, func() []language.Finding {
 			return checker.CheckActionItem(a.Summary, a.HasOwner, a.HasDue)
 		})
 		if err != nil {
 			return fmt.Errorf("%s: action item %s: %w", textAnalyzerAction, a.Key, err)
+		}
+		// A dismissed item's vagueness findings are its team's judgment to
+		// override; a missing owner or due date is a fact and stays.
+		dis = dis[:0]
+		if a.Dismissed {
+			fs = slices.DeleteFunc(slices.Clone(fs), func(f language.Finding) bool {
+				if language.IsVagueRule(f.Rule) {
+					dis = append(dis, f)
+					return true
+				}
+				return false
+			})
 		}
 		isVague := false
 		for _, f := range fs {
@@ -190,6 +217,9 @@ func analyzeLanguage(ctx context.Context, log *slog.Logger, st *store.Store, d *
 			items[p]++
 			if isVague {
 				vague[p]++
+			}
+			for _, f := range dis {
+				dismissed[pr{p, f.Rule}]++
 			}
 			for _, f := range fs {
 				counts[pr{p, f.Rule}]++
@@ -205,18 +235,20 @@ func analyzeLanguage(ctx context.Context, log *slog.Logger, st *store.Store, d *
 	if err != nil {
 		return nil, nil, 0, languageCounts{}, err
 	}
-	keys := make([]pr, 0, len(counts))
-	for k := range counts {
-		keys = append(keys, k)
-	}
-	sort.Slice(keys, func(i, j int) bool {
-		if keys[i].period != keys[j].period {
-			return keys[i].period < keys[j].period
+	// Each family's rows by period, then rule.
+	for _, fam := range []struct {
+		f metrics.Family
+		n map[pr]int
+	}{{metrics.LanguageFindings, counts}, {metrics.LanguageFindingsDismissed, dismissed}} {
+		keys := slices.SortedFunc(maps.Keys(fam.n), func(a, b pr) int {
+			if a.period != b.period {
+				return a.period - b.period
+			}
+			return strings.Compare(a.rule, b.rule)
+		})
+		for _, k := range keys {
+			s.Add(fam.f, float64(fam.n[k]), "period", ps.All[k.period].Label, "rule", k.rule)
 		}
-		return keys[i].rule < keys[j].rule
-	})
-	for _, k := range keys {
-		s.Add(metrics.LanguageFindings, float64(counts[k]), "period", ps.All[k.period].Label, "rule", k.rule)
 	}
 	for p, per := range ps.All {
 		s.Add(metrics.PostmortemsWithBlameRatio, calc.Ratio(blamed[p], pms[p]), "period", per.Label)

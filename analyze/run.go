@@ -71,6 +71,10 @@ type Options struct {
 	// Themes tunes the clustering (the zero value is the default).
 	Themes themes.Options
 
+	// DismissLabel is the Jira label with which a team dismisses the
+	// language findings on an issue (a postmortem's findings, an action
+	// item's vagueness findings); "" dismisses none.
+	DismissLabel string
 	// MaxFindingsPerMonth caps the language findings listed as items per
 	// month, subject kind and rule (counts are exact); default 100.
 	MaxFindingsPerMonth int
@@ -328,7 +332,7 @@ func Run(ctx context.Context, st *store.Store, opts Options) (RunSummary, error)
 			if err != nil {
 				return err
 			}
-			r, it, analyzed, lc, err := analyzeLanguage(ctx, log, st, d, ps, names, opts.MaxFindingsPerMonth)
+			r, it, analyzed, lc, err := analyzeLanguage(ctx, log, st, d, ps, names, opts.MaxFindingsPerMonth, opts.DismissLabel)
 			if err != nil {
 				return err
 			}

@@ -118,6 +118,7 @@ func Default() *Config {
 			RecurrenceWindow: Duration(30 * day),
 			TeamAliases:      map[string]string{},
 			MemoryLimitMiB:   400,
+			DismissLabel:     "aftermath-dismissed",
 		},
 		Schedule: Schedule{
 			PagerDuty: Duration(5 * time.Minute),

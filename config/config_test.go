@@ -250,6 +250,7 @@ func TestBadConfigs(t *testing.T) {
 			`testdata/values.bad.yml:38: digest.smtp.port: must be between 1 and 65535, got 0`,
 			`testdata/values.bad.yml:39: digest.smtp.to[1]: must be an email address, got "not an address"`,
 			`testdata/values.bad.yml:41: analysis.memory_limit_mib: must not be negative, got -1`,
+			`testdata/values.bad.yml:42: analysis.dismiss_label: must be one Jira label, without spaces, got "not reviewed"`,
 		}},
 		// A secret put where the name of its environment variable or file
 		// belongs is never repeated in the error.

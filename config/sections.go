@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 )
 
 // Enumerated values of the config file.
@@ -415,6 +416,10 @@ type Analysis struct {
 	// analysis runs (analyze.Options.MemoryLimit), in MiB; 0: none beyond
 	// GOMEMLIMIT.
 	MemoryLimitMiB int `yaml:"memory_limit_mib"`
+	// DismissLabel is the Jira label with which a team dismisses the
+	// language findings on an issue it has reviewed (a postmortem's blame
+	// findings, an action item's vagueness findings); "" turns it off.
+	DismissLabel string `yaml:"dismiss_label"`
 }
 
 // PriorityDurations is one duration per action-item priority.
@@ -470,6 +475,12 @@ func (a Analysis) Validate() error {
 	checkPositive(&p, "recurrence_window", a.RecurrenceWindow)
 	if a.MemoryLimitMiB < 0 {
 		p.add("memory_limit_mib", "must not be negative, got %d", a.MemoryLimitMiB)
+	}
+	// Jira labels hold no white space and at most 255 characters.
+	if strings.ContainsFunc(a.DismissLabel, unicode.IsSpace) {
+		p.add("dismiss_label", "must be one Jira label, without spaces, got %q", a.DismissLabel)
+	} else if len(a.DismissLabel) > 255 {
+		p.add("dismiss_label", "must be at most 255 characters (a Jira label), got %d", len(a.DismissLabel))
 	}
 	for _, k := range slices.Sorted(maps.Keys(a.TeamAliases)) {
 		if strings.TrimSpace(k) == "" {

@@ -890,6 +890,9 @@ func (b *builder) language(orgWide bool) LanguageSection {
 		return l.Rules[i].Name < l.Rules[j].Name
 	})
 	l.Examples = b.items.findings(b.month, b.team, 3)
+	if n, ok := b.res.sum(metrics.LanguageFindingsDismissed, L{"period": b.month}); ok {
+		l.Dismissed = int(n)
+	}
 	return l
 }
 

@@ -306,6 +306,9 @@ type LanguageSection struct {
 	VagueRatio Measure // share of action items that are vague
 	Rules      []Measure
 	Examples   []Finding
+	// Dismissed is how many findings of the month the teams dismissed
+	// with the dismiss label (counted in no measure above).
+	Dismissed int
 }
 
 // Finding is one language finding with its sentence.

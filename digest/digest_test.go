@@ -135,6 +135,10 @@ func TestBuildReadsTheMonthAgainstThePreviousAndSixBefore(t *testing.T) {
 	require.Len(t, d.Language.Examples, 1, "vague action items are quoted, blame is not")
 	require.Equal(t, "Improve monitoring", d.Language.Examples[0].Sentence)
 	require.Equal(t, "human_error", d.Language.Rules[1].Name)
+	require.Equal(t, 2, d.Language.Dismissed, "October's dismissed findings, not September's")
+	line := "2 findings this month were dismissed by the teams that reviewed them (the dismiss label on their Jira issues) and are not counted above."
+	require.Contains(t, renderMD(t, d), line)
+	require.Contains(t, render(t, d), line)
 	require.Equal(t, "https://aftermath.example.com/digests/2026-10.html", d.Links.HTML)
 }
 

@@ -297,6 +297,9 @@ func orgFixture(t *testing.T) *fixture {
 	f.add(metrics.ActionItemsVagueRatio, 0.2, "period", "2026-10")
 	f.add(metrics.LanguageFindings, 2, "period", "2026-10", "rule", "human_error")
 	f.add(metrics.LanguageFindings, 5, "period", "2026-10", "rule", "vague_monitoring")
+	f.add(metrics.LanguageFindingsDismissed, 1, "period", "2026-10", "rule", "vague_monitoring")
+	f.add(metrics.LanguageFindingsDismissed, 1, "period", "2026-10", "rule", "human_error")
+	f.add(metrics.LanguageFindingsDismissed, 4, "period", "2026-09", "rule", "human_error")
 
 	// items
 	f.item(store.AnalysisItem{Analysis: "process", Kind: analyze.ItemHighlight, Period: "2026-10", Key: "PM-12", Team: "Payments", Service: "checkout",

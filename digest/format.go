@@ -319,3 +319,12 @@ func plural(n int, one, many string) string {
 	}
 	return formatThousands(float64(n)) + " " + many
 }
+
+// dismissedLine says how many of the month's language findings the teams
+// dismissed.
+func dismissedLine(n int) string {
+	if n == 1 {
+		return "1 finding this month was dismissed by the team that reviewed it (the dismiss label on its Jira issue) and is not counted above."
+	}
+	return plural(n, "finding", "findings") + " this month were dismissed by the teams that reviewed them (the dismiss label on their Jira issues) and are not counted above."
+}

@@ -31,6 +31,7 @@ func parse(name, text string) (*template.Template, error) {
 		"rule":        ruleName,
 		"join":        strings.Join,
 		"plural":      plural,
+		"dismissed":   dismissedLine,
 		"fixesCost":   fixesAndCostHTML,
 		"table": func(v *htmlView, rows []metricRow, first string) tableArgs {
 			return tableArgs{V: v, Rows: rows, First: first}

@@ -312,6 +312,10 @@ func RenderMarkdown(d *Digest) ([]byte, error) {
 		}
 		w.table("Rule", rules...)
 	}
+	if d.Language.Dismissed > 0 {
+		w.p("%s", dismissedLine(d.Language.Dismissed))
+		w.p("")
+	}
 	if len(d.Language.Examples) > 0 {
 		w.p("Vague action items this month, for example:")
 		w.p("")

@@ -105,32 +105,36 @@ type ActionTextResult struct {
 	Payload                 string
 	Found                   bool
 	HasOwner, HasDue        bool
+	// Dismissed is set when the item carries the dismiss label: its team
+	// reviewed the findings on it and judged them wrong.
+	Dismissed bool
 }
 
 // StreamActionTextResults streams the action items created from since to
 // until (inclusive), oldest first (ties by key), each with analyzer's
-// stored result at version for its text.
-func (s *Store) StreamActionTextResults(ctx context.Context, analyzer, version string, since, until time.Time, fn func(*ActionTextResult) error) error {
+// stored result at version for its text. Items labeled dismissLabel (when
+// it is not "") come with Dismissed set.
+func (s *Store) StreamActionTextResults(ctx context.Context, analyzer, version, dismissLabel string, since, until time.Time, fn func(*ActionTextResult) error) error {
 	// An item whose stored result is empty (most of them) is sent without
 	// its key, team, summary and url: the run only counts it.
-	q := "SELECT if(keep, k, ''), if(keep, team, ''), if(keep, summary, ''), if(keep, url, ''), created_at, payload, found, owner, due FROM (" +
+	q := "SELECT if(keep, k, ''), if(keep, team, ''), if(keep, summary, ''), if(keep, url, ''), created_at, payload, found, owner, due, dismissed FROM (" +
 		"SELECT key AS k, team, summary, url, created_at, payload, found, assignee_id != '' AS owner, isNotNull(due_date) AS due, " +
-		"found = 0 OR payload != '' AS keep FROM (" +
-		s.actionTexts(", key, team, summary, url, created_at, assignee_id, due_date") + " AND created_at <= ?) AS a" + s.anyLeftJoin() +
+		"found = 0 OR payload != '' AS keep, " + hasLabelSQL(dismissLabel) + " AS dismissed FROM (" +
+		s.actionTexts(", key, team, summary, url, created_at, assignee_id, due_date, labels") + " AND created_at <= ?) AS a" + s.anyLeftJoin() +
 		s.storedResults() + " AS t USING h) ORDER BY created_at, k"
-	rows, err := s.conn.Query(ctx, q, utc(since), utc(until), analyzer, version)
+	rows, err := s.conn.Query(ctx, q, labelArgs(dismissLabel, utc(since), utc(until), analyzer, version)...)
 	if err != nil {
 		return fmt.Errorf("store: query action items with %s results: %w", analyzer, err)
 	}
 	defer rows.Close()
 	var a ActionTextResult
 	for rows.Next() {
-		var found, owner, due uint8
-		if err := rows.Scan(&a.Key, &a.Team, &a.Summary, &a.URL, &a.CreatedAt, &a.Payload, &found, &owner, &due); err != nil {
+		var found, owner, due, dismissed uint8
+		if err := rows.Scan(&a.Key, &a.Team, &a.Summary, &a.URL, &a.CreatedAt, &a.Payload, &found, &owner, &due, &dismissed); err != nil {
 			return fmt.Errorf("store: scan action item with %s result: %w", analyzer, err)
 		}
 		a.CreatedAt = a.CreatedAt.UTC()
-		a.Found, a.HasOwner, a.HasDue = found == 1, owner == 1, due == 1
+		a.Found, a.HasOwner, a.HasDue, a.Dismissed = found == 1, owner == 1, due == 1, dismissed == 1
 		if err := fn(&a); err != nil {
 			return err
 		}
@@ -220,21 +224,26 @@ type PostmortemProse struct {
 	Key, Team, Service, Title, URL string
 	CreatedAt                      time.Time
 	Texts                          []ProseResult
+	// Dismissed is set when the postmortem carries the dismiss label: its
+	// team reviewed the findings in it and judged them wrong.
+	Dismissed bool
 }
 
 // StreamPostmortemProse streams the current postmortems created from since
 // to until (inclusive), oldest first (ties by key), each with the texts of
 // its prose sections and factors whose stored result of analyzer at
-// version is not empty, or that have none.
-func (s *Store) StreamPostmortemProse(ctx context.Context, analyzer, version string, since, until time.Time, fn func(*PostmortemProse) error) error {
+// version is not empty, or that have none. Postmortems labeled
+// dismissLabel (when it is not "") come with Dismissed set.
+func (s *Store) StreamPostmortemProse(ctx context.Context, analyzer, version, dismissLabel string, since, until time.Time, fn func(*PostmortemProse) error) error {
 	since, until = utc(since), utc(until)
 	texts := "SELECT key, groupArray(section) AS secs, groupArray(ordinal) AS ords, groupArray(payload) AS payloads, groupArray(found) AS founds," +
 		" groupArray(if(found = 1, '', t)) AS texts FROM (SELECT key, section, ordinal, t, payload, found FROM (" +
 		s.proseTexts("created_at >= ? AND created_at <= ?") + ") AS x" + s.anyLeftJoin() + s.storedResults() +
 		" AS r USING h WHERE payload != '' OR found = 0) GROUP BY key"
-	q := "SELECT key, team, service, title, url, created_at, secs, ords, payloads, founds, texts FROM (SELECT key, team, service, title, url, created_at FROM " +
+	q := "SELECT key, team, service, title, url, created_at, secs, ords, payloads, founds, texts, dismissed FROM (SELECT key, team, service, title, url, created_at, " +
+		hasLabelSQL(dismissLabel) + " AS dismissed FROM " +
 		s.Table("postmortems") + " FINAL WHERE created_at >= ? AND created_at <= ?) AS p" + s.anyLeftJoin() + "(" + texts + ") AS f USING key ORDER BY created_at, key"
-	rows, err := s.conn.Query(ctx, q, since, until, since, until, since, until, analyzer, version)
+	rows, err := s.conn.Query(ctx, q, labelArgs(dismissLabel, since, until, since, until, since, until, analyzer, version)...)
 	if err != nil {
 		return fmt.Errorf("store: query postmortem prose with %s results: %w", analyzer, err)
 	}
@@ -244,10 +253,11 @@ func (s *Store) StreamPostmortemProse(ctx context.Context, analyzer, version str
 		var secs, payloads, texts []string
 		var ords []uint16
 		var founds []uint8
-		if err := rows.Scan(&p.Key, &p.Team, &p.Service, &p.Title, &p.URL, &p.CreatedAt, &secs, &ords, &payloads, &founds, &texts); err != nil {
+		var dismissed uint8
+		if err := rows.Scan(&p.Key, &p.Team, &p.Service, &p.Title, &p.URL, &p.CreatedAt, &secs, &ords, &payloads, &founds, &texts, &dismissed); err != nil {
 			return fmt.Errorf("store: scan postmortem prose with %s results: %w", analyzer, err)
 		}
-		p.CreatedAt = p.CreatedAt.UTC()
+		p.CreatedAt, p.Dismissed = p.CreatedAt.UTC(), dismissed == 1
 		for i := range secs {
 			p.Texts = append(p.Texts, ProseResult{Section: secs[i], Ordinal: int(ords[i]), Payload: payloads[i], Found: founds[i] == 1, Text: texts[i]})
 		}
@@ -259,4 +269,22 @@ func (s *Store) StreamPostmortemProse(ctx context.Context, analyzer, version str
 		return fmt.Errorf("store: read postmortem prose with %s results: %w", analyzer, err)
 	}
 	return nil
+}
+
+// hasLabelSQL is whether a row's labels hold the label bound first in the
+// query (labelArgs), or a constant 0 for no label.
+func hasLabelSQL(label string) string {
+	if label == "" {
+		return "toUInt8(0)"
+	}
+	return "toUInt8(has(labels, ?))"
+}
+
+// labelArgs puts the label first among a query's arguments when
+// hasLabelSQL binds it.
+func labelArgs(label string, args ...any) []any {
+	if label == "" {
+		return args
+	}
+	return append([]any{label}, args...)
 }

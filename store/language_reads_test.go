@@ -23,6 +23,7 @@ func TestLanguageReads(t *testing.T) {
 	since, old := t0.AddDate(0, -1, 0), t0.AddDate(-2, 0, 0)
 	pms := []store.Postmortem{
 		{Key: "PM-1", Team: "Payments", Title: "One", CreatedAt: t0.Add(2 * time.Second), UpdatedAt: t0, Summary: "The deploy failed.", Lessons: "Bob broke it.",
+			Labels:  []string{"sev1", "aftermath-dismissed"},
 			Factors: []store.Factor{{Ordinal: 2, Name: "Config", Text: "A config change was not validated."}, {Ordinal: 1, Name: "Empty"}}},
 		{Key: "PM-2", CreatedAt: t0, UpdatedAt: t0, Impact: "The deploy failed."}, // same text as PM-1's summary
 		{Key: "PM-OLD", CreatedAt: old, UpdatedAt: old, Summary: "Too old to report."},
@@ -31,9 +32,9 @@ func TestLanguageReads(t *testing.T) {
 	due := t0.AddDate(0, 0, 7)
 	items := []store.ActionItem{
 		{Key: "A-1", PostmortemKey: "PM-1", Summary: "Fix it", AssigneeID: "u1", DueDate: due, Team: "Payments", CreatedAt: t0, UpdatedAt: t0},
-		{Key: "A-2", PostmortemKey: "PM-1", Summary: "Fix it", CreatedAt: t0, UpdatedAt: t0}, // same summary, no owner, no due date
-		{Key: "A-3", PostmortemKey: "PM-2", Summary: "Fix it", CreatedAt: t0, UpdatedAt: t0}, // same text as A-2
-		{Key: "A-4", PostmortemKey: "PM-2", Summary: "Raise the pool to 64", Team: "Payments", URL: "https://jira.example/A-4", CreatedAt: t0.Add(time.Second), UpdatedAt: t0},
+		{Key: "A-2", PostmortemKey: "PM-1", Summary: "Fix it", CreatedAt: t0, UpdatedAt: t0},                                          // same summary, no owner, no due date
+		{Key: "A-3", PostmortemKey: "PM-2", Summary: "Fix it", CreatedAt: t0, UpdatedAt: t0, Labels: []string{"aftermath-dismissed"}}, // same text as A-2
+		{Key: "A-4", PostmortemKey: "PM-2", Summary: "Raise the pool to 64", Team: "Payments", Labels: []string{"aftermath-dismissed-not"}, URL: "https://jira.example/A-4", CreatedAt: t0.Add(time.Second), UpdatedAt: t0},
 		{Key: "A-OLD", Summary: "Old", CreatedAt: old, UpdatedAt: old},
 	}
 	require.NoError(t, st.UpsertActionItems(ctx, items))
@@ -83,31 +84,35 @@ func TestLanguageReads(t *testing.T) {
 	}))
 	require.Equal(t, []string{"A config change was not validated."}, prose)
 
-	var got []store.PostmortemProse
-	require.NoError(t, st.StreamPostmortemProse(ctx, "blame", "v1", since, t0.AddDate(0, 0, 1), func(p *store.PostmortemProse) error {
-		sort.Slice(p.Texts, func(i, j int) bool { return p.Texts[i].Section < p.Texts[j].Section })
-		got = append(got, *p)
-		return nil
-	}))
-	require.Equal(t, []store.PostmortemProse{
-		{Key: "PM-2", CreatedAt: t0},
-		{Key: "PM-1", Team: "Payments", Title: "One", CreatedAt: t0.Add(2 * time.Second), Texts: []store.ProseResult{
-			{Section: "factor", Ordinal: 2, Text: "A config change was not validated."},
-			{Section: "lessons", Payload: `[{"rule":"blame"}]`, Found: true},
-		}},
-	}, got)
+	// The dismiss label marks PM-1 and A-3 (exactly that label, not one
+	// that starts with it); without one, nothing is dismissed.
+	for _, label := range []string{"aftermath-dismissed", ""} {
+		var got []store.PostmortemProse
+		require.NoError(t, st.StreamPostmortemProse(ctx, "blame", "v1", label, since, t0.AddDate(0, 0, 1), func(p *store.PostmortemProse) error {
+			sort.Slice(p.Texts, func(i, j int) bool { return p.Texts[i].Section < p.Texts[j].Section })
+			got = append(got, *p)
+			return nil
+		}))
+		require.Equal(t, []store.PostmortemProse{
+			{Key: "PM-2", CreatedAt: t0},
+			{Key: "PM-1", Team: "Payments", Title: "One", CreatedAt: t0.Add(2 * time.Second), Texts: []store.ProseResult{
+				{Section: "factor", Ordinal: 2, Text: "A config change was not validated."},
+				{Section: "lessons", Payload: `[{"rule":"blame"}]`, Found: true},
+			}, Dismissed: label != ""},
+		}, got, "label %q", label)
 
-	var res []store.ActionTextResult
-	require.NoError(t, st.StreamActionTextResults(ctx, "act", "v1", since, t0.AddDate(0, 0, 1), func(a *store.ActionTextResult) error {
-		res = append(res, *a)
-		return nil
-	}))
-	require.Equal(t, []store.ActionTextResult{
-		{Key: "A-1", Team: "Payments", Summary: "Fix it", CreatedAt: t0, HasOwner: true, HasDue: true},
-		{Key: "A-2", Summary: "Fix it", CreatedAt: t0, Payload: `[{"rule":"vague"}]`, Found: true},
-		{Key: "A-3", Summary: "Fix it", CreatedAt: t0, Payload: `[{"rule":"vague"}]`, Found: true},
-		// An empty stored result: only counted, so sent without key, team,
-		// summary and url.
-		{CreatedAt: t0.Add(time.Second), Found: true},
-	}, res)
+		var res []store.ActionTextResult
+		require.NoError(t, st.StreamActionTextResults(ctx, "act", "v1", label, since, t0.AddDate(0, 0, 1), func(a *store.ActionTextResult) error {
+			res = append(res, *a)
+			return nil
+		}))
+		require.Equal(t, []store.ActionTextResult{
+			{Key: "A-1", Team: "Payments", Summary: "Fix it", CreatedAt: t0, HasOwner: true, HasDue: true},
+			{Key: "A-2", Summary: "Fix it", CreatedAt: t0, Payload: `[{"rule":"vague"}]`, Found: true},
+			{Key: "A-3", Summary: "Fix it", CreatedAt: t0, Payload: `[{"rule":"vague"}]`, Found: true, Dismissed: label != ""},
+			// An empty stored result: only counted, so sent without key, team,
+			// summary and url.
+			{CreatedAt: t0.Add(time.Second), Found: true},
+		}, res, "label %q", label)
+	}
 }

@@ -192,6 +192,7 @@ func (a *app) analyzeOptions() (analyze.Options, error) {
 		RecurrenceWindow:   cfg.Analysis.RecurrenceWindow.D(),
 		TeamAliases:        cfg.Analysis.TeamAliases,
 		MemoryLimit:        int64(cfg.Analysis.MemoryLimitMiB) << 20,
+		DismissLabel:       cfg.Analysis.DismissLabel,
 		MaxItemSeries:      cfg.Exporter.MaxItemSeries,
 		SLOs:               slos,
 		KeepRuns:           48,

@@ -1,6 +1,7 @@
 package org
 
 import (
+	"hash/fnv"
 	"slices"
 	"strconv"
 	"strings"
@@ -333,6 +334,35 @@ func (g *gen) planActionWorkflow(r *rng, pl *aiPlan, p *pmPlan, pi int) {
 			add(aiEvent{at: c.Add(r.lognormalDur(7*24*time.Hour, 1.0, time.Hour, 0)), field: "status", value: AIInProgress, author: worker})
 		}
 	}
+	// A team that reviewed the findings dismisses a few of them (the
+	// dismiss label), 1-10 days after the item was written.
+	if a.Vague {
+		if at, ok := dismissedAt(a.Summary, c); ok {
+			add(aiEvent{at: at, field: "labels+", value: LabelDismissed, author: pmAuthor})
+		}
+	}
+}
+
+// LabelDismissed is the label with which a simulated team dismisses the
+// language findings on a postmortem or action item (Aftermath's default
+// analysis.dismiss_label).
+const LabelDismissed = "aftermath-dismissed"
+
+// dismissPercent is the share of vague items and of blaming postmortems
+// whose team dismisses the findings.
+const dismissPercent = 10
+
+// dismissedAt decides from the text and creation time alone, not from the
+// generator's streams (which would change every draw after it), whether a
+// team dismisses the findings on an issue, and when.
+func dismissedAt(text string, created time.Time) (time.Time, bool) {
+	h := fnv.New64a()
+	h.Write([]byte(text))
+	x := splitmix64(h.Sum64() ^ uint64(created.UnixNano()))
+	if x%100 >= dismissPercent {
+		return time.Time{}, false
+	}
+	return created.Add(24*time.Hour + time.Duration((x/100)%(9*24*3600))*time.Second), true
 }
 
 func midnight(t time.Time) time.Time {

@@ -903,3 +903,57 @@ func TestThemesDriftAndDifferByTeam(t *testing.T) {
 	w1 := o.ThemeWeight(o.Teams[1].ID, "capacity", mid) / o.ThemeWeight(o.Teams[1].ID, "config-change", mid)
 	require.NotEqual(t, w0, w1)
 }
+
+// TestTeamsDismissSomeFindings: about one in ten vague action items and
+// blaming postmortems gets the dismiss label from a person, days after it
+// was written; no specific item or blameless postmortem does.
+func TestTeamsDismissSomeFindings(t *testing.T) {
+	o := genOrg(t, 1, ScaleMedium)
+	labeledAfter := func(changelog []History, created time.Time) bool {
+		for _, h := range changelog {
+			for _, it := range h.Items {
+				if it.Field == "labels" && slices.Contains(strings.Fields(it.ToString), LabelDismissed) && !slices.Contains(strings.Fields(it.FromString), LabelDismissed) {
+					require.GreaterOrEqual(t, h.At.Sub(created), 24*time.Hour)
+					require.NotEqual(t, automationAccount, h.AuthorAccountID)
+					return true
+				}
+			}
+		}
+		return false
+	}
+	// count returns how many issues with findings there are and how many
+	// of them were dismissed; one without findings never is.
+	type issue struct {
+		key       string
+		findings  bool
+		labels    []string
+		changelog []History
+		created   time.Time
+	}
+	count := func(issues []issue) (n, dismissed int) {
+		for _, is := range issues {
+			has := slices.Contains(is.labels, LabelDismissed)
+			if !is.findings {
+				require.False(t, has, is.key)
+				continue
+			}
+			n++
+			if has {
+				dismissed++
+				require.True(t, labeledAfter(is.changelog, is.created), is.key)
+			}
+		}
+		return n, dismissed
+	}
+	var items, pms []issue
+	for _, a := range o.ActionItems {
+		items = append(items, issue{a.Key, a.Vague, a.Labels, a.Changelog, a.CreatedAt})
+	}
+	for _, p := range o.Postmortems {
+		pms = append(pms, issue{p.Key, len(p.BlamingSentences) > 0, p.Labels, p.Changelog, p.CreatedAt})
+	}
+	vague, dismissed := count(items)
+	require.InDelta(t, 0.10, float64(dismissed)/float64(vague), 0.04, "%d of %d vague items", dismissed, vague)
+	blaming, pmDismissed := count(pms)
+	require.InDelta(t, 0.10, float64(pmDismissed)/float64(blaming), 0.06, "%d of %d blaming postmortems", pmDismissed, blaming)
+}

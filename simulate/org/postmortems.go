@@ -685,6 +685,11 @@ func (g *gen) finishPostmortem(p *pmPlan) {
 		}
 		d.ActionItems = append(d.ActionItems, postmortem.ActionItemRow{Key: a.Key, Summary: a.Summary, Owner: owner, Priority: a.Initial.Priority, Due: due})
 	}
+	if len(pm.BlamingSentences) > 0 {
+		if at, ok := dismissedAt(pm.Title+"\x00"+strings.Join(pm.BlamingSentences, "\x00"), pm.CreatedAt); ok {
+			p.events = append(p.events, pmEvent{at: at, label: LabelDismissed, author: o.Users[o.userIdx[pm.AuthorID]].JiraAccountID})
+		}
+	}
 	// Changelog: status transitions and label changes before End.
 	slices.SortStableFunc(p.events, func(a, b pmEvent) int { return a.at.Compare(b.at) })
 	status := PMDraft
