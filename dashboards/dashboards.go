@@ -192,7 +192,7 @@ func reliability() *builder {
 // series of a theme-labeled expression; series of a theme without info
 // (no_postmortem, unthemed) take the theme as their label.
 func themeLabeled(expr string) string {
-	return "(" + expr + " * on (theme) group_left (label) " + m(metrics.ThemeInfo) + ") or on (theme) label_replace(" + expr + `, "label", "$1", "theme", "(.*)")`
+	return "(" + expr + " * on (job, instance, theme) group_left (label) " + m(metrics.ThemeInfo) + ") or on (job, instance, theme) label_replace(" + expr + `, "label", "$1", "theme", "(.*)")`
 }
 
 // OverdueItemsSQL is the drill-down query of overdue action items: open
@@ -318,9 +318,10 @@ func learning() *builder {
 	b.stat(panel{title: "Postmortem coverage, last 30 days", w: 6, h: 5, unit: "percentunit", thresholds: ratioTh,
 		desc:    "Share of resolved incidents requiring a postmortem (SEV1, SEV2 by default) that have one.",
 		queries: []query{{expr: m(metrics.PostmortemCoverageRatio, `period="30d"`, `severity=""`)}}})
-	b.stat(panel{title: "Late postmortems", w: 6, h: 5, thresholds: badTh,
-		desc:    "Incidents requiring a postmortem whose draft or publication is past its target.",
-		queries: []query{{expr: "sum(" + m(metrics.PostmortemsOverdue) + ")"}}})
+	b.stat(panel{title: "Late postmortems, by stage", w: 6, h: 5, thresholds: badTh,
+		desc: "Incidents requiring a postmortem whose draft (draft) or publication (publish) is past its target. " +
+			"The two are not added up: an incident never drafted is late in both once the publish target has passed too.",
+		queries: []query{{expr: "sum by (stage) (" + m(metrics.PostmortemsOverdue) + ")", legend: "{{stage}}"}}})
 	b.stat(panel{title: "Published postmortems without action items", w: 6, h: 5, thresholds: badTh,
 		desc:    "A postmortem with no follow-up is a lesson noted, not learned.",
 		queries: []query{{expr: "sum(" + m(metrics.PostmortemsWithoutActionItems) + ")"}}})

@@ -145,6 +145,7 @@ const (
 	ActionItemOldestOpenAgeSeconds
 	ActionItemOverdueSeconds
 	ActionItemStaleSeconds
+	ActionItemSeriesDropped
 	PostmortemsWithoutActionItems
 
 	// process
@@ -297,8 +298,9 @@ var fixedSpecs = [numFixed]spec{
 	ActionItemsClosedByKindRatio:    {"action_items_closed_by_kind_ratio", AnalysisActions, labels("kind", "period"), "Share of the action items of a kind created in the period that are closed at the time of the run.", Gauge, ByAnalysis},
 	ActionItemTimeToCloseSeconds:    {"action_item_time_to_close_seconds", AnalysisActions, labels("priority", "stat"), "Kaplan-Meier quantiles (km_p50, km_p90) of time from creation to close, open items censored; +Inf when the curve never falls that low (empty priority = all).", Gauge, ByAnalysis},
 	ActionItemOldestOpenAgeSeconds:  {"action_item_oldest_open_age_seconds", AnalysisActions, labels("priority", "team"), "Age of the oldest open action item.", Gauge, ByAnalysis},
-	ActionItemOverdueSeconds:        {"action_item_overdue_seconds", AnalysisActions, labels("key", "team", "priority"), "Time past the due date of one open overdue action item (capped, most overdue first).", Gauge, ByAnalysis},
-	ActionItemStaleSeconds:          {"action_item_stale_seconds", AnalysisActions, labels("key", "team", "priority"), "Time since the last activity of one open stale action item (capped, stalest first).", Gauge, ByAnalysis},
+	ActionItemOverdueSeconds:        {"action_item_overdue_seconds", AnalysisActions, labels("key", "team", "priority"), "Time past the due date of one open overdue action item (capped: each team's most overdue first, then each team's next, so every team's alert can name its worst).", Gauge, ByAnalysis},
+	ActionItemStaleSeconds:          {"action_item_stale_seconds", AnalysisActions, labels("key", "team", "priority"), "Time since the last activity of one open stale action item (capped: P1 first, then P2 and so on, each stalest first).", Gauge, ByAnalysis},
+	ActionItemSeriesDropped:         {"action_item_series_dropped", AnalysisActions, labels("gauge"), "Overdue or stale action items (gauge) left without a per-item series because of exporter.max_item_series; they still count in the per-team totals.", Gauge, ByAnalysis},
 	PostmortemsWithoutActionItems:   {"postmortems_without_action_items", AnalysisActions, labels("severity"), "Published postmortems with no action item.", Gauge, ByAnalysis},
 
 	// process

@@ -294,11 +294,9 @@ const (
 
 // WorstItems lists the open action items created by the run's clock that
 // are overdue (gauge GaugeOverdue) or stale (GaugeStale, by rules), the
-// longest first (then by key), at most limit.
-func (s *Store) WorstItems(ctx context.Context, sc Scope, rules ItemRules, gauge string, limit int) ([]ItemSeries, error) {
-	if limit <= 0 {
-		return nil, nil
-	}
+// longest first (then by key): every one of them (a key, a team, a
+// priority and a number each), for the caller to choose which to serve.
+func (s *Store) WorstItems(ctx context.Context, sc Scope, rules ItemRules, gauge string) ([]ItemSeries, error) {
 	n := strconv.FormatInt(sc.now(), 10)
 	var by, cond string
 	switch gauge {
@@ -310,7 +308,7 @@ func (s *Store) WorstItems(ctx context.Context, sc Scope, rules ItemRules, gauge
 		return nil, fmt.Errorf("store: unknown item gauge %q", gauge)
 	}
 	q := "SELECT key, team, prio, toInt64(" + by + ") AS secs FROM (SELECT *, " + thresholdSQL("prio", rules.StaleAfter) + " AS stale_after FROM (" +
-		s.itemView(sc) + ")) WHERE open = 1 AND created <= ? AND " + cond + " ORDER BY secs DESC, key LIMIT " + strconv.Itoa(limit)
+		s.itemView(sc) + ")) WHERE open = 1 AND created <= ? AND " + cond + " ORDER BY secs DESC, key"
 	rows, err := s.conn.Query(ctx, q, sc.now())
 	if err != nil {
 		return nil, fmt.Errorf("store: query %s items: %w", gauge, err)

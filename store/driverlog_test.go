@@ -29,6 +29,16 @@ func TestDriverLogLowersCancelledQueries(t *testing.T) {
 	require.Contains(t, buf.String(), "level=WARN")
 	buf.Reset()
 
+	// The driver's own version warning: below info for the servers
+	// Aftermath is tested with, kept for older ones.
+	for _, v := range []string{"18.16.1", "23.8.2.7", "26.7.1"} {
+		log.Warn("unsupported clickhouse version", slog.String("version", v), slog.String("minimum_supported_version", "25.8.0"))
+	}
+	require.Empty(t, buf.String())
+	log.Warn("unsupported clickhouse version", slog.String("version", "18.14.9"), slog.String("minimum_supported_version", "25.8.0"))
+	require.Contains(t, buf.String(), "level=WARN")
+	buf.Reset()
+
 	debug := slog.New(driverLog{slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug})})
 	debug.Error("query processing failed", slog.Any("error", context.Canceled))
 	require.Contains(t, buf.String(), "level=DEBUG")

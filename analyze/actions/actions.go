@@ -8,6 +8,7 @@ package actions
 import (
 	"context"
 	"math"
+	"slices"
 	"sort"
 	"time"
 
@@ -285,13 +286,18 @@ func Compute(ctx context.Context, st *store.Store, in Input) ([]store.Result, []
 		f     metrics.Family
 		gauge string
 	}{{metrics.ActionItemOverdueSeconds, store.GaugeOverdue}, {metrics.ActionItemStaleSeconds, store.GaugeStale}} {
-		worst, err := st.WorstItems(ctx, sc, rs, m.gauge, opts.MaxItemSeries)
+		if opts.MaxItemSeries <= 0 {
+			continue
+		}
+		worst, err := st.WorstItems(ctx, sc, rs, m.gauge)
 		if err != nil {
 			return nil, nil, err
 		}
-		for _, it := range worst {
+		kept, left := keepItems(worst, m.gauge, opts.MaxItemSeries)
+		for _, it := range kept {
 			s.Add(m.f, float64(it.Seconds), "key", it.Key, "team", it.Team, "priority", it.Priority)
 		}
+		s.Add(metrics.ActionItemSeriesDropped, float64(left), "gauge", m.gauge)
 	}
 	// Published postmortems without any action item.
 	noItems, err := st.PostmortemsWithoutItems(ctx, sc)
@@ -452,3 +458,40 @@ func BusiestShare(counts []int, fraction float64) float64 {
 	}
 	return float64(top) / float64(total)
 }
+
+// keepItems chooses the per-item series to serve when more items are
+// overdue or stale (its, longest first) than max: those the alerts name
+// first. The stale alert pages for each P1 and P2 item, so stale items go
+// by priority (P1 first, unknown last), then by how long; the overdue alert
+// lists each team's most overdue items, so overdue items go by their rank
+// within their team (every team's worst, then every team's second, ...),
+// then by how long. It returns the items kept, in that order, and how many
+// were left out.
+func keepItems(its []store.ItemSeries, gauge string, max int) ([]store.ItemSeries, int) {
+	if len(its) <= max {
+		return its, 0
+	}
+	rank := make(map[string]int, len(its)) // by key
+	switch gauge {
+	case store.GaugeStale:
+		for _, it := range its {
+			r, ok := priorityRank[it.Priority]
+			if !ok {
+				r = len(priorityRank)
+			}
+			rank[it.Key] = r
+		}
+	default:
+		seen := map[string]int{}
+		for _, it := range its {
+			rank[it.Key] = seen[it.Team]
+			seen[it.Team]++
+		}
+	}
+	out := slices.Clone(its)
+	slices.SortStableFunc(out, func(a, b store.ItemSeries) int { return rank[a.Key] - rank[b.Key] })
+	return out[:max], len(its) - max
+}
+
+// priorityRank orders the priority labels, most urgent first.
+var priorityRank = map[string]int{"P1": 0, "P2": 1, "P3": 2, "P4": 3, "P5": 4}

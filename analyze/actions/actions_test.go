@@ -236,3 +236,41 @@ func TestOwnerLoad(t *testing.T) {
 	require.Equal(t, 3.0, got["action_item_owners|team="], "ana counts once")
 	require.InDelta(t, 7.0/9, got["action_items_busiest_owners_ratio|team="], 1e-12, "ana's 7 of 9")
 }
+
+// TestKeepItems: over the cap, stale items are kept by priority (every P1
+// and P2 item before any P3, so the stale alert pages for each), overdue
+// items by their rank within their team (every team's worst before any
+// team's second, so every team's alert names its worst); the rest are
+// counted as left out.
+func TestKeepItems(t *testing.T) {
+	its := []store.ItemSeries{ // longest first, as WorstItems returns them
+		{Key: "A-1", Team: "a", Priority: "P4", Seconds: 900},
+		{Key: "A-2", Team: "a", Priority: "P3", Seconds: 800},
+		{Key: "A-3", Team: "a", Priority: "P2", Seconds: 700},
+		{Key: "A-4", Team: "a", Priority: "unknown", Seconds: 650},
+		{Key: "B-1", Team: "b", Priority: "P1", Seconds: 600},
+		{Key: "A-5", Team: "a", Priority: "P2", Seconds: 500},
+		{Key: "C-1", Team: "c", Priority: "P5", Seconds: 100},
+	}
+	keys := func(xs []store.ItemSeries) []string {
+		var out []string
+		for _, x := range xs {
+			out = append(out, x.Key)
+		}
+		return out
+	}
+	kept, left := keepItems(its, store.GaugeStale, 3)
+	require.Equal(t, []string{"B-1", "A-3", "A-5"}, keys(kept))
+	require.Equal(t, 4, left)
+	kept, left = keepItems(its, store.GaugeStale, 6)
+	require.Equal(t, []string{"B-1", "A-3", "A-5", "A-2", "A-1", "C-1"}, keys(kept), "unknown priority last")
+	require.Equal(t, 1, left)
+
+	kept, left = keepItems(its, store.GaugeOverdue, 4)
+	require.Equal(t, []string{"A-1", "B-1", "C-1", "A-2"}, keys(kept))
+	require.Equal(t, 3, left)
+
+	kept, left = keepItems(its, store.GaugeOverdue, 7)
+	require.Equal(t, keys(its), keys(kept), "under the cap: all, longest first")
+	require.Zero(t, left)
+}

@@ -554,9 +554,10 @@ func (b *blameChecker) namedCause(s, low string, names *knownNames, h *keyMask) 
 				// "Alice pushed the change that caused the outage": the person is the agent.
 				return s[loc[0] : loc[1]+m[1]], true
 			}
-			if b.causeBefore.MatchString(s[:loc[0]]) {
-				// "because Alice pushed", "caused by Bob": the name opens the cause.
-				return s[max(0, loc[0]-16):loc[1]], true
+			if m := b.causeBefore.FindStringIndex(s[:loc[0]]); m != nil {
+				// "because Alice pushed", "caused by Bob": the name opens the
+				// cause; the phrase is the connective and the name.
+				return s[m[0]:loc[1]], true
 			}
 		}
 	}

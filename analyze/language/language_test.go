@@ -514,3 +514,16 @@ func TestFindingsQuoteTheItemWithItsLinks(t *testing.T) {
 		require.True(t, found, "vague: %s", s)
 	}
 }
+
+// TestNamedCausePhrase: a finding's phrase for a name that opens the cause
+// is the connective and the name, whole words (it was the 16 bytes before
+// the name, which cut words and could cut a character in two).
+func TestNamedCausePhrase(t *testing.T) {
+	fs := CheckBlame("The outage happened because Xavier Ueda restarted the primary.", BlameOptions{Names: []string{"Xavier Ueda"}})
+	require.Len(t, fs, 1)
+	require.Equal(t, RuleNamedPerson, fs[0].Rule)
+	require.Equal(t, "because Xavier Ueda", fs[0].Phrase)
+	fs = CheckBlame("Die Störung geschah wegen Überlast, caused by Zoë Brandt.", BlameOptions{Names: []string{"Zoë Brandt"}})
+	require.Len(t, fs, 1)
+	require.Equal(t, "caused by Zoë Brandt", fs[0].Phrase)
+}

@@ -135,7 +135,12 @@ func nameThemes(clusters []*draft, causes map[string]Cause, fromClasses, groups 
 		if main == ClassUnclassified || d.theme.ClassShare < 0.25 {
 			switch {
 			case fromClasses:
-				d.theme.Label = otherCauses + ": " + d.theme.Label
+				// Only terms that name something; none: the class alone.
+				top := slices.DeleteFunc(slices.Clone(d.theme.TopTerms), func(t string) bool { return !naming(t) })
+				d.theme.Label = otherCauses
+				if len(top) > 0 {
+					d.theme.Label += ": " + strings.Join(top[:min(3, len(top))], ", ")
+				}
 			case len(d.theme.TopTerms) > 0:
 				// A theme of the words with no common cause class: named
 				// by the kind of factor its terms describe, else by them.
@@ -238,7 +243,8 @@ func distinctTerms(label string, terms []string, n int) []string {
 // reader could recognize a theme by: quantifiers and pronouns ("enough",
 // "everyone"), degree and time adverbs ("recently"), bare judgements
 // ("wrong", "tight") and light verbs ("go", "showed"); a phrase ("looked
-// normal", "hard deadline") is kept. A theme's top terms
+// normal", "hard deadline") is kept unless it opens with a pronoun or a
+// quantifier ("nothing turned"). A theme's top terms
 // weigh words by how much they tell its factors apart, and such words can
 // do that in a batch of similar prose ("not enough workers") while saying
 // nothing in a label ("load beyond capacity: overload, enough"). Only labels
@@ -247,7 +253,7 @@ func distinctTerms(label string, terms []string, n int) []string {
 func namingTerms(terms []string) []string {
 	var out []string
 	for _, t := range terms {
-		if !nonNaming[strings.ToLower(strings.TrimSpace(t))] {
+		if naming(t) {
 			out = append(out, t)
 		}
 	}
@@ -256,6 +262,25 @@ func namingTerms(terms []string) []string {
 	}
 	return out
 }
+
+// naming reports whether a term can name a theme: a word not in
+// nonNaming, or a phrase that does not open with a pronoun or quantifier
+// ("looked normal" names a symptom, "nothing turned" nothing).
+func naming(term string) bool {
+	ws := strings.Fields(strings.ToLower(term))
+	switch {
+	case len(ws) == 0:
+		return false
+	case len(ws) == 1:
+		return !nonNaming[ws[0]]
+	}
+	return !pronouns[ws[0]]
+}
+
+// pronouns are the words of nonNaming that stand for a thing or a person:
+// a phrase that opens with one names nothing.
+var pronouns = map[string]bool{"enough": true, "everyone": true, "everybody": true, "everything": true, "someone": true,
+	"somebody": true, "something": true, "anyone": true, "anybody": true, "anything": true, "nobody": true, "nothing": true, "none": true}
 
 var nonNaming = func() map[string]bool {
 	m := map[string]bool{}

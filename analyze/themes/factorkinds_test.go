@@ -45,7 +45,22 @@ func TestDistinctTermsSkipTheLabelsWords(t *testing.T) {
 func TestNamingTerms(t *testing.T) {
 	require.Equal(t, []string{"safety", "hard deadline"}, namingTerms([]string{"tight", "everyone", "safety", "go", "hard deadline"}))
 	require.Equal(t, []string{"looked normal", "graphs"}, namingTerms([]string{"looked normal", "graphs", "recently"}))
+	// A phrase that opens with a pronoun names nothing.
+	require.Equal(t, []string{"signal"}, namingTerms([]string{"nothing turned", "signal", "something"}))
 	// Nothing that names: the terms as they are.
 	require.Equal(t, []string{"enough", "wrong"}, namingTerms([]string{"enough", "wrong"}))
 	require.Empty(t, namingTerms(nil))
+}
+
+// TestOtherCausesLabel: a theme of unclassified factors formed from the
+// classes is "other causes" with only the top terms that name something;
+// with none, "other causes" alone.
+func TestOtherCausesLabel(t *testing.T) {
+	causes := map[string]Cause{"a": {Class: ClassUnclassified}, "b": {Class: ClassUnclassified}}
+	d := &draft{theme: Theme{TopTerms: []string{"kept", "runbook", "normal", "nothing turned", "paging"}}, members: []string{"a", "b"}}
+	nameThemes([]*draft{d}, causes, true, true)
+	require.Equal(t, "other causes: runbook, paging", d.theme.Label)
+	d = &draft{theme: Theme{TopTerms: []string{"kept", "normal"}}, members: []string{"a", "b"}}
+	nameThemes([]*draft{d}, causes, true, true)
+	require.Equal(t, "other causes", d.theme.Label)
 }
