@@ -61,6 +61,14 @@ func BenchmarkAnalyzeIncremental(b *testing.B) {
 			used, drawn := opts.Memo.Bootstraps()
 			b.Logf("second run: change step drew %d of its %d bootstraps (the others from the first run)", drawn, used)
 		}
+		// A new person (an assignee no stored text mentions): the people the
+		// blame check knows changed.
+		at := org.DefaultEnd().Add(-time.Hour)
+		if err := st.UpsertActionItems(ctx, []store.ActionItem{{Key: "BENCH-1", Summary: "Rotate the on-call schedule of the payments team",
+			AssigneeID: "bench-new", AssigneeName: "Quinn Newcomer", CreatedAt: at, UpdatedAt: at}}); err != nil {
+			b.Fatal(err)
+		}
+		measureRun(ctx, b, st, opts, "person")
 	}
 }
 

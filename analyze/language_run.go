@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"maps"
+	"regexp"
 	"slices"
 	"sort"
 	"strconv"
@@ -42,6 +43,10 @@ func analyzeLanguage(ctx context.Context, log *slog.Logger, st *store.Store, d *
 	// Which people are known changes what blame finds, so it is part of the
 	// version under which blame results are stored.
 	blameVersion := language.Version + "+names:" + store.TextHash(strings.Join(names, "\x00"))
+
+	if err := carryBlameResults(ctx, log, st, blameVersion, names); err != nil {
+		return nil, nil, 0, languageCounts{}, err
+	}
 
 	// New texts: checked on every core and stored, textPutBatch at a time.
 	var hashes, texts []string
@@ -366,4 +371,92 @@ func findingItem(month, subject, key, team, service, title, url string, f textFi
 		},
 		Value: 1,
 	}
+}
+
+// textAnalyzerBlameNames stores, under each blame version, the names of the
+// people it checks with (one row, hash "names").
+const textAnalyzerBlameNames = "blame-names"
+
+// carryBlameResults keeps blame results across a change of the people. A
+// text's blame findings depend on the known names only through the names
+// it mentions, so when people come or go (a new responder, an assignee
+// renamed) the new version takes over the stored results of every text that
+// mentions none of their names, and only the others are checked again: not
+// every postmortem of the last 13 months. The earlier versions' results
+// are then deleted; they are never read again.
+func carryBlameResults(ctx context.Context, log *slog.Logger, st *store.Store, version string, names []string) error {
+	prev, payload, ok, err := st.LatestTextAnalysisVersion(ctx, textAnalyzerBlameNames, language.Version+"+names:", "names")
+	if err != nil {
+		return fmt.Errorf("%s: %w", textAnalyzerBlame, err)
+	}
+	if ok && prev == version {
+		return nil
+	}
+	if ok {
+		var old []string
+		if err := json.Unmarshal([]byte(payload), &old); err != nil {
+			return fmt.Errorf("%s: decode the names stored under version %s: %w", textAnalyzerBlame, prev, err)
+		}
+		changed := changedNames(old, names)
+		if err := st.CarryProseAnalyses(ctx, textAnalyzerBlame, prev, version, namesPattern(changed)); err != nil {
+			return fmt.Errorf("%s: %w", textAnalyzerBlame, err)
+		}
+		log.Info("people changed: blame results kept for the texts that mention none of them", "analysis", AnalysisLanguage,
+			"people_changed", len(changed))
+	}
+	b, err := json.Marshal(names)
+	if err != nil {
+		return fmt.Errorf("%s: encode names: %w", textAnalyzerBlame, err)
+	}
+	if err := st.PutTextAnalyses(ctx, textAnalyzerBlameNames, version, []store.TextAnalysis{{Hash: "names", Payload: string(b)}}); err != nil {
+		return fmt.Errorf("%s: store names: %w", textAnalyzerBlame, err)
+	}
+	for _, a := range []string{textAnalyzerBlame, textAnalyzerBlameNames} {
+		if err := st.PruneTextAnalyses(ctx, a, version); err != nil {
+			log.Warn("delete earlier blame results", "analysis", AnalysisLanguage, "err", err)
+		}
+	}
+	return nil
+}
+
+// changedNames are the names in one list and not the other.
+func changedNames(old, cur []string) []string {
+	in := func(xs []string) map[string]bool {
+		m := make(map[string]bool, len(xs))
+		for _, x := range xs {
+			m[x] = true
+		}
+		return m
+	}
+	o, c := in(old), in(cur)
+	var out []string
+	for _, n := range old {
+		if !c[n] {
+			out = append(out, n)
+		}
+	}
+	for _, n := range cur {
+		if !o[n] {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+// namesPattern matches a text that contains a word of any of the names
+// anywhere (RE2, case-sensitive as the blame check reads names): a superset
+// of the texts whose findings the names can change. "" for no names.
+func namesPattern(names []string) string {
+	seen := map[string]bool{}
+	var alts []string
+	for _, n := range names {
+		for _, w := range strings.Fields(n) {
+			if !seen[w] {
+				seen[w] = true
+				alts = append(alts, regexp.QuoteMeta(w))
+			}
+		}
+	}
+	sort.Strings(alts)
+	return strings.Join(alts, "|")
 }

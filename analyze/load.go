@@ -2,9 +2,8 @@ package analyze
 
 import (
 	"context"
-	"strings"
-	"unicode"
 
+	"github.com/aftermath-sre/aftermath/domain"
 	"github.com/aftermath-sre/aftermath/store"
 )
 
@@ -27,25 +26,10 @@ func load(ctx context.Context, st *store.Store, team teamNamer) (*dataset, error
 	return &dataset{team: team, labels: labels}, nil
 }
 
-// TeamKey is the canonical form of a team name used in every team label:
-// lower case, with runs of anything but letters and digits folded to one
-// "-". "Data Platform", "data_platform" and "data-platform" are one team.
-func TeamKey(name string) string {
-	var b strings.Builder
-	dash := false
-	for _, r := range strings.ToLower(strings.TrimSpace(name)) {
-		if unicode.IsLetter(r) || unicode.IsDigit(r) {
-			if dash && b.Len() > 0 {
-				b.WriteByte('-')
-			}
-			dash = false
-			b.WriteRune(r)
-			continue
-		}
-		dash = true
-	}
-	return b.String()
-}
+// TeamKey is the canonical form of a team name used in every team label
+// (domain.TeamKey): "Data Platform", "data_platform" and "data-platform"
+// are one team.
+func TeamKey(name string) string { return domain.TeamKey(name) }
 
 // teamNamer gives every team its label: the canonical form of its name, or
 // of the name an alias maps it to.

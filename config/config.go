@@ -1,7 +1,8 @@
 // Package config loads aftermath.yml: YAML decoded strictly (an unknown key
-// is an error) on top of defaults, one Validate per section, then secrets
-// resolved from the environment or from files. Every error names the file,
-// the line where possible and the dotted key path:
+// is an error) on top of defaults, one Validate per section, then the secrets
+// the caller uses (see Secrets) resolved from the environment or from files.
+// Every error names the file, the line where possible and the dotted key
+// path:
 //
 //	aftermath.yml:12: jira.fields.due_date: must be a field id like customfield_10015 or "duedate"
 //
@@ -32,13 +33,10 @@ import (
 	"github.com/aftermath-sre/aftermath/domain"
 )
 
-const (
-	// EnvConfigPath is the environment variable the CLI reads the config
-	// file path from when --config is not given.
-	EnvConfigPath = "AFTERMATH_CONFIG"
-	// DefaultPath is the config file the CLI looks for by default.
-	DefaultPath = "aftermath.yml"
-)
+// EnvConfigPath is the environment variable the CLI reads the config file
+// path from when --config is not given. Without either the CLI reads no file
+// (not even ./aftermath.yml): every key has its default.
+const EnvConfigPath = "AFTERMATH_CONFIG"
 
 // Config is the whole of aftermath.yml.
 type Config struct {
@@ -140,10 +138,32 @@ func Default() *Config {
 	}
 }
 
-// Load reads and parses the config file at path, with secrets from the
+// Secrets selects which secrets ParseFor resolves. A command resolves only
+// those it uses, so that a token of a source it never calls (or of a digest
+// channel it does not deliver to) is not required to run it. Secrets left
+// out stay empty; their *_env and *_file keys are still validated.
+type Secrets uint8
+
+const (
+	// ClickHouseSecrets: clickhouse.password.
+	ClickHouseSecrets Secrets = 1 << iota
+	// SourceSecrets: the enabled sources' credentials, pagerduty.token,
+	// jira.auth.token and (basic auth) jira.auth.email from email_env.
+	SourceSecrets
+	// DeliverySecrets: the enabled digest channels' digest.webhook.url and
+	// digest.smtp.password.
+	DeliverySecrets
+	// AllSecrets is every secret: what Load and Parse resolve.
+	AllSecrets = ClickHouseSecrets | SourceSecrets | DeliverySecrets
+)
+
+// Load reads and parses the config file at path, with every secret from the
 // process environment and the file system. An empty path means no file:
 // all defaults.
-func Load(path string) (*Config, error) {
+func Load(path string) (*Config, error) { return LoadFor(path, AllSecrets) }
+
+// LoadFor is Load resolving only the secrets in need.
+func LoadFor(path string, need Secrets) (*Config, error) {
 	var data []byte
 	if path != "" {
 		var err error
@@ -151,13 +171,18 @@ func Load(path string) (*Config, error) {
 			return nil, fmt.Errorf("config: %w", err)
 		}
 	}
-	return Parse(data, path, os.Getenv, os.ReadFile)
+	return ParseFor(data, path, need, os.Getenv, os.ReadFile)
 }
 
 // Parse decodes data (the contents of filename) on top of Default, validates
-// it and resolves its secrets with env and readFile (nil means os.Getenv and
+// it and resolves every secret with env and readFile (nil means os.Getenv and
 // os.ReadFile). The error joins every *Error found, sorted by line.
 func Parse(data []byte, filename string, env func(string) string, readFile func(string) ([]byte, error)) (*Config, error) {
+	return ParseFor(data, filename, AllSecrets, env, readFile)
+}
+
+// ParseFor is Parse resolving only the secrets in need.
+func ParseFor(data []byte, filename string, need Secrets, env func(string) string, readFile func(string) ([]byte, error)) (*Config, error) {
 	if env == nil {
 		env = os.Getenv
 	}
@@ -177,7 +202,7 @@ func Parse(data []byte, filename string, env func(string) string, readFile func(
 	}
 	more := cfg.validate()
 	cfg.resolvePaths(filepath.Dir(filename))
-	more = append(more, cfg.resolveSecrets(env, readFile)...)
+	more = append(more, cfg.resolveSecrets(need, env, readFile)...)
 	more = append(more, cfg.checkFiles()...)
 	for _, e := range more {
 		if !under(e.Path, broken) {
@@ -253,12 +278,23 @@ func (c *Config) resolvePaths(dir string) {
 	}
 }
 
-// resolveSecrets reads every secret a enabled feature needs. Secrets of a
-// disabled source are not read at all.
-func (c *Config) resolveSecrets(env func(string) string, readFile func(string) ([]byte, error)) problems {
+// resolveSecrets reads the secrets in need that an enabled feature uses.
+// Secrets of a disabled source or channel are not read at all.
+func (c *Config) resolveSecrets(need Secrets, env func(string) string, readFile func(string) ([]byte, error)) problems {
 	r := resolver{env: env, readFile: readFile}
-	ch := &c.ClickHouse
-	ch.Password, _ = r.secret("clickhouse.password", ch.PasswordEnv, ch.PasswordFile, "")
+	if ch := &c.ClickHouse; need&ClickHouseSecrets != 0 {
+		ch.Password, _ = r.secret("clickhouse.password", ch.PasswordEnv, ch.PasswordFile, "")
+	}
+	if need&SourceSecrets != 0 {
+		c.resolveSourceSecrets(&r)
+	}
+	if need&DeliverySecrets != 0 {
+		c.resolveDeliverySecrets(&r)
+	}
+	return r.p
+}
+
+func (c *Config) resolveSourceSecrets(r *resolver) {
 	if pd := &c.PagerDuty; pd.Enabled {
 		pd.Token, _ = r.secret("pagerduty.token", pd.TokenEnv, pd.TokenFile, "pagerduty is enabled")
 	}
@@ -276,6 +312,9 @@ func (c *Config) resolveSecrets(env func(string) string, readFile func(string) (
 			}
 		}
 	}
+}
+
+func (c *Config) resolveDeliverySecrets(r *resolver) {
 	if w := &c.Digest.Webhook; w.Enabled {
 		var src string
 		w.URL, src = r.secret("digest.webhook.url", w.URLEnv, w.URLFile, "digest.webhook is enabled")
@@ -290,7 +329,6 @@ func (c *Config) resolveSecrets(env func(string) string, readFile func(string) (
 		}
 		s.Password, _ = r.secret("digest.smtp.password", s.PasswordEnv, s.PasswordFile, why)
 	}
-	return r.p
 }
 
 // checkFiles checks the files the config names that are not secrets:
@@ -370,19 +408,85 @@ func (r *resolver) secret(path, envName, file, why string) (Secret, string) {
 }
 
 // Redacted returns the normalized config (defaults applied, relative paths
-// joined) as YAML, with every secret shown as "<redacted>" or "". This is
-// what `aftermath config check` prints.
+// joined) as YAML that is itself a valid config file: the secrets, which are
+// never inline, are left out, and each one that is set is noted as a comment
+// on the key it was read from:
+//
+//	token_env: AFTERMATH_PAGERDUTY_TOKEN # token: <redacted>
+//
+// This is what `aftermath config check` prints.
 func (c *Config) Redacted() ([]byte, error) {
+	var root yaml.Node
+	if err := root.Encode(c); err != nil {
+		return nil, fmt.Errorf("config: encode: %w", err)
+	}
+	dropSecrets(&root, reflect.TypeFor[Config]())
 	var buf bytes.Buffer
 	enc := yaml.NewEncoder(&buf)
 	enc.SetIndent(2)
-	if err := enc.Encode(c); err != nil {
+	if err := enc.Encode(&root); err != nil {
 		return nil, fmt.Errorf("config: encode: %w", err)
 	}
 	if err := enc.Close(); err != nil {
 		return nil, fmt.Errorf("config: encode: %w", err)
 	}
 	return buf.Bytes(), nil
+}
+
+// dropSecrets removes the Secret fields from n, the encoding of a value of
+// type t, noting a set one ("<redacted>") on its NAME_file key when that is
+// set, else on its NAME_env key.
+func dropSecrets(n *yaml.Node, t reflect.Type) {
+	switch {
+	case n.Kind == yaml.DocumentNode:
+		for _, c := range n.Content {
+			dropSecrets(c, t)
+		}
+	case n.Kind == yaml.SequenceNode && t.Kind() == reflect.Slice:
+		for _, c := range n.Content {
+			dropSecrets(c, t.Elem())
+		}
+	case n.Kind == yaml.MappingNode && t.Kind() == reflect.Struct:
+		fields, _ := structFields(t)
+		var kept []*yaml.Node
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k, v := n.Content[i], n.Content[i+1]
+			f, ok := fields[k.Value]
+			switch {
+			case !ok:
+				kept = append(kept, k, v)
+			case t.Field(f.index).Type == secretType:
+				if v.Value != "" {
+					noteSecret(kept, k.Value, v.Value)
+				}
+			default:
+				dropSecrets(v, t.Field(f.index).Type)
+				kept = append(kept, k, v)
+			}
+		}
+		n.Content = kept
+	}
+}
+
+// noteSecret puts "name: shown" as a line comment on the value of name_file
+// in pairs when it is set, else on that of name_env.
+func noteSecret(pairs []*yaml.Node, name, shown string) {
+	var env, file *yaml.Node
+	for i := 0; i+1 < len(pairs); i += 2 {
+		switch pairs[i].Value {
+		case name + "_env":
+			env = pairs[i+1]
+		case name + "_file":
+			file = pairs[i+1]
+		}
+	}
+	at := env
+	if file != nil && file.Value != "" {
+		at = file
+	}
+	if at != nil {
+		at.LineComment = "# " + name + ": " + shown
+	}
 }
 
 // Keys lists every key path a config file may set, in file order, lists of

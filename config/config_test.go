@@ -356,6 +356,14 @@ func TestJiraEmail(t *testing.T) {
 func TestExample(t *testing.T) {
 	data, err := os.ReadFile("example.yml")
 	require.NoError(t, err)
+	// The CLI reads only the file --config or AFTERMATH_CONFIG names; the
+	// example must not promise an implicit ./aftermath.yml.
+	header, _, _ := strings.Cut(string(data), "\n\n")
+	require.Contains(t, header, "--config")
+	require.Contains(t, header, "$"+EnvConfigPath)
+	require.Contains(t, header, "reads no file (not even ./aftermath.yml)")
+	require.NotContains(t, header, "reads ./aftermath.yml")
+
 	got, err := Parse(data, "example.yml", func(string) string { return "" }, os.ReadFile)
 	require.NoError(t, err)
 
@@ -411,7 +419,7 @@ func TestRedactedNeverShowsSecrets(t *testing.T) {
 			out, err := cfg.Redacted()
 			require.NoError(t, err)
 			require.NotContains(t, string(out), "SECRET")
-			require.Contains(t, string(out), "token: <redacted>")
+			require.Contains(t, string(out), "# token: <redacted>")
 
 			js, err := json.Marshal(cfg)
 			require.NoError(t, err)
@@ -430,45 +438,85 @@ func TestRedactedNeverShowsSecrets(t *testing.T) {
 	}
 }
 
-// TestRedactedRoundTrip: the printed config, minus its redacted secrets,
-// parses back to the same config.
+// TestRedactedRoundTrip: the printed config is a valid config file itself
+// (no inline secret keys), and it parses back, with the same environment,
+// to the same config.
 func TestRedactedRoundTrip(t *testing.T) {
-	for _, file := range []string{"testdata/full.good.yml", "example.yml", "testdata/empty.good.yml"} {
+	for _, file := range []string{"testdata/full.good.yml", "testdata/minimal.good.yml", "example.yml", "testdata/empty.good.yml"} {
 		t.Run(filepath.Base(file), func(t *testing.T) {
 			cfg, err := parseFile(t, file)
 			require.NoError(t, err)
 			out, err := cfg.Redacted()
 			require.NoError(t, err)
 
-			var doc yaml.Node
-			require.NoError(t, yaml.Unmarshal(out, &doc))
-			dropSecretKeys(doc.Content[0])
-			plain, err := yaml.Marshal(&doc)
-			require.NoError(t, err)
-
 			// Paths are already joined with the config folder, so parse as
 			// if the file were in the working directory.
-			again, err := Parse(plain, "aftermath.yml", getenv, os.ReadFile)
-			require.NoError(t, err, "%s", plain)
+			again, err := Parse(out, "aftermath.yml", getenv, os.ReadFile)
+			require.NoError(t, err, "%s", out)
 			require.Equal(t, cfg, again)
 		})
 	}
 }
 
-func dropSecretKeys(n *yaml.Node) {
-	if n.Kind != yaml.MappingNode {
-		return
+// TestRedactedNotesSetSecrets: a secret that is set is noted as a comment
+// on the key it was read from; an empty one is left out without a note.
+func TestRedactedNotesSetSecrets(t *testing.T) {
+	cfg, err := parseFile(t, "testdata/full.good.yml")
+	require.NoError(t, err)
+	out, err := cfg.Redacted()
+	require.NoError(t, err)
+	for _, want := range []string{
+		"  token_file: " + filepath.Join("testdata", "secrets", "pagerduty-token") + " # token: <redacted>\n",
+		"    url_file: " + filepath.Join("testdata", "secrets", "webhook-url") + " # url: <redacted>\n",
+	} {
+		require.Contains(t, string(out), want)
 	}
-	var kept []*yaml.Node
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		k, v := n.Content[i], n.Content[i+1]
-		if v.Value == redacted || (v.Kind == yaml.ScalarNode && v.Value == "" && slices.Contains([]string{"token", "password", "url"}, k.Value)) {
-			continue
-		}
-		dropSecretKeys(v)
-		kept = append(kept, k, v)
+	require.Contains(t, string(out), "  password_file: "+filepath.Join("testdata", "secrets", "empty")+"\n", "an empty secret gets no note")
+
+	cfg, err = parseFile(t, "testdata/minimal.good.yml")
+	require.NoError(t, err)
+	out, err = cfg.Redacted()
+	require.NoError(t, err)
+	require.Contains(t, string(out), "  token_env: AFTERMATH_PAGERDUTY_TOKEN # token: <redacted>\n")
+}
+
+// TestParseForResolvesOnlyWhatIsAsked: a command that never calls a source
+// or delivers a digest does not need their secrets.
+func TestParseForResolvesOnlyWhatIsAsked(t *testing.T) {
+	data := []byte("pagerduty:\n  enabled: true\njira:\n  enabled: true\n  base_url: https://x.example.com\ndigest:\n  webhook:\n    enabled: true\n")
+	var looked []string
+	env := func(k string) string { looked = append(looked, k); return "" }
+	noFile := func(p string) ([]byte, error) { return nil, errors.New("unexpected read of " + p) }
+
+	cfg, err := ParseFor(data, "a.yml", ClickHouseSecrets, env, noFile)
+	require.NoError(t, err)
+	require.Equal(t, []string{"AFTERMATH_CLICKHOUSE_PASSWORD"}, looked)
+	require.True(t, cfg.PagerDuty.Enabled)
+	require.False(t, cfg.PagerDuty.Token.IsSet())
+
+	tests := []struct {
+		need Secrets
+		want []string
+	}{
+		{SourceSecrets, []string{
+			"a.yml:1: pagerduty.token_env: environment variable AFTERMATH_PAGERDUTY_TOKEN is not set; it is required when pagerduty is enabled",
+			"a.yml:3: jira.auth.token_env: environment variable AFTERMATH_JIRA_TOKEN is not set; it is required when jira is enabled",
+			"a.yml:3: jira.auth.email_env: environment variable AFTERMATH_JIRA_EMAIL is not set; it is required when jira.auth.type is basic",
+		}},
+		{ClickHouseSecrets | DeliverySecrets, []string{
+			"a.yml:7: digest.webhook.url_env: environment variable AFTERMATH_DIGEST_WEBHOOK_URL is not set; it is required when digest.webhook is enabled",
+		}},
 	}
-	n.Content = kept
+	for _, tt := range tests {
+		_, err := ParseFor(data, "a.yml", tt.need, env, noFile)
+		require.EqualError(t, err, strings.Join(tt.want, "\n"), "need %b", tt.need)
+	}
+	_, err = Parse(data, "a.yml", env, noFile)
+	require.Len(t, err.(interface{ Unwrap() []error }).Unwrap(), 4, "Parse resolves every secret")
+
+	// Secret sources are checked whether or not they are read.
+	_, err = ParseFor([]byte("pagerduty:\n  token_env: NOT A NAME\n"), "a.yml", ClickHouseSecrets, env, noFile)
+	require.EqualError(t, err, `a.yml:2: pagerduty.token_env: must be an environment variable name (letters, digits and _), got "NOT A NAME"`)
 }
 
 func TestLoad(t *testing.T) {

@@ -13,6 +13,8 @@ import (
 	"strings"
 	"time"
 	"unicode"
+
+	"github.com/aftermath-sre/aftermath/domain"
 )
 
 // Enumerated values of the config file.
@@ -482,11 +484,20 @@ func (a Analysis) Validate() error {
 	} else if len(a.DismissLabel) > 255 {
 		p.add("dismiss_label", "must be at most 255 characters (a Jira label), got %d", len(a.DismissLabel))
 	}
+	seen := map[string]string{} // team key -> first alias (sorted) with it
 	for _, k := range slices.Sorted(maps.Keys(a.TeamAliases)) {
-		if strings.TrimSpace(k) == "" {
+		to := a.TeamAliases[k]
+		switch first, dup := seen[domain.TeamKey(k)]; {
+		case strings.TrimSpace(k) == "":
 			p.add("team_aliases", "team names must not be empty")
-		} else if strings.TrimSpace(a.TeamAliases[k]) == "" {
+		case strings.TrimSpace(to) == "":
 			p.add("team_aliases."+k, "must name a team")
+		case !dup:
+			seen[domain.TeamKey(k)] = k
+		case domain.TeamKey(to) != domain.TeamKey(a.TeamAliases[first]):
+			// The analysis folds both to one team and could only pick one.
+			p.add("team_aliases."+k, "is the same team as team_aliases.%s (both are %q) but maps to %q, not %q; keep one of them",
+				first, domain.TeamKey(k), to, a.TeamAliases[first])
 		}
 	}
 	return p.err()

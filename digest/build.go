@@ -8,7 +8,9 @@ import (
 	"log/slog"
 	"math"
 	"net/url"
+	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -19,6 +21,11 @@ import (
 
 // ErrNoAnalysis is returned by Build when no analysis run has succeeded yet.
 var ErrNoAnalysis = errors.New("digest: no successful analysis run yet (run `aftermath analyze` first)")
+
+// ErrUnknownTeam is wrapped by Build's error when Options.Team names a team
+// that no result or item of the analysis run is labelled with; the error
+// lists the teams it knows.
+var ErrUnknownTeam = errors.New("unknown team")
 
 // Reader is what Build reads: the analysis results and items of the latest
 // successful run. *store.Store implements it.
@@ -149,6 +156,11 @@ func Build(ctx context.Context, r Reader, opts Options) (*Digest, error) {
 	if err != nil {
 		return nil, fmt.Errorf("digest: %w", err)
 	}
+	if opts.Team != "" {
+		if known := knownTeams(rows, items); !slices.Contains(known, opts.Team) {
+			return nil, unknownTeam(opts.Team, run.ID, known)
+		}
+	}
 	res := indexResults(rows)
 
 	from := time.Date(mt.Year(), mt.Month(), 1, 0, 0, 0, 0, opts.Location)
@@ -239,6 +251,38 @@ func Build(ctx context.Context, r Reader, opts Options) (*Digest, error) {
 	d.Changes.attach(d)
 	d.Summary = summarize(d)
 	return d, nil
+}
+
+// knownTeams are the teams the analysis run's results and items are
+// labelled with, sorted ("" and "unknown" are not teams).
+func knownTeams(rows []store.Result, items []store.AnalysisItem) []string {
+	seen := map[string]bool{}
+	for _, r := range rows {
+		seen[r.Label("team")] = true
+	}
+	for _, it := range items {
+		seen[it.Team] = true
+	}
+	return teamNames(seen)
+}
+
+// maxTeamsListed caps the teams an unknown-team error lists.
+const maxTeamsListed = 30
+
+func unknownTeam(team, runID string, known []string) error {
+	if len(known) == 0 {
+		return fmt.Errorf("digest: %w %q: the analysis run %s has no results by team", ErrUnknownTeam, team, runID)
+	}
+	var list []string
+	for i, t := range known {
+		if i == maxTeamsListed {
+			list = append(list, fmt.Sprintf("%d more", len(known)-maxTeamsListed))
+			break
+		}
+		list = append(list, strconv.Quote(t))
+	}
+	return fmt.Errorf("digest: %w %q: the analysis run %s knows %s: %s", ErrUnknownTeam, team, runID,
+		plural(len(known), "team", "teams"), strings.Join(list, ", "))
 }
 
 func links(base, file string) Links {
@@ -794,11 +838,11 @@ func themeChanges(all []ThemeTrend, max int) []string {
 		}
 		switch {
 		case t.New:
-			fresh = append(fresh, moved{t, cur, fmt.Sprintf("New this month: “%s” (%s), absent in the six months before.", t.Label, plural(int(cur), "factor", "factors"))})
+			fresh = append(fresh, moved{t, cur, fmt.Sprintf("New this month: %s (%s), absent in the six months before.", quoted(t.Label), plural(int(cur), "factor", "factors"))})
 		case cur >= 3 && cur >= 2*avg && cur-avg >= 2:
-			rising = append(rising, moved{t, cur - avg, fmt.Sprintf("“%s” rose to %s, from a six-month average of %s.", t.Label, plural(int(cur), "factor", "factors"), formatValue(math.Round(avg*10)/10, UnitCount))})
+			rising = append(rising, moved{t, cur - avg, fmt.Sprintf("%s rose to %s, from a six-month average of %s.", quoted(t.Label), plural(int(cur), "factor", "factors"), formatValue(math.Round(avg*10)/10, UnitCount))})
 		case cur == 0 && avg >= 2:
-			fading = append(fading, moved{t, avg, fmt.Sprintf("“%s” did not come up this month (it averaged %s a month).", t.Label, formatValue(math.Round(avg*10)/10, UnitCount))})
+			fading = append(fading, moved{t, avg, fmt.Sprintf("%s did not come up this month (it averaged %s a month).", quoted(t.Label), formatValue(math.Round(avg*10)/10, UnitCount))})
 		}
 	}
 	var out []string
@@ -919,14 +963,7 @@ func (b *builder) teams() []string {
 			seen[t] = true
 		}
 	}
-	var out []string
-	for t := range seen {
-		if t != "" && t != "unknown" {
-			out = append(out, t)
-		}
-	}
-	sort.Strings(out)
-	return out
+	return teamNames(seen)
 }
 
 func (b *builder) teamSection(team string) TeamSection {
@@ -972,5 +1009,18 @@ func (b *builder) causeClasses() []ClassCount {
 		}
 		return out[i].Class < out[j].Class
 	})
+	return out
+}
+
+// teamNames are the teams of a set of team labels, sorted ("" and
+// "unknown" are not teams).
+func teamNames(seen map[string]bool) []string {
+	var out []string
+	for t := range seen {
+		if t != "" && t != "unknown" {
+			out = append(out, t)
+		}
+	}
+	sort.Strings(out)
 	return out
 }

@@ -56,7 +56,7 @@ func TestEveryArrowCarriesItsVerdict(t *testing.T) {
 		"| Postmortem coverage | **71%** | 100% | ▼ −29 pts (no clear change) |",
 		"| MTTR p90 | **3h 10m** | 2h 26m | ▲ +30% (beyond chance) |",
 		"| Postmortems with blaming language | **15%** | 10% | ▲ +5 pts (no clear change) |",
-		"| Share of SEV1/SEV2 incidents | **29%** | 14% | ▲ +14 pts (no clear change) |",
+		"| Share of SEV1/SEV2 incidents | **29%** | 14% | ▲ +15 pts (no clear change) |", // 29 − 14 as shown (28.6% − 14.3%)
 		"| Share of all incidents | **12%** | 5% | ▲ +7 pts (no clear change) |",
 		"| Repeat incidents | **4** | 0 | ▲ +4 (no clear change) |",
 		"| Created | **35** | 18 | ▲ +17 (not tested) |",

@@ -377,9 +377,27 @@ func (c ChangeSection) Lede() string {
 	}
 	real += len(c.Clear)
 	if real == 0 {
-		return fmt.Sprintf("Month-over-month differences are mostly noise. Of the %s comparisons with %s, none is a clear change.", formatThousands(float64(c.Tests)), monthName(c.Previous))
+		return fmt.Sprintf("Month-over-month differences are mostly noise. Of the %s with %s, none is a clear change.", plural(c.Tests, "comparison", "comparisons"), monthName(c.Previous))
 	}
-	return fmt.Sprintf("Month-over-month differences are mostly noise. Of the %s comparisons with %s, %s.", formatThousands(float64(c.Tests)), monthName(c.Previous), isAreClear(real))
+	return fmt.Sprintf("Month-over-month differences are mostly noise. Of the %s with %s, %s.", plural(c.Tests, "comparison", "comparisons"), monthName(c.Previous), isAreClear(real))
+}
+
+// QuietSentence says how many comparisons by team and severity show no
+// clear change.
+func (c ChangeSection) QuietSentence() string {
+	if c.Quiet == 1 {
+		return "The other comparison by team and severity shows no clear change."
+	}
+	return "The other " + otherComparisons(c.Quiet) + " show no clear change."
+}
+
+// otherComparisons is "comparison by team and severity" or "12
+// comparisons by team and severity", after "the other".
+func otherComparisons(n int) string {
+	if n == 1 {
+		return "comparison by team and severity"
+	}
+	return formatThousands(float64(n)) + " comparisons by team and severity"
 }
 
 func isAreClear(n int) string {
@@ -415,7 +433,7 @@ func (w *mdWriter) changes(c ChangeSection) {
 		w.changeTable(c.Clear)
 	}
 	if c.Quiet > 0 {
-		w.p("The other %s comparisons by team and severity show no clear change.", formatThousands(float64(c.Quiet)))
+		w.p("%s", c.QuietSentence())
 		w.p("")
 	}
 	w.p("_%s_", md(c.Method()))

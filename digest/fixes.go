@@ -154,13 +154,17 @@ func (s FixSection) Sentence() string {
 	for _, t := range s.ByTheme {
 		switch t.Verdict() {
 		case "held":
-			held = append(held, "“"+t.Name+"”")
+			held = append(held, quoted(t.Name))
 		case "no clear change", "worse":
-			unclear = append(unclear, "“"+t.Name+"”")
+			unclear = append(unclear, quoted(t.Name))
 		}
 	}
-	out := fmt.Sprintf("Of %s fixes with every action item closed (a postmortem and one theme of its factors), %s held: the service has not failed again for that theme since; %s saw it fail again despite the closed items. %s more still have open items.",
-		countText(s.All.Held+s.All.Failed), countText(s.All.Held), countText(s.All.Failed), countText(s.All.Open))
+	still := "still have open items"
+	if s.All.Open == 1 {
+		still = "still has open items"
+	}
+	out := fmt.Sprintf("Of %s with every action item closed (a postmortem and one theme of its factors), %s held: the service has not failed again for that theme since; %s saw it fail again despite the closed items. %s more %s.",
+		plural(s.All.Held+s.All.Failed, "fix", "fixes"), countText(s.All.Held), countText(s.All.Failed), countText(s.All.Open), still)
 	if len(held) > 0 {
 		out += fmt.Sprintf(" Closing the items cut repeats beyond chance for %s", joinAnd(firstN(held, 4)))
 		if len(unclear) > 0 {
@@ -604,25 +608,26 @@ func heldSummary(s FixSection) string {
 	for _, t := range s.ByTheme {
 		switch t.Verdict() {
 		case "held":
-			held = append(held, "“"+t.Name+"”")
+			held = append(held, quoted(t.Name))
 		case "no clear change", "worse":
-			unclear = append(unclear, "“"+t.Name+"”")
+			unclear = append(unclear, quoted(t.Name))
 		}
 	}
 	if len(held) == 0 {
 		return ""
 	}
-	quote := func(xs []string) string {
-		q := make([]string, len(xs))
-		for i, x := range xs {
-			q[i] = "“" + x + "”"
-		}
-		return joinAnd(q)
+	named := joinAnd(held)
+	if len(held) > 2 {
+		named = "among them " + joinAnd(held[:2])
 	}
-	out := fmt.Sprintf("Closing postmortem action items cut repeat failures beyond chance for %s (among them %s)",
-		plural(len(held), "theme", "themes"), quote(held[:min(2, len(held))]))
-	if len(unclear) > 0 {
-		out += fmt.Sprintf("; for %d others (such as %s) it made no clear difference", len(unclear), quote(unclear[:1]))
+	out := fmt.Sprintf("Closing postmortem action items cut repeat failures beyond chance for %s (%s)",
+		plural(len(held), "theme", "themes"), named)
+	switch len(unclear) {
+	case 0:
+	case 1:
+		out += fmt.Sprintf("; for 1 other (%s) it made no clear difference", unclear[0])
+	default:
+		out += fmt.Sprintf("; for %s others (such as %s) it made no clear difference", countText(len(unclear)), unclear[0])
 	}
 	switch {
 	case len(s.HeldKinds) > 0 && len(s.UnclearKinds) == 0 && s.KindsAlike:

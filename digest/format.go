@@ -132,50 +132,58 @@ func formatDuration(sec float64) string {
 	if sec < 0 {
 		return "-" + formatDuration(-sec)
 	}
-	d := time.Duration(math.Round(sec)) * time.Second
+	s := int64(durationShown(sec))
 	switch {
-	case d < time.Minute:
-		return fmt.Sprintf("%ds", int(d/time.Second))
-	case d < time.Hour:
-		m := int(math.Round(float64(d) / float64(time.Minute)))
-		if m == 60 {
-			return "1h"
+	case s < 60:
+		return fmt.Sprintf("%ds", s)
+	case s < 3600:
+		return fmt.Sprintf("%dm", s/60)
+	case s < 86400:
+		if m := s % 3600 / 60; m != 0 {
+			return fmt.Sprintf("%dh %dm", s/3600, m)
 		}
-		return fmt.Sprintf("%dm", m)
-	case d < 24*time.Hour:
-		h, m := int(d/time.Hour), int(math.Round(float64(d%time.Hour)/float64(time.Minute)))
-		if m == 60 {
-			h, m = h+1, 0
-		}
-		if h == 24 {
-			return "1d"
-		}
-		if m == 0 {
-			return fmt.Sprintf("%dh", h)
-		}
-		return fmt.Sprintf("%dh %dm", h, m)
-	default:
-		days, h := int(d/(24*time.Hour)), int(math.Round(float64(d%(24*time.Hour))/float64(time.Hour)))
-		if h == 24 {
-			days, h = days+1, 0
-		}
-		if h == 0 {
-			return fmt.Sprintf("%dd", days)
-		}
-		return fmt.Sprintf("%dd %dh", days, h)
+		return fmt.Sprintf("%dh", s/3600)
 	}
+	if h := s % 86400 / 3600; h != 0 {
+		return fmt.Sprintf("%dd %dh", s/86400, h)
+	}
+	return fmt.Sprintf("%dd", s/86400)
+}
+
+// durationShown is a duration in seconds rounded as formatDuration prints
+// it: to the second under a minute, to the minute under a day, to the hour
+// from a day on.
+func durationShown(sec float64) float64 {
+	if sec < 0 {
+		return -durationShown(-sec)
+	}
+	s := math.Round(sec)
+	switch {
+	case s < 60:
+		return s
+	case s < 86400:
+		return math.Round(s/60) * 60
+	}
+	return math.Round(s/3600) * 3600
 }
 
 // formatPercent prints a ratio as a percentage: whole numbers from 10%, one
 // decimal below (0.4%).
 func formatPercent(r float64) string {
+	p := percentShown(r)
+	if p != math.Trunc(p) {
+		return strconv.FormatFloat(p, 'f', 1, 64) + "%"
+	}
+	return formatThousands(p) + "%"
+}
+
+// percentShown is a ratio in percent as formatPercent prints it.
+func percentShown(r float64) float64 {
 	p := r * 100
 	if math.Abs(p) < 10 && p != math.Trunc(p) {
-		s := strconv.FormatFloat(p, 'f', 1, 64)
-		s = strings.TrimSuffix(s, ".0")
-		return s + "%"
+		return tenths(p)
 	}
-	return formatThousands(math.Round(p)) + "%"
+	return math.Round(p)
 }
 
 func formatThousands(v float64) string {
@@ -219,53 +227,98 @@ type Change struct {
 }
 
 // change compares cur against ref in the unit: ratios in percentage points,
-// counts as differences, durations as relative changes.
+// counts as differences, durations and money as relative changes. The
+// difference is taken between the values as the digest prints them
+// (shown), so that "no change" stands only between equal values and 64%
+// against 53% reads +11 pts.
 func change(cur, ref float64, curOK, refOK bool, u Unit, dir Direction) Change {
 	if !curOK || !refOK || math.IsInf(cur, 0) || math.IsInf(ref, 0) || math.IsNaN(cur) || math.IsNaN(ref) {
 		return Change{}
 	}
-	diff := cur - ref
-	var text string
-	var same bool
-	switch u {
-	case UnitRatio:
-		pts := math.Round(diff * 100)
-		same = pts == 0
-		text = signed(pts) + " pts"
-	case UnitDuration, UnitMoney:
-		if ref == 0 {
-			same = cur == 0
-			text = "+" + formatValue(cur, u)
-		} else {
-			pct := math.Round(diff / ref * 100)
-			same = pct == 0
-			text = signed(pct) + "%"
-		}
-	default:
-		r := math.Round(diff*10) / 10
-		same = r == 0
-		if r == math.Trunc(r) {
-			text = signed(r)
-		} else {
-			text = signedFloat(r)
-		}
-	}
-	if same {
+	if formatValue(cur, u) == formatValue(ref, u) {
 		return Change{Text: "no change", Class: "same", Arrow: "="}
 	}
-	c := Change{Text: text, Arrow: "▲"}
+	c, r := shown(cur, u), shown(ref, u)
+	diff := c - r
+	var text string
+	switch u {
+	case UnitRatio:
+		text = signedTenths(diff) + " pts"
+	case UnitDuration, UnitMoney:
+		if r == 0 {
+			text = "+" + formatValue(cur, u)
+		} else {
+			text = signedPercent(diff / math.Abs(r) * 100)
+		}
+	default:
+		text = signedTenths(diff)
+	}
+	ch := Change{Text: text, Arrow: "▲"}
 	if diff < 0 {
-		c.Arrow = "▼"
+		ch.Arrow = "▼"
 	}
 	switch {
 	case dir == LowerIsBetter && diff < 0, dir == HigherIsBetter && diff > 0:
-		c.Class = "better"
+		ch.Class = "better"
 	case dir == Neutral:
-		c.Class = "same"
+		ch.Class = "same"
 	default:
-		c.Class = "worse"
+		ch.Class = "worse"
 	}
-	return c
+	return ch
+}
+
+// shown is a finite value as formatValue prints it: a ratio in percent
+// (71, 6.9), a duration in seconds rounded to its two largest units, a
+// count or an amount of money rounded as printed.
+func shown(v float64, u Unit) float64 {
+	switch u {
+	case UnitRatio:
+		return percentShown(v)
+	case UnitDuration:
+		return durationShown(v)
+	case UnitMoney:
+		return math.Round(v)
+	default:
+		if v == math.Trunc(v) || math.Abs(v) >= 99.95 {
+			return math.Round(v)
+		}
+		return tenths(v)
+	}
+}
+
+// tenths rounds v to one decimal as strconv prints it.
+func tenths(v float64) float64 {
+	r, err := strconv.ParseFloat(strconv.FormatFloat(v, 'f', 1, 64), 64)
+	if err != nil {
+		return math.Round(v*10) / 10
+	}
+	return r
+}
+
+// signedTenths prints a difference of shown values: whole, or with one
+// decimal ("+2", "−0.3").
+func signedTenths(v float64) string {
+	v = tenths(v)
+	if v == math.Trunc(v) {
+		return signed(v)
+	}
+	return signedFloat(v)
+}
+
+// signedPercent prints a relative change, whole from 1% ("+30%"), with one
+// decimal below ("+0.4%"), and as "+<0.1%" when smaller still (the values
+// shown differ all the same).
+func signedPercent(p float64) string {
+	switch a := math.Abs(p); {
+	case math.Round(a) >= 1:
+		return signed(math.Round(p)) + "%"
+	case tenths(a) >= 0.1:
+		return signedFloat(tenths(p)) + "%"
+	case p < 0:
+		return "−<0.1%"
+	}
+	return "+<0.1%"
 }
 
 func signed(v float64) string {
@@ -311,6 +364,34 @@ func addMonths(m string, n int) string {
 		return ""
 	}
 	return t.AddDate(0, n, 0).Format("2006-01")
+}
+
+// quoted puts a label or a quotation in curly double quotes, once (see
+// unquote).
+func quoted(s string) string { return "“" + unquote(s) + "”" }
+
+// unquote drops the one pair of double quotes that wraps a whole text ("…"
+// or “…”, as a postmortem author may quote a lesson), so that the digest's
+// own quotes are not doubled. A text clipped before its closing quote (it
+// ends in "…") loses its opening one. Quotes inside the text stay.
+func unquote(s string) string {
+	s = strings.TrimSpace(s)
+	for _, q := range [][2]string{{"“", "”"}, {`"`, `"`}} {
+		inner, ok := strings.CutPrefix(s, q[0])
+		if !ok {
+			continue
+		}
+		if in, ok := strings.CutSuffix(inner, q[1]); ok {
+			inner = in
+		} else if !strings.HasSuffix(inner, "…") {
+			return s
+		}
+		if strings.ContainsAny(inner, "“”\"") {
+			return s
+		}
+		return strings.TrimSpace(inner)
+	}
+	return s
 }
 
 func plural(n int, one, many string) string {

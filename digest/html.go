@@ -31,6 +31,7 @@ func parse(name, text string) (*template.Template, error) {
 		"rule":        ruleName,
 		"join":        strings.Join,
 		"plural":      plural,
+		"quoted":      quoted,
 		"dismissed":   dismissedLine,
 		"fixesCost":   fixesAndCostHTML,
 		"table": func(v *htmlView, rows []metricRow, first string) tableArgs {
@@ -167,6 +168,8 @@ type htmlView struct {
 
 	Themes       []themeRow
 	ThemeFactors metricRow
+	// FactorsNow counts the month's factors with the noun ("1 factor").
+	FactorsNow string
 
 	RecRows     []metricRow
 	RecServices []NameCount
@@ -244,7 +247,13 @@ func newView(d *Digest) *htmlView {
 	v.KPIs = append(v.KPIs, kpiOf("Incidents", d.Incidents.Total, ""), kpiOf("SEV1 + SEV2", major, ""))
 	v.KPIs = append(v.KPIs, kpiOf("MTTR p90", d.Response.MTTRP90, "median "+d.Response.MTTRP50.Now()))
 	v.KPIs = append(v.KPIs, kpiOf("MTTA p90", d.Response.MTTAP90, "median "+d.Response.MTTAP50.Now()))
-	v.KPIs = append(v.KPIs, kpiOf("Postmortem coverage", d.Postmortems.Coverage, postmortemSub(d.Postmortems)))
+	// The results break postmortems down by severity only: a team's digest
+	// shows the organization's, and says so.
+	pmLabel := "Postmortem coverage"
+	if d.Postmortems.OrgWide {
+		pmLabel += " (organization-wide)"
+	}
+	v.KPIs = append(v.KPIs, kpiOf(pmLabel, d.Postmortems.Coverage, postmortemSub(d.Postmortems)))
 	v.KPIs = append(v.KPIs, kpi{Label: "Overdue action items", Value: formatThousands(float64(d.Actions.Overdue.Total)),
 		Sub: fmt.Sprintf("%d P1 · as of the run", d.Actions.Overdue.Priority("P1"))})
 	v.KPIs = append(v.KPIs, kpiOf("Action items completed", d.Actions.Completed, ""))
@@ -310,7 +319,7 @@ func newView(d *Digest) *htmlView {
 	p := d.Postmortems
 	v.PMRows = rowsOf(p.Required, p.Coverage, p.DraftP50, p.PublishP50, p.PublishP90, p.WithinTarget, p.Completeness, p.OwnerAndDue)
 	if req, ok := p.Required.Series.Current(); ok {
-		v.PMWritten = fmt.Sprintf("%s of %s", formatThousands(float64(p.Written)), formatThousands(req))
+		v.PMWritten = fmt.Sprintf("%s of %s", formatThousands(float64(p.Written)), plural(int(math.Round(req)), "incident", "incidents"))
 	}
 	if p.PublishTarget > 0 {
 		v.PMTarget = formatDuration(p.PublishTarget)
@@ -368,11 +377,15 @@ func newView(d *Digest) *htmlView {
 	for _, t := range d.Themes.Top {
 		prev, pok := t.Factors.Series.Previous()
 		v.Themes = append(v.Themes, themeRow{
-			Label: t.Label, Representative: clip(t.Representative, 160), Now: t.Factors.Now(), Prev: t.Factors.Prev(), Avg: t.Factors.Avg(),
+			Label: t.Label, Representative: clip(unquote(t.Representative), 160), Now: t.Factors.Now(), Prev: t.Factors.Prev(), Avg: t.Factors.Avg(),
 			New: t.New, VsPrev: t.Factors.VsPrevious(), Bar: hbar(t.Factors.Value(), prev, tmax, pok, "fill"), Spark: sparkOf(t.Factors.Series, UnitCount),
 		})
 	}
 	v.ThemeFactors = rowOf(d.Themes.Factors)
+	v.FactorsNow = v.ThemeFactors.Now + " factors"
+	if d.Themes.Factors.Known() {
+		v.FactorsNow = plural(int(math.Round(d.Themes.Factors.Value())), "factor", "factors")
+	}
 	v.Causes = causesLine(d.Themes.Causes)
 
 	// recurrence

@@ -247,7 +247,7 @@ func (ix *itemIndex) themeInfo(id string) (label, representative string) {
 func (ix *itemIndex) themeChanges(label func(string) string, max int) []string {
 	name := func(id string) string {
 		if l := label(id); l != id {
-			return "“" + l + "”"
+			return quoted(l)
 		}
 		return "an earlier theme"
 	}

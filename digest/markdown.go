@@ -3,6 +3,7 @@ package digest
 import (
 	"bytes"
 	"fmt"
+	"math"
 	"strings"
 )
 
@@ -154,7 +155,7 @@ func RenderMarkdown(d *Digest) ([]byte, error) {
 	w.p("## Postmortems")
 	w.p("")
 	if v.PMWritten != "" {
-		line := "Postmortems written: " + v.PMWritten + " incidents that needed one."
+		line := "Postmortems written: " + v.PMWritten + " that needed one."
 		if v.PMTarget != "" {
 			line += " Publication target: " + v.PMTarget + " after resolve."
 		}
@@ -219,7 +220,11 @@ func RenderMarkdown(d *Digest) ([]byte, error) {
 
 	w.p("## Contributing-factor themes")
 	w.p("")
-	w.p("%s contributing factors this month (%s in %s).", v.ThemeFactors.Now, v.ThemeFactors.Prev, shortMonth(d.Previous))
+	factors := v.ThemeFactors.Now + " contributing factors"
+	if d.Themes.Factors.Known() {
+		factors = plural(int(math.Round(d.Themes.Factors.Value())), "contributing factor", "contributing factors")
+	}
+	w.p("%s this month (%s in %s).", factors, v.ThemeFactors.Prev, shortMonth(d.Previous))
 	w.p("")
 	if len(d.Themes.Top) == 0 {
 		w.p("No contributing factors were recorded this month.")
@@ -237,7 +242,7 @@ func RenderMarkdown(d *Digest) ([]byte, error) {
 		w.table("Theme", ms...)
 		for _, t := range d.Themes.Top {
 			if t.Representative != "" {
-				w.p("- %s, e.g. “%s”", md(t.Label), md(clip(t.Representative, 160)))
+				w.p("- %s, e.g. %s", md(t.Label), md(quoted(clip(unquote(t.Representative), 160))))
 			}
 		}
 		w.p("")
@@ -321,7 +326,7 @@ func RenderMarkdown(d *Digest) ([]byte, error) {
 		w.p("")
 	}
 	for _, f := range d.Language.Examples {
-		line := fmt.Sprintf("- “%s” (%s): %s", md(f.Sentence), md(ruleName(f.Rule)), md(f.Why))
+		line := fmt.Sprintf("- %s (%s): %s", md(quoted(f.Sentence)), md(ruleName(f.Rule)), md(f.Why))
 		if f.Source != "" {
 			line += " · " + mdLink(f.Source, f.URL)
 		}
@@ -402,7 +407,7 @@ func (w *mdWriter) quotes(title, empty string, hs []Highlight) {
 		if src == "" {
 			src = h.Key
 		}
-		w.p("> “%s”", md(h.Quote))
+		w.p("> %s", md(quoted(h.Quote)))
 		w.p(">")
 		line := "> — " + mdLink(src, h.URL)
 		if h.Team != "" {

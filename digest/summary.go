@@ -254,8 +254,8 @@ func changeSummary(c ChangeSection) string {
 	}
 	others := c.Quiet
 	if len(c.Clear) == 0 {
-		return fmt.Sprintf("No team or severity shows a clear change in incidents, MTTA or MTTR from %s (%s comparisons).",
-			monthOnly(c.Previous), formatThousands(float64(others)))
+		return fmt.Sprintf("No team or severity shows a clear change in incidents, MTTA or MTTR from %s (%s).",
+			monthOnly(c.Previous), plural(others, "comparison", "comparisons"))
 	}
 	var named []string
 	for i, r := range c.Clear {
@@ -267,7 +267,7 @@ func changeSummary(c ChangeSection) string {
 	}
 	s := "Beyond chance by team or severity: " + joinAnd(named)
 	if others > 0 {
-		s += fmt.Sprintf("; no clear change in the other %s comparisons by team and severity", formatThousands(float64(others)))
+		s += "; no clear change in the other " + otherComparisons(others)
 	}
 	return s + "."
 }
@@ -332,7 +332,10 @@ func budgetSummary(b BudgetSection) string {
 	}
 	top := withSLO[0]
 	if top.Consumed.Value() == 0 {
-		return fmt.Sprintf("All %s with an SLO had no customer-impacting downtime.", plural(len(withSLO), "service", "services"))
+		if len(withSLO) == 1 {
+			return fmt.Sprintf("%s, the one service with an SLO, had no customer-impacting downtime.", top.Service)
+		}
+		return fmt.Sprintf("All %d services with an SLO had no customer-impacting downtime.", len(withSLO))
 	}
 	if len(withSLO) == 1 {
 		return fmt.Sprintf("%s stayed within its error budget, using %s of it.", top.Service, formatPercent(top.Consumed.Value()))
@@ -378,16 +381,30 @@ func actionSummary(a ActionSection) string {
 	return capitalize(strings.Join(parts, "; ")) + "."
 }
 
+// postmortemSummary states the postmortem numbers; in a team's digest they
+// are the organization's (the results have no team breakdown) and the
+// sentence says so.
 func postmortemSummary(p PostmortemSection) string {
 	req, ok := p.Required.Series.Current()
 	if !ok {
 		return ""
 	}
+	scope := ""
+	if p.OrgWide {
+		scope = "Organization-wide, "
+	}
 	if req == 0 {
+		if scope != "" {
+			return scope + "no incident this month needed a postmortem."
+		}
 		return "No incident this month needed a postmortem."
 	}
 	cov, _ := p.Coverage.Series.Current()
-	s := fmt.Sprintf("Postmortems were written for %s of %s incidents that needed one (%s%s)", plainCount(float64(p.Written)), plainCount(req), formatPercent(cov), shareMove(p.Coverage))
+	what := "Postmortems were"
+	if scope != "" {
+		what = scope + "postmortems were"
+	}
+	s := fmt.Sprintf("%s written for %s of %s that needed one (%s%s)", what, plainCount(float64(p.Written)), plural(int(req), "incident", "incidents"), formatPercent(cov), shareMove(p.Coverage))
 	if pub, ok := p.PublishP50.Series.Current(); ok && !math.IsInf(pub, 0) {
 		s += fmt.Sprintf("; the median took %s to publish", formatDuration(pub))
 		if p.PublishTarget > 0 {
@@ -402,7 +419,7 @@ func themeSummary(t ThemeSection) string {
 		return ""
 	}
 	top := t.Top[0]
-	s := fmt.Sprintf("The top contributing-factor theme was “%s” (%s", top.Label, plural(int(top.Factors.Value()), "factor", "factors"))
+	s := fmt.Sprintf("The top contributing-factor theme was %s (%s", quoted(top.Label), plural(int(top.Factors.Value()), "factor", "factors"))
 	if prev, ok := top.Factors.Series.Previous(); ok {
 		s += fmt.Sprintf(", %s the month before", plainCount(prev))
 	}
@@ -463,7 +480,12 @@ func languageSummary(l LanguageSection) string {
 	if cur == 0 && (!pok || prev == 0) {
 		return ""
 	}
-	return fmt.Sprintf("%s of postmortems used blaming language%s.", formatPercent(cur), shareMove(l.BlameRatio))
+	s := fmt.Sprintf("%s of postmortems used blaming language%s.", formatPercent(cur), shareMove(l.BlameRatio))
+	if l.OrgWide {
+		// a team's digest: the results have no team breakdown
+		return "Organization-wide, " + s
+	}
+	return s
 }
 
 // shareMove says how a share moved from the month before as far as the
@@ -486,7 +508,7 @@ func shareMove(m Measure) string {
 		}
 		return fmt.Sprintf(", %s from %s beyond chance (95%% interval of the ratio %s)", dir, formatPercent(prev), r.IntervalText())
 	}
-	if math.Round(cur*100) == math.Round(prev*100) {
+	if formatPercent(cur) == formatPercent(prev) {
 		return ", as the month before"
 	}
 	if r == nil {

@@ -11,7 +11,11 @@
 // events (see Response).
 package domain
 
-import "time"
+import (
+	"strings"
+	"time"
+	"unicode"
+)
 
 // RawDocument is a vendor document as fetched, kept so that rows can be
 // extracted again without calling the API.
@@ -168,4 +172,26 @@ type IngestRun struct {
 	Error      string
 	Requests   uint64
 	Records    uint64
+}
+
+// TeamKey is the canonical form of a team name used in every team label:
+// lower case, with runs of anything but letters and digits folded to one
+// "-". "Data Platform", "data_platform" and "data-platform" are one team.
+// The analysis labels teams with it, and config checks that two team
+// aliases that fold to the same key map to the same team.
+func TeamKey(name string) string {
+	var b strings.Builder
+	dash := false
+	for _, r := range strings.ToLower(strings.TrimSpace(name)) {
+		if unicode.IsLetter(r) || unicode.IsDigit(r) {
+			if dash && b.Len() > 0 {
+				b.WriteByte('-')
+			}
+			dash = false
+			b.WriteRune(r)
+			continue
+		}
+		dash = true
+	}
+	return b.String()
 }

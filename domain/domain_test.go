@@ -92,3 +92,18 @@ func TestEnums(t *testing.T) {
 	require.True(t, SystemAgent(AgentIntegration))
 	require.False(t, SystemAgent(AgentUser))
 }
+
+func TestTeamKey(t *testing.T) {
+	for in, want := range map[string]string{
+		"Data Platform":         "data-platform",
+		"data_platform":         "data-platform",
+		" data--platform ":      "data-platform",
+		"DevProd":               "devprod",
+		"__Search & Discovery!": "search-discovery",
+		"Équipe Paiements 2":    "équipe-paiements-2",
+		"":                      "",
+		"---":                   "",
+	} {
+		require.Equal(t, want, TeamKey(in), "%q", in)
+	}
+}

@@ -170,7 +170,8 @@ func (l *Loop) Reextract(ctx context.Context) (Stats, error) {
 	err := rx.ReextractRun(ctx, run)
 	stats := Stats{Records: run.records.Load(), Unmapped: run.unmapped.Load()}
 	if err != nil {
-		return stats, fmt.Errorf("%s: re-extract: %w", l.src.Name(), err)
+		// The source's errors name the source already ("jira: ...").
+		return stats, fmt.Errorf("re-extract: %w", err)
 	}
 	l.log.Info("re-extracted from raw documents", "records", stats.Records, "unmapped", stats.Unmapped,
 		"took", l.opts.Now().Sub(run.start))

@@ -11,6 +11,7 @@ import (
 	"runtime/debug"
 	"sort"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/aftermath-sre/aftermath/config"
 	"github.com/aftermath-sre/aftermath/store/chserver"
@@ -42,8 +43,14 @@ type command struct {
 	// without it takes none: runCommands refuses any as bad usage.
 	args string
 	// flags adds the command's own flags (nil: none); the common ones
-	// (--config, --log.level, --log.format) are added for it.
+	// (--config, --log.level, --log.format) are added for it. Flags may come
+	// before, between and after the positional arguments (see parseArgs).
 	flags func(fs *flag.FlagSet)
+	// secrets says which of the config's secrets the command uses, given
+	// its parsed flags; loadConfig resolves only those, so that a token of
+	// a source the command never calls is not required to run it. nil means
+	// all of them.
+	secrets func(fs *flag.FlagSet) config.Secrets
 	// run does the command's work once the flags are parsed and the logger
 	// made; args are the positional arguments. An error wrapping usageError
 	// exits 2, any other error (or a panic) 1.
@@ -55,7 +62,9 @@ type app struct {
 	stdout, stderr io.Writer
 	logger         *slog.Logger
 	configPath     string
-	cfg            *config.Config
+	// secrets are the secrets loadConfig resolves (command.secrets).
+	secrets config.Secrets
+	cfg     *config.Config
 	// managed is the local ClickHouse openStore started, if any.
 	managed *chserver.Server
 }
@@ -75,6 +84,19 @@ func commands() []command {
 	}
 	sort.Slice(cs, func(i, j int) bool { return cs[i].name < cs[j].name })
 	return cs
+}
+
+// clickHouseSecrets is command.secrets of the commands that only read and
+// write the store.
+func clickHouseSecrets(*flag.FlagSet) config.Secrets { return config.ClickHouseSecrets }
+
+// digestSecrets: the digest reads the store, and needs the delivery
+// channels' secrets only when it delivers (not with --deliver=false).
+func digestSecrets(fs *flag.FlagSet) config.Secrets {
+	if f := fs.Lookup("deliver"); f != nil && f.Value.String() == "false" {
+		return config.ClickHouseSecrets
+	}
+	return config.ClickHouseSecrets | config.DeliverySecrets
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
@@ -119,11 +141,16 @@ func runCommands(ctx context.Context, cmds []command, args []string, stdout, std
 		fmt.Fprintf(fs.Output(), "Usage: aftermath %s [flags] %s\n\n%s\n\nFlags:\n", cmd.name, cmd.args, cmd.summary)
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args[1:]); err != nil {
+	positional, err := parseArgs(fs, args[1:])
+	if err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return exitOK
 		}
 		return exitUsage
+	}
+	a.secrets = config.AllSecrets
+	if cmd.secrets != nil {
+		a.secrets = cmd.secrets(fs)
 	}
 	logger, err := newLogger(stderr, *level, *format)
 	if err != nil {
@@ -132,10 +159,10 @@ func runCommands(ctx context.Context, cmds []command, args []string, stdout, std
 	}
 	a.logger = logger
 	if err := protect(func() error {
-		if cmd.args == "" && fs.NArg() > 0 {
-			return usagef("unexpected arguments: %s", strings.Join(fs.Args(), " "))
+		if cmd.args == "" && len(positional) > 0 {
+			return usagef("unexpected arguments: %s", strings.Join(positional, " "))
 		}
-		return cmd.run(ctx, a, fs.Args())
+		return cmd.run(ctx, a, positional)
 	}); err != nil {
 		var ue usageError
 		if errors.As(err, &ue) {
@@ -151,6 +178,29 @@ func runCommands(ctx context.Context, cmds []command, args []string, stdout, std
 		return exitFailure
 	}
 	return exitOK
+}
+
+// parseArgs parses the flags in args wherever they are, before, between or
+// after the positional arguments, which it returns in order: `similar PM-1
+// --json` is `similar --json PM-1`. "--" ends the flags; everything after it
+// is positional.
+func parseArgs(fs *flag.FlagSet, args []string) ([]string, error) {
+	var positional []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		rest := fs.Args()
+		if len(rest) == 0 {
+			return positional, nil
+		}
+		// Parse stopped at a positional argument, or just after "--".
+		if parsed := len(args) - len(rest); parsed > 0 && args[parsed-1] == "--" {
+			return append(positional, rest...), nil
+		}
+		positional = append(positional, rest[0])
+		args = rest[1:]
+	}
 }
 
 // panicError is a panic caught in a command: a runtime failure (exit 1).
@@ -177,9 +227,44 @@ func printUsage(w io.Writer) {
 	fmt.Fprintln(w, "\nAftermath turns incidents (PagerDuty) and postmortems (Jira) into measured learning.")
 	fmt.Fprintln(w, "\nCommands:")
 	for _, c := range commands() {
-		fmt.Fprintf(w, "  %-10s %s\n", c.name, strings.SplitN(c.summary, "\n", 2)[0])
+		fmt.Fprintf(w, "  %-10s %s\n", c.name, wrap(firstSentence(c.summary), usageWidth-13, strings.Repeat(" ", 13)))
 	}
 	fmt.Fprintln(w, "\nRun `aftermath <command> --help` for a command's flags.")
+}
+
+// usageWidth is the width the command list is wrapped to.
+const usageWidth = 100
+
+// firstSentence returns s up to the end of its first sentence (a "." before
+// white space or the end), line breaks made spaces.
+func firstSentence(s string) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if i := strings.Index(s, ". "); i >= 0 {
+		return s[:i+1]
+	}
+	return s
+}
+
+// wrap breaks s at spaces into lines of at most width characters (a longer
+// word gets a line of its own), starting every line after the first with
+// indent.
+func wrap(s string, width int, indent string) string {
+	var b strings.Builder
+	n := 0
+	for _, word := range strings.Fields(s) {
+		switch {
+		case n == 0:
+		case n+1+utf8.RuneCountInString(word) > width:
+			b.WriteString("\n" + indent)
+			n = 0
+		default:
+			b.WriteByte(' ')
+			n++
+		}
+		b.WriteString(word)
+		n += utf8.RuneCountInString(word)
+	}
+	return b.String()
 }
 
 func newLogger(w io.Writer, level, format string) (*slog.Logger, error) {
@@ -197,13 +282,13 @@ func newLogger(w io.Writer, level, format string) (*slog.Logger, error) {
 	return nil, usagef("--log.format: must be logfmt or json, got %q", format)
 }
 
-// loadConfig loads the config named by --config (all defaults without one).
-// A bad config is a usage error.
+// loadConfig loads the config named by --config (all defaults without one),
+// resolving the secrets the command uses. A bad config is a usage error.
 func (a *app) loadConfig() (*config.Config, error) {
 	if a.cfg != nil {
 		return a.cfg, nil
 	}
-	cfg, err := config.Load(a.configPath)
+	cfg, err := config.LoadFor(a.configPath, a.secrets)
 	if err != nil {
 		return nil, usageError{err}
 	}

@@ -57,9 +57,10 @@ func demoCommand() command {
 	var o demoOptions
 	return command{
 		name: "demo",
-		summary: "Run everything locally with no account anywhere: a managed ClickHouse, the PagerDuty and Jira\n" +
-			"simulators over a generated organization, `serve` ingesting and analyzing it, the latest digest,\n" +
-			"and, when Debian's prometheus is installed, a Prometheus with the shipped alert rules.",
+		summary: "Run everything locally, with no account anywhere.\n" +
+			"It starts a managed ClickHouse, the PagerDuty and Jira simulators over a generated organization,\n" +
+			"`serve` ingesting and analyzing it and writing the latest digest, and, when Debian's prometheus is\n" +
+			"installed, a Prometheus with the shipped alert rules.",
 		flags: func(fs *flag.FlagSet) {
 			o.sim.register(fs, "medium")
 			fs.StringVar(&o.stateDir, "state-dir", ".aftermath/demo", "folder for the demo's ClickHouse, Prometheus and digests")
@@ -84,6 +85,14 @@ func (a *app) demo(ctx context.Context, o demoOptions) error {
 	if err != nil {
 		return err
 	}
+	// One demo per state folder, checked before anything starts. The managed
+	// ClickHouse locks its own folder too, but its message names
+	// clickhouse.managed.state_dir, which demo sets from --state-dir.
+	unlock, err := lockDemoState(state)
+	if err != nil {
+		return err
+	}
+	defer unlock()
 
 	// The simulators, on a free loopback port.
 	l, err := net.Listen("tcp", "127.0.0.1:0")
@@ -155,6 +164,28 @@ func (a *app) demo(ctx context.Context, o demoOptions) error {
 		}
 	}
 	return a.serve(ctx, st, o.webCfg, started)
+}
+
+// demoLockFile is the file in the state folder a running demo holds locked.
+const demoLockFile = "demo.lock"
+
+// lockDemoState locks the demo's state folder for this process; a second
+// demo on the same folder gets an error naming --state-dir. The kernel
+// releases the lock when its holder dies, so a killed demo never blocks the
+// next one.
+func lockDemoState(dir string) (unlock func(), err error) {
+	f, err := os.OpenFile(filepath.Join(dir, demoLockFile), os.O_CREATE|os.O_RDWR, 0o644)
+	if err != nil {
+		return nil, fmt.Errorf("demo: lock file: %w", err)
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		f.Close()
+		if errors.Is(err, syscall.EWOULDBLOCK) {
+			return nil, fmt.Errorf("demo: state folder %s is in use by another aftermath demo (lock %s): stop it or choose another --state-dir", dir, f.Name())
+		}
+		return nil, fmt.Errorf("demo: lock %s: %w", f.Name(), err)
+	}
+	return func() { _ = syscall.Flock(int(f.Fd()), syscall.LOCK_UN); f.Close() }, nil
 }
 
 // demoConfig points Aftermath at the simulators, with SLOs on the busiest

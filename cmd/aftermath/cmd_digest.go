@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"time"
@@ -22,6 +23,7 @@ func digestCommand() command {
 			fs.StringVar(&out, "out", "", "output folder (default: digest.output_dir)")
 			fs.BoolVar(&deliver, "deliver", true, "deliver through the channels enabled in the config")
 		},
+		secrets: digestSecrets,
 		run: func(ctx context.Context, a *app, _ []string) error {
 			if month != "" {
 				if _, err := digest.ParseMonth(month); err != nil {
@@ -51,6 +53,9 @@ func digestCommand() command {
 				Similar: func(ctx context.Context, keys []string, n int) (map[string][]analyze.SimilarPostmortem, error) {
 					return analyze.SimilarMany(ctx, st, keys, n)
 				}})
+			if errors.Is(err, digest.ErrUnknownTeam) {
+				return usageError{fmt.Errorf("--team: %w", err)}
+			}
 			if err != nil {
 				return err
 			}

@@ -24,8 +24,7 @@ var evaluateFlags = map[string][]string{
 }
 
 func evaluateCommand() command {
-	// fs is the command's flag set: flags may also follow the file, so run
-	// parses what follows it.
+	// fs is the command's flag set, for telling which flags were given.
 	var fs *flag.FlagSet
 	var textField, scheme *string
 	var seeds, folds *int
@@ -34,7 +33,8 @@ func evaluateCommand() command {
 	return command{
 		name: "evaluate",
 		args: "themes|language FILE.jsonl",
-		summary: "themes: measure how well the contributing-factor themes recover human cause labels: cluster the\n" +
+		summary: "Measure the themes or the language checks against texts people labeled.\n\n" +
+			"themes: measure how well the contributing-factor themes recover human cause labels: cluster the\n" +
 			"texts of a JSONL file (id, text, category; optional label_scheme and category_fine) as `analyze` does,\n" +
 			"choose the theme settings by k-fold cross-validation (never scoring a record used to choose), and\n" +
 			"print ARI, NMI and purity per label scheme as mean ± sd over the seeds, next to the default settings\n" +
@@ -57,11 +57,8 @@ func evaluateCommand() command {
 			if len(args) < 2 || evaluateFlags[args[0]] == nil {
 				return usagef(evaluateUsage)
 			}
-			if err := fs.Parse(args[2:]); err != nil { // flags after the file
-				return usageError{err}
-			}
-			if fs.NArg() > 0 {
-				return usagef("evaluate %s: unexpected argument %q", args[0], fs.Arg(0))
+			if len(args) > 2 {
+				return usagef("evaluate %s: unexpected argument %q", args[0], args[2])
 			}
 			var wrong error
 			fs.Visit(func(f *flag.Flag) {

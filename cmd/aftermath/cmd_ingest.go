@@ -11,6 +11,7 @@ import (
 
 	"github.com/aftermath-sre/aftermath/analyze"
 	"github.com/aftermath-sre/aftermath/cmd/aftermath/internal/scheduler"
+	"github.com/aftermath-sre/aftermath/config"
 )
 
 func ingestCommand() command {
@@ -24,6 +25,9 @@ func ingestCommand() command {
 			fs.BoolVar(&once, "once", false, "sync once and exit")
 			fs.BoolVar(&reextract, "reextract", false, "convert the raw documents already stored into rows again, without calling the\nAPIs (after an upgrade or a configuration change that maps them differently), and exit")
 		},
+		// The store and the sources' credentials (also for --reextract,
+		// which builds the sources as a sync does).
+		secrets: func(*flag.FlagSet) config.Secrets { return config.ClickHouseSecrets | config.SourceSecrets },
 		run: func(ctx context.Context, a *app, _ []string) error {
 			// Check the source choice before starting anything.
 			if _, err := a.sources(nil, nil, source); err != nil {
@@ -79,6 +83,7 @@ func analyzeCommand() command {
 	return command{
 		name:    "analyze",
 		summary: "Analyze the stored incidents, postmortems and action items once and store the results\n(response times, SLOs, action-item closure, postmortem process, language, themes, recurrence).",
+		secrets: clickHouseSecrets,
 		run: func(ctx context.Context, a *app, _ []string) error {
 			opts, err := a.analyzeOptions()
 			if err != nil {

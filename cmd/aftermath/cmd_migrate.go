@@ -10,6 +10,7 @@ func migrateCommand() command {
 	return command{
 		name:    "migrate",
 		summary: "Create or upgrade Aftermath's ClickHouse schema, then report its status.\nRe-running is a no-op; a database migrated by a newer Aftermath is refused.",
+		secrets: clickHouseSecrets,
 		run: func(ctx context.Context, a *app, _ []string) error {
 			st, res, closeStore, err := a.openMigratedStore(ctx)
 			if err != nil {

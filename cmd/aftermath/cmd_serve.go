@@ -32,6 +32,7 @@ func serveCommand() command {
 		name:    "serve",
 		summary: "Run Aftermath as a service: ingest each source at its interval, analyze after ingestion, write\nthe monthly digest on the first of the month, and serve /metrics, /healthz, /readyz, /digests/.",
 		flags:   func(fs *flag.FlagSet) { webCfg = exporter.AddFlags(fs, "") },
+		// secrets nil: all of them, as serve syncs, analyzes and delivers.
 		run: func(ctx context.Context, a *app, _ []string) error {
 			cfg, err := a.loadConfig()
 			if err != nil {

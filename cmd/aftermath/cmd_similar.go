@@ -17,6 +17,7 @@ func similarCommand() command {
 		name:    "similar",
 		args:    "KEY",
 		summary: "List the earlier postmortems most like the postmortem KEY (shared themes of the latest\nanalysis, contributing-factor wording, service), most similar first.",
+		secrets: clickHouseSecrets,
 		flags: func(fs *flag.FlagSet) {
 			fs.IntVar(&n, "n", 3, "how many postmortems to list")
 			fs.BoolVar(&asJSON, "json", false, "print JSON instead of text")

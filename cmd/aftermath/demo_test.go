@@ -124,6 +124,26 @@ func TestDemoStartsServesAndStopsCleanly(t *testing.T) {
 	require.Zero(t, code, "the simulator must be stopped too")
 }
 
+// TestSecondDemoNamesStateDirFlag: a second demo on the state folder of a
+// running one stops at once with a message naming --state-dir, the flag
+// that chooses another (demo sets clickhouse.managed.state_dir from it).
+func TestSecondDemoNamesStateDirFlag(t *testing.T) {
+	state := filepath.Join(t.TempDir(), "demo")
+	_, stop, _ := startDemoWith(t, func(o *demoOptions) { o.prometheus, o.stateDir = false, state })
+
+	code, stdout, stderr := runCLI(t, "demo", "--state-dir", state, "--scale", "tiny", "--prometheus=false", "--web.listen-address", freeAddr(t))
+	require.Equal(t, exitFailure, code, stderr)
+	require.Contains(t, stderr, "in use by another aftermath demo")
+	require.Contains(t, stderr, "choose another --state-dir")
+	require.NotContains(t, stderr, "clickhouse.managed.state_dir")
+	require.NotContains(t, stdout, "demo is running")
+	require.NoError(t, stop(), "the first demo runs on")
+
+	unlock, err := lockDemoState(state)
+	require.NoError(t, err, "a stopped demo releases its state folder")
+	unlock()
+}
+
 func TestBusiestOrdersByRecentMajorThenImpactingThenName(t *testing.T) {
 	svcs := []org.Service{{ID: "a", Name: "alpha"}, {ID: "b", Name: "beta"}, {ID: "c", Name: "gamma"}, {ID: "d", Name: "delta"}}
 	counts := map[string]serviceLoad{

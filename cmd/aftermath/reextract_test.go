@@ -80,5 +80,6 @@ func TestIngestReextract(t *testing.T) {
 	jira := body("http://127.0.0.1:1", "") + fmt.Sprintf("jira:\n  enabled: true\n  base_url: %s\n", srv.URL)
 	code, _, stderr = runCLI(t, "ingest", "--reextract", "--source", "jira", "--config", writeConfig(t, jira))
 	require.Equal(t, exitFailure, code, stderr)
-	require.Contains(t, stderr, "jira: re-extract: jira: no cached the statuses (/status) to re-extract with: run a sync first")
+	require.Contains(t, stderr, "re-extract: jira: no cached statuses (/status) to re-extract with: run a sync first")
+	require.NotContains(t, stderr, "jira: re-extract: jira:", "the source is named once")
 }

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -147,12 +146,13 @@ func newJira(cfg *config.Config, st *store.Store, a *app, reg prometheus.Registe
 // syncOnce runs one Sync of src and logs its outcome. The shared ingest loop
 // records the run in the store (ingest_runs, where the exporter reads each
 // source's last success from), closing first the runs of src a killed
-// process left running.
+// process left running. Its errors already start with the source's name
+// ("pagerduty: GET /incidents: ..."), so they are returned as they are.
 func syncOnce(ctx context.Context, src ingest.Source, a *app) (ingest.Stats, error) {
 	began := time.Now()
 	stats, err := src.Sync(ctx)
 	if err != nil {
-		return stats, fmt.Errorf("%s: %w", src.Name(), err)
+		return stats, err
 	}
 	a.logger.Info("ingest finished", "source", src.Name(), "requests", stats.Requests, "records", stats.Records,
 		"unmapped", stats.Unmapped, "retries", stats.Retries, "rate_limit_waits", stats.RateWaits, "took", time.Since(began).Round(time.Millisecond))

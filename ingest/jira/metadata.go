@@ -46,7 +46,7 @@ func (in *Ingester) metaItems() []metaItem {
 	var items []metaItem
 	if in.opts.TimeZone == "" {
 		items = append(items, metaItem{
-			name: "meta.time_zone", what: "the user's time zone (/myself)",
+			name: "meta.time_zone", what: "user time zone (/myself)",
 			fetch: in.fetchTimeZone,
 			valid: func(json.RawMessage) bool { return true },
 			apply: func(raw json.RawMessage) error {
@@ -65,7 +65,7 @@ func (in *Ingester) metaItems() []metaItem {
 	}
 	items = append(items,
 		metaItem{
-			name: "meta.fields", what: "the configured fields (/field)",
+			name: "meta.fields", what: "configured fields (/field)",
 			fetch: in.fetchFields,
 			// Valid only for the fields configured now.
 			valid: func(raw json.RawMessage) bool {
@@ -75,7 +75,7 @@ func (in *Ingester) metaItems() []metaItem {
 			apply: func(json.RawMessage) error { return nil },
 		},
 		metaItem{
-			name: "meta.statuses", what: "the statuses (/status)",
+			name: "meta.statuses", what: "statuses (/status)",
 			fetch: in.fetchStatuses,
 			valid: func(json.RawMessage) bool { return true },
 			apply: func(raw json.RawMessage) error {

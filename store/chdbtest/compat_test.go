@@ -60,6 +60,11 @@ func TestModernClickHouse(t *testing.T) {
 	require.NotZero(t, kinds[KindExec])
 	require.NotZero(t, kinds[KindInsert])
 	require.NotZero(t, kinds[KindQuery])
+	carried := false
+	for _, s := range stmts {
+		carried = carried || (s.Kind == KindExec && strings.Contains(s.SQL, "text_analyses (analyzer, version, hash, payload, analyzed_at) SELECT"))
+	}
+	require.True(t, carried, "the workload carries blame results to new names (INSERT ... SELECT)")
 
 	// The engine reads the managed server's own config (store/chserver):
 	// its settings and its users profile must take effect on 26.x.
@@ -278,9 +283,17 @@ func workload(ctx context.Context, t *testing.T, st *store.Store, now time.Time)
 	rows.Close()
 	require.NotZero(t, n, "the workload has overdue action items")
 
-	// Two analysis runs, then pruning down to the newest (mutations).
+	// Two analysis runs, then pruning down to the newest (mutations). A
+	// person new to the second run makes it carry the blame results of the
+	// texts that do not name her (INSERT ... SELECT) and prune the earlier
+	// names' results.
 	for k, at := range []time.Time{now, now.Add(time.Hour)} {
 		at := at
+		if k == 1 {
+			carol := items[0]
+			carol.Key, carol.ID, carol.AssigneeID, carol.AssigneeName, carol.Transitions = "ACT-99", "2099", "U9", "Carol Diaz", nil
+			require.NoError(t, st.UpsertActionItems(ctx, []store.ActionItem{carol}))
+		}
 		sum, err := analyze.Run(ctx, st, analyze.Options{Now: func() time.Time { return at }, RunID: fmt.Sprintf("run%d", k+1)})
 		require.NoError(t, err)
 		_, err = st.AnalysisResults(ctx, sum.RunID, "")
