@@ -193,6 +193,24 @@ func TestClusterMatchesSingleServer(t *testing.T) {
 	wantLines := metricLines(ctx, t, single)
 	require.Greater(t, len(wantLines), 100)
 	requireSameLines(t, wantLines, metricLines(ctx, t, st))
+	// A new person: the blame results of the texts that do not name them
+	// are carried to the new names (INSERT ... SELECT with a GLOBAL NOT IN
+	// on the cluster), the same on both.
+	at := o.End.Add(-time.Hour)
+	newcomer := []store.ActionItem{{Key: "ACT-NEW-1", Summary: "Rotate the on-call schedule", AssigneeID: "new-1", AssigneeName: "Quinn Newcomer",
+		CreatedAt: at, UpdatedAt: at}}
+	require.NoError(t, single.UpsertActionItems(ctx, newcomer))
+	require.NoError(t, st.UpsertActionItems(ctx, newcomer))
+	// A minute later, so that this run is the latest on both.
+	later := analysisOptions(o)
+	later.Now = func() time.Time { return o.End.Add(time.Minute) }
+	sumSingle, err := analyze.Run(ctx, single, later)
+	require.NoError(t, err)
+	sum, err = analyze.Run(ctx, st, later)
+	require.NoError(t, err)
+	require.Equal(t, sumSingle.TextsAnalyzed, sum.TextsAnalyzed)
+	require.Less(t, sum.TextsAnalyzed, 10, "only the new item and the texts naming the newcomer are checked")
+	requireSameLines(t, metricLines(ctx, t, single), metricLines(ctx, t, st))
 	// The digest's search for similar earlier postmortems (GLOBAL joins).
 	keys := []string{o.Postmortems[len(o.Postmortems)-1].Key, o.Postmortems[len(o.Postmortems)/2].Key}
 	wantSimilar, err := analyze.SimilarMany(ctx, single, keys, 3)
