@@ -124,6 +124,18 @@ func severitySQL(col string) string {
 	return "if(" + col + " IN ('SEV1', 'SEV2', 'SEV3', 'SEV4', 'SEV5'), " + col + ", '" + SeverityUnknown + "')"
 }
 
+// postmortemSeverities is the subquery of every current postmortem's key
+// and severity label, pm_sev: its own when it states one of SEV1..SEV5
+// (jira.fields.severity), else the highest severity of the incidents it
+// links (a postmortem is about its worst incident), else unknown.
+func (s *Store) postmortemSeverities() string {
+	const sevs = "['SEV1', 'SEV2', 'SEV3', 'SEV4', 'SEV5']"
+	return "SELECT key, if(indexOf(" + sevs + ", own) > 0, own, if(linked = '', '" + SeverityUnknown + "', linked)) AS pm_sev FROM (SELECT key, severity AS own FROM " +
+		s.Table("postmortems") + " FINAL) AS p" + s.join("ANY LEFT") + "(SELECT key, arrayElement(" + sevs + ", toUInt64(minIf(r, r > 0))) AS linked FROM (" +
+		"SELECT key, indexOf(" + sevs + ", severity) AS r FROM (SELECT key, arrayJoin(incident_ids) AS id FROM " + s.Table("postmortems") + " FINAL) AS l" +
+		s.join("ANY INNER") + "(SELECT id, severity FROM " + s.Table("incidents") + " FINAL) AS i USING id) GROUP BY key) AS x USING key"
+}
+
 // join is the JOIN before a subquery: GLOBAL in cluster mode (see in).
 func (s *Store) join(kind string) string {
 	if s.cluster != "" {
@@ -326,7 +338,8 @@ func (s *Store) StreamIncidents(ctx context.Context, sc Scope, from time.Time, f
 // "unknown").
 type InputCounts struct {
 	Incidents, Postmortems, ActionItems int
-	// UnknownIncidentSeverity and UnknownPostmortemSeverity: not SEV1..SEV5;
+	// UnknownIncidentSeverity and UnknownPostmortemSeverity: not SEV1..SEV5
+	// (a postmortem's own, else its incidents', see postmortemSeverities);
 	// UnknownItemPriority: not P1..P5; ItemsWithoutTeam: no team label.
 	UnknownIncidentSeverity, UnknownPostmortemSeverity, UnknownItemPriority, ItemsWithoutTeam int
 }
@@ -337,8 +350,8 @@ func (s *Store) CountInputs(ctx context.Context, sc Scope) (InputCounts, error) 
 	known := func(col string, vals ...string) string { return col + " NOT IN (" + sqlStrings(vals) + ")" }
 	sev := []string{"SEV1", "SEV2", "SEV3", "SEV4", "SEV5"}
 	q := "SELECT (SELECT count() FROM " + s.Table("incidents") + " FINAL), (SELECT countIf(" + known("severity", sev...) + ") FROM " +
-		s.Table("incidents") + " FINAL), (SELECT count() FROM " + s.Table("postmortems") + " FINAL), (SELECT countIf(" + known("severity", sev...) +
-		") FROM " + s.Table("postmortems") + " FINAL), " +
+		s.Table("incidents") + " FINAL), (SELECT count() FROM " + s.Table("postmortems") + " FINAL), (SELECT countIf(" + known("pm_sev", sev...) +
+		") FROM (" + s.postmortemSeverities() + ")), " +
 		"(SELECT count() FROM " + s.Table("action_items") + " FINAL), (SELECT countIf(" + known("priority", "P1", "P2", "P3", "P4", "P5") + ") FROM " +
 		s.Table("action_items") + " FINAL), (SELECT countIf(" + sc.teamLabel("team") + " = '') FROM " + s.Table("action_items") + " FINAL)"
 	var c [7]uint64

@@ -375,9 +375,10 @@ type SeverityCount struct {
 // none pointing at them); every severity with a published postmortem has a
 // row.
 func (s *Store) PostmortemsWithoutItems(ctx context.Context, sc Scope) ([]SeverityCount, error) {
-	q := "SELECT " + severitySQL("severity") + " AS sev, countIf(empty(action_item_keys) AND NOT (key" + s.in() + "(SELECT postmortem_key FROM " +
-		s.Table("action_items") + " FINAL WHERE postmortem_key != ''))) FROM " + s.Table("postmortems") +
-		" FINAL WHERE isNotNull(published_at) AND published_at <= toDateTime(?) GROUP BY sev ORDER BY sev"
+	q := "SELECT " + severitySQL("pm_sev") + " AS sev, countIf(empty(action_item_keys) AND NOT (key" + s.in() + "(SELECT postmortem_key FROM " +
+		s.Table("action_items") + " FINAL WHERE postmortem_key != ''))) FROM (SELECT key, action_item_keys FROM " + s.Table("postmortems") +
+		" FINAL WHERE isNotNull(published_at) AND published_at <= toDateTime(?)) AS w" + s.join("ANY LEFT") + "(" + s.postmortemSeverities() +
+		") AS v USING key GROUP BY sev ORDER BY sev"
 	rows, err := s.conn.Query(ctx, q, sc.now())
 	if err != nil {
 		return nil, fmt.Errorf("store: query postmortems without action items: %w", err)

@@ -253,11 +253,13 @@ type Highlight struct {
 
 // Highlights streams the postmortems published in [from, the run's clock]
 // with a lessons or lucky section, by severity (SEV1 first, unknown
-// last), publication and key. Team is the label of the stored team name.
+// last: see postmortemSeverities), publication and key. Team is the label of the stored team name.
 func (s *Store) Highlights(ctx context.Context, sc Scope, from time.Time, fn func(Highlight) error) error {
-	q := "SELECT key, title, url, severity, " + sc.teamLabel("team") + ", service, published_at, lessons, lucky FROM " + s.Table("postmortems") +
-		" FINAL WHERE isNotNull(published_at) AND published_at >= toDateTime(?) AND published_at <= toDateTime(?) AND (lessons != '' OR lucky != '')" +
-		" ORDER BY if(indexOf(['SEV1', 'SEV2', 'SEV3', 'SEV4', 'SEV5'], severity) = 0, 9, indexOf(['SEV1', 'SEV2', 'SEV3', 'SEV4', 'SEV5'], severity)), published_at, key"
+	q := "SELECT key, title, url, pm_sev, " + sc.teamLabel("team") + ", service, published_at, lessons, lucky FROM (SELECT key, title, url, team, service, " +
+		"published_at, lessons, lucky FROM " + s.Table("postmortems") +
+		" FINAL WHERE isNotNull(published_at) AND published_at >= toDateTime(?) AND published_at <= toDateTime(?) AND (lessons != '' OR lucky != '')) AS h" +
+		s.join("ANY LEFT") + "(" + s.postmortemSeverities() + ") AS v USING key" +
+		" ORDER BY if(indexOf(['SEV1', 'SEV2', 'SEV3', 'SEV4', 'SEV5'], pm_sev) = 0, 9, indexOf(['SEV1', 'SEV2', 'SEV3', 'SEV4', 'SEV5'], pm_sev)), published_at, key"
 	rows, err := s.conn.Query(ctx, q, max(from.UTC().Unix(), 0), sc.now())
 	if err != nil {
 		return fmt.Errorf("store: query highlights: %w", err)

@@ -208,11 +208,12 @@ type SeverityStat struct {
 
 // DetectStats computes the time to detect that postmortems state (when
 // positive), per period of the postmortem's creation, overall and by
-// severity label.
+// severity label (see postmortemSeverities).
 func (s *Store) DetectStats(ctx context.Context, sc Scope) ([]SeverityStat, error) {
-	inner := "SELECT " + sc.periodsOf("created") + " AS p, arrayJoin(['', " + severitySQL("severity") + "]) AS sev, v FROM (" +
-		"SELECT toUInt32(created_at) AS created, severity, toFloat64(assumeNotNull(time_to_detect_seconds)) AS v FROM " +
-		s.Table("postmortems") + " FINAL WHERE time_to_detect_seconds > 0) WHERE created >= ?"
+	inner := "SELECT " + sc.periodsOf("created") + " AS p, arrayJoin(['', " + severitySQL("pm_sev") + "]) AS sev, v FROM (" +
+		"SELECT key, toUInt32(created_at) AS created, toFloat64(assumeNotNull(time_to_detect_seconds)) AS v FROM " +
+		s.Table("postmortems") + " FINAL WHERE time_to_detect_seconds > 0) AS d" + s.join("ANY LEFT") + "(" + s.postmortemSeverities() +
+		") AS v USING key WHERE created >= ?"
 	q := "SELECT p, sev, " + statsSQL("a") + " FROM (SELECT p, sev, arraySort(groupArray(v)) AS a FROM (" + inner + ") GROUP BY p, sev)"
 	rows, err := s.conn.Query(ctx, q, sc.start())
 	if err != nil {
