@@ -90,6 +90,13 @@ const (
 	// Value the repeats; Rank orders a team's, most repeats first (up to
 	// PendingFixesPerTeam a team).
 	ItemPendingFix = "pending_fix"
+	// ItemTeamLabel: a team name as the sources store it (Key) and the
+	// label the run gives it (Team: canonical form, after
+	// analysis.team_aliases; "" for none). Written by every run under
+	// analysis "run", so that SQL over the stored rows (the dashboards'
+	// ClickHouse drill-down) can filter and show teams as the metrics
+	// label them.
+	ItemTeamLabel = "team_label"
 )
 
 // PendingFixesPerTeam is how many pending fixes (ItemPendingFix) a run keeps

@@ -8,7 +8,9 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"runtime/debug"
+	"slices"
 	"sort"
 	"sync"
 	"time"
@@ -414,6 +416,7 @@ func Run(ctx context.Context, st *store.Store, opts Options) (RunSummary, error)
 	for _, o := range []stepOut{resp, slo, act, proc, lang, {th.results, th.items}, rec, fix, cost} {
 		results, items = append(results, o.results...), append(items, o.items...)
 	}
+	items = append(items, teamLabelItems(teams)...)
 	// Last: the change step compares the month with the month before in
 	// every measure the digest compares, reading the counts behind the
 	// other steps' shares from their results.
@@ -526,4 +529,15 @@ func newRunID(now time.Time) string {
 	var b [6]byte
 	_, _ = rand.Read(b[:])
 	return now.UTC().Format("20060102T150405Z") + "-" + hex.EncodeToString(b[:])
+}
+
+// teamLabelItems are the run's ItemTeamLabel items: every stored team name
+// with its label, sorted by name.
+func teamLabelItems(teams map[string]string) []store.AnalysisItem {
+	names := slices.Sorted(maps.Keys(teams))
+	out := make([]store.AnalysisItem, 0, len(names))
+	for i, n := range names {
+		out = append(out, store.AnalysisItem{Analysis: "run", Kind: ItemTeamLabel, Key: n, Team: teams[n], Rank: i})
+	}
+	return out
 }

@@ -199,10 +199,15 @@ func themeLabeled(expr string) string {
 // (status category not done) with a due date before today (UTC), the
 // analyzers' definition. It runs on the official ClickHouse data source,
 // whose default database is Aftermath's; ${team:regex} is the dashboard's
-// team variable (All is ".*").
+// team variable (All is ".*"), whose values are the metrics' team labels:
+// each item's stored team name is labeled as the latest successful analysis
+// run labeled it (its team_label items: canonical form, after
+// analysis.team_aliases), so "devprod" is found under developer-productivity.
+// GLOBAL: on a cluster the labels are read once, through the Distributed
+// table, and sent to every shard.
 const OverdueItemsSQL = `SELECT
     key AS "Item",
-    if(team = '', 'unknown', team) AS "Team",
+    if(label = '', 'unknown', label) AS "Team",
     priority AS "Priority",
     summary AS "Summary",
     if(assignee_name = '', '(unowned)', assignee_name) AS "Assignee",
@@ -210,10 +215,18 @@ const OverdueItemsSQL = `SELECT
     dateDiff('day', due_date, toDate(now(), 'UTC')) AS "Days overdue",
     status AS "Status",
     url AS "Link"
-FROM action_items FINAL
-WHERE status_category != 'done'
-  AND due_date < toDate(now(), 'UTC')
-  AND match(if(team = '', 'unknown', team), '^(${team:regex})$')
+FROM (
+    SELECT key, team AS stored_team, priority, summary, assignee_name, due_date, status, url
+    FROM action_items FINAL
+    WHERE status_category != 'done' AND due_date < toDate(now(), 'UTC')
+) AS i
+GLOBAL ANY LEFT JOIN (
+    SELECT key AS stored_team, team AS label
+    FROM analysis_items
+    WHERE kind = 'team_label' AND run_id = (
+        SELECT run_id FROM analysis_runs FINAL WHERE status = 'success' ORDER BY finished_at DESC, run_id DESC LIMIT 1)
+) AS l USING stored_team
+WHERE match(if(label = '', 'unknown', label), '^(${team:regex})$')
 ORDER BY "Days overdue" DESC, "Item"
 LIMIT 500`
 

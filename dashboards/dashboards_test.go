@@ -220,7 +220,9 @@ func TestInterpolate(t *testing.T) {
 }
 
 // The drill-down SQL runs on ClickHouse against a default database, as the
-// plugin sends it, and returns exactly the open items past their due day.
+// plugin sends it, and returns exactly the open items past their due day,
+// each under the team label the latest successful analysis run gave its
+// stored team name (an alias: "srch" is search).
 func TestOverdueItemsSQL(t *testing.T) {
 	st := chtest.Store(t)
 	ctx := context.Background()
@@ -232,7 +234,7 @@ func TestOverdueItemsSQL(t *testing.T) {
 	}
 	require.NoError(t, st.UpsertActionItems(ctx, []store.ActionItem{
 		item("ACT-1", "payments", "new", "Ana", today.Add(-10*24*time.Hour)),     // overdue 10 days
-		item("ACT-2", "search", "indeterminate", "", today.Add(-1*24*time.Hour)), // overdue 1 day, unowned
+		item("ACT-2", "srch", "indeterminate", "", today.Add(-1*24*time.Hour)), // overdue 1 day, unowned
 		item("ACT-3", "payments", "done", "Bo", today.Add(-30*24*time.Hour)),     // closed
 		item("ACT-4", "payments", "new", "Cy", today),                            // due today: not yet
 		item("ACT-5", "search", "new", "Di", time.Time{}),                        // no due date
@@ -244,6 +246,23 @@ func TestOverdueItemsSQL(t *testing.T) {
 	require.NoError(t, st.UpsertActionItems(ctx, []store.ActionItem{closed}))
 	closed.StatusCategory, closed.Status = "done", "Done"
 	require.NoError(t, st.UpsertActionItems(ctx, []store.ActionItem{closed}))
+
+	// Two successful runs and a failed later one: the latest successful
+	// run's labels apply.
+	for k, labels := range []map[string]string{{"payments": "payments", "srch": "old-label"}, {"payments": "payments", "srch": "search"}, {"srch": "failed"}} {
+		at := today.Add(time.Duration(k) * time.Hour)
+		id := fmt.Sprintf("run-%d", k)
+		var its []store.AnalysisItem
+		for name, label := range labels {
+			its = append(its, store.AnalysisItem{Analysis: "run", Kind: "team_label", Key: name, Team: label})
+		}
+		require.NoError(t, st.WriteAnalysisItems(ctx, id, at, its))
+		status := store.RunSuccess
+		if k == 2 {
+			status = store.RunFailed
+		}
+		require.NoError(t, st.WriteAnalysis(ctx, store.AnalysisRun{ID: id, StartedAt: at, FinishedAt: at.Add(time.Minute), Status: status}, nil))
+	}
 
 	conn, err := clickhouse.Open(&clickhouse.Options{Addr: []string{chtest.Addr(t)}, Auth: clickhouse.Auth{Database: st.Database(), Username: "default"}})
 	require.NoError(t, err)

@@ -271,8 +271,9 @@ func workload(ctx context.Context, t *testing.T, st *store.Store, now time.Time)
 	// The dashboard's drill-down SQL (it runs on Grafana's ClickHouse data
 	// source, whose default database is Aftermath's: qualify its table here).
 	dash := dashboards.Interpolate(dashboards.OverdueItemsSQL, map[string]string{"team": ".*"})
-	qualified := strings.Replace(dash, "FROM action_items FINAL", "FROM "+st.Table("action_items")+" FINAL", 1)
-	require.NotEqual(t, dash, qualified, "the dashboard SQL reads action_items FINAL")
+	qualified := strings.NewReplacer("FROM action_items FINAL", "FROM "+st.Table("action_items")+" FINAL",
+		"FROM analysis_items", "FROM "+st.Table("analysis_items"), "FROM analysis_runs FINAL", "FROM "+st.Table("analysis_runs")+" FINAL").Replace(dash)
+	require.Equal(t, 3, strings.Count(qualified, st.Database()+"."), "the dashboard SQL reads action_items, analysis_items and analysis_runs")
 	rows, err := st.Conn().Query(ctx, qualified)
 	require.NoError(t, err)
 	n := 0
