@@ -36,11 +36,6 @@ func m(f metrics.Family, matchers ...string) string {
 	return sel(f.Name(), matchers)
 }
 
-// bucket is the selector of a histogram family's _bucket series.
-func bucket(f metrics.Family, matchers ...string) string {
-	return sel(f.Bucket(), matchers)
-}
-
 func sel(name string, matchers []string) string {
 	return name + "{" + strings.Join(append([]string{selector}, matchers...), ", ") + "}"
 }

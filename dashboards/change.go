@@ -48,9 +48,10 @@ func changePanels(b *builder) {
 			{expr: m(metrics.ChangeVerdict, `severity=""`, `team=""`), table: true},
 		}}, map[string]string{"Value #A": "change", "Value #B": "lower", "Value #C": "upper", "Value #D": "verdict"}, "period")
 	verdicts := m(metrics.ChangeVerdict, `team=~"$team"`)
-	b.promTable(panel{title: "Clear month-over-month changes, by team and severity", w: 12, h: 10,
-		desc: "The comparisons the analysis calls real: 1 rose, -1 fell, beyond chance after Benjamini-Hochberg at a 5% false discovery rate over all of the month's " +
-			"comparisons (every team, severity and measure). Everything not listed is no clear change.",
+	b.promTable(panel{title: "Clear month-over-month changes, every month compared", w: 12, h: 10,
+		desc: "The comparisons the analysis calls real, for every month it compares with the month before (the period column) and for the whole " +
+			"organization (empty team and severity) as well as by team and by severity: 1 rose, -1 fell, beyond chance after Benjamini-Hochberg " +
+			"at a 5% false discovery rate over all of that month's comparisons (every team, severity and measure). Everything not listed is no clear change.",
 		queries:    []query{{expr: verdicts + " != 0", table: true}},
 		findingsOf: verdicts, noFinding: "No clear change"}, "period")
 }

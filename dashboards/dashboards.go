@@ -93,24 +93,29 @@ func reliability() *builder {
 		queries: []query{{expr: "sum by (period, severity) (" + m(metrics.IncidentsBySeverity, `period!="30d"`) + ")", table: true}}}, "period")
 
 	b.row("Response")
+	// The percentiles are the exact ones the analysis computes over every
+	// incident (the mtta/mttr gauges), not histogram_quantile over the
+	// exported buckets, which interpolates inside a bucket and can be off
+	// by half a bucket (hours, for resolve times): the digest and these
+	// panels show the same numbers.
 	for _, h := range []struct {
 		title  string
 		metric metrics.Family
 		what   string
 	}{
-		{"Time to acknowledge (p50, p90, p95)", metrics.IncidentAckDurationSeconds, "first acknowledgement"},
-		{"Time to resolve (p50, p90, p95)", metrics.IncidentResolveDurationSeconds, "resolve"},
+		{"Time to acknowledge (p50, p90, p95)", metrics.MTTASeconds, "first acknowledgement"},
+		{"Time to resolve (p50, p90, p95)", metrics.MTTRSeconds, "resolve"},
 	} {
 		var qs []query
-		for _, q := range []struct{ phi, legend string }{{"0.5", "p50"}, {"0.9", "p90"}, {"0.95", "p95"}} {
-			qs = append(qs, query{expr: "histogram_quantile(" + q.phi + ", sum by (le) (" + bucket(h.metric) + "))", legend: q.legend})
+		for _, stat := range []string{"p50", "p90", "p95"} {
+			qs = append(qs, query{expr: m(h.metric, `period="30d"`, `stat="`+stat+`"`, `severity=""`, `service=""`, `team=""`), legend: stat})
 		}
 		b.timeseries(panel{title: h.title, w: 12, h: 8, unit: "s", queries: qs,
-			desc: "Percentiles of the time from trigger to " + h.what + " of incidents created in the last 30 days, from the histogram Aftermath exports (merged incidents excluded). Percentiles first: averages hide the tail."})
+			desc: "Percentiles of the time from trigger to " + h.what + " of incidents created in the 30 days before each analysis run, computed exactly over every incident (merged incidents excluded). Percentiles first: averages hide the tail."})
 	}
 	b.bars(panel{title: "Time to resolve p90 by severity", w: 8, h: 8, unit: "s",
-		desc:    "90th percentile of time to resolve of the last 30 days' incidents, per severity.",
-		queries: []query{{expr: "histogram_quantile(0.9, sum by (le, severity) (" + bucket(metrics.IncidentResolveDurationSeconds) + "))", legend: "{{severity}}", instant: true}}})
+		desc:    "90th percentile of time to resolve of the last 30 days' incidents, per severity (exact, as the digest shows it).",
+		queries: []query{{expr: m(metrics.MTTRSeconds, `period="30d"`, `stat="p90"`, `severity!=""`, `service=""`, `team=""`), legend: "{{severity}}", instant: true}}})
 	b.bars(panel{title: "Time to resolve p90 by service, last 30 days (top 10)", w: 8, h: 8, unit: "s",
 		desc:    "Services whose incidents of the last 30 days took longest to resolve (90th percentile).",
 		queries: []query{{expr: "topk(10, " + m(metrics.MTTRSeconds, `period="30d"`, `stat="p90"`, `severity=""`, `team=""`, `service=~"$service"`, `service!=""`) + ")", legend: "{{service}}", instant: true}}})

@@ -104,8 +104,8 @@ func TestDashboardsCoverTheIssue(t *testing.T) {
 		by[e.Dashboard] += e.Expr + "\n"
 	}
 	for uid, metrics := range map[string][]string{
-		dashboards.ReliabilityUID: {"aftermath_incidents_by_severity", "histogram_quantile(0.9, sum by (le) (aftermath_incident_resolve_duration_seconds_bucket",
-			"histogram_quantile(0.5, sum by (le) (aftermath_incident_ack_duration_seconds_bucket", "aftermath_error_budget_remaining_ratio", "aftermath_repeat_incident_ratio"},
+		dashboards.ReliabilityUID: {"aftermath_incidents_by_severity", `aftermath_mttr_seconds{job=~"$job", instance=~"$instance", period="30d", stat="p90", severity="", service="", team=""}`,
+			`aftermath_mtta_seconds{job=~"$job", instance=~"$instance", period="30d", stat="p50", severity="", service="", team=""}`, "aftermath_error_budget_remaining_ratio", "aftermath_repeat_incident_ratio"},
 		dashboards.ActionItemsUID: {"aftermath_action_items_overdue", "aftermath_action_items_stale", "aftermath_action_items_unowned",
 			"aftermath_action_items_closed_within_slo_ratio", "aftermath_action_item_oldest_open_age_seconds", "aftermath_action_item_overdue_seconds"},
 		dashboards.LearningUID: {"aftermath_postmortem_coverage_ratio", "aftermath_postmortem_lag_seconds", "aftermath_theme_factors", "aftermath_language_findings"},

@@ -288,7 +288,7 @@ var nonNaming = func() map[string]bool {
 		anything nobody nothing none little much many more most less least few several some any each every all other
 		last first next same own only just even also already still yet recently soon later earlier early often never
 		always sometimes usually again ever very really quite too almost
-		wrong right bad good big small hard easy tight loose normal usual new old real true high low
+		wrong right bad good big small hard easy tight loose normal usual new old real true high low broken mixed fine
 		go goes went gone get gets got make makes made take takes took show shows showed shown look looks looked seem
 		seemed seems involved kept keep put come came said thing things way lot`) {
 		m[w] = true

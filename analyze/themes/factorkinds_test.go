@@ -47,6 +47,9 @@ func TestNamingTerms(t *testing.T) {
 	require.Equal(t, []string{"looked normal", "graphs"}, namingTerms([]string{"looked normal", "graphs", "recently"}))
 	// A phrase that opens with a pronoun names nothing.
 	require.Equal(t, []string{"signal"}, namingTerms([]string{"nothing turned", "signal", "something"}))
+	// Bare judgements seen in labels of the simulated org ("factors about
+	// broken and build", "deploy step, mixed").
+	require.Equal(t, []string{"build", "deploy step"}, namingTerms([]string{"broken", "build", "mixed", "deploy step"}))
 	// Nothing that names: the terms as they are.
 	require.Equal(t, []string{"enough", "wrong"}, namingTerms([]string{"enough", "wrong"}))
 	require.Empty(t, namingTerms(nil))
