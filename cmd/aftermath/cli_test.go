@@ -98,7 +98,8 @@ func TestWrap(t *testing.T) {
 
 // TestCommandsResolveOnlyTheSecretsTheyUse: analyze, migrate and similar
 // need ClickHouse's password, not the sources' tokens; digest needs the
-// delivery secrets only when it delivers; ingest and serve stay strict.
+// delivery secrets only when it delivers; ingest --reextract, which calls
+// no API, needs only ClickHouse's; a sync and serve stay strict.
 // ClickHouse is unreachable, so getting past the config is exit code 1.
 func TestCommandsResolveOnlyTheSecretsTheyUse(t *testing.T) {
 	for _, k := range []string{"AFTERMATH_PAGERDUTY_TOKEN", "AFTERMATH_JIRA_TOKEN", "AFTERMATH_JIRA_EMAIL", "AFTERMATH_DIGEST_WEBHOOK_URL", "AFTERMATH_CLICKHOUSE_PASSWORD"} {
@@ -121,7 +122,9 @@ func TestCommandsResolveOnlyTheSecretsTheyUse(t *testing.T) {
 		{unreachable + sources + webhook, []string{"digest", "--deliver=false"}, exitFailure, "ping clickhouse"},
 		{unreachable + webhook, []string{"digest"}, exitUsage, "digest.webhook.url_env: environment variable AFTERMATH_DIGEST_WEBHOOK_URL is not set"},
 		{unreachable + sources, []string{"ingest", "--once"}, exitUsage, "pagerduty.token_env: environment variable AFTERMATH_PAGERDUTY_TOKEN is not set"},
-		{unreachable + sources, []string{"ingest", "--reextract"}, exitUsage, "jira.auth.token_env: environment variable AFTERMATH_JIRA_TOKEN is not set"},
+		{unreachable + sources, []string{"ingest", "--reextract"}, exitFailure, "ping clickhouse"},
+		{unreachable + sources, []string{"ingest", "--reextract=false", "--once"}, exitUsage, "pagerduty.token_env: environment variable AFTERMATH_PAGERDUTY_TOKEN is not set"},
+		{missingPassword + sources, []string{"ingest", "--reextract"}, exitUsage, "clickhouse.password_file: cannot read secret"},
 		{unreachable + sources, []string{"serve"}, exitUsage, "pagerduty.token_env: environment variable AFTERMATH_PAGERDUTY_TOKEN is not set"},
 		{unreachable + webhook, []string{"serve"}, exitUsage, "digest.webhook.url_env: environment variable AFTERMATH_DIGEST_WEBHOOK_URL is not set"},
 		{missingPassword, []string{"analyze"}, exitUsage, "clickhouse.password_file: cannot read secret"},

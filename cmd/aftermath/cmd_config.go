@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"os"
 
 	"github.com/aftermath-sre/aftermath/config"
 )
@@ -16,7 +17,13 @@ func configCommand() command {
 			if len(args) != 2 || args[0] != "check" {
 				return usagef("usage: aftermath config check FILE")
 			}
-			cfg, err := config.Load(args[1])
+			// Read here rather than by config.Load, whose error starts
+			// with "config:", the command's own name.
+			data, err := os.ReadFile(args[1])
+			if err != nil {
+				return usageError{err}
+			}
+			cfg, err := config.Parse(data, args[1], nil, nil)
 			if err != nil {
 				return usageError{err}
 			}

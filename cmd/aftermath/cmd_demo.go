@@ -73,13 +73,20 @@ func demoCommand() command {
 
 func (a *app) demo(ctx context.Context, o demoOptions) error {
 	began := time.Now()
+	// The flags first, before anything starts.
+	if err := o.sim.check(); err != nil {
+		return err
+	}
+	if err := checkListenAddresses(*o.webCfg.WebListenAddresses); err != nil {
+		return err
+	}
 	if f := *o.webCfg.WebConfigFile; f != "" {
 		if err := config.CheckWebConfig(f); err != nil {
 			return usagef("--web.config.file: %v", err)
 		}
 	}
 	if err := os.MkdirAll(o.stateDir, 0o755); err != nil {
-		return fmt.Errorf("demo: state folder: %w", err)
+		return fmt.Errorf("--state-dir: %w", err)
 	}
 	state, err := filepath.Abs(o.stateDir)
 	if err != nil {
@@ -97,7 +104,7 @@ func (a *app) demo(ctx context.Context, o demoOptions) error {
 	// The simulators, on a free loopback port.
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		return fmt.Errorf("demo: simulator listener: %w", err)
+		return fmt.Errorf("simulator listener: %w", err)
 	}
 	simURL := "http://" + l.Addr().String()
 	// PagerDuty unlimited, so the demo backfills at full speed; Jira at the
@@ -176,14 +183,14 @@ const demoLockFile = "demo.lock"
 func lockDemoState(dir string) (unlock func(), err error) {
 	f, err := os.OpenFile(filepath.Join(dir, demoLockFile), os.O_CREATE|os.O_RDWR, 0o644)
 	if err != nil {
-		return nil, fmt.Errorf("demo: lock file: %w", err)
+		return nil, fmt.Errorf("--state-dir: lock file: %w", err)
 	}
 	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
 		f.Close()
 		if errors.Is(err, syscall.EWOULDBLOCK) {
-			return nil, fmt.Errorf("demo: state folder %s is in use by another aftermath demo (lock %s): stop it or choose another --state-dir", dir, f.Name())
+			return nil, fmt.Errorf("state folder %s is in use by another aftermath demo (lock %s): stop it or choose another --state-dir", dir, f.Name())
 		}
-		return nil, fmt.Errorf("demo: lock %s: %w", f.Name(), err)
+		return nil, fmt.Errorf("--state-dir: lock %s: %w", f.Name(), err)
 	}
 	return func() { _ = syscall.Flock(int(f.Fd()), syscall.LOCK_UN); f.Close() }, nil
 }

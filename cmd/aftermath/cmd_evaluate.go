@@ -58,13 +58,13 @@ func evaluateCommand() command {
 				return usagef(evaluateUsage)
 			}
 			if len(args) > 2 {
-				return usagef("evaluate %s: unexpected argument %q", args[0], args[2])
+				return usagef("%s: unexpected argument %q", args[0], args[2])
 			}
 			var wrong error
 			fs.Visit(func(f *flag.Flag) {
 				for other, flags := range evaluateFlags {
 					if wrong == nil && other != args[0] && slices.Contains(flags, f.Name) {
-						wrong = usagef("evaluate %s: --%s is a flag of evaluate %s", args[0], f.Name, other)
+						wrong = usagef("--%s: a flag of evaluate %s, not of evaluate %s", f.Name, other, args[0])
 					}
 				}
 			})
@@ -94,7 +94,7 @@ func evaluateCommand() command {
 				return usageError{fmt.Errorf("%s: %w", args[1], err)}
 			}
 			if err != nil {
-				return fmt.Errorf("evaluate themes: %w", err)
+				return fmt.Errorf("themes: %w", err)
 			}
 			fmt.Fprintf(a.stdout, "# %s: %d records, field %s", args[1], len(recs), *textField)
 			if skipped > 0 {

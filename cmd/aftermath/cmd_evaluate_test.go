@@ -88,8 +88,8 @@ func TestEvaluateLanguage(t *testing.T) {
 	}{
 		{[]string{"language", bad}, `bad.jsonl:1: field vague: must be true or false, got "maybe"`},
 		{[]string{"language", filepath.Join(dir, "none.jsonl")}, "none.jsonl"},
-		{[]string{"language", good, "--seeds", "3"}, "evaluate language: --seeds is a flag of evaluate themes"},
-		{[]string{"themes", good, "--misses"}, "evaluate themes: --misses is a flag of evaluate language"},
+		{[]string{"language", good, "--seeds", "3"}, "aftermath evaluate: --seeds: a flag of evaluate themes, not of evaluate language\n"},
+		{[]string{"themes", good, "--misses"}, "aftermath evaluate: --misses: a flag of evaluate language, not of evaluate themes\n"},
 		{[]string{"language"}, "aftermath evaluate language FILE.jsonl"},
 	} {
 		code, _, stderr := runCLI(t, append([]string{"evaluate"}, tc.args...)...)

@@ -25,12 +25,14 @@ func ingestCommand() command {
 			fs.BoolVar(&once, "once", false, "sync once and exit")
 			fs.BoolVar(&reextract, "reextract", false, "convert the raw documents already stored into rows again, without calling the\nAPIs (after an upgrade or a configuration change that maps them differently), and exit")
 		},
-		// The store and the sources' credentials (also for --reextract,
-		// which builds the sources as a sync does).
-		secrets: func(*flag.FlagSet) config.Secrets { return config.ClickHouseSecrets | config.SourceSecrets },
+		secrets: ingestSecrets,
 		run: func(ctx context.Context, a *app, _ []string) error {
 			// Check the source choice before starting anything.
-			if _, err := a.sources(nil, nil, source); err != nil {
+			sources := a.sources
+			if reextract {
+				sources = a.reextractSources
+			}
+			if _, err := sources(nil, nil, source); err != nil {
 				return err
 			}
 			st, _, closeStore, err := a.openMigratedStore(ctx)
@@ -38,7 +40,7 @@ func ingestCommand() command {
 				return err
 			}
 			defer closeStore()
-			srcs, err := a.sources(st, prometheus.NewRegistry(), source)
+			srcs, err := sources(st, prometheus.NewRegistry(), source)
 			if err != nil {
 				return err
 			}
@@ -77,6 +79,15 @@ func ingestCommand() command {
 			return scheduler.New(jobs, scheduler.Options{Logger: a.logger}).Run(ctx)
 		},
 	}
+}
+
+// ingestSecrets: a sync needs the store's secret and the sources'
+// credentials; --reextract, which calls no API, only the store's.
+func ingestSecrets(fs *flag.FlagSet) config.Secrets {
+	if f := fs.Lookup("reextract"); f != nil && f.Value.String() == "true" {
+		return config.ClickHouseSecrets
+	}
+	return config.ClickHouseSecrets | config.SourceSecrets
 }
 
 func analyzeCommand() command {

@@ -4,9 +4,10 @@ import (
 	"context"
 	"errors"
 	"flag"
-	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -96,16 +97,30 @@ func resolveWebConfig(webCfg *web.FlagConfig, cfg *config.Config) error {
 	if len(*webCfg.WebListenAddresses) == 0 {
 		*webCfg.WebListenAddresses = []string{cfg.Exporter.ListenAddress}
 	}
-	for _, addr := range *webCfg.WebListenAddresses {
-		if addr == "" {
-			return usagef("--web.listen-address: must not be empty")
-		}
+	if err := checkListenAddresses(*webCfg.WebListenAddresses); err != nil {
+		return err
 	}
 	if *webCfg.WebConfigFile == "" {
 		*webCfg.WebConfigFile = cfg.Exporter.WebConfigFile
 	} else if err := config.CheckWebConfig(*webCfg.WebConfigFile); err != nil {
 		// The config file's own was checked when it was loaded.
 		return usagef("--web.config.file: %v", err)
+	}
+	return nil
+}
+
+// checkListenAddresses checks the --web.listen-address values as the config
+// checks exporter.listen_address, so that a bad one is bad usage before
+// anything starts rather than a failure once the jobs run.
+func checkListenAddresses(addrs []string) error {
+	for _, addr := range addrs {
+		if addr == "" {
+			return usagef("--web.listen-address: must not be empty")
+		}
+		_, port, err := net.SplitHostPort(addr)
+		if n, perr := strconv.Atoi(port); err != nil || perr != nil || n < 0 || n > 65535 {
+			return usagef("--web.listen-address: must be [host]:port, got %q", addr)
+		}
 	}
 	return nil
 }
@@ -212,7 +227,7 @@ func (a *app) serve(ctx context.Context, st *store.Store, webCfg *web.FlagConfig
 	}
 	a.logger.Info("serving", "addresses", strings.Join(*webCfg.WebListenAddresses, ","), "sources", strings.Join(names, ","))
 	if err := g.Run(); err != nil {
-		return fmt.Errorf("serve: %w", err)
+		return err
 	}
 	a.logger.Info("stopped")
 	return nil

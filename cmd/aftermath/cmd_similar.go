@@ -24,7 +24,7 @@ func similarCommand() command {
 		},
 		run: func(ctx context.Context, a *app, args []string) error {
 			if len(args) != 1 || strings.TrimSpace(args[0]) == "" {
-				return usagef("similar: give exactly one postmortem key, e.g. `aftermath similar PM-123`")
+				return usagef("give exactly one postmortem key, e.g. `aftermath similar PM-123`")
 			}
 			if n < 1 {
 				return usagef("--n: must be at least 1, got %d", n)
@@ -37,9 +37,15 @@ func similarCommand() command {
 			if err := st.CheckSchema(ctx); err != nil {
 				return err
 			}
-			ms, err := analyze.Similar(ctx, st, args[0], n)
+			// SimilarMany rather than Similar: a key that is not in the store
+			// is bad input (exit code 2), not a runtime failure.
+			found, err := analyze.SimilarMany(ctx, st, args[0:1], n)
 			if err != nil {
 				return err
+			}
+			ms, ok := found[args[0]]
+			if !ok {
+				return usagef("no postmortem %q in the store", args[0])
 			}
 			if asJSON {
 				enc := json.NewEncoder(a.stdout)

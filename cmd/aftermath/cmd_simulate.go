@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/aftermath-sre/aftermath/simulate"
@@ -61,22 +62,51 @@ func (f *simFlags) register(fs *flag.FlagSet, defaultScale string) {
 	fs.Float64Var(&f.storm429, "faults.429-rate", 0, "share of responses that are 429 (other clients spending the budget)")
 }
 
-func (f *simFlags) build(now func() time.Time, baseURL string) (*simulate.Server, *org.Org, error) {
-	scale, err := org.ParseScale(f.scale)
-	if err != nil {
-		return nil, nil, usagef("--scale: %v", err)
+// check validates the flags' values, so that a bad one is bad usage (exit
+// code 2) naming its flag, reported before anything starts.
+func (f *simFlags) check() error {
+	if !org.Scale(f.scale).Valid() {
+		var names []string
+		for _, sc := range org.Scales() {
+			names = append(names, string(sc))
+		}
+		return usagef("--scale: unknown scale %q (want %s)", f.scale, strings.Join(names, ", "))
+	}
+	if f.jiraTZ != "" {
+		if _, err := time.LoadLocation(f.jiraTZ); err != nil {
+			return usagef("--jira.time-zone: unknown time zone %q (want an IANA name such as Europe/Berlin)", f.jiraTZ)
+		}
 	}
 	switch f.linkMode {
 	case "label", "field", "description":
 	default:
-		return nil, nil, usagef("--jira.incident-link: must be label, field or description, got %q", f.linkMode)
+		return usagef("--jira.incident-link: must be label, field or description, got %q", f.linkMode)
 	}
-	for name, r := range map[string]float64{"5xx-rate": f.faultRate, "slow-rate": f.slowRate, "truncate-rate": f.truncRate, "unknown-enum-rate": f.enumRate, "shift-rate": f.shiftRate, "429-rate": f.storm429} {
-		if r < 0 || r > 1 {
-			return nil, nil, usagef("--faults.%s: must be between 0 and 1, got %v", name, r)
+	for _, r := range []struct {
+		flag  string
+		limit int
+	}{{"pagerduty.rate-limit", f.rateLimit}, {"jira.rate-limit", f.jiraBudget}} {
+		if r.limit < -1 {
+			return usagef("--%s: must be -1 (unlimited), 0 (the default) or more, got %d", r.flag, r.limit)
 		}
 	}
-	o, err := org.Generate(org.Options{Seed: f.seed, Scale: scale, End: now().Add(f.ahead)})
+	for _, r := range []struct {
+		flag string
+		rate float64
+	}{{"5xx-rate", f.faultRate}, {"slow-rate", f.slowRate}, {"truncate-rate", f.truncRate},
+		{"unknown-enum-rate", f.enumRate}, {"shift-rate", f.shiftRate}, {"429-rate", f.storm429}} {
+		if !(r.rate >= 0 && r.rate <= 1) {
+			return usagef("--faults.%s: must be between 0 and 1, got %v", r.flag, r.rate)
+		}
+	}
+	return nil
+}
+
+func (f *simFlags) build(now func() time.Time, baseURL string) (*simulate.Server, *org.Org, error) {
+	if err := f.check(); err != nil {
+		return nil, nil, err
+	}
+	o, err := org.Generate(org.Options{Seed: f.seed, Scale: org.Scale(f.scale), End: now().Add(f.ahead)})
 	if err != nil {
 		return nil, nil, fmt.Errorf("generate org: %w", err)
 	}
@@ -126,6 +156,9 @@ func simulateCommand() command {
 			fs.StringVar(&listen, "listen", "127.0.0.1:8080", "address to serve on")
 		},
 		run: func(ctx context.Context, a *app, _ []string) error {
+			if err := f.check(); err != nil {
+				return err
+			}
 			l, err := net.Listen("tcp", listen)
 			if err != nil {
 				return usagef("--listen: %v", err)

@@ -258,3 +258,63 @@ func TestCommandsWithoutArgumentsRefuseThem(t *testing.T) {
 	require.Equal(t, exitUsage, code)
 	require.Contains(t, stderr, "usage: aftermath config check FILE")
 }
+
+// TestBadInputExitsTwoNamingTheCommandOnce: bad flag values and bad input
+// exit 2 before anything starts, with one line that names the command once
+// (the CLI's "aftermath <command>: " prefix, never the command or a package
+// again) and the flag at fault.
+func TestBadInputExitsTwoNamingTheCommandOnce(t *testing.T) {
+	t.Setenv("AFTERMATH_PAGERDUTY_TOKEN", "pd-token-for-tests")
+	dir := t.TempDir()
+	missing := filepath.Join(dir, "missing.yml")
+	jsonl := filepath.Join(dir, "labeled.jsonl")
+	require.NoError(t, os.WriteFile(jsonl, []byte(`{"id":"a","category":"x","text":"t"}`+"\n"), 0o600))
+	// A source enabled and ClickHouse unreachable: a command that started
+	// anything would fail with exit code 1.
+	serveCfg := writeConfig(t, "pagerduty:\n  enabled: true\n  api_url: "+failingPagerDuty(t)+
+		"\nclickhouse:\n  addresses: [\"127.0.0.1:1\"]\n  dial_timeout: 2s\n")
+	state := filepath.Join(dir, "demo-state")
+	demo := []string{"demo", "--state-dir", state, "--prometheus=false"}
+	tests := []struct {
+		args []string
+		want string // stderr after "aftermath <command>: "
+	}{
+		{[]string{"similar"}, "give exactly one postmortem key, e.g. `aftermath similar PM-123`"},
+		{[]string{"config", "check", missing}, "open " + missing + ": no such file or directory"},
+		{[]string{"simulate", "--scale", "huge"}, `--scale: unknown scale "huge" (want tiny, small, medium, large, xlarge)`},
+		{[]string{"simulate", "--jira.time-zone", "Mars/Base"}, `--jira.time-zone: unknown time zone "Mars/Base" (want an IANA name such as Europe/Berlin)`},
+		{[]string{"simulate", "--pagerduty.rate-limit", "-2"}, "--pagerduty.rate-limit: must be -1 (unlimited), 0 (the default) or more, got -2"},
+		{[]string{"simulate", "--faults.429-rate", "NaN"}, "--faults.429-rate: must be between 0 and 1, got NaN"},
+		{append(demo, "--scale", "huge"), `--scale: unknown scale "huge" (want tiny, small, medium, large, xlarge)`},
+		{append(demo, "--jira.time-zone", "Mars/Base"), `--jira.time-zone: unknown time zone "Mars/Base" (want an IANA name such as Europe/Berlin)`},
+		{append(demo, "--web.listen-address", "nowhere"), `--web.listen-address: must be [host]:port, got "nowhere"`},
+		{[]string{"serve", "--config", serveCfg, "--web.listen-address", "127.0.0.1:99999"}, `--web.listen-address: must be [host]:port, got "127.0.0.1:99999"`},
+		{[]string{"evaluate", "themes", jsonl, "extra"}, `themes: unexpected argument "extra"`},
+		{[]string{"evaluate", "themes", jsonl, "--misses"}, "--misses: a flag of evaluate language, not of evaluate themes"},
+	}
+	for _, tc := range tests {
+		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
+			// The simulator would listen on --listen if it started.
+			args := tc.args
+			if args[0] == "simulate" {
+				args = append(args, "--listen", fmt.Sprintf("127.0.0.1:%d", freeLoopbackPort(t)))
+			}
+			// A command that started despite the bad value runs until ctx
+			// ends, then fails the test on its exit code.
+			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+			defer cancel()
+			var out, errOut syncBuffer
+			code := run(ctx, args, &out, &errOut)
+			stdout, stderr := out.String(), errOut.String()
+			require.Equal(t, exitUsage, code, stderr)
+			prefix := "aftermath " + tc.args[0] + ": "
+			require.Equal(t, prefix+tc.want+"\n", stderr)
+			rest := strings.TrimPrefix(stderr, prefix)
+			for _, again := range []string{tc.args[0] + ":", tc.args[0] + " ", "org:", "jira:", "config:", "simulate:"} {
+				require.False(t, strings.HasPrefix(rest, again), "prefix %q repeated: %s", again, stderr)
+			}
+			require.Empty(t, stdout, "nothing may start before the flags are known good")
+			require.NoDirExists(t, state, "demo must not create its state folder for bad flags")
+		})
+	}
+}

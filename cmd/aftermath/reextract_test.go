@@ -3,13 +3,19 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
 	"net/http/httptest"
 	"os"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/stretchr/testify/require"
 
+	"github.com/aftermath-sre/aftermath/config"
 	"github.com/aftermath-sre/aftermath/simulate"
 	"github.com/aftermath-sre/aftermath/simulate/org"
 	"github.com/aftermath-sre/aftermath/store"
@@ -19,8 +25,9 @@ import (
 // TestIngestReextract: `ingest --reextract` converts the stored raw
 // documents again with the configuration as it is now (here a severity
 // mapping that changed), without calling the API (its address is
-// unreachable); Jira, never synced, fails asking for a sync first (it maps
-// statuses with the metadata a sync caches).
+// unreachable) and so without the sources' credentials; Jira, never synced,
+// fails asking for a sync first (it maps statuses with the metadata a sync
+// caches).
 func TestIngestReextract(t *testing.T) {
 	if testing.Short() {
 		t.Skip("ingests a tiny org")
@@ -64,6 +71,13 @@ func TestIngestReextract(t *testing.T) {
 	}
 	require.Positive(t, notSEV1)
 
+	// Re-extraction calls no API: it runs without the sources' credentials.
+	t.Setenv("AFTERMATH_PAGERDUTY_TOKEN", "")
+	t.Setenv("AFTERMATH_JIRA_EMAIL", "")
+	t.Setenv("AFTERMATH_JIRA_TOKEN", "")
+	code, _, stderr = runCLI(t, "ingest", "--once", "--config", conf("http://127.0.0.1:1", ""))
+	require.Equal(t, exitUsage, code, "a sync still needs the token")
+	require.Contains(t, stderr, "AFTERMATH_PAGERDUTY_TOKEN is not set")
 	allSEV1 := "  severity:\n    priorities: {P1: SEV1, P2: SEV1, P3: SEV1, P4: SEV1, P5: SEV1}\n    urgency: {high: SEV1, low: SEV1}\n"
 	code, stdout, stderr = runCLI(t, "ingest", "--reextract", "--config", conf("http://127.0.0.1:1", allSEV1))
 	require.Equal(t, exitOK, code, stderr)
@@ -82,4 +96,33 @@ func TestIngestReextract(t *testing.T) {
 	require.Equal(t, exitFailure, code, stderr)
 	require.Contains(t, stderr, "re-extract: jira: no cached statuses (/status) to re-extract with: run a sync first")
 	require.NotContains(t, stderr, "jira: re-extract: jira:", "the source is named once")
+}
+
+// TestReextractSourcesMakeNoRequest: the sources ingest --reextract builds
+// carry no real credentials, so they must not reach the API: a sync of
+// them (which re-extraction never runs) fails without a request arriving.
+func TestReextractSourcesMakeNoRequest(t *testing.T) {
+	var requests atomic.Int64
+	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		requests.Add(1)
+		http.Error(w, "unexpected request", http.StatusTeapot)
+	}))
+	defer api.Close()
+	cfg := config.Default()
+	cfg.PagerDuty.Enabled, cfg.PagerDuty.APIURL = true, api.URL
+	cfg.Jira.Enabled, cfg.Jira.BaseURL = true, api.URL
+	a := &app{stdout: io.Discard, stderr: io.Discard, logger: slog.New(slog.DiscardHandler), cfg: cfg}
+
+	st := chtest.Store(t)
+	srcs, err := a.reextractSources(st, prometheus.NewRegistry(), "all")
+	require.NoError(t, err, "built without credentials")
+	require.Len(t, srcs, 2)
+	for _, src := range srcs {
+		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+		_, err := src.Sync(ctx)
+		cancel()
+		require.Error(t, err, src.Name())
+		require.Regexp(t, `no API token|token is required`, err.Error(), "without credentials a source does not sync")
+	}
+	require.Zero(t, requests.Load(), "a source built for re-extraction sent a request")
 }

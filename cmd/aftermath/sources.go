@@ -28,7 +28,14 @@ type sourceKind struct {
 	name    string
 	enabled func(*config.Config) bool
 	every   func(*config.Config) time.Duration
-	build   func(*config.Config, *store.Store, *app, prometheus.Registerer, func() time.Time) (ingest.Source, error)
+	build   func(*config.Config, *store.Store, *app, buildOptions) (ingest.Source, error)
+}
+
+// buildOptions are what a sourceKind's build needs besides the config, the
+// store and the app.
+type buildOptions struct {
+	reg prometheus.Registerer
+	now func() time.Time // the ingesters' clock; nil: time.Now
 }
 
 // sourceKinds are the sources, in sync order. A new source is its package
@@ -46,6 +53,17 @@ func (a *app) sources(st *store.Store, reg prometheus.Registerer, only string) (
 
 // sourcesAt is sources with a clock for the ingesters (nil: time.Now).
 func (a *app) sourcesAt(st *store.Store, reg prometheus.Registerer, only string, now func() time.Time) ([]source, error) {
+	return a.buildSources(st, only, buildOptions{reg: reg, now: now})
+}
+
+// reextractSources builds the sources as sources does, for re-extracting
+// their stored raw documents only: ingest --reextract does not resolve the
+// credentials, and an ingester without them refuses to sync.
+func (a *app) reextractSources(st *store.Store, reg prometheus.Registerer, only string) ([]source, error) {
+	return a.buildSources(st, only, buildOptions{reg: reg})
+}
+
+func (a *app) buildSources(st *store.Store, only string, opts buildOptions) ([]source, error) {
 	cfg, err := a.loadConfig()
 	if err != nil {
 		return nil, err
@@ -67,7 +85,7 @@ func (a *app) sourcesAt(st *store.Store, reg prometheus.Registerer, only string,
 		case !k.enabled(cfg):
 			continue
 		}
-		src, err := k.build(cfg, st, a, reg, now)
+		src, err := k.build(cfg, st, a, opts)
 		if err != nil {
 			return nil, err
 		}
@@ -87,14 +105,14 @@ func enabledKeys(names []string) []string {
 	return keys
 }
 
-func newPagerDuty(cfg *config.Config, st *store.Store, a *app, reg prometheus.Registerer, now func() time.Time) (ingest.Source, error) {
+func newPagerDuty(cfg *config.Config, st *store.Store, a *app, o buildOptions) (ingest.Source, error) {
 	c := cfg.PagerDuty
 	start := time.Now()
-	if now != nil {
-		start = now()
+	if o.now != nil {
+		start = o.now()
 	}
 	return pdingest.New(st, pdingest.Options{
-		Now:                now,
+		Now:                o.now,
 		BaseURL:            c.APIURL,
 		Token:              c.Token.Reveal(),
 		ServiceIDs:         c.ServiceIDs,
@@ -107,14 +125,14 @@ func newPagerDuty(cfg *config.Config, st *store.Store, a *app, reg prometheus.Re
 		AttemptTimeout:     c.RequestTimeout.D(),
 		MaxResponseBytes:   int64(c.MaxResponseBytes),
 		Logger:             a.logger,
-		Registerer:         reg,
+		Registerer:         o.reg,
 	})
 }
 
-func newJira(cfg *config.Config, st *store.Store, a *app, reg prometheus.Registerer, now func() time.Time) (ingest.Source, error) {
+func newJira(cfg *config.Config, st *store.Store, a *app, o buildOptions) (ingest.Source, error) {
 	c := cfg.Jira
 	return jiraingest.New(jiraingest.Options{
-		Now:               now,
+		Now:               o.now,
 		BaseURL:           c.BaseURL,
 		APIVersion:        c.APIVersion,
 		Email:             c.Auth.Email,
@@ -139,7 +157,7 @@ func newJira(cfg *config.Config, st *store.Store, a *app, reg prometheus.Registe
 		},
 		Store:      st,
 		Logger:     a.logger,
-		Registerer: reg,
+		Registerer: o.reg,
 	})
 }
 

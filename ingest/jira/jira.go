@@ -199,7 +199,8 @@ var (
 	_ ingest.Syncer = (*Ingester)(nil)
 )
 
-// New builds an ingester; it makes no request.
+// New builds an ingester; it makes no request. Without credentials it can
+// re-extract stored raw documents, not sync.
 func New(opts Options) (*Ingester, error) {
 	if opts.BaseURL == "" {
 		return nil, errors.New("jira: base url is required")
@@ -207,12 +208,6 @@ func New(opts Options) (*Ingester, error) {
 	base, err := url.Parse(opts.BaseURL)
 	if err != nil || base.Scheme == "" || base.Host == "" {
 		return nil, fmt.Errorf("jira: base url %q is not an absolute URL", opts.BaseURL)
-	}
-	if opts.Token == "" {
-		return nil, errors.New("jira: token is required")
-	}
-	if !opts.Bearer && opts.Email == "" {
-		return nil, errors.New("jira: basic auth needs an email")
 	}
 	if opts.Store == nil {
 		return nil, errors.New("jira: store is required")
@@ -382,6 +377,14 @@ func (in *Ingester) Reextract(ctx context.Context) (ingest.Stats, error) {
 
 // SyncRun runs one pass over postmortems, then action items.
 func (in *Ingester) SyncRun(ctx context.Context, run *ingest.Run) error {
+	// The credentials are needed to sync, not to re-extract stored
+	// documents.
+	if in.opts.Token == "" {
+		return errors.New("jira: token is required")
+	}
+	if !in.opts.Bearer && in.opts.Email == "" {
+		return errors.New("jira: basic auth needs an email")
+	}
 	in.run = run
 	defer func() { in.run = nil }()
 	in.resetUnknown()

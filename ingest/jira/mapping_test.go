@@ -186,3 +186,21 @@ func TestDefaultPriority(t *testing.T) {
 		require.Equal(t, want, DefaultPriority(in), in)
 	}
 }
+
+// TestCredentialsAreNeededToSyncOnly: an ingester without a token (or,
+// with basic auth, without an email) is built, for re-extracting stored
+// raw documents, but refuses to sync.
+func TestCredentialsAreNeededToSyncOnly(t *testing.T) {
+	for _, tc := range []struct {
+		mod  func(*Options)
+		want string
+	}{
+		{func(o *Options) { o.Token = "" }, "jira: token is required"},
+		{func(o *Options) { o.Email = "" }, "jira: basic auth needs an email"},
+	} {
+		in := testIngester(t, tc.mod)
+		require.EqualError(t, in.SyncRun(context.Background(), nil), tc.want)
+	}
+	bearer := testIngester(t, func(o *Options) { o.Email, o.Bearer = "", true })
+	require.Equal(t, "", bearer.opts.Email, "a bearer token needs no email")
+}

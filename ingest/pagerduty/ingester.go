@@ -152,13 +152,11 @@ var (
 	_ ingest.Reextractor = (*Ingester)(nil)
 )
 
-// New builds the ingester.
+// New builds the ingester. Without a token it can re-extract stored raw
+// documents, not sync.
 func New(st Store, opts Options) (*Ingester, error) {
 	if st == nil {
 		return nil, errors.New("pagerduty: no store")
-	}
-	if opts.Token == "" {
-		return nil, errors.New("pagerduty: no API token")
 	}
 	if opts.BaseURL == "" {
 		opts.BaseURL = "https://api.pagerduty.com"
@@ -292,6 +290,10 @@ type run struct {
 
 // SyncRun runs one pass: timelines, open incidents, new incidents.
 func (in *Ingester) SyncRun(ctx context.Context, ir *ingest.Run) error {
+	// The token is needed to sync, not to re-extract stored documents.
+	if in.opts.Token == "" {
+		return errors.New("pagerduty: no API token")
+	}
 	r := &run{Run: ir, now: ir.Start().Truncate(time.Second), refreshed: map[string]bool{}}
 	return in.sync(ctx, r)
 }
