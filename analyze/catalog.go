@@ -9,6 +9,7 @@ import (
 	"fmt"
 
 	"github.com/aftermath-sre/aftermath/analyze/internal/calc"
+	"github.com/aftermath-sre/aftermath/analyze/process"
 	"github.com/aftermath-sre/aftermath/metrics"
 	"github.com/aftermath-sre/aftermath/store"
 )
@@ -98,6 +99,11 @@ const (
 	// label them.
 	ItemTeamLabel = "team_label"
 )
+
+// OverduePostmortemsKept is how many ItemOverduePostmortem items a run
+// keeps (the most overdue first): a reader that finds this many cannot
+// count the late incidents from the items alone.
+const OverduePostmortemsKept = process.OverdueItemsKept
 
 // PendingFixesPerTeam is how many pending fixes (ItemPendingFix) a run keeps
 // per team; every organization-wide top ten is among them.

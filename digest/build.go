@@ -24,8 +24,64 @@ var ErrNoAnalysis = errors.New("digest: no successful analysis run yet (run `aft
 
 // ErrUnknownTeam is wrapped by Build's error when Options.Team names a team
 // that no result or item of the analysis run is labelled with; the error
-// lists the teams it knows.
+// (an *UnknownTeamError) lists the teams it knows.
 var ErrUnknownTeam = errors.New("unknown team")
+
+// ErrMonthNotCovered is wrapped by Build's error when Options.Month is a
+// month the analysis run has no results for; the error (a
+// *MonthNotCoveredError) says which months it covers.
+var ErrMonthNotCovered = errors.New("month not covered by the analysis")
+
+// UnknownTeamError is Build's error for a team the analysis run does not
+// know. Its text has no "digest:" prefix (Build's error adds it), so that a
+// caller can report it under its own flag.
+type UnknownTeamError struct {
+	Team  string
+	RunID string
+	Known []string // the run's teams, sorted
+}
+
+// maxTeamsListed caps the teams an unknown-team error lists.
+const maxTeamsListed = 30
+
+func (e *UnknownTeamError) Error() string {
+	if len(e.Known) == 0 {
+		return fmt.Sprintf("%v %q: the analysis run %s has no results by team", ErrUnknownTeam, e.Team, e.RunID)
+	}
+	var list []string
+	for i, t := range e.Known {
+		if i == maxTeamsListed {
+			list = append(list, fmt.Sprintf("%d more", len(e.Known)-maxTeamsListed))
+			break
+		}
+		list = append(list, strconv.Quote(t))
+	}
+	return fmt.Sprintf("%v %q: the analysis run %s knows %s: %s", ErrUnknownTeam, e.Team, e.RunID,
+		plural(len(e.Known), "team", "teams"), strings.Join(list, ", "))
+}
+
+// Is makes errors.Is(err, ErrUnknownTeam) hold.
+func (e *UnknownTeamError) Is(target error) bool { return target == ErrUnknownTeam }
+
+// MonthNotCoveredError is Build's error for a month the analysis run has
+// no results for. Like UnknownTeamError, its text has no "digest:" prefix.
+type MonthNotCoveredError struct {
+	Month string
+	RunID string
+	// From and To are the first and last months the run covers ("" when
+	// it covers none).
+	From, To string
+}
+
+func (e *MonthNotCoveredError) Error() string {
+	if e.From == "" {
+		return fmt.Sprintf("the analysis run %s covers no months, so not %s", e.RunID, e.Month)
+	}
+	return fmt.Sprintf("the analysis run %s covers %s to %s, not %s", e.RunID, e.From, e.To, e.Month)
+}
+
+// Is makes errors.Is(err, ErrMonthNotCovered) hold.
+func (e *MonthNotCoveredError) Is(target error) bool { return target == ErrMonthNotCovered }
 
 // Reader is what Build reads: the analysis results and items of the latest
 // successful run. *store.Store implements it.
@@ -109,13 +165,30 @@ func PreviousMonth(now time.Time, loc *time.Location) string {
 	return time.Date(l.Year(), l.Month()-1, 1, 0, 0, 0, 0, loc).Format("2006-01")
 }
 
-// ParseMonth checks a "YYYY-MM" month.
+// ParseMonth checks a "YYYY-MM" month. Its errors say what is wrong
+// without naming the value, which the caller names (Build: "digest: month
+// "2026-13": month 13 is not 01-12").
 func ParseMonth(m string) (time.Time, error) {
+	if len(m) != 7 || m[4] != '-' || !digits(m[:4]) || !digits(m[5:]) {
+		return time.Time{}, errors.New("want a month as YYYY-MM, e.g. 2026-10")
+	}
+	if mm, _ := strconv.Atoi(m[5:]); mm < 1 || mm > 12 {
+		return time.Time{}, fmt.Errorf("month %s is not 01-12", m[5:])
+	}
 	t, err := time.Parse("2006-01", m)
-	if err != nil || t.Format("2006-01") != m {
-		return time.Time{}, fmt.Errorf("digest: month must look like 2026-10, got %q", m)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("want a month as YYYY-MM: %w", err)
 	}
 	return t, nil
+}
+
+func digits(s string) bool {
+	for _, c := range s {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return s != ""
 }
 
 // Build assembles the digest of one month from the latest successful
@@ -139,7 +212,7 @@ func Build(ctx context.Context, r Reader, opts Options) (*Digest, error) {
 	}
 	mt, err := ParseMonth(opts.Month)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("digest: month %q: %w", opts.Month, err)
 	}
 	run, ok, err := r.LatestAnalysisRun(ctx)
 	if err != nil {
@@ -158,7 +231,7 @@ func Build(ctx context.Context, r Reader, opts Options) (*Digest, error) {
 	}
 	if opts.Team != "" {
 		if known := knownTeams(rows, items); !slices.Contains(known, opts.Team) {
-			return nil, unknownTeam(opts.Team, run.ID, known)
+			return nil, fmt.Errorf("digest: %w", &UnknownTeamError{Team: opts.Team, RunID: run.ID, Known: known})
 		}
 	}
 	res := indexResults(rows)
@@ -171,7 +244,8 @@ func Build(ctx context.Context, r Reader, opts Options) (*Digest, error) {
 	}
 	covered := res.periods(metrics.IncidentsBySeverity)
 	if !covered[opts.Month] {
-		return nil, fmt.Errorf("digest: analysis run %s does not cover %s (it covers %s)", run.ID, opts.Month, coverage(covered))
+		from, to := coverage(covered)
+		return nil, fmt.Errorf("digest: %w", &MonthNotCoveredError{Month: opts.Month, RunID: run.ID, From: from, To: to})
 	}
 	// Months before the organization's first activity (before PagerDuty and
 	// Jira were connected) read as zeros in the results; leave them out of
@@ -266,25 +340,6 @@ func knownTeams(rows []store.Result, items []store.AnalysisItem) []string {
 	return teamNames(seen)
 }
 
-// maxTeamsListed caps the teams an unknown-team error lists.
-const maxTeamsListed = 30
-
-func unknownTeam(team, runID string, known []string) error {
-	if len(known) == 0 {
-		return fmt.Errorf("digest: %w %q: the analysis run %s has no results by team", ErrUnknownTeam, team, runID)
-	}
-	var list []string
-	for i, t := range known {
-		if i == maxTeamsListed {
-			list = append(list, fmt.Sprintf("%d more", len(known)-maxTeamsListed))
-			break
-		}
-		list = append(list, strconv.Quote(t))
-	}
-	return fmt.Errorf("digest: %w %q: the analysis run %s knows %s: %s", ErrUnknownTeam, team, runID,
-		plural(len(known), "team", "teams"), strings.Join(list, ", "))
-}
-
 func links(base, file string) Links {
 	if base == "" {
 		return Links{}
@@ -321,21 +376,20 @@ func dataStart(res *results, covered map[string]bool) string {
 	return ""
 }
 
-func coverage(covered map[string]bool) string {
-	if len(covered) == 0 {
-		return "no months"
-	}
+// coverage is the first and last month of the covered ones ("" without
+// any).
+func coverage(covered map[string]bool) (from, to string) {
 	var ms []string
 	for m := range covered {
 		if len(m) == 7 {
 			ms = append(ms, m)
 		}
 	}
-	sort.Strings(ms)
 	if len(ms) == 0 {
-		return "no months"
+		return "", ""
 	}
-	return ms[0] + " to " + ms[len(ms)-1]
+	sort.Strings(ms)
+	return ms[0], ms[len(ms)-1]
 }
 
 type builder struct {
@@ -551,6 +605,8 @@ func (b *builder) postmortems(orgWide bool) PostmortemSection {
 	d, _ := b.res.sum(metrics.PostmortemsOverdue, L{"stage": analyze.StageDraft})
 	pub, _ := b.res.sum(metrics.PostmortemsOverdue, L{"stage": analyze.StagePublish})
 	p.OverdueDraft, p.OverduePub = int(d), int(pub)
+	p.LateUndrafted, p.LateUnpublished, p.LateKnown = b.lateCounts(d)
+	p.Late = p.LateUndrafted + p.LateUnpublished
 	for _, row := range b.res.rows(metrics.PostmortemSectionsMissing, L{"period": b.month}) {
 		if row.Label("period") == b.month && row.Value > 0 {
 			p.Missing = append(p.Missing, NameCount{Name: row.Label("section"), Count: int(row.Value)})
@@ -562,6 +618,39 @@ func (b *builder) postmortems(orgWide bool) PostmortemSection {
 	}
 	p.Overdue = b.items.overduePostmortems(b.team, b.max)
 	return p
+}
+
+// lateCounts counts the incidents (the builder's team's, or all) whose
+// postmortem is overdue now from the run's overdue-postmortem items, which
+// name each such incident once, at its earliest missing stage. ok is false
+// when the items may not name them all: the run kept as many as it keeps,
+// or its items' undrafted incidents differ from its count of them
+// (undrafted, aftermath_postmortems_overdue{stage="draft"}).
+func (b *builder) lateCounts(undrafted float64) (draft, publish int, ok bool) {
+	all := b.items.pick(itemOverduePM, "", "")
+	if len(all) >= analyze.OverduePostmortemsKept {
+		return 0, 0, false
+	}
+	n := 0
+	for _, it := range all {
+		if field(it, "stage") == analyze.StageDraft {
+			n++
+		}
+	}
+	if b.res.has(metrics.PostmortemsOverdue) && float64(n) != undrafted {
+		return 0, 0, false
+	}
+	for _, it := range b.items.pick(itemOverduePM, "", b.team) {
+		switch field(it, "stage") {
+		case analyze.StageDraft:
+			draft++
+		case analyze.StagePublish:
+			publish++
+		default:
+			return 0, 0, false
+		}
+	}
+	return draft, publish, true
 }
 
 func sortNameCounts(s []NameCount) {
@@ -884,6 +973,7 @@ func (b *builder) recurrence(team string) RecurrenceSection {
 	r.MajorRatio = Measure{Name: "Share of SEV1/SEV2 incidents", Unit: UnitRatio, Direction: LowerIsBetter, Series: newSeries(b.months)}
 	if team != "" {
 		r.Ratio.Series = newSeries(b.months) // the ratios are organization-wide
+		r.OnServices = true
 	} else {
 		for i, m := range b.months {
 			var rep, all float64

@@ -33,6 +33,9 @@ type ChangeSection struct {
 	Quiet int
 	// PrevShort and NowShort head the tables: "Sep", "Oct".
 	PrevShort, NowShort string
+	// Team is the digest's team ("" for the organization): Rows are its
+	// comparisons, Tests still counts the organization's.
+	Team string
 
 	all []ChangeRow
 }
@@ -69,6 +72,28 @@ type ChangeRow struct {
 	// Verdict is 1 when the measure rose beyond chance, -1 when it fell,
 	// 0 when there is no clear change.
 	Verdict int
+	// Tests is how many comparisons the verdict was corrected for (the
+	// month's, every team and severity): the interval is not.
+	Tests int
+}
+
+// Uncorrected reports a comparison whose 95% interval, which is not
+// corrected for the month's many comparisons, leaves out no change while
+// its verdict, which is (Benjamini–Hochberg), finds no clear change.
+func (r ChangeRow) Uncorrected() bool {
+	if r.Verdict != 0 || math.IsNaN(r.Lower) || math.IsNaN(r.Upper) || r.Upper <= 0 || r.Lower > r.Upper {
+		return false // a clear change, or no interval
+	}
+	return r.Lower > 1 || r.Upper < 1
+}
+
+// together says why an Uncorrected comparison reads "no clear change":
+// "once all 104 comparisons are taken together".
+func (r ChangeRow) together() string {
+	if r.Tests > 1 {
+		return "once all " + formatThousands(float64(r.Tests)) + " comparisons are taken together"
+	}
+	return "once the month's comparisons are taken together"
 }
 
 func (b *builder) changes(team string) ChangeSection {
@@ -100,6 +125,10 @@ func (b *builder) changes(team string) ChangeSection {
 	sortChangeRows(cs.all)
 	cs.Tests = len(cs.all)
 	cs.Compared = cs.Tests > 0
+	cs.Team = team
+	for i := range cs.all {
+		cs.all[i].Tests = cs.Tests
+	}
 	for _, r := range cs.all {
 		switch {
 		case team != "":
@@ -299,15 +328,20 @@ func (r ChangeRow) IntervalText() string {
 	return chgPctText(r.Lower) + " to " + chgPctText(r.Upper)
 }
 
-// Reading is the verdict in words.
+// Reading is the verdict in words. A comparison whose interval leaves out
+// no change reads "no clear change once all 104 comparisons are taken
+// together": the interval shown is not corrected for the month's many
+// comparisons, the verdict is.
 func (r ChangeRow) Reading() string {
 	switch {
 	case r.Verdict > 0:
 		return "real rise"
 	case r.Verdict < 0:
 		return "real fall"
+	case r.Uncorrected():
+		return VerdictNoise + " " + r.together()
 	}
-	return "no clear change"
+	return VerdictNoise
 }
 
 // PillClass styles a clear change: a rise in incidents or response times is
@@ -361,7 +395,8 @@ func (c ChangeSection) Method() string {
 		"incident counts by an exact test on incidents per day, shares (postmortem coverage, blaming language, vague action items, repeats) "+
 		"by Fisher's exact test on the two months' counts. A change is called clear only when it stays significant after "+
 		"correcting for all %s of the month's comparisons (every team and severity; Benjamini–Hochberg, 5%% false discoveries). "+
-		"The interval is the 95%% range of the month's value over the month before's (for a share, of the ratio of the two shares). "+
+		"The interval is the 95%% range of the month's value over the month before's (for a share, of the ratio of the two shares), "+
+		"for that comparison alone: it is not corrected, so an interval that leaves out no change can still read “no clear change once all the comparisons are taken together”. "+
 		"Arrows marked “not tested” (action items, themes, language rules, downtime, time to publish) were not compared against chance; "+
 		"only changes beyond chance are drawn in colour.",
 		formatThousands(5000), formatThousands(float64(c.Tests)))
@@ -376,6 +411,15 @@ func (c ChangeSection) Lede() string {
 		}
 	}
 	real += len(c.Clear)
+	if c.Team != "" {
+		// Rows are the team's; Tests counts the organization's.
+		of := fmt.Sprintf("Of the team's %s with %s (the organization's %s are corrected for chance together)",
+			plural(len(c.Rows), "comparison", "comparisons"), monthName(c.Previous), formatThousands(float64(c.Tests)))
+		if real == 0 {
+			return "Month-over-month differences are mostly noise. " + of + ", none is a clear change."
+		}
+		return "Month-over-month differences are mostly noise. " + of + ", " + isAreClear(real) + "."
+	}
 	if real == 0 {
 		return fmt.Sprintf("Month-over-month differences are mostly noise. Of the %s with %s, none is a clear change.", plural(c.Tests, "comparison", "comparisons"), monthName(c.Previous))
 	}
@@ -488,6 +532,9 @@ func (c Change) judged(r *ChangeRow) Change {
 	case r.Verdict == 0:
 		c.Verdict = VerdictNoise
 		c.Interval = r.IntervalText()
+		if r.Uncorrected() {
+			c.why = r.together()
+		}
 	default:
 		c.Verdict = VerdictReal
 		c.Interval = r.IntervalText()
@@ -506,6 +553,8 @@ func (c Change) Title() string {
 	switch {
 	case c.Verdict == VerdictUntested:
 		return "not tested against chance"
+	case c.why != "":
+		return c.Verdict + " " + c.why + " (95% interval of the ratio to the month before, for this comparison alone: " + c.Interval + ")"
 	case c.Verdict != "" && c.Interval != "":
 		return c.Verdict + " (95% interval of the ratio to the month before: " + c.Interval + ")"
 	}

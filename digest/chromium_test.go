@@ -52,35 +52,64 @@ func runChromium(t *testing.T, bin string, args ...string) []byte {
 	return stdout.Bytes()
 }
 
+// probeFrame is one digest page the probe shows at one width.
+type probeFrame struct {
+	ID, Src string
+	Width   int
+}
+
 // probePage (a test-only page, never part of the digest, which has no
-// script) shows the digest in iframes exactly 1280 and 390 px wide — a
-// headless window is at least 500 px wide, an iframe is not — and records
-// for each whether the document is wider than its viewport and which tables
-// stick out (they would scroll sideways in their card). The 390 px frame
-// comes first, so a screenshot of this page is the digest at 390 px.
-const probePage = `<!DOCTYPE html><html><body style="margin:0">
-<iframe id="w390" src="digest.html" style="display:block;width:390px;height:2200px;border:0"></iframe>
-<iframe id="w1280" src="digest.html" style="display:block;width:1280px;height:900px;border:0"></iframe>
-<script>
+// script) shows digests in iframes exactly 1280, 390, 375 and 360 px wide
+// (phones; 375 is also 390 less a desktop scrollbar) — a
+// headless window is at least 500 px wide, an iframe is not — and
+// records for each whether the document is wider than its viewport, which
+// tables stick out of the page, and which table wrappers scroll sideways (a
+// table cut off in its card: the columns to its right are hidden until the
+// reader scrolls, and never printed). The first frame comes first on the
+// page, so a screenshot of the page is that frame.
+func probePage(frames []probeFrame) string {
+	var b strings.Builder
+	b.WriteString(`<!DOCTYPE html><html><body style="margin:0">` + "\n")
+	ids := make([]string, len(frames))
+	for i, f := range frames {
+		ids[i] = "'" + f.ID + "'"
+		fmt.Fprintf(&b, `<iframe id="%s" src="%s" style="display:block;width:%dpx;height:2200px;border:0"></iframe>`+"\n", f.ID, f.Src, f.Width)
+	}
+	b.WriteString(`<script>
 window.addEventListener('load', function () {
   var out = [];
-  ['w1280', 'w390'].forEach(function (id) {
-    var f = document.getElementById(id), d = f.contentDocument, w = f.contentWindow.innerWidth, wide = [];
+  [` + strings.Join(ids, ", ") + `].forEach(function (id) {
+    var f = document.getElementById(id), d = f.contentDocument, w = d.documentElement.clientWidth, wide = [], cut = [];
+    var name = function (e) { return (e.closest('section') || {}).id + '/' + ((e.querySelector('th') || {}).textContent || '').trim(); };
     d.querySelectorAll('table').forEach(function (e) {
       var r = e.getBoundingClientRect();
-      if (r.right > w + 0.5) { wide.push((e.closest('section') || {}).id + '/' + (e.querySelector('th') || {}).textContent + ':' + Math.round(r.right)); }
+      if (r.right > w + 0.5) { wide.push(name(e) + ':' + Math.round(r.right)); }
     });
-    out.push(id + ':innerWidth=' + w + ';scrollWidth=' + d.documentElement.scrollWidth + ';overflow=' + (d.documentElement.scrollWidth > w) + ';wide=' + wide.join(','));
+    d.querySelectorAll('.tw').forEach(function (e) {
+      if (e.scrollWidth > e.clientWidth + 1) { cut.push(name(e) + ':' + e.scrollWidth + '>' + e.clientWidth); }
+    });
+    out.push(id + ':innerWidth=' + f.contentWindow.innerWidth + ';scrollWidth=' + d.documentElement.scrollWidth + ';overflow=' + (d.documentElement.scrollWidth > w) + ';wide=' + wide.join(',') + ';cut=' + cut.join(','));
   });
   document.body.setAttribute('data-probe', out.join('|'));
 });
-</script></body></html>`
+</script></body></html>`)
+	return b.String()
+}
 
 var probeRe = regexp.MustCompile(`data-probe="([^"]*)"`)
 
+// TestChromiumRendersTheDigest renders the small simulated org's digest,
+// with worst-case text added, and the medium org's (four-digit counts, the
+// one the layout defects were found in) and its busiest team's, in a real
+// Chromium at 1280 px and at phone widths (390, 375, 360): no page and no
+// table is wider than the window, and no table scrolls sideways in its
+// card (at 1280 px the severity and MTTA/MTTR tables used to, hiding their
+// trend column, and at 390 px the "Is the change real?" table its
+// reading).
 func TestChromiumRendersTheDigest(t *testing.T) {
 	bin := chromium(t)
 	_, sim := simulatedDigest(t)
+	med := mediumDigest(t)
 	d := *sim
 	// worst-case content further down the page: an unbroken 300-character
 	// token and a long quote must wrap, not widen the page
@@ -98,38 +127,55 @@ func TestChromiumRendersTheDigest(t *testing.T) {
 		copyFile(t, paths.HTML, filepath.Join(dst, "digest.html"))
 		copyFile(t, paths.Markdown, filepath.Join(dst, "digest.md"))
 	}
-	probe := filepath.Join(dir, "probe.html")
-	require.NoError(t, os.WriteFile(probe, []byte(probePage), 0o644))
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "digest.html"), html, 0o644))
+	docs := map[string]string{"digest.html": "the small org with worst-case text"}
+	for name, md := range map[string]*digest.Digest{"medium.html": med.digest, "medium-team.html": med.team} {
+		b, err := digest.RenderHTML(md)
+		require.NoError(t, err)
+		require.NoError(t, os.WriteFile(filepath.Join(dir, name), b, 0o644))
+		docs[name] = "the medium org"
+		if md.Team != "" {
+			docs[name] += ", team " + md.Team
+		}
+		if dst := os.Getenv("AFTERMATH_DIGEST_SHOTS"); dst != "" {
+			copyFile(t, filepath.Join(dir, name), filepath.Join(dst, name))
+		}
+	}
+	var frames []probeFrame
+	for _, src := range []string{"digest.html", "medium.html", "medium-team.html"} {
+		for _, w := range []int{390, 375, 360, 1280} {
+			frames = append(frames, probeFrame{ID: fmt.Sprintf("%s-%d", strings.TrimSuffix(src, ".html"), w), Src: src, Width: w})
+		}
+	}
+	probe := filepath.Join(dir, "probe.html")
+	require.NoError(t, os.WriteFile(probe, []byte(probePage(frames)), 0o644))
 
 	// Two Chromium runs (each start costs seconds): the probe page (verdicts
-	// and the 390 px screenshot), then the digest at 1280 px (screenshot
-	// and PDF).
+	// and the 390 px screenshot of the first frame), then the digest at
+	// 1280 px (screenshot and PDF).
 	shots := map[int]string{390: filepath.Join(dir, "shot-390.png"), 1280: filepath.Join(dir, "shot-1280.png")}
 	pdf := filepath.Join(dir, "digest.pdf")
-	dom := runChromium(t, bin, "--allow-file-access-from-files", "--run-all-compositor-stages-before-draw", "--virtual-time-budget=3000",
+	dom := runChromium(t, bin, "--allow-file-access-from-files", "--run-all-compositor-stages-before-draw", "--virtual-time-budget=5000",
 		"--window-size=390,2200", "--screenshot="+shots[390], "--dump-dom", "file://"+probe)
 	m := probeRe.FindSubmatch(dom)
 	require.NotNil(t, m, "the probe did not run")
-	verdict := map[int]string{}
+	verdict := map[string]string{}
 	for _, part := range strings.Split(string(m[1]), "|") {
 		id, rest, _ := strings.Cut(part, ":")
-		switch id {
-		case "w1280":
-			verdict[1280] = rest
-		case "w390":
-			verdict[390] = rest
-		}
+		verdict[id] = rest
 	}
 	runChromium(t, bin, "--window-size=1280,2200", "--screenshot="+shots[1280], "--no-pdf-header-footer", "--print-to-pdf="+pdf, "file://"+paths.HTML)
 
-	for _, width := range []int{1280, 390} {
-		t.Run(fmt.Sprintf("no horizontal overflow at %d px", width), func(t *testing.T) {
-			v := verdict[width]
-			require.Contains(t, v, fmt.Sprintf("innerWidth=%d;", width), "the probe measured another width: %s", v)
-			require.Contains(t, v, "overflow=false", "page wider than %d px: %s", width, v)
-			require.True(t, strings.HasSuffix(v, "wide="), "tables wider than %d px: %s", width, v)
+	for _, f := range frames {
+		t.Run(fmt.Sprintf("no horizontal overflow at %d px in %s", f.Width, docs[f.Src]), func(t *testing.T) {
+			v := verdict[f.ID]
+			require.Contains(t, v, fmt.Sprintf("innerWidth=%d;", f.Width), "the probe measured another width: %s", v)
+			require.Contains(t, v, "overflow=false", "page wider than %d px: %s", f.Width, v)
+			require.Contains(t, v, ";wide=;", "tables wider than %d px: %s", f.Width, v)
+			require.True(t, strings.HasSuffix(v, ";cut="), "tables cut off in their card (they scroll sideways) at %d px: %s", f.Width, v)
 		})
+	}
+	for _, width := range []int{1280, 390} {
 		t.Run(fmt.Sprintf("non-blank with charts at %d px", width), func(t *testing.T) {
 			img := decodePNG(t, shots[width])
 			require.Equal(t, width, img.Bounds().Dx())

@@ -164,10 +164,22 @@ type PostmortemSection struct {
 	PublishTarget float64 // seconds; 0 when unknown
 	Completeness  Measure
 	OwnerAndDue   Measure // share of action items with an owner and a due date
-	OverdueDraft  int     // incidents whose postmortem draft is overdue now
-	OverduePub    int     // incidents whose postmortem publication is overdue now
-	Missing       []NameCount
-	Overdue       []OverduePostmortem
+	// OverdueDraft and OverduePub are the organization's incidents whose
+	// postmortem draft, and whose publication, is overdue now
+	// (aftermath_postmortems_overdue{stage}): an incident never drafted is
+	// in both, so they do not add up.
+	OverdueDraft, OverduePub int
+	// Late counts the incidents whose postmortem is overdue now, each
+	// once, split by its earliest missing stage: LateUndrafted have no
+	// draft past the draft target, LateUnpublished a draft not published
+	// past the publication target. They are the team's own in a team
+	// digest. LateKnown is false when the run's items do not name every
+	// late incident (see lateCounts): then only OverdueDraft and OverduePub
+	// are known.
+	Late, LateUndrafted, LateUnpublished int
+	LateKnown                            bool
+	Missing                              []NameCount // organization-wide
+	Overdue                              []OverduePostmortem
 }
 
 // OverduePostmortem is an incident whose postmortem is late.
@@ -282,6 +294,11 @@ type RecurrenceSection struct {
 	// earlier one (organization-wide; unknown in team digests).
 	MajorRatio Measure
 	Count      Measure
+	// OnServices is set in a team's digest: the results count repeats by
+	// service, not by team, so Count and Services are the repeats on the
+	// services the team had incidents of in the trend, whoever's
+	// incidents they were.
+	OnServices bool
 	Services   []NameCount // the month's repeats by service
 	Groups     []RecurringGroup
 }

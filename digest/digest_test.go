@@ -259,12 +259,23 @@ func TestEmptyMonthReadsSensibly(t *testing.T) {
 	require.NotContains(t, md, "<no value>")
 }
 
+// A month the run does not cover is an error that says which months it
+// covers (a *MonthNotCoveredError, so the CLI can call it bad usage); a
+// month that is not one says what is wrong with it.
 func TestMonthTheRunDoesNotCoverIsAnError(t *testing.T) {
 	st := orgFixture(t).store()
-	_, err := digest.Build(context.Background(), st, digest.Options{Month: "2024-01", Now: genAt})
-	require.ErrorContains(t, err, "does not cover 2024-01 (it covers 2025-11 to 2026-11)")
-	_, err = digest.Build(context.Background(), st, digest.Options{Month: "2026-13", Now: genAt})
-	require.ErrorContains(t, err, `month must look like 2026-10, got "2026-13"`)
+	for _, month := range []string{"2024-01", "2027-01"} {
+		_, err := digest.Build(context.Background(), st, digest.Options{Month: month, Now: genAt})
+		require.ErrorIs(t, err, digest.ErrMonthNotCovered)
+		require.EqualError(t, err, "digest: the analysis run run-1 covers 2025-11 to 2026-11, not "+month)
+		var nc *digest.MonthNotCoveredError
+		require.ErrorAs(t, err, &nc)
+		require.Equal(t, digest.MonthNotCoveredError{Month: month, RunID: "run-1", From: "2025-11", To: "2026-11"}, *nc)
+	}
+	_, err := digest.Build(context.Background(), st, digest.Options{Month: "2026-13", Now: genAt})
+	require.EqualError(t, err, `digest: month "2026-13": month 13 is not 01-12`)
+	_, err = digest.Build(context.Background(), st, digest.Options{Month: "26-10", Now: genAt})
+	require.EqualError(t, err, `digest: month "26-10": want a month as YYYY-MM, e.g. 2026-10`)
 }
 
 func TestNoAnalysisYet(t *testing.T) {
@@ -321,7 +332,7 @@ func TestHTMLShowsTheNumbersAndLoadsNothingExternal(t *testing.T) {
 		"<h1>October 2026</h1>",
 		"2 SEV1s, 5 SEV2s and 19 incidents in all, against 4, 3 and 17 the month before: no clear change.",
 		"Is the change real?", "Of the 17 comparisons with September 2026, 2 are clear changes.",
-		"MTTR p90</td><td class=\"num hide-sm\">2h 26m</td><td class=\"num\"><strong>3h 10m</strong></td><td class=\"num\">+30%</td><td class=\"num hide-sm\">+12% to +55%</td><td><span class=\"pill bad\">real rise</span>",
+		"MTTR p90</td><td class=\"num hide-sm\">2h 26m</td><td class=\"num wrap\"><strong>3h 10m</strong></td><td class=\"num wrap\">+30%</td><td class=\"num hide-sm\">+12% to +55%</td><td><span class=\"pill bad\">real rise</span>",
 		"Payments · MTTR p90", "Clear changes by team and severity", "The other 2 comparisons by team and severity show no clear change.",
 		"3h 10m", "+30%", "200%", "checkout", "deploy config", "Feature flags let us roll back in minutes.",
 		`href="https://jira.example.com/browse/PM-12"`, "Where we got lucky", "Quiet",

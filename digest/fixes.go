@@ -70,7 +70,7 @@ func (s FixSection) KindSentence() string {
 	case len(s.HeldKinds) == 0:
 		return ""
 	case len(s.UnclearKinds) == 0 && s.KindsAlike:
-		return "Every kind of item shows fewer repeats after closing, and their intervals overlap: no kind of fix holds better than another."
+		return "Every kind of item shows a lower repeat rate (repeats per 30 days) after closing, and their intervals overlap: no kind of fix holds better than another."
 	case s.KindsAlike:
 		return "Fixes that held: postmortems with " + strings.Join(s.HeldKinds, ", ") + " items; no clear difference for " +
 			strings.Join(s.UnclearKinds, ", ") + ". The kinds' intervals overlap, so none is shown to hold better than another."
@@ -166,13 +166,13 @@ func (s FixSection) Sentence() string {
 	out := fmt.Sprintf("Of %s with every action item closed (a postmortem and one theme of its factors), %s held: the service has not failed again for that theme since; %s saw it fail again despite the closed items. %s more %s.",
 		plural(s.All.Held+s.All.Failed, "fix", "fixes"), countText(s.All.Held), countText(s.All.Failed), countText(s.All.Open), still)
 	if len(held) > 0 {
-		out += fmt.Sprintf(" Closing the items cut repeats beyond chance for %s", joinAnd(firstN(held, 4)))
+		out += fmt.Sprintf(" Closing the items cut the repeat rate beyond chance for %s", joinAnd(firstN(held, 4)))
 		if len(unclear) > 0 {
 			out += fmt.Sprintf(", but made no clear difference for %s", joinAnd(firstN(unclear, 4)))
 		}
 		out += "."
 	} else if len(unclear) > 0 {
-		out += " Closing the items made no clear difference to repeats for any theme."
+		out += " Closing the items made no clear difference to the repeat rate for any theme."
 	}
 	return out
 }
@@ -452,7 +452,10 @@ func fixesAndCostHTML(d *Digest) (template.HTML, error) {
 	loc := d.location()
 	pendingLine := func(p PendingFix) string { return p.Line(loc) }
 	t, err := template.New("fixes").Funcs(template.FuncMap{"pct": formatPercent, "join": strings.Join, "dur": formatDuration, "money": formatThousands,
-		"pendingLine": pendingLine, "count": countText}).Parse(fixesTmpl)
+		"pendingLine": pendingLine, "count": countText,
+		// nobreak keeps an interval's bounds together ("(0.81–0.99)") when a
+		// narrow cell wraps.
+		"nobreak": func(s string) string { return strings.ReplaceAll(s, "–", "\u2060–\u2060") }}).Parse(fixesTmpl)
 	if err != nil {
 		return "", fmt.Errorf("digest: parse fixes template: %w", err)
 	}
@@ -472,14 +475,14 @@ const fixesTmpl = `{{with .ThemeCost}}{{if .Known}}<section class="card" id="the
 </section>
 {{end}}{{end}}{{with .Fixes}}{{if .Known}}<section class="card" id="fixes" aria-labelledby="h-fixes">
 <h2 id="h-fixes">Did the fixes hold?</h2>
-<p class="lede">For each postmortem with action items and each theme of its contributing factors: later incidents of the same service and theme while its items were open, and after all were closed (the whole history up to the analysis run). The ratio is the repeat rate after closing over the rate while open, each postmortem compared with itself, with its 95% interval: below 1 throughout, the fixes held beyond chance; an interval around 1, closing the items made no clear difference.</p>
+<p class="lede">For each postmortem with action items and each theme of its contributing factors: later incidents of the same service and theme while its items were open, and after all were closed (the whole history up to the analysis run). The ratio is the repeat rate (repeats per 30 days of exposure) after closing over the rate while open, each postmortem compared with itself, with its 95% interval: below 1 throughout, the fixes held beyond chance; an interval around 1, closing the items made no clear difference. The repeat counts alone do not compare: the time after closing and the time open differ in length.</p>
 <p>{{.Sentence}}</p>
 <h3>By action-item kind</h3>
 {{with .KindSentence}}<p>{{.}}</p>{{end}}
-<div class="tw"><table><thead><tr><th>Kind</th><th class="num hide-sm" title="all items closed, no repeat since">Held</th><th class="num hide-sm" title="all items closed, the same service failed again for the same theme">Repeated despite closed items</th><th class="num hide-sm" title="an item still open">Still open</th><th class="num">Closed ÷ open<br>(95% interval)</th><th class="num hide-sm">Repeats, open → closed</th></tr></thead>
+<div class="tw"><table><thead><tr><th>Kind</th><th class="num hide-sm" title="all items closed, no repeat since">Held</th><th class="num hide-sm" title="all items closed, the same service failed again for the same theme">Repeated despite closed items</th><th class="num hide-sm" title="an item still open">Still open</th><th class="num">Closed ÷ open<br>(95% interval)</th><th class="num">Per 30 days,<br>open → closed</th><th class="num hide-sm">Repeats,<br>open → closed</th></tr></thead>
 <tbody>{{range .ByKind}}{{template "fixrow" .}}{{end}}{{template "fixrow" .All}}</tbody></table></div>
 <h3>By theme</h3>
-<div class="tw"><table><thead><tr><th>Theme</th><th class="num hide-sm" title="all items closed, no repeat since">Held</th><th class="num hide-sm" title="all items closed, the same service failed again for the same theme">Repeated despite closed items</th><th class="num hide-sm" title="an item still open">Still open</th><th class="num">Closed ÷ open<br>(95% interval)</th><th class="num hide-sm">Repeats, open → closed</th></tr></thead>
+<div class="tw"><table><thead><tr><th>Theme</th><th class="num hide-sm" title="all items closed, no repeat since">Held</th><th class="num hide-sm" title="all items closed, the same service failed again for the same theme">Repeated despite closed items</th><th class="num hide-sm" title="an item still open">Still open</th><th class="num">Closed ÷ open<br>(95% interval)</th><th class="num">Per 30 days,<br>open → closed</th><th class="num hide-sm">Repeats,<br>open → closed</th></tr></thead>
 <tbody>{{range .ByTheme}}{{template "fixrow" .}}{{end}}</tbody></table></div>
 {{with .Pending}}<h3>Still failing while the fixes are open</h3>
 {{template "pending" .}}{{end}}
@@ -492,7 +495,7 @@ const fixesTmpl = `{{with .ThemeCost}}{{if .Known}}<section class="card" id="the
 {{- define "pending"}}<p>Postmortems with action items still open whose service failed again for the same theme since, most repeats first.</p>
 <ul class="plain">{{range .}}<li><strong>{{if .URL}}<a href="{{.URL}}">{{.Postmortem}}</a>{{else}}{{.Postmortem}}{{end}}{{with .Title}} · {{.}}{{end}}</strong> <span class="pill bad">{{.Repeats}} {{if eq .Repeats 1}}repeat{{else}}repeats{{end}}</span><br><span class="muted">{{pendingLine .}}</span></li>{{end}}</ul>
 {{end}}
-{{- define "fixrow"}}<tr><td class="name">{{.Name}}</td><td class="num hide-sm">{{count .Held}}</td><td class="num hide-sm">{{count .Failed}}</td><td class="num hide-sm">{{count .Open}}</td><td class="num"><strong>{{.Interval}}</strong><br>{{with .Verdict}}<span class="pill{{if eq . "held"}} good{{else if eq . "worse"}} bad{{end}}">{{.}}</span>{{end}}</td><td class="num hide-sm" title="per 30 days: {{.Rates}}">{{count .OpenRepeats}} → {{count .ClosedRepeats}}</td></tr>
+{{- define "fixrow"}}<tr><td class="name">{{.Name}}</td><td class="num hide-sm">{{count .Held}}</td><td class="num hide-sm">{{count .Failed}}</td><td class="num hide-sm">{{count .Open}}</td><td class="num wrap"><strong>{{nobreak .Interval}}</strong><br>{{with .Verdict}}<span class="pill{{if eq . "held"}} good{{else if eq . "worse"}} bad{{end}}">{{.}}</span>{{end}}</td><td class="num wrap">{{.Rates}}</td><td class="num hide-sm">{{count .OpenRepeats}} → {{count .ClosedRepeats}}</td></tr>
 {{end}}`
 
 // writeFixesAndCost writes the two sections in Markdown.
@@ -537,16 +540,16 @@ func writeFixesAndCost(w *mdWriter, d *Digest) {
 	if s := d.Fixes; s.Known() {
 		w.p("## Did the fixes hold?")
 		w.p("")
-		w.p("For each postmortem with action items and each theme of its contributing factors: later incidents of the same service and theme while its items were open, and after all were closed (the whole history up to the analysis run). The ratio is the repeat rate after closing over the rate while open, each postmortem compared with itself, with its 95%% interval: below 1 throughout, the fixes held beyond chance; around 1, closing the items made no clear difference.")
+		w.p("For each postmortem with action items and each theme of its contributing factors: later incidents of the same service and theme while its items were open, and after all were closed (the whole history up to the analysis run). The ratio is the repeat rate (repeats per 30 days of exposure) after closing over the rate while open, each postmortem compared with itself, with its 95%% interval: below 1 throughout, the fixes held beyond chance; around 1, closing the items made no clear difference. The repeat counts alone do not compare: the time after closing and the time open differ in length.")
 		w.p("")
 		w.p("%s", md(s.Sentence()))
 		w.p("")
 		table := func(first string, rows []FixRow) {
-			w.p("| %s | Held | Repeated despite closed items | Still open | Closed ÷ open (95%% interval) | Reading | Repeats, open → closed | Per 30 days |", first)
+			w.p("| %s | Held | Repeated despite closed items | Still open | Closed ÷ open (95%% interval) | Reading | Per 30 days, open → closed | Repeats, open → closed |", first)
 			w.p("|---|---:|---:|---:|---:|---|---:|---:|")
 			for _, r := range rows {
-				w.p("| %s | %s | %s | %s | %s | %s | %s → %s | %s |", md(r.Name), countText(r.Held), countText(r.Failed), countText(r.Open), r.Interval(), r.Verdict(),
-					countText(r.OpenRepeats), countText(r.ClosedRepeats), r.Rates())
+				w.p("| %s | %s | %s | %s | %s | %s | %s | %s → %s |", md(r.Name), countText(r.Held), countText(r.Failed), countText(r.Open), r.Interval(), r.Verdict(),
+					r.Rates(), countText(r.OpenRepeats), countText(r.ClosedRepeats))
 			}
 			w.p("")
 		}

@@ -1,7 +1,6 @@
 package digest_test
 
 import (
-	"context"
 	"os"
 	"path/filepath"
 	"sort"
@@ -12,10 +11,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/aftermath-sre/aftermath/analyze"
 	"github.com/aftermath-sre/aftermath/digest"
-	"github.com/aftermath-sre/aftermath/simulate/org"
-	"github.com/aftermath-sre/aftermath/store/chtest"
 )
 
 // The simulated org's digest shows what each theme cost and whether the
@@ -191,33 +187,14 @@ func TestDigestThemeCostAndFixesOfASimulatedOrg(t *testing.T) {
 // it reads as "no clear change" one whose fixes do not; the summary counts
 // the themes that held.
 func TestDigestFixesMatchTheLatentEffect(t *testing.T) {
-	if testing.Short() {
-		t.Skip("analyses the medium simulated org")
-	}
-	ctx := context.Background()
-	o, err := org.Generate(org.Options{Seed: 7, Scale: org.ScaleMedium})
-	require.NoError(t, err)
-	st := chtest.Store(t)
-	storeSimulatedOrg(ctx, t, st, o)
-	runAt := o.End.Add(time.Hour)
-	_, err = analyze.Run(ctx, st, analyze.Options{Now: func() time.Time { return runAt }, MaxItemSeries: 20})
-	require.NoError(t, err)
-	d, err := digest.Build(ctx, st, digest.Options{Now: func() time.Time { return runAt }})
-	require.NoError(t, err)
-
-	run, ok, err := st.LatestAnalysisRun(ctx)
-	require.NoError(t, err)
-	require.True(t, ok)
-	states, err := st.Themes(ctx, run.ID)
-	require.NoError(t, err)
+	m := mediumDigest(t)
+	o, d := m.org, m.digest
 	idOf := map[string]string{}
-	for _, s := range states {
+	for _, s := range m.themes {
 		idOf[s.Label] = s.ID
 	}
-	fts, err := st.FactorThemes(ctx, run.ID)
-	require.NoError(t, err)
 	votes := map[string]map[string]int{}
-	for _, a := range fts {
+	for _, a := range m.factorThemes {
 		p := o.PostmortemByKey(a.PostmortemKey)
 		require.NotNil(t, p)
 		if votes[a.ThemeID] == nil {

@@ -224,6 +224,9 @@ type Change struct {
 	Verdict string
 	// Interval is the tested ratio's 95% interval ("−12% to +55%").
 	Interval string
+	// why says why a change whose interval leaves out no change has no
+	// clear change: "once all 104 comparisons are taken together".
+	why string
 }
 
 // change compares cur against ref in the unit: ratios in percentage points,

@@ -186,7 +186,7 @@ func TestFixSentenceQuotesThemeLabels(t *testing.T) {
 	held := FixRow{Name: "load beyond capacity: retries, requests", Held: 3, HasRatio: true, Ratio: 0.2, Lower: 0.1, Upper: 0.5}
 	unclear := FixRow{Name: "bad data", Held: 1, Failed: 2, HasRatio: true, Ratio: 1, Lower: 0.5, Upper: 2}
 	s := FixSection{All: FixRow{Held: 4, Failed: 2, Open: 1}, ByTheme: []FixRow{held, unclear}}
-	require.Contains(t, s.Sentence(), "cut repeats beyond chance for “load beyond capacity: retries, requests”, but made no clear difference for “bad data”.")
+	require.Contains(t, s.Sentence(), "cut the repeat rate beyond chance for “load beyond capacity: retries, requests”, but made no clear difference for “bad data”.")
 	s.All = FixRow{Held: 1200, Failed: 34, Open: 5678}
 	require.Contains(t, s.Sentence(), "Of 1,234 fixes with every action item closed (a postmortem and one theme of its factors), 1,200 held")
 	require.Contains(t, s.Sentence(), "5,678 more still have open items.")

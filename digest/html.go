@@ -34,6 +34,9 @@ func parse(name, text string) (*template.Template, error) {
 		"quoted":      quoted,
 		"dismissed":   dismissedLine,
 		"fixesCost":   fixesAndCostHTML,
+		"onServices":  func() string { return onServicesNote },
+		// nbsp keeps "per day" on one line when a narrow cell wraps.
+		"nbsp": func(s string) string { return strings.ReplaceAll(s, " per day", " per\u00a0day") },
 		"table": func(v *htmlView, rows []metricRow, first string) tableArgs {
 			return tableArgs{V: v, Rows: rows, First: first}
 		},
@@ -257,7 +260,11 @@ func newView(d *Digest) *htmlView {
 	v.KPIs = append(v.KPIs, kpi{Label: "Overdue action items", Value: formatThousands(float64(d.Actions.Overdue.Total)),
 		Sub: fmt.Sprintf("%d P1 · as of the run", d.Actions.Overdue.Priority("P1"))})
 	v.KPIs = append(v.KPIs, kpiOf("Action items completed", d.Actions.Completed, ""))
-	v.KPIs = append(v.KPIs, kpiOf("Repeat incidents", d.Recurrence.Count, ratioSub(d.Recurrence.Ratio)))
+	repLabel := "Repeat incidents"
+	if d.Recurrence.OnServices {
+		repLabel += " (the team's services)"
+	}
+	v.KPIs = append(v.KPIs, kpiOf(repLabel, d.Recurrence.Count, ratioSub(d.Recurrence.Ratio)))
 
 	// incidents
 	var parts []stackPart
@@ -324,7 +331,7 @@ func newView(d *Digest) *htmlView {
 	if p.PublishTarget > 0 {
 		v.PMTarget = formatDuration(p.PublishTarget)
 	}
-	v.PMOverdue = fmt.Sprintf("%s and %s", plural(p.OverdueDraft, "draft", "drafts"), plural(p.OverduePub, "publication", "publications"))
+	v.PMOverdue = overdueSentence(p, d.Team)
 	for _, m := range p.Missing {
 		v.PMMissing = append(v.PMMissing, NameCount{Name: ruleName(m.Name), Count: m.Count})
 	}
@@ -491,6 +498,47 @@ func postmortemSub(p PostmortemSection) string {
 	}
 	return ""
 }
+
+// overdueSentence says how many incidents' postmortems are late now, each
+// incident once: "Postmortems overdue now: 11 incidents, 7 without a draft
+// and 4 drafted but not published." (for team T in a team's digest). When
+// the run's items do not name every late incident, it gives the two
+// stages' counts and says that they overlap, organization-wide.
+func overdueSentence(p PostmortemSection, team string) string {
+	if !p.LateKnown {
+		scope := ""
+		if team != "" {
+			scope = ", organization-wide"
+		}
+		return fmt.Sprintf("Postmortems overdue now%s: %s past the draft target without a draft, %s past the publication target unpublished; an incident never drafted can be in both.",
+			scope, isAre(p.OverdueDraft, "incident"), formatThousands(float64(p.OverduePub)))
+	}
+	s := "Postmortems overdue now"
+	if team != "" {
+		s += " for team " + team
+	}
+	if p.Late == 0 {
+		return "No postmortem is overdue now" + strings.TrimPrefix(s, "Postmortems overdue now") + "."
+	}
+	s += ": " + plural(p.Late, "incident", "incidents")
+	const undrafted, unpublished = "without a draft", "drafted but not published"
+	switch {
+	case p.Late == 1 && p.LateUndrafted == 1:
+		s += ", " + undrafted
+	case p.Late == 1:
+		s += ", " + unpublished
+	case p.LateUnpublished == 0:
+		s += ", all " + undrafted
+	case p.LateUndrafted == 0:
+		s += ", all " + unpublished
+	default:
+		s += fmt.Sprintf(", %s %s and %s %s", formatThousands(float64(p.LateUndrafted)), undrafted, formatThousands(float64(p.LateUnpublished)), unpublished)
+	}
+	return s + "."
+}
+
+// onServicesNote says what a team digest's repeat counts are.
+const onServicesNote = "The results count repeats by service, not by team: these are the repeats on the services the team had incidents of in these months, whoever's incidents they were."
 
 func ratioSub(m Measure) string {
 	if v, ok := m.Series.Current(); ok {

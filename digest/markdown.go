@@ -168,10 +168,14 @@ func RenderMarkdown(d *Digest) ([]byte, error) {
 	}
 	p := d.Postmortems
 	w.table("Measure", p.Required, p.Coverage, p.DraftP50, p.PublishP50, p.PublishP90, p.WithinTarget, p.Completeness, p.OwnerAndDue)
-	w.p("Overdue now: %s.", v.PMOverdue)
+	w.p("%s", md(v.PMOverdue))
 	w.p("")
 	if len(p.Missing) > 0 {
-		w.p("Template sections most often missing:")
+		if p.OrgWide {
+			w.p("Template sections most often missing (organization-wide):")
+		} else {
+			w.p("Template sections most often missing:")
+		}
 		w.p("")
 		for _, m := range v.PMMissing {
 			w.p("- %s (%d)", md(m.Name), m.Count)
@@ -205,7 +209,11 @@ func RenderMarkdown(d *Digest) ([]byte, error) {
 		w.p("%s", v.OwnerLoad)
 	}
 	if v.TimeToClose != "" {
-		w.p("Time to close (Kaplan–Meier, open items counted): %s.", v.TimeToClose)
+		scope := ""
+		if d.Actions.TimeToCloseOrgWide {
+			scope = ", organization-wide"
+		}
+		w.p("Time to close (Kaplan–Meier, open items counted%s): %s.", scope, v.TimeToClose)
 	}
 	if v.Kinds != "" {
 		w.p("Created in the month by kind (investigate, mitigate, repair, detect, prevent; the share closed is organization-wide): %s.", md(v.Kinds))
@@ -262,7 +270,11 @@ func RenderMarkdown(d *Digest) ([]byte, error) {
 
 	w.p("## Recurring incidents")
 	w.p("")
-	w.p("Incidents that repeat an earlier one within the recurrence window: same service and theme, or a near-duplicate title.")
+	if d.Recurrence.OnServices {
+		w.p("Incidents that repeat an earlier one within the recurrence window: same service and theme, or a near-duplicate title. %s", md(onServicesNote))
+	} else {
+		w.p("Incidents that repeat an earlier one within the recurrence window: same service and theme, or a near-duplicate title.")
+	}
 	w.p("")
 	rec := []Measure{d.Recurrence.Count}
 	if d.Recurrence.Ratio.Series.AnyKnown() {

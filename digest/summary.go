@@ -436,6 +436,9 @@ func recurrenceSummary(r RecurrenceSection) string {
 		return ""
 	}
 	s := fmt.Sprintf("%s repeated an earlier incident", capitalize(plural(int(n), "incident", "incidents")))
+	if r.OnServices {
+		s = fmt.Sprintf("%s on the team's services repeated an earlier incident", capitalize(plural(int(n), "incident", "incidents")))
+	}
 	if ratio, ok := r.Ratio.Series.Current(); ok {
 		shares, names := []Measure{r.Ratio}, []string{"the share of all incidents"}
 		s += fmt.Sprintf(" (%s of all incidents", formatPercent(ratio))

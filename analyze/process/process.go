@@ -148,7 +148,7 @@ func Compute(ctx context.Context, st *store.Store, in Input) ([]store.Result, []
 		}
 	}
 	for r, o := range overdue {
-		if r >= 200 {
+		if r >= OverdueItemsKept {
 			break
 		}
 		items = append(items, store.AnalysisItem{
@@ -280,3 +280,8 @@ func Quote(text string, maxChars int) string {
 }
 
 func isRuneStart(b byte) bool { return b&0xC0 != 0x80 }
+
+// OverdueItemsKept is how many overdue-postmortem items a run keeps, the
+// most overdue first: each late incident once, at its earliest missing
+// stage.
+const OverdueItemsKept = 200

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/aftermath-sre/aftermath/analyze"
@@ -27,7 +28,7 @@ func digestCommand() command {
 		run: func(ctx context.Context, a *app, _ []string) error {
 			if month != "" {
 				if _, err := digest.ParseMonth(month); err != nil {
-					return usagef("--month: %v", err)
+					return usagef("--month %q: %w", month, err)
 				}
 			}
 			cfg, err := a.loadConfig()
@@ -49,15 +50,13 @@ func digestCommand() command {
 			if err := st.CheckSchema(ctx); err != nil {
 				return err
 			}
-			d, err := digest.Build(ctx, st, digest.Options{Month: month, Team: team, Location: loc, BaseURL: cfg.Digest.BaseURL, Logger: a.logger,
+			label := teamLabel(team, cfg.Analysis.TeamAliases)
+			d, err := digest.Build(ctx, st, digest.Options{Month: month, Team: label, Location: loc, BaseURL: cfg.Digest.BaseURL, Logger: a.logger,
 				Similar: func(ctx context.Context, keys []string, n int) (map[string][]analyze.SimilarPostmortem, error) {
 					return analyze.SimilarMany(ctx, st, keys, n)
 				}})
-			if errors.Is(err, digest.ErrUnknownTeam) {
-				return usageError{fmt.Errorf("--team: %w", err)}
-			}
 			if err != nil {
-				return err
+				return digestBuildError(err, month, team, label)
 			}
 			paths, err := digest.Write(ctx, d, out)
 			if err != nil {
@@ -73,4 +72,43 @@ func digestCommand() command {
 			return nil
 		},
 	}
+}
+
+// teamLabel is the label the analysis gives the team --team names, as
+// analyze labels teams: the canonical form (analyze.TeamKey) of the name,
+// or of the name analysis.team_aliases maps it to (aliases compared in
+// canonical form). "" stays "" (the whole organization).
+func teamLabel(team string, aliases map[string]string) string {
+	if strings.TrimSpace(team) == "" {
+		return ""
+	}
+	k := analyze.TeamKey(team)
+	for from, to := range aliases {
+		if analyze.TeamKey(from) == k {
+			return analyze.TeamKey(to)
+		}
+	}
+	return k
+}
+
+// digestBuildError reports digest.Build's error under the flag it is
+// about: an unknown team or a month the analysis does not cover is bad
+// usage (exit 2), named once and without digest's own prefix.
+func digestBuildError(err error, month, team, label string) error {
+	var ut *digest.UnknownTeamError
+	if errors.As(err, &ut) {
+		if label != team {
+			return usagef("--team %q: %w", team, ut)
+		}
+		return usagef("--team: %w", ut)
+	}
+	var nc *digest.MonthNotCoveredError
+	if errors.As(err, &nc) {
+		if month == "" {
+			// The default month: not the user's input but a stale analysis.
+			return fmt.Errorf("the previous month (--month not given): %w", nc)
+		}
+		return usagef("--month: %w", nc)
+	}
+	return err
 }

@@ -29,22 +29,11 @@ func TestDigestOfAnUnknownTeamIsBadUsage(t *testing.T) {
 	_, err = st.Migrate(ctx)
 	require.NoError(t, err)
 
-	result := func(f metrics.Family, v float64, kv ...string) store.Result {
-		given := map[string]string{}
-		for i := 0; i+1 < len(kv); i += 2 {
-			given[kv[i]] = kv[i+1]
-		}
-		r := store.Result{Analysis: f.Analysis(), Metric: f.ResultName(), LabelNames: f.Labels(), Value: v}
-		for _, name := range r.LabelNames {
-			r.LabelValues = append(r.LabelValues, given[name])
-		}
-		return r
-	}
 	at := time.Date(2026, 11, 1, 6, 0, 0, 0, time.UTC)
 	require.NoError(t, st.WriteAnalysis(ctx, store.AnalysisRun{ID: "run-1", StartedAt: at.Add(-time.Minute), FinishedAt: at, Status: store.RunSuccess}, []store.Result{
-		result(metrics.IncidentsBySeverity, 2, "period", "2026-10", "severity", "SEV2"),
-		result(metrics.Incidents, 1, "period", "2026-10", "severity", "SEV2", "service", "login", "team", "identity"),
-		result(metrics.Incidents, 1, "period", "2026-10", "severity", "SEV2", "service", "checkout", "team", "payments"),
+		digestResult(metrics.IncidentsBySeverity, 2, "period", "2026-10", "severity", "SEV2"),
+		digestResult(metrics.Incidents, 1, "period", "2026-10", "severity", "SEV2", "service", "login", "team", "identity"),
+		digestResult(metrics.Incidents, 1, "period", "2026-10", "severity", "SEV2", "service", "checkout", "team", "payments"),
 	}))
 
 	out := t.TempDir()
@@ -52,7 +41,7 @@ func TestDigestOfAnUnknownTeamIsBadUsage(t *testing.T) {
 	code, stdout, stderr := runCLI(t, "digest", "--config", cfg, "--month", "2026-10", "--deliver=false", "--team", "nosuchteam")
 	require.Equal(t, exitUsage, code, stderr)
 	require.Empty(t, stdout)
-	require.Contains(t, stderr, `aftermath digest: --team: digest: unknown team "nosuchteam": the analysis run run-1 knows 2 teams: "identity", "payments"`)
+	require.Contains(t, stderr, `aftermath digest: --team: unknown team "nosuchteam": the analysis run run-1 knows 2 teams: "identity", "payments"`)
 	files, err := filepath.Glob(filepath.Join(out, "*"))
 	require.NoError(t, err)
 	require.Empty(t, files, "nothing is written for an unknown team")
