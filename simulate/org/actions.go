@@ -337,7 +337,7 @@ func (g *gen) planActionWorkflow(r *rng, pl *aiPlan, p *pmPlan, pi int) {
 	// A team that reviewed the findings dismisses a few of them (the
 	// dismiss label), 1-10 days after the item was written.
 	if a.Vague {
-		if at, ok := dismissedAt(a.Summary, c); ok {
+		if at, ok := dismissedAt(a.Summary, c, o.End); ok {
 			add(aiEvent{at: at, field: "labels+", value: LabelDismissed, author: pmAuthor})
 		}
 	}
@@ -352,13 +352,15 @@ const LabelDismissed = "aftermath-dismissed"
 // whose team dismisses the findings.
 const dismissPercent = 10
 
-// dismissedAt decides from the text and creation time alone, not from the
-// generator's streams (which would change every draw after it), whether a
-// team dismisses the findings on an issue, and when.
-func dismissedAt(text string, created time.Time) (time.Time, bool) {
+// dismissedAt decides from the text and its creation relative to the end of
+// the history alone, not from the generator's streams (which would change
+// every draw after it), whether a team dismisses the findings on an issue,
+// and when. Relative to end: the same seed gives the same org whatever day
+// the history ends on.
+func dismissedAt(text string, created, end time.Time) (time.Time, bool) {
 	h := fnv.New64a()
 	h.Write([]byte(text))
-	x := splitmix64(h.Sum64() ^ uint64(created.UnixNano()))
+	x := splitmix64(h.Sum64() ^ uint64(end.Sub(created)))
 	if x%100 >= dismissPercent {
 		return time.Time{}, false
 	}

@@ -686,7 +686,7 @@ func (g *gen) finishPostmortem(p *pmPlan) {
 		d.ActionItems = append(d.ActionItems, postmortem.ActionItemRow{Key: a.Key, Summary: a.Summary, Owner: owner, Priority: a.Initial.Priority, Due: due})
 	}
 	if len(pm.BlamingSentences) > 0 {
-		if at, ok := dismissedAt(pm.Title+"\x00"+strings.Join(pm.BlamingSentences, "\x00"), pm.CreatedAt); ok {
+		if at, ok := dismissedAt(pm.Title+"\x00"+strings.Join(pm.BlamingSentences, "\x00"), pm.CreatedAt, o.End); ok {
 			p.events = append(p.events, pmEvent{at: at, label: LabelDismissed, author: o.Users[o.userIdx[pm.AuthorID]].JiraAccountID})
 		}
 	}
