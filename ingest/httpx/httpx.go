@@ -107,7 +107,9 @@ type Options struct {
 	// Registerer receives the metrics; nil means no metrics. Transports of
 	// different sources may share one Registerer.
 	Registerer prometheus.Registerer
-	// Logger receives retry and rate-limit logs; nil discards.
+	// Logger receives retry and rate-limit logs; nil discards. The
+	// transport adds no attribute: the caller's logger names the source
+	// (the ingesters' loggers carry source=...).
 	Logger *slog.Logger
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
@@ -241,7 +243,7 @@ func New(opts Options) (*Transport, error) {
 	if err != nil {
 		return nil, fmt.Errorf("httpx: %s: register metrics: %w", opts.Source, err)
 	}
-	t := &Transport{opts: opts, log: opts.Logger.With("source", opts.Source), metrics: m}
+	t := &Transport{opts: opts, log: opts.Logger, metrics: m}
 	if opts.RequestsPerMinute > 0 {
 		t.bucket = newBucket(float64(opts.RequestsPerMinute)/60, opts.Burst, opts.Now())
 	}

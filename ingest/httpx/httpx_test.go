@@ -562,6 +562,11 @@ func TestRetriesLogAtInfoOncePerBurst(t *testing.T) {
 	do(10) // a burst: 10 retries within seconds
 	clk.Sleep(context.Background(), 5*time.Minute)
 	do(4) // a second burst after a quiet spell
+	for _, line := range strings.Split(logs.String(), "\n") {
+		if strings.Contains(line, "retrying request") {
+			require.Equal(t, 1, strings.Count(line, `"source":`), "the source once per line (the caller's logger names it): %s", line)
+		}
+	}
 	var info, debug []map[string]any
 	for _, m := range logLines(t, &logs) {
 		if m["msg"] != "retrying request" {
