@@ -420,10 +420,22 @@ func TestDeliveryIsOffByDefault(t *testing.T) {
 	require.NoError(t, dl.Deliver(context.Background(), sampleDigest("2026-10", "")))
 }
 
-func TestMonthlyWritesOnceAndAFailedDeliveryKeepsTheFiles(t *testing.T) {
+// TestMonthlyWritesOnceAndRetriesAFailedDelivery: the digest is written
+// before delivery and kept when delivery fails; every later run tries the
+// delivery again (a failure each time, so the job's failures stay visible)
+// until it succeeds, and then nothing is due.
+func TestMonthlyWritesOnceAndRetriesAFailedDelivery(t *testing.T) {
 	st := orgFixture(t).store()
+	var failing atomic.Bool
+	failing.Store(true)
+	var posts atomic.Int64
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.WriteHeader(http.StatusInternalServerError)
+		posts.Add(1)
+		if failing.Load() {
+			w.WriteHeader(http.StatusInternalServerError)
+			return
+		}
+		w.WriteHeader(http.StatusOK)
 	}))
 	defer srv.Close()
 	var logs bytes.Buffer
@@ -438,17 +450,32 @@ func TestMonthlyWritesOnceAndAFailedDeliveryKeepsTheFiles(t *testing.T) {
 	month, err := m.Run(context.Background())
 	require.Equal(t, "2026-10", month)
 	require.ErrorContains(t, err, "digest: deliver by webhook: webhook: status 500")
+	require.ErrorContains(t, err, "tried again at the next run")
 	require.FileExists(t, filepath.Join(dir, "2026-10.html"), "the digest is written before delivery")
 	require.FileExists(t, filepath.Join(dir, "2026-10.md"))
 	require.FileExists(t, filepath.Join(dir, "index.html"))
 	require.NotContains(t, logs.String(), "s3cr3t")
 
+	before := posts.Load()
+	month, err = m.Run(context.Background())
+	require.Equal(t, "2026-10", month, "the delivery is still owed")
+	require.Error(t, err)
+	require.Greater(t, posts.Load(), before, "delivered again")
+
+	failing.Store(false)
+	before = posts.Load()
 	month, err = m.Run(context.Background())
 	require.NoError(t, err)
-	require.Empty(t, month, "already written this month")
+	require.Equal(t, "2026-10", month)
+	require.Equal(t, before+1, posts.Load())
+
+	month, err = m.Run(context.Background())
+	require.NoError(t, err)
+	require.Empty(t, month, "written and delivered this month")
+	require.Equal(t, before+1, posts.Load())
 	entries, err := os.ReadDir(dir)
 	require.NoError(t, err)
-	require.Len(t, entries, 3)
+	require.Len(t, entries, 3, "the three files, no marker left")
 }
 
 func TestMonthlyWaitsForAnAnalysisAfterTheMonthEnded(t *testing.T) {

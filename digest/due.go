@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/aftermath-sre/aftermath/domain"
@@ -33,7 +35,10 @@ func NextDue(now time.Time, loc *time.Location) time.Time {
 // Monthly writes (and optionally delivers) the previous month's digest when
 // it is due. serve runs it from its scheduler, e.g. hourly and after each
 // analysis; the files are written before any delivery, and a failed delivery
-// is reported without losing them.
+// is reported without losing them and tried again at every later run until
+// it succeeds (a marker file in Dir, .undelivered-YYYY-MM, says it is owed;
+// each retry rebuilds and rewrites that month's digest from the latest
+// analysis, so what is delivered is what the files say).
 type Monthly struct {
 	Reader   Reader
 	Dir      string
@@ -66,7 +71,9 @@ func (m *Monthly) Run(ctx context.Context) (string, error) {
 		return "", err
 	}
 	month, due := Due(now(), loc, last)
-	if !due {
+	delivering := m.Deliverer != nil && m.Deliverer.Enabled()
+	owed := delivering && undelivered(m.Dir, month)
+	if !due && !owed {
 		return "", nil
 	}
 	d, err := Build(ctx, m.Reader, Options{Month: month, Location: loc, Now: now, BaseURL: m.BaseURL, Logger: logger, Similar: m.Similar})
@@ -81,15 +88,44 @@ func (m *Monthly) Run(ctx context.Context) (string, error) {
 		logger.Info("digest due but the latest analysis predates the month's end; waiting", "month", month, "run", d.RunID)
 		return "", nil
 	}
+	if delivering && !owed {
+		// Owed before the files exist: a crash between writing and
+		// delivering still delivers at the next run.
+		if err := markUndelivered(m.Dir, month); err != nil {
+			return "", err
+		}
+	}
 	paths, err := Write(ctx, d, m.Dir)
 	if err != nil {
 		return "", err
 	}
 	logger.Info("digest written", "month", month, "html", paths.HTML, "markdown", paths.Markdown)
-	if m.Deliverer != nil {
-		if err := m.Deliverer.Deliver(ctx, d); err != nil {
-			return month, err
-		}
+	if !delivering {
+		return month, nil
+	}
+	if err := m.Deliverer.Deliver(ctx, d); err != nil {
+		return month, fmt.Errorf("%w (tried again at the next run)", err)
+	}
+	if err := os.Remove(undeliveredPath(m.Dir, month)); err != nil && !os.IsNotExist(err) {
+		return month, fmt.Errorf("digest: delivered %s, but: %w", month, err)
 	}
 	return month, nil
+}
+
+// undeliveredPath is the marker of a month whose delivery is owed.
+func undeliveredPath(dir, month string) string { return filepath.Join(dir, ".undelivered-"+month) }
+
+func undelivered(dir, month string) bool {
+	_, err := os.Stat(undeliveredPath(dir, month))
+	return err == nil
+}
+
+func markUndelivered(dir, month string) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("digest: create %s: %w", dir, err)
+	}
+	if err := os.WriteFile(undeliveredPath(dir, month), nil, 0o644); err != nil {
+		return fmt.Errorf("digest: mark %s undelivered: %w", month, err)
+	}
+	return nil
 }
