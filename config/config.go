@@ -147,12 +147,16 @@ type Secrets uint8
 const (
 	// ClickHouseSecrets: clickhouse.password.
 	ClickHouseSecrets Secrets = 1 << iota
-	// SourceSecrets: the enabled sources' credentials, pagerduty.token,
-	// jira.auth.token and (basic auth) jira.auth.email from email_env.
-	SourceSecrets
+	// PagerDutySecrets: pagerduty.token, when PagerDuty is enabled.
+	PagerDutySecrets
+	// JiraSecrets: jira.auth.token and (basic auth) jira.auth.email from
+	// email_env, when Jira is enabled.
+	JiraSecrets
 	// DeliverySecrets: the enabled digest channels' digest.webhook.url and
 	// digest.smtp.password.
 	DeliverySecrets
+	// SourceSecrets are the enabled sources' credentials.
+	SourceSecrets = PagerDutySecrets | JiraSecrets
 	// AllSecrets is every secret: what Load and Parse resolve.
 	AllSecrets = ClickHouseSecrets | SourceSecrets | DeliverySecrets
 )
@@ -286,7 +290,7 @@ func (c *Config) resolveSecrets(need Secrets, env func(string) string, readFile 
 		ch.Password, _ = r.secret("clickhouse.password", ch.PasswordEnv, ch.PasswordFile, "")
 	}
 	if need&SourceSecrets != 0 {
-		c.resolveSourceSecrets(&r)
+		c.resolveSourceSecrets(&r, need)
 	}
 	if need&DeliverySecrets != 0 {
 		c.resolveDeliverySecrets(&r)
@@ -294,11 +298,11 @@ func (c *Config) resolveSecrets(need Secrets, env func(string) string, readFile 
 	return r.p
 }
 
-func (c *Config) resolveSourceSecrets(r *resolver) {
-	if pd := &c.PagerDuty; pd.Enabled {
+func (c *Config) resolveSourceSecrets(r *resolver, need Secrets) {
+	if pd := &c.PagerDuty; pd.Enabled && need&PagerDutySecrets != 0 {
 		pd.Token, _ = r.secret("pagerduty.token", pd.TokenEnv, pd.TokenFile, "pagerduty is enabled")
 	}
-	if a := &c.Jira.Auth; c.Jira.Enabled {
+	if a := &c.Jira.Auth; c.Jira.Enabled && need&JiraSecrets != 0 {
 		a.Token, _ = r.secret("jira.auth.token", a.TokenEnv, a.TokenFile, "jira is enabled")
 		if a.Type == AuthBasic && a.Email == "" {
 			if a.EmailEnv == "" {

@@ -503,6 +503,14 @@ func TestParseForResolvesOnlyWhatIsAsked(t *testing.T) {
 			"a.yml:3: jira.auth.token_env: environment variable AFTERMATH_JIRA_TOKEN is not set; it is required when jira is enabled",
 			"a.yml:3: jira.auth.email_env: environment variable AFTERMATH_JIRA_EMAIL is not set; it is required when jira.auth.type is basic",
 		}},
+		// One source's: `ingest --source pagerduty` needs no Jira token.
+		{PagerDutySecrets, []string{
+			"a.yml:1: pagerduty.token_env: environment variable AFTERMATH_PAGERDUTY_TOKEN is not set; it is required when pagerduty is enabled",
+		}},
+		{JiraSecrets, []string{
+			"a.yml:3: jira.auth.token_env: environment variable AFTERMATH_JIRA_TOKEN is not set; it is required when jira is enabled",
+			"a.yml:3: jira.auth.email_env: environment variable AFTERMATH_JIRA_EMAIL is not set; it is required when jira.auth.type is basic",
+		}},
 		{ClickHouseSecrets | DeliverySecrets, []string{
 			"a.yml:7: digest.webhook.url_env: environment variable AFTERMATH_DIGEST_WEBHOOK_URL is not set; it is required when digest.webhook is enabled",
 		}},
