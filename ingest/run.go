@@ -113,19 +113,28 @@ func (l *Loop) Sync(ctx context.Context) (Stats, error) {
 	run := &Run{source: name, st: l.opts.Store, metrics: l.opts.Metrics, log: l.log, start: start}
 	rec := domain.IngestRun{Source: name, RunID: name + "-" + strconv.FormatInt(start.UnixNano(), 36), StartedAt: start, Status: domain.IngestRunning}
 
+	// Stopped before it began (a shutdown between two sources): no run, no
+	// failure.
+	if err := ctx.Err(); err != nil {
+		return Stats{}, fmt.Errorf("%s: sync not started: %w", name, err)
+	}
 	// One process syncs a source one pass at a time, so a run of this
 	// source still recorded as running was cut short (a killed process).
 	if n, err := l.opts.Store.AbortStaleIngestRuns(ctx, name, start); err != nil {
-		return Stats{}, l.fail(fmt.Errorf("%s: close runs left running: %w", name, err))
+		return Stats{}, l.failUnlessStopped(ctx, fmt.Errorf("%s: close runs left running: %w", name, err))
 	} else if n > 0 {
 		l.log.Warn("closed ingest runs that never finished as aborted", "runs", n)
 	}
 	if err := l.opts.Store.RecordIngestRun(ctx, rec); err != nil {
-		return Stats{}, l.fail(fmt.Errorf("%s: record run start: %w", name, err))
+		return Stats{}, l.failUnlessStopped(ctx, fmt.Errorf("%s: record run start: %w", name, err))
 	}
 
 	err := l.src.SyncRun(ctx, run)
-	if err != nil && ctx.Err() != nil && !errors.Is(err, ctx.Err()) {
+	// A sync that fails once ctx is cancelled was stopped (a shutdown), not
+	// broken: it is recorded as aborted, and the next run redoes what its
+	// checkpoints do not cover.
+	stopped := err != nil && ctx.Err() != nil
+	if stopped && !errors.Is(err, ctx.Err()) {
 		err = fmt.Errorf("%s: sync interrupted: %w: %v", name, ctx.Err(), err)
 	}
 	stats := Stats{Records: run.records.Load(), Unmapped: run.unmapped.Load()}
@@ -137,16 +146,26 @@ func (l *Loop) Sync(ctx context.Context) (Stats, error) {
 	}
 	finished := l.opts.Now().UTC()
 	rec.FinishedAt, rec.Requests, rec.Records, rec.Status = finished, stats.Requests, stats.Records, domain.IngestSuccess
-	if err != nil {
+	switch {
+	case stopped:
+		rec.Status, rec.Error = domain.IngestAborted, "stopped before the end: "+err.Error()
+	case err != nil:
 		rec.Status, rec.Error = domain.IngestFailed, err.Error()
 	}
-	// Record the outcome even when ctx was cancelled: a failure is news.
+	// Record the outcome even when ctx was cancelled: a failure is news, and
+	// a run left running would be closed as aborted only at the next start.
 	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), recordTimeout)
 	defer cancel()
-	if rerr := l.opts.Store.RecordIngestRun(rctx, rec); rerr != nil {
+	rerr := l.opts.Store.RecordIngestRun(rctx, rec)
+	if rerr != nil {
 		err = errors.Join(err, fmt.Errorf("%s: record run outcome: %w", name, rerr))
 	}
 	l.opts.Metrics.SyncDuration.Set(finished.Sub(start).Seconds())
+	if stopped && rerr == nil {
+		l.log.Warn("sync stopped before the end; the next run redoes the rest", "err", err,
+			"requests", stats.Requests, "records", stats.Records)
+		return stats, err
+	}
 	if err != nil {
 		l.log.Error("sync failed", "err", err, "requests", stats.Requests, "records", stats.Records)
 		return stats, l.fail(err)
@@ -181,6 +200,15 @@ func (l *Loop) Reextract(ctx context.Context) (Stats, error) {
 func (l *Loop) fail(err error) error {
 	l.opts.Metrics.SyncErrors.Inc()
 	return err
+}
+
+// failUnlessStopped counts err as a failed sync unless ctx was cancelled (a
+// shutdown), which stops a sync without it failing.
+func (l *Loop) failUnlessStopped(ctx context.Context, err error) error {
+	if ctx.Err() != nil {
+		return err
+	}
+	return l.fail(err)
 }
 
 // Run is one pass of one source: its start, its checkpoints and its counts.

@@ -3,6 +3,7 @@ package ingest
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync"
 	"testing"
 	"time"
@@ -147,17 +148,49 @@ func TestLoopRecordsAFailedSync(t *testing.T) {
 	require.Equal(t, 1.0, testutil.ToFloat64(m.SyncErrors))
 }
 
-func TestLoopSaysWhenASyncWasInterrupted(t *testing.T) {
+// TestLoopRecordsAStoppedSyncAsAborted: a sync cut short by a shutdown (ctx
+// cancelled) is recorded as aborted, not failed, and is no sync error.
+func TestLoopRecordsAStoppedSyncAsAborted(t *testing.T) {
+	for name, syncErr := range map[string]error{
+		"the cancellation":    context.Canceled,
+		"an error of its own": errors.New("read: connection reset"),
+	} {
+		t.Run(name, func(t *testing.T) {
+			st := &memStore{cps: map[string]string{}}
+			ctx, cancel := context.WithCancel(context.Background())
+			l, m := newTestLoop(t, &fakeSource{sync: func(ctx context.Context, r *Run) error {
+				r.Stored("thing", 2)
+				cancel()
+				return fmt.Errorf("jira: search postmortems page 3: %w", syncErr)
+			}}, st, nil)
+			stats, err := l.Sync(ctx)
+			require.ErrorIs(t, err, context.Canceled, "the caller can tell it was stopped")
+			require.EqualValues(t, 2, stats.Records)
+			require.Len(t, st.runs, 2, "recorded although ctx was cancelled")
+			last := st.runs[len(st.runs)-1]
+			require.Equal(t, domain.IngestAborted, last.Status)
+			require.Contains(t, last.Error, "jira: search postmortems page 3")
+			require.EqualValues(t, 2, last.Records)
+			require.Zero(t, testutil.ToFloat64(m.SyncErrors), "a shutdown is not a sync error")
+			require.Zero(t, testutil.ToFloat64(m.LastSuccess))
+		})
+	}
+}
+
+// TestLoopDoesNotStartAfterCancel: a source reached after a shutdown (the
+// next one of `ingest --once`) does not start, records nothing and does not
+// fail.
+func TestLoopDoesNotStartAfterCancel(t *testing.T) {
 	st := &memStore{cps: map[string]string{}}
+	ran := false
+	l, m := newTestLoop(t, &fakeSource{sync: func(context.Context, *Run) error { ran = true; return nil }}, st, nil)
 	ctx, cancel := context.WithCancel(context.Background())
-	l, _ := newTestLoop(t, &fakeSource{sync: func(context.Context, *Run) error {
-		cancel()
-		return errors.New("read: connection reset")
-	}}, st, nil)
+	cancel()
 	_, err := l.Sync(ctx)
 	require.ErrorIs(t, err, context.Canceled)
-	require.ErrorContains(t, err, "jira: sync interrupted")
-	require.Equal(t, domain.IngestFailed, st.runs[len(st.runs)-1].Status, "recorded although ctx was cancelled")
+	require.False(t, ran)
+	require.Empty(t, st.runs)
+	require.Zero(t, testutil.ToFloat64(m.SyncErrors))
 }
 
 func TestRunBadCheckpoint(t *testing.T) {

@@ -7,6 +7,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -124,6 +125,8 @@ func TestCommandsResolveOnlyTheSecretsTheyUse(t *testing.T) {
 		{unreachable + sources, []string{"ingest", "--once"}, exitUsage, "pagerduty.token_env: environment variable AFTERMATH_PAGERDUTY_TOKEN is not set"},
 		{unreachable + sources, []string{"ingest", "--reextract"}, exitFailure, "ping clickhouse"},
 		{unreachable + sources, []string{"ingest", "--reextract=false", "--once"}, exitUsage, "pagerduty.token_env: environment variable AFTERMATH_PAGERDUTY_TOKEN is not set"},
+		// One source named: only its credentials are needed.
+		{unreachable + sources, []string{"ingest", "--once", "--source", "jira"}, exitUsage, "jira.auth.token_env: environment variable AFTERMATH_JIRA_TOKEN is not set"},
 		{missingPassword + sources, []string{"ingest", "--reextract"}, exitUsage, "clickhouse.password_file: cannot read secret"},
 		{unreachable + sources, []string{"serve"}, exitUsage, "pagerduty.token_env: environment variable AFTERMATH_PAGERDUTY_TOKEN is not set"},
 		{unreachable + webhook, []string{"serve"}, exitUsage, "digest.webhook.url_env: environment variable AFTERMATH_DIGEST_WEBHOOK_URL is not set"},
@@ -134,6 +137,9 @@ func TestCommandsResolveOnlyTheSecretsTheyUse(t *testing.T) {
 		code, _, stderr := runCLI(t, args...)
 		require.Equal(t, tc.code, code, "%v: %s", tc.args, stderr)
 		require.Contains(t, stderr, tc.want, tc.args)
+		if slices.Contains(tc.args, "--source") {
+			require.NotContains(t, stderr, "AFTERMATH_PAGERDUTY_TOKEN", "the source not named needs no token")
+		}
 	}
 }
 

@@ -12,6 +12,8 @@ import (
 	"github.com/aftermath-sre/aftermath/analyze"
 	"github.com/aftermath-sre/aftermath/cmd/aftermath/internal/scheduler"
 	"github.com/aftermath-sre/aftermath/config"
+	jiraingest "github.com/aftermath-sre/aftermath/ingest/jira"
+	pdingest "github.com/aftermath-sre/aftermath/ingest/pagerduty"
 )
 
 func ingestCommand() command {
@@ -59,7 +61,16 @@ func ingestCommand() command {
 			if once {
 				var errs []error
 				for _, src := range srcs {
+					if ctx.Err() != nil {
+						break // stopped (a signal): start no other source
+					}
 					stats, err := syncOnce(ctx, src, a)
+					if err != nil && ctx.Err() != nil {
+						// Stopped by a signal, as serve is: not a failure. The
+						// run is recorded as aborted; the next one redoes the rest.
+						a.logger.Info("ingest stopped by a signal", "source", src.Name())
+						break
+					}
 					if err != nil {
 						errs = append(errs, err)
 						continue
@@ -86,6 +97,13 @@ func ingestCommand() command {
 func ingestSecrets(fs *flag.FlagSet) config.Secrets {
 	if f := fs.Lookup("reextract"); f != nil && f.Value.String() == "true" {
 		return config.ClickHouseSecrets
+	}
+	// --source names one source: the other's credentials are not needed.
+	switch f := fs.Lookup("source"); {
+	case f != nil && f.Value.String() == pdingest.Source:
+		return config.ClickHouseSecrets | config.PagerDutySecrets
+	case f != nil && f.Value.String() == jiraingest.Source:
+		return config.ClickHouseSecrets | config.JiraSecrets
 	}
 	return config.ClickHouseSecrets | config.SourceSecrets
 }

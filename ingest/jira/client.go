@@ -53,11 +53,9 @@ type captureTransport struct {
 }
 
 func (c *captureTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	if c.apiVersion == 3 && strings.Contains(req.URL.Path, "/rest/api/2/") {
-		// SearchV2JQLWithContext hard-codes /rest/api/2/search/jql; v3 has
-		// the same operation with ADF descriptions.
+	if p := requestPath(req.URL.Path, c.apiVersion); p != req.URL.Path {
 		req = req.Clone(req.Context())
-		req.URL.Path = strings.Replace(req.URL.Path, "/rest/api/2/", "/rest/api/3/", 1)
+		req.URL.Path = p
 		req.URL.RawPath = ""
 	}
 	sink, _ := req.Context().Value(captureKey{}).(*capturedPage)
@@ -141,7 +139,7 @@ func (in *Ingester) searchPage(ctx context.Context, jql, token string) (*capture
 			Expand:        "changelog",
 		})
 		if err != nil {
-			return describe(err)
+			return in.describe(err)
 		}
 		if sink.err != nil {
 			return sink.err
@@ -180,9 +178,9 @@ func (in *Ingester) getJSON(ctx context.Context, path string, q url.Values, v an
 				return fmt.Errorf("%w: %v", errMalformed, err)
 			}
 			if resp != nil && resp.StatusCode >= 300 {
-				return describe(gojira.NewJiraError(resp, err))
+				return in.describe(gojira.NewJiraError(resp, err))
 			}
-			return describe(err)
+			return in.describe(err)
 		}
 		if err := json.Unmarshal(raw, v); err != nil {
 			return fmt.Errorf("%w: %v", errMalformed, err)
@@ -193,17 +191,44 @@ func (in *Ingester) getJSON(ctx context.Context, path string, q url.Values, v an
 
 // describe strips go-jira's generic advice from errors; what remains is the
 // status and Jira's own errorMessages.
-func describe(err error) error {
+func (in *Ingester) describe(err error) error {
 	if err == nil {
 		return nil
 	}
-	return &apiError{err: err}
+	return &apiError{err: err, apiVersion: in.opts.APIVersion}
 }
 
-type apiError struct{ err error }
+// requestPath is the path the capture layer requests for path:
+// SearchV2JQLWithContext hard-codes /rest/api/2/search/jql, and v3 has the
+// same operation with ADF descriptions.
+func requestPath(path string, apiVersion int) string {
+	if apiVersion == 3 && strings.Contains(path, "/rest/api/2/") {
+		return strings.Replace(path, "/rest/api/2/", "/rest/api/3/", 1)
+	}
+	return path
+}
 
+// apiError is an error of go-jira or of the HTTP client, said better.
+type apiError struct {
+	err        error
+	apiVersion int
+}
+
+// Error drops go-jira's advice about the request body and, when no response
+// came, names the URL actually requested (http.Client reports the one go-jira
+// built, before the capture layer's rewrite) without its query: the JQL and
+// the field list are long and say nothing of the failure.
 func (e *apiError) Error() string {
-	return strings.ReplaceAll(e.err.Error(), "request failed. Please analyze the request body for more details. ", "")
+	msg := strings.ReplaceAll(e.err.Error(), "request failed. Please analyze the request body for more details. ", "")
+	var ue *url.Error
+	if errors.As(e.err, &ue) {
+		if u, err := url.Parse(ue.URL); err == nil {
+			short := (&url.URL{Scheme: u.Scheme, Host: u.Host, Path: requestPath(u.Path, e.apiVersion)}).String()
+			msg = strings.ReplaceAll(msg, strconv.Quote(ue.URL), strconv.Quote(short))
+			msg = strings.ReplaceAll(msg, ue.URL, short)
+		}
+	}
+	return msg
 }
 
 func (e *apiError) Unwrap() error { return e.err }

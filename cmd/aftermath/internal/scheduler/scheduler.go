@@ -131,11 +131,13 @@ func (s *Scheduler) runOne(ctx context.Context, i int) {
 	s.duration.WithLabelValues(j.Name).Observe(took.Seconds())
 	s.next[i] = began.Add(j.Interval)
 	if err != nil {
-		s.runs.WithLabelValues(j.Name, "failure").Inc()
+		// A job cut short by the shutdown neither failed nor succeeded: it
+		// is not counted, and the next start runs it again.
 		if ctx.Err() != nil {
-			s.logger.Info("job stopped by shutdown", "job", j.Name, "took", took)
+			s.logger.Info("job stopped by shutdown", "job", j.Name, "took", took, "err", err)
 			return
 		}
+		s.runs.WithLabelValues(j.Name, "failure").Inc()
 		s.logger.Error("job failed", "job", j.Name, "took", took, "err", err)
 		return
 	}

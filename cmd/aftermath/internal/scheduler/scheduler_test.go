@@ -3,6 +3,7 @@ package scheduler
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -126,4 +127,23 @@ func TestPanickingJobIsAFailedRun(t *testing.T) {
 	require.Equal(t, int32(3), other.Load())
 	require.Equal(t, 3.0, testutil.ToFloat64(s.runs.WithLabelValues("analysis", "failure")))
 	require.Equal(t, 0.0, testutil.ToFloat64(s.runs.WithLabelValues("analysis", "success")))
+}
+
+// TestJobStoppedByShutdownIsNeitherFailureNorSuccess: a job whose run ends
+// in an error because the context was cancelled (a shutdown) is not counted.
+func TestJobStoppedByShutdownIsNeitherFailureNorSuccess(t *testing.T) {
+	clock := &fakeClock{now: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
+	ctx, cancel := context.WithCancel(context.Background())
+	ran := 0
+	s := New([]Job{{Name: "pagerduty", Interval: time.Minute, Run: func(ctx context.Context) error {
+		ran++
+		cancel()
+		<-ctx.Done()
+		return fmt.Errorf("pagerduty: list log_entry: %w", ctx.Err())
+	}}}, Options{Now: clock.Now, After: clock.After, Registerer: prometheus.NewRegistry()})
+	require.NoError(t, s.Run(ctx))
+	require.Equal(t, 1, ran)
+	require.Zero(t, testutil.ToFloat64(s.runs.WithLabelValues("pagerduty", "failure")))
+	require.Zero(t, testutil.ToFloat64(s.runs.WithLabelValues("pagerduty", "success")))
+	require.Zero(t, testutil.ToFloat64(s.lastOK.WithLabelValues("pagerduty")))
 }
