@@ -74,8 +74,10 @@ func TestDismissLabel(t *testing.T) {
 	require.Equal(t, map[string]float64{
 		rkey(dis, "period", "30d", "rule", language.RulePersonFault):      1,
 		rkey(dis, "period", "30d", "rule", language.RuleVagueImprove):     1,
+		rkey(dis, "period", "30d", "rule", language.RuleUnowned):          0, // a rule with findings, none dismissed
 		rkey(dis, "period", "2026-10", "rule", language.RulePersonFault):  1,
 		rkey(dis, "period", "2026-10", "rule", language.RuleVagueImprove): 1,
+		rkey(dis, "period", "2026-10", "rule", language.RuleUnowned):      0,
 	}, r.rows(dis))
 	require.Equal(t, map[string][]string{
 		"PM-1": {language.RulePersonFault},
@@ -87,7 +89,10 @@ func TestDismissLabel(t *testing.T) {
 	require.Equal(t, 1.0, r[rkey(metrics.PostmortemsWithBlameRatio.ResultName(), "period", "2026-10")])
 	require.InDelta(t, 2.0/3, r[rkey(metrics.ActionItemsVagueRatio.ResultName(), "period", "2026-10")], 1e-9)
 	require.Equal(t, 2.0, r[rkey(find, "period", "2026-10", "rule", language.RulePersonFault)])
-	require.Empty(t, r.rows(dis))
+	require.NotEmpty(t, r.rows(dis))
+	for k, v := range r.rows(dis) {
+		require.Zero(t, v, "no label, nothing dismissed: %s", k)
+	}
 	require.Equal(t, map[string][]string{
 		"PM-1": {language.RulePersonFault},
 		"PM-2": {language.RulePersonFault},

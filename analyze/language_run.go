@@ -240,7 +240,14 @@ func analyzeLanguage(ctx context.Context, log *slog.Logger, st *store.Store, d *
 	if err != nil {
 		return nil, nil, 0, languageCounts{}, err
 	}
-	// Each family's rows by period, then rule.
+	// Each family's rows by period, then rule. Every rule with findings in a
+	// period also gets its dismissed count, 0 when the teams dismissed none,
+	// so that "none dismissed" is a value and not a missing series.
+	for k := range counts {
+		if _, ok := dismissed[k]; !ok {
+			dismissed[k] = 0
+		}
+	}
 	for _, fam := range []struct {
 		f metrics.Family
 		n map[pr]int

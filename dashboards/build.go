@@ -191,6 +191,10 @@ func (b *builder) bars(p panel) {
 	if p.max != nil {
 		g = g.Max(*p.max)
 	}
+	if p.findingsOf != "" {
+		b.findings[p.title] = p.findingsOf
+		g = g.NoValue(p.noFinding)
+	}
 	b.add(g)
 }
 

@@ -401,10 +401,12 @@ func learning() *builder {
 	b.timeseries(panel{title: "Language findings by rule, last 30 days", w: 12, h: 8, min: zero,
 		desc:    "Findings per rule in the last 30 days' postmortems and action items; each finding in ClickHouse points to its sentence and says why.",
 		queries: []query{{expr: "sum by (rule) (" + m(metrics.LanguageFindings, `period="30d"`) + ")", legend: "{{rule}}"}}})
+	dismissed := "sum by (rule) (" + m(metrics.LanguageFindingsDismissed, `period="30d"`) + ")"
 	b.bars(panel{title: "Findings dismissed by teams, last 30 days", w: 24, h: 6, min: zero,
 		desc: "Findings that the teams reviewed and dismissed with the dismiss label on the Jira issue (analysis.dismiss_label), by rule, in the last 30 days' postmortems and action items. " +
 			"They count in no other language panel; a rule dismissed often misreads how these teams write.",
-		queries: []query{{expr: "sort_desc(sum by (rule) (" + m(metrics.LanguageFindingsDismissed, `period="30d"`) + "))", legend: "{{rule}}", instant: true}}})
+		queries:    []query{{expr: dismissed + " > 0", legend: "{{rule}}", instant: true}},
+		findingsOf: dismissed, noFinding: "No finding dismissed"})
 	return b
 }
 

@@ -233,13 +233,13 @@ func TestOverdueItemsSQL(t *testing.T) {
 			CreatedAt: today.Add(-90 * 24 * time.Hour), UpdatedAt: today.Add(-24 * time.Hour), LastActivityAt: today.Add(-24 * time.Hour), URL: "https://jira.example/browse/" + key}
 	}
 	require.NoError(t, st.UpsertActionItems(ctx, []store.ActionItem{
-		item("ACT-1", "payments", "new", "Ana", today.Add(-10*24*time.Hour)),     // overdue 10 days
+		item("ACT-1", "payments", "new", "Ana", today.Add(-10*24*time.Hour)),   // overdue 10 days
 		item("ACT-2", "srch", "indeterminate", "", today.Add(-1*24*time.Hour)), // overdue 1 day, unowned
-		item("ACT-3", "payments", "done", "Bo", today.Add(-30*24*time.Hour)),     // closed
-		item("ACT-4", "payments", "new", "Cy", today),                            // due today: not yet
-		item("ACT-5", "search", "new", "Di", time.Time{}),                        // no due date
-		item("ACT-6", "", "new", "Ed", today.Add(-3*24*time.Hour)),               // overdue, no team
-		item("ACT-7", "payments", "new", "Fa", today.Add(5*24*time.Hour)),        // due later
+		item("ACT-3", "payments", "done", "Bo", today.Add(-30*24*time.Hour)),   // closed
+		item("ACT-4", "payments", "new", "Cy", today),                          // due today: not yet
+		item("ACT-5", "search", "new", "Di", time.Time{}),                      // no due date
+		item("ACT-6", "", "new", "Ed", today.Add(-3*24*time.Hour)),             // overdue, no team
+		item("ACT-7", "payments", "new", "Fa", today.Add(5*24*time.Hour)),      // due later
 	}))
 	// A newer version of ACT-1 closes it: FINAL must see only that one.
 	closed := item("ACT-8", "payments", "new", "Gu", today.Add(-2*24*time.Hour))

@@ -317,7 +317,7 @@ var fixedSpecs = [numFixed]spec{
 
 	// language
 	LanguageFindings:          {"language_findings", AnalysisLanguage, labels("period", "rule"), "Findings in postmortems (blame, counterfactuals, human error as root cause) and action items (vague wording, unowned, no due date) created in the period, by rule.", Gauge, ByAnalysis},
-	LanguageFindingsDismissed: {"language_findings_dismissed", AnalysisLanguage, labels("period", "rule"), "Findings that the team dismissed with the dismiss label (analysis.dismiss_label on the Jira issue: a postmortem's findings, an action item's vagueness findings), in postmortems and action items created in the period, by rule; they count in no other language metric.", Gauge, ByAnalysis},
+	LanguageFindingsDismissed: {"language_findings_dismissed", AnalysisLanguage, labels("period", "rule"), "Findings that the team dismissed with the dismiss label (analysis.dismiss_label on the Jira issue: a postmortem's findings, an action item's vagueness findings), in postmortems and action items created in the period, by rule (0 for a rule with findings and none dismissed); they count in no other language metric.", Gauge, ByAnalysis},
 	PostmortemsWithBlameRatio: {"postmortems_with_blame_ratio", AnalysisLanguage, labels("period"), "Share of postmortems created in the period with at least one blame finding.", Gauge, ByAnalysis},
 	ActionItemsVagueRatio:     {"action_items_vague_ratio", AnalysisLanguage, labels("period"), "Share of action items created in the period with at least one vagueness finding.", Gauge, ByAnalysis},
 
