@@ -133,7 +133,17 @@ func (s *Store) postmortemSeverities() string {
 	return "SELECT key, if(indexOf(" + sevs + ", own) > 0, own, if(linked = '', '" + SeverityUnknown + "', linked)) AS pm_sev FROM (SELECT key, severity AS own FROM " +
 		s.Table("postmortems") + " FINAL) AS p" + s.join("ANY LEFT") + "(SELECT key, arrayElement(" + sevs + ", toUInt64(minIf(r, r > 0))) AS linked FROM (" +
 		"SELECT key, indexOf(" + sevs + ", severity) AS r FROM (SELECT key, arrayJoin(incident_ids) AS id FROM " + s.Table("postmortems") + " FINAL) AS l" +
-		s.join("ANY INNER") + "(SELECT id, severity FROM " + s.Table("incidents") + " FINAL) AS i USING id) GROUP BY key) AS x USING key"
+		s.join("ANY INNER") + "(SELECT id, severity FROM " + s.incidentSeverities() + ") AS i USING id) GROUP BY key) AS x USING key"
+}
+
+// incidentSeverities is the FROM of the incidents' id and severity: the
+// run's snapshot when there is one (a copy, already deduplicated), else the
+// incidents FINAL.
+func (s *Store) incidentSeverities() string {
+	if s.snapshot != "" {
+		return s.Table(s.snapshot)
+	}
+	return s.Table("incidents") + " FINAL"
 }
 
 // join is the JOIN before a subquery: GLOBAL in cluster mode (see in).

@@ -460,24 +460,24 @@ func BusiestShare(counts []int, fraction float64) float64 {
 }
 
 // keepItems chooses the per-item series to serve when more items are
-// overdue or stale (its, longest first) than max: those the alerts name
+// overdue or stale (its, longest first) than limit: those the alerts name
 // first. The stale alert pages for each P1 and P2 item, so stale items go
 // by priority (P1 first, unknown last), then by how long; the overdue alert
 // lists each team's most overdue items, so overdue items go by their rank
 // within their team (every team's worst, then every team's second, ...),
 // then by how long. It returns the items kept, in that order, and how many
 // were left out.
-func keepItems(its []store.ItemSeries, gauge string, max int) ([]store.ItemSeries, int) {
-	if len(its) <= max {
+func keepItems(its []store.ItemSeries, gauge string, limit int) ([]store.ItemSeries, int) {
+	if len(its) <= limit {
 		return its, 0
 	}
 	rank := make(map[string]int, len(its)) // by key
 	switch gauge {
 	case store.GaugeStale:
 		for _, it := range its {
-			r, ok := priorityRank[it.Priority]
-			if !ok {
-				r = len(priorityRank)
+			r := slices.Index(Priorities, it.Priority)
+			if r < 0 {
+				r = len(Priorities)
 			}
 			rank[it.Key] = r
 		}
@@ -490,8 +490,5 @@ func keepItems(its []store.ItemSeries, gauge string, max int) ([]store.ItemSerie
 	}
 	out := slices.Clone(its)
 	slices.SortStableFunc(out, func(a, b store.ItemSeries) int { return rank[a.Key] - rank[b.Key] })
-	return out[:max], len(its) - max
+	return out[:limit], len(its) - limit
 }
-
-// priorityRank orders the priority labels, most urgent first.
-var priorityRank = map[string]int{"P1": 0, "P2": 1, "P3": 2, "P4": 3, "P5": 4}
