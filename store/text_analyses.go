@@ -287,3 +287,47 @@ func (s *Store) FactorTexts(ctx context.Context, factors []FactorText) ([]Factor
 	}
 	return out, nil
 }
+
+// LatestTextAnalysisVersion returns, among analyzer's versions that start
+// with prefix, the one written last, with its stored payload for hash; ok
+// is false when there is none.
+func (s *Store) LatestTextAnalysisVersion(ctx context.Context, analyzer, prefix, hash string) (version, payload string, ok bool, err error) {
+	rows, err := s.conn.Query(ctx, "SELECT version, argMax(payload, analyzed_at), max(analyzed_at) AS at FROM "+s.Table("text_analyses")+
+		" WHERE analyzer = ? AND substring(version, 1, length(?)) = ? AND hash = ? GROUP BY version ORDER BY at DESC, version DESC LIMIT 1",
+		analyzer, prefix, prefix, hash)
+	if err != nil {
+		return "", "", false, fmt.Errorf("store: query the latest %s version: %w", analyzer, err)
+	}
+	defer rows.Close()
+	if rows.Next() {
+		var at time.Time
+		if err := rows.Scan(&version, &payload, &at); err != nil {
+			return "", "", false, fmt.Errorf("store: scan the latest %s version: %w", analyzer, err)
+		}
+		ok = true
+	}
+	if err := rows.Err(); err != nil {
+		return "", "", false, fmt.Errorf("store: read the latest %s version: %w", analyzer, err)
+	}
+	return version, payload, ok, nil
+}
+
+// CarryProseAnalyses stores analyzer's results of version from under
+// version to as well, but for the prose texts (the sections and factors of
+// every current postmortem, see proseTexts) that match pattern, an RE2
+// expression ("" carries every result): those have no result at to, and a
+// run checks them again. The copy runs in ClickHouse (INSERT ... SELECT);
+// running it twice stores the same results twice, which reads take as one.
+func (s *Store) CarryProseAnalyses(ctx context.Context, analyzer, from, to, pattern string) error {
+	q := "INSERT INTO " + s.Table("text_analyses") + " (analyzer, version, hash, payload, analyzed_at) SELECT analyzer, ?, hash, payload, now() FROM " +
+		s.Table("text_analyses") + " WHERE analyzer = ? AND version = ?"
+	args := []any{to, analyzer, from}
+	if pattern != "" {
+		q += " AND hash" + s.notIn() + "(SELECT h FROM (" + s.proseTexts("1") + ") WHERE match(t, ?))"
+		args = append(args, pattern)
+	}
+	if err := s.conn.Exec(ctx, q, args...); err != nil {
+		return fmt.Errorf("store: carry %s results from version %s: %w", analyzer, from, err)
+	}
+	return nil
+}
