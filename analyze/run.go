@@ -321,8 +321,15 @@ func Run(ctx context.Context, st *store.Store, opts Options) (RunSummary, error)
 		}); err != nil {
 			return fmt.Errorf("analyze: %s: %w", AnalysisSLO, err)
 		}
-		if err := timed(AnalysisActions, func() (err error) {
-			act.results, act.items, err = actions.Compute(ctx, st, actions.Input{Periods: ps, Teams: teams, Options: actions.Options{
+		if err := timed(AnalysisActions, func() error {
+			// The snapshot: the postmortems without action items are
+			// counted by severity, which a postmortem takes from its
+			// incidents when it states none.
+			ist, err := incidents()
+			if err != nil {
+				return err
+			}
+			act.results, act.items, err = actions.Compute(ctx, ist, actions.Input{Periods: ps, Teams: teams, Options: actions.Options{
 				StaleAfter: opts.StaleAfter, ClosureSLO: opts.ClosureSLO, MaxItemSeries: opts.MaxItemSeries,
 			}})
 			return err
