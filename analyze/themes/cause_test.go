@@ -23,6 +23,14 @@ func TestClassifyWeighsTheMechanismAboveTheComponent(t *testing.T) {
 		{"bad data", "A malformed record in the metadata store corrupted the index.", ClassData},
 		{"deployment", "A recent deployment to the frontend introduced the failure, and a rollback restored service.", ClassDeployment},
 		{"nothing", "Customers saw errors for two hours.", ClassUnclassified},
+		// How engineering teams' own postmortems name mechanisms (made-up
+		// sentences, one per cue line added in themes Version 2026-12-07.1).
+		{"ran out", "The build hosts ran out of inodes and every job failed to check out.", ClassCapacity},
+		{"oom killed", "The importer pods were OOMKilled once the nightly batch doubled.", ClassCapacity},
+		{"provider outage", "An outage in GitHub Actions left the release pipeline unable to start.", ClassDependency},
+		{"hung daemon", "The scheduler process was hung on two workers, so no job was picked up.", ClassCodeBug},
+		{"refactor", "The fault was introduced during a recent refactor of the queue client.", ClassDeployment},
+		{"not configured", "Log rotation was never configured for the audit volume.", ClassConfig},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
