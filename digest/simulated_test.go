@@ -14,131 +14,18 @@ import (
 	"github.com/aftermath-sre/aftermath/analyze"
 	"github.com/aftermath-sre/aftermath/analyze/followup"
 	"github.com/aftermath-sre/aftermath/digest"
-	jiraingest "github.com/aftermath-sre/aftermath/ingest/jira"
 	"github.com/aftermath-sre/aftermath/simulate/org"
+	"github.com/aftermath-sre/aftermath/simulate/orgstore"
 	"github.com/aftermath-sre/aftermath/store"
 	"github.com/aftermath-sre/aftermath/store/chtest"
 )
 
 // The simulated org is written into the store the way the ingesters would
-// (domain vocabulary, UTC), without HTTP, then analysed for real.
-
-var orgEventTypes = map[string]string{
-	org.LogTrigger: store.EventTrigger, org.LogNotify: store.EventNotify, org.LogAcknowledge: store.EventAcknowledge,
-	org.LogEscalate: store.EventEscalate, org.LogAssign: store.EventAssign, org.LogAnnotate: store.EventAnnotate,
-	org.LogUnack: store.EventUnacknowledge, org.LogResolve: store.EventResolve,
-}
-
+// (domain vocabulary, UTC), without HTTP (simulate/orgstore), then analysed
+// for real.
 func storeSimulatedOrg(ctx context.Context, t *testing.T, st *store.Store, o *org.Org) {
 	t.Helper()
-	name := func(id string, byID func(string) string) string { return byID(id) }
-	teamName := func(id string) string {
-		if tm := o.TeamByID(id); tm != nil {
-			return tm.Name
-		}
-		return ""
-	}
-	serviceName := func(id string) string {
-		if s := o.ServiceByID(id); s != nil {
-			return s.Name
-		}
-		return ""
-	}
-	var incs []store.Incident
-	var evs []store.TimelineEvent
-	for i := range o.Incidents {
-		x := &o.Incidents[i]
-		prio := ""
-		if p := o.PriorityByID(x.PriorityID); p != nil {
-			prio = p.Name
-		}
-		updated := x.CreatedAt
-		if n := len(x.LogEntries); n > 0 {
-			updated = x.LogEntries[n-1].At
-		}
-		incs = append(incs, store.Incident{
-			Source: "pagerduty", ID: x.ID, Number: uint64(x.Number), Title: x.Title,
-			URL: "https://example.pagerduty.com/incidents/" + x.ID, IncidentKey: x.IncidentKey,
-			ServiceID: x.ServiceID, ServiceName: name(x.ServiceID, serviceName), TeamID: x.TeamID, TeamName: name(x.TeamID, teamName),
-			EscalationPolicyID: x.EscalationPolicyID, Priority: prio, Urgency: x.Urgency, Severity: x.Severity,
-			Status: x.Status, CreatedAt: x.CreatedAt, AcknowledgedAt: x.AcknowledgedAt, ResolvedAt: x.ResolvedAt,
-			UpdatedAt: updated, ResolveReason: x.ResolveReason, MergedInto: x.MergedInto, Merged: x.MergedInto != "",
-			AutoResolved: x.AutoResolved, Acknowledgements: uint32(x.Acknowledgements), Escalations: uint32(x.Escalations),
-			Reassignments: uint32(x.Reassignments),
-		})
-		for _, e := range x.LogEntries {
-			evs = append(evs, store.TimelineEvent{Source: "pagerduty", IncidentID: x.ID, ID: e.ID, Type: orgEventTypes[e.Type], RawType: e.Type,
-				CreatedAt: e.At, AgentType: e.AgentType, AgentID: e.AgentID, ChannelType: e.ChannelType, Summary: e.Summary,
-				AssigneeIDs: e.AssigneeIDs, UserID: e.UserID})
-		}
-	}
-	require.NoError(t, st.UpsertIncidents(ctx, incs))
-	require.NoError(t, st.UpsertTimelineEvents(ctx, evs))
-
-	category := map[string]string{}
-	for _, s := range org.JiraStatuses() {
-		category[s.Name] = s.Category
-	}
-	var pms []store.Postmortem
-	for i := range o.Postmortems {
-		p := &o.Postmortems[i]
-		d := &p.Doc
-		var sections []string
-		seen := map[string]bool{}
-		for _, s := range d.Sections {
-			if s.Name != "" && !seen[s.Name] {
-				seen[s.Name] = true
-				sections = append(sections, s.Name)
-			}
-		}
-		pm := store.Postmortem{
-			Key: p.Key, ID: p.ID, Project: "PM", Title: p.Title, URL: "https://example.atlassian.net/browse/" + p.Key,
-			Status: p.Status, StatusCategory: category[p.Status], Severity: p.Severity,
-			Team: teamName(p.TeamID), Service: serviceName(p.ServiceID), Labels: p.Labels,
-			IncidentIDs: p.IncidentIDs, ActionItemKeys: p.ActionItemKeys, CreatedAt: p.CreatedAt, UpdatedAt: p.UpdatedAt,
-			InReviewAt: p.InReviewAt, PublishedAt: p.PublishedAt, DescriptionFormat: "markdown",
-			Sections: sections, MissingSections: d.Missing(), Summary: d.Summary, Impact: d.Impact, Detection: d.Detection,
-			WentWell: d.WentWell, WentPoorly: d.WentPoorly, Lucky: d.Lucky, Lessons: d.Lessons,
-			TimeToDetect: d.TimeToDetect, ActionItemRows: len(d.ActionItems),
-		}
-		for _, f := range d.Factors {
-			pm.Factors = append(pm.Factors, store.Factor{PostmortemKey: p.Key, Ordinal: f.Ordinal, Name: f.Name, Text: f.Text})
-		}
-		pms = append(pms, pm)
-	}
-	require.NoError(t, st.UpsertPostmortems(ctx, pms))
-
-	var items []store.ActionItem
-	for i := range o.ActionItems {
-		a := &o.ActionItems[i]
-		var assignee, uname string
-		if u := o.UserByID(a.AssigneeID); u != nil {
-			assignee, uname = u.JiraAccountID, u.Name
-		}
-		last := a.CreatedAt
-		for _, h := range a.Changelog {
-			if h.AuthorAccountID != "" && h.AuthorAccountID == o.Automation.JiraAccountID {
-				continue
-			}
-			last = h.At
-		}
-		item := store.ActionItem{
-			Key: a.Key, ID: a.ID, Project: "ACT", PostmortemKey: a.PostmortemKey, Summary: a.Summary, Status: a.Status,
-			StatusCategory: a.StatusCategory, Priority: jiraingest.DefaultPriority(a.Priority), RawPriority: a.Priority,
-			AssigneeID: assignee, AssigneeName: uname, Team: teamName(a.TeamID), Labels: a.Labels,
-			Components: []string{a.Component}, DueDate: a.DueDate, CreatedAt: a.CreatedAt, UpdatedAt: a.UpdatedAt,
-			ResolvedAt: a.ResolvedAt, LastActivityAt: last, ReopenCount: a.Reopened,
-			URL: "https://example.atlassian.net/browse/" + a.Key,
-		}
-		for _, h := range a.Changelog {
-			for j, c := range h.Items {
-				item.Transitions = append(item.Transitions, store.Transition{ItemKey: a.Key, HistoryID: h.ID, Seq: j, At: h.At,
-					AuthorID: h.AuthorAccountID, Field: c.Field, FromValue: c.From, FromString: c.FromString, ToValue: c.To, ToString: c.ToString})
-			}
-		}
-		items = append(items, item)
-	}
-	require.NoError(t, st.UpsertActionItems(ctx, items))
+	require.NoError(t, orgstore.Store(ctx, st, o))
 }
 
 var (
