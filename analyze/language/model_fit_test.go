@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/binary"
+	"encoding/json"
 	"fmt"
 	"go/format"
 	"math"
@@ -91,7 +92,44 @@ func fitVariants() []fitVariant {
 	return all4
 }
 
-func loadTuningItems(t *testing.T) []fitItem { return loadLabeledItems(t, tuneBatches) }
+func loadTuningItems(t *testing.T) []fitItem {
+	items := loadLabeledItems(t, tuneBatches)
+	if path := os.Getenv("AFTERMATH_FIT_EXTRA"); path != "" {
+		items = append(items, loadExtraItems(t, path)...)
+	}
+	return items
+}
+
+// extraBatch is the batch of AFTERMATH_FIT_EXTRA's items.
+const extraBatch = 9
+
+// loadExtraItems reads labeled action items of other writers (JSON Lines:
+// id, text, vague, and doc, the source document, whose items stay in one
+// fold) for a fit that also learns from them: an experiment, since their
+// texts are not in this repository (testdata/OTHER_WRITERS.md lists them).
+func loadExtraItems(t *testing.T, path string) []fitItem {
+	data, err := os.ReadFile(path)
+	require.NoError(t, err)
+	a := newActionChecker()
+	var out []fitItem
+	for n, line := range bytes.Split(data, []byte("\n")) {
+		if len(bytes.TrimSpace(line)) == 0 {
+			continue
+		}
+		var r struct {
+			ID, Text, Doc string
+			Vague         *bool
+		}
+		require.NoError(t, json.Unmarshal(line, &r), "%s line %d", path, n+1)
+		require.NotNil(t, r.Vague, "%s line %d: no vague label", path, n+1)
+		if r.Doc == "" {
+			r.Doc = r.ID
+		}
+		_, _, x := a.itemFeatures(r.Text, false)
+		out = append(out, fitItem{x, *r.Vague, extraBatch, r.ID, r.Text, r.Doc})
+	}
+	return out
+}
 
 // loadLabeledItems reads the labeled action items of batches 1 to maxBatch
 // and computes their features; later batches are dropped before any feature
