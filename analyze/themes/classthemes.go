@@ -46,7 +46,16 @@ func GroupOf(class string) string { return classGroups[class] }
 // class or group with fewer than opts.ClassMinShare of the documents (or
 // fewer than 2) joins the other-causes cluster with the unclassified ones.
 // Centroids are the normalized means of the members.
-func classPartition(docs []sparse, dim int, keys []string, opts Options) clustering {
+//
+// The other-causes factors are then split by the kind of factor their words
+// describe (factorKinds: detection, deploys, retries, deadline pressure,
+// ...), when surface is given (each feature's surface form): most factors
+// without a cause mechanism are about the response and the organization
+// around the failure, and a lead reads "gaps in detection and alerting"
+// where one bucket of other causes said nothing. A kind with fewer than
+// opts.KindMinShare of the documents (or fewer than 3) stays with the
+// other causes.
+func classPartition(docs []sparse, dim int, keys []string, surface []string, opts Options) clustering {
 	part := make([]string, len(docs))
 	count := map[string]int{}
 	for i, k := range keys {
@@ -66,6 +75,24 @@ func classPartition(docs []sparse, dim int, keys []string, opts Options) cluster
 			part[i] = otherCauses
 		}
 	}
+	if surface != nil {
+		kinds := map[string]int{}
+		for i, p := range part {
+			if p != otherCauses {
+				continue
+			}
+			if k := docFactorKind(docs[i], surface); k != "" {
+				part[i] = kindPartition + k
+				kinds[part[i]]++
+			}
+		}
+		minKind := max(3, int(opts.KindMinShare*float64(len(docs))+0.999999))
+		for i, p := range part {
+			if n, ok := kinds[p]; ok && n < minKind {
+				part[i] = otherCauses
+			}
+		}
+	}
 	var names []string
 	index := map[string]int{}
 	for _, p := range part {
@@ -78,7 +105,7 @@ func classPartition(docs []sparse, dim int, keys []string, opts Options) cluster
 	for i, n := range names {
 		index[n] = i
 	}
-	c := clustering{k: len(names), assign: make([]int, len(docs)), centroids: make([][]float32, len(names))}
+	c := clustering{k: len(names), assign: make([]int, len(docs)), centroids: make([][]float32, len(names)), parts: names}
 	for i := range c.centroids {
 		c.centroids[i] = make([]float32, dim)
 	}
@@ -96,6 +123,37 @@ func classPartition(docs []sparse, dim int, keys []string, opts Options) cluster
 		c.objective += float64(d.dotDense(c.centroids[c.assign[i]]))
 	}
 	return c
+}
+
+// kindPartition prefixes the partition key of the other-causes factors of
+// one factor kind.
+const kindPartition = "kind: "
+
+// docFactorKind is the factor kind (factorKinds) whose cues weigh most in
+// one document (the sum of the weights of its terms whose surface form
+// starts with a cue of the kind), "" when no cue is found. Cause families
+// ("@...") are not words and are skipped.
+func docFactorKind(d sparse, surface []string) string {
+	best, bestW := "", float32(0)
+	for _, k := range factorKinds {
+		var w float32
+		for j, id := range d.idx {
+			term := strings.ToLower(surface[id])
+			if strings.HasPrefix(term, "@") {
+				continue
+			}
+			for _, c := range k.cues {
+				if strings.HasPrefix(term, c) {
+					w += d.val[j]
+					break
+				}
+			}
+		}
+		if w > bestW {
+			best, bestW = k.phrase, w
+		}
+	}
+	return best
 }
 
 // groupPhrase names a group theme.
@@ -135,7 +193,13 @@ func nameThemes(clusters []*draft, causes map[string]Cause, fromClasses, groups 
 		if main == ClassUnclassified || d.theme.ClassShare < 0.25 {
 			switch {
 			case fromClasses:
-				// Only terms that name something; none: the class alone.
+				// The kind of factor that formed it from the other causes
+				// (classPartition), else other causes with only terms that
+				// name something; none: the class alone.
+				if d.kind != "" {
+					d.theme.Label = d.kind
+					break
+				}
 				top := slices.DeleteFunc(slices.Clone(d.theme.TopTerms), func(t string) bool { return !naming(t) })
 				d.theme.Label = otherCauses
 				if len(top) > 0 {

@@ -11,6 +11,9 @@ type clustering struct {
 	assign    []int
 	centroids [][]float32 // unit length (or zero for an empty cluster)
 	objective float64     // sum of cosine similarities to the assigned centroid
+	// parts names each cluster of a partition by the cause classes
+	// (classPartition): its class, group, kind of factor or other causes.
+	parts []string
 }
 
 // kmeansConfig holds the loop limits of one spherical k-means run.

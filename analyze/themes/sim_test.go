@@ -93,6 +93,40 @@ func TestSimulatedThemes(t *testing.T) {
 	}
 }
 
+// TestSimulatedThemesSmall: a small org's factors (about 20 per latent
+// theme) have no stable k, so the themes come from the cause classes. Most
+// of its factors name no cause mechanism (detection, deploy safeguards,
+// deadline pressure, ...): split by kind of factor they form themes of their
+// own, where one "other causes" theme held more than half of the factors.
+func TestSimulatedThemesSmall(t *testing.T) {
+	for _, seed := range []int64{1, 2, 7} {
+		items, truth, _ := simFactors(t, org.ScaleSmall, seed)
+		res, err := themes.Cluster(items, nil, themes.Options{Seed: 1})
+		require.NoError(t, err)
+		require.True(t, res.FromClasses, "org seed %d: no stable k on a small org", seed)
+		got, err := eval.Score(truth, predictions(res, items))
+		require.NoError(t, err)
+		one, err := themes.Cluster(items, nil, themes.Options{Seed: 1, NoFactorKinds: true})
+		require.NoError(t, err)
+		before, err := eval.Score(truth, predictions(one, items))
+		require.NoError(t, err)
+		t.Logf("org seed %d: %d themes, ARI %.3f (other causes in one theme: %d themes, ARI %.3f)", seed, len(res.Themes), got.ARI, len(one.Themes), before.ARI)
+		require.GreaterOrEqual(t, got.ARI, 0.25, "org seed %d", seed)
+		require.Greater(t, got.ARI, before.ARI+0.1, "org seed %d", seed)
+		largest := res.Themes[0].Size
+		require.Less(t, float64(largest), 0.3*float64(len(items)), "org seed %d: no theme holds most factors (%q)", seed, res.Themes[0].Label)
+		kinds := 0
+		for _, th := range res.Themes {
+			for _, k := range []string{"gaps in detection and alerting", "deploys and rollouts without safeguards", "work under deadline pressure", "retries that amplified the load", "gaps in testing", "dashboards that hid the problem", "missing or outdated runbooks"} {
+				if th.Label == k {
+					kinds++
+				}
+			}
+		}
+		require.GreaterOrEqual(t, kinds, 3, "org seed %d: themes named by kind of factor: %+v", seed, res.Themes)
+	}
+}
+
 func predictions(res themes.Result, items []themes.Item) []string {
 	out := make([]string, len(items))
 	for i, it := range items {

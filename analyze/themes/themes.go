@@ -194,6 +194,14 @@ type Options struct {
 	// ClassMinShare: a class (or group) holding less than this share of the
 	// factors joins the "other causes" theme. Default DefaultClassMinShare.
 	ClassMinShare float64
+	// KindMinShare: among the other causes of themes formed from cause
+	// classes, a kind of factor (factorKinds) holding at least this share
+	// of the factors (and at least 3) forms a theme of its own. Default
+	// DefaultKindMinShare.
+	KindMinShare float64
+	// NoFactorKinds keeps the other causes of themes formed from cause
+	// classes in one theme (the behaviour before factor kinds split them).
+	NoFactorKinds bool
 	// NoBigrams turns bigram features off.
 	NoBigrams bool
 	MinDF     int // minimum document frequency of a term; default 2 (1 under 20 items)
@@ -270,6 +278,9 @@ func (o Options) withDefaults(n int) Options {
 	if o.ClassMinShare <= 0 {
 		o.ClassMinShare = DefaultClassMinShare
 	}
+	if o.KindMinShare <= 0 {
+		o.KindMinShare = DefaultKindMinShare
+	}
 	if o.MinDF <= 0 {
 		o.MinDF = 2
 		if n < 20 {
@@ -330,6 +341,7 @@ const DefaultStabilityMargin = 0.10
 const (
 	DefaultClassLevel    = LevelGroup
 	DefaultClassMinShare = 0.10
+	DefaultKindMinShare  = 0.03
 )
 
 // unknownTerm is the centroid feature of the theme of factors whose cause is
@@ -511,7 +523,11 @@ func ClusterStream(each func(add func(id string, f Features) error) error, prev 
 		for d, i := range docItems {
 			keys[d] = res.Causes[ids[i]].Class
 		}
-		final = classPartition(docs, dim, keys, opts)
+		var surface []string
+		if !opts.NoFactorKinds {
+			surface = sp.surface
+		}
+		final = classPartition(docs, dim, keys, surface, opts)
 		res.K = final.k
 	}
 
@@ -528,6 +544,12 @@ func ClusterStream(each func(add func(id string, f Features) error) error, prev 
 		d := buildDraft(sp, final.centroids[c], ms, docs, docItems, ids, opts.TopTerms)
 		if res.FromClasses {
 			d.theme.Centroid[fromClassesTerm] = 0
+			if c < len(final.parts) {
+				d.kind, _ = strings.CutPrefix(final.parts[c], kindPartition)
+				if d.kind == final.parts[c] {
+					d.kind = ""
+				}
+			}
 		}
 		clusters = append(clusters, d)
 	}
@@ -807,6 +829,9 @@ func sampleIndices(ids []string, docItems []int, size int, seed uint64) []int {
 type draft struct {
 	theme   Theme
 	members []string // item ids
+	// kind is the kind of factor (factorKinds) that formed it from the
+	// other causes (classPartition), "" otherwise.
+	kind string
 }
 
 func buildDraft(sp *space, centroid []float32, ms []int, docs []sparse, docItems []int, ids []string, topN int) *draft {

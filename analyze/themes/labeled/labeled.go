@@ -127,17 +127,26 @@ type Setting struct {
 
 // DefaultGrid is the grid of cause-class settings chosen by
 // cross-validation: the granularity of the class-driven themes (one theme
-// per class or per group of classes) and the least share of factors for a
-// class or group of its own, next to the words alone (no cause classes).
+// per class or per group of classes), the least share of factors for a
+// class or group of its own, and whether the other causes are split by
+// kind of factor (Options.NoFactorKinds), next to the words alone (no cause
+// classes).
 func DefaultGrid() []Setting {
 	grid := []Setting{{Name: "words only", Apply: func(o *themes.Options) { o.NoCauseClasses = true }}}
 	for _, level := range []string{themes.LevelClass, themes.LevelGroup} {
 		for _, share := range []float64{0.02, 0.05, 0.10, 0.15} {
-			grid = append(grid, Setting{Name: fmt.Sprintf("%s, share %.2f", level, share), Apply: func(o *themes.Options) {
-				o.NoCauseClasses = false
-				o.ClassLevel = level
-				o.ClassMinShare = share
-			}})
+			for _, kinds := range []bool{true, false} {
+				name := fmt.Sprintf("%s, share %.2f", level, share)
+				if !kinds {
+					name += ", no kinds"
+				}
+				grid = append(grid, Setting{Name: name, Apply: func(o *themes.Options) {
+					o.NoCauseClasses = false
+					o.ClassLevel = level
+					o.ClassMinShare = share
+					o.NoFactorKinds = !kinds
+				}})
+			}
 		}
 	}
 	return grid
