@@ -127,6 +127,37 @@ func TestSimulatedThemesSmall(t *testing.T) {
 	}
 }
 
+// TestSimulatedThemesNoDominantTheme: the small org of seed 7 ending on 1
+// December 2026 has a split of its words that resamples reproduce (k = 2,
+// stability 0.83): 8 certificate factors against the other 237. Such a split
+// names no themes (MaxThemeShare); the cause classes form them. A warm start
+// from such themes chooses again.
+func TestSimulatedThemesNoDominantTheme(t *testing.T) {
+	o, err := org.Generate(org.Options{Seed: 7, Scale: org.ScaleSmall, End: time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)})
+	require.NoError(t, err)
+	var items []themes.Item
+	for _, p := range o.Postmortems {
+		for i, f := range p.Doc.Factors {
+			items = append(items, themes.Item{ID: fmt.Sprintf("%s#%d", p.Key, i), Text: f.Name + ". " + f.Text})
+		}
+	}
+	res, err := themes.Cluster(items, nil, themes.Options{Seed: 1})
+	require.NoError(t, err)
+	require.True(t, res.FromClasses, "k %d, scores %+v", res.K, res.KScores)
+	require.Greater(t, len(res.Themes), 5)
+	require.LessOrEqual(t, float64(res.Themes[0].Size), themes.MaxThemeShare*float64(len(items)), "largest theme %q", res.Themes[0].Label)
+
+	// Themes of the words with one theme holding most factors, as an
+	// earlier version stored them: the next run does not re-form them.
+	words, err := themes.Cluster(items, nil, themes.Options{Seed: 1, K: 2})
+	require.NoError(t, err)
+	require.Greater(t, float64(words.Themes[0].Size), themes.MaxThemeShare*float64(len(items)))
+	again, err := themes.Cluster(items, words.Themes, themes.Options{Seed: 1, WarmStart: true, PrevAssignments: words.Assignments})
+	require.NoError(t, err)
+	require.False(t, again.Warm)
+	require.True(t, again.FromClasses)
+}
+
 func predictions(res themes.Result, items []themes.Item) []string {
 	out := make([]string, len(items))
 	for i, it := range items {

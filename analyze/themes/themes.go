@@ -600,7 +600,10 @@ func chooseAndCluster(docs []sparse, docItems []int, ids []string, dim int, opts
 	} else {
 		var stable bool
 		chosen, stable = chooseK(sample, len(sub), opts, rng, cfg, res)
-		res.FromClasses = !opts.NoCauseClasses && !stable
+		// A stable k whose largest cluster holds most of the factors
+		// (a handful split off from everything else, which resamples
+		// reproduce easily) names no themes: the classes give them.
+		res.FromClasses = !opts.NoCauseClasses && (!stable || largestShare(chosen.assign, chosen.k) > MaxThemeShare)
 	}
 	sample = nil
 	chosen.centroids = expandCentroids(chosen.centroids, sub, dim)
@@ -608,6 +611,27 @@ func chooseAndCluster(docs []sparse, docItems []int, ids []string, dim int, opts
 		return chosen
 	}
 	return sphericalKMeans(docs, dim, chosen.centroids, cfg)
+}
+
+// MaxThemeShare is the largest share of the factors one theme found in the
+// words may hold: above it, the words are taken to have no themes (the cause
+// classes form them), however stable the split.
+const MaxThemeShare = 0.5
+
+// largestShare is the share of the items in the largest of k clusters.
+func largestShare(assign []int, k int) float64 {
+	if len(assign) == 0 || k <= 0 {
+		return 0
+	}
+	n := make([]int, k)
+	big := 0
+	for _, c := range assign {
+		if c >= 0 && c < k {
+			n[c]++
+			big = max(big, n[c])
+		}
+	}
+	return float64(big) / float64(len(assign))
 }
 
 // Bookkeeping entries of a persisted centroid (keys start with '#'; they
@@ -645,6 +669,11 @@ func warmStart(prev []Theme, ids []string, docs []sparse, docItems []int, n int,
 		return nil, false, false
 	}
 	if !WarmStartHolds(int(kChosenAt(prev)), n, newSince(ids, opts.PrevAssignments), opts.WarmMaxNew) {
+		return nil, false, false
+	}
+	if prevLargestShare(prev) > MaxThemeShare {
+		// Themes of the words that one theme dominated (before
+		// MaxThemeShare applied): chosen again.
 		return nil, false, false
 	}
 	for _, p := range prev {
@@ -695,6 +724,27 @@ func warmStart(prev []Theme, ids []string, docs []sparse, docItems []int, n int,
 		return nil, false, false
 	}
 	return out, false, true
+}
+
+// prevLargestShare is the share of the factors of prev's clustered themes
+// (not the unknown-cause one) in the largest of them; 0 for themes formed
+// from the cause classes, which MaxThemeShare does not bound.
+func prevLargestShare(prev []Theme) float64 {
+	total, big := 0, 0
+	for _, p := range prev {
+		if _, ok := p.Centroid[fromClassesTerm]; ok {
+			return 0
+		}
+		if _, ok := p.Centroid[unknownTerm]; ok {
+			continue
+		}
+		total += p.Size
+		big = max(big, p.Size)
+	}
+	if total == 0 {
+		return 0
+	}
+	return float64(big) / float64(total)
 }
 
 func isZero(v []float32) bool {
