@@ -12,6 +12,7 @@ import (
 	"runtime/debug"
 	"slices"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -317,7 +318,11 @@ func Run(ctx context.Context, st *store.Store, opts Options) (RunSummary, error)
 				return err
 			}
 			slo.results, err = response.ComputeSLO(ctx, ist, opts.SLOs, ps, opts.Location)
-			return err
+			if err != nil {
+				return err
+			}
+			warnUnmatchedSLOs(ctx, log, ist, opts.SLOs, ps.Now)
+			return nil
 		}); err != nil {
 			return fmt.Errorf("analyze: %s: %w", AnalysisSLO, err)
 		}
@@ -547,4 +552,25 @@ func teamLabelItems(teams map[string]string) []store.AnalysisItem {
 		out = append(out, store.AnalysisItem{Analysis: "run", Kind: ItemTeamLabel, Key: n, Team: teams[n], Rank: i})
 	}
 	return out
+}
+
+// warnUnmatchedSLOs logs at warn each SLO whose service matches no stored
+// incident (its downtime reads 0 and its availability 100%), with the
+// closest service names on record. A failure to check is logged too: the
+// SLO's results stand.
+func warnUnmatchedSLOs(ctx context.Context, log *slog.Logger, st *store.Store, slos []SLO, now time.Time) {
+	unmatched, err := response.UnmatchedSLOs(ctx, st, slos, now)
+	if err != nil {
+		if ctx.Err() == nil {
+			log.Warn("cannot check the SLOs' services against the stored incidents", "err", err)
+		}
+		return
+	}
+	for _, u := range unmatched {
+		attrs := []any{"service", u.Service, "known_services", u.Known}
+		if len(u.Closest) > 0 {
+			attrs = append(attrs, "closest", strings.Join(u.Closest, ","))
+		}
+		log.Warn("SLO service matches no incident on record: its downtime reads 0 and its availability 100%; check the SLO's service name", attrs...)
+	}
 }

@@ -546,12 +546,16 @@ func (b *builder) budget(team string) BudgetSection {
 			services[s] = true
 		}
 	}
+	unrecorded := map[string]bool{}
+	for _, s := range b.sloServicesWithoutIncidents() {
+		unrecorded[s] = true
+	}
 	var sec BudgetSection
 	for s := range services {
 		if s == "" || !b.ownedBy(s, team) {
 			continue
 		}
-		sb := ServiceBudget{Service: s}
+		sb := ServiceBudget{Service: s, NoIncidents: unrecorded[s]}
 		if ws := b.res.labelValues(metrics.SLOObjectiveRatio, "window", L{"service": s}); len(ws) > 0 {
 			sb.Window = ws[0]
 			sb.Objective, _ = b.res.value(metrics.SLOObjectiveRatio, L{"service": s, "window": sb.Window})
@@ -582,6 +586,33 @@ func (b *builder) budget(team string) BudgetSection {
 		return a.Service < c.Service
 	})
 	return sec
+}
+
+// sloServicesWithoutIncidents are the services with an SLO that no
+// incident of the run is labelled with, in any period, and that had no
+// downtime in any (an SLO may name its service by id, which the incident
+// labels do not show, but then its downtime does). Sorted; nil for none.
+func (b *builder) sloServicesWithoutIncidents() []string {
+	seen := map[string]bool{}
+	for _, m := range []metrics.Family{metrics.Incidents, metrics.IncidentsOpen} {
+		for _, row := range b.res.rows(m, nil) {
+			if row.Value > 0 {
+				seen[row.Label("service")] = true
+			}
+		}
+	}
+	for _, row := range b.res.rows(metrics.DowntimeSeconds, nil) {
+		if row.Value > 0 {
+			seen[row.Label("service")] = true
+		}
+	}
+	var out []string
+	for _, svc := range b.res.labelValues(metrics.SLOObjectiveRatio, "service", nil) {
+		if svc != "" && !seen[svc] {
+			out = append(out, svc)
+		}
+	}
+	return out
 }
 
 func (b *builder) postmortems(orgWide bool) PostmortemSection {

@@ -149,6 +149,12 @@ type ServiceBudget struct {
 	// the analysis ran.
 	RemainingNow    float64
 	HasRemainingNow bool
+	// NoIncidents: the service has an SLO but no incident on record under
+	// its name in any period of the run, and no downtime: its downtime is
+	// not known (most likely the SLO names the service differently from
+	// PagerDuty; the analysis warns of it), so the summary asks to check
+	// the name instead of saying "no downtime".
+	NoIncidents bool
 }
 
 // PostmortemSection covers postmortem coverage and timeliness.

@@ -8,6 +8,8 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"sort"
+	"strings"
 	"time"
 
 	"github.com/aftermath-sre/aftermath/domain"
@@ -32,13 +34,73 @@ func NextDue(now time.Time, loc *time.Location) time.Time {
 	return next.In(loc)
 }
 
+// SourceSyncs reports, for each enabled ingest source, when its first
+// successful sync that started at or after since finished; a source without
+// one yet maps to the zero time. cmd/aftermath builds it over the store's
+// ingest runs (store.FirstSyncsSince).
+type SourceSyncs func(ctx context.Context, since time.Time) (map[string]time.Time, error)
+
+// Readiness says whether the sources' data of a month is complete: each
+// enabled source has completed a successful sync that started after the
+// month ended (a sync brings its source's data up to its start).
+type Readiness struct {
+	Month string
+	End   time.Time // the month's end (UTC)
+	// Waiting are the enabled sources without such a sync yet, sorted.
+	Waiting []string
+	// SyncedAt is when the last of the sources' first such syncs finished
+	// (zero while a source waits): an analysis that started then or later
+	// read every source's data of the month.
+	SyncedAt time.Time
+}
+
+// Ready reports whether every source has synced after the month ended.
+func (r Readiness) Ready() bool { return len(r.Waiting) == 0 }
+
+// CoveredBy reports whether an analysis run that started at started read
+// every source's data of the month: the sources are ready and the run
+// started after the last of their syncs finished.
+func (r Readiness) CoveredBy(started time.Time) bool {
+	return r.Ready() && !started.Before(r.SyncedAt)
+}
+
+// CheckSources asks syncs whether the data of month (in loc) is complete.
+func CheckSources(ctx context.Context, syncs SourceSyncs, month string, loc *time.Location) (Readiness, error) {
+	if loc == nil {
+		loc = time.UTC
+	}
+	mt, err := ParseMonth(month)
+	if err != nil {
+		return Readiness{}, fmt.Errorf("digest: month %q: %w", month, err)
+	}
+	r := Readiness{Month: month, End: time.Date(mt.Year(), mt.Month()+1, 1, 0, 0, 0, 0, loc).UTC()}
+	got, err := syncs(ctx, r.End)
+	if err != nil {
+		return Readiness{}, fmt.Errorf("digest: %s: check the sources' syncs: %w", month, err)
+	}
+	for src, at := range got {
+		switch {
+		case at.IsZero():
+			r.Waiting = append(r.Waiting, src)
+		case at.After(r.SyncedAt):
+			r.SyncedAt = at
+		}
+	}
+	sort.Strings(r.Waiting)
+	if !r.Ready() {
+		r.SyncedAt = time.Time{}
+	}
+	return r, nil
+}
+
 // Monthly writes (and optionally delivers) the previous month's digest when
-// it is due. serve runs it from its scheduler, e.g. hourly and after each
-// analysis; the files are written before any delivery, and a failed delivery
-// is reported without losing them and tried again at every later run until
-// it succeeds (a marker file in Dir, .undelivered-YYYY-MM, says it is owed;
-// each retry rebuilds and rewrites that month's digest from the latest
-// analysis, so what is delivered is what the files say).
+// it is due and its data is complete (see Sources). serve runs it from its
+// scheduler, e.g. hourly and after each analysis; the files are written
+// before any delivery, and a failed delivery is reported without losing
+// them and tried again at every later run until it succeeds (a marker file
+// in Dir, .undelivered-YYYY-MM, says it is owed; each retry rebuilds and
+// rewrites that month's digest from the latest analysis, so what is
+// delivered is what the files say).
 type Monthly struct {
 	Reader   Reader
 	Dir      string
@@ -50,11 +112,19 @@ type Monthly struct {
 	Logger    *slog.Logger
 	// Similar is passed to Build (Options.Similar); optional.
 	Similar SimilarFunc
+	// Sources, when set, holds a due digest back until its month's data is
+	// complete: every enabled source has completed a successful sync that
+	// started after the month ended, and the latest analysis started after
+	// the last of those syncs finished. Until then each run logs (at warn,
+	// naming the sources still waiting) and writes nothing, and the month
+	// stays due. Nil writes without asking (tests; serve always sets it).
+	Sources SourceSyncs
 }
 
-// Run writes the previous month's digest if Due says so. It returns the
-// month written ("" when nothing was due). ErrNoAnalysis is returned as is,
-// so the caller can wait for the first analysis.
+// Run writes the previous month's digest if Due says so and, with Sources
+// set, its data is complete. It returns the month written ("" when nothing
+// was written). ErrNoAnalysis is returned as is, so the caller can wait for
+// the first analysis.
 func (m *Monthly) Run(ctx context.Context) (string, error) {
 	now, logger, loc := time.Now, m.Logger, m.Location
 	if m.Now != nil {
@@ -76,6 +146,14 @@ func (m *Monthly) Run(ctx context.Context) (string, error) {
 	if !due && !owed {
 		return "", nil
 	}
+	var checked string // the analysis run the sources were checked against
+	if m.Sources != nil {
+		ok, runID, err := m.complete(ctx, logger, month, loc)
+		if err != nil || !ok {
+			return "", err
+		}
+		checked = runID
+	}
 	d, err := Build(ctx, m.Reader, Options{Month: month, Location: loc, Now: now, BaseURL: m.BaseURL, Logger: logger, Similar: m.Similar})
 	if err != nil {
 		if errors.Is(err, ErrNoAnalysis) {
@@ -86,6 +164,11 @@ func (m *Monthly) Run(ctx context.Context) (string, error) {
 	if d.Partial {
 		// The latest analysis predates the month's end: wait for a fresh one.
 		logger.Info("digest due but the latest analysis predates the month's end; waiting", "month", month, "run", d.RunID)
+		return "", nil
+	}
+	if checked != "" && d.RunID != checked {
+		// A newer analysis finished meanwhile: check it at the next run.
+		logger.Info("digest due but a newer analysis finished while it was built; waiting", "month", month, "run", d.RunID)
 		return "", nil
 	}
 	if delivering && !owed {
@@ -110,6 +193,33 @@ func (m *Monthly) Run(ctx context.Context) (string, error) {
 		return month, fmt.Errorf("digest: delivered %s, but: %w", month, err)
 	}
 	return month, nil
+}
+
+// complete reports whether month's data is complete for its digest (see
+// Monthly.Sources), logging why not, and the analysis run it checked.
+func (m *Monthly) complete(ctx context.Context, logger *slog.Logger, month string, loc *time.Location) (ok bool, runID string, err error) {
+	r, err := CheckSources(ctx, m.Sources, month, loc)
+	if err != nil {
+		return false, "", err
+	}
+	if !r.Ready() {
+		logger.Warn("digest waits for a successful sync of each source that started after the month ended",
+			"month", month, "waiting", strings.Join(r.Waiting, ","), "month_end", r.End)
+		return false, "", nil
+	}
+	run, found, err := m.Reader.LatestAnalysisRun(ctx)
+	if err != nil {
+		return false, "", fmt.Errorf("digest: %w", err)
+	}
+	if !found {
+		return false, "", ErrNoAnalysis
+	}
+	if !r.CoveredBy(run.StartedAt) {
+		logger.Info("digest due but the latest analysis started before the sources' last sync finished; waiting",
+			"month", month, "run", run.ID, "run_started", run.StartedAt, "synced", r.SyncedAt)
+		return false, "", nil
+	}
+	return true, run.ID, nil
 }
 
 // undeliveredPath is the marker of a month whose delivery is owed.

@@ -307,16 +307,52 @@ func joinOr(parts []string) string {
 	return strings.Join(parts[:len(parts)-1], ", ") + " or " + parts[len(parts)-1]
 }
 
+// budgetSummary is the month's error budget of the services with an SLO;
+// for those with no incidents on record under their name
+// (ServiceBudget.NoIncidents) their downtime is not known, so it asks to
+// check their SLO's service name instead of saying they had none.
 func budgetSummary(b BudgetSection) string {
 	var withSLO []ServiceBudget
+	var unknown []string
 	for _, s := range b.Services {
-		if s.Objective > 0 {
+		switch {
+		case s.Objective <= 0:
+		case s.NoIncidents:
+			unknown = append(unknown, s.Service)
+		default:
 			withSLO = append(withSLO, s)
 		}
 	}
-	if len(withSLO) == 0 {
+	if len(withSLO) == 0 && len(unknown) == 0 {
 		return ""
 	}
+	check := unrecordedSentence(unknown, len(withSLO) == 0)
+	if len(withSLO) == 0 {
+		return check
+	}
+	return joinSentences(check, measuredBudgetSentence(withSLO, len(unknown) > 0))
+}
+
+// unrecordedSentence names the services with an SLO but no incidents on
+// record under that name; only says they are all there are.
+func unrecordedSentence(services []string, only bool) string {
+	switch {
+	case len(services) == 0:
+		return ""
+	case len(services) == 1 && only:
+		return fmt.Sprintf("%s, the one service with an SLO, has no incidents on record under that name, so its downtime is not known: check the SLO's service name.", services[0])
+	case len(services) == 1:
+		return fmt.Sprintf("%s has no incidents on record under that name, so its downtime is not known: check its SLO's service name.", services[0])
+	case only:
+		return fmt.Sprintf("None of the %d services with an SLO (%s) has incidents on record under that name, so their downtime is not known: check the SLOs' service names.", len(services), joinAnd(services))
+	}
+	return fmt.Sprintf("%s have no incidents on record under those names, so their downtime is not known: check their SLOs' service names.", joinAnd(services))
+}
+
+// measuredBudgetSentence is the month's error budget of the services with
+// an SLO and incidents on record; others says there are services with an
+// SLO besides them.
+func measuredBudgetSentence(withSLO []ServiceBudget, others bool) string {
 	var over []string
 	for _, s := range withSLO {
 		if s.Breached || s.Consumed.Value() > 1 {
@@ -331,17 +367,37 @@ func budgetSummary(b BudgetSection) string {
 			capitalize(plural(len(over), "service", "services")), joinAnd(over))
 	}
 	top := withSLO[0]
+	one := ", the one service with an SLO,"
+	all := fmt.Sprintf("All %d services with an SLO", len(withSLO))
+	if others {
+		one = ", the other service with an SLO,"
+		all = fmt.Sprintf("The other %d services with an SLO", len(withSLO))
+	}
 	if top.Consumed.Value() == 0 {
 		if len(withSLO) == 1 {
-			return fmt.Sprintf("%s, the one service with an SLO, had no customer-impacting downtime.", top.Service)
+			return fmt.Sprintf("%s%s had no customer-impacting downtime.", top.Service, one)
 		}
-		return fmt.Sprintf("All %d services with an SLO had no customer-impacting downtime.", len(withSLO))
+		return all + " had no customer-impacting downtime."
 	}
 	if len(withSLO) == 1 {
+		if others {
+			return fmt.Sprintf("%s%s stayed within its error budget, using %s of it.", top.Service, one, formatPercent(top.Consumed.Value()))
+		}
 		return fmt.Sprintf("%s stayed within its error budget, using %s of it.", top.Service, formatPercent(top.Consumed.Value()))
 	}
-	return fmt.Sprintf("All %d services with an SLO stayed within their error budget; %s used the most (%s).",
-		len(withSLO), top.Service, formatPercent(top.Consumed.Value()))
+	return fmt.Sprintf("%s stayed within their error budget; %s used the most (%s).",
+		all, top.Service, formatPercent(top.Consumed.Value()))
+}
+
+// joinSentences joins the non-empty sentences with a space.
+func joinSentences(sentences ...string) string {
+	var out []string
+	for _, s := range sentences {
+		if s != "" {
+			out = append(out, s)
+		}
+	}
+	return strings.Join(out, " ")
 }
 
 func actionSummary(a ActionSection) string {

@@ -2,7 +2,12 @@ package response
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
 	"time"
+	"unicode"
 
 	"github.com/aftermath-sre/aftermath/analyze/internal/calc"
 	"github.com/aftermath-sre/aftermath/domain"
@@ -160,4 +165,146 @@ func ComputeSLO(ctx context.Context, st *store.Store, slos []SLO, ps calc.Period
 		}
 	}
 	return s.Results, nil
+}
+
+// UnmatchedSLO is an SLO whose service no stored incident names.
+type UnmatchedSLO struct {
+	Service string
+	// Closest are stored service names like Service (the same but for case
+	// and punctuation, a few letters apart, or one containing the other),
+	// closest first; at most ClosestShown, none when nothing is close.
+	Closest []string
+	// Known is how many distinct service names the stored incidents have.
+	Known int
+}
+
+// ClosestShown is how many close service names an UnmatchedSLO lists.
+const ClosestShown = 3
+
+// UnmatchedSLOs returns the SLOs whose service matches no stored incident
+// (by service name or id, exactly, as their downtime is measured): their
+// downtime reads 0 and their availability 100% whatever happened, most
+// likely because the SLO names the service differently from PagerDuty.
+// Each comes with the closest service names on record. now ends the
+// incidents still open.
+func UnmatchedSLOs(ctx context.Context, st *store.Store, slos []SLO, now time.Time) ([]UnmatchedSLO, error) {
+	if len(slos) == 0 {
+		return nil, nil
+	}
+	all, err := st.ServiceNames(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("slo: %w", err)
+	}
+	var names []string
+	known := map[string]bool{}
+	for _, n := range all {
+		if n != "" && !known[n] {
+			known[n] = true
+			names = append(names, n)
+		}
+	}
+	sort.Strings(names)
+	var out []UnmatchedSLO
+	for _, slo := range slos {
+		if known[slo.Service] {
+			continue
+		}
+		// Not a name: an id, when an incident of any severity has it.
+		found, err := anyIncident(ctx, st, slo.Service, now)
+		if err != nil {
+			return nil, err
+		}
+		if !found {
+			out = append(out, UnmatchedSLO{Service: slo.Service, Closest: closestNames(slo.Service, names, ClosestShown), Known: len(names)})
+		}
+	}
+	return out, nil
+}
+
+// errFound stops anyIncident's stream at the first incident.
+var errFound = errors.New("found")
+
+// anyIncident reports whether a stored incident (not merged) of any
+// severity has service as its service name or id.
+func anyIncident(ctx context.Context, st *store.Store, service string, now time.Time) (bool, error) {
+	sevs := append(domain.Severities(), domain.SeverityUnknown)
+	err := st.DowntimeIntervals(ctx, service, sevs, time.Time{}, now, func(string, time.Time, time.Time) error { return errFound })
+	switch {
+	case errors.Is(err, errFound):
+		return true, nil
+	case err != nil:
+		return false, fmt.Errorf("slo: look up the incidents of %s: %w", service, err)
+	}
+	return false, nil
+}
+
+// closestNames returns up to n of names close to target, closest first:
+// compared by their letters and digits in lower case, those at an edit
+// distance of at most a third of target's length (at least 1), and those
+// containing target or contained in it (3 characters or more).
+func closestNames(target string, names []string, n int) []string {
+	t := foldName(target)
+	if len(t) == 0 {
+		return nil
+	}
+	limit := max(1, len(t)/3)
+	type cand struct {
+		name string
+		d    int
+	}
+	var cs []cand
+	for _, name := range names {
+		f := foldName(name)
+		if len(f) == 0 {
+			continue
+		}
+		d := editDistance(t, f)
+		contains := min(len(t), len(f)) >= 3 && (strings.Contains(string(f), string(t)) || strings.Contains(string(t), string(f)))
+		if d <= limit || contains {
+			cs = append(cs, cand{name, d})
+		}
+	}
+	sort.SliceStable(cs, func(i, j int) bool {
+		if cs[i].d != cs[j].d {
+			return cs[i].d < cs[j].d
+		}
+		return cs[i].name < cs[j].name
+	})
+	var out []string
+	for _, c := range cs[:min(len(cs), n)] {
+		out = append(out, c.name)
+	}
+	return out
+}
+
+// foldName is a service name's letters and digits, lower-cased.
+func foldName(s string) []rune {
+	var out []rune
+	for _, r := range s {
+		if unicode.IsLetter(r) || unicode.IsDigit(r) {
+			out = append(out, unicode.ToLower(r))
+		}
+	}
+	return out
+}
+
+// editDistance is the Levenshtein distance of a and b.
+func editDistance(a, b []rune) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
 }

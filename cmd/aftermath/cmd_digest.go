@@ -5,11 +5,13 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"log/slog"
 	"strings"
 	"time"
 
 	"github.com/aftermath-sre/aftermath/analyze"
 	"github.com/aftermath-sre/aftermath/digest"
+	"github.com/aftermath-sre/aftermath/store"
 )
 
 func digestCommand() command {
@@ -63,6 +65,9 @@ func digestCommand() command {
 				return err
 			}
 			fmt.Fprintf(a.stdout, "wrote %s\nwrote %s\n", paths.HTML, paths.Markdown)
+			// Written as asked; but a month whose sources had not synced
+			// since it ended (serve waits for them) is said to be incomplete.
+			warnIncomplete(ctx, a.logger, st, d, enabledSourceNames(cfg), loc)
 			if dl := digest.NewDeliverer(cfg.Digest, digest.DeliverOptions{Logger: a.logger}); deliver && dl.Enabled() {
 				if err := dl.Deliver(ctx, d); err != nil {
 					return fmt.Errorf("digest written to %s but not delivered: %w", out, err)
@@ -71,6 +76,35 @@ func digestCommand() command {
 			}
 			return nil
 		},
+	}
+}
+
+// warnIncomplete logs at warn when d's month may be incomplete: an enabled
+// source has not completed a successful sync that started after the month
+// ended, or d's analysis run started before the last of those syncs
+// finished. A failure to check is logged too: the digest is written.
+func warnIncomplete(ctx context.Context, logger *slog.Logger, st *store.Store, d *digest.Digest, sources []string, loc *time.Location) {
+	if len(sources) == 0 {
+		return
+	}
+	r, err := digest.CheckSources(ctx, sourceSyncs(st, sources), d.Month, loc)
+	if err != nil {
+		logger.Warn("cannot check whether the sources synced after the month ended", "month", d.Month, "err", err)
+		return
+	}
+	if !r.Ready() {
+		logger.Warn("digest written before every source completed a successful sync after the month ended: it may miss their data (serve waits for them)",
+			"month", d.Month, "waiting", strings.Join(r.Waiting, ","), "month_end", r.End)
+		return
+	}
+	run, ok, err := st.LatestAnalysisRun(ctx)
+	if err != nil {
+		logger.Warn("cannot check whether the analysis followed the sources' syncs", "month", d.Month, "err", err)
+		return
+	}
+	if ok && run.ID == d.RunID && !r.CoveredBy(run.StartedAt) {
+		logger.Warn("digest written from an analysis that started before the sources' last sync after the month ended finished: run `aftermath analyze` and write it again",
+			"month", d.Month, "run", d.RunID, "run_started", run.StartedAt, "synced", r.SyncedAt)
 	}
 }
 

@@ -158,6 +158,10 @@ func (a *app) serve(ctx context.Context, st *store.Store, webCfg *web.FlagConfig
 		Similar: func(ctx context.Context, keys []string, n int) (map[string][]analyze.SimilarPostmortem, error) {
 			return analyze.SimilarMany(ctx, st, keys, n)
 		},
+		// A month's digest waits until every enabled source synced after
+		// the month ended and an analysis followed: written from a failed
+		// sync's data, it would count as written and never be redone.
+		Sources: sourceSyncs(st, names),
 	}
 	handler, err := exporter.NewHandler(exporter.HandlerOptions{
 		Exporter: exp, Gatherer: reg, Registerer: reg, Ready: exp.Ready, Version: version,

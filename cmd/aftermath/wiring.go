@@ -3,7 +3,10 @@ package main
 import (
 	"context"
 	"fmt"
+	"time"
 
+	"github.com/aftermath-sre/aftermath/config"
+	"github.com/aftermath-sre/aftermath/digest"
 	"github.com/aftermath-sre/aftermath/store"
 	"github.com/aftermath-sre/aftermath/store/chserver"
 )
@@ -69,4 +72,24 @@ func (a *app) openMigratedStore(ctx context.Context) (st *store.Store, res store
 		return nil, res, nil, err
 	}
 	return st, res, closeFn, nil
+}
+
+// enabledSourceNames are the names of the sources the config enables, in
+// sync order, without building them (nor reading their credentials).
+func enabledSourceNames(cfg *config.Config) []string {
+	var names []string
+	for _, k := range sourceKinds {
+		if k.enabled(cfg) {
+			names = append(names, k.name)
+		}
+	}
+	return names
+}
+
+// sourceSyncs tells the digest when each of the named sources first synced
+// successfully after a month ended, from the store's ingest runs.
+func sourceSyncs(st *store.Store, names []string) digest.SourceSyncs {
+	return func(ctx context.Context, since time.Time) (map[string]time.Time, error) {
+		return st.FirstSyncsSince(ctx, names, since)
+	}
 }
