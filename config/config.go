@@ -98,6 +98,7 @@ func Default() *Config {
 			RequestTimeout:    Duration(30 * time.Second),
 			MaxResponseBytes:  DefaultMaxResponseBytes,
 			SyncOverlap:       Duration(10 * time.Minute),
+			ReconcileInterval: Duration(24 * time.Hour),
 			MetadataRefresh:   Duration(time.Hour),
 			Fields: JiraFields{
 				DueDate:      "duedate",

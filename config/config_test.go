@@ -646,3 +646,19 @@ func TestLooksLikeSecret(t *testing.T) {
 	require.True(t, pathLooksLikeSecret("/etc/aftermath/y_NbAkKc66ryYTWUXYEu"))
 	require.False(t, pathLooksLikeSecret("/etc/aftermath/pagerduty.token"))
 }
+
+func TestJiraReconcileInterval(t *testing.T) {
+	env := map[string]string{"AFTERMATH_JIRA_TOKEN": "t"}
+	parse := func(extra string) (*Config, error) {
+		data := []byte("jira:\n  enabled: true\n  base_url: https://x.example.com\n  auth:\n    email: me@example.com\n" + extra)
+		return Parse(data, "a.yml", func(k string) string { return env[k] }, os.ReadFile)
+	}
+	cfg, err := parse("")
+	require.NoError(t, err)
+	require.Equal(t, 24*time.Hour, cfg.Jira.ReconcileInterval.D(), "default: once a day")
+	cfg, err = parse("  reconcile_interval: 0\n")
+	require.NoError(t, err)
+	require.Zero(t, cfg.Jira.ReconcileInterval.D(), "0 turns it off")
+	_, err = parse("  reconcile_interval: 30m\n")
+	require.EqualError(t, err, `a.yml:6: jira.reconcile_interval: must be 0 (off) or at least 1h, got 30m0s`)
+}

@@ -221,6 +221,10 @@ type Jira struct {
 	// SyncOverlap is how far before the last checkpoint an incremental
 	// sync starts again (edits that land while a sync runs, clock skew).
 	SyncOverlap Duration `yaml:"sync_overlap"`
+	// ReconcileInterval is how often the keys in scope are listed to remove
+	// the issues deleted in Jira or moved out of the JQL scope (also at the
+	// first sync of every process); 0 turns it off.
+	ReconcileInterval Duration `yaml:"reconcile_interval"`
 	// TimeZone overrides the Jira user's time zone used in JQL dates; empty
 	// means ask Jira (/myself).
 	TimeZone string `yaml:"time_zone"`
@@ -329,6 +333,9 @@ func (c Jira) Validate() error {
 	checkPositive(&p, "request_timeout", c.RequestTimeout)
 	checkResponseLimit(&p, "max_response_bytes", c.MaxResponseBytes)
 	checkPositive(&p, "metadata_refresh", c.MetadataRefresh)
+	if d := c.ReconcileInterval.D(); d != 0 && d < time.Hour {
+		p.add("reconcile_interval", "must be 0 (off) or at least 1h, got %s", d)
+	}
 	checkTimeZone(&p, "time_zone", c.TimeZone)
 	checkFieldID(&p, "fields.due_date", c.Fields.DueDate, true)
 	checkFieldID(&p, "fields.severity", c.Fields.Severity, false)

@@ -147,6 +147,7 @@ func newJira(cfg *config.Config, st *store.Store, a *app, o buildOptions) (inges
 		RequestTimeout:    c.RequestTimeout.D(),
 		MaxResponseBytes:  int64(c.MaxResponseBytes),
 		Overlap:           overlap(c.SyncOverlap.D()),
+		ReconcileInterval: overlap(c.ReconcileInterval.D()),
 		TimeZone:          c.TimeZone,
 		MetadataRefresh:   c.MetadataRefresh.D(),
 		Fields: jiraingest.Fields{
@@ -218,8 +219,9 @@ func (a *app) analyzeOptions() (analyze.Options, error) {
 	}, nil
 }
 
-// overlap maps the config's sync_overlap (0 = none) onto the Jira ingester's
-// (0 = its default, negative = none).
+// overlap maps a config duration where 0 means none (sync_overlap,
+// reconcile_interval) onto the Jira ingester's (0 = its default, negative =
+// none).
 func overlap(d time.Duration) time.Duration {
 	if d == 0 {
 		return -1

@@ -127,16 +127,16 @@ func (in *Ingester) retryMalformed(ctx context.Context, what string, fn func() e
 }
 
 // searchPage fetches one page of a search through go-jira.
-func (in *Ingester) searchPage(ctx context.Context, jql, token string) (*capturedPage, error) {
+func (in *Ingester) searchPage(ctx context.Context, q searchQuery, token string) (*capturedPage, error) {
 	sink := &capturedPage{}
 	err := in.retryMalformed(ctx, "search", func() error {
 		*sink = capturedPage{}
 		cctx := context.WithValue(ctx, captureKey{}, sink)
-		_, resp, err := in.client.Issue.SearchV2JQLWithContext(cctx, jql, &gojira.SearchOptionsV2{
+		_, resp, err := in.client.Issue.SearchV2JQLWithContext(cctx, q.jql, &gojira.SearchOptionsV2{
 			NextPageToken: token,
-			MaxResults:    in.opts.PageSize,
-			Fields:        in.fields,
-			Expand:        "changelog",
+			MaxResults:    q.pageSize,
+			Fields:        q.fields,
+			Expand:        q.expand,
 		})
 		if err != nil {
 			return in.describe(err)

@@ -320,8 +320,11 @@ func empty(s []string) []string {
 }
 
 // mismatches compares the store with the truth and describes the first few
-// differences (empty when equal).
-func mismatches(t *testing.T, st *store.Store, want truth) []string {
+// differences (empty when equal). Postmortems' links to the unlinked keys
+// are left out on both sides (an issue deleted in Jira leaves its
+// postmortem's links silently, so a stored postmortem lists it until it is
+// synced again).
+func mismatches(t *testing.T, st *store.Store, want truth, unlinked ...string) []string {
 	t.Helper()
 	ctx := context.Background()
 	gotPM, err := st.Postmortems(ctx)
@@ -334,15 +337,19 @@ func mismatches(t *testing.T, st *store.Store, want truth) []string {
 			out = append(out, s)
 		}
 	}
+	unlink := func(p store.Postmortem) store.Postmortem {
+		p.ActionItemKeys = slices.DeleteFunc(slices.Clone(p.ActionItemKeys), func(k string) bool { return slices.Contains(unlinked, k) })
+		return p
+	}
 	pms := map[string]store.Postmortem{}
 	for _, p := range gotPM {
-		pms[p.Key] = normalizePM(p)
+		pms[p.Key] = normalizePM(unlink(p))
 	}
 	if len(gotPM) != len(want.postmortems) {
 		add("postmortem count: got " + itoa(len(gotPM)) + " want " + itoa(len(want.postmortems)))
 	}
 	for _, w := range want.postmortems {
-		w = normalizePM(w)
+		w = normalizePM(unlink(w))
 		g, ok := pms[w.Key]
 		if !ok {
 			add("missing postmortem " + w.Key)
@@ -373,10 +380,11 @@ func mismatches(t *testing.T, st *store.Store, want truth) []string {
 	return out
 }
 
-// requireTruth fails the test unless the store equals the truth.
-func requireTruth(t *testing.T, st *store.Store, want truth) {
+// requireTruth fails the test unless the store equals the truth (postmortems'
+// links to unlinked aside, see mismatches).
+func requireTruth(t *testing.T, st *store.Store, want truth, unlinked ...string) {
 	t.Helper()
-	ms := mismatches(t, st, want)
+	ms := mismatches(t, st, want, unlinked...)
 	require.Empty(t, ms, "store differs from ground truth")
 	ctx := context.Background()
 	nPM, err := st.Count(ctx, "postmortems")

@@ -11,7 +11,10 @@
 // completed from the changelog endpoint. Descriptions are parsed with package
 // postmortem (wiki markup for v2, ADF for v3, Markdown too). Checkpoints
 // advance only after the rows they cover are stored, page by page, so an
-// interrupted sync resumes without gaps.
+// interrupted sync resumes without gaps. An incremental sync cannot see an
+// issue deleted in Jira or moved out of the configured scope, so from time to
+// time a sync lists every key in scope and removes from the store the issues
+// no longer there (reconcile.go).
 //
 // The package speaks Jira (issues, changelogs, fields); it translates to
 // package domain's facts (postmortems, contributing factors, action items,
@@ -72,6 +75,14 @@ type Store interface {
 	ingest.Store
 	UpsertPostmortems(ctx context.Context, pms []domain.Postmortem) error
 	UpsertActionItems(ctx context.Context, items []domain.ActionItem) error
+
+	// What the reconciliation (reconcile.go) needs: the keys stored, and
+	// the removal of issues with their children and raw documents.
+	PostmortemKeys(ctx context.Context) ([]string, error)
+	ActionItemKeys(ctx context.Context) ([]string, error)
+	DeletePostmortems(ctx context.Context, keys []string) error
+	DeleteActionItems(ctx context.Context, keys []string) error
+	DeleteRawDocuments(ctx context.Context, source string, ids []string) error
 }
 
 // Options configure the ingester. BaseURL, Token and Store are required.
@@ -123,6 +134,12 @@ type Options struct {
 	// zone, the statuses, the check of the configured fields) may get
 	// before it is fetched again, one endpoint per sync; default 1h.
 	MetadataRefresh time.Duration
+	// ReconcileInterval is how often at most a sync also lists every key
+	// in scope and removes from the store the issues Jira no longer lists
+	// (deleted, or moved out of the JQL): at the first sync of the
+	// ingester, then once the interval has passed; default
+	// DefaultReconcileInterval (a day). Negative: never.
+	ReconcileInterval time.Duration
 
 	Fields Fields
 
@@ -189,6 +206,10 @@ type Ingester struct {
 	loop *ingest.Loop
 	run  *ingest.Run // the pass in progress (one at a time)
 
+	// lastReconcile is when this ingester last reconciled the store with
+	// Jira (zero: not yet; reconcile.go).
+	lastReconcile time.Time
+
 	unknownMu    sync.Mutex
 	unknownSeen  map[unknownKey]int // this sync's unknown values (at most maxUnknownWarnings)
 	unknownTotal uint64
@@ -250,6 +271,9 @@ func New(opts Options) (*Ingester, error) {
 	}
 	if opts.MetadataRefresh <= 0 {
 		opts.MetadataRefresh = time.Hour
+	}
+	if opts.ReconcileInterval == 0 {
+		opts.ReconcileInterval = DefaultReconcileInterval
 	}
 	if opts.MalformedBackoff <= 0 {
 		opts.MalformedBackoff = time.Second
@@ -375,7 +399,8 @@ func (in *Ingester) Reextract(ctx context.Context) (ingest.Stats, error) {
 	return in.loop.Reextract(ctx)
 }
 
-// SyncRun runs one pass over postmortems, then action items.
+// SyncRun runs one pass over postmortems, then action items, then, when it
+// is due, the reconciliation (reconcile.go).
 func (in *Ingester) SyncRun(ctx context.Context, run *ingest.Run) error {
 	// The credentials are needed to sync, not to re-extract stored
 	// documents.
@@ -396,14 +421,26 @@ func (in *Ingester) sync(ctx context.Context) error {
 	if err := in.prepare(ctx); err != nil {
 		return err
 	}
-	for _, k := range []struct{ kind, jql string }{
-		{kindPostmortem, in.opts.PostmortemJQL},
-		{kindActionItem, in.opts.ActionItemJQL},
-	} {
-		if err := in.syncKind(ctx, k.kind, k.jql); err != nil {
+	// A backfill lists every issue of its kind: that listing serves the
+	// reconciliation too.
+	listed := map[string]map[string]bool{}
+	for _, sc := range in.scopes() {
+		keys, err := in.syncKind(ctx, sc.kind, sc.jql)
+		if err != nil {
 			return err
 		}
+		if keys != nil {
+			listed[sc.kind] = keys
+		}
 	}
+	now := in.opts.Now()
+	if !in.reconcileDue(now) {
+		return nil
+	}
+	if err := in.reconcile(ctx, listed); err != nil {
+		return err
+	}
+	in.lastReconcile = now
 	return nil
 }
 
@@ -412,18 +449,24 @@ func checkpointName(kind string) string { return kind + "s.updated" }
 // syncKind pages through one query. Mapped rows are written in batches of
 // about BatchSize issues; the checkpoint advances after each batch is
 // stored, to the latest `updated` in it (the search is ordered by updated).
-func (in *Ingester) syncKind(ctx context.Context, kind, baseJQL string) error {
+// A backfill (no checkpoint yet) lists every issue of the query: it then
+// returns the key of each issue listed, stored or skipped (nil when one had
+// no key to be found).
+func (in *Ingester) syncKind(ctx context.Context, kind, baseJQL string) (map[string]bool, error) {
 	cp, ok, err := in.run.Checkpoint(ctx, checkpointName(kind))
 	if err != nil {
-		return err
+		return nil, err
 	}
 	var mark, since time.Time
+	var listed map[string]bool
 	if ok {
 		mark, err = time.Parse(time.RFC3339, cp)
 		if err != nil {
-			return fmt.Errorf("jira: bad %s checkpoint %q: %w", kind, cp, err)
+			return nil, fmt.Errorf("jira: bad %s checkpoint %q: %w", kind, cp, err)
 		}
 		since = mark.Add(-in.opts.Overlap)
+	} else {
+		listed = map[string]bool{}
 	}
 	jql := searchJQL(baseJQL, since, in.loc)
 	in.log.Debug("search", "kind", kind, "jql", jql)
@@ -441,6 +484,45 @@ func (in *Ingester) syncKind(ctx context.Context, kind, baseJQL string) error {
 		*b = batch{}
 		return nil
 	}
+	q := searchQuery{what: "search " + kind + "s", jql: jql, fields: in.fields, expand: "changelog", pageSize: in.opts.PageSize}
+	err = in.pages(ctx, q, func(page int, p searchPage, last bool) error {
+		if listed != nil {
+			for _, raw := range p.Issues {
+				key, _ := issueIdentity(raw)
+				if key == "" {
+					listed = nil // incomplete: the reconciliation lists on its own
+					break
+				}
+				listed[key] = true
+			}
+		}
+		if err := in.mapPage(ctx, kind, p, b); err != nil {
+			return fmt.Errorf("jira: %ss page %d: %w", kind, page, err)
+		}
+		if last || b.issues >= in.opts.BatchSize {
+			return flush(page)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return listed, nil
+}
+
+// searchQuery is one search: its JQL and what it asks of each issue.
+type searchQuery struct {
+	what     string // for errors: "search postmortems", "reconcile: search action_item keys"
+	jql      string
+	fields   []string
+	expand   string
+	pageSize int
+}
+
+// pages runs a search page by page, following nextPageToken, and calls fn
+// with each page (last: no page follows). It stops at the first error, and
+// when ctx is cancelled before a page.
+func (in *Ingester) pages(ctx context.Context, q searchQuery, fn func(page int, p searchPage, last bool) error) error {
 	token := ""
 	// A token handed out before would page in a circle, and a run of
 	// empty pages that never ends is no progress either: both end the
@@ -449,23 +531,18 @@ func (in *Ingester) syncKind(ctx context.Context, kind, baseJQL string) error {
 	empty := 0
 	for page := 1; ; page++ {
 		if err := ctx.Err(); err != nil {
-			return fmt.Errorf("jira: search %ss page %d: %w", kind, page, err)
+			return fmt.Errorf("jira: %s page %d: %w", q.what, page, err)
 		}
 		if page > maxSearchPages {
-			return fmt.Errorf("jira: search %ss: more than %d pages", kind, maxSearchPages)
+			return fmt.Errorf("jira: %s: more than %d pages", q.what, maxSearchPages)
 		}
-		p, err := in.searchPage(ctx, jql, token)
+		p, err := in.searchPage(ctx, q, token)
 		if err != nil {
-			return fmt.Errorf("jira: search %ss page %d: %w", kind, page, err)
-		}
-		if err := in.mapPage(ctx, kind, p.page, b); err != nil {
-			return fmt.Errorf("jira: %ss page %d: %w", kind, page, err)
+			return fmt.Errorf("jira: %s page %d: %w", q.what, page, err)
 		}
 		last := p.page.IsLast || p.page.NextPageToken == ""
-		if last || b.issues >= in.opts.BatchSize {
-			if err := flush(page); err != nil {
-				return err
-			}
+		if err := fn(page, p.page, last); err != nil {
+			return err
 		}
 		if last {
 			return nil
@@ -478,9 +555,9 @@ func (in *Ingester) syncKind(ctx context.Context, kind, baseJQL string) error {
 		next := p.page.NextPageToken
 		switch {
 		case next == token || tokens[next]:
-			return fmt.Errorf("jira: search %ss page %d: the server handed out a page token it gave before (paging would loop)", kind, page)
+			return fmt.Errorf("jira: %s page %d: the server handed out a page token it gave before (paging would loop)", q.what, page)
 		case empty >= maxEmptySearchPages:
-			return fmt.Errorf("jira: search %ss page %d: %d empty pages in a row that are not the last (paging makes no progress)", kind, page, empty)
+			return fmt.Errorf("jira: %s page %d: %d empty pages in a row that are not the last (paging makes no progress)", q.what, page, empty)
 		}
 		tokens[next] = true
 		token = next

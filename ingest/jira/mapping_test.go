@@ -29,6 +29,11 @@ func (nopStore) AbortStaleIngestRuns(context.Context, string, time.Time) (int, e
 func (nopStore) RawDocuments(context.Context, string, string, func([]store.RawDocument) error) error {
 	return nil
 }
+func (nopStore) PostmortemKeys(context.Context) ([]string, error)           { return nil, nil }
+func (nopStore) ActionItemKeys(context.Context) ([]string, error)           { return nil, nil }
+func (nopStore) DeletePostmortems(context.Context, []string) error          { return nil }
+func (nopStore) DeleteActionItems(context.Context, []string) error          { return nil }
+func (nopStore) DeleteRawDocuments(context.Context, string, []string) error { return nil }
 
 func testIngester(t *testing.T, mod func(*Options)) *Ingester {
 	t.Helper()

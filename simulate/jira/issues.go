@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/aftermath-sre/aftermath/postmortem"
@@ -53,9 +54,10 @@ type issue struct {
 	ai               *org.ActionItem
 	team             *org.Team
 	created          time.Time
-	final            time.Time     // last activity by Org.End
-	histories        []org.History // sorted by At; labels items include extraLabels
-	extraLabels      []string      // labels the simulator adds (team, incident links)
+	final            time.Time               // last activity by Org.End
+	histories        []org.History           // sorted by At; labels items include extraLabels
+	extraLabels      []string                // labels the simulator adds (team, incident links)
+	changes          atomic.Pointer[changes] // what clients changed (changes.go); nil: nothing
 }
 
 func (s *Server) buildIssues() error {
@@ -199,16 +201,25 @@ func (is *issue) applied(t time.Time) int {
 	return sort.Search(len(is.histories), func(i int) bool { return is.histories[i].At.After(t) })
 }
 
-func (is *issue) historiesAt(t time.Time) []org.History { return is.histories[:is.applied(t)] }
+// historiesAt is the issue's changelog as of t, the moves made by t
+// included.
+func (is *issue) historiesAt(t time.Time) []org.History {
+	return is.withMoves(is.histories[:is.applied(t)], t)
+}
 
 // updatedAt is the issue's "updated" field as of t.
 func (is *issue) updatedAt(t time.Time) time.Time {
-	if !t.Before(is.final) {
-		return is.final
-	}
 	u := is.created
-	if n := is.applied(t); n > 0 && is.histories[n-1].At.After(u) {
-		u = is.histories[n-1].At
+	switch {
+	case !t.Before(is.final):
+		u = is.final
+	default:
+		if n := is.applied(t); n > 0 && is.histories[n-1].At.After(u) {
+			u = is.histories[n-1].At
+		}
+	}
+	if m := is.lastMove(t); m.After(u) {
+		u = m
 	}
 	return u
 }
@@ -372,10 +383,8 @@ func componentID(teamID string) string { return strconv.FormatUint(10000+hashStr
 func optionID(v string) string         { return strconv.FormatUint(10100+hashString(v)%90000, 10) }
 
 func (d *dispatch) issueType(is *issue) map[string]any {
-	id, name, desc := issueTypeTaskID, TypeTask, "A small, distinct piece of work."
-	if is.pm != nil {
-		id, name, desc = issueTypePostmortemID, TypePostmortem, "A blameless review of an incident."
-	}
+	id, name := is.issueType(d.now)
+	desc := issueTypes[name].desc
 	return map[string]any{
 		"self": d.api() + "/issuetype/" + id, "id": id, "description": desc,
 		"iconUrl": d.base + "/images/icons/issuetypes/" + strings.ToLower(name) + ".svg",
@@ -504,14 +513,14 @@ func (d *dispatch) links(is *issue) []any {
 	if is.pm != nil {
 		for _, k := range is.pm.ActionItemKeys {
 			a := d.s.byKey[k]
-			if a == nil || a.created.After(d.now) {
+			if a == nil || a.created.After(d.now) || a.deleted() {
 				continue
 			}
 			out = append(out, map[string]any{"id": linkID(a), "self": d.api() + "/issueLink/" + linkID(a), "type": lt, "outwardIssue": linked(a)})
 		}
 		return out
 	}
-	if p := d.s.byKey[is.ai.PostmortemKey]; p != nil && !p.created.After(d.now) {
+	if p := d.s.byKey[is.ai.PostmortemKey]; p != nil && !p.created.After(d.now) && !p.deleted() {
 		out = append(out, map[string]any{"id": linkID(is), "self": d.api() + "/issueLink/" + linkID(is), "type": lt, "inwardIssue": linked(p)})
 	}
 	return out

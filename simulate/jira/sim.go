@@ -12,6 +12,7 @@
 //	GET field                   system and custom fields (severity, team, incident, target date)
 //	GET status                  workflow statuses with their categories
 //	GET myself                  the authenticated user, with the time zone JQL dates use
+//	DELETE issue/{key}          deletes the issue (204): it answers 404 and search omits it from then on
 //	*   search                      410 Gone, as on Jira Cloud since the old search was removed
 //
 // The organization is served as of Options.Now: issues created later do not
@@ -20,7 +21,8 @@
 // descriptions are Jira wiki markup, v3 descriptions ADF. Date-times carry the
 // authenticated user's UTC offset, as Jira's do. The server enforces basic or
 // bearer auth and, like Jira Cloud, a request budget by default (429 with
-// Retry-After; Options.RequestsPerMinute), and injects faults.
+// Retry-After; Options.RequestsPerMinute), and injects faults. Issues can be
+// deleted or moved to another issue type while it serves (changes.go).
 package jira
 
 import (
@@ -175,6 +177,10 @@ type Server struct {
 	lastFill time.Time
 	counts   map[string]int
 	cache    []cachedSearch
+	// nextChange numbers the changelog entries of moves; changeGen counts
+	// deletes and moves, which invalidate cached searches (changes.go).
+	nextChange int64
+	changeGen  uint64
 }
 
 type cachedSearch struct {
@@ -294,7 +300,7 @@ func New(opts Options) (*Server, error) {
 func (s *Server) Location() *time.Location { return s.loc }
 
 // Requests returns how many requests each endpoint served (by name:
-// "search", "issue", "changelog", "field", "status", "myself"), plus
+// "search", "issue", "changelog", "field", "status", "myself", "delete"), plus
 // "unauthorized", "rate_limited", "fault" and "removed" (the old search,
 // answered 410) counts.
 func (s *Server) Requests() map[string]int {
@@ -379,8 +385,12 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusGone, removedSearch)
 		return
 	}
-	if r.Method != http.MethodGet {
-		w.Header().Set("Allow", http.MethodGet)
+	if r.Method != http.MethodGet && !(r.Method == http.MethodDelete && issuePath(rest)) {
+		allow := http.MethodGet
+		if issuePath(rest) {
+			allow += ", " + http.MethodDelete
+		}
+		w.Header().Set("Allow", allow)
 		writeError(w, http.StatusMethodNotAllowed, "Method "+r.Method+" is not supported by the simulator.")
 		return
 	}
@@ -434,6 +444,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case strings.HasPrefix(rest, "issue/"):
 		parts := strings.Split(strings.TrimPrefix(rest, "issue/"), "/")
 		switch {
+		case len(parts) == 1 && parts[0] != "" && r.Method == http.MethodDelete:
+			name = "delete"
+			status, body = d.deleteIssue(r, parts[0])
 		case len(parts) == 1 && parts[0] != "":
 			name = "issue"
 			status, body = d.issue(r, parts[0])
@@ -448,6 +461,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	s.count(name)
 	s.logger.Debug("request", "source", "jira-simulator", "endpoint", name, "api", version, "status", status)
+	if status == http.StatusNoContent {
+		w.WriteHeader(status)
+		return
+	}
 	buf, err := json.Marshal(body)
 	if err != nil {
 		s.logger.Error("encode response", "source", "jira-simulator", "path", r.URL.Path, "err", err)
@@ -471,6 +488,12 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	w.WriteHeader(status)
 	_, _ = w.Write(buf)
+}
+
+// issuePath reports whether rest (below the API root) names one issue.
+func issuePath(rest string) bool {
+	key, ok := strings.CutPrefix(rest, "issue/")
+	return ok && key != "" && !strings.Contains(key, "/")
 }
 
 // splitAPIPath splits "/rest/api/3/issue/PM-1" into 3 and "issue/PM-1".
@@ -711,10 +734,11 @@ func (s *Server) match(jql string, q *query, now time.Time) []*issue {
 			return c.keys
 		}
 	}
+	gen := s.changeGen
 	s.mu.Unlock()
 	var out []*issue
 	for _, is := range s.issues {
-		if is.created.After(now) {
+		if is.created.After(now) || is.deleted() {
 			continue
 		}
 		if s.eval(q.where, is, now) {
@@ -751,9 +775,13 @@ func (s *Server) match(jql string, q *query, now time.Time) []*issue {
 		return compareKeys(a, b) < 0
 	})
 	s.mu.Lock()
-	s.cache = append(s.cache, cachedSearch{jql: jql, now: now, keys: out})
-	if len(s.cache) > 8 {
-		s.cache = s.cache[1:]
+	// A result computed while an issue was deleted or moved may be stale:
+	// it serves this request, not later ones.
+	if gen == s.changeGen {
+		s.cache = append(s.cache, cachedSearch{jql: jql, now: now, keys: out})
+		if len(s.cache) > 8 {
+			s.cache = s.cache[1:]
+		}
 	}
 	s.mu.Unlock()
 	return out
@@ -821,20 +849,21 @@ func (s *Server) clauseValues(field string, is *issue, now time.Time) []string {
 		}
 		return []string{ProjectActions, "10001", "Action Items"}
 	case "issuetype":
-		if is.pm != nil {
-			return []string{TypePostmortem, issueTypePostmortemID}
-		}
-		return []string{TypeTask, issueTypeTaskID}
+		id, name := is.issueType(now)
+		return []string{name, id}
 	case "labels":
 		return s.stateAt(is, now).labels
 	case "issueLinkType":
 		if is.pm != nil {
 			for _, k := range is.pm.ActionItemKeys {
-				if a := s.byKey[k]; a != nil && !a.created.After(now) {
+				if a := s.byKey[k]; a != nil && !a.created.After(now) && !a.deleted() {
 					return []string{LinkTypeOutward}
 				}
 			}
 			return nil
+		}
+		if p := s.byKey[is.ai.PostmortemKey]; p != nil && p.deleted() {
+			return nil // a deleted issue's links are gone
 		}
 		return []string{LinkTypeInward}
 	case "key":
@@ -855,7 +884,7 @@ func (s *Server) lookup(idOrKey string, now time.Time) *issue {
 	if is == nil {
 		is = s.byID[idOrKey]
 	}
-	if is == nil || is.created.After(now) {
+	if is == nil || is.created.After(now) || is.deleted() {
 		return nil
 	}
 	return is
