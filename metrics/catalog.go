@@ -300,7 +300,7 @@ var fixedSpecs = [numFixed]spec{
 	ActionItemOldestOpenAgeSeconds:  {"action_item_oldest_open_age_seconds", AnalysisActions, labels("priority", "team"), "Age of the oldest open action item.", Gauge, ByAnalysis},
 	ActionItemOverdueSeconds:        {"action_item_overdue_seconds", AnalysisActions, labels("key", "team", "priority"), "Time past the due date of one open overdue action item (capped: each team's most overdue first, then each team's next, so every team's alert can name its worst).", Gauge, ByAnalysis},
 	ActionItemStaleSeconds:          {"action_item_stale_seconds", AnalysisActions, labels("key", "team", "priority"), "Time since the last activity of one open stale action item (capped: P1 first, then P2 and so on, each stalest first).", Gauge, ByAnalysis},
-	ActionItemSeriesDropped:         {"action_item_series_dropped", AnalysisActions, labels("gauge"), "Overdue or stale action items (gauge) left without a per-item series because of exporter.max_item_series; they still count in the per-team totals.", Gauge, ByAnalysis},
+	ActionItemSeriesDropped:         {"action_item_series_dropped", AnalysisActions, labels("series"), "Overdue or stale action items (series: overdue, stale) left without a per-item series because of exporter.max_item_series; they still count in the per-team totals.", Gauge, ByAnalysis},
 	PostmortemsWithoutActionItems:   {"postmortems_without_action_items", AnalysisActions, labels("severity"), "Published postmortems with no action item.", Gauge, ByAnalysis},
 
 	// process

@@ -297,7 +297,7 @@ func Compute(ctx context.Context, st *store.Store, in Input) ([]store.Result, []
 		for _, it := range kept {
 			s.Add(m.f, float64(it.Seconds), "key", it.Key, "team", it.Team, "priority", it.Priority)
 		}
-		s.Add(metrics.ActionItemSeriesDropped, float64(left), "gauge", m.gauge)
+		s.Add(metrics.ActionItemSeriesDropped, float64(left), "series", m.gauge)
 	}
 	// Published postmortems without any action item.
 	noItems, err := st.PostmortemsWithoutItems(ctx, sc)
