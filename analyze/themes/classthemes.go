@@ -205,9 +205,13 @@ func nameThemes(clusters []*draft, causes map[string]Cause, fromClasses, groups 
 				if len(top) > 0 {
 					d.theme.Label += ": " + strings.Join(top[:min(3, len(top))], ", ")
 				}
+			case d.kind != "":
+				// A theme of the words with no common cause class whose
+				// members mostly describe one kind of factor.
+				d.theme.Label = d.kind
 			case len(d.theme.TopTerms) > 0:
-				// A theme of the words with no common cause class: named
-				// by the kind of factor its terms describe, else by them.
+				// Else named by the kind of factor its top terms
+				// describe, else by them.
 				if p := factorKindPhrase(d.theme.TopTerms); p != "" {
 					d.theme.Label = p
 					break

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"sort"
+	"strings"
 	"testing"
 	"time"
 
@@ -156,6 +157,22 @@ func TestSimulatedThemesNoDominantTheme(t *testing.T) {
 	require.NoError(t, err)
 	require.False(t, again.Warm)
 	require.True(t, again.FromClasses)
+}
+
+// TestSimulatedThemeLabels: a theme of the words whose factors share no
+// cause class is named by the kind of factor most of its members describe
+// ("gaps in detection and alerting"), not by a bag of its top terms
+// ("factors about alert and missing", as three themes of these orgs were).
+func TestSimulatedThemeLabels(t *testing.T) {
+	for _, seed := range []int64{1, 2} {
+		items, _, _ := simFactors(t, org.ScaleMedium, seed)
+		res, err := themes.Cluster(items, nil, themes.Options{Seed: 1})
+		require.NoError(t, err)
+		require.False(t, res.FromClasses)
+		for _, th := range res.Themes {
+			require.False(t, strings.HasPrefix(th.Label, "factors about"), "org seed %d: theme %s (%d factors) is named %q", seed, th.ID, th.Size, th.Label)
+		}
+	}
 }
 
 func predictions(res themes.Result, items []themes.Item) []string {

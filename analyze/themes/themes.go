@@ -550,6 +550,8 @@ func ClusterStream(each func(add func(id string, f Features) error) error, prev 
 					d.kind = ""
 				}
 			}
+		} else {
+			d.kind = membersKind(ms, docs, sp.surface)
 		}
 		clusters = append(clusters, d)
 	}
@@ -611,6 +613,25 @@ func chooseAndCluster(docs []sparse, docItems []int, ids []string, dim int, opts
 		return chosen
 	}
 	return sphericalKMeans(docs, dim, chosen.centroids, cfg)
+}
+
+// membersKind is the kind of factor (factorKinds) that at least half of a
+// theme's members describe (docFactorKind), "" when none does: a theme of
+// the words is named by it ("gaps in detection and alerting" for factors
+// that all say the first hint was an angry customer), where its top terms
+// alone ("message", "angry") would not name the kind.
+func membersKind(ms []int, docs []sparse, surface []string) string {
+	n := map[string]int{}
+	for _, d := range ms {
+		if k := docFactorKind(docs[d], surface); k != "" {
+			n[k]++
+		}
+	}
+	best := keysByCount(n)[0]
+	if best == "" || 2*n[best] < len(ms) {
+		return ""
+	}
+	return best
 }
 
 // MaxThemeShare is the largest share of the factors one theme found in the
