@@ -259,6 +259,13 @@ func Build(ctx context.Context, r Reader, opts Options) (*Digest, error) {
 			}
 		}
 	}
+	// A PagerDuty history shorter than Jira's (pagerduty.backfill_start):
+	// before the first month with incidents, the incident-derived figures
+	// are unknown, not zero.
+	incidentsFrom := incidentStart(res, covered)
+	if incidentsFrom != "" && start != "" && incidentsFrom > start {
+		res.incidentsFrom = incidentsFrom
+	}
 	b := &builder{
 		res: res, items: indexItems(items), months: months, covered: covered,
 		month: opts.Month, team: opts.Team, loc: opts.Location, max: opts.MaxItems, runAt: run.FinishedAt,
@@ -292,6 +299,22 @@ func Build(ctx context.Context, r Reader, opts Options) (*Digest, error) {
 	}
 	if start > months[0] && start <= opts.Month {
 		d.Notes = append(d.Notes, "The data starts in "+monthName(start)+"; earlier months are left out of the comparisons.")
+	}
+	if from := res.incidentsFrom; from != "" {
+		d.IncidentsFrom = from
+		switch {
+		case opts.Month < from:
+			d.Notes = append(d.Notes, "The incident data starts in "+monthName(from)+", later than the postmortems and action items "+
+				"(PagerDuty's history in Aftermath begins there: pagerduty.backfill_start), so this month's incident, response, "+
+				"error-budget, recurrence and postmortem-coverage figures are unknown, not zero.")
+		case from > months[0]:
+			note := "The incident data starts in " + monthName(from) + ", later than the postmortems and action items " +
+				"(pagerduty.backfill_start); incident figures before it are unknown and left out of the comparisons."
+			if from == opts.Month {
+				note = strings.TrimSuffix(note, ".") + ", and " + monthName(from) + " itself may be only partly covered."
+			}
+			d.Notes = append(d.Notes, note)
+		}
 	}
 	d.Links = links(opts.BaseURL, FileBase(opts.Month, opts.Team))
 
@@ -360,6 +383,23 @@ func links(base, file string) Links {
 
 // dataStart is the first covered month with any incident, action item or
 // contributing factor; "" when there is none.
+// incidentStart is the first covered month with incidents ("" for none).
+func incidentStart(res *results, covered map[string]bool) string {
+	var ms []string
+	for m := range covered {
+		if len(m) == 7 {
+			ms = append(ms, m)
+		}
+	}
+	sort.Strings(ms)
+	for _, m := range ms {
+		if v, _ := res.sum(metrics.IncidentsBySeverity, L{"period": m}); v > 0 {
+			return m
+		}
+	}
+	return ""
+}
+
 func dataStart(res *results, covered map[string]bool) string {
 	var ms []string
 	for m := range covered {

@@ -57,6 +57,10 @@ type Digest struct {
 	// Notes are caveats about the data (a partial month, a month the run
 	// covers only in part).
 	Notes []string
+	// IncidentsFrom is the first month with incident data when it is later
+	// than the other sources' (a PagerDuty history shorter than Jira's);
+	// incident figures before it are unknown. "" otherwise.
+	IncidentsFrom string
 }
 
 // Links are where the digest is published; empty when no base URL is known.

@@ -14,6 +14,10 @@ type results struct {
 	byMetric map[string]*metricRows
 	// excluded periods read as having no rows (months before the data starts)
 	excluded map[string]bool
+	// incidentsFrom, when set, is the first month with incident data, later
+	// than the other sources' (a PagerDuty history shorter than Jira's):
+	// the incident-derived families read as having no rows before it.
+	incidentsFrom string
 }
 
 type metricRows struct {
@@ -46,7 +50,7 @@ func (r *results) rows(metric metrics.Family, labels L) []store.Result {
 		return nil
 	}
 	if p, ok := labels["period"]; ok && p != "" {
-		if r.excluded[p] {
+		if r.excluded[p] || r.beforeIncidents(metric, p) {
 			return nil
 		}
 		return m.byPeriod[p]
@@ -169,9 +173,27 @@ func (r *results) sumSeries(months []string, covered map[string]bool, metric met
 			f[k] = v
 		}
 		v, _ := r.sum(metric, f)
-		if covered[m] {
+		if covered[m] && !r.beforeIncidents(metric, m) {
 			s.set(i, v)
 		}
 	}
 	return s
+}
+
+// incidentFamilies are the families derived from incidents besides those of
+// the response, SLO and recurrence analyses.
+var incidentFamilies = map[metrics.Family]bool{metrics.PostmortemsRequired: true, metrics.PostmortemCoverageRatio: true}
+
+// beforeIncidents reports whether period comes before the incident data
+// (incidentsFrom) and metric is derived from incidents: its zeros there
+// mean no data, not no incidents.
+func (r *results) beforeIncidents(metric metrics.Family, period string) bool {
+	if r.incidentsFrom == "" || period >= r.incidentsFrom || len(period) != 7 {
+		return false
+	}
+	switch metric.Analysis() {
+	case metrics.AnalysisResponse, metrics.AnalysisSLO, metrics.AnalysisRecurrence:
+		return true
+	}
+	return incidentFamilies[metric]
 }

@@ -35,16 +35,25 @@ func summarize(d *Digest) []string {
 		}
 	}
 	v := d.Changes.verdicts(d.Team)
-	add(incidentSummary(d.Incidents, v))
-	add(responseSummary(d.Response, v, d.Previous))
+	noIncidents := d.IncidentsFrom != "" && d.Month < d.IncidentsFrom
+	if noIncidents {
+		add("No incident data for " + d.MonthName + ": it starts in " + monthName(d.IncidentsFrom) + ".")
+	} else {
+		add(incidentSummary(d.Incidents, v))
+		add(responseSummary(d.Response, v, d.Previous))
+	}
 	if d.Team == "" {
 		add(changeSummary(d.Changes))
 	}
-	add(budgetSummary(d.ErrorBudget))
+	if !noIncidents {
+		add(budgetSummary(d.ErrorBudget))
+	}
 	add(themeCostSummary(d))
 	add(actionSummary(d.Actions))
 	add(fixesSummary(d.Fixes, d.location()))
-	add(postmortemSummary(d.Postmortems))
+	if !noIncidents {
+		add(postmortemSummary(d.Postmortems))
+	}
 	add(themeSummary(d.Themes))
 	add(recurrenceSummary(d.Recurrence))
 	add(languageSummary(d.Language))
