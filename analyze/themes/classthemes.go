@@ -49,13 +49,13 @@ func GroupOf(class string) string { return classGroups[class] }
 //
 // The other-causes factors are then split by the kind of factor their words
 // describe (factorKinds: detection, deploys, retries, deadline pressure,
-// ...), when surface is given (each feature's surface form): most factors
+// ...), when masks are given (each feature's kinds): most factors
 // without a cause mechanism are about the response and the organization
 // around the failure, and a lead reads "gaps in detection and alerting"
 // where one bucket of other causes said nothing. A kind with fewer than
 // opts.KindMinShare of the documents (or fewer than 3) stays with the
 // other causes.
-func classPartition(docs []sparse, dim int, keys []string, surface []string, opts Options) clustering {
+func classPartition(docs []sparse, dim int, keys []string, masks kindMasks, opts Options) clustering {
 	part := make([]string, len(docs))
 	count := map[string]int{}
 	for i, k := range keys {
@@ -75,13 +75,13 @@ func classPartition(docs []sparse, dim int, keys []string, surface []string, opt
 			part[i] = otherCauses
 		}
 	}
-	if surface != nil {
+	if masks != nil {
 		kinds := map[string]int{}
 		for i, p := range part {
 			if p != otherCauses {
 				continue
 			}
-			if k := docFactorKind(docs[i], surface); k != "" {
+			if k := docFactorKind(docs[i], masks); k != "" {
 				part[i] = kindPartition + k
 				kinds[part[i]]++
 			}
@@ -129,28 +129,47 @@ func classPartition(docs []sparse, dim int, keys []string, surface []string, opt
 // one factor kind.
 const kindPartition = "kind: "
 
-// docFactorKind is the factor kind (factorKinds) whose cues weigh most in
-// one document (the sum of the weights of its terms whose surface form
-// starts with a cue of the kind), "" when no cue is found. Cause families
-// ("@...") are not words and are skipped.
-func docFactorKind(d sparse, surface []string) string {
-	best, bestW := "", float32(0)
-	for _, k := range factorKinds {
-		var w float32
-		for j, id := range d.idx {
-			term := strings.ToLower(surface[id])
-			if strings.HasPrefix(term, "@") {
-				continue
-			}
-			for _, c := range k.cues {
+// kindMasks holds, for every feature of a space, the factor kinds
+// (factorKinds, bit i for kind i) one of whose cues its surface form starts
+// with; cause families ("@...") are not words and match none. Computed once
+// per clustering, so that a document's kind costs one pass over its terms.
+type kindMasks []uint16
+
+func newKindMasks(surface []string) kindMasks {
+	m := make(kindMasks, len(surface))
+	for id, term := range surface {
+		term = strings.ToLower(term)
+		if strings.HasPrefix(term, "@") {
+			continue
+		}
+		for k, kind := range factorKinds {
+			for _, c := range kind.cues {
 				if strings.HasPrefix(term, c) {
-					w += d.val[j]
+					m[id] |= 1 << k
 					break
 				}
 			}
 		}
-		if w > bestW {
-			best, bestW = k.phrase, w
+	}
+	return m
+}
+
+// docFactorKind is the factor kind (factorKinds) whose cues weigh most in
+// one document (the sum of the weights of its terms that match a cue of the
+// kind), "" when no cue is found; ties go to the kind listed first.
+func docFactorKind(d sparse, masks kindMasks) string {
+	var w [16]float32
+	for j, id := range d.idx {
+		for m, k := masks[id], 0; m != 0; m, k = m>>1, k+1 {
+			if m&1 != 0 {
+				w[k] += d.val[j]
+			}
+		}
+	}
+	best, bestW := "", float32(0)
+	for k := range factorKinds {
+		if w[k] > bestW {
+			best, bestW = factorKinds[k].phrase, w[k]
 		}
 	}
 	return best

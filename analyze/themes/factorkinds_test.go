@@ -67,3 +67,17 @@ func TestOtherCausesLabel(t *testing.T) {
 	nameThemes([]*draft{d}, causes, true, true)
 	require.Equal(t, "other causes", d.theme.Label)
 }
+
+func TestFactorKindsFitTheMasks(t *testing.T) {
+	// kindMasks holds one bit per kind in a uint16.
+	if len(factorKinds) > 16 {
+		t.Fatalf("%d factor kinds: kindMasks holds 16", len(factorKinds))
+	}
+	m := newKindMasks([]string{"alerting", "@config", "deadline", "Graphs", "storage"})
+	want := kindMasks{1 << 0, 0, 1 << 3, 1 << 4, 0}
+	for i := range want {
+		if m[i] != want[i] {
+			t.Fatalf("masks %v, want %v", m, want)
+		}
+	}
+}

@@ -523,11 +523,11 @@ func ClusterStream(each func(add func(id string, f Features) error) error, prev 
 		for d, i := range docItems {
 			keys[d] = res.Causes[ids[i]].Class
 		}
-		var surface []string
+		var masks kindMasks
 		if !opts.NoFactorKinds {
-			surface = sp.surface
+			masks = newKindMasks(sp.surface)
 		}
-		final = classPartition(docs, dim, keys, surface, opts)
+		final = classPartition(docs, dim, keys, masks, opts)
 		res.K = final.k
 	}
 
@@ -537,6 +537,10 @@ func ClusterStream(each func(add func(id string, f Features) error) error, prev 
 		members[c] = append(members[c], d)
 	}
 	var clusters []*draft
+	var masks kindMasks // for the kinds of the themes of the words
+	if !res.FromClasses {
+		masks = newKindMasks(sp.surface)
+	}
 	for c, ms := range members {
 		if len(ms) == 0 {
 			continue
@@ -551,7 +555,7 @@ func ClusterStream(each func(add func(id string, f Features) error) error, prev 
 				}
 			}
 		} else {
-			d.kind = membersKind(ms, docs, sp.surface)
+			d.kind = membersKind(ms, docs, masks)
 		}
 		clusters = append(clusters, d)
 	}
@@ -620,10 +624,10 @@ func chooseAndCluster(docs []sparse, docItems []int, ids []string, dim int, opts
 // the words is named by it ("gaps in detection and alerting" for factors
 // that all say the first hint was an angry customer), where its top terms
 // alone ("message", "angry") would not name the kind.
-func membersKind(ms []int, docs []sparse, surface []string) string {
+func membersKind(ms []int, docs []sparse, masks kindMasks) string {
 	n := map[string]int{}
 	for _, d := range ms {
-		if k := docFactorKind(docs[d], surface); k != "" {
+		if k := docFactorKind(docs[d], masks); k != "" {
 			n[k]++
 		}
 	}
