@@ -25,6 +25,13 @@
 //     incidents.
 //  3. New incidents: every incident created since the "incidents" checkpoint,
 //     by created_at window, stored, and the checkpoint advanced.
+//  4. History: when BackfillStart is earlier than the "history_start"
+//     checkpoint (where the stored history starts: the first sync records
+//     its BackfillStart), the log entries and then the incidents created in
+//     the gap between them are walked and stored the same way, each walk
+//     checkpointed, and history_start moved back once both are done
+//     (history.go). A later BackfillStart fetches nothing and removes
+//     nothing.
 //
 // Windows are sized to stay under PagerDuty's 10,000 offset cap: the first
 // page of each window asks for the total, a window that is too big is split,
@@ -93,7 +100,9 @@ type Options struct {
 	SeverityByPriority map[string]string
 	SeverityByUrgency  map[string]string
 	// BackfillStart is where the first Sync starts (required until the
-	// checkpoints exist).
+	// checkpoints exist). When a later Sync finds it earlier than where
+	// the stored history starts, that Sync also fetches the gap; a later
+	// one changes nothing. Zero: no history is recorded or extended.
 	BackfillStart time.Time
 	PageSize      int // default and maximum 100
 	// MaxResponseBytes bounds one response body; a larger one fails the
@@ -288,7 +297,8 @@ type run struct {
 	refreshed  map[string]bool // open incidents stored again by step 2
 }
 
-// SyncRun runs one pass: timelines, open incidents, new incidents.
+// SyncRun runs one pass: timelines, open incidents, new incidents, and the
+// history BackfillStart asks for before what is stored.
 func (in *Ingester) SyncRun(ctx context.Context, ir *ingest.Run) error {
 	// The token is needed to sync, not to re-extract stored documents.
 	if in.opts.Token == "" {
@@ -299,14 +309,45 @@ func (in *Ingester) SyncRun(ctx context.Context, ir *ingest.Run) error {
 }
 
 func (in *Ingester) sync(ctx context.Context, r *run) error {
-	logThrough, err := in.checkpoint(ctx, r, checkpointLogEntries)
+	logThrough, logOK, err := r.TimeCheckpoint(ctx, checkpointLogEntries, time.Time{})
 	if err != nil {
 		return err
 	}
-	r.incThrough, err = in.checkpoint(ctx, r, checkpointIncidents)
+	incThrough, incOK, err := r.TimeCheckpoint(ctx, checkpointIncidents, time.Time{})
 	if err != nil {
 		return err
 	}
+	// Without a backfill start there is no history to record or extend:
+	// the forward checkpoints must exist.
+	backfill := in.opts.BackfillStart.UTC().Truncate(time.Second)
+	var hist time.Time
+	if in.opts.BackfillStart.IsZero() {
+		switch {
+		case !logOK:
+			return fmt.Errorf("pagerduty: no %s checkpoint and no backfill start", checkpointLogEntries)
+		case !incOK:
+			return fmt.Errorf("pagerduty: no %s checkpoint and no backfill start", checkpointIncidents)
+		}
+	} else {
+		var forward []time.Time
+		if logOK {
+			forward = append(forward, logThrough)
+		}
+		if incOK {
+			forward = append(forward, incThrough)
+		}
+		if hist, err = in.historyStart(ctx, r, backfill, forward); err != nil {
+			return err
+		}
+		// A forward walk not started yet starts where the history does.
+		if !logOK {
+			logThrough = hist
+		}
+		if !incOK {
+			incThrough = hist
+		}
+	}
+	r.incThrough = incThrough
 
 	// 1. Timelines.
 	span := in.opts.InitialSpan
@@ -347,17 +388,12 @@ func (in *Ingester) sync(ctx context.Context, r *run) error {
 			return err
 		}
 	}
-	return nil
-}
 
-// checkpoint reads a time checkpoint; the backfill start when it does not
-// exist yet.
-func (in *Ingester) checkpoint(ctx context.Context, r *run, name string) (time.Time, error) {
-	t, ok, err := r.TimeCheckpoint(ctx, name, in.opts.BackfillStart.UTC().Truncate(time.Second))
-	if err == nil && !ok && in.opts.BackfillStart.IsZero() {
-		return time.Time{}, fmt.Errorf("pagerduty: no %s checkpoint and no backfill start", name)
+	// 4. History before what is stored, when BackfillStart asks for it.
+	if !in.opts.BackfillStart.IsZero() {
+		return in.extendHistory(ctx, r, backfill, hist)
 	}
-	return t, err
+	return nil
 }
 
 // storeLogEntries stores a batch of log entries as timeline events, with
