@@ -99,6 +99,7 @@ func Default() *Config {
 			MaxResponseBytes:  DefaultMaxResponseBytes,
 			SyncOverlap:       Duration(10 * time.Minute),
 			ReconcileInterval: Duration(24 * time.Hour),
+			ReconcileMaxShare: 0.10,
 			MetadataRefresh:   Duration(time.Hour),
 			Fields: JiraFields{
 				DueDate:      "duedate",

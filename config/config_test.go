@@ -661,4 +661,10 @@ func TestJiraReconcileInterval(t *testing.T) {
 	require.Zero(t, cfg.Jira.ReconcileInterval.D(), "0 turns it off")
 	_, err = parse("  reconcile_interval: 30m\n")
 	require.EqualError(t, err, `a.yml:6: jira.reconcile_interval: must be 0 (off) or at least 1h, got 30m0s`)
+	require.Equal(t, 0.1, cfg.Jira.ReconcileMaxShare, "default")
+	cfg, err = parse("  reconcile_max_share: 1\n")
+	require.NoError(t, err)
+	require.Equal(t, 1.0, cfg.Jira.ReconcileMaxShare)
+	_, err = parse("  reconcile_max_share: 1.5\n")
+	require.EqualError(t, err, `a.yml:6: jira.reconcile_max_share: must be greater than 0 and at most 1, got 1.5`)
 }

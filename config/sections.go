@@ -225,6 +225,10 @@ type Jira struct {
 	// the issues deleted in Jira or moved out of the JQL scope (also at the
 	// first sync of every process); 0 turns it off.
 	ReconcileInterval Duration `yaml:"reconcile_interval"`
+	// ReconcileMaxShare: a reconciliation that would remove more than this
+	// share of the stored postmortems or action items (and more than 20)
+	// removes nothing; 1 lets an intended mass removal through.
+	ReconcileMaxShare float64 `yaml:"reconcile_max_share"`
 	// TimeZone overrides the Jira user's time zone used in JQL dates; empty
 	// means ask Jira (/myself).
 	TimeZone string `yaml:"time_zone"`
@@ -333,6 +337,9 @@ func (c Jira) Validate() error {
 	checkPositive(&p, "request_timeout", c.RequestTimeout)
 	checkResponseLimit(&p, "max_response_bytes", c.MaxResponseBytes)
 	checkPositive(&p, "metadata_refresh", c.MetadataRefresh)
+	if c.ReconcileMaxShare <= 0 || c.ReconcileMaxShare > 1 {
+		p.add("reconcile_max_share", "must be greater than 0 and at most 1, got %g", c.ReconcileMaxShare)
+	}
 	if d := c.ReconcileInterval.D(); d != 0 && d < time.Hour {
 		p.add("reconcile_interval", "must be 0 (off) or at least 1h, got %s", d)
 	}

@@ -176,7 +176,9 @@ func TestIngestFamiliesAsPublished(t *testing.T) {
 		{"aftermath_jira_changelogs_completed_total", Counter, nil, "Issues whose changelog search truncated and the changelog endpoint completed."},
 		{"aftermath_jira_decode_retries_total", Counter, nil, "Responses fetched again because their body could not be decoded."},
 		{"aftermath_jira_last_success_timestamp_seconds", Gauge, nil, "When the last successful Jira sync finished (Unix time)."},
+		{"aftermath_jira_reconcile_refused", Gauge, nil, "1 when the last reconciliation with Jira removed nothing because it would have removed more than a safe share of the stored issues (check the JQL and the account's access), else 0."},
 		{"aftermath_jira_records_stored_total", Counter, []string{"table"}, "Rows stored by the Jira ingester, by table (postmortem, factor, action_item, transition, raw_document)."},
+		{"aftermath_jira_removed_issues_total", Counter, []string{"kind"}, "Issues removed from the store because Jira no longer lists them in scope (deleted, or moved out of the JQL; each is logged by key), by kind."},
 		{"aftermath_jira_skipped_issues_total", Counter, []string{"kind", "reason"}, "Jira issues not stored because they could not be decoded or mapped (each is logged by key), by kind and reason (undecodable, changelog, unmappable)."},
 		{"aftermath_jira_sync_duration_seconds", Gauge, nil, "How long the last Jira sync took."},
 		{"aftermath_jira_sync_errors_total", Counter, nil, "Jira syncs that failed."},
@@ -231,7 +233,7 @@ func TestSourceFamilies(t *testing.T) {
 			require.Equal(t, f, got)
 		}
 	}
-	require.Equal(t, []Family{JiraChangelogsCompletedTotal, JiraSkippedIssuesTotal}, onlyOwn(SourceJira.Families()))
+	require.Equal(t, []Family{JiraChangelogsCompletedTotal, JiraReconcileRefused, JiraRemovedIssuesTotal, JiraSkippedIssuesTotal}, onlyOwn(SourceJira.Families()))
 	require.Equal(t, []Family{PagerDutyWindowRepassesTotal}, onlyOwn(SourcePagerDuty.Families()))
 
 	// A source or kind outside the catalogue has no family.

@@ -148,6 +148,7 @@ func newJira(cfg *config.Config, st *store.Store, a *app, o buildOptions) (inges
 		MaxResponseBytes:  int64(c.MaxResponseBytes),
 		Overlap:           overlap(c.SyncOverlap.D()),
 		ReconcileInterval: overlap(c.ReconcileInterval.D()),
+		ReconcileMaxShare: c.ReconcileMaxShare,
 		TimeZone:          c.TimeZone,
 		MetadataRefresh:   c.MetadataRefresh.D(),
 		Fields: jiraingest.Fields{

@@ -140,6 +140,11 @@ type Options struct {
 	// ingester, then once the interval has passed; default
 	// DefaultReconcileInterval (a day). Negative: never.
 	ReconcileInterval time.Duration
+	// ReconcileMaxShare bounds one reconciliation's removals of one kind of
+	// issue: more than this share of the stored ones (and more than 20) is
+	// refused. 0: DefaultReconcileMaxShare; 1 lets any removal through (a
+	// removal that is intended, such as a project moved out of scope).
+	ReconcileMaxShare float64
 
 	Fields Fields
 
@@ -271,6 +276,9 @@ func New(opts Options) (*Ingester, error) {
 	}
 	if opts.MetadataRefresh <= 0 {
 		opts.MetadataRefresh = time.Hour
+	}
+	if opts.ReconcileMaxShare <= 0 {
+		opts.ReconcileMaxShare = DefaultReconcileMaxShare
 	}
 	if opts.ReconcileInterval == 0 {
 		opts.ReconcileInterval = DefaultReconcileInterval

@@ -11,13 +11,15 @@ import (
 )
 
 // metrics are the ingester's own: the ones every source keeps, plus completed
-// changelogs and skipped issues, all catalogued in package metrics. Requests
+// changelogs, skipped issues and what reconciliation removed or refused, all catalogued in package metrics. Requests
 // by endpoint and status, retries and rate-limit waits come from the httpx
 // transport with source="jira".
 type metrics struct {
 	*ingest.SourceMetrics
 	changelogsCompleted prometheus.Counter     // JiraChangelogsCompletedTotal
 	skipped             *prometheus.CounterVec // JiraSkippedIssuesTotal, by kind and reason
+	removed             *prometheus.CounterVec // JiraRemovedIssuesTotal, by kind
+	refused             prometheus.Gauge       // JiraReconcileRefused
 }
 
 // newMetrics registers with reg (nil: not registered). A second ingester on
@@ -31,9 +33,16 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 		SourceMetrics:       sm,
 		changelogsCompleted: ingest.NewCounter(catalog.JiraChangelogsCompletedTotal),
 		skipped:             ingest.NewCounterVec(catalog.JiraSkippedIssuesTotal),
+		removed:             ingest.NewCounterVec(catalog.JiraRemovedIssuesTotal),
+		refused:             ingest.NewGauge(catalog.JiraReconcileRefused),
 	}
-	if err := errors.Join(ingest.Register(reg, &m.changelogsCompleted), ingest.Register(reg, &m.skipped)); err != nil {
+	if err := errors.Join(ingest.Register(reg, &m.changelogsCompleted), ingest.Register(reg, &m.skipped),
+		ingest.Register(reg, &m.removed), ingest.Register(reg, &m.refused)); err != nil {
 		return nil, err
+	}
+	// Removals start at 0 for both kinds, so that increase() sees the first.
+	for _, kind := range []string{kindPostmortem, kindActionItem} {
+		m.removed.WithLabelValues(kind)
 	}
 	return m, nil
 }

@@ -28,7 +28,7 @@ import (
 //
 // A permission change or an edit of the JQL looks to the listing exactly
 // like a mass deletion. A reconciliation that would remove, of either kind,
-// more than reconcileMaxKeys keys and more than reconcileMaxShare of what is
+// more than reconcileMaxKeys keys and more than Options.ReconcileMaxShare of what is
 // stored removes nothing and logs an error with the counts; it is tried
 // again at the next interval (or at the next start). A listing that fails,
 // or a context cancelled before the removal, leaves the store as it was,
@@ -38,11 +38,14 @@ import (
 // reconciles the store with Jira (besides the first sync of an ingester).
 const DefaultReconcileInterval = 24 * time.Hour
 
+// DefaultReconcileMaxShare is the default Options.ReconcileMaxShare.
+const DefaultReconcileMaxShare = 0.10
+
 const (
-	// reconcileMaxKeys and reconcileMaxShare bound one reconciliation's
-	// removals of one kind of issue: more than both is refused.
-	reconcileMaxKeys  = 20
-	reconcileMaxShare = 0.10
+	// reconcileMaxKeys and Options.ReconcileMaxShare bound one
+	// reconciliation's removals of one kind of issue: more than both is
+	// refused.
+	reconcileMaxKeys = 20
 	// keyPageSize is the page size asked for when listing keys: Jira Cloud
 	// serves the most issues per page when only the key or id is asked for
 	// (up to 5,000), and may serve fewer than asked.
@@ -104,16 +107,18 @@ func (in *Ingester) reconcile(ctx context.Context, listed map[string]map[string]
 
 	refused := false
 	for _, r := range plan {
-		if tooMany(len(r.gone), r.stored) {
+		if tooMany(len(r.gone), r.stored, in.opts.ReconcileMaxShare) {
 			in.log.Error("Jira no longer lists more than a safe share of the stored issues; removing none of them: check the JQL and the account's access (a permission change or a JQL edit looks like a mass deletion)",
 				"kind", r.kind, "stored", r.stored, "missing", len(r.gone),
-				"limit_keys", reconcileMaxKeys, "limit_share", reconcileMaxShare)
+				"limit_keys", reconcileMaxKeys, "limit_share", in.opts.ReconcileMaxShare)
 			refused = true
 		}
 	}
 	if refused {
+		in.metrics.refused.Set(1)
 		return nil
 	}
+	in.metrics.refused.Set(0)
 
 	// A second look: only what both listings lack is gone.
 	total := 0
@@ -149,6 +154,7 @@ func (in *Ingester) reconcile(ctx context.Context, listed map[string]map[string]
 			return fmt.Errorf("jira: reconcile: remove %d %ss: %w", len(r.gone), r.kind, err)
 		}
 		removed[r.kind] = len(r.gone)
+		in.metrics.removed.WithLabelValues(r.kind).Add(float64(len(r.gone)))
 	}
 	in.log.Info("reconciled with Jira", "postmortems_removed", removed[kindPostmortem],
 		"action_items_removed", removed[kindActionItem], "took", in.opts.Now().Sub(began))
@@ -157,8 +163,8 @@ func (in *Ingester) reconcile(ctx context.Context, listed map[string]map[string]
 
 // tooMany reports whether removing n of stored keys at once is more than a
 // reconciliation may do.
-func tooMany(n, stored int) bool {
-	return n > reconcileMaxKeys && float64(n) > reconcileMaxShare*float64(stored)
+func tooMany(n, stored int, maxShare float64) bool {
+	return n > reconcileMaxKeys && float64(n) > maxShare*float64(stored)
 }
 
 func (in *Ingester) storedKeys(ctx context.Context, kind string) ([]string, error) {

@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
 	"github.com/stretchr/testify/require"
 
 	"github.com/aftermath-sre/aftermath/domain"
@@ -140,8 +142,18 @@ func TestReconcileRemovesIssuesDeletedOrMovedInJira(t *testing.T) {
 
 	// A new ingester (a new `aftermath ingest --once`) reconciles at its
 	// first sync: the three are gone, with their factors, transitions and
-	// raw documents, and nothing else is.
-	e.sync(e.ingester(logged))
+	// raw documents, and nothing else is; its metrics count them.
+	reg := prometheus.NewRegistry()
+	e.sync(e.ingester(func(op *jira.Options) { logged(op); op.Registerer = reg }))
+	requireGathered(t, reg, `
+# HELP aftermath_jira_reconcile_refused 1 when the last reconciliation with Jira removed nothing because it would have removed more than a safe share of the stored issues (check the JQL and the account's access), else 0.
+# TYPE aftermath_jira_reconcile_refused gauge
+aftermath_jira_reconcile_refused 0
+# HELP aftermath_jira_removed_issues_total Issues removed from the store because Jira no longer lists them in scope (deleted, or moved out of the JQL; each is logged by key), by kind.
+# TYPE aftermath_jira_removed_issues_total counter
+aftermath_jira_removed_issues_total{kind="action_item"} 2
+aftermath_jira_removed_issues_total{kind="postmortem"} 1
+`, "aftermath_jira_reconcile_refused", "aftermath_jira_removed_issues_total")
 	requireStoredAsTruth(t, e.st, withoutKeys(all, overdue, pm.Key, moved), overdue)
 	for _, k := range []string{overdue, pm.Key, moved} {
 		require.Zero(t, storedRows(t, e.st, "raw_documents", "id", k), k)
@@ -209,11 +221,18 @@ func TestReconcileRemovesNothingWhenJiraListsTooFewIssues(t *testing.T) {
 	require.Positive(t, perTeam[team.ID])
 	others := len(o.ActionItems) - perTeam[team.ID]
 	require.Greater(t, others, 20)
+	reg := prometheus.NewRegistry()
 	e.sync(e.ingester(func(op *jira.Options) {
 		logged(op)
+		op.Registerer = reg
 		op.ActionItemJQL = domain.DefaultActionItemJQL + " AND labels = team-" + team.Slug
 	}))
 	requireStoredAsTruth(t, e.st, all)
+	requireGathered(t, reg, `
+# HELP aftermath_jira_reconcile_refused 1 when the last reconciliation with Jira removed nothing because it would have removed more than a safe share of the stored issues (check the JQL and the account's access), else 0.
+# TYPE aftermath_jira_reconcile_refused gauge
+aftermath_jira_reconcile_refused 1
+`, "aftermath_jira_reconcile_refused")
 	mu.Lock()
 	require.Contains(t, logs.String(), refusal("action_item", len(o.ActionItems), others))
 	mu.Unlock()
@@ -232,6 +251,20 @@ func TestReconcileRemovesNothingWhenJiraListsTooFewIssues(t *testing.T) {
 	require.Contains(t, logs.String(), refusal("action_item", 56, 21))
 	require.NotContains(t, logs.String(), "removing an issue")
 	mu.Unlock()
+
+	// The removal was intended (jira.reconcile_max_share: 1 for one run):
+	// the 21 items and the postmortem go.
+	var deleted []string
+	for _, a := range o.ActionItems[:21] {
+		deleted = append(deleted, a.Key)
+	}
+	deleted = append(deleted, o.Postmortems[len(o.Postmortems)-1].Key)
+	e.sync(e.ingester(func(op *jira.Options) { logged(op); op.ReconcileMaxShare = 1 }))
+	for _, k := range deleted {
+		require.Zero(t, storedRows(t, e.st, "raw_documents", "id", k), k)
+	}
+	require.Zero(t, storedRows(t, e.st, "action_items", "key", deleted[0]))
+	require.Zero(t, storedRows(t, e.st, "postmortems", "key", deleted[len(deleted)-1]))
 
 	// 20 items are within bounds (not more than 20, though more than a
 	// tenth): on another site and store, they go.
@@ -370,4 +403,11 @@ func TestReconcileKeepsAnIssueOnlyOneListingMissed(t *testing.T) {
 	e.sync(e.ingester(nil))
 	require.EqualValues(t, 3, kl.n.Load(), "postmortems once, action items twice")
 	requireStoredAsTruth(t, e.st, withoutKeys(all, deleted), deleted)
+}
+
+// requireGathered compares the named families gathered from reg with want
+// (text exposition format).
+func requireGathered(t *testing.T, reg *prometheus.Registry, want string, names ...string) {
+	t.Helper()
+	require.NoError(t, testutil.GatherAndCompare(reg, strings.NewReader(want), names...))
 }
