@@ -1018,6 +1018,11 @@ func themeChanges(all []ThemeTrend, max int) []string {
 	return out
 }
 
+// incidentsKnown reports whether the run covers month m and has incident
+// data for it (not before a PagerDuty history that starts later than the
+// other sources').
+func (b *builder) incidentsKnown(m string) bool { return b.covered[m] && !b.res.noIncidentData(m) }
+
 func (b *builder) recurrence(team string) RecurrenceSection {
 	r := RecurrenceSection{
 		Ratio: Measure{Name: "Repeat incidents", Unit: UnitRatio, Direction: LowerIsBetter, Series: b.res.series(b.months, metrics.RepeatIncidentRatio, nil)},
@@ -1025,7 +1030,7 @@ func (b *builder) recurrence(team string) RecurrenceSection {
 	count := newSeries(b.months)
 	byService := map[string]float64{}
 	for i, m := range b.months {
-		if !b.covered[m] {
+		if !b.incidentsKnown(m) {
 			continue
 		}
 		total := 0.0
@@ -1055,7 +1060,7 @@ func (b *builder) recurrence(team string) RecurrenceSection {
 					rep, all = rep+x, all+n
 				}
 			}
-			if b.covered[m] && all > 0 {
+			if b.incidentsKnown(m) && all > 0 {
 				r.MajorRatio.Series.set(i, rep/all)
 			}
 		}
@@ -1141,7 +1146,9 @@ func (b *builder) teamSection(team string) TeamSection {
 			ts.TopThemes = append(ts.TopThemes, t)
 		}
 	}
-	ts.NoIncidents = inc.Total.Value() == 0
+	_, known := inc.Total.Series.Current()
+	ts.NoIncidentData = !known
+	ts.NoIncidents = known && inc.Total.Value() == 0
 	h := b.highlights(team)
 	ts.Highlights = len(h.Lessons) + len(h.Lucky)
 	ts.Sentences = teamSentences(ts)

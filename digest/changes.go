@@ -166,13 +166,13 @@ func (b *builder) changeValue(r ChangeRow, m string) (float64, bool) {
 		if r.Stat == analyze.StatShare {
 			return b.res.value(metrics.RepeatIncidentRatio, L{"period": m})
 		}
-		if !b.covered[m] {
+		if !b.incidentsKnown(m) {
 			return 0, false
 		}
 		v, _ := b.res.sum(metrics.RecurringIncidentsBySeverity, L{"period": m})
 		return v, true
 	case analyze.MeasureMajorRepeats, analyze.MeasureMajorIncidents:
-		if !b.covered[m] {
+		if !b.incidentsKnown(m) {
 			return 0, false
 		}
 		var rep, all float64
@@ -189,7 +189,7 @@ func (b *builder) changeValue(r ChangeRow, m string) (float64, bool) {
 		}
 		return rep / all, true
 	case analyze.MeasureIncidents:
-		if !b.covered[m] {
+		if !b.incidentsKnown(m) {
 			return 0, false
 		}
 		switch {

@@ -417,6 +417,9 @@ type TeamSection struct {
 	Highlights  int
 	Sentences   []string
 	NoIncidents bool
+	// NoIncidentData: the month has no incident data (before a PagerDuty
+	// history that starts later than the other sources').
+	NoIncidentData bool
 }
 
 // ClassCount is the contributing factors of one cause class in the month.

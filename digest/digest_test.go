@@ -168,7 +168,7 @@ func TestSummaryIsGeneratedFromTheNumbers(t *testing.T) {
 		"1 service overspent the month's error budget: checkout (200%).",
 		"12 action items are overdue, 5 of them P1; 30 completed this month (22 the month before); 4 open items have no owner.",
 		"Postmortems were written for 5 of 7 incidents that needed one (71%, against 100% the month before: no clear change); the median took 4d 2h to publish against a 7d target.",
-		"The top contributing-factor theme was “deploy config” (9 factors, 3 the month before). “deploy config” rose to 9 factors, from a six-month average of 2.",
+		"The top contributing-factor theme was “deploy config” (9 factors, 3 the month before). It rose to 9 factors, from a six-month average of 2.",
 		"4 incidents repeated an earlier incident (12% of all incidents, 29% of SEV1/SEV2: no clear change from 5% and 14% the month before), most often on checkout.",
 	}, d.Summary)
 	major, ok := d.Recurrence.MajorRatio.Series.Current()

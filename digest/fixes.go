@@ -367,7 +367,7 @@ func (b *builder) themeCost() ThemeCostSection {
 	secs := map[string]float64{}
 	for i := 2; i >= 0; i-- {
 		m := addMonths(b.month, -i)
-		if !b.covered[m] {
+		if !b.incidentsKnown(m) {
 			continue
 		}
 		s.QuarterMonths = append(s.QuarterMonths, m)

@@ -313,6 +313,12 @@ func newView(d *Digest) *htmlView {
 			r.Objective, r.Used, r.PrevUsed = "no SLO", "–", "–"
 			r.Bar = HBar{Width: "0"}
 		}
+		if s.NoIncidents {
+			// No incident on record under the SLO's service name: its
+			// downtime is not known, not zero.
+			r.Downtime, r.Used, r.PrevUsed = "not known", "not known", "–"
+			r.Bar = HBar{Width: "0"}
+		}
 		if s.HasRemainingNow {
 			r.Remaining = formatPercent(s.RemainingNow)
 		}

@@ -37,6 +37,18 @@ func TestIncidentDataStartingAfterTheOtherSources(t *testing.T) {
 		require.NotContains(t, s, "needed a postmortem")
 	}
 	require.Contains(t, notes(aug), "The incident data starts in October 2026, later than the postmortems and action items")
+	// Nowhere on the page, in the sections or the team cards, does the
+	// month read as one without incidents.
+	for _, team := range []string{"", "payments"} {
+		d := build(t, st, "2026-08", team)
+		page, err := digest.RenderMarkdown(d)
+		require.NoError(t, err)
+		require.NotContains(t, string(page), "No incidents this month", "team %q", team)
+		require.Contains(t, string(page), "No incident data for this month.", "team %q", team)
+		html, err := digest.RenderHTML(d)
+		require.NoError(t, err)
+		require.NotContains(t, string(html), "No incidents this month", "team %q", team)
+	}
 
 	oct := build(t, st, "2026-10", "")
 	require.Contains(t, notes(oct), "October 2026 itself may be only partly covered.")
@@ -45,6 +57,8 @@ func TestIncidentDataStartingAfterTheOtherSources(t *testing.T) {
 	for _, s := range oct.Summary {
 		require.NotContains(t, s, "the month before", "no comparison with a month without incident data: %q", s)
 	}
+	_, known = oct.Recurrence.Count.Series.Previous()
+	require.False(t, known, "September's repeat incidents are unknown, not 0")
 }
 
 func notes(d *digest.Digest) string { return strings.Join(d.Notes, " ") }

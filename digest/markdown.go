@@ -147,7 +147,12 @@ func RenderMarkdown(d *Digest) ([]byte, error) {
 			if b.Breached {
 				name += " **(breached)**"
 			}
-			w.p("| %s | %s | %s | **%s** | %s | %s |", name, b.Objective, b.Downtime, b.Used, b.PrevUsed, sparkText(d.ErrorBudget.Services[i].Consumed.Series))
+			spark := sparkText(d.ErrorBudget.Services[i].Consumed.Series)
+			if d.ErrorBudget.Services[i].NoIncidents {
+				name += " (no incidents on record under this name)"
+				spark = ""
+			}
+			w.p("| %s | %s | %s | **%s** | %s | %s |", name, b.Objective, b.Downtime, b.Used, b.PrevUsed, spark)
 		}
 	}
 	w.p("")

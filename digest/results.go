@@ -188,7 +188,7 @@ var incidentFamilies = map[metrics.Family]bool{metrics.PostmortemsRequired: true
 // (incidentsFrom) and metric is derived from incidents: its zeros there
 // mean no data, not no incidents.
 func (r *results) beforeIncidents(metric metrics.Family, period string) bool {
-	if r.incidentsFrom == "" || period >= r.incidentsFrom || len(period) != 7 {
+	if !r.noIncidentData(period) {
 		return false
 	}
 	switch metric.Analysis() {
@@ -196,4 +196,10 @@ func (r *results) beforeIncidents(metric metrics.Family, period string) bool {
 		return true
 	}
 	return incidentFamilies[metric]
+}
+
+// noIncidentData reports whether the month period comes before the incident
+// data (incidentsFrom).
+func (r *results) noIncidentData(period string) bool {
+	return r.incidentsFrom != "" && len(period) == 7 && period < r.incidentsFrom
 }

@@ -66,3 +66,17 @@ func TestSLOForAServiceWithoutIncidentsIsNotCalledDownFree(t *testing.T) {
 	s = summaryOf(t, sloFixture(t, "checkout", "Search"), "")
 	require.Contains(t, s, "None of the 2 services with an SLO (Search and checkout) has incidents on record under that name, so their downtime is not known: check the SLOs' service names.")
 }
+
+// The error-budget table agrees with the summary: a service with an SLO and
+// no incidents on record reads "not known", not "0s" and "0%".
+func TestSLOTableOfAServiceWithoutIncidents(t *testing.T) {
+	d, err := digest.Build(context.Background(), sloFixture(t, "checkout", "search").store(), digest.Options{Month: "2026-10", Location: time.UTC, Now: genAt})
+	require.NoError(t, err)
+	page, err := digest.RenderMarkdown(d)
+	require.NoError(t, err)
+	require.Contains(t, string(page), "| checkout (no incidents on record under this name) | 99.9% | not known | **not known** | – |  |")
+	require.Contains(t, string(page), "| search | 99.9% | 0s | **0%** |")
+	html, err := digest.RenderHTML(d)
+	require.NoError(t, err)
+	require.Contains(t, string(html), `<td class="num">not known</td>`)
+}

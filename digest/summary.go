@@ -103,6 +103,9 @@ func incidentSentence(sec IncidentSection) string {
 	total := sec.Total.Value()
 	s1, _, _ := sevCounts(sec, "SEV1")
 	s2, _, _ := sevCounts(sec, "SEV2")
+	if _, known := sec.Total.Series.Current(); !known {
+		return "No incident data for this month."
+	}
 	switch {
 	case total == 0:
 		return "No incidents this month."
@@ -490,7 +493,12 @@ func themeSummary(t ThemeSection) string {
 	}
 	s += ")."
 	if len(t.Changes) > 0 {
-		s += " " + t.Changes[0]
+		// The top theme's own change reads "It rose ...", not its name again.
+		c := t.Changes[0]
+		if rest, ok := strings.CutPrefix(c, quoted(top.Label)+" "); ok {
+			c = "It " + rest
+		}
+		s += " " + c
 	}
 	return s
 }
@@ -592,7 +600,9 @@ func teamSentences(t TeamSection) []string { return teamSentencesWith(t, nil) }
 // its incidents, its clear MTTA/MTTR changes, its overdue items.
 func teamSentencesWith(t TeamSection, v verdicts) []string {
 	var out []string
-	if t.NoIncidents {
+	if t.NoIncidentData {
+		out = append(out, "No incident data for this month.")
+	} else if t.NoIncidents {
 		s := "No incidents this month"
 		if p, ok := t.Incidents.Total.Series.Previous(); ok && p > 0 {
 			s += fmt.Sprintf(" (%s the month before)", plainCount(p))

@@ -60,14 +60,17 @@ func digestCommand() command {
 			if err != nil {
 				return digestBuildError(err, month, team, label)
 			}
+			// Written as asked; but a month whose sources had not synced
+			// since it ended (serve waits for them) is said to be
+			// incomplete, in the log and on the page.
+			if note := warnIncomplete(ctx, a.logger, st, d, enabledSourceNames(cfg), loc); note != "" {
+				d.Notes = append(d.Notes, note)
+			}
 			paths, err := digest.Write(ctx, d, out)
 			if err != nil {
 				return err
 			}
 			fmt.Fprintf(a.stdout, "wrote %s\nwrote %s\n", paths.HTML, paths.Markdown)
-			// Written as asked; but a month whose sources had not synced
-			// since it ended (serve waits for them) is said to be incomplete.
-			warnIncomplete(ctx, a.logger, st, d, enabledSourceNames(cfg), loc)
 			if dl := digest.NewDeliverer(cfg.Digest, digest.DeliverOptions{Logger: a.logger}); deliver && dl.Enabled() {
 				if err := dl.Deliver(ctx, d); err != nil {
 					return fmt.Errorf("digest written to %s but not delivered: %w", out, err)
@@ -82,30 +85,58 @@ func digestCommand() command {
 // warnIncomplete logs at warn when d's month may be incomplete: an enabled
 // source has not completed a successful sync that started after the month
 // ended, or d's analysis run started before the last of those syncs
-// finished. A failure to check is logged too: the digest is written.
-func warnIncomplete(ctx context.Context, logger *slog.Logger, st *store.Store, d *digest.Digest, sources []string, loc *time.Location) {
+// finished; it returns the note the digest then carries ("" when
+// complete). A failure to check is logged too: the digest is written.
+func warnIncomplete(ctx context.Context, logger *slog.Logger, st *store.Store, d *digest.Digest, sources []string, loc *time.Location) string {
 	if len(sources) == 0 {
-		return
+		return ""
 	}
 	r, err := digest.CheckSources(ctx, sourceSyncs(st, sources), d.Month, loc)
 	if err != nil {
 		logger.Warn("cannot check whether the sources synced after the month ended", "month", d.Month, "err", err)
-		return
+		return ""
 	}
 	if !r.Ready() {
 		logger.Warn("digest written before every source completed a successful sync after the month ended: it may miss their data (serve waits for them)",
 			"month", d.Month, "waiting", strings.Join(r.Waiting, ","), "month_end", r.End)
-		return
+		them := "them"
+		if len(r.Waiting) == 1 {
+			them = "it"
+		}
+		return "Written before " + joinSources(r.Waiting) + " completed a successful sync after " + d.MonthName +
+			" ended: the figures drawn from " + them + " may be incomplete or missing."
 	}
 	run, ok, err := st.LatestAnalysisRun(ctx)
 	if err != nil {
 		logger.Warn("cannot check whether the analysis followed the sources' syncs", "month", d.Month, "err", err)
-		return
+		return ""
 	}
 	if ok && run.ID == d.RunID && !r.CoveredBy(run.StartedAt) {
 		logger.Warn("digest written from an analysis that started before the sources' last sync after the month ended finished: run `aftermath analyze` and write it again",
 			"month", d.Month, "run", d.RunID, "run_started", run.StartedAt, "synced", r.SyncedAt)
+		return "Written from an analysis that started before the sources' last sync after " + d.MonthName +
+			" ended: some of the month's data may not be in it."
 	}
+	return ""
+}
+
+// joinSources names sources for a reader ("PagerDuty and Jira").
+func joinSources(sources []string) string {
+	names := make([]string, len(sources))
+	for i, s := range sources {
+		switch s {
+		case "pagerduty":
+			names[i] = "PagerDuty"
+		case "jira":
+			names[i] = "Jira"
+		default:
+			names[i] = s
+		}
+	}
+	if len(names) == 1 {
+		return names[0]
+	}
+	return strings.Join(names[:len(names)-1], ", ") + " and " + names[len(names)-1]
 }
 
 // teamLabel is the label the analysis gives the team --team names, as

@@ -128,6 +128,14 @@ func TestDigestCommandWarnsOfSourcesNotSynced(t *testing.T) {
 	require.Contains(t, stderr, "digest written before every source completed a successful sync after the month ended")
 	require.Contains(t, stderr, "waiting=pagerduty ")
 	require.NotContains(t, stderr, "waiting=jira")
+	page := func() string {
+		t.Helper()
+		b, err := os.ReadFile(filepath.Join(out, "2026-10.md"))
+		require.NoError(t, err)
+		return string(b)
+	}
+	require.Contains(t, page(), "Written before PagerDuty completed a successful sync after October 2026 ended: the figures drawn from it may be incomplete or missing.",
+		"the page itself says so, not only the log")
 
 	// PagerDuty synced after October ended, but after the analysis
 	// started: the analysis missed its data.
@@ -135,8 +143,11 @@ func TestDigestCommandWarnsOfSourcesNotSynced(t *testing.T) {
 	stderr = write()
 	require.Contains(t, stderr, "digest written from an analysis that started before the sources' last sync after the month ended finished")
 	require.Contains(t, stderr, "run=run-1")
+	require.Contains(t, page(), "Written from an analysis that started before the sources' last sync after October 2026 ended")
 
 	// An earlier success, before the analysis started: complete.
 	record("pagerduty", at.Add(-20*time.Minute), at.Add(-10*time.Minute), store.IngestSuccess)
 	require.NotContains(t, write(), "level=WARN", "every source synced before the analysis")
+	require.NotContains(t, page(), "Written before")
+	require.NotContains(t, page(), "Written from an analysis")
 }
