@@ -219,6 +219,19 @@ func nameThemes(clusters []*draft, causes map[string]Cause, fromClasses, groups 
 					d.theme.Label = d.kind
 					break
 				}
+				// Classes too small for a theme of their own: named by
+				// the largest when it holds a quarter of the theme, else
+				// by those holding a tenth each (up to three).
+				if small := smallClasses(cls, classN, len(d.members)); len(small) > 0 {
+					if classN[small[0]]*4 >= len(d.members) {
+						if phrase := mainCue(d.members, causes, small[0]); phrase != "" {
+							d.theme.Label = otherCauses + ", mostly " + phrase
+							break
+						}
+					}
+					d.theme.Label = otherCauses + ": " + strings.Join(small[:min(3, len(small))], ", ")
+					break
+				}
 				top := slices.DeleteFunc(slices.Clone(d.theme.TopTerms), func(t string) bool { return !naming(t) })
 				d.theme.Label = otherCauses
 				if len(top) > 0 {
@@ -240,13 +253,7 @@ func nameThemes(clusters []*draft, causes map[string]Cause, fromClasses, groups 
 			}
 			continue
 		}
-		cueN := map[string]int{}
-		for _, m := range d.members {
-			if c := causes[m]; c.Class == main && c.Cue != "" {
-				cueN[c.Cue]++
-			}
-		}
-		phrase := keysByCount(cueN)[0]
+		phrase := mainCue(d.members, causes, main)
 		if phrase == "" {
 			phrase = main
 		}
@@ -269,6 +276,30 @@ func nameThemes(clusters []*draft, causes map[string]Cause, fromClasses, groups 
 			}
 		}
 	}
+}
+
+// smallClasses are the cause classes other than unclassified holding at
+// least a tenth of n members each, most first (cls is by count).
+func smallClasses(cls []string, classN map[string]int, n int) []string {
+	var out []string
+	for _, c := range cls {
+		if c != ClassUnclassified && c != "" && classN[c]*10 >= n {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// mainCue is the mechanism phrase most of the members of class share ("" when
+// none has one).
+func mainCue(members []string, causes map[string]Cause, class string) string {
+	cueN := map[string]int{}
+	for _, m := range members {
+		if c := causes[m]; c.Class == class && c.Cue != "" {
+			cueN[c.Cue]++
+		}
+	}
+	return keysByCount(cueN)[0]
 }
 
 // keysByCount returns the keys of m, most counted first (ties by key); it

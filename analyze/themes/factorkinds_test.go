@@ -1,6 +1,7 @@
 package themes
 
 import (
+	"fmt"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -66,6 +67,36 @@ func TestOtherCausesLabel(t *testing.T) {
 	d = &draft{theme: Theme{TopTerms: []string{"kept", "normal"}}, members: []string{"a", "b"}}
 	nameThemes([]*draft{d}, causes, true, true)
 	require.Equal(t, "other causes", d.theme.Label)
+}
+
+// TestOtherCausesNamedByTheirClasses: the other-causes theme also holds
+// the classes too small for a theme of their own; when they are a good part
+// of it, it is named by them, not by its top terms.
+func TestOtherCausesNamedByTheirClasses(t *testing.T) {
+	causes := map[string]Cause{}
+	var members []string
+	add := func(n int, c Cause) {
+		for i := 0; i < n; i++ {
+			id := fmt.Sprintf("%s-%d", c.Class, i)
+			causes[id] = c
+			members = append(members, id)
+		}
+	}
+	add(10, Cause{Class: ClassUnclassified})
+	add(4, Cause{Class: ClassDependency, Cue: "a third party failed"})
+	add(2, Cause{Class: ClassNetwork, Cue: "network routing or connectivity failure"})
+	d := &draft{theme: Theme{TopTerms: []string{"vendor", "search"}}, members: members}
+	nameThemes([]*draft{d}, causes, true, true)
+	require.Equal(t, "other causes, mostly a third party failed", d.theme.Label, "4 of 16: a quarter")
+
+	causes, members = map[string]Cause{}, nil
+	add(10, Cause{Class: ClassUnclassified})
+	add(3, Cause{Class: ClassNetwork, Cue: "network routing or connectivity failure"})
+	add(2, Cause{Class: ClassData, Cue: "bad data"})
+	add(1, Cause{Class: ClassSecurity, Cue: "credentials or certificates failed"})
+	d = &draft{theme: Theme{TopTerms: []string{"vendor", "search"}}, members: members}
+	nameThemes([]*draft{d}, causes, true, true)
+	require.Equal(t, "other causes: network, data", d.theme.Label, "each holding a tenth; security (1 of 16) does not")
 }
 
 func TestFactorKindsFitTheMasks(t *testing.T) {
