@@ -3,9 +3,7 @@ package pagerduty_test
 import (
 	"context"
 	"fmt"
-	"log/slog"
 	"math/rand/v2"
-	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -168,18 +166,7 @@ func TestHistoryExtensionKilledAndResumed(t *testing.T) {
 					historyCheckpoint(t, e.st, "history_log_entries"), historyCheckpoint(t, e.st, "history_incidents"))
 			}
 			was := gapState()
-			k := &killer{at: 1 + rng.Int64N(40)}
-			in, err := pagerduty.New(killStore{e.st, k}, func() pagerduty.Options {
-				opt := e.opts // BackfillStart: o.Start
-				opt.HTTPClient = &http.Client{Transport: &killTransport{k: k, base: http.DefaultTransport}}
-				opt.Logger = slog.New(slog.DiscardHandler)
-				return opt
-			}())
-			require.NoError(t, err)
-			ctx, cancel := context.WithCancel(context.Background())
-			k.cancel = cancel
-			_, err = in.Sync(ctx)
-			cancel()
+			err := e.killedSync(t, 1+rng.Int64N(40)) // BackfillStart: o.Start
 			if err == nil {
 				break
 			}

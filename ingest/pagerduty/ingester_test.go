@@ -57,6 +57,25 @@ var (
 )
 
 // env is a simulator and an ingester over one fresh database.
+// killedSync runs one Sync of a new ingester with e's options whose store
+// writes and HTTP requests count towards a kill: the at-th cancels the
+// sync's context (a process killed at that moment). It returns the Sync's
+// error (nil when it finished first).
+func (e *env) killedSync(t *testing.T, at int64) error {
+	t.Helper()
+	k := &killer{at: at}
+	opt := e.opts
+	opt.HTTPClient = &http.Client{Transport: &killTransport{k: k, base: http.DefaultTransport}}
+	opt.Logger = slog.New(slog.DiscardHandler)
+	in, err := pagerduty.New(killStore{e.st, k}, opt)
+	require.NoError(t, err)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	k.cancel = cancel
+	_, err = in.Sync(ctx)
+	return err
+}
+
 type env struct {
 	o     *org.Org
 	sim   *sim.Server
@@ -468,18 +487,7 @@ func TestKilledAtRandomPointsAndResumed(t *testing.T) {
 		e := newEnv(t, o, nil, small)
 		for attempt := 0; ; attempt++ {
 			require.Less(t, attempt, 200, "the chain does not make progress")
-			k := &killer{at: 1 + rng.Int64N(30)}
-			in, err := pagerduty.New(killStore{e.st, k}, func() pagerduty.Options {
-				opt := e.opts
-				opt.HTTPClient = &http.Client{Transport: &killTransport{k: k, base: http.DefaultTransport}}
-				opt.Logger = slog.New(slog.DiscardHandler)
-				return opt
-			}())
-			require.NoError(t, err)
-			ctx, cancel := context.WithCancel(context.Background())
-			k.cancel = cancel
-			_, err = in.Sync(ctx)
-			cancel()
+			err := e.killedSync(t, 1+rng.Int64N(30))
 			if err == nil {
 				break
 			}
