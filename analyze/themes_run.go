@@ -5,10 +5,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/aftermath-sre/aftermath/analyze/internal/calc"
 	"github.com/aftermath-sre/aftermath/analyze/themes"
@@ -255,6 +257,11 @@ func clusterThemes(ctx context.Context, log *slog.Logger, st *store.Store, d *da
 	for i := range res.Themes {
 		res.Themes[i].RepresentativeText = repText[res.Themes[i].Representative]
 	}
+	services, err := st.ServiceNames(ctx)
+	if err != nil {
+		return out, err
+	}
+	nameComponentThemes(res.Themes, services)
 	out.res = res
 
 	for _, t := range res.Themes {
@@ -454,4 +461,45 @@ func contains(xs []string, x string) bool {
 		}
 	}
 	return false
+}
+
+// nameComponentThemes renames the themes of the words named by their top
+// terms ("factors about blob and store") when those terms spell one of the
+// organization's services: such a theme gathers what went wrong around one
+// component, whatever the cause, and says so ("factors around blob-store,
+// mixed causes"). The longest name whose every part is among a theme's
+// first three top terms, its first among them, wins.
+func nameComponentThemes(ths []themes.Theme, services []string) {
+	split := func(s string) []string {
+		return strings.FieldsFunc(strings.ToLower(s), func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) })
+	}
+	names := slices.Clone(services)
+	sort.SliceStable(names, func(i, j int) bool { return len(split(names[i])) > len(split(names[j])) })
+	for i := range ths {
+		th := &ths[i]
+		if !strings.HasPrefix(th.Label, "factors about ") {
+			continue
+		}
+		words := map[string]bool{}
+		for _, t := range th.TopTerms[:min(3, len(th.TopTerms))] {
+			for _, w := range split(t) {
+				words[w] = true
+			}
+		}
+		for _, name := range names {
+			parts := split(name)
+			if len(parts) == 0 {
+				continue
+			}
+			all := true
+			for _, p := range parts {
+				all = all && words[p]
+			}
+			// The theme's most characteristic term is part of the name.
+			if all && len(th.TopTerms) > 0 && slices.Contains(parts, strings.ToLower(th.TopTerms[0])) {
+				th.Label = "factors around " + name + ", mixed causes"
+				break
+			}
+		}
+	}
 }
