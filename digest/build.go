@@ -115,6 +115,10 @@ type Options struct {
 	// quote as "Seen before". Nil leaves them out.
 	Similar SimilarFunc
 	Logger  *slog.Logger
+	// NoIncidentData says the incident source has never completed a sync:
+	// the month's incident-derived figures are unknown, not zero (a digest
+	// written by hand while PagerDuty is unreachable).
+	NoIncidentData bool
 }
 
 // SimilarFunc lists up to n earlier postmortems like each of keys, most
@@ -266,6 +270,9 @@ func Build(ctx context.Context, r Reader, opts Options) (*Digest, error) {
 	if incidentsFrom != "" && start != "" && incidentsFrom > start {
 		res.incidentsFrom = incidentsFrom
 	}
+	if opts.NoIncidentData {
+		res.incidentsFrom = addMonths(opts.Month, 1) // none up to this month
+	}
 	b := &builder{
 		res: res, items: indexItems(items), months: months, covered: covered,
 		month: opts.Month, team: opts.Team, loc: opts.Location, max: opts.MaxItems, runAt: run.FinishedAt,
@@ -300,7 +307,7 @@ func Build(ctx context.Context, r Reader, opts Options) (*Digest, error) {
 	if start > months[0] && start <= opts.Month {
 		d.Notes = append(d.Notes, "The data starts in "+monthName(start)+"; earlier months are left out of the comparisons.")
 	}
-	if from := res.incidentsFrom; from != "" {
+	if from := res.incidentsFrom; from != "" && !opts.NoIncidentData {
 		d.IncidentsFrom = from
 		switch {
 		case opts.Month < from:
@@ -315,6 +322,10 @@ func Build(ctx context.Context, r Reader, opts Options) (*Digest, error) {
 			}
 			d.Notes = append(d.Notes, note)
 		}
+	}
+	if opts.NoIncidentData {
+		d.IncidentsFrom = res.incidentsFrom
+		d.NoIncidentSource = true
 	}
 	d.Links = links(opts.BaseURL, FileBase(opts.Month, opts.Team))
 

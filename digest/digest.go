@@ -61,6 +61,9 @@ type Digest struct {
 	// than the other sources' (a PagerDuty history shorter than Jira's);
 	// incident figures before it are unknown. "" otherwise.
 	IncidentsFrom string
+	// NoIncidentSource: the incident source had never completed a sync when
+	// the digest was written (Options.NoIncidentData).
+	NoIncidentSource bool
 }
 
 // Links are where the digest is published; empty when no base URL is known.

@@ -316,8 +316,10 @@ func newView(d *Digest) *htmlView {
 		if s.NoIncidents {
 			// No incident on record under the SLO's service name: its
 			// downtime is not known, not zero.
+			r.Service += " (no incidents on record under this name)"
 			r.Downtime, r.Used, r.PrevUsed = "not known", "not known", "–"
 			r.Bar = HBar{Width: "0"}
+			r.Spark = sparkOf(newSeries(nil), UnitRatio)
 		}
 		if s.HasRemainingNow {
 			r.Remaining = formatPercent(s.RemainingNow)
@@ -430,6 +432,10 @@ func newView(d *Digest) *htmlView {
 			Overdue: fmt.Sprintf("%d (%d P1)", t.Overdue.Total, t.Overdue.Priority("P1")),
 			Unowned: formatThousands(float64(t.Unowned.Total)), Recurring: formatThousands(float64(t.Recurring)),
 			NoIncidents: t.NoIncidents,
+		}
+		if t.NoIncidentData {
+			// Unknown, not zero (the incident history starts later).
+			c.SevMajor, c.Recurring = "–", "–"
 		}
 		var labels []string
 		for _, th := range t.TopThemes {

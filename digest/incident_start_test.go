@@ -44,10 +44,12 @@ func TestIncidentDataStartingAfterTheOtherSources(t *testing.T) {
 		page, err := digest.RenderMarkdown(d)
 		require.NoError(t, err)
 		require.NotContains(t, string(page), "No incidents this month", "team %q", team)
+		require.NotContains(t, string(page), "| 0 / 0 |", "team %q: the teams' SEV1 / SEV2 are unknown", team)
 		require.Contains(t, string(page), "No incident data for this month.", "team %q", team)
 		html, err := digest.RenderHTML(d)
 		require.NoError(t, err)
 		require.NotContains(t, string(html), "No incidents this month", "team %q", team)
+		require.NotContains(t, string(html), "<dd>0 / 0</dd>", "team %q", team)
 	}
 
 	oct := build(t, st, "2026-10", "")

@@ -149,8 +149,7 @@ func RenderMarkdown(d *Digest) ([]byte, error) {
 			}
 			spark := sparkText(d.ErrorBudget.Services[i].Consumed.Series)
 			if d.ErrorBudget.Services[i].NoIncidents {
-				name += " (no incidents on record under this name)"
-				spark = ""
+				spark = "" // not known, not zero
 			}
 			w.p("| %s | %s | %s | **%s** | %s | %s |", name, b.Objective, b.Downtime, b.Used, b.PrevUsed, spark)
 		}

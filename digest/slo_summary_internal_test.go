@@ -49,3 +49,16 @@ func TestBudgetSummaryOfServicesWithoutIncidents(t *testing.T) {
 		})
 	}
 }
+
+// The top theme's own change does not name it again.
+func TestThemeSummaryNamesTheTopThemeOnce(t *testing.T) {
+	top := ThemeTrend{Label: "load beyond capacity", Factors: Measure{Series: func() Series {
+		s := newSeries([]string{"2026-10", "2026-11"})
+		s.set(1, 3)
+		return s
+	}()}}
+	got := themeSummary(ThemeSection{Top: []ThemeTrend{top}, Changes: []string{"New this month: “load beyond capacity” (3 factors), absent in the six months before."}})
+	require.Equal(t, "The top contributing-factor theme was “load beyond capacity” (3 factors). It is new this month, absent in the six months before.", got)
+	got = themeSummary(ThemeSection{Top: []ThemeTrend{top}, Changes: []string{"“load beyond capacity” rose to 3 factors, from a six-month average of 1."}})
+	require.Equal(t, "The top contributing-factor theme was “load beyond capacity” (3 factors). It rose to 3 factors, from a six-month average of 1.", got)
+}

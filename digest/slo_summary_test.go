@@ -79,4 +79,5 @@ func TestSLOTableOfAServiceWithoutIncidents(t *testing.T) {
 	html, err := digest.RenderHTML(d)
 	require.NoError(t, err)
 	require.Contains(t, string(html), `<td class="num">not known</td>`)
+	require.Contains(t, string(html), "checkout (no incidents on record under this name)")
 }

@@ -36,9 +36,12 @@ func summarize(d *Digest) []string {
 	}
 	v := d.Changes.verdicts(d.Team)
 	noIncidents := d.IncidentsFrom != "" && d.Month < d.IncidentsFrom
-	if noIncidents {
+	switch {
+	case noIncidents && d.NoIncidentSource:
+		add("No incident data for " + d.MonthName + ": PagerDuty has not completed a sync yet.")
+	case noIncidents:
 		add("No incident data for " + d.MonthName + ": it starts in " + monthName(d.IncidentsFrom) + ".")
-	} else {
+	default:
 		add(incidentSummary(d.Incidents, v))
 		add(responseSummary(d.Response, v, d.Previous))
 	}
@@ -497,6 +500,8 @@ func themeSummary(t ThemeSection) string {
 		c := t.Changes[0]
 		if rest, ok := strings.CutPrefix(c, quoted(top.Label)+" "); ok {
 			c = "It " + rest
+		} else if strings.HasPrefix(c, "New this month: "+quoted(top.Label)+" ") {
+			c = "It is new this month, absent in the six months before."
 		}
 		s += " " + c
 	}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/aftermath-sre/aftermath/analyze"
 	"github.com/aftermath-sre/aftermath/digest"
+	pdingest "github.com/aftermath-sre/aftermath/ingest/pagerduty"
 	"github.com/aftermath-sre/aftermath/store"
 )
 
@@ -53,7 +54,12 @@ func digestCommand() command {
 				return err
 			}
 			label := teamLabel(team, cfg.Analysis.TeamAliases)
+			noIncidents, err := incidentsNeverSynced(ctx, st, cfg.PagerDuty.Enabled)
+			if err != nil {
+				return err
+			}
 			d, err := digest.Build(ctx, st, digest.Options{Month: month, Team: label, Location: loc, BaseURL: cfg.Digest.BaseURL, Logger: a.logger,
+				NoIncidentData: noIncidents,
 				Similar: func(ctx context.Context, keys []string, n int) (map[string][]analyze.SimilarPostmortem, error) {
 					return analyze.SimilarMany(ctx, st, keys, n)
 				}})
@@ -118,6 +124,20 @@ func warnIncomplete(ctx context.Context, logger *slog.Logger, st *store.Store, d
 			" ended: some of the month's data may not be in it."
 	}
 	return ""
+}
+
+// incidentsNeverSynced reports whether PagerDuty, enabled, has never
+// completed a successful sync: the digest's incident figures are then
+// unknown, not zero.
+func incidentsNeverSynced(ctx context.Context, st *store.Store, enabled bool) (bool, error) {
+	if !enabled {
+		return false, nil
+	}
+	first, err := st.FirstSyncsSince(ctx, []string{pdingest.Source}, time.Time{})
+	if err != nil {
+		return false, fmt.Errorf("digest: check the PagerDuty syncs: %w", err)
+	}
+	return first[pdingest.Source].IsZero(), nil
 }
 
 // joinSources names sources for a reader ("PagerDuty and Jira").

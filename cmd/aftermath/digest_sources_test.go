@@ -136,6 +136,9 @@ func TestDigestCommandWarnsOfSourcesNotSynced(t *testing.T) {
 	}
 	require.Contains(t, page(), "Written before PagerDuty completed a successful sync after October 2026 ended: the figures drawn from it may be incomplete or missing.",
 		"the page itself says so, not only the log")
+	// PagerDuty never synced at all: its figures are unknown, not zero.
+	require.Contains(t, page(), "No incident data for October 2026: PagerDuty has not completed a sync yet.")
+	require.NotContains(t, page(), "No incidents this month")
 
 	// PagerDuty synced after October ended, but after the analysis
 	// started: the analysis missed its data.
@@ -144,6 +147,7 @@ func TestDigestCommandWarnsOfSourcesNotSynced(t *testing.T) {
 	require.Contains(t, stderr, "digest written from an analysis that started before the sources' last sync after the month ended finished")
 	require.Contains(t, stderr, "run=run-1")
 	require.Contains(t, page(), "Written from an analysis that started before the sources' last sync after October 2026 ended")
+	require.NotContains(t, page(), "PagerDuty has not completed a sync yet", "it has synced")
 
 	// An earlier success, before the analysis started: complete.
 	record("pagerduty", at.Add(-20*time.Minute), at.Add(-10*time.Minute), store.IngestSuccess)
