@@ -165,6 +165,13 @@ func (s FixSection) Sentence() string {
 	}
 	out := fmt.Sprintf("Of %s with every action item closed (a postmortem and one theme of its factors), %s held: the service has not failed again for that theme since; %s saw it fail again despite the closed items. %s more %s.",
 		plural(s.All.Held+s.All.Failed, "fix", "fixes"), countText(s.All.Held), countText(s.All.Failed), countText(s.All.Open), still)
+	if s.All.Held+s.All.Failed == 0 {
+		which := "all " + countText(s.All.Open)
+		if s.All.Open == 1 {
+			which = "the one"
+		}
+		out = fmt.Sprintf("No fix (a postmortem and one theme of its factors) has every action item closed yet: %s %s.", which, still)
+	}
 	if len(held) > 0 {
 		out += fmt.Sprintf(" Closing the items cut the repeat rate beyond chance for %s", joinAnd(firstN(held, 4)))
 		if len(unclear) > 0 {
@@ -224,7 +231,7 @@ func (b *builder) fixRow(name string, l L) (FixRow, bool) {
 // fixSection reads the fixes results (organization-wide).
 func (b *builder) fixSection() FixSection {
 	var s FixSection
-	all, ok := b.fixRow("All", L{})
+	all, ok := b.fixRow("All (every item)", L{})
 	if !ok {
 		return s
 	}
@@ -479,6 +486,7 @@ const fixesTmpl = `{{with .ThemeCost}}{{if .Known}}<section class="card" id="the
 <p>{{.Sentence}}</p>
 <h3>By action-item kind</h3>
 {{with .KindSentence}}<p>{{.}}</p>{{end}}
+<p class="muted">A postmortem counts under each kind of its action items, with its items of that kind alone: it can hold for one kind while another kind of its items is still open, so the kinds add up to more than the All row, which counts every item.</p>
 <div class="tw"><table><thead><tr><th>Kind</th><th class="num hide-sm" title="all items closed, no repeat since">Held</th><th class="num hide-sm" title="all items closed, the same service failed again for the same theme">Repeated despite closed items</th><th class="num hide-sm" title="an item still open">Still open</th><th class="num">Closed ÷ open<br>(95% interval)</th><th class="num">Per 30 days,<br>open → closed</th><th class="num hide-sm">Repeats,<br>open → closed</th></tr></thead>
 <tbody>{{range .ByKind}}{{template "fixrow" .}}{{end}}{{template "fixrow" .All}}</tbody></table></div>
 <h3>By theme</h3>
@@ -559,6 +567,8 @@ func writeFixesAndCost(w *mdWriter, d *Digest) {
 			w.p("%s", md(k))
 			w.p("")
 		}
+		w.p("%s", "A postmortem counts under each kind of its action items, with its items of that kind alone: it can hold for one kind while another kind of its items is still open, so the kinds add up to more than the All row, which counts every item.")
+		w.p("")
 		table("Kind", append(append([]FixRow(nil), s.ByKind...), s.All))
 		w.p("### By theme")
 		w.p("")

@@ -53,12 +53,15 @@ func TestFixesShowTheRatesTheyCompare(t *testing.T) {
 	for _, r := range append(d.Fixes.ByKind, d.Fixes.All) {
 		require.Less(t, r.ClosedRate, r.OpenRate, "%s: the sentence holds for every kind", r.Name)
 		rates := fmt.Sprintf("%.2f → %.2f", r.OpenRate, r.ClosedRate)
-		require.Regexp(t, `<td class="name">`+r.Name+`</td>.*<td class="num wrap">`+rates+`</td>`, html, "%s: the rates in a cell shown at every width", r.Name)
-		require.Regexp(t, `\| `+r.Name+` \|.*\| `+rates+` \|`, md)
+		require.Regexp(t, `<td class="name">`+regexp.QuoteMeta(r.Name)+`</td>.*<td class="num wrap">`+rates+`</td>`, html, "%s: the rates in a cell shown at every width", r.Name)
+		require.Regexp(t, `\| `+regexp.QuoteMeta(r.Name)+` \|.*\| `+rates+` \|`, md)
 	}
 	require.Contains(t, html, `<td class="num wrap">0.90 → 0.40</td><td class="num hide-sm">1,108 → 1,323</td>`)
 	require.NotRegexp(t, `title="[^"]*per 30 days`, html, "nothing only in a tooltip")
 	require.NotContains(t, html+md, "fewer repeats")
+	// Why the kinds add up to more than the All row.
+	require.Contains(t, html, "so the kinds add up to more than the All row, which counts every item.")
+	require.Contains(t, md, "so the kinds add up to more than the All row, which counts every item.")
 	head := regexp.MustCompile(`<th class="num">Per 30 days,<br>open → closed</th>`)
 	require.Len(t, head.FindAllString(html, -1), 2, "both tables head the rates")
 	require.True(t, strings.Contains(md, "| Per 30 days, open → closed |"))

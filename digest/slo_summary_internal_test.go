@@ -62,3 +62,11 @@ func TestThemeSummaryNamesTheTopThemeOnce(t *testing.T) {
 	got = themeSummary(ThemeSection{Top: []ThemeTrend{top}, Changes: []string{"“load beyond capacity” rose to 3 factors, from a six-month average of 1."}})
 	require.Equal(t, "The top contributing-factor theme was “load beyond capacity” (3 factors). It rose to 3 factors, from a six-month average of 1.", got)
 }
+
+// Fixes none of which has every item closed read as such, not "Of 0 fixes".
+func TestFixSentenceWithNoFixClosed(t *testing.T) {
+	s := FixSection{All: FixRow{Open: 87}}
+	require.Equal(t, "No fix (a postmortem and one theme of its factors) has every action item closed yet: all 87 still have open items.", s.Sentence())
+	s = FixSection{All: FixRow{Open: 1}}
+	require.Equal(t, "No fix (a postmortem and one theme of its factors) has every action item closed yet: the one still has open items.", s.Sentence())
+}
