@@ -1009,9 +1009,15 @@ func themeChanges(all []ThemeTrend, max int) []string {
 		}
 		switch {
 		case t.New:
-			fresh = append(fresh, moved{t, cur, fmt.Sprintf("New this month: %s (%s), absent in the six months before.", quoted(t.Label), plural(int(cur), "factor", "factors"))})
+			fresh = append(fresh, moved{t, cur, fmt.Sprintf("New this month: %s (%s), absent in %s.", quoted(t.Label), plural(int(cur), "factor", "factors"), t.Factors.Series.monthsPhrase())})
 		case cur >= 3 && cur >= 2*avg && cur-avg >= 2:
-			rising = append(rising, moved{t, cur - avg, fmt.Sprintf("%s rose to %s, from a six-month average of %s.", quoted(t.Label), plural(int(cur), "factor", "factors"), formatValue(math.Round(avg*10)/10, UnitCount))})
+			from := "a six-month average of " + formatValue(math.Round(avg*10)/10, UnitCount)
+			if n := t.Factors.Series.knownBefore(); n == 1 {
+				from = formatValue(avg, UnitCount) + " the month before"
+			} else if n < 6 {
+				from = fmt.Sprintf("a %d-month average of %s", n, formatValue(math.Round(avg*10)/10, UnitCount))
+			}
+			rising = append(rising, moved{t, cur - avg, fmt.Sprintf("%s rose to %s, from %s.", quoted(t.Label), plural(int(cur), "factor", "factors"), from)})
 		case cur == 0 && avg >= 2:
 			fading = append(fading, moved{t, avg, fmt.Sprintf("%s did not come up this month (it averaged %s a month).", quoted(t.Label), formatValue(math.Round(avg*10)/10, UnitCount))})
 		}

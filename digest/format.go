@@ -58,6 +58,31 @@ func (s Series) Average() (float64, bool) {
 	return sum / float64(n), true
 }
 
+// knownBefore is how many months before the digest's month are known (up
+// to six): what Average averages.
+func (s Series) knownBefore() int {
+	n := 0
+	for back := 1; back < len(s.Values); back++ {
+		if v, ok := s.at(back); ok && !math.IsInf(v, 0) && !math.IsNaN(v) {
+			n++
+		}
+	}
+	return n
+}
+
+// monthsPhrase names the span Average covers: "the six months before", "the
+// 2 months before", "the month before".
+func (s Series) monthsPhrase() string {
+	switch n := s.knownBefore(); {
+	case n >= 6:
+		return "the six months before"
+	case n == 1:
+		return "the month before"
+	default:
+		return fmt.Sprintf("the %d months before", n)
+	}
+}
+
 // AnyKnown reports whether any point is known.
 func (s Series) AnyKnown() bool {
 	for _, k := range s.Known {

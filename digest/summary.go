@@ -501,7 +501,7 @@ func themeSummary(t ThemeSection) string {
 		if rest, ok := strings.CutPrefix(c, quoted(top.Label)+" "); ok {
 			c = "It " + rest
 		} else if strings.HasPrefix(c, "New this month: "+quoted(top.Label)+" ") {
-			c = "It is new this month, absent in the six months before."
+			c = "It is new this month, absent in " + top.Factors.Series.monthsPhrase() + "."
 		}
 		s += " " + c
 	}
