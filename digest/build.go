@@ -392,10 +392,20 @@ func links(base, file string) Links {
 	}
 }
 
-// dataStart is the first covered month with any incident, action item or
-// contributing factor; "" when there is none.
 // incidentStart is the first covered month with incidents ("" for none).
 func incidentStart(res *results, covered map[string]bool) string {
+	return firstMonthWith(res, covered, metrics.IncidentsBySeverity)
+}
+
+// dataStart is the first covered month with any activity: incidents,
+// action items created or contributing factors ("" for none).
+func dataStart(res *results, covered map[string]bool) string {
+	return firstMonthWith(res, covered, metrics.IncidentsBySeverity, metrics.ActionItemsCreated, metrics.ThemeFactors)
+}
+
+// firstMonthWith is the first covered month in which one of the families
+// sums above zero ("" for none).
+func firstMonthWith(res *results, covered map[string]bool, families ...metrics.Family) string {
 	var ms []string
 	for m := range covered {
 		if len(m) == 7 {
@@ -404,22 +414,8 @@ func incidentStart(res *results, covered map[string]bool) string {
 	}
 	sort.Strings(ms)
 	for _, m := range ms {
-		if v, _ := res.sum(metrics.IncidentsBySeverity, L{"period": m}); v > 0 {
-			return m
-		}
-	}
-	return ""
-}
-
-func dataStart(res *results, covered map[string]bool) string {
-	var ms []string
-	for m := range covered {
-		ms = append(ms, m)
-	}
-	sort.Strings(ms)
-	for _, m := range ms {
-		for _, metric := range []metrics.Family{metrics.IncidentsBySeverity, metrics.ActionItemsCreated, metrics.ThemeFactors} {
-			if v, _ := res.sum(metric, L{"period": m}); v > 0 {
+		for _, f := range families {
+			if v, _ := res.sum(f, L{"period": m}); v > 0 {
 				return m
 			}
 		}

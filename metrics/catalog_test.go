@@ -212,6 +212,8 @@ func TestSourceFamilies(t *testing.T) {
 	require.Equal(t, "aftermath_jira_records_stored_total", RecordsStoredTotal.For(SourceJira).Name())
 	require.Equal(t, "aftermath_pagerduty_sync_duration_seconds", SyncDurationSeconds.For(SourcePagerDuty).Name())
 	require.Equal(t, SourceJira, RecordsStoredTotal.For(SourceJira).Source())
+	require.Equal(t, "PagerDuty", SourcePagerDuty.Display())
+	require.Equal(t, "demo", Source("demo").Display(), "not catalogued: its name")
 	require.Equal(t, ByIngest, SyncErrorsTotal.For(SourceJira).Producer())
 	require.Equal(t, SourcePagerDuty, PagerDutyWindowRepassesTotal.Source())
 	require.Empty(t, Incidents.Source())

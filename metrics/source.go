@@ -54,6 +54,15 @@ func (s Source) index() int {
 	return -1
 }
 
+// Display is how people call the source ("PagerDuty"); the source's name
+// itself when it is not catalogued.
+func (s Source) Display() string {
+	if i := s.index(); i >= 0 {
+		return sources[i].display
+	}
+	return string(s)
+}
+
 // Valid reports whether s is a catalogued source.
 func (s Source) Valid() bool { return s.index() >= 0 }
 

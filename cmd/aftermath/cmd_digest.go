@@ -12,6 +12,7 @@ import (
 	"github.com/aftermath-sre/aftermath/analyze"
 	"github.com/aftermath-sre/aftermath/digest"
 	pdingest "github.com/aftermath-sre/aftermath/ingest/pagerduty"
+	"github.com/aftermath-sre/aftermath/metrics"
 	"github.com/aftermath-sre/aftermath/store"
 )
 
@@ -144,14 +145,7 @@ func incidentsNeverSynced(ctx context.Context, st *store.Store, enabled bool) (b
 func joinSources(sources []string) string {
 	names := make([]string, len(sources))
 	for i, s := range sources {
-		switch s {
-		case "pagerduty":
-			names[i] = "PagerDuty"
-		case "jira":
-			names[i] = "Jira"
-		default:
-			names[i] = s
-		}
+		names[i] = metrics.Source(s).Display()
 	}
 	if len(names) == 1 {
 		return names[0]

@@ -146,8 +146,8 @@ func newJira(cfg *config.Config, st *store.Store, a *app, o buildOptions) (inges
 		RequestsPerMinute: c.RequestsPerMinute,
 		RequestTimeout:    c.RequestTimeout.D(),
 		MaxResponseBytes:  int64(c.MaxResponseBytes),
-		Overlap:           overlap(c.SyncOverlap.D()),
-		ReconcileInterval: overlap(c.ReconcileInterval.D()),
+		Overlap:           offWhenZero(c.SyncOverlap.D()),
+		ReconcileInterval: offWhenZero(c.ReconcileInterval.D()),
 		ReconcileMaxShare: c.ReconcileMaxShare,
 		TimeZone:          c.TimeZone,
 		MetadataRefresh:   c.MetadataRefresh.D(),
@@ -220,10 +220,10 @@ func (a *app) analyzeOptions() (analyze.Options, error) {
 	}, nil
 }
 
-// overlap maps a config duration where 0 means none (sync_overlap,
+// offWhenZero maps a config duration where 0 means none (sync_overlap,
 // reconcile_interval) onto the Jira ingester's (0 = its default, negative =
 // none).
-func overlap(d time.Duration) time.Duration {
+func offWhenZero(d time.Duration) time.Duration {
 	if d == 0 {
 		return -1
 	}

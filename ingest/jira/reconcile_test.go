@@ -110,9 +110,8 @@ func TestReconcileRemovesIssuesDeletedOrMovedInJira(t *testing.T) {
 	t.Parallel()
 	o := generated(t, org.ScaleTiny)
 	e := newEnv(t, o, simjira.Options{})
-	var logs strings.Builder
-	var mu sync.Mutex
-	logged := func(op *jira.Options) { op.Logger = slogTo(&logs, &mu) }
+	logs := &capturedLogs{}
+	logged := logs.into
 	in := e.ingester(logged)
 	e.sync(in)
 	all := groundTruth(t, e, e.options(), o.End)
@@ -161,9 +160,7 @@ aftermath_jira_removed_issues_total{kind="postmortem"} 1
 	require.Zero(t, storedRows(t, e.st, "contributing_factors", "postmortem_key", pm.Key))
 	require.Zero(t, storedRows(t, e.st, "action_item_transitions", "item_key", overdue))
 	require.Zero(t, storedRows(t, e.st, "action_items", "key", overdue))
-	mu.Lock()
 	out := logs.String()
-	mu.Unlock()
 	for _, l := range []string{
 		`level=INFO msg="removing an issue Jira no longer lists in scope (deleted, or moved out of the JQL)" source=jira kind=action_item key=` + overdue,
 		`level=INFO msg="removing an issue Jira no longer lists in scope (deleted, or moved out of the JQL)" source=jira kind=action_item key=` + moved,
@@ -196,9 +193,8 @@ func TestReconcileRemovesNothingWhenJiraListsTooFewIssues(t *testing.T) {
 	t.Parallel()
 	o := generated(t, org.ScaleTiny)
 	e := newEnv(t, o, simjira.Options{})
-	var logs strings.Builder
-	var mu sync.Mutex
-	logged := func(op *jira.Options) { op.Logger = slogTo(&logs, &mu) }
+	logs := &capturedLogs{}
+	logged := logs.into
 	e.sync(e.ingester(logged))
 	all := groundTruth(t, e, e.options(), o.End)
 	requireStoredAsTruth(t, e.st, all)
@@ -233,9 +229,7 @@ func TestReconcileRemovesNothingWhenJiraListsTooFewIssues(t *testing.T) {
 # TYPE aftermath_jira_reconcile_refused gauge
 aftermath_jira_reconcile_refused 1
 `, "aftermath_jira_reconcile_refused")
-	mu.Lock()
 	require.Contains(t, logs.String(), refusal("action_item", len(o.ActionItems), others))
-	mu.Unlock()
 
 	// 21 action items deleted in Jira, more than 20 and more than a tenth
 	// of the 56 stored, and a postmortem: nothing is removed, not even the
@@ -247,10 +241,8 @@ aftermath_jira_reconcile_refused 1
 	require.NoError(t, e.sim.DeleteIssue(o.Postmortems[len(o.Postmortems)-1].Key))
 	e.sync(e.ingester(logged))
 	requireStoredAsTruth(t, e.st, all)
-	mu.Lock()
 	require.Contains(t, logs.String(), refusal("action_item", 56, 21))
 	require.NotContains(t, logs.String(), "removing an issue")
-	mu.Unlock()
 
 	// The removal was intended (jira.reconcile_max_share: 1 for one run):
 	// the 21 items and the postmortem go.
@@ -410,4 +402,19 @@ func TestReconcileKeepsAnIssueOnlyOneListingMissed(t *testing.T) {
 func requireGathered(t *testing.T, reg *prometheus.Registry, want string, names ...string) {
 	t.Helper()
 	require.NoError(t, testutil.GatherAndCompare(reg, strings.NewReader(want), names...))
+}
+
+// capturedLogs collects the logs of the ingesters it is given to (into),
+// safe to read while they write.
+type capturedLogs struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (c *capturedLogs) into(op *jira.Options) { op.Logger = slogTo(&c.b, &c.mu) }
+
+func (c *capturedLogs) String() string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.b.String()
 }
