@@ -253,6 +253,15 @@ func nameThemes(clusters []*draft, causes map[string]Cause, fromClasses, groups 
 			}
 			continue
 		}
+		if !fromClasses && d.kind != "" && d.kindShare > d.theme.ClassShare {
+			// A theme of the words about one kind of factor more than
+			// one mechanism: untested changes whose bugs showed in
+			// production ("gaps in testing", not "a software bug"),
+			// clients' retries that overloaded a service ("retries that
+			// amplified the load", not "load beyond capacity").
+			d.theme.Label = d.kind
+			continue
+		}
 		phrase := mainCue(d.members, causes, main)
 		if phrase == "" {
 			phrase = main

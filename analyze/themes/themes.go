@@ -555,7 +555,7 @@ func ClusterStream(each func(add func(id string, f Features) error) error, prev 
 				}
 			}
 		} else {
-			d.kind = membersKind(ms, docs, masks)
+			d.kind, d.kindShare = membersKind(ms, docs, masks)
 		}
 		clusters = append(clusters, d)
 	}
@@ -624,7 +624,7 @@ func chooseAndCluster(docs []sparse, docItems []int, ids []string, dim int, opts
 // the words is named by it ("gaps in detection and alerting" for factors
 // that all say the first hint was an angry customer), where its top terms
 // alone ("message", "angry") would not name the kind.
-func membersKind(ms []int, docs []sparse, masks kindMasks) string {
+func membersKind(ms []int, docs []sparse, masks kindMasks) (string, float64) {
 	n := map[string]int{}
 	for _, d := range ms {
 		if k := docFactorKind(docs[d], masks); k != "" {
@@ -633,9 +633,9 @@ func membersKind(ms []int, docs []sparse, masks kindMasks) string {
 	}
 	best := keysByCount(n)[0]
 	if best == "" || 2*n[best] < len(ms) {
-		return ""
+		return "", 0
 	}
-	return best
+	return best, float64(n[best]) / float64(len(ms))
 }
 
 // MaxThemeShare is the largest share of the factors one theme found in the
@@ -905,8 +905,11 @@ type draft struct {
 	theme   Theme
 	members []string // item ids
 	// kind is the kind of factor (factorKinds) that formed it from the
-	// other causes (classPartition), "" otherwise.
-	kind string
+	// other causes (classPartition), or that most members of a theme of
+	// the words describe (membersKind); "" otherwise. kindShare is the
+	// share of the members that describe it (themes of the words only).
+	kind      string
+	kindShare float64
 }
 
 func buildDraft(sp *space, centroid []float32, ms []int, docs []sparse, docItems []int, ids []string, topN int) *draft {
