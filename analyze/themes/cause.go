@@ -71,6 +71,7 @@ const causeCueTable = `
 configuration|3|configuration changed without validation|\b(misconfigur\w*|mis-configur\w*|configuration (change|update|error|push|issue|mistake|drift)s?|config (change|push|update|error)s?|(incorrect|invalid|wrong|bad|erroneous|faulty|malformed|improper|inconsistent|incorrectly configured|misconfigured) (\w+ ){0,2}(configuration|config|setting|value|parameter|rule|limit|threshold|flag)s?|(improperly|incorrectly|wrongly|badly|erroneously) (configured|set)|configured (higher|lower|incorrectly|wrongly)|(configuration|config|setting)s? (was|were|had been) (changed|set|updated|modified|applied|pushed))\b
 configuration|3|configuration changed without validation|\b((dns records?|routes?|routing (polic\w+|rules?)|acls?|firewall rules?|access control lists?|quotas?|timeouts?|network) (change|update|modification)s?|(updated|changed|modified|incorrect|wrong|removed|deleted) (the |a |an )?(dns records?|routes?|routing (polic\w+|rules?)|acls?|firewall rules?|access control lists?|quotas?|timeout values?))\b
 configuration|3|configuration changed without validation|\b((was|wasn't|were|weren't|was not|were not|never|not) (properly |correctly )?(configured|set up)( (properly|correctly))?|(hard-coded|hardcoded)|wildcard (record|dns|entr\w+)?|(reduc|increas|lower|rais|chang)\w+ (the |a |an |our )?(\w+ ){0,2}(limit|timeout|threshold|size|setting|value)s? (to|from))\b
+configuration|4|configuration changed without validation|\b((deploy\w*|rollout|roll-out|rolled out|release|update|maintenance|change|task|tool)s? (\w+ ){0,3}(introduced|contained|pushed|applied|deployed|rolled out|carried|included) (\w+ ){0,4}(configuration|config|setting|dns record|record|parameter|flag|rule)s?|(configuration|config|setting|parameter)s?( files?| changes?| updates?)? (was|were|had been|being) (deployed|rolled out|released|propagated|pushed out)|(deploy\w*|roll\w* out|push\w*|propagat\w*) (of )?(a |an |the |new |updated |incorrect |invalid |bad )*(configuration|config|setting)s?( files?| changes?| updates?)?)\b
 configuration|3|feature flag turned on|\b(feature flags?|flag (was|were) (flipped|enabled|turned on|changed))\b
 configuration|3|typo in a setting|\b(typos?|typographical error)\b
 configuration|1|configuration|\b(configuration|config|settings?|parameters?)\b
@@ -146,6 +147,8 @@ func NewClassifier() *Classifier {
 			w = 2
 		case "3":
 			w = 3
+		case "4":
+			w = 4 // a mechanism more specific than a weight-3 one it contains
 		}
 		cu := cue{re: wordre.MustCompile(parts[3]), class: classKeys[parts[0]], weight: w, phrase: parts[2]}
 		cu.index = classOrder(cu.class)

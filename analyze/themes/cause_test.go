@@ -31,6 +31,12 @@ func TestClassifyWeighsTheMechanismAboveTheComponent(t *testing.T) {
 		{"hung daemon", "The scheduler process was hung on two workers, so no job was picked up.", ClassCodeBug},
 		{"refactor", "The fault was introduced during a recent refactor of the queue client.", ClassDeployment},
 		{"not configured", "Log rotation was never configured for the audit volume.", ClassConfig},
+		// A configuration that a deployment delivered is a configuration
+		// fault (Li et al.'s software bugs/config), not a deployment one
+		// (themes Version 2026-12-07.2).
+		{"deployed record", "A recent deployment task introduced a DNS record that pointed the portal at the wrong backend.", ClassConfig},
+		{"rolled-out config", "The new proxy configuration was rolled out to every region at once and the proxies rejected it.", ClassConfig},
+		{"deployed code", "A recent deployment to the frontend introduced a change that broke the login page.", ClassDeployment},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

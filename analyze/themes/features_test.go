@@ -114,6 +114,9 @@ var featureFingerprints = map[string]struct{ sim, real string }{
 	// Featurize did not: the real fingerprint is the same).
 	"2026-12-06.1": {sim: "f447c2b4d6fa11835f724a82", real: "ae65f1d294984f90c8cd1a41"},
 	"2026-12-07.1": {sim: "5ebee4c28f19b38e305e43d5", real: "523d88350eae79d5f6536cf2"},
+	// A configuration delivered by a deployment is configuration: 5 dev
+	// texts change class, no simulated factor does.
+	"2026-12-07.2": {sim: "5ebee4c28f19b38e305e43d5", real: "f9bc504151698e575f890206"},
 }
 
 func featuresDigest(t *testing.T, texts []string) string {
