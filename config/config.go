@@ -397,9 +397,9 @@ func (r *resolver) secret(path, envName, file, why string) (Secret, string) {
 		}
 		return Secret{value: v}, path + "_file"
 	case envName != "":
-		if looksLikeSecret(envName) {
-			// Reported by Validate, without the value; reading an
-			// environment variable of that name would only leak it further.
+		if looksLikeSecret(envName) || !identRe.MatchString(envName) {
+			// Reported by Validate (a secret without its value); reading
+			// an environment variable of that name would only repeat it.
 			return Secret{}, path + "_env"
 		}
 		v := r.env(envName)

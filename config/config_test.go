@@ -525,6 +525,16 @@ func TestParseForResolvesOnlyWhatIsAsked(t *testing.T) {
 	// Secret sources are checked whether or not they are read.
 	_, err = ParseFor([]byte("pagerduty:\n  token_env: NOT A NAME\n"), "a.yml", ClickHouseSecrets, env, noFile)
 	require.EqualError(t, err, `a.yml:2: pagerduty.token_env: must be an environment variable name (letters, digits and _), got "NOT A NAME"`)
+
+	// A history that starts in the future would ingest nothing, every sync
+	// reporting success.
+	_, err = ParseFor([]byte("pagerduty:\n  backfill_start: 2999-01-01\n"), "a.yml", ClickHouseSecrets, env, noFile)
+	require.EqualError(t, err, "a.yml:2: pagerduty.backfill_start: 2999-01-01 is in the future: the history must start on or before today")
+
+	// A webhook's URL put where its variable's name belongs is a secret:
+	// neither the name check nor the lookup repeats it.
+	_, err = Parse([]byte("digest:\n  webhook:\n    enabled: true\n    url_env: https://hooks.slack.com/services/T000/B000/SECRETXYZ\n"), "a.yml", env, noFile)
+	require.EqualError(t, err, "a.yml:4: digest.webhook.url_env: must be the name of an environment variable, but the value looks like a secret (not shown); put the secret in the environment and name the variable here")
 }
 
 func TestLoad(t *testing.T) {
@@ -630,16 +640,18 @@ func TestWebConfigFile(t *testing.T) {
 
 func TestLooksLikeSecret(t *testing.T) {
 	for s, want := range map[string]bool{
-		"AFTERMATH_PAGERDUTY_TOKEN":        false,
-		"pd_token":                         false,
-		"NOT A NAME":                       false,
-		"/run/secrets/pagerduty-token":     false,
-		"secrets/jira-api-token.txt":       false,
-		"y_NbAkKc66ryYTWUXYEu":             true, // PagerDuty API key
-		"u+abcdefghijklmnopqr":             true,
-		"ATATT3xFfGF0abc123=A1B2C3D4":      true, // Jira API token
-		"e3b0c44298fc1c149afbf4c8996fb924": true, // hex
-		"glpat-AbCdEf123456GhIjKl":         true,
+		"AFTERMATH_PAGERDUTY_TOKEN":                            false,
+		"pd_token":                                             false,
+		"NOT A NAME":                                           false,
+		"/run/secrets/pagerduty-token":                         false,
+		"secrets/jira-api-token.txt":                           false,
+		"y_NbAkKc66ryYTWUXYEu":                                 true, // PagerDuty API key
+		"u+abcdefghijklmnopqr":                                 true,
+		"ATATT3xFfGF0abc123=A1B2C3D4":                          true, // Jira API token
+		"e3b0c44298fc1c149afbf4c8996fb924":                     true, // hex
+		"glpat-AbCdEf123456GhIjKl":                             true,
+		"https://hooks.slack.com/services/T000/B000/SECRETXYZ": true, // a webhook URL where its variable's name belongs
+		"http://x":                                             true,
 	} {
 		require.Equal(t, want, looksLikeSecret(s), s)
 	}

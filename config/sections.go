@@ -173,6 +173,10 @@ func (c PagerDuty) Validate() error {
 	checkResponseLimit(&p, "max_response_bytes", c.MaxResponseBytes)
 	if c.BackfillStart == (StartTime{}) {
 		p.add("backfill_start", "must be set")
+	} else if t := c.BackfillStart.Time; t.After(time.Now()) {
+		// Nothing would be ingested until then, while every sync reports
+		// success (and the staleness alert stays quiet).
+		p.add("backfill_start", "%s is in the future: the history must start on or before today", c.BackfillStart)
 	}
 	for _, k := range sortedKeys(c.Severity.Priorities) {
 		if k == "" {

@@ -242,8 +242,13 @@ func (s Secret) LogValue() slog.Value { return slog.StringValue(s.String()) }
 // 16 characters without a path separator or a space, and either upper case,
 // lower case and digits mixed (API tokens; names are one case), or a
 // character no name uses (+ = and such, as in base64), or a long run of hex
-// or alphanumerics with digits. Errors must not show such a value.
+// or alphanumerics with digits; or any URL (a webhook's URL holds its
+// token). Errors must not show such a value.
 func looksLikeSecret(s string) bool {
+	if strings.Contains(s, "://") {
+		// A URL where a name belongs: webhook URLs carry their token.
+		return true
+	}
 	if len(s) < 16 || strings.ContainsAny(s, "/\\ \t") {
 		return false
 	}
