@@ -342,13 +342,18 @@ func distinctTerms(label string, terms []string, n int) []string {
 	}
 	var out []string
 	for _, t := range terms {
-		fresh := false
+		fresh, repeats := false, false
 		for _, w := range strings.Fields(strings.ToLower(t)) {
 			if !words[w] {
 				fresh = true
 			}
+			for _, o := range out {
+				repeats = repeats || slices.Contains(strings.Fields(strings.ToLower(o)), w)
+			}
 		}
-		if fresh {
+		// A term that repeats a word of one taken before adds little
+		// ("every client, client tried").
+		if fresh && !repeats {
 			out = append(out, t)
 		}
 		if len(out) == n {
@@ -414,7 +419,8 @@ var nonNaming = func() map[string]bool {
 	for _, w := range strings.Fields(`enough everyone everybody everything someone somebody something anyone anybody
 		anything nobody nothing none little much many more most less least few several some any each every all other
 		last first next same own only just even also already still yet recently soon later earlier early often never
-		always sometimes usually again ever very really quite too almost
+		always sometimes usually again ever very really quite too almost immediately suddenly quickly slowly
+		eventually finally repeatedly
 		wrong right bad good big small hard easy tight loose normal usual new old real true high low broken mixed fine
 		go goes went gone get gets got make makes made take takes took show shows showed shown look looks looked seem
 		seemed seems involved kept keep put come came said thing things way lot`) {

@@ -41,6 +41,11 @@ func TestDistinctTermsSkipTheLabelsWords(t *testing.T) {
 	require.Equal(t, []string{"page showed", "status"}, distinctTerms("a third party failed", []string{"wrong", "page showed", "status", "graphs"}, 2))
 	// With too few naming terms, the label's own naming terms fill in.
 	require.Equal(t, []string{"overload", "capacity"}, distinctTerms("load beyond capacity", []string{"capacity", "overload", "enough"}, 2))
+	// A term that repeats a word of one taken before, and a time adverb,
+	// are passed over (black-box pass 6: "every client, client tried",
+	// "immediately, multiplying load").
+	require.Equal(t, []string{"every client", "wave"}, distinctTerms("retries that amplified the load", []string{"every client", "client tried", "wave"}, 2))
+	require.Equal(t, []string{"multiplying load", "fail requests"}, distinctTerms("retries that amplified the load", []string{"immediately", "multiplying load", "fail requests"}, 2))
 }
 
 func TestNamingTerms(t *testing.T) {
