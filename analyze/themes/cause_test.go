@@ -37,6 +37,16 @@ func TestClassifyWeighsTheMechanismAboveTheComponent(t *testing.T) {
 		{"deployed record", "A recent deployment task introduced a DNS record that pointed the portal at the wrong backend.", ClassConfig},
 		{"rolled-out config", "The new proxy configuration was rolled out to every region at once and the proxies rejected it.", ClassConfig},
 		{"deployed code", "A recent deployment to the frontend introduced a change that broke the login page.", ClassDeployment},
+		// Load and facility failures named as the vendors name them (themes
+		// Version 2026-12-07.3).
+		{"load spike", "A load spike on the search cluster pushed latency past the timeout.", ClassCapacity},
+		{"amount of traffic", "A batch job began to send a large amount of traffic to the billing service.", ClassCapacity},
+		{"consumed cpu", "A report query consumed most CPU resources on the primary database.", ClassCapacity},
+		{"without capacity", "The router was returned to service without sufficient uplink capacity.", ClassCapacity},
+		{"breaker trips", "Breaker trips on both feeds left the hall dark.", ClassHardware},
+		{"failure of a card", "The failure of an optical line card took the link down.", ClassHardware},
+		{"device fault", "A core switch experienced a fault during the upgrade window.", ClassHardware},
+		{"power maintenance", "A scheduled power maintenance left two racks unhealthy.", ClassHardware},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

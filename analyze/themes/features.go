@@ -15,7 +15,7 @@ import (
 // features; TestVersionFingerprint fails until it does and its fingerprint
 // is pinned. Changes to what is computed at clustering time from stored
 // features (the cause lexicon, idf, k-means, labels) need no new Version.
-const Version = "2026-12-07.2"
+const Version = "2026-12-07.3"
 
 // Features is what clustering needs of one factor text, computed once per
 // text (Featurize) and kept, so a later run clusters without the text.

@@ -117,6 +117,9 @@ var featureFingerprints = map[string]struct{ sim, real string }{
 	// A configuration delivered by a deployment is configuration: 5 dev
 	// texts change class, no simulated factor does.
 	"2026-12-07.2": {sim: "5ebee4c28f19b38e305e43d5", real: "f9bc504151698e575f890206"},
+	// Load and facility failures in the vendors' words: 10 dev texts
+	// change class, no simulated factor does.
+	"2026-12-07.3": {sim: "5ebee4c28f19b38e305e43d5", real: "6fe6fb1030bb44bd0dd921ae"},
 }
 
 func featuresDigest(t *testing.T, texts []string) string {
