@@ -276,13 +276,14 @@ func Build(ctx context.Context, r Reader, opts Options) (*Digest, error) {
 	b := &builder{
 		res: res, items: indexItems(items), months: months, covered: covered,
 		month: opts.Month, team: opts.Team, loc: opts.Location, max: opts.MaxItems, runAt: run.FinishedAt,
+		noIncidentSource: opts.NoIncidentData,
 	}
 	b.serviceTeams()
 
 	d := &Digest{
 		Month: opts.Month, MonthName: monthName(opts.Month), Previous: addMonths(opts.Month, -1), Months: months,
 		Team: opts.Team, From: from, To: to, TimeZone: opts.Location.String(),
-		GeneratedAt: now.UTC(), RunID: run.ID, RunAt: run.FinishedAt.UTC(),
+		GeneratedAt: now.UTC(), RunID: run.ID, RunStarted: run.StartedAt.UTC(), RunAt: run.FinishedAt.UTC(),
 	}
 	d.Scope = "the whole organization"
 	d.Title = "Learning digest · " + d.MonthName
@@ -338,11 +339,19 @@ func Build(ctx context.Context, r Reader, opts Options) (*Digest, error) {
 	d.Themes = b.themeSection(opts.Team)
 	d.Recurrence = b.recurrence(opts.Team)
 	if opts.Team == "" {
-		d.ThemeCost, d.Fixes = b.themeCost(), b.fixSection()
+		d.ThemeCost = b.themeCost()
 	}
-	// The fixes still owed: the organization's most repeated, or the
-	// team's own (a team's digest has no other part of the fixes section).
-	d.Fixes.Pending = b.items.pendingFixes(opts.Team, 5)
+	// Whether the fixes held is read from the incidents that repeated
+	// their failures: without any incident data it is not known.
+	if !opts.NoIncidentData {
+		if opts.Team == "" {
+			d.Fixes = b.fixSection()
+		}
+		// The fixes still owed: the organization's most repeated, or the
+		// team's own (a team's digest has no other part of the fixes
+		// section).
+		d.Fixes.Pending = b.items.pendingFixes(opts.Team, 5)
+	}
 	d.Language = b.language(opts.Team != "")
 	d.Highlights = b.highlights(opts.Team)
 	if opts.Similar != nil {
@@ -449,6 +458,11 @@ type builder struct {
 	loc     *time.Location
 	max     int
 	runAt   time.Time
+	// noIncidentSource: the incident source has never completed a sync
+	// (Options.NoIncidentData), so even the run's snapshot of incidents
+	// (open now, postmortems overdue now, fixes and their repeats) is
+	// unknown, not empty.
+	noIncidentSource bool
 	// teamsOf maps a service to the teams that had its incidents in the trend.
 	teamsOf map[string]map[string]bool
 }
@@ -539,7 +553,9 @@ func (b *builder) incidents(team string) IncidentSection {
 		f["team"] = team
 	}
 	open, _ := b.res.sum(metrics.IncidentsOpen, f)
-	sec.OpenNow = int(open)
+	if !b.noIncidentSource {
+		sec.OpenNow = int(open) // else not known (the page says so)
+	}
 	sec.Sentence = incidentSentence(sec)
 	return sec
 }
@@ -602,7 +618,9 @@ func (b *builder) budget(team string) BudgetSection {
 		if s == "" || !b.ownedBy(s, team) {
 			continue
 		}
-		sb := ServiceBudget{Service: s, NoIncidents: unrecorded[s]}
+		// Without any incident data, no service has incidents on record:
+		// that says nothing of the SLO's name (its downtime reads unknown).
+		sb := ServiceBudget{Service: s, NoIncidents: unrecorded[s] && !b.noIncidentSource}
 		if ws := b.res.labelValues(metrics.SLOObjectiveRatio, "window", L{"service": s}); len(ws) > 0 {
 			sb.Window = ws[0]
 			sb.Objective, _ = b.res.value(metrics.SLOObjectiveRatio, L{"service": s, "window": sb.Window})
@@ -695,6 +713,12 @@ func (b *builder) postmortems(orgWide bool) PostmortemSection {
 		p.Missing = p.Missing[:b.max]
 	}
 	p.Overdue = b.items.overduePostmortems(b.team, b.max)
+	if b.noIncidentSource {
+		// Postmortems are owed for incidents: whatever a failed sync
+		// stored, which ones are overdue is not known (the page says so).
+		p.OverdueDraft, p.OverduePub, p.Late, p.LateUndrafted, p.LateUnpublished = 0, 0, 0, 0, 0
+		p.LateKnown, p.Overdue = false, nil
+	}
 	return p
 }
 
@@ -1087,7 +1111,9 @@ func (b *builder) recurrence(team string) RecurrenceSection {
 	if len(r.Services) > b.max {
 		r.Services = r.Services[:b.max]
 	}
-	r.Groups = b.items.recurringGroups(b.month, team, b.max)
+	if b.incidentsKnown(b.month) {
+		r.Groups = b.items.recurringGroups(b.month, team, b.max)
+	}
 	return r
 }
 

@@ -16,14 +16,19 @@ import (
 // Hochberg over all of the month's comparisons).
 type ChangeSection struct {
 	// Compared is false when the analysis run has no comparison of the
-	// month with the one before (no data the month before, or a run from
-	// before the change analysis).
+	// month with the one before (no data the month before, a run from
+	// before the change analysis, or only comparisons of incident figures
+	// in a month without incident data).
 	Compared bool
 	Previous string // the month compared with, "2026-09"
 	// Tests is how many comparisons the run made for the month (every
 	// team and severity): the correction for chance findings counts them
 	// all.
 	Tests int
+	// LeftOut counts the comparisons of incident figures left out because
+	// the month has no incident data (before a PagerDuty history that
+	// starts later, or none synced yet): whatever they found is not known.
+	LeftOut int
 	// Rows are the organization's comparisons (incidents overall and by
 	// severity, MTTA and MTTR p50 and p90), or the team's in a team digest.
 	Rows []ChangeRow
@@ -117,14 +122,18 @@ func (b *builder) changes(team string) ChangeSection {
 		if r.Upper, ok = b.res.value(metrics.ChangeRatio, l(analyze.BoundUpper)); !ok {
 			r.Upper = math.NaN()
 		}
+		cs.Tests++
+		if incidentMeasures[r.Measure] && b.res.noIncidentData(b.month) {
+			cs.LeftOut++
+			continue
+		}
 		r.Before, r.HasBefore = b.changeValue(r, cs.Previous)
 		r.After, r.HasAfter = b.changeValue(r, b.month)
 		r.Label = changeLabel(r, team == "")
 		cs.all = append(cs.all, r)
 	}
 	sortChangeRows(cs.all)
-	cs.Tests = len(cs.all)
-	cs.Compared = cs.Tests > 0
+	cs.Compared = len(cs.all) > 0
 	cs.Team = team
 	for i := range cs.all {
 		cs.all[i].Tests = cs.Tests
@@ -144,6 +153,12 @@ func (b *builder) changes(team string) ChangeSection {
 		}
 	}
 	return cs
+}
+
+// incidentMeasures are the compared measures read from incidents.
+var incidentMeasures = map[string]bool{
+	analyze.MeasureIncidents: true, analyze.MeasureMajorIncidents: true, analyze.MeasureMTTA: true, analyze.MeasureMTTR: true,
+	analyze.MeasureRequired: true, analyze.MeasureCoverage: true, analyze.MeasureRepeats: true, analyze.MeasureMajorRepeats: true,
 }
 
 // changeValue is a compared measure's value in month m: the percentile of
@@ -420,10 +435,23 @@ func (c ChangeSection) Lede() string {
 		}
 		return "Month-over-month differences are mostly noise. " + of + ", " + isAreClear(real) + "."
 	}
-	if real == 0 {
-		return fmt.Sprintf("Month-over-month differences are mostly noise. Of the %s with %s, none is a clear change.", plural(c.Tests, "comparison", "comparisons"), monthName(c.Previous))
+	lede := "Month-over-month differences are mostly noise. "
+	of := fmt.Sprintf("Of the %s with %s", plural(c.Tests, "comparison", "comparisons"), monthName(c.Previous))
+	if c.LeftOut > 0 {
+		lede += "This month has no incident data: its incident figures are not compared. "
+		of = fmt.Sprintf("Of the remaining %s with %s", plural(c.Tests-c.LeftOut, "comparison", "comparisons"), monthName(c.Previous))
 	}
-	return fmt.Sprintf("Month-over-month differences are mostly noise. Of the %s with %s, %s.", plural(c.Tests, "comparison", "comparisons"), monthName(c.Previous), isAreClear(real))
+	if real == 0 {
+		return lede + of + ", none is a clear change."
+	}
+	return lede + of + ", " + isAreClear(real) + "."
+}
+
+// Shown reports whether the section has comparisons to show: none may be
+// left once those of incident figures are left out (LeftOut), as in a
+// team's digest, whose comparisons are all of incident figures.
+func (c ChangeSection) Shown() bool {
+	return c.Compared && (c.LeftOut == 0 || len(c.Rows)+len(c.Clear)+c.Quiet > 0)
 }
 
 // QuietSentence says how many comparisons by team and severity show no
@@ -463,7 +491,7 @@ func (c ChangeSection) find(measure, sev, team, stat string) (ChangeRow, bool) {
 
 // markdown writes the section.
 func (w *mdWriter) changes(c ChangeSection) {
-	if !c.Compared {
+	if !c.Shown() {
 		return
 	}
 	w.p("## Is the change real?")

@@ -34,6 +34,7 @@ type Digest struct {
 	Partial     bool // the analysis run finished before the month ended
 	GeneratedAt time.Time
 	RunID       string
+	RunStarted  time.Time // when the analysis run started (UTC): it read the data stored by then
 	RunAt       time.Time // when the analysis run finished (UTC)
 	Links       Links
 
@@ -62,9 +63,16 @@ type Digest struct {
 	// incident figures before it are unknown. "" otherwise.
 	IncidentsFrom string
 	// NoIncidentSource: the incident source had never completed a sync when
-	// the digest was written (Options.NoIncidentData).
+	// the digest was written (Options.NoIncidentData). The run's snapshot
+	// of incidents (open now, postmortems overdue now) is then unknown too,
+	// not zero.
 	NoIncidentSource bool
 }
+
+// noIncidentData reports whether the digest's month has no incident data:
+// it comes before IncidentsFrom (a PagerDuty history that starts later, or
+// none synced yet). Its incident-derived figures are unknown, not zero.
+func (d *Digest) noIncidentData() bool { return d.IncidentsFrom != "" && d.Month < d.IncidentsFrom }
 
 // Links are where the digest is published; empty when no base URL is known.
 type Links struct {
@@ -117,7 +125,7 @@ func (m Measure) Value() float64 { v, _ := m.Series.Current(); return v }
 type IncidentSection struct {
 	Total      Measure
 	BySeverity []Measure // Name is the severity: SEV1 first
-	OpenNow    int       // not resolved when the analysis ran
+	OpenNow    int       // not resolved when the analysis ran (unknown with Digest.NoIncidentSource)
 	Sentence   string    // e.g. "No SEV1 or SEV2 incidents this month."
 }
 

@@ -64,6 +64,24 @@ func (r Readiness) CoveredBy(started time.Time) bool {
 	return r.Ready() && !started.Before(r.SyncedAt)
 }
 
+// SyncedAfter lists, sorted, the sources whose latest successful sync (last,
+// by source, as store.LastSyncs reports it) finished after an analysis run
+// started at started: the run did not read all that sync stored or removed,
+// so a digest written from it may miss changes to its month (a history
+// extended by a longer backfill, issues Jira's reconciliation removed).
+// Times are compared as stored, in whole seconds: a sync that finished in
+// the second the run started counts as read.
+func SyncedAfter(last map[string]time.Time, started time.Time) []string {
+	var out []string
+	for src, at := range last {
+		if at.After(started) {
+			out = append(out, src)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
 // CheckSources asks syncs whether the data of month (in loc) is complete.
 func CheckSources(ctx context.Context, syncs SourceSyncs, month string, loc *time.Location) (Readiness, error) {
 	if loc == nil {

@@ -147,3 +147,26 @@ func TestCheckSources(t *testing.T) {
 	_, err = digest.CheckSources(context.Background(), f.syncs, "2026-13", berlin)
 	require.ErrorContains(t, err, `digest: month "2026-13": month 13 is not 01-12`)
 }
+
+// TestSyncedAfterNamesTheSourcesTheAnalysisDidNotRead: `aftermath digest`
+// warns when a source's latest successful sync finished after the analysis
+// it writes from started (a history extended, issues removed since), not
+// only when the first sync after the month's end did.
+func TestSyncedAfterNamesTheSourcesTheAnalysisDidNotRead(t *testing.T) {
+	started := time.Date(2026, 11, 1, 5, 59, 0, 0, time.UTC)
+	for _, tc := range []struct {
+		name string
+		last map[string]time.Time
+		want []string
+	}{
+		{"every sync before the run", map[string]time.Time{"pagerduty": started.Add(-time.Hour), "jira": started.Add(-time.Minute)}, nil},
+		{"finished in the second the run started", map[string]time.Time{"pagerduty": started}, nil},
+		{"never synced is not a later sync", map[string]time.Time{"pagerduty": {}}, nil},
+		{"a backfill after the run", map[string]time.Time{"pagerduty": started.Add(3 * time.Hour), "jira": started.Add(-time.Minute)}, []string{"pagerduty"}},
+		{"both, sorted", map[string]time.Time{"pagerduty": started.Add(time.Second), "jira": started.Add(time.Hour)}, []string{"jira", "pagerduty"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			require.Equal(t, tc.want, digest.SyncedAfter(tc.last, started))
+		})
+	}
+}

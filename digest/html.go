@@ -140,14 +140,17 @@ type htmlView struct {
 
 	SevChart Chart
 	SevRows  []metricRow
-	OpenNow  string
+	// OpenNow is the sentence on the incidents still open at the run.
+	OpenNow string
 
 	RespChart Chart
 	RespRows  []metricRow
 	SevResp   []sevRespRow
 
-	Budget        []budgetRow
-	BudgetScale   string
+	Budget      []budgetRow
+	BudgetScale string
+	// BudgetEmpty is said when no service is listed.
+	BudgetEmpty   string
 	PMRows        []metricRow
 	PMWritten     string
 	PMTarget      string
@@ -280,7 +283,10 @@ func newView(d *Digest) *htmlView {
 	v.SevRows = rowsOf(d.Incidents.BySeverity...)
 	v.SevRows = append(v.SevRows, rowOf(d.Incidents.Total))
 	v.SevRows[len(v.SevRows)-1].Name = "All"
-	v.OpenNow = plural(d.Incidents.OpenNow, "incident", "incidents")
+	v.OpenNow = plural(d.Incidents.OpenNow, "incident", "incidents") + " still open when the analysis ran."
+	if d.NoIncidentSource {
+		v.OpenNow = "Incidents still open when the analysis ran: not known, " + noIncidentSource + "."
+	}
 
 	// response
 	v.RespChart = lineChart("Time to resolve per month", d.Months, UnitDuration, []lineSpec{
@@ -299,6 +305,12 @@ func newView(d *Digest) *htmlView {
 		scale = math.Max(scale, math.Min(s.Consumed.Value(), 3))
 	}
 	v.BudgetScale = formatPercent(scale)
+	v.BudgetEmpty = "No service has an SLO or downtime in these months."
+	if d.noIncidentData() {
+		// A team's services are those it had incidents of, and downtime
+		// comes from incidents: neither is known.
+		v.BudgetEmpty = "No incident data for this month: the services' downtime is not known."
+	}
 	for _, s := range d.ErrorBudget.Services {
 		r := budgetRow{Service: s.Service, Downtime: s.Downtime.Now(), Breached: s.Breached, Spark: sparkOf(s.Consumed.Series, UnitRatio)}
 		if s.Objective > 0 {
@@ -340,6 +352,13 @@ func newView(d *Digest) *htmlView {
 		v.PMTarget = formatDuration(p.PublishTarget)
 	}
 	v.PMOverdue = overdueSentence(p, d.Team)
+	if d.NoIncidentSource {
+		// Postmortems are owed for incidents.
+		v.PMOverdue = "Postmortems overdue now: not known, " + noIncidentSource + "."
+		if d.Team != "" {
+			v.PMOverdue = "Postmortems overdue now for team " + d.Team + ": not known, " + noIncidentSource + "."
+		}
+	}
 	for _, m := range p.Missing {
 		v.PMMissing = append(v.PMMissing, NameCount{Name: ruleName(m.Name), Count: m.Count})
 	}
@@ -503,6 +522,9 @@ func formatObjective(o float64) string {
 	s = strings.TrimRight(strings.TrimRight(s, "0"), ".")
 	return s + "%"
 }
+
+// noIncidentSource says why the run's snapshot of incidents is not known.
+const noIncidentSource = "as PagerDuty has not completed a sync yet"
 
 func postmortemSub(p PostmortemSection) string {
 	if req, ok := p.Required.Series.Current(); ok {

@@ -116,7 +116,7 @@ func RenderMarkdown(d *Digest) ([]byte, error) {
 	total := d.Incidents.Total
 	total.Name = "All"
 	w.table("Severity", append(append([]Measure{}, d.Incidents.BySeverity...), total)...)
-	w.p("%s still open when the analysis ran.", v.OpenNow)
+	w.p("%s", v.OpenNow)
 	w.p("")
 
 	w.p("## Time to acknowledge and resolve")
@@ -136,7 +136,7 @@ func RenderMarkdown(d *Digest) ([]byte, error) {
 	w.p("## Error budget by service")
 	w.p("")
 	if len(v.Budget) == 0 {
-		w.p("No service has an SLO or downtime in these months.")
+		w.p("%s", v.BudgetEmpty)
 	} else {
 		w.p("Customer-impacting downtime as a share of one month's error budget.")
 		w.p("")

@@ -35,7 +35,7 @@ func summarize(d *Digest) []string {
 		}
 	}
 	v := d.Changes.verdicts(d.Team)
-	noIncidents := d.IncidentsFrom != "" && d.Month < d.IncidentsFrom
+	noIncidents := d.noIncidentData()
 	switch {
 	case noIncidents && d.NoIncidentSource:
 		add("No incident data for " + d.MonthName + ": PagerDuty has not completed a sync yet.")

@@ -68,8 +68,9 @@ func digestCommand() command {
 				return digestBuildError(err, month, team, label)
 			}
 			// Written as asked; but a month whose sources had not synced
-			// since it ended (serve waits for them) is said to be
-			// incomplete, in the log and on the page.
+			// since it ended (serve waits for them), or an analysis that
+			// predates a source's latest sync, is said to be incomplete,
+			// in the log and on the page.
 			if note := warnIncomplete(ctx, a.logger, st, d, enabledSourceNames(cfg), loc); note != "" {
 				d.Notes = append(d.Notes, note)
 			}
@@ -89,10 +90,12 @@ func digestCommand() command {
 	}
 }
 
-// warnIncomplete logs at warn when d's month may be incomplete: an enabled
-// source has not completed a successful sync that started after the month
-// ended, or d's analysis run started before the last of those syncs
-// finished; it returns the note the digest then carries ("" when
+// warnIncomplete logs at warn when d may miss data: an enabled source has
+// not completed a successful sync that started after d's month ended, or
+// d's analysis run started before a source's latest successful sync
+// finished (the analysis did not read what that sync stored or removed: a
+// history extended by a longer backfill, issues Jira's reconciliation
+// removed); it returns the note the digest then carries ("" when
 // complete). A failure to check is logged too: the digest is written.
 func warnIncomplete(ctx context.Context, logger *slog.Logger, st *store.Store, d *digest.Digest, sources []string, loc *time.Location) string {
 	if len(sources) == 0 {
@@ -113,18 +116,30 @@ func warnIncomplete(ctx context.Context, logger *slog.Logger, st *store.Store, d
 		return "Written before " + joinSources(r.Waiting) + " completed a successful sync after " + d.MonthName +
 			" ended: the figures drawn from " + them + " may be incomplete or missing."
 	}
-	run, ok, err := st.LatestAnalysisRun(ctx)
+	last, err := st.LastSyncs(ctx, sources)
 	if err != nil {
 		logger.Warn("cannot check whether the analysis followed the sources' syncs", "month", d.Month, "err", err)
 		return ""
 	}
-	if ok && run.ID == d.RunID && !r.CoveredBy(run.StartedAt) {
-		logger.Warn("digest written from an analysis that started before the sources' last sync after the month ended finished: run `aftermath analyze` and write it again",
-			"month", d.Month, "run", d.RunID, "run_started", run.StartedAt, "synced", r.SyncedAt)
-		return "Written from an analysis that started before the sources' last sync after " + d.MonthName +
-			" ended: some of the month's data may not be in it."
+	later := digest.SyncedAfter(last, d.RunStarted)
+	if len(later) == 0 {
+		return ""
 	}
-	return ""
+	var synced time.Time
+	for _, src := range later {
+		if last[src].After(synced) {
+			synced = last[src]
+		}
+	}
+	logger.Warn("digest written from an analysis that started before a source's latest successful sync finished: run `aftermath analyze` and write it again",
+		"month", d.Month, "run", d.RunID, "run_started", d.RunStarted, "sources", strings.Join(later, ","), "synced", synced)
+	what, when, it := "the latest sync of ", "", "it"
+	if len(later) > 1 {
+		what, when, it = "the latest syncs of ", "the last ", "they"
+	}
+	return "Written from an analysis that started before " + what + joinSources(later) + " finished (" + when +
+		synced.In(loc).Format("2 Jan 2006 15:04 MST") + "): what " + it + " stored or removed, in " + d.MonthName +
+		" or the months before, is not in these figures."
 }
 
 // incidentsNeverSynced reports whether PagerDuty, enabled, has never

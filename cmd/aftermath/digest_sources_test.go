@@ -89,8 +89,8 @@ func TestServeWritesTheDigestOnlyAfterEverySourceSynced(t *testing.T) {
 
 // TestDigestCommandWarnsOfSourcesNotSynced: `aftermath digest` writes when
 // asked, but says at warn when a source has not completed a successful
-// sync since the month ended, or when the analysis started before the
-// last such sync finished.
+// sync since the month ended, or when the analysis started before a
+// source's latest successful sync finished.
 func TestDigestCommandWarnsOfSourcesNotSynced(t *testing.T) {
 	ctx := context.Background()
 	db := fmt.Sprintf("cli_digest_sources_%d", os.Getpid())
@@ -144,13 +144,22 @@ func TestDigestCommandWarnsOfSourcesNotSynced(t *testing.T) {
 	// started: the analysis missed its data.
 	record("pagerduty", at.Add(2*time.Hour), at.Add(3*time.Hour), store.IngestSuccess)
 	stderr = write()
-	require.Contains(t, stderr, "digest written from an analysis that started before the sources' last sync after the month ended finished")
+	require.Contains(t, stderr, "digest written from an analysis that started before a source's latest successful sync finished")
 	require.Contains(t, stderr, "run=run-1")
-	require.Contains(t, page(), "Written from an analysis that started before the sources' last sync after October 2026 ended")
+	require.Contains(t, stderr, "sources=pagerduty ")
+	require.Contains(t, page(), "Written from an analysis that started before the latest sync of PagerDuty finished (1 Nov 2026 09:00 UTC)")
 	require.NotContains(t, page(), "PagerDuty has not completed a sync yet", "it has synced")
 
-	// An earlier success, before the analysis started: complete.
+	// An earlier success, before the analysis started, does not make up
+	// for the later one: its data is still not in the analysis.
 	record("pagerduty", at.Add(-20*time.Minute), at.Add(-10*time.Minute), store.IngestSuccess)
+	require.Contains(t, write(), "sources=pagerduty ")
+	require.Contains(t, page(), "Written from an analysis that started before the latest sync of PagerDuty finished")
+
+	// An analysis after every sync: complete.
+	require.NoError(t, st.WriteAnalysis(ctx, store.AnalysisRun{ID: "run-2", StartedAt: at.Add(4 * time.Hour), FinishedAt: at.Add(4*time.Hour + time.Minute), Status: store.RunSuccess}, []store.Result{
+		digestResult(metrics.IncidentsBySeverity, 0, "period", "2026-10", "severity", "SEV2"),
+	}))
 	require.NotContains(t, write(), "level=WARN", "every source synced before the analysis")
 	require.NotContains(t, page(), "Written before")
 	require.NotContains(t, page(), "Written from an analysis")
