@@ -224,6 +224,7 @@ const (
 	JiraChangelogsCompletedTotal
 	JiraSkippedIssuesTotal
 	JiraRemovedIssuesTotal
+	JiraRestoredIssuesTotal
 	JiraReconcileRefused
 	PagerDutyWindowRepassesTotal
 
@@ -380,6 +381,7 @@ var fixedSpecs = [numFixed]spec{
 	JiraChangelogsCompletedTotal: {"jira_changelogs_completed_total", string(SourceJira), nil, "Issues whose changelog search truncated and the changelog endpoint completed.", Counter, ByIngest},
 	JiraSkippedIssuesTotal:       {"jira_skipped_issues_total", string(SourceJira), labels("kind", "reason"), "Jira issues not stored because they could not be decoded or mapped (each is logged by key), by kind and reason (undecodable, changelog, unmappable).", Counter, ByIngest},
 	JiraRemovedIssuesTotal:       {"jira_removed_issues_total", string(SourceJira), labels("kind"), "Issues removed from the store because Jira no longer lists them in scope (deleted, or moved out of the JQL; each is logged by key), by kind.", Counter, ByIngest},
+	JiraRestoredIssuesTotal:      {"jira_restored_issues_total", string(SourceJira), labels("kind"), "Issues a reconciliation with Jira fetched and stored because Jira lists them in scope and they were not stored (removed earlier, or brought into scope by a JQL or access change), by kind.", Counter, ByIngest},
 	JiraReconcileRefused:         {"jira_reconcile_refused", string(SourceJira), nil, "1 when the last reconciliation with Jira removed nothing because it would have removed more than a safe share of the stored issues (check the JQL and the account's access), else 0.", Gauge, ByIngest},
 	PagerDutyWindowRepassesTotal: {"pagerduty_window_repasses_total", string(SourcePagerDuty), labels("kind"), "Time windows paged again because items shifted between pages, by kind.", Counter, ByIngest},
 }

@@ -179,6 +179,7 @@ func TestIngestFamiliesAsPublished(t *testing.T) {
 		{"aftermath_jira_reconcile_refused", Gauge, nil, "1 when the last reconciliation with Jira removed nothing because it would have removed more than a safe share of the stored issues (check the JQL and the account's access), else 0."},
 		{"aftermath_jira_records_stored_total", Counter, []string{"table"}, "Rows stored by the Jira ingester, by table (postmortem, factor, action_item, transition, raw_document)."},
 		{"aftermath_jira_removed_issues_total", Counter, []string{"kind"}, "Issues removed from the store because Jira no longer lists them in scope (deleted, or moved out of the JQL; each is logged by key), by kind."},
+		{"aftermath_jira_restored_issues_total", Counter, []string{"kind"}, "Issues a reconciliation with Jira fetched and stored because Jira lists them in scope and they were not stored (removed earlier, or brought into scope by a JQL or access change), by kind."},
 		{"aftermath_jira_skipped_issues_total", Counter, []string{"kind", "reason"}, "Jira issues not stored because they could not be decoded or mapped (each is logged by key), by kind and reason (undecodable, changelog, unmappable)."},
 		{"aftermath_jira_sync_duration_seconds", Gauge, nil, "How long the last Jira sync took."},
 		{"aftermath_jira_sync_errors_total", Counter, nil, "Jira syncs that failed."},
@@ -235,7 +236,7 @@ func TestSourceFamilies(t *testing.T) {
 			require.Equal(t, f, got)
 		}
 	}
-	require.Equal(t, []Family{JiraChangelogsCompletedTotal, JiraReconcileRefused, JiraRemovedIssuesTotal, JiraSkippedIssuesTotal}, onlyOwn(SourceJira.Families()))
+	require.Equal(t, []Family{JiraChangelogsCompletedTotal, JiraReconcileRefused, JiraRemovedIssuesTotal, JiraRestoredIssuesTotal, JiraSkippedIssuesTotal}, onlyOwn(SourceJira.Families()))
 	require.Equal(t, []Family{PagerDutyWindowRepassesTotal}, onlyOwn(SourcePagerDuty.Families()))
 
 	// A source or kind outside the catalogue has no family.

@@ -13,8 +13,9 @@
 // advance only after the rows they cover are stored, page by page, so an
 // interrupted sync resumes without gaps. An incremental sync cannot see an
 // issue deleted in Jira or moved out of the configured scope, so from time to
-// time a sync lists every key in scope and removes from the store the issues
-// no longer there (reconcile.go).
+// time a sync lists every key in scope, removes from the store the issues
+// no longer there and fetches those in scope that are not stored (an issue
+// removed earlier, or the older issues of a widened JQL; reconcile.go).
 //
 // The package speaks Jira (issues, changelogs, fields); it translates to
 // package domain's facts (postmortems, contributing factors, action items,
@@ -135,8 +136,10 @@ type Options struct {
 	// before it is fetched again, one endpoint per sync; default 1h.
 	MetadataRefresh time.Duration
 	// ReconcileInterval is how often at most a sync also lists every key
-	// in scope and removes from the store the issues Jira no longer lists
-	// (deleted, or moved out of the JQL): at the first sync of the
+	// in scope, removes from the store the issues Jira no longer lists
+	// (deleted, or moved out of the JQL) and fetches the issues it lists
+	// that are not stored (removed earlier, or brought into scope by a
+	// JQL or access change): at the first sync of the
 	// ingester, then once the interval has passed; default
 	// DefaultReconcileInterval (a day). Negative: never.
 	ReconcileInterval time.Duration
@@ -214,6 +217,12 @@ type Ingester struct {
 	// lastReconcile is when this ingester last reconciled the store with
 	// Jira (zero: not yet; reconcile.go).
 	lastReconcile time.Time
+	// restoreBatch is how many keys one search of the reconciliation's
+	// restore names (restoreBatchKeys; smaller in tests).
+	restoreBatch int
+	// skippedKeys are the keys of the issues the sync in progress skipped
+	// (nil outside a sync): its reconciliation does not fetch them again.
+	skippedKeys map[string]bool
 
 	unknownMu    sync.Mutex
 	unknownSeen  map[unknownKey]int // this sync's unknown values (at most maxUnknownWarnings)
@@ -377,6 +386,8 @@ func New(opts Options) (*Ingester, error) {
 		apiRoot:    fmt.Sprintf("rest/api/%d", opts.APIVersion),
 		browseBase: strings.TrimSuffix(opts.BaseURL, "/") + "/browse/",
 		metrics:    m,
+
+		restoreBatch: restoreBatchKeys,
 	}
 	in.fields = []string{"summary", "issuetype", "project", "status", "priority", "assignee", "reporter", "creator",
 		"created", "updated", "resolutiondate", "labels", "components", "issuelinks", "description"}
@@ -419,7 +430,8 @@ func (in *Ingester) SyncRun(ctx context.Context, run *ingest.Run) error {
 		return errors.New("jira: basic auth needs an email")
 	}
 	in.run = run
-	defer func() { in.run = nil }()
+	in.skippedKeys = map[string]bool{}
+	defer func() { in.run, in.skippedKeys = nil, nil }()
 	in.resetUnknown()
 	defer in.reportUnknown()
 	return in.sync(ctx)
@@ -687,6 +699,9 @@ const (
 // skip counts and logs an issue that cannot be stored; the run goes on.
 func (in *Ingester) skip(kind, key, reason string, err error) {
 	in.run.CountUnmapped(kind)
+	if in.skippedKeys != nil && key != "" {
+		in.skippedKeys[key] = true
+	}
 	in.metrics.skipped.WithLabelValues(kind, reason).Inc()
 	in.log.Warn("skipping issue", "kind", kind, "key", key, "reason", reason, "err", err)
 }

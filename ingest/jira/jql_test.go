@@ -65,3 +65,22 @@ func TestSearchJQL(t *testing.T) {
 		require.Equal(t, tc.want, searchJQL(tc.base, tc.since, bne), tc.base)
 	}
 }
+
+func TestRestoreJQLRestrictsTheConfiguredJQLToTheKeys(t *testing.T) {
+	for _, tc := range []struct {
+		name, base string
+		keys       []string
+		want       string
+	}{
+		{"default", "project = PM AND issuetype = Postmortem", []string{"PM-1", "PM-20"},
+			`(project = PM AND issuetype = Postmortem) AND key IN ("PM-1", "PM-20") ORDER BY key ASC`},
+		{"an OR keeps its precedence, the ORDER BY goes", "project = PM OR project = OPS ORDER BY created DESC", []string{"OPS-3"},
+			`(project = PM OR project = OPS) AND key IN ("OPS-3") ORDER BY key ASC`},
+		{"no JQL", " ", []string{"PM-1"}, `key IN ("PM-1") ORDER BY key ASC`},
+		{"quotes are escaped", "project = PM", []string{`PM-"1\`}, `(project = PM) AND key IN ("PM-\"1\\") ORDER BY key ASC`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			require.Equal(t, tc.want, restoreJQL(tc.base, tc.keys))
+		})
+	}
+}

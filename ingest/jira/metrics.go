@@ -11,7 +11,7 @@ import (
 )
 
 // metrics are the ingester's own: the ones every source keeps, plus completed
-// changelogs, skipped issues and what reconciliation removed or refused, all catalogued in package metrics. Requests
+// changelogs, skipped issues and what reconciliation removed, restored or refused, all catalogued in package metrics. Requests
 // by endpoint and status, retries and rate-limit waits come from the httpx
 // transport with source="jira".
 type metrics struct {
@@ -19,6 +19,7 @@ type metrics struct {
 	changelogsCompleted prometheus.Counter     // JiraChangelogsCompletedTotal
 	skipped             *prometheus.CounterVec // JiraSkippedIssuesTotal, by kind and reason
 	removed             *prometheus.CounterVec // JiraRemovedIssuesTotal, by kind
+	restored            *prometheus.CounterVec // JiraRestoredIssuesTotal, by kind
 	refused             prometheus.Gauge       // JiraReconcileRefused
 }
 
@@ -34,15 +35,18 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 		changelogsCompleted: ingest.NewCounter(catalog.JiraChangelogsCompletedTotal),
 		skipped:             ingest.NewCounterVec(catalog.JiraSkippedIssuesTotal),
 		removed:             ingest.NewCounterVec(catalog.JiraRemovedIssuesTotal),
+		restored:            ingest.NewCounterVec(catalog.JiraRestoredIssuesTotal),
 		refused:             ingest.NewGauge(catalog.JiraReconcileRefused),
 	}
 	if err := errors.Join(ingest.Register(reg, &m.changelogsCompleted), ingest.Register(reg, &m.skipped),
-		ingest.Register(reg, &m.removed), ingest.Register(reg, &m.refused)); err != nil {
+		ingest.Register(reg, &m.removed), ingest.Register(reg, &m.restored), ingest.Register(reg, &m.refused)); err != nil {
 		return nil, err
 	}
-	// Removals start at 0 for both kinds, so that increase() sees the first.
+	// Removals and restores start at 0 for both kinds, so that increase()
+	// sees the first.
 	for _, kind := range []string{kindPostmortem, kindActionItem} {
 		m.removed.WithLabelValues(kind)
+		m.restored.WithLabelValues(kind)
 	}
 	return m, nil
 }

@@ -35,7 +35,7 @@ func TestIngesterRegistersTheCataloguedFamilies(t *testing.T) {
 	for _, f := range catalog.SourceJira.Families() {
 		want = append(want, prometheus.NewDesc(f.Name(), f.Help(), f.Labels(), nil).String())
 	}
-	require.Len(t, want, 11)
+	require.Len(t, want, 12)
 	require.ElementsMatch(t, want, reg.Descs)
 	require.Equal(t, string(catalog.SourceJira), (&Ingester{}).Name())
 }
