@@ -356,9 +356,14 @@ func (ix *itemIndex) overduePostmortems(team string, max int) []OverduePostmorte
 			Incident: it.Key, Title: field(it, "title"), Severity: field(it, "severity"), Stage: field(it, "stage"),
 			Team: it.Team, URL: safeURL(field(it, "url")), Late: it.Value,
 		})
-		if len(out) >= max {
-			break
-		}
 	}
-	return out
+	// The most severe first (a SEV1 still without its postmortem is what
+	// a leader asks about), then the latest.
+	sort.SliceStable(out, func(i, j int) bool {
+		if a, b := severityRank(out[i].Severity), severityRank(out[j].Severity); a != b {
+			return a < b
+		}
+		return out[i].Late > out[j].Late
+	})
+	return out[:min(len(out), max)]
 }

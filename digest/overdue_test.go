@@ -73,3 +73,33 @@ func TestOverduePostmortemsCountEachIncidentOnce(t *testing.T) {
 	require.Contains(t, render(t, d), want)
 	require.Contains(t, renderMD(t, d), want)
 }
+
+// TestOverduePostmortemsListTheMostSevereFirst: the list of overdue
+// postmortems (five at most) led with the longest overdue, so the one SEV1
+// of a month with many late SEV2s was left out (black-box pass 6). It now
+// lists the most severe first, then the longest overdue.
+func TestOverduePostmortemsListTheMostSevereFirst(t *testing.T) {
+	f := orgFixture(t)
+	var items []store.AnalysisItem
+	for _, it := range f.items {
+		if it.Kind != analyze.ItemOverduePostmortem {
+			items = append(items, it)
+		}
+	}
+	f.items = items
+	keys := []string{"P1", "P2", "P3", "P4", "P5", "P6", "P7"}
+	for i, key := range keys {
+		sev := "SEV2"
+		if key == "P7" {
+			sev = "SEV1" // the least overdue
+		}
+		f.item(store.AnalysisItem{Analysis: "process", Kind: analyze.ItemOverduePostmortem, Key: key, Team: "Search", Rank: i, Value: float64(20-i) * 86400,
+			Fields: fields("stage", "draft", "title", "Incident "+key, "severity", sev)})
+	}
+	d := build(t, f.store(), "2026-10", "")
+	var got []string
+	for _, o := range d.Postmortems.Overdue {
+		got = append(got, o.Incident)
+	}
+	require.Equal(t, []string{"P7", "P1", "P2", "P3", "P4"}, got)
+}
