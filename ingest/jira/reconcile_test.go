@@ -94,6 +94,23 @@ func deleteOverHTTP(t *testing.T, e *env, key string) {
 
 // overdueItem is the key of an action item still open and past its due
 // date at the end of the org.
+// busiestTeam is the team with the most action items, and their count.
+func busiestTeam(t *testing.T, o *org.Org) (org.Team, int) {
+	t.Helper()
+	perTeam := map[string]int{}
+	for _, a := range o.ActionItems {
+		perTeam[a.TeamID]++
+	}
+	team := o.Teams[0]
+	for _, tm := range o.Teams {
+		if perTeam[tm.ID] > perTeam[team.ID] {
+			team = tm
+		}
+	}
+	require.Positive(t, perTeam[team.ID])
+	return team, perTeam[team.ID]
+}
+
 func overdueItem(t *testing.T, o *org.Org) string {
 	t.Helper()
 	for _, a := range o.ActionItems {
@@ -204,18 +221,8 @@ func TestReconcileRemovesNothingWhenJiraListsTooFewIssues(t *testing.T) {
 
 	// An edit of the JQL that narrows it to one team: the other teams'
 	// history must not be wiped.
-	perTeam := map[string]int{}
-	for _, a := range o.ActionItems {
-		perTeam[a.TeamID]++
-	}
-	team := o.Teams[0]
-	for _, tm := range o.Teams {
-		if perTeam[tm.ID] > perTeam[team.ID] {
-			team = tm
-		}
-	}
-	require.Positive(t, perTeam[team.ID])
-	others := len(o.ActionItems) - perTeam[team.ID]
+	team, mine := busiestTeam(t, o)
+	others := len(o.ActionItems) - mine
 	require.Greater(t, others, 20)
 	reg := prometheus.NewRegistry()
 	e.sync(e.ingester(func(op *jira.Options) {

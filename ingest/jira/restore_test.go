@@ -169,17 +169,7 @@ func TestReconcileBackfillsAWidenedScope(t *testing.T) {
 
 	// Synced from the start with the action items of one team only (the
 	// one with the most).
-	perTeam := map[string]int{}
-	for _, a := range o.ActionItems {
-		perTeam[a.TeamID]++
-	}
-	team := o.Teams[0]
-	for _, tm := range o.Teams {
-		if perTeam[tm.ID] > perTeam[team.ID] {
-			team = tm
-		}
-	}
-	require.Positive(t, perTeam[team.ID])
+	team, _ := busiestTeam(t, o)
 	var others []string
 	for _, a := range o.ActionItems {
 		if a.TeamID != team.ID {
