@@ -2,6 +2,7 @@ package language
 
 import (
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -277,8 +278,73 @@ func (a *actionChecker) ruleFindings(summary string) (rules []Finding, obj objec
 			add(RuleVagueNoTarget, whole, summary[m[0]:m[1]], whyOutcomeOnly)
 		}
 	}
+	if len(out) == 0 && !measurable && areaFragment(summary) {
+		add(RuleVagueNoTarget, whole, strings.TrimSpace(summary), whyAreaOnly)
+	}
 	return out, obj, objOK, deferred
 }
+
+const whyAreaOnly = "names an area (caching, more logging), not a change: say what is built or changed, and where"
+
+// areaWords are the words of an item that names only an area of work:
+// the kinds of thing and activity of object.go (openEnded, genericClass),
+// their generic modifiers, and the areas teams write as a whole item
+// ("Caching", "Optimizing performance").
+var areaWords = map[string]bool{
+	"caching": true, "cache": true, "performance": true, "scaling": true, "scalability": true, "capacity": true,
+	"optimizing": true, "optimising": true, "optimization": true, "optimisation": true, "improving": true,
+	"increasing": true, "enhancing": true, "increased": true, "and": true, "of": true, "for": true, "&": true,
+	"logs": true, "alarm": true, "runbooks": true, "playbooks": true, "resiliency": true,
+}
+
+// areaFragment reports a short item that names only an area of work, not a
+// thing: without an action verb, every word a kind of work ("Caching",
+// "More logging", "Optimizing performance", "Better monitoring and
+// alerting"); or an adding or bettering verb whose object is only such a
+// kind ("Add capacity", "Add tests"), or "scale" with no object ("Scale
+// up", "scale out (more hardware)"). A named component, an artifact or a
+// number ("Postgres upgrade", "Runbook for the billing failover", "Revert
+// the change") is not such a fragment.
+func areaFragment(s string) bool {
+	s = strings.TrimSpace(parenthetical.ReplaceAllString(s, " "))
+	ws := strings.Fields(strings.ToLower(strings.Trim(s, ".!;:")))
+	if len(ws) == 0 || len(ws) > 4 {
+		return false
+	}
+	if !hasActionVerb(s) && ws[0] != "scale" {
+		for _, w := range ws {
+			if !areaWords[w] && !openEnded[w] && !genericClass[w] && !genericModifiers[w] {
+				return false
+			}
+		}
+		return true
+	}
+	if len(ws) > 3 {
+		return false
+	}
+	rest := ws[1:]
+	if ws[0] == "scale" {
+		rest = slices.DeleteFunc(slices.Clone(rest), func(w string) bool { return w == "up" || w == "out" || w == "down" })
+		if len(rest) == 0 {
+			return true
+		}
+	}
+	if c, ok := actionVerb(ws[0]); !ok && ws[0] != "scale" || ok && c != verbWeak && c != verbCreate || len(rest) == 0 {
+		return false
+	}
+	for _, w := range rest {
+		if !areaWords[w] && !openEnded[w] && !genericClass[w] && !areaModifiers[w] {
+			return false
+		}
+	}
+	return true
+}
+
+// areaModifiers are the modifiers of an area that name no thing.
+var areaModifiers = map[string]bool{"more": true, "additional": true, "better": true, "extra": true, "further": true, "and": true}
+
+// parenthetical is a remark in parentheses: "scale out (more nodes)".
+var parenthetical = regexp.MustCompile(`\([^()]*\)`)
 
 // issueRef is a link or an issue reference: "https://...", "#123",
 // "[#123]". ("GH-123" is a name, and stays.)

@@ -251,6 +251,18 @@ var checkActionItemCases = []struct {
 	{"the same, said which and by how much", "Increase the checkout-api client timeout from 2s to 5s", true, true, nil},
 	{"a definite object is left to the other rules", "Revert the change", true, true, nil},
 	{"a generic artifact for the whole service", "Add a dashboard for the service", false, true, []string{RuleVagueNoTarget, RuleUnowned}},
+	// An area of work written as the whole item, as teams write Jira
+	// summaries (Version .19).
+	{"an area alone", "Caching", true, true, []string{RuleVagueNoTarget}},
+	{"more of an area", "More logging", true, true, []string{RuleVagueNoTarget}},
+	{"an area being bettered", "Optimizing performance", true, true, []string{RuleVagueNoTarget}},
+	{"two areas", "Monitoring and alerting", true, true, []string{RuleVagueNoTarget}},
+	{"a named component's change is not an area", "Postgres upgrade", true, true, nil},
+	{"a runbook's topic is not an area", "Runbook for the billing failover", true, true, nil},
+	{"adding an area", "Add capacity", true, true, []string{RuleVagueNoTarget}},
+	{"scaling with no object", "scale out (more hardware)", true, true, []string{RuleVagueNoTarget}},
+	{"scaling a named thing is left to the other rules", "Scale out the search cluster", true, true, nil},
+	{"tracking with no outcome", "Continue to track the port leak issue upstream", true, true, []string{RuleVagueInvestigate}},
 }
 
 func TestCheckActionItem(t *testing.T) {

@@ -42,7 +42,7 @@ var actionVerbs = map[string]verbClass{
 	"understand": verbInquire, "review": verbInquire, "audit": verbInquire, "examine": verbInquire,
 	"look": verbInquire, "research": verbInquire, "identify": verbInquire, "revisit": verbInquire,
 	"rethink": verbInquire,
-	"monitor": verbInquire, "continue": verbInquire, "follow": verbInquire, "work": verbNone,
+	"monitor": verbInquire, "track": verbInquire, "continue": verbInquire, "follow": verbInquire, "work": verbNone,
 	"add": verbCreate, "create": verbCreate, "implement": verbCreate, "introduce": verbCreate, "build": verbCreate,
 	"develop": verbCreate, "deploy": verbCreate, "enable": verbCreate, "enforce": verbCreate, "apply": verbCreate,
 	"establish": verbCreate, "provide": verbCreate, "put": verbCreate, "set": verbCreate, "write": verbCreate,

@@ -5,4 +5,4 @@ package language
 // CheckBlame or CheckActionItem finds must change Version, or stored texts
 // keep the old findings; TestVersionFingerprint fails until it does and its
 // fingerprint is pinned.
-const Version = "2026-12-07.18"
+const Version = "2026-12-07.19"
