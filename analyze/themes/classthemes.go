@@ -18,24 +18,25 @@ const otherCauses = "other causes"
 
 // classGroups groups the cause classes as the top level of Li et al.'s
 // ISSRE 2022 taxonomy does: software bugs there include configuration and
-// code-change faults; hardware failures include the physical network.
+// code-change faults. Their network faults fall on both sides (a software
+// or configuration fault of the network under software bugs, the physical
+// network under hardware failures); the classifier already files physical
+// network failures (a fiber cut, a failed line card) under hardware, so the
+// network class stays a group of its own rather than joining hardware.
 var classGroups = map[string]string{
 	ClassCodeBug:    groupSoftware,
 	ClassConfig:     groupSoftware,
 	ClassDeployment: groupSoftware,
 	ClassCapacity:   ClassCapacity,
-	ClassHardware:   groupInfra,
-	ClassNetwork:    groupInfra,
+	ClassHardware:   ClassHardware,
+	ClassNetwork:    ClassNetwork,
 	ClassDependency: ClassDependency,
 	ClassData:       ClassData,
 	ClassSecurity:   ClassSecurity,
 	ClassProcess:    ClassProcess,
 }
 
-const (
-	groupSoftware = "software changes and defects"
-	groupInfra    = "infrastructure and network failures"
-)
+const groupSoftware = "software changes and defects"
 
 // GroupOf returns the group of a cause class (the class itself when it
 // forms a group alone; "" for unclassified).
@@ -178,7 +179,6 @@ func docFactorKind(d sparse, masks kindMasks) string {
 // groupPhrase names a group theme.
 var groupPhrase = map[string]string{
 	groupSoftware:   "software changes and defects",
-	groupInfra:      "infrastructure and network failures",
 	ClassCapacity:   "load beyond capacity",
 	ClassDependency: "a third party failed",
 	ClassData:       "bad data",

@@ -369,7 +369,7 @@ func TestNoStableKFormsThemesFromCauseClasses(t *testing.T) {
 		labels[th.Label] = true
 	}
 	require.True(t, labels["cause not yet known"], "%v", labels)
-	require.True(t, labels["infrastructure and network failures, mostly hardware or facility failure"], "%v", labels)
+	require.True(t, labels["hardware or facility failure"], "%v", labels)
 	require.True(t, labels["software changes and defects, mostly configuration changed without validation"], "%v", labels)
 	require.True(t, labels["load beyond capacity"], "%v", labels)
 	require.Equal(t, res.Assignments["unknown-1"], res.Assignments["unknown-2"])
