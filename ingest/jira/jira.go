@@ -217,6 +217,9 @@ type Ingester struct {
 	// lastReconcile is when this ingester last reconciled the store with
 	// Jira (zero: not yet; reconcile.go).
 	lastReconcile time.Time
+	// refused is set while the last reconciliation refused a removal:
+	// every sync reconciles until it does not.
+	refused bool
 	// restoreBatch is how many keys one search of the reconciliation's
 	// restore names (restoreBatchKeys; smaller in tests).
 	restoreBatch int

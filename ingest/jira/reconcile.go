@@ -79,12 +79,14 @@ func (in *Ingester) scopes() []scope {
 }
 
 // reconcileDue reports whether the sync at now reconciles: the first one of
-// this ingester, then one each ReconcileInterval.
+// this ingester, then one each ReconcileInterval; after a refused removal,
+// every sync, so that the refusal (its gauge and alert) clears as soon as
+// the JQL or the account's access is fixed, or the removal is let through.
 func (in *Ingester) reconcileDue(now time.Time) bool {
 	if in.opts.ReconcileInterval < 0 {
 		return false
 	}
-	return in.lastReconcile.IsZero() || !now.Before(in.lastReconcile.Add(in.opts.ReconcileInterval))
+	return in.lastReconcile.IsZero() || in.refused || !now.Before(in.lastReconcile.Add(in.opts.ReconcileInterval))
 }
 
 // difference is what the store and a listing of one kind disagree on.
@@ -173,6 +175,7 @@ func (in *Ingester) removeGone(ctx context.Context, plan []difference) (map[stri
 			refused = true
 		}
 	}
+	in.refused = refused
 	if refused {
 		in.metrics.refused.Set(1)
 		return nil, nil

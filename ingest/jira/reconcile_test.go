@@ -425,3 +425,64 @@ func (c *capturedLogs) String() string {
 	defer c.mu.Unlock()
 	return c.b.String()
 }
+
+// TestReconcileRefusalClearsOnceAccessIsBack: a revoked permission makes
+// the key listing of a kind come back empty, and the removal of every
+// stored issue of it is refused. The refusal used to hold its gauge (and
+// alert) until the next interval, a day later, however soon access came
+// back; now every sync reconciles while the last one refused, so the first
+// sync with access back clears it.
+func TestReconcileRefusalClearsOnceAccessIsBack(t *testing.T) {
+	t.Parallel()
+	o := generated(t, org.ScaleTiny)
+	e := newEnv(t, o, simjira.Options{})
+	kl := &keyListings{t: t, next: e.sim}
+	srv := httptest.NewServer(kl)
+	t.Cleanup(srv.Close)
+	e.url = srv.URL
+	reg := prometheus.NewRegistry()
+	in := e.ingester(func(op *jira.Options) { op.Registerer = reg })
+	e.sync(in)
+	all := groundTruth(t, e, e.options(), o.End)
+	requireStoredAsTruth(t, e.st, all)
+	refused := func(v int) {
+		t.Helper()
+		requireGathered(t, reg, fmt.Sprintf(`
+# HELP aftermath_jira_reconcile_refused 1 when the last reconciliation with Jira removed nothing because it would have removed more than a safe share of the stored issues (check the JQL and the account's access), else 0.
+# TYPE aftermath_jira_reconcile_refused gauge
+aftermath_jira_reconcile_refused %d
+`, v), "aftermath_jira_reconcile_refused")
+	}
+	refused(0)
+
+	// Access to the action items' project revoked: their listing is empty.
+	hide := func(_ int64, w http.ResponseWriter, r *http.Request) bool {
+		if !strings.Contains(r.URL.Query().Get("jql"), "Task") {
+			return false
+		}
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write([]byte(`{"issues":[],"isLast":true}`))
+		return true
+	}
+	kl.fail.Store(&hide)
+	e.clock.Set(o.End.Add(jira.DefaultReconcileInterval))
+	e.sync(in)
+	requireStoredAsTruth(t, e.st, all)
+	refused(1)
+
+	// Access is back a minute later, well within the interval: the next
+	// sync reconciles again and the refusal clears.
+	kl.fail.Store(nil)
+	e.clock.Set(o.End.Add(jira.DefaultReconcileInterval + time.Minute))
+	before := kl.n.Load()
+	e.sync(in)
+	require.Greater(t, kl.n.Load(), before, "the sync listed the keys again")
+	requireStoredAsTruth(t, e.st, all)
+	refused(0)
+
+	// Cleared, the interval holds again: the next sync lists nothing.
+	e.clock.Set(o.End.Add(jira.DefaultReconcileInterval + 2*time.Minute))
+	before = kl.n.Load()
+	e.sync(in)
+	require.Equal(t, before, kl.n.Load(), "no listing within the interval")
+}
