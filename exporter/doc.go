@@ -13,7 +13,9 @@
 // aftermath_collector_duration_seconds{collector},
 // aftermath_ingest_last_success_timestamp_seconds{source} and
 // aftermath_analysis_last_success_timestamp_seconds. When ClickHouse is down,
-// /metrics still answers with these saying so.
+// /metrics still answers with these saying so, and so it does when ClickHouse
+// hangs: a scrape gives up on ClickHouse before Prometheus gives up on the
+// scrape (the X-Prometheus-Scrape-Timeout-Seconds header, see MetricsHandler).
 //
 // Handler serves /metrics, /healthz, /readyz and a landing page; Serve runs it
 // through exporter-toolkit (--web.listen-address, --web.config.file for TLS

@@ -6,9 +6,10 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"slices"
 	"sort"
-	"sync"
+	"strconv"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -42,7 +43,9 @@ type Options struct {
 	// MaxItemSeries caps each per-action-item info family (stale, overdue):
 	// the items with the highest value are kept. 0 serves none.
 	MaxItemSeries int
-	// Timeout bounds the ClickHouse work of one scrape. Default 10s.
+	// Timeout bounds the ClickHouse work of one scrape; a scrape whose
+	// Prometheus gives up sooner gets less (see ScrapeTimeoutHeader).
+	// Default DefaultTimeout.
 	Timeout time.Duration
 	// Clock measures collector durations; time.Now when nil.
 	Clock func() time.Time
@@ -50,6 +53,53 @@ type Options struct {
 
 // IngestCollector is the collector name of the ingest freshness series.
 const IngestCollector = "ingest"
+
+const (
+	// DefaultTimeout bounds the ClickHouse work of a scrape when
+	// Options.Timeout is not set: 2 s under Prometheus's default scrape
+	// timeout of 10 s, so that a scraper of that timeout which does not send
+	// ScrapeTimeoutHeader still gets aftermath_clickhouse_up 0 from a
+	// ClickHouse that hangs.
+	DefaultTimeout = 8 * time.Second
+
+	// ScrapeTimeoutHeader is the request header in which Prometheus says
+	// after how many seconds it gives up on a scrape (its scrape_timeout).
+	ScrapeTimeoutHeader = "X-Prometheus-Scrape-Timeout-Seconds"
+
+	// ScrapeTimeoutOffset is the part of the scrape timeout left for
+	// answering once the ClickHouse work has given up (as blackbox_exporter's
+	// --timeout-offset): the deadline of a scrape is its scrape timeout less
+	// this offset, or half the scrape timeout when that is shorter than twice
+	// the offset, and never less than MinScrapeTimeout.
+	ScrapeTimeoutOffset = 500 * time.Millisecond
+
+	// MinScrapeTimeout is the least time a scrape gives ClickHouse, however
+	// short the scrape timeout Prometheus sends.
+	MinScrapeTimeout = 100 * time.Millisecond
+)
+
+// scrapeTimeout is how long a scrape may wait for ClickHouse: configured, or
+// less when header (ScrapeTimeoutHeader, seconds; empty when not sent) says
+// Prometheus gives up sooner. A header that is no positive number is an
+// error, and configured applies.
+func scrapeTimeout(configured time.Duration, header string) (time.Duration, error) {
+	if header == "" {
+		return configured, nil
+	}
+	secs, err := strconv.ParseFloat(header, 64)
+	if err != nil || math.IsNaN(secs) || secs <= 0 {
+		return configured, fmt.Errorf("exporter: %s %q is not a positive number of seconds", ScrapeTimeoutHeader, header)
+	}
+	if secs >= (configured + ScrapeTimeoutOffset).Seconds() {
+		return configured, nil // also keeps a huge or infinite value from overflowing
+	}
+	scrape := time.Duration(secs * float64(time.Second))
+	d := scrape - ScrapeTimeoutOffset
+	if d < scrape/2 {
+		d = scrape / 2
+	}
+	return min(max(d, MinScrapeTimeout), configured), nil
+}
 
 // Exporter is a prometheus.Collector serving the latest analysis results and
 // Aftermath's self metrics.
@@ -76,7 +126,10 @@ type resultCollector struct {
 	name     string
 	families []*family
 
-	mu    sync.Mutex
+	// lock (one slot) guards runID and built; a channel rather than a
+	// mutex, so that a scrape waiting for another's read (or Refresh's)
+	// gives up at its own deadline.
+	lock  chan struct{}
 	runID string
 	built *built
 }
@@ -107,7 +160,7 @@ func newExporterOf(opts Options, fams []*family) (*Exporter, error) {
 		opts.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
 	if opts.Timeout <= 0 {
-		opts.Timeout = 10 * time.Second
+		opts.Timeout = DefaultTimeout
 	}
 	if opts.Clock == nil {
 		opts.Clock = time.Now
@@ -149,7 +202,7 @@ func newExporterOf(opts Options, fams []*family) (*Exporter, error) {
 		e.names = append(e.names, f.fqName())
 		c := byName[f.collector]
 		if c == nil {
-			c = &resultCollector{name: f.collector}
+			c = &resultCollector{name: f.collector, lock: make(chan struct{}, 1)}
 			byName[f.collector] = c
 			e.collectors = append(e.collectors, c)
 		}
@@ -209,7 +262,9 @@ func (e *Exporter) Describe(ch chan<- *prometheus.Desc) {
 	}
 }
 
-// Collect implements prometheus.Collector: one scrape.
+// Collect implements prometheus.Collector: one scrape, bounded by
+// Options.Timeout (a registry does not pass on the scrape's request; the
+// handler of MetricsHandler honours ScrapeTimeoutHeader).
 func (e *Exporter) Collect(ch chan<- prometheus.Metric) {
 	ctx, cancel := context.WithTimeout(context.Background(), e.timeout)
 	defer cancel()
@@ -333,10 +388,14 @@ func (e *Exporter) Refresh(ctx context.Context) error {
 }
 
 // load returns the series of run runID, reading the results only when the
-// cached run differs. Concurrent scrapes wait for one read.
+// cached run differs. Concurrent scrapes wait for one read, until ctx ends.
 func (c *resultCollector) load(ctx context.Context, e *Exporter, runID string) (*built, error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
+	select {
+	case c.lock <- struct{}{}:
+	case <-ctx.Done():
+		return nil, fmt.Errorf("exporter: wait for the read of the %s results in progress: %w", c.name, ctx.Err())
+	}
+	defer func() { <-c.lock }()
 	if c.built != nil && c.runID == runID {
 		return c.built, nil
 	}

@@ -121,6 +121,12 @@ func NewHandler(opts HandlerOptions) (http.Handler, error) {
 // (and gzipped) once per run, so a scrape of tens of thousands of series
 // costs a few small ClickHouse queries and a copy. Families of the exporter
 // found in g are dropped, so registering the Exporter there too does no harm.
+//
+// The ClickHouse work of a request is bounded by Options.Timeout and, when
+// the request carries ScrapeTimeoutHeader (Prometheus sends its
+// scrape_timeout), by that timeout less ScrapeTimeoutOffset: a ClickHouse
+// that does not answer in time is reported as aftermath_clickhouse_up 0
+// before Prometheus gives up on the scrape.
 func (e *Exporter) MetricsHandler(g prometheus.Gatherer) http.Handler {
 	if g == nil {
 		g = prometheus.NewRegistry()
@@ -139,7 +145,11 @@ type metricsHandler struct {
 }
 
 func (h *metricsHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	ctx, cancel := context.WithTimeout(r.Context(), h.e.timeout)
+	timeout, err := scrapeTimeout(h.e.timeout, r.Header.Get(ScrapeTimeoutHeader))
+	if err != nil {
+		h.e.logger.Warn("scrape: ignore the scrape timeout header", "timeout", timeout, "err", err)
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), timeout)
 	defer cancel()
 	s := h.e.scrape(ctx)
 
