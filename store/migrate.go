@@ -215,6 +215,37 @@ func (e *SchemaTooNewError) Error() string {
 		e.Database, e.DatabaseSchema, e.BinarySchema)
 }
 
+// MigrationRefusedError says the database's schema needs migrating and the
+// server refused this user the DDL to do it (no right to create tables,
+// DDL prohibited, read-only): a user with DDL rights must migrate it.
+type MigrationRefusedError struct {
+	Database       string
+	DatabaseSchema uint32
+	BinarySchema   uint32
+	Err            error // the server's refusal
+}
+
+func (e *MigrationRefusedError) Error() string {
+	return fmt.Sprintf("store: database %q has schema version %d but this aftermath needs %d, and ClickHouse refuses this user the DDL to migrate it: "+
+		"a user with DDL rights must run `aftermath migrate` first: %v", e.Database, e.DatabaseSchema, e.BinarySchema, e.Err)
+}
+
+func (e *MigrationRefusedError) Unwrap() error { return e.Err }
+
+// ddlRefused says whether err is the server refusing this user a DDL
+// statement, rather than the statement failing.
+func ddlRefused(err error) bool {
+	var ex *clickhouse.Exception
+	if !errors.As(err, &ex) {
+		return false
+	}
+	switch ex.Code {
+	case codeReadonly, codeAccessDenied, codeQueryIsProhibited, codeNotEnoughPrivileges:
+		return true
+	}
+	return false
+}
+
 // MigrateResult says what Migrate did.
 type MigrateResult struct {
 	From, To uint32
@@ -225,10 +256,28 @@ type MigrateResult struct {
 // not yet recorded in schema_migrations, in order. Statements are idempotent and
 // a migration is recorded only after all its statements ran, so an interrupted
 // run is completed by the next one. Re-running is a no-op.
+//
+// The recorded schema version is read first, with a read-only query: when it
+// is current, no DDL runs at all, so that a user without DDL rights (allow_ddl
+// = 0, read-only, no CREATE grant) can start serve, ingest and analyze on a
+// database migrated by another. When a migration is pending and the server
+// refuses this user the DDL, the error is a *MigrationRefusedError.
 func (s *Store) Migrate(ctx context.Context) (MigrateResult, error) {
 	migs, err := Migrations(DDLOptions{Database: s.db, Cluster: s.cluster})
 	if err != nil {
 		return MigrateResult{}, err
+	}
+	latest := uint32(len(migs))
+	if s.cluster != "" {
+		s.checkLoadBalancing(ctx)
+	}
+	current, err := s.SchemaVersion(ctx)
+	if err != nil {
+		return MigrateResult{}, err
+	}
+	res := MigrateResult{From: current, To: current}
+	if current > latest {
+		return res, &SchemaTooNewError{Database: s.db, DatabaseSchema: current, BinarySchema: latest}
 	}
 	onCluster := ""
 	if s.cluster != "" {
@@ -238,34 +287,33 @@ func (s *Store) Migrate(ctx context.Context) (MigrateResult, error) {
 		// node answers, so that an up-to-date schema never waits for a
 		// node that is down, and nothing is queued that a later start
 		// would queue again.
-		s.checkLoadBalancing(ctx)
-		current, err := s.SchemaVersion(ctx)
-		if err != nil {
-			return MigrateResult{}, err
-		}
-		latest := uint32(len(migs))
-		if current > latest {
-			return MigrateResult{From: current, To: current}, &SchemaTooNewError{Database: s.db, DatabaseSchema: current, BinarySchema: latest}
-		}
+		down, err := s.UnreachableHosts(ctx)
 		if current == latest {
-			if down, err := s.UnreachableHosts(ctx); err != nil {
+			if err != nil {
 				s.logger.Warn("cannot list the cluster's hosts", "cluster", s.cluster, "err", err)
 			} else if len(down) > 0 {
 				s.logger.Warn("clickhouse cluster degraded: host(s) unreachable; the schema is up to date, going on",
 					"cluster", s.cluster, "unreachable", strings.Join(down, ","))
 			}
-			return MigrateResult{From: current, To: current}, nil
-		}
-		down, err := s.UnreachableHosts(ctx)
-		if err != nil {
-			return MigrateResult{From: current, To: current}, err
-		}
-		if len(down) > 0 {
-			return MigrateResult{From: current, To: current}, &UnreachableHostsError{Cluster: s.cluster, Hosts: down}
+		} else if err != nil {
+			return res, err
+		} else if len(down) > 0 {
+			return res, &UnreachableHostsError{Cluster: s.cluster, Hosts: down}
 		}
 	}
+	if current == latest {
+		return res, nil
+	}
+	// ddlErr is the error of a failed DDL statement: when the server
+	// refused it to this user, the error says who must migrate.
+	ddlErr := func(err error) error {
+		if ddlRefused(err) {
+			return &MigrationRefusedError{Database: s.db, DatabaseSchema: current, BinarySchema: latest, Err: err}
+		}
+		return fmt.Errorf("store: %w", err)
+	}
 	if err := s.conn.Exec(ctx, "CREATE DATABASE IF NOT EXISTS "+s.db+onCluster); err != nil {
-		return MigrateResult{}, fmt.Errorf("store: create database %s: %w", s.db, err)
+		return res, ddlErr(fmt.Errorf("create database %s: %w", s.db, err))
 	}
 	engine := "MergeTree()"
 	if s.cluster != "" {
@@ -280,14 +328,13 @@ func (s *Store) Migrate(ctx context.Context) (MigrateResult, error) {
     applied_at DateTime('UTC')
 ) ENGINE = %s ORDER BY version`, s.db, onCluster, engine)
 	if err := s.conn.Exec(ctx, ddl); err != nil {
-		return MigrateResult{}, fmt.Errorf("store: create schema_migrations: %w", err)
+		return res, ddlErr(fmt.Errorf("create schema_migrations: %w", err))
 	}
-	current, err := s.SchemaVersion(ctx)
-	if err != nil {
-		return MigrateResult{}, err
+	// Read again: another process may have migrated in the meantime.
+	if current, err = s.SchemaVersion(ctx); err != nil {
+		return res, err
 	}
-	latest := uint32(len(migs))
-	res := MigrateResult{From: current, To: current}
+	res = MigrateResult{From: current, To: current}
 	if current > latest {
 		return res, &SchemaTooNewError{Database: s.db, DatabaseSchema: current, BinarySchema: latest}
 	}
@@ -308,7 +355,7 @@ func (s *Store) Migrate(ctx context.Context) (MigrateResult, error) {
 				err = s.conn.Exec(ctx, stmt)
 			}
 			if err != nil {
-				return res, fmt.Errorf("store: migration %04d_%s statement %d: %w", m.Version, m.Name, i+1, err)
+				return res, ddlErr(fmt.Errorf("migration %04d_%s statement %d: %w", m.Version, m.Name, i+1, err))
 			}
 		}
 		b, err := s.conn.PrepareBatch(s.recordCtx(ctx), "INSERT INTO "+s.db+".schema_migrations (version, name, checksum, applied_at)")
