@@ -286,7 +286,50 @@ type scraped struct {
 	parts []*built
 }
 
+// scrape reads what one scrape serves, within ctx's deadline. The reads
+// run aside: a new connection to a ClickHouse that hangs waits out the
+// store's dial timeout whatever the context says (the driver's handshake
+// has its own deadline), so past ctx's deadline (and a short grace for
+// reads that are ending) the scrape answers with ClickHouse down and
+// leaves the reads to end on their own.
 func (e *Exporter) scrape(ctx context.Context) scraped {
+	start := e.now()
+	done := make(chan scraped, 1)
+	go func() { done <- e.read(ctx) }()
+	select {
+	case s := <-done:
+		return s
+	case <-ctx.Done():
+	}
+	select {
+	case s := <-done:
+		return s
+	case <-time.After(scrapeGrace):
+	}
+	e.logger.Warn("scrape: ClickHouse did not answer before the scrape's deadline; served as down", "err", ctx.Err())
+	var s scraped
+	gauge := func(d *prometheus.Desc, v float64, labels ...string) {
+		s.self = append(s.self, prometheus.MustNewConstMetric(d, prometheus.GaugeValue, v, labels...))
+	}
+	took := e.now().Sub(start).Seconds()
+	gauge(e.clickhouseUp, 0)
+	for _, c := range e.collectors {
+		gauge(e.success, 0, c.name)
+		gauge(e.duration, took, c.name)
+	}
+	gauge(e.success, 0, IngestCollector)
+	gauge(e.duration, took, IngestCollector)
+	gauge(e.up, 0)
+	return s
+}
+
+// scrapeGrace is how long a scrape past its deadline still waits for reads
+// that are ending (a cancelled query returns within milliseconds).
+const scrapeGrace = 100 * time.Millisecond
+
+// read is scrape's work: the latest run, the results of each collector and
+// the ingest freshness, from ClickHouse.
+func (e *Exporter) read(ctx context.Context) scraped {
 	var s scraped
 	gauge := func(d *prometheus.Desc, v float64, labels ...string) {
 		s.self = append(s.self, prometheus.MustNewConstMetric(d, prometheus.GaugeValue, v, labels...))
@@ -306,7 +349,9 @@ func (e *Exporter) scrape(ctx context.Context) scraped {
 		ingest <- ingestRead{last, err, e.now().Sub(start)}
 	}()
 	run, haveRun, runErr := e.st.LatestAnalysisRun(ctx)
-	chUp := runErr == nil || e.st.Ping(ctx) == nil
+	// Past the deadline no ping: a new connection to a server that hangs
+	// waits out the dial timeout whatever the context says.
+	chUp := runErr == nil || ctx.Err() == nil && e.st.Ping(ctx) == nil
 	if runErr != nil {
 		e.logger.Warn("scrape: read latest analysis run", "err", runErr)
 	}
@@ -335,7 +380,15 @@ func (e *Exporter) scrape(ctx context.Context) scraped {
 		gauge(e.duration, e.now().Sub(start).Seconds(), c.name)
 	}
 
-	ir := <-ingest
+	// The freshness query may be dialling a new connection, which a server
+	// that hangs holds for the dial timeout: the scrape does not wait past
+	// its deadline for it.
+	var ir ingestRead
+	select {
+	case ir = <-ingest:
+	case <-ctx.Done():
+		ir.err = fmt.Errorf("exporter: read ingest runs: %w", ctx.Err())
+	}
 	ok := ir.err == nil
 	if ir.err != nil {
 		if chUp {
