@@ -278,6 +278,20 @@ aftermath_jira_reconcile_refused 1
 	requireStoredAsTruth(t, e2.st, withoutKeys(groundTruth(t, e2, e2.options(), o.End), gone...))
 }
 
+// listedEnv is a tiny org's env whose ingesters reach the simulator through
+// a keyListings (e.url is its address: the ingesters' base URL, and the
+// browse links of the truth).
+func listedEnv(t *testing.T) (*org.Org, *env, *keyListings) {
+	t.Helper()
+	o := generated(t, org.ScaleTiny)
+	e := newEnv(t, o, simjira.Options{})
+	kl := &keyListings{t: t, next: e.sim}
+	srv := httptest.NewServer(kl)
+	t.Cleanup(srv.Close)
+	e.url = srv.URL
+	return o, e, kl
+}
+
 // keyListings wraps the simulator and watches the key listings (searches
 // asking for the key field only); fail, when set, answers the n-th.
 type keyListings struct {
@@ -303,12 +317,7 @@ func (k *keyListings) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 func TestReconcileThatFailsOrIsCancelledRemovesNothing(t *testing.T) {
 	t.Parallel()
-	o := generated(t, org.ScaleTiny)
-	e := newEnv(t, o, simjira.Options{})
-	kl := &keyListings{t: t, next: e.sim}
-	srv := httptest.NewServer(kl)
-	t.Cleanup(srv.Close)
-	e.url = srv.URL // the ingesters' base URL, and the browse links of the truth
+	o, e, kl := listedEnv(t)
 	viaWrapper := func(op *jira.Options) { op.MaxAttempts = 2 }
 	e.sync(e.ingester(viaWrapper))
 	all := groundTruth(t, e, e.options(), o.End)
@@ -362,12 +371,7 @@ func TestReconcileThatFailsOrIsCancelledRemovesNothing(t *testing.T) {
 // goes only when the second look lacks it too.
 func TestReconcileKeepsAnIssueOnlyOneListingMissed(t *testing.T) {
 	t.Parallel()
-	o := generated(t, org.ScaleTiny)
-	e := newEnv(t, o, simjira.Options{})
-	kl := &keyListings{t: t, next: e.sim}
-	srv := httptest.NewServer(kl)
-	t.Cleanup(srv.Close)
-	e.url = srv.URL
+	o, e, kl := listedEnv(t)
 	e.sync(e.ingester(nil))
 	all := groundTruth(t, e, e.options(), o.End)
 	skipped := o.ActionItems[10].Key
@@ -434,12 +438,7 @@ func (c *capturedLogs) String() string {
 // sync with access back clears it.
 func TestReconcileRefusalClearsOnceAccessIsBack(t *testing.T) {
 	t.Parallel()
-	o := generated(t, org.ScaleTiny)
-	e := newEnv(t, o, simjira.Options{})
-	kl := &keyListings{t: t, next: e.sim}
-	srv := httptest.NewServer(kl)
-	t.Cleanup(srv.Close)
-	e.url = srv.URL
+	o, e, kl := listedEnv(t)
 	reg := prometheus.NewRegistry()
 	in := e.ingester(func(op *jira.Options) { op.Registerer = reg })
 	e.sync(in)
