@@ -19,6 +19,7 @@ import (
 	"github.com/aftermath-sre/aftermath/analyze/actions"
 	"github.com/aftermath-sre/aftermath/analyze/change"
 	"github.com/aftermath-sre/aftermath/analyze/internal/calc"
+	"github.com/aftermath-sre/aftermath/analyze/language"
 	"github.com/aftermath-sre/aftermath/analyze/process"
 	"github.com/aftermath-sre/aftermath/analyze/recurrence"
 	"github.com/aftermath-sre/aftermath/analyze/response"
@@ -341,9 +342,9 @@ func Run(ctx context.Context, st *store.Store, opts Options) (RunSummary, error)
 		}); err != nil {
 			return fmt.Errorf("analyze: %s: %w", AnalysisActions, err)
 		}
-		if err := timed(AnalysisLanguage, func() error {
-			names, err := st.PersonNames(ctx)
-			if err != nil {
+		var names []string // the organization's people, for the blame check
+		if err := timed(AnalysisLanguage, func() (err error) {
+			if names, err = st.PersonNames(ctx); err != nil {
 				return err
 			}
 			r, it, analyzed, lc, err := analyzeLanguage(ctx, log, st, d, ps, names, opts.MaxFindingsPerMonth, opts.DismissLabel)
@@ -364,9 +365,14 @@ func Run(ctx context.Context, st *store.Store, opts Options) (RunSummary, error)
 			if err != nil {
 				return err
 			}
+			// The digest quotes lessons, never blame: a highlight whose
+			// quote the blame check flags is not kept.
+			checker := language.NewChecker(language.BlameOptions{Names: names})
+			quotable := func(q string) bool { return len(checker.CheckBlame(q)) == 0 }
 			proc.results, proc.items, err = process.Compute(ctx, ist, process.Input{Periods: ps, Teams: teams,
 				Options: process.Options{RequiredSeverities: opts.RequiredSeverities, DraftWithin: opts.DraftWithin,
-					PublishWithin: opts.PublishWithin, OverdueLookback: opts.PostmortemOverdueLookback, MaxItemSeries: opts.MaxItemSeries}})
+					PublishWithin: opts.PublishWithin, OverdueLookback: opts.PostmortemOverdueLookback, MaxItemSeries: opts.MaxItemSeries,
+					Quotable: quotable}})
 			return err
 		}); err != nil {
 			return fmt.Errorf("analyze: %s: %w", AnalysisProcess, err)

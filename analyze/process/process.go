@@ -32,6 +32,10 @@ type Options struct {
 	// 25. The digest lists the first few of a month, organization-wide or
 	// for one team, and those are always among each team's first ones.
 	MaxHighlights int
+	// Quotable reports whether a highlight's quote may be shown; nil
+	// quotes every one. The analysis passes one that refuses a quote with
+	// a blame finding: the digest quotes lessons, never blame.
+	Quotable func(quote string) bool
 }
 
 func (o Options) withDefaults() Options {
@@ -210,7 +214,7 @@ func Compute(ctx context.Context, st *store.Store, in Input) ([]store.Result, []
 	for p, per := range ps.All {
 		s.Add(metrics.ActionItemsOwnerAndDueRatio, calc.Ratio(ownedDue[p], all[p]), "period", per.Label)
 	}
-	hl, err := highlights(ctx, st, sc, ps, opts.QuoteChars, opts.MaxHighlights)
+	hl, err := highlights(ctx, st, sc, ps, opts.QuoteChars, opts.MaxHighlights, opts.Quotable)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -221,7 +225,7 @@ func Compute(ctx context.Context, st *store.Store, in Input) ([]store.Result, []
 // postmortems published in each month, as the store streams them (most
 // severe first, then by publication and key), the first perTeam of each
 // month, section and team.
-func highlights(ctx context.Context, st *store.Store, sc store.Scope, ps calc.Periods, maxChars, perTeam int) ([]store.AnalysisItem, error) {
+func highlights(ctx context.Context, st *store.Store, sc store.Scope, ps calc.Periods, maxChars, perTeam int, quotable func(string) bool) ([]store.AnalysisItem, error) {
 	var out []store.AnalysisItem
 	rank := map[string]int{}
 	type group struct{ period, section, team string }
@@ -242,7 +246,7 @@ func highlights(ctx context.Context, st *store.Store, sc store.Scope, ps calc.Pe
 					continue
 				}
 				q := Quote(sec.text, maxChars)
-				if q == "" {
+				if q == "" || quotable != nil && !quotable(q) {
 					continue
 				}
 				out = append(out, store.AnalysisItem{
