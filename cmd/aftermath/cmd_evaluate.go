@@ -90,7 +90,7 @@ func evaluateCommand() command {
 				return usageError{err}
 			}
 			rows, err := labeled.Evaluate(recs, labeled.Options{Seeds: *seeds, Folds: *folds})
-			if errors.Is(err, labeled.ErrTooFew) {
+			if errors.Is(err, labeled.ErrTooFew) || errors.Is(err, labeled.ErrOneLabel) {
 				return usageError{fmt.Errorf("%s: %w", args[1], err)}
 			}
 			if err != nil {

@@ -33,9 +33,20 @@ func TestEvaluateThemes(t *testing.T) {
 	require.Contains(t, stdout, "| mine / category | 24 | 2 | aftermath (settings chosen by CV) |")
 	require.Contains(t, stdout, "| mine / category | 24 | 2 | aftermath (default settings) |")
 	require.Contains(t, stdout, "| mine / category | 24 | 2 | baseline TF-IDF k-means (k = #labels) |")
+	require.Contains(t, stdout, "How to read it: ARI (adjusted Rand index) is 0 for themes no better than chance")
+	require.NotContains(t, stdout, "folds instead of")
+
+	// Eight records: four folds, not the ten asked for, and the output says so.
+	few := filepath.Join(dir, "few.jsonl")
+	require.NoError(t, os.WriteFile(few, []byte(strings.Join(strings.SplitAfter(b.String(), "\n")[8:16], "")), 0o644))
+	code, stdout, stderr = runCLI(t, "evaluate", "themes", few, "--seeds", "1", "--folds", "10")
+	require.Equal(t, exitOK, code, stderr)
+	require.Contains(t, stdout, "mine: 8 records, so 4 folds instead of 10 (each fold holds at least two records).")
 
 	bad := filepath.Join(dir, "bad.jsonl")
 	require.NoError(t, os.WriteFile(bad, []byte(`{"id":"a","category":"x"}`), 0o644))
+	oneLabel := filepath.Join(dir, "onelabel.jsonl")
+	require.NoError(t, os.WriteFile(oneLabel, []byte(strings.ReplaceAll(b.String(), `"category":"cert"`, `"category":"config"`)), 0o644))
 	lonely := filepath.Join(dir, "lonely.jsonl")
 	require.NoError(t, os.WriteFile(lonely, []byte(`{"id":"a","category":"x","text":"t","label_scheme":"one"}`), 0o644))
 	// Bad input is bad usage (exit code 2), with the file, line and field.
@@ -47,6 +58,7 @@ func TestEvaluateThemes(t *testing.T) {
 		{[]string{"themes", good, "--text-field", "full_text"}, "labeled.jsonl:1: field full_text: missing"},
 		{[]string{"themes", good, "--scheme", "theirs"}, `no records with label_scheme "theirs"`},
 		{[]string{"themes", lonely}, "lonely.jsonl: scheme one: fewer than two records"},
+		{[]string{"themes", oneLabel}, "onelabel.jsonl: scheme mine: every record has the same category"},
 		{[]string{"themes", filepath.Join(dir, "none.jsonl")}, "none.jsonl"},
 		{[]string{"widgets", good}, "usage: aftermath evaluate themes FILE.jsonl"},
 		{[]string{"themes", good, "--seeds", "0"}, "--seeds"},

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"unicode/utf8"
 )
 
 // Object is one line's object.
@@ -72,8 +73,16 @@ func Each(r io.Reader, name string, fn func(Object) error) error {
 	sc.Buffer(make([]byte, 1<<20), 64<<20)
 	for line := 1; sc.Scan(); line++ {
 		b := sc.Bytes()
+		if line == 1 {
+			b = bytes.TrimPrefix(b, []byte("\xef\xbb\xbf")) // a UTF-8 byte order mark, as some editors write
+		}
 		if len(bytes.TrimSpace(b)) == 0 {
 			continue
+		}
+		if !utf8.Valid(b) {
+			// encoding/json would replace the bytes without a word: the
+			// texts scored would not be the ones written.
+			return fmt.Errorf("%s:%d: not valid UTF-8 (save the file as UTF-8)", name, line)
 		}
 		o := Object{name: name, line: line}
 		if err := json.Unmarshal(b, &o.raw); err != nil {

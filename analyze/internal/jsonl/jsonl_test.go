@@ -56,3 +56,20 @@ func TestIDs(t *testing.T) {
 	require.EqualError(t, err, `f.jsonl:3: field id: "a" already on line 1`)
 	require.Equal(t, []string{"a", "b", ""}, got)
 }
+
+// TestEachReadsABOMAndRefusesInvalidUTF8: a file saved with a byte order
+// mark is read (it failed with "invalid character 'ï'"), and bytes that are
+// not UTF-8 are an error naming the line (they were replaced silently).
+func TestEachReadsABOMAndRefusesInvalidUTF8(t *testing.T) {
+	var ids []string
+	err := Each(strings.NewReader("\xef\xbb\xbf{\"id\": \"a\"}\n{\"id\": \"b\"}\n"), "f.jsonl", func(o Object) error {
+		id, err := o.String("id", true)
+		ids = append(ids, id)
+		return err
+	})
+	require.NoError(t, err)
+	require.Equal(t, []string{"a", "b"}, ids)
+
+	err = Each(strings.NewReader("{\"id\": \"a\"}\n{\"id\": \"caf\xe9\"}\n"), "f.jsonl", func(Object) error { return nil })
+	require.EqualError(t, err, "f.jsonl:2: not valid UTF-8 (save the file as UTF-8)")
+}

@@ -192,6 +192,7 @@ func summarize(xs []float64) Summary {
 type Row struct {
 	Scheme, Label, Method string
 	N, Labels             int // records, distinct label values
+	Folds                 int // the folds used: fewer than asked when the records are few
 	Clusters              float64
 	NMI, ARI, Purity      Summary
 	// Chosen counts how often cross-validation chose each setting (over
@@ -201,6 +202,11 @@ type Row struct {
 
 // ErrTooFew is returned for a scheme with fewer than two records.
 var ErrTooFew = errors.New("fewer than two records")
+
+// ErrOneLabel is returned for a scheme whose records all carry the same
+// category: ARI and NMI compare two groupings, and one label is no grouping
+// (any themes score 0, or 1 for one theme).
+var ErrOneLabel = errors.New("every record has the same category: the scores compare the themes with a grouping of the records, which needs at least two categories")
 
 // Evaluate measures Aftermath's themes against the labels of every scheme
 // and label of recs, honestly: for each seed, the records are split into
@@ -245,10 +251,26 @@ func Evaluate(recs []Record, opts Options) ([]Row, error) {
 }
 
 func evaluateScheme(sc string, rs []Record, opts Options) ([]Row, error) {
+	distinct := func(label string) int {
+		values := map[string]bool{}
+		for _, r := range rs {
+			v, ok := r.Labels[label]
+			if !ok {
+				v = r.Labels["category"]
+			}
+			values[v] = true
+		}
+		return len(values)
+	}
+	if distinct("category") < 2 {
+		return nil, ErrOneLabel
+	}
 	labels := []string{"category"}
 	for _, r := range rs {
 		if _, ok := r.Labels["category_fine"]; ok {
-			labels = append(labels, "category_fine")
+			if distinct("category_fine") >= 2 {
+				labels = append(labels, "category_fine")
+			}
 			break
 		}
 	}
@@ -323,9 +345,9 @@ func evaluateScheme(sc string, rs []Record, opts Options) ([]Row, error) {
 			values[v] = true
 		}
 		k := len(values)
-		cv := Row{Scheme: sc, Label: label, Method: MethodCV, N: len(rs), Labels: k, Chosen: map[string]int{}}
-		def := Row{Scheme: sc, Label: label, Method: MethodDefaults, N: len(rs), Labels: k}
-		base := Row{Scheme: sc, Label: label, Method: MethodBaseline, N: len(rs), Labels: k}
+		cv := Row{Scheme: sc, Label: label, Method: MethodCV, N: len(rs), Labels: k, Folds: folds, Chosen: map[string]int{}}
+		def := Row{Scheme: sc, Label: label, Method: MethodDefaults, N: len(rs), Labels: k, Folds: folds}
+		base := Row{Scheme: sc, Label: label, Method: MethodBaseline, N: len(rs), Labels: k, Folds: folds}
 		var cvS, defS, baseS [3][]float64 // ARI, NMI, purity per seed
 		for s, run := range runs {
 			bp, ok := run.base[k]
@@ -406,6 +428,20 @@ func WriteMarkdown(w io.Writer, rows []Row, seeds, folds int) error {
 			r.Scheme, r.Label, r.N, r.Labels, r.Method, r.Clusters, r.ARI.Mean, r.ARI.SD, r.ARI.Min, r.ARI.Max,
 			r.NMI.Mean, r.NMI.SD, r.Purity.Mean, chosenText(r.Chosen))
 	}
+	// A scheme with few records has fewer folds than asked (each fold needs
+	// at least two records): say so rather than let the header mislead.
+	noted := map[string]bool{}
+	for _, r := range rows {
+		if r.Folds > 0 && r.Folds != folds && !noted[r.Scheme] {
+			noted[r.Scheme] = true
+			fmt.Fprintf(&b, "\n%s: %d records, so %d folds instead of %d (each fold holds at least two records).\n", r.Scheme, r.N, r.Folds, folds)
+		}
+	}
+	b.WriteString("\nHow to read it: ARI (adjusted Rand index) is 0 for themes no better than chance and 1 for themes that " +
+		"reproduce the labels exactly; NMI (normalized mutual information, 0-1) and purity (the share of records in their " +
+		"theme's most common label) also rise with more, smaller themes, so compare methods by ARI. The baseline is " +
+		"TF-IDF k-means told the true number of labels; the CV row is scored only on records it did not choose its " +
+		"settings on, the defaults row is what `aftermath analyze` uses.\n")
 	_, err := io.WriteString(w, b.String())
 	return err
 }
