@@ -831,8 +831,10 @@ func (b *builder) actions(team string) ActionSection {
 	}
 	a.TimeToCloseOrgWide = team != ""
 	a.Kinds = b.kinds(team)
-	if team == "" {
-		a.MostlyInvestigate = b.mostlyInvestigate()
+	for _, t := range b.mostlyInvestigate() {
+		if team == "" || t.Team == team {
+			a.MostlyInvestigate = append(a.MostlyInvestigate, t) // a team's digest: its own
+		}
 	}
 	a.Oldest = b.items.oldestActionItems(team, b.max)
 	// The per-item overdue gauges name the most overdue items.

@@ -239,7 +239,7 @@ type ActionSection struct {
 	// kind's items closed by the run (organization-wide: the closure is not
 	// kept per team).
 	Kinds []KindCount
-	// MostlyInvestigate are the teams (organization digest only) whose
+	// MostlyInvestigate are the teams (a team's digest: the team itself) whose
 	// action items of the month and the two before are mostly
 	// "investigate": at least MinKindItems items, more than half of them
 	// investigate. Most investigate-heavy first.

@@ -404,6 +404,13 @@ func TestActionItemsByKind(t *testing.T) {
 		{Kind: "investigate", Count: 7, Closed: 0.5, HasClosed: true},
 		{Kind: "prevent", Count: 2, Closed: 0.25, HasClosed: true},
 	}, d.Actions.Kinds, "a team's counts, the closure organization-wide")
+	// The team's own digest says it mostly investigates (black-box pass 8:
+	// only the organization's did); another team's does not.
+	require.Equal(t, []digest.TeamKindShare{{Team: "Search", Investigate: 9, Total: 11, From: "2026-08", To: "2026-10"}}, d.Actions.MostlyInvestigate)
+	require.Contains(t, renderMD(t, d), "- Follow-ups mostly “investigate”: Search, 9 of 11 action items created August–October 2026 (82%).")
+	require.Contains(t, strings.Join(d.Summary, "\n"), "mostly “investigate”")
+	d = build(t, st, "2026-10", "Payments")
+	require.Empty(t, d.Actions.MostlyInvestigate)
 }
 
 func TestHighlightsListSimilarEarlierPostmortems(t *testing.T) {
