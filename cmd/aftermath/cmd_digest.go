@@ -16,20 +16,39 @@ import (
 	"github.com/aftermath-sre/aftermath/store"
 )
 
+// teamFlag is --team, remembering whether it was given: "--team ''" is a
+// mistake (a variable that expanded to nothing), not the organization.
+type teamFlag struct {
+	name string
+	set  bool
+}
+
+func (f *teamFlag) String() string { return f.name }
+
+func (f *teamFlag) Set(v string) error {
+	if strings.TrimSpace(v) == "" {
+		return errors.New("empty: leave --team out for the whole organization's digest")
+	}
+	f.name, f.set = v, true
+	return nil
+}
+
 func digestCommand() command {
-	var month, team, out string
+	var month, out string
+	var teamF teamFlag
 	var deliver bool
 	return command{
 		name:    "digest",
 		summary: "Write the monthly learning-culture digest (self-contained HTML and Markdown) from the\nlatest analysis, and deliver it by webhook or mail when the config enables that.",
 		flags: func(fs *flag.FlagSet) {
 			fs.StringVar(&month, "month", "", "month YYYY-MM (default: the previous month in digest.time_zone)")
-			fs.StringVar(&team, "team", "", "only this team (default: the whole organization)")
+			fs.Var(&teamF, "team", "only this team (default: the whole organization)")
 			fs.StringVar(&out, "out", "", "output folder (default: digest.output_dir)")
 			fs.BoolVar(&deliver, "deliver", true, "deliver through the channels enabled in the config")
 		},
 		secrets: digestSecrets,
 		run: func(ctx context.Context, a *app, _ []string) error {
+			team := teamF.name
 			if month != "" {
 				if _, err := digest.ParseMonth(month); err != nil {
 					return usagef("--month %q: %w", month, err)

@@ -46,6 +46,16 @@ func TestDigestOfAnUnknownTeamIsBadUsage(t *testing.T) {
 	require.NoError(t, err)
 	require.Empty(t, files, "nothing is written for an unknown team")
 
+	// An empty --team (a variable that expanded to nothing) is a mistake,
+	// not the organization's digest.
+	code, _, stderr = runCLI(t, "digest", "--config", cfg, "--month", "2026-10", "--deliver=false", "--team", "")
+	require.Equal(t, exitUsage, code, stderr)
+	require.Contains(t, stderr, "--team")
+	require.Contains(t, stderr, "leave --team out for the whole organization's digest")
+	files, err = filepath.Glob(filepath.Join(out, "*"))
+	require.NoError(t, err)
+	require.Empty(t, files, "nothing is written for an empty team")
+
 	code, stdout, stderr = runCLI(t, "digest", "--config", cfg, "--month", "2026-10", "--deliver=false", "--team", "identity")
 	require.Equal(t, exitOK, code, stderr)
 	require.Contains(t, stdout, filepath.Join(out, "2026-10-identity.html"))
