@@ -446,3 +446,17 @@ func TestHighlightsListSimilarEarlierPostmortems(t *testing.T) {
 	d = build(t, st, "2026-10", "")
 	require.Empty(t, d.Highlights.Lessons[0].Similar, "without Similar, no matches")
 }
+
+// TestTeamDigestSaysTheThemeExampleIsTheOrganizations: a theme's example is
+// the factor closest to the theme's centre across the organization, so in a
+// team's digest it can be another team's (black-box pass 8): the team's
+// digest says so; the organization's does not need to.
+func TestTeamDigestSaysTheThemeExampleIsTheOrganizations(t *testing.T) {
+	st := orgFixture(t).store()
+	d := build(t, st, "2026-10", "Payments")
+	require.Contains(t, renderMD(t, d), "deploy config, e.g., across the organization, “A config change was deployed without canary”")
+	require.Contains(t, render(t, d), "e.g., across the organization, “A config change was deployed without canary”")
+	d = build(t, st, "2026-10", "")
+	require.Contains(t, renderMD(t, d), "deploy config, e.g. “A config change was deployed without canary”")
+	require.NotContains(t, render(t, d), "across the organization")
+}
