@@ -16,12 +16,9 @@ import (
 	"github.com/aftermath-sre/aftermath/store"
 )
 
-// teamFlag is --team, remembering whether it was given: "--team ''" is a
-// mistake (a variable that expanded to nothing), not the organization.
-type teamFlag struct {
-	name string
-	set  bool
-}
+// teamFlag is --team. An empty value given explicitly is a mistake (a
+// shell variable that expanded to nothing), not the organization's digest.
+type teamFlag struct{ name string }
 
 func (f *teamFlag) String() string { return f.name }
 
@@ -29,7 +26,7 @@ func (f *teamFlag) Set(v string) error {
 	if strings.TrimSpace(v) == "" {
 		return errors.New("empty: leave --team out for the whole organization's digest")
 	}
-	f.name, f.set = v, true
+	f.name = v
 	return nil
 }
 
