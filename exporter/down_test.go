@@ -113,15 +113,7 @@ func TestClickHouseDownStillAnswers(t *testing.T) {
 
 	code, body := get(t, srv.URL+"/metrics")
 	require.Equal(t, http.StatusOK, code, "/metrics answers while ClickHouse is down")
-	for _, line := range []string{
-		"aftermath_up 0",
-		"aftermath_clickhouse_up 0",
-		`aftermath_collector_success{collector="actions"} 0`,
-		`aftermath_collector_success{collector="ingest"} 0`,
-	} {
-		require.Contains(t, body, line+"\n")
-	}
-	require.NotContains(t, body, "aftermath_action_items_overdue{", "no stale findings are served while ClickHouse is down")
+	requireServedDown(t, body, "down")
 	require.NotContains(t, body, "aftermath_analysis_last_success_timestamp_seconds ")
 
 	code, body = get(t, srv.URL+"/readyz")
@@ -156,4 +148,20 @@ func get(t *testing.T, url string) (int, string) {
 	b, err := io.ReadAll(resp.Body)
 	require.NoError(t, err)
 	return resp.StatusCode, string(b)
+}
+
+// requireServedDown checks a scrape's body while ClickHouse is down or
+// hangs (how): ClickHouse and the collectors read as failed, and no stale
+// finding is served.
+func requireServedDown(t *testing.T, body, how string) {
+	t.Helper()
+	for _, line := range []string{
+		"aftermath_up 0",
+		"aftermath_clickhouse_up 0",
+		`aftermath_collector_success{collector="actions"} 0`,
+		`aftermath_collector_success{collector="ingest"} 0`,
+	} {
+		require.Contains(t, body, line+"\n")
+	}
+	require.NotContains(t, body, "aftermath_action_items_overdue{", "no stale findings are served while ClickHouse is "+how)
 }
