@@ -616,6 +616,27 @@ func (s *Store) LastIngestSuccess(ctx context.Context) (map[string]time.Time, er
 	return out, rows.Err()
 }
 
+// LastSyncs is LastIngestSuccess for the given sources only, a source
+// without a successful sync mapping to the zero time. The digest compares
+// it with the start of the analysis it is written from: a run that started
+// before a source's latest sync did not read what that sync stored or
+// removed (a history extended by a longer backfill, issues Jira's
+// reconciliation removed or restored).
+func (s *Store) LastSyncs(ctx context.Context, sources []string) (map[string]time.Time, error) {
+	out := make(map[string]time.Time, len(sources))
+	if len(sources) == 0 {
+		return out, nil
+	}
+	all, err := s.LastIngestSuccess(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, src := range sources {
+		out[src] = all[src]
+	}
+	return out, nil
+}
+
 // Count returns the number of rows of a table, deduplicated (FINAL) when
 // its engine collapses rows at merge time (Replacing or Collapsing
 // MergeTree); plain MergeTree tables have no FINAL, and ClickHouse 18.16
