@@ -106,6 +106,17 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 // runCommands runs the command args names among cmds and returns the exit
 // code.
 func runCommands(ctx context.Context, cmds []command, args []string, stdout, stderr io.Writer) int {
+	// "help <command>" is "<command> -h", its usage on stdout.
+	if len(args) == 2 && args[0] == "help" {
+		for _, c := range cmds {
+			if c.name == args[1] {
+				return runCommands(ctx, cmds, []string{c.name, "-h"}, stdout, stdout)
+			}
+		}
+		fmt.Fprintf(stderr, "aftermath help: unknown command %q\n\n", args[1])
+		printUsage(stderr)
+		return exitUsage
+	}
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
 		w := stdout
 		code := exitOK

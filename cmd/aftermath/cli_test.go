@@ -91,6 +91,22 @@ func TestHelpListsWholeSummaries(t *testing.T) {
 	require.Equal(t, "Check a config file: print it normalized, defaults applied and secrets redacted, or every error with its file, line and key path (exit code 2).", listed["config"])
 }
 
+// TestHelpCommand: `aftermath help digest` prints the digest's own usage
+// (its flags) on stdout, as `aftermath digest -h` does; an unknown command
+// is a usage error.
+func TestHelpCommand(t *testing.T) {
+	code, stdout, _ := runCLI(t, "help", "digest")
+	require.Equal(t, exitOK, code)
+	require.Contains(t, stdout, "Usage: aftermath digest [flags]")
+	require.Contains(t, stdout, "-deliver")
+	require.NotContains(t, stdout, "Commands:")
+
+	code, stdout, stderr := runCLI(t, "help", "nosuch")
+	require.Equal(t, exitUsage, code)
+	require.Empty(t, stdout)
+	require.Contains(t, stderr, `unknown command "nosuch"`)
+}
+
 func TestWrap(t *testing.T) {
 	require.Equal(t, "aa bb\n  cc\n  dddddddd\n  e", wrap("aa bb cc dddddddd e", 5, "  "))
 	require.Equal(t, "", wrap("", 5, "  "))
