@@ -234,7 +234,13 @@ func AddFlags(fs *flag.FlagSet, defaultAddress string) *web.FlagConfig {
 	if defaultAddress != "" {
 		addrs.values = []string{defaultAddress}
 	}
-	fs.Var(addrs, "web.listen-address", "Address on which to expose metrics and web interface; repeatable. Examples: `:9847` or `[::1]:9847`.")
+	// The usage's back-quoted word names the value in --help, which
+	// prints a given default itself.
+	usage := "`address` on which to expose metrics and the web interface, as :9847 or [::1]:9847; repeatable"
+	if defaultAddress == "" {
+		usage += " (default: the config's exporter.listen_address, :9847 unless set)"
+	}
+	fs.Var(addrs, "web.listen-address", usage)
 	cfg := fs.String("web.config.file", "", "Path to a configuration file that can enable TLS or authentication (exporter-toolkit web config).")
 	systemd := new(bool)
 	if runtime.GOOS == "linux" {

@@ -101,6 +101,12 @@ func TestHelpCommand(t *testing.T) {
 	require.Contains(t, stdout, "-deliver")
 	require.NotContains(t, stdout, "Commands:")
 
+	// serve's listen address falls back to the config; --help says so.
+	code, stdout, _ = runCLI(t, "help", "serve")
+	require.Equal(t, exitOK, code)
+	require.Contains(t, stdout, "-web.listen-address address")
+	require.Contains(t, stdout, "default: the config's exporter.listen_address, :9847 unless set")
+
 	code, stdout, stderr := runCLI(t, "help", "nosuch")
 	require.Equal(t, exitUsage, code)
 	require.Empty(t, stdout)
