@@ -88,6 +88,11 @@ func Each(r io.Reader, name string, fn func(Object) error) error {
 		if err := json.Unmarshal(b, &o.raw); err != nil {
 			return fmt.Errorf("%s:%d: not a JSON object: %w", name, line, err)
 		}
+		if key := repeatedKey(b); key != "" {
+			// encoding/json keeps the last value without a word: a label
+			// given twice would be scored as whichever came last.
+			return o.Errorf(key, "given more than once in the object")
+		}
 		if err := fn(o); err != nil {
 			return err
 		}
@@ -96,6 +101,32 @@ func Each(r io.Reader, name string, fn func(Object) error) error {
 		return fmt.Errorf("%s: %w", name, err)
 	}
 	return nil
+}
+
+// repeatedKey returns a key the JSON object b (already known to be one)
+// has more than once at its top level, or "".
+func repeatedKey(b []byte) string {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	if _, err := dec.Token(); err != nil { // {
+		return ""
+	}
+	seen := map[string]bool{}
+	for dec.More() {
+		t, err := dec.Token()
+		if err != nil {
+			return ""
+		}
+		key, _ := t.(string)
+		if seen[key] {
+			return key
+		}
+		seen[key] = true
+		var skip json.RawMessage
+		if err := dec.Decode(&skip); err != nil {
+			return ""
+		}
+	}
+	return ""
 }
 
 // IDs are the ids read so far, with their lines.

@@ -45,6 +45,17 @@ func TestEach(t *testing.T) {
 	require.ErrorContains(t, err, "g.jsonl:2: not a JSON object")
 }
 
+// TestEachRefusesARepeatedKey: a key given twice (two labels for one
+// record) is an error naming the line and the key; it kept the last value.
+// Keys inside nested values are not the object's own.
+func TestEachRefusesARepeatedKey(t *testing.T) {
+	in := "{\"id\":\"a\",\"meta\":{\"x\":1},\"x\":{\"x\":2}}\n{\"id\":\"b\",\"category\":\"bug\",\"text\":\"t\",\"category\":\"config\"}\n"
+	n := 0
+	err := Each(strings.NewReader(in), "f.jsonl", func(Object) error { n++; return nil })
+	require.EqualError(t, err, "f.jsonl:2: field category: given more than once in the object")
+	require.Equal(t, 1, n)
+}
+
 func TestIDs(t *testing.T) {
 	ids := IDs{}
 	var got []string
