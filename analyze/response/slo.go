@@ -109,10 +109,20 @@ func Window(slo SLO, now time.Time, loc *time.Location) (from, to time.Time) {
 }
 
 // ComputeSLO returns the results of the "slo" analysis. loc is the time zone
-// of calendar-month windows.
+// of calendar-month windows. A period that ends before the incident history
+// starts (the earliest non-merged incident; a PagerDuty history shorter than the
+// periods, or none synced yet) gets no series: its downtime is unknown, and
+// a zero would chart as full availability.
 func ComputeSLO(ctx context.Context, st *store.Store, slos []SLO, ps calc.Periods, loc *time.Location) ([]store.Result, error) {
 	s := calc.Sink{}
 	now := ps.Now
+	if len(slos) == 0 {
+		return nil, nil
+	}
+	first, _, err := st.FirstIncidentAt(ctx, ps.Scope(nil))
+	if err != nil {
+		return nil, err
+	}
 	for _, slo := range slos {
 		budget := 1 - slo.Target
 		win := slo.Window
@@ -149,6 +159,9 @@ func ComputeSLO(ctx context.Context, st *store.Store, slos []SLO, ps calc.Period
 			s.Add(metrics.ErrorBudgetBurnRate, rate, "service", slo.Service, "range", r.Label)
 		}
 		for i, p := range ps.All {
+			if first.IsZero() || !p.To.After(first) {
+				continue // before the incident history
+			}
 			d := downs[1+len(BurnRanges)+i]
 			s.Add(metrics.DowntimeSeconds, d.Seconds(), "service", slo.Service, "period", p.Label)
 			if el := p.Elapsed(now); el > 0 {
