@@ -22,7 +22,8 @@ func TestSLODowntime(t *testing.T) {
 		inc("d", "SEV1", "db", h(0), time.Time{}, h(8)),  // another service
 		merged, // merged: not downtime
 		inc("open", "SEV1", "api", now.Add(-30*time.Minute), time.Time{}, time.Time{}), // open: counts until now
-		inc("early", "SEV3", "db", time.Date(2025, 4, 30, 0, 0, 0, 0, time.UTC), time.Time{}, time.Date(2025, 4, 30, 1, 0, 0, 0, time.UTC)), // the history starts in April
+		// The history starts in April.
+		inc("early", "SEV3", "db", time.Date(2025, 4, 30, 0, 0, 0, 0, time.UTC), time.Time{}, time.Date(2025, 4, 30, 1, 0, 0, 0, time.UTC)),
 	}
 	slos := []SLO{{Service: "api", Target: 0.99, Window: WindowRolling30d, Severities: []string{"SEV1", "SEV2"}, HourlyCost: 100}}
 	got := index(computeSLO(t, incs, slos, calc.NewPeriods(now, time.UTC, 3), time.UTC))
