@@ -80,6 +80,11 @@ const (
 	// representative (factor id "PM-1#2"), representative_text, size.
 	// Key is the theme id; Value its size.
 	ItemTheme = "theme"
+	// ItemThemeTeamExample: factor (id "PM-1#2"), postmortem, text: the
+	// factor of a theme in the team's latest postmortem of the month. Key is
+	// the theme id, Period the month, Team the team; Value the team's
+	// factors of the theme in the month.
+	ItemThemeTeamExample = "theme_team_example"
 	// ItemThemeChange: change (new|merge|split|retired), themes
 	// (comma-separated), into, from.
 	ItemThemeChange = "theme_change"

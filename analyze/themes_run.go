@@ -299,6 +299,15 @@ func clusterThemes(ctx context.Context, log *slog.Logger, st *store.Store, d *da
 		theme, other string
 	}
 	byTheme, byTeam, bySvc, byClass := map[key]int{}, map[key]int{}, map[key]int{}, map[key]int{}
+	// Per team, theme and month, the factor of the team's latest
+	// postmortem in it: a team digest's example of the theme from the
+	// team's own postmortems (the theme's representative is the
+	// organization's).
+	type example struct {
+		id string
+		at time.Time
+	}
+	examples := map[key]example{}
 	out.incidentThemes = map[string][]string{}
 	out.postmortemThemes = map[string][]string{}
 	sets := themeSets{}
@@ -334,6 +343,13 @@ func clusterThemes(ctx context.Context, log *slog.Logger, st *store.Store, d *da
 				byTheme[key{p, th, ""}]++
 				byTeam[key{p, th, team}]++
 				bySvc[key{p, th, svc}]++
+				// Later postmortems win; of one postmortem, its first
+				// factor of the theme (ids stream in order).
+				if k := (key{p, th, team}); p > 0 { // months only (All[0] is the rolling 30 days)
+					if e, ok := examples[k]; !ok || pm.CreatedAt.After(e.at) {
+						examples[k] = example{id, pm.CreatedAt}
+					}
+				}
 			})
 		}
 		if len(pmThemes) == 0 {
@@ -405,6 +421,46 @@ func clusterThemes(ctx context.Context, log *slog.Logger, st *store.Store, d *da
 				{Name: "class_share", Value: strconv.FormatFloat(t.ClassShare, 'f', 3, 64)}, {Name: "representative", Value: t.Representative},
 				{Name: "representative_text", Value: t.RepresentativeText}, {Name: "size", Value: strconv.Itoa(t.Size)},
 			},
+		})
+	}
+	// The team examples' texts, read together.
+	exKeys := make([]key, 0, len(examples))
+	var exFactors []store.FactorText
+	for k, e := range examples {
+		exKeys = append(exKeys, k)
+		if pmKey, ord, ok := splitFactorID(e.id); ok {
+			exFactors = append(exFactors, store.FactorText{PostmortemKey: pmKey, Ordinal: ord})
+		}
+	}
+	sort.Slice(exKeys, func(i, j int) bool {
+		a, b := exKeys[i], exKeys[j]
+		if a.theme != b.theme {
+			return a.theme < b.theme
+		}
+		if a.other != b.other {
+			return a.other < b.other
+		}
+		return a.period < b.period
+	})
+	exTexts, err := st.FactorTexts(ctx, exFactors)
+	if err != nil {
+		return out, err
+	}
+	exText := map[string]string{}
+	for _, f := range exTexts {
+		exText[FactorID(f.PostmortemKey, f.Ordinal)] = factorText(&store.Factor{Name: f.Name, Text: f.Text})
+	}
+	for r, k := range exKeys {
+		e := examples[k]
+		text := exText[e.id]
+		if text == "" {
+			continue // changed since the factors were read
+		}
+		pmKey, _, _ := splitFactorID(e.id)
+		out.items = append(out.items, store.AnalysisItem{
+			Analysis: AnalysisThemes, Kind: ItemThemeTeamExample, Key: k.theme, Period: ps.All[k.period].Label, Team: k.other,
+			Rank: r, Value: float64(byTeam[k]),
+			Fields: []store.Field{{Name: "factor", Value: e.id}, {Name: "postmortem", Value: pmKey}, {Name: "text", Value: text}},
 		})
 	}
 	for r, c := range res.Changes {

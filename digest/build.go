@@ -968,6 +968,11 @@ func (b *builder) themeTrends(team string) []ThemeTrend {
 			t.New = true
 		}
 		_, t.Representative = b.items.themeInfo(id)
+		if team != "" {
+			if text, pm := b.items.themeTeamExample(id, team, b.month, b.months); text != "" {
+				t.Representative, t.ExampleFrom = text, pm
+			}
+		}
 		out = append(out, t)
 	}
 	sort.Slice(out, func(i, j int) bool {

@@ -304,8 +304,12 @@ type ThemeSection struct {
 type ThemeTrend struct {
 	ID, Label      string
 	Representative string // a representative factor, quoted
-	Factors        Measure
-	New            bool // no factors in the six months before
+	// ExampleFrom is the postmortem Representative comes from when it is
+	// the team's own example (a team's digest); "" for the organization's
+	// representative.
+	ExampleFrom string
+	Factors     Measure
+	New         bool // no factors in the six months before
 }
 
 // RecurrenceSection covers incidents that repeat earlier ones.

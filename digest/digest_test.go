@@ -449,8 +449,9 @@ func TestHighlightsListSimilarEarlierPostmortems(t *testing.T) {
 
 // TestTeamDigestSaysTheThemeExampleIsTheOrganizations: a theme's example is
 // the factor closest to the theme's centre across the organization, so in a
-// team's digest it can be another team's (black-box pass 8): the team's
-// digest says so; the organization's does not need to.
+// team's digest it can be another team's (black-box pass 8): a team with no
+// example of its own is told so; the organization's digest does not need
+// to.
 func TestTeamDigestSaysTheThemeExampleIsTheOrganizations(t *testing.T) {
 	st := orgFixture(t).store()
 	d := build(t, st, "2026-10", "Payments")
@@ -459,4 +460,30 @@ func TestTeamDigestSaysTheThemeExampleIsTheOrganizations(t *testing.T) {
 	d = build(t, st, "2026-10", "")
 	require.Contains(t, renderMD(t, d), "deploy config, e.g. “A config change was deployed without canary”")
 	require.NotContains(t, render(t, d), "across the organization")
+}
+
+// TestTeamDigestQuotesTheTeamsOwnThemeExample: a team's digest quotes the
+// theme's factor from the team's own latest postmortem of the month (or of
+// the latest earlier month of the trend), naming it; other teams and the
+// organization keep the theme's representative.
+func TestTeamDigestQuotesTheTeamsOwnThemeExample(t *testing.T) {
+	f := orgFixture(t)
+	ex := func(month, team, pm, text string) {
+		f.item(store.AnalysisItem{Analysis: "themes", Kind: analyze.ItemThemeTeamExample, Key: "th-a", Period: month, Team: team, Value: 1,
+			Fields: fields("factor", pm+"#1", "postmortem", pm, "text", text)})
+	}
+	ex("2026-08", "Payments", "PAY-3", "An older Payments example")
+	ex("2026-09", "Payments", "PAY-77", "The ledger flag was flipped in production without review")
+	ex("2026-11", "Payments", "PAY-9", "A later month's example")
+	ex("2026-10", "Search", "SRCH-2", "Search's own example")
+	st := f.store()
+
+	d := build(t, st, "2026-10", "Payments")
+	require.Contains(t, renderMD(t, d), "deploy config, e.g., in PAY-77, “The ledger flag was flipped in production without review”")
+	require.Contains(t, render(t, d), "e.g., in PAY-77, “The ledger flag was flipped in production without review”")
+	require.NotContains(t, render(t, d), "A config change was deployed without canary")
+
+	d = build(t, st, "2026-10", "")
+	require.Contains(t, renderMD(t, d), "deploy config, e.g. “A config change was deployed without canary”")
+	require.NotContains(t, render(t, d), "PAY-77")
 }

@@ -109,11 +109,11 @@ type countRow struct {
 }
 
 type themeRow struct {
-	Label, Representative, Now, Prev, Avg string
-	New                                   bool
-	VsPrev                                Change
-	Bar                                   HBar
-	Spark                                 Spark
+	Label, Representative, ExampleLead, Now, Prev, Avg string
+	New                                                bool
+	VsPrev                                             Change
+	Bar                                                HBar
+	Spark                                              Spark
 }
 
 type itemRow struct {
@@ -411,7 +411,7 @@ func newView(d *Digest) *htmlView {
 	for _, t := range d.Themes.Top {
 		prev, pok := t.Factors.Series.Previous()
 		v.Themes = append(v.Themes, themeRow{
-			Label: t.Label, Representative: clip(unquote(t.Representative), 160), Now: t.Factors.Now(), Prev: t.Factors.Prev(), Avg: t.Factors.Avg(),
+			Label: t.Label, Representative: clip(unquote(t.Representative), 160), ExampleLead: exampleLead(d.Team, t.ExampleFrom), Now: t.Factors.Now(), Prev: t.Factors.Prev(), Avg: t.Factors.Avg(),
 			New: t.New, VsPrev: t.Factors.VsPrevious(), Bar: hbar(t.Factors.Value(), prev, tmax, pok, "fill"), Spark: sparkOf(t.Factors.Series, UnitCount),
 		})
 	}
@@ -634,4 +634,18 @@ func (a ActionSection) OwnerSentence() string {
 		return fmt.Sprintf("Open items with an owner are held by %d people; the busiest one holds %s.", a.Owners, formatPercent(a.BusiestShare))
 	}
 	return fmt.Sprintf("Open items with an owner are held by %d people; the busiest tenth of them hold %s.", a.Owners, formatPercent(a.BusiestShare))
+}
+
+// exampleLead introduces a theme's example: in a team's digest, the
+// postmortem of the team's own example, or that the example is the
+// organization's (possibly another team's).
+func exampleLead(team, from string) string {
+	switch {
+	case team == "":
+		return "e.g."
+	case from != "":
+		return "e.g., in " + from + ","
+	default:
+		return "e.g., across the organization,"
+	}
 }

@@ -24,6 +24,7 @@ const (
 	itemRecurring   = analyze.ItemRecurringGroup       // title, repeats, reason, url; Value = the month's incidents
 	itemTheme       = analyze.ItemTheme                // label, representative_text
 	itemThemeChange = analyze.ItemThemeChange          // change new|merge|split|retired, themes, into, from
+	itemThemeTeam   = analyze.ItemThemeTeamExample     // factor, postmortem, text; Key = theme, Period = month, Team
 	itemFinding     = analyze.ItemLanguageFinding      // rule, sentence, why, title, url
 	itemOverduePM   = analyze.ItemOverduePostmortem    // stage, title, severity, url; Value = seconds late
 	itemPendingFix  = analyze.ItemPendingFix           // theme, theme_label, title, url, since, last_incident, last_at, open_items, items; Value = repeats
@@ -240,6 +241,23 @@ func (ix *itemIndex) themeInfo(id string) (label, representative string) {
 		}
 	}
 	return "", ""
+}
+
+// themeTeamExample is the team's own example of a theme: the factor of its
+// latest postmortem in the theme in month, or else in the latest earlier
+// month of months that has one; with the postmortem's key. "" when the team
+// has none.
+func (ix *itemIndex) themeTeamExample(id, team, month string, months []string) (text, postmortem string) {
+	best := ""
+	for _, it := range ix.byKind[itemThemeTeam] {
+		if it.Key != id || it.Team != team || it.Period > month || it.Period <= best || !slices.Contains(months, it.Period) {
+			continue
+		}
+		if t := field(it, "text"); t != "" {
+			best, text, postmortem = it.Period, t, field(it, "postmortem")
+		}
+	}
+	return text, postmortem
 }
 
 // themeChanges describes the merges and splits the run recorded against the

@@ -252,13 +252,9 @@ func RenderMarkdown(d *Digest) ([]byte, error) {
 			ms = append(ms, m)
 		}
 		w.table("Theme", ms...)
-		eg := "e.g."
-		if d.Team != "" {
-			eg = "e.g., across the organization," // the theme's example is the organization's, not the team's
-		}
 		for _, t := range d.Themes.Top {
 			if t.Representative != "" {
-				w.p("- %s, %s %s", md(t.Label), eg, md(quoted(clip(unquote(t.Representative), 160))))
+				w.p("- %s, %s %s", md(t.Label), md(exampleLead(d.Team, t.ExampleFrom)), md(quoted(clip(unquote(t.Representative), 160))))
 			}
 		}
 		w.p("")

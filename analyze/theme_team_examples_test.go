@@ -1,0 +1,76 @@
+package analyze
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/aftermath-sre/aftermath/simulate/org"
+	"github.com/aftermath-sre/aftermath/store"
+	"github.com/aftermath-sre/aftermath/store/chtest"
+)
+
+// TestThemeTeamExamplesAreTheTeamsLatest: for every team, theme and month
+// of the run with factors of the theme, the run stores one example (a team
+// digest's quote): a factor of the theme from the team's latest postmortem
+// of the month, with its text; checked against the stored assignments and
+// the generated postmortems.
+func TestThemeTeamExamplesAreTheTeamsLatest(t *testing.T) {
+	ctx := context.Background()
+	o := testOrg(t, org.ScaleSmall)
+	st := chtest.Store(t)
+	storeOrg(ctx, t, st, o)
+	opts := testOptions(o.End, time.UTC, nil)
+	sum, err := Run(ctx, st, opts)
+	require.NoError(t, err)
+
+	type pmInfo struct {
+		team string
+		at   time.Time
+	}
+	pms := map[string]pmInfo{}
+	for _, pm := range orgPostmortems(o) {
+		team := pm.Team
+		if team == "" {
+			team = "unknown"
+		}
+		pms[pm.Key] = pmInfo{team, pm.CreatedAt}
+	}
+	months := map[string]bool{}
+	for m := o.End.AddDate(0, -12, 0); !m.After(o.End); m = m.AddDate(0, 1, 0) {
+		months[m.UTC().Format("2006-01")] = true
+	}
+	assigned, err := st.FactorThemes(ctx, sum.RunID)
+	require.NoError(t, err)
+	theme := map[string]string{}
+	type group struct{ theme, team, month string }
+	latest := map[group]time.Time{}
+	for _, a := range assigned {
+		theme[FactorID(a.PostmortemKey, a.Ordinal)] = a.ThemeID
+		pm := pms[a.PostmortemKey]
+		g := group{a.ThemeID, pm.team, pm.at.UTC().Format("2006-01")}
+		if months[g.month] && pm.at.After(latest[g]) {
+			latest[g] = pm.at
+		}
+	}
+	require.NotEmpty(t, latest)
+
+	items, err := st.AnalysisItems(ctx, sum.RunID, store.AnalysisItemFilter{Kind: ItemThemeTeamExample})
+	require.NoError(t, err)
+	seen := map[group]bool{}
+	for _, it := range items {
+		g := group{it.Key, it.Team, it.Period}
+		require.False(t, seen[g], "one example per team, theme and month: %v", g)
+		seen[g] = true
+		factor, pmKey := it.Field("factor"), it.Field("postmortem")
+		require.Equal(t, it.Key, theme[factor], "%v: the example is a factor of the theme", g)
+		pm := pms[pmKey]
+		require.Equal(t, it.Team, pm.team, "%v: a postmortem of the team", g)
+		require.Equal(t, it.Period, pm.at.UTC().Format("2006-01"), "%v: created in the month", g)
+		require.True(t, pm.at.Equal(latest[g]), "%v: the team's latest postmortem of the month in the theme", g)
+		require.NotEmpty(t, it.Field("text"))
+	}
+	require.Len(t, seen, len(latest), "every team, theme and month with factors has its example")
+}
