@@ -64,8 +64,20 @@ const (
 const ChangeFDR = 0.05
 
 // MinChangeSample is the fewest incidents a percentile needs in a period
-// for an interval, and in each of two months for a comparison.
+// for an interval, and in each of two months for a comparison of its
+// median; a higher percentile needs more (minComparedSample).
 const MinChangeSample = 5
+
+// minComparedSample is the fewest incidents each of two months needs for
+// their percentile q to be compared: at least two beyond it, so p90 needs
+// 20. With fewer, the p90 is the month's slowest incident or two, and the
+// paired bootstrap is far too sure of it: five SEV2s against fourteen were
+// called a real fall (black-box pass 10) that an exact permutation test of
+// the same times puts at p = 0.05 before any correction. Such a change is
+// shown, not tested.
+func minComparedSample(q float64) int {
+	return max(MinChangeSample, int(math.Ceil(2/(1-q)-1e-9)))
+}
 
 var changeStats = []struct {
 	stat string
@@ -394,7 +406,10 @@ func (t *changeTally) results(resamples int, more changeInputs) []store.Result {
 			a, okA := jobAt[p-1][k]
 			b, okB := jobAt[p][k]
 			if okA && okB {
-				for j := range changeStats {
+				for j, cs := range changeStats {
+					if n := minComparedSample(cs.q); len(durations[p-1][k]) < n || len(durations[p][k]) < n {
+						continue
+					}
 					qjobs = append(qjobs, qjob{p, j, k, a, b})
 				}
 			}

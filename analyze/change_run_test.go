@@ -147,6 +147,37 @@ func TestChangeTooFewIncidents(t *testing.T) {
 	require.Equal(t, 0.0, v)
 }
 
+// TestChangeP90NeedsTwentyIncidents: a month's p90 is compared with the
+// month before only when both have at least 20 incidents (two beyond the
+// p90); the median needs MinChangeSample. Five slow SEV2s against fourteen
+// fast ones (the shape of black-box pass 10's "real fall") get a p50
+// verdict and no p90 one; with twenty in each month both are tested.
+func TestChangeP90NeedsTwentyIncidents(t *testing.T) {
+	require.Equal(t, 5, minComparedSample(0.5))
+	require.Equal(t, 20, minComparedSample(0.9))
+	now := time.Date(2026, 11, 15, 0, 0, 0, 0, time.UTC)
+	ps := calc.NewPeriods(now, time.UTC, 3)
+	month := func(m time.Month, n int, resolve time.Duration) []store.Incident {
+		var out []store.Incident
+		for i := 0; i < n; i++ {
+			c := time.Date(2026, m, 1+i, 0, 0, 0, 0, time.UTC)
+			out = append(out, store.Incident{ID: fmt.Sprint(m, i), Severity: "SEV2", TeamName: "t", CreatedAt: c,
+				AcknowledgedAt: c.Add(time.Minute), ResolvedAt: c.Add(resolve + time.Duration(i)*time.Minute)})
+		}
+		return out
+	}
+	verdict := func(got map[string]float64, stat string) bool {
+		_, ok := got[rkey(metrics.ChangeVerdict.ResultName(), "period", "2026-10", "measure", MeasureMTTR, "severity", "", "team", "", "stat", stat)]
+		return ok
+	}
+	few := changeRows(computeChange(append(month(time.September, 14, 5*time.Hour), month(time.October, 5, 40*time.Minute)...), ps, 500, changeInputs{}))
+	require.True(t, verdict(few, StatP50))
+	require.False(t, verdict(few, StatP90), "5 incidents: the p90 is not tested")
+	many := changeRows(computeChange(append(month(time.September, 20, 5*time.Hour), month(time.October, 20, 40*time.Minute)...), ps, 500, changeInputs{}))
+	require.True(t, verdict(many, StatP50))
+	require.True(t, verdict(many, StatP90))
+}
+
 // The digest's other comparisons: shares (postmortem coverage, repeats,
 // blame, vague items) by Fisher's exact test and counts (repeats,
 // SEV1+SEV2) by the rate test, read from the other steps' results
