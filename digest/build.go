@@ -71,9 +71,16 @@ type MonthNotCoveredError struct {
 	// From and To are the first and last months the run covers ("" when
 	// it covers none).
 	From, To string
+	// DataFrom, when set, is the first month with any data (incidents,
+	// action items or contributing factors): Month is in the run's months
+	// but before it, so every figure would be an unknown read as zero.
+	DataFrom string
 }
 
 func (e *MonthNotCoveredError) Error() string {
+	if e.DataFrom != "" {
+		return fmt.Sprintf("the data of analysis run %s starts in %s, so %s has none to report", e.RunID, e.DataFrom, e.Month)
+	}
 	if e.From == "" {
 		return fmt.Sprintf("the analysis run %s covers no months, so not %s", e.RunID, e.Month)
 	}
@@ -255,6 +262,11 @@ func Build(ctx context.Context, r Reader, opts Options) (*Digest, error) {
 	// Jira were connected) read as zeros in the results; leave them out of
 	// comparisons rather than average them in.
 	start := dataStart(res, covered)
+	if start != "" && opts.Month < start {
+		// Not "no incidents this month": nothing was known then.
+		from, to := coverage(covered)
+		return nil, fmt.Errorf("digest: %w", &MonthNotCoveredError{Month: opts.Month, RunID: run.ID, From: from, To: to, DataFrom: start})
+	}
 	if start != "" && start <= opts.Month {
 		for m := range covered {
 			if m < start {

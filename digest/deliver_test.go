@@ -489,3 +489,16 @@ func TestMonthlyWaitsForAnAnalysisAfterTheMonthEnded(t *testing.T) {
 	require.Empty(t, month)
 	require.Empty(t, names(t, dir))
 }
+
+// TestMonthlyWritesNothingForAMonthBeforeTheData: serve's monthly digest
+// for a month before the data starts (a history backfilled from later) is
+// not written and is not an error: there is nothing to report.
+func TestMonthlyWritesNothingForAMonthBeforeTheData(t *testing.T) {
+	st := orgFixture(t).store() // data from April 2026
+	dir := t.TempDir()
+	m := &digest.Monthly{Reader: st, Dir: dir, Now: func() time.Time { return time.Date(2026, 3, 1, 0, 5, 0, 0, time.UTC) }}
+	month, err := m.Run(context.Background())
+	require.NoError(t, err)
+	require.Empty(t, month)
+	require.Empty(t, names(t, dir))
+}

@@ -272,7 +272,12 @@ func TestMonthTheRunDoesNotCoverIsAnError(t *testing.T) {
 		require.ErrorAs(t, err, &nc)
 		require.Equal(t, digest.MonthNotCoveredError{Month: month, RunID: "run-1", From: "2025-11", To: "2026-11"}, *nc)
 	}
-	_, err := digest.Build(context.Background(), st, digest.Options{Month: "2026-13", Now: genAt})
+	// A month the run covers, before any data (incidents, action items,
+	// factors): not "no incidents this month" (black-box pass 10).
+	_, err := digest.Build(context.Background(), st, digest.Options{Month: "2026-02", Now: genAt})
+	require.ErrorIs(t, err, digest.ErrMonthNotCovered)
+	require.EqualError(t, err, "digest: the data of analysis run run-1 starts in 2026-04, so 2026-02 has none to report")
+	_, err = digest.Build(context.Background(), st, digest.Options{Month: "2026-13", Now: genAt})
 	require.EqualError(t, err, `digest: month "2026-13": month 13 is not 01-12`)
 	_, err = digest.Build(context.Background(), st, digest.Options{Month: "26-10", Now: genAt})
 	require.EqualError(t, err, `digest: month "26-10": want a month as YYYY-MM, e.g. 2026-10`)

@@ -177,6 +177,11 @@ func (m *Monthly) Run(ctx context.Context) (string, error) {
 		if errors.Is(err, ErrNoAnalysis) {
 			return "", err
 		}
+		if nc := (*MonthNotCoveredError)(nil); errors.As(err, &nc) && nc.DataFrom != "" {
+			// A history that starts after the month: nothing to write.
+			logger.Info("digest due but the data starts after its month; none written", "month", month, "data_from", nc.DataFrom)
+			return "", nil
+		}
 		return "", fmt.Errorf("digest: build %s: %w", month, err)
 	}
 	if d.Partial {
