@@ -150,15 +150,7 @@ func (s FixSection) Sentence() string {
 	}
 	// Quoted: a theme's label can hold commas and a colon ("load beyond
 	// capacity: retries, requests"), which a plain list would run together.
-	var held, unclear []string
-	for _, t := range s.ByTheme {
-		switch t.Verdict() {
-		case "held":
-			held = append(held, quoted(t.Name))
-		case "no clear change", "worse":
-			unclear = append(unclear, quoted(t.Name))
-		}
-	}
+	held, unclear, worse := s.themesByVerdict()
 	still := "still have open items"
 	if s.All.Open == 1 {
 		still = "still has open items"
@@ -178,10 +170,32 @@ func (s FixSection) Sentence() string {
 			out += fmt.Sprintf(", but made no clear difference for %s", joinAnd(firstN(unclear, 4)))
 		}
 		out += "."
-	} else if len(unclear) > 0 {
+	} else if len(unclear) > 0 && len(worse) == 0 {
 		out += " Closing the items made no clear difference to the repeat rate for any theme."
+	} else if len(unclear) > 0 {
+		out += fmt.Sprintf(" Closing the items made no clear difference to the repeat rate for %s.", joinAnd(firstN(unclear, 4)))
+	}
+	if len(worse) > 0 {
+		out += fmt.Sprintf(" For %s the repeat rate rose beyond chance after the items closed (weighed by the theme's own trend).", joinAnd(firstN(worse, 4)))
 	}
 	return out
+}
+
+// themesByVerdict splits the themes' names, quoted (a label can hold
+// commas and a colon, which a plain list would run together), by their
+// verdict: held beyond chance, no clear change, worse beyond chance.
+func (s FixSection) themesByVerdict() (held, unclear, worse []string) {
+	for _, t := range s.ByTheme {
+		switch t.Verdict() {
+		case "held":
+			held = append(held, quoted(t.Name))
+		case "no clear change":
+			unclear = append(unclear, quoted(t.Name))
+		case "worse":
+			worse = append(worse, quoted(t.Name))
+		}
+	}
+	return held, unclear, worse
 }
 
 func firstN(xs []string, n int) []string {
@@ -482,7 +496,7 @@ const fixesTmpl = `{{with .ThemeCost}}{{if .Known}}<section class="card" id="the
 </section>
 {{end}}{{end}}{{with .Fixes}}{{if .Known}}<section class="card" id="fixes" aria-labelledby="h-fixes">
 <h2 id="h-fixes">Did the fixes hold?</h2>
-<p class="lede">For each postmortem with action items and each theme of its contributing factors: later incidents of the same service and theme while its items were open, and after all were closed (the whole history up to the analysis run). The ratio is the repeat rate (repeats per 30 days of exposure) after closing over the rate while open, each postmortem compared with itself, with its 95% interval: below 1 throughout, the fixes held beyond chance; an interval around 1, closing the items made no clear difference. The repeat counts alone do not compare: the time after closing and the time open differ in length.</p>
+<p class="lede">For each postmortem with action items and each theme of its contributing factors: later incidents of the same service and theme while its items were open, and after all were closed (the whole history up to the analysis run). The ratio is the repeat rate (repeats per 30 days of exposure) after closing over the rate while open, each postmortem compared with itself and each phase weighed by the theme's own trend over time (so the ratio can disagree with the two raw rates beside it), with its 95% interval: below 1 throughout, the fixes held beyond chance; an interval around 1, closing the items made no clear difference; above 1 throughout, repeats rose after closing. The repeat counts alone do not compare: the time after closing and the time open differ in length.</p>
 <p>{{.Sentence}}</p>
 <h3>By action-item kind</h3>
 {{with .KindSentence}}<p>{{.}}</p>{{end}}
@@ -548,7 +562,7 @@ func writeFixesAndCost(w *mdWriter, d *Digest) {
 	if s := d.Fixes; s.Known() {
 		w.p("## Did the fixes hold?")
 		w.p("")
-		w.p("For each postmortem with action items and each theme of its contributing factors: later incidents of the same service and theme while its items were open, and after all were closed (the whole history up to the analysis run). The ratio is the repeat rate (repeats per 30 days of exposure) after closing over the rate while open, each postmortem compared with itself, with its 95%% interval: below 1 throughout, the fixes held beyond chance; around 1, closing the items made no clear difference. The repeat counts alone do not compare: the time after closing and the time open differ in length.")
+		w.p("For each postmortem with action items and each theme of its contributing factors: later incidents of the same service and theme while its items were open, and after all were closed (the whole history up to the analysis run). The ratio is the repeat rate (repeats per 30 days of exposure) after closing over the rate while open, each postmortem compared with itself and each phase weighed by the theme's own trend over time (so the ratio can disagree with the two raw rates beside it), with its 95%% interval: below 1 throughout, the fixes held beyond chance; around 1, closing the items made no clear difference; above 1 throughout, repeats rose after closing. The repeat counts alone do not compare: the time after closing and the time open differ in length.")
 		w.p("")
 		w.p("%s", md(s.Sentence()))
 		w.p("")
@@ -615,17 +629,7 @@ func fixesSummary(s FixSection, loc *time.Location) string {
 // heldSummary names the themes whose fixes held beyond chance ("" when
 // none did).
 func heldSummary(s FixSection) string {
-	// Quoted: a theme's label can hold commas and a colon ("load beyond
-	// capacity: retries, requests"), which a plain list would run together.
-	var held, unclear []string
-	for _, t := range s.ByTheme {
-		switch t.Verdict() {
-		case "held":
-			held = append(held, quoted(t.Name))
-		case "no clear change", "worse":
-			unclear = append(unclear, quoted(t.Name))
-		}
-	}
+	held, unclear, worse := s.themesByVerdict()
 	if len(held) == 0 {
 		return ""
 	}
@@ -641,6 +645,13 @@ func heldSummary(s FixSection) string {
 		out += fmt.Sprintf("; for 1 other (%s) it made no clear difference", unclear[0])
 	default:
 		out += fmt.Sprintf("; for %s others (such as %s) it made no clear difference", countText(len(unclear)), unclear[0])
+	}
+	switch len(worse) {
+	case 0:
+	case 1:
+		out += fmt.Sprintf("; for %s repeats rose beyond chance after closing", worse[0])
+	default:
+		out += fmt.Sprintf("; for %s (such as %s) repeats rose beyond chance after closing", plural(len(worse), "theme", "themes"), worse[0])
 	}
 	switch {
 	case len(s.HeldKinds) > 0 && len(s.UnclearKinds) == 0 && s.KindsAlike:

@@ -191,3 +191,24 @@ func TestFixSentenceQuotesThemeLabels(t *testing.T) {
 	require.Contains(t, s.Sentence(), "Of 1,234 fixes with every action item closed (a postmortem and one theme of its factors), 1,200 held")
 	require.Contains(t, s.Sentence(), "5,678 more still have open items.")
 }
+
+// TestFixSentenceNamesThemesThatGotWorse: a theme whose repeat rate rose
+// beyond chance after its items closed is named as such, not counted among
+// the themes where closing "made no clear difference" (black-box pass 10:
+// the summary contradicted the table's "worse").
+func TestFixSentenceNamesThemesThatGotWorse(t *testing.T) {
+	held := FixRow{Name: "bad deploys", Held: 3, HasRatio: true, Ratio: 0.2, Lower: 0.1, Upper: 0.5}
+	unclear := FixRow{Name: "bad data", Held: 1, Failed: 2, HasRatio: true, Ratio: 1, Lower: 0.5, Upper: 2}
+	worse := FixRow{Name: "credentials or certificates failed", Held: 1, Failed: 5, HasRatio: true, Ratio: 1.58, Lower: 1.02, Upper: 2.44}
+	s := FixSection{All: FixRow{Held: 5, Failed: 7, Open: 1}, ByTheme: []FixRow{held, unclear, worse}}
+	require.Contains(t, s.Sentence(), "but made no clear difference for “bad data”.")
+	require.Contains(t, s.Sentence(), "For “credentials or certificates failed” the repeat rate rose beyond chance after the items closed")
+	sum := heldSummary(s)
+	require.Contains(t, sum, "for 1 other (“bad data”) it made no clear difference; for “credentials or certificates failed” repeats rose beyond chance after closing")
+
+	s.ByTheme = []FixRow{unclear, worse}
+	require.NotContains(t, s.Sentence(), "for any theme")
+	require.Contains(t, s.Sentence(), "Closing the items made no clear difference to the repeat rate for “bad data”.")
+	s.ByTheme = []FixRow{unclear}
+	require.Contains(t, s.Sentence(), "Closing the items made no clear difference to the repeat rate for any theme.")
+}
