@@ -103,6 +103,10 @@ const (
 	// ClickHouse drill-down) can filter and show teams as the metrics
 	// label them.
 	ItemTeamLabel = "team_label"
+	// ItemRunTimeZone: the time zone of the run's calendar months (Key, an
+	// IANA name; analysis "run"). A digest written in another time zone
+	// would label UTC months, say, as Auckland's.
+	ItemRunTimeZone = "run_time_zone"
 )
 
 // OverduePostmortemsKept is how many ItemOverduePostmortem items a run

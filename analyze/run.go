@@ -435,6 +435,7 @@ func Run(ctx context.Context, st *store.Store, opts Options) (RunSummary, error)
 		results, items = append(results, o.results...), append(items, o.items...)
 	}
 	items = append(items, teamLabelItems(teams)...)
+	items = append(items, store.AnalysisItem{Analysis: "run", Kind: ItemRunTimeZone, Key: opts.Location.String()})
 	// Last: the change step compares the month with the month before in
 	// every measure the digest compares, reading the counts behind the
 	// other steps' shares from their results.

@@ -63,6 +63,20 @@ func (e *UnknownTeamError) Error() string {
 // Is makes errors.Is(err, ErrUnknownTeam) hold.
 func (e *UnknownTeamError) Is(target error) bool { return target == ErrUnknownTeam }
 
+// TimeZoneMismatchError is Build's error when the analysis run's calendar
+// months are in another time zone than Options.Location: its figures would
+// be labeled with months they do not cover. Like UnknownTeamError, its text
+// has no "digest:" prefix.
+type TimeZoneMismatchError struct {
+	RunID          string
+	Run, Requested string // IANA names
+}
+
+func (e *TimeZoneMismatchError) Error() string {
+	return fmt.Sprintf("the analysis run %s has calendar months in %s, not %s: run `aftermath analyze` with this time zone, or write the digest in %s",
+		e.RunID, e.Run, e.Requested, e.Run)
+}
+
 // MonthNotCoveredError is Build's error for a month the analysis run has
 // no results for. Like UnknownTeamError, its text has no "digest:" prefix.
 type MonthNotCoveredError struct {
@@ -239,6 +253,11 @@ func Build(ctx context.Context, r Reader, opts Options) (*Digest, error) {
 	items, err := r.AnalysisItems(ctx, run.ID, store.AnalysisItemFilter{})
 	if err != nil {
 		return nil, fmt.Errorf("digest: %w", err)
+	}
+	for _, it := range items {
+		if it.Kind == analyze.ItemRunTimeZone && it.Key != opts.Location.String() {
+			return nil, fmt.Errorf("digest: %w", &TimeZoneMismatchError{RunID: run.ID, Run: it.Key, Requested: opts.Location.String()})
+		}
 	}
 	if opts.Team != "" {
 		if known := knownTeams(rows, items); !slices.Contains(known, opts.Team) {

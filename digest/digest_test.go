@@ -492,3 +492,21 @@ func TestTeamDigestQuotesTheTeamsOwnThemeExample(t *testing.T) {
 	require.Contains(t, renderMD(t, d), "deploy config, e.g. “A config change was deployed without canary”")
 	require.NotContains(t, render(t, d), "PAY-77")
 }
+
+// TestDigestInAnotherTimeZoneThanTheAnalysisIsRefused: an analysis run
+// whose calendar months are UTC's cannot be written up as Auckland's months
+// (black-box pass 10: the page said "Month boundaries in Pacific/Auckland"
+// over UTC figures).
+func TestDigestInAnotherTimeZoneThanTheAnalysisIsRefused(t *testing.T) {
+	f := orgFixture(t)
+	f.item(store.AnalysisItem{Analysis: "run", Kind: analyze.ItemRunTimeZone, Key: "UTC"})
+	st := f.store()
+	auckland, err := time.LoadLocation("Pacific/Auckland")
+	require.NoError(t, err)
+	_, err = digest.Build(context.Background(), st, digest.Options{Month: "2026-10", Now: genAt, Location: auckland})
+	var tz *digest.TimeZoneMismatchError
+	require.ErrorAs(t, err, &tz)
+	require.EqualError(t, err, "digest: the analysis run run-1 has calendar months in UTC, not Pacific/Auckland: run `aftermath analyze` with this time zone, or write the digest in UTC")
+	_, err = digest.Build(context.Background(), st, digest.Options{Month: "2026-10", Now: genAt, Location: time.UTC})
+	require.NoError(t, err)
+}

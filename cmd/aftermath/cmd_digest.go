@@ -212,6 +212,10 @@ func digestBuildError(err error, month, team, label string) error {
 		}
 		return usagef("--team: %w", ut)
 	}
+	var tz *digest.TimeZoneMismatchError
+	if errors.As(err, &tz) {
+		return usagef("digest.time_zone: %w", tz)
+	}
 	var nc *digest.MonthNotCoveredError
 	if errors.As(err, &nc) {
 		if month == "" {
