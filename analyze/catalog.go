@@ -103,10 +103,21 @@ const (
 	// ClickHouse drill-down) can filter and show teams as the metrics
 	// label them.
 	ItemTeamLabel = "team_label"
-	// ItemRunTimeZone: the time zone of the run's calendar months (Key, an
-	// IANA name; analysis "run"). A digest written in another time zone
-	// would label UTC months, say, as Auckland's.
-	ItemRunTimeZone = "run_time_zone"
+	// ItemRunSetting: a setting the run's results depend on, for readers
+	// that must say or check it (analysis "run"): Key the setting
+	// (SettingTimeZone, SettingOverdueLookback), field "value".
+	ItemRunSetting = "run_setting"
+)
+
+// Run settings (ItemRunSetting keys).
+const (
+	// SettingTimeZone is the IANA name of the time zone of the run's
+	// calendar months: a digest written in another would label UTC months,
+	// say, as Auckland's.
+	SettingTimeZone = "time_zone"
+	// SettingOverdueLookback is Options.PostmortemOverdueLookback in whole
+	// days: overdue postmortems count only incidents resolved this recently.
+	SettingOverdueLookback = "postmortem_overdue_lookback_days"
 )
 
 // OverduePostmortemsKept is how many ItemOverduePostmortem items a run

@@ -12,6 +12,7 @@ import (
 	"runtime/debug"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -123,6 +124,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.RecurrenceWindow <= 0 {
 		o.RecurrenceWindow = 30 * 24 * time.Hour
+	}
+	if o.PostmortemOverdueLookback <= 0 {
+		o.PostmortemOverdueLookback = process.DefaultOverdueLookback
 	}
 	if o.MaxFindingsPerMonth <= 0 {
 		o.MaxFindingsPerMonth = 100
@@ -435,7 +439,10 @@ func Run(ctx context.Context, st *store.Store, opts Options) (RunSummary, error)
 		results, items = append(results, o.results...), append(items, o.items...)
 	}
 	items = append(items, teamLabelItems(teams)...)
-	items = append(items, store.AnalysisItem{Analysis: "run", Kind: ItemRunTimeZone, Key: opts.Location.String()})
+	for _, set := range [][2]string{{SettingTimeZone, opts.Location.String()},
+		{SettingOverdueLookback, strconv.Itoa(int(opts.PostmortemOverdueLookback.Hours() / 24))}} {
+		items = append(items, store.AnalysisItem{Analysis: "run", Kind: ItemRunSetting, Key: set[0], Fields: []store.Field{{Name: "value", Value: set[1]}}})
+	}
 	// Last: the change step compares the month with the month before in
 	// every measure the digest compares, reading the counts behind the
 	// other steps' shares from their results.

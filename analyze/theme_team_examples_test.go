@@ -74,3 +74,23 @@ func TestThemeTeamExamplesAreTheTeamsLatest(t *testing.T) {
 	}
 	require.Len(t, seen, len(latest), "every team, theme and month with factors has its example")
 }
+
+// TestRunRecordsItsSettings: a run stores the settings its readers must
+// state or check (the digest: the months' time zone, the overdue
+// postmortems' lookback).
+func TestRunRecordsItsSettings(t *testing.T) {
+	ctx := context.Background()
+	st := chtest.Store(t)
+	berlin, err := time.LoadLocation("Europe/Berlin")
+	require.NoError(t, err)
+	opts := testOptions(time.Date(2026, 11, 2, 0, 0, 0, 0, time.UTC), berlin, nil)
+	sum, err := Run(ctx, st, opts)
+	require.NoError(t, err)
+	items, err := st.AnalysisItems(ctx, sum.RunID, store.AnalysisItemFilter{Kind: ItemRunSetting})
+	require.NoError(t, err)
+	got := map[string]string{}
+	for _, it := range items {
+		got[it.Key] = it.Field("value")
+	}
+	require.Equal(t, map[string]string{SettingTimeZone: "Europe/Berlin", SettingOverdueLookback: "90"}, got)
+}

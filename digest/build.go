@@ -255,8 +255,8 @@ func Build(ctx context.Context, r Reader, opts Options) (*Digest, error) {
 		return nil, fmt.Errorf("digest: %w", err)
 	}
 	for _, it := range items {
-		if it.Kind == analyze.ItemRunTimeZone && it.Key != opts.Location.String() {
-			return nil, fmt.Errorf("digest: %w", &TimeZoneMismatchError{RunID: run.ID, Run: it.Key, Requested: opts.Location.String()})
+		if it.Kind == analyze.ItemRunSetting && it.Key == analyze.SettingTimeZone && it.Field("value") != opts.Location.String() {
+			return nil, fmt.Errorf("digest: %w", &TimeZoneMismatchError{RunID: run.ID, Run: it.Field("value"), Requested: opts.Location.String()})
 		}
 	}
 	if opts.Team != "" {
@@ -733,6 +733,7 @@ func (b *builder) postmortems(orgWide bool) PostmortemSection {
 	pub, _ := b.res.sum(metrics.PostmortemsOverdue, L{"stage": analyze.StagePublish})
 	p.OverdueDraft, p.OverduePub = int(d), int(pub)
 	p.LateUndrafted, p.LateUnpublished, p.LateKnown = b.lateCounts(d)
+	p.LookbackDays = fieldInt(b.items.setting(analyze.SettingOverdueLookback), "value")
 	p.Late = p.LateUndrafted + p.LateUnpublished
 	for _, row := range b.res.rows(metrics.PostmortemSectionsMissing, L{"period": b.month}) {
 		if row.Label("period") == b.month && row.Value > 0 {

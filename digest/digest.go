@@ -198,9 +198,13 @@ type PostmortemSection struct {
 	// late incident (see lateCounts): then only OverdueDraft and OverduePub
 	// are known.
 	Late, LateUndrafted, LateUnpublished int
-	LateKnown                            bool
-	Missing                              []NameCount // organization-wide
-	Overdue                              []OverduePostmortem
+	// LookbackDays bounds the overdue postmortems to incidents resolved
+	// this many days before the run (analyze.Options'
+	// PostmortemOverdueLookback, 90 days); 0 when the run did not record it.
+	LookbackDays int
+	LateKnown    bool
+	Missing      []NameCount // organization-wide
+	Overdue      []OverduePostmortem
 }
 
 // OverduePostmortem is an incident whose postmortem is late.

@@ -499,7 +499,7 @@ func TestTeamDigestQuotesTheTeamsOwnThemeExample(t *testing.T) {
 // over UTC figures).
 func TestDigestInAnotherTimeZoneThanTheAnalysisIsRefused(t *testing.T) {
 	f := orgFixture(t)
-	f.item(store.AnalysisItem{Analysis: "run", Kind: analyze.ItemRunTimeZone, Key: "UTC"})
+	f.item(store.AnalysisItem{Analysis: "run", Kind: analyze.ItemRunSetting, Key: analyze.SettingTimeZone, Fields: fields("value", "UTC")})
 	st := f.store()
 	auckland, err := time.LoadLocation("Pacific/Auckland")
 	require.NoError(t, err)
@@ -509,4 +509,17 @@ func TestDigestInAnotherTimeZoneThanTheAnalysisIsRefused(t *testing.T) {
 	require.EqualError(t, err, "digest: the analysis run run-1 has calendar months in UTC, not Pacific/Auckland: run `aftermath analyze` with this time zone, or write the digest in UTC")
 	_, err = digest.Build(context.Background(), st, digest.Options{Month: "2026-10", Now: genAt, Location: time.UTC})
 	require.NoError(t, err)
+}
+
+// TestOverduePostmortemsSayTheirWindow: the overdue postmortems count only
+// incidents resolved in the run's lookback (90 days); the digest says so
+// (black-box pass 10: older incidents never written up were left out
+// without a word).
+func TestOverduePostmortemsSayTheirWindow(t *testing.T) {
+	f := orgFixture(t)
+	f.item(store.AnalysisItem{Analysis: "run", Kind: analyze.ItemRunSetting, Key: analyze.SettingOverdueLookback, Fields: fields("value", "90")})
+	d := build(t, f.store(), "2026-10", "")
+	require.Equal(t, 90, d.Postmortems.LookbackDays)
+	require.Contains(t, renderMD(t, d), "Only incidents resolved in the 90 days before the analysis are counted.")
+	require.Contains(t, render(t, d), "Only incidents resolved in the 90 days before the analysis are counted.")
 }

@@ -539,6 +539,15 @@ func postmortemSub(p PostmortemSection) string {
 // the run's items do not name every late incident, it gives the two
 // stages' counts and says that they overlap, organization-wide.
 func overdueSentence(p PostmortemSection, team string) string {
+	s := lateSentence(p, team)
+	if p.LookbackDays > 0 {
+		s += fmt.Sprintf(" Only incidents resolved in the %d days before the analysis are counted.", p.LookbackDays)
+	}
+	return s
+}
+
+// lateSentence is overdueSentence without the lookback.
+func lateSentence(p PostmortemSection, team string) string {
 	if !p.LateKnown {
 		scope := ""
 		if team != "" {

@@ -243,6 +243,17 @@ func (ix *itemIndex) themeInfo(id string) (label, representative string) {
 	return "", ""
 }
 
+// setting is the run's item of setting key (analyze.ItemRunSetting; the
+// zero item when the run recorded none).
+func (ix *itemIndex) setting(key string) store.AnalysisItem {
+	for _, it := range ix.byKind[analyze.ItemRunSetting] {
+		if it.Key == key {
+			return it
+		}
+	}
+	return store.AnalysisItem{}
+}
+
 // themeTeamExample is the team's own example of a theme: the factor of its
 // latest postmortem in the theme in month, or else in the latest earlier
 // month of months that has one; with the postmortem's key. "" when the team

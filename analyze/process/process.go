@@ -16,6 +16,9 @@ import (
 	"github.com/aftermath-sre/aftermath/store"
 )
 
+// DefaultOverdueLookback is Options.OverdueLookback's default.
+const DefaultOverdueLookback = 90 * 24 * time.Hour
+
 // Options are the process targets.
 type Options struct {
 	RequiredSeverities []string      // default SEV1, SEV2
@@ -49,7 +52,7 @@ func (o Options) withDefaults() Options {
 		o.PublishWithin = 7 * 24 * time.Hour
 	}
 	if o.OverdueLookback <= 0 {
-		o.OverdueLookback = 90 * 24 * time.Hour
+		o.OverdueLookback = DefaultOverdueLookback
 	}
 	if o.QuoteChars <= 0 {
 		o.QuoteChars = 400
