@@ -327,6 +327,13 @@ func Build(ctx context.Context, r Reader, opts Options) (*Digest, error) {
 		d.Notes = append(d.Notes, fmt.Sprintf("%s was not over when the analysis ran (%s): its numbers cover the month so far.",
 			d.MonthName, run.FinishedAt.In(opts.Location).Format("2 Jan 2006 15:04 MST")))
 	}
+	if days := int(run.FinishedAt.Sub(to).Hours() / 24); days >= LateAnalysisDays {
+		// A digest written well after its month: the figures "as of the
+		// run" are not the month's end.
+		d.AsOf = run.FinishedAt.In(opts.Location).Format("2 Jan 2006")
+		d.Notes = append(d.Notes, fmt.Sprintf("The analysis behind this digest ran on %s, %d days after %s ended: what is open, overdue, unowned or still owed (action items, postmortems, incidents, the fixes' repeats) is as of %s, not the end of %s.",
+			d.AsOf, days, d.MonthName, d.AsOf, d.MonthName))
+	}
 	var missing []string
 	for _, m := range months[:len(months)-1] {
 		if !covered[m] && !res.excluded[m] {

@@ -62,12 +62,22 @@ type Digest struct {
 	// than the other sources' (a PagerDuty history shorter than Jira's);
 	// incident figures before it are unknown. "" otherwise.
 	IncidentsFrom string
+	// AsOf is the analysis run's date when it ran LateAnalysisDays or more
+	// after the month ended (a digest written for an earlier month): the
+	// figures of the run's time (open, overdue, unowned) are then dated.
+	// "" otherwise.
+	AsOf string
 	// NoIncidentSource: the incident source had never completed a sync when
 	// the digest was written (Options.NoIncidentData). The run's snapshot
 	// of incidents (open now, postmortems overdue now) is then unknown too,
 	// not zero.
 	NoIncidentSource bool
 }
+
+// LateAnalysisDays is how many days after its month ended an analysis run
+// makes a digest of that month say that its "now" figures are of the run's
+// date.
+const LateAnalysisDays = 7
 
 // noIncidentData reports whether the digest's month has no incident data:
 // it comes before IncidentsFrom (a PagerDuty history that starts later, or

@@ -523,3 +523,24 @@ func TestOverduePostmortemsSayTheirWindow(t *testing.T) {
 	require.Contains(t, renderMD(t, d), "Only incidents resolved in the 90 days before the analysis are counted.")
 	require.Contains(t, render(t, d), "Only incidents resolved in the 90 days before the analysis are counted.")
 }
+
+// TestDigestWrittenLongAfterItsMonthDatesTheRunsFigures: a digest of
+// October from an analysis of 8 December says that what is open and
+// overdue is as of 8 December (black-box pass 10: every month's digest
+// repeated the same "422 action items are overdue" as if of that month).
+func TestDigestWrittenLongAfterItsMonthDatesTheRunsFigures(t *testing.T) {
+	f := orgFixture(t)
+	f.runAt = time.Date(2026, 12, 8, 6, 0, 0, 0, time.UTC)
+	d := build(t, f.store(), "2026-10", "")
+	require.Equal(t, "8 Dec 2026", d.AsOf)
+	md := renderMD(t, d)
+	require.Contains(t, md, "The analysis behind this digest ran on 8 Dec 2026, 37 days after October 2026 ended")
+	require.Contains(t, md, "12 action items are overdue on 8 Dec 2026, 5 of them P1")
+	require.Contains(t, md, "4 open items have no owner on 8 Dec 2026")
+	require.Contains(t, md, "still open when the analysis ran, on 8 Dec 2026.")
+
+	// The usual digest, written just after its month: no date needed.
+	d = build(t, orgFixture(t).store(), "2026-10", "")
+	require.Empty(t, d.AsOf)
+	require.NotContains(t, renderMD(t, d), "The analysis behind this digest ran on")
+}

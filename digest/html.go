@@ -284,6 +284,9 @@ func newView(d *Digest) *htmlView {
 	v.SevRows = append(v.SevRows, rowOf(d.Incidents.Total))
 	v.SevRows[len(v.SevRows)-1].Name = "All"
 	v.OpenNow = plural(d.Incidents.OpenNow, "incident", "incidents") + " still open when the analysis ran."
+	if d.AsOf != "" {
+		v.OpenNow = plural(d.Incidents.OpenNow, "incident", "incidents") + " still open when the analysis ran, on " + d.AsOf + "."
+	}
 	if d.NoIncidentSource {
 		v.OpenNow = "Incidents still open when the analysis ran: not known, " + noIncidentSource + "."
 	}

@@ -52,7 +52,7 @@ func summarize(d *Digest) []string {
 		add(budgetSummary(d.ErrorBudget))
 	}
 	add(themeCostSummary(d))
-	add(actionSummary(d.Actions))
+	add(actionSummary(d.Actions, d.AsOf))
 	add(fixesSummary(d.Fixes, d.location()))
 	if !noIncidents {
 		add(postmortemSummary(d.Postmortems))
@@ -415,16 +415,22 @@ func joinSentences(sentences ...string) string {
 	return strings.Join(out, " ")
 }
 
-func actionSummary(a ActionSection) string {
+// actionSummary: asOf, when set, dates the counts of the run's time
+// (overdue, unowned).
+func actionSummary(a ActionSection, asOf string) string {
 	var parts []string
+	now := ""
+	if asOf != "" {
+		now = " on " + asOf
+	}
 	if a.Overdue.Total > 0 {
-		s := fmt.Sprintf("%s overdue", isAre(a.Overdue.Total, "action item"))
+		s := fmt.Sprintf("%s overdue%s", isAre(a.Overdue.Total, "action item"), now)
 		if p1 := a.Overdue.Priority("P1"); p1 > 0 {
 			s += fmt.Sprintf(", %s of them P1", plainCount(float64(p1)))
 		}
 		parts = append(parts, s)
 	} else if a.Open.Total > 0 {
-		parts = append(parts, "No open action item is overdue")
+		parts = append(parts, "No open action item is overdue"+now)
 	}
 	if c, ok := a.Completed.Series.Current(); ok {
 		p, pok := a.Completed.Series.Previous()
@@ -437,7 +443,7 @@ func actionSummary(a ActionSection) string {
 		}
 	}
 	if a.Unowned.Total > 0 {
-		parts = append(parts, fmt.Sprintf("%s no owner", hasHave(a.Unowned.Total, "open item")))
+		parts = append(parts, fmt.Sprintf("%s no owner%s", hasHave(a.Unowned.Total, "open item"), now))
 	}
 	if len(a.MostlyInvestigate) > 0 {
 		var teams []string
