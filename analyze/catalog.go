@@ -105,7 +105,8 @@ const (
 	ItemTeamLabel = "team_label"
 	// ItemRunSetting: a setting the run's results depend on, for readers
 	// that must say or check it (analysis "run"): Key the setting
-	// (SettingTimeZone, SettingOverdueLookback), field "value".
+	// (SettingTimeZone, SettingOverdueLookback, SettingIncidentsFrom),
+	// field "value".
 	ItemRunSetting = "run_setting"
 )
 
@@ -118,6 +119,10 @@ const (
 	// SettingOverdueLookback is Options.PostmortemOverdueLookback in whole
 	// days: overdue postmortems count only incidents resolved this recently.
 	SettingOverdueLookback = "postmortem_overdue_lookback_days"
+	// SettingIncidentsFrom is when the earliest incident (not merged) was
+	// created, RFC 3339 in UTC, "" without any: where the incident history
+	// starts, within its month.
+	SettingIncidentsFrom = "incidents_from"
 )
 
 // OverduePostmortemsKept is how many ItemOverduePostmortem items a run

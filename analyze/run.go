@@ -238,12 +238,16 @@ func Run(ctx context.Context, st *store.Store, opts Options) (RunSummary, error)
 	namer := newTeamNamer(opts.TeamAliases)
 	var teams map[string]string // stored team name -> label, for the aggregates ClickHouse computes
 	var input store.InputCounts
+	var incidentsFrom time.Time // the earliest incident, for the digest's notes
 	if err := timed("load", func() (err error) {
 		if d, err = load(ctx, st, namer); err != nil {
 			return err
 		}
 		teams = d.labels
-		input, err = st.CountInputs(ctx, ps.Scope(teams))
+		if input, err = st.CountInputs(ctx, ps.Scope(teams)); err != nil {
+			return err
+		}
+		incidentsFrom, _, err = st.FirstIncidentAt(ctx, ps.Scope(teams))
 		return err
 	}); err != nil {
 		return fail(fmt.Errorf("analyze: load: %w", err))
@@ -439,8 +443,12 @@ func Run(ctx context.Context, st *store.Store, opts Options) (RunSummary, error)
 		results, items = append(results, o.results...), append(items, o.items...)
 	}
 	items = append(items, teamLabelItems(teams)...)
+	from := ""
+	if !incidentsFrom.IsZero() {
+		from = incidentsFrom.UTC().Format(time.RFC3339)
+	}
 	for _, set := range [][2]string{{SettingTimeZone, opts.Location.String()},
-		{SettingOverdueLookback, strconv.Itoa(int(opts.PostmortemOverdueLookback.Hours() / 24))}} {
+		{SettingOverdueLookback, strconv.Itoa(int(opts.PostmortemOverdueLookback.Hours() / 24))}, {SettingIncidentsFrom, from}} {
 		items = append(items, store.AnalysisItem{Analysis: "run", Kind: ItemRunSetting, Key: set[0], Fields: []store.Field{{Name: "value", Value: set[1]}}})
 	}
 	// Last: the change step compares the month with the month before in

@@ -366,6 +366,9 @@ func Build(ctx context.Context, r Reader, opts Options) (*Digest, error) {
 		d.IncidentsFrom = res.incidentsFrom
 		d.NoIncidentSource = true
 	}
+	if note := partialFirstMonth(b.items, months, opts.Month, opts.Location); note != "" && !opts.NoIncidentData {
+		d.Notes = append(d.Notes, note)
+	}
 	d.Links = links(opts.BaseURL, FileBase(opts.Month, opts.Team))
 
 	d.Incidents = b.incidents(opts.Team)
@@ -1276,4 +1279,23 @@ func teamNames(seen map[string]bool) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// partialFirstMonth notes a month of the trend (up to month) in which the
+// incident history starts after its first day (the run's
+// analyze.SettingIncidentsFrom): that month's incident counts cover only
+// part of it, so they do not compare with a full month's ("" otherwise).
+func partialFirstMonth(items *itemIndex, months []string, month string, loc *time.Location) string {
+	from, err := time.Parse(time.RFC3339, items.setting(analyze.SettingIncidentsFrom).Field("value"))
+	if err != nil {
+		return ""
+	}
+	local := from.In(loc)
+	m := local.Format("2006-01")
+	if !slices.Contains(months, m) || m > month || local.Day() == 1 {
+		return ""
+	}
+	name := monthName(m)
+	return fmt.Sprintf("The earliest incident Aftermath holds is from %s, so %s may be only partly covered: its incident counts do not compare with a full month's, and “Is the change real?” leaves it out.",
+		local.Format("2 Jan 2006"), name)
 }

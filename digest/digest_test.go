@@ -544,3 +544,22 @@ func TestDigestWrittenLongAfterItsMonthDatesTheRunsFigures(t *testing.T) {
 	require.Empty(t, d.AsOf)
 	require.NotContains(t, renderMD(t, d), "The analysis behind this digest ran on")
 }
+
+// TestDigestNotesAPartlyCoveredFirstMonth: when the incident history starts
+// after the first day of a month in the trend, the digest says that month
+// may be only partly covered (black-box pass 10: December's 1,065 incidents
+// from 9 December on read as a full month's, and January's "+317" as a
+// rise when the rate per day fell).
+func TestDigestNotesAPartlyCoveredFirstMonth(t *testing.T) {
+	f := orgFixture(t) // incidents from April 2026
+	f.item(store.AnalysisItem{Analysis: "run", Kind: analyze.ItemRunSetting, Key: analyze.SettingIncidentsFrom, Fields: fields("value", "2026-04-09T10:00:00Z")})
+	st := f.store()
+	const note = "The earliest incident Aftermath holds is from 9 Apr 2026, so April 2026 may be only partly covered"
+	require.Contains(t, renderMD(t, build(t, st, "2026-05", "")), note)
+	require.Contains(t, renderMD(t, build(t, st, "2026-10", "")), note, "April is in October's trend")
+	require.NotContains(t, renderMD(t, build(t, st, "2026-11", "")), note, "April is out of November's trend")
+
+	f = orgFixture(t)
+	f.item(store.AnalysisItem{Analysis: "run", Kind: analyze.ItemRunSetting, Key: analyze.SettingIncidentsFrom, Fields: fields("value", "2026-04-01T00:10:00Z")})
+	require.NotContains(t, renderMD(t, build(t, f.store(), "2026-05", "")), "may be only partly covered", "from the month's first day")
+}

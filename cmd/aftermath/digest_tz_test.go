@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -39,6 +40,9 @@ func TestDigestInAnotherTimeZoneThanTheAnalysisIsBadUsage(t *testing.T) {
 	require.Contains(t, stderr, "aftermath digest: digest.time_zone: the analysis run ")
 	require.Contains(t, stderr, "has calendar months in UTC, not Pacific/Auckland: run `aftermath analyze` with this time zone, or write the digest in UTC")
 
+	// Runs are ordered by their times in whole seconds: the second one
+	// starts in a later second, to be the latest.
+	time.Sleep(time.Until(time.Now().Truncate(time.Second).Add(time.Second)))
 	code, _, stderr = runCLI(t, "analyze", "--config", auckland)
 	require.Equal(t, exitOK, code, stderr)
 	code, _, stderr = runCLI(t, "digest", "--config", auckland, "--deliver=false")
