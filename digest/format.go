@@ -273,10 +273,13 @@ func change(cur, ref float64, curOK, refOK bool, u Unit, dir Direction) Change {
 	case UnitRatio:
 		text = signedTenths(diff) + " pts"
 	case UnitDuration, UnitMoney:
-		if r == 0 {
+		// The percentage of the exact values, as "Is the change real?"
+		// gives it: of the rounded ones, 562 s against 587 s ("9m" and
+		// "10m") read −10% beside its −4%.
+		if r == 0 || ref == 0 {
 			text = "+" + formatValue(cur, u)
 		} else {
-			text = signedPercent(diff / math.Abs(r) * 100)
+			text = signedPercent((cur - ref) / math.Abs(ref) * 100)
 		}
 	default:
 		text = signedTenths(diff)

@@ -212,3 +212,13 @@ func TestFixSentenceNamesThemesThatGotWorse(t *testing.T) {
 	s.ByTheme = []FixRow{unclear}
 	require.Contains(t, s.Sentence(), "Closing the items made no clear difference to the repeat rate for any theme.")
 }
+
+// TestDurationChangeIsOfTheExactValues: a duration's change in percent is
+// taken between the exact values, as the change table's ratio is (black-box
+// pass 10: "9m vs 10m ▼ −10%" beside "−4%" for the same MTTA p50).
+func TestDurationChangeIsOfTheExactValues(t *testing.T) {
+	c := change(562, 587, true, true, UnitDuration, LowerIsBetter)
+	require.Equal(t, "−4%", c.Text)
+	require.Equal(t, "▼", c.Arrow)
+	require.Equal(t, "no change", change(590, 600, true, true, UnitDuration, LowerIsBetter).Text, "both print 10m")
+}
