@@ -376,7 +376,8 @@ func distinctTerms(label string, terms []string, n int) []string {
 // "everyone"), degree and time adverbs ("recently"), bare judgements
 // ("wrong", "tight") and light verbs ("go", "showed"); a phrase ("looked
 // normal", "hard deadline") is kept unless it opens with a pronoun or a
-// quantifier ("nothing turned"). A theme's top terms
+// quantifier ("nothing turned"), a name followed by such a word is the name
+// ("dashboards showed" is "dashboards"). A theme's top terms
 // weigh words by how much they tell its factors apart, and such words can
 // do that in a batch of similar prose ("not enough workers") while saying
 // nothing in a label ("load beyond capacity: overload, enough"). Only labels
@@ -385,7 +386,15 @@ func distinctTerms(label string, terms []string, n int) []string {
 func namingTerms(terms []string) []string {
 	var out []string
 	for _, t := range terms {
-		if naming(t) {
+		if !naming(t) {
+			continue
+		}
+		// A name followed by a light verb or an adverb says it with the
+		// name alone ("dashboards showed", "errors well").
+		if ws := strings.Fields(t); len(ws) == 2 && !nonNaming[strings.ToLower(ws[0])] && nonNaming[strings.ToLower(ws[1])] {
+			t = ws[0]
+		}
+		if !slices.Contains(out, t) {
 			out = append(out, t)
 		}
 	}
@@ -423,7 +432,7 @@ var nonNaming = func() map[string]bool {
 		eventually finally repeatedly
 		wrong right bad good big small hard easy tight loose normal usual new old real true high low broken mixed fine
 		go goes went gone get gets got make makes made take takes took show shows showed shown look looks looked seem
-		seemed seems involved kept keep put come came said thing things way lot`) {
+		seemed seems involved kept keep put come came said thing things way lot well hid hide hides`) {
 		m[w] = true
 	}
 	return m
