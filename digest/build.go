@@ -324,7 +324,7 @@ func Build(ctx context.Context, r Reader, opts Options) (*Digest, error) {
 	}
 	if run.FinishedAt.Before(to) {
 		d.Partial = true
-		d.Notes = append(d.Notes, fmt.Sprintf("%s was not over when the analysis ran (%s): its numbers cover the month so far.",
+		d.Notes = append(d.Notes, fmt.Sprintf("%s was not over when the analysis ran (%s): its numbers cover the month so far, so its counts and their arrows fall short of full months'; “Is the change real?” compares them per day.",
 			d.MonthName, run.FinishedAt.In(opts.Location).Format("2 Jan 2006 15:04 MST")))
 	}
 	if days := int(run.FinishedAt.Sub(to).Hours() / 24); days >= LateAnalysisDays {

@@ -296,6 +296,7 @@ func TestPartialMonthIsMarked(t *testing.T) {
 	d := build(t, st, "2026-10", "")
 	require.True(t, d.Partial)
 	require.Contains(t, d.Notes[0], "October 2026 was not over when the analysis ran")
+	require.Contains(t, d.Notes[0], "“Is the change real?” compares them per day", "the arrows of counts compare a part of a month with a whole one")
 }
 
 func TestLatestSuccessfulRunIsRead(t *testing.T) {
