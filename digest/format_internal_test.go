@@ -222,3 +222,17 @@ func TestDurationChangeIsOfTheExactValues(t *testing.T) {
 	require.Equal(t, "▼", c.Arrow)
 	require.Equal(t, "no change", change(590, 600, true, true, UnitDuration, LowerIsBetter).Text, "both print 10m")
 }
+
+// TestThemeSummarySaysTheMonthBeforeOnce: with one month of history, the
+// top theme's rise "from 15 the month before" repeats the parenthesis and is
+// left out (black-box pass 10).
+func TestThemeSummarySaysTheMonthBeforeOnce(t *testing.T) {
+	s := newSeries([]string{"2026-01", "2026-02"})
+	s.set(0, 15)
+	s.set(1, 34)
+	th := ThemeSection{Top: []ThemeTrend{{Label: "deploy config", Factors: Measure{Unit: UnitCount, Series: s}}},
+		Changes: []string{"“deploy config” rose to 34 factors, from 15 the month before."}}
+	require.Equal(t, "The top contributing-factor theme was “deploy config” (34 factors, 15 the month before).", themeSummary(th))
+	th.Changes = []string{"“deploy config” rose to 34 factors, from a 2-month average of 12."}
+	require.Equal(t, "The top contributing-factor theme was “deploy config” (34 factors, 15 the month before). It rose to 34 factors, from a 2-month average of 12.", themeSummary(th))
+}

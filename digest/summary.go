@@ -506,10 +506,15 @@ func themeSummary(t ThemeSection) string {
 		c := t.Changes[0]
 		if rest, ok := strings.CutPrefix(c, quoted(top.Label)+" "); ok {
 			c = "It " + rest
+			if prev, ok := top.Factors.Series.Previous(); ok && strings.HasSuffix(c, fmt.Sprintf(", from %s the month before.", plainCount(prev))) {
+				c = "" // the parenthesis said it (a history of one month before)
+			}
 		} else if strings.HasPrefix(c, "New this month: "+quoted(top.Label)+" ") {
 			c = "It is new this month, absent in " + top.Factors.Series.monthsPhrase() + "."
 		}
-		s += " " + c
+		if c != "" {
+			s += " " + c
+		}
 	}
 	return s
 }
