@@ -2,6 +2,7 @@ package digest
 
 import (
 	"math"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -235,4 +236,18 @@ func TestThemeSummarySaysTheMonthBeforeOnce(t *testing.T) {
 	require.Equal(t, "The top contributing-factor theme was “deploy config” (34 factors, 15 the month before).", themeSummary(th))
 	th.Changes = []string{"“deploy config” rose to 34 factors, from a 2-month average of 12."}
 	require.Equal(t, "The top contributing-factor theme was “deploy config” (34 factors, 15 the month before). It rose to 34 factors, from a 2-month average of 12.", themeSummary(th))
+}
+
+// TestRuleNamesReadAsWords: the language rules are named in plain words,
+// not as their ids turned into words ("Vague no target", black-box pass
+// 10); other ids (template sections) still read as words.
+func TestRuleNamesReadAsWords(t *testing.T) {
+	require.Equal(t, "Aim with no target", ruleName("vague-no-target"))
+	require.Equal(t, "A named person as the cause", ruleName("named-person-cause"))
+	require.Equal(t, "Where we got lucky", ruleName("where_we_got_lucky"))
+	for id, name := range ruleNames {
+		if strings.HasPrefix(id, "vague-") {
+			require.NotEqual(t, capitalize(strings.ReplaceAll(id, "-", " ")), name, id)
+		}
+	}
 }

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/aftermath-sre/aftermath/analyze/language"
 )
 
 //go:embed style.css
@@ -500,10 +502,32 @@ func clip(s string, n int) string {
 	return strings.TrimRight(s[:cut], " ,.;:") + "…"
 }
 
-// ruleName turns a language rule id into words: "human_error" -> "Human
-// error".
+// ruleName names a language rule for a reader: the known rules in plain
+// words, another id (a template section, a rule of a later version) turned
+// into words ("human_error" -> "Human error").
 func ruleName(id string) string {
+	if n, ok := ruleNames[strings.TrimSpace(id)]; ok {
+		return n
+	}
 	return capitalize(strings.NewReplacer("_", " ", "-", " ").Replace(strings.TrimSpace(id)))
+}
+
+var ruleNames = map[string]string{
+	language.RuleVagueCareful:     "“Be more careful”",
+	language.RuleVagueImprove:     "Improve with nothing to check",
+	language.RuleVagueDocument:    "Document with no subject",
+	language.RuleVagueInvestigate: "Investigate with no outcome",
+	language.RuleVagueHedge:       "Hedged commitment",
+	language.RuleVagueAssure:      "“Make sure” with no check",
+	language.RuleVagueOpenEnded:   "Open-ended object",
+	language.RuleVagueNoTarget:    "Aim with no target",
+	language.RuleUnowned:          "No owner",
+	language.RuleNoDueDate:        "No due date",
+	language.RuleNamedPerson:      "A named person as the cause",
+	language.RulePersonFault:      "A person at fault",
+	language.RuleCharacter:        "Judging a person",
+	language.RuleHumanErrorCause:  "Human error as the cause",
+	language.RuleCounterfactual:   "Hindsight (“should have”)",
 }
 
 // reasonText says why incidents were grouped as repeats.
