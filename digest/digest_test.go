@@ -403,7 +403,7 @@ func TestActionItemsByKind(t *testing.T) {
 	require.Equal(t, []digest.TeamKindShare{{Team: "Search", Investigate: 9, Total: 11, From: "2026-08", To: "2026-10"}}, d.Actions.MostlyInvestigate)
 	require.Contains(t, renderMD(t, d), "- Follow-ups mostly “investigate”: Search, 9 of 11 action items created August–October 2026 (82%).")
 	require.Contains(t, render(t, d), "Follow-ups mostly “investigate”: Search, 9 of 11 action items created August–October 2026 (82%).")
-	require.Contains(t, strings.Join(d.Summary, "\n"), "Search’s (9 of 11) follow-ups over three months were mostly “investigate”")
+	require.Contains(t, strings.Join(d.Summary, "\n"), "9 of Search’s 11 follow-ups over three months were “investigate”")
 
 	d = build(t, st, "2026-10", "Search")
 	require.Equal(t, []digest.KindCount{

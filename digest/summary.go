@@ -445,12 +445,16 @@ func actionSummary(a ActionSection, asOf string) string {
 	if a.Unowned.Total > 0 {
 		parts = append(parts, fmt.Sprintf("%s no owner%s", hasHave(a.Unowned.Total, "open item"), now))
 	}
-	if len(a.MostlyInvestigate) > 0 {
+	switch mi := a.MostlyInvestigate; len(mi) {
+	case 0:
+	case 1:
+		parts = append(parts, fmt.Sprintf("%d of %s’s %d follow-ups over three months were “investigate”", mi[0].Investigate, mi[0].Team, mi[0].Total))
+	default:
 		var teams []string
-		for _, t := range a.MostlyInvestigate {
-			teams = append(teams, fmt.Sprintf("%s’s (%d of %d)", t.Team, t.Investigate, t.Total))
+		for _, t := range mi {
+			teams = append(teams, fmt.Sprintf("%s (%d of %d)", t.Team, t.Investigate, t.Total))
 		}
-		parts = append(parts, fmt.Sprintf("%s follow-ups over three months were mostly “investigate”", joinAnd(teams)))
+		parts = append(parts, fmt.Sprintf("follow-ups over three months were mostly “investigate” for %s", joinAnd(teams)))
 	}
 	if len(parts) == 0 {
 		return ""
