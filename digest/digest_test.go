@@ -414,7 +414,7 @@ func TestActionItemsByKind(t *testing.T) {
 	// only the organization's did); another team's does not.
 	require.Equal(t, []digest.TeamKindShare{{Team: "Search", Investigate: 9, Total: 11, From: "2026-08", To: "2026-10"}}, d.Actions.MostlyInvestigate)
 	require.Contains(t, renderMD(t, d), "- Follow-ups mostly “investigate”: Search, 9 of 11 action items created August–October 2026 (82%).")
-	require.Contains(t, strings.Join(d.Summary, "\n"), "mostly “investigate”")
+	require.Contains(t, strings.Join(d.Summary, "\n"), "of Search’s 11 follow-ups over three months were “investigate”")
 	d = build(t, st, "2026-10", "Payments")
 	require.Empty(t, d.Actions.MostlyInvestigate)
 }

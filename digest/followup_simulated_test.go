@@ -24,7 +24,7 @@ func TestDigestNamesTheInvestigateTeam(t *testing.T) {
 	require.Contains(t, renderMD(t, d), "- Follow-ups mostly “investigate”: "+want+", ")
 	found := false
 	for _, s := range d.Summary {
-		if containsAll(s, want+"’s (", "were mostly “investigate”") {
+		if containsAll(s, " of "+want+"’s ", "follow-ups over three months were “investigate”") {
 			found = true
 		}
 	}
