@@ -26,17 +26,18 @@ var indexTmpl string
 // state.
 func parse(name, text string) (*template.Template, error) {
 	t, err := template.New(name).Funcs(template.FuncMap{
-		"css":         func() template.CSS { return template.CSS(styleCSS) },
-		"sevClass":    sevClass,
-		"monthNameOf": monthName,
-		"reason":      reasonText,
-		"rule":        ruleName,
-		"join":        strings.Join,
-		"plural":      plural,
-		"quoted":      quoted,
-		"dismissed":   dismissedLine,
-		"fixesCost":   fixesAndCostHTML,
-		"onServices":  func() string { return onServicesNote },
+		"css":          func() template.CSS { return template.CSS(styleCSS) },
+		"sevClass":     sevClass,
+		"monthNameOf":  monthName,
+		"reason":       reasonText,
+		"rule":         ruleName,
+		"join":         strings.Join,
+		"plural":       plural,
+		"quoted":       quoted,
+		"dismissed":    dismissedLine,
+		"fixesCost":    fixesAndCostHTML,
+		"onServices":   func() string { return onServicesNote },
+		"responseLede": func() string { return responseLede },
 		// nbsp keeps "per day" on one line when a narrow cell wraps.
 		"nbsp": func(s string) string { return strings.ReplaceAll(s, " per day", " per\u00a0day") },
 		"table": func(v *htmlView, rows []metricRow, first string) tableArgs {
@@ -501,6 +502,11 @@ func clip(s string, n int) string {
 	}
 	return strings.TrimRight(s[:cut], " ,.;:") + "…"
 }
+
+// responseLede explains the response section's measures, on the page and
+// in Markdown.
+const responseLede = "MTTA is the time to acknowledge, MTTR the time to resolve: percentiles of the incidents created in the month " +
+	"(merged incidents excluded; MTTA of those acknowledged). p50 is the median, p90 the slowest tenth: averages hide the tail."
 
 // ruleName names a language rule for a reader: the known rules in plain
 // words, another id (a template section, a rule of a later version) turned

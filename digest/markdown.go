@@ -121,6 +121,8 @@ func RenderMarkdown(d *Digest) ([]byte, error) {
 
 	w.p("## Time to acknowledge and resolve")
 	w.p("")
+	w.p("%s", responseLede)
+	w.p("")
 	w.table("Measure", d.Response.MTTAP50, d.Response.MTTAP90, d.Response.MTTRP50, d.Response.MTTRP90)
 	if len(d.Response.BySeverity) > 0 {
 		w.p("| Severity | Incidents | MTTA p90 | MTTR p50 | MTTR p90 | p90 vs %s |", shortMonth(d.Previous))
@@ -260,7 +262,7 @@ func RenderMarkdown(d *Digest) ([]byte, error) {
 		w.p("")
 	}
 	if v.Causes != "" {
-		w.p("By cause class: %s.", md(v.Causes))
+		w.p("By cause class (“unclassified” when no cause is stated clearly enough to classify): %s.", md(v.Causes))
 		w.p("")
 	}
 	if len(d.Themes.Changes) > 0 {

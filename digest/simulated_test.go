@@ -137,7 +137,7 @@ func TestDigestOfARealAnalysisOfASimulatedOrg(t *testing.T) {
 	require.InDelta(t, 1.0, share, 1e-9)
 	mdOut, err := digest.RenderMarkdown(d)
 	require.NoError(t, err)
-	require.Contains(t, string(mdOut), "By cause class: "+d.Themes.Causes[0].Class+" ")
+	require.Contains(t, string(mdOut), "By cause class (“unclassified” when no cause is stated clearly enough to classify): "+d.Themes.Causes[0].Class+" ")
 
 	// Every section has content.
 	require.Greater(t, d.Incidents.Total.Value(), 0.0)
