@@ -360,10 +360,11 @@ func RenderMarkdown(d *Digest) ([]byte, error) {
 	if len(v.Teams) > 0 {
 		w.p("## Teams")
 		w.p("")
-		w.p("| Team | Incidents | SEV1 / SEV2 | MTTR p90 | Items completed | Items overdue | Top themes |")
-		w.p("|---|--:|--:|--:|--:|--:|---|")
+		w.p("| Team | Incidents | SEV1 / SEV2 | MTTR p90 | MTTA p90 | Items completed | Items overdue | Unowned items | Repeats on its services | Top themes |")
+		w.p("|---|--:|--:|--:|--:|--:|--:|--:|--:|---|")
 		for _, t := range v.Teams {
-			w.p("| %s | %s | %s | %s | %s | %s | %s |", md(t.Team), t.Incidents, t.SevMajor, t.MTTR, t.Completed, t.Overdue, md(t.Themes))
+			w.p("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |", md(t.Team), t.Incidents, t.SevMajor, t.MTTR, t.MTTA, t.Completed, t.Overdue,
+				t.Unowned, t.Recurring, md(t.Themes))
 		}
 		w.p("")
 		for _, t := range v.Teams {
