@@ -363,8 +363,12 @@ func RenderMarkdown(d *Digest) ([]byte, error) {
 		w.p("| Team | Incidents | SEV1 / SEV2 | MTTR p90 | MTTA p90 | Items completed | Items overdue | Unowned items | Repeats on its services | Top themes |")
 		w.p("|---|--:|--:|--:|--:|--:|--:|--:|--:|---|")
 		for _, t := range v.Teams {
+			themes := md(t.Themes)
+			if themes == "" {
+				themes = "–" // no contributing factors of the team's this month
+			}
 			w.p("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |", md(t.Team), t.Incidents, t.SevMajor, t.MTTR, t.MTTA, t.Completed, t.Overdue,
-				t.Unowned, t.Recurring, md(t.Themes))
+				t.Unowned, t.Recurring, themes)
 		}
 		w.p("")
 		for _, t := range v.Teams {
