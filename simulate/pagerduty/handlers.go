@@ -163,7 +163,7 @@ func (s *Server) listIncidents(q url.Values, now int64) (any, *httpErr) {
 		status string
 		res    int64
 	}
-	cands := make([]cand, 0, hi-lo)
+	cands := make([]cand, 0, max(0, hi-lo)) // a window after now selects none
 	for i := lo; i < hi; i++ {
 		inc := &o.Incidents[i]
 		if services != nil && !services[inc.ServiceID] || teams != nil && !teams[inc.TeamID] ||
