@@ -144,6 +144,9 @@ func computeFixes(ctx context.Context, st *store.Store, d *dataset, th themeRun,
 	}
 	for _, p := range res.Pending {
 		s.Add(metrics.FixPendingRepeats, float64(p.Repeats), "key", p.Postmortem, "team", p.Team, "service", p.Service, "theme", p.Theme)
+		if !p.LastAt.IsZero() {
+			s.Add(metrics.FixPendingLastRepeat, float64(p.LastAt.Unix()), "key", p.Postmortem, "team", p.Team, "service", p.Service, "theme", p.Theme)
+		}
 	}
 	return s.Results, items, nil
 }

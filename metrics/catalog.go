@@ -184,6 +184,7 @@ const (
 	FixExposureSeconds
 	FixRepeatRateRatio
 	FixPendingRepeats
+	FixPendingLastRepeat
 
 	// change
 	MTTAIntervalSeconds
@@ -341,6 +342,7 @@ var fixedSpecs = [numFixed]spec{
 	FixRepeats:                   {"fix_repeats", AnalysisRecurrence, labels("theme", "kind", "team", "phase"), "Later incidents on a postmortem's service whose postmortems have a factor of the same theme, while its action items were open (phase open) and after all closed (phase closed), summed over (postmortem, theme) pairs (empty theme/kind/team = all).", Gauge, ByAnalysis},
 	FixExposureSeconds:           {"fix_exposure_seconds", AnalysisRecurrence, labels("theme", "kind", "team", "phase"), "Time (postmortem, theme) pairs spent with action items open (from the first incident until the last item closed) and closed (until the run), summed; fix_repeats divided by it is the repeat rate of each phase (empty theme/kind/team = all).", Gauge, ByAnalysis},
 	FixPendingRepeats:            {"fix_pending_repeats", AnalysisRecurrence, labels("key", "team", "service", "theme"), "Repeats of one postmortem's failure (later incidents on its service whose postmortems have a factor of the theme) since its first incident, while its action items are still open; key is the postmortem (capped: the 10 most repeated per team, most first).", Gauge, ByAnalysis},
+	FixPendingLastRepeat:         {"fix_pending_last_repeat_timestamp_seconds", AnalysisRecurrence, labels("key", "team", "service", "theme"), "Unix time of the latest repeat of one postmortem's failure counted in aftermath_fix_pending_repeats (the same series): the alert on failures that repeat while fixes are open asks for a recent one.", Gauge, ByAnalysis},
 	FixRepeatRateRatio:           {"fix_repeat_rate_ratio", AnalysisRecurrence, labels("theme", "kind", "team", "stat"), "Repeat rate after action items closed divided by the rate while open, each (postmortem, theme) pair compared with itself and each phase's time weighed by the theme's trend fitted to the open phases (stat estimate), with its 95% interval (stat lower, upper; exact conditional up to 1000 repeats, Mantel-Haenszel above); an upper bound below 1: the fixes held. Written when a pair has exposure in both phases and a repeat; infinite values are not written (empty theme/kind/team = all).", Gauge, ByAnalysis},
 
 	// change

@@ -212,6 +212,8 @@ func TestAlertmanagerExample(t *testing.T) {
 		{[]string{"alertname=AftermathActionItemStale", "team=payments", "priority=P1"}, "team-payments"},
 		{[]string{"alertname=AftermathActionItemsOverdue", "team=search"}, "team-search"},
 		{[]string{"alertname=AftermathPostmortemNotDrafted", "team=unknown"}, "team-reliability"},
+		// A team's finding, not the operators' (black-box pass 9).
+		{[]string{"alertname=AftermathFixesPendingWhileFailing", "team=payments"}, "team-payments"},
 		{[]string{"alertname=AftermathErrorBudgetFastBurn", "service=checkout"}, "oncall-pager"},
 		{[]string{"alertname=AftermathClickHouseDown", "instance=a:9847"}, "aftermath-operators"},
 		{[]string{"alertname=AftermathIngestStale", "source=jira"}, "aftermath-operators"},
