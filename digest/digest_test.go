@@ -521,8 +521,8 @@ func TestOverduePostmortemsSayTheirWindow(t *testing.T) {
 	f.item(store.AnalysisItem{Analysis: "run", Kind: analyze.ItemRunSetting, Key: analyze.SettingOverdueLookback, Fields: fields("value", "90")})
 	d := build(t, f.store(), "2026-10", "")
 	require.Equal(t, 90, d.Postmortems.LookbackDays)
-	require.Contains(t, renderMD(t, d), "Only incidents resolved in the 90 days before the analysis are counted.")
-	require.Contains(t, render(t, d), "Only incidents resolved in the 90 days before the analysis are counted.")
+	require.Contains(t, renderMD(t, d), "An incident without a draft counts for 90 days after it was resolved; a draft counts until it is published.")
+	require.Contains(t, render(t, d), "An incident without a draft counts for 90 days after it was resolved; a draft counts until it is published.")
 }
 
 // TestDigestWrittenLongAfterItsMonthDatesTheRunsFigures: a digest of

@@ -574,7 +574,7 @@ func postmortemSub(p PostmortemSection) string {
 func overdueSentence(p PostmortemSection, team string) string {
 	s := lateSentence(p, team)
 	if p.LookbackDays > 0 {
-		s += fmt.Sprintf(" Only incidents resolved in the %d days before the analysis are counted.", p.LookbackDays)
+		s += fmt.Sprintf(" An incident without a draft counts for %d days after it was resolved; a draft counts until it is published.", p.LookbackDays)
 	}
 	return s
 }

@@ -86,10 +86,11 @@ type OverdueIncident struct {
 }
 
 // OverduePostmortems lists the non-merged incidents of a required severity
-// resolved within the lookback before the run's clock whose postmortem is
-// overdue: no postmortem created by the clock names it and the draft
-// target has passed, or none published by the clock does and the publish
-// target has passed.
+// whose postmortem is overdue: no postmortem created by the clock names it
+// and the draft target has passed (incidents resolved within the lookback
+// before the run's clock: an old gap does not alert forever), or one names
+// it but none published by the clock does and the publish target has
+// passed (however long ago: a draft held in review is a gap someone holds).
 func (s *Store) OverduePostmortems(ctx context.Context, sc Scope, rules ProcessRules) ([]OverdueIncident, error) {
 	if len(rules.RequiredSeverities) == 0 {
 		return nil, nil
@@ -98,7 +99,7 @@ func (s *Store) OverduePostmortems(ctx context.Context, sc Scope, rules ProcessR
 	q := "SELECT id, title, url, severity, svc, team, resolved, covered, published FROM (SELECT *, toUInt8(id" + s.in() +
 		s.postmortemIncidents(now, false) + ") AS covered, toUInt8(id" + s.in() + s.postmortemIncidents(now, true) + ") AS published FROM (" +
 		s.incidentView(sc, "severity IN ("+sqlStrings(rules.RequiredSeverities)+")", viewTimeline|viewText) +
-		") WHERE merged = 0 AND resolved > 0 AND resolved <= ? AND ? - resolved <= ?) " +
+		") WHERE merged = 0 AND resolved > 0 AND resolved <= ? AND (? - resolved <= ? OR covered = 1)) " +
 		"WHERE (covered = 0 AND ? >= resolved + ?) OR (published = 0 AND ? >= resolved + ?) ORDER BY id"
 	rows, err := s.conn.Query(ctx, q, now, now, rules.OverdueLookback, now, rules.DraftWithin, now, rules.PublishWithin)
 	if err != nil {

@@ -47,11 +47,16 @@ func TestCoverageLagAndOverdue(t *testing.T) {
 		inc("e", "SEV1", r(12), r(11)),         // covered by a postmortem of two incidents
 		inc("f", "SEV1", r(12), r(10)),
 		inc("old", "SEV1", r(200), r(199)), // outside the overdue lookback
+		// Drafted long ago, never published: still overdue whatever the
+		// lookback (black-box pass 9: the drafts held in review longest
+		// dropped out).
+		inc("held", "SEV2", r(130), r(120)),
 	}
 	pms := []store.Postmortem{
 		{Key: "PM-1", IncidentIDs: []string{"a"}, CreatedAt: r(8), PublishedAt: r(4)},
 		{Key: "PM-2", IncidentIDs: []string{"e", "f"}, CreatedAt: r(10.5), Sections: []string{"summary"}, MissingSections: []string{"timeline", "impact", "lessons"}}, // drafted before f resolved
 		{Key: "PM-near", CreatedAt: r(3), Sections: []string{"summary", "impact"}},
+		{Key: "PM-held", IncidentIDs: []string{"held"}, CreatedAt: r(119)},
 	}
 	items := []store.ActionItem{
 		{Key: "ACT-1", AssigneeID: "u", DueDate: r(-3), CreatedAt: r(2)},
@@ -65,7 +70,8 @@ func TestCoverageLagAndOverdue(t *testing.T) {
 	require.Equal(t, 1.0, got["postmortem_coverage_ratio|period=30d|severity=SEV1"], "a, e, f")
 	require.Equal(t, 0.0, got["postmortem_coverage_ratio|period=30d|severity=SEV2"], "b, c")
 	require.Equal(t, 1.0, got["postmortems_overdue|stage=draft|severity=SEV2"], "b only: c's target has not passed")
-	require.Equal(t, 1.0, got["postmortems_overdue|stage=publish|severity=SEV2"])
+	require.Equal(t, 2.0, got["postmortems_overdue|stage=publish|severity=SEV2"], "b, and held: its draft awaits publication past the lookback")
+	require.Contains(t, got, "postmortem_overdue_seconds|incident=held|severity=SEV2|stage=publish|team=Payments")
 	require.Equal(t, 2.0, got["postmortems_overdue|stage=publish|severity=SEV1"], "e and f: PM-2 is not published; old is outside the lookback")
 	require.Equal(t, (8*day - 2*day).Seconds(), got["postmortem_overdue_seconds|incident=b|severity=SEV2|stage=draft|team=Payments"])
 	// b was never drafted: it is late for publication too (counted above),
