@@ -418,7 +418,7 @@ func checkActions(t *testing.T, r orgRun) {
 	o, now := r.o, r.now
 	type pt struct{ prio, team string }
 	overdue, stale, unowned, noDue, reopened := map[pt]int{}, map[pt]int{}, map[pt]int{}, map[pt]int{}, map[pt]int{}
-	openN, closedN := map[pt]int{}, map[pt]int{}
+	openN, closedN, declinedN := map[pt]int{}, map[pt]int{}, map[pt]int{}
 	oldest := map[pt]float64{}
 	closed, censored := map[string][]float64{}, map[string][]float64{}
 	within, known := map[string]int{}, map[string]int{}
@@ -432,6 +432,15 @@ func checkActions(t *testing.T, r orgRun) {
 		isOpen := s.StatusCategory != org.CategoryDone
 		if a.Reopened > 0 {
 			reopened[k]++
+		}
+		if !isOpen && s.Status == org.AIWontDo {
+			// Declined: closed, not done. Censored at its close; no
+			// closure SLO outcome.
+			declinedN[k]++
+			d := s.ResolvedAt.Sub(a.CreatedAt).Seconds()
+			censored[""] = append(censored[""], d)
+			censored[k.prio] = append(censored[k.prio], d)
+			continue
 		}
 		if !isOpen {
 			closedN[k]++
@@ -466,9 +475,12 @@ func checkActions(t *testing.T, r orgRun) {
 			noDue[k]++
 		}
 	}
-	t.Logf("open %d, overdue %d, stale %d, unowned %d, no due %d", sumOf(openN), sumOf(overdue), sumOf(stale), sumOf(unowned), sumOf(noDue))
+	t.Logf("open %d, declined %d of %d, overdue %d, stale %d, unowned %d, no due %d", sumOf(openN), sumOf(declinedN), len(o.ActionItems), sumOf(overdue), sumOf(stale), sumOf(unowned), sumOf(noDue))
 	require.NotZero(t, sumOf(overdue), "the org must exercise overdue items")
 	require.NotZero(t, sumOf(stale), "the org must exercise stale items")
+	if len(o.ActionItems) >= 500 { // the small org; the tiny one has none
+		require.NotZero(t, sumOf(declinedN), "the org must exercise declined (Won't Do) items")
+	}
 	for _, m := range []struct {
 		metric string
 		want   map[pt]int
@@ -477,6 +489,7 @@ func checkActions(t *testing.T, r orgRun) {
 		{"action_items_overdue", overdue, nil}, {"action_items_stale", stale, nil}, {"action_items_unowned", unowned, nil},
 		{"action_items_without_due_date", noDue, nil}, {"action_items_reopened", reopened, nil},
 		{"action_items", openN, []string{"state", "open"}}, {"action_items", closedN, []string{"state", "closed"}},
+		{"action_items", declinedN, []string{"state", "declined"}},
 	} {
 		n := 0
 		for k, v := range m.want {

@@ -849,12 +849,18 @@ func (b *builder) actions(team string) ActionSection {
 	a := ActionSection{
 		Created:   Measure{Name: "Created", Unit: UnitCount, Direction: Neutral, Series: b.res.sumSeries(b.months, b.covered, metrics.ActionItemsCreated, f)},
 		Completed: Measure{Name: "Completed", Unit: UnitCount, Direction: HigherIsBetter, Series: b.res.sumSeries(b.months, b.covered, metrics.ActionItemsCompleted, f)},
+		Declined: Measure{Name: "Declined", Unit: UnitCount, Direction: Neutral,
+			Series: b.res.sumSeries(b.months, b.covered, metrics.ActionItemsDeclined, f)},
 		Open:      b.count(metrics.ActionItems, team, L{"state": analyze.StateOpen}),
 		Overdue:   b.count(metrics.ActionItemsOverdue, team, nil),
 		Stale:     b.count(metrics.ActionItemsStale, team, nil),
 		Unowned:   b.count(metrics.ActionItemsUnowned, team, nil),
 		NoDueDate: b.count(metrics.ActionItemsWithoutDueDate, team, nil),
 	}
+	if !b.res.has(metrics.ActionItemsDeclined) {
+		a.Declined = Measure{} // an analysis from before they were counted
+	}
+
 	a.ClosedWithinSLO, a.HasClosedWithinSLO = b.res.value(metrics.ActionItemsClosedWithinSLORatio, L{"team": team})
 	if n, ok := b.res.value(metrics.ActionItemOwners, L{"team": team}); ok && n > 0 {
 		a.Owners, a.HasOwners = int(n), true

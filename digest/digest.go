@@ -231,7 +231,10 @@ type NameCount struct {
 
 // ActionSection covers action-item follow-through.
 type ActionSection struct {
-	Created, Completed            Measure
+	Created, Completed Measure
+	// Declined are the items closed without being done (Won't Do,
+	// Cancelled, Duplicate...); Name is "" when the run did not count them.
+	Declined                      Measure
 	Open, Overdue, Stale, Unowned Count
 	NoDueDate                     Count
 	ClosedWithinSLO               float64

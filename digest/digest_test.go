@@ -564,3 +564,21 @@ func TestDigestNotesAPartlyCoveredFirstMonth(t *testing.T) {
 	f.item(store.AnalysisItem{Analysis: "run", Kind: analyze.ItemRunSetting, Key: analyze.SettingIncidentsFrom, Fields: fields("value", "2026-04-01T00:10:00Z")})
 	require.NotContains(t, renderMD(t, build(t, f.store(), "2026-05", "")), "may be only partly covered", "from the month's first day")
 }
+
+// TestDigestSaysHowManyItemsWereDeclined: items closed without being done
+// (Won't Do, Cancelled, Duplicate) are not "completed"; the digest counts
+// them apart (black-box pass 9). An analysis that did not count them shows
+// no such row.
+func TestDigestSaysHowManyItemsWereDeclined(t *testing.T) {
+	f := orgFixture(t)
+	f.set(metrics.ActionItemsDeclined, 5, "period", "2026-10", "team", "Payments")
+	f.set(metrics.ActionItemsDeclined, 2, "period", "2026-09", "team", "Payments")
+	d := build(t, f.store(), "2026-10", "")
+	require.Contains(t, strings.Join(d.Summary, "\n"), "30 completed this month (22 the month before), 5 closed without being done (won't do, cancelled, duplicate)")
+	require.Contains(t, renderMD(t, d), "| Declined | **5** | 2 |")
+	require.Contains(t, renderMD(t, d), "Declined: closed without being done (a status such as Won't Do, Cancelled or Duplicate)")
+	require.Contains(t, render(t, d), "Declined: closed without being done (a status such as Won&#39;t Do, Cancelled or Duplicate)")
+
+	d = build(t, orgFixture(t).store(), "2026-10", "")
+	require.NotContains(t, renderMD(t, d), "Declined")
+}

@@ -38,6 +38,7 @@ func parse(name, text string) (*template.Template, error) {
 		"fixesCost":    fixesAndCostHTML,
 		"onServices":   func() string { return onServicesNote },
 		"responseLede": func() string { return responseLede },
+		"declinedNote": func() string { return declinedNote },
 		// nbsp keeps "per day" on one line when a narrow cell wraps.
 		"nbsp": func(s string) string { return strings.ReplaceAll(s, " per day", " per\u00a0day") },
 		"table": func(v *htmlView, rows []metricRow, first string) tableArgs {
@@ -375,6 +376,9 @@ func newView(d *Digest) *htmlView {
 	// action items
 	a := d.Actions
 	v.ActionRows = rowsOf(a.Created, a.Completed)
+	if a.Declined.Name != "" {
+		v.ActionRows = append(v.ActionRows, rowsOf(a.Declined)...)
+	}
 	v.AsOf = dateIn(a.AsOf, loc, "2 Jan 2006")
 	for _, c := range []struct {
 		name string
@@ -502,6 +506,9 @@ func clip(s string, n int) string {
 	}
 	return strings.TrimRight(s[:cut], " ,.;:") + "…"
 }
+
+// declinedNote says what the action items' "Declined" row counts.
+const declinedNote = "Declined: closed without being done (a status such as Won't Do, Cancelled or Duplicate); not counted as completed."
 
 // responseLede explains the response section's measures, on the page and
 // in Markdown.

@@ -199,7 +199,13 @@ func RenderMarkdown(d *Digest) ([]byte, error) {
 
 	w.p("## Action items")
 	w.p("")
-	w.table("Action items", d.Actions.Created, d.Actions.Completed)
+	if d.Actions.Declined.Name != "" {
+		w.table("Action items", d.Actions.Created, d.Actions.Completed, d.Actions.Declined)
+		w.p("%s", declinedNote)
+		w.p("")
+	} else {
+		w.table("Action items", d.Actions.Created, d.Actions.Completed)
+	}
 	w.p("Open now (as of %s):", v.AsOf)
 	w.p("")
 	w.p("| Open now | All | P1 | Other priorities |")

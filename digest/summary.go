@@ -439,6 +439,9 @@ func actionSummary(a ActionSection, asOf string) string {
 			if pok {
 				s += fmt.Sprintf(" (%s the month before)", plainCount(p))
 			}
+			if d, ok := a.Declined.Series.Current(); ok && d > 0 && a.Declined.Name != "" {
+				s += fmt.Sprintf(", %s closed without being done (won't do, cancelled, duplicate)", plainCount(d))
+			}
 			parts = append(parts, s)
 		}
 	}

@@ -131,6 +131,7 @@ const (
 	ActionItems
 	ActionItemsCreated
 	ActionItemsCompleted
+	ActionItemsDeclined
 	ActionItemsOverdue
 	ActionItemsStale
 	ActionItemsUnowned
@@ -287,9 +288,10 @@ var fixedSpecs = [numFixed]spec{
 	ThemeDowntimeCost:             {"theme_downtime_cost", AnalysisSLO, labels("period", "service", "theme"), "Cost of the downtime attributed to the theme at the services' configured hourly cost, services with a cost only (empty service = all of them).", Gauge, ByAnalysis},
 
 	// actions
-	ActionItems:                     {"action_items", AnalysisActions, labels("state", "priority", "team"), "Action items by state (open, closed), priority and team at the time of the run.", Gauge, ByAnalysis},
+	ActionItems:                     {"action_items", AnalysisActions, labels("state", "priority", "team"), "Action items by state (open; closed: done; declined: closed by a status such as Won't Do, Cancelled or Duplicate), priority and team at the time of the run.", Gauge, ByAnalysis},
 	ActionItemsCreated:              {"action_items_created", AnalysisActions, labels("period", "team"), "Action items created in the period, by team.", Gauge, ByAnalysis},
-	ActionItemsCompleted:            {"action_items_completed", AnalysisActions, labels("period", "team"), "Action items resolved in the period, by team.", Gauge, ByAnalysis},
+	ActionItemsCompleted:            {"action_items_completed", AnalysisActions, labels("period", "team"), "Action items resolved in the period, by team, as done (not declined: see action_items_declined).", Gauge, ByAnalysis},
+	ActionItemsDeclined:             {"action_items_declined", AnalysisActions, labels("period", "team"), "Action items closed in the period without being done, by a status such as Won't Do, Cancelled, Duplicate or Obsolete, by team.", Gauge, ByAnalysis},
 	ActionItemsOverdue:              {"action_items_overdue", AnalysisActions, labels("priority", "team"), "Open action items past their due date.", Gauge, ByAnalysis},
 	ActionItemsStale:                {"action_items_stale", AnalysisActions, labels("priority", "team"), "Open action items without activity for longer than their priority's stale_after.", Gauge, ByAnalysis},
 	ActionItemsUnowned:              {"action_items_unowned", AnalysisActions, labels("priority", "team"), "Open action items without an assignee.", Gauge, ByAnalysis},
@@ -297,10 +299,10 @@ var fixedSpecs = [numFixed]spec{
 	ActionItemsBusiestOwnersRatio:   {"action_items_busiest_owners_ratio", AnalysisActions, labels("team"), "Share of the open, assigned action items held by the busiest tenth of their owners (at least one owner): near 0.1 the load is even, near 1 a few people hold it (empty team = all).", Gauge, ByAnalysis},
 	ActionItemsWithoutDueDate:       {"action_items_without_due_date", AnalysisActions, labels("priority", "team"), "Open action items without a due date.", Gauge, ByAnalysis},
 	ActionItemsReopened:             {"action_items_reopened", AnalysisActions, labels("priority", "team"), "Action items moved from done back to an open status at least once.", Gauge, ByAnalysis},
-	ActionItemsClosedWithinSLORatio: {"action_items_closed_within_slo_ratio", AnalysisActions, labels("priority", "team"), "Share of action items closed within their priority's closure SLO, among items closed or past the SLO (empty priority/team = all).", Gauge, ByAnalysis},
+	ActionItemsClosedWithinSLORatio: {"action_items_closed_within_slo_ratio", AnalysisActions, labels("priority", "team"), "Share of action items closed as done within their priority's closure SLO, among items done or open past the SLO (declined ones are neither; empty priority/team = all).", Gauge, ByAnalysis},
 	ActionItemsByKind:               {"action_items_by_kind", AnalysisActions, labels("kind", "team", "period"), "Action items created in the period by kind (investigate, mitigate, repair, detect, prevent: Lunney and Lueder, ;login: 2017; unknown when the summary has no words) and team.", Gauge, ByAnalysis},
-	ActionItemsClosedByKindRatio:    {"action_items_closed_by_kind_ratio", AnalysisActions, labels("kind", "period"), "Share of the action items of a kind created in the period that are closed at the time of the run.", Gauge, ByAnalysis},
-	ActionItemTimeToCloseSeconds:    {"action_item_time_to_close_seconds", AnalysisActions, labels("priority", "stat"), "Kaplan-Meier quantiles (km_p50, km_p90) of time from creation to close, open items censored; +Inf when the curve never falls that low (empty priority = all).", Gauge, ByAnalysis},
+	ActionItemsClosedByKindRatio:    {"action_items_closed_by_kind_ratio", AnalysisActions, labels("kind", "period"), "Share of the action items of a kind created in the period that are closed as done (not declined) at the time of the run.", Gauge, ByAnalysis},
+	ActionItemTimeToCloseSeconds:    {"action_item_time_to_close_seconds", AnalysisActions, labels("priority", "stat"), "Kaplan-Meier quantiles (km_p50, km_p90) of time from creation to close as done, open items censored at their age and declined ones at their close; +Inf when the curve never falls that low (empty priority = all).", Gauge, ByAnalysis},
 	ActionItemOldestOpenAgeSeconds:  {"action_item_oldest_open_age_seconds", AnalysisActions, labels("priority", "team"), "Age of the oldest open action item.", Gauge, ByAnalysis},
 	ActionItemOverdueSeconds:        {"action_item_overdue_seconds", AnalysisActions, labels("key", "team", "priority"), "Time past the due date of one open overdue action item (capped: each team's most overdue first, then each team's next, so every team's alert can name its worst).", Gauge, ByAnalysis},
 	ActionItemStaleSeconds:          {"action_item_stale_seconds", AnalysisActions, labels("key", "team", "priority"), "Time since the last activity of one open stale action item (capped: P1 first, then P2 and so on, each stalest first).", Gauge, ByAnalysis},

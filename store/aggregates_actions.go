@@ -37,11 +37,22 @@ func thresholdSQL(col string, m map[string]int64) string {
 	return "toInt64(transform(" + col + ", [" + strings.Join(from, ", ") + "], [" + strings.Join(to, ", ") + "], 0))"
 }
 
+// DeclinedStatus is the pattern (RE2, on the lower-cased status name) of
+// the statuses of the done category that close an action item without
+// doing it: "Won't Do", "Won't Fix", "Cancelled", "Declined", "Rejected",
+// "Duplicate", "Obsolete", "Invalid", "Abandoned". Such an item is closed
+// but not completed. (A "Done" status whose resolution is "Won't Do" is not
+// told apart: the resolution is not ingested.)
+//
+// The pattern has no question mark: the queries bind "?" placeholders.
+const DeclinedStatus = `(won't|wont|won’t|will not) (do|fix)|wontfix|not doing|cancel|declin|reject|duplicate|obsolete|invalid|abandon`
+
 // itemView is a subquery of the deduplicated action items with what the
 // analyses use: key, postmortem_key, summary, status, assignee_id,
 // assignee_name, url, due_date, reopen_count, created_at, prio and team
 // (labels; "unknown" when not P1..P5 / empty), open (UInt8: status not
-// in the done category), and as unix seconds (Int64): created, closed
+// in the done category), declined (UInt8: closed by a DeclinedStatus),
+// and as unix seconds (Int64): created, closed
 // (resolve time, falling back to the last update), active (last activity,
 // falling back to the last update and creation) and due_end (the end of
 // the due day, 0 without a due date).
@@ -50,6 +61,7 @@ func (s *Store) itemView(sc Scope) string {
 if(priority IN ('P1', 'P2', 'P3', 'P4', 'P5'), priority, 'unknown') AS prio,
 if(team_label != '', team_label, 'unknown') AS team,
 toUInt8(status_category != '` + CategoryDone + `') AS open,
+toUInt8(status_category = '` + CategoryDone + `' AND match(lower(status), ` + quoteString(DeclinedStatus) + `)) AS declined,
 toInt64(toUInt32(created_at)) AS created,
 toInt64(ifNull(toUInt32(resolved_at), toUInt32(updated_at))) AS closed,
 toInt64(if(toUInt32(last_activity_at) != 0, toUInt32(last_activity_at), if(toUInt32(updated_at) != 0, toUInt32(updated_at), toUInt32(created_at)))) AS active,
@@ -62,7 +74,9 @@ resolved_at, last_activity_at, reopen_count, url, ` + sc.teamLabel("team") + ` A
 // priority and team label created by the run's clock.
 type ItemGroup struct {
 	Priority, Team string
-	Open, Closed   int
+	// Open; Closed: completed (done, not declined); Declined: closed by a
+	// DeclinedStatus.
+	Open, Closed, Declined int
 	// Overdue: open past the end of their due day; Stale: open with no
 	// activity for longer than their priority's StaleAfter; Unowned: open
 	// without an assignee; WithoutDueDate: open without a due date.
@@ -72,8 +86,8 @@ type ItemGroup struct {
 	// without open items).
 	OldestOpenCreated time.Time
 	// Determined are the items whose closure within their priority's
-	// ClosureSLO is known (closed, or open for longer), Within of them
-	// closed within it.
+	// ClosureSLO is known (completed, or open for longer), Within of them
+	// completed within it; declined items are neither.
 	Determined, Within int
 }
 
@@ -82,10 +96,11 @@ type ItemGroup struct {
 func (s *Store) ActionItemGroups(ctx context.Context, sc Scope, rules ItemRules) ([]ItemGroup, error) {
 	now := sc.now()
 	n := strconv.FormatInt(now, 10)
-	q := "SELECT prio, team, countIf(open = 1), countIf(open = 0), countIf(open = 1 AND due_end > 0 AND " + n + " >= due_end), " +
+	q := "SELECT prio, team, countIf(open = 1), countIf(open = 0 AND declined = 0), countIf(open = 1 AND due_end > 0 AND " + n + " >= due_end), " +
 		"countIf(open = 1 AND stale_after > 0 AND " + n + " - active > stale_after), countIf(open = 1 AND assignee_id = ''), " +
 		"countIf(open = 1 AND due_end = 0), countIf(reopen_count > 0), toUInt32(minIf(created, open = 1)), " +
-		"countIf(slo > 0 AND (open = 0 OR " + n + " - created > slo)), countIf(slo > 0 AND open = 0 AND closed - created <= slo) " +
+		"countIf(slo > 0 AND declined = 0 AND (open = 0 OR " + n + " - created > slo)), countIf(slo > 0 AND open = 0 AND declined = 0 AND closed - created <= slo), " +
+		"countIf(declined = 1) " +
 		"FROM (SELECT *, " + thresholdSQL("prio", rules.StaleAfter) + " AS stale_after, " + thresholdSQL("prio", rules.ClosureSLO) + " AS slo FROM (" +
 		s.itemView(sc) + ") WHERE created <= ?) GROUP BY prio, team ORDER BY prio, team"
 	rows, err := s.conn.Query(ctx, q, now)
@@ -96,13 +111,13 @@ func (s *Store) ActionItemGroups(ctx context.Context, sc Scope, rules ItemRules)
 	var out []ItemGroup
 	for rows.Next() {
 		var g ItemGroup
-		var c [9]uint64
+		var c [10]uint64
 		var oldest uint32
-		if err := rows.Scan(&g.Priority, &g.Team, &c[0], &c[1], &c[2], &c[3], &c[4], &c[5], &c[6], &oldest, &c[7], &c[8]); err != nil {
+		if err := rows.Scan(&g.Priority, &g.Team, &c[0], &c[1], &c[2], &c[3], &c[4], &c[5], &c[6], &oldest, &c[7], &c[8], &c[9]); err != nil {
 			return nil, fmt.Errorf("store: scan action item groups: %w", err)
 		}
 		g.Open, g.Closed, g.Overdue, g.Stale, g.Unowned = int(c[0]), int(c[1]), int(c[2]), int(c[3]), int(c[4])
-		g.WithoutDueDate, g.Reopened, g.Determined, g.Within = int(c[5]), int(c[6]), int(c[7]), int(c[8])
+		g.WithoutDueDate, g.Reopened, g.Determined, g.Within, g.Declined = int(c[5]), int(c[6]), int(c[7]), int(c[8]), int(c[9])
 		if g.Open > 0 {
 			g.OldestOpenCreated = time.Unix(int64(oldest), 0).UTC()
 		}
@@ -155,9 +170,10 @@ type TeamCount struct {
 }
 
 // ActionItemFlow counts the action items created by the run's clock per
-// period and team label: created (in the period) and completed (closed,
-// with the close time in the period).
-func (s *Store) ActionItemFlow(ctx context.Context, sc Scope) (created, completed []TeamCount, err error) {
+// period and team label: created (in the period), completed (closed, not
+// declined, with the close time in the period) and declined (closed by a
+// DeclinedStatus in the period).
+func (s *Store) ActionItemFlow(ctx context.Context, sc Scope) (created, completed, declined []TeamCount, err error) {
 	read := func(what, t, where string) ([]TeamCount, error) {
 		q := "SELECT " + sc.periodsOf(t) + " AS p, team, count() FROM (" + s.itemView(sc) + ") WHERE created <= ?" + where +
 			" GROUP BY p, team ORDER BY p, team"
@@ -183,21 +199,24 @@ func (s *Store) ActionItemFlow(ctx context.Context, sc Scope) (created, complete
 		return out, nil
 	}
 	if created, err = read("created", "created", ""); err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	// closed is also used outside the lambda (see periodsOf).
-	if completed, err = read("completed", "closed", " AND open = 0 AND closed > 0"); err != nil {
-		return nil, nil, err
+	if completed, err = read("completed", "closed", " AND open = 0 AND declined = 0 AND closed > 0"); err != nil {
+		return nil, nil, nil, err
 	}
-	return created, completed, nil
+	if declined, err = read("declined", "closed", " AND open = 0 AND declined = 1 AND closed > 0"); err != nil {
+		return nil, nil, nil, err
+	}
+	return created, completed, declined, nil
 }
 
 // ItemTexts streams the summaries of the action items created by the run's
 // clock in each period, grouped by summary, period and team label: N items,
-// Done of them closed by the clock. Rows come ordered by summary, so a
+// Done of them completed (closed, not declined) by the clock. Rows come ordered by summary, so a
 // caller classifying texts sees each text once in a row.
 func (s *Store) ItemTexts(ctx context.Context, sc Scope, fn func(summary string, period int, team string, n, done int) error) error {
-	q := "SELECT summary, " + sc.periodsOf("created") + " AS p, team, count(), countIf(open = 0 AND closed <= ?) FROM (" + s.itemView(sc) +
+	q := "SELECT summary, " + sc.periodsOf("created") + " AS p, team, count(), countIf(open = 0 AND declined = 0 AND closed <= ?) FROM (" + s.itemView(sc) +
 		") WHERE created <= ? GROUP BY summary, p, team ORDER BY summary, p, team"
 	rows, err := s.conn.Query(ctx, q, sc.now(), sc.now())
 	if err != nil {
@@ -222,8 +241,9 @@ func (s *Store) ItemTexts(ctx context.Context, sc Scope, fn func(summary string,
 }
 
 // Durations streams the times to close of the action items created by the
-// run's clock, for a Kaplan–Meier estimate: closed items are events at
-// their time to close (at least 0), open ones are censored at their age.
+// run's clock, for a Kaplan–Meier estimate: completed items are events at
+// their time to close (at least 0), open ones are censored at their age and
+// declined ones at their time to close (they left without being done).
 // byPriority false gives one stream over every item (Priority ""); true
 // one per priority label, ordered by label. Within a stream, durations
 // ascend; events and censorings at one duration come as one call. total is
@@ -234,7 +254,7 @@ func (s *Store) Durations(ctx context.Context, sc Scope, byPriority bool, fn fun
 	if byPriority {
 		prio = "prio"
 	}
-	obs := "SELECT " + prio + " AS k, toFloat64(if(open = 1, ? - created, greatest(toInt64(0), closed - created))) AS d, toUInt8(open = 0) AS ev FROM (" +
+	obs := "SELECT " + prio + " AS k, toFloat64(if(open = 1, ? - created, greatest(toInt64(0), closed - created))) AS d, toUInt8(open = 0 AND declined = 0) AS ev FROM (" +
 		s.itemView(sc) + ") WHERE created <= ?"
 	q := "SELECT k, d, countIf(ev = 1), countIf(ev = 0) FROM (" + obs + ") GROUP BY k, d ORDER BY k, d"
 	totals := map[string]int{}

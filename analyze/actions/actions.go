@@ -163,11 +163,14 @@ func Compute(ctx context.Context, st *store.Store, in Input) ([]store.Result, []
 	if err != nil {
 		return nil, nil, err
 	}
-	for _, state := range []string{"open", "closed"} {
+	for _, state := range []string{"open", "closed", "declined"} {
 		for _, g := range groups {
 			n := g.Open
-			if state == "closed" {
+			switch state {
+			case "closed":
 				n = g.Closed
+			case "declined":
+				n = g.Declined
 			}
 			if n > 0 {
 				s.Add(metrics.ActionItems, float64(n), "state", state, "priority", g.Priority, "team", g.Team)
@@ -270,14 +273,14 @@ func Compute(ctx context.Context, st *store.Store, in Input) ([]store.Result, []
 	for _, c := range closure {
 		s.Add(metrics.ActionItemsClosedByKindRatio, c.Ratio, "kind", string(c.Kind), "period", c.Period)
 	}
-	created, completed, err := st.ActionItemFlow(ctx, sc)
+	created, completed, declined, err := st.ActionItemFlow(ctx, sc)
 	if err != nil {
 		return nil, nil, err
 	}
 	for _, m := range []struct {
 		f    metrics.Family
 		data []store.TeamCount
-	}{{metrics.ActionItemsCreated, created}, {metrics.ActionItemsCompleted, completed}} {
+	}{{metrics.ActionItemsCreated, created}, {metrics.ActionItemsCompleted, completed}, {metrics.ActionItemsDeclined, declined}} {
 		for _, c := range m.data {
 			s.Add(m.f, float64(c.N), "period", ps.All[c.Period].Label, "team", c.Team)
 		}

@@ -274,3 +274,37 @@ func TestKeepItems(t *testing.T) {
 	require.Equal(t, keys(its), keys(kept), "under the cap: all, longest first")
 	require.Zero(t, left)
 }
+
+// TestDeclinedItemsAreClosedButNotCompleted: an item closed by a status
+// such as "Won't Do", "Cancelled" or "Duplicate" (done category) is
+// declined: not completed, not within or past its closure SLO, censored in
+// the time to close (black-box pass 9: a quarter of the "completed" items
+// were Won't Do).
+func TestDeclinedItemsAreClosedButNotCompleted(t *testing.T) {
+	closed := func(key, status string, createdDaysAgo, closedDaysAgo float64) store.ActionItem {
+		it := item(key, "P2", now.Add(-time.Duration(createdDaysAgo*float64(day))))
+		it.Status, it.StatusCategory, it.ResolvedAt = status, store.CategoryDone, now.Add(-time.Duration(closedDaysAgo*float64(day)))
+		return it
+	}
+	items := []store.ActionItem{
+		closed("done", "Done", 10, 8),        // completed in 2 days, within a 5-day SLO
+		closed("done-late", "Closed", 20, 5), // completed in 15 days, past it
+		closed("wont", "Won't Do", 10, 9),
+		closed("wont-curly", "WON’T FIX", 10, 9),
+		closed("cancelled", "Cancelled", 12, 2),
+		closed("dup", "Duplicate", 12, 2),
+		item("open", "P2", now.Add(-3*day)),
+	}
+	rs, _ := compute(t, items, nil, Input{Periods: calc.NewPeriods(now, time.UTC, 1), Teams: map[string]string{"payments": "payments"},
+		Options: Options{ClosureSLO: map[string]time.Duration{"P2": 5 * day}}})
+	got := index(rs)
+	require.Equal(t, 2.0, got["action_items|state=closed|priority=P2|team=payments"])
+	require.Equal(t, 4.0, got["action_items|state=declined|priority=P2|team=payments"])
+	require.Equal(t, 1.0, got["action_items|state=open|priority=P2|team=payments"])
+	require.Equal(t, 2.0, got["action_items_completed|period=30d|team=payments"])
+	require.Equal(t, 4.0, got["action_items_declined|period=30d|team=payments"])
+	require.Equal(t, 0.5, got["action_items_closed_within_slo_ratio|priority=P2|team="], "done within, done-late past; declined neither, open not yet")
+	// Kaplan–Meier over done (2d, 15d) with the others censored: the
+	// median is reached at the second event.
+	require.Equal(t, (15 * day).Seconds(), got["action_item_time_to_close_seconds|priority=P2|stat=km_p50"])
+}
