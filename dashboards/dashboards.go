@@ -262,7 +262,7 @@ func actionItems() *builder {
 		b.stat(panel{title: s.title, desc: s.desc, w: 4, h: 5, queries: []query{{expr: s.expr}}, thresholds: th})
 	}
 	b.stat(panel{title: "Closed within SLO", w: 4, h: 5, unit: "percentunit", thresholds: ratioTh,
-		desc:    "Share of action items closed within their priority's closure SLO, among those closed or already past it.",
+		desc:    "Share of action items closed as done within their priority's closure SLO, among those done or already past it (declined items are neither). Organization-wide: the team selector does not apply; 'Closed within SLO by team' has each team's.",
 		queries: []query{{expr: m(metrics.ActionItemsClosedWithinSLORatio, `priority=""`, `team=""`)}}})
 
 	b.row("By team")
@@ -292,13 +292,15 @@ func actionItems() *builder {
 			"near 1 a few people carry the team's follow-ups. No names: the people are not shown.",
 		queries: []query{{expr: "sort_desc(" + m(metrics.ActionItemsBusiestOwnersRatio, team, `team!=""`) + ")", legend: "{{team}}", instant: true}}})
 	b.promTable(panel{title: "Time to close (Kaplan-Meier)", w: 12, h: 8, unit: "s",
-		desc:    "Median and 90th percentile of the time from creation to close, counting items still open (censored) rather than ignoring them; +Inf when too few have closed to tell. Empty priority = all.",
+		desc:    "Median and 90th percentile of the time from creation to close as done, counting items still open and declined ones (censored) rather than ignoring them; +Inf when too few have closed to tell. Empty priority = all. Organization-wide: the team selector does not apply.",
 		queries: []query{{expr: m(metrics.ActionItemTimeToCloseSeconds), table: true}}}, "")
-	b.timeseries(panel{title: "Created and completed, last 30 days", w: 12, h: 8, min: zero,
-		desc: "Action items created and resolved in the last 30 days: completed below created means the backlog grows.",
+	b.timeseries(panel{title: "Created, completed and declined, last 30 days", w: 12, h: 8, min: zero,
+		desc: "Action items created and resolved in the last 30 days: completed below created means the backlog grows. " +
+			"Declined are closed without being done (Won't Do, Cancelled, Duplicate): many of them means the backlog is pruned rather than worked.",
 		queries: []query{
 			{expr: "sum(" + m(metrics.ActionItemsCreated, `period="30d"`, team) + ")", legend: "created"},
 			{expr: "sum(" + m(metrics.ActionItemsCompleted, `period="30d"`, team) + ")", legend: "completed"},
+			{expr: "sum(" + m(metrics.ActionItemsDeclined, `period="30d"`, team) + ")", legend: "declined"},
 		}})
 	b.bars(panel{title: "Follow-ups by kind, last 30 days", w: 6, h: 8, min: zero,
 		desc: "Action items created in the last 30 days by kind (Lunney and Lueder: investigate, mitigate, repair, detect, prevent), read from their summaries. " +
