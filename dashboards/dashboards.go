@@ -217,7 +217,7 @@ const OverdueItemsSQL = `SELECT
     summary AS "Summary",
     if(assignee_name = '', '(unowned)', assignee_name) AS "Assignee",
     due_date AS "Due",
-    dateDiff('day', due_date, toDate(now(), 'UTC')) AS "Days overdue",
+    dateDiff('day', due_date, toDate(now(), 'UTC')) - 1 AS "Days overdue",
     status AS "Status",
     url AS "Link"
 FROM (
@@ -233,7 +233,7 @@ GLOBAL ANY LEFT JOIN (
 ) AS l USING stored_team
 WHERE match(if(label = '', 'unknown', label), '^(${team:regex})$')
 ORDER BY "Days overdue" DESC, "Item"
-LIMIT 500`
+LIMIT 10000`
 
 // ActionItems is the "Action items" dashboard: overdue, stale and unowned by
 // team, closure within SLO, the oldest and most overdue items.
@@ -318,7 +318,7 @@ func actionItems() *builder {
 		desc:    "Open action items without activity for longer than their priority allows, stalest first (capped by exporter.max_item_series).",
 		queries: []query{{expr: "sort_desc(" + m(metrics.ActionItemStaleSeconds, team) + ")", table: true}}}, "Value")
 	b.sqlTable("Overdue items (ClickHouse drill-down)",
-		"Every open action item past its due date, straight from ClickHouse (not capped): owner, summary, status and a link to the ticket.",
+		"Every open action item past its due date, straight from ClickHouse (not capped by exporter.max_item_series; up to 10,000, most overdue first): owner, summary, status and a link to the ticket. Days overdue are whole days since the end of the due day, as the metrics count them.",
 		24, 12, OverdueItemsSQL)
 	return b
 }
