@@ -132,7 +132,14 @@ type panel struct {
 	// when there is none (see Expression.FindingsOf); noFinding is what the
 	// empty panel says.
 	findingsOf, noFinding string
+	// values names a table's value columns, one per query in order, when
+	// its queries are merged into one row per series (a table of several
+	// measures: "Value #A" becomes the name, with its unit).
+	values []valueColumn
 }
+
+// valueColumn is the name and unit of one query's values in a merged table.
+type valueColumn struct{ name, unit string }
 
 func (p panel) targets() []cog.Builder[variantsDataquery] {
 	var out []cog.Builder[variantsDataquery]
@@ -213,8 +220,15 @@ var promTableHidden = []string{"Time", "__name__", "job", "instance"}
 func (b *builder) promTable(p panel, sortBy string) {
 	t := table.NewPanelBuilder().Id(b.id()).Title(p.title).Description(p.desc).Datasource(promDS).
 		Span(p.w).Height(p.h).Unit(p.unit).Targets(p.targets()).Thresholds(p.thresholdsConfig()).
-		ShowHeader(true).
-		WithTransformation(hidden(append(append([]string{}, promTableHidden...), p.hide...)))
+		ShowHeader(true)
+	if len(p.values) > 0 {
+		// One row per series with each query's value in its own column.
+		t = t.WithTransformation(dashboard.DataTransformerConfig{Id: "merge", Options: map[string]any{}})
+		for i, v := range p.values {
+			t = t.OverrideByName("Value #"+refID(i), []dashboard.DynamicConfigValue{{Id: "displayName", Value: v.name}, {Id: "unit", Value: v.unit}})
+		}
+	}
+	t = t.WithTransformation(hidden(append(append([]string{}, promTableHidden...), p.hide...)))
 	if p.findingsOf != "" {
 		b.findings[p.title] = p.findingsOf
 		t = t.NoValue(p.noFinding)

@@ -142,7 +142,7 @@ func reliability() *builder {
 		queries: []query{
 			{expr: m(metrics.AvailabilityRatio, `service=~"$service"`, `period="30d"`), table: true},
 			{expr: m(metrics.DowntimeSeconds, `service=~"$service"`, `period="30d"`), table: true},
-		}, hide: []string{"period"}}, "")
+		}, hide: []string{"period"}, values: []valueColumn{{"Availability", "percentunit"}, {"Downtime", "s"}}}, "")
 	budgetByTheme := m(metrics.ThemeErrorBudgetConsumedRatio, `period="30d"`, `service=""`)
 	b.bars(panel{title: "Error budget burned by theme, last 30 days", w: 12, h: 8, unit: "percentunit", min: zero,
 		desc: "Share of the error budget of all SLO services together (their budgets for 30 days added up) burned by downtime attributed to each contributing-factor theme: " +

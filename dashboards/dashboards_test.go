@@ -367,3 +367,50 @@ func TestFindingsPanelsFilterWhatTheyDeclare(t *testing.T) {
 	}
 	require.Contains(t, all, `"noValue": "No clear change"`)
 }
+
+// TestTablesOfSeveralMeasuresAreMerged: a table with one query per measure
+// shows one row per series, each measure in its named column with its unit
+// (black-box pass 9: availability and downtime came as two frames of bare
+// numbers).
+func TestTablesOfSeveralMeasuresAreMerged(t *testing.T) {
+	files, err := dashboards.JSON()
+	require.NoError(t, err)
+	var d struct {
+		Panels []struct {
+			Title           string `json:"title"`
+			Transformations []struct {
+				ID string `json:"id"`
+			} `json:"transformations"`
+			FieldConfig struct {
+				Overrides []struct {
+					Matcher struct {
+						Options string `json:"options"`
+					} `json:"matcher"`
+					Properties []struct {
+						ID    string `json:"id"`
+						Value any    `json:"value"`
+					} `json:"properties"`
+				} `json:"overrides"`
+			} `json:"fieldConfig"`
+		} `json:"panels"`
+	}
+	require.NoError(t, json.Unmarshal(files["aftermath-reliability.json"], &d))
+	found := false
+	for _, p := range d.Panels {
+		if p.Title != "Availability and downtime, last 30 days" {
+			continue
+		}
+		found = true
+		require.NotEmpty(t, p.Transformations)
+		require.Equal(t, "merge", p.Transformations[0].ID)
+		got := map[string]string{}
+		for _, o := range p.FieldConfig.Overrides {
+			for _, pr := range o.Properties {
+				got[o.Matcher.Options+" "+pr.ID] = fmt.Sprint(pr.Value)
+			}
+		}
+		require.Equal(t, map[string]string{"Value #A displayName": "Availability", "Value #A unit": "percentunit",
+			"Value #B displayName": "Downtime", "Value #B unit": "s"}, got)
+	}
+	require.True(t, found)
+}
