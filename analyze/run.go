@@ -238,16 +238,13 @@ func Run(ctx context.Context, st *store.Store, opts Options) (RunSummary, error)
 	namer := newTeamNamer(opts.TeamAliases)
 	var teams map[string]string // stored team name -> label, for the aggregates ClickHouse computes
 	var input store.InputCounts
-	var incidentsFrom time.Time // the earliest incident, for the digest's notes
+	var incidentsFrom time.Time // the earliest incident, for the digest's notes (response step)
 	if err := timed("load", func() (err error) {
 		if d, err = load(ctx, st, namer); err != nil {
 			return err
 		}
 		teams = d.labels
-		if input, err = st.CountInputs(ctx, ps.Scope(teams)); err != nil {
-			return err
-		}
-		incidentsFrom, _, err = st.FirstIncidentAt(ctx, ps.Scope(teams))
+		input, err = st.CountInputs(ctx, ps.Scope(teams))
 		return err
 	}); err != nil {
 		return fail(fmt.Errorf("analyze: load: %w", err))
@@ -316,7 +313,12 @@ func Run(ctx context.Context, st *store.Store, opts Options) (RunSummary, error)
 			if err != nil {
 				return err
 			}
-			resp.results, err = response.Compute(ctx, ist, response.Input{Periods: ps, Teams: teams})
+			if resp.results, err = response.Compute(ctx, ist, response.Input{Periods: ps, Teams: teams}); err != nil {
+				return err
+			}
+			// On the snapshot (sorted by creation) this costs next to
+			// nothing; on the incidents, a read of their FINAL rows.
+			incidentsFrom, _, err = ist.FirstIncidentAt(ctx, ps.Scope(teams))
 			return err
 		}); err != nil {
 			return fmt.Errorf("analyze: %s: %w", AnalysisResponse, err)
