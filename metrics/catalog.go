@@ -292,7 +292,7 @@ var fixedSpecs = [numFixed]spec{
 	ActionItemsCreated:              {"action_items_created", AnalysisActions, labels("period", "team"), "Action items created in the period, by team.", Gauge, ByAnalysis},
 	ActionItemsCompleted:            {"action_items_completed", AnalysisActions, labels("period", "team"), "Action items resolved in the period, by team, as done (not declined: see action_items_declined).", Gauge, ByAnalysis},
 	ActionItemsDeclined:             {"action_items_declined", AnalysisActions, labels("period", "team"), "Action items closed in the period without being done, by a status such as Won't Do, Cancelled, Duplicate or Obsolete, by team.", Gauge, ByAnalysis},
-	ActionItemsOverdue:              {"action_items_overdue", AnalysisActions, labels("priority", "team"), "Open action items past their due date.", Gauge, ByAnalysis},
+	ActionItemsOverdue:              {"action_items_overdue", AnalysisActions, labels("priority", "team"), "Open action items past their due date (from the end of the due day in UTC).", Gauge, ByAnalysis},
 	ActionItemsStale:                {"action_items_stale", AnalysisActions, labels("priority", "team"), "Open action items without activity for longer than their priority's stale_after.", Gauge, ByAnalysis},
 	ActionItemsUnowned:              {"action_items_unowned", AnalysisActions, labels("priority", "team"), "Open action items without an assignee.", Gauge, ByAnalysis},
 	ActionItemOwners:                {"action_item_owners", AnalysisActions, labels("team"), "People with open action items assigned (empty team = all; a person with items in several teams counts once there).", Gauge, ByAnalysis},
