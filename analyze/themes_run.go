@@ -308,6 +308,18 @@ func clusterThemes(ctx context.Context, log *slog.Logger, st *store.Store, d *da
 		at time.Time
 	}
 	examples := map[key]example{}
+	sortKeys := func(keys []key) {
+		sort.Slice(keys, func(i, j int) bool {
+			a, b := keys[i], keys[j]
+			if a.period != b.period {
+				return a.period < b.period
+			}
+			if a.theme != b.theme {
+				return a.theme < b.theme
+			}
+			return a.other < b.other
+		})
+	}
 	out.incidentThemes = map[string][]string{}
 	out.postmortemThemes = map[string][]string{}
 	sets := themeSets{}
@@ -382,16 +394,7 @@ func clusterThemes(ctx context.Context, log *slog.Logger, st *store.Store, d *da
 		for k := range m.data {
 			keys = append(keys, k)
 		}
-		sort.Slice(keys, func(i, j int) bool {
-			a, b := keys[i], keys[j]
-			if a.period != b.period {
-				return a.period < b.period
-			}
-			if a.theme != b.theme {
-				return a.theme < b.theme
-			}
-			return a.other < b.other
-		})
+		sortKeys(keys)
 		for _, k := range keys {
 			kv := []string{"period", ps.All[k.period].Label, "theme", k.theme}
 			if m.f == metrics.CauseClassFactors {
@@ -432,16 +435,7 @@ func clusterThemes(ctx context.Context, log *slog.Logger, st *store.Store, d *da
 			exFactors = append(exFactors, store.FactorText{PostmortemKey: pmKey, Ordinal: ord})
 		}
 	}
-	sort.Slice(exKeys, func(i, j int) bool {
-		a, b := exKeys[i], exKeys[j]
-		if a.theme != b.theme {
-			return a.theme < b.theme
-		}
-		if a.other != b.other {
-			return a.other < b.other
-		}
-		return a.period < b.period
-	})
+	sortKeys(exKeys)
 	exTexts, err := st.FactorTexts(ctx, exFactors)
 	if err != nil {
 		return out, err

@@ -39,11 +39,7 @@ func digestStore(t *testing.T, name string) (cfg, out string) {
 	t.Helper()
 	ctx := context.Background()
 	db := fmt.Sprintf("cli_digest_%s_%d", name, os.Getpid())
-	st, err := store.Open(ctx, store.Options{Addresses: []string{chtest.Addr(t)}, Database: db})
-	require.NoError(t, err)
-	t.Cleanup(func() { st.Close(); dropDatabase(t, db) })
-	_, err = st.Migrate(ctx)
-	require.NoError(t, err)
+	st := migratedDatabase(t, db)
 	at := time.Date(2026, 11, 1, 6, 0, 0, 0, time.UTC)
 	require.NoError(t, st.WriteAnalysis(ctx, store.AnalysisRun{ID: "run-1", StartedAt: at.Add(-time.Minute), FinishedAt: at, Status: store.RunSuccess}, []store.Result{
 		digestResult(metrics.IncidentsBySeverity, 2, "period", "2026-10", "severity", "SEV2"),

@@ -94,11 +94,7 @@ func TestServeWritesTheDigestOnlyAfterEverySourceSynced(t *testing.T) {
 func TestDigestCommandWarnsOfSourcesNotSynced(t *testing.T) {
 	ctx := context.Background()
 	db := fmt.Sprintf("cli_digest_sources_%d", os.Getpid())
-	st, err := store.Open(ctx, store.Options{Addresses: []string{chtest.Addr(t)}, Database: db})
-	require.NoError(t, err)
-	t.Cleanup(func() { st.Close(); dropDatabase(t, db) })
-	_, err = st.Migrate(ctx)
-	require.NoError(t, err)
+	st := migratedDatabase(t, db)
 	at := time.Date(2026, 11, 1, 6, 0, 0, 0, time.UTC) // the analysis: 05:59 to 06:00
 	require.NoError(t, st.WriteAnalysis(ctx, store.AnalysisRun{ID: "run-1", StartedAt: at.Add(-time.Minute), FinishedAt: at, Status: store.RunSuccess}, []store.Result{
 		digestResult(metrics.IncidentsBySeverity, 0, "period", "2026-10", "severity", "SEV2"),

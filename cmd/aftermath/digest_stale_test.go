@@ -26,11 +26,7 @@ import (
 func TestDigestCommandWarnsOfASyncAfterTheAnalysis(t *testing.T) {
 	ctx := context.Background()
 	db := fmt.Sprintf("cli_digest_stale_%d", os.Getpid())
-	st, err := store.Open(ctx, store.Options{Addresses: []string{chtest.Addr(t)}, Database: db})
-	require.NoError(t, err)
-	t.Cleanup(func() { st.Close(); dropDatabase(t, db) })
-	_, err = st.Migrate(ctx)
-	require.NoError(t, err)
+	st := migratedDatabase(t, db)
 	monthEnd := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
 	at := func(d time.Duration) time.Time { return monthEnd.Add(d) }
 	analysis := func(id string, started time.Time) {

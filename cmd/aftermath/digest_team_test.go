@@ -22,12 +22,7 @@ import (
 func TestDigestOfAnUnknownTeamIsBadUsage(t *testing.T) {
 	ctx := context.Background()
 	db := fmt.Sprintf("cli_digest_team_%d", os.Getpid())
-	st, err := store.Open(ctx, store.Options{Addresses: []string{chtest.Addr(t)}, Database: db})
-	require.NoError(t, err)
-	defer st.Close()
-	defer dropDatabase(t, db)
-	_, err = st.Migrate(ctx)
-	require.NoError(t, err)
+	st := migratedDatabase(t, db)
 
 	at := time.Date(2026, 11, 1, 6, 0, 0, 0, time.UTC)
 	require.NoError(t, st.WriteAnalysis(ctx, store.AnalysisRun{ID: "run-1", StartedAt: at.Add(-time.Minute), FinishedAt: at, Status: store.RunSuccess}, []store.Result{

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"fmt"
 	"os"
 	"testing"
@@ -9,7 +8,6 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/aftermath-sre/aftermath/store"
 	"github.com/aftermath-sre/aftermath/store/chtest"
 )
 
@@ -18,14 +16,8 @@ import (
 // (digest.time_zone changed since) exits 2 and says what to do, instead of
 // labeling UTC months as Auckland's (black-box pass 10).
 func TestDigestInAnotherTimeZoneThanTheAnalysisIsBadUsage(t *testing.T) {
-	ctx := context.Background()
 	db := fmt.Sprintf("cli_digest_tz_%d", os.Getpid())
-	st, err := store.Open(ctx, store.Options{Addresses: []string{chtest.Addr(t)}, Database: db})
-	require.NoError(t, err)
-	defer st.Close()
-	defer dropDatabase(t, db)
-	_, err = st.Migrate(ctx)
-	require.NoError(t, err)
+	migratedDatabase(t, db)
 
 	base := fmt.Sprintf("clickhouse:\n  addresses: [%q]\n  database: %s\n", chtest.Addr(t), db)
 	out := t.TempDir()

@@ -173,6 +173,19 @@ func TestServeListensOnlyOnTheConfiguredAddress(t *testing.T) {
 	dropDatabase(t, db)
 }
 
+// migratedDatabase opens database db of the test server, migrated, and
+// closes and drops it when the test ends.
+func migratedDatabase(t *testing.T, db string) *store.Store {
+	t.Helper()
+	ctx := context.Background()
+	st, err := store.Open(ctx, store.Options{Addresses: []string{chtest.Addr(t)}, Database: db})
+	require.NoError(t, err)
+	t.Cleanup(func() { st.Close(); dropDatabase(t, db) })
+	_, err = st.Migrate(ctx)
+	require.NoError(t, err)
+	return st
+}
+
 func dropDatabase(t *testing.T, db string) {
 	st, err := store.Open(context.Background(), store.Options{Addresses: []string{chtest.Addr(t)}, Database: db})
 	require.NoError(t, err)
@@ -189,12 +202,7 @@ func TestIngestClosesRunsLeftRunning(t *testing.T) {
 	cfg := writeConfig(t, fmt.Sprintf("clickhouse:\n  addresses: [%q]\n  database: %s\npagerduty:\n  enabled: true\n  api_url: %s\n",
 		chtest.Addr(t), db, failingPagerDuty(t)))
 	ctx := context.Background()
-	st, err := store.Open(ctx, store.Options{Addresses: []string{chtest.Addr(t)}, Database: db})
-	require.NoError(t, err)
-	defer st.Close()
-	defer dropDatabase(t, db)
-	_, err = st.Migrate(ctx)
-	require.NoError(t, err)
+	st := migratedDatabase(t, db)
 	killed := store.IngestRun{Source: "pagerduty", RunID: "killed", StartedAt: time.Now().Add(-time.Hour).UTC().Truncate(time.Second), Status: store.IngestRunning}
 	require.NoError(t, st.RecordIngestRun(ctx, killed))
 
