@@ -305,6 +305,9 @@ func Run(ctx context.Context, st *store.Store, opts Options) (RunSummary, error)
 	// more at once: the xlarge rerun peaked at 529 MiB. Each step keeps its
 	// own output; they are gathered in step order.
 	var resp, slo, act, proc, lang, rec, fix, cost stepOut
+	// quotable is the blame check of texts the digest quotes, with the
+	// organization's people (set by the process step).
+	var quotable func(string) bool
 	var th themeRun
 	var langCounts languageCounts
 	err := inParallel(ctx, func(ctx context.Context) error {
@@ -378,7 +381,7 @@ func Run(ctx context.Context, st *store.Store, opts Options) (RunSummary, error)
 			// The digest quotes lessons, never blame: a highlight whose
 			// quote the blame check flags is not kept.
 			checker := language.NewChecker(language.BlameOptions{Names: names})
-			quotable := func(q string) bool { return len(checker.CheckBlame(q)) == 0 }
+			quotable = func(q string) bool { return len(checker.CheckBlame(q)) == 0 }
 			proc.results, proc.items, err = process.Compute(ctx, ist, process.Input{Periods: ps, Teams: teams,
 				Options: process.Options{RequiredSeverities: opts.RequiredSeverities, DraftWithin: opts.DraftWithin,
 					PublishWithin: opts.PublishWithin, OverdueLookback: opts.PostmortemOverdueLookback, MaxItemSeries: opts.MaxItemSeries,
@@ -441,6 +444,9 @@ func Run(ctx context.Context, st *store.Store, opts Options) (RunSummary, error)
 	if err != nil {
 		return fail(err)
 	}
+	// The themes' examples are quoted too (the digest's themes): never
+	// one the blame check flags.
+	th.items = quotableThemeItems(th.items, quotable)
 	for _, o := range []stepOut{resp, slo, act, proc, lang, {th.results, th.items}, rec, fix, cost} {
 		results, items = append(results, o.results...), append(items, o.items...)
 	}
@@ -525,6 +531,36 @@ func Run(ctx context.Context, st *store.Store, opts Options) (RunSummary, error)
 	log.Info("analysis run finished", "run_id", sum.RunID, "results", sum.Results, "items", sum.Items,
 		"themes", sum.Themes, "took", time.Since(wall))
 	return sum, nil
+}
+
+// quotableThemeItems drops the team examples whose text quotable refuses
+// and blanks such a theme representative's text (the theme is kept; the
+// digest then shows no example).
+func quotableThemeItems(items []store.AnalysisItem, quotable func(string) bool) []store.AnalysisItem {
+	if quotable == nil {
+		return items
+	}
+	out := items[:0]
+	for _, it := range items {
+		switch it.Kind {
+		case ItemThemeTeamExample:
+			if !quotable(it.Field("text")) {
+				continue
+			}
+		case ItemTheme:
+			if t := it.Field("representative_text"); t != "" && !quotable(t) {
+				fields := slices.Clone(it.Fields)
+				for i := range fields {
+					if fields[i].Name == "representative_text" {
+						fields[i].Value = ""
+					}
+				}
+				it.Fields = fields
+			}
+		}
+		out = append(out, it)
+	}
+	return out
 }
 
 // stepOut is what one step adds to the run.

@@ -108,3 +108,41 @@ func TestRunRecordsItsSettings(t *testing.T) {
 		}
 	}
 }
+
+// TestThemeExamplesQuoteNoBlame: a team's theme example is quoted in its
+// digest, and the digest promises to quote no blame: the latest
+// postmortem's first factor, rewritten to blame its author, is no team's
+// example and no theme's representative.
+func TestThemeExamplesQuoteNoBlame(t *testing.T) {
+	ctx := context.Background()
+	o := testOrg(t, org.ScaleSmall)
+	st := chtest.Store(t)
+	pms := orgPostmortems(o)
+	latest := -1
+	for i, pm := range pms {
+		if pm.Author != "" && len(pm.Factors) > 0 && !pm.CreatedAt.After(o.End) && (latest < 0 || pm.CreatedAt.After(pms[latest].CreatedAt)) {
+			latest = i
+		}
+	}
+	require.GreaterOrEqual(t, latest, 0)
+	blame := pms[latest].Author + " should have been more careful with the deploy and caused the outage."
+	pms[latest].Factors[0].Name, pms[latest].Factors[0].Text = "", blame
+	storeOrg(ctx, t, st, o)
+	require.NoError(t, st.UpsertPostmortems(ctx, pms[latest:latest+1]))
+
+	sum, err := Run(ctx, st, testOptions(o.End, time.UTC, nil))
+	require.NoError(t, err)
+	items, err := st.AnalysisItems(ctx, sum.RunID, store.AnalysisItemFilter{Analysis: AnalysisThemes})
+	require.NoError(t, err)
+	examples := 0
+	for _, it := range items {
+		switch it.Kind {
+		case ItemThemeTeamExample:
+			examples++
+			require.NotContains(t, it.Field("text"), "should have been more careful", "team %s, theme %s", it.Team, it.Key)
+		case ItemTheme:
+			require.NotContains(t, it.Field("representative_text"), "should have been more careful", it.Key)
+		}
+	}
+	require.Positive(t, examples)
+}
