@@ -93,8 +93,21 @@ func clusterSettings() clickhouse.Settings {
 		// version column of a FINAL read ordered by a column it does not
 		// select ("Cannot find column version in source stream").
 		"prefer_localhost_replica": 0,
+		// A replica that hangs (stopped, not dead: its port still accepts)
+		// held a node's send to it for the 300 s default before the
+		// distributed query failed or moved on (black-box pass 11:
+		// ingest and analysis stalled 5 minutes and more). Bounded like
+		// the client's own reads (readTimeout).
+		"receive_timeout": int(nodeTimeout / time.Second),
+		"send_timeout":    int(nodeTimeout / time.Second),
 	}
 }
+
+// nodeTimeout bounds a wait for one ClickHouse node that has stopped
+// answering: the servers' waits for each other (receive_timeout,
+// send_timeout) and the client's for a reply packet (readTimeout). A query
+// that is running sends progress packets far more often.
+const nodeTimeout = 30 * time.Second
 
 // in is the IN operator before a subquery: GLOBAL IN in cluster mode, so
 // that the subquery over a Distributed table runs once, on the node that got
