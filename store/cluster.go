@@ -231,10 +231,11 @@ func (s *Store) deleteWhere(ctx context.Context, table, cond string, args ...any
 	return err
 }
 
-// keepRunIDs returns the ids of the newest keep analysis runs, for the
-// prunes in cluster mode (a mutation's subquery would run on each node).
-func (s *Store) keepRunIDs(ctx context.Context, keep int) ([]string, error) {
-	rows, err := s.conn.Query(ctx, "SELECT run_id FROM "+s.Table("analysis_runs")+" FINAL ORDER BY finished_at DESC LIMIT ?", keep)
+// runIDs returns the ids of the analysis runs that tail (a WHERE and ORDER
+// BY with a "LIMIT ?" for limit) selects, for the prunes in cluster mode (a
+// mutation's subquery would run on each node).
+func (s *Store) runIDs(ctx context.Context, tail string, limit int) ([]string, error) {
+	rows, err := s.conn.Query(ctx, "SELECT run_id FROM "+s.Table("analysis_runs")+" FINAL "+tail, limit)
 	if err != nil {
 		return nil, fmt.Errorf("store: newest analysis runs: %w", err)
 	}
@@ -251,25 +252,53 @@ func (s *Store) keepRunIDs(ctx context.Context, keep int) ([]string, error) {
 }
 
 // pruneRuns deletes the rows of table whose run is not one of the newest
-// keep analysis runs.
+// keep analysis runs: a recorded run's (in analysis_runs), and an unrecorded
+// one's only when computed more than pruneGrace ago. A run still going has
+// written some tables before its row in analysis_runs (its themes first,
+// its run row last), and another run's prune must not take them (black-box
+// pass 11: two analyses at once left a successful run without its factor
+// themes); a run killed before it was recorded goes once pruneGrace has
+// passed.
 func (s *Store) pruneRuns(ctx context.Context, table string, keep int) error {
+	settled := unixTime(s.now().Add(-pruneGrace))
 	if s.cluster == "" {
-		return s.conn.Exec(ctx, "ALTER TABLE "+s.Table(table)+" DELETE WHERE run_id NOT IN (SELECT run_id FROM "+
-			s.Table("analysis_runs")+" FINAL ORDER BY finished_at DESC LIMIT ?)", keep)
+		runs := s.Table("analysis_runs")
+		return s.conn.Exec(ctx, "ALTER TABLE "+s.Table(table)+" DELETE WHERE run_id NOT IN (SELECT run_id FROM "+runs+
+			" FINAL ORDER BY finished_at DESC LIMIT ?) AND (run_id IN (SELECT run_id FROM "+runs+") OR computed_at < "+settled+")", keep)
 	}
-	ids, err := s.keepRunIDs(ctx, keep)
+	// On a cluster the mutation runs on each node's local table: the run
+	// ids are listed, not read in a subquery. Recorded runs older than
+	// pruneGrace need no listing: their rows are older too.
+	ids, err := s.runIDs(ctx, "ORDER BY finished_at DESC LIMIT ?", keep)
 	if err != nil {
 		return err
 	}
 	if len(ids) == 0 {
 		return nil // no run yet: nothing is older than the newest ones
 	}
+	recent, err := s.runIDs(ctx, "WHERE finished_at >= "+settled+" ORDER BY finished_at DESC LIMIT ?", 10000)
+	if err != nil {
+		return err
+	}
+	where := "run_id NOT IN (" + quoteAll(ids) + ") AND (computed_at < " + settled
+	if len(recent) > 0 {
+		where += " OR run_id IN (" + quoteAll(recent) + ")"
+	}
+	return s.deleteWhere(ctx, table, where+")")
+}
+
+// quoteAll is ids as SQL string literals, comma-separated.
+func quoteAll(ids []string) string {
 	quoted := make([]string, len(ids))
 	for i, id := range ids {
 		quoted[i] = quoteString(id)
 	}
-	return s.deleteWhere(ctx, table, "run_id NOT IN ("+strings.Join(quoted, ", ")+")")
+	return strings.Join(quoted, ", ")
 }
+
+// pruneGrace is how old a run's rows must be before a prune may take them:
+// longer than any analysis run takes.
+const pruneGrace = 24 * time.Hour
 
 // ClusterHost is one node of the configured cluster, as system.clusters
 // lists it.
