@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/ClickHouse/clickhouse-go/v2"
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 )
 
 // Cluster mode (Options.Cluster set).
@@ -416,4 +417,44 @@ func (s *Store) checkLoadBalancing(ctx context.Context) {
 		s.logger.Warn("cluster mode wants load_balancing = in_order in the profile of Aftermath's ClickHouse user: with "+lb+
 			", a read may go to a replica that has not yet fetched the latest rows when inserts ran without quorum (see README, Cluster)", "load_balancing", lb)
 	}
+}
+
+// UnknownClusterError is Open's error when the configured cluster is not one
+// of the server's (system.clusters, from remote_servers).
+type UnknownClusterError struct {
+	Cluster string
+	Known   []string // the server's clusters, sorted
+}
+
+func (e *UnknownClusterError) Error() string {
+	known := "none"
+	if len(e.Known) > 0 {
+		known = strings.Join(e.Known, ", ")
+	}
+	return fmt.Sprintf("cluster %q is not in the server's remote_servers (system.clusters); the server has: %s", e.Cluster, known)
+}
+
+// checkCluster returns an *UnknownClusterError when cluster is not one of
+// the server's.
+func checkCluster(ctx context.Context, conn driver.Conn, cluster string) error {
+	rows, err := conn.Query(ctx, "SELECT DISTINCT cluster FROM system.clusters ORDER BY cluster")
+	if err != nil {
+		return fmt.Errorf("store: list the server's clusters: %w", err)
+	}
+	defer rows.Close()
+	var known []string
+	for rows.Next() {
+		var c string
+		if err := rows.Scan(&c); err != nil {
+			return fmt.Errorf("store: list the server's clusters: %w", err)
+		}
+		if c == cluster {
+			return nil
+		}
+		known = append(known, c)
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("store: list the server's clusters: %w", err)
+	}
+	return &UnknownClusterError{Cluster: cluster, Known: known}
 }

@@ -136,6 +136,15 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 		conn.Close()
 		return nil, fmt.Errorf("store: ping clickhouse %v: %w", opts.Addresses, err)
 	}
+	if opts.Cluster != "" {
+		// A misspelled cluster was accepted on a database already
+		// migrated (black-box pass 11): its prunes and quorum inserts then
+		// failed run after run with warnings only.
+		if err := checkCluster(pctx, conn, opts.Cluster); err != nil {
+			conn.Close()
+			return nil, err
+		}
+	}
 	var c driver.Conn = conn
 	if opts.WrapConn != nil {
 		c = opts.WrapConn(c)

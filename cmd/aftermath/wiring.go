@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -46,6 +47,10 @@ func (a *app) openStore(ctx context.Context) (st *store.Store, closeFn func(), e
 	if err != nil {
 		if srv != nil {
 			srv.Stop()
+		}
+		var uc *store.UnknownClusterError
+		if errors.As(err, &uc) {
+			return nil, nil, usagef("clickhouse.cluster: %w", uc)
 		}
 		return nil, nil, err
 	}
