@@ -12,6 +12,7 @@ import (
 	"io"
 	"log/slog"
 	"math"
+	"strings"
 	"sync"
 	"time"
 
@@ -70,6 +71,11 @@ type shared struct {
 	// quorum is insertQuorum's result, computed once.
 	quorumOnce sync.Once
 	quorum     int
+	// quorumOffUntil: after an insert could not reach its quorum (a replica
+	// down), inserts go without one until then instead of each trying
+	// again first (black-box pass 11: 193 batches retried, each logged).
+	quorumMu       sync.Mutex
+	quorumOffUntil time.Time
 
 	verMu   sync.Mutex
 	lastVer uint64
@@ -190,6 +196,17 @@ func (s *Store) NextVersion() uint64 {
 	return v
 }
 
+// quorumBackoff is how long inserts go without quorum after one could not
+// reach it: a replica that is down stays down for longer than a batch.
+const quorumBackoff = time.Minute
+
+// firstLine is err's message up to its first line break: ClickHouse's
+// exceptions carry the server's stack trace after it.
+func firstLine(err error) string {
+	msg, _, _ := strings.Cut(err.Error(), "\n")
+	return msg
+}
+
 // batch runs one PrepareBatch insert with a named column list. In cluster
 // mode a failed insert is retried, on a new connection (so on another
 // address when the node it went to is down), up to insertAttempts times:
@@ -209,6 +226,11 @@ func (s *Store) batch(ctx context.Context, table string, columns string, n int, 
 	// insert is retried without it: the rows are then on the live replica
 	// and reach the other one when it is back.
 	quorum := s.insertQuorum(ctx)
+	s.sh.quorumMu.Lock()
+	if s.now().Before(s.sh.quorumOffUntil) {
+		quorum = 0
+	}
+	s.sh.quorumMu.Unlock()
 	var err error
 	for attempt := 1; ; attempt++ {
 		qctx := ctx
@@ -217,14 +239,18 @@ func (s *Store) batch(ctx context.Context, table string, columns string, n int, 
 		}
 		err = s.batchOnce(qctx, table, columns, n, appendRow)
 		if err != nil && quorum > 1 && quorumError(err) {
-			s.logger.Warn("insert could not reach every replica of its shard; writing without quorum", "table", table, "rows", n, "quorum", quorum, "err", err)
+			s.sh.quorumMu.Lock()
+			s.sh.quorumOffUntil = s.now().Add(quorumBackoff)
+			s.sh.quorumMu.Unlock()
+			s.logger.Warn("insert could not reach every replica of its shard; writing without quorum for a while", "table", table, "rows", n,
+				"quorum", quorum, "for", quorumBackoff, "err", firstLine(err))
 			quorum = 0
 		}
 		if err == nil || attempt >= insertAttempts || ctx.Err() != nil || !retryableInsertError(err) {
 			return err
 		}
 		wait := s.retryWait(attempt)
-		s.logger.Warn("insert failed, retrying on another connection", "table", table, "rows", n, "attempt", attempt, "retry_in", wait, "err", err)
+		s.logger.Warn("insert failed, retrying on another connection", "table", table, "rows", n, "attempt", attempt, "retry_in", wait, "err", firstLine(err))
 		select {
 		case <-ctx.Done():
 			return fmt.Errorf("%w (retry abandoned: %w)", err, ctx.Err())
