@@ -54,3 +54,18 @@ func TestOpenRefusesAnUnknownCluster(t *testing.T) {
 	require.Equal(t, "aftermath_clustr", uc.Cluster)
 	require.Contains(t, err.Error(), `cluster "aftermath_clustr" is not in the server's remote_servers (system.clusters); the server has: `)
 }
+
+// TestPruneQueuesNothingWithFewRuns: with no more recorded runs than kept,
+// a prune queues no mutation (black-box pass 11: every run queued four on
+// the cluster, 48 runs before anything could be deleted).
+func TestPruneQueuesNothingWithFewRuns(t *testing.T) {
+	ctx := context.Background()
+	st := chtest.Store(t)
+	at := time.Now().UTC().Truncate(time.Second)
+	require.NoError(t, st.WriteAnalysis(ctx, store.AnalysisRun{ID: "only", StartedAt: at, FinishedAt: at, Status: store.RunSuccess}, nil))
+	require.NoError(t, st.PruneAnalysis(ctx, 2))
+	require.NoError(t, st.PruneAnalysisItems(ctx, 2))
+	var n uint64
+	require.NoError(t, st.Conn().QueryRow(ctx, "SELECT count() FROM system.mutations WHERE database = ?", st.Database()).Scan(&n))
+	require.Zero(t, n)
+}
