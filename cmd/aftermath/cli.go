@@ -67,6 +67,9 @@ type app struct {
 	cfg     *config.Config
 	// managed is the local ClickHouse openStore started, if any.
 	managed *chserver.Server
+	// migrationPending, when set, reports whether serve's migration still
+	// waits for a cluster node (its jobs are held meanwhile).
+	migrationPending func() bool
 }
 
 func commands() []command {

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	oklog "github.com/oklog/run"
@@ -21,6 +22,7 @@ import (
 	"github.com/aftermath-sre/aftermath/config"
 	"github.com/aftermath-sre/aftermath/digest"
 	"github.com/aftermath-sre/aftermath/exporter"
+	"github.com/aftermath-sre/aftermath/metrics"
 	"github.com/aftermath-sre/aftermath/store"
 )
 
@@ -51,6 +53,7 @@ func serveCommand() command {
 				return err
 			}
 			defer closeStore()
+			pending := &atomic.Bool{} // a migration waits for a cluster node: jobs are held
 			if _, err := st.Migrate(ctx); err != nil {
 				var down *store.UnreachableHostsError
 				if !errors.As(err, &down) {
@@ -61,8 +64,13 @@ func serveCommand() command {
 				// the schema is there) and retry the migration.
 				a.logger.Warn("clickhouse cluster degraded: the pending migration waits until every node answers; serving meanwhile",
 					"cluster", down.Cluster, "unreachable", strings.Join(down.Hosts, ","))
-				go retryMigrate(ctx, st, a.logger, 30*time.Second)
+				pending.Store(true)
+				go func() {
+					retryMigrate(ctx, st, a.logger, 30*time.Second)
+					pending.Store(false)
+				}()
 			}
+			a.migrationPending = pending.Load
 			return a.serve(ctx, st, webCfg, nil)
 		},
 	}
@@ -194,7 +202,18 @@ func (a *app) serve(ctx context.Context, st *store.Store, webCfg *web.FlagConfig
 			return err
 		}},
 	)
-	sched := scheduler.New(jobs, scheduler.Options{Logger: a.logger.With("component", "scheduler"), Registerer: reg})
+	var hold func() string
+	if a.migrationPending != nil {
+		// The jobs would fail on the missing schema and count as failures
+		// (AftermathJobFailing on top of AftermathDown).
+		hold = func() string {
+			if a.migrationPending() {
+				return "a migration waits for every cluster node to answer (" + metrics.Up.Name() + " is 0 until it is applied)"
+			}
+			return ""
+		}
+	}
+	sched := scheduler.New(jobs, scheduler.Options{Logger: a.logger.With("component", "scheduler"), Registerer: reg, Hold: hold})
 
 	var g oklog.Group
 	{

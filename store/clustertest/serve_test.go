@@ -115,6 +115,12 @@ exporter:
 	require.Eventually(t, func() bool { return strings.Contains(logs.String(), down.Addr) }, 10*time.Second, 100*time.Millisecond,
 		"the unreachable node is named in the log:\n%s", logs.String())
 	require.NotContains(t, logs.String(), "not-a-real-token")
+	// The jobs wait for the schema instead of failing on it (black-box
+	// pass 11: each failed, and AftermathJobFailing would fire for each).
+	require.Eventually(t, func() bool { return strings.Contains(logs.String(), "jobs held") }, 10*time.Second, 100*time.Millisecond,
+		"the jobs are held:\n%s", logs.String())
+	_, metrics = get("/metrics")
+	require.NotRegexp(t, `aftermath_job_runs_total\{job="[^"]+",result="failure"\} [1-9]`, metrics)
 	select {
 	case err := <-exited:
 		t.Fatalf("serve exited (%v); log:\n%s", err, logs.String())

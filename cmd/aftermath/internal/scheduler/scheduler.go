@@ -35,7 +35,15 @@ type Options struct {
 	Now        func() time.Time
 	// After is time.After; tests replace it.
 	After func(d time.Duration) <-chan time.Time
+	// Hold, when it returns a reason, holds every job that comes due: it
+	// does not run, is counted neither way, and comes due again after
+	// HoldRetry (or its interval, if shorter). serve holds its jobs while
+	// a migration waits for a cluster node: they would only fail.
+	Hold func() string
 }
+
+// HoldRetry is how soon a held job comes due again.
+const HoldRetry = 30 * time.Second
 
 // Scheduler runs jobs one at a time.
 type Scheduler struct {
@@ -44,6 +52,8 @@ type Scheduler struct {
 	logger   *slog.Logger
 	now      func() time.Time
 	after    func(time.Duration) <-chan time.Time
+	hold     func() string
+	held     string // the reason logged last, so a hold is logged once
 	runs     *prometheus.CounterVec
 	duration *prometheus.HistogramVec
 	lastOK   *prometheus.GaugeVec
@@ -61,7 +71,7 @@ func New(jobs []Job, opts Options) *Scheduler {
 		opts.After = time.After
 	}
 	s := &Scheduler{
-		jobs: jobs, next: make([]time.Time, len(jobs)), logger: opts.Logger, now: opts.Now, after: opts.After,
+		jobs: jobs, next: make([]time.Time, len(jobs)), logger: opts.Logger, now: opts.Now, after: opts.After, hold: opts.Hold,
 		runs: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: metrics.JobRunsTotal.Name(), Help: metrics.JobRunsTotal.Help(),
 		}, metrics.JobRunsTotal.Labels()),
@@ -125,6 +135,20 @@ func (s *Scheduler) earliest() int {
 func (s *Scheduler) runOne(ctx context.Context, i int) {
 	j := s.jobs[i]
 	began := s.now()
+	if s.hold != nil {
+		if reason := s.hold(); reason != "" {
+			if reason != s.held {
+				s.logger.Warn("jobs held", "reason", reason)
+			}
+			s.held = reason
+			s.next[i] = began.Add(min(j.Interval, HoldRetry))
+			return
+		}
+		if s.held != "" {
+			s.logger.Info("jobs no longer held")
+			s.held = ""
+		}
+	}
 	s.logger.Info("job started", "job", j.Name)
 	err := runProtected(ctx, j)
 	took := s.now().Sub(began)

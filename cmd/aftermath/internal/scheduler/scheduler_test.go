@@ -147,3 +147,39 @@ func TestJobStoppedByShutdownIsNeitherFailureNorSuccess(t *testing.T) {
 	require.Zero(t, testutil.ToFloat64(s.runs.WithLabelValues("pagerduty", "success")))
 	require.Zero(t, testutil.ToFloat64(s.lastOK.WithLabelValues("pagerduty")))
 }
+
+// TestHeldJobsDoNotRunNorCount: while Hold gives a reason, a due job does
+// not run and counts neither as a failure nor as a success (serve holds its
+// jobs while a migration waits for a cluster node: they failed, and
+// AftermathJobFailing fired for each beside AftermathDown); once released,
+// it runs within HoldRetry.
+func TestHeldJobsDoNotRunNorCount(t *testing.T) {
+	clock := &fakeClock{now: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
+	ctx, cancel := context.WithCancel(context.Background())
+	var held atomic.Bool
+	held.Store(true)
+	var ranAt []time.Time
+	start := clock.Now()
+	jobs := []Job{{Name: "pagerduty", Interval: 10 * time.Minute, Run: func(context.Context) error {
+		ranAt = append(ranAt, clock.Now())
+		cancel()
+		return nil
+	}}}
+	reg := prometheus.NewRegistry()
+	s := New(jobs, Options{Registerer: reg, Now: clock.Now, After: func(d time.Duration) <-chan time.Time {
+		if clock.Now().Sub(start) >= 2*time.Minute {
+			held.Store(false) // the migration is applied
+		}
+		return clock.After(d)
+	}, Hold: func() string {
+		if held.Load() {
+			return "a migration waits for a cluster node"
+		}
+		return ""
+	}})
+	require.NoError(t, s.Run(ctx))
+	require.Len(t, ranAt, 1)
+	require.Equal(t, 2*time.Minute+HoldRetry, ranAt[0].Sub(start), "held at 0, 30s, ..., 2m; run at the first retry after")
+	require.Equal(t, 0.0, testutil.ToFloat64(s.runs.WithLabelValues("pagerduty", "failure")))
+	require.Equal(t, 1.0, testutil.ToFloat64(s.runs.WithLabelValues("pagerduty", "success")))
+}
