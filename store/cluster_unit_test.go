@@ -36,3 +36,17 @@ func TestQuorumError(t *testing.T) {
 	require.False(t, quorumError(&clickhouse.Exception{Code: 62, Message: "Syntax error"}))
 	require.False(t, quorumError(syscall.ECONNRESET))
 }
+
+// TestKeeperHint: ClickHouse's answers when it has lost ZooKeeper name the
+// table or the session, not ZooKeeper; the store's error says what to check.
+func TestKeeperHint(t *testing.T) {
+	for _, code := range []int32{242, 225, 999} {
+		err := keeperHint(fmt.Errorf("store: insert into incidents: %w", &clickhouse.Exception{Code: code, Message: "Table is in readonly mode"}))
+		require.ErrorContains(t, err, "read-only without ZooKeeper")
+		var ex *clickhouse.Exception
+		require.ErrorAs(t, err, &ex, "the exception stays reachable (quorum and retry checks)")
+	}
+	require.NoError(t, keeperHint(nil))
+	other := &clickhouse.Exception{Code: 60, Message: "Table doesn't exist"}
+	require.Equal(t, error(other), keeperHint(other))
+}

@@ -196,6 +196,21 @@ func (s *Store) NextVersion() uint64 {
 	return v
 }
 
+// keeperHint adds to err, when ClickHouse's answer means that it has lost
+// ZooKeeper (a replicated table read-only, a keeper session expired, no
+// keeper), that the cluster's ZooKeeper is the thing to look at: the
+// server's own words do not say so (black-box pass 11).
+func keeperHint(err error) error {
+	var ex *clickhouse.Exception
+	if errors.As(err, &ex) {
+		switch ex.Code {
+		case 242, 225, 999: // TABLE_IS_READ_ONLY, NO_ZOOKEEPER, KEEPER_EXCEPTION
+			return fmt.Errorf("%w (the replicated tables are read-only without ZooKeeper: is it reachable from the ClickHouse nodes?)", err)
+		}
+	}
+	return err
+}
+
 // quorumBackoff is how long inserts go without quorum after one could not
 // reach it: a replica that is down stays down for longer than a batch.
 const quorumBackoff = time.Minute
@@ -238,6 +253,7 @@ func (s *Store) batch(ctx context.Context, table string, columns string, n int, 
 			qctx = clickhouse.Context(ctx, clickhouse.WithSettings(clickhouse.Settings{"insert_quorum": quorum, "insert_quorum_timeout": insertQuorumTimeoutMS}))
 		}
 		err = s.batchOnce(qctx, table, columns, n, appendRow)
+		err = keeperHint(err)
 		if err != nil && quorum > 1 && quorumError(err) {
 			s.sh.quorumMu.Lock()
 			s.sh.quorumOffUntil = s.now().Add(quorumBackoff)
