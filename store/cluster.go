@@ -94,21 +94,16 @@ func clusterSettings() clickhouse.Settings {
 		// version column of a FINAL read ordered by a column it does not
 		// select ("Cannot find column version in source stream").
 		"prefer_localhost_replica": 0,
-		// A replica that hangs (stopped, not dead: its port still accepts)
-		// held a node's send to it for the 300 s default before the
-		// distributed query failed or moved on (black-box pass 11:
-		// ingest and analysis stalled 5 minutes and more). Bounded like
-		// the client's own reads (readTimeout).
-		"receive_timeout": int(nodeTimeout / time.Second),
-		"send_timeout":    int(nodeTimeout / time.Second),
 	}
 }
 
-// nodeTimeout bounds a wait for one ClickHouse node that has stopped
-// answering: the servers' waits for each other (receive_timeout,
-// send_timeout) and the client's for a reply packet (readTimeout). A query
-// that is running sends progress packets far more often.
-const nodeTimeout = 30 * time.Second
+// readTimeout bounds the wait for a reply packet from a ClickHouse node that
+// has stopped answering without closing its connections (a hung process:
+// black-box pass 11); the driver's default is 5 minutes. A running query
+// sends progress packets every 100 ms (interactive_delay). Setting the
+// servers' receive_timeout and send_timeout per query was tried: 18.16's
+// nodes still waited 300 s for a hung replica.
+const readTimeout = time.Minute
 
 // in is the IN operator before a subquery: GLOBAL IN in cluster mode, so
 // that the subquery over a Distributed table runs once, on the node that got

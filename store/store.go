@@ -114,14 +114,11 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 		settings = clusterSettings()
 	}
 	conn, err := clickhouse.Open(&clickhouse.Options{
-		Addr:        opts.Addresses,
-		Settings:    settings,
-		Auth:        clickhouse.Auth{Database: "default", Username: opts.Username, Password: opts.Password},
-		DialTimeout: opts.DialTimeout,
-		// A node that hangs is given up after this long without a packet
-		// (the driver's default is 5 minutes); running queries send
-		// progress packets every 100 ms (interactive_delay).
-		ReadTimeout:      2 * nodeTimeout,
+		Addr:             opts.Addresses,
+		Settings:         settings,
+		Auth:             clickhouse.Auth{Database: "default", Username: opts.Username, Password: opts.Password},
+		DialTimeout:      opts.DialTimeout,
+		ReadTimeout:      readTimeout,
 		MaxOpenConns:     8,
 		MaxIdleConns:     4,
 		ConnMaxLifetime:  time.Hour,
