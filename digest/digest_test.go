@@ -582,3 +582,14 @@ func TestDigestSaysHowManyItemsWereDeclined(t *testing.T) {
 	d = build(t, orgFixture(t).store(), "2026-10", "")
 	require.NotContains(t, renderMD(t, d), "Declined")
 }
+
+// TestMarkdownOverduePostmortemsNameTheirTeam: the organization's digest
+// lists each overdue postmortem with its team, as the page's table does
+// (black-box pass 10: the Markdown left the team out).
+func TestMarkdownOverduePostmortemsNameTheirTeam(t *testing.T) {
+	d := build(t, orgFixture(t).store(), "2026-10", "")
+	require.NotEmpty(t, d.Postmortems.Overdue)
+	o := d.Postmortems.Overdue[0]
+	require.NotEmpty(t, o.Team)
+	require.Contains(t, renderMD(t, d), " · "+o.Severity+" · "+o.Team+" · ")
+}

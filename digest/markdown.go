@@ -192,7 +192,11 @@ func RenderMarkdown(d *Digest) ([]byte, error) {
 		w.p("Postmortems overdue now:")
 		w.p("")
 		for _, o := range v.PMOverdueList {
-			w.p("- %s%s · %s · %s late by %s", mdLink(o.Key, o.URL), titleSuffix(o.Title), md(o.Priority), md(o.Due), o.Age)
+			team := ""
+			if o.Team != "" && d.Team == "" {
+				team = " · " + md(o.Team) // as the page's team column
+			}
+			w.p("- %s%s · %s%s · %s late by %s", mdLink(o.Key, o.URL), titleSuffix(o.Title), md(o.Priority), team, md(o.Due), o.Age)
 		}
 		w.p("")
 	}
