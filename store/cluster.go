@@ -458,3 +458,39 @@ func checkCluster(ctx context.Context, conn driver.Conn, cluster string) error {
 	}
 	return &UnknownClusterError{Cluster: cluster, Known: known}
 }
+
+// LayoutError is Open's error in cluster mode for a database whose tables
+// are not the sharded layout (each table a Distributed one over its
+// <name>_local): the earlier unsharded cluster layout, or a database made on
+// one server. Read as it is, it would give one node's rows (black-box pass
+// 11: an analysis of such a database succeeded on one shard's data).
+type LayoutError struct {
+	Database, Cluster string
+	Engine            string // the incidents table's engine
+}
+
+func (e *LayoutError) Error() string {
+	return fmt.Sprintf("store: database %s is not in the sharded layout of cluster mode (its incidents table is %s, not Distributed over incidents_local): "+
+		"it was made by an earlier version or on one server and is not converted; set clickhouse.database to a new database and ingest again "+
+		"(README: Operating notes, Cluster)", e.Database, e.Engine)
+}
+
+// checkLayout returns a *LayoutError when database has an incidents table
+// that is not Distributed (a database not yet made is fine).
+func checkLayout(ctx context.Context, conn driver.Conn, database, cluster string) error {
+	rows, err := conn.Query(ctx, "SELECT engine FROM system.tables WHERE database = ? AND name = 'incidents'", database)
+	if err != nil {
+		return fmt.Errorf("store: look up the incidents table: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var engine string
+		if err := rows.Scan(&engine); err != nil {
+			return fmt.Errorf("store: look up the incidents table: %w", err)
+		}
+		if engine != "Distributed" {
+			return &LayoutError{Database: database, Cluster: cluster, Engine: engine}
+		}
+	}
+	return rows.Err()
+}

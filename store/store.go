@@ -147,6 +147,10 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 			conn.Close()
 			return nil, err
 		}
+		if err := checkLayout(pctx, conn, opts.Database, opts.Cluster); err != nil {
+			conn.Close()
+			return nil, err
+		}
 	}
 	var c driver.Conn = conn
 	if opts.WrapConn != nil {

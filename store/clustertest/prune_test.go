@@ -49,3 +49,21 @@ func TestClusterPruneLeavesARunStillGoing(t *testing.T) {
 	require.Equal(t, 2, count("going"), "a run still going keeps its factor themes")
 	require.Equal(t, 2, count("newest"))
 }
+
+// TestClusterRefusesADatabaseOfAnotherLayout: in cluster mode a database
+// whose tables are not Distributed (the earlier unsharded layout, or one
+// made on one server) is refused when the store opens, naming what to do:
+// read as it is, it gave one node's rows (black-box pass 11).
+func TestClusterRefusesADatabaseOfAnotherLayout(t *testing.T) {
+	ctx := context.Background()
+	c := chtest.TestCluster(t)
+	db := chtest.ClusterDatabase(t, c)
+	node := nodeStore(t, c, 0, "default")
+	require.NoError(t, node.Conn().Exec(ctx, "CREATE DATABASE IF NOT EXISTS "+db))
+	require.NoError(t, node.Conn().Exec(ctx, "CREATE TABLE "+db+".incidents (id String) ENGINE = MergeTree() ORDER BY id"))
+	_, err := store.Open(ctx, store.Options{Addresses: []string{c.Nodes[0].Addr}, Database: db, Cluster: chtest.ClusterName, DialTimeout: 2 * time.Second})
+	var le *store.LayoutError
+	require.ErrorAs(t, err, &le)
+	require.Equal(t, "MergeTree", le.Engine)
+	require.ErrorContains(t, err, "is not converted; set clickhouse.database to a new database")
+}
