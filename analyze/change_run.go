@@ -98,6 +98,11 @@ type comparison struct {
 	measure, stat string
 	group         changeGroup
 	c             change.Comparison
+	// sameAs, when not 0, is 1 + the index of an earlier comparison of the
+	// very same counts (incidents needing a postmortem when they are the
+	// SEV1 and SEV2 incidents): one test, counted once in the correction,
+	// with that one's verdict.
+	sameAs int
 }
 
 // changeInputs are the counts behind the other steps' month-over-month
@@ -497,7 +502,9 @@ func (t *changeTally) results(resamples int, more changeInputs) []store.Result {
 			}
 			cmps = append(cmps, comparison{measure: MeasureIncidents, stat: StatRate, group: g, c: c})
 		}
+		majorAt := -1
 		if c := change.RateRatio(majors[p-1], days(prev), majors[p], days(cur)); !math.IsNaN(c.Ratio) {
+			majorAt = len(cmps)
 			cmps = append(cmps, comparison{measure: MeasureMajorIncidents, stat: StatRate, c: c})
 		}
 		for _, cs := range more.counts {
@@ -505,7 +512,11 @@ func (t *changeTally) results(resamples int, more changeInputs) []store.Result {
 				continue
 			}
 			if c := change.RateRatio(cs.n[p-1], days(prev), cs.n[p], days(cur)); !math.IsNaN(c.Ratio) {
-				cmps = append(cmps, comparison{measure: cs.measure, stat: StatRate, c: c})
+				sameAs := 0
+				if majorAt >= 0 && cs.n[p-1] == majors[p-1] && cs.n[p] == majors[p] {
+					sameAs = majorAt + 1 // the same two counts: the same test
+				}
+				cmps = append(cmps, comparison{measure: cs.measure, stat: StatRate, c: c, sameAs: sameAs})
 			}
 		}
 		for _, sh := range more.shares {
@@ -518,11 +529,7 @@ func (t *changeTally) results(resamples int, more changeInputs) []store.Result {
 			}
 			cmps = append(cmps, comparison{measure: sh.measure, stat: StatShare, c: c})
 		}
-		pv := make([]float64, len(cmps))
-		for i := range cmps {
-			pv[i] = cmps[i].c.P
-		}
-		real := change.BH(pv, ChangeFDR)
+		real := changed(cmps)
 		for i, x := range cmps {
 			kv := []string{"period", cur.Label, "measure", x.measure, "severity", x.group.sev, "team", x.group.team, "stat", x.stat}
 			s.Add(metrics.ChangeRatio, x.c.Ratio, append(kv, "bound", BoundEstimate)...)
@@ -541,6 +548,28 @@ func (t *changeTally) results(resamples int, more changeInputs) []store.Result {
 		}
 	}
 	return s.Results
+}
+
+// changed is Benjamini-Hochberg at ChangeFDR over the month's distinct
+// tests: a comparison of the same counts as an earlier one (sameAs) is not
+// counted again in the family and takes that one's verdict.
+func changed(cmps []comparison) []bool {
+	var pv []float64
+	at := make([]int, len(cmps)) // index into pv
+	for i := range cmps {
+		if cmps[i].sameAs > 0 {
+			at[i] = at[cmps[i].sameAs-1]
+			continue
+		}
+		at[i] = len(pv)
+		pv = append(pv, cmps[i].c.P)
+	}
+	distinct := change.BH(pv, ChangeFDR)
+	real := make([]bool, len(cmps))
+	for i := range cmps {
+		real[i] = distinct[at[i]]
+	}
+	return real
 }
 
 func sortedSamples(m map[changeSample][]float64) []changeSample {

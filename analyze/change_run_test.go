@@ -251,3 +251,19 @@ func TestChangeSharesAndCounts(t *testing.T) {
 	require.ErrorContains(t, err, "postmortems written")
 	require.ErrorContains(t, err, "2026-10")
 }
+
+// TestChangeCountsARepeatedTestOnce: incidents needing a postmortem are
+// often exactly the SEV1 and SEV2 incidents (black-box pass 10: both rows
+// read 5 -> 3); the same test is counted once in the correction and shares
+// its verdict. Counted twice, a large p-value of it would have made the
+// family one larger and taken another change's verdict away.
+func TestChangeCountsARepeatedTestOnce(t *testing.T) {
+	cmp := func(p float64) comparison { return comparison{c: change.Comparison{P: p, Ratio: 2}} }
+	cmps := []comparison{cmp(0.02), cmp(0.5)}
+	require.Equal(t, []bool{true, false}, changed(cmps))
+	dup := cmp(0.5)
+	dup.sameAs = 2
+	require.Equal(t, []bool{true, false, false}, changed(append(cmps, dup)), "the repeat of the second adds no test")
+	counted := append(cmps, cmp(0.5)) // the same p-value as a test of its own
+	require.Equal(t, []bool{false, false, false}, changed(counted))
+}
