@@ -500,3 +500,28 @@ func TestProportionsCoverage(t *testing.T) {
 		require.InDelta(t, 0.95, cov, 0.02, "%+v", c)
 	}
 }
+
+// TestP90ComparisonNeedsTwentyPerMonth measures, on months that did not
+// change (both lognormal, σ = 1.2), how often the paired bootstrap calls a
+// p90 changed at nominal 5%: far too often with five incidents in a month,
+// about right with twenty (why analyze compares a p90 only from 20 a
+// month; EVALUATION "Small samples"). Logged with -v.
+func TestP90ComparisonNeedsTwentyPerMonth(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	const pairs = 600
+	rate := func(n1, n2 int) float64 {
+		rejected := 0
+		for i := 0; i < pairs; i++ {
+			a := Bootstrap(lognormal(r, n1, 1100, 1.2), []float64{0.5, 0.9}, 2000, uint64(2*i+7))
+			b := Bootstrap(lognormal(r, n2, 1100, 1.2), []float64{0.5, 0.9}, 2000, uint64(2*i+8))
+			if CompareQuantile(a, b, 1).P < 0.05 {
+				rejected++
+			}
+		}
+		return float64(rejected) / pairs
+	}
+	small, enough := rate(14, 5), rate(20, 20)
+	t.Logf("p90 of two unchanged months, rejected at nominal 5%%: n = 14 vs 5 %.1f%%, n = 20 vs 20 %.1f%%", 100*small, 100*enough)
+	require.Greater(t, small, 0.10, "five incidents: the bootstrap is too sure")
+	require.Less(t, enough, 0.07, "twenty: about the nominal rate")
+}
