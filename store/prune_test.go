@@ -43,18 +43,6 @@ func TestPruneLeavesARunStillGoing(t *testing.T) {
 	require.True(t, has("newest"))
 }
 
-// TestOpenRefusesAnUnknownCluster: a clickhouse.cluster the server does not
-// have is refused when the store opens, naming the clusters it has
-// (black-box pass 11: a misspelled one was accepted on a migrated database,
-// and its prunes and quorum inserts failed run after run).
-func TestOpenRefusesAnUnknownCluster(t *testing.T) {
-	_, err := store.Open(context.Background(), store.Options{Addresses: []string{chtest.Addr(t)}, Database: "aftermath", Cluster: "aftermath_clustr"})
-	var uc *store.UnknownClusterError
-	require.ErrorAs(t, err, &uc)
-	require.Equal(t, "aftermath_clustr", uc.Cluster)
-	require.Contains(t, err.Error(), `cluster "aftermath_clustr" is not in the server's remote_servers (system.clusters); the server has: `)
-}
-
 // TestPruneQueuesNothingWithFewRuns: with no more recorded runs than kept,
 // a prune queues no mutation (black-box pass 11: every run queued four on
 // the cluster, 48 runs before anything could be deleted).

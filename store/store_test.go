@@ -381,3 +381,15 @@ func TestAnalysisRunsAndResults(t *testing.T) {
 	latest, _, _ = st.LatestAnalysisRun(ctx)
 	require.Equal(t, "run-1", latest.ID, "a run whose results failed to store is not recorded")
 }
+
+// TestOpenRefusesAnUnknownCluster: a clickhouse.cluster the server does not
+// have is refused when the store opens, naming the clusters it has
+// (black-box pass 11: a misspelled one was accepted on a migrated database,
+// and its prunes and quorum inserts failed run after run).
+func TestOpenRefusesAnUnknownCluster(t *testing.T) {
+	_, err := store.Open(context.Background(), store.Options{Addresses: []string{chtest.Addr(t)}, Database: "aftermath", Cluster: "aftermath_clustr"})
+	var uc *store.UnknownClusterError
+	require.ErrorAs(t, err, &uc)
+	require.Equal(t, "aftermath_clustr", uc.Cluster)
+	require.Contains(t, err.Error(), `cluster "aftermath_clustr" is not in the server's remote_servers (system.clusters); the server has: `)
+}

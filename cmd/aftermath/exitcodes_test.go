@@ -326,3 +326,17 @@ func TestBadInputExitsTwoNamingTheCommandOnce(t *testing.T) {
 		})
 	}
 }
+
+// TestMisspelledClusterIsBadConfig: a clickhouse.cluster the server does
+// not have exits 2 naming the key and the clusters it has, on a database
+// already migrated too (black-box pass 11: it was accepted with warnings).
+func TestMisspelledClusterIsBadConfig(t *testing.T) {
+	db := fmt.Sprintf("cli_cluster_%d", os.Getpid())
+	migratedDatabase(t, db)
+	cfg := writeConfig(t, fmt.Sprintf("clickhouse:\n  addresses: [%q]\n  database: %s\n  cluster: aftermath_clustr\n", chtest.Addr(t), db))
+	for _, cmd := range []string{"migrate", "analyze"} {
+		code, _, stderr := runCLI(t, cmd, "--config", cfg)
+		require.Equal(t, exitUsage, code, "%s: %s", cmd, stderr)
+		require.Contains(t, stderr, `clickhouse.cluster: cluster "aftermath_clustr" is not in the server's remote_servers`)
+	}
+}
