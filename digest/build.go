@@ -254,10 +254,9 @@ func Build(ctx context.Context, r Reader, opts Options) (*Digest, error) {
 	if err != nil {
 		return nil, fmt.Errorf("digest: %w", err)
 	}
-	for _, it := range items {
-		if it.Kind == analyze.ItemRunSetting && it.Key == analyze.SettingTimeZone && it.Field("value") != opts.Location.String() {
-			return nil, fmt.Errorf("digest: %w", &TimeZoneMismatchError{RunID: run.ID, Run: it.Field("value"), Requested: opts.Location.String()})
-		}
+	ix := indexItems(items)
+	if tz := ix.setting(analyze.SettingTimeZone).Field("value"); tz != "" && tz != opts.Location.String() {
+		return nil, fmt.Errorf("digest: %w", &TimeZoneMismatchError{RunID: run.ID, Run: tz, Requested: opts.Location.String()})
 	}
 	if opts.Team != "" {
 		if known := knownTeams(rows, items); !slices.Contains(known, opts.Team) {
@@ -305,7 +304,7 @@ func Build(ctx context.Context, r Reader, opts Options) (*Digest, error) {
 		res.incidentsFrom = addMonths(opts.Month, 1) // none up to this month
 	}
 	b := &builder{
-		res: res, items: indexItems(items), months: months, covered: covered,
+		res: res, items: ix, months: months, covered: covered,
 		month: opts.Month, team: opts.Team, loc: opts.Location, max: opts.MaxItems, runAt: run.FinishedAt,
 		noIncidentSource: opts.NoIncidentData,
 	}
