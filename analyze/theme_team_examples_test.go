@@ -100,40 +100,6 @@ func TestThemeTeamExamplesAreTheTeamsLatest(t *testing.T) {
 	require.Greater(t, len(seen), len(latest)*9/10)
 }
 
-// TestRunRecordsItsSettings: a run stores the settings its readers must
-// state or check (the digest: the months' time zone, the overdue
-// postmortems' lookback).
-func TestRunRecordsItsSettings(t *testing.T) {
-	ctx := context.Background()
-	st := chtest.Store(t)
-	berlin, err := time.LoadLocation("Europe/Berlin")
-	require.NoError(t, err)
-	opts := testOptions(time.Date(2026, 11, 2, 0, 0, 0, 0, time.UTC), berlin, nil)
-	sum, err := Run(ctx, st, opts)
-	require.NoError(t, err)
-	items, err := st.AnalysisItems(ctx, sum.RunID, store.AnalysisItemFilter{Kind: ItemRunSetting})
-	require.NoError(t, err)
-	got := map[string]string{}
-	for _, it := range items {
-		got[it.Key] = it.Field("value")
-	}
-	require.Equal(t, map[string]string{SettingTimeZone: "Europe/Berlin", SettingOverdueLookback: "90", SettingIncidentsFrom: ""}, got)
-
-	// With incidents: the earliest (not merged) one's creation.
-	at := time.Date(2026, 9, 9, 13, 5, 0, 0, time.UTC)
-	require.NoError(t, st.UpsertIncidents(ctx, []store.Incident{{Source: "pagerduty", ID: "P1", Severity: "SEV2", CreatedAt: at, UpdatedAt: at},
-		{Source: "pagerduty", ID: "P0", Severity: "SEV2", CreatedAt: at.Add(-time.Hour), UpdatedAt: at, MergedInto: "P1"}}))
-	sum, err = Run(ctx, st, opts)
-	require.NoError(t, err)
-	items, err = st.AnalysisItems(ctx, sum.RunID, store.AnalysisItemFilter{Kind: ItemRunSetting})
-	require.NoError(t, err)
-	for _, it := range items {
-		if it.Key == SettingIncidentsFrom {
-			require.Equal(t, "2026-09-09T13:05:00Z", it.Field("value"))
-		}
-	}
-}
-
 // TestThemeExamplesQuoteNoBlame: a team's theme example is quoted in its
 // digest, and the digest promises to quote no blame: the latest
 // postmortem's first factor, rewritten to blame its author, is no team's
